@@ -1,0 +1,19 @@
+/*
+ * Every command spec, one per src/cli/cmd_<name>.c.
+ * How to add a command: declare it here and list it in cli.c's table.
+ */
+#ifndef PX_COMMANDS_H
+#define PX_COMMANDS_H
+
+#include "cli/cli.h"
+
+extern const struct px_cmd px_cmd_init;
+extern const struct px_cmd px_cmd_card;
+extern const struct px_cmd px_cmd_peer;
+extern const struct px_cmd px_cmd_case;
+extern const struct px_cmd px_cmd_outbox;
+extern const struct px_cmd px_cmd_inbox;
+extern const struct px_cmd px_cmd_demo;
+extern const struct px_cmd px_cmd_version;
+
+#endif

@@ -1,0 +1,120 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "util/enc.h"
+#include "util/mem.h"
+
+void
+px_hex_encode(char *out, const uint8_t *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+px_hex_decode(uint8_t *out, size_t n, const char *hex)
+{
+	if (hex == NULL || strlen(hex) != 2 * n)
+		return px_error_set(PX_EINVAL,
+		    "expected %zu hex digits, got '%.80s'", 2 * n,
+		    hex ? hex : "(none)");
+	for (size_t i = 0; i < n; i++) {
+		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return px_error_set(PX_EINVAL,
+			    "'%.80s' is not hexadecimal", hex);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+char *
+px_b64_encode(const uint8_t *in, size_t n)
+{
+	size_t len = sodium_base64_encoded_len(n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	char *out = px_malloc(len);
+
+	sodium_bin2base64(out, len, in, n, sodium_base64_VARIANT_ORIGINAL);
+	return out;
+}
+
+int
+px_b64_decode(uint8_t *out, size_t cap, size_t *n_out, const char *b64)
+{
+	const char *end = NULL;
+	size_t n = 0, len;
+	char *again;
+	int same;
+
+	if (b64 == NULL)
+		return px_error_set(PX_EINVAL, "missing base64 value");
+	len = strlen(b64);
+	if (sodium_base642bin(out, cap, b64, len, NULL, &n, &end,
+	        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != b64 + len)
+		return px_error_set(PX_EINVAL,
+		    "'%.80s' is not base64 of at most %zu bytes", b64, cap);
+	/* Refuse encodings with non-zero padding bits: one value, one text. */
+	again = px_b64_encode(out, n);
+	same = strcmp(again, b64) == 0;
+	free(again);
+	if (!same)
+		return px_error_set(PX_EINVAL,
+		    "'%.80s' is not canonical base64", b64);
+	*n_out = n;
+	return 0;
+}
+
+void
+px_uuid7(char out[PX_UUID_STRLEN], int64_t ms)
+{
+	uint8_t b[16];
+	char hex[33];
+
+	randombytes_buf(b, sizeof(b));
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)((uint64_t)ms >> (40 - 8 * i));
+	b[6] = (uint8_t)(0x70 | (b[6] & 0x0f));
+	b[8] = (uint8_t)(0x80 | (b[8] & 0x3f));
+	px_hex_encode(hex, b, 16);
+	snprintf(out, PX_UUID_STRLEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex,
+	    hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+int
+px_uuid_valid(const char *s)
+{
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' :
+			   !((s[i] >= '0' && s[i] <= '9') ||
+			       (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,30 @@
+/*
+ * Hex, base64 (standard alphabet, padded) and UUIDv7 identifiers.
+ */
+#ifndef PX_ENC_H
+#define PX_ENC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define PX_UUID_STRLEN 37
+
+/* Writes 2n lowercase hex digits and a NUL into out[2n+1]. */
+void px_hex_encode(char *out, const uint8_t *in, size_t n);
+/* Decodes exactly `n` bytes from 2n hex digits (either case); any other
+ * length or a non-hex digit is PX_EINVAL. */
+PX_MUST_CHECK int px_hex_decode(uint8_t *out, size_t n, const char *hex);
+/* Returns a heap string (caller frees) of standard padded base64. */
+char *px_b64_encode(const uint8_t *in, size_t n);
+/* Decodes padded standard base64 into out (capacity `cap`); *n_out gets the
+ * length.  Rejects anything non-canonical. */
+PX_MUST_CHECK int px_b64_decode(uint8_t *out, size_t cap, size_t *n_out,
+    const char *b64);
+/* Writes a fresh RFC 9562 UUIDv7 for time `ms` into out[PX_UUID_STRLEN]. */
+void px_uuid7(char out[PX_UUID_STRLEN], int64_t ms);
+/* True if `s` is a lowercase canonical UUID string. */
+int px_uuid_valid(const char *s);
+
+#endif

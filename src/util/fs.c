@@ -1,0 +1,155 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/fs.h"
+#include "util/mem.h"
+
+int
+px_file_read(struct px_buf *out, const char *path, size_t cap)
+{
+	char chunk[65536];
+	struct px_buf b;
+	int fd, rc = 0;
+	ssize_t n;
+
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		return px_error_set(errno == ENOENT ? PX_ENOTFOUND : PX_ERR,
+		    "cannot open %s: %s", path, strerror(errno));
+	}
+	px_buf_init(&b, cap);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = px_error_set(PX_ERR, "cannot read %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (px_buf_add(&b, chunk, (size_t)n) < 0) {
+			rc = px_error_set(PX_ETOOBIG,
+			    "%s is larger than the limit of %zu bytes", path,
+			    cap);
+			goto out;
+		}
+	}
+	if (px_buf_add(out, b.data ? b.data : "", b.len) < 0)
+		rc = PX_ETOOBIG;
+out:
+	px_buf_dispose(&b);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+static void
+fsync_dir_of(const char *path)
+{
+	char *dir = px_strdup(path);
+	char *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash == NULL) {
+		free(dir);
+		dir = px_strdup(".");
+	} else if (slash == dir) {
+		slash[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int
+px_file_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = px_asprintf("%s.tmp.%ld", path, (long)getpid());
+	const char *p = data;
+	int fd, rc = 0;
+
+	if (strcmp(path, "-") == 0) {
+		free(tmp);
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout))
+			return px_error_set(PX_ERR, "cannot write to stdout");
+		return 0;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		rc = px_error_set(PX_ERR, "cannot create %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = px_error_set(PX_ERR, "cannot write %s: %s", tmp,
+			    strerror(errno));
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = px_error_set(PX_ERR, "cannot sync %s: %s", tmp,
+		    strerror(errno));
+	close(fd);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = px_error_set(PX_ERR, "cannot rename %s to %s: %s", tmp,
+		    path, strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+	else
+		fsync_dir_of(path);
+out:
+	free(tmp);
+	return rc;
+}
+
+int
+px_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = px_strdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			rc = px_error_set(PX_ERR, "cannot create directory "
+			    "%s: %s", p, strerror(errno));
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+int
+px_file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
