@@ -19,8 +19,8 @@ px_hex_encode(char *out, const uint8_t *in, size_t n)
 	out[2 * n] = '\0';
 }
 
-static int
-nibble(char c)
+int
+px_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -39,11 +39,11 @@ px_hex_decode(uint8_t *out, size_t n, const char *hex)
 		    "expected %zu hex digits, got '%.80s'", 2 * n,
 		    hex ? hex : "(none)");
 	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		int hi = px_hex_digit(hex[2 * i]), lo = px_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
-			return px_error_set(PX_EINVAL,
-			    "'%.80s' is not hexadecimal", hex);
+			return px_error_set(
+			    PX_EINVAL, "'%.80s' is not hexadecimal", hex);
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
@@ -52,8 +52,8 @@ px_hex_decode(uint8_t *out, size_t n, const char *hex)
 char *
 px_b64_encode(const uint8_t *in, size_t n)
 {
-	size_t len = sodium_base64_encoded_len(n,
-	    sodium_base64_VARIANT_ORIGINAL);
+	size_t len =
+	    sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
 	char *out = px_malloc(len);
 
 	sodium_bin2base64(out, len, in, n, sodium_base64_VARIANT_ORIGINAL);
@@ -81,8 +81,8 @@ px_b64_decode(uint8_t *out, size_t cap, size_t *n_out, const char *b64)
 	same = strcmp(again, b64) == 0;
 	free(again);
 	if (!same)
-		return px_error_set(PX_EINVAL,
-		    "'%.80s' is not canonical base64", b64);
+		return px_error_set(
+		    PX_EINVAL, "'%.80s' is not canonical base64", b64);
 	*n_out = n;
 	return 0;
 }
@@ -99,8 +99,8 @@ px_uuid7(char out[PX_UUID_STRLEN], int64_t ms)
 	b[6] = (uint8_t)(0x70 | (b[6] & 0x0f));
 	b[8] = (uint8_t)(0x80 | (b[8] & 0x3f));
 	px_hex_encode(hex, b, 16);
-	snprintf(out, PX_UUID_STRLEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex,
-	    hex + 8, hex + 12, hex + 16, hex + 20);
+	snprintf(out, PX_UUID_STRLEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
+	    hex + 12, hex + 16, hex + 20);
 }
 
 int
@@ -111,9 +111,9 @@ px_uuid_valid(const char *s)
 	for (int i = 0; i < 36; i++) {
 		int dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? s[i] != '-' :
-			   !((s[i] >= '0' && s[i] <= '9') ||
-			       (s[i] >= 'a' && s[i] <= 'f')))
+		if (dash ? s[i] != '-'
+		         : !((s[i] >= '0' && s[i] <= '9') ||
+		               (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	}
 	return 1;

@@ -16,12 +16,14 @@ void px_hex_encode(char *out, const uint8_t *in, size_t n);
 /* Decodes exactly `n` bytes from 2n hex digits (either case); any other
  * length or a non-hex digit is PX_EINVAL. */
 PX_MUST_CHECK int px_hex_decode(uint8_t *out, size_t n, const char *hex);
+/* The value of one hex digit (either case), or -1. */
+int px_hex_digit(int c);
 /* Returns a heap string (caller frees) of standard padded base64. */
 char *px_b64_encode(const uint8_t *in, size_t n);
 /* Decodes padded standard base64 into out (capacity `cap`); *n_out gets the
  * length.  Rejects anything non-canonical. */
-PX_MUST_CHECK int px_b64_decode(uint8_t *out, size_t cap, size_t *n_out,
-    const char *b64);
+PX_MUST_CHECK int px_b64_decode(
+    uint8_t *out, size_t cap, size_t *n_out, const char *b64);
 /* Writes a fresh RFC 9562 UUIDv7 for time `ms` into out[PX_UUID_STRLEN]. */
 void px_uuid7(char out[PX_UUID_STRLEN], int64_t ms);
 /* True if `s` is a lowercase canonical UUID string. */
