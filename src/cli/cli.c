@@ -19,7 +19,7 @@
 static const struct px_opt common_opts[] = {
 	{ "dir", "DIR", "node directory (default: $PARLEY_DIR)", 0 },
 	{ "json", NULL, "machine-readable JSON output", 0 },
-	{ "help", NULL, "show this help", 0 },
+	{ "help", NULL, "show this help", 0, 'h' },
 	{ 0 },
 };
 
@@ -55,8 +55,10 @@ print_opts(FILE *f, const struct px_opt *opts)
 	for (const struct px_opt *o = opts; o && o->name; o++) {
 		char left[64];
 
-		snprintf(left, sizeof(left), "--%s%s%s", o->name,
-		    o->arg ? " " : "", o->arg ? o->arg : "");
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
+		    o->shortname ? "-" : "", o->shortname ? o->shortname : ' ',
+		    o->shortname ? ", " : "   ", o->name, o->arg ? " " : "",
+		    o->arg ? o->arg : "");
 		fprintf(f, "  %-26s %s%s%s\n", left, o->help,
 		    (o->flags & PX_OPT_REQUIRED) ? " (required)" : "",
 		    (o->flags & PX_OPT_MULTI) ? " (repeatable)" : "");
@@ -71,15 +73,16 @@ help(FILE *f, const struct px_cmd *cmd, const char *path)
 		    path, cmd->summary);
 		for (const struct px_cmd *const *s = cmd->subs; *s; s++)
 			fprintf(f, "  %-12s %s\n", (*s)->name, (*s)->summary);
-		fprintf(f, "\nRun '%s <command> --help' for a command's "
-		    "options.\n", path);
+		fprintf(f,
+		    "\nRun '%s <command> --help' for a command's "
+		    "options.\n",
+		    path);
 		if (cmd->details)
 			fprintf(f, "\n%s\n", cmd->details);
 		return;
 	}
 	fprintf(f, "usage: %s [options]%s%s\n\n%s\n\noptions:\n", path,
-	    cmd->usage ? " " : "", cmd->usage ? cmd->usage : "",
-	    cmd->summary);
+	    cmd->usage ? " " : "", cmd->usage ? cmd->usage : "", cmd->summary);
 	print_opts(f, cmd->opts);
 	print_opts(f, common_opts);
 	if (cmd->details)
@@ -93,7 +96,7 @@ static const char top_details[] =
 static const struct px_cmd top = {
 	.name = "parley",
 	.summary = "parley - verifiable incident exchange and crisis hotline "
-		   "between CERTs",
+	           "between CERTs",
 	.subs = commands,
 	.details = top_details,
 };
@@ -104,6 +107,15 @@ find_opt(struct px_args *a, const char *name, size_t len)
 	for (size_t i = 0; i < a->nopts; i++)
 		if (strlen(a->o[i].opt->name) == len &&
 		    strncmp(a->o[i].opt->name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+find_short(struct px_args *a, char c)
+{
+	for (size_t i = 0; i < a->nopts; i++)
+		if (a->o[i].opt->shortname == c)
 			return (int)i;
 	return -1;
 }
@@ -150,13 +162,18 @@ parse(struct px_args *a, int argc, char **argv)
 			only_pos = true;
 			continue;
 		}
-		if (s[1] != '-')
-			return px_cli_usage(a,
-			    "unknown option '%s' (options are long, like "
-			    "--help)", s);
-		s += 2;
-		eq = strchr(s, '=');
-		k = find_opt(a, s, eq ? (size_t)(eq - s) : strlen(s));
+		if (s[1] != '-') {
+			k = s[2] == '\0' ? find_short(a, s[1]) : -1;
+			if (k < 0)
+				return px_cli_usage(
+				    a, "unknown option '%s'", s);
+			s = a->o[k].opt->name;
+			eq = NULL;
+		} else {
+			s += 2;
+			eq = strchr(s, '=');
+			k = find_opt(a, s, eq ? (size_t)(eq - s) : strlen(s));
+		}
 		if (k < 0)
 			return px_cli_usage(a, "unknown option '--%.*s'",
 			    eq ? (int)(eq - s) : (int)strlen(s), s);
@@ -177,8 +194,8 @@ parse(struct px_args *a, int argc, char **argv)
 			    a->o[k].opt->name, a->o[k].opt->arg);
 		}
 		if (a->o[k].n > 0 && !(a->o[k].opt->flags & PX_OPT_MULTI))
-			return px_cli_usage(a, "option '--%s' given twice",
-			    a->o[k].opt->name);
+			return px_cli_usage(
+			    a, "option '--%s' given twice", a->o[k].opt->name);
 		if (a->o[k].n >= MAX_VALUES)
 			return px_cli_usage(a, "option '--%s' given too often",
 			    a->o[k].opt->name);
@@ -211,8 +228,10 @@ run(const struct px_cmd *cmd, char *path, int argc, char **argv)
 				return rc;
 			}
 		}
-		fprintf(stderr, "parley: '%s' is not a command of '%s'.\n"
-		    "Try '%s --help'.\n", name, path, path);
+		fprintf(stderr,
+		    "parley: '%s' is not a command of '%s'.\n"
+		    "Try '%s --help'.\n",
+		    name, path, path);
 		return PX_EXIT_USAGE;
 	}
 	a = px_calloc(1, sizeof(*a));
@@ -259,6 +278,14 @@ px_cli_main(int argc, char **argv)
 		return 0;
 	}
 	return run(&top, path, argc - 1, argv + 1);
+}
+
+int
+px_cli_run(int argc, char **argv)
+{
+	char path[] = "parley";
+
+	return run(&top, path, argc, argv);
 }
 
 static int

@@ -30,13 +30,14 @@ enum px_exit {
 };
 
 #define PX_OPT_REQUIRED 0x1 /* must be given */
-#define PX_OPT_MULTI 0x2    /* may be repeated */
+#define PX_OPT_MULTI    0x2 /* may be repeated */
 
 struct px_opt {
 	const char *name; /* long name, without "--" */
 	const char *arg;  /* metavariable, or NULL for a flag */
 	const char *help;
 	unsigned flags;
+	char shortname; /* single-letter alias, e.g. 'o' for -o; or 0 */
 };
 
 struct px_args;
@@ -47,22 +48,25 @@ struct px_cmd {
 	const char *summary;
 	const char *usage;    /* positional arguments, e.g. "ID" or "FILE" */
 	int min_pos, max_pos; /* how many positionals are allowed */
-	const struct px_opt *opts; /* ends with {0}; may be NULL */
-	px_cmd_fn run;             /* NULL when `subs` is set */
+	const struct px_opt *opts;        /* ends with {0}; may be NULL */
+	px_cmd_fn run;                    /* NULL when `subs` is set */
 	const struct px_cmd *const *subs; /* NULL-terminated */
 	const char *details; /* more text for --help, may be NULL */
 };
 
 /* Runs the program; returns the process exit code. */
 int px_cli_main(int argc, char **argv);
+/* Runs one command line (argv[0] is the first word after "parley"),
+ * as the demo does; crypto must be initialised. */
+int px_cli_run(int argc, char **argv);
 
 /* Accessors for the parsed arguments of the running command.  Strings are
  * borrowed from argv and live as long as the process. */
 const char *px_arg(const struct px_args *a, const char *name);
 bool px_flag(const struct px_args *a, const char *name);
 /* All values of a repeatable option; *n gets the count. */
-const char *const *px_arg_all(const struct px_args *a, const char *name,
-    size_t *n);
+const char *const *px_arg_all(
+    const struct px_args *a, const char *name, size_t *n);
 size_t px_npos(const struct px_args *a);
 const char *px_pos(const struct px_args *a, size_t i);
 /* The node directory: --dir, else PARLEY_DIR, else NULL. */

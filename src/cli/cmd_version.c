@@ -5,7 +5,8 @@ static int
 run(struct px_args *a)
 {
 	if (px_json(a))
-		printf("{\"name\":\"parley\",\"version\":\"%s\"}\n", PX_VERSION);
+		printf(
+		    "{\"name\":\"parley\",\"version\":\"%s\"}\n", PX_VERSION);
 	else
 		printf("parley %s\n", PX_VERSION);
 	return PX_EXIT_OK;

@@ -57,12 +57,12 @@ px_key_load(struct px_key *out, const char *path)
 	px_buf_init(&b, 4096);
 	if ((rc = px_file_read(&b, path, 4096)) < 0)
 		goto out;
-	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+	while (
+	    b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
 		b.data[--b.len] = '\0';
 	if (px_b64_decode(seed, sizeof(seed), &n, b.data) < 0 || n != 32) {
 		rc = px_error_set(PX_EINVAL,
-		    "%s does not hold a base64 Ed25519 seed of 32 bytes",
-		    path);
+		    "%s does not hold a base64 Ed25519 seed of 32 bytes", path);
 		goto out;
 	}
 	px_key_from_seed(out, seed);
@@ -91,9 +91,9 @@ int
 px_verify(const uint8_t pk[PX_PUBKEY_LEN], const uint8_t sig[PX_SIG_LEN],
     const void *msg, size_t len)
 {
-	return crypto_sign_ed25519_verify_detached(sig, msg, len, pk) == 0 ?
-	    0 :
-	    PX_EINVAL;
+	return crypto_sign_ed25519_verify_detached(sig, msg, len, pk) == 0
+	    ? 0
+	    : PX_EINVAL;
 }
 
 void

@@ -14,7 +14,7 @@
 #include "util/err.h"
 
 #define PX_PUBKEY_LEN 32
-#define PX_SIG_LEN 64
+#define PX_SIG_LEN    64
 #define PX_SHA256_LEN 32
 
 struct px_key {
@@ -35,8 +35,8 @@ PX_MUST_CHECK int px_key_load(struct px_key *out, const char *path);
 /* Wipes the secret. */
 void px_key_dispose(struct px_key *k);
 
-void px_sign(uint8_t sig[PX_SIG_LEN], const struct px_key *k,
-    const void *msg, size_t len);
+void px_sign(uint8_t sig[PX_SIG_LEN], const struct px_key *k, const void *msg,
+    size_t len);
 /* Returns 0 if `sig` is a valid strict Ed25519 signature, else PX_EINVAL
  * (with no message set: the caller names what failed). */
 PX_MUST_CHECK int px_verify(const uint8_t pk[PX_PUBKEY_LEN],

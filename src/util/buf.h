@@ -34,8 +34,7 @@ PX_MUST_CHECK int px_buf_adds(struct px_buf *b, const char *s);
 PX_MUST_CHECK int px_buf_addc(struct px_buf *b, char c);
 PX_MUST_CHECK int px_buf_printf(struct px_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-PX_MUST_CHECK int px_buf_vprintf(struct px_buf *b, const char *fmt,
-    va_list ap);
+PX_MUST_CHECK int px_buf_vprintf(struct px_buf *b, const char *fmt, va_list ap);
 /* Hands the storage to the caller (who frees it) and empties the buffer.
  * Never NULL. */
 char *px_buf_detach(struct px_buf *b, size_t *len_out);

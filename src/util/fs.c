@@ -88,8 +88,8 @@ px_file_write(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
-		rc = px_error_set(PX_ERR, "cannot create %s: %s", tmp,
-		    strerror(errno));
+		rc = px_error_set(
+		    PX_ERR, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	while (len > 0) {
@@ -106,8 +106,8 @@ px_file_write(const char *path, const void *data, size_t len, mode_t mode)
 		len -= (size_t)n;
 	}
 	if (rc == 0 && fsync(fd) < 0)
-		rc = px_error_set(PX_ERR, "cannot sync %s: %s", tmp,
-		    strerror(errno));
+		rc = px_error_set(
+		    PX_ERR, "cannot sync %s: %s", tmp, strerror(errno));
 	close(fd);
 	if (rc == 0 && rename(tmp, path) < 0)
 		rc = px_error_set(PX_ERR, "cannot rename %s to %s: %s", tmp,
@@ -134,8 +134,10 @@ px_mkdir_p(const char *path, mode_t mode)
 
 		*s = '\0';
 		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			rc = px_error_set(PX_ERR, "cannot create directory "
-			    "%s: %s", p, strerror(errno));
+			rc = px_error_set(PX_ERR,
+			    "cannot create directory "
+			    "%s: %s",
+			    p, strerror(errno));
 			break;
 		}
 		*s = c;

@@ -13,11 +13,11 @@
 
 /* Reads the whole file into `out` (appending), failing with PX_ETOOBIG past
  * `cap` bytes and PX_ENOTFOUND when it does not exist. */
-PX_MUST_CHECK int px_file_read(struct px_buf *out, const char *path,
-    size_t cap);
+PX_MUST_CHECK int px_file_read(
+    struct px_buf *out, const char *path, size_t cap);
 /* Atomically replaces `path` with `len` bytes, created with `mode`. */
-PX_MUST_CHECK int px_file_write(const char *path, const void *data,
-    size_t len, mode_t mode);
+PX_MUST_CHECK int px_file_write(
+    const char *path, const void *data, size_t len, mode_t mode);
 /* Creates `path` and its parents with `mode`; existing directories are fine.
  */
 PX_MUST_CHECK int px_mkdir_p(const char *path, mode_t mode);

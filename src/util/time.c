@@ -110,8 +110,8 @@ px_time_parse(int64_t *out, const char *s, int allow_date)
 	    !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		goto bad;
 	if (*p == '\0' && allow_date) {
-		*out = px_days_from_civil(y, (unsigned)mo, (unsigned)d) *
-		    86400000;
+		*out =
+		    px_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000;
 		return 0;
 	}
 	if ((*p != 'T' && *p != 't') || (p++, 0) || digits(&p, 2, &h) ||

@@ -36,8 +36,8 @@ test_time_roundtrip(void **state)
 	assert_int_equal(t, 1795167000000LL);
 	px_time_format(s, t + 7);
 	assert_string_equal(s, "2026-11-20T09:30:00.007Z");
-	assert_int_equal(px_time_parse(&t, "2026-11-20T17:30:00.5+08:00", 0),
-	    0);
+	assert_int_equal(
+	    px_time_parse(&t, "2026-11-20T17:30:00.5+08:00", 0), 0);
 	assert_int_equal(t, 1795167000500LL);
 	assert_int_equal(px_time_parse(&t, "1969-12-31T23:59:59.999Z", 0), 0);
 	assert_int_equal(t, -1);
@@ -46,12 +46,12 @@ test_time_roundtrip(void **state)
 	assert_int_equal(px_time_parse(&t, "2028-02-29", 1), 0);
 	assert_int_equal(px_time_parse(&t, "2027-02-29", 1), PX_EINVAL);
 	assert_int_equal(px_time_parse(&t, "2026-11-20", 0), PX_EINVAL);
-	assert_int_equal(px_time_parse(&t, "2026-11-20T25:00:00Z", 0),
-	    PX_EINVAL);
-	assert_int_equal(px_time_parse(&t, "2026-11-20T09:30:00", 0),
-	    PX_EINVAL);
-	assert_int_equal(px_time_parse(&t, "2026-11-20T09:30:00Zjunk", 0),
-	    PX_EINVAL);
+	assert_int_equal(
+	    px_time_parse(&t, "2026-11-20T25:00:00Z", 0), PX_EINVAL);
+	assert_int_equal(
+	    px_time_parse(&t, "2026-11-20T09:30:00", 0), PX_EINVAL);
+	assert_int_equal(
+	    px_time_parse(&t, "2026-11-20T09:30:00Zjunk", 0), PX_EINVAL);
 }
 
 static void
@@ -77,10 +77,10 @@ test_hex_b64(void **state)
 	assert_memory_equal(big, in, 5);
 	free(b64);
 	/* Non-zero padding bits: same bytes, other text; refused. */
-	assert_int_equal(px_b64_decode(big, sizeof(big), &n, "AAGr/xB="),
-	    PX_EINVAL);
-	assert_int_equal(px_b64_decode(big, sizeof(big), &n, "AAGr/xA"),
-	    PX_EINVAL);
+	assert_int_equal(
+	    px_b64_decode(big, sizeof(big), &n, "AAGr/xB="), PX_EINVAL);
+	assert_int_equal(
+	    px_b64_decode(big, sizeof(big), &n, "AAGr/xA"), PX_EINVAL);
 	assert_int_equal(px_b64_decode(big, 2, &n, "AAGr/xA="), PX_EINVAL);
 }
 
@@ -124,8 +124,9 @@ test_sha256_known_answer(void **state)
 	(void)state;
 	px_sha256(d, "abc", 3);
 	px_hex_encode(hex, d, 32);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a3"
-				 "96177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a3"
+	    "96177a9cb410ff61f20015ad");
 }
 
 int

@@ -1,0 +1,744 @@
+/*
+ * parley case: open cases and act on them.  Every action is a signed
+ * message appended to the outbox; `parley outbox export` (or, later, the
+ * serving node) carries it to the peer.
+ */
+#include "cli/common.h"
+#include "cli/commands.h"
+#include "model/observable.h"
+#include "node/view.h"
+#include "util/util.h"
+
+#define TEXT_OPTS                                                              \
+	{ "lang", "TAG", "language of --text (default: the node's first)",     \
+		0 },                                                           \
+	    { "translation", "TEXT", "a translation of --text", 0 },           \
+	    { "translation-lang", "TAG", "language of --translation", 0 },     \
+	{                                                                      \
+		"translation-by", "WHO", "human or machine (default human)", 0 \
+	}
+
+static const char *
+default_lang(const struct px_node *n)
+{
+	static char lang[36];
+	const char *l = px_conf_get(&n->conf, "", NULL, "languages");
+	size_t i = 0;
+
+	while (l && (*l == ' ' || *l == ','))
+		l++;
+	while (l && l[i] && l[i] != ',' && l[i] != ' ' && i < 35) {
+		lang[i] = l[i];
+		i++;
+	}
+	lang[i] = '\0';
+	return i >= 2 ? lang : "en";
+}
+
+/* Builds the free-text object from --text and friends; NULL if no text.
+ */
+static int
+text_from_args(json_t **out, const struct px_args *a, const struct px_node *n,
+    const char *key)
+{
+	const char *text = px_arg(a, key), *lang = px_arg(a, "lang");
+	const char *tr = px_arg(a, "translation");
+	const char *trl = px_arg(a, "translation-lang");
+	const char *by = px_arg(a, "translation-by");
+	int rc;
+
+	*out = NULL;
+	if (text == NULL) {
+		if (tr)
+			return px_error_set(
+			    PX_EINVAL, "--translation needs --text");
+		return 0;
+	}
+	if (*text == '\0')
+		return px_error_set(PX_EINVAL, "--%s is empty", key);
+	if (lang && (rc = px_check_lang(lang, "--lang")) < 0)
+		return rc;
+	if (tr) {
+		if (trl == NULL)
+			return px_error_set(PX_EINVAL,
+			    "--translation needs --translation-lang");
+		if ((rc = px_check_lang(trl, "--translation-lang")) < 0)
+			return rc;
+		if (by && strcmp(by, "human") && strcmp(by, "machine"))
+			return px_error_set(PX_EINVAL,
+			    "--translation-by must be human or machine");
+	}
+	*out = px_text_new(text, lang ? lang : default_lang(n), tr, trl, by);
+	return 0;
+}
+
+static void
+report_sent(const struct px_args *a, struct px_node *n, const struct px_msg *m,
+    bool id_only)
+{
+	struct px_case c;
+	char ref[9];
+
+	px_case_ref(ref, m->case_id);
+	px_case_init(&c);
+	if (px_node_case_load(&c, n, m->case_id, NULL) < 0) {
+		px_case_dispose(&c);
+		c.state = PX_ST_SENT;
+	}
+	if (px_json(a)) {
+		json_t *o = json_pack("{ss ss ss ss sI ss}", "case", m->case_id,
+		    "ref", ref, "message", m->hash, "type",
+		    px_msg_type_names[m->type].wire, "seq", (json_int_t)m->seq,
+		    "state", px_state_names[c.state].wire);
+
+		px_cli_print_json(o);
+		json_decref(o);
+	} else if (id_only) {
+		printf("%s\n", m->case_id);
+		fprintf(stderr,
+		    "Opened case %s (%s) with %s; it is in the "
+		    "outbox (seq %lld).\n",
+		    ref, m->case_id, m->to, (long long)m->seq);
+	} else {
+		printf("Case %s: %s sent to %s (seq %lld); state now %s.\n",
+		    ref, px_msg_type_names[m->type].wire, m->to,
+		    (long long)m->seq, px_state_names[c.state].label);
+	}
+	px_case_dispose(&c);
+}
+
+static const struct px_opt new_opts[] = {
+	{ "to", "PEER", "the peer to send it to", PX_OPT_REQUIRED },
+	{ "kind", "KIND", "report, request, hotline or inject",
+	    PX_OPT_REQUIRED },
+	{ "category", "CAT",
+	    "botnet, phishing, vulnerable-website, intrusion, ddos, malware, "
+	    "other",
+	    PX_OPT_REQUIRED },
+	{ "priority", "P",
+	    "P1 (crisis) .. P4 (routine); default P3, "
+	    "hotline P1",
+	    0 },
+	{ "tlp", "T",
+	    "clear, green, amber, amber+strict, red (default: the "
+	    "agreement's)",
+	    0 },
+	{ "title", "TEXT", "one-line summary", PX_OPT_REQUIRED },
+	{ "text", "TEXT", "the report or request itself", PX_OPT_REQUIRED },
+	{ "request-type", "T",
+	    "information, investigation, evidence, mitigation (requests; "
+	    "default information)",
+	    0 },
+	{ "observable", "TYPE:VALUE",
+	    "ip, cidr, domain, url, email, md5/sha1/sha256, cve, asn "
+	    "(defanged input is fine)",
+	    PX_OPT_MULTI },
+	TEXT_OPTS,
+	{ 0 },
+};
+
+static int
+run_new(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct px_peer *p = NULL;
+	struct px_msg *m = NULL;
+	json_t *hdr = NULL, *body = NULL, *text = NULL, *obs = json_array();
+	const char *const *ov;
+	size_t nobs;
+	int kind, cat, prio, tlp, rt = PX_RQ_INFORMATION, rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		goto done;
+	if ((kind = PX_LOOKUP(px_kind_names, "kind", px_arg(a, "kind"))) < 0 ||
+	    (cat = PX_LOOKUP(
+	         px_category_names, "category", px_arg(a, "category"))) < 0) {
+		rc = kind < 0 ? kind : cat;
+		goto fail;
+	}
+	if (kind == PX_KIND_CHECK) {
+		rc = px_error_set(PX_EINVAL,
+		    "communication checks are sent with 'parley check', not "
+		    "as cases");
+		goto fail;
+	}
+	prio = kind == PX_KIND_HOTLINE ? PX_P1 : PX_P3;
+	if (px_arg(a, "priority") &&
+	    (prio = PX_LOOKUP(
+	         px_priority_names, "priority", px_arg(a, "priority"))) < 0) {
+		rc = prio;
+		goto fail;
+	}
+	if ((rc = px_peer_load(&p, n, px_arg(a, "to"))) < 0)
+		goto fail;
+	tlp = p->agreement.default_tlp;
+	if (px_arg(a, "tlp") &&
+	    (tlp = PX_LOOKUP(px_tlp_names, "TLP marking", px_arg(a, "tlp"))) <
+	        0) {
+		rc = tlp;
+		goto fail;
+	}
+	if (px_arg(a, "request-type")) {
+		if (kind == PX_KIND_REPORT) {
+			rc = px_error_set(PX_EINVAL,
+			    "--request-type is for requests, not reports");
+			goto fail;
+		}
+		if ((rt = PX_LOOKUP(px_request_type_names, "request type",
+		         px_arg(a, "request-type"))) < 0) {
+			rc = rt;
+			goto fail;
+		}
+	}
+	ov = px_arg_all(a, "observable", &nobs);
+	for (size_t i = 0; i < nobs; i++) {
+		struct px_observable o;
+
+		if ((rc = px_obs_parse_cli(&o, ov[i])) < 0)
+			goto fail;
+		json_array_append_new(obs,
+		    json_pack("{ssss}", "type", px_obs_type_name(o.type),
+		        "value", o.value));
+		px_obs_dispose(&o);
+	}
+	hdr = json_pack("{ssssssssss}", "kind", px_kind_names[kind].wire,
+	    "category", px_category_names[cat].wire, "priority",
+	    px_priority_names[prio].wire, "tlp", px_tlp_names[tlp].wire,
+	    "title", px_arg(a, "title"));
+	if (kind != PX_KIND_REPORT)
+		json_object_set_new(hdr, "request_type",
+		    json_string(px_request_type_names[rt].wire));
+	if (nobs)
+		json_object_set(hdr, "observables", obs);
+	if ((rc = text_from_args(&text, a, n, "text")) < 0)
+		goto fail;
+	body = json_pack("{sOsO}", "case", hdr, "text", text);
+	if ((rc = px_node_send(n, p->row.name, NULL,
+	         kind == PX_KIND_REPORT ? PX_MSG_REPORT : PX_MSG_REQUEST, body,
+	         &m)) < 0)
+		goto fail;
+	report_sent(a, n, m, true);
+	rc = 0;
+	goto done;
+fail:
+	rc = px_cli_fail(a, rc);
+done:
+	json_decref(hdr);
+	json_decref(body);
+	json_decref(text);
+	json_decref(obs);
+	px_msg_free(m);
+	px_peer_free(p);
+	px_node_free(n);
+	return rc;
+}
+
+/* One action on an existing case. */
+struct action {
+	enum px_msg_type type;
+	bool text_required;
+};
+
+static int
+act(struct px_args *a, const struct action *ac)
+{
+	struct px_node *n = NULL;
+	struct px_msg *m = NULL;
+	json_t *body = json_object(), *text = NULL;
+	int rc, k;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		goto done;
+	if ((rc = text_from_args(&text, a, n,
+	         ac->type == PX_MSG_FEEDBACK ? "comment" : "text")) < 0)
+		goto fail;
+	if (text)
+		json_object_set(body, "text", text);
+	else if (ac->text_required) {
+		rc = px_error_set(PX_EINVAL, "give --text \"...\" for a %s",
+		    px_msg_type_names[ac->type].wire);
+		goto fail;
+	}
+	switch (ac->type) {
+	case PX_MSG_TRIAGE:
+		if ((k = PX_LOOKUP(px_decision_names, "decision",
+		         px_arg(a, "decision"))) < 0) {
+			rc = k;
+			goto fail;
+		}
+		json_object_set_new(
+		    body, "decision", json_string(px_decision_names[k].wire));
+		if (px_arg(a, "reason")) {
+			if ((k = PX_LOOKUP(px_reason_names, "reason code",
+			         px_arg(a, "reason"))) < 0) {
+				rc = k;
+				goto fail;
+			}
+			json_object_set_new(body, "reason",
+			    json_string(px_reason_names[k].wire));
+		}
+		break;
+	case PX_MSG_RESULT:
+		if (px_arg(a, "outcome"))
+			json_object_set_new(
+			    body, "outcome", json_string(px_arg(a, "outcome")));
+		break;
+	case PX_MSG_FEEDBACK: {
+		const char *s = px_arg(a, "score");
+
+		if (s == NULL || s[1] != '\0' || s[0] < '1' || s[0] > '5') {
+			rc = px_error_set(PX_EINVAL,
+			    "--score must be a whole number from 1 to 5, not "
+			    "'%s'",
+			    s ? s : "");
+			goto fail;
+		}
+		json_object_set_new(body, "score", json_integer(s[0] - '0'));
+		break;
+	}
+	default:
+		break;
+	}
+	if ((rc = px_node_send(n, NULL, px_pos(a, 0), ac->type, body, &m)) < 0)
+		goto fail;
+	report_sent(a, n, m, false);
+	rc = 0;
+	goto done;
+fail:
+	rc = px_cli_fail(a, rc);
+done:
+	json_decref(body);
+	json_decref(text);
+	px_msg_free(m);
+	px_node_free(n);
+	return rc;
+}
+
+#define ACTION(fn, t, req)                                  \
+	static int fn(struct px_args *a)                    \
+	{                                                   \
+		static const struct action ac = { t, req }; \
+		return act(a, &ac);                         \
+	}
+ACTION(run_ack, PX_MSG_ACK, false)
+ACTION(run_triage, PX_MSG_TRIAGE, false)
+ACTION(run_update, PX_MSG_UPDATE, true)
+ACTION(run_result, PX_MSG_RESULT, true)
+ACTION(run_close, PX_MSG_CLOSE, false)
+ACTION(run_withdraw, PX_MSG_WITHDRAW, false)
+ACTION(run_rate, PX_MSG_FEEDBACK, false)
+ACTION(run_note, PX_MSG_NOTE, true)
+
+static const struct px_opt text_opts[] = {
+	{ "text", "TEXT", "free text to go with it", 0 },
+	TEXT_OPTS,
+	{ 0 },
+};
+static const struct px_opt text_req_opts[] = {
+	{ "text", "TEXT", "the text of the message", PX_OPT_REQUIRED },
+	TEXT_OPTS,
+	{ 0 },
+};
+static const struct px_opt triage_opts[] = {
+	{ "decision", "D", "accepted, needs-info, declined or forwarded",
+	    PX_OPT_REQUIRED },
+	{ "reason", "CODE",
+	    "not-permitted-by-law, no-data-held, out-of-scope, "
+	    "insufficient-information, duplicate, competent-authority, "
+	    "no-resources, other",
+	    0 },
+	{ "text", "TEXT", "explanation (what information is needed, ...)", 0 },
+	TEXT_OPTS,
+	{ 0 },
+};
+static const struct px_opt result_opts[] = {
+	{ "text", "TEXT", "the answer", PX_OPT_REQUIRED },
+	{ "outcome", "O", "resolved, partial or unable", 0 },
+	TEXT_OPTS,
+	{ 0 },
+};
+static const struct px_opt rate_opts[] = {
+	{ "score", "N", "quality of the answer, 1 (poor) to 5 (excellent)",
+	    PX_OPT_REQUIRED },
+	{ "comment", "TEXT", "why", 0 },
+	TEXT_OPTS,
+	{ 0 },
+};
+
+#define CASE_CMD(var, nm, sum, o, fn)                  \
+	static const struct px_cmd var = { .name = nm, \
+		.summary = sum,                        \
+		.usage = "ID",                         \
+		.min_pos = 1,                          \
+		.max_pos = 1,                          \
+		.opts = o,                             \
+		.run = fn }
+
+CASE_CMD(c_ack, "ack", "acknowledge receipt of a case (responder)", text_opts,
+    run_ack);
+CASE_CMD(c_triage, "triage",
+    "accept, ask for information, decline or forward (responder)", triage_opts,
+    run_triage);
+CASE_CMD(c_update, "update", "send progress, or the information asked for",
+    text_req_opts, run_update);
+CASE_CMD(
+    c_result, "result", "send the answer (responder)", result_opts, run_result);
+CASE_CMD(c_close, "close", "close the case (requester)", text_opts, run_close);
+CASE_CMD(c_withdraw, "withdraw", "withdraw the request (requester)", text_opts,
+    run_withdraw);
+CASE_CMD(c_rate, "rate", "rate the answer's quality (requester)", rate_opts,
+    run_rate);
+CASE_CMD(c_note, "note", "add a note both sides see", text_req_opts, run_note);
+
+/* ---- list and show ---- */
+
+/* The clock that matters most now: the running or overdue one with the
+ * earliest deadline. */
+static int
+urgent_clock(const struct px_clock_status s[PX_CLK__N])
+{
+	int best = -1;
+
+	for (int k = 0; k < PX_CLK__N; k++) {
+		if (s[k].state != PX_CS_RUNNING &&
+		    s[k].state != PX_CS_OVERDUE && s[k].state != PX_CS_PAUSED)
+			continue;
+		if (best < 0 || s[k].deadline < s[best].deadline)
+			best = k;
+	}
+	return best;
+}
+
+static void
+clock_phrase(char *out, size_t n, const struct px_clock_status *s, int64_t now)
+{
+	char d[32];
+
+	if (s->state == PX_CS_PAUSED) {
+		snprintf(out, n, "paused (needs info)");
+		return;
+	}
+	px_duration_format(d, sizeof(d), s->deadline - now);
+	if (s->state == PX_CS_OVERDUE)
+		snprintf(out, n, "OVERDUE by %s", d);
+	else
+		snprintf(out, n, "%s left", d);
+}
+
+struct list_ctx {
+	struct px_node *n;
+	json_t *rows;
+	bool overdue_only;
+	int64_t now;
+	int rc;
+};
+
+static int
+list_one(const struct px_case_row *r, void *arg)
+{
+	struct list_ctx *lc = arg;
+	struct px_case c;
+	struct px_peer *p = NULL;
+	struct px_clock_status s[PX_CLK__N];
+	json_t *row;
+	int k, rc;
+	bool overdue = false;
+
+	if ((rc = px_node_case_load(&c, lc->n, r->id, &p)) < 0)
+		return rc;
+	px_case_clocks(
+	    s, &c, &p->agreement, px_node_case_calendar(lc->n, &c, p), lc->now);
+	for (k = 0; k < PX_CLK__N; k++)
+		overdue |= s[k].state == PX_CS_OVERDUE;
+	if (!lc->overdue_only || overdue) {
+		char ref[9], phrase[64] = "";
+		int u = urgent_clock(s);
+
+		px_case_ref(ref, c.id);
+		if (u >= 0)
+			clock_phrase(phrase, sizeof(phrase), &s[u], lc->now);
+		row = json_pack("{ss ss ss ss ss ss ss ss ss ss sb}", "id",
+		    c.id, "ref", ref, "kind", px_kind_names[c.kind].wire,
+		    "priority", px_priority_names[c.priority].wire, "tlp",
+		    px_tlp_names[c.tlp].wire, "state",
+		    px_state_names[c.state].wire, "peer", r->peer, "direction",
+		    strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
+		    "title", c.title, "category",
+		    px_category_names[c.category].wire, "overdue", overdue);
+		json_object_set_new(row, "next_clock",
+		    u >= 0 ? json_pack("{ss ss s s}", "clock",
+		                 px_clock_names[u].wire, "state",
+		                 px_clock_state_names[s[u].state], "phrase",
+		                 phrase)
+		           : json_null());
+		if (u >= 0 && s[u].deadline != INT64_MAX) {
+			char tm[PX_TIME_STRLEN];
+
+			px_time_format(tm, s[u].deadline);
+			json_object_set_new(json_object_get(row, "next_clock"),
+			    "deadline", json_string(tm));
+		}
+		json_array_append_new(lc->rows, row);
+	}
+	px_peer_free(p);
+	px_case_dispose(&c);
+	return 0;
+}
+
+static const struct px_opt list_opts[] = {
+	{ "state", "S", "only cases in this state", 0 },
+	{ "peer", "P", "only cases with this peer", 0 },
+	{ "overdue", NULL, "only cases with an overdue clock", 0 },
+	{ "open", NULL, "only cases that have not ended", 0 },
+	{ 0 },
+};
+
+static int
+run_list(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct list_ctx lc = { .rows = json_array() };
+	struct px_case_filter f = { .peer = px_arg(a, "peer"),
+		.state = px_arg(a, "state"),
+		.open_only = px_flag(a, "open") };
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		goto out;
+	if (f.state && (rc = PX_LOOKUP(px_state_names, "state", f.state)) < 0)
+		goto fail;
+	lc.n = n;
+	lc.now = px_time_now_ms();
+	lc.overdue_only = px_flag(a, "overdue");
+	if ((rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0)
+		goto fail;
+	if (px_json(a)) {
+		px_cli_print_json(lc.rows);
+	} else if (json_array_size(lc.rows) == 0) {
+		printf("No cases%s.\n",
+		    lc.overdue_only || f.peer || f.state ? " match" : " yet");
+	} else {
+		printf("%-8s %-3s %-2s %-8s %-13s %-20s %-28s %s\n", "REF",
+		    "PRI", "", "KIND", "STATE", "PEER", "NEXT DEADLINE",
+		    "TITLE");
+		json_array_foreach(lc.rows, i, v)
+		{
+			const json_t *nc = json_object_get(v, "next_clock");
+			char next[64] = "";
+
+			if (json_is_object(nc))
+				snprintf(next, sizeof(next), "%s %s",
+				    json_string_value(
+				        json_object_get(nc, "clock")),
+				    json_string_value(
+				        json_object_get(nc, "phrase")));
+			printf("%-8s %-3s %-2s %-8s %-13s %-20.20s %-28s %s\n",
+			    json_string_value(json_object_get(v, "ref")),
+			    json_string_value(json_object_get(v, "priority")),
+			    strcmp(json_string_value(
+			               json_object_get(v, "direction")),
+			        "out")
+			        ? "<-"
+			        : "->",
+			    json_string_value(json_object_get(v, "kind")),
+			    json_string_value(json_object_get(v, "state")),
+			    json_string_value(json_object_get(v, "peer")), next,
+			    json_string_value(json_object_get(v, "title")));
+		}
+	}
+	rc = 0;
+	goto out;
+fail:
+	rc = px_cli_fail(a, rc);
+out:
+	json_decref(lc.rows);
+	px_node_free(n);
+	return rc;
+}
+
+static void
+print_text(const json_t *t, const char *indent)
+{
+	const json_t *tr = json_object_get(t, "translation");
+
+	if (t == NULL)
+		return;
+	printf("%s[%s] %s\n", indent,
+	    json_string_value(json_object_get(t, "lang")),
+	    json_string_value(json_object_get(t, "value")));
+	if (tr)
+		printf("%s[%s, %s translation] %s\n", indent,
+		    json_string_value(json_object_get(tr, "lang")),
+		    json_string_value(json_object_get(tr, "by")),
+		    json_string_value(json_object_get(tr, "value")));
+}
+
+static void
+show_human(
+    struct px_node *n, const struct px_case *c, struct px_peer *p, int64_t now)
+{
+	const struct px_tz *req_tz, *resp_tz;
+	struct px_clock_status s[PX_CLK__N];
+	const struct px_calendar *cal = px_node_case_calendar(n, c, p);
+	char ref[9], t1[64], t2[64], t3[64];
+	const json_t *o;
+	size_t i;
+
+	req_tz = strcmp(c->requester, n->name) == 0 ? n->tz : p->tz;
+	resp_tz = strcmp(c->responder, n->name) == 0 ? n->tz : p->tz;
+	px_case_ref(ref, c->id);
+	printf("Case %s  %s  %s %s%s%s  %s\n", ref, px_tlp_names[c->tlp].label,
+	    px_priority_names[c->priority].label, px_kind_names[c->kind].wire,
+	    c->request_type >= 0 ? " for " : "",
+	    c->request_type >= 0 ? px_request_type_names[c->request_type].wire
+	                         : "",
+	    px_category_names[c->category].label);
+	printf("  \"%s\"\n  id %s\n", c->title, c->id);
+	printf("  %s (requester, %s) -> %s (responder, %s)\n", c->requester,
+	    px_tz_name(req_tz), c->responder, px_tz_name(resp_tz));
+	printf("  state: %s%s", px_state_names[c->state].label,
+	    c->escalated ? " [ESCALATED]" : "");
+	if (c->reason >= 0)
+		printf(" (reason: %s)", px_reason_names[c->reason].label);
+	if (c->score)
+		printf("; rated %d/5", c->score);
+	printf("\n");
+	if (c->observables && json_array_size(c->observables)) {
+		printf("Observables:\n");
+		json_array_foreach(c->observables, i, o) printf("  %-18s %s\n",
+		    json_string_value(json_object_get(o, "type")),
+		    json_string_value(json_object_get(o, "value")));
+	}
+	px_case_clocks(s, c, &p->agreement, cal, now);
+	printf("Clocks (%s, counted in %s's %s):\n",
+	    px_priority_names[c->priority].wire, c->responder,
+	    p->agreement.basis[c->priority] == PX_BASIS_BUSINESS
+	        ? "business hours"
+	        : "calendar time");
+	for (int k = 0; k < PX_CLK__N; k++) {
+		char budget[16], phrase[64] = "";
+
+		if (s[k].state == PX_CS_NA)
+			continue;
+		px_duration_unparse(
+		    budget, sizeof(budget), s[k].budget, s[k].basis);
+		px_cli_time(t1, sizeof(t1), resp_tz, s[k].deadline);
+		if (s[k].state == PX_CS_RUNNING || s[k].state == PX_CS_OVERDUE)
+			clock_phrase(phrase, sizeof(phrase), &s[k], now);
+		else if (s[k].stopped >= 0)
+			px_cli_time(
+			    phrase, sizeof(phrase), resp_tz, s[k].stopped);
+		printf("  %-15s %-5s %-10s due %-30s %s%s\n",
+		    px_clock_names[k].label, budget,
+		    px_clock_state_names[s[k].state], t1,
+		    s[k].state == PX_CS_MET || s[k].state == PX_CS_BREACHED
+		        ? "done "
+		        : s[k].state == PX_CS_CANCELLED ? "ended "
+		                                        : "",
+		    phrase);
+	}
+	printf("Timeline (UTC | %s | %s):\n", px_tz_name(req_tz),
+	    px_tz_name(resp_tz));
+	for (i = 0; i < c->n; i++) {
+		const struct px_msg *m = c->msgs[i];
+		char utc[PX_TIME_STRLEN];
+
+		px_time_format(utc, m->time_ms);
+		px_cli_time(t2, sizeof(t2), req_tz, m->time_ms);
+		px_cli_time(t3, sizeof(t3), resp_tz, m->time_ms);
+		printf("  %.16s | %s | %s\n", utc, t2, t3);
+		printf("    %s -> %s  %s", m->from, m->to,
+		    px_msg_type_names[m->type].label);
+		if (m->type == PX_MSG_TRIAGE)
+			printf(": %s%s%s",
+			    json_string_value(
+			        json_object_get(m->body, "decision")),
+			    json_object_get(m->body, "reason") ? ", " : "",
+			    json_object_get(m->body, "reason")
+			        ? json_string_value(
+			              json_object_get(m->body, "reason"))
+			        : "");
+		if (m->type == PX_MSG_FEEDBACK)
+			printf(": %lld/5",
+			    (long long)json_integer_value(
+			        json_object_get(m->body, "score")));
+		printf("  (seq %lld, %.12s)\n", (long long)m->seq, m->hash);
+		print_text(json_object_get(m->body, "text"), "      ");
+		if (c->why[i])
+			printf("      (no effect: %s)\n", c->why[i]);
+	}
+	(void)t3;
+}
+
+static int
+run_show(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct px_peer *p = NULL;
+	struct px_case c;
+	int64_t now = px_time_now_ms();
+	int rc;
+
+	px_case_init(&c);
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if ((rc = px_node_case_load(&c, n, px_pos(a, 0), &p)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		json_t *j = px_view_case(n, &c, p, now);
+
+		px_cli_print_json(j);
+		json_decref(j);
+	} else {
+		show_human(n, &c, p, now);
+	}
+out:
+	px_case_dispose(&c);
+	px_peer_free(p);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_cmd c_new = {
+	.name = "new",
+	.summary = "open a case: send a report or a request to a peer",
+	.opts = new_opts,
+	.run = run_new,
+	.details =
+	    "Prints the new case id on stdout.  Example:\n"
+	    "  parley case new --to cert-b.example --kind request "
+	    "--category botnet \\\n"
+	    "    --priority P2 --tlp amber --title \"C2 at 203.0.113.7\" "
+	    "\\\n"
+	    "    --text \"Please investigate\" --observable ip:203.0.113.7",
+};
+static const struct px_cmd c_list = {
+	.name = "list",
+	.summary = "list cases with the deadline that matters most",
+	.opts = list_opts,
+	.run = run_list,
+};
+static const struct px_cmd c_show = {
+	.name = "show",
+	.summary = "show a case: clocks and timeline in both local times",
+	.usage = "ID",
+	.min_pos = 1,
+	.max_pos = 1,
+	.run = run_show,
+};
+
+static const struct px_cmd *const subs[] = { &c_new, &c_list, &c_show, &c_ack,
+	&c_triage, &c_update, &c_result, &c_close, &c_withdraw, &c_rate,
+	&c_note, NULL };
+
+const struct px_cmd px_cmd_case = {
+	.name = "case",
+	.summary = "open, list, show and act on cases",
+	.subs = subs,
+	.details = "ID is the case id, a unique prefix of it, or the 8-digit "
+	           "reference shown by 'case list'.",
+};

@@ -1,0 +1,23 @@
+/*
+ * Helpers shared by the command files: opening the node, reading input
+ * files, printing JSON and times.
+ */
+#ifndef PX_CLI_COMMON_H
+#define PX_CLI_COMMON_H
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "node/node.h"
+
+/* Opens the node named by --dir / PARLEY_DIR; on failure prints the error
+ * and returns the exit code (non-zero). */
+int px_cli_open(struct px_node **out, const struct px_args *a);
+/* Prints a JSON value on stdout, indented, with a newline. */
+void px_cli_print_json(const json_t *v);
+/* "2026-11-20 22:30 CST (+08:00)" for `ms` in `tz`; "-" for -1. */
+void px_cli_time(char *out, size_t n, const struct px_tz *tz, int64_t ms);
+/* Reads a file named on the command line ("-" = stdin) with a cap. */
+int px_cli_read(struct px_buf *out, const char *path, size_t cap);
+
+#endif

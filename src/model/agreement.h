@@ -1,0 +1,48 @@
+/*
+ * A peer agreement: how fast each side promises to act on the other's
+ * cases.  For each priority, a budget for each of the four clocks
+ * (acknowledge, triage, first response, resolution), counted either in
+ * calendar time or in the business hours of the responding party (its time
+ * zone, working days and holidays, from its card).
+ *
+ * JSON form (stored per peer; `parley peer agreement` shows and edits it):
+ *   {"P1": {"basis": "calendar", "acknowledge": "30m", "triage": "1h",
+ *           "first_response": "4h", "resolution": "24h"}, ...,
+ *    "default_tlp": "amber"}
+ * Durations are a whole number and a unit: m (minutes), h (hours),
+ * d (days of 24 h, or of the working day's length in business basis),
+ * w (weeks of 7 days, or 5 working days).
+ */
+#ifndef PX_AGREEMENT_H
+#define PX_AGREEMENT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "model/calendar.h"
+#include "model/types.h"
+
+struct px_agreement {
+	int64_t budget[PX_PRIO__N][PX_CLK__N]; /* ms of countable time */
+	enum px_basis basis[PX_PRIO__N];
+	enum px_tlp default_tlp;
+};
+
+/* Common practice: minutes for a crisis, hours for high, business days
+ * for routine; the 24 h / 72 h / one month pattern for P2. */
+void px_agreement_default(struct px_agreement *a);
+/* Returns a new JSON object (caller decrefs). */
+json_t *px_agreement_to_json(const struct px_agreement *a);
+/* Reads the JSON form; members left out keep the defaults. */
+PX_MUST_CHECK int px_agreement_from_json(
+    struct px_agreement *out, const json_t *j);
+/* Applies "P2.acknowledge=4h", "P3.basis=business" or "default_tlp=red". */
+PX_MUST_CHECK int px_agreement_set(struct px_agreement *a, const char *kv);
+/* Parses "30m", "4h", "3d", "2w" into ms; business-basis days and weeks
+ * use an 8-hour day and 5-day week. */
+PX_MUST_CHECK int px_duration_parse(
+    int64_t *out, const char *s, enum px_basis basis);
+/* Formats ms back into the shortest exact unit ("90m", "4h", "3d"). */
+void px_duration_unparse(char *out, size_t n, int64_t ms, enum px_basis b);
+
+#endif

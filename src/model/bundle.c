@@ -1,0 +1,157 @@
+#include "model/bundle.h"
+#include "model/canon.h"
+#include "model/message.h"
+#include "util/util.h"
+
+int
+px_receipt_new(struct px_receipt **out, const char *from, const char *to,
+    const char *msg_hash, const char *case_id, int64_t seq, int64_t received_ms,
+    const struct px_key *k)
+{
+	char tm[PX_TIME_STRLEN];
+	json_t *o, *env = NULL;
+	int rc;
+
+	px_time_format(tm, received_ms);
+	o = json_pack("{sisssssssssIss}", "v", 1, "from", from, "to", to, "msg",
+	    msg_hash, "case", case_id, "seq", (json_int_t)seq, "received", tm);
+	if ((rc = px_signed_wrap(&env, NULL, "receipt", o, k)) == 0)
+		rc = px_receipt_parse(out, env, "new receipt");
+	json_decref(o);
+	json_decref(env);
+	return rc;
+}
+
+int
+px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
+{
+	static const char *const mem[] = { "v", "from", "to", "msg", "case",
+		"seq", "received", NULL };
+	struct px_receipt *r = px_calloc(1, sizeof(*r));
+	const json_t *o;
+	const char *s;
+	int64_t v;
+	int rc;
+
+	r->env = json_incref(env);
+	if ((rc = px_signed_open(&o, r->hash, env, "receipt", NULL, what)) <
+	        0 ||
+	    (rc = px_j_only(o, mem, what)) < 0 ||
+	    (rc = px_j_int(&v, o, "v", 1, 1, what)) < 0 ||
+	    (rc = px_j_str(&r->from, o, "from", 253, what)) < 0 ||
+	    (rc = px_check_node_name(r->from, "receipt issuer")) < 0 ||
+	    (rc = px_j_str(&r->to, o, "to", 253, what)) < 0 ||
+	    (rc = px_check_node_name(r->to, "receipt addressee")) < 0 ||
+	    (rc = px_j_hash(r->msg, o, "msg", what)) < 0 ||
+	    (rc = px_j_str(&s, o, "case", 36, what)) < 0 ||
+	    (rc = px_j_int(&r->seq, o, "seq", 1, INT64_C(1) << 53, what)) < 0 ||
+	    (rc = px_j_time(&r->received_ms, o, "received", what)) < 0)
+		goto out;
+	if (!px_uuid_valid(s)) {
+		rc = px_error_set(PX_EINVAL, "%s: case is not a UUID", what);
+		goto out;
+	}
+	memcpy(r->case_id, s, PX_UUID_STRLEN);
+	*out = r;
+	r = NULL;
+out:
+	px_receipt_free(r);
+	return rc;
+}
+
+int
+px_receipt_verify(const struct px_receipt *r, const uint8_t pk[PX_PUBKEY_LEN])
+{
+	const json_t *o;
+	char what[96];
+
+	snprintf(what, sizeof(what), "receipt from %s for seq %lld", r->from,
+	    (long long)r->seq);
+	return px_signed_open(&o, NULL, r->env, "receipt", pk, what);
+}
+
+void
+px_receipt_free(struct px_receipt *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->env);
+	free(r);
+}
+
+int
+px_bundle_write(struct px_buf *out, const char *from, const char *to,
+    int64_t created_ms, json_t *messages, json_t *receipts,
+    const struct px_key *k)
+{
+	char tm[PX_TIME_STRLEN];
+	json_t *o, *env = NULL;
+	int rc;
+
+	px_time_format(tm, created_ms);
+	o = json_pack("{sisssssssOsO}", "v", 1, "from", from, "to", to,
+	    "created", tm, "messages", messages, "receipts", receipts);
+	if ((rc = px_signed_wrap(&env, NULL, "bundle", o, k)) < 0)
+		goto out;
+	if ((rc = px_canon_append(out, env)) < 0)
+		goto out;
+	rc = px_buf_addc(out, '\n');
+out:
+	json_decref(o);
+	json_decref(env);
+	return rc;
+}
+
+int
+px_bundle_parse(
+    struct px_bundle *out, const char *text, size_t len, const char *what)
+{
+	static const char *const mem[] = { "v", "from", "to", "created",
+		"messages", "receipts", NULL };
+	const json_t *o;
+	json_t *j = NULL;
+	int64_t v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = px_canon_parse_exact(
+	         &j, text, len, PX_BUNDLE_MAX_BYTES, what)) < 0)
+		return rc;
+	out->env = j;
+	if ((rc = px_signed_open(&o, out->hash, j, "bundle", NULL, what)) < 0 ||
+	    (rc = px_j_only(o, mem, what)) < 0 ||
+	    (rc = px_j_int(&v, o, "v", 1, 1, what)) < 0 ||
+	    (rc = px_j_str(&out->from, o, "from", 253, what)) < 0 ||
+	    (rc = px_check_node_name(out->from, "bundle sender")) < 0 ||
+	    (rc = px_j_str(&out->to, o, "to", 253, what)) < 0 ||
+	    (rc = px_check_node_name(out->to, "bundle receiver")) < 0 ||
+	    (rc = px_j_time(&out->created_ms, o, "created", what)) < 0)
+		goto fail;
+	out->messages = json_object_get(o, "messages");
+	out->receipts = json_object_get(o, "receipts");
+	if (!json_is_array(out->messages) || !json_is_array(out->receipts)) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s: 'messages' and 'receipts' must be arrays", what);
+		goto fail;
+	}
+	return 0;
+fail:
+	px_bundle_dispose(out);
+	return rc;
+}
+
+int
+px_bundle_verify(const struct px_bundle *b, const uint8_t pk[PX_PUBKEY_LEN],
+    const char *what)
+{
+	const json_t *o;
+
+	return px_signed_open(&o, NULL, b->env, "bundle", pk, what);
+}
+
+void
+px_bundle_dispose(struct px_bundle *b)
+{
+	json_decref(b->env);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,192 @@
+#include "model/canon.h"
+#include "model/card.h"
+#include "model/message.h"
+#include "util/util.h"
+
+void
+px_key_fingerprint(char out[45], const uint8_t pk[PX_PUBKEY_LEN])
+{
+	uint8_t h[PX_SHA256_LEN];
+	char hex[65];
+	char *p = out;
+
+	px_sha256(h, pk, PX_PUBKEY_LEN);
+	px_hex_encode(hex, h, 20);
+	for (int i = 0; i < 5; i++) {
+		memcpy(p, hex + 8 * i, 8);
+		p += 8;
+		*p++ = i < 4 ? ' ' : '\0';
+	}
+}
+
+int
+px_card_sign(json_t **out, json_t *c, const struct px_key *k)
+{
+	return px_signed_wrap(out, NULL, "card", c, k);
+}
+
+static int
+decode_key(uint8_t *out, const json_t *keys, const char *name)
+{
+	const char *s;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = px_j_str(&s, keys, name, 64, "card keys")) < 0)
+		return rc;
+	if (px_b64_decode(out, PX_PUBKEY_LEN, &n, s) < 0 || n != PX_PUBKEY_LEN)
+		return px_error_set(PX_EINVAL,
+		    "card keys: '%s' is not base64 of a 32-byte Ed25519 key",
+		    name);
+	return 0;
+}
+
+static int
+check_strings(const json_t *a, const char *what, size_t max)
+{
+	size_t i;
+	const json_t *v;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > max)
+		return px_error_set(PX_EINVAL,
+		    "card: '%s' must be an array of at most %zu strings", what,
+		    max);
+	json_array_foreach(a, i, v) if (!json_is_string(v) ||
+	    json_string_length(v) > 64) return px_error_set(PX_EINVAL,
+	    "card: '%s' item %zu must be a short string", what, i + 1);
+	return 0;
+}
+
+static int
+check_contacts(const json_t *a)
+{
+	static const char *const mem[] = { "role", "name", "title", "languages",
+		"email", "phone", "webhook", "hours", "timezone", "verified",
+		NULL };
+	size_t i;
+	const json_t *v;
+	const char *s;
+	int rc;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > 256)
+		return px_error_set(PX_EINVAL,
+		    "card: 'contacts' must be an array (at most 256)");
+	json_array_foreach(a, i, v)
+	{
+		if ((rc = px_j_only(v, mem, "card contact")) < 0 ||
+		    (rc = px_j_str(&s, v, "role", 32, "card contact")) < 0 ||
+		    (rc = px_j_str(&s, v, "name", 200, "card contact")) < 0)
+			return rc;
+		const char *k;
+		json_t *f;
+
+		json_object_foreach(
+		    (json_t *)v, k, f) if (strcmp(k, "languages")
+		        ? !json_is_string(f) || json_string_length(f) > 1024
+		        : check_strings(f, "languages", 16) <
+		            0) return px_error_set(PX_EINVAL,
+		    "card contact %zu: '%s' has the wrong "
+		    "type or size",
+		    i + 1, k);
+	}
+	return 0;
+}
+
+static int
+fill(struct px_card *out, const char *what)
+{
+	static const char *const mem[] = { "v", "name", "version", "issued",
+		"url", "tls", "keys", "timezone", "languages", "hours",
+		"contacts", NULL };
+	static const char *const hmem[] = { "days", "time", "holidays", NULL };
+	const json_t *c = out->c, *keys;
+	int64_t v;
+	int rc;
+
+	if ((rc = px_j_only(c, mem, what)) < 0 ||
+	    (rc = px_j_int(&v, c, "v", 1, 1, what)) < 0 ||
+	    (rc = px_j_str(&out->name, c, "name", 253, what)) < 0 ||
+	    (rc = px_check_node_name(out->name, "card name")) < 0 ||
+	    (rc = px_j_int(
+	         &out->version, c, "version", 1, INT64_C(1) << 53, what)) < 0 ||
+	    (rc = px_j_time(&out->issued_ms, c, "issued", what)) < 0 ||
+	    (rc = px_j_str_opt(&out->url, c, "url", 1024, what)) < 0 ||
+	    (rc = px_j_str(&out->tls, c, "tls", 80, what)) < 0 ||
+	    (rc = px_j_str(&out->timezone, c, "timezone", 64, what)) < 0)
+		return rc;
+	if (strncmp(out->tls, "sha256:", 7) != 0 || strlen(out->tls) != 71)
+		return px_error_set(PX_EINVAL,
+		    "%s: 'tls' must be sha256: and 64 hex digits", what);
+	if (!json_is_object(keys = json_object_get(c, "keys")))
+		return px_error_set(PX_EINVAL, "%s: 'keys' is missing", what);
+	if ((rc = decode_key(out->sign_pk, keys, "sign")) < 0 ||
+	    (rc = decode_key(out->cosign_pk, keys, "cosign")) < 0)
+		return rc;
+	out->languages = json_object_get(c, "languages");
+	out->contacts = json_object_get(c, "contacts");
+	out->hours = json_object_get(c, "hours");
+	if ((rc = check_strings(out->languages, "languages", 16)) < 0 ||
+	    (rc = check_contacts(out->contacts)) < 0)
+		return rc;
+	if (out->hours) {
+		const char *s;
+
+		if ((rc = px_j_only(out->hours, hmem, "card hours")) < 0 ||
+		    (rc = px_j_str_opt(
+		         &s, out->hours, "days", 64, "card hours")) < 0 ||
+		    (rc = px_j_str_opt(
+		         &s, out->hours, "time", 64, "card hours")) < 0 ||
+		    (rc = check_strings(json_object_get(out->hours, "holidays"),
+		         "holidays", 1000)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+px_card_from_json(struct px_card *out, json_t *env, const char *what)
+{
+	const json_t *c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->env = json_incref(env);
+	if ((rc = px_signed_open(&c, out->hash, env, "card", NULL, what)) < 0)
+		goto fail;
+	out->c = c;
+	if ((rc = fill(out, what)) < 0)
+		goto fail;
+	/* Self-signed: verify with the key it carries. */
+	if ((rc = px_signed_open(&c, NULL, env, "card", out->sign_pk, what)) <
+	    0)
+		goto fail;
+	return 0;
+fail:
+	px_card_dispose(out);
+	return rc;
+}
+
+int
+px_card_parse(
+    struct px_card *out, const char *text, size_t len, const char *what)
+{
+	json_t *j = NULL;
+	int rc;
+
+	if ((rc = px_json_parse(&j, text, len, PX_CARD_MAX_BYTES, what)) < 0)
+		return rc;
+	rc = px_card_from_json(out, j, what);
+	json_decref(j);
+	return rc;
+}
+
+void
+px_card_dispose(struct px_card *c)
+{
+	json_decref(c->env);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,469 @@
+/*
+ * The case state machine.
+ *
+ * Roles: the requester opened the case, the responder received it.  Who may
+ * send what:
+ *   responder: ack, triage, result (and update, note, escalate)
+ *   requester: close, withdraw, feedback (and update, note, escalate)
+ * For a report (unsolicited sharing) either side may close it.
+ *
+ * States move forward only:
+ *   sent -> delivered -> acknowledged -> triaged -> in-progress -> resolved
+ *   -> closed, with needs-info between triaged and the requester's answer,
+ *   and declined, forwarded, withdrawn as other ends.
+ *
+ * Clocks start when the responder received the opening message (its
+ * receipt time), or at the send time until that is known.  They stop on
+ * the responder's acts (see clock_stops), pause from a needs-info triage
+ * until the requester's next message, and are cancelled if the requester
+ * closes or withdraws the case before they stop.
+ */
+#include "model/case.h"
+#include "util/util.h"
+
+const char *const px_clock_state_names[] = { "n/a", "running", "paused",
+	"overdue", "met", "breached", "cancelled" };
+
+void
+px_case_init(struct px_case *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->request_type = -1;
+	c->decision = -1;
+	c->reason = -1;
+	c->delivered_ms = -1;
+	c->end_ms = -1;
+	for (int k = 0; k < PX_CLK__N; k++)
+		c->stop[k] = -1;
+}
+
+void
+px_case_dispose(struct px_case *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		px_msg_free(c->msgs[i]);
+		free(c->why[i]);
+	}
+	free(c->msgs);
+	free(c->why);
+	free(c->pauses);
+	px_case_init(c);
+}
+
+bool
+px_state_terminal(enum px_state s)
+{
+	return s == PX_ST_CLOSED || s == PX_ST_DECLINED ||
+	    s == PX_ST_FORWARDED || s == PX_ST_WITHDRAWN;
+}
+
+static bool
+ended(enum px_state s)
+{
+	return px_state_terminal(s) || s == PX_ST_RESOLVED;
+}
+
+int
+px_case_allows(
+    const struct px_case *c, enum px_msg_type type, const char *sender)
+{
+	bool req, resp;
+	const char *st;
+
+	if (c->n == 0)
+		return 0; /* opening checks are in px_case_apply */
+	req = strcmp(sender, c->requester) == 0;
+	resp = strcmp(sender, c->responder) == 0;
+	st = px_state_names[c->state].wire;
+	if (!req && !resp)
+		return px_error_set(
+		    PX_EINVAL, "%s is not a party to case %s", sender, c->id);
+	switch (type) {
+	case PX_MSG_REPORT:
+	case PX_MSG_REQUEST:
+		return px_error_set(PX_ECONFLICT,
+		    "case %s is already open; a %s opens a new case", c->id,
+		    px_msg_type_names[type].wire);
+	case PX_MSG_ACK:
+	case PX_MSG_TRIAGE:
+	case PX_MSG_RESULT:
+		if (!resp)
+			return px_error_set(PX_ECONFLICT,
+			    "only the responder (%s) may send %s on case %s",
+			    c->responder, px_msg_type_names[type].wire, c->id);
+		if (type == PX_MSG_ACK && c->state >= PX_ST_ACKNOWLEDGED)
+			return px_error_set(PX_ECONFLICT,
+			    "case %s is already acknowledged (state %s)", c->id,
+			    st);
+		if (ended(c->state))
+			goto ended;
+		return 0;
+	case PX_MSG_CLOSE:
+		if (!req && c->kind != PX_KIND_REPORT)
+			return px_error_set(PX_ECONFLICT,
+			    "only the requester (%s) may close case %s",
+			    c->requester, c->id);
+		if (c->state == PX_ST_CLOSED || c->state == PX_ST_WITHDRAWN)
+			goto ended;
+		return 0;
+	case PX_MSG_WITHDRAW:
+		if (!req)
+			return px_error_set(PX_ECONFLICT,
+			    "only the requester (%s) may withdraw case %s",
+			    c->requester, c->id);
+		if (ended(c->state))
+			goto ended;
+		return 0;
+	case PX_MSG_FEEDBACK:
+		if (!req)
+			return px_error_set(PX_ECONFLICT,
+			    "only the requester (%s) rates the answer to "
+			    "case %s",
+			    c->requester, c->id);
+		if (!ended(c->state) || c->state == PX_ST_WITHDRAWN)
+			return px_error_set(PX_ECONFLICT,
+			    "case %s is %s; feedback rates an answer, so it "
+			    "comes after a result, decline or forward",
+			    c->id, st);
+		return 0;
+	case PX_MSG_UPDATE:
+	case PX_MSG_ESCALATE:
+		if (ended(c->state))
+			goto ended;
+		return 0;
+	case PX_MSG_NOTE:
+		return 0;
+	case PX_MSG_CHECK:
+	case PX_MSG_CHECK_REPLY:
+		return px_error_set(PX_EINVAL,
+		    "%s messages belong to communication checks, not to a "
+		    "case thread",
+		    px_msg_type_names[type].wire);
+	default:
+		break;
+	}
+	return px_error_set(PX_EINVAL, "unknown message type");
+ended:
+	return px_error_set(PX_ECONFLICT,
+	    "case %s is %s; it takes no %s (only notes%s)", c->id, st,
+	    px_msg_type_names[type].wire,
+	    c->state == PX_ST_RESOLVED ? ", feedback and close" : "");
+}
+
+static int
+open_case(struct px_case *c, const struct px_msg *m)
+{
+	const json_t *h = json_object_get(m->body, "case");
+	const json_t *rt = json_object_get(h, "request_type");
+
+	if (m->type != PX_MSG_REPORT && m->type != PX_MSG_REQUEST)
+		return px_error_set(PX_EINVAL,
+		    "case %s has no opening message; a %s cannot start it",
+		    m->case_id, px_msg_type_names[m->type].wire);
+	if (strcmp(m->case_id, m->id) != 0)
+		return px_error_set(PX_EINVAL,
+		    "opening message %s must carry its own id as the case id",
+		    m->id);
+	memcpy(c->id, m->case_id, sizeof(c->id));
+	c->requester = m->from;
+	c->responder = m->to;
+	/* Values were validated by px_msg_parse. */
+	c->kind = (enum px_kind)PX_WIRE(
+	    px_kind_names, json_string_value(json_object_get(h, "kind")));
+	c->category = (enum px_category)PX_WIRE(px_category_names,
+	    json_string_value(json_object_get(h, "category")));
+	c->priority = (enum px_priority)PX_WIRE(px_priority_names,
+	    json_string_value(json_object_get(h, "priority")));
+	c->tlp = (enum px_tlp)PX_WIRE(
+	    px_tlp_names, json_string_value(json_object_get(h, "tlp")));
+	c->request_type =
+	    rt ? PX_WIRE(px_request_type_names, json_string_value(rt)) : -1;
+	c->title = json_string_value(json_object_get(h, "title"));
+	c->observables = json_object_get(h, "observables");
+	c->opened_ms = m->time_ms;
+	c->state = PX_ST_SENT;
+	return 0;
+}
+
+static void
+stop_clock(struct px_case *c, enum px_clock k, int64_t t)
+{
+	if (c->stop[k] < 0)
+		c->stop[k] = t;
+}
+
+static void
+add_pause(struct px_case *c, int64_t from)
+{
+	if (c->npauses && c->pauses[c->npauses - 1].to == INT64_MAX)
+		return; /* already paused */
+	c->pauses =
+	    px_realloc(c->pauses, (c->npauses + 1) * sizeof(*c->pauses));
+	c->pauses[c->npauses].from = from;
+	c->pauses[c->npauses].to = INT64_MAX;
+	c->npauses++;
+}
+
+static void
+end_pause(struct px_case *c, int64_t t)
+{
+	if (c->npauses && c->pauses[c->npauses - 1].to == INT64_MAX)
+		c->pauses[c->npauses - 1].to = t;
+}
+
+static enum px_state
+working_state(const struct px_case *c)
+{
+	return c->responded ? PX_ST_IN_PROGRESS : PX_ST_TRIAGED;
+}
+
+static void
+apply_effects(struct px_case *c, const struct px_msg *m)
+{
+	bool resp = strcmp(m->from, c->responder) == 0;
+	int64_t t = m->time_ms;
+	const char *s;
+
+	switch (m->type) {
+	case PX_MSG_ACK:
+		stop_clock(c, PX_CLK_ACK, t);
+		c->state = PX_ST_ACKNOWLEDGED;
+		break;
+	case PX_MSG_TRIAGE:
+		stop_clock(c, PX_CLK_ACK, t);
+		stop_clock(c, PX_CLK_TRIAGE, t);
+		s = json_string_value(json_object_get(m->body, "decision"));
+		c->decision = PX_WIRE(px_decision_names, s);
+		s = json_string_value(json_object_get(m->body, "reason"));
+		c->reason = s ? PX_WIRE(px_reason_names, s) : -1;
+		end_pause(c, t);
+		switch (c->decision) {
+		case PX_DEC_ACCEPTED:
+			c->state = working_state(c);
+			break;
+		case PX_DEC_NEEDS_INFO:
+			c->state = PX_ST_NEEDS_INFO;
+			add_pause(c, t);
+			break;
+		default:
+			/* A reasoned decline or a forward is an answer. */
+			stop_clock(c, PX_CLK_FIRST_RESPONSE, t);
+			stop_clock(c, PX_CLK_RESOLUTION, t);
+			c->state = c->decision == PX_DEC_DECLINED
+			    ? PX_ST_DECLINED
+			    : PX_ST_FORWARDED;
+			break;
+		}
+		break;
+	case PX_MSG_UPDATE:
+		if (resp) {
+			stop_clock(c, PX_CLK_ACK, t);
+			stop_clock(c, PX_CLK_FIRST_RESPONSE, t);
+			c->responded = true;
+			if (c->state != PX_ST_NEEDS_INFO)
+				c->state = PX_ST_IN_PROGRESS;
+		} else if (c->state == PX_ST_NEEDS_INFO) {
+			end_pause(c, t);
+			c->state = working_state(c);
+		}
+		break;
+	case PX_MSG_RESULT:
+		for (int k = 0; k < PX_CLK__N; k++)
+			stop_clock(c, (enum px_clock)k, t);
+		end_pause(c, t);
+		c->responded = true;
+		c->state = PX_ST_RESOLVED;
+		break;
+	case PX_MSG_CLOSE:
+	case PX_MSG_WITHDRAW:
+		end_pause(c, t);
+		c->end_ms = t;
+		c->state =
+		    m->type == PX_MSG_CLOSE ? PX_ST_CLOSED : PX_ST_WITHDRAWN;
+		break;
+	case PX_MSG_FEEDBACK:
+		c->score =
+		    (int)json_integer_value(json_object_get(m->body, "score"));
+		break;
+	case PX_MSG_ESCALATE:
+		c->escalated = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+keep(struct px_case *c, const struct px_msg *m, const char *why)
+{
+	c->msgs = px_realloc(c->msgs, (c->n + 1) * sizeof(*c->msgs));
+	c->why = px_realloc(c->why, (c->n + 1) * sizeof(*c->why));
+	c->msgs[c->n] = px_msg_dup(m);
+	c->why[c->n] = px_strdup(why);
+	c->n++;
+	/* Borrowed strings now point into our own copy. */
+	if (c->n == 1) {
+		const json_t *h = json_object_get(c->msgs[0]->body, "case");
+
+		c->requester = c->msgs[0]->from;
+		c->responder = c->msgs[0]->to;
+		c->title = json_string_value(json_object_get(h, "title"));
+		c->observables = json_object_get(h, "observables");
+	}
+}
+
+static int
+belongs(const struct px_case *c, const struct px_msg *m)
+{
+	if (strcmp(m->case_id, c->id) != 0)
+		return px_error_set(PX_EINVAL,
+		    "message %s belongs to case %s, not %s", m->id, m->case_id,
+		    c->id);
+	if (!((strcmp(m->from, c->requester) == 0 &&
+	          strcmp(m->to, c->responder) == 0) ||
+	        (strcmp(m->from, c->responder) == 0 &&
+	            strcmp(m->to, c->requester) == 0)))
+		return px_error_set(PX_EINVAL,
+		    "message %s from %s to %s is not between the parties of "
+		    "case %s (%s and %s)",
+		    m->id, m->from, m->to, c->id, c->requester, c->responder);
+	if (m->time_ms < c->opened_ms)
+		return px_error_set(PX_EINVAL,
+		    "message %s is dated before its case was opened", m->id);
+	return 0;
+}
+
+int
+px_case_replay(struct px_case *c, const struct px_msg *m)
+{
+	int rc;
+
+	if (c->n == 0)
+		return px_case_apply(c, m);
+	if ((rc = belongs(c, m)) < 0)
+		return rc;
+	if (px_case_allows(c, m->type, m->from) < 0) {
+		keep(c, m, px_error_last());
+		return 0;
+	}
+	apply_effects(c, m);
+	keep(c, m, NULL);
+	return 0;
+}
+
+int
+px_case_apply(struct px_case *c, const struct px_msg *m)
+{
+	int rc;
+
+	if (c->n == 0) {
+		if ((rc = open_case(c, m)) < 0)
+			return rc;
+	} else {
+		if ((rc = belongs(c, m)) < 0 ||
+		    (rc = px_case_allows(c, m->type, m->from)) < 0)
+			return rc;
+		apply_effects(c, m);
+	}
+	keep(c, m, NULL);
+	return 0;
+}
+
+void
+px_case_set_delivered(struct px_case *c, int64_t received_ms)
+{
+	if (c->delivered_ms < 0 || received_ms < c->delivered_ms)
+		c->delivered_ms = received_ms;
+	if (c->state == PX_ST_SENT)
+		c->state = PX_ST_DELIVERED;
+}
+
+static bool
+clock_applies(const struct px_case *c, enum px_clock k)
+{
+	/* A report is shared, not asked: it is acknowledged and triaged, but
+	 * no answer is owed. */
+	if (c->kind == PX_KIND_REPORT)
+		return k == PX_CLK_ACK || k == PX_CLK_TRIAGE;
+	return true;
+}
+
+/* The deadline, counting only pauses that began before the clock stopped
+ * (or the case ended): a pause after the stop cannot move it. */
+static int64_t
+deadline_until(const struct px_case *c, const struct px_calendar *cal,
+    const struct px_clock_status *s, int64_t until)
+{
+	struct px_interval *p;
+	size_t n = 0;
+	int64_t d;
+
+	if (until < 0)
+		return px_calendar_deadline(
+		    cal, s->basis, s->start, s->budget, c->pauses, c->npauses);
+	p = px_calloc(c->npauses + 1, sizeof(*p));
+	for (size_t i = 0; i < c->npauses; i++) {
+		if (c->pauses[i].from >= until)
+			break;
+		p[n] = c->pauses[i];
+		if (p[n].to > until)
+			p[n].to = until;
+		n++;
+	}
+	d = px_calendar_deadline(cal, s->basis, s->start, s->budget, p, n);
+	free(p);
+	return d;
+}
+
+void
+px_case_clocks(struct px_clock_status out[PX_CLK__N], const struct px_case *c,
+    const struct px_agreement *a, const struct px_calendar *cal, int64_t now)
+{
+	int64_t start = c->delivered_ms >= 0 ? c->delivered_ms : c->opened_ms;
+
+	for (int k = 0; k < PX_CLK__N; k++) {
+		struct px_clock_status *s = &out[k];
+		int64_t stop = c->stop[k];
+
+		memset(s, 0, sizeof(*s));
+		s->start = start;
+		s->stopped = -1;
+		s->budget = a->budget[c->priority][k];
+		s->basis = a->basis[c->priority];
+		if (!clock_applies(c, (enum px_clock)k)) {
+			s->state = PX_CS_NA;
+			continue;
+		}
+		s->deadline =
+		    deadline_until(c, cal, s, stop >= 0 ? stop : c->end_ms);
+		if (stop >= 0) {
+			/* A stop before the receipt time (possible with
+			 * skewed clocks) still counts as met. */
+			s->stopped = stop;
+			s->state =
+			    stop <= s->deadline ? PX_CS_MET : PX_CS_BREACHED;
+		} else if (c->end_ms >= 0) {
+			s->stopped = c->end_ms;
+			s->state = c->end_ms > s->deadline ? PX_CS_BREACHED
+			                                   : PX_CS_CANCELLED;
+		} else if (s->deadline == INT64_MAX) {
+			s->state = PX_CS_PAUSED;
+		} else {
+			s->state =
+			    now > s->deadline ? PX_CS_OVERDUE : PX_CS_RUNNING;
+		}
+	}
+}
+
+bool
+px_case_overdue(const struct px_case *c, const struct px_agreement *a,
+    const struct px_calendar *cal, int64_t now)
+{
+	struct px_clock_status s[PX_CLK__N];
+
+	px_case_clocks(s, c, a, cal, now);
+	for (int k = 0; k < PX_CLK__N; k++)
+		if (s[k].state == PX_CS_OVERDUE)
+			return true;
+	return false;
+}

@@ -1,0 +1,386 @@
+/*
+ * Message construction and validation.  Validation is strict: unknown
+ * members are refused, every value is checked against its type, and
+ * identifiers and times must be in their one canonical spelling, so that
+ * two honest implementations can never disagree about what was signed.
+ */
+#include "model/canon.h"
+#include "model/message.h"
+#include "model/observable.h"
+#include "util/util.h"
+
+static const char *const msg_members[] = { "v", "id", "case", "type", "from",
+	"to", "seq", "prev", "time", "body", NULL };
+
+int
+px_check_lang(const char *s, const char *what)
+{
+	size_t run = 0, n = s ? strlen(s) : 0, i;
+
+	if (n < 2 || n > 35)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '-') {
+			if (run == 0 || i == n - 1)
+				goto bad;
+			run = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		        (c >= '0' && c <= '9')))
+			goto bad;
+		if (++run > 8)
+			goto bad;
+	}
+	return 0;
+bad:
+	return px_error_set(PX_EINVAL,
+	    "%s: '%s' is not a language tag (expected e.g. en, zh-Hans)", what,
+	    s ? s : "");
+}
+
+json_t *
+px_text_new(const char *value, const char *lang, const char *tr_value,
+    const char *tr_lang, const char *tr_by)
+{
+	json_t *t =
+	    json_pack("{ssss}", "lang", lang ? lang : "en", "value", value);
+
+	if (tr_value)
+		json_object_set_new(t, "translation",
+		    json_pack("{ssssss}", "by", tr_by ? tr_by : "human", "lang",
+		        tr_lang ? tr_lang : "en", "value", tr_value));
+	return t;
+}
+
+static int
+check_text(const json_t *t, const char *what)
+{
+	static const char *const mem[] = { "lang", "value", "translation",
+		NULL };
+	static const char *const trmem[] = { "lang", "value", "by", NULL };
+	const char *lang, *value, *by;
+	const json_t *tr;
+	int rc;
+
+	if ((rc = px_j_only(t, mem, what)) < 0 ||
+	    (rc = px_j_str(&lang, t, "lang", 35, what)) < 0 ||
+	    (rc = px_check_lang(lang, what)) < 0 ||
+	    (rc = px_j_str(&value, t, "value", PX_TEXT_MAX, what)) < 0)
+		return rc;
+	if ((tr = json_object_get(t, "translation")) == NULL)
+		return 0;
+	if ((rc = px_j_only(tr, trmem, "translation")) < 0 ||
+	    (rc = px_j_str(&lang, tr, "lang", 35, "translation")) < 0 ||
+	    (rc = px_check_lang(lang, "translation")) < 0 ||
+	    (rc = px_j_str(&value, tr, "value", PX_TEXT_MAX, "translation")) <
+	        0 ||
+	    (rc = px_j_str(&by, tr, "by", 16, "translation")) < 0)
+		return rc;
+	if (strcmp(by, "human") != 0 && strcmp(by, "machine") != 0)
+		return px_error_set(PX_EINVAL,
+		    "translation: 'by' must be human or machine, not '%s'", by);
+	return 0;
+}
+
+static int
+check_observables(const json_t *a)
+{
+	size_t i;
+	const json_t *o;
+
+	if (!json_is_array(a))
+		return px_error_set(PX_EINVAL,
+		    "case: 'observables' must be "
+		    "an array");
+	if (json_array_size(a) > 10000)
+		return px_error_set(
+		    PX_EINVAL, "case: more than 10000 observables");
+	json_array_foreach(a, i, o)
+	{
+		static const char *const mem[] = { "type", "value", NULL };
+		struct px_observable ob;
+		const char *type, *value;
+		int rc;
+
+		if ((rc = px_j_only(o, mem, "observable")) < 0 ||
+		    (rc = px_j_str(&type, o, "type", 64, "observable")) < 0 ||
+		    (rc = px_j_str(&value, o, "value", 4096, "observable")) < 0)
+			return rc;
+		if ((rc = px_obs_from_wire(&ob, type, value)) < 0) {
+			px_error_prefix("observable %zu", i + 1);
+			return rc;
+		}
+		px_obs_dispose(&ob);
+	}
+	return 0;
+}
+
+/* The case header carried by opening messages (report, request). */
+static int
+check_case_header(const json_t *c, enum px_msg_type type)
+{
+	static const char *const mem[] = { "kind", "category", "priority",
+		"tlp", "title", "request_type", "observables", NULL };
+	const char *title;
+	const json_t *obs;
+	int kind, x, rc;
+
+	if ((rc = px_j_only(c, mem, "case")) < 0 ||
+	    (rc = px_j_enum(
+	         &kind, c, "kind", px_kind_names, PX_KIND__N, "case")) < 0 ||
+	    (rc = px_j_enum(&x, c, "category", px_category_names, PX_CAT__N,
+	         "case")) < 0 ||
+	    (rc = px_j_enum(&x, c, "priority", px_priority_names, PX_PRIO__N,
+	         "case")) < 0 ||
+	    (rc = px_j_enum(&x, c, "tlp", px_tlp_names, PX_TLP__N, "case")) <
+	        0 ||
+	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0)
+		return rc;
+	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT))
+		return px_error_set(PX_EINVAL,
+		    "case: kind '%s' cannot be opened by a '%s' message",
+		    px_kind_names[kind].wire, px_msg_type_names[type].wire);
+	if (json_object_get(c, "request_type")) {
+		if (kind == PX_KIND_REPORT)
+			return px_error_set(
+			    PX_EINVAL, "case: a report has no request_type");
+		if ((rc = px_j_enum(&x, c, "request_type",
+		         px_request_type_names, PX_RQ__N, "case")) < 0)
+			return rc;
+	}
+	if ((obs = json_object_get(c, "observables")) != NULL &&
+	    (rc = check_observables(obs)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Which body members each type takes; "text" is a free-text object. */
+static int
+check_body(const json_t *b, enum px_msg_type type)
+{
+	static const char *const open_mem[] = { "case", "text", NULL };
+	static const char *const text_mem[] = { "text", NULL };
+	static const char *const triage_mem[] = { "decision", "reason", "text",
+		NULL };
+	static const char *const result_mem[] = { "outcome", "text", NULL };
+	static const char *const fb_mem[] = { "score", "text", NULL };
+	const json_t *t = json_object_get(b, "text");
+	int rc, x;
+	int64_t score;
+	bool text_required = false;
+
+	switch (type) {
+	case PX_MSG_REPORT:
+	case PX_MSG_REQUEST:
+		if ((rc = px_j_only(b, open_mem, "body")) < 0)
+			return rc;
+		if (!json_is_object(json_object_get(b, "case")))
+			return px_error_set(PX_EINVAL,
+			    "body: an opening message needs a 'case' header");
+		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
+		    0)
+			return rc;
+		text_required = true;
+		break;
+	case PX_MSG_TRIAGE:
+		if ((rc = px_j_only(b, triage_mem, "body")) < 0 ||
+		    (rc = px_j_enum(&x, b, "decision", px_decision_names,
+		         PX_DEC__N, "body")) < 0)
+			return rc;
+		if (json_object_get(b, "reason") &&
+		    (rc = px_j_enum(&x, b, "reason", px_reason_names, PX_RS__N,
+		         "body")) < 0)
+			return rc;
+		break;
+	case PX_MSG_RESULT:
+		if ((rc = px_j_only(b, result_mem, "body")) < 0)
+			return rc;
+		if (json_object_get(b, "outcome")) {
+			const char *o;
+
+			if ((rc = px_j_str(&o, b, "outcome", 32, "body")) < 0)
+				return rc;
+			if (strcmp(o, "resolved") && strcmp(o, "partial") &&
+			    strcmp(o, "unable"))
+				return px_error_set(PX_EINVAL,
+				    "body: outcome '%s' is not one of "
+				    "resolved, partial, unable",
+				    o);
+		}
+		text_required = true;
+		break;
+	case PX_MSG_FEEDBACK:
+		if ((rc = px_j_only(b, fb_mem, "body")) < 0 ||
+		    (rc = px_j_int(&score, b, "score", 1, 5, "body")) < 0)
+			return rc;
+		break;
+	case PX_MSG_UPDATE:
+	case PX_MSG_NOTE:
+	case PX_MSG_CHECK:
+	case PX_MSG_CHECK_REPLY:
+		text_required = true;
+		/* fall through */
+	default:
+		if ((rc = px_j_only(b, text_mem, "body")) < 0)
+			return rc;
+		break;
+	}
+	if (t == NULL && text_required)
+		return px_error_set(PX_EINVAL, "body: a %s message needs text",
+		    px_msg_type_names[type].wire);
+	if (t && (rc = check_text(t, "text")) < 0)
+		return rc;
+	return 0;
+}
+
+static int
+fill(struct px_msg *m, const json_t *o, const char *what)
+{
+	const char *s;
+	int64_t v;
+	int type, rc;
+
+	if ((rc = px_j_only(o, msg_members, what)) < 0 ||
+	    (rc = px_j_int(&v, o, "v", 1, 1, what)) < 0)
+		return rc;
+	if ((rc = px_j_str(&s, o, "id", 36, what)) < 0)
+		return rc;
+	if (!px_uuid_valid(s))
+		return px_error_set(PX_EINVAL,
+		    "%s: id '%s' is not a "
+		    "lowercase UUID",
+		    what, s);
+	memcpy(m->id, s, PX_UUID_STRLEN);
+	if ((rc = px_j_str(&s, o, "case", 36, what)) < 0)
+		return rc;
+	if (!px_uuid_valid(s))
+		return px_error_set(PX_EINVAL,
+		    "%s: case '%s' is not a "
+		    "lowercase UUID",
+		    what, s);
+	memcpy(m->case_id, s, PX_UUID_STRLEN);
+	if ((rc = px_j_enum(
+	         &type, o, "type", px_msg_type_names, PX_MSG__N, what)) < 0)
+		return rc;
+	m->type = (enum px_msg_type)type;
+	if ((rc = px_j_str(&m->from, o, "from", 253, what)) < 0 ||
+	    (rc = px_check_node_name(m->from, "sender")) < 0 ||
+	    (rc = px_j_str(&m->to, o, "to", 253, what)) < 0 ||
+	    (rc = px_check_node_name(m->to, "receiver")) < 0)
+		return rc;
+	if (strcmp(m->from, m->to) == 0)
+		return px_error_set(PX_EINVAL,
+		    "%s: sender and receiver are "
+		    "both '%s'",
+		    what, m->from);
+	if ((rc = px_j_int(&m->seq, o, "seq", 1, INT64_C(1) << 53, what)) < 0 ||
+	    (rc = px_j_hash(m->prev, o, "prev", what)) < 0 ||
+	    (rc = px_j_time(&m->time_ms, o, "time", what)) < 0)
+		return rc;
+	if (m->seq == 1 && strcmp(m->prev, PX_ZERO_HASH) != 0)
+		return px_error_set(PX_EINVAL,
+		    "%s: the first message (seq 1) must have prev = 64 zeros",
+		    what);
+	if (!json_is_object(m->body = json_object_get(o, "body")))
+		return px_error_set(
+		    PX_EINVAL, "%s: 'body' must be an object", what);
+	if ((rc = check_body(m->body, m->type)) < 0) {
+		px_error_prefix("%s (%s)", what, px_msg_type_names[type].wire);
+		return rc;
+	}
+	return 0;
+}
+
+int
+px_msg_parse(struct px_msg **out, json_t *env, const char *what)
+{
+	struct px_msg *m = px_calloc(1, sizeof(*m));
+	const json_t *o;
+	int rc;
+
+	m->env = json_incref(env);
+	if ((rc = px_signed_open(&o, m->hash, env, "msg", NULL, what)) < 0 ||
+	    (rc = fill(m, o, what)) < 0)
+		goto out;
+	*out = m;
+	m = NULL;
+out:
+	px_msg_free(m);
+	return rc;
+}
+
+int
+px_msg_verify(const struct px_msg *m, const uint8_t pk[PX_PUBKEY_LEN])
+{
+	const json_t *o;
+	char what[80];
+
+	snprintf(what, sizeof(what), "message %s seq %lld", m->from,
+	    (long long)m->seq);
+	return px_signed_open(&o, NULL, m->env, "msg", pk, what);
+}
+
+int
+px_msg_new(struct px_msg **out, const struct px_msg_fields *f, json_t *body,
+    const struct px_key *k)
+{
+	char id[PX_UUID_STRLEN], case_id[PX_UUID_STRLEN];
+	char tm[PX_TIME_STRLEN];
+	json_t *o, *env = NULL;
+	int rc;
+
+	px_uuid7(id, f->time_ms);
+	if (f->case_id == NULL)
+		memcpy(case_id, id, sizeof(id));
+	px_time_format(tm, f->time_ms);
+	o = json_pack("{sisssssssssssIsssssO}", "v", 1, "id", id, "case",
+	    f->case_id ? f->case_id : case_id, "type",
+	    px_msg_type_names[f->type].wire, "from", f->from, "to", f->to,
+	    "seq", (json_int_t)f->seq, "prev", f->prev ? f->prev : PX_ZERO_HASH,
+	    "time", tm, "body", body);
+	if (o == NULL)
+		return px_error_set(PX_EINVAL, "cannot build the message");
+	if ((rc = px_signed_wrap(&env, NULL, "msg", o, k)) < 0)
+		goto out;
+	rc = px_msg_parse(out, env, "new message");
+out:
+	json_decref(o);
+	json_decref(env);
+	return rc;
+}
+
+struct px_msg *
+px_msg_dup(const struct px_msg *m)
+{
+	struct px_msg *d = px_malloc(sizeof(*d));
+
+	*d = *m;
+	json_incref(d->env);
+	return d;
+}
+
+void
+px_msg_free(struct px_msg *m)
+{
+	if (m == NULL)
+		return;
+	json_decref(m->env);
+	free(m);
+}
+
+const char *
+px_msg_text(const struct px_msg *m)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(m->body, "text"), "value"));
+}
+
+const char *
+px_msg_text_lang(const struct px_msg *m)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(m->body, "text"), "lang"));
+}

@@ -1,0 +1,203 @@
+/*
+ * Cases on a node: replaying them from the store, and sending messages.
+ */
+#include "model/canon.h"
+#include "node/internal.h"
+#include "util/util.h"
+
+void
+px_case_ref(char out[9], const char *case_id)
+{
+	size_t n = strlen(case_id);
+
+	snprintf(out, 9, "%s", n >= 8 ? case_id + n - 8 : case_id);
+}
+
+struct replay {
+	struct px_case *c;
+	struct px_node *n;
+	int rc;
+};
+
+static int
+replay_one(const struct px_msg_row *r, void *arg)
+{
+	struct replay *st = arg;
+	struct px_msg *m = NULL;
+	json_t *env = NULL;
+	int rc;
+
+	/* Stored rows were verified on the way in; a row that no longer
+	 * parses means the database was altered, which we say loudly. */
+	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw), PX_MSG_MAX_BYTES,
+	         "stored message")) < 0 ||
+	    (rc = px_msg_parse(&m, env, "stored message")) < 0)
+		goto out;
+	if (strcmp(m->hash, r->hash) != 0) {
+		rc = px_error_set(PX_ERR,
+		    "stored message %s does not match its hash: the store "
+		    "was altered",
+		    r->id);
+		goto out;
+	}
+	if ((rc = px_case_replay(st->c, m)) < 0)
+		goto out;
+	if (st->c->n == 1) {
+		int64_t recv = r->received_ms;
+
+		if (recv < 0 &&
+		    PX_STORE_CALL(
+		        st->n->store, receipt_get, r->hash, NULL, &recv) != 0)
+			recv = -1;
+		if (recv >= 0)
+			px_case_set_delivered(st->c, recv);
+	}
+out:
+	px_msg_free(m);
+	json_decref(env);
+	st->rc = rc;
+	return rc;
+}
+
+int
+px_node_case_load(struct px_case *out, struct px_node *n, const char *ref,
+    struct px_peer **peer_out)
+{
+	struct replay st = { .c = out, .n = n };
+	char *id = NULL;
+	int rc;
+
+	px_case_init(out);
+	if ((rc = PX_STORE_CALL(n->store, case_find, ref, &id)) < 0)
+		return rc;
+	rc = PX_STORE_CALL(n->store, msg_list_case, id, replay_one, &st);
+	free(id);
+	if (rc == 0 && out->n == 0)
+		rc = px_error_set(PX_ENOTFOUND, "case %s has no messages", ref);
+	if (rc == 0 && peer_out)
+		rc = px_peer_load(peer_out, n,
+		    strcmp(out->requester, n->name) == 0 ? out->responder
+		                                         : out->requester);
+	if (rc < 0)
+		px_case_dispose(out);
+	return rc;
+}
+
+const struct px_calendar *
+px_node_case_calendar(const struct px_node *n, const struct px_case *c,
+    const struct px_peer *peer)
+{
+	if (strcmp(c->responder, n->name) == 0 || peer == NULL)
+		return &n->cal;
+	return &peer->cal;
+}
+
+int
+px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
+{
+	struct px_case_row row = {
+		.id = (char *)c->id,
+		.peer =
+		    (char *)(strcmp(c->requester, n->name) == 0 ? c->responder
+		                                                : c->requester),
+		.requester = (char *)c->requester,
+		.responder = (char *)c->responder,
+		.kind = (char *)px_kind_names[c->kind].wire,
+		.category = (char *)px_category_names[c->category].wire,
+		.priority = (char *)px_priority_names[c->priority].wire,
+		.tlp = (char *)px_tlp_names[c->tlp].wire,
+		.title = (char *)c->title,
+		.state = (char *)px_state_names[c->state].wire,
+		.opened_ms = c->opened_ms,
+		.updated_ms = now,
+	};
+
+	return PX_STORE_CALL(n->store, case_put, &row);
+}
+
+int
+px_node_store_msg(struct px_node *n, const struct px_msg *m,
+    const struct px_case *c, int64_t received_ms)
+{
+	char *raw = px_canon_string(m->env);
+	struct px_msg_row row = {
+		.hash = (char *)m->hash,
+		.id = (char *)m->id,
+		.case_id = (char *)m->case_id,
+		.sender = (char *)m->from,
+		.receiver = (char *)m->to,
+		.type = (char *)px_msg_type_names[m->type].wire,
+		.raw = raw,
+		.seq = m->seq,
+		.time_ms = m->time_ms,
+		.received_ms = received_ms,
+	};
+	int rc;
+
+	if (raw == NULL)
+		return PX_ERR;
+	rc = PX_STORE_CALL(n->store, msg_put, &row);
+	free(raw);
+	if (rc == 0)
+		rc = px_node_index_case(
+		    n, c, received_ms >= 0 ? received_ms : m->time_ms);
+	return rc;
+}
+
+int
+px_node_send(struct px_node *n, const char *peer, const char *case_ref,
+    enum px_msg_type type, json_t *body, struct px_msg **out)
+{
+	struct px_case c;
+	struct px_peer *p = NULL;
+	struct px_msg *m = NULL;
+	struct px_msg_fields f = { .type = type, .from = n->name };
+	char prev[PX_HASH_HEX];
+	int64_t now = px_time_now_ms(), tip;
+	int rc;
+
+	px_case_init(&c);
+	if (case_ref) {
+		if ((rc = px_node_case_load(&c, n, case_ref, &p)) < 0)
+			goto out;
+		f.case_id = c.id;
+		f.to = p->row.name;
+		/* Date a reply after everything it answers, so replay
+		 * order (time, sender, seq) is causal on both sides even
+		 * when the two clocks disagree. */
+		for (size_t i = 0; i < c.n; i++)
+			if (c.msgs[i]->time_ms >= now)
+				now = c.msgs[i]->time_ms + 1;
+		if ((rc = px_case_allows(&c, type, n->name)) < 0)
+			goto out;
+	} else {
+		if ((rc = px_peer_load(&p, n, peer)) < 0)
+			goto out;
+		f.to = p->row.name;
+	}
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(n->store, msg_tip, n->name, f.to, &tip, prev)) <
+	    0)
+		goto rollback;
+	f.seq = tip + 1;
+	f.prev = prev;
+	f.time_ms = now;
+	if ((rc = px_msg_new(&m, &f, body, &n->sign)) < 0 ||
+	    (rc = px_case_apply(&c, m)) < 0 ||
+	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
+		goto rollback;
+	if (out) {
+		*out = m;
+		m = NULL;
+	}
+	goto out;
+rollback:
+	PX_STORE_CALL0(n->store, rollback);
+out:
+	px_msg_free(m);
+	px_peer_free(p);
+	px_case_dispose(&c);
+	return rc;
+}

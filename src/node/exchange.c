@@ -1,0 +1,406 @@
+/*
+ * Offline exchange: bundles of signed messages and receipts carried by
+ * hand (USB stick, e-mail attachment, air gap).  The network transport
+ * will deliver the same bundles.
+ *
+ * Import is careful, in this order:
+ *   1. the whole file must be the canonical JSON of a bundle addressed to
+ *      this node from a pinned peer, signed with that peer's pinned key;
+ *   2. every message and receipt in it must parse and verify before any is
+ *      applied, so one forged item refuses the whole bundle;
+ *   3. then each message is applied in its own transaction, in sequence:
+ *      a message already stored (same hash at the same seq) is a no-op
+ *      answered with the receipt given the first time; a different message
+ *      at a stored seq (equivocation), a gap or a wrong prev hash stops
+ *      the import there, keeping what came before.
+ */
+#include <stdarg.h>
+
+#include "model/bundle.h"
+#include "model/canon.h"
+#include "node/internal.h"
+#include "util/util.h"
+
+void
+px_import_report_init(struct px_import_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	px_buf_init(&r->log, PX_BUF_NOCAP);
+}
+
+void
+px_import_report_dispose(struct px_import_report *r)
+{
+	px_buf_dispose(&r->log);
+	free(r->peer);
+	memset(r, 0, sizeof(*r));
+}
+
+static void say(struct px_import_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct px_import_report *r, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = px_buf_vprintf(&r->log, fmt, ap);
+	va_end(ap);
+	if (rc == 0)
+		rc = px_buf_addc(&r->log, '\n');
+	(void)rc;
+}
+
+static int
+collect_env(const struct px_msg_row *r, void *arg)
+{
+	json_t *a = arg, *env = NULL;
+	int rc;
+
+	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw), PX_MSG_MAX_BYTES,
+	         "stored message")) < 0)
+		return rc;
+	json_array_append_new(a, env);
+	return 0;
+}
+
+int
+px_node_export(
+    struct px_node *n, const char *peer, struct px_buf *out, size_t *count)
+{
+	struct px_peer_row row = { 0 };
+	json_t *msgs = json_array(), *rcpts = json_array();
+	int rc;
+
+	if ((rc = PX_STORE_CALL(n->store, peer_get, peer, &row)) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(n->store, msg_list_undelivered, n->name, peer,
+	         collect_env, msgs)) < 0)
+		goto out;
+	*count = json_array_size(msgs);
+	rc = px_bundle_write(
+	    out, n->name, peer, px_time_now_ms(), msgs, rcpts, &n->sign);
+out:
+	px_peer_row_dispose(&row);
+	json_decref(msgs);
+	json_decref(rcpts);
+	return rc;
+}
+
+/* Applies a peer's receipt for one of our messages. */
+static int
+apply_receipt(
+    struct px_node *n, const struct px_receipt *r, struct px_import_report *rep)
+{
+	struct px_msg_row mine = { 0 };
+	struct px_case c;
+	int64_t seen;
+	char *raw = NULL, ref[9];
+	int rc;
+
+	px_case_init(&c);
+	px_case_ref(ref, r->case_id);
+	if (PX_STORE_CALL(n->store, receipt_get, r->msg, NULL, &seen) == 0) {
+		rep->receipts_dup++;
+		return 0;
+	}
+	if (PX_STORE_CALL(n->store, msg_get, r->msg, &mine) < 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "receipt from %s names message %.16s..., which this node "
+		    "never sent",
+		    r->from, r->msg);
+		goto out;
+	}
+	if (strcmp(mine.sender, n->name) != 0 ||
+	    strcmp(mine.receiver, r->from) != 0 || mine.seq != r->seq ||
+	    strcmp(mine.case_id, r->case_id) != 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "receipt from %s for seq %lld does not match the message "
+		    "it names (seq %lld to %s)",
+		    r->from, (long long)r->seq, (long long)mine.seq,
+		    mine.receiver);
+		goto out;
+	}
+	raw = px_canon_string(r->env);
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(n->store, receipt_put, r->msg, r->from,
+	         r->received_ms, raw)) < 0 ||
+	    (rc = px_node_case_load(&c, n, r->case_id, NULL)) < 0 ||
+	    (rc = px_node_index_case(n, &c, r->received_ms)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
+		PX_STORE_CALL0(n->store, rollback);
+		goto out;
+	}
+	rep->receipts_new++;
+	say(rep, "  receipt  case %s  %s received our %s (seq %lld)", ref,
+	    r->from, mine.type, (long long)r->seq);
+out:
+	free(raw);
+	px_case_dispose(&c);
+	px_msg_row_dispose(&mine);
+	return rc;
+}
+
+/* Adds the stored receipt we issued for message `hash` to `out`. */
+static int
+add_our_receipt(struct px_node *n, const char *hash, json_t *out)
+{
+	char *raw = NULL;
+	json_t *env = NULL;
+	int rc;
+
+	if ((rc = PX_STORE_CALL(n->store, receipt_get, hash, &raw, NULL)) < 0)
+		return px_error_set(
+		    PX_ERR, "no receipt stored for %.16s...", hash);
+	rc = px_json_parse(
+	    &env, raw, strlen(raw), PX_MSG_MAX_BYTES, "stored receipt");
+	free(raw);
+	if (rc == 0)
+		json_array_append_new(out, env);
+	return rc;
+}
+
+/* Applies one verified message from the peer. */
+static int
+apply_msg(struct px_node *n, const struct px_msg *m, int64_t now,
+    struct px_import_report *rep, json_t *receipts)
+{
+	struct px_msg_row have = { 0 };
+	struct px_receipt *r = NULL;
+	struct px_case c;
+	char tip_hash[PX_HASH_HEX], ref[9], *raw = NULL;
+	int64_t tip;
+	int rc;
+
+	px_case_init(&c);
+	px_case_ref(ref, m->case_id);
+	rc = PX_STORE_CALL(n->store, msg_at, m->from, n->name, m->seq, &have);
+	if (rc == 0) {
+		if (strcmp(have.hash, m->hash) != 0) {
+			rc = px_error_set(PX_EINVAL,
+			    "%s seq %lld differs from the message already "
+			    "accepted at that position: the peer signed two "
+			    "different messages for one place (refused; "
+			    "keep this bundle as evidence)",
+			    m->from, (long long)m->seq);
+			goto out;
+		}
+		rep->duplicate++;
+		rc = add_our_receipt(n, m->hash, receipts);
+		goto out;
+	}
+	if (rc != PX_ENOTFOUND)
+		goto out;
+	if ((rc = PX_STORE_CALL(
+	         n->store, msg_tip, m->from, n->name, &tip, tip_hash)) < 0)
+		goto out;
+	if (m->seq != tip + 1) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s seq %lld is out of sequence: expected seq %lld "
+		    "(%s)",
+		    m->from, (long long)m->seq, (long long)(tip + 1),
+		    m->seq > tip + 1 ? "earlier messages are missing; import "
+		                       "the bundles in order"
+		                     : "replayed");
+		goto out;
+	}
+	if (strcmp(m->prev, tip_hash) != 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s seq %lld does not follow the message we hold at seq "
+		    "%lld (prev hash differs): the peer's history forked",
+		    m->from, (long long)m->seq, (long long)tip);
+		goto out;
+	}
+	if (m->type == PX_MSG_REPORT || m->type == PX_MSG_REQUEST) {
+		rc = px_case_apply(&c, m);
+		if (rc == 0)
+			px_case_set_delivered(&c, now);
+	} else {
+		rc = px_node_case_load(&c, n, m->case_id, NULL);
+		if (rc == PX_ENOTFOUND)
+			rc = px_error_set(PX_EINVAL,
+			    "%s seq %lld (%s) is for case %s, which this node "
+			    "does not have",
+			    m->from, (long long)m->seq,
+			    px_msg_type_names[m->type].wire, m->case_id);
+		if (rc == 0)
+			rc = px_case_replay(&c, m);
+	}
+	if (rc < 0) {
+		px_error_prefix(
+		    "%s seq %lld refused", m->from, (long long)m->seq);
+		goto out;
+	}
+	if ((rc = px_receipt_new(&r, n->name, m->from, m->hash, m->case_id,
+	         m->seq, now, &n->sign)) < 0)
+		goto out;
+	raw = px_canon_string(r->env);
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	if ((rc = px_node_store_msg(n, m, &c, now)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, receipt_put, m->hash, n->name, now, raw)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
+		PX_STORE_CALL0(n->store, rollback);
+		goto out;
+	}
+	json_array_append(receipts, r->env);
+	if (c.why[c.n - 1]) {
+		rep->no_effect++;
+		say(rep, "  stored   case %s  %s from %s, with no effect: %s",
+		    ref, px_msg_type_names[m->type].wire, m->from,
+		    c.why[c.n - 1]);
+	} else {
+		rep->applied++;
+		say(rep, "  applied  case %s  %s from %s -> %s", ref,
+		    px_msg_type_names[m->type].wire, m->from,
+		    px_state_names[c.state].wire);
+	}
+out:
+	free(raw);
+	px_receipt_free(r);
+	px_case_dispose(&c);
+	px_msg_row_dispose(&have);
+	return rc;
+}
+
+static int
+by_seq(const void *a, const void *b)
+{
+	const struct px_msg *x = *(struct px_msg *const *)a;
+	const struct px_msg *y = *(struct px_msg *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int
+px_node_import(struct px_node *n, const char *text, size_t len,
+    const char *what, struct px_import_report *rep, struct px_buf *reply)
+{
+	struct px_bundle b = { 0 };
+	struct px_peer *p = NULL;
+	struct px_msg **msgs = NULL;
+	struct px_receipt **rcpts = NULL;
+	size_t nm = 0, nr = 0, i;
+	json_t *out_receipts = json_array(), *none = json_array(), *v;
+	char *first_err = NULL;
+	int64_t now = px_time_now_ms();
+	int rc;
+
+	if ((rc = px_bundle_parse(&b, text, len, what)) < 0)
+		goto out;
+	if (strcmp(b.to, n->name) != 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s is addressed to %s, not to this node (%s)", what, b.to,
+		    n->name);
+		goto out;
+	}
+	rc = px_peer_load(&p, n, b.from);
+	if (rc == PX_ENOTFOUND)
+		rc = px_error_set(PX_EINVAL,
+		    "%s comes from '%s', which is not a pinned peer of %s "
+		    "(enrol its card first with 'parley peer add')",
+		    what, b.from, n->name);
+	if (rc < 0)
+		goto out;
+	if (px_bundle_verify(&b, p->card.sign_pk, what) < 0) {
+		char fp[45];
+
+		px_key_fingerprint(fp, p->card.sign_pk);
+		rc = px_error_set(PX_EINVAL,
+		    "%s: the bundle's signature does not verify against the "
+		    "key pinned for %s (fingerprint %s): it was altered, or "
+		    "signed by someone else",
+		    what, b.from, fp);
+		goto out;
+	}
+	/* Parse and verify everything before applying anything. */
+	msgs = px_calloc(json_array_size(b.messages) + 1, sizeof(*msgs));
+	json_array_foreach(b.messages, i, v)
+	{
+		char item[64];
+
+		snprintf(
+		    item, sizeof(item), "message %zu of the bundle", i + 1);
+		if ((rc = px_msg_parse(&msgs[nm], v, item)) < 0)
+			goto out;
+		nm++;
+		if ((rc = px_msg_verify(msgs[nm - 1], p->card.sign_pk)) < 0)
+			goto out;
+		if (strcmp(msgs[nm - 1]->from, b.from) != 0 ||
+		    strcmp(msgs[nm - 1]->to, n->name) != 0) {
+			rc = px_error_set(PX_EINVAL,
+			    "%s: %s is from %s to %s, but the bundle is from "
+			    "%s to %s",
+			    what, item, msgs[nm - 1]->from, msgs[nm - 1]->to,
+			    b.from, n->name);
+			goto out;
+		}
+	}
+	rcpts = px_calloc(json_array_size(b.receipts) + 1, sizeof(*rcpts));
+	json_array_foreach(b.receipts, i, v)
+	{
+		char item[64];
+
+		snprintf(
+		    item, sizeof(item), "receipt %zu of the bundle", i + 1);
+		if ((rc = px_receipt_parse(&rcpts[nr], v, item)) < 0)
+			goto out;
+		nr++;
+		if ((rc = px_receipt_verify(rcpts[nr - 1], p->card.sign_pk)) <
+		    0)
+			goto out;
+		if (strcmp(rcpts[nr - 1]->from, b.from) != 0 ||
+		    strcmp(rcpts[nr - 1]->to, n->name) != 0) {
+			rc = px_error_set(PX_EINVAL,
+			    "%s: %s is not from %s to %s", what, item, b.from,
+			    n->name);
+			goto out;
+		}
+	}
+	/* Everything verified: from here on the report speaks. */
+	rep->peer = px_strdup(b.from);
+	qsort(msgs, nm, sizeof(*msgs), by_seq);
+	for (i = 0; i < nr; i++) {
+		if ((rc = apply_receipt(n, rcpts[i], rep)) < 0) {
+			rep->refused++;
+			first_err = px_strdup(px_error_last());
+			say(rep, "  refused  %s", first_err);
+			break;
+		}
+	}
+	for (i = 0; first_err == NULL && i < nm; i++) {
+		if ((rc = apply_msg(n, msgs[i], now, rep, out_receipts)) < 0) {
+			rep->refused = nm - i;
+			first_err = px_strdup(px_error_last());
+			say(rep, "  refused  %s", first_err);
+			if (nm - i > 1)
+				say(rep,
+				    "  skipped  %zu later message(s) of "
+				    "the bundle: they follow the refused one",
+				    nm - i - 1);
+		}
+	}
+	rc = 0;
+	if (reply && json_array_size(out_receipts) > 0)
+		rc = px_bundle_write(
+		    reply, n->name, b.from, now, none, out_receipts, &n->sign);
+	if (rc == 0 && first_err)
+		rc = px_error_set(PX_EINVAL, "%s", first_err);
+out:
+	for (i = 0; i < nm; i++)
+		px_msg_free(msgs[i]);
+	for (i = 0; i < nr; i++)
+		px_receipt_free(rcpts[i]);
+	free(msgs);
+	free(rcpts);
+	free(first_err);
+	json_decref(out_receipts);
+	json_decref(none);
+	px_peer_free(p);
+	px_bundle_dispose(&b);
+	return rc;
+}

@@ -1,0 +1,389 @@
+/*
+ * Creating and opening a node directory, and the node's own card.
+ */
+#include <sys/stat.h>
+
+#include "model/canon.h"
+#include "model/message.h"
+#include "node/node.h"
+#include "util/util.h"
+
+static const char conf_template[] =
+    "# parley node configuration.\n"
+    "# Lines are `key = value`; `[section]` and `[section \"name\"]` start\n"
+    "# sections; lines starting with # or ; are comments.  See docs/cli.md.\n"
+    "# After editing, run `parley card` and send the new card to your "
+    "peers.\n"
+    "\n"
+    "# This node's name as peers know it (lowercase, DNS-style).\n"
+    "name = %s\n"
+    "\n"
+    "# The https:// URL where peers reach this node (used by `parley "
+    "serve`).\n"
+    "# Leave empty for a node that exchanges bundles offline only.\n"
+    "url = %s\n"
+    "\n"
+    "# IANA time zone of the duty desk: local times and business hours.\n"
+    "timezone = %s\n"
+    "\n"
+    "# Working languages, preferred first (BCP 47 tags).\n"
+    "languages = %s\n"
+    "\n"
+    "[hours]\n"
+    "# Business-hour deadlines owed by this node count only these hours,\n"
+    "# in `timezone`.  Days: a range like Mon-Fri or a list like "
+    "Sun,Mon,Tue.\n"
+    "days = Mon-Fri\n"
+    "time = 09:00-17:00\n"
+    "# Public holidays, YYYY-MM-DD separated by commas.\n"
+    "holidays =\n"
+    "\n"
+    "# Points of contact published in the card.  role is one of technical,\n"
+    "# policy, law-enforcement; channels: email, phone, webhook.\n"
+    "[contact \"duty\"]\n"
+    "role = technical\n"
+    "name = Duty officer\n"
+    "email = %s\n"
+    "hours = 24x7\n";
+
+/* Values written into parley.conf must read back as written. */
+static int
+check_value(const char *what, const char *v)
+{
+	for (const char *p = v; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == '"' || *p == 0x7f)
+			return px_error_set(PX_EINVAL,
+			    "%s '%s' contains a quote or a control character",
+			    what, v);
+	return 0;
+}
+
+static int
+check_languages(const char *list)
+{
+	char *copy = px_strdup(list), *save = NULL;
+	int rc = 0;
+
+	for (char *t = strtok_r(copy, ", ", &save); t && rc == 0;
+	     t = strtok_r(NULL, ", ", &save))
+		rc = px_check_lang(t, "--languages");
+	free(copy);
+	return rc;
+}
+
+static char *
+path_in(const char *dir, const char *rel)
+{
+	return px_asprintf("%s/%s", dir, rel);
+}
+
+int
+px_node_create(const struct px_node_params *p)
+{
+	char *conf = NULL, *db = NULL, *keys = NULL, *tls = NULL;
+	char *skey = NULL, *ckey = NULL, *cert = NULL, *tkey = NULL;
+	char *text = NULL, *email = NULL;
+	struct px_key k;
+	struct px_tz *tz = NULL;
+	struct px_store *st = NULL;
+	int rc;
+
+	if ((rc = px_check_node_name(p->name, "node name")) < 0)
+		return rc;
+	if ((rc = px_tz_load(&tz, p->timezone ? p->timezone : "UTC")) < 0)
+		return rc;
+	px_tz_free(tz);
+	if ((p->languages && (rc = check_languages(p->languages)) < 0) ||
+	    (rc = check_value("--email", p->email)) < 0 ||
+	    (rc = check_value("--url", p->url)) < 0)
+		return rc;
+	if (p->email &&
+	    (strchr(p->email, '@') == NULL || strchr(p->email, ' ')))
+		return px_error_set(PX_EINVAL,
+		    "--email '%s' is not an e-mail address", p->email);
+	if (p->url && *p->url && strncmp(p->url, "https://", 8) != 0)
+		return px_error_set(PX_EINVAL,
+		    "URL '%s' must start with https:// (peers talk TLS only)",
+		    p->url);
+	conf = path_in(p->dir, "parley.conf");
+	db = path_in(p->dir, "parley.db");
+	if (px_file_exists(conf) || px_file_exists(db)) {
+		rc = px_error_set(PX_ECONFLICT,
+		    "%s already holds a node; choose another --dir", p->dir);
+		goto out;
+	}
+	keys = path_in(p->dir, "keys");
+	tls = path_in(p->dir, "tls");
+	if ((rc = px_mkdir_p(p->dir, 0700)) < 0 ||
+	    (rc = px_mkdir_p(keys, 0700)) < 0 ||
+	    (rc = px_mkdir_p(tls, 0700)) < 0)
+		goto out;
+	skey = path_in(p->dir, "keys/sign.key");
+	ckey = path_in(p->dir, "keys/cosign.key");
+	px_key_generate(&k);
+	rc = px_key_save(&k, skey);
+	px_key_dispose(&k);
+	if (rc < 0)
+		goto out;
+	px_key_generate(&k);
+	rc = px_key_save(&k, ckey);
+	px_key_dispose(&k);
+	if (rc < 0)
+		goto out;
+	cert = path_in(p->dir, "tls/cert.pem");
+	tkey = path_in(p->dir, "tls/key.pem");
+	if ((rc = px_tls_generate(cert, tkey, p->name, 3650)) < 0)
+		goto out;
+	email =
+	    p->email ? px_strdup(p->email) : px_asprintf("duty@%s", p->name);
+	text = px_asprintf(conf_template, p->name, p->url ? p->url : "",
+	    p->timezone ? p->timezone : "UTC",
+	    p->languages ? p->languages : "en", email);
+	if ((rc = px_file_write(conf, text, strlen(text), 0644)) < 0)
+		goto out;
+	rc = px_store_open_sqlite(&st, db, true);
+	px_store_close(st);
+out:
+	free(conf);
+	free(db);
+	free(keys);
+	free(tls);
+	free(skey);
+	free(ckey);
+	free(cert);
+	free(tkey);
+	free(text);
+	free(email);
+	return rc;
+}
+
+static int
+load_calendar(struct px_calendar *cal, const struct px_tz *tz, const char *days,
+    const char *time, const char *holidays)
+{
+	int rc = 0;
+
+	px_calendar_init(cal, tz);
+	if (days && *days && (rc = px_calendar_set_workdays(cal, days)) < 0)
+		return rc;
+	if (time && *time && (rc = px_calendar_set_hours(cal, time)) < 0)
+		return rc;
+	if (holidays && (rc = px_calendar_set_holidays(cal, holidays)) < 0)
+		return rc;
+	return 0;
+}
+
+int
+px_node_open(struct px_node **out, const char *dir)
+{
+	struct px_node *n = px_calloc(1, sizeof(*n));
+	char *p = NULL;
+	int rc;
+
+	if (dir == NULL) {
+		rc = px_error_set(PX_EINVAL,
+		    "no node directory: give --dir DIR or set PARLEY_DIR "
+		    "(create one with 'parley init')");
+		goto fail;
+	}
+	n->dir = px_strdup(dir);
+	p = path_in(dir, "parley.conf");
+	if ((rc = px_conf_load(&n->conf, p)) < 0) {
+		if (rc == PX_ENOTFOUND)
+			px_error_set(PX_ENOTFOUND,
+			    "%s is not a parley node directory (no "
+			    "parley.conf); create one with 'parley init'",
+			    dir);
+		goto fail;
+	}
+	n->name = px_conf_get(&n->conf, "", NULL, "name");
+	if ((rc = px_check_node_name(n->name, "parley.conf: name")) < 0)
+		goto fail;
+	if ((rc = px_tz_load(&n->tz,
+	         px_conf_get(&n->conf, "", NULL, "timezone") ?: "UTC")) < 0) {
+		px_error_prefix("parley.conf: timezone");
+		goto fail;
+	}
+	if ((rc = load_calendar(&n->cal, n->tz,
+	         px_conf_get(&n->conf, "hours", NULL, "days"),
+	         px_conf_get(&n->conf, "hours", NULL, "time"),
+	         px_conf_get(&n->conf, "hours", NULL, "holidays"))) < 0) {
+		px_error_prefix("parley.conf [hours]");
+		goto fail;
+	}
+	free(p);
+	p = path_in(dir, "keys/sign.key");
+	if ((rc = px_key_load(&n->sign, p)) < 0)
+		goto fail;
+	free(p);
+	p = path_in(dir, "keys/cosign.key");
+	if ((rc = px_key_load(&n->cosign, p)) < 0)
+		goto fail;
+	free(p);
+	p = path_in(dir, "tls/cert.pem");
+	if ((rc = px_tls_fingerprint_file(n->tls_fp, p)) < 0)
+		goto fail;
+	free(p);
+	p = path_in(dir, "parley.db");
+	if (!px_file_exists(p)) {
+		rc = px_error_set(PX_ENOTFOUND, "store %s is missing", p);
+		goto fail;
+	}
+	if ((rc = px_store_open_sqlite(&n->store, p, false)) < 0)
+		goto fail;
+	free(p);
+	*out = n;
+	return 0;
+fail:
+	free(p);
+	px_node_free(n);
+	return rc;
+}
+
+void
+px_node_free(struct px_node *n)
+{
+	if (n == NULL)
+		return;
+	px_store_close(n->store);
+	px_calendar_dispose(&n->cal);
+	px_tz_free(n->tz);
+	px_key_dispose(&n->sign);
+	px_key_dispose(&n->cosign);
+	px_conf_dispose(&n->conf);
+	free(n->dir);
+	free(n);
+}
+
+/* "zh, en" -> ["zh", "en"] */
+static json_t *
+split_list(const char *s)
+{
+	json_t *a = json_array();
+	const char *p = s ? s : "";
+
+	while (*p) {
+		const char *e;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		e = p;
+		while (*e && *e != ',' && *e != ' ')
+			e++;
+		if (e > p) {
+			char *item = px_strndup(p, (size_t)(e - p));
+
+			json_array_append_new(a, json_string(item));
+			free(item);
+		}
+		p = e;
+	}
+	return a;
+}
+
+static json_t *
+contacts(const struct px_conf *c)
+{
+	static const char *const fields[] = { "role", "name", "title", "email",
+		"phone", "webhook", "hours", "timezone", "verified", NULL };
+	json_t *a = json_array();
+	const char *sub;
+
+	for (size_t i = 0; (sub = px_conf_sub(c, "contact", i)) != NULL; i++) {
+		json_t *o = json_object();
+		const char *v;
+
+		for (int f = 0; fields[f]; f++)
+			if ((v = px_conf_get(c, "contact", sub, fields[f])) &&
+			    *v)
+				json_object_set_new(
+				    o, fields[f], json_string(v));
+		if ((v = px_conf_get(c, "contact", sub, "languages")) && *v)
+			json_object_set_new(o, "languages", split_list(v));
+		if (!json_object_get(o, "name"))
+			json_object_set_new(o, "name", json_string(sub));
+		if (!json_object_get(o, "role"))
+			json_object_set_new(
+			    o, "role", json_string("technical"));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The card's content from config and keys, without version and time. */
+static json_t *
+card_content(struct px_node *n)
+{
+	const struct px_conf *c = &n->conf;
+	char *sign = px_b64_encode(n->sign.pk, PX_PUBKEY_LEN);
+	char *cosign = px_b64_encode(n->cosign.pk, PX_PUBKEY_LEN);
+	const char *url = px_conf_get(c, "", NULL, "url");
+	const char *days, *time;
+	json_t *hours, *o;
+
+	days = px_conf_get(c, "hours", NULL, "days");
+	time = px_conf_get(c, "hours", NULL, "time");
+	hours = json_pack("{ssss}", "days", days && *days ? days : "Mon-Fri",
+	    "time", time && *time ? time : "09:00-17:00");
+	json_object_set_new(hours, "holidays",
+	    split_list(px_conf_get(c, "hours", NULL, "holidays")));
+	o = json_pack("{sisssssss{ssss}sssoso}", "v", 1, "name", n->name, "url",
+	    url ? url : "", "tls", n->tls_fp, "keys", "sign", sign, "cosign",
+	    cosign, "timezone", px_tz_name(n->tz), "languages",
+	    split_list(px_conf_get(c, "", NULL, "languages")), "hours", hours);
+	json_object_set_new(o, "contacts", contacts(c));
+	free(sign);
+	free(cosign);
+	return o;
+}
+
+int
+px_node_card(json_t **out, struct px_node *n)
+{
+	json_t *content = card_content(n), *old = NULL, *env = NULL;
+	char *stored = NULL, *a = NULL, *b = NULL;
+	char tm[PX_TIME_STRLEN];
+	int64_t version = 1;
+	int rc;
+
+	if (PX_STORE_CALL(n->store, meta_get, "card", &stored) == 0 &&
+	    px_json_parse(&old, stored, strlen(stored), PX_CARD_MAX_BYTES,
+	        "stored card") == 0) {
+		json_t *oc = json_deep_copy(json_object_get(old, "card"));
+
+		version = json_integer_value(json_object_get(oc, "version"));
+		json_object_del(oc, "version");
+		json_object_del(oc, "issued");
+		a = px_canon_string(oc);
+		b = px_canon_string(content);
+		json_decref(oc);
+		if (a && b && strcmp(a, b) == 0) {
+			*out = json_incref(old);
+			rc = 0;
+			goto out;
+		}
+		version++;
+	}
+	px_time_format(tm, px_time_now_ms());
+	json_object_set_new(content, "version", json_integer(version));
+	json_object_set_new(content, "issued", json_string(tm));
+	if ((rc = px_card_sign(&env, content, &n->sign)) < 0)
+		goto out;
+	free(stored);
+	if ((stored = px_canon_string(env)) == NULL) {
+		rc = PX_ERR;
+		goto out;
+	}
+	if ((rc = PX_STORE_CALL(n->store, meta_set, "card", stored)) < 0)
+		goto out;
+	*out = env;
+	env = NULL;
+out:
+	json_decref(content);
+	json_decref(old);
+	json_decref(env);
+	free(stored);
+	free(a);
+	free(b);
+	return rc;
+}

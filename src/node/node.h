@@ -1,0 +1,126 @@
+/*
+ * A node: one party's installation, living in one directory.
+ *
+ *   DIR/parley.conf       the commented configuration (util/conf.h format)
+ *   DIR/parley.db         the SQLite store (WAL)
+ *   DIR/keys/sign.key     Ed25519 seed that signs messages and the card
+ *   DIR/keys/cosign.key   Ed25519 seed for witness cosignatures
+ *   DIR/tls/cert.pem      self-signed TLS certificate (pinned by peers)
+ *   DIR/tls/key.pem       its private key
+ *
+ * Key files are created mode 0600 in a 0700 directory and refused if
+ * others can read them.
+ */
+#ifndef PX_NODE_H
+#define PX_NODE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "crypto/sign.h"
+#include "crypto/tls.h"
+#include "model/agreement.h"
+#include "model/calendar.h"
+#include "model/card.h"
+#include "model/case.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/conf.h"
+#include "util/tz.h"
+
+struct px_node {
+	char *dir;
+	const char *name; /* borrowed from conf */
+	struct px_conf conf;
+	struct px_key sign, cosign;
+	struct px_store *store;
+	struct px_tz *tz;
+	struct px_calendar cal;
+	char tls_fp[PX_TLS_FP_LEN];
+};
+
+struct px_node_params {
+	const char *dir;
+	const char *name;
+	const char *url;       /* may be NULL */
+	const char *timezone;  /* IANA name; NULL = UTC */
+	const char *languages; /* "zh, en"; NULL = "en" */
+	const char *email;     /* duty contact e-mail; may be NULL */
+};
+
+/* Creates a node directory; refuses one that already holds a node. */
+PX_MUST_CHECK int px_node_create(const struct px_node_params *p);
+/* Opens the node in `dir`; *out is freed with px_node_free. */
+PX_MUST_CHECK int px_node_open(struct px_node **out, const char *dir);
+void px_node_free(struct px_node *n);
+
+/* This node's signed card (a new reference).  The card is re-signed with a
+ * higher version only when its content (config, keys) changed. */
+PX_MUST_CHECK int px_node_card(json_t **out, struct px_node *n);
+
+/* A pinned peer with what the engine needs to reason about it. */
+struct px_peer {
+	struct px_peer_row row;
+	struct px_card card;
+	struct px_agreement agreement;
+	struct px_tz *tz;
+	struct px_calendar cal; /* the peer's business hours */
+};
+
+enum px_peer_added { PX_PEER_NEW, PX_PEER_UPDATED, PX_PEER_SAME };
+
+/* Verifies a card and pins it.  A card for a known peer must carry the
+ * same signing key and a higher version, unless `replace` (re-keying after
+ * an out-of-band check).  *fp gets the key fingerprint to read aloud. */
+PX_MUST_CHECK int px_peer_add(struct px_node *n, const char *text, size_t len,
+    const char *what, bool replace, enum px_peer_added *how, char fp[45],
+    char **name_out);
+PX_MUST_CHECK int px_peer_load(
+    struct px_peer **out, struct px_node *n, const char *name);
+void px_peer_free(struct px_peer *p);
+/* Changes agreement settings ("P2.acknowledge=4h", ...). */
+PX_MUST_CHECK int px_peer_set_agreement(
+    struct px_node *n, const char *name, const char *const *kv, size_t nkv);
+
+/* Loads a case by id, prefix or short reference and replays it.  *peer_out
+ * (optional) gets the other party. */
+PX_MUST_CHECK int px_node_case_load(struct px_case *out, struct px_node *n,
+    const char *ref, struct px_peer **peer_out);
+/* The calendar the case's clocks count in: the responder's. */
+const struct px_calendar *px_node_case_calendar(const struct px_node *n,
+    const struct px_case *c, const struct px_peer *peer);
+/* The short human reference of a case id (last 8 hex digits). */
+void px_case_ref(char out[9], const char *case_id);
+
+/* Sends a message: builds and signs it, checks it against the case, and
+ * stores it in the outbox, all in one transaction.  `case_ref` is NULL for
+ * an opening message (report, request).  `body` is borrowed.  *out (may be
+ * NULL) gets the message. */
+PX_MUST_CHECK int px_node_send(struct px_node *n, const char *peer,
+    const char *case_ref, enum px_msg_type type, json_t *body,
+    struct px_msg **out);
+
+/* Offline exchange. */
+struct px_import_report {
+	size_t applied, duplicate, no_effect, refused;
+	size_t receipts_new, receipts_dup;
+	struct px_buf log; /* one line per event, for the operator */
+	char *peer;
+};
+
+void px_import_report_init(struct px_import_report *r);
+void px_import_report_dispose(struct px_import_report *r);
+/* Writes every message not yet delivered to `peer` as one signed bundle
+ * (file form) to `out`; *count gets how many. */
+PX_MUST_CHECK int px_node_export(
+    struct px_node *n, const char *peer, struct px_buf *out, size_t *count);
+/* Verifies and applies a bundle.  Each message is applied atomically; a
+ * message that fails stops the rest (they would be out of sequence) and
+ * makes the call return PX_EINVAL after applying what came before.  The
+ * receipts for every message now stored are written as a signed bundle to
+ * `reply` (if not NULL and there are any). */
+PX_MUST_CHECK int px_node_import(struct px_node *n, const char *text,
+    size_t len, const char *what, struct px_import_report *rep,
+    struct px_buf *reply);
+
+#endif

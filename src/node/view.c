@@ -1,0 +1,110 @@
+/*
+ * The JSON view of a case: the one shape the CLI's --json prints and the
+ * analyst API will serve.  It is a function of the record (messages,
+ * receipts) and the time the clocks are evaluated at, so two nodes that
+ * hold the same record print the same case, field for field, apart from
+ * "now" and the remaining times derived from it.  docs/cli.md documents
+ * every member.
+ */
+#include "model/canon.h"
+#include "node/node.h"
+#include "node/view.h"
+#include "util/util.h"
+
+static json_t *
+jtime(int64_t ms)
+{
+	char tm[PX_TIME_STRLEN];
+
+	if (ms < 0 || ms == INT64_MAX)
+		return json_null();
+	px_time_format(tm, ms);
+	return json_string(tm);
+}
+
+json_t *
+px_view_clocks(const struct px_case *c, const struct px_agreement *a,
+    const struct px_calendar *cal, int64_t now)
+{
+	struct px_clock_status s[PX_CLK__N];
+	json_t *o = json_object();
+
+	px_case_clocks(s, c, a, cal, now);
+	for (int k = 0; k < PX_CLK__N; k++) {
+		char budget[32];
+		json_t *ck;
+
+		px_duration_unparse(
+		    budget, sizeof(budget), s[k].budget, s[k].basis);
+		ck = json_pack("{ss ss ss so so so}", "state",
+		    px_clock_state_names[s[k].state], "budget", budget, "basis",
+		    s[k].basis == PX_BASIS_BUSINESS ? "business" : "calendar",
+		    "start", jtime(s[k].start), "deadline",
+		    s[k].state == PX_CS_NA ? json_null() : jtime(s[k].deadline),
+		    "stopped", jtime(s[k].stopped));
+		json_object_set_new(o, px_clock_names[k].wire, ck);
+	}
+	return o;
+}
+
+static json_t *
+msg_json(struct px_node *n, const struct px_msg *m, const char *why)
+{
+	json_t *o;
+	int64_t recv = -1;
+	struct px_msg_row row = { 0 };
+
+	if (PX_STORE_CALL(n->store, msg_get, m->hash, &row) == 0) {
+		recv = row.received_ms;
+		px_msg_row_dispose(&row);
+	}
+	if (recv < 0 &&
+	    PX_STORE_CALL(n->store, receipt_get, m->hash, NULL, &recv) != 0)
+		recv = -1;
+	o = json_pack("{sI ss ss ss ss ss so so sO}", "seq", (json_int_t)m->seq,
+	    "hash", m->hash, "id", m->id, "type",
+	    px_msg_type_names[m->type].wire, "from", m->from, "to", m->to,
+	    "time", jtime(m->time_ms), "received", jtime(recv), "body",
+	    m->body);
+	json_object_set_new(o, "effect", why ? json_string(why) : json_null());
+	return o;
+}
+
+json_t *
+px_view_case(struct px_node *n, const struct px_case *c,
+    const struct px_peer *p, int64_t now)
+{
+	json_t *o, *msgs = json_array();
+	char ref[9];
+
+	px_case_ref(ref, c->id);
+	for (size_t i = 0; i < c->n; i++)
+		json_array_append_new(msgs, msg_json(n, c->msgs[i], c->why[i]));
+	o = json_pack("{ss ss ss ss ss ss ss ss ss ss sb so so}", "id", c->id,
+	    "ref", ref, "kind", px_kind_names[c->kind].wire, "category",
+	    px_category_names[c->category].wire, "priority",
+	    px_priority_names[c->priority].wire, "tlp",
+	    px_tlp_names[c->tlp].wire, "title", c->title, "requester",
+	    c->requester, "responder", c->responder, "state",
+	    px_state_names[c->state].wire, "escalated", c->escalated, "opened",
+	    jtime(c->opened_ms), "delivered", jtime(c->delivered_ms));
+	json_object_set_new(o, "request_type",
+	    c->request_type >= 0
+	        ? json_string(px_request_type_names[c->request_type].wire)
+	        : json_null());
+	json_object_set_new(o, "decision",
+	    c->decision >= 0 ? json_string(px_decision_names[c->decision].wire)
+	                     : json_null());
+	json_object_set_new(o, "reason",
+	    c->reason >= 0 ? json_string(px_reason_names[c->reason].wire)
+	                   : json_null());
+	json_object_set_new(
+	    o, "score", c->score ? json_integer(c->score) : json_null());
+	json_object_set_new(o, "observables",
+	    c->observables ? json_deep_copy(c->observables) : json_array());
+	json_object_set_new(o, "clocks",
+	    px_view_clocks(
+	        c, &p->agreement, px_node_case_calendar(n, c, p), now));
+	json_object_set_new(o, "messages", msgs);
+	return o;
+}

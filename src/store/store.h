@@ -1,0 +1,126 @@
+/*
+ * The store: everything a node keeps, behind one interface so that SQL
+ * stays in the backend (store_sqlite.c today; a PostgreSQL backend can be
+ * added as store_pg.c with its own ops table, and no core code changes).
+ *
+ * How to add a store operation: add the function pointer to px_store_ops,
+ * an inline wrapper below, and an implementation in every backend.
+ *
+ * Rows passed in are borrowed for the duration of the call.  Strings in
+ * rows handed out are heap copies the caller frees with the matching
+ * px_*_row_dispose (or free() for plain char *).  Every write happens
+ * inside px_store_begin/commit when the caller needs atomicity; a single
+ * write outside a transaction is atomic by itself.
+ */
+#ifndef PX_STORE_H
+#define PX_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define PX_SCHEMA_VERSION 1
+
+struct px_peer_row {
+	char *name;
+	char *card;      /* the pinned card envelope, canonical JSON */
+	char *sign_key;  /* base64 Ed25519 public key (pinned) */
+	char *tls_fp;    /* "sha256:..." (pinned) */
+	char *agreement; /* JSON, see model/agreement.h */
+	int64_t card_version;
+	int64_t added_ms, updated_ms;
+};
+
+/* A stored message; `raw` is its canonical envelope. */
+struct px_msg_row {
+	char *hash, *id, *case_id, *sender, *receiver, *type, *raw;
+	int64_t seq, time_ms;
+	int64_t received_ms; /* when we received it; -1 for our own */
+};
+
+/* The case index: derived from messages, kept for listing. */
+struct px_case_row {
+	char *id, *peer, *requester, *responder, *kind, *category, *priority,
+	    *tlp, *title, *state;
+	int64_t opened_ms, updated_ms;
+};
+
+typedef int (*px_peer_cb)(const struct px_peer_row *p, void *arg);
+typedef int (*px_msg_cb)(const struct px_msg_row *m, void *arg);
+typedef int (*px_case_cb)(const struct px_case_row *c, void *arg);
+
+struct px_case_filter {
+	const char *peer;  /* NULL: any */
+	const char *state; /* NULL: any */
+	bool open_only;
+};
+
+struct px_store;
+
+struct px_store_ops {
+	const char *name;
+	int (*begin)(struct px_store *s);
+	int (*commit)(struct px_store *s);
+	void (*rollback)(struct px_store *s);
+	void (*close)(struct px_store *s);
+
+	int (*meta_get)(struct px_store *s, const char *key, char **out);
+	int (*meta_set)(struct px_store *s, const char *key, const char *val);
+
+	int (*peer_put)(struct px_store *s, const struct px_peer_row *p);
+	int (*peer_get)(
+	    struct px_store *s, const char *name, struct px_peer_row *out);
+	int (*peer_list)(struct px_store *s, px_peer_cb cb, void *arg);
+
+	int (*msg_put)(struct px_store *s, const struct px_msg_row *m);
+	int (*msg_get)(
+	    struct px_store *s, const char *hash, struct px_msg_row *out);
+	/* Highest seq and its hash in a channel; seq 0 and zeros if empty. */
+	int (*msg_tip)(struct px_store *s, const char *sender,
+	    const char *receiver, int64_t *seq, char hash[65]);
+	int (*msg_at)(struct px_store *s, const char *sender,
+	    const char *receiver, int64_t seq, struct px_msg_row *out);
+	int (*msg_list_case)(
+	    struct px_store *s, const char *case_id, px_msg_cb cb, void *arg);
+	/* Our messages to `receiver` that have no receipt yet, by seq. */
+	int (*msg_list_undelivered)(struct px_store *s, const char *sender,
+	    const char *receiver, px_msg_cb cb, void *arg);
+
+	int (*receipt_put)(struct px_store *s, const char *msg_hash,
+	    const char *issuer, int64_t received_ms, const char *raw);
+	/* The receipt for a message, or PX_ENOTFOUND. */
+	int (*receipt_get)(struct px_store *s, const char *msg_hash, char **raw,
+	    int64_t *received_ms);
+
+	int (*case_put)(struct px_store *s, const struct px_case_row *c);
+	/* Resolves a full id, a unique prefix or the short reference. */
+	int (*case_find)(struct px_store *s, const char *ref, char **id);
+	int (*case_list)(struct px_store *s, const struct px_case_filter *f,
+	    px_case_cb cb, void *arg);
+};
+
+struct px_store {
+	const struct px_store_ops *ops;
+};
+
+/* Opens (creating if `create`) a SQLite store at `path`, applying schema
+ * migrations; refuses a database newer than this binary. */
+PX_MUST_CHECK int px_store_open_sqlite(
+    struct px_store **out, const char *path, bool create);
+
+void px_peer_row_dispose(struct px_peer_row *p);
+void px_msg_row_dispose(struct px_msg_row *m);
+void px_case_row_dispose(struct px_case_row *c);
+
+static inline void
+px_store_close(struct px_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+#define PX_STORE_CALL(s, op, ...) ((s)->ops->op((s), __VA_ARGS__))
+#define PX_STORE_CALL0(s, op)     ((s)->ops->op((s)))
+
+#endif

@@ -1,0 +1,773 @@
+/*
+ * SQLite backend of the store (the embedded default).
+ *
+ * WAL journal with synchronous=FULL: a committed transaction survives a
+ * power cut, and readers (the CLI while a node serves) never block the
+ * writer.  Prepared statements are cached per connection.  The schema is
+ * versioned with PRAGMA user_version; `migrations[i]` upgrades version i
+ * to i+1 inside one transaction, and a database from a newer parley is
+ * refused rather than guessed at.
+ */
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE peers (name TEXT PRIMARY KEY, card TEXT NOT NULL,"
+	"  sign_key TEXT NOT NULL, tls_fp TEXT NOT NULL,"
+	"  agreement TEXT NOT NULL, card_version INTEGER NOT NULL,"
+	"  added_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE messages (hash TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	"  case_id TEXT NOT NULL, sender TEXT NOT NULL,"
+	"  receiver TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,"
+	"  time_ms INTEGER NOT NULL, received_ms INTEGER, raw TEXT NOT NULL,"
+	"  UNIQUE (sender, receiver, seq));"
+	"CREATE INDEX messages_case ON messages (case_id, time_ms);"
+	"CREATE TABLE receipts (msg_hash TEXT PRIMARY KEY,"
+	"  issuer TEXT NOT NULL, received_ms INTEGER NOT NULL,"
+	"  raw TEXT NOT NULL);"
+	"CREATE TABLE cases (id TEXT PRIMARY KEY, peer TEXT NOT NULL,"
+	"  requester TEXT NOT NULL, responder TEXT NOT NULL,"
+	"  kind TEXT NOT NULL, category TEXT NOT NULL,"
+	"  priority TEXT NOT NULL, tlp TEXT NOT NULL, title TEXT NOT NULL,"
+	"  state TEXT NOT NULL, opened_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX cases_peer ON cases (peer, state);",
+};
+
+enum q {
+	Q_META_GET,
+	Q_META_SET,
+	Q_PEER_PUT,
+	Q_PEER_GET,
+	Q_PEER_LIST,
+	Q_MSG_PUT,
+	Q_MSG_GET,
+	Q_MSG_TIP,
+	Q_MSG_AT,
+	Q_MSG_CASE,
+	Q_MSG_UNDELIV,
+	Q_RCPT_PUT,
+	Q_RCPT_GET,
+	Q_CASE_PUT,
+	Q_CASE_FIND,
+	Q_CASE_LIST,
+	Q__N
+};
+
+static const char *const sql[Q__N] = {
+	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	               "ON CONFLICT (key) DO UPDATE SET value = ?2",
+	[Q_PEER_PUT] = "INSERT INTO peers (name, card, sign_key, tls_fp, "
+	               "agreement, card_version, added_ms, updated_ms) "
+	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	               "ON CONFLICT (name) DO UPDATE SET card = ?2, "
+	               "sign_key = ?3, tls_fp = ?4, agreement = ?5, "
+	               "card_version = ?6, updated_ms = ?8",
+	[Q_PEER_GET] = "SELECT name, card, sign_key, tls_fp, agreement, "
+	               "card_version, added_ms, updated_ms FROM peers "
+	               "WHERE name = ?1",
+	[Q_PEER_LIST] = "SELECT name, card, sign_key, tls_fp, agreement, "
+	                "card_version, added_ms, updated_ms FROM peers "
+	                "ORDER BY name",
+	[Q_MSG_PUT] = "INSERT INTO messages (hash, id, case_id, sender, "
+	              "receiver, seq, type, time_ms, received_ms, raw) "
+	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+#define MSG_COLS                                                    \
+	"hash, id, case_id, sender, receiver, seq, type, time_ms, " \
+	"received_ms, raw "
+	[Q_MSG_GET] = "SELECT " MSG_COLS "FROM messages WHERE hash = ?1",
+	[Q_MSG_TIP] = "SELECT seq, hash FROM messages WHERE sender = ?1 AND "
+	              "receiver = ?2 ORDER BY seq DESC LIMIT 1",
+	[Q_MSG_AT] = "SELECT " MSG_COLS "FROM messages WHERE sender = ?1 AND "
+	             "receiver = ?2 AND seq = ?3",
+	[Q_MSG_CASE] = "SELECT " MSG_COLS "FROM messages WHERE case_id = ?1 "
+	               "ORDER BY time_ms, sender, seq",
+	[Q_MSG_UNDELIV] = "SELECT " MSG_COLS "FROM messages m WHERE "
+	                  "sender = ?1 AND receiver = ?2 AND NOT EXISTS "
+	                  "(SELECT 1 FROM receipts r WHERE r.msg_hash = "
+	                  "m.hash) ORDER BY seq",
+	[Q_RCPT_PUT] = "INSERT INTO receipts (msg_hash, issuer, received_ms, "
+	               "raw) VALUES (?1, ?2, ?3, ?4)",
+	[Q_RCPT_GET] = "SELECT raw, received_ms FROM receipts WHERE "
+	               "msg_hash = ?1",
+	[Q_CASE_PUT] = "INSERT INTO cases (id, peer, requester, responder, "
+	               "kind, category, priority, tlp, title, state, "
+	               "opened_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
+	               "?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO "
+	               "UPDATE SET state = ?10, updated_ms = ?12",
+	[Q_CASE_FIND] = "SELECT id FROM cases WHERE id LIKE ?1 || '%' "
+	                "OR substr(replace(id, '-', ''), 25) = ?1 LIMIT 2",
+	[Q_CASE_LIST] = "SELECT id, peer, requester, responder, kind, "
+	                "category, priority, tlp, title, state, opened_ms, "
+	                "updated_ms FROM cases WHERE (?1 IS NULL OR peer = ?1) "
+	                "AND (?2 IS NULL OR state = ?2) AND (?3 = 0 OR state "
+	                "NOT IN ('closed', 'withdrawn', 'declined', "
+	                "'forwarded')) ORDER BY opened_ms DESC",
+};
+
+struct sq {
+	struct px_store base;
+	sqlite3 *db;
+	sqlite3_stmt *st[Q__N];
+	char *path;
+};
+
+static int
+fail(struct sq *s, const char *doing)
+{
+	int code = sqlite3_extended_errcode(s->db);
+
+	return px_error_set(
+	    (code & 0xff) == SQLITE_CONSTRAINT ? PX_ECONFLICT : PX_ERR,
+	    "store %s: %s: %s", s->path, doing, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *
+prep(struct sq *s, enum q q)
+{
+	if (s->st[q] == NULL &&
+	    sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+	        &s->st[q], NULL) != SQLITE_OK) {
+		fail(s, "prepare");
+		return NULL;
+	}
+	sqlite3_reset(s->st[q]);
+	sqlite3_clear_bindings(s->st[q]);
+	return s->st[q];
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? px_strdup((const char *)t) : NULL;
+}
+
+static int
+exec(struct sq *s, const char *q)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(s->db, q, NULL, NULL, &err) != SQLITE_OK) {
+		int rc = px_error_set(
+		    PX_ERR, "store %s: %s", s->path, err ? err : "exec failed");
+
+		sqlite3_free(err);
+		return rc;
+	}
+	return 0;
+}
+
+/* Runs a statement that returns no rows. */
+static int
+step_done(struct sq *s, sqlite3_stmt *st, const char *doing)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, doing);
+}
+
+static int
+sq_begin(struct px_store *b)
+{
+	return exec((struct sq *)b, "BEGIN IMMEDIATE");
+}
+
+static int
+sq_commit(struct px_store *b)
+{
+	return exec((struct sq *)b, "COMMIT");
+}
+
+static void
+sq_rollback(struct px_store *b)
+{
+	struct sq *s = (struct sq *)b;
+
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void
+sq_close(struct px_store *b)
+{
+	struct sq *s = (struct sq *)b;
+
+	for (int i = 0; i < Q__N; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+static int
+sq_meta_get(struct px_store *b, const char *key, char **out)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_META_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = col_dup(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE
+	    ? px_error_set(PX_ENOTFOUND, "no setting '%s'", key)
+	    : fail(s, "read meta");
+}
+
+static int
+sq_meta_set(struct px_store *b, const char *key, const char *val)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_META_SET);
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, key);
+	bind_text(st, 2, val);
+	return step_done(s, st, "write meta");
+}
+
+static int
+sq_peer_put(struct px_store *b, const struct px_peer_row *p)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_PEER_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, p->name);
+	bind_text(st, 2, p->card);
+	bind_text(st, 3, p->sign_key);
+	bind_text(st, 4, p->tls_fp);
+	bind_text(st, 5, p->agreement);
+	sqlite3_bind_int64(st, 6, p->card_version);
+	sqlite3_bind_int64(st, 7, p->added_ms);
+	sqlite3_bind_int64(st, 8, p->updated_ms);
+	return step_done(s, st, "save peer");
+}
+
+static void
+read_peer(sqlite3_stmt *st, struct px_peer_row *p)
+{
+	p->name = col_dup(st, 0);
+	p->card = col_dup(st, 1);
+	p->sign_key = col_dup(st, 2);
+	p->tls_fp = col_dup(st, 3);
+	p->agreement = col_dup(st, 4);
+	p->card_version = sqlite3_column_int64(st, 5);
+	p->added_ms = sqlite3_column_int64(st, 6);
+	p->updated_ms = sqlite3_column_int64(st, 7);
+}
+
+static int
+sq_peer_get(struct px_store *b, const char *name, struct px_peer_row *out)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_PEER_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_peer(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE
+	    ? px_error_set(PX_ENOTFOUND,
+	          "unknown peer '%s' (see 'parley peer list'; enrol one with "
+	          "'parley peer add CARD')",
+	          name)
+	    : fail(s, "read peer");
+}
+
+/* Iterates rows of a prepared statement into a callback; a non-zero
+ * callback result stops and is returned. */
+#define FOREACH_ROW(s, st, row, reader, disposer, cb, arg, doing)              \
+	do {                                                                   \
+		int r_, c_ = 0;                                                \
+		while ((r_ = sqlite3_step(st)) == SQLITE_ROW) {                \
+			memset(&(row), 0, sizeof(row));                        \
+			reader(st, &(row));                                    \
+			c_ = cb(&(row), arg);                                  \
+			disposer(&(row));                                      \
+			if (c_ != 0)                                           \
+				break;                                         \
+		}                                                              \
+		sqlite3_reset(st);                                             \
+		if (c_ != 0)                                                   \
+			return c_;                                             \
+		return r_ == SQLITE_DONE || r_ == SQLITE_ROW ? 0               \
+		                                             : fail(s, doing); \
+	} while (0)
+
+static int
+sq_peer_list(struct px_store *b, px_peer_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_PEER_LIST);
+	struct px_peer_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	FOREACH_ROW(
+	    s, st, row, read_peer, px_peer_row_dispose, cb, arg, "list peers");
+}
+
+static int
+sq_msg_put(struct px_store *b, const struct px_msg_row *m)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_MSG_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, m->hash);
+	bind_text(st, 2, m->id);
+	bind_text(st, 3, m->case_id);
+	bind_text(st, 4, m->sender);
+	bind_text(st, 5, m->receiver);
+	sqlite3_bind_int64(st, 6, m->seq);
+	bind_text(st, 7, m->type);
+	sqlite3_bind_int64(st, 8, m->time_ms);
+	if (m->received_ms >= 0)
+		sqlite3_bind_int64(st, 9, m->received_ms);
+	else
+		sqlite3_bind_null(st, 9);
+	bind_text(st, 10, m->raw);
+	return step_done(s, st, "store message");
+}
+
+static void
+read_msg(sqlite3_stmt *st, struct px_msg_row *m)
+{
+	m->hash = col_dup(st, 0);
+	m->id = col_dup(st, 1);
+	m->case_id = col_dup(st, 2);
+	m->sender = col_dup(st, 3);
+	m->receiver = col_dup(st, 4);
+	m->seq = sqlite3_column_int64(st, 5);
+	m->type = col_dup(st, 6);
+	m->time_ms = sqlite3_column_int64(st, 7);
+	m->received_ms = sqlite3_column_type(st, 8) == SQLITE_NULL
+	    ? -1
+	    : sqlite3_column_int64(st, 8);
+	m->raw = col_dup(st, 9);
+}
+
+static int
+one_msg(
+    struct sq *s, sqlite3_stmt *st, struct px_msg_row *out, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		read_msg(st, out);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE
+	    ? px_error_set(PX_ENOTFOUND, "no such message: %s", what)
+	    : fail(s, "read message");
+}
+
+static int
+sq_msg_get(struct px_store *b, const char *hash, struct px_msg_row *out)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_MSG_GET);
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, hash);
+	return one_msg(s, st, out, hash);
+}
+
+static int
+sq_msg_tip(struct px_store *b, const char *sender, const char *receiver,
+    int64_t *seq, char hash[65])
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_MSG_TIP);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, sender);
+	bind_text(st, 2, receiver);
+	rc = sqlite3_step(st);
+	*seq = 0;
+	snprintf(hash, 65, "%064d", 0);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		snprintf(
+		    hash, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+	                                             : fail(s, "read channel");
+}
+
+static int
+sq_msg_at(struct px_store *b, const char *sender, const char *receiver,
+    int64_t seq, struct px_msg_row *out)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_MSG_AT);
+	char what[64];
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, sender);
+	bind_text(st, 2, receiver);
+	sqlite3_bind_int64(st, 3, seq);
+	snprintf(what, sizeof(what), "seq %lld", (long long)seq);
+	return one_msg(s, st, out, what);
+}
+
+static int
+sq_msg_list_case(
+    struct px_store *b, const char *case_id, px_msg_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_MSG_CASE);
+	struct px_msg_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, case_id);
+	FOREACH_ROW(
+	    s, st, row, read_msg, px_msg_row_dispose, cb, arg, "list messages");
+}
+
+static int
+sq_msg_list_undelivered(struct px_store *b, const char *sender,
+    const char *receiver, px_msg_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_MSG_UNDELIV);
+	struct px_msg_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, sender);
+	bind_text(st, 2, receiver);
+	FOREACH_ROW(
+	    s, st, row, read_msg, px_msg_row_dispose, cb, arg, "list outbox");
+}
+
+static int
+sq_receipt_put(struct px_store *b, const char *msg_hash, const char *issuer,
+    int64_t received_ms, const char *raw)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_RCPT_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, msg_hash);
+	bind_text(st, 2, issuer);
+	sqlite3_bind_int64(st, 3, received_ms);
+	bind_text(st, 4, raw);
+	return step_done(s, st, "store receipt");
+}
+
+static int
+sq_receipt_get(
+    struct px_store *b, const char *msg_hash, char **raw, int64_t *received_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_RCPT_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, msg_hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (raw)
+			*raw = col_dup(st, 0);
+		if (received_ms)
+			*received_ms = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? PX_ENOTFOUND : fail(s, "read receipt");
+}
+
+static int
+sq_case_put(struct px_store *b, const struct px_case_row *c)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_CASE_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, c->id);
+	bind_text(st, 2, c->peer);
+	bind_text(st, 3, c->requester);
+	bind_text(st, 4, c->responder);
+	bind_text(st, 5, c->kind);
+	bind_text(st, 6, c->category);
+	bind_text(st, 7, c->priority);
+	bind_text(st, 8, c->tlp);
+	bind_text(st, 9, c->title);
+	bind_text(st, 10, c->state);
+	sqlite3_bind_int64(st, 11, c->opened_ms);
+	sqlite3_bind_int64(st, 12, c->updated_ms);
+	return step_done(s, st, "save case");
+}
+
+static int
+sq_case_find(struct px_store *b, const char *ref, char **id)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	char *first = NULL;
+	int rc, n = 0;
+
+	/* Refuse LIKE wildcards and anything that cannot be part of an id. */
+	for (const char *p = ref; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		        *p == '-'))
+			return px_error_set(PX_EINVAL,
+			    "'%s' is not a case id (expected the id or its "
+			    "short reference, in lowercase hex)",
+			    ref);
+	if (strlen(ref) < 6)
+		return px_error_set(PX_EINVAL,
+		    "case reference '%s' is too short (give at least 6 "
+		    "characters)",
+		    ref);
+	if ((st = prep(s, Q_CASE_FIND)) == NULL)
+		return PX_ERR;
+	bind_text(st, 1, ref);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == 0)
+			first = col_dup(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(first);
+		return fail(s, "find case");
+	}
+	if (n == 0)
+		return px_error_set(PX_ENOTFOUND,
+		    "no case '%s' (see 'parley "
+		    "case list')",
+		    ref);
+	if (n > 1) {
+		free(first);
+		return px_error_set(PX_EINVAL,
+		    "case reference '%s' matches several cases; give more "
+		    "characters",
+		    ref);
+	}
+	*id = first;
+	return 0;
+}
+
+static void
+read_case(sqlite3_stmt *st, struct px_case_row *c)
+{
+	c->id = col_dup(st, 0);
+	c->peer = col_dup(st, 1);
+	c->requester = col_dup(st, 2);
+	c->responder = col_dup(st, 3);
+	c->kind = col_dup(st, 4);
+	c->category = col_dup(st, 5);
+	c->priority = col_dup(st, 6);
+	c->tlp = col_dup(st, 7);
+	c->title = col_dup(st, 8);
+	c->state = col_dup(st, 9);
+	c->opened_ms = sqlite3_column_int64(st, 10);
+	c->updated_ms = sqlite3_column_int64(st, 11);
+}
+
+static int
+sq_case_list(struct px_store *b, const struct px_case_filter *f, px_case_cb cb,
+    void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_CASE_LIST);
+	struct px_case_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	bind_text(st, 1, f->peer);
+	bind_text(st, 2, f->state);
+	sqlite3_bind_int(st, 3, f->open_only);
+	FOREACH_ROW(
+	    s, st, row, read_case, px_case_row_dispose, cb, arg, "list cases");
+}
+
+static const struct px_store_ops sqlite_ops = {
+	.name = "sqlite",
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.close = sq_close,
+	.meta_get = sq_meta_get,
+	.meta_set = sq_meta_set,
+	.peer_put = sq_peer_put,
+	.peer_get = sq_peer_get,
+	.peer_list = sq_peer_list,
+	.msg_put = sq_msg_put,
+	.msg_get = sq_msg_get,
+	.msg_tip = sq_msg_tip,
+	.msg_at = sq_msg_at,
+	.msg_list_case = sq_msg_list_case,
+	.msg_list_undelivered = sq_msg_list_undelivered,
+	.receipt_put = sq_receipt_put,
+	.receipt_get = sq_receipt_get,
+	.case_put = sq_case_put,
+	.case_find = sq_case_find,
+	.case_list = sq_case_list,
+};
+
+static int
+user_version(struct sq *s, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return fail(s, "read schema version");
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(s, "read schema version");
+}
+
+static int
+migrate(struct sq *s)
+{
+	int v, rc;
+	const int latest = (int)PX_ARRAY_LEN(migrations);
+
+	if ((rc = user_version(s, &v)) < 0)
+		return rc;
+	if (v > latest)
+		return px_error_set(PX_ECONFLICT,
+		    "database %s has schema version %d, newer than this "
+		    "parley %s understands (%d); use a newer parley",
+		    s->path, v, PX_VERSION, latest);
+	while (v < latest) {
+		char *bump = px_asprintf("PRAGMA user_version = %d", v + 1);
+
+		rc = exec(s, "BEGIN IMMEDIATE");
+		if (rc == 0)
+			rc = exec(s, migrations[v]);
+		if (rc == 0)
+			rc = exec(s, bump);
+		if (rc == 0)
+			rc = exec(s, "COMMIT");
+		free(bump);
+		if (rc < 0) {
+			sq_rollback(&s->base);
+			px_error_prefix("migrating schema %d to %d", v, v + 1);
+			return rc;
+		}
+		v++;
+	}
+	return 0;
+}
+
+int
+px_store_open_sqlite(struct px_store **out, const char *path, bool create)
+{
+	struct sq *s = px_calloc(1, sizeof(*s));
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    (create ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	s->base.ops = &sqlite_ops;
+	s->path = px_strdup(path);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		rc = px_error_set(create ? PX_ERR : PX_ENOTFOUND,
+		    "cannot open store %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if ((rc = exec(s, "PRAGMA journal_mode = WAL")) < 0 ||
+	    (rc = exec(s, "PRAGMA synchronous = FULL")) < 0 ||
+	    (rc = exec(s, "PRAGMA foreign_keys = ON")) < 0 ||
+	    (rc = migrate(s)) < 0)
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	sq_close(&s->base);
+	return rc;
+}
+
+void
+px_peer_row_dispose(struct px_peer_row *p)
+{
+	free(p->name);
+	free(p->card);
+	free(p->sign_key);
+	free(p->tls_fp);
+	free(p->agreement);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+px_msg_row_dispose(struct px_msg_row *m)
+{
+	free(m->hash);
+	free(m->id);
+	free(m->case_id);
+	free(m->sender);
+	free(m->receiver);
+	free(m->type);
+	free(m->raw);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+px_case_row_dispose(struct px_case_row *c)
+{
+	free(c->id);
+	free(c->peer);
+	free(c->requester);
+	free(c->responder);
+	free(c->kind);
+	free(c->category);
+	free(c->priority);
+	free(c->tlp);
+	free(c->title);
+	free(c->state);
+	memset(c, 0, sizeof(*c));
+}

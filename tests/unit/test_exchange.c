@@ -1,0 +1,398 @@
+/*
+ * Offline exchange between two real nodes in temporary directories, and
+ * bundles that an honest peer's key signs but that break the protocol:
+ * a gap, an equivocation, a forked history, a receipt for nothing.
+ */
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "model/bundle.h"
+#include "model/canon.h"
+#include "node/node.h"
+
+struct fx {
+	char root[64];
+	char *da, *db;
+	struct px_node *a, *b;
+};
+
+static int
+rm_rf(const char *path)
+{
+	char *cmd = px_asprintf("rm -rf '%s'", path);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc;
+}
+
+static void
+enrol(struct px_node *from, struct px_node *to)
+{
+	json_t *card = NULL;
+	char *text, fp[45], *name = NULL;
+	enum px_peer_added how;
+
+	assert_int_equal(px_node_card(&card, from), 0);
+	text = px_canon_string(card);
+	assert_int_equal(
+	    px_peer_add(to, text, strlen(text), "card", false, &how, fp, &name),
+	    0);
+	assert_int_equal(how, PX_PEER_NEW);
+	assert_string_equal(name, from->name);
+	free(name);
+	free(text);
+	json_decref(card);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = px_calloc(1, sizeof(*f));
+	struct px_node_params pa = { .name = "cert-a.example",
+		.timezone = "Asia/Shanghai",
+		.languages = "zh, en" };
+	struct px_node_params pb = { .name = "cert-b.example",
+		.timezone = "America/New_York" };
+
+	snprintf(f->root, sizeof(f->root), "/tmp/px-test-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	f->da = px_asprintf("%s/a", f->root);
+	f->db = px_asprintf("%s/b", f->root);
+	pa.dir = f->da;
+	pb.dir = f->db;
+	assert_int_equal(px_node_create(&pa), 0);
+	assert_int_equal(px_node_create(&pb), 0);
+	assert_int_equal(px_node_open(&f->a, f->da), 0);
+	assert_int_equal(px_node_open(&f->b, f->db), 0);
+	enrol(f->a, f->b);
+	enrol(f->b, f->a);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	px_node_free(f->a);
+	px_node_free(f->b);
+	rm_rf(f->root);
+	free(f->da);
+	free(f->db);
+	free(f);
+	return 0;
+}
+
+static struct px_msg *
+open_request(struct px_node *n)
+{
+	struct px_msg *m = NULL;
+	json_t *body = open_body("request", "P2");
+
+	assert_int_equal(
+	    px_node_send(n, "cert-b.example", NULL, PX_MSG_REQUEST, body, &m),
+	    0);
+	json_decref(body);
+	return m;
+}
+
+/* Exports a's outbox and imports it at b; returns the import result. */
+static int
+carry(struct px_node *from, struct px_node *to, const char *peer,
+    struct px_import_report *rep, struct px_buf *reply)
+{
+	struct px_buf b;
+	size_t count;
+	int rc;
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	assert_int_equal(px_node_export(from, peer, &b, &count), 0);
+	rc = px_node_import(to, b.data, b.len, "bundle", rep, reply);
+	px_buf_dispose(&b);
+	return rc;
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct px_import_report rep;
+	struct px_buf reply, again;
+	struct px_msg *m = open_request(f->a);
+	struct px_case c;
+	size_t count;
+
+	px_import_report_init(&rep);
+	px_buf_init(&reply, PX_BUF_NOCAP);
+	assert_int_equal(carry(f->a, f->b, "cert-b.example", &rep, &reply), 0);
+	assert_int_equal(rep.applied, 1);
+	assert_true(reply.len > 0);
+	assert_int_equal(px_node_case_load(&c, f->b, m->case_id, NULL), 0);
+	assert_int_equal(c.state, PX_ST_DELIVERED);
+	px_case_dispose(&c);
+	/* Still undelivered at a until the receipts come back. */
+	px_buf_init(&again, PX_BUF_NOCAP);
+	assert_int_equal(
+	    px_node_export(f->a, "cert-b.example", &again, &count), 0);
+	assert_int_equal(count, 1);
+	px_import_report_dispose(&rep);
+	px_import_report_init(&rep);
+	assert_int_equal(
+	    px_node_import(f->a, reply.data, reply.len, "reply", &rep, NULL),
+	    0);
+	assert_int_equal(rep.receipts_new, 1);
+	px_buf_reset(&again);
+	assert_int_equal(
+	    px_node_export(f->a, "cert-b.example", &again, &count), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(px_node_case_load(&c, f->a, m->case_id, NULL), 0);
+	assert_int_equal(c.state, PX_ST_DELIVERED);
+	assert_true(c.delivered_ms >= c.opened_ms);
+	px_case_dispose(&c);
+	/* The receipt again: a no-op. */
+	px_import_report_dispose(&rep);
+	px_import_report_init(&rep);
+	assert_int_equal(
+	    px_node_import(f->a, reply.data, reply.len, "reply", &rep, NULL),
+	    0);
+	assert_int_equal(rep.receipts_new, 0);
+	assert_int_equal(rep.receipts_dup, 1);
+	px_import_report_dispose(&rep);
+	px_buf_dispose(&reply);
+	px_buf_dispose(&again);
+	px_msg_free(m);
+}
+
+/* Signs a bundle from a to b holding the given messages with a's key. */
+static void
+forge_bundle(struct px_buf *out, struct px_node *a, json_t *msgs)
+{
+	json_t *none = json_array();
+
+	assert_int_equal(px_bundle_write(out, a->name, "cert-b.example",
+	                     px_time_now_ms(), msgs, none, &a->sign),
+	    0);
+	json_decref(none);
+}
+
+static struct px_msg *
+raw_msg(struct px_node *a, const char *case_id, int64_t seq, const char *prev,
+    enum px_msg_type t)
+{
+	struct px_msg_fields fl = { .case_id = case_id,
+		.type = t,
+		.from = a->name,
+		.to = "cert-b.example",
+		.seq = seq,
+		.prev = prev,
+		.time_ms = px_time_now_ms() };
+	struct px_msg *m = NULL;
+	json_t *body = t == PX_MSG_REQUEST
+	    ? open_body("request", "P2")
+	    : json_pack("{s{ssss}}", "text", "lang", "en", "value", "x");
+
+	assert_int_equal(px_msg_new(&m, &fl, body, &a->sign), 0);
+	json_decref(body);
+	return m;
+}
+
+static int
+import_one(struct fx *f, struct px_msg *m)
+{
+	struct px_import_report rep;
+	struct px_buf b;
+	json_t *arr = json_array();
+	int rc;
+
+	json_array_append(arr, m->env);
+	px_buf_init(&b, PX_BUF_NOCAP);
+	forge_bundle(&b, f->a, arr);
+	px_import_report_init(&rep);
+	rc = px_node_import(f->b, b.data, b.len, "forged", &rep, NULL);
+	px_import_report_dispose(&rep);
+	px_buf_dispose(&b);
+	json_decref(arr);
+	return rc;
+}
+
+static int
+count_rows(struct px_node *n)
+{
+	char *p = px_asprintf("%s/parley.db", n->dir);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "SELECT (SELECT count(*) FROM messages) + "
+	                     "(SELECT count(*) FROM receipts) + "
+	                     "(SELECT count(*) FROM cases)",
+	                     -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(p);
+	return v;
+}
+
+static void
+test_protocol_violations(void **state)
+{
+	struct fx *f = *state;
+	struct px_msg *m1 =
+	    raw_msg(f->a, NULL, 1, PX_ZERO_HASH, PX_MSG_REQUEST);
+	struct px_msg *gap, *fork, *twin;
+	int before;
+
+	assert_int_equal(import_one(f, m1), 0);
+	before = count_rows(f->b);
+	assert_int_equal(before, 3); /* message, receipt, case */
+	/* seq 3 with seq 2 missing */
+	gap = raw_msg(f->a, m1->case_id, 3, m1->hash, PX_MSG_UPDATE);
+	assert_int_equal(import_one(f, gap), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "out of sequence"));
+	/* seq 2 whose prev is not the message we hold at seq 1 */
+	fork = raw_msg(f->a, m1->case_id, 2, PX_ZERO_HASH, PX_MSG_UPDATE);
+	assert_int_equal(import_one(f, fork), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "forked"));
+	/* a different message signed for seq 1: equivocation */
+	twin = raw_msg(f->a, NULL, 1, PX_ZERO_HASH, PX_MSG_REQUEST);
+	assert_int_equal(import_one(f, twin), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "two different messages"));
+	/* the original again: a no-op */
+	assert_int_equal(import_one(f, m1), 0);
+	assert_int_equal(count_rows(f->b), before);
+	px_msg_free(m1);
+	px_msg_free(gap);
+	px_msg_free(fork);
+	px_msg_free(twin);
+}
+
+static void
+test_foreign_items(void **state)
+{
+	struct fx *f = *state;
+	struct px_import_report rep;
+	struct px_receipt *r = NULL;
+	struct px_buf b;
+	json_t *msgs = json_array(), *rcpts = json_array();
+	int rc;
+
+	/* A receipt, signed by b, for a message a never sent. */
+	assert_int_equal(
+	    px_receipt_new(&r, "cert-b.example", "cert-a.example", PX_ZERO_HASH,
+	        "019aa0c4-1a00-7abc-8def-0123456789ab", 1, px_time_now_ms(),
+	        &f->b->sign),
+	    0);
+	json_array_append(rcpts, r->env);
+	px_buf_init(&b, PX_BUF_NOCAP);
+	assert_int_equal(px_bundle_write(&b, "cert-b.example", "cert-a.example",
+	                     px_time_now_ms(), msgs, rcpts, &f->b->sign),
+	    0);
+	px_import_report_init(&rep);
+	rc = px_node_import(f->a, b.data, b.len, "stray", &rep, NULL);
+	assert_int_equal(rc, PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "never sent"));
+	px_import_report_dispose(&rep);
+	/* The same bundle presented to its own author: not addressed to it.
+	 */
+	px_import_report_init(&rep);
+	rc = px_node_import(f->b, b.data, b.len, "stray", &rep, NULL);
+	assert_int_equal(rc, PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "addressed to"));
+	px_import_report_dispose(&rep);
+	/* Non-canonical: a space added after the first brace. */
+	{
+		char *odd = px_asprintf("{ %s", b.data + 1);
+
+		px_import_report_init(&rep);
+		rc = px_node_import(f->a, odd, strlen(odd), "odd", &rep, NULL);
+		assert_int_equal(rc, PX_EINVAL);
+		assert_non_null(strstr(px_error_last(), "canonical"));
+		px_import_report_dispose(&rep);
+		free(odd);
+	}
+	px_receipt_free(r);
+	px_buf_dispose(&b);
+	json_decref(msgs);
+	json_decref(rcpts);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fx *f = *state;
+	char *p = px_asprintf("%s/parley.db", f->da);
+	struct px_node *n = NULL;
+	sqlite3 *db;
+
+	px_node_free(f->a);
+	f->a = NULL;
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(px_node_open(&n, f->da), PX_ECONFLICT);
+	assert_non_null(strstr(px_error_last(), "newer"));
+	free(p);
+}
+
+static void
+test_card_rules(void **state)
+{
+	struct fx *f = *state;
+	json_t *card = NULL;
+	char *text, fp[45];
+	enum px_peer_added how;
+
+	assert_int_equal(px_node_card(&card, f->a), 0);
+	text = px_canon_string(card);
+	/* Same card again: unchanged. */
+	assert_int_equal(px_peer_add(f->b, text, strlen(text), "card", false,
+	                     &how, fp, NULL),
+	    0);
+	assert_int_equal(how, PX_PEER_SAME);
+	/* One's own card is refused. */
+	assert_int_equal(px_peer_add(f->a, text, strlen(text), "card", false,
+	                     &how, fp, NULL),
+	    PX_EINVAL);
+	/* A flipped character in the signed content is refused. */
+	{
+		char *p = strstr(text, "Asia/Shanghai");
+
+		p[0] = 'B';
+		assert_int_equal(px_peer_add(f->b, text, strlen(text), "card",
+		                     false, &how, fp, NULL),
+		    PX_EINVAL);
+	}
+	free(text);
+	json_decref(card);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_protocol_violations, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_foreign_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_card_rules, setup, teardown),
+	};
+
+	if (px_crypto_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
