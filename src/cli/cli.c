@@ -44,6 +44,9 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_case,
 	&px_cmd_outbox,
 	&px_cmd_inbox,
+	&px_cmd_log,
+	&px_cmd_proof,
+	&px_cmd_audit,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,
@@ -273,7 +276,16 @@ px_cli_main(int argc, char **argv)
 		fprintf(stderr, "parley: %s\n", px_error_last());
 		return PX_EXIT_FAIL;
 	}
-	if (argc > 1 && (strcmp(argv[1], "--version") == 0)) {
+	if (getenv("PARLEY_FAKE_NOW") && *getenv("PARLEY_FAKE_NOW")) {
+		int64_t t;
+
+		if (px_time_parse(&t, getenv("PARLEY_FAKE_NOW"), 0) < 0) {
+			fprintf(stderr, "parley: PARLEY_FAKE_NOW: %s\n",
+			    px_error_last());
+			return PX_EXIT_USAGE;
+		}
+	}
+		if (argc > 1 && (strcmp(argv[1], "--version") == 0)) {
 		printf("parley %s\n", PX_VERSION);
 		return 0;
 	}

@@ -29,6 +29,16 @@ run(struct px_args *a)
 	if (out) {
 		if ((rc = px_file_write(out, line, strlen(line), 0644)) < 0)
 			goto fail;
+		if (px_json(a)) {
+			json_t *o = json_pack("{sssssIss}", "name", n->name,
+			    "file", out, "version",
+			    (json_int_t)json_integer_value(json_object_get(
+				json_object_get(card, "card"), "version")),
+			    "fingerprint", fp);
+
+			px_cli_print_json(o);
+			json_decref(o);
+		}
 		fprintf(stderr,
 		    "Wrote the card of %s (version %lld) to %s\n"
 		    "Fingerprint to read to the peer: %s\n",

@@ -137,6 +137,15 @@ static const struct px_opt new_opts[] = {
 	{ 0 },
 };
 
+/* The kinds a case can be opened as (communication checks are not case
+ * threads). */
+static const struct px_name case_kinds[] = {
+	{ "report", "report" },
+	{ "request", "request" },
+	{ "hotline", "hotline" },
+	{ "inject", "exercise inject" },
+};
+
 static int
 run_new(struct px_args *a)
 {
@@ -150,18 +159,13 @@ run_new(struct px_args *a)
 
 	if ((rc = px_cli_open(&n, a)) != 0)
 		goto done;
-	if ((kind = PX_LOOKUP(px_kind_names, "kind", px_arg(a, "kind"))) < 0 ||
+	if ((kind = PX_LOOKUP(case_kinds, "kind", px_arg(a, "kind"))) < 0 ||
 	    (cat = PX_LOOKUP(
 	         px_category_names, "category", px_arg(a, "category"))) < 0) {
 		rc = kind < 0 ? kind : cat;
 		goto fail;
 	}
-	if (kind == PX_KIND_CHECK) {
-		rc = px_error_set(PX_EINVAL,
-		    "communication checks are sent with 'parley check', not "
-		    "as cases");
-		goto fail;
-	}
+	kind = PX_WIRE(px_kind_names, case_kinds[kind].wire);
 	prio = kind == PX_KIND_HOTLINE ? PX_P1 : PX_P3;
 	if (px_arg(a, "priority") &&
 	    (prio = PX_LOOKUP(

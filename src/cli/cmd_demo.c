@@ -11,13 +11,6 @@
 #include "cli/commands.h"
 #include "util/util.h"
 
-static const struct px_opt opts[] = {
-	{ "in", "DIR",
-	    "where to create the two nodes (default: a new "
-	    "directory under /tmp)",
-	    0 },
-	{ 0 },
-};
 
 struct demo {
 	char *root, *a, *b;
@@ -92,11 +85,15 @@ run(struct px_args *a)
 	struct demo d = { 0 };
 	struct px_buf id1, id2;
 	char *cn_card, *us_card, *b1, *b2, *r1, *r2;
-	const char *in = px_arg(a, "in");
+	/* --dir names the scratch directory for the two nodes. */
+	const char *in = px_arg(a, "dir");
 	char tmpl[] = "/tmp/parley-demo-XXXXXX";
 	char *ref2;
 	int rc;
 
+	if (px_json(a))
+		return px_cli_usage(a, "the demo prints a walkthrough for "
+				       "people; it has no --json output");
 	px_buf_init(&id1, 4096);
 	px_buf_init(&id2, 4096);
 	if (in) {
@@ -217,6 +214,7 @@ run(struct px_args *a)
 const struct px_cmd px_cmd_demo = {
 	.name = "demo",
 	.summary = "set up two nodes and play a short exchange between them",
-	.opts = opts,
 	.run = run,
+	.details = "--dir DIR puts the two nodes in DIR (default: a new "
+		   "directory under /tmp).",
 };

@@ -115,10 +115,15 @@ run_import(struct px_args *a)
 			       "back.\n",
 			    rep.peer, reply_path);
 	}
-	if (rc < 0)
+	if (rc == 0 && wrc < 0)
+		rc = wrc;
+	if (rc < 0 && px_json(a)) {
+		/* The report above already carries the error. */
+		fprintf(stderr, "parley: %s\n", px_error_last());
+		rc = px_exit_for(rc);
+	} else if (rc < 0) {
 		rc = px_cli_fail(a, rc);
-	else if (wrc < 0)
-		rc = px_cli_fail(a, wrc);
+	}
 out:
 	free(reply_path);
 	px_import_report_dispose(&rep);

@@ -15,5 +15,8 @@ extern const struct px_cmd px_cmd_outbox;
 extern const struct px_cmd px_cmd_inbox;
 extern const struct px_cmd px_cmd_demo;
 extern const struct px_cmd px_cmd_version;
+extern const struct px_cmd px_cmd_log;
+extern const struct px_cmd px_cmd_proof;
+extern const struct px_cmd px_cmd_audit;
 
 #endif

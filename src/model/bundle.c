@@ -6,15 +6,16 @@
 int
 px_receipt_new(struct px_receipt **out, const char *from, const char *to,
     const char *msg_hash, const char *case_id, int64_t seq, int64_t received_ms,
-    const struct px_key *k)
+    int64_t index, const struct px_key *k)
 {
 	char tm[PX_TIME_STRLEN];
 	json_t *o, *env = NULL;
 	int rc;
 
 	px_time_format(tm, received_ms);
-	o = json_pack("{sisssssssssIss}", "v", 1, "from", from, "to", to, "msg",
-	    msg_hash, "case", case_id, "seq", (json_int_t)seq, "received", tm);
+	o = json_pack("{sisssssssssIsssI}", "v", 1, "from", from, "to", to,
+	    "msg", msg_hash, "case", case_id, "seq", (json_int_t)seq,
+	    "received", tm, "index", (json_int_t)index);
 	if ((rc = px_signed_wrap(&env, NULL, "receipt", o, k)) == 0)
 		rc = px_receipt_parse(out, env, "new receipt");
 	json_decref(o);
@@ -26,7 +27,7 @@ int
 px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
 {
 	static const char *const mem[] = { "v", "from", "to", "msg", "case",
-		"seq", "received", NULL };
+		"seq", "received", "index", NULL };
 	struct px_receipt *r = px_calloc(1, sizeof(*r));
 	const json_t *o;
 	const char *s;
@@ -45,7 +46,9 @@ px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
 	    (rc = px_j_hash(r->msg, o, "msg", what)) < 0 ||
 	    (rc = px_j_str(&s, o, "case", 36, what)) < 0 ||
 	    (rc = px_j_int(&r->seq, o, "seq", 1, INT64_C(1) << 53, what)) < 0 ||
-	    (rc = px_j_time(&r->received_ms, o, "received", what)) < 0)
+	    (rc = px_j_time(&r->received_ms, o, "received", what)) < 0 ||
+	    (rc = px_j_int(&r->index, o, "index", 0, INT64_C(1) << 53,
+		 what)) < 0)
 		goto out;
 	if (!px_uuid_valid(s)) {
 		rc = px_error_set(PX_EINVAL, "%s: case is not a UUID", what);
@@ -81,7 +84,7 @@ px_receipt_free(struct px_receipt *r)
 
 int
 px_bundle_write(struct px_buf *out, const char *from, const char *to,
-    int64_t created_ms, json_t *messages, json_t *receipts,
+    int64_t created_ms, json_t *messages, json_t *receipts, json_t *log,
     const struct px_key *k)
 {
 	char tm[PX_TIME_STRLEN];
@@ -91,6 +94,8 @@ px_bundle_write(struct px_buf *out, const char *from, const char *to,
 	px_time_format(tm, created_ms);
 	o = json_pack("{sisssssssOsO}", "v", 1, "from", from, "to", to,
 	    "created", tm, "messages", messages, "receipts", receipts);
+	if (log)
+		json_object_set(o, "log", log);
 	if ((rc = px_signed_wrap(&env, NULL, "bundle", o, k)) < 0)
 		goto out;
 	if ((rc = px_canon_append(out, env)) < 0)
@@ -107,13 +112,16 @@ px_bundle_parse(
     struct px_bundle *out, const char *text, size_t len, const char *what)
 {
 	static const char *const mem[] = { "v", "from", "to", "created",
-		"messages", "receipts", NULL };
+		"messages", "receipts", "log", NULL };
 	const json_t *o;
 	json_t *j = NULL;
 	int64_t v;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return px_error_set(PX_EINVAL, "%s is empty (expected a "
+		    "parley bundle)", what);
 	if ((rc = px_canon_parse_exact(
 	         &j, text, len, PX_BUNDLE_MAX_BYTES, what)) < 0)
 		return rc;
@@ -129,6 +137,8 @@ px_bundle_parse(
 		goto fail;
 	out->messages = json_object_get(o, "messages");
 	out->receipts = json_object_get(o, "receipts");
+	out->log = json_object_get(o, "log");
+	out->log = json_object_get(o, "log");
 	if (!json_is_array(out->messages) || !json_is_array(out->receipts)) {
 		rc = px_error_set(PX_EINVAL,
 		    "%s: 'messages' and 'receipts' must be arrays", what);

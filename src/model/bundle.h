@@ -4,14 +4,19 @@
  * A receipt (signed envelope of kind "receipt", signed.h) is the receiver's
  * signed statement that it stored a message:
  *   {"receipt": {"v": 1, "from": RECEIVER, "to": SENDER, "msg": HASH,
- *                "case": UUID, "seq": N, "received": TIME}, "sig": B64}
+ *                "case": UUID, "seq": N, "received": TIME, "index": N},
+ *    "sig": B64}
+ * where "index" is the receipt's own position in the receiver's log.
  *
  * A bundle (kind "bundle") carries messages and receipts from one node to
  * one peer, for offline exchange today and as the unit of delivery on the
  * wire later:
  *   {"bundle": {"v": 1, "from": A, "to": B, "created": TIME,
- *               "messages": [MSG...], "receipts": [RECEIPT...]},
+ *               "messages": [MSG...], "receipts": [RECEIPT...],
+ *               "log": {...}},
  *    "sig": B64}
+ * "log" (node/witness.h) carries the sender's checkpoint and the proofs
+ * that put every item in its log.
  * A bundle file is exactly the canonical JSON of the envelope followed by
  * one newline; anything else is refused, so any changed byte is caught
  * (by the canonical check, a signature, or the JSON parser).
@@ -36,12 +41,13 @@ struct px_receipt {
 	char case_id[PX_UUID_STRLEN];
 	int64_t seq;
 	int64_t received_ms;
+	int64_t index; /* the receipt's leaf index in the receiver's log */
 	char hash[PX_HASH_HEX];
 };
 
 PX_MUST_CHECK int px_receipt_new(struct px_receipt **out, const char *from,
     const char *to, const char *msg_hash, const char *case_id, int64_t seq,
-    int64_t received_ms, const struct px_key *k);
+    int64_t received_ms, int64_t index, const struct px_key *k);
 /* Parses and validates (no signature check); takes a new ref to env. */
 PX_MUST_CHECK int px_receipt_parse(
     struct px_receipt **out, json_t *env, const char *what);
@@ -54,6 +60,7 @@ struct px_bundle {
 	const char *from, *to;
 	int64_t created_ms;
 	const json_t *messages, *receipts; /* arrays of envelopes */
+	const json_t *log;                 /* the log section, or NULL */
 	char hash[PX_HASH_HEX];
 };
 
@@ -61,7 +68,7 @@ struct px_bundle {
  * (canonical JSON and a newline) to `out`. */
 PX_MUST_CHECK int px_bundle_write(struct px_buf *out, const char *from,
     const char *to, int64_t created_ms, json_t *messages, json_t *receipts,
-    const struct px_key *k);
+    json_t *log, const struct px_key *k);
 /* Parses a bundle file: exact canonical form, shape and field checks.  The
  * signature is checked separately once the sender's key is known. */
 PX_MUST_CHECK int px_bundle_parse(

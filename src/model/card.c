@@ -1,4 +1,5 @@
 #include "model/canon.h"
+#include "ledger/note.h"
 #include "model/card.h"
 #include "model/message.h"
 #include "util/util.h"
@@ -26,17 +27,18 @@ px_card_sign(json_t **out, json_t *c, const struct px_key *k)
 }
 
 static int
-decode_key(uint8_t *out, const json_t *keys, const char *name)
+decode_key(uint8_t *out, const json_t *keys, const char *name,
+    const char *what)
 {
 	const char *s;
 	size_t n = 0;
 	int rc;
 
-	if ((rc = px_j_str(&s, keys, name, 64, "card keys")) < 0)
+	if ((rc = px_j_str(&s, keys, name, 64, what)) < 0)
 		return rc;
 	if (px_b64_decode(out, PX_PUBKEY_LEN, &n, s) < 0 || n != PX_PUBKEY_LEN)
 		return px_error_set(PX_EINVAL,
-		    "card keys: '%s' is not base64 of a 32-byte Ed25519 key",
+		    "%s: keys.%s is not base64 of a 32-byte Ed25519 key", what,
 		    name);
 	return 0;
 }
@@ -100,8 +102,8 @@ static int
 fill(struct px_card *out, const char *what)
 {
 	static const char *const mem[] = { "v", "name", "version", "issued",
-		"url", "tls", "keys", "timezone", "languages", "hours",
-		"contacts", NULL };
+		"url", "tls", "keys", "log_key", "witness_key", "timezone",
+		"languages", "hours", "contacts", NULL };
 	static const char *const hmem[] = { "days", "time", "holidays", NULL };
 	const json_t *c = out->c, *keys;
 	int64_t v;
@@ -123,9 +125,27 @@ fill(struct px_card *out, const char *what)
 		    "%s: 'tls' must be sha256: and 64 hex digits", what);
 	if (!json_is_object(keys = json_object_get(c, "keys")))
 		return px_error_set(PX_EINVAL, "%s: 'keys' is missing", what);
-	if ((rc = decode_key(out->sign_pk, keys, "sign")) < 0 ||
-	    (rc = decode_key(out->cosign_pk, keys, "cosign")) < 0)
+	if ((rc = decode_key(out->sign_pk, keys, "sign", what)) < 0 ||
+	    (rc = decode_key(out->cosign_pk, keys, "cosign", what)) < 0)
 		return rc;
+	/* The C2SP verifier keys must name this node and its two keys. */
+	{
+		const char *lk, *wk;
+		char *want_l = px_vkey_format(out->name, 0x01, out->sign_pk);
+		char *want_w = px_vkey_format(out->name, 0x04, out->cosign_pk);
+
+		rc = px_j_str(&lk, c, "log_key", 512, what);
+		if (rc == 0)
+			rc = px_j_str(&wk, c, "witness_key", 512, what);
+		if (rc == 0 && (strcmp(lk, want_l) || strcmp(wk, want_w)))
+			rc = px_error_set(PX_EINVAL,
+			    "%s: log_key and witness_key must be %s and %s",
+			    what, want_l, want_w);
+		free(want_l);
+		free(want_w);
+		if (rc < 0)
+			return rc;
+	}
 	out->languages = json_object_get(c, "languages");
 	out->contacts = json_object_get(c, "contacts");
 	out->hours = json_object_get(c, "hours");
@@ -177,6 +197,9 @@ px_card_parse(
 	json_t *j = NULL;
 	int rc;
 
+	if (len == 0)
+		return px_error_set(PX_EINVAL, "%s is empty (expected a "
+		    "parley card)", what);
 	if ((rc = px_json_parse(&j, text, len, PX_CARD_MAX_BYTES, what)) < 0)
 		return rc;
 	rc = px_card_from_json(out, j, what);

@@ -10,6 +10,8 @@
  *   {"card": {"v": 1, "name": "cert-a.example", "version": 1,
  *             "issued": TIME, "url": "https://...", "tls": "sha256:HEX",
  *             "keys": {"sign": B64, "cosign": B64},
+ *             "log_key": "name+hexid+B64",     (C2SP, Ed25519 0x01)
+ *             "witness_key": "name+hexid+B64", (C2SP, cosignature 0x04)
  *             "timezone": "Asia/Shanghai", "languages": ["zh", "en"],
  *             "hours": {"days": "Mon-Fri", "time": "09:00-17:00",
  *                       "holidays": ["2026-10-01", ...]},

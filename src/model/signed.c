@@ -66,8 +66,8 @@ px_signed_open(const json_t **obj_out, char *hash_out, const json_t *env,
 		px_hex_encode(hash_out, h, sizeof(h));
 	if (pk && px_verify(pk, sig, b.data, b.len) < 0) {
 		rc = px_error_set(PX_EINVAL,
-		    "%s: signature does not verify against the pinned key "
-		    "(forged or altered)",
+		    "%s: signature does not verify (the content was "
+		    "altered, or it was signed with another key)",
 		    what);
 		goto out;
 	}

@@ -3,6 +3,7 @@
  */
 #include "model/canon.h"
 #include "node/internal.h"
+#include "node/log.h"
 #include "util/util.h"
 
 void
@@ -137,6 +138,10 @@ px_node_store_msg(struct px_node *n, const struct px_msg *m,
 	if (raw == NULL)
 		return PX_ERR;
 	rc = PX_STORE_CALL(n->store, msg_put, &row);
+	/* Our own messages are leaves of our log, in the same transaction. */
+	if (rc == 0 && strcmp(m->from, n->name) == 0)
+		rc = px_log_append(n, "msg", m->hash, m->to, m->time_ms, raw,
+		    strlen(raw), NULL);
 	free(raw);
 	if (rc == 0)
 		rc = px_node_index_case(
@@ -186,6 +191,7 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	if ((rc = px_msg_new(&m, &f, body, &n->sign)) < 0 ||
 	    (rc = px_case_apply(&c, m)) < 0 ||
 	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||
+	    (rc = px_log_checkpoint(n, now)) < 0 ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;
 	if (out) {

@@ -19,6 +19,8 @@
 #include "model/bundle.h"
 #include "model/canon.h"
 #include "node/internal.h"
+#include "node/log.h"
+#include "node/witness.h"
 #include "util/util.h"
 
 void
@@ -66,6 +68,33 @@ collect_env(const struct px_msg_row *r, void *arg)
 	return 0;
 }
 
+/* Writes a signed bundle to `peer` with the log section that proves its
+ * items (both arrays) in our log. */
+static int
+write_bundle(struct px_node *n, const char *peer, json_t *msgs,
+    json_t *rcpts, int64_t now, struct px_buf *out)
+{
+	size_t nm = json_array_size(msgs), nr = json_array_size(rcpts);
+	const json_t **items = px_calloc(nm + nr + 1, sizeof(*items));
+	json_t *log = NULL;
+	int64_t size;
+	int rc;
+
+	for (size_t i = 0; i < nm; i++)
+		items[i] = json_array_get(msgs, i);
+	for (size_t i = 0; i < nr; i++)
+		items[nm + i] = json_array_get(rcpts, i);
+	/* A node that never sent anything has no log yet. */
+	if ((rc = px_log_size(n, &size)) == 0 && size > 0)
+		rc = px_log_section(&log, n, peer, items, nm + nr);
+	if (rc == 0)
+		rc = px_bundle_write(out, n->name, peer, now, msgs, rcpts, log,
+		    &n->sign);
+	json_decref(log);
+	free(items);
+	return rc;
+}
+
 int
 px_node_export(
     struct px_node *n, const char *peer, struct px_buf *out, size_t *count)
@@ -80,8 +109,7 @@ px_node_export(
 	         collect_env, msgs)) < 0)
 		goto out;
 	*count = json_array_size(msgs);
-	rc = px_bundle_write(
-	    out, n->name, peer, px_time_now_ms(), msgs, rcpts, &n->sign);
+	rc = write_bundle(n, peer, msgs, rcpts, px_time_now_ms(), out);
 out:
 	px_peer_row_dispose(&row);
 	json_decref(msgs);
@@ -89,10 +117,21 @@ out:
 	return rc;
 }
 
+/* Keeps the proof that an item we store is in the peer's log. */
+static int
+store_proof(struct px_node *n, const struct px_peer *p,
+    const struct px_witness_in *w, const char *hash)
+{
+	if (w->note == NULL)
+		return 0;
+	return px_witness_store_proof(n, p, w, hash, px_time_now_ms());
+}
+
 /* Applies a peer's receipt for one of our messages. */
 static int
-apply_receipt(
-    struct px_node *n, const struct px_receipt *r, struct px_import_report *rep)
+apply_receipt(struct px_node *n, const struct px_receipt *r,
+    const struct px_peer *p, const struct px_witness_in *w,
+    struct px_import_report *rep)
 {
 	struct px_msg_row mine = { 0 };
 	struct px_case c;
@@ -128,6 +167,7 @@ apply_receipt(
 		goto out;
 	if ((rc = PX_STORE_CALL(n->store, receipt_put, r->msg, r->from,
 	         r->received_ms, raw)) < 0 ||
+	    (rc = store_proof(n, p, w, r->hash)) < 0 ||
 	    (rc = px_node_case_load(&c, n, r->case_id, NULL)) < 0 ||
 	    (rc = px_node_index_case(n, &c, r->received_ms)) < 0 ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
@@ -163,16 +203,49 @@ add_our_receipt(struct px_node *n, const char *hash, json_t *out)
 	return rc;
 }
 
+/* Replays the case from the store in its canonical order, now that a
+ * message joined it, and indexes that: a message that crossed another in
+ * transit may sort before messages that arrived earlier. */
+static int
+reindex(struct px_node *n, const char *case_id, int64_t now,
+    struct px_case *c)
+{
+	struct px_case fresh;
+	int rc;
+
+	if ((rc = px_node_case_load(&fresh, n, case_id, NULL)) < 0)
+		return rc;
+	if ((rc = px_node_index_case(n, &fresh, now)) < 0) {
+		px_case_dispose(&fresh);
+		return rc;
+	}
+	px_case_dispose(c);
+	*c = fresh;
+	return 0;
+}
+
+/* Why a message had no effect on its case, or NULL. */
+static const char *
+why_of(const struct px_case *c, const struct px_msg *m)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->msgs[i]->hash, m->hash) == 0)
+			return c->why[i];
+	return NULL;
+}
+
 /* Applies one verified message from the peer. */
 static int
-apply_msg(struct px_node *n, const struct px_msg *m, int64_t now,
+apply_msg(struct px_node *n, const struct px_msg *m,
+    const struct px_peer *p, const struct px_witness_in *w, int64_t now,
     struct px_import_report *rep, json_t *receipts)
 {
 	struct px_msg_row have = { 0 };
 	struct px_receipt *r = NULL;
 	struct px_case c;
 	char tip_hash[PX_HASH_HEX], ref[9], *raw = NULL;
-	int64_t tip;
+	const char *why;
+	int64_t tip, idx;
 	int rc;
 
 	px_case_init(&c);
@@ -234,31 +307,39 @@ apply_msg(struct px_node *n, const struct px_msg *m, int64_t now,
 		    "%s seq %lld refused", m->from, (long long)m->seq);
 		goto out;
 	}
-	if ((rc = px_receipt_new(&r, n->name, m->from, m->hash, m->case_id,
-	         m->seq, now, &n->sign)) < 0)
-		goto out;
-	raw = px_canon_string(r->env);
+	/* The receipt names its own position in our log, so it is signed
+	 * inside the transaction that appends it. */
 	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
 		goto out;
+	if ((rc = px_log_size(n, &idx)) < 0 ||
+	    (rc = px_receipt_new(&r, n->name, m->from, m->hash, m->case_id,
+		 m->seq, now, idx, &n->sign)) < 0)
+		goto rollback;
+	raw = px_canon_string(r->env);
 	if ((rc = px_node_store_msg(n, m, &c, now)) < 0 ||
-	    (rc = PX_STORE_CALL(
-	         n->store, receipt_put, m->hash, n->name, now, raw)) < 0 ||
-	    (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
-		PX_STORE_CALL0(n->store, rollback);
-		goto out;
-	}
+	    (rc = store_proof(n, p, w, m->hash)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, receipt_put, m->hash, n->name, now,
+		 raw)) < 0 ||
+	    (rc = px_log_append(n, "receipt", r->hash, m->from, now, raw,
+		 strlen(raw), NULL)) < 0 ||
+	    (rc = reindex(n, m->case_id, now, &c)) < 0 ||
+	    (rc = px_log_checkpoint(n, now)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
+		goto rollback;
 	json_array_append(receipts, r->env);
-	if (c.why[c.n - 1]) {
+	if ((why = why_of(&c, m)) != NULL) {
 		rep->no_effect++;
 		say(rep, "  stored   case %s  %s from %s, with no effect: %s",
-		    ref, px_msg_type_names[m->type].wire, m->from,
-		    c.why[c.n - 1]);
+		    ref, px_msg_type_names[m->type].wire, m->from, why);
 	} else {
 		rep->applied++;
 		say(rep, "  applied  case %s  %s from %s -> %s", ref,
 		    px_msg_type_names[m->type].wire, m->from,
 		    px_state_names[c.state].wire);
 	}
+	goto out;
+rollback:
+	PX_STORE_CALL0(n->store, rollback);
 out:
 	free(raw);
 	px_receipt_free(r);
@@ -288,6 +369,7 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	json_t *out_receipts = json_array(), *none = json_array(), *v;
 	char *first_err = NULL;
 	int64_t now = px_time_now_ms();
+	struct px_witness_in wit = { 0 };
 	int rc;
 
 	if ((rc = px_bundle_parse(&b, text, len, what)) < 0)
@@ -361,11 +443,33 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 			goto out;
 		}
 	}
+	/* The sender's log section: checkpoint and inclusion of each item.
+	 */
+	if (nm + nr > 0 || b.log) {
+		const json_t **items = px_calloc(nm + nr + 1, sizeof(*items));
+
+		for (i = 0; i < nm; i++)
+			items[i] = json_array_get(b.messages, i);
+		for (i = 0; i < nr; i++)
+			items[nm + i] = json_array_get(b.receipts, i);
+		rc = px_log_section_check(&wit, n, p, b.log, items, nm + nr,
+		    what);
+		free(items);
+		if (rc < 0)
+			goto out;
+	}
 	/* Everything verified: from here on the report speaks. */
 	rep->peer = px_strdup(b.from);
+	if (wit.note && (rc = px_witness_apply(n, p, &wit, now, &rep->log)) <
+		0) {
+		rep->refused = nm + nr;
+		say(rep, "  refused  all %zu item(s) of the bundle",
+		    nm + nr);
+		goto out;
+	}
 	qsort(msgs, nm, sizeof(*msgs), by_seq);
 	for (i = 0; i < nr; i++) {
-		if ((rc = apply_receipt(n, rcpts[i], rep)) < 0) {
+		if ((rc = apply_receipt(n, rcpts[i], p, &wit, rep)) < 0) {
 			rep->refused++;
 			first_err = px_strdup(px_error_last());
 			say(rep, "  refused  %s", first_err);
@@ -373,7 +477,7 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 		}
 	}
 	for (i = 0; first_err == NULL && i < nm; i++) {
-		if ((rc = apply_msg(n, msgs[i], now, rep, out_receipts)) < 0) {
+		if ((rc = apply_msg(n, msgs[i], p, &wit, now, rep, out_receipts)) < 0) {
 			rep->refused = nm - i;
 			first_err = px_strdup(px_error_last());
 			say(rep, "  refused  %s", first_err);
@@ -386,10 +490,9 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	}
 	rc = 0;
 	if (reply && json_array_size(out_receipts) > 0)
-		rc = px_bundle_write(
-		    reply, n->name, b.from, now, none, out_receipts, &n->sign);
+		rc = write_bundle(n, b.from, none, out_receipts, now, reply);
 	if (rc == 0 && first_err)
-		rc = px_error_set(PX_EINVAL, "%s", first_err);
+		rc = px_error_set(PX_EINVAL, "%s: %s", what, first_err);
 out:
 	for (i = 0; i < nm; i++)
 		px_msg_free(msgs[i]);
@@ -400,6 +503,7 @@ out:
 	free(first_err);
 	json_decref(out_receipts);
 	json_decref(none);
+	px_witness_in_dispose(&wit);
 	px_peer_free(p);
 	px_bundle_dispose(&b);
 	return rc;

@@ -3,6 +3,7 @@
  */
 #include <sys/stat.h>
 
+#include "ledger/note.h"
 #include "model/canon.h"
 #include "model/message.h"
 #include "node/node.h"
@@ -310,6 +311,16 @@ contacts(const struct px_conf *c)
 	return a;
 }
 
+/* Wraps a heap string in a JSON string and frees it. */
+static json_t *
+json_string_nocheck_own(char *s)
+{
+	json_t *j = json_string(s);
+
+	free(s);
+	return j;
+}
+
 /* The card's content from config and keys, without version and time. */
 static json_t *
 card_content(struct px_node *n)
@@ -332,6 +343,11 @@ card_content(struct px_node *n)
 	    cosign, "timezone", px_tz_name(n->tz), "languages",
 	    split_list(px_conf_get(c, "", NULL, "languages")), "hours", hours);
 	json_object_set_new(o, "contacts", contacts(c));
+	json_object_set_new(o, "log_key",
+	    json_string_nocheck_own(px_vkey_format(n->name, 0x01, n->sign.pk)));
+	json_object_set_new(o, "witness_key",
+	    json_string_nocheck_own(
+		px_vkey_format(n->name, 0x04, n->cosign.pk)));
 	free(sign);
 	free(cosign);
 	return o;

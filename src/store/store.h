@@ -16,11 +16,12 @@
 #define PX_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 1
+#define PX_SCHEMA_VERSION 2
 
 struct px_peer_row {
 	char *name;
@@ -46,9 +47,36 @@ struct px_case_row {
 	int64_t opened_ms, updated_ms;
 };
 
+/* One entry of this node's Merkle log. */
+struct px_log_row {
+	int64_t idx;
+	char *kind;     /* "msg" or "receipt" */
+	char *obj_hash; /* hash of the signed object (docs/protocol.md) */
+	char *peer;     /* the other party */
+	int64_t time_ms;
+	uint8_t *entry; /* the leaf's exact bytes */
+	size_t len;
+};
+
+/* A proof that one of a peer's entries is in its log. */
+struct px_proof_row {
+	char *obj_hash, *peer;
+	int64_t idx, size;
+	char *root;  /* base64 root of the checkpoint of `size` */
+	char *path;  /* base64 hashes, space-separated */
+	char *entry; /* the entry's exact bytes (canonical envelope) */
+	int64_t time_ms;
+};
+typedef int (*px_proof_cb)(const struct px_proof_row *p, void *arg);
+
 typedef int (*px_peer_cb)(const struct px_peer_row *p, void *arg);
 typedef int (*px_msg_cb)(const struct px_msg_row *m, void *arg);
 typedef int (*px_case_cb)(const struct px_case_row *c, void *arg);
+typedef int (*px_log_cb)(const struct px_log_row *r, void *arg);
+/* (first column, second column) text pairs: cosignature lines, peer
+ * checkpoint notes, alerts. */
+typedef int (*px_text_cb)(int64_t n, const char *a, const char *b,
+    void *arg);
 
 struct px_case_filter {
 	const char *peer;  /* NULL: any */
@@ -98,6 +126,68 @@ struct px_store_ops {
 	int (*case_find)(struct px_store *s, const char *ref, char **id);
 	int (*case_list)(struct px_store *s, const struct px_case_filter *f,
 	    px_case_cb cb, void *arg);
+
+	/* The Merkle log (docs/ledger.md): entries, complete tree nodes,
+	 * signed checkpoints by size. */
+	int (*log_size)(struct px_store *s, int64_t *n);
+	int (*log_put)(struct px_store *s, const struct px_log_row *r);
+	int (*log_get)(struct px_store *s, int64_t idx, struct px_log_row *out);
+	int (*log_find)(struct px_store *s, const char *obj_hash, int64_t *idx);
+	/* Entries with `peer` (all if NULL) in [from_ms, to_ms], by index. */
+	int (*log_list)(struct px_store *s, const char *peer, int64_t from_ms,
+	    int64_t to_ms, px_log_cb cb, void *arg);
+	int (*node_put)(struct px_store *s, unsigned level, uint64_t idx,
+	    const uint8_t hash[32]);
+	int (*node_get)(struct px_store *s, unsigned level, uint64_t idx,
+	    uint8_t hash[32]);
+	int (*ckpt_put)(struct px_store *s, int64_t size, const char *note,
+	    int64_t time_ms);
+	/* The checkpoint of `size`, or the latest if size < 0. */
+	int (*ckpt_get)(struct px_store *s, int64_t size, char **note,
+	    int64_t *size_out);
+
+	/* Cosignature lines on checkpoints (ours by peers, and peers' by
+	 * us), keyed by origin, size and witness name. */
+	int (*cosig_put)(struct px_store *s, const char *origin, int64_t size,
+	    const char *witness, const char *line, int64_t time_ms);
+	/* cb(size, witness, line) for `origin`, newest first; size < 0 for
+	 * all sizes. */
+	int (*cosig_list)(struct px_store *s, const char *origin, int64_t size,
+	    px_text_cb cb, void *arg);
+
+	/* Witnessing: every checkpoint a peer showed (cb(size, root, note)),
+	 * and the last one we cosigned. */
+	int (*peer_ckpt_put)(struct px_store *s, const char *peer, int64_t size,
+	    const char *root, const char *note, int64_t seen_ms);
+	int (*peer_ckpt_list)(struct px_store *s, const char *peer,
+	    px_text_cb cb, void *arg);
+	int (*witness_get)(struct px_store *s, const char *peer, int64_t *size,
+	    char **root);
+	int (*witness_put)(struct px_store *s, const char *peer, int64_t size,
+	    const char *root, int64_t time_ms);
+	int (*proof_put)(struct px_store *s, const struct px_proof_row *p);
+	int (*proof_get)(struct px_store *s, const char *obj_hash,
+	    struct px_proof_row *out);
+	/* A peer's entries we hold proofs for, in [from_ms, to_ms], by
+	 * index. */
+	int (*proof_list)(struct px_store *s, const char *peer, int64_t from_ms,
+	    int64_t to_ms, px_proof_cb cb, void *arg);
+	int (*consistency_put)(struct px_store *s, const char *peer,
+	    int64_t size1, int64_t size2, const char *path);
+	/* cb(size1, size2 as text, path) for a peer, by size2. */
+	int (*consistency_list)(struct px_store *s, const char *peer,
+	    px_text_cb cb, void *arg);
+	/* Sizes of our checkpoints shown to a peer (the candidates its
+	 * witness may have cosigned); cb(size, "", "") from `min` up. */
+	int (*sent_ckpt_put)(struct px_store *s, const char *peer,
+	    int64_t size);
+	int (*sent_ckpt_list)(struct px_store *s, const char *peer, int64_t min,
+	    px_text_cb cb, void *arg);
+	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
+	    const char *detail, const char *evidence, int64_t time_ms);
+	/* cb(time_ms, kind, detail) */
+	int (*alert_list)(struct px_store *s, const char *peer, px_text_cb cb,
+	    void *arg);
 };
 
 struct px_store {
@@ -112,6 +202,8 @@ PX_MUST_CHECK int px_store_open_sqlite(
 void px_peer_row_dispose(struct px_peer_row *p);
 void px_msg_row_dispose(struct px_msg_row *m);
 void px_case_row_dispose(struct px_case_row *c);
+void px_log_row_dispose(struct px_log_row *r);
+void px_proof_row_dispose(struct px_proof_row *p);
 
 static inline void
 px_store_close(struct px_store *s)

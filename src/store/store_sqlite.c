@@ -8,9 +8,7 @@
  * to i+1 inside one transaction, and a database from a newer parley is
  * refused rather than guessed at.
  */
-#include <sqlite3.h>
-
-#include "store/store.h"
+#include "store/sqlite_internal.h"
 #include "util/util.h"
 
 static const char *const migrations[] = {
@@ -36,6 +34,36 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL, opened_ms INTEGER NOT NULL,"
 	"  updated_ms INTEGER NOT NULL);"
 	"CREATE INDEX cases_peer ON cases (peer, state);",
+	/* 1 -> 2: the node's Merkle log, checkpoints and witnessing */
+	"CREATE TABLE log_entries (idx INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL, obj_hash TEXT NOT NULL UNIQUE,"
+	"  peer TEXT NOT NULL, time_ms INTEGER NOT NULL, entry BLOB NOT NULL);"
+	"CREATE INDEX log_entries_peer ON log_entries (peer, time_ms);"
+	"CREATE TABLE log_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+	"CREATE TABLE log_checkpoints (size INTEGER PRIMARY KEY,"
+	"  note TEXT NOT NULL, time_ms INTEGER NOT NULL);"
+	"CREATE TABLE cosignatures (origin TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,"
+	"  time_ms INTEGER NOT NULL, PRIMARY KEY (origin, size, witness));"
+	"CREATE TABLE peer_checkpoints (peer TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, root TEXT NOT NULL, note TEXT NOT NULL,"
+	"  seen_ms INTEGER NOT NULL, PRIMARY KEY (peer, size, root));"
+	"CREATE TABLE witness (peer TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	"  root TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE entry_proofs (obj_hash TEXT PRIMARY KEY,"
+	"  peer TEXT NOT NULL, idx INTEGER NOT NULL, size INTEGER NOT NULL,"
+	"  root TEXT NOT NULL, path TEXT NOT NULL, entry TEXT NOT NULL,"
+	"  time_ms INTEGER NOT NULL);"
+	"CREATE INDEX entry_proofs_peer ON entry_proofs (peer, idx);"
+	"CREATE TABLE consistency (peer TEXT NOT NULL, size1 INTEGER NOT NULL,"
+	"  size2 INTEGER NOT NULL, path TEXT NOT NULL,"
+	"  PRIMARY KEY (peer, size1, size2));"
+	"CREATE TABLE sent_checkpoints (peer TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, PRIMARY KEY (peer, size)) WITHOUT ROWID;"
+	"CREATE TABLE alerts (id INTEGER PRIMARY KEY, peer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL, detail TEXT NOT NULL, evidence TEXT,"
+	"  time_ms INTEGER NOT NULL);",
 };
 
 enum q {
@@ -110,15 +138,9 @@ static const char *const sql[Q__N] = {
 	                "'forwarded')) ORDER BY opened_ms DESC",
 };
 
-struct sq {
-	struct px_store base;
-	sqlite3 *db;
-	sqlite3_stmt *st[Q__N];
-	char *path;
-};
 
-static int
-fail(struct sq *s, const char *doing)
+int
+px_sq_fail(struct sq *s, const char *doing)
 {
 	int code = sqlite3_extended_errcode(s->db);
 
@@ -127,13 +149,13 @@ fail(struct sq *s, const char *doing)
 	    "store %s: %s: %s", s->path, doing, sqlite3_errmsg(s->db));
 }
 
-static sqlite3_stmt *
-prep(struct sq *s, enum q q)
+sqlite3_stmt *
+px_sq_prep(struct sq *s, int q, const char *text)
 {
 	if (s->st[q] == NULL &&
-	    sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT,
-	        &s->st[q], NULL) != SQLITE_OK) {
-		fail(s, "prepare");
+	    sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT,
+		&s->st[q], NULL) != SQLITE_OK) {
+		px_sq_fail(s, "prepare");
 		return NULL;
 	}
 	sqlite3_reset(s->st[q]);
@@ -141,8 +163,14 @@ prep(struct sq *s, enum q q)
 	return s->st[q];
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
+static sqlite3_stmt *
+prep(struct sq *s, enum q q)
+{
+	return px_sq_prep(s, q, sql[q]);
+}
+
+void
+px_sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -150,8 +178,8 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
+char *
+px_sq_col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
@@ -174,13 +202,13 @@ exec(struct sq *s, const char *q)
 }
 
 /* Runs a statement that returns no rows. */
-static int
-step_done(struct sq *s, sqlite3_stmt *st, const char *doing)
+int
+px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail(s, doing);
+	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, doing);
 }
 
 static int
@@ -209,7 +237,7 @@ sq_close(struct px_store *b)
 {
 	struct sq *s = (struct sq *)b;
 
-	for (int i = 0; i < Q__N; i++)
+	for (int i = 0; i < PX_SQ_STMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s->path);
@@ -225,16 +253,16 @@ sq_meta_get(struct px_store *b, const char *key, char **out)
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, key);
+	px_sq_bind_text(st, 1, key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*out = col_dup(st, 0);
+		*out = px_sq_col_dup(st, 0);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE
 	    ? px_error_set(PX_ENOTFOUND, "no setting '%s'", key)
-	    : fail(s, "read meta");
+	    : px_sq_fail(s, "read meta");
 }
 
 static int
@@ -245,9 +273,9 @@ sq_meta_set(struct px_store *b, const char *key, const char *val)
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, key);
-	bind_text(st, 2, val);
-	return step_done(s, st, "write meta");
+	px_sq_bind_text(st, 1, key);
+	px_sq_bind_text(st, 2, val);
+	return px_sq_step_done(s, st, "write meta");
 }
 
 static int
@@ -258,25 +286,25 @@ sq_peer_put(struct px_store *b, const struct px_peer_row *p)
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, p->name);
-	bind_text(st, 2, p->card);
-	bind_text(st, 3, p->sign_key);
-	bind_text(st, 4, p->tls_fp);
-	bind_text(st, 5, p->agreement);
+	px_sq_bind_text(st, 1, p->name);
+	px_sq_bind_text(st, 2, p->card);
+	px_sq_bind_text(st, 3, p->sign_key);
+	px_sq_bind_text(st, 4, p->tls_fp);
+	px_sq_bind_text(st, 5, p->agreement);
 	sqlite3_bind_int64(st, 6, p->card_version);
 	sqlite3_bind_int64(st, 7, p->added_ms);
 	sqlite3_bind_int64(st, 8, p->updated_ms);
-	return step_done(s, st, "save peer");
+	return px_sq_step_done(s, st, "save peer");
 }
 
 static void
 read_peer(sqlite3_stmt *st, struct px_peer_row *p)
 {
-	p->name = col_dup(st, 0);
-	p->card = col_dup(st, 1);
-	p->sign_key = col_dup(st, 2);
-	p->tls_fp = col_dup(st, 3);
-	p->agreement = col_dup(st, 4);
+	p->name = px_sq_col_dup(st, 0);
+	p->card = px_sq_col_dup(st, 1);
+	p->sign_key = px_sq_col_dup(st, 2);
+	p->tls_fp = px_sq_col_dup(st, 3);
+	p->agreement = px_sq_col_dup(st, 4);
 	p->card_version = sqlite3_column_int64(st, 5);
 	p->added_ms = sqlite3_column_int64(st, 6);
 	p->updated_ms = sqlite3_column_int64(st, 7);
@@ -291,7 +319,7 @@ sq_peer_get(struct px_store *b, const char *name, struct px_peer_row *out)
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, name);
+	px_sq_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		read_peer(st, out);
@@ -303,28 +331,8 @@ sq_peer_get(struct px_store *b, const char *name, struct px_peer_row *out)
 	          "unknown peer '%s' (see 'parley peer list'; enrol one with "
 	          "'parley peer add CARD')",
 	          name)
-	    : fail(s, "read peer");
+	    : px_sq_fail(s, "read peer");
 }
-
-/* Iterates rows of a prepared statement into a callback; a non-zero
- * callback result stops and is returned. */
-#define FOREACH_ROW(s, st, row, reader, disposer, cb, arg, doing)              \
-	do {                                                                   \
-		int r_, c_ = 0;                                                \
-		while ((r_ = sqlite3_step(st)) == SQLITE_ROW) {                \
-			memset(&(row), 0, sizeof(row));                        \
-			reader(st, &(row));                                    \
-			c_ = cb(&(row), arg);                                  \
-			disposer(&(row));                                      \
-			if (c_ != 0)                                           \
-				break;                                         \
-		}                                                              \
-		sqlite3_reset(st);                                             \
-		if (c_ != 0)                                                   \
-			return c_;                                             \
-		return r_ == SQLITE_DONE || r_ == SQLITE_ROW ? 0               \
-		                                             : fail(s, doing); \
-	} while (0)
 
 static int
 sq_peer_list(struct px_store *b, px_peer_cb cb, void *arg)
@@ -347,37 +355,37 @@ sq_msg_put(struct px_store *b, const struct px_msg_row *m)
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, m->hash);
-	bind_text(st, 2, m->id);
-	bind_text(st, 3, m->case_id);
-	bind_text(st, 4, m->sender);
-	bind_text(st, 5, m->receiver);
+	px_sq_bind_text(st, 1, m->hash);
+	px_sq_bind_text(st, 2, m->id);
+	px_sq_bind_text(st, 3, m->case_id);
+	px_sq_bind_text(st, 4, m->sender);
+	px_sq_bind_text(st, 5, m->receiver);
 	sqlite3_bind_int64(st, 6, m->seq);
-	bind_text(st, 7, m->type);
+	px_sq_bind_text(st, 7, m->type);
 	sqlite3_bind_int64(st, 8, m->time_ms);
 	if (m->received_ms >= 0)
 		sqlite3_bind_int64(st, 9, m->received_ms);
 	else
 		sqlite3_bind_null(st, 9);
-	bind_text(st, 10, m->raw);
-	return step_done(s, st, "store message");
+	px_sq_bind_text(st, 10, m->raw);
+	return px_sq_step_done(s, st, "store message");
 }
 
 static void
 read_msg(sqlite3_stmt *st, struct px_msg_row *m)
 {
-	m->hash = col_dup(st, 0);
-	m->id = col_dup(st, 1);
-	m->case_id = col_dup(st, 2);
-	m->sender = col_dup(st, 3);
-	m->receiver = col_dup(st, 4);
+	m->hash = px_sq_col_dup(st, 0);
+	m->id = px_sq_col_dup(st, 1);
+	m->case_id = px_sq_col_dup(st, 2);
+	m->sender = px_sq_col_dup(st, 3);
+	m->receiver = px_sq_col_dup(st, 4);
 	m->seq = sqlite3_column_int64(st, 5);
-	m->type = col_dup(st, 6);
+	m->type = px_sq_col_dup(st, 6);
 	m->time_ms = sqlite3_column_int64(st, 7);
 	m->received_ms = sqlite3_column_type(st, 8) == SQLITE_NULL
 	    ? -1
 	    : sqlite3_column_int64(st, 8);
-	m->raw = col_dup(st, 9);
+	m->raw = px_sq_col_dup(st, 9);
 }
 
 static int
@@ -395,7 +403,7 @@ one_msg(
 		return 0;
 	return rc == SQLITE_DONE
 	    ? px_error_set(PX_ENOTFOUND, "no such message: %s", what)
-	    : fail(s, "read message");
+	    : px_sq_fail(s, "read message");
 }
 
 static int
@@ -406,7 +414,7 @@ sq_msg_get(struct px_store *b, const char *hash, struct px_msg_row *out)
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, hash);
+	px_sq_bind_text(st, 1, hash);
 	return one_msg(s, st, out, hash);
 }
 
@@ -420,8 +428,8 @@ sq_msg_tip(struct px_store *b, const char *sender, const char *receiver,
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, sender);
-	bind_text(st, 2, receiver);
+	px_sq_bind_text(st, 1, sender);
+	px_sq_bind_text(st, 2, receiver);
 	rc = sqlite3_step(st);
 	*seq = 0;
 	snprintf(hash, 65, "%064d", 0);
@@ -432,7 +440,7 @@ sq_msg_tip(struct px_store *b, const char *sender, const char *receiver,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-	                                             : fail(s, "read channel");
+	                                             : px_sq_fail(s, "read channel");
 }
 
 static int
@@ -445,8 +453,8 @@ sq_msg_at(struct px_store *b, const char *sender, const char *receiver,
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, sender);
-	bind_text(st, 2, receiver);
+	px_sq_bind_text(st, 1, sender);
+	px_sq_bind_text(st, 2, receiver);
 	sqlite3_bind_int64(st, 3, seq);
 	snprintf(what, sizeof(what), "seq %lld", (long long)seq);
 	return one_msg(s, st, out, what);
@@ -462,7 +470,7 @@ sq_msg_list_case(
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, case_id);
+	px_sq_bind_text(st, 1, case_id);
 	FOREACH_ROW(
 	    s, st, row, read_msg, px_msg_row_dispose, cb, arg, "list messages");
 }
@@ -477,8 +485,8 @@ sq_msg_list_undelivered(struct px_store *b, const char *sender,
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, sender);
-	bind_text(st, 2, receiver);
+	px_sq_bind_text(st, 1, sender);
+	px_sq_bind_text(st, 2, receiver);
 	FOREACH_ROW(
 	    s, st, row, read_msg, px_msg_row_dispose, cb, arg, "list outbox");
 }
@@ -492,11 +500,11 @@ sq_receipt_put(struct px_store *b, const char *msg_hash, const char *issuer,
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, msg_hash);
-	bind_text(st, 2, issuer);
+	px_sq_bind_text(st, 1, msg_hash);
+	px_sq_bind_text(st, 2, issuer);
 	sqlite3_bind_int64(st, 3, received_ms);
-	bind_text(st, 4, raw);
-	return step_done(s, st, "store receipt");
+	px_sq_bind_text(st, 4, raw);
+	return px_sq_step_done(s, st, "store receipt");
 }
 
 static int
@@ -509,18 +517,18 @@ sq_receipt_get(
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, msg_hash);
+	px_sq_bind_text(st, 1, msg_hash);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (raw)
-			*raw = col_dup(st, 0);
+			*raw = px_sq_col_dup(st, 0);
 		if (received_ms)
 			*received_ms = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? PX_ENOTFOUND : fail(s, "read receipt");
+	return rc == SQLITE_DONE ? PX_ENOTFOUND : px_sq_fail(s, "read receipt");
 }
 
 static int
@@ -531,19 +539,19 @@ sq_case_put(struct px_store *b, const struct px_case_row *c)
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, c->id);
-	bind_text(st, 2, c->peer);
-	bind_text(st, 3, c->requester);
-	bind_text(st, 4, c->responder);
-	bind_text(st, 5, c->kind);
-	bind_text(st, 6, c->category);
-	bind_text(st, 7, c->priority);
-	bind_text(st, 8, c->tlp);
-	bind_text(st, 9, c->title);
-	bind_text(st, 10, c->state);
+	px_sq_bind_text(st, 1, c->id);
+	px_sq_bind_text(st, 2, c->peer);
+	px_sq_bind_text(st, 3, c->requester);
+	px_sq_bind_text(st, 4, c->responder);
+	px_sq_bind_text(st, 5, c->kind);
+	px_sq_bind_text(st, 6, c->category);
+	px_sq_bind_text(st, 7, c->priority);
+	px_sq_bind_text(st, 8, c->tlp);
+	px_sq_bind_text(st, 9, c->title);
+	px_sq_bind_text(st, 10, c->state);
 	sqlite3_bind_int64(st, 11, c->opened_ms);
 	sqlite3_bind_int64(st, 12, c->updated_ms);
-	return step_done(s, st, "save case");
+	return px_sq_step_done(s, st, "save case");
 }
 
 static int
@@ -569,15 +577,15 @@ sq_case_find(struct px_store *b, const char *ref, char **id)
 		    ref);
 	if ((st = prep(s, Q_CASE_FIND)) == NULL)
 		return PX_ERR;
-	bind_text(st, 1, ref);
+	px_sq_bind_text(st, 1, ref);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n++ == 0)
-			first = col_dup(st, 0);
+			first = px_sq_col_dup(st, 0);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		free(first);
-		return fail(s, "find case");
+		return px_sq_fail(s, "find case");
 	}
 	if (n == 0)
 		return px_error_set(PX_ENOTFOUND,
@@ -598,16 +606,16 @@ sq_case_find(struct px_store *b, const char *ref, char **id)
 static void
 read_case(sqlite3_stmt *st, struct px_case_row *c)
 {
-	c->id = col_dup(st, 0);
-	c->peer = col_dup(st, 1);
-	c->requester = col_dup(st, 2);
-	c->responder = col_dup(st, 3);
-	c->kind = col_dup(st, 4);
-	c->category = col_dup(st, 5);
-	c->priority = col_dup(st, 6);
-	c->tlp = col_dup(st, 7);
-	c->title = col_dup(st, 8);
-	c->state = col_dup(st, 9);
+	c->id = px_sq_col_dup(st, 0);
+	c->peer = px_sq_col_dup(st, 1);
+	c->requester = px_sq_col_dup(st, 2);
+	c->responder = px_sq_col_dup(st, 3);
+	c->kind = px_sq_col_dup(st, 4);
+	c->category = px_sq_col_dup(st, 5);
+	c->priority = px_sq_col_dup(st, 6);
+	c->tlp = px_sq_col_dup(st, 7);
+	c->title = px_sq_col_dup(st, 8);
+	c->state = px_sq_col_dup(st, 9);
 	c->opened_ms = sqlite3_column_int64(st, 10);
 	c->updated_ms = sqlite3_column_int64(st, 11);
 }
@@ -622,8 +630,8 @@ sq_case_list(struct px_store *b, const struct px_case_filter *f, px_case_cb cb,
 
 	if (st == NULL)
 		return PX_ERR;
-	bind_text(st, 1, f->peer);
-	bind_text(st, 2, f->state);
+	px_sq_bind_text(st, 1, f->peer);
+	px_sq_bind_text(st, 2, f->state);
 	sqlite3_bind_int(st, 3, f->open_only);
 	FOREACH_ROW(
 	    s, st, row, read_case, px_case_row_dispose, cb, arg, "list cases");
@@ -651,6 +659,7 @@ static const struct px_store_ops sqlite_ops = {
 	.case_put = sq_case_put,
 	.case_find = sq_case_find,
 	.case_list = sq_case_list,
+	PX_SQ_LOG_OPS,
 };
 
 static int
@@ -661,11 +670,11 @@ user_version(struct sq *s, int *v)
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK)
-		return fail(s, "read schema version");
+		return px_sq_fail(s, "read schema version");
 	rc = sqlite3_step(st);
 	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : fail(s, "read schema version");
+	return rc == SQLITE_ROW ? 0 : px_sq_fail(s, "read schema version");
 }
 
 static int
@@ -673,6 +682,9 @@ migrate(struct sq *s)
 {
 	int v, rc;
 	const int latest = (int)PX_ARRAY_LEN(migrations);
+
+	_Static_assert(PX_ARRAY_LEN(migrations) == PX_SCHEMA_VERSION,
+	    "PX_SCHEMA_VERSION must count the migrations");
 
 	if ((rc = user_version(s, &v)) < 0)
 		return rc;

@@ -57,6 +57,12 @@ px_time_format(char out[PX_TIME_STRLEN], int64_t ms)
 	unsigned m, d;
 	int64_t msr;
 
+	/* Years 0001..9999 only: keeps the arithmetic defined for any
+	 * input, and the output four digits wide. */
+	if (ms < INT64_C(-62135596800000))
+		ms = INT64_C(-62135596800000);
+	if (ms > INT64_C(253402300799999))
+		ms = INT64_C(253402300799999);
 	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
 	msr = ms - days * 86400000;
 	secs = msr / 1000;

@@ -20,7 +20,6 @@
  * cursor.  Whatever the input, a zone that parses keeps every offset in
  * [TZ_UTOFF_MIN, TZ_UTOFF_MAX], which px_tz_from_local's search relies on.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

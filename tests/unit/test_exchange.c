@@ -9,7 +9,9 @@
 #include "helpers.h"
 #include "model/bundle.h"
 #include "model/canon.h"
+#include "node/log.h"
 #include "node/node.h"
+#include "node/witness.h"
 
 struct fx {
 	char root[64];
@@ -166,16 +168,43 @@ test_round_trip(void **state)
 	px_msg_free(m);
 }
 
-/* Signs a bundle from a to b holding the given messages with a's key. */
+/* Puts signed items into `from`'s own log (as a dishonest but consistent
+ * node would) and writes a bundle of them to `to` with a log section. */
 static void
-forge_bundle(struct px_buf *out, struct px_node *a, json_t *msgs)
+forge_bundle(struct px_buf *out, struct px_node *from, const char *to,
+    json_t *msgs, json_t *rcpts)
 {
-	json_t *none = json_array();
+	size_t nm = json_array_size(msgs), nr = json_array_size(rcpts);
+	const json_t *items[16];
+	json_t *log = NULL;
 
-	assert_int_equal(px_bundle_write(out, a->name, "cert-b.example",
-	                     px_time_now_ms(), msgs, none, &a->sign),
+	assert_true(nm + nr < 16);
+	assert_int_equal(PX_STORE_CALL0(from->store, begin), 0);
+	for (size_t i = 0; i < nm + nr; i++) {
+		const json_t *env = i < nm ? json_array_get(msgs, i) :
+					     json_array_get(rcpts, i - nm);
+		const char *kind = i < nm ? "msg" : "receipt";
+		const json_t *o;
+		char hash[PX_HASH_HEX], *canon = px_canon_string(env);
+		int64_t idx;
+
+		assert_int_equal(px_signed_open(&o, hash, env, kind, NULL, "x"),
+		    0);
+		if (PX_STORE_CALL(from->store, log_find, hash, &idx) != 0)
+			assert_int_equal(px_log_append(from, kind, hash, to,
+					     px_time_now_ms(), canon,
+					     strlen(canon), NULL),
+			    0);
+		free(canon);
+		items[i] = env;
+	}
+	assert_int_equal(px_log_checkpoint(from, px_time_now_ms()), 0);
+	assert_int_equal(PX_STORE_CALL0(from->store, commit), 0);
+	assert_int_equal(px_log_section(&log, from, to, items, nm + nr), 0);
+	assert_int_equal(px_bundle_write(out, from->name, to, px_time_now_ms(),
+			     msgs, rcpts, log, &from->sign),
 	    0);
-	json_decref(none);
+	json_decref(log);
 }
 
 static struct px_msg *
@@ -204,17 +233,18 @@ import_one(struct fx *f, struct px_msg *m)
 {
 	struct px_import_report rep;
 	struct px_buf b;
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *none = json_array();
 	int rc;
 
 	json_array_append(arr, m->env);
 	px_buf_init(&b, PX_BUF_NOCAP);
-	forge_bundle(&b, f->a, arr);
+	forge_bundle(&b, f->a, "cert-b.example", arr, none);
 	px_import_report_init(&rep);
 	rc = px_node_import(f->b, b.data, b.len, "forged", &rep, NULL);
 	px_import_report_dispose(&rep);
 	px_buf_dispose(&b);
 	json_decref(arr);
+	json_decref(none);
 	return rc;
 }
 
@@ -287,14 +317,12 @@ test_foreign_items(void **state)
 	/* A receipt, signed by b, for a message a never sent. */
 	assert_int_equal(
 	    px_receipt_new(&r, "cert-b.example", "cert-a.example", PX_ZERO_HASH,
-	        "019aa0c4-1a00-7abc-8def-0123456789ab", 1, px_time_now_ms(),
+	        "019aa0c4-1a00-7abc-8def-0123456789ab", 1, px_time_now_ms(), 0,
 	        &f->b->sign),
 	    0);
 	json_array_append(rcpts, r->env);
 	px_buf_init(&b, PX_BUF_NOCAP);
-	assert_int_equal(px_bundle_write(&b, "cert-b.example", "cert-a.example",
-	                     px_time_now_ms(), msgs, rcpts, &f->b->sign),
-	    0);
+	forge_bundle(&b, f->b, "cert-a.example", msgs, rcpts);
 	px_import_report_init(&rep);
 	rc = px_node_import(f->a, b.data, b.len, "stray", &rep, NULL);
 	assert_int_equal(rc, PX_EINVAL);

@@ -1,0 +1,588 @@
+/*
+ * SQLite backend, part two: the node's Merkle log (entries, complete tree
+ * nodes, signed checkpoints) and what witnessing keeps (peers'
+ * checkpoints, cosignatures, proofs, alerts).  See docs/ledger.md.
+ */
+#include "store/sqlite_internal.h"
+#include "util/util.h"
+
+enum lq {
+	L_SIZE = PX_SQ_FIRST_LOG_STMT, L_PUT, L_GET, L_FIND, L_LIST, N_PUT,
+	N_GET, C_PUT, C_GET, C_LATEST, CS_PUT, CS_LIST, PC_PUT, PC_LIST, W_GET,
+	W_PUT, P_PUT, P_GET, P_LIST, K_PUT, K_LIST, A_PUT, A_LIST, S_PUT, S_LIST, L__END
+};
+_Static_assert(L__END <= PX_SQ_STMTS, "statement slots");
+
+static const char *const lsql[] = {
+	[L_SIZE - PX_SQ_FIRST_LOG_STMT] = "SELECT count(*) FROM log_entries",
+	[L_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT INTO log_entries (idx, kind, obj_hash, peer, time_ms, "
+	    "entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[L_GET - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT idx, kind, obj_hash, peer, time_ms, entry FROM "
+	    "log_entries WHERE idx = ?1",
+	[L_FIND - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT idx FROM log_entries WHERE obj_hash = ?1",
+	[L_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT idx, kind, obj_hash, peer, time_ms, entry FROM "
+	    "log_entries WHERE (?1 IS NULL OR peer = ?1) AND time_ms >= ?2 "
+	    "AND time_ms <= ?3 ORDER BY idx",
+	[N_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT INTO log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
+	[N_GET - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2",
+	[C_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT OR IGNORE INTO log_checkpoints (size, note, time_ms) "
+	    "VALUES (?1, ?2, ?3)",
+	[C_GET - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT note, size FROM log_checkpoints WHERE size = ?1",
+	[C_LATEST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT note, size FROM log_checkpoints ORDER BY size DESC LIMIT 1",
+	[CS_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT OR IGNORE INTO cosignatures (origin, size, witness, line, "
+	    "time_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[CS_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT size, witness, line FROM cosignatures WHERE origin = ?1 "
+	    "AND (?2 < 0 OR size = ?2) ORDER BY size DESC, witness",
+	[PC_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT OR IGNORE INTO peer_checkpoints (peer, size, root, note, "
+	    "seen_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[PC_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT size, root, note FROM peer_checkpoints WHERE peer = ?1 "
+	    "ORDER BY size, seen_ms",
+	[W_GET - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT size, root FROM witness WHERE peer = ?1",
+	[W_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT INTO witness (peer, size, root, updated_ms) VALUES (?1, "
+	    "?2, ?3, ?4) ON CONFLICT (peer) DO UPDATE SET size = ?2, root = "
+	    "?3, updated_ms = ?4",
+	[P_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT OR IGNORE INTO entry_proofs (obj_hash, peer, idx, size, "
+	    "root, path, entry, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8)",
+	[P_GET - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT obj_hash, peer, idx, size, root, path, entry, time_ms "
+	    "FROM entry_proofs WHERE obj_hash = ?1",
+	[P_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT obj_hash, peer, idx, size, root, path, entry, time_ms "
+	    "FROM entry_proofs WHERE peer = ?1 AND time_ms >= ?2 AND "
+	    "time_ms <= ?3 ORDER BY idx",
+	[K_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT OR IGNORE INTO consistency (peer, size1, size2, path) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[K_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT size1, size2, path FROM consistency WHERE peer = ?1 "
+	    "ORDER BY size2, size1",
+	[A_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT INTO alerts (peer, kind, detail, evidence, time_ms) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT OR IGNORE INTO sent_checkpoints (peer, size) VALUES (?1, "
+	    "?2)",
+	[S_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT size, '', '' FROM sent_checkpoints WHERE peer = ?1 AND "
+	    "size >= ?2 ORDER BY size DESC LIMIT 16",
+	[A_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT time_ms, kind, detail FROM alerts WHERE (?1 IS NULL OR "
+	    "peer = ?1) ORDER BY id",
+};
+
+static sqlite3_stmt *
+lprep(struct sq *s, enum lq q)
+{
+	return px_sq_prep(s, q, lsql[q - PX_SQ_FIRST_LOG_STMT]);
+}
+
+/* Runs a one-row query; returns SQLITE_ROW with the statement positioned,
+ * or an error code (and resets). */
+static int
+one_row(struct sq *s, sqlite3_stmt *st, const char *doing, const char *nf)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return px_error_set(PX_ENOTFOUND, "%s", nf);
+	return px_sq_fail(s, doing);
+}
+
+int
+px_sq_log_size(struct px_store *b, int64_t *n)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, L_SIZE);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	if ((rc = one_row(s, st, "count log", "empty")) < 0)
+		return rc;
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_log_put(struct px_store *b, const struct px_log_row *r)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, L_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, r->idx);
+	px_sq_bind_text(st, 2, r->kind);
+	px_sq_bind_text(st, 3, r->obj_hash);
+	px_sq_bind_text(st, 4, r->peer);
+	sqlite3_bind_int64(st, 5, r->time_ms);
+	sqlite3_bind_blob(st, 6, r->entry, (int)r->len, SQLITE_STATIC);
+	return px_sq_step_done(s, st, "append to log");
+}
+
+static void
+read_log(sqlite3_stmt *st, struct px_log_row *r)
+{
+	const void *p = sqlite3_column_blob(st, 5);
+
+	r->idx = sqlite3_column_int64(st, 0);
+	r->kind = px_sq_col_dup(st, 1);
+	r->obj_hash = px_sq_col_dup(st, 2);
+	r->peer = px_sq_col_dup(st, 3);
+	r->time_ms = sqlite3_column_int64(st, 4);
+	r->len = (size_t)sqlite3_column_bytes(st, 5);
+	r->entry = px_malloc(r->len + 1);
+	if (r->len)
+		memcpy(r->entry, p, r->len);
+	r->entry[r->len] = 0;
+}
+
+int
+px_sq_log_get(struct px_store *b, int64_t idx, struct px_log_row *out)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, L_GET);
+	char nf[64];
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, idx);
+	snprintf(nf, sizeof(nf), "no log entry %lld", (long long)idx);
+	if ((rc = one_row(s, st, "read log", nf)) < 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	read_log(st, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, L_FIND);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, obj_hash);
+	if ((rc = one_row(s, st, "find log entry", "not in the log")) < 0)
+		return rc;
+	*idx = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_log_list(struct px_store *b, const char *peer, int64_t from_ms,
+    int64_t to_ms, px_log_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, L_LIST);
+	struct px_log_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	FOREACH_ROW(s, st, row, read_log, px_log_row_dispose, cb, arg,
+	    "list log");
+}
+
+int
+px_sq_node_put(struct px_store *b, unsigned level, uint64_t idx,
+    const uint8_t hash[32])
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, N_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	return px_sq_step_done(s, st, "store tree node");
+}
+
+int
+px_sq_node_get(struct px_store *b, unsigned level, uint64_t idx,
+    uint8_t hash[32])
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, N_GET);
+	char nf[80];
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	snprintf(nf, sizeof(nf), "tree node (level %u, index %llu) missing",
+	    level, (unsigned long long)idx);
+	if ((rc = one_row(s, st, "read tree node", nf)) < 0)
+		return rc;
+	if (sqlite3_column_bytes(st, 0) != 32) {
+		sqlite3_reset(st);
+		return px_error_set(PX_ERR, "%s: stored hash is not 32 bytes",
+		    nf);
+	}
+	memcpy(hash, sqlite3_column_blob(st, 0), 32);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_ckpt_put(struct px_store *b, int64_t size, const char *note,
+    int64_t time_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, C_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, size);
+	px_sq_bind_text(st, 2, note);
+	sqlite3_bind_int64(st, 3, time_ms);
+	return px_sq_step_done(s, st, "store checkpoint");
+}
+
+int
+px_sq_ckpt_get(struct px_store *b, int64_t size, char **note,
+    int64_t *size_out)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, size < 0 ? C_LATEST : C_GET);
+	char nf[64];
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	if (size >= 0)
+		sqlite3_bind_int64(st, 1, size);
+	snprintf(nf, sizeof(nf), size < 0 ? "no checkpoint yet" :
+					    "no checkpoint of size %lld",
+	    (long long)size);
+	if ((rc = one_row(s, st, "read checkpoint", nf)) < 0)
+		return rc;
+	if (note)
+		*note = px_sq_col_dup(st, 0);
+	if (size_out)
+		*size_out = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_cosig_put(struct px_store *b, const char *origin, int64_t size,
+    const char *witness, const char *line, int64_t time_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, CS_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, origin);
+	sqlite3_bind_int64(st, 2, size);
+	px_sq_bind_text(st, 3, witness);
+	px_sq_bind_text(st, 4, line);
+	sqlite3_bind_int64(st, 5, time_ms);
+	return px_sq_step_done(s, st, "store cosignature");
+}
+
+/* Rows of (integer, text, text) into a px_text_cb. */
+static int
+each_text(struct sq *s, sqlite3_stmt *st, px_text_cb cb, void *arg,
+    const char *doing)
+{
+	int rc, c = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c = cb(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2), arg);
+		if (c != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (c != 0)
+		return c;
+	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, doing);
+}
+
+int
+px_sq_cosig_list(struct px_store *b, const char *origin, int64_t size,
+    px_text_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, CS_LIST);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, origin);
+	sqlite3_bind_int64(st, 2, size);
+	return each_text(s, st, cb, arg, "list cosignatures");
+}
+
+int
+px_sq_peer_ckpt_put(struct px_store *b, const char *peer, int64_t size,
+    const char *root, const char *note, int64_t seen_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, PC_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, size);
+	px_sq_bind_text(st, 3, root);
+	px_sq_bind_text(st, 4, note);
+	sqlite3_bind_int64(st, 5, seen_ms);
+	return px_sq_step_done(s, st, "store peer checkpoint");
+}
+
+int
+px_sq_peer_ckpt_list(struct px_store *b, const char *peer, px_text_cb cb,
+    void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, PC_LIST);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	return each_text(s, st, cb, arg, "list peer checkpoints");
+}
+
+int
+px_sq_witness_get(struct px_store *b, const char *peer, int64_t *size,
+    char **root)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, W_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	if ((rc = one_row(s, st, "read witness state",
+		 "nothing cosigned yet")) < 0)
+		return rc;
+	*size = sqlite3_column_int64(st, 0);
+	if (root)
+		*root = px_sq_col_dup(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_witness_put(struct px_store *b, const char *peer, int64_t size,
+    const char *root, int64_t time_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, W_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, size);
+	px_sq_bind_text(st, 3, root);
+	sqlite3_bind_int64(st, 4, time_ms);
+	return px_sq_step_done(s, st, "save witness state");
+}
+
+int
+px_sq_proof_put(struct px_store *b, const struct px_proof_row *p)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, P_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, p->obj_hash);
+	px_sq_bind_text(st, 2, p->peer);
+	sqlite3_bind_int64(st, 3, p->idx);
+	sqlite3_bind_int64(st, 4, p->size);
+	px_sq_bind_text(st, 5, p->root);
+	px_sq_bind_text(st, 6, p->path);
+	px_sq_bind_text(st, 7, p->entry);
+	sqlite3_bind_int64(st, 8, p->time_ms);
+	return px_sq_step_done(s, st, "store proof");
+}
+
+static void
+read_proof(sqlite3_stmt *st, struct px_proof_row *out)
+{
+	out->obj_hash = px_sq_col_dup(st, 0);
+	out->peer = px_sq_col_dup(st, 1);
+	out->idx = sqlite3_column_int64(st, 2);
+	out->size = sqlite3_column_int64(st, 3);
+	out->root = px_sq_col_dup(st, 4);
+	out->path = px_sq_col_dup(st, 5);
+	out->entry = px_sq_col_dup(st, 6);
+	out->time_ms = sqlite3_column_int64(st, 7);
+}
+
+int
+px_sq_proof_get(struct px_store *b, const char *obj_hash,
+    struct px_proof_row *out)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, P_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, obj_hash);
+	if ((rc = one_row(s, st, "read proof", "no proof stored")) < 0)
+		return rc;
+	read_proof(st, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_proof_list(struct px_store *b, const char *peer, int64_t from_ms,
+    int64_t to_ms, px_proof_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, P_LIST);
+	struct px_proof_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	FOREACH_ROW(s, st, row, read_proof, px_proof_row_dispose, cb, arg,
+	    "list proofs");
+}
+
+int
+px_sq_consistency_put(struct px_store *b, const char *peer, int64_t size1,
+    int64_t size2, const char *path)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, K_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, size1);
+	sqlite3_bind_int64(st, 3, size2);
+	px_sq_bind_text(st, 4, path);
+	return px_sq_step_done(s, st, "store consistency proof");
+}
+
+int
+px_sq_consistency_list(struct px_store *b, const char *peer, px_text_cb cb,
+    void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, K_LIST);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	return each_text(s, st, cb, arg, "list consistency proofs");
+}
+
+int
+px_sq_alert_put(struct px_store *b, const char *peer, const char *kind,
+    const char *detail, const char *evidence, int64_t time_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, A_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	px_sq_bind_text(st, 2, kind);
+	px_sq_bind_text(st, 3, detail);
+	px_sq_bind_text(st, 4, evidence);
+	sqlite3_bind_int64(st, 5, time_ms);
+	return px_sq_step_done(s, st, "store alert");
+}
+
+int
+px_sq_alert_list(struct px_store *b, const char *peer, px_text_cb cb,
+    void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, A_LIST);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	return each_text(s, st, cb, arg, "list alerts");
+}
+
+int
+px_sq_sent_ckpt_put(struct px_store *b, const char *peer, int64_t size)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, S_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, size);
+	return px_sq_step_done(s, st, "record sent checkpoint");
+}
+
+int
+px_sq_sent_ckpt_list(struct px_store *b, const char *peer, int64_t min,
+    px_text_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, S_LIST);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, min);
+	return each_text(s, st, cb, arg, "list sent checkpoints");
+}
+
+void
+px_log_row_dispose(struct px_log_row *r)
+{
+	free(r->kind);
+	free(r->obj_hash);
+	free(r->peer);
+	free(r->entry);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+px_proof_row_dispose(struct px_proof_row *p)
+{
+	free(p->obj_hash);
+	free(p->peer);
+	free(p->root);
+	free(p->path);
+	free(p->entry);
+	memset(p, 0, sizeof(*p));
+}

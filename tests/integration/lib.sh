@@ -1,0 +1,209 @@
+# Shared helpers for the integration tests (tests/integration/t_*.sh).
+#
+# ctest runs each test as `bash FILE` with PARLEY (the binary under test)
+# and PX_SOURCE_DIR (the repository root) in the environment.  A test
+# sources this file, then drives the binary in a private temporary
+# directory that is removed when the test exits, whatever the outcome.
+#
+# Helpers:
+#   fail MSG...                 print MSG (and the last command's output) and exit 1
+#   expect_rc N CMD...          run CMD, stdout to $OUT, stderr to $ERR; exit code must be N
+#   expect_eq WHAT WANT GOT     string equality
+#   expect_in FILE TEXT         FILE contains TEXT (fixed string)
+#   expect_not_in FILE TEXT     FILE does not contain TEXT
+#   json_get FILE PY_EXPR       evaluate PY_EXPR with `d` bound to FILE's JSON;
+#                               strings print bare, everything else as JSON
+#   expect_json FILE PY_EXPR WANT
+#   px ARGS...                  the binary, shorthand for "$PARLEY" ARGS...
+#   at TIME                     set PARLEY_FAKE_NOW (RFC 3339) for what follows
+#   mknode DIR NAME ZONE [LANGS]    parley init + card DIR.card
+#   enrol DIR1 DIR2             pin each node's card at the other
+#   hop FROM TO TONAME FROMNAME FILE  export FROM's outbox for TO, import at TO,
+#                               import the receipts back at FROM
+#   expect_state DIR ID WANT    the case's state as DIR sees it (case show --json)
+#   show_json DIR ID FILE       case show --json into FILE
+#   ok MSG                      print a progress line
+#   soft FUNC ARGS...           run FUNC in a subshell: a failure in it is
+#                               reported and counted but does not stop the test
+#   finish                      exit 1 if any soft check failed, else print PASS
+
+set -u
+set -o pipefail
+
+: "${PARLEY:?PARLEY must name the parley binary (ctest sets it)}"
+case $PARLEY in
+/*) ;;
+*) PARLEY=$PWD/$PARLEY ;;
+esac
+[ -x "$PARLEY" ] || { echo "FAIL: $PARLEY is not executable" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "FAIL: python3 is required" >&2; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/parley-it.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+OUT=$TMP/.stdout
+ERR=$TMP/.stderr
+: >"$OUT"
+: >"$ERR"
+unset PARLEY_DIR PARLEY_FAKE_NOW
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+LAST_CMD=
+
+_show_last() {
+	if [ -n "$LAST_CMD" ]; then
+		printf '  last command: %s\n' "$LAST_CMD" >&2
+		printf '  --- stdout ---\n' >&2
+		head -c 4000 "$OUT" | sed 's/^/  | /' >&2
+		printf '  --- stderr ---\n' >&2
+		head -c 4000 "$ERR" | sed 's/^/  | /' >&2
+	fi
+}
+
+# The line of the test script that led to the failure.
+_where() {
+	local i
+	for ((i = 0; i < ${#BASH_LINENO[@]} - 1; i++)); do
+		if [ "${BASH_SOURCE[i + 1]}" = "$0" ]; then
+			printf '%s:%s' "${0##*/}" "${BASH_LINENO[i]}"
+			return
+		fi
+	done
+	printf '%s' "${0##*/}"
+}
+
+fail() {
+	printf 'FAIL (%s): %s\n' "$(_where)" "$*" >&2
+	_show_last
+	exit 1
+}
+
+ok() {
+	printf 'ok - %s\n' "$*"
+}
+
+px() {
+	"$PARLEY" "$@"
+}
+
+at() {
+	export PARLEY_FAKE_NOW=$1
+}
+
+# expect_rc N CMD...: runs CMD capturing its output; the exit code must be N
+# and the sanitizers must have stayed quiet.
+expect_rc() {
+	local want=$1 got
+	shift
+	LAST_CMD="$*"
+	"$@" >"$OUT" 2>"$ERR"
+	got=$?
+	if grep -qE 'runtime error:|AddressSanitizer|LeakSanitizer' "$ERR"; then
+		fail "sanitizer report from: $*"
+	fi
+	if [ "$got" != "$want" ]; then
+		fail "exit code of '$*': expected $want, got $got"
+	fi
+}
+
+expect_eq() {
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected [$2], got [$3]"
+	fi
+}
+
+expect_in() {
+	grep -qF -- "$2" "$1" || fail "expected $1 to contain [$2]; it holds: $(head -c 2000 "$1")"
+}
+
+expect_not_in() {
+	if grep -qF -- "$2" "$1"; then
+		fail "expected $1 not to contain [$2]; it holds: $(head -c 2000 "$1")"
+	fi
+}
+
+json_get() {
+	python3 -c '
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    d = json.load(f)
+v = eval(sys.argv[2], {"d": d, "len": len, "sorted": sorted, "sum": sum,
+                       "set": set, "list": list, "any": any, "all": all})
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+' "$1" "$2" || fail "json_get $1 '$2': not JSON or the expression failed"
+}
+
+expect_json() {
+	local got
+	got=$(json_get "$1" "$2") || exit 1
+	expect_eq "$1: $2" "$3" "$got"
+}
+
+# is_json FILE: FILE parses as one JSON document.
+is_json() {
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null
+}
+
+mknode() {
+	local dir=$1 name=$2 zone=$3 langs=${4:-en}
+	expect_rc 0 px init --dir "$dir" --name "$name" --timezone "$zone" --languages "$langs"
+	expect_rc 0 px card --dir "$dir" -o "$dir.card"
+}
+
+enrol() {
+	expect_rc 0 px peer add --dir "$1" "$2.card"
+	expect_rc 0 px peer add --dir "$2" "$1.card"
+}
+
+# hop FROM TO TONAME FROMNAME FILE: carry FROM's outbox to TO and TO's
+# receipts back.  Leaves the import report of TO in $TMP/FILE.import.json.
+hop() {
+	local from=$1 to=$2 toname=$3 fromname=$4 file=$5
+	expect_rc 0 px outbox export --dir "$from" --peer "$toname" -o "$file"
+	expect_rc 0 px inbox import --dir "$to" --json "$file"
+	cp "$OUT" "$file.import.json"
+	expect_json "$file.import.json" 'd["refused"]' 0
+	expect_json "$file.import.json" 'd["peer"]' "$fromname"
+	expect_rc 0 px inbox import --dir "$from" --json "$file.receipts"
+	cp "$OUT" "$file.receipts.import.json"
+	expect_json "$file.receipts.import.json" 'd["refused"]' 0
+}
+
+# expect_state DIR ID WANT: the case's state as DIR sees it.
+expect_state() {
+	expect_rc 0 px case show --dir "$1" --json "$2"
+	expect_json "$OUT" 'd["state"]' "$3"
+}
+
+# show_json DIR ID FILE: case show --json into FILE.
+show_json() {
+	expect_rc 0 px case show --dir "$1" --json "$2"
+	cp "$OUT" "$3"
+}
+
+SOFT_FAILS=0
+
+# soft FUNC ARGS...: independent checks that should all run even when one of
+# them fails (each is reported; `finish` turns any failure into exit 1).
+soft() {
+	( "$@" ) || SOFT_FAILS=$((SOFT_FAILS + 1))
+}
+
+finish() {
+	if [ "$SOFT_FAILS" -ne 0 ]; then
+		printf 'FAIL %s: %d check(s) failed (see above)\n' "${0##*/}" "$SOFT_FAILS" >&2
+		exit 1
+	fi
+	printf 'PASS %s\n' "${0##*/}"
+}
+
+# record_dump DB OUT: the conversation as stored (messages, receipts, cases,
+# this node's own log and the peer entries it holds proofs for), without
+# the witness record (peer checkpoints, cosignatures, alerts), which a
+# refused bundle legitimately extends: every checkpoint shown is kept.
+record_dump() {
+	for t in messages receipts cases log_entries log_nodes \
+	    log_checkpoints entry_proofs; do
+		sqlite3 "$1" ".dump $t"
+	done >"$2" || fail "sqlite3 .dump of $1 failed"
+}
