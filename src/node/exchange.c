@@ -370,6 +370,7 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	char *first_err = NULL;
 	int64_t now = px_time_now_ms();
 	struct px_witness_in wit = { 0 };
+	bool in_tx = false;
 	int rc;
 
 	if ((rc = px_bundle_parse(&b, text, len, what)) < 0)
@@ -460,6 +461,12 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	}
 	/* Everything verified: from here on the report speaks. */
 	rep->peer = px_strdup(b.from);
+	/* One transaction for the whole bundle: each step below runs in its
+	 * own savepoint (atomic per message), and the batch costs one
+	 * durable commit. */
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	in_tx = true;
 	if (wit.note && (rc = px_witness_apply(n, p, &wit, now, &rep->log)) <
 		0) {
 		rep->refused = nm + nr;
@@ -488,12 +495,19 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 				    nm - i - 1);
 		}
 	}
-	rc = 0;
+	/* Commit what was applied, refusals included: a refused message
+	 * stopped the rest but keeps what came before it. */
+	in_tx = false;
+	if ((rc = PX_STORE_CALL0(n->store, commit)) < 0)
+		goto out;
 	if (reply && json_array_size(out_receipts) > 0)
 		rc = write_bundle(n, b.from, none, out_receipts, now, reply);
 	if (rc == 0 && first_err)
 		rc = px_error_set(PX_EINVAL, "%s: %s", what, first_err);
 out:
+	/* A refusal by the witness keeps its record (alert, checkpoint). */
+	if (in_tx && PX_STORE_CALL0(n->store, commit) < 0)
+		PX_STORE_CALL0(n->store, rollback);
 	for (i = 0; i < nm; i++)
 		px_msg_free(msgs[i]);
 	for (i = 0; i < nr; i++)

@@ -18,6 +18,7 @@ struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *st[PX_SQ_STMTS];
 	char *path;
+	int depth; /* nested begin: 1 is the transaction, more are savepoints */
 };
 
 /* Sets the error from the connection; PX_ECONFLICT on a constraint. */

@@ -211,25 +211,63 @@ px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing)
 	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, doing);
 }
 
+/* Transactions nest: the outermost begin is a real (immediate)
+ * transaction, inner ones are savepoints.  A bundle import runs each
+ * message in a savepoint of one transaction, so a message is applied
+ * whole or not at all, and the batch costs one fsync (group commit). */
 static int
 sq_begin(struct px_store *b)
 {
-	return exec((struct sq *)b, "BEGIN IMMEDIATE");
+	struct sq *s = (struct sq *)b;
+	char q[32];
+	int rc;
+
+	if (s->depth == 0)
+		rc = exec(s, "BEGIN IMMEDIATE");
+	else {
+		snprintf(q, sizeof(q), "SAVEPOINT s%d", s->depth);
+		rc = exec(s, q);
+	}
+	if (rc == 0)
+		s->depth++;
+	return rc;
 }
 
 static int
 sq_commit(struct px_store *b)
 {
-	return exec((struct sq *)b, "COMMIT");
+	struct sq *s = (struct sq *)b;
+	char q[32];
+	int rc;
+
+	if (s->depth <= 0)
+		return px_error_set(PX_ERR, "commit without a transaction");
+	if (s->depth == 1)
+		rc = exec(s, "COMMIT");
+	else {
+		snprintf(q, sizeof(q), "RELEASE s%d", s->depth - 1);
+		rc = exec(s, q);
+	}
+	if (rc == 0)
+		s->depth--;
+	return rc;
 }
 
 static void
 sq_rollback(struct px_store *b)
 {
 	struct sq *s = (struct sq *)b;
+	char q[64];
 
-	if (!sqlite3_get_autocommit(s->db))
+	if (s->depth > 1) {
+		snprintf(q, sizeof(q), "ROLLBACK TO s%d; RELEASE s%d",
+		    s->depth - 1, s->depth - 1);
+		sqlite3_exec(s->db, q, NULL, NULL, NULL);
+	} else if (!sqlite3_get_autocommit(s->db)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	if (s->depth > 0)
+		s->depth--;
 }
 
 static void
