@@ -5,7 +5,7 @@
  */
 #include "cli/common.h"
 #include "cli/commands.h"
-#include "model/observable.h"
+#include "node/actions.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -18,58 +18,20 @@
 		"translation-by", "WHO", "human or machine (default human)", 0 \
 	}
 
-static const char *
-default_lang(const struct px_node *n)
+/* The free-text options of the running command. */
+static struct px_text_in
+text_args(const struct px_args *a, const char *key)
 {
-	static char lang[36];
-	const char *l = px_conf_get(&n->conf, "", NULL, "languages");
-	size_t i = 0;
+	struct px_text_in t = {
+		.text = px_arg(a, key),
+		.lang = px_arg(a, "lang"),
+		.translation = px_arg(a, "translation"),
+		.translation_lang = px_arg(a, "translation-lang"),
+		.translation_by = px_arg(a, "translation-by"),
+		.prefix = "--",
+	};
 
-	while (l && (*l == ' ' || *l == ','))
-		l++;
-	while (l && l[i] && l[i] != ',' && l[i] != ' ' && i < 35) {
-		lang[i] = l[i];
-		i++;
-	}
-	lang[i] = '\0';
-	return i >= 2 ? lang : "en";
-}
-
-/* Builds the free-text object from --text and friends; NULL if no text.
- */
-static int
-text_from_args(json_t **out, const struct px_args *a, const struct px_node *n,
-    const char *key)
-{
-	const char *text = px_arg(a, key), *lang = px_arg(a, "lang");
-	const char *tr = px_arg(a, "translation");
-	const char *trl = px_arg(a, "translation-lang");
-	const char *by = px_arg(a, "translation-by");
-	int rc;
-
-	*out = NULL;
-	if (text == NULL) {
-		if (tr)
-			return px_error_set(
-			    PX_EINVAL, "--translation needs --text");
-		return 0;
-	}
-	if (*text == '\0')
-		return px_error_set(PX_EINVAL, "--%s is empty", key);
-	if (lang && (rc = px_check_lang(lang, "--lang")) < 0)
-		return rc;
-	if (tr) {
-		if (trl == NULL)
-			return px_error_set(PX_EINVAL,
-			    "--translation needs --translation-lang");
-		if ((rc = px_check_lang(trl, "--translation-lang")) < 0)
-			return rc;
-		if (by && strcmp(by, "human") && strcmp(by, "machine"))
-			return px_error_set(PX_EINVAL,
-			    "--translation-by must be human or machine");
-	}
-	*out = px_text_new(text, lang ? lang : default_lang(n), tr, trl, by);
-	return 0;
+	return t;
 }
 
 static void
@@ -137,102 +99,37 @@ static const struct px_opt new_opts[] = {
 	{ 0 },
 };
 
-/* The kinds a case can be opened as (communication checks are not case
- * threads). */
-static const struct px_name case_kinds[] = {
-	{ "report", "report" },
-	{ "request", "request" },
-	{ "hotline", "hotline" },
-	{ "inject", "exercise inject" },
-};
-
 static int
 run_new(struct px_args *a)
 {
 	struct px_node *n = NULL;
-	struct px_peer *p = NULL;
 	struct px_msg *m = NULL;
-	json_t *hdr = NULL, *body = NULL, *text = NULL, *obs = json_array();
-	const char *const *ov;
-	size_t nobs;
-	int kind, cat, prio, tlp, rt = PX_RQ_INFORMATION, rc;
+	json_t *body = NULL;
+	enum px_msg_type type;
+	struct px_new_case nc = {
+		.to = px_arg(a, "to"),
+		.kind = px_arg(a, "kind"),
+		.category = px_arg(a, "category"),
+		.priority = px_arg(a, "priority"),
+		.tlp = px_arg(a, "tlp"),
+		.title = px_arg(a, "title"),
+		.request_type = px_arg(a, "request-type"),
+		.text = text_args(a, "text"),
+	};
+	int rc;
 
+	nc.observables = px_arg_all(a, "observable", &nc.nobservables);
 	if ((rc = px_cli_open(&n, a)) != 0)
-		goto done;
-	if ((kind = PX_LOOKUP(case_kinds, "kind", px_arg(a, "kind"))) < 0 ||
-	    (cat = PX_LOOKUP(
-	         px_category_names, "category", px_arg(a, "category"))) < 0) {
-		rc = kind < 0 ? kind : cat;
-		goto fail;
+		return rc;
+	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
+	    (rc = px_node_send(n, nc.to, NULL, type, body, &m)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
 	}
-	kind = PX_WIRE(px_kind_names, case_kinds[kind].wire);
-	prio = kind == PX_KIND_HOTLINE ? PX_P1 : PX_P3;
-	if (px_arg(a, "priority") &&
-	    (prio = PX_LOOKUP(
-	         px_priority_names, "priority", px_arg(a, "priority"))) < 0) {
-		rc = prio;
-		goto fail;
-	}
-	if ((rc = px_peer_load(&p, n, px_arg(a, "to"))) < 0)
-		goto fail;
-	tlp = p->agreement.default_tlp;
-	if (px_arg(a, "tlp") &&
-	    (tlp = PX_LOOKUP(px_tlp_names, "TLP marking", px_arg(a, "tlp"))) <
-	        0) {
-		rc = tlp;
-		goto fail;
-	}
-	if (px_arg(a, "request-type")) {
-		if (kind == PX_KIND_REPORT) {
-			rc = px_error_set(PX_EINVAL,
-			    "--request-type is for requests, not reports");
-			goto fail;
-		}
-		if ((rt = PX_LOOKUP(px_request_type_names, "request type",
-		         px_arg(a, "request-type"))) < 0) {
-			rc = rt;
-			goto fail;
-		}
-	}
-	ov = px_arg_all(a, "observable", &nobs);
-	for (size_t i = 0; i < nobs; i++) {
-		struct px_observable o;
-
-		if ((rc = px_obs_parse_cli(&o, ov[i])) < 0)
-			goto fail;
-		json_array_append_new(obs,
-		    json_pack("{ssss}", "type", px_obs_type_name(o.type),
-		        "value", o.value));
-		px_obs_dispose(&o);
-	}
-	hdr = json_pack("{ssssssssss}", "kind", px_kind_names[kind].wire,
-	    "category", px_category_names[cat].wire, "priority",
-	    px_priority_names[prio].wire, "tlp", px_tlp_names[tlp].wire,
-	    "title", px_arg(a, "title"));
-	if (kind != PX_KIND_REPORT)
-		json_object_set_new(hdr, "request_type",
-		    json_string(px_request_type_names[rt].wire));
-	if (nobs)
-		json_object_set(hdr, "observables", obs);
-	if ((rc = text_from_args(&text, a, n, "text")) < 0)
-		goto fail;
-	body = json_pack("{sOsO}", "case", hdr, "text", text);
-	if ((rc = px_node_send(n, p->row.name, NULL,
-	         kind == PX_KIND_REPORT ? PX_MSG_REPORT : PX_MSG_REQUEST, body,
-	         &m)) < 0)
-		goto fail;
 	report_sent(a, n, m, true);
-	rc = 0;
-	goto done;
-fail:
-	rc = px_cli_fail(a, rc);
-done:
-	json_decref(hdr);
+out:
 	json_decref(body);
-	json_decref(text);
-	json_decref(obs);
 	px_msg_free(m);
-	px_peer_free(p);
 	px_node_free(n);
 	return rc;
 }
@@ -248,71 +145,28 @@ act(struct px_args *a, const struct action *ac)
 {
 	struct px_node *n = NULL;
 	struct px_msg *m = NULL;
-	json_t *body = json_object(), *text = NULL;
-	int rc, k;
+	json_t *body = NULL;
+	struct px_action in = {
+		.text = text_args(a,
+		    ac->type == PX_MSG_FEEDBACK ? "comment" : "text"),
+		.decision = px_arg(a, "decision"),
+		.reason = px_arg(a, "reason"),
+		.outcome = px_arg(a, "outcome"),
+		.score = px_arg(a, "score"),
+	};
+	int rc;
 
 	if ((rc = px_cli_open(&n, a)) != 0)
-		goto done;
-	if ((rc = text_from_args(&text, a, n,
-	         ac->type == PX_MSG_FEEDBACK ? "comment" : "text")) < 0)
-		goto fail;
-	if (text)
-		json_object_set(body, "text", text);
-	else if (ac->text_required) {
-		rc = px_error_set(PX_EINVAL, "give --text \"...\" for a %s",
-		    px_msg_type_names[ac->type].wire);
-		goto fail;
+		return rc;
+	if ((rc = px_body_action(&body, n, ac->type, &in)) < 0 ||
+	    (rc = px_node_send(n, NULL, px_pos(a, 0), ac->type, body, &m)) <
+		0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
 	}
-	switch (ac->type) {
-	case PX_MSG_TRIAGE:
-		if ((k = PX_LOOKUP(px_decision_names, "decision",
-		         px_arg(a, "decision"))) < 0) {
-			rc = k;
-			goto fail;
-		}
-		json_object_set_new(
-		    body, "decision", json_string(px_decision_names[k].wire));
-		if (px_arg(a, "reason")) {
-			if ((k = PX_LOOKUP(px_reason_names, "reason code",
-			         px_arg(a, "reason"))) < 0) {
-				rc = k;
-				goto fail;
-			}
-			json_object_set_new(body, "reason",
-			    json_string(px_reason_names[k].wire));
-		}
-		break;
-	case PX_MSG_RESULT:
-		if (px_arg(a, "outcome"))
-			json_object_set_new(
-			    body, "outcome", json_string(px_arg(a, "outcome")));
-		break;
-	case PX_MSG_FEEDBACK: {
-		const char *s = px_arg(a, "score");
-
-		if (s == NULL || s[1] != '\0' || s[0] < '1' || s[0] > '5') {
-			rc = px_error_set(PX_EINVAL,
-			    "--score must be a whole number from 1 to 5, not "
-			    "'%s'",
-			    s ? s : "");
-			goto fail;
-		}
-		json_object_set_new(body, "score", json_integer(s[0] - '0'));
-		break;
-	}
-	default:
-		break;
-	}
-	if ((rc = px_node_send(n, NULL, px_pos(a, 0), ac->type, body, &m)) < 0)
-		goto fail;
 	report_sent(a, n, m, false);
-	rc = 0;
-	goto done;
-fail:
-	rc = px_cli_fail(a, rc);
-done:
+out:
 	json_decref(body);
-	json_decref(text);
 	px_msg_free(m);
 	px_node_free(n);
 	return rc;

@@ -30,7 +30,7 @@ run_checkpoint(struct px_args *a)
 	}
 	if (px_json(a)) {
 		char *lk = px_node_log_vkey(n), *wk = px_node_witness_vkey(n);
-		json_t *o = json_pack("{sssIssss}", "origin", n->name, "size",
+		json_t *o = json_pack("{sssIssssss}", "origin", n->name, "size",
 		    (json_int_t)size, "note", note, "log_key", lk, "witness_key",
 		    wk);
 
@@ -147,14 +147,18 @@ run_verify(struct px_args *a)
 			    json_string(px_error_last()));
 		px_cli_print_json(o);
 		json_decref(o);
+		if (rc < 0) {
+			fprintf(stderr, "parley: %s\n", px_error_last());
+			rc = px_exit_for(rc);
+		}
 	} else {
 		printf("Log of %s:\n%s", n->name, rep.data ? rep.data : "");
 		if (rc == 0)
 			printf("OK: every entry, tree node and checkpoint "
 			       "verifies.\n");
+		else
+			rc = px_cli_fail(a, rc);
 	}
-	if (rc < 0)
-		rc = px_cli_fail(a, rc);
 	px_buf_dispose(&rep);
 	px_node_free(n);
 	return rc;

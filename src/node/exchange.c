@@ -55,17 +55,23 @@ say(struct px_import_report *r, const char *fmt, ...)
 	(void)rc;
 }
 
+struct collect {
+	json_t *a;
+	size_t limit;
+};
+
 static int
 collect_env(const struct px_msg_row *r, void *arg)
 {
-	json_t *a = arg, *env = NULL;
+	struct collect *c = arg;
+	json_t *env = NULL;
 	int rc;
 
-	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw), PX_MSG_MAX_BYTES,
-	         "stored message")) < 0)
+	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw),
+		 PX_MSG_MAX_BYTES, "stored message")) < 0)
 		return rc;
-	json_array_append_new(a, env);
-	return 0;
+	json_array_append_new(c->a, env);
+	return json_array_size(c->a) >= c->limit ? 1 : 0;
 }
 
 /* Writes a signed bundle to `peer` with the log section that proves its
@@ -96,17 +102,18 @@ write_bundle(struct px_node *n, const char *peer, json_t *msgs,
 }
 
 int
-px_node_export(
-    struct px_node *n, const char *peer, struct px_buf *out, size_t *count)
+px_node_export_limit(struct px_node *n, const char *peer, struct px_buf *out,
+    size_t *count, size_t limit)
 {
 	struct px_peer_row row = { 0 };
 	json_t *msgs = json_array(), *rcpts = json_array();
+	struct collect c = { .a = msgs, .limit = limit ? limit : (size_t)-1 };
 	int rc;
 
 	if ((rc = PX_STORE_CALL(n->store, peer_get, peer, &row)) < 0)
 		goto out;
 	if ((rc = PX_STORE_CALL(n->store, msg_list_undelivered, n->name, peer,
-	         collect_env, msgs)) < 0)
+		 collect_env, &c)) < 0)
 		goto out;
 	*count = json_array_size(msgs);
 	rc = write_bundle(n, peer, msgs, rcpts, px_time_now_ms(), out);
@@ -115,6 +122,13 @@ out:
 	json_decref(msgs);
 	json_decref(rcpts);
 	return rc;
+}
+
+int
+px_node_export(
+    struct px_node *n, const char *peer, struct px_buf *out, size_t *count)
+{
+	return px_node_export_limit(n, peer, out, count, 0);
 }
 
 /* Keeps the proof that an item we store is in the peer's log. */

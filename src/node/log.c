@@ -350,6 +350,22 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 		goto out;
 	if ((rc = px_log_size(n, &size)) < 0)
 		goto out;
+	/* A checkpoint larger than the entries: entries were dropped from
+	 * the end (a drop inside shows as a gap below). */
+	{
+		int64_t latest;
+
+		if (PX_STORE_CALL(n->store, ckpt_get, -1, NULL, &latest) == 0 &&
+		    latest > size) {
+			rc = px_error_set(PX_EINVAL,
+			    "the log holds %lld entries but this node signed "
+			    "a checkpoint of size %lld: entries %lld.. were "
+			    "dropped",
+			    (long long)size, (long long)latest,
+			    (long long)size);
+			goto out;
+		}
+	}
 	rc = PX_STORE_CALL(n->store, log_list, NULL, INT64_MIN, INT64_MAX,
 	    verify_one, &v);
 	if (rc < 0 || v.rc < 0) {

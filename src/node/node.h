@@ -114,6 +114,9 @@ void px_import_report_dispose(struct px_import_report *r);
  * (file form) to `out`; *count gets how many. */
 PX_MUST_CHECK int px_node_export(
     struct px_node *n, const char *peer, struct px_buf *out, size_t *count);
+/* The same, with at most `limit` messages (the lowest seqs; 0 = all). */
+PX_MUST_CHECK int px_node_export_limit(struct px_node *n, const char *peer,
+    struct px_buf *out, size_t *count, size_t limit);
 /* Verifies and applies a bundle.  Each message is applied atomically; a
  * message that fails stops the rest (they would be out of sequence) and
  * makes the call return PX_EINVAL after applying what came before.  The

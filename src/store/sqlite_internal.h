@@ -66,7 +66,9 @@ int px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing);
 	.consistency_list = px_sq_consistency_list, \
 	.alert_put = px_sq_alert_put, .alert_list = px_sq_alert_list, \
 	.sent_ckpt_put = px_sq_sent_ckpt_put, \
-	.sent_ckpt_list = px_sq_sent_ckpt_list
+	.sent_ckpt_list = px_sq_sent_ckpt_list, \
+	.token_put = px_sq_token_put, .token_get = px_sq_token_get, \
+	.token_list = px_sq_token_list, .token_revoke = px_sq_token_revoke
 
 int px_sq_log_size(struct px_store *b, int64_t *n);
 int px_sq_log_put(struct px_store *b, const struct px_log_row *r);
@@ -106,6 +108,12 @@ int px_sq_consistency_list(struct px_store *b, const char *peer,
 int px_sq_sent_ckpt_put(struct px_store *b, const char *peer, int64_t size);
 int px_sq_sent_ckpt_list(struct px_store *b, const char *peer, int64_t min,
     px_text_cb cb, void *arg);
+int px_sq_token_put(struct px_store *b, const char *hash, const char *name,
+    const char *role, int64_t created_ms);
+int px_sq_token_get(struct px_store *b, const char *hash, char **name,
+    char **role);
+int px_sq_token_list(struct px_store *b, px_text_cb cb, void *arg);
+int px_sq_token_revoke(struct px_store *b, const char *name);
 int px_sq_alert_put(struct px_store *b, const char *peer, const char *kind,
     const char *detail, const char *evidence, int64_t time_ms);
 int px_sq_alert_list(struct px_store *b, const char *peer, px_text_cb cb,

@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 2
+#define PX_SCHEMA_VERSION 3
 
 struct px_peer_row {
 	char *name;
@@ -183,6 +183,15 @@ struct px_store_ops {
 	    int64_t size);
 	int (*sent_ckpt_list)(struct px_store *s, const char *peer, int64_t min,
 	    px_text_cb cb, void *arg);
+	/* API tokens by the hex SHA-256 of their secret. */
+	int (*token_put)(struct px_store *s, const char *hash, const char *name,
+	    const char *role, int64_t created_ms);
+	/* PX_ENOTFOUND for an unknown or revoked token. */
+	int (*token_get)(struct px_store *s, const char *hash, char **name,
+	    char **role);
+	/* cb(created_ms, name, role) for live tokens. */
+	int (*token_list)(struct px_store *s, px_text_cb cb, void *arg);
+	int (*token_revoke)(struct px_store *s, const char *name);
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
 	/* cb(time_ms, kind, detail) */

@@ -64,6 +64,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE alerts (id INTEGER PRIMARY KEY, peer TEXT NOT NULL,"
 	"  kind TEXT NOT NULL, detail TEXT NOT NULL, evidence TEXT,"
 	"  time_ms INTEGER NOT NULL);",
+	/* 2 -> 3: analyst API tokens, stored as SHA-256 of the secret */
+	"CREATE TABLE tokens (hash TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	"  role TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);",
 };
 
 enum q {

@@ -9,7 +9,7 @@
 enum lq {
 	L_SIZE = PX_SQ_FIRST_LOG_STMT, L_PUT, L_GET, L_FIND, L_LIST, N_PUT,
 	N_GET, C_PUT, C_GET, C_LATEST, CS_PUT, CS_LIST, PC_PUT, PC_LIST, W_GET,
-	W_PUT, P_PUT, P_GET, P_LIST, K_PUT, K_LIST, A_PUT, A_LIST, S_PUT, S_LIST, L__END
+	W_PUT, P_PUT, P_GET, P_LIST, K_PUT, K_LIST, A_PUT, A_LIST, S_PUT, S_LIST, T_PUT, T_GET, T_LIST, T_REV, L__END
 };
 _Static_assert(L__END <= PX_SQ_STMTS, "statement slots");
 
@@ -82,6 +82,16 @@ static const char *const lsql[] = {
 	[S_LIST - PX_SQ_FIRST_LOG_STMT] =
 	    "SELECT size, '', '' FROM sent_checkpoints WHERE peer = ?1 AND "
 	    "size >= ?2 ORDER BY size DESC LIMIT 16",
+	[T_PUT - PX_SQ_FIRST_LOG_STMT] =
+	    "INSERT INTO tokens (hash, name, role, created_ms) VALUES (?1, "
+	    "?2, ?3, ?4)",
+	[T_GET - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT name, role FROM tokens WHERE hash = ?1 AND revoked = 0",
+	[T_LIST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT created_ms, name, role FROM tokens WHERE revoked = 0 "
+	    "ORDER BY created_ms",
+	[T_REV - PX_SQ_FIRST_LOG_STMT] =
+	    "UPDATE tokens SET revoked = 1 WHERE name = ?1 AND revoked = 0",
 	[A_LIST - PX_SQ_FIRST_LOG_STMT] =
 	    "SELECT time_ms, kind, detail FROM alerts WHERE (?1 IS NULL OR "
 	    "peer = ?1) ORDER BY id",
@@ -564,6 +574,71 @@ px_sq_sent_ckpt_list(struct px_store *b, const char *peer, int64_t min,
 	px_sq_bind_text(st, 1, peer);
 	sqlite3_bind_int64(st, 2, min);
 	return each_text(s, st, cb, arg, "list sent checkpoints");
+}
+
+int
+px_sq_token_put(struct px_store *b, const char *hash, const char *name,
+    const char *role, int64_t created_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, T_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, hash);
+	px_sq_bind_text(st, 2, name);
+	px_sq_bind_text(st, 3, role);
+	sqlite3_bind_int64(st, 4, created_ms);
+	return px_sq_step_done(s, st, "store token");
+}
+
+int
+px_sq_token_get(struct px_store *b, const char *hash, char **name,
+    char **role)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, T_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, hash);
+	if ((rc = one_row(s, st, "read token", "unknown token")) < 0)
+		return rc;
+	if (name)
+		*name = px_sq_col_dup(st, 0);
+	if (role)
+		*role = px_sq_col_dup(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+px_sq_token_list(struct px_store *b, px_text_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, T_LIST);
+
+	if (st == NULL)
+		return PX_ERR;
+	return each_text(s, st, cb, arg, "list tokens");
+}
+
+int
+px_sq_token_revoke(struct px_store *b, const char *name)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, T_REV);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, name);
+	if ((rc = px_sq_step_done(s, st, "revoke token")) < 0)
+		return rc;
+	return sqlite3_changes(s->db) > 0 ?
+	    0 :
+	    px_error_set(PX_ENOTFOUND, "no live token named '%s'", name);
 }
 
 void

@@ -1,0 +1,226 @@
+/*
+ * Message bodies from operator input (actions.h).
+ */
+#include "model/observable.h"
+#include "node/actions.h"
+#include "util/util.h"
+
+/* The kinds a case can be opened as (communication checks are not case
+ * threads). */
+static const struct px_name case_kinds[] = {
+	{ "report", "report" },
+	{ "request", "request" },
+	{ "hotline", "hotline" },
+	{ "inject", "exercise inject" },
+};
+
+const char *
+px_node_lang(const struct px_node *n)
+{
+	static _Thread_local char lang[36];
+	const char *l = px_conf_get(&n->conf, "", NULL, "languages");
+	size_t i = 0;
+
+	while (l && (*l == ' ' || *l == ','))
+		l++;
+	while (l && l[i] && l[i] != ',' && l[i] != ' ' && i < 35) {
+		lang[i] = l[i];
+		i++;
+	}
+	lang[i] = '\0';
+	return i >= 2 ? lang : "en";
+}
+
+/* The free-text object, or NULL (no error) when no text was given. */
+static int
+text_obj(json_t **out, const struct px_node *n, const struct px_text_in *t,
+    const char *what)
+{
+	const char *pf = t->prefix ? t->prefix : "";
+	char name[48];
+	int rc;
+
+	*out = NULL;
+	if (t->text == NULL) {
+		if (t->translation)
+			return px_error_set(PX_EINVAL,
+			    "%stranslation needs %s%s", pf, pf, what);
+		return 0;
+	}
+	if (*t->text == '\0')
+		return px_error_set(PX_EINVAL, "%s%s is empty", pf, what);
+	if (strlen(t->text) > PX_TEXT_MAX)
+		return px_error_set(PX_EINVAL, "%s%s is longer than %d bytes",
+		    pf, what, PX_TEXT_MAX);
+	snprintf(name, sizeof(name), "%slang", pf);
+	if (t->lang && (rc = px_check_lang(t->lang, name)) < 0)
+		return rc;
+	if (t->translation) {
+		if (t->translation_lang == NULL)
+			return px_error_set(PX_EINVAL,
+			    "%stranslation needs %stranslation-lang", pf, pf);
+		snprintf(name, sizeof(name), "%stranslation-lang", pf);
+		if ((rc = px_check_lang(t->translation_lang, name)) < 0)
+			return rc;
+		if (t->translation_by && strcmp(t->translation_by, "human") &&
+		    strcmp(t->translation_by, "machine"))
+			return px_error_set(PX_EINVAL,
+			    "%stranslation-by must be human or machine, not "
+			    "'%s'",
+			    pf, t->translation_by);
+	}
+	*out = px_text_new(t->text, t->lang ? t->lang : px_node_lang(n),
+	    t->translation, t->translation_lang, t->translation_by);
+	return 0;
+}
+
+int
+px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
+    const struct px_new_case *nc)
+{
+	struct px_peer *p = NULL;
+	json_t *hdr = NULL, *text = NULL, *obs = json_array();
+	int kind, cat, prio, tlp, rt = PX_RQ_INFORMATION, rc;
+
+	if (nc->to == NULL || nc->kind == NULL || nc->category == NULL ||
+	    nc->title == NULL || nc->text.text == NULL) {
+		rc = px_error_set(PX_EINVAL,
+		    "a new case needs to, kind, category, title and text");
+		goto out;
+	}
+	if ((rc = kind = PX_LOOKUP(case_kinds, "kind", nc->kind)) < 0 ||
+	    (rc = cat = PX_LOOKUP(px_category_names, "category",
+		 nc->category)) < 0)
+		goto out;
+	kind = PX_WIRE(px_kind_names, case_kinds[kind].wire);
+	prio = kind == PX_KIND_HOTLINE ? PX_P1 : PX_P3;
+	if (nc->priority && (rc = prio = PX_LOOKUP(px_priority_names,
+				 "priority", nc->priority)) < 0)
+		goto out;
+	if (*nc->title == '\0' || strlen(nc->title) > 300) {
+		rc = px_error_set(PX_EINVAL,
+		    "the title must be 1 to 300 bytes");
+		goto out;
+	}
+	if ((rc = px_peer_load(&p, n, nc->to)) < 0)
+		goto out;
+	tlp = p->agreement.default_tlp;
+	if (nc->tlp && (rc = tlp = PX_LOOKUP(px_tlp_names, "TLP marking",
+			    nc->tlp)) < 0)
+		goto out;
+	if (nc->request_type) {
+		if (kind == PX_KIND_REPORT) {
+			rc = px_error_set(PX_EINVAL,
+			    "%srequest-type is for requests, not reports",
+			    nc->text.prefix ? nc->text.prefix : "");
+			goto out;
+		}
+		if ((rc = rt = PX_LOOKUP(px_request_type_names,
+			 "request type", nc->request_type)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < nc->nobservables; i++) {
+		struct px_observable o;
+
+		if ((rc = px_obs_parse_cli(&o, nc->observables[i])) < 0)
+			goto out;
+		json_array_append_new(obs, json_pack("{ssss}", "type",
+		    px_obs_type_name(o.type), "value", o.value));
+		px_obs_dispose(&o);
+	}
+	hdr = json_pack("{ssssssssss}", "kind", px_kind_names[kind].wire,
+	    "category", px_category_names[cat].wire, "priority",
+	    px_priority_names[prio].wire, "tlp", px_tlp_names[tlp].wire,
+	    "title", nc->title);
+	if (kind != PX_KIND_REPORT)
+		json_object_set_new(hdr, "request_type",
+		    json_string(px_request_type_names[rt].wire));
+	if (nc->nobservables)
+		json_object_set(hdr, "observables", obs);
+	if ((rc = text_obj(&text, n, &nc->text, "text")) < 0)
+		goto out;
+	*body = json_pack("{sOsO}", "case", hdr, "text", text);
+	*type = kind == PX_KIND_REPORT ? PX_MSG_REPORT : PX_MSG_REQUEST;
+	rc = 0;
+out:
+	json_decref(hdr);
+	json_decref(text);
+	json_decref(obs);
+	px_peer_free(p);
+	return rc;
+}
+
+int
+px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
+    const struct px_action *a)
+{
+	json_t *b = json_object(), *text = NULL;
+	int rc, k;
+
+	if ((rc = text_obj(&text, n, &a->text,
+		 type == PX_MSG_FEEDBACK ? "comment" : "text")) < 0)
+		goto out;
+	if (text)
+		json_object_set(b, "text", text);
+	else if (type == PX_MSG_UPDATE || type == PX_MSG_RESULT ||
+	    type == PX_MSG_NOTE) {
+		rc = px_error_set(PX_EINVAL, "give %stext \"...\" for a %s",
+		    a->text.prefix ? a->text.prefix : "",
+		    px_msg_type_names[type].wire);
+		goto out;
+	}
+	switch (type) {
+	case PX_MSG_TRIAGE:
+		if ((rc = k = PX_LOOKUP(px_decision_names, "decision",
+			 a->decision)) < 0)
+			goto out;
+		json_object_set_new(b, "decision",
+		    json_string(px_decision_names[k].wire));
+		if (a->reason) {
+			if ((rc = k = PX_LOOKUP(px_reason_names, "reason code",
+				 a->reason)) < 0)
+				goto out;
+			json_object_set_new(b, "reason",
+			    json_string(px_reason_names[k].wire));
+		}
+		break;
+	case PX_MSG_RESULT:
+		if (a->outcome) {
+			if (strcmp(a->outcome, "resolved") &&
+			    strcmp(a->outcome, "partial") &&
+			    strcmp(a->outcome, "unable")) {
+				rc = px_error_set(PX_EINVAL,
+				    "%soutcome '%s' is not one of resolved, "
+				    "partial, unable",
+				    a->text.prefix ? a->text.prefix : "",
+				    a->outcome);
+				goto out;
+			}
+			json_object_set_new(b, "outcome",
+			    json_string(a->outcome));
+		}
+		break;
+	case PX_MSG_FEEDBACK: {
+		const char *s = a->score;
+
+		if (s == NULL || s[0] < '1' || s[0] > '5' || s[1] != '\0') {
+			rc = px_error_set(PX_EINVAL,
+			    "%sscore must be a whole number from 1 to 5, not "
+			    "'%s'",
+			    a->text.prefix ? a->text.prefix : "", s ? s : "");
+			goto out;
+		}
+		json_object_set_new(b, "score", json_integer(s[0] - '0'));
+		break;
+	}
+	default:
+		break;
+	}
+	*body = b;
+	b = NULL;
+	rc = 0;
+out:
+	json_decref(b);
+	json_decref(text);
+	return rc;
+}
