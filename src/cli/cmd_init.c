@@ -11,6 +11,8 @@ static const struct px_opt opts[] = {
 	    0 },
 	{ "languages", "LIST", "working languages, e.g. \"zh, en\"", 0 },
 	{ "email", "ADDR", "duty contact e-mail for the card", 0 },
+	{ "listen", "ADDR:PORT", "where 'parley serve' listens (default "
+				 "127.0.0.1:8443)", 0 },
 	{ 0 },
 };
 
@@ -24,6 +26,7 @@ run(struct px_args *a)
 		.timezone = px_arg(a, "timezone"),
 		.languages = px_arg(a, "languages"),
 		.email = px_arg(a, "email"),
+		.listen = px_arg(a, "listen"),
 	};
 	struct px_node *n = NULL;
 	json_t *card = NULL;

@@ -24,6 +24,9 @@ static const char conf_template[] =
     "# Leave empty for a node that exchanges bundles offline only.\n"
     "url = %s\n"
     "\n"
+    "# Address and port `parley serve` listens on.\n"
+    "listen = %s\n"
+    "\n"
     "# IANA time zone of the duty desk: local times and business hours.\n"
     "timezone = %s\n"
     "\n"
@@ -138,6 +141,7 @@ px_node_create(const struct px_node_params *p)
 	email =
 	    p->email ? px_strdup(p->email) : px_asprintf("duty@%s", p->name);
 	text = px_asprintf(conf_template, p->name, p->url ? p->url : "",
+	    p->listen ? p->listen : "127.0.0.1:8443",
 	    p->timezone ? p->timezone : "UTC",
 	    p->languages ? p->languages : "en", email);
 	if ((rc = px_file_write(conf, text, strlen(text), 0644)) < 0)

@@ -46,6 +46,7 @@ struct px_node_params {
 	const char *timezone;  /* IANA name; NULL = UTC */
 	const char *languages; /* "zh, en"; NULL = "en" */
 	const char *email;     /* duty contact e-mail; may be NULL */
+	const char *listen;    /* ADDR:PORT for serve; NULL = default */
 };
 
 /* Creates a node directory; refuses one that already holds a node. */

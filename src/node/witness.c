@@ -651,3 +651,23 @@ out:
 	free(pathtxt);
 	return rc;
 }
+
+int
+px_witness_cosignature(struct px_node *n, const char *peer, int64_t size,
+    struct px_buf *out)
+{
+	struct find_cosig mine = { .witness = n->name };
+	int rc;
+
+	rc = PX_STORE_CALL(n->store, cosig_list, peer, size, find_cosig,
+	    &mine);
+	if (rc < 0 && rc != 1)
+		return rc;
+	if (mine.line == NULL)
+		return px_error_set(PX_ENOTFOUND,
+		    "no cosignature of %s's checkpoint %lld", peer,
+		    (long long)size);
+	rc = px_buf_adds(out, mine.line);
+	free(mine.line);
+	return rc;
+}

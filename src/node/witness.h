@@ -72,4 +72,9 @@ PX_MUST_CHECK int px_witness_store_proof(struct px_node *n,
     const struct px_peer *p, const struct px_witness_in *w,
     const char *hash, int64_t now);
 
+/* Appends our cosignature line of the peer's checkpoint of `size` to
+ * `out`; PX_ENOTFOUND if we did not cosign it. */
+PX_MUST_CHECK int px_witness_cosignature(struct px_node *n, const char *peer,
+    int64_t size, struct px_buf *out);
+
 #endif

@@ -1,0 +1,311 @@
+/*
+ * Application state of a serving node (app.h): per-thread node handles
+ * and the group-commit writer.
+ */
+#include "api/app.h"
+#include "crypto/sign.h"
+#include "node/outbox.h"
+#include "util/util.h"
+
+const char *const px_role_names[PX_ROLE__N] = { "viewer", "analyst", "duty",
+	"admin" };
+const double px_lat_bounds_ms[11] = { 1, 2, 5, 10, 20, 50, 100, 250, 1000,
+	5000, 30000 };
+
+struct job {
+	const char *peer, *case_ref;
+	enum px_msg_type type;
+	json_t *body;
+	struct px_msg *msg;
+	int rc;
+	char err[512];
+	bool done;
+	struct job *next;
+};
+
+struct px_sendq {
+	pthread_mutex_t mu;
+	pthread_cond_t cv, done_cv;
+	struct job *head, *tail;
+	bool stop;
+	pthread_t thread;
+	struct px_app *app;
+};
+
+/* Each thread's node handle lives under a key whose destructor closes it
+ * when the thread ends (the HTTP server's workers end at stop). */
+struct handle {
+	struct px_node *n;
+	unsigned gen;
+	struct px_app *app;
+};
+
+static pthread_key_t handle_key;
+static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
+
+static void
+handle_free(void *p)
+{
+	struct handle *h = p;
+
+	if (h) {
+		px_node_free(h->n);
+		free(h);
+	}
+}
+
+static void
+handle_key_init(void)
+{
+	pthread_key_create(&handle_key, handle_free);
+}
+
+static void
+drop_handle(void)
+{
+	pthread_once(&handle_once, handle_key_init);
+	handle_free(pthread_getspecific(handle_key));
+	pthread_setspecific(handle_key, NULL);
+}
+
+struct px_node *
+px_app_node(struct px_app *a)
+{
+	unsigned g = atomic_load(&a->gen);
+	struct handle *h;
+
+	pthread_once(&handle_once, handle_key_init);
+	h = pthread_getspecific(handle_key);
+	if (h && (h->gen != g || h->app != a)) {
+		px_node_free(h->n);
+		h->n = NULL;
+	}
+	if (h == NULL) {
+		h = px_calloc(1, sizeof(*h));
+		pthread_setspecific(handle_key, h);
+	}
+	if (h->n == NULL) {
+		if (px_node_open(&h->n, a->dir) < 0)
+			return NULL;
+		h->gen = g;
+		h->app = a;
+	}
+	return h->n;
+}
+
+void
+px_app_reload(struct px_app *a)
+{
+	atomic_fetch_add(&a->gen, 1);
+}
+
+/* The writer: takes every waiting job, runs them in one transaction (each
+ * in its own savepoint, so one failure does not undo the others), commits
+ * once, and wakes the waiters. */
+static void *
+writer(void *arg)
+{
+	struct px_sendq *q = arg;
+
+	for (;;) {
+		struct job *batch, *j;
+		struct px_node *n;
+		int rc;
+
+		pthread_mutex_lock(&q->mu);
+		while (q->head == NULL && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->head == NULL && q->stop) {
+			pthread_mutex_unlock(&q->mu);
+			break;
+		}
+		batch = q->head;
+		q->head = q->tail = NULL;
+		pthread_mutex_unlock(&q->mu);
+
+		n = px_app_node(q->app);
+		rc = n ? PX_STORE_CALL0(n->store, begin) : PX_ERR;
+		for (j = batch; j; j = j->next) {
+			if (rc < 0) {
+				j->rc = rc;
+			} else {
+				px_error_clear();
+				j->rc = px_node_send(n, j->peer, j->case_ref,
+				    j->type, j->body, &j->msg);
+			}
+			if (j->rc < 0)
+				snprintf(j->err, sizeof(j->err), "%s",
+				    px_error_last());
+		}
+		if (rc == 0 && (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
+			PX_STORE_CALL0(n->store, rollback);
+			for (j = batch; j; j = j->next) {
+				px_msg_free(j->msg);
+				j->msg = NULL;
+				j->rc = rc;
+				snprintf(j->err, sizeof(j->err), "%s",
+				    px_error_last());
+			}
+		}
+		pthread_mutex_lock(&q->mu);
+		for (j = batch; j; j = j->next)
+			j->done = true;
+		pthread_cond_broadcast(&q->done_cv);
+		pthread_mutex_unlock(&q->mu);
+		if (q->app->outbox)
+			px_outbox_kick(q->app->outbox);
+	}
+	drop_handle();
+	return NULL;
+}
+
+int
+px_app_send(struct px_app *a, const char *peer, const char *case_ref,
+    enum px_msg_type type, json_t *body, struct px_msg **out)
+{
+	struct px_sendq *q = a->sendq;
+	struct job j = { .peer = peer, .case_ref = case_ref, .type = type,
+		.body = body };
+
+	pthread_mutex_lock(&q->mu);
+	if (q->tail)
+		q->tail->next = &j;
+	else
+		q->head = &j;
+	q->tail = &j;
+	pthread_cond_signal(&q->cv);
+	while (!j.done)
+		pthread_cond_wait(&q->done_cv, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+	atomic_fetch_add_explicit(&a->m.api_sends, 1, memory_order_relaxed);
+	if (j.rc < 0)
+		return px_error_set(j.rc, "%s", j.err);
+	atomic_fetch_add_explicit(&a->m.msgs_out, 1, memory_order_relaxed);
+	if (out)
+		*out = j.msg;
+	else
+		px_msg_free(j.msg);
+	return 0;
+}
+
+int
+px_app_new(struct px_app **out, const char *dir)
+{
+	struct px_app *a = px_calloc(1, sizeof(*a));
+	struct px_sendq *q = px_calloc(1, sizeof(*q));
+	struct px_node *n = NULL;
+	int rc;
+
+	if ((rc = px_node_open(&n, dir)) < 0)
+		goto fail;
+	a->dir = px_strdup(dir);
+	a->name = px_strdup(n->name);
+	px_node_free(n);
+	a->started_ms = px_time_now_ms();
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	pthread_cond_init(&q->done_cv, NULL);
+	q->app = a;
+	a->sendq = q;
+	if (pthread_create(&q->thread, NULL, writer, q) != 0) {
+		rc = px_error_set(PX_ERR, "cannot start the writer thread");
+		goto fail;
+	}
+	*out = a;
+	return 0;
+fail:
+	free(q);
+	free(a->dir);
+	free(a->name);
+	free(a);
+	return rc;
+}
+
+void
+px_app_free(struct px_app *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->sendq->mu);
+	a->sendq->stop = true;
+	pthread_cond_broadcast(&a->sendq->cv);
+	pthread_mutex_unlock(&a->sendq->mu);
+	pthread_join(a->sendq->thread, NULL);
+	pthread_mutex_destroy(&a->sendq->mu);
+	pthread_cond_destroy(&a->sendq->cv);
+	pthread_cond_destroy(&a->sendq->done_cv);
+	free(a->sendq);
+	drop_handle();
+	free(a->dir);
+	free(a->name);
+	free(a);
+}
+
+int
+px_app_token_role(struct px_app *a, const char *token, char *why,
+    size_t whylen)
+{
+	struct px_node *n = px_app_node(a);
+	uint8_t h[PX_SHA256_LEN];
+	char hex[65], *role = NULL;
+	int r = -1;
+
+	if (n == NULL) {
+		snprintf(why, whylen, "the node cannot be opened");
+		return -1;
+	}
+	px_sha256(h, token, strlen(token));
+	px_hex_encode(hex, h, sizeof(h));
+	if (PX_STORE_CALL(n->store, token_get, hex, NULL, &role) < 0) {
+		snprintf(why, whylen, "unknown or revoked token");
+		return -1;
+	}
+	for (int i = 0; i < PX_ROLE__N; i++)
+		if (strcmp(role, px_role_names[i]) == 0)
+			r = i;
+	free(role);
+	return r;
+}
+
+struct fp_find {
+	const char *fp;
+	char *name;
+};
+
+static int
+match_fp(const struct px_peer_row *p, void *arg)
+{
+	struct fp_find *f = arg;
+
+	if (strcmp(p->tls_fp, f->fp) == 0) {
+		f->name = px_strdup(p->name);
+		return 1;
+	}
+	return 0;
+}
+
+char *
+px_app_peer_by_fp(struct px_app *a, const char *fp)
+{
+	struct px_node *n = px_app_node(a);
+	struct fp_find f = { .fp = fp };
+
+	if (n == NULL)
+		return NULL;
+	(void)PX_STORE_CALL(n->store, peer_list, match_fp, &f);
+	return f.name;
+}
+
+void
+px_metrics_latency(struct px_metrics *m, int64_t us)
+{
+	double ms = (double)us / 1000.0;
+	int b = 0;
+
+	while (b < 11 && ms > px_lat_bounds_ms[b])
+		b++;
+	atomic_fetch_add_explicit(&m->lat_bucket[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->lat_count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->lat_sum_us, (unsigned long long)us,
+	    memory_order_relaxed);
+}

@@ -1,0 +1,88 @@
+/*
+ * The serving node's application state, shared by every route handler and
+ * background worker of `parley serve`.
+ *
+ * Threads: the HTTP server runs handlers on its own worker threads; each
+ * thread opens its own node handle (px_app_node), because a SQLite
+ * connection is used by one thread at a time.  Writes that must be fast
+ * and durable go through one writer thread (px_app_send) that commits the
+ * messages of many concurrent requests in one transaction: group commit.
+ *
+ * How to add an API resource: write src/api/<resource>.c with its
+ * handlers and a `const struct px_route px_routes_<resource>[]` table, and
+ * list it in routes.c.
+ */
+#ifndef PX_APP_H
+#define PX_APP_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "net/http.h"
+#include "node/node.h"
+
+enum px_role { PX_ROLE_VIEWER, PX_ROLE_ANALYST, PX_ROLE_DUTY,
+	PX_ROLE_ADMIN, PX_ROLE__N };
+extern const char *const px_role_names[PX_ROLE__N];
+
+struct px_outbox;
+
+/* Counters for /metrics (relaxed atomics). */
+struct px_metrics {
+	atomic_ulong msgs_out;       /* messages we signed */
+	atomic_ulong msgs_in;        /* peer messages applied */
+	atomic_ulong bundles_in;     /* bundles accepted from peers */
+	atomic_ulong bundles_refused;
+	atomic_ulong deliveries;     /* bundles delivered by the outbox */
+	atomic_ulong delivery_errors;
+	atomic_ulong api_sends;
+	atomic_ulong lat_bucket[12]; /* delivery latency histogram */
+	atomic_ulong lat_count;
+	atomic_ullong lat_sum_us;
+};
+
+/* Latency bucket bounds in ms, for the histogram above. */
+extern const double px_lat_bounds_ms[11];
+
+struct px_sendq;
+
+struct px_app {
+	char *dir;
+	char *name;
+	atomic_uint gen; /* bumped by SIGHUP: threads reopen their node */
+	struct px_sendq *sendq;
+	struct px_outbox *outbox;
+	struct px_metrics m;
+	int64_t started_ms;
+};
+
+/* Opens the app for the node in `dir` (checks it opens) and starts the
+ * writer thread. */
+PX_MUST_CHECK int px_app_new(struct px_app **out, const char *dir);
+void px_app_free(struct px_app *a);
+/* This thread's node handle (opened on first use, reopened after a
+ * reload); NULL with the error set if the node cannot be opened. */
+struct px_node *px_app_node(struct px_app *a);
+/* Asks every thread to reopen its node (config reload). */
+void px_app_reload(struct px_app *a);
+
+/* Sends one message through the group-commit writer and waits for it:
+ * like px_node_send, but durable together with the messages of other
+ * requests committed in the same batch.  *out gets the message. */
+PX_MUST_CHECK int px_app_send(struct px_app *a, const char *peer,
+    const char *case_ref, enum px_msg_type type, json_t *body,
+    struct px_msg **out);
+
+/* The role a bearer token grants, or -1 (with why) if none. */
+int px_app_token_role(struct px_app *a, const char *token, char *why,
+    size_t whylen);
+/* The pinned peer whose TLS certificate has fingerprint `fp`, or NULL
+ * (heap string). */
+char *px_app_peer_by_fp(struct px_app *a, const char *fp);
+
+/* Records one delivery latency for the histogram. */
+void px_metrics_latency(struct px_metrics *m, int64_t us);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * /api/v1/cases: what an analyst can do with cases, the same as the CLI.
+ *
+ *   GET  /api/v1/cases[?state=S&peer=P&overdue=1&open=1]
+ *   POST /api/v1/cases                  open one (body: to, kind, category,
+ *                                       priority, tlp, title, text, lang,
+ *                                       request_type, observables[])
+ *   GET  /api/v1/cases/{id}             the case (ETag; 304)
+ *   POST /api/v1/cases/{id}/{action}    ack, triage, update, result,
+ *                                       close, withdraw, rate, note
+ */
+#include "api/json.h"
+#include "api/routes.h"
+#include "crypto/sign.h"
+#include "model/canon.h"
+#include "net/problem.h"
+#include "node/actions.h"
+#include "node/view.h"
+#include "util/util.h"
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static struct px_text_in
+text_in(const json_t *b, const char *key)
+{
+	const json_t *tr = json_object_get(b, "translation");
+	struct px_text_in t = {
+		.text = jstr(b, key),
+		.lang = jstr(b, "lang"),
+		.translation = json_is_string(tr) ? json_string_value(tr) :
+						    jstr(tr, "value"),
+		.translation_lang = json_is_object(tr) ?
+		    jstr(tr, "lang") :
+		    jstr(b, "translation_lang"),
+		.translation_by = json_is_object(tr) ? jstr(tr, "by") :
+						       jstr(b, "translation_by"),
+	};
+
+	return t;
+}
+
+static int
+answer_sent(struct px_http_resp *r, struct px_node *n, const struct px_msg *m,
+    int status)
+{
+	struct px_case c;
+	char ref[9];
+	json_t *o;
+
+	px_case_ref(ref, m->case_id);
+	if (px_node_case_load(&c, n, m->case_id, NULL) < 0) {
+		px_case_init(&c);
+		c.state = PX_ST_SENT;
+	}
+	o = json_pack("{sssssssssIss}", "case", m->case_id, "ref", ref,
+	    "message", m->hash, "type", px_msg_type_names[m->type].wire,
+	    "seq", (json_int_t)m->seq, "state", px_state_names[c.state].wire);
+	px_case_dispose(&c);
+	return px_api_json(r, status, o);
+}
+
+static int
+cases_post(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	json_t *b, *body = NULL;
+	const char *obs[256];
+	struct px_new_case nc = { 0 };
+	struct px_msg *m = NULL;
+	enum px_msg_type type;
+	const json_t *o;
+	size_t i;
+	char *tmp[256] = { 0 };
+	int rc;
+
+	if (n == NULL || (b = px_api_body(req, r)) == NULL)
+		return 0;
+	nc.to = jstr(b, "to");
+	nc.kind = jstr(b, "kind");
+	nc.category = jstr(b, "category");
+	nc.priority = jstr(b, "priority");
+	nc.tlp = jstr(b, "tlp");
+	nc.title = jstr(b, "title");
+	nc.request_type = jstr(b, "request_type");
+	nc.text = text_in(b, "text");
+	json_array_foreach(json_object_get(b, "observables"), i, o) {
+		if (i >= PX_ARRAY_LEN(obs)) {
+			rc = px_error_set(PX_EINVAL, "at most %zu observables",
+			    PX_ARRAY_LEN(obs));
+			goto fail;
+		}
+		if (json_is_string(o)) {
+			obs[i] = json_string_value(o);
+		} else if (jstr(o, "type") && jstr(o, "value")) {
+			tmp[i] = px_asprintf("%s:%s", jstr(o, "type"),
+			    jstr(o, "value"));
+			obs[i] = tmp[i];
+		} else {
+			rc = px_error_set(PX_EINVAL,
+			    "observable %zu must be \"type:value\" or "
+			    "{\"type\", \"value\"}",
+			    i + 1);
+			goto fail;
+		}
+		nc.nobservables = i + 1;
+	}
+	nc.observables = obs;
+	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
+	    (rc = px_app_send(req->app, nc.to, NULL, type, body, &m)) < 0)
+		goto fail;
+	answer_sent(r, n, m, 201);
+	goto out;
+fail:
+	px_api_fail(r, rc);
+out:
+	for (i = 0; i < PX_ARRAY_LEN(tmp); i++)
+		free(tmp[i]);
+	px_msg_free(m);
+	json_decref(body);
+	json_decref(b);
+	return 0;
+}
+
+static int
+action_post(const struct px_http_req *req, struct px_http_resp *r)
+{
+	static const enum px_msg_type ok[] = { PX_MSG_ACK, PX_MSG_TRIAGE,
+		PX_MSG_UPDATE, PX_MSG_RESULT, PX_MSG_CLOSE, PX_MSG_WITHDRAW,
+		PX_MSG_FEEDBACK, PX_MSG_NOTE, PX_MSG_ESCALATE };
+	struct px_node *n = px_api_node(req, r);
+	const char *act = req->params[1];
+	json_t *b, *body = NULL;
+	struct px_msg *m = NULL;
+	struct px_action a = { 0 };
+	char score[8] = "";
+	int type = -1, rc;
+
+	if (n == NULL)
+		return 0;
+	if (strcmp(act, "rate") == 0)
+		act = "feedback";
+	for (size_t i = 0; i < PX_ARRAY_LEN(ok); i++)
+		if (strcmp(px_msg_type_names[ok[i]].wire, act) == 0)
+			type = (int)ok[i];
+	if (type < 0)
+		return px_problem(r, 404, NULL,
+		    "no action '%s' (expected ack, triage, update, result, "
+		    "close, withdraw, rate, note, escalate)",
+		    req->params[1]);
+	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
+		return 0;
+	a.text = text_in(b, type == PX_MSG_FEEDBACK && jstr(b, "comment") ?
+		"comment" :
+		"text");
+	a.decision = jstr(b, "decision");
+	a.reason = jstr(b, "reason");
+	a.outcome = jstr(b, "outcome");
+	if (json_is_integer(json_object_get(b, "score")))
+		snprintf(score, sizeof(score), "%lld",
+		    (long long)json_integer_value(json_object_get(b, "score")));
+	a.score = score[0] ? score : jstr(b, "score");
+	if ((rc = px_body_action(&body, n, (enum px_msg_type)type, &a)) < 0 ||
+	    (rc = px_app_send(req->app, NULL, req->params[0],
+		 (enum px_msg_type)type, body, &m)) < 0)
+		px_api_fail(r, rc);
+	else
+		answer_sent(r, n, m, 200);
+	px_msg_free(m);
+	json_decref(body);
+	json_decref(b);
+	return 0;
+}
+
+static int
+case_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	struct px_peer *p = NULL;
+	struct px_case c;
+	uint8_t h[32];
+	char hex[65];
+	char *text;
+	json_t *j;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if ((rc = px_node_case_load(&c, n, req->params[0], &p)) < 0)
+		return px_api_fail(r, rc);
+	j = px_view_case(n, &c, p, px_time_now_ms());
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	px_sha256(h, text, strlen(text));
+	px_hex_encode(hex, h, 16);
+	snprintf(r->etag, sizeof(r->etag), "%s", hex);
+	free(text);
+	px_case_dispose(&c);
+	px_peer_free(p);
+	return px_api_json(r, 200, j);
+}
+
+struct list_ctx {
+	struct px_node *n;
+	json_t *rows;
+	bool overdue_only;
+	int64_t now;
+};
+
+static int
+list_one(const struct px_case_row *row, void *arg)
+{
+	struct list_ctx *lc = arg;
+	struct px_case c;
+	struct px_peer *p = NULL;
+	json_t *clocks;
+	bool overdue;
+
+	if (px_node_case_load(&c, lc->n, row->id, &p) < 0)
+		return 0; /* a case we cannot replay is listed by show */
+	overdue = px_case_overdue(&c, &p->agreement,
+	    px_node_case_calendar(lc->n, &c, p), lc->now);
+	if (!lc->overdue_only || overdue) {
+		char ref[9];
+
+		px_case_ref(ref, c.id);
+		clocks = px_view_clocks(&c, &p->agreement,
+		    px_node_case_calendar(lc->n, &c, p), lc->now);
+		json_array_append_new(lc->rows,
+		    json_pack("{ss ss ss ss ss ss ss ss ss ss sb so}", "id",
+			c.id, "ref", ref, "kind", px_kind_names[c.kind].wire,
+			"priority", px_priority_names[c.priority].wire, "tlp",
+			px_tlp_names[c.tlp].wire, "state",
+			px_state_names[c.state].wire, "peer", row->peer,
+			"direction",
+			strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
+			"title", c.title, "category",
+			px_category_names[c.category].wire, "overdue", overdue,
+			"clocks", clocks));
+	}
+	px_peer_free(p);
+	px_case_dispose(&c);
+	return 0;
+}
+
+static int
+cases_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *state = px_api_query(req, "state"), *peer = px_api_query(req, "peer");
+	char *overdue = px_api_query(req, "overdue");
+	char *open = px_api_query(req, "open");
+	struct px_case_filter f = { .peer = peer, .state = state,
+		.open_only = open && strcmp(open, "0") != 0 };
+	struct list_ctx lc = { .n = n, .rows = json_array(),
+		.overdue_only = overdue && strcmp(overdue, "0") != 0,
+		.now = px_time_now_ms() };
+	int rc;
+
+	if (n == NULL)
+		goto out;
+	if (state && (rc = PX_LOOKUP(px_state_names, "state", state)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	if ((rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	px_api_json(r, 200, lc.rows);
+	lc.rows = NULL;
+out:
+	json_decref(lc.rows);
+	free(state);
+	free(peer);
+	free(overdue);
+	free(open);
+	return 0;
+}
+
+const struct px_route px_routes_cases[] = {
+	{ "GET", "/api/v1/cases", cases_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "POST", "/api/v1/cases", cases_post, PX_AUTH_TOKEN, 1 << 20,
+	    "application/json" },
+	{ "GET", "/api/v1/cases/{id}", case_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "POST", "/api/v1/cases/{id}/{action}", action_post, PX_AUTH_TOKEN,
+	    1 << 20, "application/json" },
+};
+const size_t px_routes_cases_n = PX_ARRAY_LEN(px_routes_cases);

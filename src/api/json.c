@@ -1,0 +1,118 @@
+#include "api/json.h"
+#include "model/canon.h"
+#include "net/problem.h"
+#include "util/util.h"
+
+int
+px_api_json(struct px_http_resp *r, int status, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+
+	json_decref(v);
+	if (s == NULL)
+		return px_problem(r, 500, NULL, "cannot encode the answer");
+	r->status = status ? status : 200;
+	r->content_type = "application/json";
+	if (px_buf_adds(&r->body, s) < 0) {
+		free(s);
+		return px_problem(r, 500, NULL, "answer too large");
+	}
+	free(s);
+	return 0;
+}
+
+int
+px_api_fail(struct px_http_resp *r, int err)
+{
+	switch (err) {
+	case PX_EINVAL:
+		return px_problem_type(r, 422, "urn:parley:problem:invalid",
+		    "Invalid input", "%s", px_error_last());
+	case PX_ETOOBIG:
+		return px_problem(r, 413, NULL, "%s", px_error_last());
+	case PX_ENOTFOUND:
+		return px_problem(r, 404, NULL, "%s", px_error_last());
+	case PX_ECONFLICT:
+		return px_problem_type(r, 409, "urn:parley:problem:conflict",
+		    "Conflict", "%s", px_error_last());
+	default:
+		return px_problem(r, 500, NULL, "%s", px_error_last());
+	}
+}
+
+struct px_node *
+px_api_node(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_app_node(req->app);
+
+	if (n == NULL)
+		px_problem(r, 503, NULL, "the node store cannot be opened: %s",
+		    px_error_last());
+	return n;
+}
+
+json_t *
+px_api_body(const struct px_http_req *req, struct px_http_resp *r)
+{
+	json_t *j = NULL;
+
+	if (req->body == NULL || req->body_len == 0) {
+		px_problem(r, 400, NULL,
+		    "this request needs a JSON object as its body");
+		return NULL;
+	}
+	if (px_json_parse(&j, req->body, req->body_len, req->body_len + 1,
+		"request body") < 0) {
+		px_problem(r, 400, NULL, "%s", px_error_last());
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		px_problem(r, 400, NULL,
+		    "the request body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static int
+hexval(char c)
+{
+	return px_hex_digit(c);
+}
+
+char *
+px_api_query(const struct px_http_req *req, const char *key)
+{
+	const char *q = req->query;
+	size_t klen = strlen(key);
+
+	while (q && *q) {
+		const char *amp = strchr(q, '&');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+
+		if (len > klen && strncmp(q, key, klen) == 0 && q[klen] == '=') {
+			struct px_buf b;
+
+			px_buf_init(&b, 4096);
+			for (size_t i = klen + 1; i < len; i++) {
+				char c = q[i];
+
+				if (c == '+')
+					c = ' ';
+				else if (c == '%' && i + 2 < len + 1 &&
+				    hexval(q[i + 1]) >= 0 &&
+				    hexval(q[i + 2]) >= 0) {
+					c = (char)(hexval(q[i + 1]) * 16 +
+					    hexval(q[i + 2]));
+					i += 2;
+				}
+				if (c == '\0' || px_buf_addc(&b, c) < 0)
+					break;
+			}
+			return px_buf_detach(&b, NULL);
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}

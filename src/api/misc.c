@@ -1,0 +1,308 @@
+/*
+ * Health, metrics, peers, the log and audit bundles.
+ *
+ *   GET /healthz                    liveness and store check (no auth)
+ *   GET /metrics                    Prometheus text format (no auth;
+ *                                   bind to loopback or firewall it)
+ *   GET /api/v1/peers               pinned peers
+ *   GET /api/v1/peers/{name}        a peer's card and agreement
+ *   GET /api/v1/log/checkpoint      this node's latest checkpoint
+ *   GET /api/v1/log/proof/{index}   a C2SP tlog-proof
+ *   GET /api/v1/log/alerts          forks and inconsistencies seen
+ *   GET /api/v1/audit?peer=P[&from=T&to=T]   an audit bundle
+ */
+#include "api/json.h"
+#include "api/routes.h"
+#include "model/canon.h"
+#include "net/problem.h"
+#include "node/audit.h"
+#include "node/log.h"
+#include "node/outbox.h"
+#include "util/util.h"
+
+static int
+healthz(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_app_node(req->app);
+	struct px_app *a = req->app;
+	int64_t size = 0;
+
+	if (n == NULL || px_log_size(n, &size) < 0)
+		return px_problem(r, 503, NULL, "store unavailable: %s",
+		    px_error_last());
+	return px_api_json(r, 200,
+	    json_pack("{sssssIsI}", "status", "ok", "node", a->name,
+		"log_size", (json_int_t)size, "uptime_s",
+		(json_int_t)((px_time_now_ms() - a->started_ms) / 1000)));
+}
+
+static void
+depth_line(const char *peer, long depth, int failing, void *arg)
+{
+	struct px_buf *b = arg;
+
+	px_buf_putf(b, "parley_outbox_depth{peer=\"%s\"} %ld\n", peer, depth);
+	px_buf_putf(b, "parley_delivery_failing{peer=\"%s\"} %d\n", peer,
+	    failing);
+}
+
+struct wit {
+	struct px_node *n;
+	struct px_buf *b;
+};
+
+static int
+witness_line(const struct px_peer_row *p, void *arg)
+{
+	struct wit *w = arg;
+	int64_t size = 0;
+
+	if (PX_STORE_CALL(w->n->store, witness_get, p->name, &size, NULL) < 0)
+		size = 0;
+	px_buf_putf(w->b, "parley_witness_cosigned_size{peer=\"%s\"} %lld\n",
+	    p->name, (long long)size);
+	return 0;
+}
+
+static int
+metrics(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_app *a = req->app;
+	struct px_metrics *m = &a->m;
+	struct px_node *n = px_app_node(a);
+	struct px_buf *b = &r->body;
+	unsigned long cum = 0;
+	int64_t size = 0;
+
+#define C(name, help, v) \
+	px_buf_putf(b, "# HELP parley_" name " " help "\n# TYPE parley_" name \
+	    " counter\nparley_" name " %lu\n", (unsigned long)(v))
+	C("messages_out_total", "Messages this node signed and queued.",
+	    atomic_load(&m->msgs_out));
+	C("messages_in_total", "Peer messages applied.",
+	    atomic_load(&m->msgs_in));
+	C("bundles_in_total", "Bundles accepted from peers.",
+	    atomic_load(&m->bundles_in));
+	C("bundles_refused_total", "Bundles refused (forged, out of "
+	    "sequence, fork).", atomic_load(&m->bundles_refused));
+	C("deliveries_total", "Bundles delivered by the outbox.",
+	    atomic_load(&m->deliveries));
+	C("delivery_errors_total", "Failed delivery attempts.",
+	    atomic_load(&m->delivery_errors));
+#undef C
+	px_buf_puts(b, "# HELP parley_delivery_seconds Submit-to-receipt "
+		       "time of outbox deliveries.\n# TYPE "
+		       "parley_delivery_seconds histogram\n");
+	for (int i = 0; i < 11; i++) {
+		cum += atomic_load(&m->lat_bucket[i]);
+		px_buf_putf(b, "parley_delivery_seconds_bucket{le=\"%g\"} "
+		    "%lu\n", px_lat_bounds_ms[i] / 1000.0, cum);
+	}
+	cum += atomic_load(&m->lat_bucket[11]);
+	px_buf_putf(b, "parley_delivery_seconds_bucket{le=\"+Inf\"} %lu\n",
+	    cum);
+	px_buf_putf(b, "parley_delivery_seconds_sum %.6f\n",
+	    (double)atomic_load(&m->lat_sum_us) / 1e6);
+	px_buf_putf(b, "parley_delivery_seconds_count %lu\n",
+	    (unsigned long)atomic_load(&m->lat_count));
+	px_buf_puts(b, "# HELP parley_outbox_depth Undelivered messages per "
+		       "peer.\n# TYPE parley_outbox_depth gauge\n");
+	if (a->outbox)
+		px_outbox_depths(a->outbox, depth_line, b);
+	if (n) {
+		struct wit w = { n, b };
+
+		px_buf_puts(b, "# HELP parley_witness_cosigned_size Size of "
+			       "the last checkpoint of each peer's log this "
+			       "node cosigned.\n# TYPE "
+			       "parley_witness_cosigned_size gauge\n");
+		(void)PX_STORE_CALL(n->store, peer_list, witness_line, &w);
+		if (px_log_size(n, &size) == 0)
+			px_buf_putf(b, "# HELP parley_log_size Entries in "
+			    "this node's log.\n# TYPE parley_log_size "
+			    "gauge\nparley_log_size %lld\n", (long long)size);
+	}
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4";
+	return 0;
+}
+
+static int
+peer_row(const struct px_peer_row *p, void *arg)
+{
+	json_t *card = NULL;
+
+	if (px_json_parse(&card, p->card, strlen(p->card), 1 << 20, "card") < 0)
+		return 0;
+	json_array_append_new(arg,
+	    json_pack("{sssOsOssso}", "name", p->name, "url",
+		json_object_get(json_object_get(card, "card"), "url"),
+		"timezone",
+		json_object_get(json_object_get(card, "card"), "timezone"),
+		"tls", p->tls_fp, "card_version", "v",
+		json_integer(p->card_version)));
+	json_decref(card);
+	return 0;
+}
+
+static int
+peers_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	json_t *a = json_array();
+	int rc;
+
+	if (n == NULL) {
+		json_decref(a);
+		return 0;
+	}
+	if ((rc = PX_STORE_CALL(n->store, peer_list, peer_row, a)) < 0) {
+		json_decref(a);
+		return px_api_fail(r, rc);
+	}
+	return px_api_json(r, 200, a);
+}
+
+static int
+peer_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	struct px_peer *p = NULL;
+	char fp[45];
+	json_t *o;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if ((rc = px_peer_load(&p, n, req->params[0])) < 0)
+		return px_api_fail(r, rc);
+	px_key_fingerprint(fp, p->card.sign_pk);
+	o = json_pack("{sssssOso}", "name", p->row.name, "fingerprint", fp,
+	    "card", p->card.env, "agreement",
+	    px_agreement_to_json(&p->agreement));
+	px_peer_free(p);
+	return px_api_json(r, 200, o);
+}
+
+static int
+log_checkpoint(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *note = NULL, *lk, *wk;
+	int64_t size;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if ((rc = px_log_checkpoint_note(n, -1, &note, &size)) < 0)
+		return px_api_fail(r, rc);
+	lk = px_node_log_vkey(n);
+	wk = px_node_witness_vkey(n);
+	rc = px_api_json(r, 200,
+	    json_pack("{sssIssssss}", "origin", n->name, "size",
+		(json_int_t)size, "note", note, "log_key", lk, "witness_key",
+		wk));
+	free(note);
+	free(lk);
+	free(wk);
+	return rc;
+}
+
+static int
+log_proof(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *end = NULL, *sz = px_api_query(req, "size");
+	long long idx = strtoll(req->params[0], &end, 10);
+	int64_t size = sz ? strtoll(sz, NULL, 10) : -1;
+	int rc;
+
+	free(sz);
+	if (n == NULL)
+		return 0;
+	if (end == NULL || *end != '\0' || idx < 0)
+		return px_problem(r, 400, NULL,
+		    "'%s' is not a log index (expected a whole number)",
+		    req->params[0]);
+	if ((rc = px_log_proof_text(n, idx, size, &r->body)) < 0) {
+		px_buf_reset(&r->body);
+		return px_api_fail(r, rc);
+	}
+	r->status = 200;
+	r->content_type = "text/plain; charset=utf-8";
+	return 0;
+}
+
+static int
+alert_row(int64_t t, const char *kind, const char *detail, void *arg)
+{
+	char tm[PX_TIME_STRLEN];
+
+	px_time_format(tm, t);
+	json_array_append_new(arg, json_pack("{ssssss}", "time", tm, "kind",
+	    kind, "detail", detail));
+	return 0;
+}
+
+static int
+log_alerts(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	json_t *a = json_array();
+
+	if (n == NULL || PX_STORE_CALL(n->store, alert_list, NULL, alert_row,
+			     a) < 0) {
+		json_decref(a);
+		return n ? px_api_fail(r, PX_ERR) : 0;
+	}
+	return px_api_json(r, 200, a);
+}
+
+static int
+audit_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *peer = px_api_query(req, "peer"), *f = px_api_query(req, "from");
+	char *t = px_api_query(req, "to");
+	int64_t from = INT64_MIN, to = INT64_MAX;
+	size_t count;
+	int rc;
+
+	if (n == NULL)
+		goto out;
+	if (peer == NULL) {
+		px_problem(r, 400, NULL, "give ?peer=NAME");
+		goto out;
+	}
+	if ((f && (rc = px_time_parse(&from, f, 1)) < 0) ||
+	    (t && (rc = px_time_parse(&to, t, 1)) < 0)) {
+		px_problem(r, 400, NULL, "%s", px_error_last());
+		goto out;
+	}
+	if ((rc = px_audit_export(n, peer, from, to, &r->body, &count)) < 0) {
+		px_buf_reset(&r->body);
+		px_api_fail(r, rc);
+		goto out;
+	}
+	r->status = 200;
+	r->content_type = "application/json";
+out:
+	free(peer);
+	free(f);
+	free(t);
+	return 0;
+}
+
+const struct px_route px_routes_misc[] = {
+	{ "GET", "/healthz", healthz, PX_AUTH_NONE, 0, NULL },
+	{ "GET", "/metrics", metrics, PX_AUTH_NONE, 0, NULL },
+	{ "GET", "/api/v1/peers", peers_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/peers/{name}", peer_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/log/checkpoint", log_checkpoint, PX_AUTH_TOKEN, 0,
+	    NULL },
+	{ "GET", "/api/v1/log/proof/{index}", log_proof, PX_AUTH_TOKEN, 0,
+	    NULL },
+	{ "GET", "/api/v1/log/alerts", log_alerts, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/audit", audit_get, PX_AUTH_TOKEN, 0, NULL },
+};
+const size_t px_routes_misc_n = PX_ARRAY_LEN(px_routes_misc);

@@ -1,0 +1,50 @@
+#include <pthread.h>
+
+#include "api/app.h"
+#include "api/routes.h"
+#include "util/util.h"
+
+static struct px_route *all;
+static size_t nall;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void
+build(void)
+{
+	const struct {
+		const struct px_route *t;
+		size_t n;
+	} parts[] = {
+		{ px_routes_peer, px_routes_peer_n },
+		{ px_routes_cases, px_routes_cases_n },
+		{ px_routes_misc, px_routes_misc_n },
+	};
+
+	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
+		nall += parts[i].n;
+	all = px_calloc(nall, sizeof(*all));
+	nall = 0;
+	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
+		for (size_t k = 0; k < parts[i].n; k++)
+			all[nall++] = parts[i].t[k];
+}
+
+const struct px_route *
+px_routes_all(size_t *n)
+{
+	pthread_once(&once, build);
+	*n = nall;
+	return all;
+}
+
+/* Reading needs a viewer token; acting on cases an analyst; enrolment
+ * and tokens an admin. */
+int
+px_route_min_role(const struct px_route *r)
+{
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return PX_ROLE_VIEWER;
+	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
+		return PX_ROLE_ANALYST;
+	return PX_ROLE_ADMIN;
+}

@@ -1,0 +1,25 @@
+/*
+ * The route tables of every API resource.
+ * How to add a resource: write src/api/<name>.c ending with its table and
+ * count, declare them here, and add them to px_routes_all in routes.c.
+ */
+#ifndef PX_ROUTES_H
+#define PX_ROUTES_H
+
+#include <stddef.h>
+
+#include "net/http.h"
+
+extern const struct px_route px_routes_peer[];
+extern const size_t px_routes_peer_n;
+extern const struct px_route px_routes_cases[];
+extern const size_t px_routes_cases_n;
+extern const struct px_route px_routes_misc[];
+extern const size_t px_routes_misc_n;
+
+/* All routes, built once; borrowed for the life of the process. */
+const struct px_route *px_routes_all(size_t *n);
+/* The least role a token needs for a route. */
+int px_route_min_role(const struct px_route *r);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * parley serve: run the node.  One process: the HTTPS server (peer
+ * protocol with pinned client certificates, analyst API with tokens,
+ * /healthz, /metrics), the outbox delivery workers, and the group-commit
+ * writer.  SIGTERM or SIGINT drain in-flight requests and stop cleanly;
+ * SIGHUP reloads the configuration.
+ *
+ * The CLI keeps working beside a serving node: both use the same SQLite
+ * store (WAL), and the outbox notices messages the CLI queued within half
+ * a second.
+ */
+#include <signal.h>
+#include <unistd.h>
+
+#include "api/app.h"
+#include "api/routes.h"
+#include "cli/common.h"
+#include "cli/commands.h"
+#include "net/http.h"
+#include "node/outbox.h"
+#include "util/util.h"
+
+static const struct px_opt opts[] = {
+	{ "listen", "ADDR:PORT",
+	    "where to listen (default: parley.conf 'listen', else "
+	    "127.0.0.1:8443)",
+	    0 },
+	{ "threads", "N", "HTTP worker threads (default: 2 per core)", 0 },
+	{ 0 },
+};
+
+static int
+peer_allowed(void *app, const char *fp)
+{
+	char *name = px_app_peer_by_fp(app, fp);
+	int ok = name != NULL;
+
+	free(name);
+	return ok;
+}
+
+static int
+token_ok(void *app, const struct px_http_req *req,
+    const struct px_route *route, char *why, size_t whylen)
+{
+	int role = px_app_token_role(app, req->bearer, why, whylen);
+	int need = px_route_min_role(route);
+
+	if (role < 0)
+		return 401;
+	if (role < need) {
+		snprintf(why, whylen, "this needs the %s role; the token has %s",
+		    px_role_names[need], px_role_names[role]);
+		return 403;
+	}
+	return 0;
+}
+
+static int
+split_listen(const char *s, char *addr, size_t n, unsigned *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end = NULL;
+	long p;
+
+	if (colon == NULL || (size_t)(colon - s) >= n)
+		goto bad;
+	if (s[0] == '[' && colon > s && colon[-1] == ']')
+		snprintf(addr, n, "%.*s", (int)(colon - s - 2), s + 1);
+	else
+		snprintf(addr, n, "%.*s", (int)(colon - s), s);
+	p = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
+		goto bad;
+	*port = (unsigned)p;
+	return 0;
+bad:
+	return px_error_set(PX_EINVAL,
+	    "'%s' is not ADDR:PORT (e.g. 127.0.0.1:8443 or [::1]:8443)", s);
+}
+
+static void
+log_transport(void *app, const char *msg)
+{
+	(void)app;
+	fprintf(stderr, "parley serve: %s\n", msg);
+}
+
+static int
+run(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct px_app *app = NULL;
+	struct px_http_server *srv = NULL;
+	struct px_http_config c = { 0 };
+	const char *listen = px_arg(a, "listen");
+	char addr[64], *cert = NULL, *key = NULL;
+	unsigned port = 8443;
+	sigset_t set;
+	int rc, sig;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if (listen == NULL)
+		listen = px_conf_get(&n->conf, "", NULL, "listen");
+	if (listen == NULL || *listen == '\0')
+		listen = "127.0.0.1:8443";
+	if ((rc = split_listen(listen, addr, sizeof(addr), &port)) < 0)
+		goto fail;
+	cert = px_asprintf("%s/tls/cert.pem", n->dir);
+	key = px_asprintf("%s/tls/key.pem", n->dir);
+	/* Signals are taken by this thread with sigwait; every thread made
+	 * from here on inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = px_app_new(&app, n->dir)) < 0)
+		goto fail;
+	c.addr = addr;
+	c.port = port;
+	c.cert_pem_path = cert;
+	c.key_pem_path = key;
+	c.routes = px_routes_all(&c.nroutes);
+	c.peer_allowed = peer_allowed;
+	c.token_ok = token_ok;
+	c.app = app;
+	c.log = log_transport;
+	if (px_arg(a, "threads"))
+		c.threads = (unsigned)strtoul(px_arg(a, "threads"), NULL, 10);
+	if ((rc = px_http_start(&srv, &c)) < 0)
+		goto fail;
+	if ((rc = px_outbox_start(&app->outbox, n->dir, &app->m)) < 0)
+		goto fail;
+	fprintf(stderr,
+	    "parley serve: %s listening on https://%s:%u (pid %ld)\n"
+	    "  peers reach it at the url in parley.conf: %s\n",
+	    n->name, addr, px_http_port(srv), (long)getpid(),
+	    px_conf_get(&n->conf, "", NULL, "url") ?: "(none set)");
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			px_app_reload(app);
+			fprintf(stderr, "parley serve: configuration "
+					"reloaded\n");
+			continue;
+		}
+		fprintf(stderr, "parley serve: stopping (signal %d), "
+		    "finishing requests in flight\n", sig);
+		break;
+	}
+	px_http_stop(srv);
+	srv = NULL;
+	px_outbox_stop(app->outbox);
+	app->outbox = NULL;
+	rc = 0;
+	goto out;
+fail:
+	rc = px_cli_fail(a, rc);
+out:
+	if (srv)
+		px_http_stop(srv);
+	if (app && app->outbox)
+		px_outbox_stop(app->outbox);
+	px_app_free(app);
+	px_node_free(n);
+	free(cert);
+	free(key);
+	return rc;
+}
+
+const struct px_cmd px_cmd_serve = {
+	.name = "serve",
+	.summary = "run the node: peer protocol, analyst API, outbox",
+	.opts = opts,
+	.run = run,
+	.details = "Stop with SIGTERM or Ctrl-C (in-flight requests finish); "
+		   "SIGHUP reloads parley.conf.\nTokens for the analyst API: "
+		   "parley token create --role analyst.",
+};

@@ -1,0 +1,299 @@
+/*
+ * Delivery workers (outbox.h).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "api/app.h"
+#include "model/bundle.h"
+#include "net/client.h"
+#include "node/internal.h"
+#include "node/outbox.h"
+#include "util/util.h"
+
+struct worker {
+	struct px_outbox *o;
+	char *peer;
+	pthread_t thread;
+	atomic_long depth;
+	atomic_int failing;
+	struct worker *next;
+};
+
+struct px_outbox {
+	char *dir;
+	struct px_metrics *m;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned long kicks;
+	bool stop;
+	struct worker *workers;
+	pthread_t scanner;
+};
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Sleeps up to `ms`, or until kicked or stopped. */
+static void
+wait_ms(struct px_outbox *o, unsigned long seen, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&o->mu);
+	while (!o->stop && o->kicks == seen)
+		if (pthread_cond_timedwait(&o->cv, &o->mu, &ts) != 0)
+			break;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static bool
+stopping(struct px_outbox *o, unsigned long *kicks)
+{
+	bool s;
+
+	pthread_mutex_lock(&o->mu);
+	s = o->stop;
+	*kicks = o->kicks;
+	pthread_mutex_unlock(&o->mu);
+	return s;
+}
+
+static struct px_client *
+connect_peer(struct px_node *n, const char *peer)
+{
+	struct px_peer *p = NULL;
+	struct px_client *c = NULL;
+	char *cert = px_asprintf("%s/tls/cert.pem", n->dir);
+	char *key = px_asprintf("%s/tls/key.pem", n->dir);
+
+	if (px_peer_load(&p, n, peer) == 0 && p->card.url && *p->card.url)
+		if (px_client_new(&c, p->card.url, p->card.tls, cert, key) < 0)
+			c = NULL;
+	px_peer_free(p);
+	free(cert);
+	free(key);
+	return c;
+}
+
+/* One exchange: send what is undelivered, import the receipts.  Returns
+ * the number of messages delivered, or a negative code. */
+static int
+deliver(struct worker *w, struct px_node *n, struct px_client *c)
+{
+	struct px_buf out, in;
+	struct px_import_report rep;
+	size_t count = 0;
+	long status = 0;
+	int64_t t0;
+	int rc;
+
+	px_buf_init(&out, PX_BUNDLE_MAX_BYTES);
+	px_buf_init(&in, PX_BUNDLE_MAX_BYTES);
+	px_import_report_init(&rep);
+	if ((rc = px_node_export_limit(n, w->peer, &out, &count,
+		 PX_OUTBOX_BATCH)) < 0)
+		goto out;
+	atomic_store(&w->depth, (long)count);
+	if (count == 0)
+		goto out;
+	t0 = mono_us();
+	if ((rc = px_client_request(c, "POST", "/peer/v1/bundles",
+		 "application/json", out.data, out.len, &status, &in,
+		 60000)) < 0)
+		goto out;
+	if (status != 200) {
+		rc = px_error_set(PX_ERR, "%s answered %ld: %.300s", w->peer,
+		    status, in.data ? in.data : "");
+		goto out;
+	}
+	if ((rc = px_node_import(n, in.data, in.len, "receipts", &rep,
+		 NULL)) < 0)
+		goto out;
+	if (w->o->m) {
+		px_metrics_latency(w->o->m, mono_us() - t0);
+		atomic_fetch_add(&w->o->m->deliveries, 1);
+	}
+	rc = (int)count;
+out:
+	if (rc < 0 && w->o->m)
+		atomic_fetch_add(&w->o->m->delivery_errors, 1);
+	px_import_report_dispose(&rep);
+	px_buf_dispose(&out);
+	px_buf_dispose(&in);
+	return rc;
+}
+
+static void *
+run_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct px_outbox *o = w->o;
+	struct px_node *n = NULL;
+	struct px_client *c = NULL;
+	long backoff = 0;
+	unsigned long kicks;
+
+	while (!stopping(o, &kicks)) {
+		int rc;
+
+		if (n == NULL && px_node_open(&n, o->dir) < 0) {
+			wait_ms(o, kicks, 2000);
+			continue;
+		}
+		if (c == NULL && (c = connect_peer(n, w->peer)) == NULL) {
+			wait_ms(o, kicks, 5000);
+			continue;
+		}
+		rc = deliver(w, n, c);
+		if (rc < 0) {
+			/* Exponential backoff with full jitter. */
+			backoff = backoff ? backoff * 2 : 1000;
+			if (backoff > 300000)
+				backoff = 300000;
+			atomic_store(&w->failing, 1);
+			fprintf(stderr, "parley: delivery to %s failed, retrying "
+			    "within %lds: %s\n", w->peer, backoff / 1000,
+			    px_error_last());
+			px_client_free(c);
+			c = NULL;
+			wait_ms(o, kicks,
+			    (long)(randombytes_uniform((uint32_t)backoff) + 100));
+			continue;
+		}
+		backoff = 0;
+		atomic_store(&w->failing, 0);
+		if (rc == 0)
+			wait_ms(o, kicks, 500);
+	}
+	px_client_free(c);
+	px_node_free(n);
+	return NULL;
+}
+
+static int
+add_worker(const struct px_peer_row *p, void *arg)
+{
+	struct px_outbox *o = arg;
+	struct worker *w;
+
+	for (w = o->workers; w; w = w->next)
+		if (strcmp(w->peer, p->name) == 0)
+			return 0;
+	w = px_calloc(1, sizeof(*w));
+	w->o = o;
+	w->peer = px_strdup(p->name);
+	if (pthread_create(&w->thread, NULL, run_worker, w) != 0) {
+		free(w->peer);
+		free(w);
+		return 0;
+	}
+	pthread_mutex_lock(&o->mu);
+	w->next = o->workers;
+	o->workers = w;
+	pthread_mutex_unlock(&o->mu);
+	return 0;
+}
+
+/* Picks up peers enrolled while serving. */
+static void *
+scanner(void *arg)
+{
+	struct px_outbox *o = arg;
+	unsigned long kicks;
+
+	while (!stopping(o, &kicks)) {
+		struct px_node *n = NULL;
+
+		if (px_node_open(&n, o->dir) == 0) {
+			(void)PX_STORE_CALL(n->store, peer_list, add_worker, o);
+			px_node_free(n);
+		}
+		wait_ms(o, kicks, 3000);
+	}
+	return NULL;
+}
+
+int
+px_outbox_start(struct px_outbox **out, const char *dir,
+    struct px_metrics *m)
+{
+	struct px_outbox *o = px_calloc(1, sizeof(*o));
+
+	o->dir = px_strdup(dir);
+	o->m = m;
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	if (pthread_create(&o->scanner, NULL, scanner, o) != 0) {
+		free(o->dir);
+		free(o);
+		return px_error_set(PX_ERR, "cannot start the outbox");
+	}
+	*out = o;
+	return 0;
+}
+
+void
+px_outbox_kick(struct px_outbox *o)
+{
+	pthread_mutex_lock(&o->mu);
+	o->kicks++;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+}
+
+void
+px_outbox_stop(struct px_outbox *o)
+{
+	struct worker *w, *next;
+
+	if (o == NULL)
+		return;
+	pthread_mutex_lock(&o->mu);
+	o->stop = true;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+	pthread_join(o->scanner, NULL);
+	/* The scanner is gone: the list no longer changes. */
+	for (w = o->workers; w; w = next) {
+		next = w->next;
+		pthread_join(w->thread, NULL);
+		free(w->peer);
+		free(w);
+	}
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	free(o->dir);
+	free(o);
+}
+
+int
+px_outbox_depths(struct px_outbox *o,
+    void (*cb)(const char *peer, long depth, int failing, void *arg),
+    void *arg)
+{
+	struct worker *w;
+
+	pthread_mutex_lock(&o->mu);
+	for (w = o->workers; w; w = w->next)
+		cb(w->peer, atomic_load(&w->depth), atomic_load(&w->failing),
+		    arg);
+	pthread_mutex_unlock(&o->mu);
+	return 0;
+}

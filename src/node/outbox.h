@@ -1,0 +1,37 @@
+/*
+ * The outbox: one delivery worker thread per peer that has a URL.  Each
+ * worker keeps one pinned, kept-alive HTTPS connection (net/client.h),
+ * sends the peer every undelivered message as a signed bundle (at most
+ * PX_OUTBOX_BATCH at a time, in seq order), and imports the receipt
+ * bundle it gets back.  A failure backs off exponentially with jitter
+ * (1 s doubling to 5 min); a retried bundle is answered with the same
+ * receipts (import is idempotent), so nothing is lost or applied twice.
+ */
+#ifndef PX_OUTBOX_H
+#define PX_OUTBOX_H
+
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define PX_OUTBOX_BATCH 512
+
+struct px_outbox;
+struct px_metrics;
+
+/* Starts workers for every peer of the node in `dir` that has a URL;
+ * peers added later are picked up within a few seconds.  `m` (may be NULL)
+ * receives delivery counters. */
+PX_MUST_CHECK int px_outbox_start(struct px_outbox **out, const char *dir,
+    struct px_metrics *m);
+/* Wakes every worker now (a message was queued). */
+void px_outbox_kick(struct px_outbox *o);
+/* Stops the workers, letting an exchange in flight finish. */
+void px_outbox_stop(struct px_outbox *o);
+
+/* Undelivered messages per peer, for metrics: cb(peer, count). */
+int px_outbox_depths(struct px_outbox *o,
+    void (*cb)(const char *peer, long depth, int failing, void *arg),
+    void *arg);
+
+#endif
