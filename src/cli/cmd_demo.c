@@ -12,6 +12,8 @@
 #include "util/util.h"
 
 
+
+
 struct demo {
 	char *root, *a, *b;
 	int failed;
@@ -80,7 +82,7 @@ say(const char *s)
 #define DB "--dir", d.b
 
 static int
-run(struct px_args *a)
+run_offline(struct px_args *a)
 {
 	struct demo d = { 0 };
 	struct px_buf id1, id2;
@@ -91,9 +93,6 @@ run(struct px_args *a)
 	char *ref2;
 	int rc;
 
-	if (px_json(a))
-		return px_cli_usage(a, "the demo prints a walkthrough for "
-				       "people; it has no --json output");
 	px_buf_init(&id1, 4096);
 	px_buf_init(&id2, 4096);
 	if (in) {
@@ -211,10 +210,28 @@ run(struct px_args *a)
 	return d.failed ? PX_EXIT_FAIL : PX_EXIT_OK;
 }
 
+static const struct px_opt opts[] = {
+	{ "offline", NULL,
+	    "two nodes exchanging signed bundles by hand, no network", 0 },
+	{ "once", NULL, "play the live scenario, then stop the nodes", 0 },
+	{ 0 },
+};
+
+static int
+run(struct px_args *a)
+{
+	if (px_json(a))
+		return px_cli_usage(a, "the demo prints a walkthrough for "
+				       "people; it has no --json output");
+	return px_flag(a, "offline") ? run_offline(a) : px_demo_live(a);
+}
+
 const struct px_cmd px_cmd_demo = {
 	.name = "demo",
-	.summary = "set up two nodes and play a short exchange between them",
+	.summary = "start three live nodes on loopback and play a scenario",
+	.opts = opts,
 	.run = run,
-	.details = "--dir DIR puts the two nodes in DIR (default: a new "
-		   "directory under /tmp).",
+	.details = "--dir DIR puts the nodes in DIR (default: a new directory "
+		   "under /tmp).\nThe live demo keeps the nodes running until "
+		   "Ctrl-C and prints their URLs and tokens.",
 };

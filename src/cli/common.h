@@ -20,4 +20,7 @@ void px_cli_time(char *out, size_t n, const struct px_tz *tz, int64_t ms);
 /* Reads a file named on the command line ("-" = stdin) with a cap. */
 int px_cli_read(struct px_buf *out, const char *path, size_t cap);
 
+/* The live demo (cmd_demo_live.c), run by `parley demo`. */
+int px_demo_live(struct px_args *a);
+
 #endif
