@@ -61,52 +61,6 @@ px_http_reason(int status)
 	return "Error";
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s[0..n), or 0 if the bytes
- * there do not start one.  *ill gets the length of the maximal ill-formed
- * subpart to replace by one U+FFFD when 0 is returned.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, size_t *ill)
-{
-	unsigned char c = s[0];
-	size_t need, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	*ill = 1;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	/* The second byte's range excludes overlongs, surrogates and code
-	 * points past U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i < need; i++) {
-		unsigned char b;
-
-		if (i >= n)
-			return 0;
-		b = s[i];
-		if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf))
-			return 0;
-		*ill = i + 1;
-	}
-	return need;
-}
-
 int
 px_json_put_string(struct px_buf *b, const char *s, size_t n)
 {
@@ -149,7 +103,7 @@ px_json_put_string(struct px_buf *b, const char *s, size_t n)
 				rc = px_buf_add(b, esc, 6);
 			}
 			i++;
-		} else if ((len = utf8_seq(p + i, n - i, &ill)) > 0) {
+		} else if ((len = px_utf8_seq(p + i, n - i, &ill)) > 0) {
 			rc = px_buf_add(b, s + i, len);
 			i += len;
 		} else {

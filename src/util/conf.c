@@ -88,44 +88,6 @@ name_valid(const char *s, size_t n)
 	return 1;
 }
 
-/*
- * Length of the well-formed UTF-8 character at s[0..n), or 0 if it is
- * malformed (overlong, surrogate, above U+10FFFF, truncated).  C0 and C1
- * controls other than tab are refused by the caller.
- */
-static size_t
-utf8_char(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* The second byte's range rules out overlongs and surrogates. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return len;
-}
 
 /* Checks the bytes of one line (without its line ending). */
 static int
@@ -139,6 +101,8 @@ check_bytes(struct parser *p, const char *line, size_t n)
 		    "line is %zu bytes long, more than the limit of %d", n,
 		    PX_CONF_MAX_LINE);
 	while (i < n) {
+		size_t ill;
+
 		if (s[i] == '\0')
 			return fail(p, PX_EINVAL,
 			    "NUL byte at column %zu: not a text file", i + 1);
@@ -151,7 +115,7 @@ check_bytes(struct parser *p, const char *line, size_t n)
 			return fail(p, PX_EINVAL,
 			    "control character 0x%02x at column %zu", s[i],
 			    i + 1);
-		if ((k = utf8_char(s + i, n - i)) == 0)
+		if ((k = px_utf8_seq(s + i, n - i, &ill)) == 0)
 			return fail(
 			    p, PX_EINVAL, "invalid UTF-8 at column %zu", i + 1);
 		if (k == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)

@@ -29,4 +29,10 @@ void px_uuid7(char out[PX_UUID_STRLEN], int64_t ms);
 /* True if `s` is a lowercase canonical UUID string. */
 int px_uuid_valid(const char *s);
 
+/* Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no
+ * overlongs, surrogates or code points past U+10FFFF), or 0 if the bytes
+ * there do not start one; then *ill gets the length of the maximal
+ * ill-formed subpart (to replace by one U+FFFD). */
+size_t px_utf8_seq(const unsigned char *s, size_t n, size_t *ill);
+
 #endif
