@@ -124,7 +124,7 @@ writer(void *arg)
 		pthread_mutex_unlock(&q->mu);
 
 		n = px_app_node(q->app);
-		rc = n ? PX_STORE_CALL0(n->store, begin) : PX_ERR;
+		rc = n ? px_node_batch_begin(n) : PX_ERR;
 		for (j = batch; j; j = j->next) {
 			if (rc < 0) {
 				j->rc = rc;
@@ -137,8 +137,7 @@ writer(void *arg)
 				snprintf(j->err, sizeof(j->err), "%s",
 				    px_error_last());
 		}
-		if (rc == 0 && (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
-			PX_STORE_CALL0(n->store, rollback);
+		if (rc == 0 && (rc = px_node_batch_end(n, true)) < 0) {
 			for (j = batch; j; j = j->next) {
 				px_msg_free(j->msg);
 				j->msg = NULL;

@@ -191,7 +191,7 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	if ((rc = px_msg_new(&m, &f, body, &n->sign)) < 0 ||
 	    (rc = px_case_apply(&c, m)) < 0 ||
 	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||
-	    (rc = px_log_checkpoint(n, now)) < 0 ||
+	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;
 	if (out) {
@@ -205,5 +205,28 @@ out:
 	px_msg_free(m);
 	px_peer_free(p);
 	px_case_dispose(&c);
+	return rc;
+}
+
+int
+px_node_batch_begin(struct px_node *n)
+{
+	int rc = PX_STORE_CALL0(n->store, begin);
+
+	if (rc == 0)
+		n->batch++;
+	return rc;
+}
+
+int
+px_node_batch_end(struct px_node *n, bool commit)
+{
+	int rc = 0;
+
+	n->batch--;
+	if (commit && (rc = px_log_checkpoint(n, px_time_now_ms())) == 0 &&
+	    (rc = PX_STORE_CALL0(n->store, commit)) == 0)
+		return 0;
+	PX_STORE_CALL0(n->store, rollback);
 	return rc;
 }

@@ -337,7 +337,7 @@ apply_msg(struct px_node *n, const struct px_msg *m,
 	    (rc = px_log_append(n, "receipt", r->hash, m->from, now, raw,
 		 strlen(raw), NULL)) < 0 ||
 	    (rc = reindex(n, m->case_id, now, &c)) < 0 ||
-	    (rc = px_log_checkpoint(n, now)) < 0 ||
+	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;
 	json_array_append(receipts, r->env);
@@ -478,7 +478,7 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	/* One transaction for the whole bundle: each step below runs in its
 	 * own savepoint (atomic per message), and the batch costs one
 	 * durable commit. */
-	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+	if ((rc = px_node_batch_begin(n)) < 0)
 		goto out;
 	in_tx = true;
 	if (wit.note && (rc = px_witness_apply(n, p, &wit, now, &rep->log)) <
@@ -512,7 +512,7 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	/* Commit what was applied, refusals included: a refused message
 	 * stopped the rest but keeps what came before it. */
 	in_tx = false;
-	if ((rc = PX_STORE_CALL0(n->store, commit)) < 0)
+	if ((rc = px_node_batch_end(n, true)) < 0)
 		goto out;
 	if (reply && json_array_size(out_receipts) > 0)
 		rc = write_bundle(n, b.from, none, out_receipts, now, reply);
@@ -520,8 +520,8 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 		rc = px_error_set(PX_EINVAL, "%s: %s", what, first_err);
 out:
 	/* A refusal by the witness keeps its record (alert, checkpoint). */
-	if (in_tx && PX_STORE_CALL0(n->store, commit) < 0)
-		PX_STORE_CALL0(n->store, rollback);
+	if (in_tx && px_node_batch_end(n, true) < 0)
+		px_error_prefix("%s", what);
 	for (i = 0; i < nm; i++)
 		px_msg_free(msgs[i]);
 	for (i = 0; i < nr; i++)

@@ -37,7 +37,14 @@ struct px_node {
 	struct px_tz *tz;
 	struct px_calendar cal;
 	char tls_fp[PX_TLS_FP_LEN];
+	int batch; /* > 0 inside px_node_batch_begin/end */
 };
+
+/* A batch: one durable transaction for many sends or imports, with one
+ * signed checkpoint at its end instead of one per message. */
+PX_MUST_CHECK int px_node_batch_begin(struct px_node *n);
+/* Signs the batch's checkpoint and commits (or rolls back if !commit). */
+PX_MUST_CHECK int px_node_batch_end(struct px_node *n, bool commit);
 
 struct px_node_params {
 	const char *dir;
