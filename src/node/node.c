@@ -251,6 +251,9 @@ px_node_free(struct px_node *n)
 	if (n == NULL)
 		return;
 	px_store_close(n->store);
+	for (size_t i = 0; i < n->ntzs; i++)
+		px_tz_free(n->tzs[i]);
+	free(n->tzs);
 	px_calendar_dispose(&n->cal);
 	px_tz_free(n->tz);
 	px_key_dispose(&n->sign);
@@ -258,6 +261,25 @@ px_node_free(struct px_node *n)
 	px_conf_dispose(&n->conf);
 	free(n->dir);
 	free(n);
+}
+
+int
+px_node_tz(const struct px_tz **out, struct px_node *n, const char *name)
+{
+	struct px_tz *tz = NULL;
+	int rc;
+
+	for (size_t i = 0; i < n->ntzs; i++)
+		if (strcmp(px_tz_name(n->tzs[i]), name) == 0) {
+			*out = n->tzs[i];
+			return 0;
+		}
+	if ((rc = px_tz_load(&tz, name)) < 0)
+		return rc;
+	n->tzs = px_realloc(n->tzs, (n->ntzs + 1) * sizeof(*n->tzs));
+	n->tzs[n->ntzs++] = tz;
+	*out = tz;
+	return 0;
 }
 
 /* "zh, en" -> ["zh", "en"] */

@@ -9,7 +9,7 @@
 #include "util/util.h"
 
 static int
-load_peer_calendar(struct px_peer *p)
+load_peer_calendar(struct px_peer *p, struct px_node *n)
 {
 	const json_t *h = p->card.hours;
 	const json_t *hol = json_object_get(h, "holidays");
@@ -18,7 +18,7 @@ load_peer_calendar(struct px_peer *p)
 	const json_t *v;
 	int rc;
 
-	if ((rc = px_tz_load(&p->tz, p->card.timezone)) < 0) {
+	if ((rc = px_node_tz(&p->tz, n, p->card.timezone)) < 0) {
 		px_error_prefix("peer %s card", p->card.name);
 		return rc;
 	}
@@ -63,9 +63,8 @@ px_peer_add(struct px_node *n, const char *text, size_t len, const char *what,
 	}
 	/* Refuse a card whose hours or zone we could not use later. */
 	probe.card = card;
-	rc = load_peer_calendar(&probe);
+	rc = load_peer_calendar(&probe, n);
 	px_calendar_dispose(&probe.cal);
-	px_tz_free(probe.tz);
 	if (rc < 0)
 		goto out;
 	key = px_b64_encode(card.sign_pk, PX_PUBKEY_LEN);
@@ -145,14 +144,14 @@ px_peer_load(struct px_peer **out, struct px_node *n, const char *name)
 	snprintf(what, sizeof(what), "pinned card of %s", name);
 	if ((rc = PX_STORE_CALL(n->store, peer_get, name, &p->row)) < 0)
 		goto fail;
-	if ((rc = px_card_parse(
-	         &p->card, p->row.card, strlen(p->row.card), what)) < 0)
+	if ((rc = px_card_parse_pinned(&p->card, p->row.card,
+		 strlen(p->row.card), what)) < 0)
 		goto fail;
 	if ((rc = px_json_parse(&aj, p->row.agreement, strlen(p->row.agreement),
 	         65536, "agreement")) < 0 ||
 	    (rc = px_agreement_from_json(&p->agreement, aj)) < 0)
 		goto fail;
-	if ((rc = load_peer_calendar(p)) < 0)
+	if ((rc = load_peer_calendar(p, n)) < 0)
 		goto fail;
 	json_decref(aj);
 	*out = p;
@@ -171,7 +170,6 @@ px_peer_free(struct px_peer *p)
 	px_peer_row_dispose(&p->row);
 	px_card_dispose(&p->card);
 	px_calendar_dispose(&p->cal);
-	px_tz_free(p->tz);
 	free(p);
 }
 
