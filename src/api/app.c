@@ -34,11 +34,37 @@ struct px_sendq {
 
 /* Each thread's node handle lives under a key whose destructor closes it
  * when the thread ends (the HTTP server's workers end at stop). */
+#define VIEW_SLOTS 256
+
+struct view {
+	char id[PX_UUID_STRLEN];
+	int64_t stamp, valid_until;
+	char *text;
+	char etag[80];
+};
+
 struct handle {
 	struct px_node *n;
 	unsigned gen;
 	struct px_app *app;
+	struct view views[VIEW_SLOTS];
+	unsigned next; /* round-robin replacement */
+	/* The last token seen on this thread and its role, for 2 s: a
+	 * revoked token stops working within that. */
+	char tok_hash[65];
+	int tok_role;
+	int64_t tok_until;
 };
+
+static void
+views_clear(struct handle *h)
+{
+	for (int i = 0; i < VIEW_SLOTS; i++) {
+		free(h->views[i].text);
+		h->views[i].text = NULL;
+		h->views[i].id[0] = '\0';
+	}
+}
 
 static pthread_key_t handle_key;
 static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
@@ -50,6 +76,7 @@ handle_free(void *p)
 
 	if (h) {
 		px_node_free(h->n);
+		views_clear(h);
 		free(h);
 	}
 }
@@ -79,6 +106,7 @@ px_app_node(struct px_app *a)
 	if (h && (h->gen != g || h->app != a)) {
 		px_node_free(h->n);
 		h->n = NULL;
+		views_clear(h);
 	}
 	if (h == NULL) {
 		h = px_calloc(1, sizeof(*h));
@@ -247,6 +275,7 @@ px_app_token_role(struct px_app *a, const char *token, char *why,
 	struct px_node *n = px_app_node(a);
 	uint8_t h[PX_SHA256_LEN];
 	char hex[65], *role = NULL;
+	struct handle *hd;
 	int r = -1;
 
 	if (n == NULL) {
@@ -255,6 +284,10 @@ px_app_token_role(struct px_app *a, const char *token, char *why,
 	}
 	px_sha256(h, token, strlen(token));
 	px_hex_encode(hex, h, sizeof(h));
+	hd = pthread_getspecific(handle_key);
+	if (hd && strcmp(hd->tok_hash, hex) == 0 &&
+	    px_time_now_ms() < hd->tok_until)
+		return hd->tok_role;
 	if (PX_STORE_CALL(n->store, token_get, hex, NULL, &role) < 0) {
 		snprintf(why, whylen, "unknown or revoked token");
 		return -1;
@@ -263,6 +296,11 @@ px_app_token_role(struct px_app *a, const char *token, char *why,
 		if (strcmp(role, px_role_names[i]) == 0)
 			r = i;
 	free(role);
+	if (hd && r >= 0) {
+		memcpy(hd->tok_hash, hex, sizeof(hex));
+		hd->tok_role = r;
+		hd->tok_until = px_time_now_ms() + 2000;
+	}
 	return r;
 }
 
@@ -293,6 +331,52 @@ px_app_peer_by_fp(struct px_app *a, const char *fp)
 		return NULL;
 	(void)PX_STORE_CALL(n->store, peer_list, match_fp, &f);
 	return f.name;
+}
+
+char *
+px_app_view_get(struct px_app *a, const char *id, int64_t stamp, int64_t now,
+    char etag[80])
+{
+	struct handle *h;
+
+	if (px_app_node(a) == NULL ||
+	    (h = pthread_getspecific(handle_key)) == NULL)
+		return NULL;
+	for (int i = 0; i < VIEW_SLOTS; i++) {
+		struct view *v = &h->views[i];
+
+		if (v->text && strcmp(v->id, id) == 0) {
+			if (v->stamp != stamp || now >= v->valid_until)
+				return NULL;
+			memcpy(etag, v->etag, 80);
+			return px_strdup(v->text);
+		}
+	}
+	return NULL;
+}
+
+void
+px_app_view_put(struct px_app *a, const char *id, int64_t stamp,
+    int64_t valid_until, const char *text, const char *etag)
+{
+	struct handle *h;
+	struct view *v = NULL;
+
+	if (px_app_node(a) == NULL ||
+	    (h = pthread_getspecific(handle_key)) == NULL ||
+	    strlen(id) >= PX_UUID_STRLEN)
+		return;
+	for (int i = 0; i < VIEW_SLOTS && v == NULL; i++)
+		if (h->views[i].text && strcmp(h->views[i].id, id) == 0)
+			v = &h->views[i];
+	if (v == NULL)
+		v = &h->views[h->next++ % VIEW_SLOTS];
+	free(v->text);
+	snprintf(v->id, sizeof(v->id), "%s", id);
+	v->stamp = stamp;
+	v->valid_until = valid_until;
+	v->text = px_strdup(text);
+	snprintf(v->etag, sizeof(v->etag), "%s", etag);
 }
 
 void

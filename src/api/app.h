@@ -82,6 +82,15 @@ int px_app_token_role(struct px_app *a, const char *token, char *why,
  * (heap string). */
 char *px_app_peer_by_fp(struct px_app *a, const char *fp);
 
+/* This thread's cache of rendered case views: a view is valid while the
+ * case's stamp (store case_stamp) is unchanged and until `valid_until`
+ * (the next clock deadline, when a clock's state changes by itself).
+ * px_app_view_get returns a heap copy of the text and its ETag, or NULL. */
+char *px_app_view_get(struct px_app *a, const char *id, int64_t stamp,
+    int64_t now, char etag[80]);
+void px_app_view_put(struct px_app *a, const char *id, int64_t stamp,
+    int64_t valid_until, const char *text, const char *etag);
+
 /* Records one delivery latency for the histogram. */
 void px_metrics_latency(struct px_metrics *m, int64_t us);
 

@@ -175,31 +175,72 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	return 0;
 }
 
+/* The instant a clock of the case changes state by itself (a running
+ * clock's deadline passing), or INT64_MAX. */
+static int64_t
+next_change(const struct px_case *c, const struct px_peer *p,
+    const struct px_calendar *cal, int64_t now)
+{
+	struct px_clock_status s[PX_CLK__N];
+	int64_t t = INT64_MAX;
+
+	(void)p;
+	px_case_clocks(s, c, &p->agreement, cal, now);
+	for (int k = 0; k < PX_CLK__N; k++)
+		if (s[k].state == PX_CS_RUNNING && s[k].deadline > now &&
+		    s[k].deadline < t)
+			t = s[k].deadline + 1;
+	return t;
+}
+
 static int
 case_get(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_api_node(req, r);
 	struct px_peer *p = NULL;
 	struct px_case c;
+	int64_t now = px_time_now_ms(), stamp = -1;
 	uint8_t h[32];
-	char hex[65];
-	char *text;
+	char hex[65], *text;
 	json_t *j;
 	int rc;
 
 	if (n == NULL)
 		return 0;
+	/* A cached view of an unchanged case is served as is. */
+	if (PX_STORE_CALL(n->store, case_stamp, req->params[0], &stamp) == 0 &&
+	    (text = px_app_view_get(req->app, req->params[0], stamp, now,
+		 r->etag)) != NULL) {
+		r->status = 200;
+		r->content_type = "application/json";
+		rc = px_buf_adds(&r->body, text);
+		free(text);
+		return rc < 0 ? px_problem(r, 500, NULL, "too large") : 0;
+	}
 	if ((rc = px_node_case_load(&c, n, req->params[0], &p)) < 0)
 		return px_api_fail(r, rc);
-	j = px_view_case(n, &c, p, px_time_now_ms());
+	j = px_view_case(n, &c, p, now);
 	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
 	px_sha256(h, text, strlen(text));
 	px_hex_encode(hex, h, 16);
 	snprintf(r->etag, sizeof(r->etag), "%s", hex);
+	/* At most 10 s: an agreement or card change does not touch the
+	 * case's stamp. */
+	if (stamp >= 0) {
+		int64_t until = next_change(&c, p,
+		    px_node_case_calendar(n, &c, p), now);
+
+		px_app_view_put(req->app, c.id, stamp,
+		    until < now + 10000 ? until : now + 10000, text, r->etag);
+	}
+	r->status = 200;
+	r->content_type = "application/json";
+	rc = px_buf_adds(&r->body, text);
 	free(text);
 	px_case_dispose(&c);
 	px_peer_free(p);
-	return px_api_json(r, 200, j);
+	return rc < 0 ? px_problem(r, 500, NULL, "too large") : 0;
 }
 
 struct list_ctx {

@@ -126,6 +126,9 @@ struct px_store_ops {
 	int (*case_find)(struct px_store *s, const char *ref, char **id);
 	int (*case_list)(struct px_store *s, const struct px_case_filter *f,
 	    px_case_cb cb, void *arg);
+	/* A number that grows each time the case's record changes (message
+	 * or receipt), for caching views; PX_ENOTFOUND for no such id. */
+	int (*case_stamp)(struct px_store *s, const char *id, int64_t *stamp);
 
 	/* The Merkle log (docs/ledger.md): entries, complete tree nodes,
 	 * signed checkpoints by size. */

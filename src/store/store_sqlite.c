@@ -87,6 +87,7 @@ enum q {
 	Q_CASE_PUT,
 	Q_CASE_FIND,
 	Q_CASE_LIST,
+	Q_CASE_STAMP,
 	Q__N
 };
 
@@ -131,9 +132,14 @@ static const char *const sql[Q__N] = {
 	               "kind, category, priority, tlp, title, state, "
 	               "opened_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
 	               "?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO "
-	               "UPDATE SET state = ?10, updated_ms = ?12",
-	[Q_CASE_FIND] = "SELECT id FROM cases WHERE id LIKE ?1 || '%' "
-	                "OR substr(replace(id, '-', ''), 25) = ?1 LIMIT 2",
+	               "UPDATE SET state = ?10, updated_ms = "
+	               "max(cases.updated_ms + 1, ?12)",
+	/* A full id is found by key; a prefix or short reference by scan. */
+	[Q_CASE_FIND] = "SELECT id FROM cases WHERE id = ?1 UNION ALL "
+	                "SELECT id FROM cases WHERE length(?1) < 36 AND (id "
+	                "LIKE ?1 || '%' OR substr(replace(id, '-', ''), 25) "
+	                "= ?1) LIMIT 2",
+	[Q_CASE_STAMP] = "SELECT updated_ms FROM cases WHERE id = ?1",
 	[Q_CASE_LIST] = "SELECT id, peer, requester, responder, kind, "
 	                "category, priority, tlp, title, state, opened_ms, "
 	                "updated_ms FROM cases WHERE (?1 IS NULL OR peer = ?1) "
@@ -679,6 +685,25 @@ sq_case_list(struct px_store *b, const struct px_case_filter *f, px_case_cb cb,
 	    s, st, row, read_case, px_case_row_dispose, cb, arg, "list cases");
 }
 
+static int
+sq_case_stamp(struct px_store *b, const char *id, int64_t *stamp)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_CASE_STAMP);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*stamp = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? PX_ENOTFOUND : px_sq_fail(s, "read case");
+}
+
 static const struct px_store_ops sqlite_ops = {
 	.name = "sqlite",
 	.begin = sq_begin,
@@ -701,6 +726,7 @@ static const struct px_store_ops sqlite_ops = {
 	.case_put = sq_case_put,
 	.case_find = sq_case_find,
 	.case_list = sq_case_list,
+	.case_stamp = sq_case_stamp,
 	PX_SQ_LOG_OPS,
 };
 
