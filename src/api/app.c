@@ -18,7 +18,7 @@ struct job {
 	json_t *body;
 	struct px_msg *msg;
 	int rc;
-	char err[512];
+	char err[1024];
 	bool done;
 	struct job *next;
 };
@@ -45,6 +45,10 @@ struct view {
 
 struct handle {
 	struct px_node *n;
+	/* Handles replaced by a reload: a request may still hold one, so they
+	 * are freed only when the thread ends. */
+	struct px_node **retired;
+	size_t nretired;
 	unsigned gen;
 	struct px_app *app;
 	struct view views[VIEW_SLOTS];
@@ -76,6 +80,9 @@ handle_free(void *p)
 
 	if (h) {
 		px_node_free(h->n);
+		for (size_t i = 0; i < h->nretired; i++)
+			px_node_free(h->retired[i]);
+		free(h->retired);
 		views_clear(h);
 		free(h);
 	}
@@ -103,8 +110,10 @@ px_app_node(struct px_app *a)
 
 	pthread_once(&handle_once, handle_key_init);
 	h = pthread_getspecific(handle_key);
-	if (h && (h->gen != g || h->app != a)) {
-		px_node_free(h->n);
+	if (h && h->n && (h->gen != g || h->app != a)) {
+		h->retired = px_realloc(h->retired,
+		    (h->nretired + 1) * sizeof(*h->retired));
+		h->retired[h->nretired++] = h->n;
 		h->n = NULL;
 		views_clear(h);
 	}
@@ -174,13 +183,15 @@ writer(void *arg)
 				    px_error_last());
 			}
 		}
+		/* Kick the outbox before answering: once the last request
+		 * is answered, serve may stop and free the outbox. */
+		if (q->app->outbox)
+			px_outbox_kick(q->app->outbox);
 		pthread_mutex_lock(&q->mu);
 		for (j = batch; j; j = j->next)
 			j->done = true;
 		pthread_cond_broadcast(&q->done_cv);
 		pthread_mutex_unlock(&q->mu);
-		if (q->app->outbox)
-			px_outbox_kick(q->app->outbox);
 	}
 	drop_handle();
 	return NULL;

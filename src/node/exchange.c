@@ -176,6 +176,20 @@ apply_receipt(struct px_node *n, const struct px_receipt *r,
 		    mine.receiver);
 		goto out;
 	}
+	/* The receive time must lie between our send and our clock. */
+	if (r->received_ms < mine.time_ms - PX_MAX_SKEW_MS ||
+	    r->received_ms > px_time_now_ms() + PX_MAX_SKEW_MS) {
+		char t1[PX_TIME_STRLEN];
+
+		px_time_format(t1, r->received_ms);
+		rc = px_error_set(PX_EINVAL,
+		    "receipt from %s says our seq %lld was received at %s, "
+		    "before we sent it or after this node's clock (more than "
+		    "%d minutes of skew)",
+		    r->from, (long long)r->seq, t1,
+		    (int)(PX_MAX_SKEW_MS / 60000));
+		goto out;
+	}
 	raw = px_canon_string(r->env);
 	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
 		goto out;
@@ -293,6 +307,37 @@ apply_msg(struct px_node *n, const struct px_msg *m,
 		                       "the bundles in order"
 		                     : "replayed");
 		goto out;
+	}
+	/* Times a peer asserts are bounded: not after our clock by more
+	 * than the allowed skew (it would push our replies' dates and
+	 * breach our deadlines), and not before the sender's previous
+	 * message (backdating past its own history). */
+	if (m->time_ms > now + PX_MAX_SKEW_MS) {
+		char t1[PX_TIME_STRLEN], t2[PX_TIME_STRLEN];
+
+		px_time_format(t1, m->time_ms);
+		px_time_format(t2, now);
+		rc = px_error_set(PX_EINVAL,
+		    "%s seq %lld is dated %s, more than %d minutes after this "
+		    "node's clock (%s): the sender's clock is wrong",
+		    m->from, (long long)m->seq, t1,
+		    (int)(PX_MAX_SKEW_MS / 60000), t2);
+		goto out;
+	}
+	if (tip > 0) {
+		struct px_msg_row last = { 0 };
+
+		if (PX_STORE_CALL(n->store, msg_at, m->from, n->name, tip,
+			&last) == 0 &&
+		    m->time_ms < last.time_ms) {
+			rc = px_error_set(PX_EINVAL,
+			    "%s seq %lld is dated before its seq %lld: a "
+			    "sender's messages cannot go back in time",
+			    m->from, (long long)m->seq, (long long)tip);
+			px_msg_row_dispose(&last);
+			goto out;
+		}
+		px_msg_row_dispose(&last);
 	}
 	if (strcmp(m->prev, tip_hash) != 0) {
 		rc = px_error_set(PX_EINVAL,

@@ -116,6 +116,10 @@ PX_MUST_CHECK int px_node_send(struct px_node *n, const char *peer,
     const char *case_ref, enum px_msg_type type, json_t *body,
     struct px_msg **out);
 
+/* How far a peer's clock may run ahead of ours (message and receipt
+ * times beyond it are refused). */
+#define PX_MAX_SKEW_MS (5 * 60 * 1000)
+
 /* Offline exchange. */
 struct px_import_report {
 	size_t applied, duplicate, no_effect, refused;

@@ -7,6 +7,7 @@
 #define PX_SQLITE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store/store.h"
 
@@ -19,6 +20,8 @@ struct sq {
 	sqlite3_stmt *st[PX_SQ_STMTS];
 	char *path;
 	int depth; /* nested begin: 1 is the transaction, more are savepoints */
+	bool aborted; /* SQLite rolled the whole transaction back (disk full,
+			 I/O error): every step fails until the outermost end */
 };
 
 /* Sets the error from the connection; PX_ECONFLICT on a constraint. */

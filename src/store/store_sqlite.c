@@ -226,15 +226,29 @@ px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing)
  * message in a savepoint of one transaction, so a message is applied
  * whole or not at all, and the batch costs one fsync (group commit). */
 static int
+aborted(struct sq *s)
+{
+	return px_error_set(PX_ERR,
+	    "store %s: the transaction was rolled back by the database "
+	    "(disk full or I/O error); nothing of it was kept",
+	    s->path);
+}
+
+static int
 sq_begin(struct px_store *b)
 {
 	struct sq *s = (struct sq *)b;
 	char q[32];
 	int rc;
 
-	if (s->depth == 0)
+	if (s->depth > 0 && (s->aborted || sqlite3_get_autocommit(s->db))) {
+		s->aborted = true;
+		return aborted(s);
+	}
+	if (s->depth == 0) {
+		s->aborted = false;
 		rc = exec(s, "BEGIN IMMEDIATE");
-	else {
+	} else {
 		snprintf(q, sizeof(q), "SAVEPOINT s%d", s->depth);
 		rc = exec(s, q);
 	}
@@ -252,6 +266,12 @@ sq_commit(struct px_store *b)
 
 	if (s->depth <= 0)
 		return px_error_set(PX_ERR, "commit without a transaction");
+	if (s->aborted || sqlite3_get_autocommit(s->db)) {
+		/* The outer transaction is gone: a RELEASE now would commit
+		 * a fresh one on its own.  The caller's rollback unwinds. */
+		s->aborted = true;
+		return aborted(s);
+	}
 	if (s->depth == 1)
 		rc = exec(s, "COMMIT");
 	else {
@@ -269,15 +289,19 @@ sq_rollback(struct px_store *b)
 	struct sq *s = (struct sq *)b;
 	char q[64];
 
-	if (s->depth > 1) {
+	if (s->depth > 1 && !s->aborted && !sqlite3_get_autocommit(s->db)) {
 		snprintf(q, sizeof(q), "ROLLBACK TO s%d; RELEASE s%d",
 		    s->depth - 1, s->depth - 1);
-		sqlite3_exec(s->db, q, NULL, NULL, NULL);
+		if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_get_autocommit(s->db))
+			s->aborted = true;
 	} else if (!sqlite3_get_autocommit(s->db)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	if (s->depth > 0)
 		s->depth--;
+	if (s->depth > 0 && sqlite3_get_autocommit(s->db))
+		s->aborted = true;
 }
 
 static void

@@ -248,6 +248,35 @@ import_one(struct fx *f, struct px_msg *m)
 	return rc;
 }
 
+/* Times a peer asserts are bounded (docs/clocks.md). */
+static void
+test_peer_times_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct px_msg *late, *first, *back;
+	struct px_msg_fields fl = { .type = PX_MSG_REQUEST,
+		.from = "cert-a.example", .to = "cert-b.example", .seq = 1,
+		.prev = PX_ZERO_HASH };
+	json_t *body = open_body("request", "P1");
+
+	/* Dated an hour after the receiver's clock: refused. */
+	fl.time_ms = px_time_now_ms() + 3600 * 1000;
+	assert_int_equal(px_msg_new(&late, &fl, body, &f->a->sign), 0);
+	assert_int_equal(import_one(f, late), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "the sender's clock is wrong"));
+	/* Within the skew it is fine; the next one may not go back. */
+	fl.time_ms = px_time_now_ms() + 60 * 1000;
+	assert_int_equal(px_msg_new(&first, &fl, body, &f->a->sign), 0);
+	assert_int_equal(import_one(f, first), 0);
+	back = raw_msg(f->a, first->case_id, 2, first->hash, PX_MSG_UPDATE);
+	assert_int_equal(import_one(f, back), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "cannot go back in time"));
+	json_decref(body);
+	px_msg_free(late);
+	px_msg_free(first);
+	px_msg_free(back);
+}
+
 static int
 count_rows(struct px_node *n)
 {
@@ -418,6 +447,8 @@ main(void)
 		    test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_card_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_peer_times_bounded, setup, teardown),
 	};
 
 	if (px_crypto_init() < 0)
