@@ -55,6 +55,27 @@ px_text_new(const char *value, const char *lang, const char *tr_value,
 	return t;
 }
 
+/* Refuses control characters (C0 but newline and tab where `multiline`,
+ * DEL and C1), which a peer could use to drive an operator's terminal. */
+static int
+check_printable(const char *s, bool multiline, const char *what)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; p[i]; i++) {
+		unsigned c = p[i];
+
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) ||
+		    c == 0x7f ||
+		    (c == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f))
+			return px_error_set(PX_EINVAL,
+			    "%s contains a control character (byte %zu): "
+			    "only printable text%s is allowed",
+			    what, i + 1, multiline ? ", newlines and tabs" : "");
+	}
+	return 0;
+}
+
 static int
 check_text(const json_t *t, const char *what)
 {
@@ -68,7 +89,8 @@ check_text(const json_t *t, const char *what)
 	if ((rc = px_j_only(t, mem, what)) < 0 ||
 	    (rc = px_j_str(&lang, t, "lang", 35, what)) < 0 ||
 	    (rc = px_check_lang(lang, what)) < 0 ||
-	    (rc = px_j_str(&value, t, "value", PX_TEXT_MAX, what)) < 0)
+	    (rc = px_j_str(&value, t, "value", PX_TEXT_MAX, what)) < 0 ||
+	    (rc = check_printable(value, true, what)) < 0)
 		return rc;
 	if ((tr = json_object_get(t, "translation")) == NULL)
 		return 0;
@@ -77,6 +99,7 @@ check_text(const json_t *t, const char *what)
 	    (rc = px_check_lang(lang, "translation")) < 0 ||
 	    (rc = px_j_str(&value, tr, "value", PX_TEXT_MAX, "translation")) <
 	        0 ||
+	    (rc = check_printable(value, true, "translation")) < 0 ||
 	    (rc = px_j_str(&by, tr, "by", 16, "translation")) < 0)
 		return rc;
 	if (strcmp(by, "human") != 0 && strcmp(by, "machine") != 0)
@@ -137,7 +160,8 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	         "case")) < 0 ||
 	    (rc = px_j_enum(&x, c, "tlp", px_tlp_names, PX_TLP__N, "case")) <
 	        0 ||
-	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0)
+	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0 ||
+	    (rc = check_printable(title, false, "case title")) < 0)
 		return rc;
 	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT))
 		return px_error_set(PX_EINVAL,

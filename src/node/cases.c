@@ -162,26 +162,30 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	int rc;
 
 	px_case_init(&c);
+	/* The case is read inside the write transaction, so a message
+	 * imported meanwhile (by a serving process) is seen before we sign
+	 * against it. */
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
 	if (case_ref) {
 		if ((rc = px_node_case_load(&c, n, case_ref, &p)) < 0)
-			goto out;
+			goto rollback;
 		f.case_id = c.id;
 		f.to = p->row.name;
 		/* Date a reply after everything it answers, so replay
 		 * order (time, sender, seq) is causal on both sides even
-		 * when the two clocks disagree. */
+		 * when the two clocks disagree (peers' times are bounded on
+		 * import, so this stays near our clock). */
 		for (size_t i = 0; i < c.n; i++)
 			if (c.msgs[i]->time_ms >= now)
 				now = c.msgs[i]->time_ms + 1;
 		if ((rc = px_case_allows(&c, type, n->name)) < 0)
-			goto out;
+			goto rollback;
 	} else {
 		if ((rc = px_peer_load(&p, n, peer)) < 0)
-			goto out;
+			goto rollback;
 		f.to = p->row.name;
 	}
-	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
-		goto out;
 	if ((rc = PX_STORE_CALL(n->store, msg_tip, n->name, f.to, &tip, prev)) <
 	    0)
 		goto rollback;

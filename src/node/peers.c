@@ -43,6 +43,23 @@ load_peer_calendar(struct px_peer *p, struct px_node *n)
 	return rc;
 }
 
+struct fp_owner {
+	const char *fp, *except;
+	char *owner;
+};
+
+static int
+find_fp(const struct px_peer_row *p, void *arg)
+{
+	struct fp_owner *f = arg;
+
+	if (strcmp(p->tls_fp, f->fp) == 0 && strcmp(p->name, f->except) != 0) {
+		f->owner = px_strdup(p->name);
+		return 1;
+	}
+	return 0;
+}
+
 int
 px_peer_add(struct px_node *n, const char *text, size_t len, const char *what,
     bool replace, enum px_peer_added *how, char fp[45], char **name_out)
@@ -67,6 +84,29 @@ px_peer_add(struct px_node *n, const char *text, size_t len, const char *what,
 	px_calendar_dispose(&probe.cal);
 	if (rc < 0)
 		goto out;
+	/* A TLS identity names one party: the peer protocol finds the peer
+	 * by it. */
+	if (strcmp(card.tls, n->tls_fp) == 0) {
+		rc = px_error_set(PX_ECONFLICT,
+		    "%s: the card claims this node's own TLS certificate", what);
+		goto out;
+	}
+	{
+		struct fp_owner fo = { .fp = card.tls, .except = card.name };
+
+		if ((rc = PX_STORE_CALL(n->store, peer_list, find_fp, &fo)) <
+		    0 && rc != 1)
+			goto out;
+		if (fo.owner) {
+			rc = px_error_set(PX_ECONFLICT,
+			    "%s: its TLS certificate %s is already pinned for "
+			    "%s; one certificate names one party",
+			    what, card.tls, fo.owner);
+			free(fo.owner);
+			goto out;
+		}
+		rc = 0;
+	}
 	key = px_b64_encode(card.sign_pk, PX_PUBKEY_LEN);
 	canon = px_canon_string(card.env);
 	px_key_fingerprint(fp, card.sign_pk);

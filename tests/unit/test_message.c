@@ -155,6 +155,27 @@ test_bodies(void **state)
 	assert_int_equal(px_msg_new(&m, &f, body, &b.key), PX_EINVAL);
 	assert_non_null(strstr(px_error_last(), "999.1.1.1"));
 	json_decref(body);
+	/* Control characters (a terminal escape) are refused in text and
+	 * titles; newlines and tabs are fine in text. */
+	f.type = PX_MSG_NOTE;
+	f.case_id = "019aa0c4-1a00-7abc-8def-0123456789ab";
+	body = json_pack("{s{ssss}}", "text", "lang", "en", "value",
+	    "line one\n\tline two");
+	assert_int_equal(px_msg_new(&m, &f, body, &b.key), 0);
+	px_msg_free(m);
+	json_decref(body);
+	body = json_pack("{s{ssss}}", "text", "lang", "en", "value",
+	    "look \x1b]0;pwned\x07\x1b[2J");
+	assert_int_equal(px_msg_new(&m, &f, body, &b.key), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "control character"));
+	json_decref(body);
+	f.type = PX_MSG_REQUEST;
+	f.case_id = NULL;
+	body = json_pack("{s{ssssssssss}s{ssss}}", "case", "kind", "request",
+	    "category", "botnet", "priority", "P2", "tlp", "amber", "title",
+	    "tab\there\x7f", "text", "lang", "en", "value", "x");
+	assert_int_equal(px_msg_new(&m, &f, body, &b.key), PX_EINVAL);
+	json_decref(body);
 	/* A report must not open a request-kind case. */
 	f.type = PX_MSG_REPORT;
 	body = open_body("request", "P2");
