@@ -47,8 +47,6 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_node *n;
 	struct px_import_report rep;
 	struct px_buf reply;
-	json_t *probe = NULL;
-	const char *from;
 	char *peer;
 	int rc;
 
@@ -56,27 +54,33 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 		return 0;
 	if ((peer = caller(req, r)) == NULL)
 		return 0;
-	/* The TLS identity must be the bundle's signer. */
-	if (px_json_parse(&probe, req->body, req->body_len, req->body_len + 1,
-		"bundle") < 0) {
-		free(peer);
-		return px_problem(r, 400, NULL, "%s", px_error_last());
-	}
-	from = json_string_value(
-	    json_object_get(json_object_get(probe, "bundle"), "from"));
-	if (from == NULL || strcmp(from, peer) != 0) {
-		px_problem(r, 403, NULL,
-		    "the bundle is from '%s' but the client certificate is "
-		    "%s's",
-		    from ? from : "?", peer);
-		goto done;
-	}
 	px_import_report_init(&rep);
+	/* The TLS identity must be the bundle's signer. */
+	rep.expect_from = peer;
 	px_buf_init(&reply, PX_BUNDLE_MAX_BYTES);
 	rc = px_node_import(n, req->body, req->body_len, "bundle", &rep,
 	    &reply);
 	atomic_fetch_add(&app->m.msgs_in, rep.applied + rep.no_effect);
-	if (rc < 0) {
+	if (rc < 0 && rep.wrong_sender) {
+		atomic_fetch_add(&app->m.bundles_refused, 1);
+		px_problem(r, 403, NULL, "%s", px_error_last());
+	} else if (rc < 0 && reply.len > 0) {
+		/* Part was applied before a message was refused: the sender
+		 * must get the receipts for that part, or it resends it
+		 * forever.  The refusal travels in a header. */
+		char why[512];
+
+		atomic_fetch_add(&app->m.bundles_refused, 1);
+		snprintf(why, sizeof(why), "%s", px_error_last());
+		for (char *c = why; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = ' ';
+		r->status = 200;
+		r->content_type = "application/json";
+		r->extra_headers = px_asprintf("Parley-Refused: %s\r\n", why);
+		if (px_buf_add(&r->body, reply.data, reply.len) < 0)
+			px_problem(r, 500, NULL, "reply too large");
+	} else if (rc < 0) {
 		atomic_fetch_add(&app->m.bundles_refused, 1);
 		px_api_fail(r, rc);
 	} else {
@@ -92,8 +96,6 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 	}
 	px_buf_dispose(&reply);
 	px_import_report_dispose(&rep);
-done:
-	json_decref(probe);
 	free(peer);
 	return 0;
 }
@@ -280,8 +282,10 @@ out:
 }
 
 const struct px_route px_routes_peer[] = {
-	{ "POST", "/peer/v1/bundles", bundles_post, PX_AUTH_PEER,
-	    PX_BUNDLE_MAX_BYTES / 4, "application/json" },
+	/* The outbox sends at most PX_OUTBOX_BATCH messages a bundle;
+	 * 16 MiB leaves room without letting one request claim GBs. */
+	{ "POST", "/peer/v1/bundles", bundles_post, PX_AUTH_PEER, 16u << 20,
+	    "application/json" },
 	{ "GET", "/peer/v1/card", card_get, PX_AUTH_PEER, 0, NULL },
 	{ "GET", "/peer/v1/checkpoint", checkpoint_get, PX_AUTH_PEER, 0,
 	    NULL },

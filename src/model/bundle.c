@@ -139,6 +139,13 @@ px_bundle_parse(
 	out->receipts = json_object_get(o, "receipts");
 	out->log = json_object_get(o, "log");
 	out->log = json_object_get(o, "log");
+	if (json_array_size(out->messages) > PX_BUNDLE_MAX_ITEMS ||
+	    json_array_size(out->receipts) > PX_BUNDLE_MAX_ITEMS) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s: more than %d messages or receipts in one bundle", what,
+		    PX_BUNDLE_MAX_ITEMS);
+		goto fail;
+	}
 	if (!json_is_array(out->messages) || !json_is_array(out->receipts)) {
 		rc = px_error_set(PX_EINVAL,
 		    "%s: 'messages' and 'receipts' must be arrays", what);

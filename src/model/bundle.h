@@ -33,6 +33,7 @@
 #include "util/enc.h"
 
 #define PX_BUNDLE_MAX_BYTES (256u * 1024 * 1024)
+#define PX_BUNDLE_MAX_ITEMS 4096 /* messages, and receipts, per bundle */
 
 struct px_receipt {
 	json_t *env; /* owned */

@@ -128,7 +128,9 @@ int
 px_node_export(
     struct px_node *n, const char *peer, struct px_buf *out, size_t *count)
 {
-	return px_node_export_limit(n, peer, out, count, 0);
+	/* A receiver refuses bundles larger than this; the rest follows
+	 * once the receipts are back. */
+	return px_node_export_limit(n, peer, out, count, PX_BUNDLE_MAX_ITEMS);
 }
 
 /* Keeps the proof that an item we store is in the peer's log. */
@@ -434,6 +436,14 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 
 	if ((rc = px_bundle_parse(&b, text, len, what)) < 0)
 		goto out;
+	if (rep->expect_from && strcmp(b.from, rep->expect_from) != 0) {
+		rep->wrong_sender = true;
+		rc = px_error_set(PX_EINVAL,
+		    "the bundle is from '%s' but the client certificate is "
+		    "%s's",
+		    b.from, rep->expect_from);
+		goto out;
+	}
 	if (strcmp(b.to, n->name) != 0) {
 		rc = px_error_set(PX_EINVAL,
 		    "%s is addressed to %s, not to this node (%s)", what, b.to,

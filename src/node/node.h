@@ -122,6 +122,10 @@ PX_MUST_CHECK int px_node_send(struct px_node *n, const char *peer,
 
 /* Offline exchange. */
 struct px_import_report {
+	/* In: when set, the bundle must come from this peer (the TLS
+	 * identity of an HTTP delivery); out: `wrong_sender` if not. */
+	const char *expect_from;
+	bool wrong_sender;
 	size_t applied, duplicate, no_effect, refused;
 	size_t receipts_new, receipts_dup;
 	struct px_buf log; /* one line per event, for the operator */

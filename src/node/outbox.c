@@ -118,14 +118,25 @@ deliver(struct worker *w, struct px_node *n, struct px_client *c)
 		 "application/json", out.data, out.len, &status, &in,
 		 60000)) < 0)
 		goto out;
-	if (status != 200) {
+	if (status != 200 && status != 204) {
 		rc = px_error_set(PX_ERR, "%s answered %ld: %.300s", w->peer,
 		    status, in.data ? in.data : "");
 		goto out;
 	}
+	if (status == 204)
+		goto done;
+	rep.expect_from = w->peer;
 	if ((rc = px_node_import(n, in.data, in.len, "receipts", &rep,
 		 NULL)) < 0)
 		goto out;
+	/* The peer kept part of the bundle and refused the rest: the rest
+	 * will be offered again after a backoff; an operator must look. */
+	if (px_client_response_header(c, "Parley-Refused")) {
+		rc = px_error_set(PX_EINVAL, "%s refused part of the bundle: %s",
+		    w->peer, px_client_response_header(c, "Parley-Refused"));
+		goto out;
+	}
+done:
 	if (w->o->m) {
 		px_metrics_latency(w->o->m, mono_us() - t0);
 		atomic_fetch_add(&w->o->m->deliveries, 1);

@@ -192,6 +192,7 @@ px_witness_in_dispose(struct px_witness_in *w)
 {
 	free(w->note);
 	free(w->items);
+	free(w->item_hashes);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -339,6 +340,13 @@ px_log_section_check(struct px_witness_in *w, struct px_node *n,
 	}
 	w->items = px_calloc(nitems + 1, sizeof(*w->items));
 	memcpy(w->items, items, nitems * sizeof(*items));
+	w->item_hashes = px_calloc(nitems + 1, sizeof(*w->item_hashes));
+	for (size_t i = 0; i < nitems; i++) {
+		const char *kind;
+
+		if ((rc = item_hash(items[i], w->item_hashes[i], &kind)) < 0)
+			goto fail;
+	}
 	w->nitems = nitems;
 	px_checkpoint_dispose(&cp);
 	px_note_dispose(&note);
@@ -416,15 +424,11 @@ save_evidence(struct px_node *n, const struct px_peer *p, const char *kind,
 /* The canonical bytes of the item whose object hash is `hash` (heap),
  * or NULL. */
 static char *
-find_item(const json_t *const *items, size_t n, const char *hash)
+find_item(const struct px_witness_in *w, const char *hash)
 {
-	for (size_t i = 0; i < n; i++) {
-		char h[PX_HASH_HEX];
-		const char *kind;
-
-		if (item_hash(items[i], h, &kind) == 0 && strcmp(h, hash) == 0)
-			return px_canon_string(items[i]);
-	}
+	for (size_t i = 0; i < w->nitems; i++)
+		if (strcmp(w->item_hashes[i], hash) == 0)
+			return px_canon_string(w->items[i]);
 	return NULL;
 }
 
@@ -453,7 +457,7 @@ px_witness_store_proof(struct px_node *n, const struct px_peer *p,
 		row.size = (int64_t)w->size;
 		row.root = (char *)w->root_b64;
 		row.path = px_path_encode((const uint8_t(*)[32])path, np);
-		row.entry = find_item(w->items, w->nitems, h);
+		row.entry = find_item(w, h);
 		row.time_ms = now;
 		rc = row.entry ? PX_STORE_CALL(n->store, proof_put, &row) : 0;
 		free(row.path);

@@ -47,6 +47,7 @@ struct px_witness_in {
 	const json_t *proofs; /* borrowed from the bundle */
 	const json_t *cosigs; /* borrowed */
 	const json_t **items; /* owned array of borrowed envelopes */
+	char (*item_hashes)[65]; /* their object hashes, computed once */
 	size_t nitems;
 };
 
