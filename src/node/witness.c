@@ -324,6 +324,19 @@ px_log_section_check(struct px_witness_in *w, struct px_node *n,
 		    (rc = path_from_json(path, &np, json_object_get(pr, "path"),
 			 "inclusion proof")) < 0)
 			goto fail;
+		/* A receipt names its own place in its issuer's log. */
+		if (strcmp(kind, "receipt") == 0 &&
+		    json_integer_value(json_object_get(
+			json_object_get(items[i], "receipt"), "index")) != idx) {
+			rc = px_error_set(PX_EINVAL,
+			    "%s: receipt %.16s... says it is entry %lld of "
+			    "%s's log, but is proven at %lld",
+			    what, hash,
+			    (long long)json_integer_value(json_object_get(
+				json_object_get(items[i], "receipt"), "index")),
+			    p->card.name, (long long)idx);
+			goto fail;
+		}
 		canon = px_canon_string(items[i]);
 		px_merkle_leaf_hash(leaf, canon, strlen(canon));
 		free(canon);
@@ -360,6 +373,7 @@ fail:
 
 struct seen {
 	uint64_t size;
+	bool same_size; /* a checkpoint of this size was shown before */
 	const char *root;
 	char *other; /* a note of the same size with another root */
 	char *same;  /* the note of our last cosigned size */
@@ -371,6 +385,8 @@ scan_seen(int64_t size, const char *root, const char *note, void *arg)
 {
 	struct seen *s = arg;
 
+	if ((uint64_t)size == s->size)
+		s->same_size = true;
 	if ((uint64_t)size == s->size && strcmp(root, s->root) != 0 &&
 	    s->other == NULL)
 		s->other = px_strdup(note);
@@ -614,6 +630,21 @@ px_witness_apply(struct px_node *n, const struct px_peer *p,
 		rc = save_evidence(n, p, "fork", seen.same, w->note, w, now,
 		    log);
 		goto refuse;
+	} else if ((int64_t)w->size < wsize && !seen.same_size) {
+		/* Older than what we cosigned and never shown before: a
+		 * reordered offline bundle can do this, so it is kept, but
+		 * nothing ties it to the history we witnessed. */
+		char detail[256];
+
+		snprintf(detail, sizeof(detail),
+		    "%s showed checkpoint %llu, older than the %lld we "
+		    "cosigned and never seen before; it cannot be checked "
+		    "against what we witnessed",
+		    peer, (unsigned long long)w->size, (long long)wsize);
+		px_buf_putf(log, "  ALERT    stale: %s\n", detail);
+		if ((rc = PX_STORE_CALL(n->store, alert_put, peer, "stale",
+			 detail, NULL, now)) < 0)
+			goto rollback;
 	}
 	if (cosign) {
 		if ((rc = px_note_parse(&note, w->note, strlen(w->note))) < 0 ||
