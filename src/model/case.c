@@ -276,6 +276,12 @@ apply_effects(struct px_case *c, const struct px_msg *m)
 		break;
 	case PX_MSG_CLOSE:
 	case PX_MSG_WITHDRAW:
+		/* A responder closing a report has dealt with it: that is
+		 * its answer, not a cancellation. */
+		if (resp) {
+			stop_clock(c, PX_CLK_ACK, t);
+			stop_clock(c, PX_CLK_TRIAGE, t);
+		}
 		end_pause(c, t);
 		c->end_ms = t;
 		c->state =
