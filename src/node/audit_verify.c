@@ -151,10 +151,12 @@ check_checkpoints(struct av *v, int who, const json_t *notes)
 	const json_t *t;
 	int rc = 0;
 
-	if (!json_is_array(notes) || json_array_size(notes) == 0)
+	/* No checkpoint is fine for a peer never heard from: any entry
+	 * that claims one is refused below. */
+	if (!json_is_array(notes))
 		return px_error_set(PX_EINVAL,
-		    "log of %s: no checkpoints", p->card.name);
-	v->cps[who] = px_calloc(json_array_size(notes), sizeof(struct cp));
+		    "log of %s: 'checkpoints' must be an array", p->card.name);
+	v->cps[who] = px_calloc(json_array_size(notes) + 1, sizeof(struct cp));
 	json_array_foreach(notes, i, t) {
 		struct px_note nt = { 0 };
 		struct px_checkpoint c = { 0 };
@@ -537,6 +539,12 @@ px_audit_verify(struct px_audit_result *res, const char *text, size_t len,
 		if (who < 0) {
 			rc = px_error_set(PX_EINVAL,
 			    "%s: log %zu has no known origin", what, i + 1);
+			goto out;
+		}
+		if (v.cps[who] != NULL) {
+			rc = px_error_set(PX_EINVAL,
+			    "%s: two logs of %s; expected one log per party",
+			    what, origin);
 			goto out;
 		}
 		if ((rc = check_checkpoints(&v, who,

@@ -350,8 +350,19 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 		goto out;
 	if ((rc = px_log_size(n, &size)) < 0)
 		goto out;
-	/* A checkpoint larger than the entries: entries were dropped from
-	 * the end (a drop inside shows as a gap below). */
+	rc = PX_STORE_CALL(n->store, log_list, NULL, INT64_MIN, INT64_MAX,
+	    verify_one, &v);
+	if (rc < 0 || v.rc < 0) {
+		rc = rc < 0 ? rc : v.rc;
+		goto out;
+	}
+	if (v.expect != size) {
+		rc = px_error_set(PX_EINVAL, "log has %lld entries but counts "
+		    "%lld", (long long)v.expect, (long long)size);
+		goto out;
+	}
+	/* No gap inside, but a checkpoint larger than the entries: entries
+	 * were dropped from the end. */
 	{
 		int64_t latest;
 
@@ -365,17 +376,6 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 			    (long long)size);
 			goto out;
 		}
-	}
-	rc = PX_STORE_CALL(n->store, log_list, NULL, INT64_MIN, INT64_MAX,
-	    verify_one, &v);
-	if (rc < 0 || v.rc < 0) {
-		rc = rc < 0 ? rc : v.rc;
-		goto out;
-	}
-	if (v.expect != size) {
-		rc = px_error_set(PX_EINVAL, "log has %lld entries but counts "
-		    "%lld", (long long)v.expect, (long long)size);
-		goto out;
 	}
 	px_buf_putf(report, "entries   %lld verified (signatures, hashes, "
 	    "tree nodes)\n", (long long)size);

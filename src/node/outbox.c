@@ -43,7 +43,7 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Sleeps up to `ms`, or until kicked or stopped. */
+/* Sleeps up to `ms`, or until kicked (unless `seen` is ~0) or stopped. */
 static void
 wait_ms(struct px_outbox *o, unsigned long seen, long ms)
 {
@@ -57,7 +57,7 @@ wait_ms(struct px_outbox *o, unsigned long seen, long ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&o->mu);
-	while (!o->stop && o->kicks == seen)
+	while (!o->stop && (seen == ~0UL || o->kicks == seen))
 		if (pthread_cond_timedwait(&o->cv, &o->mu, &ts) != 0)
 			break;
 	pthread_mutex_unlock(&o->mu);
@@ -184,7 +184,10 @@ run_worker(void *arg)
 			    px_error_last());
 			px_client_free(c);
 			c = NULL;
-			wait_ms(o, kicks,
+			/* New messages do not cut a backoff short: the peer
+			 * is down, and trying again at once only doubles the
+			 * next wait. */
+			wait_ms(o, ~0UL,
 			    (long)(randombytes_uniform((uint32_t)backoff) + 100));
 			continue;
 		}

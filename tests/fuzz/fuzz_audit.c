@@ -32,8 +32,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc < 0) {
 		assert(px_error_last() != NULL && px_error_last()[0] != '\0');
 	} else {
-		/* Two logs, each with at least one signed checkpoint. */
-		assert(res.checkpoints >= 2);
+		/* The exporter's log has at least one signed checkpoint (a
+		 * peer never heard from may have none). */
+		assert(res.checkpoints >= 1);
 		assert(json_array_size(res.cases) <= res.entries);
 	}
 	px_audit_result_dispose(&res);
