@@ -25,8 +25,16 @@ test: deps
 	@cmake --build build-test -j $(JOBS)
 	cd build-test && ctest --output-on-failure -j $(JOBS)
 
-bench: build
-	@for b in build/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+# Benchmarks run the release build: only the binary and the bench programs
+# are built (nothing else is needed to measure), then each bench_* program
+# and bench/api_get.sh (wrk against the analyst API) run in turn.
+BENCHES = $(patsubst bench/%.c,%,$(wildcard bench/bench_*.c))
+bench:
+	@scripts/deps.sh --bench
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS) --target parley $(BENCHES)
+	@for b in $(BENCHES); do echo "== build/bench/$$b"; build/bench/$$b || exit 1; done
+	@echo "== bench/api_get.sh"; PARLEY=build/parley bench/api_get.sh
 
 # Real libFuzzer binaries (clang); `make fuzz FUZZ_SECONDS=60` runs each.
 FUZZ_SECONDS ?= 30

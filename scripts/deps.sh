@@ -6,9 +6,21 @@ set -eu
 
 need_pkgs="build-essential cmake pkg-config tzdata libsodium-dev libjansson-dev
 libsqlite3-dev libgnutls28-dev libcmocka-dev libmicrohttpd-dev
-libcurl4-gnutls-dev sqlite3"
-# clang builds the libFuzzer targets (`make fuzz`); the ordinary build uses cc.
-[ "${1:-}" = "--fuzz" ] && need_pkgs="$need_pkgs clang"
+libcurl4-gnutls-dev sqlite3 curl python3 python3-cryptography"
+# (curl, python3 and its cryptography module drive the integration tests:
+# an independent signed-note and Merkle-proof check is written in Python.)
+# --fuzz: clang builds the libFuzzer targets (`make fuzz`); the ordinary
+# build uses cc.  --bench: wrk drives bench/api_get.sh (`make bench`).
+for arg in "$@"; do
+	case $arg in
+	--fuzz) need_pkgs="$need_pkgs clang" ;;
+	--bench) need_pkgs="$need_pkgs wrk" ;;
+	*)
+		echo "usage: scripts/deps.sh [--fuzz] [--bench]" >&2
+		exit 2
+		;;
+	esac
+done
 
 missing=""
 for p in $need_pkgs; do

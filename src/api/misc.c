@@ -36,13 +36,33 @@ healthz(const struct px_http_req *req, struct px_http_resp *r)
 		(json_int_t)((px_time_now_ms() - a->started_ms) / 1000)));
 }
 
+static int
+count_row(const struct px_msg_row *m, void *arg)
+{
+	(void)m;
+	(*(long *)arg)++;
+	return 0;
+}
+
+struct depth_ctx {
+	struct px_node *n;
+	struct px_buf *b;
+};
+
 static void
 depth_line(const char *peer, long depth, int failing, void *arg)
 {
-	struct px_buf *b = arg;
+	struct depth_ctx *d = arg;
+	long undelivered = 0;
 
-	px_buf_putf(b, "parley_outbox_depth{peer=\"%s\"} %ld\n", peer, depth);
-	px_buf_putf(b, "parley_delivery_failing{peer=\"%s\"} %d\n", peer,
+	/* The true count, not the last batch's size. */
+	if (d->n == NULL ||
+	    PX_STORE_CALL(d->n->store, msg_list_undelivered, d->n->name, peer,
+		count_row, &undelivered) < 0)
+		undelivered = depth;
+	px_buf_putf(d->b, "parley_outbox_depth{peer=\"%s\"} %ld\n", peer,
+	    undelivered);
+	px_buf_putf(d->b, "parley_delivery_failing{peer=\"%s\"} %d\n", peer,
 	    failing);
 }
 
@@ -107,8 +127,11 @@ metrics(const struct px_http_req *req, struct px_http_resp *r)
 	    (unsigned long)atomic_load(&m->lat_count));
 	px_buf_puts(b, "# HELP parley_outbox_depth Undelivered messages per "
 		       "peer.\n# TYPE parley_outbox_depth gauge\n");
-	if (a->outbox)
-		px_outbox_depths(a->outbox, depth_line, b);
+	if (a->outbox) {
+		struct depth_ctx dc = { n, b };
+
+		px_outbox_depths(a->outbox, depth_line, &dc);
+	}
 	if (n) {
 		struct wit w = { n, b };
 

@@ -25,7 +25,10 @@ static const struct px_opt opts[] = {
 	    "where to listen (default: parley.conf 'listen', else "
 	    "127.0.0.1:8443)",
 	    0 },
-	{ "threads", "N", "HTTP worker threads (default: 2 per core)", 0 },
+	{ "threads", "N",
+	    "HTTP worker threads (default 16: requests waiting on the "
+	    "group-commit writer hold a thread)",
+	    0 },
 	{ 0 },
 };
 
@@ -128,6 +131,9 @@ run(struct px_args *a)
 	c.token_ok = token_ok;
 	c.app = app;
 	c.log = log_transport;
+	/* Sends wait on the group-commit writer while holding their HTTP
+	 * thread; enough threads let many sends share one fsync. */
+	c.threads = 16;
 	if (px_arg(a, "threads"))
 		c.threads = (unsigned)strtoul(px_arg(a, "threads"), NULL, 10);
 	if ((rc = px_http_start(&srv, &c)) < 0)

@@ -143,6 +143,23 @@ store_proof(struct px_node *n, const struct px_peer *p,
 	return px_witness_store_proof(n, p, w, hash, px_time_now_ms());
 }
 
+/* Only the receipt of an opening message changes the case's state
+ * (delivered, and the clocks' start); others just mark it changed. */
+static int
+receipt_reindex(struct px_node *n, const struct px_msg_row *mine,
+    const struct px_receipt *r, struct px_case *c)
+{
+	int rc;
+
+	if (strcmp(mine->type, "report") != 0 &&
+	    strcmp(mine->type, "request") != 0)
+		return PX_STORE_CALL(n->store, case_touch, r->case_id,
+		    r->received_ms);
+	if ((rc = px_node_case_load(c, n, r->case_id, NULL)) < 0)
+		return rc;
+	return px_node_index_case(n, c, r->received_ms);
+}
+
 /* Applies a peer's receipt for one of our messages. */
 static int
 apply_receipt(struct px_node *n, const struct px_receipt *r,
@@ -198,8 +215,7 @@ apply_receipt(struct px_node *n, const struct px_receipt *r,
 	if ((rc = PX_STORE_CALL(n->store, receipt_put, r->msg, r->from,
 	         r->received_ms, raw)) < 0 ||
 	    (rc = store_proof(n, p, w, r->hash)) < 0 ||
-	    (rc = px_node_case_load(&c, n, r->case_id, NULL)) < 0 ||
-	    (rc = px_node_index_case(n, &c, r->received_ms)) < 0 ||
+	    (rc = receipt_reindex(n, &mine, r, &c)) < 0 ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
 		PX_STORE_CALL0(n->store, rollback);
 		goto out;
@@ -275,6 +291,7 @@ apply_msg(struct px_node *n, const struct px_msg *m,
 	struct px_case c;
 	char tip_hash[PX_HASH_HEX], ref[9], *raw = NULL;
 	const char *why;
+	bool in_order = true;
 	int64_t tip, idx;
 	int rc;
 
@@ -360,6 +377,11 @@ apply_msg(struct px_node *n, const struct px_msg *m,
 			    "does not have",
 			    m->from, (long long)m->seq,
 			    px_msg_type_names[m->type].wire, m->case_id);
+		/* In time order (the usual case) the replayed case is
+		 * already canonical; a message that crossed another in
+		 * transit makes the store replay it again (reindex). */
+		in_order = rc == 0 &&
+		    (c.n == 0 || m->time_ms >= c.msgs[c.n - 1]->time_ms);
 		if (rc == 0)
 			rc = px_case_replay(&c, m);
 	}
@@ -383,7 +405,7 @@ apply_msg(struct px_node *n, const struct px_msg *m,
 		 raw)) < 0 ||
 	    (rc = px_log_append(n, "receipt", r->hash, m->from, now, raw,
 		 strlen(raw), NULL)) < 0 ||
-	    (rc = reindex(n, m->case_id, now, &c)) < 0 ||
+	    (!in_order && (rc = reindex(n, m->case_id, now, &c)) < 0) ||
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;
@@ -566,11 +588,17 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	}
 	/* Commit what was applied, refusals included: a refused message
 	 * stopped the rest but keeps what came before it. */
+	/* The reply (with the batch's checkpoint) is written inside the
+	 * transaction, so recording what we showed the peer costs no
+	 * extra durable commit. */
+	if ((rc = px_log_checkpoint(n, now)) < 0)
+		goto out;
+	if (reply && json_array_size(out_receipts) > 0 &&
+	    (rc = write_bundle(n, b.from, none, out_receipts, now, reply)) < 0)
+		goto out;
 	in_tx = false;
 	if ((rc = px_node_batch_end(n, true)) < 0)
 		goto out;
-	if (reply && json_array_size(out_receipts) > 0)
-		rc = write_bundle(n, b.from, none, out_receipts, now, reply);
 	if (rc == 0 && first_err)
 		rc = px_error_set(PX_EINVAL, "%s: %s", what, first_err);
 out:

@@ -239,7 +239,8 @@ scanner(void *arg)
 			(void)PX_STORE_CALL(n->store, peer_list, add_worker, o);
 			px_node_free(n);
 		}
-		wait_ms(o, kicks, 3000);
+		/* Kicks are for the workers; the scanner only polls. */
+		wait_ms(o, ~0UL, 3000);
 	}
 	return NULL;
 }

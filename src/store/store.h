@@ -129,6 +129,8 @@ struct px_store_ops {
 	/* A number that grows each time the case's record changes (message
 	 * or receipt), for caching views; PX_ENOTFOUND for no such id. */
 	int (*case_stamp)(struct px_store *s, const char *id, int64_t *stamp);
+	/* Raises the stamp (a receipt changed what the case shows). */
+	int (*case_touch)(struct px_store *s, const char *id, int64_t now);
 
 	/* The Merkle log (docs/ledger.md): entries, complete tree nodes,
 	 * signed checkpoints by size. */

@@ -88,6 +88,7 @@ enum q {
 	Q_CASE_FIND,
 	Q_CASE_LIST,
 	Q_CASE_STAMP,
+	Q_CASE_TOUCH,
 	Q__N
 };
 
@@ -140,6 +141,8 @@ static const char *const sql[Q__N] = {
 	                "LIKE ?1 || '%' OR substr(replace(id, '-', ''), 25) "
 	                "= ?1) LIMIT 2",
 	[Q_CASE_STAMP] = "SELECT updated_ms FROM cases WHERE id = ?1",
+	[Q_CASE_TOUCH] = "UPDATE cases SET updated_ms = max(updated_ms + 1, "
+	                 "?2) WHERE id = ?1",
 	[Q_CASE_LIST] = "SELECT id, peer, requester, responder, kind, "
 	                "category, priority, tlp, title, state, opened_ms, "
 	                "updated_ms FROM cases WHERE (?1 IS NULL OR peer = ?1) "
@@ -728,6 +731,19 @@ sq_case_stamp(struct px_store *b, const char *id, int64_t *stamp)
 	return rc == SQLITE_DONE ? PX_ENOTFOUND : px_sq_fail(s, "read case");
 }
 
+static int
+sq_case_touch(struct px_store *b, const char *id, int64_t now)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_CASE_TOUCH);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return px_sq_step_done(s, st, "touch case");
+}
+
 static const struct px_store_ops sqlite_ops = {
 	.name = "sqlite",
 	.begin = sq_begin,
@@ -751,6 +767,7 @@ static const struct px_store_ops sqlite_ops = {
 	.case_find = sq_case_find,
 	.case_list = sq_case_list,
 	.case_stamp = sq_case_stamp,
+	.case_touch = sq_case_touch,
 	PX_SQ_LOG_OPS,
 };
 

@@ -496,9 +496,9 @@ until_ok 30 "C sees $X3 delivered" case_state_is c "$TC" "$X3" delivered
 until_ok 30 "B sees $X4 delivered" case_state_is b "$TB" "$X4" delivered
 for pair in "a $B" "a $C" "b $A" "b $C" "c $A" "c $B"; do
 	read -r d p <<<"$pair"
-	until_ok 30 "$d's outbox to $p is empty" metric_is $d "parley_outbox_depth{peer=\"$p\"}" 0
-	until_ok 30 "$d has cosigned a checkpoint of $p" metric_pos $d "parley_witness_cosigned_size{peer=\"$p\"}"
-	expect_eq "$d: delivery_failing for $p" 0 "$(metric $d "parley_delivery_failing{peer=\"$p\"}")"
+	until_ok 30 "$d's outbox to $p is empty" metric_is "$d" "parley_outbox_depth{peer=\"$p\"}" 0
+	until_ok 30 "$d has cosigned a checkpoint of $p" metric_pos "$d" "parley_witness_cosigned_size{peer=\"$p\"}"
+	expect_eq "$d: delivery_failing for $p" 0 "$(metric "$d" "parley_delivery_failing{peer=\"$p\"}")"
 done
 ok "three nodes: A->B, A->C, C->A, B->C arrived; every outbox at 0, every peer's log cosigned"
 
