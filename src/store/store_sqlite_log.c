@@ -14,7 +14,9 @@ enum lq {
 _Static_assert(L__END <= PX_SQ_STMTS, "statement slots");
 
 static const char *const lsql[] = {
-	[L_SIZE - PX_SQ_FIRST_LOG_STMT] = "SELECT count(*) FROM log_entries",
+	[L_SIZE - PX_SQ_FIRST_LOG_STMT] =
+	    /* By key, not count(*): an append must not scan the log. */
+	    "SELECT coalesce(max(idx) + 1, 0) FROM log_entries",
 	[L_PUT - PX_SQ_FIRST_LOG_STMT] =
 	    "INSERT INTO log_entries (idx, kind, obj_hash, peer, time_ms, "
 	    "entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
