@@ -131,8 +131,8 @@ static int
 get(struct px_client *c, const char *path, long *status, struct px_buf *body)
 {
 	px_buf_reset(body);
-	return px_client_request(c, "GET", path, NULL, NULL, 0, status, body,
-	    10000);
+	return px_client_request(
+	    c, "GET", path, NULL, NULL, 0, status, body, 10000);
 }
 
 /* Starts `parley serve` for n (output to n->log) and waits for /healthz. */
@@ -245,8 +245,9 @@ setup(char token[128])
 
 			if (n->port == 0 || run(NULL, init) != 0 ||
 			    run(NULL, cardv) != 0) {
-				fprintf(stderr, "bench_live: parley init/card "
-						"failed (%s)\n",
+				fprintf(stderr,
+				    "bench_live: parley init/card "
+				    "failed (%s)\n",
 				    bin);
 				free(card);
 				return -1;
@@ -335,8 +336,8 @@ post_case(struct px_client *c, long i, struct px_buf *resp, long *status)
 	    nodes[1].name, i, i);
 
 	px_buf_reset(resp);
-	return px_client_request(c, "POST", "/api/v1/cases",
-	    "application/json", body, (size_t)len, status, resp, 30000);
+	return px_client_request(c, "POST", "/api/v1/cases", "application/json",
+	    body, (size_t)len, status, resp, 30000);
 }
 
 /* ---- (a) floor ---------------------------------------------------------- */
@@ -413,8 +414,7 @@ submitter(void *arg)
 			atomic_fetch_add(s->ok, 1);
 		else if (atomic_fetch_add(s->bad, 1) < 3)
 			fprintf(stderr, "bench_live: POST %ld: status %ld %s\n",
-			    i, status,
-			    resp.data ? resp.data : px_error_last());
+			    i, status, resp.data ? resp.data : px_error_last());
 	}
 	px_buf_dispose(&resp);
 	return NULL;
@@ -429,8 +429,8 @@ held_by_b(sqlite3 *db)
 	long n = -1;
 
 	if (sqlite3_prepare_v2(db,
-		"SELECT count(*) FROM messages WHERE sender = ?1", -1, &st,
-		NULL) != SQLITE_OK)
+	        "SELECT count(*) FROM messages WHERE sender = ?1", -1, &st,
+	        NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, nodes[0].name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -479,7 +479,7 @@ rate_phase(const char *token, long n, int k, struct rate *out)
 
 	px_buf_init(&mb, 1 << 20);
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
-		SQLITE_OK ||
+	        SQLITE_OK ||
 	    (base = held_by_b(db)) < 0 ||
 	    px_client_new(&m, nodes[0].url, nodes[0].fp, NULL, NULL) < 0)
 		goto out;
@@ -488,8 +488,8 @@ rate_phase(const char *token, long n, int k, struct rate *out)
 			goto out;
 	t0 = now_ms();
 	for (int i = 0; i < k; i++) {
-		ss[i] = (struct submit){ cs[i], &next, n, t0, &ok, &bad,
-			&capped };
+		ss[i] =
+		    (struct submit){ cs[i], &next, n, t0, &ok, &bad, &capped };
 		if (pthread_create(&th[i], NULL, submitter, &ss[i]) != 0) {
 			fprintf(stderr, "bench_live: pthread_create failed\n");
 			abort();
@@ -585,8 +585,9 @@ latency_phase(const char *token, long samples, double *p50, double *p99,
 				break;
 			}
 			if (now_ms() - t0 > 10000) {
-				fprintf(stderr, "bench_live: case %s still "
-						"'sent' after 10 s\n",
+				fprintf(stderr,
+				    "bench_live: case %s still "
+				    "'sent' after 10 s\n",
 				    id);
 				rc = -1;
 				break;
@@ -619,8 +620,9 @@ main(int argc, char **argv)
 	int rc = 1;
 
 	if (n < 1 || k < 1 || k > 256 || samples < 1) {
-		fprintf(stderr, "usage: bench_live [messages] [clients 1..256] "
-				"[latency samples]\n");
+		fprintf(stderr,
+		    "usage: bench_live [messages] [clients 1..256] "
+		    "[latency samples]\n");
 		return 2;
 	}
 	if (px_crypto_init() < 0 || mkdtemp(tmpl) == NULL) {
@@ -638,8 +640,9 @@ main(int argc, char **argv)
 		snprintf(bin, sizeof(bin), "%.*s/../parley",
 		    (int)(strrchr(self, '/') - self), self);
 	if (access(bin, X_OK) != 0) {
-		fprintf(stderr, "bench_live: no parley binary at %s (set "
-				"PARLEY)\n",
+		fprintf(stderr,
+		    "bench_live: no parley binary at %s (set "
+		    "PARLEY)\n",
 		    bin);
 		goto out;
 	}
@@ -687,8 +690,9 @@ main(int argc, char **argv)
 	    lat_n < samples ? "  [CAPPED: phase hit its time limit]" : "");
 	rc = r.delivered >= r.submitted && r.bad == 0 ? 0 : 1;
 	if (rc)
-		fprintf(stderr, "bench_live: %ld submitted, %ld delivered, "
-				"%ld failed\n",
+		fprintf(stderr,
+		    "bench_live: %ld submitted, %ld delivered, "
+		    "%ld failed\n",
 		    r.submitted, r.delivered, r.bad);
 out:
 	for (size_t i = 0; i < PX_ARRAY_LEN(nodes); i++)

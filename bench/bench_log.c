@@ -27,10 +27,8 @@
  * The log holds one real exchange first (a request from A, B's receipt
  * carried back), so that the audit bundle has both parties' checkpoints,
  * then the benchmark's receipts.  Appends are measured twice, on a young
- * log and at N entries: px_log_append asks the store for the log's size,
- * a count of its rows, so an append costs O(size).  Filling the log to N
- * for phases 2-4 therefore goes through the same store operations
- * directly, with the index kept here, or it would take minutes.
+ * log and at N entries, since an append must not cost more as the log
+ * grows (it did while the store counted the log's rows for its size).
  *
  * Usage: bench_log [seconds-per-phase] [--proofs N] [--audit N]
  *                  [--msgs N] [--dir D]
@@ -258,7 +256,6 @@ struct bench {
 	int64_t base_ms; /* receipt i of the benchmark is dated base_ms + i */
 	int64_t first;   /* log index of the benchmark's first receipt */
 	size_t entry_bytes, signed_bytes; /* of the last receipt made */
-	bool direct; /* fill through the store ops, not px_log_append */
 };
 
 static struct px_node *
@@ -340,50 +337,14 @@ exchange(struct bench *x)
 	json_decref(body);
 }
 
-static int
-store_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
-{
-	struct px_node *n = ctx;
-
-	return PX_STORE_CALL(n->store, node_get, level, index, out);
-}
-
-/* Appends one entry at `idx`, inside the caller's transaction: with
- * px_log_append, or, when x->direct, with the very store operations it
- * makes (tree nodes, then the row) but without its count of the log,
- * which costs O(size) per append (see main). */
+/* Appends one entry, inside the caller's transaction. */
 static void
 put_entry(struct bench *x, const char *kind, const char *hash, int64_t t,
-    const char *raw, int64_t idx)
+    const char *raw)
 {
-	struct px_node *n = x->a;
-	struct px_merkle_node nodes[64];
-	struct px_log_row row = { 0 };
-	uint8_t leaf[32];
-	unsigned nn = 0;
-
-	if (!x->direct) {
-		if (px_log_append(n, kind, hash, x->b->name, t, raw,
-		        strlen(raw), NULL) < 0)
-			die("append");
-		return;
-	}
-	px_merkle_leaf_hash(leaf, raw, strlen(raw));
-	if (px_merkle_append(nodes, &nn, (uint64_t)idx, leaf, store_get, n) < 0)
-		die("merkle append");
-	for (unsigned i = 0; i < nn; i++)
-		if (PX_STORE_CALL(n->store, node_put, nodes[i].level,
-		        nodes[i].index, nodes[i].hash) < 0)
-			die("node put");
-	row.idx = idx;
-	row.kind = (char *)kind;
-	row.obj_hash = (char *)hash;
-	row.peer = (char *)x->b->name;
-	row.time_ms = t;
-	row.entry = (uint8_t *)raw;
-	row.len = strlen(raw);
-	if (PX_STORE_CALL(n->store, log_put, &row) < 0)
-		die("log put");
+	if (px_log_append(
+	        x->a, kind, hash, x->b->name, t, raw, strlen(raw), NULL) < 0)
+		die("append");
 }
 
 /* One group commit: `count` receipts made, signed and appended in one
@@ -406,7 +367,7 @@ append_batch(struct bench *x, int count)
 		        x->case_id, 1, t, idx, &n->sign) < 0)
 			die("receipt");
 		raw = px_canon_string(r->env);
-		put_entry(x, "receipt", r->hash, t, raw, idx);
+		put_entry(x, "receipt", r->hash, t, raw);
 		if (x->signed_bytes == 0) { /* sizes, once, for the floors */
 			x->entry_bytes = strlen(raw);
 			px_buf_init(&sb, PX_BUF_NOCAP);
@@ -431,13 +392,11 @@ append_msgs(struct bench *x, int count, int64_t t0)
 {
 	struct px_node *n = x->a;
 	json_t *body = request_body();
-	int64_t size;
 
 	for (int done = 0; done < count;) {
 		int k = count - done < BATCH ? count - done : BATCH;
 
-		if (PX_STORE_CALL0(n->store, begin) < 0 ||
-		    px_log_size(n, &size) < 0)
+		if (PX_STORE_CALL0(n->store, begin) < 0)
 			die("begin");
 		for (int i = 0; i < k; i++, done++) {
 			struct px_msg_fields f = { .type = PX_MSG_REQUEST,
@@ -452,7 +411,7 @@ append_msgs(struct bench *x, int count, int64_t t0)
 			if (px_msg_new(&m, &f, body, &n->sign) < 0)
 				die("message");
 			raw = px_canon_string(m->env);
-			put_entry(x, "msg", m->hash, f.time_ms, raw, size + i);
+			put_entry(x, "msg", m->hash, f.time_ms, raw);
 			x->seq = m->seq;
 			snprintf(x->prev, sizeof(x->prev), "%s", m->hash);
 			free(raw);
@@ -510,8 +469,8 @@ append_for(struct bench *x, double secs)
 	return (double)n / (t - t0);
 }
 
-/* Appends signed receipts until the log holds `target` entries, through
- * the store directly in commits of FILL_BATCH; returns appends/s. */
+/* Appends signed receipts until the log holds `target` entries, in
+ * commits of FILL_BATCH; returns appends/s. */
 static double
 fill(struct bench *x, int64_t target)
 {
@@ -520,12 +479,10 @@ fill(struct bench *x, int64_t target)
 
 	if (px_log_size(x->a, &start) < 0)
 		die("size");
-	x->direct = true;
 	for (size = start; size < target; size += FILL_BATCH)
 		append_batch(x,
 		    (int)(target - size < FILL_BATCH ? target - size
 		                                     : FILL_BATCH));
-	x->direct = false;
 	if (px_log_size(x->a, &size) < 0 || size != target)
 		die("fill");
 	return (double)(target - start) / (now_s() - t0);
@@ -743,9 +700,9 @@ main(int argc, char **argv)
 	if (size < nproofs) {
 		t0 = now_s();
 		fill_rate = fill(&x, nproofs);
-		printf("  (filled to %lld through the store operations, no "
-		       "count: %.0f /s, %.1f s)\n",
-		    (long long)nproofs, fill_rate, now_s() - t0);
+		printf("  (filled to %lld in commits of %d: %.0f /s, %.1f "
+		       "s)\n",
+		    (long long)nproofs, FILL_BATCH, fill_rate, now_s() - t0);
 	}
 	append = append_for(&x, secs);
 	if (px_log_size(x.a, &size) < 0)
@@ -816,9 +773,7 @@ main(int argc, char **argv)
 			size_t e = 0;
 			double t;
 
-			x.direct = true;
 			append_msgs(&x, (int)m, tb);
-			x.direct = false;
 			t = audit_time(&x, tb, m, &e, &bytes, &t_exp);
 			if (t < 0)
 				break;

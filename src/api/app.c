@@ -9,8 +9,8 @@
 
 const char *const px_role_names[PX_ROLE__N] = { "viewer", "analyst", "duty",
 	"admin" };
-const double px_lat_bounds_ms[11] = { 1, 2, 5, 10, 20, 50, 100, 250, 1000,
-	5000, 30000 };
+const double px_lat_bounds_ms[11] = { 1, 2, 5, 10, 20, 50, 100, 250, 1000, 5000,
+	30000 };
 
 struct job {
 	const char *peer, *case_ref;
@@ -111,8 +111,8 @@ px_app_node(struct px_app *a)
 	pthread_once(&handle_once, handle_key_init);
 	h = pthread_getspecific(handle_key);
 	if (h && h->n && (h->gen != g || h->app != a)) {
-		h->retired = px_realloc(h->retired,
-		    (h->nretired + 1) * sizeof(*h->retired));
+		h->retired = px_realloc(
+		    h->retired, (h->nretired + 1) * sizeof(*h->retired));
 		h->retired[h->nretired++] = h->n;
 		h->n = NULL;
 		views_clear(h);
@@ -202,8 +202,9 @@ px_app_send(struct px_app *a, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
 {
 	struct px_sendq *q = a->sendq;
-	struct job j = { .peer = peer, .case_ref = case_ref, .type = type,
-		.body = body };
+	struct job j = {
+		.peer = peer, .case_ref = case_ref, .type = type, .body = body
+	};
 
 	pthread_mutex_lock(&q->mu);
 	if (q->tail)
@@ -280,8 +281,7 @@ px_app_free(struct px_app *a)
 }
 
 int
-px_app_token_role(struct px_app *a, const char *token, char *why,
-    size_t whylen)
+px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 {
 	struct px_node *n = px_app_node(a);
 	uint8_t h[PX_SHA256_LEN];
@@ -345,8 +345,8 @@ px_app_peer_by_fp(struct px_app *a, const char *fp)
 }
 
 char *
-px_app_view_get(struct px_app *a, const char *id, int64_t stamp, int64_t now,
-    char etag[80])
+px_app_view_get(
+    struct px_app *a, const char *id, int64_t stamp, int64_t now, char etag[80])
 {
 	struct handle *h;
 
@@ -400,6 +400,6 @@ px_metrics_latency(struct px_metrics *m, int64_t us)
 		b++;
 	atomic_fetch_add_explicit(&m->lat_bucket[b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->lat_count, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->lat_sum_us, (unsigned long long)us,
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(
+	    &m->lat_sum_us, (unsigned long long)us, memory_order_relaxed);
 }

@@ -23,19 +23,24 @@
 #include "net/http.h"
 #include "node/node.h"
 
-enum px_role { PX_ROLE_VIEWER, PX_ROLE_ANALYST, PX_ROLE_DUTY,
-	PX_ROLE_ADMIN, PX_ROLE__N };
+enum px_role {
+	PX_ROLE_VIEWER,
+	PX_ROLE_ANALYST,
+	PX_ROLE_DUTY,
+	PX_ROLE_ADMIN,
+	PX_ROLE__N
+};
 extern const char *const px_role_names[PX_ROLE__N];
 
 struct px_outbox;
 
 /* Counters for /metrics (relaxed atomics). */
 struct px_metrics {
-	atomic_ulong msgs_out;       /* messages we signed */
-	atomic_ulong msgs_in;        /* peer messages applied */
-	atomic_ulong bundles_in;     /* bundles accepted from peers */
+	atomic_ulong msgs_out;   /* messages we signed */
+	atomic_ulong msgs_in;    /* peer messages applied */
+	atomic_ulong bundles_in; /* bundles accepted from peers */
 	atomic_ulong bundles_refused;
-	atomic_ulong deliveries;     /* bundles delivered by the outbox */
+	atomic_ulong deliveries; /* bundles delivered by the outbox */
 	atomic_ulong delivery_errors;
 	atomic_ulong api_sends;
 	atomic_ulong lat_bucket[12]; /* delivery latency histogram */
@@ -76,8 +81,8 @@ PX_MUST_CHECK int px_app_send(struct px_app *a, const char *peer,
     struct px_msg **out);
 
 /* The role a bearer token grants, or -1 (with why) if none. */
-int px_app_token_role(struct px_app *a, const char *token, char *why,
-    size_t whylen);
+int px_app_token_role(
+    struct px_app *a, const char *token, char *why, size_t whylen);
 /* The pinned peer whose TLS certificate has fingerprint `fp`, or NULL
  * (heap string). */
 char *px_app_peer_by_fp(struct px_app *a, const char *fp);

@@ -31,13 +31,14 @@ text_in(const json_t *b, const char *key)
 	struct px_text_in t = {
 		.text = jstr(b, key),
 		.lang = jstr(b, "lang"),
-		.translation = json_is_string(tr) ? json_string_value(tr) :
-						    jstr(tr, "value"),
-		.translation_lang = json_is_object(tr) ?
-		    jstr(tr, "lang") :
-		    jstr(b, "translation_lang"),
-		.translation_by = json_is_object(tr) ? jstr(tr, "by") :
-						       jstr(b, "translation_by"),
+		.translation = json_is_string(tr) ? json_string_value(tr)
+		                                  : jstr(tr, "value"),
+		.translation_lang = json_is_object(tr)
+		    ? jstr(tr, "lang")
+		    : jstr(b, "translation_lang"),
+		.translation_by = json_is_object(tr)
+		    ? jstr(tr, "by")
+		    : jstr(b, "translation_by"),
 	};
 
 	return t;
@@ -57,8 +58,8 @@ answer_sent(struct px_http_resp *r, struct px_node *n, const struct px_msg *m,
 		c.state = PX_ST_SENT;
 	}
 	o = json_pack("{sssssssssIss}", "case", m->case_id, "ref", ref,
-	    "message", m->hash, "type", px_msg_type_names[m->type].wire,
-	    "seq", (json_int_t)m->seq, "state", px_state_names[c.state].wire);
+	    "message", m->hash, "type", px_msg_type_names[m->type].wire, "seq",
+	    (json_int_t)m->seq, "state", px_state_names[c.state].wire);
 	px_case_dispose(&c);
 	return px_api_json(r, status, o);
 }
@@ -87,7 +88,8 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 	nc.title = jstr(b, "title");
 	nc.request_type = jstr(b, "request_type");
 	nc.text = text_in(b, "text");
-	json_array_foreach(json_object_get(b, "observables"), i, o) {
+	json_array_foreach(json_object_get(b, "observables"), i, o)
+	{
 		if (i >= PX_ARRAY_LEN(obs)) {
 			rc = px_error_set(PX_EINVAL, "at most %zu observables",
 			    PX_ARRAY_LEN(obs));
@@ -96,8 +98,8 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 		if (json_is_string(o)) {
 			obs[i] = json_string_value(o);
 		} else if (jstr(o, "type") && jstr(o, "value")) {
-			tmp[i] = px_asprintf("%s:%s", jstr(o, "type"),
-			    jstr(o, "value"));
+			tmp[i] = px_asprintf(
+			    "%s:%s", jstr(o, "type"), jstr(o, "value"));
 			obs[i] = tmp[i];
 		} else {
 			rc = px_error_set(PX_EINVAL,
@@ -153,9 +155,8 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		    req->params[1]);
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
-	a.text = text_in(b, type == PX_MSG_FEEDBACK && jstr(b, "comment") ?
-		"comment" :
-		"text");
+	a.text = text_in(b,
+	    type == PX_MSG_FEEDBACK && jstr(b, "comment") ? "comment" : "text");
 	a.decision = jstr(b, "decision");
 	a.reason = jstr(b, "reason");
 	a.outcome = jstr(b, "outcome");
@@ -165,7 +166,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	a.score = score[0] ? score : jstr(b, "score");
 	if ((rc = px_body_action(&body, n, (enum px_msg_type)type, &a)) < 0 ||
 	    (rc = px_app_send(req->app, NULL, req->params[0],
-		 (enum px_msg_type)type, body, &m)) < 0)
+	         (enum px_msg_type)type, body, &m)) < 0)
 		px_api_fail(r, rc);
 	else
 		answer_sent(r, n, m, 200);
@@ -209,8 +210,8 @@ case_get(const struct px_http_req *req, struct px_http_resp *r)
 		return 0;
 	/* A cached view of an unchanged case is served as is. */
 	if (PX_STORE_CALL(n->store, case_stamp, req->params[0], &stamp) == 0 &&
-	    (text = px_app_view_get(req->app, req->params[0], stamp, now,
-		 r->etag)) != NULL) {
+	    (text = px_app_view_get(
+	         req->app, req->params[0], stamp, now, r->etag)) != NULL) {
 		r->status = 200;
 		r->content_type = "application/json";
 		rc = px_buf_adds(&r->body, text);
@@ -228,8 +229,8 @@ case_get(const struct px_http_req *req, struct px_http_resp *r)
 	/* At most 10 s: an agreement or card change does not touch the
 	 * case's stamp. */
 	if (stamp >= 0) {
-		int64_t until = next_change(&c, p,
-		    px_node_case_calendar(n, &c, p), now);
+		int64_t until =
+		    next_change(&c, p, px_node_case_calendar(n, &c, p), now);
 
 		px_app_view_put(req->app, c.id, stamp,
 		    until < now + 10000 ? until : now + 10000, text, r->etag);
@@ -261,8 +262,8 @@ list_one(const struct px_case_row *row, void *arg)
 
 	if (px_node_case_load(&c, lc->n, row->id, &p) < 0)
 		return 0; /* a case we cannot replay is listed by show */
-	overdue = px_case_overdue(&c, &p->agreement,
-	    px_node_case_calendar(lc->n, &c, p), lc->now);
+	overdue = px_case_overdue(
+	    &c, &p->agreement, px_node_case_calendar(lc->n, &c, p), lc->now);
 	if (!lc->overdue_only || overdue) {
 		char ref[9];
 
@@ -271,15 +272,15 @@ list_one(const struct px_case_row *row, void *arg)
 		    px_node_case_calendar(lc->n, &c, p), lc->now);
 		json_array_append_new(lc->rows,
 		    json_pack("{ss ss ss ss ss ss ss ss ss ss sb so}", "id",
-			c.id, "ref", ref, "kind", px_kind_names[c.kind].wire,
-			"priority", px_priority_names[c.priority].wire, "tlp",
-			px_tlp_names[c.tlp].wire, "state",
-			px_state_names[c.state].wire, "peer", row->peer,
-			"direction",
-			strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
-			"title", c.title, "category",
-			px_category_names[c.category].wire, "overdue", overdue,
-			"clocks", clocks));
+		        c.id, "ref", ref, "kind", px_kind_names[c.kind].wire,
+		        "priority", px_priority_names[c.priority].wire, "tlp",
+		        px_tlp_names[c.tlp].wire, "state",
+		        px_state_names[c.state].wire, "peer", row->peer,
+		        "direction",
+		        strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
+		        "title", c.title, "category",
+		        px_category_names[c.category].wire, "overdue", overdue,
+		        "clocks", clocks));
 	}
 	px_peer_free(p);
 	px_case_dispose(&c);
@@ -290,12 +291,15 @@ static int
 cases_get(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_api_node(req, r);
-	char *state = px_api_query(req, "state"), *peer = px_api_query(req, "peer");
+	char *state = px_api_query(req, "state"),
+	     *peer = px_api_query(req, "peer");
 	char *overdue = px_api_query(req, "overdue");
 	char *open = px_api_query(req, "open");
-	struct px_case_filter f = { .peer = peer, .state = state,
+	struct px_case_filter f = { .peer = peer,
+		.state = state,
 		.open_only = open && strcmp(open, "0") != 0 };
-	struct list_ctx lc = { .n = n, .rows = json_array(),
+	struct list_ctx lc = { .n = n,
+		.rows = json_array(),
 		.overdue_only = overdue && strcmp(overdue, "0") != 0,
 		.now = px_time_now_ms() };
 	int rc;

@@ -62,14 +62,14 @@ px_api_body(const struct px_http_req *req, struct px_http_resp *r)
 		return NULL;
 	}
 	if (px_json_parse(&j, req->body, req->body_len, req->body_len + 1,
-		"request body") < 0) {
+	        "request body") < 0) {
 		px_problem(r, 400, NULL, "%s", px_error_last());
 		return NULL;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		px_problem(r, 400, NULL,
-		    "the request body must be a JSON object");
+		px_problem(
+		    r, 400, NULL, "the request body must be a JSON object");
 		return NULL;
 	}
 	return j;
@@ -91,7 +91,8 @@ px_api_query(const struct px_http_req *req, const char *key)
 		const char *amp = strchr(q, '&');
 		size_t len = amp ? (size_t)(amp - q) : strlen(q);
 
-		if (len > klen && strncmp(q, key, klen) == 0 && q[klen] == '=') {
+		if (len > klen && strncmp(q, key, klen) == 0 &&
+		    q[klen] == '=') {
 			struct px_buf b;
 
 			px_buf_init(&b, 4096);

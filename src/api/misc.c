@@ -28,12 +28,12 @@ healthz(const struct px_http_req *req, struct px_http_resp *r)
 	int64_t size = 0;
 
 	if (n == NULL || px_log_size(n, &size) < 0)
-		return px_problem(r, 503, NULL, "store unavailable: %s",
-		    px_error_last());
+		return px_problem(
+		    r, 503, NULL, "store unavailable: %s", px_error_last());
 	return px_api_json(r, 200,
-	    json_pack("{sssssIsI}", "status", "ok", "node", a->name,
-		"log_size", (json_int_t)size, "uptime_s",
-		(json_int_t)((px_time_now_ms() - a->started_ms) / 1000)));
+	    json_pack("{sssssIsI}", "status", "ok", "node", a->name, "log_size",
+	        (json_int_t)size, "uptime_s",
+	        (json_int_t)((px_time_now_ms() - a->started_ms) / 1000)));
 }
 
 static int
@@ -58,12 +58,12 @@ depth_line(const char *peer, long depth, int failing, void *arg)
 	/* The true count, not the last batch's size. */
 	if (d->n == NULL ||
 	    PX_STORE_CALL(d->n->store, msg_list_undelivered, d->n->name, peer,
-		count_row, &undelivered) < 0)
+	        count_row, &undelivered) < 0)
 		undelivered = depth;
-	px_buf_putf(d->b, "parley_outbox_depth{peer=\"%s\"} %ld\n", peer,
-	    undelivered);
-	px_buf_putf(d->b, "parley_delivery_failing{peer=\"%s\"} %d\n", peer,
-	    failing);
+	px_buf_putf(
+	    d->b, "parley_outbox_depth{peer=\"%s\"} %ld\n", peer, undelivered);
+	px_buf_putf(
+	    d->b, "parley_delivery_failing{peer=\"%s\"} %d\n", peer, failing);
 }
 
 struct wit {
@@ -94,39 +94,47 @@ metrics(const struct px_http_req *req, struct px_http_resp *r)
 	unsigned long cum = 0;
 	int64_t size = 0;
 
-#define C(name, help, v) \
-	px_buf_putf(b, "# HELP parley_" name " " help "\n# TYPE parley_" name \
-	    " counter\nparley_" name " %lu\n", (unsigned long)(v))
+#define C(name, help, v)                                           \
+	px_buf_putf(b,                                             \
+	    "# HELP parley_" name " " help "\n# TYPE parley_" name \
+	    " counter\nparley_" name " %lu\n",                     \
+	    (unsigned long)(v))
 	C("messages_out_total", "Messages this node signed and queued.",
 	    atomic_load(&m->msgs_out));
 	C("messages_in_total", "Peer messages applied.",
 	    atomic_load(&m->msgs_in));
 	C("bundles_in_total", "Bundles accepted from peers.",
 	    atomic_load(&m->bundles_in));
-	C("bundles_refused_total", "Bundles refused (forged, out of "
-	    "sequence, fork).", atomic_load(&m->bundles_refused));
+	C("bundles_refused_total",
+	    "Bundles refused (forged, out of "
+	    "sequence, fork).",
+	    atomic_load(&m->bundles_refused));
 	C("deliveries_total", "Bundles delivered by the outbox.",
 	    atomic_load(&m->deliveries));
 	C("delivery_errors_total", "Failed delivery attempts.",
 	    atomic_load(&m->delivery_errors));
 #undef C
-	px_buf_puts(b, "# HELP parley_delivery_seconds Submit-to-receipt "
-		       "time of outbox deliveries.\n# TYPE "
-		       "parley_delivery_seconds histogram\n");
+	px_buf_puts(b,
+	    "# HELP parley_delivery_seconds Submit-to-receipt "
+	    "time of outbox deliveries.\n# TYPE "
+	    "parley_delivery_seconds histogram\n");
 	for (int i = 0; i < 11; i++) {
 		cum += atomic_load(&m->lat_bucket[i]);
-		px_buf_putf(b, "parley_delivery_seconds_bucket{le=\"%g\"} "
-		    "%lu\n", px_lat_bounds_ms[i] / 1000.0, cum);
+		px_buf_putf(b,
+		    "parley_delivery_seconds_bucket{le=\"%g\"} "
+		    "%lu\n",
+		    px_lat_bounds_ms[i] / 1000.0, cum);
 	}
 	cum += atomic_load(&m->lat_bucket[11]);
-	px_buf_putf(b, "parley_delivery_seconds_bucket{le=\"+Inf\"} %lu\n",
-	    cum);
+	px_buf_putf(
+	    b, "parley_delivery_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
 	px_buf_putf(b, "parley_delivery_seconds_sum %.6f\n",
 	    (double)atomic_load(&m->lat_sum_us) / 1e6);
 	px_buf_putf(b, "parley_delivery_seconds_count %lu\n",
 	    (unsigned long)atomic_load(&m->lat_count));
-	px_buf_puts(b, "# HELP parley_outbox_depth Undelivered messages per "
-		       "peer.\n# TYPE parley_outbox_depth gauge\n");
+	px_buf_puts(b,
+	    "# HELP parley_outbox_depth Undelivered messages per "
+	    "peer.\n# TYPE parley_outbox_depth gauge\n");
 	if (a->outbox) {
 		struct depth_ctx dc = { n, b };
 
@@ -135,15 +143,18 @@ metrics(const struct px_http_req *req, struct px_http_resp *r)
 	if (n) {
 		struct wit w = { n, b };
 
-		px_buf_puts(b, "# HELP parley_witness_cosigned_size Size of "
-			       "the last checkpoint of each peer's log this "
-			       "node cosigned.\n# TYPE "
-			       "parley_witness_cosigned_size gauge\n");
+		px_buf_puts(b,
+		    "# HELP parley_witness_cosigned_size Size of "
+		    "the last checkpoint of each peer's log this "
+		    "node cosigned.\n# TYPE "
+		    "parley_witness_cosigned_size gauge\n");
 		(void)PX_STORE_CALL(n->store, peer_list, witness_line, &w);
 		if (px_log_size(n, &size) == 0)
-			px_buf_putf(b, "# HELP parley_log_size Entries in "
+			px_buf_putf(b,
+			    "# HELP parley_log_size Entries in "
 			    "this node's log.\n# TYPE parley_log_size "
-			    "gauge\nparley_log_size %lld\n", (long long)size);
+			    "gauge\nparley_log_size %lld\n",
+			    (long long)size);
 	}
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4";
@@ -159,11 +170,11 @@ peer_row(const struct px_peer_row *p, void *arg)
 		return 0;
 	json_array_append_new(arg,
 	    json_pack("{sssOsOssso}", "name", p->name, "url",
-		json_object_get(json_object_get(card, "card"), "url"),
-		"timezone",
-		json_object_get(json_object_get(card, "card"), "timezone"),
-		"tls", p->tls_fp, "card_version", "v",
-		json_integer(p->card_version)));
+	        json_object_get(json_object_get(card, "card"), "url"),
+	        "timezone",
+	        json_object_get(json_object_get(card, "card"), "timezone"),
+	        "tls", p->tls_fp, "card_version", "v",
+	        json_integer(p->card_version)));
 	json_decref(card);
 	return 0;
 }
@@ -223,8 +234,8 @@ log_checkpoint(const struct px_http_req *req, struct px_http_resp *r)
 	wk = px_node_witness_vkey(n);
 	rc = px_api_json(r, 200,
 	    json_pack("{sssIssssss}", "origin", n->name, "size",
-		(json_int_t)size, "note", note, "log_key", lk, "witness_key",
-		wk));
+	        (json_int_t)size, "note", note, "log_key", lk, "witness_key",
+	        wk));
 	free(note);
 	free(lk);
 	free(wk);
@@ -262,8 +273,8 @@ alert_row(int64_t t, const char *kind, const char *detail, void *arg)
 	char tm[PX_TIME_STRLEN];
 
 	px_time_format(tm, t);
-	json_array_append_new(arg, json_pack("{ssssss}", "time", tm, "kind",
-	    kind, "detail", detail));
+	json_array_append_new(arg,
+	    json_pack("{ssssss}", "time", tm, "kind", kind, "detail", detail));
 	return 0;
 }
 
@@ -273,8 +284,8 @@ log_alerts(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_node *n = px_api_node(req, r);
 	json_t *a = json_array();
 
-	if (n == NULL || PX_STORE_CALL(n->store, alert_list, NULL, alert_row,
-			     a) < 0) {
+	if (n == NULL ||
+	    PX_STORE_CALL(n->store, alert_list, NULL, alert_row, a) < 0) {
 		json_decref(a);
 		return n ? px_api_fail(r, PX_ERR) : 0;
 	}

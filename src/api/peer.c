@@ -31,8 +31,8 @@
 static char *
 caller(const struct px_http_req *req, struct px_http_resp *r)
 {
-	char *name = req->peer_fp ? px_app_peer_by_fp(req->app, req->peer_fp) :
-				    NULL;
+	char *name =
+	    req->peer_fp ? px_app_peer_by_fp(req->app, req->peer_fp) : NULL;
 
 	if (name == NULL)
 		px_problem(r, 403, NULL,
@@ -58,8 +58,8 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 	/* The TLS identity must be the bundle's signer. */
 	rep.expect_from = peer;
 	px_buf_init(&reply, PX_BUNDLE_MAX_BYTES);
-	rc = px_node_import(n, req->body, req->body_len, "bundle", &rep,
-	    &reply);
+	rc =
+	    px_node_import(n, req->body, req->body_len, "bundle", &rep, &reply);
 	atomic_fetch_add(&app->m.msgs_in, rep.applied + rep.no_effect);
 	if (rc < 0 && rep.wrong_sender) {
 		atomic_fetch_add(&app->m.bundles_refused, 1);
@@ -169,17 +169,19 @@ entries_get(const struct px_http_req *req, struct px_http_resp *r)
 			break;
 		if (strcmp(row.peer, peer) == 0 &&
 		    px_json_parse(&env, (const char *)row.entry, row.len,
-			row.len + 1, "entry") == 0) {
-			json_array_append_new(arr, json_pack("{sIso}", "index",
-			    (json_int_t)i, "entry", env));
+		        row.len + 1, "entry") == 0) {
+			json_array_append_new(arr,
+			    json_pack("{sIso}", "index", (json_int_t)i, "entry",
+			        env));
 		} else {
 			uint8_t h[32];
 			char *b;
 
 			px_merkle_leaf_hash(h, row.entry, row.len);
 			b = px_b64_encode(h, 32);
-			json_array_append_new(arr, json_pack("{sIss}", "index",
-			    (json_int_t)i, "leaf_hash", b));
+			json_array_append_new(arr,
+			    json_pack("{sIss}", "index", (json_int_t)i,
+			        "leaf_hash", b));
 			free(b);
 		}
 		px_log_row_dispose(&row);
@@ -216,7 +218,8 @@ add_checkpoint(const struct px_http_req *req, struct px_http_resp *r)
 	old = strtoll(b + 4, NULL, 10);
 	line = memchr(b, '\n', req->body_len);
 	while (line && line + 1 < end && line[1] != '\n') {
-		const char *nl = memchr(line + 1, '\n', (size_t)(end - line - 1));
+		const char *nl =
+		    memchr(line + 1, '\n', (size_t)(end - line - 1));
 		char *h;
 
 		if (nl == NULL)
@@ -245,11 +248,10 @@ add_checkpoint(const struct px_http_req *req, struct px_http_resp *r)
 		px_buf_putf(&r->body, "%lld\n", (long long)wsize);
 		goto out;
 	}
-	sec = json_pack("{sss[{sIsO}]s[]s[]}", "checkpoint", txt,
-	    "consistency", "from", (json_int_t)old, "path", path, "proofs",
-	    "cosignatures");
-	if ((rc = px_log_section_check(&w, n, p, sec, NULL, 0,
-		 "add-checkpoint")) < 0) {
+	sec = json_pack("{sss[{sIsO}]s[]s[]}", "checkpoint", txt, "consistency",
+	    "from", (json_int_t)old, "path", path, "proofs", "cosignatures");
+	if ((rc = px_log_section_check(
+	         &w, n, p, sec, NULL, 0, "add-checkpoint")) < 0) {
 		px_problem(r, 403, NULL, "%s", px_error_last());
 		goto out;
 	}
@@ -287,8 +289,7 @@ const struct px_route px_routes_peer[] = {
 	{ "POST", "/peer/v1/bundles", bundles_post, PX_AUTH_PEER, 16u << 20,
 	    "application/json" },
 	{ "GET", "/peer/v1/card", card_get, PX_AUTH_PEER, 0, NULL },
-	{ "GET", "/peer/v1/checkpoint", checkpoint_get, PX_AUTH_PEER, 0,
-	    NULL },
+	{ "GET", "/peer/v1/checkpoint", checkpoint_get, PX_AUTH_PEER, 0, NULL },
 	{ "GET", "/peer/v1/entries", entries_get, PX_AUTH_PEER, 0, NULL },
 	{ "POST", "/peer/v1/add-checkpoint", add_checkpoint, PX_AUTH_PEER,
 	    1 << 20, NULL },

@@ -287,7 +287,7 @@ px_cli_main(int argc, char **argv)
 			return PX_EXIT_USAGE;
 		}
 	}
-		if (argc > 1 && (strcmp(argv[1], "--version") == 0)) {
+	if (argc > 1 && (strcmp(argv[1], "--version") == 0)) {
 		printf("parley %s\n", PX_VERSION);
 		return 0;
 	}

@@ -26,17 +26,17 @@ run_export(struct px_args *a)
 	int rc;
 
 	if ((px_arg(a, "from") &&
-		(rc = px_time_parse(&from, px_arg(a, "from"), 1)) < 0) ||
-	    (px_arg(a, "to") && (rc = px_time_parse(&to, px_arg(a, "to"), 1)) <
-		    0))
+	        (rc = px_time_parse(&from, px_arg(a, "from"), 1)) < 0) ||
+	    (px_arg(a, "to") &&
+	        (rc = px_time_parse(&to, px_arg(a, "to"), 1)) < 0))
 		return px_cli_fail(a, rc);
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	px_buf_init(&b, PX_AUDIT_MAX_BYTES);
-	if ((rc = px_audit_export(n, px_arg(a, "peer"), from, to, &b,
-		 &count)) < 0 ||
+	if ((rc = px_audit_export(n, px_arg(a, "peer"), from, to, &b, &count)) <
+	        0 ||
 	    (rc = px_file_write(px_arg(a, "output"), b.data, b.len, 0644)) <
-		0) {
+	        0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
@@ -73,9 +73,10 @@ print_case(const json_t *c)
 	    json_string_value(json_object_get(c, "requester")),
 	    json_string_value(json_object_get(c, "responder")),
 	    json_string_value(json_object_get(c, "state")));
-	json_array_foreach(json_object_get(c, "messages"), i, m) {
-		const char *recv = json_string_value(
-		    json_object_get(m, "received"));
+	json_array_foreach(json_object_get(c, "messages"), i, m)
+	{
+		const char *recv =
+		    json_string_value(json_object_get(m, "received"));
 
 		printf("  %-11s %s -> %s  sent %.19sZ  received %s%s  "
 		       "(%s's log #%lld)\n",
@@ -83,12 +84,12 @@ print_case(const json_t *c)
 		    json_string_value(json_object_get(m, "from")),
 		    json_string_value(json_object_get(m, "to")),
 		    json_string_value(json_object_get(m, "sent")),
-		    recv ? "" : "(no receipt in the bundle)",
-		    recv ? recv : "",
+		    recv ? "" : "(no receipt in the bundle)", recv ? recv : "",
 		    json_string_value(json_object_get(m, "log")),
 		    (long long)json_integer_value(json_object_get(m, "index")));
 	}
-	json_object_foreach((json_t *)ck, k, v) {
+	json_object_foreach((json_t *)ck, k, v)
+	{
 		const char *st = json_string_value(json_object_get(v, "state"));
 
 		if (strcmp(st, "n/a") == 0)
@@ -121,8 +122,8 @@ run_verify(struct px_args *a)
 		    res.notes);
 
 		if (rc < 0)
-			json_object_set_new(o, "error",
-			    json_string(px_error_last()));
+			json_object_set_new(
+			    o, "error", json_string(px_error_last()));
 		px_cli_print_json(o);
 		json_decref(o);
 		if (rc < 0)
@@ -134,11 +135,11 @@ run_verify(struct px_args *a)
 		printf("Verified %zu entries against %zu signed checkpoints.\n",
 		    res.entries, res.checkpoints);
 		json_array_foreach(res.notes, i, v)
-			printf("  %s\n", json_string_value(v));
-		json_array_foreach(res.cases, i, v)
-			print_case(v);
+		    printf("  %s\n", json_string_value(v));
+		json_array_foreach(res.cases, i, v) print_case(v);
 		printf("\nOK: every signature, proof and sequence in %s "
-		       "holds.\n", px_pos(a, 0));
+		       "holds.\n",
+		    px_pos(a, 0));
 	}
 	px_audit_result_dispose(&res);
 	px_buf_dispose(&b);

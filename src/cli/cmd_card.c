@@ -33,7 +33,7 @@ run(struct px_args *a)
 			json_t *o = json_pack("{sssssIss}", "name", n->name,
 			    "file", out, "version",
 			    (json_int_t)json_integer_value(json_object_get(
-				json_object_get(card, "card"), "version")),
+			        json_object_get(card, "card"), "version")),
 			    "fingerprint", fp);
 
 			px_cli_print_json(o);

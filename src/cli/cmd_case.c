@@ -147,8 +147,8 @@ act(struct px_args *a, const struct action *ac)
 	struct px_msg *m = NULL;
 	json_t *body = NULL;
 	struct px_action in = {
-		.text = text_args(a,
-		    ac->type == PX_MSG_FEEDBACK ? "comment" : "text"),
+		.text = text_args(
+		    a, ac->type == PX_MSG_FEEDBACK ? "comment" : "text"),
 		.decision = px_arg(a, "decision"),
 		.reason = px_arg(a, "reason"),
 		.outcome = px_arg(a, "outcome"),
@@ -160,7 +160,7 @@ act(struct px_args *a, const struct action *ac)
 		return rc;
 	if ((rc = px_body_action(&body, n, ac->type, &in)) < 0 ||
 	    (rc = px_node_send(n, NULL, px_pos(a, 0), ac->type, body, &m)) <
-		0) {
+	        0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}

@@ -11,9 +11,6 @@
 #include "cli/commands.h"
 #include "util/util.h"
 
-
-
-
 struct demo {
 	char *root, *a, *b;
 	int failed;
@@ -221,8 +218,9 @@ static int
 run(struct px_args *a)
 {
 	if (px_json(a))
-		return px_cli_usage(a, "the demo prints a walkthrough for "
-				       "people; it has no --json output");
+		return px_cli_usage(a,
+		    "the demo prints a walkthrough for "
+		    "people; it has no --json output");
 	return px_flag(a, "offline") ? run_offline(a) : px_demo_live(a);
 }
 
@@ -232,6 +230,6 @@ const struct px_cmd px_cmd_demo = {
 	.opts = opts,
 	.run = run,
 	.details = "--dir DIR puts the nodes in DIR (default: a new directory "
-		   "under /tmp).\nThe live demo keeps the nodes running until "
-		   "Ctrl-C and prints their URLs and tokens.",
+	           "under /tmp).\nThe live demo keeps the nodes running until "
+	           "Ctrl-C and prints their URLs and tokens.",
 };

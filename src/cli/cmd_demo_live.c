@@ -99,11 +99,11 @@ api(struct dnode *d, const char *method, const char *path, json_t *body,
 	    text ? "application/json" : NULL, text, text ? strlen(text) : 0,
 	    &status, &resp, 10000);
 	if (rc == 0 && (status < 200 || status > 299))
-		rc = px_error_set(PX_ERR, "%s %s answered %ld: %s", method, path,
-		    status, resp.data ? resp.data : "");
+		rc = px_error_set(PX_ERR, "%s %s answered %ld: %s", method,
+		    path, status, resp.data ? resp.data : "");
 	if (rc == 0 && out &&
 	    px_json_parse(out, resp.data ? resp.data : "null", resp.len,
-		resp.len + 1, "answer") < 0)
+	        resp.len + 1, "answer") < 0)
 		rc = PX_ERR;
 	free(text);
 	px_buf_dispose(&resp);
@@ -116,9 +116,10 @@ show_call(const struct dnode *d, const char *method, const char *path,
 {
 	char *t = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
-	printf("\n$ curl -sk -X %s %s%s -H 'Authorization: Bearer $TOKEN_%s'%s%s%s\n",
-	    method, d->url, path, d->city, t ? " \\\n    -d '" : "",
-	    t ? t : "", t ? "'" : "");
+	printf(
+	    "\n$ curl -sk -X %s %s%s -H 'Authorization: Bearer $TOKEN_%s'%s%s%s\n",
+	    method, d->url, path, d->city, t ? " \\\n    -d '" : "", t ? t : "",
+	    t ? "'" : "");
 	free(t);
 }
 
@@ -137,10 +138,10 @@ wait_state(struct dnode *d, const char *id, const char *want, int ms)
 		json_t *c = NULL;
 
 		if (api(d, "GET", path, NULL, &c) == 0) {
-			const char *s = json_string_value(
-			    json_object_get(c, "state"));
+			const char *s =
+			    json_string_value(json_object_get(c, "state"));
 
-			if (s && (strcmp(s, not) != 0) == neg) {
+			if (s && (strcmp(s, not ) != 0) == neg) {
 				free(state);
 				state = px_strdup(s);
 				json_decref(c);
@@ -199,8 +200,8 @@ wait_healthy(struct dnode *d)
 			return 0;
 		usleep(100000);
 	}
-	return px_error_set(PX_ERR, "%s did not start (see %s/serve.log)",
-	    d->name, d->dir);
+	return px_error_set(
+	    PX_ERR, "%s did not start (see %s/serve.log)", d->name, d->dir);
 }
 
 static void
@@ -218,12 +219,18 @@ int
 px_demo_live(struct px_args *a)
 {
 	struct dnode nodes[NNODES] = {
-		{ .name = "cert-cn.example", .zone = "Asia/Shanghai",
-		    .langs = "zh, en", .city = "BEIJING" },
-		{ .name = "cert-us.example", .zone = "America/New_York",
-		    .langs = "en", .city = "WASHINGTON" },
-		{ .name = "cert-eu.example", .zone = "Europe/Brussels",
-		    .langs = "en, fr", .city = "BRUSSELS" },
+		{ .name = "cert-cn.example",
+		    .zone = "Asia/Shanghai",
+		    .langs = "zh, en",
+		    .city = "BEIJING" },
+		{ .name = "cert-us.example",
+		    .zone = "America/New_York",
+		    .langs = "en",
+		    .city = "WASHINGTON" },
+		{ .name = "cert-eu.example",
+		    .zone = "Europe/Brussels",
+		    .langs = "en, fr",
+		    .city = "BRUSSELS" },
 	};
 	struct dnode *cn = &nodes[0], *us = &nodes[1], *eu = &nodes[2];
 	char tmpl[] = "/tmp/parley-demo-XXXXXX";
@@ -240,8 +247,9 @@ px_demo_live(struct px_args *a)
 	} else if (mkdtemp(tmpl)) {
 		root = px_strdup(tmpl);
 	} else {
-		return px_cli_fail(a, px_error_set(PX_ERR,
-		    "cannot create a scratch directory under /tmp"));
+		return px_cli_fail(a,
+		    px_error_set(PX_ERR,
+		        "cannot create a scratch directory under /tmp"));
 	}
 	/* Ctrl-C is taken by sigwait below, after the nodes are up. */
 	sigemptyset(&set);
@@ -252,7 +260,8 @@ px_demo_live(struct px_args *a)
 
 	printf("parley demo: three CERT desks on this machine, each its own "
 	       "process,\ntalking mutually authenticated TLS with pinned "
-	       "certificates.\nNodes in %s\n", root);
+	       "certificates.\nNodes in %s\n",
+	    root);
 	for (int i = 0; i < NNODES; i++) {
 		struct dnode *d = &nodes[i];
 		char listen[64], fp[PX_TLS_FP_LEN], *cert;
@@ -263,10 +272,10 @@ px_demo_live(struct px_args *a)
 		snprintf(listen, sizeof(listen), "127.0.0.1:%u", d->port);
 		if (d->port == 0 ||
 		    quiet("init", "--dir", d->dir, "--name", d->name,
-			"--timezone", d->zone, "--languages", d->langs,
-			"--url", d->url, "--listen", listen, NULL) != 0) {
-			rc = px_error_set(PX_ERR, "cannot create %s in %s",
-			    d->name, d->dir);
+		        "--timezone", d->zone, "--languages", d->langs, "--url",
+		        d->url, "--listen", listen, NULL) != 0) {
+			rc = px_error_set(
+			    PX_ERR, "cannot create %s in %s", d->name, d->dir);
 			goto fail;
 		}
 		cert = px_asprintf("%s/tls/cert.pem", d->dir);
@@ -281,8 +290,9 @@ px_demo_live(struct px_args *a)
 		char *card = px_asprintf("%s/%s.card", root, nodes[i].name);
 		quiet("card", "--dir", nodes[i].dir, "-o", card, NULL);
 		for (int k = 0; k < NNODES; k++) {
-			if (k != i && quiet("peer", "add", "--dir",
-					  nodes[k].dir, card, NULL) != 0) {
+			if (k != i &&
+			    quiet("peer", "add", "--dir", nodes[k].dir, card,
+			        NULL) != 0) {
 				rc = px_error_set(PX_ERR, "enrolment failed");
 				free(card);
 				goto fail;
@@ -335,7 +345,8 @@ px_demo_live(struct px_args *a)
 	    "priority", "P2", "tlp", "amber", "title",
 	    "Counterfeit bank login hosted in your network", "text",
 	    "Please take down the phishing page; victims report losses.",
-	    "lang", "en", "observables", "url:hxxps://secure-login.bank-example[.]com/verify");
+	    "lang", "en", "observables",
+	    "url:hxxps://secure-login.bank-example[.]com/verify");
 	show_call(cn, "POST", "/api/v1/cases", body);
 	rc = api(cn, "POST", "/api/v1/cases", body, &out);
 	json_decref(body);
@@ -346,7 +357,8 @@ px_demo_live(struct px_args *a)
 	out = NULL;
 	st = wait_state(cn, req, "delivered", 10000);
 	printf("-> Beijing's outbox delivered it; Washington's signed "
-	       "receipt is back: %s\n", st);
+	       "receipt is back: %s\n",
+	    st);
 	free(st);
 
 	printf("\n# 2. Brussels shares a botnet report with Beijing (P3, "
@@ -375,18 +387,19 @@ px_demo_live(struct px_args *a)
 			const char *id, *action;
 			json_t *b;
 		} steps[] = {
-			{ us, req, "ack", json_pack("{ss}", "text",
-					      "Received; contacting the "
-					      "hosting provider.") },
-			{ us, req, "triage", json_pack("{ss}", "decision",
-						 "accepted") },
+			{ us, req, "ack",
+			    json_pack("{ss}", "text",
+			        "Received; contacting the "
+			        "hosting provider.") },
+			{ us, req, "triage",
+			    json_pack("{ss}", "decision", "accepted") },
 			{ us, req, "result",
 			    json_pack("{ssss}", "outcome", "resolved", "text",
-				"The page was suspended by the hosting "
-				"provider.") },
-			{ cn, rep, "ack", json_pack("{ssss}", "text",
-					      "已收到，正在处理。", "lang",
-					      "zh") },
+			        "The page was suspended by the hosting "
+			        "provider.") },
+			{ cn, rep, "ack",
+			    json_pack("{ssss}", "text", "已收到，正在处理。",
+			        "lang", "zh") },
 		};
 
 		for (size_t i = 0; i < PX_ARRAY_LEN(steps); i++) {

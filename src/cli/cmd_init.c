@@ -11,8 +11,10 @@ static const struct px_opt opts[] = {
 	    0 },
 	{ "languages", "LIST", "working languages, e.g. \"zh, en\"", 0 },
 	{ "email", "ADDR", "duty contact e-mail for the card", 0 },
-	{ "listen", "ADDR:PORT", "where 'parley serve' listens (default "
-				 "127.0.0.1:8443)", 0 },
+	{ "listen", "ADDR:PORT",
+	    "where 'parley serve' listens (default "
+	    "127.0.0.1:8443)",
+	    0 },
 	{ 0 },
 };
 

@@ -31,8 +31,8 @@ run_checkpoint(struct px_args *a)
 	if (px_json(a)) {
 		char *lk = px_node_log_vkey(n), *wk = px_node_witness_vkey(n);
 		json_t *o = json_pack("{sssIssssss}", "origin", n->name, "size",
-		    (json_int_t)size, "note", note, "log_key", lk, "witness_key",
-		    wk);
+		    (json_int_t)size, "note", note, "log_key", lk,
+		    "witness_key", wk);
 
 		px_cli_print_json(o);
 		json_decref(o);
@@ -65,8 +65,9 @@ parse_index(int64_t *out, const char *s, const char *what)
 }
 
 static const struct px_opt entry_opts[] = {
-	{ "output", "FILE", "write the leaf's exact bytes here (default "
-			    "stdout)",
+	{ "output", "FILE",
+	    "write the leaf's exact bytes here (default "
+	    "stdout)",
 	    0, 'o' },
 	{ 0 },
 };
@@ -96,8 +97,9 @@ run_entry(struct px_args *a)
 }
 
 static const struct px_opt proof_opts[] = {
-	{ "size", "N", "prove against the checkpoint of this size (default "
-		       "the latest)",
+	{ "size", "N",
+	    "prove against the checkpoint of this size (default "
+	    "the latest)",
 	    0 },
 	{ "output", "FILE", "write the proof here (default stdout)", 0, 'o' },
 	{ 0 },
@@ -114,7 +116,7 @@ run_proof(struct px_args *a)
 
 	if ((rc = parse_index(&idx, px_pos(a, 0), "INDEX")) < 0 ||
 	    (px_arg(a, "size") &&
-		(rc = parse_index(&size, px_arg(a, "size"), "--size")) < 0))
+	        (rc = parse_index(&size, px_arg(a, "size"), "--size")) < 0))
 		return px_cli_fail(a, rc);
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
@@ -143,8 +145,8 @@ run_verify(struct px_args *a)
 		    rep.data ? rep.data : "");
 
 		if (rc < 0)
-			json_object_set_new(o, "error",
-			    json_string(px_error_last()));
+			json_object_set_new(
+			    o, "error", json_string(px_error_last()));
 		px_cli_print_json(o);
 		json_decref(o);
 		if (rc < 0) {
@@ -171,8 +173,9 @@ print_alert(int64_t t, const char *kind, const char *detail, void *arg)
 
 	px_time_format(tm, t);
 	if (arg)
-		json_array_append_new(arg, json_pack("{ssssss}", "time", tm,
-		    "kind", kind, "detail", detail));
+		json_array_append_new(arg,
+		    json_pack("{ssssss}", "time", tm, "kind", kind, "detail",
+		        detail));
 	else
 		printf("%.19s  %-12s %s\n", tm, kind, detail);
 	return 0;
@@ -187,8 +190,8 @@ run_alerts(struct px_args *a)
 
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
-	if ((rc = PX_STORE_CALL(n->store, alert_list, NULL, print_alert,
-		 arr)) < 0)
+	if ((rc = PX_STORE_CALL(n->store, alert_list, NULL, print_alert, arr)) <
+	    0)
 		rc = px_cli_fail(a, rc);
 	else if (arr)
 		px_cli_print_json(arr);
@@ -263,8 +266,8 @@ run_pv(struct px_args *a)
 	px_buf_init(&entry, 64 << 20);
 	ks = px_arg_all(a, "key", &nk);
 	if (nk > PX_ARRAY_LEN(keys)) {
-		rc = px_error_set(PX_EINVAL, "at most %zu --key",
-		    PX_ARRAY_LEN(keys));
+		rc = px_error_set(
+		    PX_EINVAL, "at most %zu --key", PX_ARRAY_LEN(keys));
 		goto fail;
 	}
 	for (size_t i = 0; i < nk; i++)
@@ -276,11 +279,11 @@ run_pv(struct px_args *a)
 	    (rc = px_file_read(&entry, px_arg(a, "entry"), 64 << 20)) < 0 ||
 	    (rc = px_tlog_proof_parse(&p, proof.data, proof.len)) < 0 ||
 	    (rc = px_tlog_proof_verify(&p, entry.data, entry.len, keys, nk)) <
-		0)
+	        0)
 		goto fail;
 	if (px_json(a)) {
-		json_t *o = json_pack("{sbsI}", "ok", 1, "index",
-		    (json_int_t)p.index);
+		json_t *o =
+		    json_pack("{sbsI}", "ok", 1, "index", (json_int_t)p.index);
 
 		px_cli_print_json(o);
 		json_decref(o);
@@ -309,8 +312,8 @@ static const struct px_cmd c_pv = {
 	.opts = pv_opts,
 	.run = run_pv,
 	.details = "Exit 0 only if the checkpoint carries a valid signature "
-		   "by a given log key,\nevery given cosigner's signature "
-		   "present verifies, and the entry is included.",
+	           "by a given log key,\nevery given cosigner's signature "
+	           "present verifies, and the entry is included.",
 };
 static const struct px_cmd *const proof_subs[] = { &c_pv, NULL };
 

@@ -43,8 +43,8 @@ peer_allowed(void *app, const char *fp)
 }
 
 static int
-token_ok(void *app, const struct px_http_req *req,
-    const struct px_route *route, char *why, size_t whylen)
+token_ok(void *app, const struct px_http_req *req, const struct px_route *route,
+    char *why, size_t whylen)
 {
 	int role = px_app_token_role(app, req->bearer, why, whylen);
 	int need = px_route_min_role(route);
@@ -52,7 +52,8 @@ token_ok(void *app, const struct px_http_req *req,
 	if (role < 0)
 		return 401;
 	if (role < need) {
-		snprintf(why, whylen, "this needs the %s role; the token has %s",
+		snprintf(why, whylen,
+		    "this needs the %s role; the token has %s",
 		    px_role_names[need], px_role_names[role]);
 		return 403;
 	}
@@ -150,12 +151,15 @@ run(struct px_args *a)
 			continue;
 		if (sig == SIGHUP) {
 			px_app_reload(app);
-			fprintf(stderr, "parley serve: configuration "
-					"reloaded\n");
+			fprintf(stderr,
+			    "parley serve: configuration "
+			    "reloaded\n");
 			continue;
 		}
-		fprintf(stderr, "parley serve: stopping (signal %d), "
-		    "finishing requests in flight\n", sig);
+		fprintf(stderr,
+		    "parley serve: stopping (signal %d), "
+		    "finishing requests in flight\n",
+		    sig);
 		break;
 	}
 	px_http_stop(srv);
@@ -184,6 +188,6 @@ const struct px_cmd px_cmd_serve = {
 	.opts = opts,
 	.run = run,
 	.details = "Stop with SIGTERM or Ctrl-C (in-flight requests finish); "
-		   "SIGHUP reloads parley.conf.\nTokens for the analyst API: "
-		   "parley token create --role analyst.",
+	           "SIGHUP reloads parley.conf.\nTokens for the analyst API: "
+	           "parley token create --role analyst.",
 };

@@ -26,9 +26,11 @@ run_create(struct px_args *a)
 		if (strcmp(role, px_role_names[i]) == 0)
 			r = i;
 	if (r < 0)
-		return px_cli_fail(a, px_error_set(PX_EINVAL,
-		    "unknown role '%s' (expected viewer, analyst, duty or "
-		    "admin)", role));
+		return px_cli_fail(a,
+		    px_error_set(PX_EINVAL,
+		        "unknown role '%s' (expected viewer, analyst, duty or "
+		        "admin)",
+		        role));
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	randombytes_buf(secret, sizeof(secret));
@@ -37,19 +39,20 @@ run_create(struct px_args *a)
 	px_sha256(h, token, strlen(token));
 	px_hex_encode(hhex, h, sizeof(h));
 	if ((rc = PX_STORE_CALL(n->store, token_put, hhex, name, role,
-		 px_time_now_ms())) < 0) {
+	         px_time_now_ms())) < 0) {
 		rc = px_cli_fail(a, rc);
 	} else if (px_json(a)) {
-		json_t *o = json_pack("{ssssss}", "name", name, "role", role,
-		    "token", token);
+		json_t *o = json_pack(
+		    "{ssssss}", "name", name, "role", role, "token", token);
 
 		px_cli_print_json(o);
 		json_decref(o);
 	} else {
 		printf("%s\n", token);
-		fprintf(stderr, "Token '%s' (%s) created; it is shown only "
-		    "once.\nUse it as: Authorization: Bearer <token>\n", name,
-		    role);
+		fprintf(stderr,
+		    "Token '%s' (%s) created; it is shown only "
+		    "once.\nUse it as: Authorization: Bearer <token>\n",
+		    name, role);
 	}
 	sodium_memzero(hex, sizeof(hex));
 	sodium_memzero(token, strlen(token));
@@ -65,8 +68,9 @@ list_one(int64_t t, const char *name, const char *role, void *arg)
 
 	px_time_format(tm, t);
 	if (arg)
-		json_array_append_new(arg, json_pack("{ssssss}", "name", name,
-		    "role", role, "created", tm));
+		json_array_append_new(arg,
+		    json_pack(
+		        "{ssssss}", "name", name, "role", role, "created", tm));
 	else
 		printf("%-24s %-8s %.19sZ\n", name, role, tm);
 	return 0;

@@ -7,8 +7,8 @@ static int
 run(struct px_args *a)
 {
 	if (px_json(a)) {
-		json_t *o = json_pack("{ssss}", "name", "parley", "version",
-		    PX_VERSION);
+		json_t *o = json_pack(
+		    "{ssss}", "name", "parley", "version", PX_VERSION);
 
 		px_cli_print_json(o);
 		json_decref(o);

@@ -7,8 +7,9 @@ px_cli_open(struct px_node **out, const struct px_args *a)
 	int rc;
 
 	if (px_arg_dir(a) == NULL)
-		return px_cli_usage(a, "no node directory: give --dir DIR or "
-				       "set PARLEY_DIR");
+		return px_cli_usage(a,
+		    "no node directory: give --dir DIR or "
+		    "set PARLEY_DIR");
 	rc = px_node_open(out, px_arg_dir(a));
 
 	return rc < 0 ? px_cli_fail(a, rc) : 0;

@@ -47,8 +47,8 @@ px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
 	    (rc = px_j_str(&s, o, "case", 36, what)) < 0 ||
 	    (rc = px_j_int(&r->seq, o, "seq", 1, INT64_C(1) << 53, what)) < 0 ||
 	    (rc = px_j_time(&r->received_ms, o, "received", what)) < 0 ||
-	    (rc = px_j_int(&r->index, o, "index", 0, INT64_C(1) << 53,
-		 what)) < 0)
+	    (rc = px_j_int(&r->index, o, "index", 0, INT64_C(1) << 53, what)) <
+	        0)
 		goto out;
 	if (!px_uuid_valid(s)) {
 		rc = px_error_set(PX_EINVAL, "%s: case is not a UUID", what);
@@ -120,8 +120,10 @@ px_bundle_parse(
 
 	memset(out, 0, sizeof(*out));
 	if (len == 0)
-		return px_error_set(PX_EINVAL, "%s is empty (expected a "
-		    "parley bundle)", what);
+		return px_error_set(PX_EINVAL,
+		    "%s is empty (expected a "
+		    "parley bundle)",
+		    what);
 	if ((rc = px_canon_parse_exact(
 	         &j, text, len, PX_BUNDLE_MAX_BYTES, what)) < 0)
 		return rc;

@@ -27,8 +27,7 @@ px_card_sign(json_t **out, json_t *c, const struct px_key *k)
 }
 
 static int
-decode_key(uint8_t *out, const json_t *keys, const char *name,
-    const char *what)
+decode_key(uint8_t *out, const json_t *keys, const char *name, const char *what)
 {
 	const char *s;
 	size_t n = 0;
@@ -181,8 +180,9 @@ from_json(struct px_card *out, json_t *env, const char *what, bool verify)
 	if ((rc = fill(out, what)) < 0)
 		goto fail;
 	/* Self-signed: verify with the key it carries. */
-	if (verify && (rc = px_signed_open(&c, NULL, env, "card", out->sign_pk,
-			   what)) < 0)
+	if (verify &&
+	    (rc = px_signed_open(&c, NULL, env, "card", out->sign_pk, what)) <
+	        0)
 		goto fail;
 	return 0;
 fail:
@@ -197,8 +197,8 @@ px_card_from_json(struct px_card *out, json_t *env, const char *what)
 }
 
 int
-px_card_parse_pinned(struct px_card *out, const char *text, size_t len,
-    const char *what)
+px_card_parse_pinned(
+    struct px_card *out, const char *text, size_t len, const char *what)
 {
 	json_t *j = NULL;
 	int rc;
@@ -218,8 +218,10 @@ px_card_parse(
 	int rc;
 
 	if (len == 0)
-		return px_error_set(PX_EINVAL, "%s is empty (expected a "
-		    "parley card)", what);
+		return px_error_set(PX_EINVAL,
+		    "%s is empty (expected a "
+		    "parley card)",
+		    what);
 	if ((rc = px_json_parse(&j, text, len, PX_CARD_MAX_BYTES, what)) < 0)
 		return rc;
 	rc = px_card_from_json(out, j, what);

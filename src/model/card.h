@@ -50,8 +50,8 @@ PX_MUST_CHECK int px_card_parse(
 /* Parses a card this node verified when it pinned it: the shape is
  * checked again, the self-signature is not (the store is this node's own;
  * `parley log verify` and audits re-check what others must trust). */
-PX_MUST_CHECK int px_card_parse_pinned(struct px_card *out, const char *text,
-    size_t len, const char *what);
+PX_MUST_CHECK int px_card_parse_pinned(
+    struct px_card *out, const char *text, size_t len, const char *what);
 /* Same, from an already parsed envelope (new reference taken). */
 PX_MUST_CHECK int px_card_from_json(
     struct px_card *out, json_t *env, const char *what);

@@ -71,7 +71,8 @@ check_printable(const char *s, bool multiline, const char *what)
 			return px_error_set(PX_EINVAL,
 			    "%s contains a control character (byte %zu): "
 			    "only printable text%s is allowed",
-			    what, i + 1, multiline ? ", newlines and tabs" : "");
+			    what, i + 1,
+			    multiline ? ", newlines and tabs" : "");
 	}
 	return 0;
 }

@@ -530,7 +530,8 @@ put_url_part(struct px_buf *out, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		int hi, lo;
 
-		if (c == '%' && i + 2 < n && (hi = px_hex_digit(s[i + 1])) >= 0 &&
+		if (c == '%' && i + 2 < n &&
+		    (hi = px_hex_digit(s[i + 1])) >= 0 &&
 		    (lo = px_hex_digit(s[i + 2])) >= 0) {
 			char d = (char)(hi << 4 | lo);
 

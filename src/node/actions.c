@@ -89,24 +89,25 @@ px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
 		goto out;
 	}
 	if ((rc = kind = PX_LOOKUP(case_kinds, "kind", nc->kind)) < 0 ||
-	    (rc = cat = PX_LOOKUP(px_category_names, "category",
-		 nc->category)) < 0)
+	    (rc = cat =
+	            PX_LOOKUP(px_category_names, "category", nc->category)) < 0)
 		goto out;
 	kind = PX_WIRE(px_kind_names, case_kinds[kind].wire);
 	prio = kind == PX_KIND_HOTLINE ? PX_P1 : PX_P3;
-	if (nc->priority && (rc = prio = PX_LOOKUP(px_priority_names,
-				 "priority", nc->priority)) < 0)
+	if (nc->priority &&
+	    (rc = prio =
+	            PX_LOOKUP(px_priority_names, "priority", nc->priority)) < 0)
 		goto out;
 	if (*nc->title == '\0' || strlen(nc->title) > 300) {
-		rc = px_error_set(PX_EINVAL,
-		    "the title must be 1 to 300 bytes");
+		rc =
+		    px_error_set(PX_EINVAL, "the title must be 1 to 300 bytes");
 		goto out;
 	}
 	if ((rc = px_peer_load(&p, n, nc->to)) < 0)
 		goto out;
 	tlp = p->agreement.default_tlp;
-	if (nc->tlp && (rc = tlp = PX_LOOKUP(px_tlp_names, "TLP marking",
-			    nc->tlp)) < 0)
+	if (nc->tlp &&
+	    (rc = tlp = PX_LOOKUP(px_tlp_names, "TLP marking", nc->tlp)) < 0)
 		goto out;
 	if (nc->request_type) {
 		if (kind == PX_KIND_REPORT) {
@@ -115,8 +116,8 @@ px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
 			    nc->text.prefix ? nc->text.prefix : "");
 			goto out;
 		}
-		if ((rc = rt = PX_LOOKUP(px_request_type_names,
-			 "request type", nc->request_type)) < 0)
+		if ((rc = rt = PX_LOOKUP(px_request_type_names, "request type",
+		         nc->request_type)) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < nc->nobservables; i++) {
@@ -124,8 +125,9 @@ px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
 
 		if ((rc = px_obs_parse_cli(&o, nc->observables[i])) < 0)
 			goto out;
-		json_array_append_new(obs, json_pack("{ssss}", "type",
-		    px_obs_type_name(o.type), "value", o.value));
+		json_array_append_new(obs,
+		    json_pack("{ssss}", "type", px_obs_type_name(o.type),
+		        "value", o.value));
 		px_obs_dispose(&o);
 	}
 	hdr = json_pack("{ssssssssss}", "kind", px_kind_names[kind].wire,
@@ -158,7 +160,7 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 	int rc, k;
 
 	if ((rc = text_obj(&text, n, &a->text,
-		 type == PX_MSG_FEEDBACK ? "comment" : "text")) < 0)
+	         type == PX_MSG_FEEDBACK ? "comment" : "text")) < 0)
 		goto out;
 	if (text)
 		json_object_set(b, "text", text);
@@ -171,17 +173,17 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 	}
 	switch (type) {
 	case PX_MSG_TRIAGE:
-		if ((rc = k = PX_LOOKUP(px_decision_names, "decision",
-			 a->decision)) < 0)
+		if ((rc = k = PX_LOOKUP(
+		         px_decision_names, "decision", a->decision)) < 0)
 			goto out;
-		json_object_set_new(b, "decision",
-		    json_string(px_decision_names[k].wire));
+		json_object_set_new(
+		    b, "decision", json_string(px_decision_names[k].wire));
 		if (a->reason) {
 			if ((rc = k = PX_LOOKUP(px_reason_names, "reason code",
-				 a->reason)) < 0)
+			         a->reason)) < 0)
 				goto out;
-			json_object_set_new(b, "reason",
-			    json_string(px_reason_names[k].wire));
+			json_object_set_new(
+			    b, "reason", json_string(px_reason_names[k].wire));
 		}
 		break;
 	case PX_MSG_RESULT:
@@ -196,8 +198,8 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 				    a->outcome);
 				goto out;
 			}
-			json_object_set_new(b, "outcome",
-			    json_string(a->outcome));
+			json_object_set_new(
+			    b, "outcome", json_string(a->outcome));
 		}
 		break;
 	case PX_MSG_FEEDBACK: {

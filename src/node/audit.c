@@ -47,12 +47,12 @@ own_entry(const struct px_log_row *r, void *arg)
 		return 0;
 	if ((rc = px_log_inclusion(c->n, r->idx, c->size, path, &np)) < 0 ||
 	    (rc = px_json_parse(&env, (const char *)r->entry, r->len,
-		 PX_AUDIT_MAX_BYTES, "log entry")) < 0)
+	         PX_AUDIT_MAX_BYTES, "log entry")) < 0)
 		return c->rc = rc;
 	p = px_path_encode((const uint8_t(*)[32])path, np);
 	json_array_append_new(c->entries,
 	    json_pack("{sIsIsoso}", "index", (json_int_t)r->idx, "size",
-		(json_int_t)c->size, "path", path_array(p), "entry", env));
+	        (json_int_t)c->size, "path", path_array(p), "entry", env));
 	free(p);
 	return 0;
 }
@@ -64,12 +64,12 @@ peer_entry(const struct px_proof_row *r, void *arg)
 	int rc;
 
 	if ((rc = px_json_parse(&env, r->entry, strlen(r->entry),
-		 PX_AUDIT_MAX_BYTES, "stored peer entry")) < 0)
+	         PX_AUDIT_MAX_BYTES, "stored peer entry")) < 0)
 		return rc;
 	json_array_append_new(a,
 	    json_pack("{sIsIsoso}", "index", (json_int_t)r->idx, "size",
-		(json_int_t)r->size, "path", path_array(r->path), "entry",
-		env));
+	        (json_int_t)r->size, "path", path_array(r->path), "entry",
+	        env));
 	return 0;
 }
 
@@ -100,8 +100,8 @@ peer_ckpt(int64_t size, const char *root, const char *note, void *arg)
 	/* Our cosignature, when we made one, travels with the note. */
 	px_buf_init(&b, PX_BUF_NOCAP);
 	px_buf_puts(&b, note);
-	rc = PX_STORE_CALL(c->n->store, cosig_list, c->origin, size, add_line,
-	    &b);
+	rc = PX_STORE_CALL(
+	    c->n->store, cosig_list, c->origin, size, add_line, &b);
 	(void)root;
 	if (rc == 0)
 		json_array_append_new(c->notes, json_string(b.data));
@@ -114,8 +114,8 @@ consistency_row(int64_t size1, const char *size2, const char *path, void *arg)
 {
 	json_array_append_new(arg,
 	    json_pack("{sIsIso}", "size1", (json_int_t)size1, "size2",
-		(json_int_t)strtoll(size2, NULL, 10), "path",
-		path_array(path)));
+	        (json_int_t)strtoll(size2, NULL, 10), "path",
+	        path_array(path)));
 	return 0;
 }
 
@@ -143,15 +143,15 @@ px_audit_export(struct px_node *n, const char *peer, int64_t from_ms,
 		goto out;
 	}
 	if ((rc = PX_STORE_CALL(n->store, log_list, peer, from_ms, to_ms,
-		 own_entry, &own)) < 0 ||
+	         own_entry, &own)) < 0 ||
 	    (rc = own.rc) < 0)
 		goto out;
 	if ((rc = PX_STORE_CALL(n->store, proof_list, peer, INT64_MIN,
-		 INT64_MAX, peer_entry, peer_entries)) < 0 ||
-	    (rc = PX_STORE_CALL(n->store, peer_ckpt_list, peer, peer_ckpt,
-		 &pc)) < 0 ||
-	    (rc = PX_STORE_CALL(n->store, consistency_list, peer,
-		 consistency_row, cons)) < 0)
+	         INT64_MAX, peer_entry, peer_entries)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, peer_ckpt_list, peer, peer_ckpt, &pc)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, consistency_list, peer, consistency_row, cons)) < 0)
 		goto out;
 	/* Peer entries are filtered by their message time, not our receive
 	 * time: keep those whose signed time is in the period. */
@@ -161,9 +161,9 @@ px_audit_export(struct px_node *n, const char *peer, int64_t from_ms,
 		while (i < json_array_size(peer_entries)) {
 			const json_t *e = json_object_get(
 			    json_array_get(peer_entries, i), "entry");
-			const json_t *o = json_object_get(e, "msg") ?
-			    json_object_get(e, "msg") :
-			    json_object_get(e, "receipt");
+			const json_t *o = json_object_get(e, "msg")
+			    ? json_object_get(e, "msg")
+			    : json_object_get(e, "receipt");
 			const char *ts = json_string_value(json_object_get(o,
 			    json_object_get(e, "msg") ? "time" : "received"));
 			int64_t t = 0;
@@ -185,23 +185,21 @@ px_audit_export(struct px_node *n, const char *peer, int64_t from_ms,
 	    "by", n->name, "peer", peer, "created", tm, "cards", my_card,
 	    p->card.env, "agreement", px_agreement_to_json(&p->agreement),
 	    "logs", "origin", n->name, "checkpoints", mine_cp, "consistency",
-	    json_array(), "entries", own.entries, "origin", peer,
-	    "checkpoints", pc.notes, "consistency", cons, "entries",
-	    peer_entries);
+	    json_array(), "entries", own.entries, "origin", peer, "checkpoints",
+	    pc.notes, "consistency", cons, "entries", peer_entries);
 	if (audit == NULL) {
 		rc = px_error_set(PX_ERR, "cannot build the audit bundle");
 		goto out;
 	}
 	json_object_set_new(audit, "from",
 	    from_ms == INT64_MIN ? json_null() : json_string(tf));
-	json_object_set_new(audit, "to",
-	    to_ms == INT64_MAX ? json_null() : json_string(tt));
+	json_object_set_new(
+	    audit, "to", to_ms == INT64_MAX ? json_null() : json_string(tt));
 	if ((rc = px_signed_wrap(&env, NULL, "audit", audit, &n->sign)) < 0 ||
 	    (rc = px_canon_append(out, env)) < 0 ||
 	    (rc = px_buf_addc(out, '\n')) < 0)
 		goto out;
-	*entries = json_array_size(own.entries) +
-	    json_array_size(peer_entries);
+	*entries = json_array_size(own.entries) + json_array_size(peer_entries);
 out:
 	free(note);
 	json_decref(my_card);

@@ -41,8 +41,8 @@ struct px_audit_result {
  * proof and chain holds; otherwise PX_EINVAL naming exactly which entry,
  * checkpoint or proof fails and why.  *res is filled as far as it got;
  * dispose it. */
-PX_MUST_CHECK int px_audit_verify(struct px_audit_result *res,
-    const char *text, size_t len, const char *what);
+PX_MUST_CHECK int px_audit_verify(struct px_audit_result *res, const char *text,
+    size_t len, const char *what);
 void px_audit_result_dispose(struct px_audit_result *r);
 
 #endif

@@ -53,8 +53,8 @@ struct av {
 	const char *what;
 };
 
-static void
-note(struct av *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct av *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 note(struct av *v, const char *fmt, ...)
@@ -106,8 +106,8 @@ load_party(struct party *p, json_t *env, const char *what)
 			return rc;
 		px_buf_init(&hol, PX_BUF_NOCAP);
 		json_array_foreach(json_object_get(h, "holidays"), i, d)
-			px_buf_putf(&hol, "%s%s", i ? "," : "",
-			    json_string_value(d));
+		    px_buf_putf(
+		        &hol, "%s%s", i ? "," : "", json_string_value(d));
 		rc = hol.len ? px_calendar_set_holidays(&p->cal, hol.data) : 0;
 		px_buf_dispose(&hol);
 	}
@@ -130,15 +130,14 @@ path_of(uint8_t out[][32], size_t *n, const json_t *a, const char *what)
 	const json_t *h;
 
 	if (!json_is_array(a) || json_array_size(a) > 64)
-		return px_error_set(PX_EINVAL, "%s: 'path' must be an array "
-		    "of at most 64 hashes", what);
-	json_array_foreach(a, i, h)
-		if (!json_is_string(h) ||
-		    px_b64_decode(out[i], 32, &got, json_string_value(h)) < 0 ||
-		    got != 32)
-			return px_error_set(PX_EINVAL,
-			    "%s: path hash %zu is not base64 of 32 bytes", what,
-			    i + 1);
+		return px_error_set(PX_EINVAL,
+		    "%s: 'path' must be an array "
+		    "of at most 64 hashes",
+		    what);
+	json_array_foreach(a, i, h) if (!json_is_string(h) ||
+	    px_b64_decode(out[i], 32, &got, json_string_value(h)) < 0 ||
+	    got != 32) return px_error_set(PX_EINVAL,
+	    "%s: path hash %zu is not base64 of 32 bytes", what, i + 1);
 	*n = json_array_size(a);
 	return 0;
 }
@@ -157,23 +156,28 @@ check_checkpoints(struct av *v, int who, const json_t *notes)
 		return px_error_set(PX_EINVAL,
 		    "log of %s: 'checkpoints' must be an array", p->card.name);
 	v->cps[who] = px_calloc(json_array_size(notes) + 1, sizeof(struct cp));
-	json_array_foreach(notes, i, t) {
+	json_array_foreach(notes, i, t)
+	{
 		struct px_note nt = { 0 };
 		struct px_checkpoint c = { 0 };
 		const char *s = json_string_value(t);
 		uint64_t ok = 0;
 
 		if (s == NULL)
-			return px_error_set(PX_EINVAL, "log of %s: checkpoint "
-			    "%zu is not a string", p->card.name, i + 1);
+			return px_error_set(PX_EINVAL,
+			    "log of %s: checkpoint "
+			    "%zu is not a string",
+			    p->card.name, i + 1);
 		if ((rc = px_note_parse(&nt, s, strlen(s))) < 0 ||
 		    (rc = px_note_verify(&nt, &p->logk, 1, &ok)) < 0 ||
 		    (ok == 0 &&
-			(rc = px_error_set(PX_EINVAL, "not signed by %s's log "
-			    "key", p->card.name)) < 0) ||
+		        (rc = px_error_set(PX_EINVAL,
+		             "not signed by %s's log "
+		             "key",
+		             p->card.name)) < 0) ||
 		    (rc = px_checkpoint_parse(&c, nt.text, nt.text_len)) < 0) {
-			px_error_prefix("log of %s, checkpoint %zu",
-			    p->card.name, i + 1);
+			px_error_prefix(
+			    "log of %s, checkpoint %zu", p->card.name, i + 1);
 			goto next;
 		}
 		if (strcmp(c.origin, p->card.name) != 0) {
@@ -203,21 +207,22 @@ check_checkpoints(struct av *v, int who, const json_t *notes)
 			if (strcmp(nt.sigs[k].name, o->witk.name) != 0 ||
 			    nt.sigs[k].id != o->witk.id)
 				continue;
-			if ((rc = px_cosig_verify(&nt.sigs[k], &o->witk,
-				 nt.text, &ts)) < 0) {
+			if ((rc = px_cosig_verify(
+			         &nt.sigs[k], &o->witk, nt.text, &ts)) < 0) {
 				px_error_prefix("log of %s, checkpoint of size "
-				    "%llu: cosignature by %s",
+				                "%llu: cosignature by %s",
 				    p->card.name, (unsigned long long)c.size,
 				    o->card.name);
 				goto next;
 			}
 			px_time_format(tm, (int64_t)ts * 1000);
-			note(v, "checkpoint %llu of %s's log cosigned by %s at "
+			note(v,
+			    "checkpoint %llu of %s's log cosigned by %s at "
 			    "%.19sZ",
 			    (unsigned long long)c.size, p->card.name,
 			    o->card.name, tm);
 		}
-next:
+	next:
 		px_checkpoint_dispose(&c);
 		px_note_dispose(&nt);
 		if (rc < 0)
@@ -233,7 +238,8 @@ check_consistency(struct av *v, int who, const json_t *a)
 	const json_t *c;
 	int rc;
 
-	json_array_foreach(a, i, c) {
+	json_array_foreach(a, i, c)
+	{
 		int64_t s1 = json_integer_value(json_object_get(c, "size1"));
 		int64_t s2 = json_integer_value(json_object_get(c, "size2"));
 		const struct cp *c1 = find_cp(v, who, (uint64_t)s1);
@@ -242,17 +248,18 @@ check_consistency(struct av *v, int who, const json_t *a)
 		size_t np;
 		char what[96];
 
-		snprintf(what, sizeof(what), "log of %s, consistency %lld->%lld",
+		snprintf(what, sizeof(what),
+		    "log of %s, consistency %lld->%lld",
 		    v->party[who].card.name, (long long)s1, (long long)s2);
 		if (c1 == NULL || c2 == NULL)
 			return px_error_set(PX_EINVAL,
 			    "%s: no checkpoint of that size in the bundle",
 			    what);
-		if ((rc = path_of(path, &np, json_object_get(c, "path"),
-			 what)) < 0)
+		if ((rc = path_of(
+		         path, &np, json_object_get(c, "path"), what)) < 0)
 			return rc;
 		if (px_merkle_verify_consistency(c1->size, c2->size, c1->root,
-			c2->root, (const uint8_t(*)[32])path, np) < 0)
+		        c2->root, (const uint8_t(*)[32])path, np) < 0)
 			return px_error_set(PX_EINVAL,
 			    "%s: the proof does not join the two checkpoints",
 			    what);
@@ -269,11 +276,14 @@ check_entries(struct av *v, int who, const json_t *a)
 	int rc;
 
 	if (!json_is_array(a))
-		return px_error_set(PX_EINVAL, "log of %s: 'entries' must be "
-		    "an array", p->card.name);
-	v->items = px_realloc(v->items,
-	    (v->nitems + json_array_size(a) + 1) * sizeof(*v->items));
-	json_array_foreach(a, i, e) {
+		return px_error_set(PX_EINVAL,
+		    "log of %s: 'entries' must be "
+		    "an array",
+		    p->card.name);
+	v->items = px_realloc(
+	    v->items, (v->nitems + json_array_size(a) + 1) * sizeof(*v->items));
+	json_array_foreach(a, i, e)
+	{
 		json_t *env = json_object_get(e, "entry");
 		int64_t idx = json_integer_value(json_object_get(e, "index"));
 		int64_t size = json_integer_value(json_object_get(e, "size"));
@@ -285,16 +295,16 @@ check_entries(struct av *v, int who, const json_t *a)
 
 		snprintf(what, sizeof(what), "log of %s, entry %lld",
 		    p->card.name, (long long)idx);
-		if (!json_is_object(env) || !json_is_integer(json_object_get(e,
-					       "index")))
+		if (!json_is_object(env) ||
+		    !json_is_integer(json_object_get(e, "index")))
 			return px_error_set(PX_EINVAL, "%s: malformed", what);
 		if (c == NULL)
 			return px_error_set(PX_EINVAL,
 			    "%s: proven against a checkpoint of size %lld "
 			    "that the bundle does not hold",
 			    what, (long long)size);
-		if ((rc = path_of(path, &np, json_object_get(e, "path"),
-			 what)) < 0)
+		if ((rc = path_of(
+		         path, &np, json_object_get(e, "path"), what)) < 0)
 			return rc;
 		if ((canon = px_canon_string(env)) == NULL)
 			return PX_EINVAL;
@@ -302,7 +312,7 @@ check_entries(struct av *v, int who, const json_t *a)
 		free(canon);
 		if (idx < 0 ||
 		    px_merkle_verify_inclusion(leaf, (uint64_t)idx, c->size,
-			(const uint8_t(*)[32])path, np, c->root) < 0)
+		        (const uint8_t(*)[32])path, np, c->root) < 0)
 			return px_error_set(PX_EINVAL,
 			    "%s: not included at that index in the checkpoint "
 			    "of size %llu (the entry or its proof was "
@@ -324,7 +334,7 @@ check_entries(struct av *v, int who, const json_t *a)
 		} else {
 			if ((rc = px_receipt_parse(&it->r, env, what)) < 0 ||
 			    (rc = px_receipt_verify(it->r, p->card.sign_pk)) <
-				0)
+			        0)
 				goto bad;
 			if (strcmp(it->r->from, p->card.name) != 0 ||
 			    it->r->index != idx) {
@@ -338,7 +348,7 @@ check_entries(struct av *v, int who, const json_t *a)
 		v->nitems++;
 		v->res->entries++;
 		continue;
-bad:
+	bad:
 		px_msg_free(it->m);
 		px_receipt_free(it->r);
 		px_error_prefix("%s", what);
@@ -390,7 +400,8 @@ check_chains(struct av *v, struct item *msgs, size_t n)
 			    m->from, m->to, (long long)m->seq,
 			    (long long)prev->seq);
 		if (prev == NULL && m->seq > 1)
-			note(v, "message %s->%s seq %lld: seq %lld is not in "
+			note(v,
+			    "message %s->%s seq %lld: seq %lld is not in "
 			    "the bundle (outside the period)",
 			    m->from, m->to, (long long)m->seq,
 			    (long long)m->seq - 1);
@@ -448,11 +459,11 @@ build_cases(struct av *v)
 				px_case_set_delivered(&c, r->received_ms);
 			json_array_append_new(jm,
 			    json_pack("{sIssssssssss*sssI}", "seq",
-				(json_int_t)m->seq, "type",
-				px_msg_type_names[m->type].wire, "from",
-				m->from, "to", m->to, "sent", t1, "received",
-				r ? t2 : NULL, "log", msgs[k].origin, "index",
-				(json_int_t)msgs[k].index));
+			        (json_int_t)m->seq, "type",
+			        px_msg_type_names[m->type].wire, "from",
+			        m->from, "to", m->to, "sent", t1, "received",
+			        r ? t2 : NULL, "log", msgs[k].origin, "index",
+			        (json_int_t)msgs[k].index));
 		}
 		if (c.n == 0) {
 			json_decref(jm);
@@ -467,8 +478,8 @@ build_cases(struct av *v)
 		    px_state_names[c.state].wire, "messages", jm);
 		if (resp >= 0)
 			json_object_set_new(jc, "clocks",
-			    px_view_clocks(&c, &v->ag, &v->party[resp].cal,
-				v->created));
+			    px_view_clocks(
+			        &c, &v->ag, &v->party[resp].cal, v->created));
 		json_array_append_new(v->res->cases, jc);
 		px_case_dispose(&c);
 	}
@@ -479,11 +490,11 @@ out:
 }
 
 int
-px_audit_verify(struct px_audit_result *res, const char *text, size_t len,
-    const char *what)
+px_audit_verify(
+    struct px_audit_result *res, const char *text, size_t len, const char *what)
 {
-	static const char *const mem[] = { "v", "by", "peer", "created",
-		"from", "to", "cards", "agreement", "logs", NULL };
+	static const char *const mem[] = { "v", "by", "peer", "created", "from",
+		"to", "cards", "agreement", "logs", NULL };
 	struct av v = { .res = res, .what = what };
 	const json_t *o, *cards, *logs, *lg;
 	json_t *j = NULL;
@@ -497,31 +508,31 @@ px_audit_verify(struct px_audit_result *res, const char *text, size_t len,
 	res->notes = json_array();
 	if (len == 0)
 		return px_error_set(PX_EINVAL, "%s is empty", what);
-	if ((rc = px_canon_parse_exact(&j, text, len, PX_AUDIT_MAX_BYTES,
-		 what)) < 0 ||
+	if ((rc = px_canon_parse_exact(
+	         &j, text, len, PX_AUDIT_MAX_BYTES, what)) < 0 ||
 	    (rc = px_signed_open(&o, NULL, j, "audit", NULL, what)) < 0 ||
 	    (rc = px_j_only(o, mem, what)) < 0 ||
 	    (rc = px_j_int(&ver, o, "v", 1, 1, what)) < 0 ||
 	    (rc = px_j_str(&by, o, "by", 253, what)) < 0 ||
 	    (rc = px_j_str(&peer, o, "peer", 253, what)) < 0 ||
 	    (rc = px_j_time(&v.created, o, "created", what)) < 0 ||
-	    (rc = px_agreement_from_json(&v.ag,
-		 json_object_get(o, "agreement"))) < 0)
+	    (rc = px_agreement_from_json(
+	         &v.ag, json_object_get(o, "agreement"))) < 0)
 		goto out;
 	cards = json_object_get(o, "cards");
 	logs = json_object_get(o, "logs");
 	if (!json_is_array(cards) || json_array_size(cards) != 2 ||
 	    !json_is_array(logs) || json_array_size(logs) != 2) {
-		rc = px_error_set(PX_EINVAL,
-		    "%s: expected two cards and two logs", what);
+		rc = px_error_set(
+		    PX_EINVAL, "%s: expected two cards and two logs", what);
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {
 		char w[32];
 
 		snprintf(w, sizeof(w), "card %zu", i + 1);
-		if ((rc = load_party(&v.party[i], json_array_get(cards, i),
-			 w)) < 0)
+		if ((rc = load_party(
+		         &v.party[i], json_array_get(cards, i), w)) < 0)
 			goto out;
 		v.nparty++;
 	}
@@ -531,9 +542,10 @@ px_audit_verify(struct px_audit_result *res, const char *text, size_t len,
 		    "%s: the cards are not those of %s and %s", what, by, peer);
 		goto out;
 	}
-	json_array_foreach(logs, i, lg) {
-		const char *origin = json_string_value(
-		    json_object_get(lg, "origin"));
+	json_array_foreach(logs, i, lg)
+	{
+		const char *origin =
+		    json_string_value(json_object_get(lg, "origin"));
 		int who = origin ? party_index(&v, origin) : -1;
 
 		if (who < 0) {
@@ -547,19 +559,19 @@ px_audit_verify(struct px_audit_result *res, const char *text, size_t len,
 			    what, origin);
 			goto out;
 		}
-		if ((rc = check_checkpoints(&v, who,
-			 json_object_get(lg, "checkpoints"))) < 0 ||
-		    (rc = check_consistency(&v, who,
-			 json_object_get(lg, "consistency"))) < 0 ||
-		    (rc = check_entries(&v, who,
-			 json_object_get(lg, "entries"))) < 0)
+		if ((rc = check_checkpoints(
+		         &v, who, json_object_get(lg, "checkpoints"))) < 0 ||
+		    (rc = check_consistency(
+		         &v, who, json_object_get(lg, "consistency"))) < 0 ||
+		    (rc = check_entries(
+		         &v, who, json_object_get(lg, "entries"))) < 0)
 			goto out;
 	}
 	if ((rc = build_cases(&v)) < 0)
 		goto out;
 	/* Last: the exporter's signature over the whole. */
-	if (px_signed_open(&o, NULL, j, "audit",
-		v.party[exporter].card.sign_pk, what) < 0) {
+	if (px_signed_open(&o, NULL, j, "audit", v.party[exporter].card.sign_pk,
+	        what) < 0) {
 		rc = px_error_set(PX_EINVAL,
 		    "%s: every entry verifies, but the exporter's (%s) "
 		    "signature over the bundle does not: its unsigned "

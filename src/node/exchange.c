@@ -67,8 +67,8 @@ collect_env(const struct px_msg_row *r, void *arg)
 	json_t *env = NULL;
 	int rc;
 
-	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw),
-		 PX_MSG_MAX_BYTES, "stored message")) < 0)
+	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw), PX_MSG_MAX_BYTES,
+	         "stored message")) < 0)
 		return rc;
 	json_array_append_new(c->a, env);
 	return json_array_size(c->a) >= c->limit ? 1 : 0;
@@ -77,8 +77,8 @@ collect_env(const struct px_msg_row *r, void *arg)
 /* Writes a signed bundle to `peer` with the log section that proves its
  * items (both arrays) in our log. */
 static int
-write_bundle(struct px_node *n, const char *peer, json_t *msgs,
-    json_t *rcpts, int64_t now, struct px_buf *out)
+write_bundle(struct px_node *n, const char *peer, json_t *msgs, json_t *rcpts,
+    int64_t now, struct px_buf *out)
 {
 	size_t nm = json_array_size(msgs), nr = json_array_size(rcpts);
 	const json_t **items = px_calloc(nm + nr + 1, sizeof(*items));
@@ -94,8 +94,8 @@ write_bundle(struct px_node *n, const char *peer, json_t *msgs,
 	if ((rc = px_log_size(n, &size)) == 0 && size > 0)
 		rc = px_log_section(&log, n, peer, items, nm + nr);
 	if (rc == 0)
-		rc = px_bundle_write(out, n->name, peer, now, msgs, rcpts, log,
-		    &n->sign);
+		rc = px_bundle_write(
+		    out, n->name, peer, now, msgs, rcpts, log, &n->sign);
 	json_decref(log);
 	free(items);
 	return rc;
@@ -113,7 +113,7 @@ px_node_export_limit(struct px_node *n, const char *peer, struct px_buf *out,
 	if ((rc = PX_STORE_CALL(n->store, peer_get, peer, &row)) < 0)
 		goto out;
 	if ((rc = PX_STORE_CALL(n->store, msg_list_undelivered, n->name, peer,
-		 collect_env, &c)) < 0)
+	         collect_env, &c)) < 0)
 		goto out;
 	*count = json_array_size(msgs);
 	rc = write_bundle(n, peer, msgs, rcpts, px_time_now_ms(), out);
@@ -153,8 +153,8 @@ receipt_reindex(struct px_node *n, const struct px_msg_row *mine,
 
 	if (strcmp(mine->type, "report") != 0 &&
 	    strcmp(mine->type, "request") != 0)
-		return PX_STORE_CALL(n->store, case_touch, r->case_id,
-		    r->received_ms);
+		return PX_STORE_CALL(
+		    n->store, case_touch, r->case_id, r->received_ms);
 	if ((rc = px_node_case_load(c, n, r->case_id, NULL)) < 0)
 		return rc;
 	return px_node_index_case(n, c, r->received_ms);
@@ -253,8 +253,7 @@ add_our_receipt(struct px_node *n, const char *hash, json_t *out)
  * message joined it, and indexes that: a message that crossed another in
  * transit may sort before messages that arrived earlier. */
 static int
-reindex(struct px_node *n, const char *case_id, int64_t now,
-    struct px_case *c)
+reindex(struct px_node *n, const char *case_id, int64_t now, struct px_case *c)
 {
 	struct px_case fresh;
 	int rc;
@@ -282,9 +281,9 @@ why_of(const struct px_case *c, const struct px_msg *m)
 
 /* Applies one verified message from the peer. */
 static int
-apply_msg(struct px_node *n, const struct px_msg *m,
-    const struct px_peer *p, const struct px_witness_in *w, int64_t now,
-    struct px_import_report *rep, json_t *receipts)
+apply_msg(struct px_node *n, const struct px_msg *m, const struct px_peer *p,
+    const struct px_witness_in *w, int64_t now, struct px_import_report *rep,
+    json_t *receipts)
 {
 	struct px_msg_row have = { 0 };
 	struct px_receipt *r = NULL;
@@ -346,8 +345,8 @@ apply_msg(struct px_node *n, const struct px_msg *m,
 	if (tip > 0) {
 		struct px_msg_row last = { 0 };
 
-		if (PX_STORE_CALL(n->store, msg_at, m->from, n->name, tip,
-			&last) == 0 &&
+		if (PX_STORE_CALL(
+		        n->store, msg_at, m->from, n->name, tip, &last) == 0 &&
 		    m->time_ms < last.time_ms) {
 			rc = px_error_set(PX_EINVAL,
 			    "%s seq %lld is dated before its seq %lld: a "
@@ -396,15 +395,15 @@ apply_msg(struct px_node *n, const struct px_msg *m,
 		goto out;
 	if ((rc = px_log_size(n, &idx)) < 0 ||
 	    (rc = px_receipt_new(&r, n->name, m->from, m->hash, m->case_id,
-		 m->seq, now, idx, &n->sign)) < 0)
+	         m->seq, now, idx, &n->sign)) < 0)
 		goto rollback;
 	raw = px_canon_string(r->env);
 	if ((rc = px_node_store_msg(n, m, &c, now)) < 0 ||
 	    (rc = store_proof(n, p, w, m->hash)) < 0 ||
-	    (rc = PX_STORE_CALL(n->store, receipt_put, m->hash, n->name, now,
-		 raw)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, receipt_put, m->hash, n->name, now, raw)) < 0 ||
 	    (rc = px_log_append(n, "receipt", r->hash, m->from, now, raw,
-		 strlen(raw), NULL)) < 0 ||
+	         strlen(raw), NULL)) < 0 ||
 	    (!in_order && (rc = reindex(n, m->case_id, now, &c)) < 0) ||
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
@@ -544,8 +543,8 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 			items[i] = json_array_get(b.messages, i);
 		for (i = 0; i < nr; i++)
 			items[nm + i] = json_array_get(b.receipts, i);
-		rc = px_log_section_check(&wit, n, p, b.log, items, nm + nr,
-		    what);
+		rc = px_log_section_check(
+		    &wit, n, p, b.log, items, nm + nr, what);
 		free(items);
 		if (rc < 0)
 			goto out;
@@ -558,11 +557,10 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	if ((rc = px_node_batch_begin(n)) < 0)
 		goto out;
 	in_tx = true;
-	if (wit.note && (rc = px_witness_apply(n, p, &wit, now, &rep->log)) <
-		0) {
+	if (wit.note &&
+	    (rc = px_witness_apply(n, p, &wit, now, &rep->log)) < 0) {
 		rep->refused = nm + nr;
-		say(rep, "  refused  all %zu item(s) of the bundle",
-		    nm + nr);
+		say(rep, "  refused  all %zu item(s) of the bundle", nm + nr);
 		goto out;
 	}
 	qsort(msgs, nm, sizeof(*msgs), by_seq);
@@ -575,7 +573,8 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 		}
 	}
 	for (i = 0; first_err == NULL && i < nm; i++) {
-		if ((rc = apply_msg(n, msgs[i], p, &wit, now, rep, out_receipts)) < 0) {
+		if ((rc = apply_msg(
+		         n, msgs[i], p, &wit, now, rep, out_receipts)) < 0) {
 			rep->refused = nm - i;
 			first_err = px_strdup(px_error_last());
 			say(rep, "  refused  %s", first_err);

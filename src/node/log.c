@@ -11,7 +11,7 @@
 #include "util/util.h"
 
 #define NOTE_TYPE_ED25519 0x01
-#define NOTE_TYPE_COSIG 0x04
+#define NOTE_TYPE_COSIG   0x04
 
 static int
 get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
@@ -54,12 +54,12 @@ px_log_append(struct px_node *n, const char *kind, const char *obj_hash,
 	if ((rc = px_log_size(n, &size)) < 0)
 		return rc;
 	px_merkle_leaf_hash(leaf, entry, len);
-	if ((rc = px_merkle_append(nodes, &nn, (uint64_t)size, leaf, get_node,
-		 n)) < 0)
+	if ((rc = px_merkle_append(
+	         nodes, &nn, (uint64_t)size, leaf, get_node, n)) < 0)
 		return rc;
 	for (unsigned i = 0; i < nn; i++)
 		if ((rc = PX_STORE_CALL(n->store, node_put, nodes[i].level,
-			 nodes[i].index, nodes[i].hash)) < 0)
+		         nodes[i].index, nodes[i].hash)) < 0)
 			return rc;
 	row.idx = size;
 	row.kind = (char *)kind;
@@ -102,8 +102,7 @@ px_log_checkpoint(struct px_node *n, int64_t now_ms)
 	px_buf_puts(&note, body);
 	px_buf_puts(&note, "\n");
 	if ((rc = px_note_sign(&note, n->name, &n->sign, body)) == 0)
-		rc = PX_STORE_CALL(n->store, ckpt_put, size, note.data,
-		    now_ms);
+		rc = PX_STORE_CALL(n->store, ckpt_put, size, note.data, now_ms);
 	px_buf_dispose(&note);
 	free(body);
 	return rc;
@@ -119,8 +118,8 @@ add_cosig(int64_t size, const char *witness, const char *line, void *arg)
 }
 
 int
-px_log_checkpoint_note(struct px_node *n, int64_t size, char **out,
-    int64_t *size_out)
+px_log_checkpoint_note(
+    struct px_node *n, int64_t size, char **out, int64_t *size_out)
 {
 	struct px_buf b;
 	char *note = NULL;
@@ -132,8 +131,8 @@ px_log_checkpoint_note(struct px_node *n, int64_t size, char **out,
 	px_buf_init(&b, PX_BUF_NOCAP);
 	px_buf_puts(&b, note);
 	free(note);
-	if ((rc = PX_STORE_CALL(n->store, cosig_list, n->name, sz, add_cosig,
-		 &b)) < 0) {
+	if ((rc = PX_STORE_CALL(
+	         n->store, cosig_list, n->name, sz, add_cosig, &b)) < 0) {
 		px_buf_dispose(&b);
 		return rc;
 	}
@@ -144,23 +143,23 @@ px_log_checkpoint_note(struct px_node *n, int64_t size, char **out,
 }
 
 int
-px_log_inclusion(struct px_node *n, int64_t idx, int64_t size,
-    uint8_t out[][32], size_t *np)
+px_log_inclusion(
+    struct px_node *n, int64_t idx, int64_t size, uint8_t out[][32], size_t *np)
 {
 	if (idx < 0 || idx >= size)
 		return px_error_set(PX_ENOTFOUND,
 		    "entry %lld is not in a log of size %lld", (long long)idx,
 		    (long long)size);
-	return px_merkle_inclusion_proof(out, np, (uint64_t)idx,
-	    (uint64_t)size, get_node, n);
+	return px_merkle_inclusion_proof(
+	    out, np, (uint64_t)idx, (uint64_t)size, get_node, n);
 }
 
 int
 px_log_consistency(struct px_node *n, int64_t size1, int64_t size2,
     uint8_t out[][32], size_t *np)
 {
-	return px_merkle_consistency_proof(out, np, (uint64_t)size1,
-	    (uint64_t)size2, get_node, n);
+	return px_merkle_consistency_proof(
+	    out, np, (uint64_t)size1, (uint64_t)size2, get_node, n);
 }
 
 char *
@@ -210,8 +209,8 @@ px_path_decode(uint8_t out[][32], size_t *n, const char *s)
 }
 
 int
-px_log_proof_text(struct px_node *n, int64_t idx, int64_t size,
-    struct px_buf *out)
+px_log_proof_text(
+    struct px_node *n, int64_t idx, int64_t size, struct px_buf *out)
 {
 	struct px_tlog_proof p = { 0 };
 	uint8_t path[PX_LOG_MAX_PROOF][32];
@@ -241,7 +240,7 @@ check_entry(struct px_node *n, const struct px_log_row *r)
 	int rc;
 
 	if ((rc = px_canon_parse_exact(&j, (const char *)r->entry, r->len,
-		 PX_MSG_MAX_BYTES, "entry")) < 0)
+	         PX_MSG_MAX_BYTES, "entry")) < 0)
 		goto out;
 	if (strcmp(r->kind, "msg") == 0) {
 		struct px_msg *m = NULL;
@@ -249,8 +248,8 @@ check_entry(struct px_node *n, const struct px_log_row *r)
 		if ((rc = px_msg_parse(&m, j, "entry")) == 0 &&
 		    (rc = px_msg_verify(m, n->sign.pk)) == 0 &&
 		    strcmp(m->hash, r->obj_hash) != 0)
-			rc = px_error_set(PX_EINVAL,
-			    "entry's hash differs from the index");
+			rc = px_error_set(
+			    PX_EINVAL, "entry's hash differs from the index");
 		px_msg_free(m);
 	} else {
 		struct px_receipt *rc_ = NULL;
@@ -258,8 +257,8 @@ check_entry(struct px_node *n, const struct px_log_row *r)
 		if ((rc = px_receipt_parse(&rc_, j, "entry")) == 0 &&
 		    (rc = px_receipt_verify(rc_, n->sign.pk)) == 0 &&
 		    strcmp(rc_->hash, r->obj_hash) != 0)
-			rc = px_error_set(PX_EINVAL,
-			    "entry's hash differs from the index");
+			rc = px_error_set(
+			    PX_EINVAL, "entry's hash differs from the index");
 		px_receipt_free(rc_);
 	}
 out:
@@ -301,35 +300,35 @@ verify_one(const struct px_log_row *r, void *arg)
 
 	if (r->idx != v->expect)
 		return v->rc = px_error_set(PX_EINVAL,
-			   "log entry %lld is missing (found %lld next): an "
-			   "entry was dropped",
-			   (long long)v->expect, (long long)r->idx);
+		           "log entry %lld is missing (found %lld next): an "
+		           "entry was dropped",
+		           (long long)v->expect, (long long)r->idx);
 	if ((rc = check_entry(v->n, r)) < 0) {
-		px_error_prefix("log entry %lld (%s)", (long long)r->idx,
-		    r->kind);
+		px_error_prefix(
+		    "log entry %lld (%s)", (long long)r->idx, r->kind);
 		return v->rc = rc;
 	}
 	px_merkle_leaf_hash(leaf, r->entry, r->len);
-	if ((rc = px_merkle_append(nodes, &nn, (uint64_t)r->idx, leaf,
-		 mem_get_indexed, v)) < 0)
+	if ((rc = px_merkle_append(
+	         nodes, &nn, (uint64_t)r->idx, leaf, mem_get_indexed, v)) < 0)
 		return v->rc = rc;
 	for (unsigned i = 0; i < nn; i++) {
 		unsigned l = nodes[i].level;
 
-		v->levels[l] = px_realloc(v->levels[l],
-		    (v->count[l] + 1) * sizeof(*v->levels[l]));
+		v->levels[l] = px_realloc(
+		    v->levels[l], (v->count[l] + 1) * sizeof(*v->levels[l]));
 		memcpy(v->levels[l][v->count[l]], nodes[i].hash, 32);
 		v->count[l]++;
-		if (PX_STORE_CALL(v->n->store, node_get, l, nodes[i].index,
-			stored) < 0 ||
+		if (PX_STORE_CALL(
+		        v->n->store, node_get, l, nodes[i].index, stored) < 0 ||
 		    memcmp(stored, nodes[i].hash, 32) != 0)
 			return v->rc = px_error_set(PX_EINVAL,
-				   "log entry %lld: stored tree node (level "
-				   "%u, index %llu) does not match the "
-				   "entries: the entry or the tree was "
-				   "altered",
-				   (long long)r->idx, l,
-				   (unsigned long long)nodes[i].index);
+			           "log entry %lld: stored tree node (level "
+			           "%u, index %llu) does not match the "
+			           "entries: the entry or the tree was "
+			           "altered",
+			           (long long)r->idx, l,
+			           (unsigned long long)nodes[i].index);
 	}
 	v->expect++;
 	return 0;
@@ -350,15 +349,17 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 		goto out;
 	if ((rc = px_log_size(n, &size)) < 0)
 		goto out;
-	rc = PX_STORE_CALL(n->store, log_list, NULL, INT64_MIN, INT64_MAX,
-	    verify_one, &v);
+	rc = PX_STORE_CALL(
+	    n->store, log_list, NULL, INT64_MIN, INT64_MAX, verify_one, &v);
 	if (rc < 0 || v.rc < 0) {
 		rc = rc < 0 ? rc : v.rc;
 		goto out;
 	}
 	if (v.expect != size) {
-		rc = px_error_set(PX_EINVAL, "log has %lld entries but counts "
-		    "%lld", (long long)v.expect, (long long)size);
+		rc = px_error_set(PX_EINVAL,
+		    "log has %lld entries but counts "
+		    "%lld",
+		    (long long)v.expect, (long long)size);
 		goto out;
 	}
 	/* No gap inside, but a checkpoint larger than the entries: entries
@@ -377,8 +378,10 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 			goto out;
 		}
 	}
-	px_buf_putf(report, "entries   %lld verified (signatures, hashes, "
-	    "tree nodes)\n", (long long)size);
+	px_buf_putf(report,
+	    "entries   %lld verified (signatures, hashes, "
+	    "tree nodes)\n",
+	    (long long)size);
 	/* Every stored checkpoint: signature and root. */
 	for (int64_t s = size; s >= 0; s--) {
 		char *note = NULL;
@@ -402,8 +405,8 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 		if (rc == 0)
 			rc = px_checkpoint_parse(&cp, nt.text, nt.text_len);
 		if (rc == 0 &&
-		    (rc = px_merkle_root(root, (uint64_t)s, mem_get_indexed,
-			 &v)) == 0) {
+		    (rc = px_merkle_root(
+		         root, (uint64_t)s, mem_get_indexed, &v)) == 0) {
 			if (cp.size != (uint64_t)s ||
 			    memcmp(cp.root, root, 32) != 0 ||
 			    strcmp(cp.origin, n->name) != 0)
@@ -413,7 +416,8 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 				    (long long)s);
 		}
 		if (rc < 0)
-			px_error_prefix("checkpoint of size %lld", (long long)s);
+			px_error_prefix(
+			    "checkpoint of size %lld", (long long)s);
 		px_checkpoint_dispose(&cp);
 		px_note_dispose(&nt);
 		free(note);

@@ -18,8 +18,8 @@
 
 /* Appends an entry inside the caller's transaction; *idx gets its index. */
 PX_MUST_CHECK int px_log_append(struct px_node *n, const char *kind,
-    const char *obj_hash, const char *peer, int64_t time_ms,
-    const void *entry, size_t len, int64_t *idx);
+    const char *obj_hash, const char *peer, int64_t time_ms, const void *entry,
+    size_t len, int64_t *idx);
 /* The next index an append would use. */
 PX_MUST_CHECK int px_log_size(struct px_node *n, int64_t *size);
 /* Signs and stores the checkpoint of the current size, inside the
@@ -27,18 +27,18 @@ PX_MUST_CHECK int px_log_size(struct px_node *n, int64_t *size);
 PX_MUST_CHECK int px_log_checkpoint(struct px_node *n, int64_t now_ms);
 /* The signed checkpoint of `size` (latest if < 0) with every
  * cosignature we hold appended; *out is heap text. */
-PX_MUST_CHECK int px_log_checkpoint_note(struct px_node *n, int64_t size,
-    char **out, int64_t *size_out);
-PX_MUST_CHECK int px_log_root(struct px_node *n, int64_t size,
-    uint8_t root[32]);
-PX_MUST_CHECK int px_log_inclusion(struct px_node *n, int64_t idx,
-    int64_t size, uint8_t out[][32], size_t *np);
+PX_MUST_CHECK int px_log_checkpoint_note(
+    struct px_node *n, int64_t size, char **out, int64_t *size_out);
+PX_MUST_CHECK int px_log_root(
+    struct px_node *n, int64_t size, uint8_t root[32]);
+PX_MUST_CHECK int px_log_inclusion(struct px_node *n, int64_t idx, int64_t size,
+    uint8_t out[][32], size_t *np);
 PX_MUST_CHECK int px_log_consistency(struct px_node *n, int64_t size1,
     int64_t size2, uint8_t out[][32], size_t *np);
 /* Writes a C2SP tlog-proof for entry `idx` at checkpoint `size` (latest
  * if < 0). */
-PX_MUST_CHECK int px_log_proof_text(struct px_node *n, int64_t idx,
-    int64_t size, struct px_buf *out);
+PX_MUST_CHECK int px_log_proof_text(
+    struct px_node *n, int64_t idx, int64_t size, struct px_buf *out);
 /* Re-verifies the whole log from the stored entries: every leaf's bytes
  * parse as our own signed object, every stored node and checkpoint
  * matches the recomputed tree, every checkpoint signature verifies.
@@ -51,7 +51,6 @@ char *px_node_log_vkey(const struct px_node *n);
 char *px_node_witness_vkey(const struct px_node *n);
 /* Base64 hashes separated by spaces (heap), and back. */
 char *px_path_encode(const uint8_t path[][32], size_t n);
-PX_MUST_CHECK int px_path_decode(uint8_t out[][32], size_t *n,
-    const char *s);
+PX_MUST_CHECK int px_path_decode(uint8_t out[][32], size_t *n, const char *s);
 
 #endif

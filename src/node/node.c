@@ -373,7 +373,7 @@ card_content(struct px_node *n)
 	    json_string_nocheck_own(px_vkey_format(n->name, 0x01, n->sign.pk)));
 	json_object_set_new(o, "witness_key",
 	    json_string_nocheck_own(
-		px_vkey_format(n->name, 0x04, n->cosign.pk)));
+	        px_vkey_format(n->name, 0x04, n->cosign.pk)));
 	free(sign);
 	free(cosign);
 	return o;

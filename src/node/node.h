@@ -37,16 +37,16 @@ struct px_node {
 	struct px_tz *tz;
 	struct px_calendar cal;
 	char tls_fp[PX_TLS_FP_LEN];
-	int batch; /* > 0 inside px_node_batch_begin/end */
+	int batch;          /* > 0 inside px_node_batch_begin/end */
 	struct px_tz **tzs; /* zones loaded for peers, kept until free (a few
-			       hundred exist at most, so it never evicts) */
+	                       hundred exist at most, so it never evicts) */
 	size_t ntzs;
 };
 
 /* A time zone by IANA name, loaded once per node handle; borrowed until
  * px_node_free. */
-PX_MUST_CHECK int px_node_tz(const struct px_tz **out, struct px_node *n,
-    const char *name);
+PX_MUST_CHECK int px_node_tz(
+    const struct px_tz **out, struct px_node *n, const char *name);
 
 /* A batch: one durable transaction for many sends or imports, with one
  * signed checkpoint at its end instead of one per message. */

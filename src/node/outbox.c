@@ -107,16 +107,16 @@ deliver(struct worker *w, struct px_node *n, struct px_client *c)
 	px_buf_init(&out, PX_BUNDLE_MAX_BYTES);
 	px_buf_init(&in, PX_BUNDLE_MAX_BYTES);
 	px_import_report_init(&rep);
-	if ((rc = px_node_export_limit(n, w->peer, &out, &count,
-		 PX_OUTBOX_BATCH)) < 0)
+	if ((rc = px_node_export_limit(
+	         n, w->peer, &out, &count, PX_OUTBOX_BATCH)) < 0)
 		goto out;
 	atomic_store(&w->depth, (long)count);
 	if (count == 0)
 		goto out;
 	t0 = mono_us();
 	if ((rc = px_client_request(c, "POST", "/peer/v1/bundles",
-		 "application/json", out.data, out.len, &status, &in,
-		 60000)) < 0)
+	         "application/json", out.data, out.len, &status, &in, 60000)) <
+	    0)
 		goto out;
 	if (status != 200 && status != 204) {
 		rc = px_error_set(PX_ERR, "%s answered %ld: %.300s", w->peer,
@@ -126,14 +126,15 @@ deliver(struct worker *w, struct px_node *n, struct px_client *c)
 	if (status == 204)
 		goto done;
 	rep.expect_from = w->peer;
-	if ((rc = px_node_import(n, in.data, in.len, "receipts", &rep,
-		 NULL)) < 0)
+	if ((rc = px_node_import(n, in.data, in.len, "receipts", &rep, NULL)) <
+	    0)
 		goto out;
 	/* The peer kept part of the bundle and refused the rest: the rest
 	 * will be offered again after a backoff; an operator must look. */
 	if (px_client_response_header(c, "Parley-Refused")) {
-		rc = px_error_set(PX_EINVAL, "%s refused part of the bundle: %s",
-		    w->peer, px_client_response_header(c, "Parley-Refused"));
+		rc = px_error_set(PX_EINVAL,
+		    "%s refused part of the bundle: %s", w->peer,
+		    px_client_response_header(c, "Parley-Refused"));
 		goto out;
 	}
 done:
@@ -179,16 +180,18 @@ run_worker(void *arg)
 			if (backoff > 300000)
 				backoff = 300000;
 			atomic_store(&w->failing, 1);
-			fprintf(stderr, "parley: delivery to %s failed, retrying "
-			    "within %lds: %s\n", w->peer, backoff / 1000,
-			    px_error_last());
+			fprintf(stderr,
+			    "parley: delivery to %s failed, retrying "
+			    "within %lds: %s\n",
+			    w->peer, backoff / 1000, px_error_last());
 			px_client_free(c);
 			c = NULL;
 			/* New messages do not cut a backoff short: the peer
 			 * is down, and trying again at once only doubles the
 			 * next wait. */
 			wait_ms(o, ~0UL,
-			    (long)(randombytes_uniform((uint32_t)backoff) + 100));
+			    (long)(randombytes_uniform((uint32_t)backoff) +
+			        100));
 			continue;
 		}
 		backoff = 0;
@@ -246,8 +249,7 @@ scanner(void *arg)
 }
 
 int
-px_outbox_start(struct px_outbox **out, const char *dir,
-    struct px_metrics *m)
+px_outbox_start(struct px_outbox **out, const char *dir, struct px_metrics *m)
 {
 	struct px_outbox *o = px_calloc(1, sizeof(*o));
 
@@ -300,8 +302,7 @@ px_outbox_stop(struct px_outbox *o)
 
 int
 px_outbox_depths(struct px_outbox *o,
-    void (*cb)(const char *peer, long depth, int failing, void *arg),
-    void *arg)
+    void (*cb)(const char *peer, long depth, int failing, void *arg), void *arg)
 {
 	struct worker *w;
 

@@ -22,8 +22,8 @@ struct px_metrics;
 /* Starts workers for every peer of the node in `dir` that has a URL;
  * peers added later are picked up within a few seconds.  `m` (may be NULL)
  * receives delivery counters. */
-PX_MUST_CHECK int px_outbox_start(struct px_outbox **out, const char *dir,
-    struct px_metrics *m);
+PX_MUST_CHECK int px_outbox_start(
+    struct px_outbox **out, const char *dir, struct px_metrics *m);
 /* Wakes every worker now (a message was queued). */
 void px_outbox_kick(struct px_outbox *o);
 /* Stops the workers, letting an exchange in flight finish. */

@@ -88,14 +88,16 @@ px_peer_add(struct px_node *n, const char *text, size_t len, const char *what,
 	 * by it. */
 	if (strcmp(card.tls, n->tls_fp) == 0) {
 		rc = px_error_set(PX_ECONFLICT,
-		    "%s: the card claims this node's own TLS certificate", what);
+		    "%s: the card claims this node's own TLS certificate",
+		    what);
 		goto out;
 	}
 	{
 		struct fp_owner fo = { .fp = card.tls, .except = card.name };
 
 		if ((rc = PX_STORE_CALL(n->store, peer_list, find_fp, &fo)) <
-		    0 && rc != 1)
+		        0 &&
+		    rc != 1)
 			goto out;
 		if (fo.owner) {
 			rc = px_error_set(PX_ECONFLICT,
@@ -184,8 +186,8 @@ px_peer_load(struct px_peer **out, struct px_node *n, const char *name)
 	snprintf(what, sizeof(what), "pinned card of %s", name);
 	if ((rc = PX_STORE_CALL(n->store, peer_get, name, &p->row)) < 0)
 		goto fail;
-	if ((rc = px_card_parse_pinned(&p->card, p->row.card,
-		 strlen(p->row.card), what)) < 0)
+	if ((rc = px_card_parse_pinned(
+	         &p->card, p->row.card, strlen(p->row.card), what)) < 0)
 		goto fail;
 	if ((rc = px_json_parse(&aj, p->row.agreement, strlen(p->row.agreement),
 	         65536, "agreement")) < 0 ||

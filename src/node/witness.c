@@ -12,7 +12,7 @@
 #include "util/util.h"
 
 #define TYPE_ED25519 0x01
-#define TYPE_COSIG 0x04
+#define TYPE_COSIG   0x04
 
 /* The kind and object hash of a signed envelope ("msg" or "receipt"). */
 static int
@@ -39,8 +39,7 @@ path_json(const uint8_t path[][32], size_t n)
 }
 
 static int
-path_from_json(uint8_t out[][32], size_t *n, const json_t *a,
-    const char *what)
+path_from_json(uint8_t out[][32], size_t *n, const json_t *a, const char *what)
 {
 	size_t i, got;
 	const json_t *v;
@@ -49,7 +48,8 @@ path_from_json(uint8_t out[][32], size_t *n, const json_t *a,
 		return px_error_set(PX_EINVAL,
 		    "%s: a proof path must be an array of at most 64 hashes",
 		    what);
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (!json_is_string(v) ||
 		    px_b64_decode(out[i], 32, &got, json_string_value(v)) < 0 ||
 		    got != 32)
@@ -115,8 +115,9 @@ px_log_section(json_t **out, struct px_node *n, const char *peer,
 	if ((rc = px_log_checkpoint_note(n, -1, &note, &size)) < 0)
 		goto out;
 	/* From the last size this peer cosigned of our log. */
-	if ((rc = PX_STORE_CALL(n->store, cosig_list, n->name, -1, find_cosig,
-		 &fc)) < 0 && rc != 1)
+	if ((rc = PX_STORE_CALL(
+	         n->store, cosig_list, n->name, -1, find_cosig, &fc)) < 0 &&
+	    rc != 1)
 		goto out;
 	free(fc.line);
 	fc.line = NULL;
@@ -128,8 +129,8 @@ px_log_section(json_t **out, struct px_node *n, const char *peer,
 		struct sizes cand = { .n = 0 };
 
 		cand.v[cand.n++] = fc.size;
-		if ((rc = PX_STORE_CALL(n->store, sent_ckpt_list, peer,
-			 fc.size, add_size, &cand)) < 0)
+		if ((rc = PX_STORE_CALL(n->store, sent_ckpt_list, peer, fc.size,
+		         add_size, &cand)) < 0)
 			goto out;
 		for (size_t i = 0; i < cand.n; i++) {
 			int64_t from = cand.v[i];
@@ -137,12 +138,13 @@ px_log_section(json_t **out, struct px_node *n, const char *peer,
 			if (from >= size && from != 0)
 				continue;
 			np = 0;
-			if (from > 0 && (rc = px_log_consistency(n, from,
-					     size, path, &np)) < 0)
+			if (from > 0 &&
+			    (rc = px_log_consistency(
+			         n, from, size, path, &np)) < 0)
 				goto out;
 			json_array_append_new(cons,
 			    json_pack("{sIso}", "from", (json_int_t)from,
-				"path", path_json(path, np)));
+			        "path", path_json(path, np)));
 		}
 		if ((rc = PX_STORE_CALL(n->store, sent_ckpt_put, peer, size)) <
 		    0)
@@ -161,18 +163,18 @@ px_log_section(json_t **out, struct px_node *n, const char *peer,
 			goto out;
 		json_array_append_new(proofs,
 		    json_pack("{sssIso}", "hash", hash, "index",
-			(json_int_t)idx, "path", path_json(ip, nip)));
+		        (json_int_t)idx, "path", path_json(ip, nip)));
 	}
 	/* Our cosignature of the peer's latest checkpoint we witnessed. */
 	if (PX_STORE_CALL(n->store, witness_get, peer, &wsize, NULL) == 0) {
 		struct find_cosig mine = { .witness = n->name };
 
-		rc = PX_STORE_CALL(n->store, cosig_list, peer, wsize,
-		    find_cosig, &mine);
+		rc = PX_STORE_CALL(
+		    n->store, cosig_list, peer, wsize, find_cosig, &mine);
 		if (mine.line)
 			json_array_append_new(cos,
 			    json_pack("{sIss}", "size", (json_int_t)mine.size,
-				"line", mine.line));
+			        "line", mine.line));
 		free(mine.line);
 	}
 	sec = json_pack("{sssOsOsO}", "checkpoint", note, "consistency", cons,
@@ -209,8 +211,8 @@ peer_vkey(struct px_vkey *out, const struct px_peer *p, uint8_t type)
 
 int
 px_log_section_check(struct px_witness_in *w, struct px_node *n,
-    const struct px_peer *p, const json_t *section,
-    const json_t *const *items, size_t nitems, const char *what)
+    const struct px_peer *p, const json_t *section, const json_t *const *items,
+    size_t nitems, const char *what)
 {
 	static const char *const mem[] = { "checkpoint", "consistency",
 		"proofs", "cosignatures", NULL };
@@ -229,8 +231,8 @@ px_log_section_check(struct px_witness_in *w, struct px_node *n,
 		return px_error_set(PX_EINVAL,
 		    "%s carries no log section (checkpoint and proofs)", what);
 	if ((rc = px_j_only(section, mem, "log section")) < 0 ||
-	    (rc = px_j_str(&text, section, "checkpoint", 65536,
-		 "log section")) < 0)
+	    (rc = px_j_str(
+	         &text, section, "checkpoint", 65536, "log section")) < 0)
 		return rc;
 	if ((rc = peer_vkey(&key, p, TYPE_ED25519)) < 0 ||
 	    (rc = px_note_parse(&note, text, strlen(text))) < 0 ||
@@ -270,15 +272,16 @@ px_log_section_check(struct px_witness_in *w, struct px_node *n,
 		size_t k;
 		const json_t *c;
 
-		json_array_foreach(cons, k, c) {
+		json_array_foreach(cons, k, c)
+		{
 			uint8_t path[64][32];
 			size_t np;
 
 			if ((rc = px_j_int(&from, c, "from", 0,
-				 (int64_t)cp.size, "consistency")) < 0 ||
+			         (int64_t)cp.size, "consistency")) < 0 ||
 			    (rc = path_from_json(path, &np,
-				 json_object_get(c, "path"), "consistency")) <
-				0)
+			         json_object_get(c, "path"), "consistency")) <
+			        0)
 				goto fail;
 		}
 	}
@@ -304,9 +307,10 @@ px_log_section_check(struct px_witness_in *w, struct px_node *n,
 
 		if ((rc = item_hash(items[i], hash, &kind)) < 0)
 			goto fail;
-		json_array_foreach(w->proofs, k, pr) {
-			const char *h = json_string_value(
-			    json_object_get(pr, "hash"));
+		json_array_foreach(w->proofs, k, pr)
+		{
+			const char *h =
+			    json_string_value(json_object_get(pr, "hash"));
 
 			if (h && strcmp(h, hash) == 0) {
 				found = true;
@@ -319,21 +323,22 @@ px_log_section_check(struct px_witness_in *w, struct px_node *n,
 			    kind, hash);
 			goto fail;
 		}
-		if ((rc = px_j_int(&idx, pr, "index", 0,
-			 (int64_t)cp.size - 1, "inclusion proof")) < 0 ||
+		if ((rc = px_j_int(&idx, pr, "index", 0, (int64_t)cp.size - 1,
+		         "inclusion proof")) < 0 ||
 		    (rc = path_from_json(path, &np, json_object_get(pr, "path"),
-			 "inclusion proof")) < 0)
+		         "inclusion proof")) < 0)
 			goto fail;
 		/* A receipt names its own place in its issuer's log. */
 		if (strcmp(kind, "receipt") == 0 &&
 		    json_integer_value(json_object_get(
-			json_object_get(items[i], "receipt"), "index")) != idx) {
+		        json_object_get(items[i], "receipt"), "index")) !=
+		        idx) {
 			rc = px_error_set(PX_EINVAL,
 			    "%s: receipt %.16s... says it is entry %lld of "
 			    "%s's log, but is proven at %lld",
 			    what, hash,
 			    (long long)json_integer_value(json_object_get(
-				json_object_get(items[i], "receipt"), "index")),
+			        json_object_get(items[i], "receipt"), "index")),
 			    p->card.name, (long long)idx);
 			goto fail;
 		}
@@ -341,7 +346,7 @@ px_log_section_check(struct px_witness_in *w, struct px_node *n,
 		px_merkle_leaf_hash(leaf, canon, strlen(canon));
 		free(canon);
 		if (px_merkle_verify_inclusion(leaf, (uint64_t)idx, cp.size,
-			(const uint8_t(*)[32])path, np, cp.root) < 0) {
+		        (const uint8_t(*)[32])path, np, cp.root) < 0) {
 			rc = px_error_set(PX_EINVAL,
 			    "%s: %s %.16s... is not in %s's log at index "
 			    "%lld of the checkpoint of size %llu (the proof "
@@ -399,8 +404,8 @@ scan_seen(int64_t size, const char *root, const char *note, void *arg)
  */
 static int
 save_evidence(struct px_node *n, const struct px_peer *p, const char *kind,
-    const char *a, const char *b, const struct px_witness_in *w,
-    int64_t now, struct px_buf *log)
+    const char *a, const char *b, const struct px_witness_in *w, int64_t now,
+    struct px_buf *log)
 {
 	char *dir = px_asprintf("%s/evidence", n->dir);
 	char *path = px_asprintf("%s/%s-%s-%llu-%lld.txt", dir, kind,
@@ -413,7 +418,8 @@ save_evidence(struct px_node *n, const struct px_peer *p, const char *kind,
 	    "\n--- checkpoint A (held before) ---\n%s"
 	    "\n--- checkpoint B (shown now) ---\n%s"
 	    "\n--- consistency proof offered (from size %lld) ---\n%s\n",
-	    kind, p->card.name, p->card.name, "parley proof verify / any "
+	    kind, p->card.name, p->card.name,
+	    "parley proof verify / any "
 	    "C2SP signed-note verifier",
 	    a ? a : "(none)\n", b, (long long)w->from, proof);
 	char detail[512];
@@ -426,8 +432,8 @@ save_evidence(struct px_node *n, const struct px_peer *p, const char *kind,
 	    "what we witnessed; evidence in %s",
 	    kind, p->card.name, (unsigned long long)w->size, path);
 	if (rc == 0)
-		rc = PX_STORE_CALL(n->store, alert_put, p->card.name, kind,
-		    detail, path, now);
+		rc = PX_STORE_CALL(
+		    n->store, alert_put, p->card.name, kind, detail, path, now);
 	px_buf_putf(log, "  ALERT    %s\n", detail);
 	fprintf(stderr, "parley: ALERT %s\n", detail);
 	free(dir);
@@ -456,7 +462,8 @@ px_witness_store_proof(struct px_node *n, const struct px_peer *p,
 	const json_t *pr;
 	int rc;
 
-	json_array_foreach(w->proofs, i, pr) {
+	json_array_foreach(w->proofs, i, pr)
+	{
 		uint8_t path[64][32];
 		size_t np = 0;
 		struct px_proof_row row = { 0 };
@@ -464,8 +471,8 @@ px_witness_store_proof(struct px_node *n, const struct px_peer *p,
 
 		if (h == NULL || strcmp(h, hash) != 0)
 			continue;
-		if ((rc = path_from_json(path, &np, json_object_get(pr, "path"),
-			 "proof")) < 0)
+		if ((rc = path_from_json(
+		         path, &np, json_object_get(pr, "path"), "proof")) < 0)
 			return rc;
 		row.obj_hash = (char *)h;
 		row.peer = (char *)p->card.name;
@@ -495,18 +502,22 @@ store_their_cosigs(struct px_node *n, const struct px_peer *p,
 
 	if ((rc = peer_vkey(&key, p, TYPE_COSIG)) < 0)
 		return rc;
-	json_array_foreach(w->cosigs, i, c) {
+	json_array_foreach(w->cosigs, i, c)
+	{
 		struct px_note nt = { 0 };
 		struct px_note note = { 0 };
-		const char *line = json_string_value(json_object_get(c, "line"));
+		const char *line =
+		    json_string_value(json_object_get(c, "line"));
 		int64_t size = json_integer_value(json_object_get(c, "size"));
 		char *ours = NULL, *text = NULL;
 		uint64_t ts = 0;
 
 		if (line == NULL ||
 		    PX_STORE_CALL(n->store, ckpt_get, size, &ours, NULL) < 0) {
-			px_buf_putf(log, "  ignored  a cosignature for size "
-			    "%lld, which we never published\n", (long long)size);
+			px_buf_putf(log,
+			    "  ignored  a cosignature for size "
+			    "%lld, which we never published\n",
+			    (long long)size);
 			free(ours);
 			continue;
 		}
@@ -532,8 +543,10 @@ store_their_cosigs(struct px_node *n, const struct px_peer *p,
 		} else {
 			rc = PX_STORE_CALL(n->store, cosig_put, n->name, size,
 			    p->card.name, line, now);
-			px_buf_putf(log, "  witness  %s cosigned our checkpoint "
-			    "of size %lld\n", p->card.name, (long long)size);
+			px_buf_putf(log,
+			    "  witness  %s cosigned our checkpoint "
+			    "of size %lld\n",
+			    p->card.name, (long long)size);
 		}
 		px_note_dispose(&nt);
 		px_note_dispose(&note);
@@ -552,12 +565,13 @@ choose_proof(struct px_witness_in *w, int64_t from)
 	size_t i;
 	const json_t *c;
 
-	json_array_foreach(w->consistency, i, c) {
+	json_array_foreach(w->consistency, i, c)
+	{
 		if (json_integer_value(json_object_get(c, "from")) != from)
 			continue;
 		w->from = from;
 		return path_from_json(w->path, &w->npath,
-			   json_object_get(c, "path"), "consistency") == 0;
+		           json_object_get(c, "path"), "consistency") == 0;
 	}
 	return false;
 }
@@ -566,8 +580,9 @@ int
 px_witness_apply(struct px_node *n, const struct px_peer *p,
     struct px_witness_in *w, int64_t now, struct px_buf *log)
 {
-	struct seen seen = { .size = w->size, .root = w->root_b64,
-		.wsize = -1 };
+	struct seen seen = {
+		.size = w->size, .root = w->root_b64, .wsize = -1
+	};
 	struct px_note note = { 0 };
 	struct px_buf line;
 	char *wroot = NULL, *pathtxt = NULL;
@@ -584,16 +599,16 @@ px_witness_apply(struct px_node *n, const struct px_peer *p,
 		goto rollback;
 	have = rc == 0;
 	seen.wsize = have ? wsize : -1;
-	if ((rc = PX_STORE_CALL(n->store, peer_ckpt_list, peer, scan_seen,
-		 &seen)) < 0)
+	if ((rc = PX_STORE_CALL(
+	         n->store, peer_ckpt_list, peer, scan_seen, &seen)) < 0)
 		goto rollback;
-	if ((rc = PX_STORE_CALL(n->store, peer_ckpt_put, peer,
-		 (int64_t)w->size, w->root_b64, w->note, now)) < 0)
+	if ((rc = PX_STORE_CALL(n->store, peer_ckpt_put, peer, (int64_t)w->size,
+	         w->root_b64, w->note, now)) < 0)
 		goto rollback;
 	if (seen.other) {
 		/* Same size, another root: a split view, provable as is. */
-		rc = save_evidence(n, p, "fork", seen.other, w->note, w, now,
-		    log);
+		rc = save_evidence(
+		    n, p, "fork", seen.other, w->note, w, now, log);
 		goto refuse;
 	}
 	if (!have || (int64_t)w->size > wsize) {
@@ -612,23 +627,23 @@ px_witness_apply(struct px_node *n, const struct px_peer *p,
 			}
 			if (px_b64_decode(r1, 32, &got, wroot) < 0 ||
 			    px_merkle_verify_consistency((uint64_t)wsize,
-				w->size, r1, w->root,
-				(const uint8_t(*)[32])w->path, w->npath) < 0) {
+			        w->size, r1, w->root,
+			        (const uint8_t(*)[32])w->path, w->npath) < 0) {
 				rc = save_evidence(n, p, "inconsistent",
 				    seen.same, w->note, w, now, log);
 				goto refuse;
 			}
-			pathtxt = px_path_encode((const uint8_t(*)[32])w->path,
-			    w->npath);
+			pathtxt = px_path_encode(
+			    (const uint8_t(*)[32])w->path, w->npath);
 			if ((rc = PX_STORE_CALL(n->store, consistency_put, peer,
-				 wsize, (int64_t)w->size, pathtxt)) < 0)
+			         wsize, (int64_t)w->size, pathtxt)) < 0)
 				goto rollback;
 		}
 		cosign = true;
 	} else if ((int64_t)w->size == wsize &&
 	    strcmp(wroot, w->root_b64) != 0) {
-		rc = save_evidence(n, p, "fork", seen.same, w->note, w, now,
-		    log);
+		rc = save_evidence(
+		    n, p, "fork", seen.same, w->note, w, now, log);
 		goto refuse;
 	} else if ((int64_t)w->size < wsize && !seen.same_size) {
 		/* Older than what we cosigned and never shown before: a
@@ -643,19 +658,20 @@ px_witness_apply(struct px_node *n, const struct px_peer *p,
 		    peer, (unsigned long long)w->size, (long long)wsize);
 		px_buf_putf(log, "  ALERT    stale: %s\n", detail);
 		if ((rc = PX_STORE_CALL(n->store, alert_put, peer, "stale",
-			 detail, NULL, now)) < 0)
+		         detail, NULL, now)) < 0)
 			goto rollback;
 	}
 	if (cosign) {
 		if ((rc = px_note_parse(&note, w->note, strlen(w->note))) < 0 ||
 		    (rc = px_cosig_sign(&line, n->name, &n->cosign,
-			 (uint64_t)(now / 1000), note.text)) < 0 ||
+		         (uint64_t)(now / 1000), note.text)) < 0 ||
 		    (rc = PX_STORE_CALL(n->store, cosig_put, peer,
-			 (int64_t)w->size, n->name, line.data, now)) < 0 ||
+		         (int64_t)w->size, n->name, line.data, now)) < 0 ||
 		    (rc = PX_STORE_CALL(n->store, witness_put, peer,
-			 (int64_t)w->size, w->root_b64, now)) < 0)
+		         (int64_t)w->size, w->root_b64, now)) < 0)
 			goto rollback;
-		px_buf_putf(log, "  witness  cosigned %s's checkpoint of size "
+		px_buf_putf(log,
+		    "  witness  cosigned %s's checkpoint of size "
 		    "%llu (consistent with %lld)\n",
 		    peer, (unsigned long long)w->size, (long long)wsize);
 	}
@@ -688,14 +704,13 @@ out:
 }
 
 int
-px_witness_cosignature(struct px_node *n, const char *peer, int64_t size,
-    struct px_buf *out)
+px_witness_cosignature(
+    struct px_node *n, const char *peer, int64_t size, struct px_buf *out)
 {
 	struct find_cosig mine = { .witness = n->name };
 	int rc;
 
-	rc = PX_STORE_CALL(n->store, cosig_list, peer, size, find_cosig,
-	    &mine);
+	rc = PX_STORE_CALL(n->store, cosig_list, peer, size, find_cosig, &mine);
 	if (rc < 0 && rc != 1)
 		return rc;
 	if (mine.line == NULL)

@@ -36,7 +36,7 @@ PX_MUST_CHECK int px_log_section(json_t **out, struct px_node *n,
     const char *peer, const json_t *const *items, size_t nitems);
 
 struct px_witness_in {
-	char *note;          /* the peer's checkpoint note */
+	char *note; /* the peer's checkpoint note */
 	uint64_t size;
 	uint8_t root[32];
 	char root_b64[48];
@@ -44,9 +44,9 @@ struct px_witness_in {
 	int64_t from;              /* the proof chosen when applying */
 	uint8_t path[64][32];
 	size_t npath;
-	const json_t *proofs; /* borrowed from the bundle */
-	const json_t *cosigs; /* borrowed */
-	const json_t **items; /* owned array of borrowed envelopes */
+	const json_t *proofs;    /* borrowed from the bundle */
+	const json_t *cosigs;    /* borrowed */
+	const json_t **items;    /* owned array of borrowed envelopes */
 	char (*item_hashes)[65]; /* their object hashes, computed once */
 	size_t nitems;
 };
@@ -70,12 +70,12 @@ PX_MUST_CHECK int px_witness_apply(struct px_node *n, const struct px_peer *p,
 /* Stores the inclusion proof of the item `hash` from the section, inside
  * the caller's transaction (called when the item itself is stored). */
 PX_MUST_CHECK int px_witness_store_proof(struct px_node *n,
-    const struct px_peer *p, const struct px_witness_in *w,
-    const char *hash, int64_t now);
+    const struct px_peer *p, const struct px_witness_in *w, const char *hash,
+    int64_t now);
 
 /* Appends our cosignature line of the peer's checkpoint of `size` to
  * `out`; PX_ENOTFOUND if we did not cosign it. */
-PX_MUST_CHECK int px_witness_cosignature(struct px_node *n, const char *peer,
-    int64_t size, struct px_buf *out);
+PX_MUST_CHECK int px_witness_cosignature(
+    struct px_node *n, const char *peer, int64_t size, struct px_buf *out);
 
 #endif

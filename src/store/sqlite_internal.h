@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 #define PX_SQ_FIRST_LOG_STMT 32 /* statement slots 0..31: store_sqlite.c */
-#define PX_SQ_STMTS 64
+#define PX_SQ_STMTS          64
 
 struct sq {
 	struct px_store base;
@@ -21,7 +21,7 @@ struct sq {
 	char *path;
 	int depth; /* nested begin: 1 is the transaction, more are savepoints */
 	bool aborted; /* SQLite rolled the whole transaction back (disk full,
-			 I/O error): every step fails until the outermost end */
+	                 I/O error): every step fails until the outermost end */
 };
 
 /* Sets the error from the connection; PX_ECONFLICT on a constraint. */
@@ -34,44 +34,44 @@ int px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing);
 
 /* Iterates rows of a prepared statement into a callback; a non-zero
  * callback result stops and is returned. */
-#define FOREACH_ROW(s, st, row, reader, disposer, cb, arg, doing)              \
-	do {                                                                   \
-		int r_, c_ = 0;                                                \
-		while ((r_ = sqlite3_step(st)) == SQLITE_ROW) {                \
-			memset(&(row), 0, sizeof(row));                        \
-			reader(st, &(row));                                    \
-			c_ = cb(&(row), arg);                                  \
-			disposer(&(row));                                      \
-			if (c_ != 0)                                           \
-				break;                                         \
-		}                                                              \
-		sqlite3_reset(st);                                             \
-		if (c_ != 0)                                                   \
-			return c_;                                             \
-		return r_ == SQLITE_DONE || r_ == SQLITE_ROW ? 0               \
-		                                             : px_sq_fail(s, doing); \
+#define FOREACH_ROW(s, st, row, reader, disposer, cb, arg, doing) \
+	do {                                                      \
+		int r_, c_ = 0;                                   \
+		while ((r_ = sqlite3_step(st)) == SQLITE_ROW) {   \
+			memset(&(row), 0, sizeof(row));           \
+			reader(st, &(row));                       \
+			c_ = cb(&(row), arg);                     \
+			disposer(&(row));                         \
+			if (c_ != 0)                              \
+				break;                            \
+		}                                                 \
+		sqlite3_reset(st);                                \
+		if (c_ != 0)                                      \
+			return c_;                                \
+		return r_ == SQLITE_DONE || r_ == SQLITE_ROW      \
+		    ? 0                                           \
+		    : px_sq_fail(s, doing);                       \
 	} while (0)
 
 /* The log operations, for the ops table. */
-#define PX_SQ_LOG_OPS \
-	.log_size = px_sq_log_size, .log_put = px_sq_log_put, \
-	.log_get = px_sq_log_get, .log_find = px_sq_log_find, \
-	.log_list = px_sq_log_list, .node_put = px_sq_node_put, \
-	.node_get = px_sq_node_get, .ckpt_put = px_sq_ckpt_put, \
-	.ckpt_get = px_sq_ckpt_get, .cosig_put = px_sq_cosig_put, \
-	.cosig_list = px_sq_cosig_list, \
-	.peer_ckpt_put = px_sq_peer_ckpt_put, \
-	.peer_ckpt_list = px_sq_peer_ckpt_list, \
-	.witness_get = px_sq_witness_get, .witness_put = px_sq_witness_put, \
-	.proof_put = px_sq_proof_put, .proof_get = px_sq_proof_get, \
-	.proof_list = px_sq_proof_list, \
-	.consistency_put = px_sq_consistency_put, \
-	.consistency_list = px_sq_consistency_list, \
-	.alert_put = px_sq_alert_put, .alert_list = px_sq_alert_list, \
-	.sent_ckpt_put = px_sq_sent_ckpt_put, \
-	.sent_ckpt_list = px_sq_sent_ckpt_list, \
-	.token_put = px_sq_token_put, .token_get = px_sq_token_get, \
-	.token_list = px_sq_token_list, .token_revoke = px_sq_token_revoke
+#define PX_SQ_LOG_OPS                                                         \
+	.log_size = px_sq_log_size, .log_put = px_sq_log_put,                 \
+	.log_get = px_sq_log_get, .log_find = px_sq_log_find,                 \
+	.log_list = px_sq_log_list, .node_put = px_sq_node_put,               \
+	.node_get = px_sq_node_get, .ckpt_put = px_sq_ckpt_put,               \
+	.ckpt_get = px_sq_ckpt_get, .cosig_put = px_sq_cosig_put,             \
+	.cosig_list = px_sq_cosig_list, .peer_ckpt_put = px_sq_peer_ckpt_put, \
+	.peer_ckpt_list = px_sq_peer_ckpt_list,                               \
+	.witness_get = px_sq_witness_get, .witness_put = px_sq_witness_put,   \
+	.proof_put = px_sq_proof_put, .proof_get = px_sq_proof_get,           \
+	.proof_list = px_sq_proof_list,                                       \
+	.consistency_put = px_sq_consistency_put,                             \
+	.consistency_list = px_sq_consistency_list,                           \
+	.alert_put = px_sq_alert_put, .alert_list = px_sq_alert_list,         \
+	.sent_ckpt_put = px_sq_sent_ckpt_put,                                 \
+	.sent_ckpt_list = px_sq_sent_ckpt_list, .token_put = px_sq_token_put, \
+	.token_get = px_sq_token_get, .token_list = px_sq_token_list,         \
+	.token_revoke = px_sq_token_revoke
 
 int px_sq_log_size(struct px_store *b, int64_t *n);
 int px_sq_log_put(struct px_store *b, const struct px_log_row *r);
@@ -79,47 +79,47 @@ int px_sq_log_get(struct px_store *b, int64_t idx, struct px_log_row *out);
 int px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx);
 int px_sq_log_list(struct px_store *b, const char *peer, int64_t from_ms,
     int64_t to_ms, px_log_cb cb, void *arg);
-int px_sq_node_put(struct px_store *b, unsigned level, uint64_t idx,
-    const uint8_t hash[32]);
-int px_sq_node_get(struct px_store *b, unsigned level, uint64_t idx,
-    uint8_t hash[32]);
-int px_sq_ckpt_put(struct px_store *b, int64_t size, const char *note,
-    int64_t time_ms);
-int px_sq_ckpt_get(struct px_store *b, int64_t size, char **note,
-    int64_t *size_out);
+int px_sq_node_put(
+    struct px_store *b, unsigned level, uint64_t idx, const uint8_t hash[32]);
+int px_sq_node_get(
+    struct px_store *b, unsigned level, uint64_t idx, uint8_t hash[32]);
+int px_sq_ckpt_put(
+    struct px_store *b, int64_t size, const char *note, int64_t time_ms);
+int px_sq_ckpt_get(
+    struct px_store *b, int64_t size, char **note, int64_t *size_out);
 int px_sq_cosig_put(struct px_store *b, const char *origin, int64_t size,
     const char *witness, const char *line, int64_t time_ms);
 int px_sq_cosig_list(struct px_store *b, const char *origin, int64_t size,
     px_text_cb cb, void *arg);
 int px_sq_peer_ckpt_put(struct px_store *b, const char *peer, int64_t size,
     const char *root, const char *note, int64_t seen_ms);
-int px_sq_peer_ckpt_list(struct px_store *b, const char *peer, px_text_cb cb,
-    void *arg);
-int px_sq_witness_get(struct px_store *b, const char *peer, int64_t *size,
-    char **root);
+int px_sq_peer_ckpt_list(
+    struct px_store *b, const char *peer, px_text_cb cb, void *arg);
+int px_sq_witness_get(
+    struct px_store *b, const char *peer, int64_t *size, char **root);
 int px_sq_witness_put(struct px_store *b, const char *peer, int64_t size,
     const char *root, int64_t time_ms);
 int px_sq_proof_put(struct px_store *b, const struct px_proof_row *p);
-int px_sq_proof_get(struct px_store *b, const char *obj_hash,
-    struct px_proof_row *out);
+int px_sq_proof_get(
+    struct px_store *b, const char *obj_hash, struct px_proof_row *out);
 int px_sq_proof_list(struct px_store *b, const char *peer, int64_t from_ms,
     int64_t to_ms, px_proof_cb cb, void *arg);
 int px_sq_consistency_put(struct px_store *b, const char *peer, int64_t size1,
     int64_t size2, const char *path);
-int px_sq_consistency_list(struct px_store *b, const char *peer,
-    px_text_cb cb, void *arg);
+int px_sq_consistency_list(
+    struct px_store *b, const char *peer, px_text_cb cb, void *arg);
 int px_sq_sent_ckpt_put(struct px_store *b, const char *peer, int64_t size);
 int px_sq_sent_ckpt_list(struct px_store *b, const char *peer, int64_t min,
     px_text_cb cb, void *arg);
 int px_sq_token_put(struct px_store *b, const char *hash, const char *name,
     const char *role, int64_t created_ms);
-int px_sq_token_get(struct px_store *b, const char *hash, char **name,
-    char **role);
+int px_sq_token_get(
+    struct px_store *b, const char *hash, char **name, char **role);
 int px_sq_token_list(struct px_store *b, px_text_cb cb, void *arg);
 int px_sq_token_revoke(struct px_store *b, const char *name);
 int px_sq_alert_put(struct px_store *b, const char *peer, const char *kind,
     const char *detail, const char *evidence, int64_t time_ms);
-int px_sq_alert_list(struct px_store *b, const char *peer, px_text_cb cb,
-    void *arg);
+int px_sq_alert_list(
+    struct px_store *b, const char *peer, px_text_cb cb, void *arg);
 
 #endif

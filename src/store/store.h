@@ -75,8 +75,7 @@ typedef int (*px_case_cb)(const struct px_case_row *c, void *arg);
 typedef int (*px_log_cb)(const struct px_log_row *r, void *arg);
 /* (first column, second column) text pairs: cosignature lines, peer
  * checkpoint notes, alerts. */
-typedef int (*px_text_cb)(int64_t n, const char *a, const char *b,
-    void *arg);
+typedef int (*px_text_cb)(int64_t n, const char *a, const char *b, void *arg);
 
 struct px_case_filter {
 	const char *peer;  /* NULL: any */
@@ -143,13 +142,13 @@ struct px_store_ops {
 	    int64_t to_ms, px_log_cb cb, void *arg);
 	int (*node_put)(struct px_store *s, unsigned level, uint64_t idx,
 	    const uint8_t hash[32]);
-	int (*node_get)(struct px_store *s, unsigned level, uint64_t idx,
-	    uint8_t hash[32]);
+	int (*node_get)(
+	    struct px_store *s, unsigned level, uint64_t idx, uint8_t hash[32]);
 	int (*ckpt_put)(struct px_store *s, int64_t size, const char *note,
 	    int64_t time_ms);
 	/* The checkpoint of `size`, or the latest if size < 0. */
-	int (*ckpt_get)(struct px_store *s, int64_t size, char **note,
-	    int64_t *size_out);
+	int (*ckpt_get)(
+	    struct px_store *s, int64_t size, char **note, int64_t *size_out);
 
 	/* Cosignature lines on checkpoints (ours by peers, and peers' by
 	 * us), keyed by origin, size and witness name. */
@@ -164,15 +163,15 @@ struct px_store_ops {
 	 * and the last one we cosigned. */
 	int (*peer_ckpt_put)(struct px_store *s, const char *peer, int64_t size,
 	    const char *root, const char *note, int64_t seen_ms);
-	int (*peer_ckpt_list)(struct px_store *s, const char *peer,
-	    px_text_cb cb, void *arg);
-	int (*witness_get)(struct px_store *s, const char *peer, int64_t *size,
-	    char **root);
+	int (*peer_ckpt_list)(
+	    struct px_store *s, const char *peer, px_text_cb cb, void *arg);
+	int (*witness_get)(
+	    struct px_store *s, const char *peer, int64_t *size, char **root);
 	int (*witness_put)(struct px_store *s, const char *peer, int64_t size,
 	    const char *root, int64_t time_ms);
 	int (*proof_put)(struct px_store *s, const struct px_proof_row *p);
-	int (*proof_get)(struct px_store *s, const char *obj_hash,
-	    struct px_proof_row *out);
+	int (*proof_get)(
+	    struct px_store *s, const char *obj_hash, struct px_proof_row *out);
 	/* A peer's entries we hold proofs for, in [from_ms, to_ms], by
 	 * index. */
 	int (*proof_list)(struct px_store *s, const char *peer, int64_t from_ms,
@@ -180,28 +179,28 @@ struct px_store_ops {
 	int (*consistency_put)(struct px_store *s, const char *peer,
 	    int64_t size1, int64_t size2, const char *path);
 	/* cb(size1, size2 as text, path) for a peer, by size2. */
-	int (*consistency_list)(struct px_store *s, const char *peer,
-	    px_text_cb cb, void *arg);
+	int (*consistency_list)(
+	    struct px_store *s, const char *peer, px_text_cb cb, void *arg);
 	/* Sizes of our checkpoints shown to a peer (the candidates its
 	 * witness may have cosigned); cb(size, "", "") from `min` up. */
-	int (*sent_ckpt_put)(struct px_store *s, const char *peer,
-	    int64_t size);
+	int (*sent_ckpt_put)(
+	    struct px_store *s, const char *peer, int64_t size);
 	int (*sent_ckpt_list)(struct px_store *s, const char *peer, int64_t min,
 	    px_text_cb cb, void *arg);
 	/* API tokens by the hex SHA-256 of their secret. */
 	int (*token_put)(struct px_store *s, const char *hash, const char *name,
 	    const char *role, int64_t created_ms);
 	/* PX_ENOTFOUND for an unknown or revoked token. */
-	int (*token_get)(struct px_store *s, const char *hash, char **name,
-	    char **role);
+	int (*token_get)(
+	    struct px_store *s, const char *hash, char **name, char **role);
 	/* cb(created_ms, name, role) for live tokens. */
 	int (*token_list)(struct px_store *s, px_text_cb cb, void *arg);
 	int (*token_revoke)(struct px_store *s, const char *name);
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
 	/* cb(time_ms, kind, detail) */
-	int (*alert_list)(struct px_store *s, const char *peer, px_text_cb cb,
-	    void *arg);
+	int (*alert_list)(
+	    struct px_store *s, const char *peer, px_text_cb cb, void *arg);
 };
 
 struct px_store {

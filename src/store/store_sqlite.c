@@ -151,7 +151,6 @@ static const char *const sql[Q__N] = {
 	                "'forwarded')) ORDER BY opened_ms DESC",
 };
 
-
 int
 px_sq_fail(struct sq *s, const char *doing)
 {
@@ -167,7 +166,7 @@ px_sq_prep(struct sq *s, int q, const char *text)
 {
 	if (s->st[q] == NULL &&
 	    sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT,
-		&s->st[q], NULL) != SQLITE_OK) {
+	        &s->st[q], NULL) != SQLITE_OK) {
 		px_sq_fail(s, "prepare");
 		return NULL;
 	}
@@ -514,8 +513,9 @@ sq_msg_tip(struct px_store *b, const char *sender, const char *receiver,
 		    hash, 65, "%s", (const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-	                                             : px_sq_fail(s, "read channel");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	    ? 0
+	    : px_sq_fail(s, "read channel");
 }
 
 static int

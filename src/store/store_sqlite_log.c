@@ -7,16 +7,43 @@
 #include "util/util.h"
 
 enum lq {
-	L_SIZE = PX_SQ_FIRST_LOG_STMT, L_PUT, L_GET, L_FIND, L_LIST, N_PUT,
-	N_GET, C_PUT, C_GET, C_LATEST, CS_PUT, CS_LIST, PC_PUT, PC_LIST, W_GET,
-	W_PUT, P_PUT, P_GET, P_LIST, K_PUT, K_LIST, A_PUT, A_LIST, S_PUT, S_LIST, T_PUT, T_GET, T_LIST, T_REV, L__END
+	L_SIZE = PX_SQ_FIRST_LOG_STMT,
+	L_PUT,
+	L_GET,
+	L_FIND,
+	L_LIST,
+	N_PUT,
+	N_GET,
+	C_PUT,
+	C_GET,
+	C_LATEST,
+	CS_PUT,
+	CS_LIST,
+	PC_PUT,
+	PC_LIST,
+	W_GET,
+	W_PUT,
+	P_PUT,
+	P_GET,
+	P_LIST,
+	K_PUT,
+	K_LIST,
+	A_PUT,
+	A_LIST,
+	S_PUT,
+	S_LIST,
+	T_PUT,
+	T_GET,
+	T_LIST,
+	T_REV,
+	L__END
 };
 _Static_assert(L__END <= PX_SQ_STMTS, "statement slots");
 
 static const char *const lsql[] = {
 	[L_SIZE - PX_SQ_FIRST_LOG_STMT] =
 	    /* By key, not count(*): an append must not scan the log. */
-	    "SELECT coalesce(max(idx) + 1, 0) FROM log_entries",
+	"SELECT coalesce(max(idx) + 1, 0) FROM log_entries",
 	[L_PUT - PX_SQ_FIRST_LOG_STMT] =
 	    "INSERT INTO log_entries (idx, kind, obj_hash, peer, time_ms, "
 	    "entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -220,13 +247,13 @@ px_sq_log_list(struct px_store *b, const char *peer, int64_t from_ms,
 	px_sq_bind_text(st, 1, peer);
 	sqlite3_bind_int64(st, 2, from_ms);
 	sqlite3_bind_int64(st, 3, to_ms);
-	FOREACH_ROW(s, st, row, read_log, px_log_row_dispose, cb, arg,
-	    "list log");
+	FOREACH_ROW(
+	    s, st, row, read_log, px_log_row_dispose, cb, arg, "list log");
 }
 
 int
-px_sq_node_put(struct px_store *b, unsigned level, uint64_t idx,
-    const uint8_t hash[32])
+px_sq_node_put(
+    struct px_store *b, unsigned level, uint64_t idx, const uint8_t hash[32])
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, N_PUT);
@@ -240,8 +267,8 @@ px_sq_node_put(struct px_store *b, unsigned level, uint64_t idx,
 }
 
 int
-px_sq_node_get(struct px_store *b, unsigned level, uint64_t idx,
-    uint8_t hash[32])
+px_sq_node_get(
+    struct px_store *b, unsigned level, uint64_t idx, uint8_t hash[32])
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, N_GET);
@@ -258,8 +285,8 @@ px_sq_node_get(struct px_store *b, unsigned level, uint64_t idx,
 		return rc;
 	if (sqlite3_column_bytes(st, 0) != 32) {
 		sqlite3_reset(st);
-		return px_error_set(PX_ERR, "%s: stored hash is not 32 bytes",
-		    nf);
+		return px_error_set(
+		    PX_ERR, "%s: stored hash is not 32 bytes", nf);
 	}
 	memcpy(hash, sqlite3_column_blob(st, 0), 32);
 	sqlite3_reset(st);
@@ -267,8 +294,8 @@ px_sq_node_get(struct px_store *b, unsigned level, uint64_t idx,
 }
 
 int
-px_sq_ckpt_put(struct px_store *b, int64_t size, const char *note,
-    int64_t time_ms)
+px_sq_ckpt_put(
+    struct px_store *b, int64_t size, const char *note, int64_t time_ms)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, C_PUT);
@@ -282,8 +309,7 @@ px_sq_ckpt_put(struct px_store *b, int64_t size, const char *note,
 }
 
 int
-px_sq_ckpt_get(struct px_store *b, int64_t size, char **note,
-    int64_t *size_out)
+px_sq_ckpt_get(struct px_store *b, int64_t size, char **note, int64_t *size_out)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, size < 0 ? C_LATEST : C_GET);
@@ -294,8 +320,8 @@ px_sq_ckpt_get(struct px_store *b, int64_t size, char **note,
 		return PX_ERR;
 	if (size >= 0)
 		sqlite3_bind_int64(st, 1, size);
-	snprintf(nf, sizeof(nf), size < 0 ? "no checkpoint yet" :
-					    "no checkpoint of size %lld",
+	snprintf(nf, sizeof(nf),
+	    size < 0 ? "no checkpoint yet" : "no checkpoint of size %lld",
 	    (long long)size);
 	if ((rc = one_row(s, st, "read checkpoint", nf)) < 0)
 		return rc;
@@ -326,8 +352,8 @@ px_sq_cosig_put(struct px_store *b, const char *origin, int64_t size,
 
 /* Rows of (integer, text, text) into a px_text_cb. */
 static int
-each_text(struct sq *s, sqlite3_stmt *st, px_text_cb cb, void *arg,
-    const char *doing)
+each_text(
+    struct sq *s, sqlite3_stmt *st, px_text_cb cb, void *arg, const char *doing)
 {
 	int rc, c = 0;
 
@@ -376,8 +402,8 @@ px_sq_peer_ckpt_put(struct px_store *b, const char *peer, int64_t size,
 }
 
 int
-px_sq_peer_ckpt_list(struct px_store *b, const char *peer, px_text_cb cb,
-    void *arg)
+px_sq_peer_ckpt_list(
+    struct px_store *b, const char *peer, px_text_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, PC_LIST);
@@ -389,8 +415,8 @@ px_sq_peer_ckpt_list(struct px_store *b, const char *peer, px_text_cb cb,
 }
 
 int
-px_sq_witness_get(struct px_store *b, const char *peer, int64_t *size,
-    char **root)
+px_sq_witness_get(
+    struct px_store *b, const char *peer, int64_t *size, char **root)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, W_GET);
@@ -399,8 +425,8 @@ px_sq_witness_get(struct px_store *b, const char *peer, int64_t *size,
 	if (st == NULL)
 		return PX_ERR;
 	px_sq_bind_text(st, 1, peer);
-	if ((rc = one_row(s, st, "read witness state",
-		 "nothing cosigned yet")) < 0)
+	if ((rc = one_row(
+	         s, st, "read witness state", "nothing cosigned yet")) < 0)
 		return rc;
 	*size = sqlite3_column_int64(st, 0);
 	if (root)
@@ -458,8 +484,8 @@ read_proof(sqlite3_stmt *st, struct px_proof_row *out)
 }
 
 int
-px_sq_proof_get(struct px_store *b, const char *obj_hash,
-    struct px_proof_row *out)
+px_sq_proof_get(
+    struct px_store *b, const char *obj_hash, struct px_proof_row *out)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, P_GET);
@@ -509,8 +535,8 @@ px_sq_consistency_put(struct px_store *b, const char *peer, int64_t size1,
 }
 
 int
-px_sq_consistency_list(struct px_store *b, const char *peer, px_text_cb cb,
-    void *arg)
+px_sq_consistency_list(
+    struct px_store *b, const char *peer, px_text_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, K_LIST);
@@ -539,8 +565,7 @@ px_sq_alert_put(struct px_store *b, const char *peer, const char *kind,
 }
 
 int
-px_sq_alert_list(struct px_store *b, const char *peer, px_text_cb cb,
-    void *arg)
+px_sq_alert_list(struct px_store *b, const char *peer, px_text_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, A_LIST);
@@ -565,8 +590,8 @@ px_sq_sent_ckpt_put(struct px_store *b, const char *peer, int64_t size)
 }
 
 int
-px_sq_sent_ckpt_list(struct px_store *b, const char *peer, int64_t min,
-    px_text_cb cb, void *arg)
+px_sq_sent_ckpt_list(
+    struct px_store *b, const char *peer, int64_t min, px_text_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, S_LIST);
@@ -595,8 +620,7 @@ px_sq_token_put(struct px_store *b, const char *hash, const char *name,
 }
 
 int
-px_sq_token_get(struct px_store *b, const char *hash, char **name,
-    char **role)
+px_sq_token_get(struct px_store *b, const char *hash, char **name, char **role)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, T_GET);
@@ -638,9 +662,9 @@ px_sq_token_revoke(struct px_store *b, const char *name)
 	px_sq_bind_text(st, 1, name);
 	if ((rc = px_sq_step_done(s, st, "revoke token")) < 0)
 		return rc;
-	return sqlite3_changes(s->db) > 0 ?
-	    0 :
-	    px_error_set(PX_ENOTFOUND, "no live token named '%s'", name);
+	return sqlite3_changes(s->db) > 0
+	    ? 0
+	    : px_error_set(PX_ENOTFOUND, "no live token named '%s'", name);
 }
 
 void

@@ -88,7 +88,6 @@ name_valid(const char *s, size_t n)
 	return 1;
 }
 
-
 /* Checks the bytes of one line (without its line ending). */
 static int
 check_bytes(struct parser *p, const char *line, size_t n)

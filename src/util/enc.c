@@ -39,7 +39,8 @@ px_hex_decode(uint8_t *out, size_t n, const char *hex)
 		    "expected %zu hex digits, got '%.80s'", 2 * n,
 		    hex ? hex : "(none)");
 	for (size_t i = 0; i < n; i++) {
-		int hi = px_hex_digit(hex[2 * i]), lo = px_hex_digit(hex[2 * i + 1]);
+		int hi = px_hex_digit(hex[2 * i]),
+		    lo = px_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return px_error_set(

@@ -181,19 +181,19 @@ forge_bundle(struct px_buf *out, struct px_node *from, const char *to,
 	assert_true(nm + nr < 16);
 	assert_int_equal(PX_STORE_CALL0(from->store, begin), 0);
 	for (size_t i = 0; i < nm + nr; i++) {
-		const json_t *env = i < nm ? json_array_get(msgs, i) :
-					     json_array_get(rcpts, i - nm);
+		const json_t *env = i < nm ? json_array_get(msgs, i)
+		                           : json_array_get(rcpts, i - nm);
 		const char *kind = i < nm ? "msg" : "receipt";
 		const json_t *o;
 		char hash[PX_HASH_HEX], *canon = px_canon_string(env);
 		int64_t idx;
 
-		assert_int_equal(px_signed_open(&o, hash, env, kind, NULL, "x"),
-		    0);
+		assert_int_equal(
+		    px_signed_open(&o, hash, env, kind, NULL, "x"), 0);
 		if (PX_STORE_CALL(from->store, log_find, hash, &idx) != 0)
-			assert_int_equal(px_log_append(from, kind, hash, to,
-					     px_time_now_ms(), canon,
-					     strlen(canon), NULL),
+			assert_int_equal(
+			    px_log_append(from, kind, hash, to,
+			        px_time_now_ms(), canon, strlen(canon), NULL),
 			    0);
 		free(canon);
 		items[i] = env;
@@ -202,7 +202,7 @@ forge_bundle(struct px_buf *out, struct px_node *from, const char *to,
 	assert_int_equal(PX_STORE_CALL0(from->store, commit), 0);
 	assert_int_equal(px_log_section(&log, from, to, items, nm + nr), 0);
 	assert_int_equal(px_bundle_write(out, from->name, to, px_time_now_ms(),
-			     msgs, rcpts, log, &from->sign),
+	                     msgs, rcpts, log, &from->sign),
 	    0);
 	json_decref(log);
 }
@@ -255,7 +255,9 @@ test_peer_times_bounded(void **state)
 	struct fx *f = *state;
 	struct px_msg *late, *first, *back;
 	struct px_msg_fields fl = { .type = PX_MSG_REQUEST,
-		.from = "cert-a.example", .to = "cert-b.example", .seq = 1,
+		.from = "cert-a.example",
+		.to = "cert-b.example",
+		.seq = 1,
 		.prev = PX_ZERO_HASH };
 	json_t *body = open_body("request", "P1");
 

@@ -159,8 +159,8 @@ test_bodies(void **state)
 	 * titles; newlines and tabs are fine in text. */
 	f.type = PX_MSG_NOTE;
 	f.case_id = "019aa0c4-1a00-7abc-8def-0123456789ab";
-	body = json_pack("{s{ssss}}", "text", "lang", "en", "value",
-	    "line one\n\tline two");
+	body = json_pack(
+	    "{s{ssss}}", "text", "lang", "en", "value", "line one\n\tline two");
 	assert_int_equal(px_msg_new(&m, &f, body, &b.key), 0);
 	px_msg_free(m);
 	json_decref(body);
