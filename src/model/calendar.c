@@ -193,18 +193,33 @@ px_calendar_set_holidays(struct px_calendar *c, const char *s)
 	}
 	cap = strlen(s) / 11 + 1;
 	days = px_calloc(cap, sizeof(*days));
-	while (*p != '\0') {
+	/* Dates separated by commas; spaces around them are allowed, as a
+	 * person writes "2026-12-25, 2027-01-01" in parley.conf. */
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' && n == 0)
+			break;
 		/* Length first: read_date must not run past the NUL. */
-		if (strnlen(p, 10) < 10 || read_date(p, &days[n]) < 0 ||
-		    (p[10] != '\0' && (p[10] != ',' || p[11] == '\0'))) {
-			rc = px_error_set(PX_EINVAL,
-			    "'%.64s' is not a list of holidays (expected "
-			    "dates like 2026-12-25,2027-01-01, or nothing)",
-			    s);
-			goto out;
-		}
+		if (n >= cap || strnlen(p, 10) < 10 ||
+		    read_date(p, &days[n]) < 0)
+			goto bad;
 		n++;
-		p += p[10] == ',' ? 11 : 10;
+		p += 10;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p++ != ',')
+			goto bad;
+	}
+	if (0) {
+	bad:
+		rc = px_error_set(PX_EINVAL,
+		    "'%.64s' is not a list of holidays (expected dates like "
+		    "2026-12-25, 2027-01-01, or nothing)",
+		    s);
+		goto out;
 	}
 	qsort(days, n, sizeof(*days), cmp_i64);
 	for (k = 0; k < n; k++) /* de-duplicate in place */

@@ -536,6 +536,17 @@ px_audit_verify(
 			goto out;
 		v.nparty++;
 	}
+	/* The cards are only self-signed: who they belong to is what a
+	 * verifier checks with each party, by these fingerprints. */
+	for (i = 0; i < v.nparty; i++) {
+		char fp[45];
+
+		px_key_fingerprint(fp, v.party[i].card.sign_pk);
+		note(&v,
+		    "%s signs with key fingerprint %s: compare it with "
+		    "%s itself before trusting this record",
+		    v.party[i].card.name, fp, v.party[i].card.name);
+	}
 	if ((exporter = party_index(&v, by)) < 0 || party_index(&v, peer) < 0 ||
 	    exporter == party_index(&v, peer)) {
 		rc = px_error_set(PX_EINVAL,

@@ -453,7 +453,7 @@ test_parsers(void **state)
 		"Mon;Tue" };
 	static const char *const bad_holidays[] = { "2026-13-01", "2026-02-29",
 		"2026-12-25,", ",2026-12-25", "2026-12-5", "2026/12/25",
-		"2026-12-25 ", "2026-12-25,,2027-01-01", "2026-12-251", "x",
+		"2026-12-25 ,", "2026-12-25,,2027-01-01", "2026-12-251", "x",
 		"2026-00-10", "2026-04-31" };
 
 	(void)state;
@@ -505,6 +505,14 @@ test_parsers(void **state)
 			fail_msg("holidays '%s' accepted", bad_holidays[i]);
 		assert_int_equal(c.nholidays, 3);
 	}
+	/* Spaces around the commas, as people write them in parley.conf. */
+	assert_int_equal(
+	    px_calendar_set_holidays(&c, " 2026-11-26, 2026-12-25 "), 0);
+	assert_int_equal(c.nholidays, 2);
+	assert_int_equal(c.holidays[0], px_days_from_civil(2026, 11, 26));
+	assert_int_equal(px_calendar_set_holidays(
+	                     &c, "2027-01-01,2026-12-25,2027-01-01,2028-02-29"),
+	    0);
 	assert_int_equal(px_calendar_set_holidays(&c, NULL), PX_EINVAL);
 	assert_int_equal(px_calendar_set_holidays(&c, ""), 0);
 	assert_int_equal(c.nholidays, 0);
