@@ -32,23 +32,6 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	unsigned port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static long
 rss_kb(pid_t pid)
 {
@@ -106,7 +89,7 @@ main(int argc, char **argv)
 	else
 		snprintf(bin, sizeof(bin), "%.*s/../parley",
 		    (int)(strrchr(self, '/') - self), self);
-	port = free_port();
+	port = px_loopback_free_port();
 	dir = px_asprintf("%s/node", tmpl);
 	url = px_asprintf("https://127.0.0.1:%u", port);
 	listen = px_asprintf("127.0.0.1:%u", port);

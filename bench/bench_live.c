@@ -73,23 +73,6 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	unsigned port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* Runs `bin argv...` to completion; its stdout goes to `out` (may be
  * NULL: discarded), its stderr to /dev/null.  Returns the exit status, or
  * -1 if it did not exit normally. */
@@ -229,7 +212,7 @@ setup(char token[128])
 		struct node *n = &nodes[i];
 		char *cert, *card;
 
-		n->port = free_port();
+		n->port = px_loopback_free_port();
 		n->dir = px_asprintf("%s/%s", tmpl, n->key);
 		n->log = px_asprintf("%s/%s.log", tmpl, n->key);
 		n->url = px_asprintf("https://127.0.0.1:%u", n->port);

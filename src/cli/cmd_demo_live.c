@@ -30,23 +30,6 @@ struct dnode {
 	struct px_client *api;
 };
 
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	unsigned port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* Runs a CLI step ("word", ..., NULL) with its output discarded, or its
  * stdout written to `capture`; returns its exit code. */
 static int
@@ -266,7 +249,7 @@ px_demo_live(struct px_args *a)
 		struct dnode *d = &nodes[i];
 		char listen[64], fp[PX_TLS_FP_LEN], *cert;
 
-		d->port = free_port();
+		d->port = px_loopback_free_port();
 		d->dir = px_asprintf("%s/%s", root, d->name);
 		d->url = px_asprintf("https://127.0.0.1:%u", d->port);
 		snprintf(listen, sizeof(listen), "127.0.0.1:%u", d->port);

@@ -17,7 +17,11 @@
  * nothing written.  TLS session resumption is turned off so that every
  * connection carries a full handshake with a certificate to look at.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -469,4 +473,21 @@ px_client_free(struct px_client *c)
 	curl_slist_free_all(c->user_headers);
 	free(c->base);
 	free(c);
+}
+
+unsigned
+px_loopback_free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	unsigned port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
 }

@@ -72,6 +72,11 @@ const char *px_client_response_header(struct px_client *c, const char *name);
 /* How many connections `c` has opened so far (1 while keep-alive holds). */
 long px_client_connects(const struct px_client *c);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago (0 if none): for
+ * demos, tests and benchmarks that start servers on loopback.  Another
+ * process may take it before it is used. */
+unsigned px_loopback_free_port(void);
+
 /* Closes the connection and frees the client; px_client_free(NULL) is a
  * no-op. */
 void px_client_free(struct px_client *c);

@@ -99,26 +99,7 @@ mknode_live() {
 	echo "$port" >"$dir.port"
 }
 
-url() { printf 'https://127.0.0.1:%s' "$(cat "$1.port")"; }
 
-healthy() {
-	[ "$(curl -sk --max-time 3 -o /dev/null -w '%{http_code}' "$(url "$1")/healthz")" = 200 ]
-}
-
-# serve DIR: start `parley serve` for DIR (output appended to DIR.log) and
-# wait until /healthz answers.
-serve() {
-	local dir=$1 pid end=$((SECONDS + 30))
-	"$PARLEY" serve --dir "$dir" >>"$dir.log" 2>&1 &
-	pid=$!
-	echo $pid >"$TMP/pids/$dir"
-	until healthy "$dir"; do
-		kill -0 $pid 2>/dev/null ||
-			fail "parley serve --dir $dir exited at start: $(tail -20 "$dir.log")"
-		[ $SECONDS -ge $end ] && fail "parley serve --dir $dir not healthy after 30 s"
-		sleep 0.1
-	done
-}
 
 # stop_node DIR [MAXSECS]: SIGTERM; it must exit 0 within MAXSECS (10).
 # Sets STOP_MS to how long it took.

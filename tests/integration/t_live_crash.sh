@@ -77,24 +77,7 @@ mknode_live() {
 	echo "$4" >"$1.port"
 }
 
-url() { printf 'https://127.0.0.1:%s' "$(cat "$1.port")"; }
 
-healthy() {
-	[ "$(curl -sk --max-time 3 -o /dev/null -w '%{http_code}' "$(url "$1")/healthz")" = 200 ]
-}
-
-serve() {
-	local dir=$1 pid end=$((SECONDS + 30))
-	"$PARLEY" serve --dir "$dir" >>"$dir.log" 2>&1 &
-	pid=$!
-	echo $pid >"$TMP/pids/$dir"
-	until healthy "$dir"; do
-		kill -0 $pid 2>/dev/null ||
-			fail "parley serve --dir $dir exited at start: $(tail -20 "$dir.log")"
-		[ $SECONDS -ge $end ] && fail "parley serve --dir $dir not healthy after 30 s"
-		sleep 0.1
-	done
-}
 
 no_sanitizer() {
 	if grep -qE 'runtime error:|AddressSanitizer|LeakSanitizer' "$1"; then
