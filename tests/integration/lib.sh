@@ -231,3 +231,18 @@ serve() {
 		sleep 0.1
 	done
 }
+
+# free_ports N: N distinct free loopback ports, one per line (held open
+# together while chosen, so they differ).
+free_ports() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+EOF
+}

@@ -75,19 +75,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# free_ports N: N distinct free loopback ports, one per line.
-free_ports() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-EOF
-}
 
 # mknode_live DIR NAME ZONE PORT [LANGS]: a node that serves on PORT.
 mknode_live() {

@@ -57,18 +57,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_ports() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-EOF
-}
 
 mknode_live() {
 	expect_rc 0 px init --dir "$1" --name "$2" --timezone "$3" \
