@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 3
+#define PX_SCHEMA_VERSION 4
 
 struct px_peer_row {
 	char *name;
@@ -76,6 +76,33 @@ typedef int (*px_log_cb)(const struct px_log_row *r, void *arg);
 /* (first column, second column) text pairs: cosignature lines, peer
  * checkpoint notes, alerts. */
 typedef int (*px_text_cb)(int64_t n, const char *a, const char *b, void *arg);
+
+/* A notification to one person on one channel (docs/deadlines.md):
+ * queued in the same transaction as the signed message that caused it,
+ * then delivered (and retried) by the notifier. */
+struct px_notify_row {
+	int64_t id;      /* assigned by notify_put */
+	int64_t created_ms;
+	char *case_id;   /* may be NULL */
+	char *msg_hash;  /* the escalate/check message it belongs to, or NULL */
+	char *contact;   /* contact id ("duty"), or an address for tests */
+	char *channel;   /* "email", "webhook" or "phone" */
+	char *address;   /* e-mail address, URL or phone number */
+	char *subject;
+	char *body;      /* plain text (e-mail, phone) or JSON (webhook) */
+	char *status;    /* "pending", "sent", "failed" or "manual" */
+	int64_t attempts;
+	int64_t next_ms; /* when to try next (pending) */
+	char *last_error;
+	int64_t sent_ms; /* -1 until sent */
+};
+typedef int (*px_notify_cb)(const struct px_notify_row *r, void *arg);
+
+struct px_notify_filter {
+	const char *case_id; /* NULL: any */
+	const char *status;  /* NULL: any */
+	int64_t limit;       /* 0: no limit; newest first */
+};
 
 struct px_case_filter {
 	const char *peer;  /* NULL: any */
@@ -196,6 +223,38 @@ struct px_store_ops {
 	/* cb(created_ms, name, role) for live tokens. */
 	int (*token_list)(struct px_store *s, px_text_cb cb, void *arg);
 	int (*token_revoke)(struct px_store *s, const char *name);
+	/* The scheduler's index (docs/deadlines.md): each case row carries
+	 * due_ms, when the scheduler must look at it next (NULL: never).
+	 * case_put marks the case due now (due_ms = 0) whenever its record
+	 * changes.  cb(due_ms, id, peer) for cases due at or before `now`,
+	 * earliest first, at most `limit`. */
+	int (*case_due)(struct px_store *s, int64_t now, int64_t limit,
+	    px_text_cb cb, void *arg);
+	/* Sets due_ms (< 0 clears it). */
+	int (*case_set_due)(struct px_store *s, const char *id, int64_t due_ms);
+	/* Marks every case with `peer` (all if NULL) due now: after an
+	 * agreement or card change. */
+	int (*case_due_all)(struct px_store *s, const char *peer);
+	/* The target contact of a check case (kind "check"); NULL clears. */
+	int (*case_set_contact)(
+	    struct px_store *s, const char *id, const char *contact);
+	/* Time of the newest check case this node (`requester`) opened to
+	 * `peer` for `contact`, or -1. */
+	int (*case_last_check)(struct px_store *s, const char *requester,
+	    const char *peer, const char *contact, int64_t *ms);
+
+	/* Notifications (docs/deadlines.md). */
+	int (*notify_put)(struct px_store *s, struct px_notify_row *r);
+	/* Pending notifications with next_ms <= now, oldest first. */
+	int (*notify_due)(struct px_store *s, int64_t now, int64_t limit,
+	    px_notify_cb cb, void *arg);
+	/* Writes status, attempts, next_ms, last_error and sent_ms of r->id. */
+	int (*notify_update)(struct px_store *s, const struct px_notify_row *r);
+	int (*notify_list)(struct px_store *s, const struct px_notify_filter *f,
+	    px_notify_cb cb, void *arg);
+	int (*notify_get)(
+	    struct px_store *s, int64_t id, struct px_notify_row *out);
+
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
 	/* cb(time_ms, kind, detail) */
@@ -217,6 +276,7 @@ void px_msg_row_dispose(struct px_msg_row *m);
 void px_case_row_dispose(struct px_case_row *c);
 void px_log_row_dispose(struct px_log_row *r);
 void px_proof_row_dispose(struct px_proof_row *p);
+void px_notify_row_dispose(struct px_notify_row *r);
 
 static inline void
 px_store_close(struct px_store *s)

@@ -68,6 +68,21 @@ static const char *const migrations[] = {
 	"CREATE TABLE tokens (hash TEXT PRIMARY KEY, name TEXT NOT NULL,"
 	"  role TEXT NOT NULL, created_ms INTEGER NOT NULL,"
 	"  revoked INTEGER NOT NULL DEFAULT 0);",
+	/* 3 -> 4: the scheduler's due index, check targets, notifications */
+	"ALTER TABLE cases ADD COLUMN due_ms INTEGER;"
+	"ALTER TABLE cases ADD COLUMN contact TEXT;"
+	"UPDATE cases SET due_ms = 0;"
+	"CREATE INDEX cases_due ON cases (due_ms) WHERE due_ms IS NOT NULL;"
+	"CREATE INDEX cases_check ON cases (requester, peer, contact, "
+	"  opened_ms) WHERE contact IS NOT NULL;"
+	"CREATE TABLE notifications (id INTEGER PRIMARY KEY,"
+	"  created_ms INTEGER NOT NULL, case_id TEXT, msg_hash TEXT,"
+	"  contact TEXT NOT NULL, channel TEXT NOT NULL,"
+	"  address TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,"
+	"  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_ms INTEGER NOT NULL, last_error TEXT, sent_ms INTEGER);"
+	"CREATE INDEX notifications_due ON notifications (status, next_ms);"
+	"CREATE INDEX notifications_case ON notifications (case_id);",
 };
 
 enum q {
@@ -131,10 +146,10 @@ static const char *const sql[Q__N] = {
 	               "msg_hash = ?1",
 	[Q_CASE_PUT] = "INSERT INTO cases (id, peer, requester, responder, "
 	               "kind, category, priority, tlp, title, state, "
-	               "opened_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
-	               "?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO "
+	               "opened_ms, updated_ms, due_ms) VALUES (?1, ?2, ?3, "
+	               "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0) ON CONFLICT (id) DO "
 	               "UPDATE SET state = ?10, updated_ms = "
-	               "max(cases.updated_ms + 1, ?12)",
+	               "max(cases.updated_ms + 1, ?12), due_ms = 0",
 	/* A full id is found by key; a prefix or short reference by scan. */
 	[Q_CASE_FIND] = "SELECT id FROM cases WHERE id = ?1 UNION ALL "
 	                "SELECT id FROM cases WHERE length(?1) < 36 AND (id "
@@ -769,6 +784,7 @@ static const struct px_store_ops sqlite_ops = {
 	.case_stamp = sq_case_stamp,
 	.case_touch = sq_case_touch,
 	PX_SQ_LOG_OPS,
+	PX_SQ_SCHED_OPS,
 };
 
 static int
