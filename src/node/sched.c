@@ -268,30 +268,38 @@ px_sched_tick(
 		return rc;
 	if (l.n && (rc = px_node_directory(n, &contacts, &roster)) < 0)
 		goto out;
+	/* One durable commit (and one checkpoint) for the whole tick; each
+	 * case in a savepoint of its own, so one that fails is undone alone
+	 * and the others' steps stand. */
+	if (l.n && (rc = px_node_batch_begin(n)) < 0)
+		goto out;
 	for (size_t i = 0; i < l.n; i++) {
 		int r;
 
-		if ((r = px_node_batch_begin(n)) < 0) {
+		if ((r = PX_STORE_CALL0(n->store, begin)) < 0) {
 			rc = r;
 			break;
 		}
 		r = handle_case(n, l.ids[i], now, contacts, roster, st);
-		if (r < 0) {
-			/* One bad case must not stop the others: say so,
-			 * and look again in a minute. */
-			fprintf(stderr, "parley: scheduler: case %s: %s\n",
-			    l.ids[i], px_error_last());
-			st->errors++;
-			if (px_node_batch_end(n, false) < 0) {
-				rc = PX_ERR;
+		if (r == 0) {
+			if ((rc = PX_STORE_CALL0(n->store, commit)) < 0)
 				break;
-			}
-			(void)PX_STORE_CALL(
-			    n->store, case_set_due, l.ids[i], now + 60000);
 			continue;
 		}
-		if ((rc = px_node_batch_end(n, true)) < 0)
+		/* Say so, and look again in a minute. */
+		fprintf(stderr, "parley: scheduler: case %s: %s\n", l.ids[i],
+		    px_error_last());
+		st->errors++;
+		PX_STORE_CALL0(n->store, rollback);
+		if ((rc = PX_STORE_CALL(
+		         n->store, case_set_due, l.ids[i], now + 60000)) < 0)
 			break;
+	}
+	if (l.n) {
+		int r = px_node_batch_end(n, rc == 0);
+
+		if (rc == 0)
+			rc = r;
 	}
 out:
 	for (size_t i = 0; i < l.n; i++)
