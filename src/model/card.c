@@ -275,3 +275,75 @@ px_card_dispose(struct px_card *c)
 	json_decref(c->env);
 	memset(c, 0, sizeof(*c));
 }
+
+static const json_t *
+contact_by_id(const json_t *contacts, const char *id)
+{
+	size_t i;
+	const json_t *c;
+
+	json_array_foreach(contacts, i, c)
+	{
+		const char *cid = json_string_value(json_object_get(c, "id"));
+
+		if (cid && strcmp(cid, id) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+json_t *
+px_card_contacts_diff(const json_t *old_c, const json_t *new_c)
+{
+	const json_t *oc = json_object_get(old_c, "contacts");
+	const json_t *nc = json_object_get(new_c, "contacts");
+	json_t *added = json_array(), *removed = json_array();
+	json_t *changed = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(nc, i, c)
+	{
+		const char *id = json_string_value(json_object_get(c, "id"));
+		const json_t *was = id ? contact_by_id(oc, id) : NULL;
+		const char *k;
+		json_t *v, *fields;
+
+		if (id == NULL)
+			continue;
+		if (was == NULL) {
+			json_array_append_new(added, json_string(id));
+			continue;
+		}
+		fields = json_array();
+		json_object_foreach((json_t *)c, k, v)
+		{
+			if (!json_equal(v, json_object_get(was, k)))
+				json_array_append_new(fields, json_string(k));
+		}
+		json_object_foreach((json_t *)was, k, v)
+		{
+			if (json_object_get(c, k) == NULL)
+				json_array_append_new(fields, json_string(k));
+		}
+		if (json_array_size(fields))
+			json_array_append_new(changed,
+			    json_pack("{ssso}", "id", id, "fields", fields));
+		else
+			json_decref(fields);
+	}
+	json_array_foreach(oc, i, c)
+	{
+		const char *id = json_string_value(json_object_get(c, "id"));
+
+		if (id && contact_by_id(nc, id) == NULL)
+			json_array_append_new(removed, json_string(id));
+	}
+	return json_pack("{sosososbsIsI}", "added", added, "removed", removed,
+	    "changed", changed, "roster_changed",
+	    !json_equal(json_object_get(old_c, "roster"),
+	        json_object_get(new_c, "roster")),
+	    "from_version",
+	    (json_int_t)json_integer_value(json_object_get(old_c, "version")),
+	    "to_version",
+	    (json_int_t)json_integer_value(json_object_get(new_c, "version")));
+}

@@ -151,6 +151,16 @@ expect_json notes.json 'sorted(set(n["contact"] for n in d))' '["chief", "deputy
 # person to dial.
 expect_json notes.json '[n["status"] for n in d if n["channel"] == "phone"]' '["manual", "manual"]'
 
+# B changes its points of contact; A pins the new card and is shown what
+# changed (the card's version rises).
+sed -i 's/^email = deputy@us.example/email = deputy2@us.example/; s/^handover = .*/handover = Mon 00:00 duty, Thu 00:00 deputy/' b/parley.conf
+expect_rc 0 px card --dir b -o b2.card
+expect_rc 0 px peer add --dir a --json b2.card
+expect_json "$OUT" 'd["result"]' updated
+expect_json "$OUT" '[(c["id"], c["fields"]) for c in d["contacts_changed"]["changed"]]' '[["deputy", ["email"]]]'
+expect_json "$OUT" 'd["contacts_changed"]["roster_changed"]' true
+expect_json "$OUT" 'd["contacts_changed"]["to_version"] - d["contacts_changed"]["from_version"]' 1
+
 # The record both sides hold verifies.
 expect_rc 0 px log verify --dir a
 expect_rc 0 px log verify --dir b
