@@ -49,6 +49,7 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_audit,
 	&px_cmd_serve,
 	&px_cmd_token,
+	&px_cmd_notify,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,

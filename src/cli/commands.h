@@ -20,5 +20,6 @@ extern const struct px_cmd px_cmd_proof;
 extern const struct px_cmd px_cmd_audit;
 extern const struct px_cmd px_cmd_serve;
 extern const struct px_cmd px_cmd_token;
+extern const struct px_cmd px_cmd_notify;
 
 #endif
