@@ -24,5 +24,6 @@ extern const struct px_cmd px_cmd_hotline;
 extern const struct px_cmd px_cmd_check;
 extern const struct px_cmd px_cmd_contacts;
 extern const struct px_cmd px_cmd_schedule;
+extern const struct px_cmd px_cmd_notify;
 
 #endif

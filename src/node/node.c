@@ -43,13 +43,32 @@ static const char conf_template[] =
     "# Public holidays, YYYY-MM-DD separated by commas.\n"
     "holidays =\n"
     "\n"
+    "# The SMTP relay that e-mail notifications go through (docs/notify.md).\n"
+    "# While host is empty no e-mail is sent; `parley notify list` shows\n"
+    "# what could not go out.\n"
+    "[smtp]\n"
+    "host =\n"
+    "#port = 25\n"
+    "#from = parley@%s\n"
+    "#user =\n"
+    "#password =\n"
+    "# yes: STARTTLS with a certificate the system trusts, or no mail.\n"
+    "#starttls = no\n"
+    "# Seconds for the whole exchange with the relay.\n"
+    "#timeout = 30\n"
+    "\n"
     "# Points of contact published in the card.  role is one of technical,\n"
     "# policy, law-enforcement; channels: email, phone, webhook.\n"
     "[contact \"duty\"]\n"
     "role = technical\n"
     "name = Duty officer\n"
     "email = %s\n"
-    "hours = 24x7\n";
+    "hours = 24x7\n"
+    "#phone = +1 555 0100\n"
+    "#webhook = https://pager.example/hook\n"
+    "# Signs the webhook's POSTs (X-Parley-Signature); stays in this file,\n"
+    "# never published in the card.\n"
+    "#webhook_secret =\n";
 
 static int check_contacts(const struct px_conf *c);
 
@@ -146,7 +165,7 @@ px_node_create(const struct px_node_params *p)
 	text = px_asprintf(conf_template, p->name, p->url ? p->url : "",
 	    p->listen ? p->listen : "127.0.0.1:8443",
 	    p->timezone ? p->timezone : "UTC",
-	    p->languages ? p->languages : "en", email);
+	    p->languages ? p->languages : "en", p->name, email);
 	if ((rc = px_file_write(conf, text, strlen(text), 0644)) < 0)
 		goto out;
 	rc = px_store_open_sqlite(&st, db, true);
