@@ -160,6 +160,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	a.decision = jstr(b, "decision");
 	a.reason = jstr(b, "reason");
 	a.outcome = jstr(b, "outcome");
+	a.by = jstr(b, "by");
 	if (json_is_integer(json_object_get(b, "score")))
 		snprintf(score, sizeof(score), "%lld",
 		    (long long)json_integer_value(json_object_get(b, "score")));

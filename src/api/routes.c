@@ -18,6 +18,7 @@ build(void)
 		{ px_routes_peer, px_routes_peer_n },
 		{ px_routes_cases, px_routes_cases_n },
 		{ px_routes_misc, px_routes_misc_n },
+		{ px_routes_deadlines, px_routes_deadlines_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -46,5 +47,9 @@ px_route_min_role(const struct px_route *r)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
 		return PX_ROLE_ANALYST;
+	/* Raising a hotline and running checks is the duty desk's job. */
+	if (strncmp(r->pattern, "/api/v1/hotlines", 16) == 0 ||
+	    strncmp(r->pattern, "/api/v1/checks", 14) == 0)
+		return PX_ROLE_DUTY;
 	return PX_ROLE_ADMIN;
 }

@@ -16,6 +16,8 @@ extern const struct px_route px_routes_cases[];
 extern const size_t px_routes_cases_n;
 extern const struct px_route px_routes_misc[];
 extern const size_t px_routes_misc_n;
+extern const struct px_route px_routes_deadlines[];
+extern const size_t px_routes_deadlines_n;
 
 /* All routes, built once; borrowed for the life of the process. */
 const struct px_route *px_routes_all(size_t *n);

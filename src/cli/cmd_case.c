@@ -153,6 +153,7 @@ act(struct px_args *a, const struct action *ac)
 		.reason = px_arg(a, "reason"),
 		.outcome = px_arg(a, "outcome"),
 		.score = px_arg(a, "score"),
+		.by = px_arg(a, "by"),
 	};
 	int rc;
 
@@ -188,6 +189,15 @@ ACTION(run_rate, PX_MSG_FEEDBACK, false)
 ACTION(run_note, PX_MSG_NOTE, true)
 
 static const struct px_opt text_opts[] = {
+	{ "text", "TEXT", "free text to go with it", 0 },
+	TEXT_OPTS,
+	{ 0 },
+};
+static const struct px_opt ack_opts[] = {
+	{ "by", "CONTACT",
+	    "who answered: one of this node's contacts (a hotline records "
+	    "it)",
+	    0 },
 	{ "text", "TEXT", "free text to go with it", 0 },
 	TEXT_OPTS,
 	{ 0 },
@@ -232,7 +242,7 @@ static const struct px_opt rate_opts[] = {
 		.opts = o,                             \
 		.run = fn }
 
-CASE_CMD(c_ack, "ack", "acknowledge receipt of a case (responder)", text_opts,
+CASE_CMD(c_ack, "ack", "acknowledge receipt of a case (responder)", ack_opts,
     run_ack);
 CASE_CMD(c_triage, "triage",
     "accept, ask for information, decline or forward (responder)", triage_opts,

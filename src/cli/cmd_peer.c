@@ -2,6 +2,7 @@
 #include "cli/common.h"
 #include "cli/commands.h"
 #include "model/canon.h"
+#include "model/card.h"
 #include "util/util.h"
 
 static const struct px_opt add_opts[] = {
@@ -19,17 +20,30 @@ run_add(struct px_args *a)
 	struct px_buf b;
 	enum px_peer_added how;
 	char fp[45], *name = NULL;
+	struct px_card incoming = { 0 };
+	struct px_peer *old = NULL;
+	json_t *diff = NULL;
 	int rc;
 
 	px_buf_init(&b, PX_CARD_MAX_BYTES);
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
-	if ((rc = px_cli_read(&b, px_pos(a, 0), PX_CARD_MAX_BYTES)) < 0 ||
-	    (rc = px_peer_add(n, b.data, b.len, px_pos(a, 0),
+	if ((rc = px_cli_read(&b, px_pos(a, 0), PX_CARD_MAX_BYTES)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	/* The pinned card before, to show the peer's operator what changed
+	 * in the points of contact. */
+	if (px_card_parse(&incoming, b.data, b.len, px_pos(a, 0)) == 0 &&
+	    px_peer_load(&old, n, incoming.name) < 0)
+		old = NULL;
+	if ((rc = px_peer_add(n, b.data, b.len, px_pos(a, 0),
 	         px_flag(a, "replace"), &how, fp, &name)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
+	if (old && how == PX_PEER_UPDATED)
+		diff = px_card_contacts_diff(old->card.c, incoming.c);
 	if (px_json(a)) {
 		json_t *o = json_pack("{ss ss ss}", "name", name, "result",
 		    how == PX_PEER_NEW           ? "added"
@@ -37,6 +51,8 @@ run_add(struct px_args *a)
 		                                 : "unchanged",
 		    "fingerprint", fp);
 
+		if (diff)
+			json_object_set(o, "contacts_changed", diff);
 		px_cli_print_json(o);
 		json_decref(o);
 	} else if (how == PX_PEER_SAME) {
@@ -49,7 +65,37 @@ run_add(struct px_args *a)
 		       "trusting its messages.\n",
 		    how == PX_PEER_NEW ? "Pinned" : "Updated", name, fp, name);
 	}
+	if (diff && !px_json(a)) {
+		const char *lab[] = { "added", "removed" };
+		size_t i;
+		json_t *v;
+
+		printf("Card version %lld -> %lld.\n",
+		    (long long)json_integer_value(
+		        json_object_get(diff, "from_version")),
+		    (long long)json_integer_value(
+		        json_object_get(diff, "to_version")));
+		for (int k = 0; k < 2; k++)
+			json_array_foreach(json_object_get(diff, lab[k]), i, v)
+			    printf("  contact %s: %s\n", lab[k],
+			        json_string_value(v));
+		json_array_foreach(json_object_get(diff, "changed"), i, v)
+		{
+			char *f = json_dumps(
+			    json_object_get(v, "fields"), JSON_COMPACT);
+
+			printf("  contact changed: %s %s\n",
+			    json_string_value(json_object_get(v, "id")), f);
+			free(f);
+		}
+		if (json_is_true(json_object_get(diff, "roster_changed")))
+			printf("  the on-call roster changed\n");
+	}
 out:
+	json_decref(diff);
+	px_peer_free(old);
+	if (incoming.env)
+		px_card_dispose(&incoming);
 	free(name);
 	px_buf_dispose(&b);
 	px_node_free(n);

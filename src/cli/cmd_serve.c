@@ -15,6 +15,7 @@
 #include "api/app.h"
 #include "api/routes.h"
 #include "cli/common.h"
+#include "node/sched.h"
 #include "cli/commands.h"
 #include "net/http.h"
 #include "node/outbox.h"
@@ -90,12 +91,23 @@ log_transport(void *app, const char *msg)
 	fprintf(stderr, "parley serve: %s\n", msg);
 }
 
+/* Messages the scheduler made go out at once. */
+static void
+after_tick(void *arg, const struct px_sched_stats *st)
+{
+	struct px_app *app = arg;
+
+	if ((st->ladder || st->pages || st->checks) && app->outbox)
+		px_outbox_kick(app->outbox);
+}
+
 static int
 run(struct px_args *a)
 {
 	struct px_node *n = NULL;
 	struct px_app *app = NULL;
 	struct px_http_server *srv = NULL;
+	struct px_sched_runner *sched = NULL;
 	struct px_http_config c = { 0 };
 	const char *listen = px_arg(a, "listen");
 	char addr[64], *cert = NULL, *key = NULL;
@@ -141,6 +153,18 @@ run(struct px_args *a)
 		goto fail;
 	if ((rc = px_outbox_start(&app->outbox, n->dir, &app->m)) < 0)
 		goto fail;
+	{
+		int64_t tick = 1000;
+		const char *t = px_conf_get(&n->conf, "schedule", NULL, "tick");
+
+		if (t && *t && (rc = px_duration_parse(&tick, t, 0)) < 0) {
+			px_error_prefix("parley.conf [schedule] tick");
+			goto fail;
+		}
+		if ((rc = px_sched_start(
+		         &sched, n->dir, tick, after_tick, app)) < 0)
+			goto fail;
+	}
 	fprintf(stderr,
 	    "parley serve: %s listening on https://%s:%u (pid %ld)\n"
 	    "  peers reach it at the url in parley.conf: %s\n",
@@ -162,6 +186,8 @@ run(struct px_args *a)
 		    sig);
 		break;
 	}
+	px_sched_stop(sched);
+	sched = NULL;
 	px_http_stop(srv);
 	srv = NULL;
 	px_outbox_stop(app->outbox);
@@ -171,6 +197,7 @@ run(struct px_args *a)
 fail:
 	rc = px_cli_fail(a, rc);
 out:
+	px_sched_stop(sched);
 	if (srv)
 		px_http_stop(srv);
 	if (app && app->outbox)

@@ -1,7 +1,8 @@
 #include "model/agreement.h"
 #include "util/util.h"
 
-#define MIN  (60 * INT64_C(1000))
+#define SEC  INT64_C(1000)
+#define MIN  (60 * SEC)
 #define HOUR (60 * MIN)
 #define DAY  (24 * HOUR)
 #define BDAY (8 * HOUR) /* a business day is 8 working hours */
@@ -26,6 +27,103 @@ px_agreement_default(struct px_agreement *a)
 	a->basis[PX_P3] = PX_BASIS_BUSINESS;
 	a->basis[PX_P4] = PX_BASIS_BUSINESS;
 	a->default_tlp = PX_TLP_AMBER;
+	/* A reminder to whoever holds the case at three quarters of the
+	 * time, the duty officers of both sides at the deadline, the
+	 * principals at half as much again. */
+	a->ladder[0] =
+	    (struct px_ladder_step){ 75, PX_NR_ASSIGNEE, PX_SIDE_RESPONDER };
+	a->ladder[1] = (struct px_ladder_step){ 100, PX_NR_DUTY,
+		PX_SIDE_REQUESTER | PX_SIDE_RESPONDER };
+	a->ladder[2] = (struct px_ladder_step){ 150, PX_NR_PRINCIPAL,
+		PX_SIDE_REQUESTER | PX_SIDE_RESPONDER };
+	a->nladder = 3;
+	a->page_every = 5 * MIN;
+	a->check_every = 30 * DAY;
+	a->check_within = 4 * HOUR;
+	a->verify_within = 90 * DAY;
+}
+
+const char *const px_notify_role_names[PX_NR__N] = { "assignee", "duty",
+	"principal" };
+
+static const char *const side_names[4] = { "none", "requester", "responder",
+	"both" };
+
+int
+px_ladder_parse(struct px_agreement *a, const char *s)
+{
+	char *copy = px_strdup(s), *save = NULL, *tok;
+	struct px_ladder_step l[PX_LADDER_MAX];
+	size_t n = 0;
+	int rc = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *who, *side, *end = NULL;
+		long pct;
+		int w = -1, sd = -1;
+
+		while (*tok == ' ')
+			tok++;
+		for (end = tok + strlen(tok); end > tok && end[-1] == ' ';)
+			*--end = '\0';
+		if (n == PX_LADDER_MAX) {
+			rc = px_error_set(PX_EINVAL, "ladder: at most %d steps",
+			    PX_LADDER_MAX);
+			goto out;
+		}
+		pct = strtol(tok, &end, 10);
+		who = end && end[0] == '%' && end[1] == ':' ? end + 2 : NULL;
+		side = who ? strchr(who, ':') : NULL;
+		if (side)
+			*side++ = '\0';
+		if (end == tok || !who || !side || pct < 1 || pct > 1000) {
+			rc = px_error_set(PX_EINVAL,
+			    "ladder step '%s' is not PERCENT%%:WHO:SIDES (like "
+			    "100%%:duty:both)",
+			    tok);
+			goto out;
+		}
+		for (int i = 0; i < PX_NR__N; i++)
+			if (strcmp(who, px_notify_role_names[i]) == 0)
+				w = i;
+		for (int i = 1; i < 4; i++)
+			if (strcmp(side, side_names[i]) == 0)
+				sd = i;
+		if (w < 0 || sd < 0) {
+			rc = px_error_set(PX_EINVAL,
+			    "ladder step '%s': WHO is assignee, duty or "
+			    "principal; SIDES is requester, responder or both",
+			    tok);
+			goto out;
+		}
+		if (n > 0 && pct <= l[n - 1].pct) {
+			rc = px_error_set(PX_EINVAL,
+			    "ladder: steps must climb (%ld%% after %d%%)", pct,
+			    l[n - 1].pct);
+			goto out;
+		}
+		l[n++] = (struct px_ladder_step){ (int)pct,
+			(enum px_notify_role)w, (unsigned)sd };
+	}
+	memcpy(a->ladder, l, sizeof(l));
+	a->nladder = n;
+out:
+	free(copy);
+	return rc;
+}
+
+void
+px_ladder_unparse(char *out, size_t n, const struct px_agreement *a)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < a->nladder && off < n; i++)
+		off += (size_t)snprintf(out + off, n - off, "%s%d%%:%s:%s",
+		    i ? ", " : "", a->ladder[i].pct,
+		    px_notify_role_names[a->ladder[i].who],
+		    side_names[a->ladder[i].sides & 3]);
 }
 
 int
@@ -42,6 +140,9 @@ px_duration_parse(int64_t *out, const char *s, enum px_basis basis)
 			goto bad;
 	}
 	switch (*p++) {
+	case 's':
+		unit = SEC;
+		break;
 	case 'm':
 		unit = MIN;
 		break;
@@ -64,7 +165,7 @@ px_duration_parse(int64_t *out, const char *s, enum px_basis basis)
 bad:
 	return px_error_set(PX_EINVAL,
 	    "'%s' is not a duration (expected a positive whole number and "
-	    "a unit m, h, d or w, like 30m, 4h, 3d)",
+	    "a unit s, m, h, d or w, like 30m, 4h, 3d)",
 	    s ? s : "");
 }
 
@@ -77,8 +178,10 @@ px_duration_unparse(char *out, size_t n, int64_t ms, enum px_basis b)
 		snprintf(out, n, "%lldd", (long long)(ms / day));
 	else if (ms % HOUR == 0)
 		snprintf(out, n, "%lldh", (long long)(ms / HOUR));
-	else
+	else if (ms % MIN == 0)
 		snprintf(out, n, "%lldm", (long long)(ms / MIN));
+	else
+		snprintf(out, n, "%llds", (long long)(ms / SEC));
 }
 
 json_t *
@@ -104,6 +207,23 @@ px_agreement_to_json(const struct px_agreement *a)
 	}
 	json_object_set_new(
 	    j, "default_tlp", json_string(px_tlp_names[a->default_tlp].wire));
+	{
+		char buf[512], d[32];
+
+		px_ladder_unparse(buf, sizeof(buf), a);
+		json_object_set_new(j, "ladder", json_string(buf));
+		px_duration_unparse(d, sizeof(d), a->page_every, 0);
+		json_object_set_new(j, "page_every", json_string(d));
+		if (a->check_every)
+			px_duration_unparse(d, sizeof(d), a->check_every, 0);
+		else
+			snprintf(d, sizeof(d), "0");
+		json_object_set_new(j, "check_every", json_string(d));
+		px_duration_unparse(d, sizeof(d), a->check_within, 0);
+		json_object_set_new(j, "check_within", json_string(d));
+		px_duration_unparse(d, sizeof(d), a->verify_within, 0);
+		json_object_set_new(j, "verify_within", json_string(d));
+	}
 	return j;
 }
 
@@ -114,6 +234,20 @@ set_one(struct px_agreement *a, const char *key, const char *val)
 	const char *dot = strchr(key, '.');
 	int p, k, rc;
 
+	if (strcmp(key, "ladder") == 0)
+		return px_ladder_parse(a, val);
+	if (strcmp(key, "check_every") == 0 && strcmp(val, "0") == 0) {
+		a->check_every = 0;
+		return 0;
+	}
+	if (strcmp(key, "page_every") == 0)
+		return px_duration_parse(&a->page_every, val, 0);
+	if (strcmp(key, "check_every") == 0)
+		return px_duration_parse(&a->check_every, val, 0);
+	if (strcmp(key, "check_within") == 0)
+		return px_duration_parse(&a->check_within, val, 0);
+	if (strcmp(key, "verify_within") == 0)
+		return px_duration_parse(&a->verify_within, val, 0);
 	if (strcmp(key, "default_tlp") == 0) {
 		if ((rc = PX_LOOKUP(px_tlp_names, "TLP marking", val)) < 0)
 			return rc;
@@ -123,7 +257,8 @@ set_one(struct px_agreement *a, const char *key, const char *val)
 	if (dot == NULL || (size_t)(dot - key) >= sizeof(prio))
 		return px_error_set(PX_EINVAL,
 		    "'%s' is not an agreement setting (expected P1..P4.<clock>, "
-		    "P1..P4.basis or default_tlp)",
+		    "P1..P4.basis, default_tlp, ladder, page_every, "
+		    "check_every, check_within or verify_within)",
 		    key);
 	snprintf(prio, sizeof(prio), "%.*s", (int)(dot - key), key);
 	if ((p = PX_LOOKUP(px_priority_names, "priority", prio)) < 0)

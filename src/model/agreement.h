@@ -9,7 +9,11 @@
  *   {"P1": {"basis": "calendar", "acknowledge": "30m", "triage": "1h",
  *           "first_response": "4h", "resolution": "24h"}, ...,
  *    "default_tlp": "amber"}
- * Durations are a whole number and a unit: m (minutes), h (hours),
+ * Top-level settings (strings): "ladder" ("75%:assignee:responder,
+ * 100%:duty:both, 150%:principal:both"), "page_every", "check_every" ("0"
+ * for never), "check_within", "verify_within" (docs/deadlines.md).
+ * Durations are a whole number and a unit: s (seconds, for drills),
+ * m (minutes), h (hours),
  * d (days of 24 h, or of the working day's length in business basis),
  * w (weeks of 7 days, or 5 working days).
  */
@@ -22,10 +26,34 @@
 #include "model/calendar.h"
 #include "model/types.h"
 
+/* Whom a ladder step notifies, among the stepping node's own people. */
+enum px_notify_role { PX_NR_ASSIGNEE, PX_NR_DUTY, PX_NR_PRINCIPAL, PX_NR__N };
+extern const char *const px_notify_role_names[PX_NR__N];
+
+/* Which party's node takes a ladder step (a bit set). */
+#define PX_SIDE_REQUESTER 1u
+#define PX_SIDE_RESPONDER 2u
+
+#define PX_LADDER_MAX 8
+
+/* One rung of the escalation ladder (docs/deadlines.md): fires when a
+ * running clock has used `pct` percent of its budget. */
+struct px_ladder_step {
+	int pct;
+	enum px_notify_role who;
+	unsigned sides;
+};
+
 struct px_agreement {
 	int64_t budget[PX_PRIO__N][PX_CLK__N]; /* ms of countable time */
 	enum px_basis basis[PX_PRIO__N];
 	enum px_tlp default_tlp;
+	struct px_ladder_step ladder[PX_LADDER_MAX];
+	size_t nladder;
+	int64_t page_every;    /* hotline: next person after this long */
+	int64_t check_every;   /* scheduled checks; 0 = none */
+	int64_t check_within;  /* how long a check may take to answer */
+	int64_t verify_within; /* a contact is stale after this long */
 };
 
 /* Common practice: minutes for a crisis, hours for high, business days
@@ -38,6 +66,10 @@ PX_MUST_CHECK int px_agreement_from_json(
     struct px_agreement *out, const json_t *j);
 /* Applies "P2.acknowledge=4h", "P3.basis=business" or "default_tlp=red". */
 PX_MUST_CHECK int px_agreement_set(struct px_agreement *a, const char *kv);
+/* Parses a ladder ("75%:assignee:responder, 100%:duty:both"). */
+PX_MUST_CHECK int px_ladder_parse(struct px_agreement *a, const char *s);
+/* Formats the ladder back; out of at least 256 bytes. */
+void px_ladder_unparse(char *out, size_t n, const struct px_agreement *a);
 /* Parses "30m", "4h", "3d", "2w" into ms; business-basis days and weeks
  * use an 8-hour day and 5-day week. */
 PX_MUST_CHECK int px_duration_parse(

@@ -63,9 +63,9 @@ check_strings(const json_t *a, const char *what, size_t max)
 static int
 check_contacts(const json_t *a)
 {
-	static const char *const mem[] = { "role", "name", "title", "languages",
-		"email", "phone", "webhook", "hours", "timezone", "verified",
-		NULL };
+	static const char *const mem[] = { "id", "role", "name", "title",
+		"languages", "email", "phone", "webhook", "hours", "timezone",
+		"verified", "principal", NULL };
 	size_t i;
 	const json_t *v;
 	const char *s;
@@ -78,21 +78,60 @@ check_contacts(const json_t *a)
 		    "card: 'contacts' must be an array (at most 256)");
 	json_array_foreach(a, i, v)
 	{
+		const char *k;
+		json_t *f;
+
 		if ((rc = px_j_only(v, mem, "card contact")) < 0 ||
 		    (rc = px_j_str(&s, v, "role", 32, "card contact")) < 0 ||
 		    (rc = px_j_str(&s, v, "name", 200, "card contact")) < 0)
 			return rc;
-		const char *k;
-		json_t *f;
+		if (json_object_get(v, "id") &&
+		    ((rc = px_j_str(&s, v, "id", 64, "card contact")) < 0 ||
+		        (rc = px_check_contact_id(s, "card contact")) < 0))
+			return rc;
+		json_object_foreach((json_t *)v, k, f)
+		{
+			bool ok;
 
-		json_object_foreach(
-		    (json_t *)v, k, f) if (strcmp(k, "languages")
-		        ? !json_is_string(f) || json_string_length(f) > 1024
-		        : check_strings(f, "languages", 16) <
-		            0) return px_error_set(PX_EINVAL,
-		    "card contact %zu: '%s' has the wrong "
-		    "type or size",
-		    i + 1, k);
+			if (strcmp(k, "languages") == 0)
+				ok = check_strings(f, "languages", 16) == 0;
+			else if (strcmp(k, "principal") == 0)
+				ok = json_is_boolean(f);
+			else
+				ok = json_is_string(f) &&
+				    json_string_length(f) <= 1024;
+			if (!ok)
+				return px_error_set(PX_EINVAL,
+				    "card contact %zu: '%s' has the wrong "
+				    "type or size",
+				    i + 1, k);
+		}
+	}
+	return 0;
+}
+
+/* The on-call roster: [{"at": "Mon 09:00", "contact": ID}, ...]. */
+static int
+check_roster(const json_t *a)
+{
+	static const char *const mem[] = { "at", "contact", NULL };
+	size_t i;
+	const json_t *v;
+	const char *s;
+	int rc;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > 64)
+		return px_error_set(
+		    PX_EINVAL, "card: 'roster' must be an array (at most 64)");
+	json_array_foreach(a, i, v)
+	{
+		if ((rc = px_j_only(v, mem, "card roster")) < 0 ||
+		    (rc = px_j_str(&s, v, "at", 9, "card roster")) < 0 ||
+		    (rc = px_j_str(&s, v, "contact", 64, "card roster")) < 0 ||
+		    (rc = px_check_contact_id(s, "card roster")) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -102,7 +141,7 @@ fill(struct px_card *out, const char *what)
 {
 	static const char *const mem[] = { "v", "name", "version", "issued",
 		"url", "tls", "keys", "log_key", "witness_key", "timezone",
-		"languages", "hours", "contacts", NULL };
+		"languages", "hours", "contacts", "roster", NULL };
 	static const char *const hmem[] = { "days", "time", "holidays", NULL };
 	const json_t *c = out->c, *keys;
 	int64_t v;
@@ -149,7 +188,8 @@ fill(struct px_card *out, const char *what)
 	out->contacts = json_object_get(c, "contacts");
 	out->hours = json_object_get(c, "hours");
 	if ((rc = check_strings(out->languages, "languages", 16)) < 0 ||
-	    (rc = check_contacts(out->contacts)) < 0)
+	    (rc = check_contacts(out->contacts)) < 0 ||
+	    (rc = check_roster(json_object_get(c, "roster"))) < 0)
 		return rc;
 	if (out->hours) {
 		const char *s;
@@ -234,4 +274,76 @@ px_card_dispose(struct px_card *c)
 {
 	json_decref(c->env);
 	memset(c, 0, sizeof(*c));
+}
+
+static const json_t *
+contact_by_id(const json_t *contacts, const char *id)
+{
+	size_t i;
+	const json_t *c;
+
+	json_array_foreach(contacts, i, c)
+	{
+		const char *cid = json_string_value(json_object_get(c, "id"));
+
+		if (cid && strcmp(cid, id) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+json_t *
+px_card_contacts_diff(const json_t *old_c, const json_t *new_c)
+{
+	const json_t *oc = json_object_get(old_c, "contacts");
+	const json_t *nc = json_object_get(new_c, "contacts");
+	json_t *added = json_array(), *removed = json_array();
+	json_t *changed = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(nc, i, c)
+	{
+		const char *id = json_string_value(json_object_get(c, "id"));
+		const json_t *was = id ? contact_by_id(oc, id) : NULL;
+		const char *k;
+		json_t *v, *fields;
+
+		if (id == NULL)
+			continue;
+		if (was == NULL) {
+			json_array_append_new(added, json_string(id));
+			continue;
+		}
+		fields = json_array();
+		json_object_foreach((json_t *)c, k, v)
+		{
+			if (!json_equal(v, json_object_get(was, k)))
+				json_array_append_new(fields, json_string(k));
+		}
+		json_object_foreach((json_t *)was, k, v)
+		{
+			if (json_object_get(c, k) == NULL)
+				json_array_append_new(fields, json_string(k));
+		}
+		if (json_array_size(fields))
+			json_array_append_new(changed,
+			    json_pack("{ssso}", "id", id, "fields", fields));
+		else
+			json_decref(fields);
+	}
+	json_array_foreach(oc, i, c)
+	{
+		const char *id = json_string_value(json_object_get(c, "id"));
+
+		if (id && contact_by_id(nc, id) == NULL)
+			json_array_append_new(removed, json_string(id));
+	}
+	return json_pack("{sosososbsIsI}", "added", added, "removed", removed,
+	    "changed", changed, "roster_changed",
+	    !json_equal(json_object_get(old_c, "roster"),
+	        json_object_get(new_c, "roster")),
+	    "from_version",
+	    (json_int_t)json_integer_value(json_object_get(old_c, "version")),
+	    "to_version",
+	    (json_int_t)json_integer_value(json_object_get(new_c, "version")));
 }

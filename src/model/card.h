@@ -56,6 +56,11 @@ PX_MUST_CHECK int px_card_parse_pinned(
 PX_MUST_CHECK int px_card_from_json(
     struct px_card *out, json_t *env, const char *what);
 void px_card_dispose(struct px_card *c);
+/* What changed in the points of contact between two versions of a card
+ * (the "card" objects): {"added": [ids], "removed": [ids], "changed":
+ * [{"id", "fields": [...]}], "roster_changed", "from_version",
+ * "to_version"} (new reference). */
+json_t *px_card_contacts_diff(const json_t *old_c, const json_t *new_c);
 /* A short fingerprint for reading aloud: the first 20 bytes of
  * SHA-256(sign key) as 5 groups of 8 hex digits; out[45]. */
 void px_key_fingerprint(char out[45], const uint8_t pk[PX_PUBKEY_LEN]);

@@ -18,7 +18,9 @@
  * until the requester's next message, and are cancelled if the requester
  * closes or withdraws the case before they stop.
  */
+#include "crypto/sign.h"
 #include "model/case.h"
+#include "util/enc.h"
 #include "util/util.h"
 
 const char *const px_clock_state_names[] = { "n/a", "running", "paused",
@@ -33,6 +35,7 @@ px_case_init(struct px_case *c)
 	c->reason = -1;
 	c->delivered_ms = -1;
 	c->end_ms = -1;
+	c->check_due_ms = -1;
 	for (int k = 0; k < PX_CLK__N; k++)
 		c->stop[k] = -1;
 }
@@ -48,6 +51,41 @@ px_case_dispose(struct px_case *c)
 	free(c->why);
 	free(c->pauses);
 	px_case_init(c);
+}
+
+bool
+px_msg_opens(enum px_msg_type t)
+{
+	return t == PX_MSG_REPORT || t == PX_MSG_REQUEST || t == PX_MSG_CHECK;
+}
+
+void
+px_check_token_normal(char *out, size_t n, const char *token)
+{
+	size_t k = 0;
+
+	for (const char *p = token; *p && k + 1 < n; p++) {
+		if (*p == '-' || *p == ' ')
+			continue;
+		out[k++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
+	}
+	out[k] = '\0';
+}
+
+void
+px_check_token_hash(char out[65], const char *token)
+{
+	static const char tag[] = "parley-check-v1\n";
+	char norm[80], buf[sizeof(tag) + sizeof(norm)];
+	uint8_t h[PX_SHA256_LEN];
+	size_t a;
+
+	px_check_token_normal(norm, sizeof(norm), token);
+	a = strlen(norm);
+	memcpy(buf, tag, sizeof(tag) - 1);
+	memcpy(buf + sizeof(tag) - 1, norm, a);
+	px_sha256(h, buf, sizeof(tag) - 1 + a);
+	px_hex_encode(out, h, sizeof(h));
 }
 
 bool
@@ -78,9 +116,27 @@ px_case_allows(
 	if (!req && !resp)
 		return px_error_set(
 		    PX_EINVAL, "%s is not a party to case %s", sender, c->id);
+	if (c->kind == PX_KIND_CHECK) {
+		if (type == PX_MSG_NOTE)
+			return 0;
+		if (type != PX_MSG_CHECK_REPLY)
+			return px_error_set(PX_ECONFLICT,
+			    "case %s is a communication check; it takes only "
+			    "check-reply and note",
+			    c->id);
+		if (!resp)
+			return px_error_set(PX_ECONFLICT,
+			    "only the party checked (%s) replies to check %s",
+			    c->responder, c->id);
+		if (c->stop[PX_CLK_ACK] >= 0)
+			return px_error_set(PX_ECONFLICT,
+			    "check %s is already answered", c->id);
+		return 0;
+	}
 	switch (type) {
 	case PX_MSG_REPORT:
 	case PX_MSG_REQUEST:
+	case PX_MSG_CHECK:
 		return px_error_set(PX_ECONFLICT,
 		    "case %s is already open; a %s opens a new case", c->id,
 		    px_msg_type_names[type].wire);
@@ -133,12 +189,11 @@ px_case_allows(
 		return 0;
 	case PX_MSG_NOTE:
 		return 0;
-	case PX_MSG_CHECK:
 	case PX_MSG_CHECK_REPLY:
 		return px_error_set(PX_EINVAL,
-		    "%s messages belong to communication checks, not to a "
-		    "case thread",
-		    px_msg_type_names[type].wire);
+		    "check-reply messages answer communication checks; case "
+		    "%s is a %s",
+		    c->id, px_kind_names[c->kind].wire);
 	default:
 		break;
 	}
@@ -156,7 +211,7 @@ open_case(struct px_case *c, const struct px_msg *m)
 	const json_t *h = json_object_get(m->body, "case");
 	const json_t *rt = json_object_get(h, "request_type");
 
-	if (m->type != PX_MSG_REPORT && m->type != PX_MSG_REQUEST)
+	if (!px_msg_opens(m->type))
 		return px_error_set(PX_EINVAL,
 		    "case %s has no opening message; a %s cannot start it",
 		    m->case_id, px_msg_type_names[m->type].wire);
@@ -182,7 +237,32 @@ open_case(struct px_case *c, const struct px_msg *m)
 	c->observables = json_object_get(h, "observables");
 	c->opened_ms = m->time_ms;
 	c->state = PX_ST_SENT;
+	if (m->type == PX_MSG_CHECK) {
+		const json_t *k = json_object_get(m->body, "check");
+
+		/* Validated by px_msg_parse. */
+		if (px_time_parse(&c->check_due_ms,
+		        json_string_value(json_object_get(k, "due")), 0) < 0)
+			c->check_due_ms = -1;
+	}
 	return 0;
+}
+
+/* Why a check reply does not count as the human answer, or NULL. */
+static const char *
+check_reply_note(const struct px_case *c, const struct px_msg *m)
+{
+	const char *tok = json_string_value(json_object_get(m->body, "token"));
+	char h[65];
+
+	if (tok == NULL)
+		return "a reply without the check's token (an automatic "
+		       "acknowledgement): not counted as answered";
+	px_check_token_hash(h, tok);
+	if (c->check_hash == NULL || strcmp(h, c->check_hash) != 0)
+		return "the token does not match the check's: not counted as "
+		       "answered";
+	return NULL;
 }
 
 static void
@@ -228,6 +308,18 @@ apply_effects(struct px_case *c, const struct px_msg *m)
 	case PX_MSG_ACK:
 		stop_clock(c, PX_CLK_ACK, t);
 		c->state = PX_ST_ACKNOWLEDGED;
+		if ((s = json_string_value(json_object_get(m->body, "by"))))
+			c->answered_by = s;
+		break;
+	case PX_MSG_CHECK_REPLY:
+		if (check_reply_note(c, m) != NULL) {
+			c->auto_replies++;
+			break;
+		}
+		stop_clock(c, PX_CLK_ACK, t);
+		c->state = PX_ST_ACKNOWLEDGED;
+		c->answered_by =
+		    json_string_value(json_object_get(m->body, "by"));
 		break;
 	case PX_MSG_TRIAGE:
 		stop_clock(c, PX_CLK_ACK, t);
@@ -307,6 +399,13 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 	c->msgs[c->n] = px_msg_dup(m);
 	c->why[c->n] = px_strdup(why);
 	c->n++;
+	/* px_msg_dup shares the immutable envelope, so strings borrowed
+	 * from `m` stay valid; still, point them into our copy. */
+	if ((m->type == PX_MSG_ACK ||
+	        (m->type == PX_MSG_CHECK_REPLY && why == NULL)) &&
+	    json_object_get(m->body, "by"))
+		c->answered_by = json_string_value(
+		    json_object_get(c->msgs[c->n - 1]->body, "by"));
 	/* Borrowed strings now point into our own copy. */
 	if (c->n == 1) {
 		const json_t *h = json_object_get(c->msgs[0]->body, "case");
@@ -315,6 +414,15 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 		c->responder = c->msgs[0]->to;
 		c->title = json_string_value(json_object_get(h, "title"));
 		c->observables = json_object_get(h, "observables");
+		if (c->kind == PX_KIND_CHECK) {
+			const json_t *k =
+			    json_object_get(c->msgs[0]->body, "check");
+
+			c->check_contact =
+			    json_string_value(json_object_get(k, "contact"));
+			c->check_hash = json_string_value(
+			    json_object_get(k, "token_sha256"));
+		}
 	}
 }
 
@@ -353,7 +461,8 @@ px_case_replay(struct px_case *c, const struct px_msg *m)
 		return 0;
 	}
 	apply_effects(c, m);
-	keep(c, m, NULL);
+	keep(c, m,
+	    m->type == PX_MSG_CHECK_REPLY ? check_reply_note(c, m) : NULL);
 	return 0;
 }
 
@@ -371,7 +480,8 @@ px_case_apply(struct px_case *c, const struct px_msg *m)
 			return rc;
 		apply_effects(c, m);
 	}
-	keep(c, m, NULL);
+	keep(c, m,
+	    m->type == PX_MSG_CHECK_REPLY ? check_reply_note(c, m) : NULL);
 	return 0;
 }
 
@@ -391,6 +501,9 @@ clock_applies(const struct px_case *c, enum px_clock k)
 	 * no answer is owed. */
 	if (c->kind == PX_KIND_REPORT)
 		return k == PX_CLK_ACK || k == PX_CLK_TRIAGE;
+	/* A check asks for one thing: the human answer, by its due time. */
+	if (c->kind == PX_KIND_CHECK)
+		return k == PX_CLK_ACK;
 	return true;
 }
 
@@ -436,6 +549,12 @@ px_case_clocks(struct px_clock_status out[PX_CLK__N], const struct px_case *c,
 		s->stopped = -1;
 		s->budget = a->budget[c->priority][k];
 		s->basis = a->basis[c->priority];
+		if (c->kind == PX_KIND_CHECK) {
+			s->basis = PX_BASIS_CALENDAR;
+			s->budget = c->check_due_ms > start
+			    ? c->check_due_ms - start
+			    : 0;
+		}
 		if (!clock_applies(c, (enum px_clock)k)) {
 			s->state = PX_CS_NA;
 			continue;

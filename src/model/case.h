@@ -40,6 +40,13 @@ struct px_case {
 	int64_t end_ms;          /* closed or withdrawn at, or -1 */
 	struct px_interval *pauses;
 	size_t npauses;
+	/* Communication checks (kind check, docs/deadlines.md). */
+	const char *check_contact; /* the contact checked, borrowed */
+	const char *check_hash;    /* token_sha256, borrowed */
+	int64_t check_due_ms;      /* answer wanted by, or -1 */
+	int auto_replies;          /* check replies without the right token */
+	const char *answered_by;   /* contact named by the ack or the
+	                              counted check reply, or NULL */
 	struct px_msg **msgs; /* owned copies, in order */
 	char **why;           /* per message: NULL, or why it had no effect */
 	size_t n;
@@ -97,5 +104,13 @@ void px_case_clocks(struct px_clock_status out[PX_CLK__N],
 bool px_case_overdue(const struct px_case *c, const struct px_agreement *a,
     const struct px_calendar *cal, int64_t now);
 bool px_state_terminal(enum px_state s);
+/* True for the types that open a case: report, request, check. */
+bool px_msg_opens(enum px_msg_type t);
+/* The token hash a check carries: hex SHA-256 of "parley-check-v1\n" ||
+ * the token in normal form (px_check_token_normal); out[65]. */
+void px_check_token_hash(char out[65], const char *token);
+/* A token's normal form: letters upper-cased, spaces and dashes dropped
+ * (people type "k7qf 2m9x-hc4t" for "K7QF-2M9X-HC4T"); out[n]. */
+void px_check_token_normal(char *out, size_t n, const char *token);
 
 #endif

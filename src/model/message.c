@@ -164,7 +164,8 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0 ||
 	    (rc = check_printable(title, false, "case title")) < 0)
 		return rc;
-	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT))
+	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT) ||
+	    (type == PX_MSG_CHECK) != (kind == PX_KIND_CHECK))
 		return px_error_set(PX_EINVAL,
 		    "case: kind '%s' cannot be opened by a '%s' message",
 		    px_kind_names[kind].wire, px_msg_type_names[type].wire);
@@ -182,11 +183,154 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	return 0;
 }
 
+/* A contact id as in parley.conf's [contact "ID"]: 1-64 of [a-z0-9._-]. */
+int
+px_check_contact_id(const char *s, const char *what)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 64)
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		        s[i] == '_' || s[i] == '-'))
+			goto bad;
+	return 0;
+bad:
+	return px_error_set(PX_EINVAL,
+	    "%s: '%s' is not a contact id (1 to 64 of a-z, 0-9, '.', '_', "
+	    "'-')",
+	    what, s ? s : "");
+}
+
+/* An escalate message carries one ladder step or one page (or neither:
+ * a person escalating by hand). */
+static int
+check_escalate(const json_t *b)
+{
+	static const char *const mem[] = { "ladder", "page", "text", NULL };
+	static const char *const lmem[] = { "clock", "level", "notify",
+		"deadline", NULL };
+	static const char *const pmem[] = { "attempt", "contact", "name",
+		"channels", NULL };
+	const json_t *l = json_object_get(b, "ladder");
+	const json_t *p = json_object_get(b, "page");
+	const char *s;
+	int64_t v;
+	int x, rc;
+
+	if ((rc = px_j_only(b, mem, "body")) < 0)
+		return rc;
+	if (l && p)
+		return px_error_set(PX_EINVAL,
+		    "body: an escalation is a ladder step or a page, not both");
+	if (l) {
+		if ((rc = px_j_only(l, lmem, "ladder")) < 0 ||
+		    (rc = px_j_enum(&x, l, "clock", px_clock_names, PX_CLK__N,
+		         "ladder")) < 0 ||
+		    (rc = px_j_int(&v, l, "level", 1, 16, "ladder")) < 0 ||
+		    (rc = px_j_time(&v, l, "deadline", "ladder")) < 0 ||
+		    (rc = px_j_str(&s, l, "notify", 16, "ladder")) < 0)
+			return rc;
+		if (strcmp(s, "assignee") && strcmp(s, "duty") &&
+		    strcmp(s, "principal"))
+			return px_error_set(PX_EINVAL,
+			    "ladder: notify '%s' is not one of assignee, duty, "
+			    "principal",
+			    s);
+	}
+	if (p) {
+		const json_t *ch = json_object_get(p, "channels"), *c;
+		size_t i;
+
+		if ((rc = px_j_only(p, pmem, "page")) < 0 ||
+		    (rc = px_j_int(&v, p, "attempt", 1, 1000, "page")) < 0 ||
+		    (rc = px_j_str(&s, p, "contact", 64, "page")) < 0 ||
+		    (rc = px_check_contact_id(s, "page")) < 0)
+			return rc;
+		if (json_object_get(p, "name") &&
+		    ((rc = px_j_str(&s, p, "name", 200, "page")) < 0 ||
+		        (rc = check_printable(s, false, "page name")) < 0))
+			return rc;
+		if (!json_is_array(ch) || json_array_size(ch) > 3)
+			return px_error_set(PX_EINVAL,
+			    "page: 'channels' must be an array of email, "
+			    "webhook, phone");
+		json_array_foreach(ch, i, c)
+		{
+			s = json_string_value(c);
+			if (!s ||
+			    (strcmp(s, "email") && strcmp(s, "webhook") &&
+			        strcmp(s, "phone")))
+				return px_error_set(PX_EINVAL,
+				    "page: channel %zu is not one of email, "
+				    "webhook, phone",
+				    i + 1);
+		}
+	}
+	return 0;
+}
+
+static bool
+is_hex64(const char *s)
+{
+	if (s == NULL || strlen(s) != 64)
+		return false;
+	for (int i = 0; i < 64; i++)
+		if (px_hex_digit(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F'))
+			return false;
+	return true;
+}
+
+static int
+check_check(const json_t *b)
+{
+	static const char *const mem[] = { "contact", "token_sha256", "due",
+		NULL };
+	const json_t *c = json_object_get(b, "check");
+	const char *s;
+	int64_t v;
+	int rc;
+
+	if (!json_is_object(c))
+		return px_error_set(
+		    PX_EINVAL, "body: a check message needs a 'check' object");
+	if ((rc = px_j_only(c, mem, "check")) < 0 ||
+	    (rc = px_j_str(&s, c, "contact", 64, "check")) < 0 ||
+	    (rc = px_check_contact_id(s, "check")) < 0 ||
+	    (rc = px_j_time(&v, c, "due", "check")) < 0 ||
+	    (rc = px_j_str(&s, c, "token_sha256", 64, "check")) < 0)
+		return rc;
+	if (!is_hex64(s))
+		return px_error_set(PX_EINVAL,
+		    "check: token_sha256 must be 64 lowercase hex digits");
+	return 0;
+}
+
+static int
+check_by(const json_t *b)
+{
+	const char *s;
+	int rc;
+
+	if (json_object_get(b, "by") == NULL)
+		return 0;
+	if ((rc = px_j_str(&s, b, "by", 64, "body")) < 0 ||
+	    (rc = px_check_contact_id(s, "body: by")) < 0)
+		return rc;
+	return 0;
+}
+
 /* Which body members each type takes; "text" is a free-text object. */
 static int
 check_body(const json_t *b, enum px_msg_type type)
 {
 	static const char *const open_mem[] = { "case", "text", NULL };
+	static const char *const check_mem[] = { "case", "check", "text",
+		NULL };
+	static const char *const ack_mem[] = { "by", "text", NULL };
+	static const char *const reply_mem[] = { "token", "by", "text", NULL };
 	static const char *const text_mem[] = { "text", NULL };
 	static const char *const triage_mem[] = { "decision", "reason", "text",
 		NULL };
@@ -209,6 +353,38 @@ check_body(const json_t *b, enum px_msg_type type)
 		    0)
 			return rc;
 		text_required = true;
+		break;
+	case PX_MSG_CHECK:
+		if ((rc = px_j_only(b, check_mem, "body")) < 0)
+			return rc;
+		if (!json_is_object(json_object_get(b, "case")))
+			return px_error_set(PX_EINVAL,
+			    "body: a check message needs a 'case' header");
+		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
+		        0 ||
+		    (rc = check_check(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_CHECK_REPLY:
+		if ((rc = px_j_only(b, reply_mem, "body")) < 0 ||
+		    (rc = check_by(b)) < 0)
+			return rc;
+		if (json_object_get(b, "token")) {
+			const char *tok;
+
+			if ((rc = px_j_str(&tok, b, "token", 64, "body")) < 0 ||
+			    (rc = check_printable(tok, false, "token")) < 0)
+				return rc;
+		}
+		break;
+	case PX_MSG_ACK:
+		if ((rc = px_j_only(b, ack_mem, "body")) < 0 ||
+		    (rc = check_by(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_ESCALATE:
+		if ((rc = check_escalate(b)) < 0)
+			return rc;
 		break;
 	case PX_MSG_TRIAGE:
 		if ((rc = px_j_only(b, triage_mem, "body")) < 0 ||
@@ -244,8 +420,6 @@ check_body(const json_t *b, enum px_msg_type type)
 		break;
 	case PX_MSG_UPDATE:
 	case PX_MSG_NOTE:
-	case PX_MSG_CHECK:
-	case PX_MSG_CHECK_REPLY:
 		text_required = true;
 		/* fall through */
 	default:

@@ -74,6 +74,8 @@ void px_msg_free(struct px_msg *m);
  * new reference.  `tr_lang`/`tr_value`/`tr_by` may be NULL. */
 json_t *px_text_new(const char *value, const char *lang, const char *tr_value,
     const char *tr_lang, const char *tr_by);
+/* Validates a contact id ([contact "ID"] in parley.conf). */
+PX_MUST_CHECK int px_check_contact_id(const char *s, const char *what);
 /* Validates a language tag (BCP 47 shape: 2-8 letters, then -subtags). */
 PX_MUST_CHECK int px_check_lang(const char *s, const char *what);
 

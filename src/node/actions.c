@@ -152,6 +152,21 @@ out:
 	return rc;
 }
 
+/* `id` must be one of this node's own contacts. */
+static int
+own_contact(struct px_node *n, const char *id)
+{
+	const char *sub;
+
+	for (size_t i = 0; (sub = px_conf_sub(&n->conf, "contact", i)); i++)
+		if (strcmp(sub, id) == 0)
+			return 0;
+	return px_error_set(PX_ENOTFOUND,
+	    "'%s' is not one of this node's contacts ([contact \"%s\"] in "
+	    "parley.conf)",
+	    id, id);
+}
+
 int
 px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
     const struct px_action *a)
@@ -170,6 +185,19 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 		    a->text.prefix ? a->text.prefix : "",
 		    px_msg_type_names[type].wire);
 		goto out;
+	}
+	if (a->by) {
+		if (type != PX_MSG_ACK) {
+			rc = px_error_set(PX_EINVAL,
+			    "%sby names who acknowledged; a %s takes no by",
+			    a->text.prefix ? a->text.prefix : "",
+			    px_msg_type_names[type].wire);
+			goto out;
+		}
+		if ((rc = px_check_contact_id(a->by, "by")) < 0 ||
+		    (rc = own_contact(n, a->by)) < 0)
+			goto out;
+		json_object_set_new(b, "by", json_string(a->by));
 	}
 	switch (type) {
 	case PX_MSG_TRIAGE:

@@ -27,6 +27,7 @@ struct px_new_case {
 struct px_action {
 	struct px_text_in text; /* "comment" for feedback */
 	const char *decision, *reason, *outcome, *score;
+	const char *by; /* ack: the contact who answered (docs/deadlines.md) */
 };
 
 /* Validates a new case against the node and its peer and builds the

@@ -135,7 +135,12 @@ px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
 		.updated_ms = now,
 	};
 
-	return PX_STORE_CALL(n->store, case_put, &row);
+	int rc = PX_STORE_CALL(n->store, case_put, &row);
+
+	if (rc == 0 && c->kind == PX_KIND_CHECK && c->check_contact)
+		rc = PX_STORE_CALL(
+		    n->store, case_set_contact, c->id, c->check_contact);
+	return rc;
 }
 
 int

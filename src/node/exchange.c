@@ -364,7 +364,7 @@ apply_msg(struct px_node *n, const struct px_msg *m, const struct px_peer *p,
 		    m->from, (long long)m->seq, (long long)tip);
 		goto out;
 	}
-	if (m->type == PX_MSG_REPORT || m->type == PX_MSG_REQUEST) {
+	if (px_msg_opens(m->type)) {
 		rc = px_case_apply(&c, m);
 		if (rc == 0)
 			px_case_set_delivered(&c, now);

@@ -5,6 +5,7 @@
 
 #include "ledger/note.h"
 #include "model/canon.h"
+#include "model/ladder.h"
 #include "model/message.h"
 #include "node/node.h"
 #include "util/util.h"
@@ -49,6 +50,8 @@ static const char conf_template[] =
     "name = Duty officer\n"
     "email = %s\n"
     "hours = 24x7\n";
+
+static int check_contacts(const struct px_conf *c);
 
 /* Values written into parley.conf must read back as written. */
 static int
@@ -216,6 +219,8 @@ px_node_open(struct px_node **out, const char *dir)
 		px_error_prefix("parley.conf [hours]");
 		goto fail;
 	}
+	if ((rc = check_contacts(&n->conf)) < 0)
+		goto fail;
 	free(p);
 	p = path_in(dir, "keys/sign.key");
 	if ((rc = px_key_load(&n->sign, p)) < 0)
@@ -308,9 +313,62 @@ split_list(const char *s)
 	return a;
 }
 
+/* Contact ids, roles and the roster are checked when the node opens, so
+ * a typo in parley.conf is reported at once, not when a page goes out. */
+static int
+check_contacts(const struct px_conf *c)
+{
+	const char *sub, *v;
+	json_t *roster = NULL;
+	int rc;
+
+	for (size_t i = 0; (sub = px_conf_sub(c, "contact", i)) != NULL; i++) {
+		if ((rc = px_check_contact_id(sub, "parley.conf [contact]")) <
+		    0)
+			return rc;
+		v = px_conf_get(c, "contact", sub, "role");
+		if (v && *v && strcmp(v, "technical") && strcmp(v, "policy") &&
+		    strcmp(v, "law-enforcement"))
+			return px_error_set(PX_EINVAL,
+			    "parley.conf [contact \"%s\"]: role '%s' is not "
+			    "one of technical, policy, law-enforcement",
+			    sub, v);
+		v = px_conf_get(c, "contact", sub, "principal");
+		if (v && *v && strcmp(v, "yes") && strcmp(v, "no"))
+			return px_error_set(PX_EINVAL,
+			    "parley.conf [contact \"%s\"]: principal must be "
+			    "yes or no",
+			    sub);
+	}
+	if ((rc = px_roster_parse(
+	         &roster, px_conf_get(c, "roster", NULL, "handover"))) < 0) {
+		px_error_prefix("parley.conf [roster] handover");
+		return rc;
+	}
+	for (size_t i = 0; i < json_array_size(roster); i++) {
+		const char *who = json_string_value(
+		    json_object_get(json_array_get(roster, i), "contact"));
+
+		if (px_conf_get(c, "contact", who, "name") == NULL &&
+		    px_conf_get(c, "contact", who, "email") == NULL &&
+		    px_conf_get(c, "contact", who, "role") == NULL) {
+			rc = px_error_set(PX_EINVAL,
+			    "parley.conf [roster] names '%s', which no "
+			    "[contact \"%s\"] section describes",
+			    who, who);
+			json_decref(roster);
+			return rc;
+		}
+	}
+	json_decref(roster);
+	return 0;
+}
+
 static json_t *
 contacts(const struct px_conf *c)
 {
+	/* webhook_secret is deliberately not here: it never leaves the
+	 * node. */
 	static const char *const fields[] = { "role", "name", "title", "email",
 		"phone", "webhook", "hours", "timezone", "verified", NULL };
 	json_t *a = json_array();
@@ -319,6 +377,11 @@ contacts(const struct px_conf *c)
 	for (size_t i = 0; (sub = px_conf_sub(c, "contact", i)) != NULL; i++) {
 		json_t *o = json_object();
 		const char *v;
+
+		json_object_set_new(o, "id", json_string(sub));
+		if ((v = px_conf_get(c, "contact", sub, "principal")) &&
+		    strcmp(v, "yes") == 0)
+			json_object_set_new(o, "principal", json_true());
 
 		for (int f = 0; fields[f]; f++)
 			if ((v = px_conf_get(c, "contact", sub, fields[f])) &&
@@ -369,6 +432,15 @@ card_content(struct px_node *n)
 	    cosign, "timezone", px_tz_name(n->tz), "languages",
 	    split_list(px_conf_get(c, "", NULL, "languages")), "hours", hours);
 	json_object_set_new(o, "contacts", contacts(c));
+	{
+		json_t *roster = NULL;
+
+		/* Checked when the node opened. */
+		if (px_roster_parse(&roster,
+		        px_conf_get(c, "roster", NULL, "handover")) < 0)
+			roster = json_array();
+		json_object_set_new(o, "roster", roster);
+	}
 	json_object_set_new(o, "log_key",
 	    json_string_nocheck_own(px_vkey_format(n->name, 0x01, n->sign.pk)));
 	json_object_set_new(o, "witness_key",

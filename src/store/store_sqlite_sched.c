@@ -23,12 +23,12 @@ enum sq_sched {
 
 _Static_assert(D__END <= PX_SQ_STMTS, "statement slots");
 
-#define NOTIFY_COLS                                                        \
-	"id, created_ms, case_id, msg_hash, contact, channel, address, "   \
+#define NOTIFY_COLS                                                      \
+	"id, created_ms, case_id, msg_hash, contact, channel, address, " \
 	"subject, body, status, attempts, next_ms, last_error, sent_ms "
 
 static const char *const dsql[D__END - PX_SQ_FIRST_SCHED_STMT] = {
-#define S(q) [(q) - PX_SQ_FIRST_SCHED_STMT]
+#define S(q) [(q)-PX_SQ_FIRST_SCHED_STMT]
 	S(D_DUE) = "SELECT due_ms, id, peer FROM cases WHERE due_ms IS NOT "
 	           "NULL AND due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
 	S(D_SET) = "UPDATE cases SET due_ms = ?2 WHERE id = ?1",
@@ -61,8 +61,8 @@ dprep(struct sq *s, enum sq_sched q)
 }
 
 int
-px_sq_case_due(struct px_store *b, int64_t now, int64_t limit, px_text_cb cb,
-    void *arg)
+px_sq_case_due(
+    struct px_store *b, int64_t now, int64_t limit, px_text_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = dprep(s, D_DUE);
@@ -221,8 +221,8 @@ px_notify_row_dispose(struct px_notify_row *r)
 }
 
 int
-px_sq_notify_due(struct px_store *b, int64_t now, int64_t limit,
-    px_notify_cb cb, void *arg)
+px_sq_notify_due(
+    struct px_store *b, int64_t now, int64_t limit, px_notify_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = dprep(s, N_DUE);
@@ -286,7 +286,7 @@ px_sq_notify_get(struct px_store *b, int64_t id, struct px_notify_row *out)
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? px_error_set(PX_ENOTFOUND,
-	                               "no notification %lld", (long long)id)
-	                         : px_sq_fail(s, "read notification");
+	return rc == SQLITE_DONE
+	    ? px_error_set(PX_ENOTFOUND, "no notification %lld", (long long)id)
+	    : px_sq_fail(s, "read notification");
 }

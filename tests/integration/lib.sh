@@ -246,3 +246,58 @@ for s in socks:
     print(s.getsockname()[1])
 EOF
 }
+
+# --- live helpers shared by the serving tests -----------------------------
+# live_cleanup: stop every process whose PID is in $TMP/pids (TERM, then
+# KILL after 10 s), then remove $TMP.  Install with `trap live_cleanup EXIT`.
+live_cleanup() {
+	local f i alive
+	for f in "$TMP"/pids/*; do
+		[ -e "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	for ((i = 0; i < 100; i++)); do
+		alive=0
+		for f in "$TMP"/pids/*; do
+			[ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1
+		done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for f in "$TMP"/pids/*; do
+		[ -e "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
+	cd / && rm -rf "$TMP"
+}
+
+# live_node DIR NAME ZONE PORT [LANGS]: a node that serves on PORT.
+live_node() {
+	expect_rc 0 px init --dir "$1" --name "$2" --timezone "$3" \
+		--languages "${5:-en}" --url "https://127.0.0.1:$4" \
+		--listen "127.0.0.1:$4"
+	echo "$4" >"$1.port"
+}
+
+# call DIR TOKEN METHOD PATH [BODY]: the analyst API; body to $OUT, status
+# in $CODE.
+call() {
+	local args=(-sk --max-time 30 -o "$OUT" -w '%{http_code}' -X "$3")
+	[ -n "$2" ] && args+=(-H "Authorization: Bearer $2")
+	[ $# -ge 5 ] && args+=(-H "Content-Type: application/json" -H 'Expect:' --data-binary "$5")
+	CODE=$(curl "${args[@]}" "$(url "$1")$4") || CODE="curl-failed-$?"
+}
+
+# want_code N: the last call answered N.
+want_code() {
+	[ "$CODE" = "$1" ] || fail "expected HTTP $1, got $CODE: $(head -c 600 "$OUT")"
+}
+
+# wait_for SECS DESC CMD...: CMD every 0.5 s until it succeeds; fail after SECS.
+wait_for() {
+	local secs=$1 desc=$2 end
+	shift 2
+	end=$((SECONDS + secs))
+	until "$@"; do
+		[ $SECONDS -ge $end ] && fail "timed out after ${secs}s waiting until $desc"
+		sleep 0.5
+	done
+}

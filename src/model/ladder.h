@@ -1,0 +1,88 @@
+/*
+ * What a node owes a case as time passes (docs/deadlines.md): the steps of
+ * the escalation ladder, the pages of a hotline's roster walk, and who is
+ * on call.  Pure functions of the case, the agreement, the calendar, the
+ * roster and `now`, so they can be tested with time as a parameter and
+ * a restarted scheduler reaches the same decisions: a step is taken when
+ * this node's own escalate messages in the case do not already show it.
+ */
+#ifndef PX_LADDER_H
+#define PX_LADDER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "model/agreement.h"
+#include "model/case.h"
+#include "util/tz.h"
+
+/* Parses a roster spec, "Mon 09:00 duty, Wed 09:00 deputy" (weekly
+ * hand-overs, local time of the node), into the card's JSON form
+ * [{"at": "Mon 09:00", "contact": "duty"}, ...], sorted by time in the
+ * week.  An empty spec gives an empty array. */
+PX_MUST_CHECK int px_roster_parse(json_t **out, const char *spec);
+/* Who is on call at `t` (the last hand-over at or before t, cyclically),
+ * or NULL for an empty roster.  Borrowed from `roster`. */
+const char *px_roster_on_call(
+    const json_t *roster, const struct px_tz *tz, int64_t t);
+/* The order in which to page people from `t`: the person on call, then
+ * the roster onwards (each person once), then contacts not on the roster
+ * (technical ones first).  Writes up to `max` borrowed ids; returns the
+ * count. */
+size_t px_roster_walk(const char **out, size_t max, const json_t *roster,
+    const json_t *contacts, const struct px_tz *tz, int64_t t);
+/* The contacts a ladder role names at `t`: the assignee if known (else
+ * as duty), duty = on call (else the technical contacts), principal =
+ * contacts with "principal": true (else the policy contacts, else duty). */
+size_t px_role_contacts(const char **out, size_t max, enum px_notify_role r,
+    const char *assignee, const json_t *roster, const json_t *contacts,
+    const struct px_tz *tz, int64_t t);
+/* The card contact object with id `id`, or NULL. */
+const json_t *px_contact_find(const json_t *contacts, const char *id);
+
+enum px_step_kind { PX_STEP_LADDER, PX_STEP_PAGE };
+
+struct px_step {
+	enum px_step_kind kind;
+	int64_t at; /* when it fell (or falls) due */
+	/* ladder */
+	enum px_clock clock;
+	int level; /* 1-based index in the ladder */
+	enum px_notify_role who;
+	int64_t deadline; /* the clock's deadline */
+	/* page */
+	int attempt;         /* 1-based */
+	const char *contact; /* borrowed from `walk` */
+};
+
+/* Max pages of one hotline: three rounds of the walk. */
+#define PX_PAGE_ROUNDS 3
+
+/*
+ * The steps node `self` owes case `c` at `now` and has not taken, in the
+ * order to take them; up to `max` are written.  `walk` is self's paging
+ * order (px_roster_walk at the case's start), used when self is the
+ * responder of a hotline.  *next_due gets when the next step not yet due
+ * falls due (INT64_MAX: none).  Returns the number of due steps.
+ */
+size_t px_steps_due(struct px_step *out, size_t max, int64_t *next_due,
+    const struct px_case *c, const char *self, const struct px_agreement *a,
+    const struct px_calendar *cal, const char *const *walk, size_t nwalk,
+    int64_t now);
+
+/* One page of a hotline, as the record shows it. */
+struct px_page_attempt {
+	int attempt;
+	const char *contact, *name; /* borrowed from the case */
+	const json_t *channels;
+	int64_t at;
+	bool answered;
+	int64_t latency_ms; /* page to acknowledgement, or -1 */
+};
+
+/* Reads the roster walk of a hotline case from its page messages.
+ * Returns the number written (at most `max`). */
+size_t px_hotline_attempts(
+    struct px_page_attempt *out, size_t max, const struct px_case *c);
+
+#endif

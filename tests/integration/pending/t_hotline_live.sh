@@ -1,0 +1,171 @@
+#!/bin/bash
+# The hotline, the ladder and communication checks between two live nodes
+# on 127.0.0.1, with a real SMTP server (aiosmtpd, from Debian) taking the
+# mail.  Budgets are shortened to seconds so the walk happens in the test:
+#
+#   B's agreement with A: page every 10s, P1 acknowledge 40s, ladder
+#   100%:duty:both.  A's copy: P1 acknowledge 40s, same ladder.
+#   B's roster puts duty on call all week, then deputy, then night.
+#
+#   1. A raises a hotline through its API (duty token).  B's scheduler
+#      pages duty at once, deputy 10 s later, night 10 s after that; each
+#      page reaches A as a signed escalate message and each person gets an
+#      e-mail through the relay.
+#   2. Nobody answers in 40 s: both nodes take the duty step of the
+#      ladder, and each side sees the other's.
+#   3. deputy acknowledges through B's API: A shows the hotline answered by
+#      deputy, the right page marked answered with its latency.
+#   4. A checks two of B's contacts; the tokens go by e-mail; duty answers
+#      with the token (counted), deputy's reply carries none (recorded, not
+#      counted).
+# shellcheck source=tests/integration/lib.sh
+. "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+command -v curl >/dev/null || fail "curl is required"
+python3 -c 'import aiosmtpd' 2>/dev/null ||
+	fail "python3-aiosmtpd is required (scripts/deps.sh installs it)"
+trap live_cleanup EXIT
+mkdir -p "$TMP/pids"
+
+A=cert-beijing.example
+B=cert-washington.example
+read -r PA PB PS < <(free_ports 3 | tr '\n' ' ')
+
+# The SMTP relay: every message lands in the maildir $TMP/mail.
+python3 -m aiosmtpd -n -l "127.0.0.1:$PS" -c aiosmtpd.handlers.Mailbox "$TMP/mail" \
+	>smtp.log 2>&1 &
+echo $! >"$TMP/pids/smtp"
+wait_for 10 "the SMTP server listens" python3 -c \
+	"import socket; socket.create_connection(('127.0.0.1', $PS), 1)"
+
+live_node a $A Asia/Shanghai $PA "zh, en"
+live_node b $B America/New_York $PB
+# Both nodes send mail through it (parley init wrote an empty [smtp]).
+for d in a b; do
+	sed -i "s/^host =\$/host = 127.0.0.1/; s/^#port = 25\$/port = $PS/" $d/parley.conf
+	grep -q "^port = $PS" $d/parley.conf || fail "could not set [smtp] in $d/parley.conf"
+done
+cat >>b/parley.conf <<'CONF'
+
+[contact "deputy"]
+role = technical
+name = Deputy Officer
+email = deputy@washington.example
+
+[contact "night"]
+role = technical
+name = Night Desk
+email = night@washington.example
+
+[roster]
+handover = Sun 00:00 duty, Sat 23:58 deputy, Sat 23:59 night
+CONF
+for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
+enrol a b
+expect_rc 0 px peer agreement --dir b $A --set page_every=10s \
+	--set P1.acknowledge=40s --set 'ladder=100%:duty:both' --set check_every=0
+expect_rc 0 px peer agreement --dir a $B --set P1.acknowledge=40s \
+	--set 'ladder=100%:duty:both' --set check_every=0
+expect_rc 0 px token create --dir a --role duty
+TA=$(cat "$OUT")
+expect_rc 0 px token create --dir b --role duty
+TB=$(cat "$OUT")
+expect_rc 0 px token create --dir a --role viewer
+TV=$(cat "$OUT")
+serve a
+serve b
+
+# 1. The hotline.  A viewer may not raise one.
+call a "$TV" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"Payment gateway down\"}"
+want_code 403
+call a "$TA" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"DDoS on the national payment gateway\"}"
+want_code 201
+HID=$(json_get "$OUT" 'd["case"]') || exit 1
+t0=$SECONDS
+
+pages() {
+	call a "$TA" GET "/api/v1/hotlines/$HID"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'len(d["pages"])')" -ge "$1" ]
+}
+wait_for 20 "A sees B's first page" pages 1
+expect_json "$OUT" 'd["pages"][0]["contact"]' duty
+wait_for 25 "A sees the second page" pages 2
+expect_json "$OUT" 'd["pages"][1]["contact"]' deputy
+# Pages are 10 s apart in B's signed record (the scheduler ticks every
+# second, so within a second and a half of their time).
+gap=$(json_get "$OUT" '__import__("datetime").datetime.fromisoformat(d["pages"][1]["at"][:-1]).timestamp() - __import__("datetime").datetime.fromisoformat(d["pages"][0]["at"][:-1]).timestamp()')
+python3 -c "import sys; g=float(sys.argv[1]); sys.exit(0 if 9.0 <= g <= 11.5 else 1)" "$gap" ||
+	fail "pages 1 and 2 are $gap s apart, not 10"
+wait_for 25 "A sees the third page" pages 3
+expect_json "$OUT" 'd["pages"][2]["contact"]' night
+
+mail_to() { grep -rl "^To: $1" "$TMP/mail/new" 2>/dev/null | head -1; }
+has_mail() { [ -n "$(mail_to "$1")" ]; }
+wait_for 20 "duty's page is in the mailbox" has_mail duty@
+wait_for 20 "deputy's page is in the mailbox" has_mail deputy@
+expect_in "$(mail_to deputy@)" "HOTLINE"
+
+# 2. 40 s after B received it, nobody has answered: both sides escalate.
+steps() {
+	call a "$TA" GET "/api/v1/hotlines/$HID"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'len(d["escalations"])')" -ge 2 ]
+}
+wait_for 45 "both sides' duty steps show at A" steps
+expect_json "$OUT" 'sorted(e["by"] for e in d["escalations"])' "[\"$A\", \"$B\"]"
+expect_json "$OUT" 'd["ack_clock"]' overdue
+
+# 3. deputy answers through B's API.
+call b "$TB" POST "/api/v1/cases/$HID/ack" '{"by":"deputy","text":"On it"}'
+want_code 200
+answered() {
+	call a "$TA" GET "/api/v1/hotlines/$HID"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'd["answered_by"]')" = deputy ]
+}
+wait_for 20 "A sees deputy's answer" answered
+expect_json "$OUT" '[p["answered"] for p in d["pages"]][:3]' '[false, true, false]'
+expect_json "$OUT" 'd["ack_clock"]' breached
+expect_json "$OUT" 'd["pages"][1]["latency_ms"] > 0' true
+
+# 4. Checks.  A viewer may not send one.
+call a "$TV" POST /api/v1/checks "{\"peer\":\"$B\",\"contact\":\"duty\"}"
+want_code 403
+call a "$TA" POST /api/v1/checks "{\"peer\":\"$B\",\"contact\":\"nobody\"}"
+want_code 404
+call a "$TA" POST /api/v1/checks "{\"peer\":\"$B\",\"contact\":\"duty\",\"within\":\"1h\"}"
+want_code 201
+C1=$(json_get "$OUT" 'd["case"]') || exit 1
+expect_not_in "$OUT" token
+call a "$TA" POST /api/v1/checks "{\"peer\":\"$B\",\"contact\":\"deputy\"}"
+want_code 201
+C2=$(json_get "$OUT" 'd["case"]') || exit 1
+check_mail() { grep -rl "Communication check" "$TMP/mail/new" 2>/dev/null | xargs -r grep -l "^To: duty@" | head -1; }
+has_check_mail() { [ -n "$(check_mail)" ]; }
+wait_for 20 "duty's check e-mail arrives" has_check_mail
+TOKEN=$(grep -o -m1 'Your token: [0-9A-Z-]*' "$(check_mail)" | cut -d' ' -f3)
+[ ${#TOKEN} = 14 ] || fail "no token in the check e-mail: $(cat "$(check_mail)")"
+arrived() { PARLEY_FAKE_NOW= "$PARLEY" case show --dir b --json "$1" >/dev/null 2>&1; }
+wait_for 20 "B has both checks" arrived "$C2"
+wait_for 20 "B has both checks" arrived "$C1"
+# A typing slip is refused at B before anything is signed.
+expect_rc 3 px check reply --dir b "$C1" --token AAAA-BBBB-CCCC --by duty
+expect_in "$ERR" "not the token of check"
+expect_rc 0 px check reply --dir b "$C1" --token "$TOKEN" --by duty
+call b "$TB" POST "/api/v1/checks/$C2/reply" '{"text":"auto: received"}'
+want_code 200
+expect_json "$OUT" 'd["counted"]' false
+checked() {
+	call a "$TA" GET "/api/v1/checks?peer=$B"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'sorted(c["status"] for c in d)')" = '["answered", "auto-only"]' ]
+}
+wait_for 20 "A counts one answered and one auto-only check" checked
+call a "$TA" GET "/api/v1/contacts?peer=$B"
+want_code 200
+expect_json "$OUT" '[c["stale"] for c in d[0]["contacts"] if c["id"] == "duty"]' '[false]'
+expect_json "$OUT" '[c["stale"] for c in d[0]["contacts"] if c["id"] == "deputy"]' '[true]'
+
+# The notification queue shows what went out.
+call b "$TB" GET "/api/v1/notifications"
+want_code 200
+expect_json "$OUT" 'sorted(set(n["status"] for n in d))' '["sent"]'
+expect_not_in "$OUT" "$TOKEN"
+finish
