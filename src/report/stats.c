@@ -11,7 +11,6 @@
  * next to replaying the cases.
  */
 #include <math.h>
-#include <strings.h>
 
 #include "model/signed.h"
 #include "report/stats.h"
@@ -115,43 +114,11 @@ void
 px_report_check_answer(const struct px_case *c, int64_t *answered_ms,
     bool *auto_only, const char **by)
 {
-	const json_t *ck =
-	    c->n ? json_object_get(c->msgs[0]->body, "check") : NULL;
-	const char *want =
-	    json_string_value(json_object_get(ck, "token_sha256"));
-	size_t replies = 0;
-
-	*answered_ms = -1;
-	*auto_only = false;
-	*by = NULL;
-	for (size_t i = 1; i < c->n; i++) {
-		const struct px_msg *m = c->msgs[i];
-		const char *tok;
-		struct px_buf b;
-		uint8_t h[PX_SHA256_LEN];
-		char hex[PX_HASH_HEX];
-
-		if (m->type != PX_MSG_CHECK_REPLY ||
-		    strcmp(m->from, c->responder) != 0)
-			continue;
-		replies++;
-		tok = json_string_value(json_object_get(m->body, "token"));
-		if (tok == NULL || want == NULL)
-			continue;
-		/* token_sha256 = SHA-256("parley-check-v1\n" || case id ||
-		 * "\n" || token), docs/deadlines.md. */
-		px_buf_init(&b, PX_BUF_NOCAP);
-		px_buf_putf(&b, "parley-check-v1\n%s\n%s", c->id, tok);
-		px_sha256(h, b.data, b.len);
-		px_buf_dispose(&b);
-		px_hex_encode(hex, h, sizeof(h));
-		if (strcasecmp(hex, want) == 0) {
-			*answered_ms = m->time_ms;
-			*by = json_string_value(json_object_get(m->body, "by"));
-			return;
-		}
-	}
-	*auto_only = replies > 0;
+	/* The model stops a check's acknowledge clock only at a reply
+	 * carrying the right token, and counts the others. */
+	*answered_ms = c->kind == PX_KIND_CHECK ? c->stop[PX_CLK_ACK] : -1;
+	*auto_only = *answered_ms < 0 && c->auto_replies > 0;
+	*by = *answered_ms >= 0 ? c->answered_by : NULL;
 }
 
 static json_t *
@@ -159,29 +126,21 @@ hotline_row(const struct px_report_case *rc, int64_t pages)
 {
 	const struct px_case *c = rc->c;
 	int64_t stop = c->stop[PX_CLK_ACK], ms = -1;
-	const char *by = NULL;
 
 	if (stop >= 0) {
 		ms = stop - rc->clocks[PX_CLK_ACK].start;
 		if (ms < 0)
 			ms = 0; /* skewed clocks: answered "at once" */
 	}
-	for (size_t i = 1; i < c->n; i++)
-		if (c->why[i] == NULL && c->msgs[i]->type == PX_MSG_ACK) {
-			by = json_string_value(
-			    json_object_get(c->msgs[i]->body, "by"));
-			break;
-		}
 	return json_pack("{sb so sI so}", "answered", stop >= 0, "answer_ms",
 	    jint_or_null(ms), "pages", (json_int_t)pages, "answered_by",
-	    by ? json_string(by) : json_null());
+	    c->answered_by ? json_string(c->answered_by) : json_null());
 }
 
 static json_t *
 check_row(const struct px_case *c)
 {
-	const json_t *ck = json_object_get(c->msgs[0]->body, "check");
-	const char *contact = json_string_value(json_object_get(ck, "contact"));
+	const char *contact = c->check_contact;
 	const char *by;
 	int64_t at, ms = -1;
 	bool auto_only;

@@ -26,9 +26,6 @@
 #include "util/err.h"
 #include "util/tz.h"
 
-/* Default of the agreement's `verify_within` (docs/deadlines.md): a
- * contact not verified for longer than this is stale. */
-#define PX_REPORT_VERIFY_WITHIN_MS (90LL * 24 * 3600 * 1000)
 /* The longest period a report covers (its charts have one bucket a
  * month). */
 #define PX_REPORT_MAX_PERIOD_MS (100LL * 366 * 24 * 3600 * 1000)
@@ -62,8 +59,8 @@ struct px_report_params {
 	int64_t from_ms, to_ms; /* [from, to) */
 	int64_t as_of_ms;       /* min(to, generated) */
 	int64_t generated_ms;
-	const struct px_tz *tz; /* the node's zone, for months and weeks */
-	int64_t verify_within_ms;
+	const struct px_tz *tz;   /* the node's zone, for months and weeks */
+	int64_t verify_within_ms; /* the agreement's verify_within */
 };
 
 /* The row of one case (docs/report.md, "cases"); a new reference. */
@@ -96,9 +93,9 @@ PX_MUST_CHECK int px_report_assemble(json_t **out,
     json_t *contacts);
 
 /* The answer to a communication check case (docs/deadlines.md): the time
- * of the first reply from the responder carrying the right token (or -1),
- * whether replies came but none with the token, and who answered
- * (borrowed from the case, or NULL). */
+ * of the reply carrying the right token (or -1), whether replies came but
+ * none with the token, and who answered (borrowed from the case, or
+ * NULL). */
 void px_report_check_answer(const struct px_case *c, int64_t *answered_ms,
     bool *auto_only, const char **by);
 

@@ -16,6 +16,7 @@
 #include "ledger/checkpoint.h"
 #include "model/canon.h"
 #include "node/log.h"
+#include "node/sched.h"
 #include "report/stats.h"
 #include "util/util.h"
 
@@ -189,6 +190,37 @@ contact_seen(
 		cs->v[i].verified_before_ms = verified;
 }
 
+/* Every point of contact both cards publish, so one never checked shows
+ * as never verified. */
+static int
+card_contacts(struct contacts *cs, struct px_node *n, const struct px_peer *p)
+{
+	json_t *ours = NULL, *roster = NULL;
+	const json_t *ct;
+	size_t i;
+	int rc;
+
+	if ((rc = px_node_directory(n, &ours, &roster)) < 0)
+		return rc;
+	json_array_foreach(ours, i, ct)
+	{
+		const char *id = json_string_value(json_object_get(ct, "id"));
+
+		if (id)
+			contact_seen(cs, n->name, id, -1);
+	}
+	json_array_foreach(p->card.contacts, i, ct)
+	{
+		const char *id = json_string_value(json_object_get(ct, "id"));
+
+		if (id)
+			contact_seen(cs, p->row.name, id, -1);
+	}
+	json_decref(ours);
+	json_decref(roster);
+	return 0;
+}
+
 /* The embedded checkpoint: the latest signed note with the cosignatures
  * we hold, and its origin, size and root read back from it. */
 static int
@@ -241,7 +273,6 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 		.as_of_ms = now < to_ms ? now : to_ms,
 		.generated_ms = now,
 		.tz = n->tz,
-		.verify_within_ms = PX_REPORT_VERIFY_WITHIN_MS,
 	};
 	json_t *rows = json_array(), *cj = NULL, *ckpt = NULL;
 	size_t total = 0, done = 0;
@@ -262,7 +293,10 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 	if ((rc = px_peer_load(&p, n, peer)) < 0)
 		goto out;
 	par.peer = p->row.name;
+	par.verify_within_ms = p->agreement.verify_within;
 	f.peer = p->row.name;
+	if ((rc = card_contacts(&cs, n, p)) < 0)
+		goto out;
 	if ((rc = PX_STORE_CALL(n->store, case_list, &f, list_cb, &l)) < 0)
 		goto out;
 	if (l.n)
@@ -292,14 +326,9 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 			if (rc < 0)
 				goto out;
 			px_report_check_answer(&c, &at, &auto_only, &by);
-			if (at >= 0)
-				contact_seen(&cs, c.responder,
-				    json_string_value(json_object_get(
-				        json_object_get(
-				            c.msgs[0]->body, "check"),
-				        "contact"))
-				        ?: "",
-				    at);
+			if (at >= 0 && c.check_contact)
+				contact_seen(
+				    &cs, c.responder, c.check_contact, at);
 			px_case_dispose(&c);
 			continue;
 		}
@@ -323,11 +352,13 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 	cj = json_array();
 	for (size_t i = 0; i < cs.n; i++) {
 		char t[PX_TIME_STRLEN];
+		int64_t v = cs.v[i].verified_before_ms;
 
-		px_time_format(t, cs.v[i].verified_before_ms);
+		px_time_format(t, v);
 		json_array_append_new(cj,
-		    json_pack("{ss ss ss}", "party", cs.v[i].party, "contact",
-		        cs.v[i].contact, "verified_before", t));
+		    json_pack("{ss ss so}", "party", cs.v[i].party, "contact",
+		        cs.v[i].contact, "verified_before",
+		        v >= 0 ? json_string(t) : json_null()));
 	}
 	if ((rc = checkpoint_json(&ckpt, n)) < 0)
 		goto out;

@@ -38,6 +38,20 @@
 #   I1 request P2  inbound: B opens Jan 15 14:00, A imports 14:05; A acks
 #                  14:20 (15m), accepts 15:05 (1h), result Jan 16 14:05
 #                  (24h, 24h): all met; B rates 4.
+#   H2 hotline P1  Mon Jan 26 15:00 (10:00 in New York: duty on call),
+#                  imported 15:00.  B's scheduler pages duty at 15:00 and
+#                  deputy at 15:05 (page_every 5m); deputy acknowledges at
+#                  15:08 (8m, met; answered_by deputy).  Triage runs: B's
+#                  ladder takes level 1 (75%, 15:45) and level 2 (100%,
+#                  16:00), A's takes level 2 (100% is both sides').  B
+#                  accepts at 16:10 (70m: breached), answers at 16:20
+#                  (first response and resolution 80m, met).
+#   C1 check       A checks B's duty Jan 27 01:00; the reply with the
+#                  e-mailed token comes at 01:30 (30m).
+#   C2 check       A checks B's night Jan 27 02:00; night replies without
+#                  the token (an auto-reply): auto_only.
+#   C3 check       inbound: B checks A's duty Jan 28 02:00; answered with
+#                  the token at 04:00 (2h).
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -47,6 +61,22 @@ B=cert-us.example
 at 2026-01-01T00:00:00Z
 mknode a $A Asia/Shanghai "zh, en"
 mknode b $B America/New_York
+cat >>b/parley.conf <<'CONF'
+
+[contact "deputy"]
+role = technical
+name = Deputy Officer
+email = deputy@us.example
+
+[contact "night"]
+role = technical
+name = Night Desk
+email = night@us.example
+
+[roster]
+handover = Mon 00:00 duty, Wed 00:00 deputy, Fri 00:00 night
+CONF
+expect_rc 0 px card --dir b -o b.card
 enrol a b
 
 # go FROM TO TONAME FROMNAME TIME: carry FROM's outbox to TO at TIME.
@@ -60,6 +90,22 @@ new() {
 	expect_rc 0 px case new --dir "$1" --to "$2" --kind "$4" --priority "$5" \
 		--category "$6" --title "case $3" --text "please look"
 	CID=$(cat "$OUT")
+}
+# tick DIR TIME WHAT N: the scheduler at TIME takes N WHAT (pages, ladder).
+tick() {
+	at "$2"
+	expect_rc 0 px schedule --dir "$1" --json --no-checks
+	expect_json "$OUT" "d[\"$3\"]" "$4"
+}
+# check DIR PEER CONTACT TIME: send a check; sets $CID and $TOKEN (read
+# from the e-mail queued for the contact).
+check() {
+	at "$4"
+	expect_rc 0 px check send --dir "$1" --peer "$2" --contact "$3" --json
+	CID=$(json_get "$OUT" 'd[0]["case"]')
+	TOKEN=$(sqlite3 "$1/parley.db" "SELECT body FROM notifications WHERE case_id = '$CID'" |
+		sed -n 's/^Your token: //p' | head -1)
+	[ -n "$TOKEN" ] || fail "no token in the e-mail queued for check $CID"
 }
 # act DIR TIME ACTION ID ARGS...
 act() {
@@ -109,6 +155,42 @@ act b 2026-01-20T03:00:00Z triage "$R3" --decision declined --reason no-data-hel
 go b a $A $B 2026-01-20T03:05:00Z
 ok "January: R1 resolved and rated, R2 acknowledged late, I1 answered, R3 declined"
 
+at 2026-01-26T15:00:00Z
+expect_rc 0 px hotline raise --dir a --peer $B --category ddos --text "DDoS on the payment gateway"
+H2=$(cat "$OUT")
+go a b $B $A 2026-01-26T15:00:00Z
+tick b 2026-01-26T15:00:00Z pages 1
+tick b 2026-01-26T15:05:00Z pages 1
+act b 2026-01-26T15:08:00Z ack "$H2" --by deputy
+go b a $A $B 2026-01-26T15:10:00Z
+tick b 2026-01-26T15:45:00Z ladder 1
+tick a 2026-01-26T16:00:00Z ladder 1
+tick b 2026-01-26T16:00:00Z ladder 1
+act b 2026-01-26T16:10:00Z triage "$H2" --decision accepted
+act b 2026-01-26T16:20:00Z result "$H2" --text "filtered upstream"
+go b a $A $B 2026-01-26T16:25:00Z
+go a b $B $A 2026-01-26T16:30:00Z
+
+check a $B duty 2026-01-27T01:00:00Z
+C1=$CID
+go a b $B $A 2026-01-27T01:00:00Z
+at 2026-01-27T01:30:00Z
+expect_rc 0 px check reply --dir b "$C1" --token "$TOKEN" --by duty
+go b a $A $B 2026-01-27T01:35:00Z
+check a $B night 2026-01-27T02:00:00Z
+C2=$CID
+go a b $B $A 2026-01-27T02:00:00Z
+at 2026-01-27T02:10:00Z
+expect_rc 0 px check reply --dir b "$C2" --by night --text "Out of office"
+go b a $A $B 2026-01-27T02:15:00Z
+check b $A duty 2026-01-28T02:00:00Z
+C3=$CID
+go b a $A $B 2026-01-28T02:00:00Z
+at 2026-01-28T04:00:00Z
+expect_rc 0 px check reply --dir a "$C3" --token "$TOKEN" --by duty
+go a b $B $A 2026-01-28T04:05:00Z
+ok "late January: a hotline walked through B's roster with ladder steps; three communication checks"
+
 # A January report, written on 3 February: a closed period.
 at 2026-02-03T00:00:00Z
 expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-02-01 -o jan-early.json
@@ -143,7 +225,7 @@ ok "February: R4 withdrawn, R1 closed, an exercise, a hotline call, R6 never ans
 # --- The quarter's report -------------------------------------------------
 at 2026-04-02T00:00:00Z
 expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 -o q1.json --json
-expect_json "$OUT" 'd["cases"]' 7
+expect_json "$OUT" 'd["cases"]' 11
 expect_json "$OUT" 'd["format"]' json
 is_json q1.json || fail "q1.json is not JSON"
 
@@ -154,20 +236,20 @@ cat >expected.json <<'EOF'
              "as_of": "2026-03-31T16:00:00.000Z",
              "generated": "2026-04-02T00:00:00.000Z", "timezone": "Asia/Shanghai"},
   "volumes": {
-    "outbound": {"total": 6, "by_kind": {"request": 5, "hotline": 1},
-                 "by_category": {"botnet": 5, "ddos": 1}},
+    "outbound": {"total": 7, "by_kind": {"request": 5, "hotline": 2},
+                 "by_category": {"botnet": 5, "ddos": 2}},
     "inbound": {"total": 1, "by_kind": {"request": 1}, "by_category": {"phishing": 1}}
   },
   "timeliness": {
     "outbound": {
-      "acknowledge": {"measured": 6, "within": 4, "share_within": 0.667,
-                      "median_ms": 3600000, "p90_ms": 21600000},
-      "triage": {"measured": 5, "within": 4, "share_within": 0.8,
+      "acknowledge": {"measured": 7, "within": 5, "share_within": 0.714,
+                      "median_ms": 1800000, "p90_ms": 21600000},
+      "triage": {"measured": 6, "within": 4, "share_within": 0.667,
                  "median_ms": 3600000, "p90_ms": 25200000},
-      "first_response": {"measured": 5, "within": 4, "share_within": 0.8,
-                         "median_ms": 3600000, "p90_ms": 86400000},
-      "resolution": {"measured": 5, "within": 4, "share_within": 0.8,
-                     "median_ms": 3600000, "p90_ms": 691200000}
+      "first_response": {"measured": 6, "within": 5, "share_within": 0.833,
+                         "median_ms": 4800000, "p90_ms": 86400000},
+      "resolution": {"measured": 6, "within": 5, "share_within": 0.833,
+                     "median_ms": 4800000, "p90_ms": 691200000}
     },
     "inbound": {
       "acknowledge": {"measured": 1, "within": 1, "share_within": 1.0,
@@ -181,7 +263,7 @@ cat >expected.json <<'EOF'
     }
   },
   "outcomes": {
-    "outbound": {"resolved": 2, "partial": 1, "unable": 0, "declined": 1,
+    "outbound": {"resolved": 3, "partial": 1, "unable": 0, "declined": 1,
                  "forwarded": 0, "withdrawn": 1, "closed": 0, "open": 1},
     "inbound": {"resolved": 1, "partial": 0, "unable": 0, "declined": 0,
                 "forwarded": 0, "withdrawn": 0, "closed": 0, "open": 0}
@@ -189,20 +271,33 @@ cat >expected.json <<'EOF'
   "reasons": {"outbound": {"no-data-held": 1}, "inbound": {}},
   "backlog": {"outbound": {"open": 1, "overdue": 1},
               "inbound": {"open": 0, "overdue": 0}},
-  "escalations": {"outbound": {"total": 0, "cases": 0, "by_level": {}},
+  "escalations": {"outbound": {"total": 3, "cases": 1, "by_level": {"1": 1, "2": 2}},
                   "inbound": {"total": 0, "cases": 0, "by_level": {}}},
   "hotline": {
-    "outbound": {"raised": 1, "answered": 1, "answer_rate": 1.0,
-                 "median_answer_ms": 420000, "p90_answer_ms": 420000, "pages": 0},
+    "outbound": {"raised": 2, "answered": 2, "answer_rate": 1.0,
+                 "median_answer_ms": 420000, "p90_answer_ms": 480000, "pages": 2},
     "inbound": {"raised": 0, "answered": 0, "answer_rate": null,
                 "median_answer_ms": null, "p90_answer_ms": null, "pages": 0}
   },
   "checks": {
-    "outbound": {"sent": 0, "answered": 0, "auto_only": 0, "unanswered": 0,
-                 "response_rate": null, "median_ms": null},
-    "inbound": {"sent": 0, "answered": 0, "auto_only": 0, "unanswered": 0,
-                "response_rate": null, "median_ms": null},
-    "contacts": []
+    "outbound": {"sent": 2, "answered": 1, "auto_only": 1, "unanswered": 0,
+                 "response_rate": 0.5, "median_ms": 1800000},
+    "inbound": {"sent": 1, "answered": 1, "auto_only": 0, "unanswered": 0,
+                "response_rate": 1.0, "median_ms": 7200000},
+    "contacts": [
+      {"party": "cert-cn.example", "contact": "duty", "sent": 1, "answered": 1,
+       "median_ms": 7200000, "verified_before": null,
+       "last_verified": "2026-01-28T04:00:00.000Z", "stale": false},
+      {"party": "cert-us.example", "contact": "deputy", "sent": 0, "answered": 0,
+       "median_ms": null, "verified_before": null, "last_verified": null,
+       "stale": true},
+      {"party": "cert-us.example", "contact": "duty", "sent": 1, "answered": 1,
+       "median_ms": 1800000, "verified_before": null,
+       "last_verified": "2026-01-27T01:30:00.000Z", "stale": false},
+      {"party": "cert-us.example", "contact": "night", "sent": 1, "answered": 0,
+       "median_ms": null, "verified_before": null, "last_verified": null,
+       "stale": true}
+    ]
   },
   "quality": {
     "outbound": {"rated": 1, "mean": 5.0,
@@ -213,13 +308,13 @@ cat >expected.json <<'EOF'
   "charts": {
     "distribution": {
       "bins_ms": [0, 900000, 3600000, 14400000, 86400000, 259200000],
-      "outbound": {"acknowledge": [1, 1, 2, 1, 0, 0],
-                   "first_response": [0, 0, 2, 0, 2, 0]},
+      "outbound": {"acknowledge": [2, 1, 2, 1, 0, 0],
+                   "first_response": [0, 0, 3, 0, 2, 0]},
       "inbound": {"acknowledge": [0, 1, 0, 0, 0, 0],
                   "first_response": [0, 0, 0, 0, 1, 0]}
     },
     "monthly": [
-      {"month": "2026-01", "outbound_measured": 12, "outbound_within": 11,
+      {"month": "2026-01", "outbound_measured": 16, "outbound_within": 14,
        "inbound_measured": 4, "inbound_within": 4},
       {"month": "2026-02", "outbound_measured": 8, "outbound_within": 5,
        "inbound_measured": 0, "inbound_within": 0},
@@ -236,41 +331,51 @@ cat >expected.json <<'EOF'
 EOF
 # How the figures above come out of the history:
 #
-# Outbound (R1 R2 R3 R4 H1 R6; R5 is an exercise): 5 requests (botnet)
-# and 1 hotline (ddos).  Inbound: I1 (phishing).
+# Outbound (R1 R2 R3 R4 H1 H2 R6; R5 is an exercise, C1 C2 are checks):
+# 5 requests (botnet) and 2 hotlines (ddos).  Inbound: I1 (phishing).
 #
 # acknowledge: R1 30m met, R2 6h breached, R3 1h met (the decline stops
-#   it), R4 1h met, H1 7m met, R6 overdue -> measured 6, within 4,
-#   4/6 = 0.667.  Elapsed (stopped clocks only) 7m 30m 1h 1h 6h: median
-#   rank ceil(2.5) = 3 -> 1h; p90 rank ceil(4.5) = 5 -> 6h = 21600000.
+#   it), R4 1h met, H1 7m met, H2 8m met, R6 overdue -> measured 7,
+#   within 5, 5/7 = 0.714.  Elapsed (stopped clocks only) 7m 8m 30m 1h
+#   1h 6h: median rank 3 -> 30m; p90 rank ceil(5.4) = 6 -> 6h = 21600000.
 # triage: R1 1h, R2 7h, R3 1h, H1 1h (the result at exactly its 1h
-#   budget is met), R6 overdue; R4 cancelled -> measured 5, within 4,
-#   0.8.  Elapsed 1h 1h 1h 7h: median rank 2 -> 1h; p90 rank 4 -> 7h.
-# first response: R1 24h, R2 24h (the update), R3 1h, H1 1h, R6 overdue;
-#   R4 cancelled -> 5, 4, 0.8.  1h 1h 24h 24h: median 1h, p90 24h.
-# resolution: R1 24h, R2 192h, R3 1h, H1 1h met, R6 overdue (due Mar 12)
-#   -> 5, 4, 0.8.  1h 1h 24h 192h: median 1h, p90 192h = 691200000.
+#   budget is met), H2 70m breached, R6 overdue; R4 cancelled -> measured
+#   6, within 4, 0.667.  Elapsed 1h 1h 1h 70m 7h: median rank 3 -> 1h;
+#   p90 rank 5 -> 7h.
+# first response: R1 24h, R2 24h (the update), R3 1h, H1 1h, H2 80m, R6
+#   overdue; R4 cancelled -> 6, 5, 0.833.  1h 1h 80m 24h 24h: median 80m
+#   = 4800000, p90 24h.
+# resolution: R1 24h, R2 192h, R3 1h, H1 1h, H2 80m met, R6 overdue (due
+#   Mar 12) -> 6, 5, 0.833.  1h 1h 80m 24h 192h: median 80m, p90 192h =
+#   691200000.
 # Inbound I1: 15m, 1h, 24h, 24h, all met.
 #
-# outcomes: R1 resolved (its result; closed later), H1 resolved (a result
-#   with no outcome), R2 partial, R3 declined (reason no-data-held), R4
-#   withdrawn, R6 open.  backlog at as_of: R6, overdue.
-# hotline: H1 answered after 7m = 420000; no pages.
+# outcomes: R1 resolved (its result; closed later), H1 and H2 resolved (a
+#   result with no outcome), R2 partial, R3 declined (reason
+#   no-data-held), R4 withdrawn, R6 open.  backlog at as_of: R6, overdue.
+# hotline: H1 answered after 7m, H2 after 8m: median rank 1 -> 420000,
+#   p90 rank 2 -> 480000; H2's 2 pages.
+# escalations: H2's ladder steps, B level 1, A level 2, B level 2.
+# checks: outbound C1 answered (30m), C2 auto-reply only: rate 1/2;
+#   inbound C3 answered in 2h.  Contacts: A's duty and B's duty verified
+#   in January (about 63 days before as_of, under the 90-day
+#   verify_within); B's night (only an auto-reply) and deputy (never
+#   checked) never verified: stale.
 # quality: R1 rated 5 by A; I1 rated 4 by B.
 #
 # distribution bins [0,15m) [15m,1h) [1h,4h) [4h,24h) [24h,72h) [72h,..):
-#   outbound acknowledge 7m | 30m | 1h 1h | 6h -> [1,1,2,1,0,0];
-#   outbound first response 1h 1h | 24h 24h -> [0,0,2,0,2,0];
+#   outbound acknowledge 7m 8m | 30m | 1h 1h | 6h -> [2,1,2,1,0,0];
+#   outbound first response 1h 1h 80m | 24h 24h -> [0,0,3,0,2,0];
 #   inbound acknowledge 15m -> bin 1; first response 24h -> bin 4.
-# monthly (Beijing months; all these instants are January or February
-#   there too): January outbound R1 4 met, R2 3 met + 1 breached, R3 4
-#   met -> 12 measured, 11 within; inbound I1 4/4.  February: R4 ack met
-#   (1), H1 4 met, R6 ack/triage/first response overdue (deadlines Feb
-#   10, 11, 13) -> 8 measured, 5 within.  March: R6 resolution overdue
-#   (due Mar 12) -> 1, 0.
+# monthly (Beijing months; H2's clocks stop by 16:20Z = 00:20 on 27
+#   January there): January outbound R1 4 met, R2 3 met + 1 breached, R3
+#   4 met, H2 3 met + 1 breached -> 16 measured, 14 within; inbound I1
+#   4/4.  February: R4 ack met (1), H1 4 met, R6 ack/triage/first
+#   response overdue (deadlines Feb 10, 11, 13) -> 8 measured, 5 within.
+#   March: R6 resolution overdue (due Mar 12) -> 1, 0.
 # backlog chart (a quarter: month ends in Beijing): end of January no case
-#   open (R1, R2, R3, I1 all ended by Jan 20); end of February and of
-#   March only R6.
+#   open (R1, R2, R3, I1, H2 all ended); end of February and of March
+#   only R6.
 cat >compare.py <<'EOF'
 import json, sys
 
@@ -314,11 +419,21 @@ ok "the quarter's figures are the ones worked out by hand"
 
 # Rows: the exercise is absent, every other case is there once, with its
 # outcome, and its entries are in A's log.
-expect_json q1.json "sorted(c[\"id\"] for c in d[\"cases\"]) == sorted([\"$R1\", \"$R2\", \"$R3\", \"$R4\", \"$H1\", \"$R6\", \"$I1\"])" true
+expect_json q1.json "sorted(c[\"id\"] for c in d[\"cases\"]) == sorted([\"$R1\", \"$R2\", \"$R3\", \"$R4\", \"$H1\", \"$H2\", \"$R6\", \"$I1\", \"$C1\", \"$C2\", \"$C3\"])" true
 expect_json q1.json "[c for c in d[\"cases\"] if c[\"id\"] == \"$R5\"]" '[]'
 expect_json q1.json "[(c[\"state\"], c[\"outcome\"], c[\"score\"]) for c in d[\"cases\"] if c[\"id\"] == \"$R1\"]" '[["closed", "resolved", 5]]'
 expect_json q1.json "[(c[\"decision\"], c[\"reason\"]) for c in d[\"cases\"] if c[\"id\"] == \"$R3\"]" '[["declined", "no-data-held"]]'
 expect_json q1.json "[c[\"hotline\"] for c in d[\"cases\"] if c[\"id\"] == \"$H1\"]" '[{"answer_ms": 420000, "answered": true, "answered_by": null, "pages": 0}]'
+expect_json q1.json "[(c[\"hotline\"], c[\"ladder\"], c[\"escalations\"]) for c in d[\"cases\"] if c[\"id\"] == \"$H2\"]" \
+	'[[{"answer_ms": 480000, "answered": true, "answered_by": "deputy", "pages": 2}, [1, 2, 2], 3]]'
+expect_json q1.json "[c[\"check\"] for c in d[\"cases\"] if c[\"id\"] == \"$C1\"]" \
+	"[{\"answer_ms\": 1800000, \"answered\": true, \"answered_by\": \"duty\", \"auto_only\": false, \"contact\": \"duty\", \"party\": \"$B\", \"sent\": \"2026-01-27T01:00:00.000Z\"}]"
+expect_json q1.json "[(c[\"check\"][\"auto_only\"], c[\"check\"][\"answered\"]) for c in d[\"cases\"] if c[\"id\"] == \"$C2\"]" '[[true, false]]'
+expect_json q1.json "[(c[\"direction\"], c[\"check\"][\"party\"]) for c in d[\"cases\"] if c[\"id\"] == \"$C3\"]" "[[\"inbound\", \"$A\"]]"
+# H2's record at A: B's pages and ladder steps came as escalate messages
+# (receipts at A), A's own ladder step is a message in A's log.
+expect_json q1.json "[[(e[\"type\"], e[\"leaf\"]) for e in c[\"entries\"] if e[\"type\"] == \"escalate\"] for c in d[\"cases\"] if c[\"id\"] == \"$H2\"]" \
+	'[[["escalate", "receipt"], ["escalate", "receipt"], ["escalate", "receipt"], ["escalate", "msg"], ["escalate", "receipt"]]]'
 # R1's record at A: request, feedback and close are A's messages; ack,
 # triage and result came from B and are covered by A's receipts.
 expect_json q1.json "[[(e[\"type\"], e[\"leaf\"]) for e in c[\"entries\"]] for c in d[\"cases\"] if c[\"id\"] == \"$R1\"]" \
@@ -344,7 +459,7 @@ sys.exit(0 if a == b else 1)
 EOF
 expect_json jan-late.json "[(c[\"state\"], c[\"ended\"]) for c in d[\"cases\"] if c[\"id\"] == \"$R1\"]" '[["resolved", "2026-01-06T02:10:00.000Z"]]'
 expect_json jan-late.json 'd["report"]["as_of"]' 2026-01-31T16:00:00.000Z
-expect_json jan-late.json 'd["volumes"]["outbound"]["total"]' 3
+expect_json jan-late.json 'd["volumes"]["outbound"]["total"]' 4
 ok "a closed period's report is the same on 3 Feb and 2 Apr"
 
 # --- audit verify on the report ----------------------------------------------
@@ -358,7 +473,7 @@ expect_rc 0 px audit verify --dir a --json q1.json
 expect_json "$OUT" 'd["ok"]' true
 expect_json "$OUT" 'd["kind"]' report
 expect_json "$OUT" 'd["own"]' true
-expect_json "$OUT" 'd["cases"]' 7
+expect_json "$OUT" 'd["cases"]' 11
 expect_json "$OUT" 'd["mismatches"]' '[]'
 # B checks A's report with A's pinned card, and the entries it holds
 # proofs for.
@@ -368,15 +483,15 @@ expect_json "$OUT" 'd["own"]' false
 expect_json "$OUT" 'any("is one cert-cn.example showed this node" in s for s in d["checked"])' true
 ok "audit verify accepts the report at A and at B"
 
-# One figure changed: acknowledged within 4 -> 5.
+# One figure changed: acknowledged within 5 -> 6.
 python3 - q1.json bad-figure.json <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["timeliness"]["outbound"]["acknowledge"]["within"] = 5
+d["timeliness"]["outbound"]["acknowledge"]["within"] = 6
 json.dump(d, open(sys.argv[2], "w"), indent=2, sort_keys=True)
 EOF
 expect_rc 3 px audit verify --dir a bad-figure.json
-expect_in "$OUT" "MISMATCH: timeliness.outbound.acknowledge.within: the file says 5, the case rows give 4"
+expect_in "$OUT" "MISMATCH: timeliness.outbound.acknowledge.within: the file says 6, the case rows give 5"
 expect_in "$ERR" "1 check(s) failed"
 expect_rc 3 px audit verify --dir a --json bad-figure.json
 expect_json "$OUT" 'd["ok"]' false
@@ -407,7 +522,7 @@ json.dump(d, open(sys.argv[2], "w"), indent=2, sort_keys=True)
 EOF
 expect_rc 3 px audit verify --dir a bad-row.json
 expect_in "$OUT" "MISMATCH: case $R2: clock acknowledge is met but stopped after its deadline"
-expect_in "$OUT" "timeliness.outbound.acknowledge.within: the file says 4, the case rows give 5"
+expect_in "$OUT" "timeliness.outbound.acknowledge.within: the file says 5, the case rows give 6"
 # An entry index past the checkpoint.
 python3 - q1.json bad-index.json <<'EOF'
 import json, sys
@@ -451,7 +566,7 @@ expect_in "$ERR" "missing required option --peer"
 expect_rc 0 px report --dir a --peer $B --from 2025-12-31T16:00:00Z --to 2026-03-31T16:00:00Z
 is_json "$OUT" || fail "report without -o should print JSON"
 expect_json "$OUT" 'd["report"]["from"]' 2025-12-31T16:00:00.000Z
-expect_json "$OUT" 'd["volumes"]["outbound"]["total"]' 6
+expect_json "$OUT" 'd["volumes"]["outbound"]["total"]' 7
 ok "report errors: unknown peer 4, empty or reversed period 3, bad date 3, bad format or language 3"
 
 # --- CSV and HTML ---------------------------------------------------------

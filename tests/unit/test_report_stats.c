@@ -195,7 +195,7 @@ params(int64_t from, int64_t to, const struct px_tz *tz)
 		.as_of_ms = to,
 		.generated_ms = to + DAY_MS,
 		.tz = tz ? tz : px_tz_utc(),
-		.verify_within_ms = PX_REPORT_VERIFY_WITHIN_MS,
+		.verify_within_ms = 90 * DAY_MS, /* the default */
 	};
 
 	return p;
@@ -654,8 +654,157 @@ test_empty_period(void **state)
 	    px_report_build(&r, &p, NULL, NULL, 0, NULL, 0), PX_EINVAL);
 }
 
-/* A row by hand, for the members whose messages (ladder and page
- * escalations, "by" on acks, checks) the model does not carry yet. */
+/* A check case opened by A (the requester side of `t`) to B's contact,
+ * with `token`'s hash, due 4 hours after `at`. */
+static void
+tc_check(struct tc *t, const char *contact, const char *token, int64_t at)
+{
+	char hash[65], due[PX_TIME_STRLEN];
+	struct px_msg *m;
+
+	memset(t, 0, sizeof(*t));
+	t->outbound = true;
+	chan_init(&t->req, A, B, 1);
+	chan_init(&t->resp, B, A, 2);
+	px_case_init(&t->c);
+	px_check_token_hash(hash, token);
+	px_time_format(due, at + 4 * HOUR_MS);
+	m = chan_send(&t->req, NULL, PX_MSG_CHECK, at,
+	    json_pack("{s{ss ss ss ss ss} s{ss ss ss} s{ss ss}}", "case",
+	        "kind", "check", "category", "other", "priority", "P2", "tlp",
+	        "green", "title", "Communication check", "check", "contact",
+	        contact, "token_sha256", hash, "due", due, "text", "lang", "en",
+	        "value", "Please answer with the token"));
+	if (px_case_apply(&t->c, m) != 0)
+		fail_msg("check: %s", px_error_last());
+	px_msg_free(m);
+	px_case_set_delivered(&t->c, at);
+}
+
+static json_t *
+page(int attempt, const char *contact)
+{
+	return json_pack("{s{si ss s[s]}}", "page", "attempt", attempt,
+	    "contact", contact, "channels", "email");
+}
+
+static json_t *
+ladder(const char *clock, int level, const char *notify, int64_t deadline)
+{
+	char t[PX_TIME_STRLEN];
+
+	px_time_format(t, deadline);
+	return json_pack("{s{ss si ss ss}}", "ladder", "clock", clock, "level",
+	    level, "notify", notify, "deadline", t);
+}
+
+/*
+ * The model's messages behind the hotline, escalation and check figures.
+ *   H: an outbound P1 hotline received at t0; B pages duty (t0) and
+ *      deputy (t0 + 5m); deputy acknowledges at t0 + 8m ("by"); B's ladder
+ *      takes triage level 1 (t0 + 45m), A's triage level 2 (t0 + 1h); an
+ *      untyped escalate by hand is neither a step nor a page; B answers
+ *      at t0 + 70m.  Row: answered after 8m by deputy, 2 pages, ladder
+ *      [1, 2].
+ *   K1: A checks B's duty at t0 + 1d: a reply with a wrong token (kept,
+ *      not counted), then the right one 40m after the check: answered,
+ *      40m, by duty.
+ *   K2: A checks B's duty again at t0 + 2d: only a reply without the
+ *      token: auto_only.
+ */
+static void
+test_model_rows(void **state)
+{
+	struct tc t[3];
+	struct px_report_params p =
+	    params(utc(2026, 5, 1, 0, 0), utc(2026, 6, 1, 0, 0), NULL);
+	int64_t t0 = utc(2026, 5, 4, 15, 0), k1 = t0 + DAY_MS,
+	        k2 = t0 + 2 * DAY_MS;
+	const json_t *h, *c;
+	json_t *r;
+
+	(void)state;
+	tc_open(&t[0], true, "hotline", "P1", t0, t0);
+	tc_send(&t[0], false, PX_MSG_ESCALATE, t0, page(1, "duty"));
+	tc_send(
+	    &t[0], false, PX_MSG_ESCALATE, t0 + 5 * MIN_MS, page(2, "deputy"));
+	tc_send(&t[0], false, PX_MSG_ACK, t0 + 8 * MIN_MS,
+	    json_pack("{ss}", "by", "deputy"));
+	tc_send(&t[0], false, PX_MSG_ESCALATE, t0 + 45 * MIN_MS,
+	    ladder("triage", 1, "assignee", t0 + HOUR_MS));
+	tc_send(&t[0], true, PX_MSG_ESCALATE, t0 + HOUR_MS,
+	    ladder("triage", 2, "duty", t0 + HOUR_MS));
+	tc_send(&t[0], true, PX_MSG_ESCALATE, t0 + HOUR_MS + MIN_MS,
+	    text("calling you now"));
+	tc_send(&t[0], false, PX_MSG_RESULT, t0 + 70 * MIN_MS, result(NULL));
+	tc_check(&t[1], "duty", "K7QF-2M9X-HC4T", k1);
+	tc_send(&t[1], false, PX_MSG_CHECK_REPLY, k1 + 10 * MIN_MS,
+	    json_pack("{ss ss}", "token", "AAAABBBBCCCC", "by", "duty"));
+	tc_send(&t[1], false, PX_MSG_CHECK_REPLY, k1 + 40 * MIN_MS,
+	    json_pack("{ss ss}", "token", "k7qf 2m9x hc4t", "by", "duty"));
+	tc_check(&t[2], "duty", "ZZZZ-2M9X-HC4T", k2);
+	tc_send(&t[2], false, PX_MSG_CHECK_REPLY, k2 + 5 * MIN_MS,
+	    text("I am out of the office"));
+	r = report(t, 3, &p);
+
+	h = json_object_get(json_array_get(at(r, "cases"), 0), "hotline");
+	expect_int(h, "answer_ms", 8 * MIN_MS);
+	expect_int(h, "pages", 2);
+	expect_str(h, "answered_by", "deputy");
+	c = json_array_get(at(r, "cases"), 0);
+	expect_int(c, "escalations", 2);
+	{
+		json_t *want = json_pack("[ii]", 1, 2);
+
+		assert_true(json_equal(json_object_get(c, "ladder"), want));
+		json_decref(want);
+	}
+	expect_int(r, "hotline.outbound.raised", 1);
+	expect_int(r, "hotline.outbound.pages", 2);
+	expect_int(r, "hotline.outbound.median_answer_ms", 8 * MIN_MS);
+	expect_int(r, "escalations.outbound.total", 2);
+	expect_int(r, "escalations.outbound.cases", 1);
+	expect_int(r, "escalations.outbound.by_level.1", 1);
+	expect_int(r, "escalations.outbound.by_level.2", 1);
+	/* Triage was answered by the result at 70m: breached (1h). */
+	expect_str(c, "clocks.triage.state", "breached");
+
+	c = json_object_get(json_array_get(at(r, "cases"), 1), "check");
+	assert_true(json_is_true(json_object_get(c, "answered")));
+	assert_false(json_is_true(json_object_get(c, "auto_only")));
+	expect_int(c, "answer_ms", 40 * MIN_MS);
+	expect_str(c, "answered_by", "duty");
+	expect_str(c, "party", B);
+	expect_str(c, "contact", "duty");
+	c = json_object_get(json_array_get(at(r, "cases"), 2), "check");
+	assert_false(json_is_true(json_object_get(c, "answered")));
+	assert_true(json_is_true(json_object_get(c, "auto_only")));
+	expect_null(c, "answer_ms");
+	/* Checks count only as checks. */
+	expect_int(r, "volumes.outbound.total", 1);
+	expect_int(r, "checks.outbound.sent", 2);
+	expect_int(r, "checks.outbound.answered", 1);
+	expect_int(r, "checks.outbound.auto_only", 1);
+	expect_int(r, "checks.outbound.unanswered", 0);
+	expect_real(r, "checks.outbound.response_rate", 0.5);
+	expect_int(r, "checks.outbound.median_ms", 40 * MIN_MS);
+	c = json_array_get(at(r, "checks.contacts"), 0);
+	expect_str(c, "party", B);
+	expect_int(c, "sent", 2);
+	expect_int(c, "answered", 1);
+	{
+		char want[PX_TIME_STRLEN];
+
+		px_time_format(want, k1 + 40 * MIN_MS);
+		expect_str(c, "last_verified", want);
+		assert_false(json_is_true(json_object_get(c, "stale")));
+	}
+	json_decref(r);
+	tcs_dispose(t, 3);
+}
+
+/* A row by hand, for aggregates over many hotline, escalation and check
+ * rows at once. */
 static json_t *
 row(const char *dir, const char *kind, int64_t opened)
 {
@@ -838,6 +987,7 @@ main(void)
 		cmocka_unit_test(test_exercise_ignored),
 		cmocka_unit_test(test_empty_period),
 		cmocka_unit_test(test_hotline_escalations_checks),
+		cmocka_unit_test(test_model_rows),
 	};
 
 	if (px_crypto_init() < 0)
