@@ -39,69 +39,19 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench.h"
 #include "crypto/sign.h"
 #include "ledger/merkle.h"
 #include "model/bundle.h"
-#include "model/canon.h"
 #include "node/audit.h"
 #include "node/log.h"
-#include "node/node.h"
-#include "util/util.h"
 
 #define BATCH             256
 #define FILL_BATCH        4096
 #define ENTRY_FLOOR_BYTES 600
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long
-peak_rss_mb(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss / 1024;
-}
-
-static const char *temp_dir; /* removed on exit, when we made it */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void
-cleanup(void)
-{
-	if (temp_dir && nftw(temp_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "bench_log: could not remove %s\n", temp_dir);
-	temp_dir = NULL;
-}
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "bench_log: %s: %s\n", what, px_error_last());
-	cleanup();
-	exit(1);
-}
 
 /* ---- floors ---- */
 
@@ -257,38 +207,6 @@ struct bench {
 	int64_t first;   /* log index of the benchmark's first receipt */
 	size_t entry_bytes, signed_bytes; /* of the last receipt made */
 };
-
-static struct px_node *
-make_node(const char *root, const char *name)
-{
-	char *dir = px_asprintf("%s/%s", root, name);
-	struct px_node_params p = {
-		.dir = dir, .name = name, .timezone = "UTC"
-	};
-	struct px_node *n = NULL;
-
-	if (px_node_create(&p) < 0 || px_node_open(&n, dir) < 0)
-		die(dir);
-	free(dir);
-	return n;
-}
-
-static void
-pin(struct px_node *at, struct px_node *other)
-{
-	json_t *card = NULL;
-	char *text, fp[45];
-	enum px_peer_added how;
-
-	if (px_node_card(&card, other) < 0)
-		die("card");
-	text = px_canon_string(card);
-	if (px_peer_add(at, text, strlen(text), "card", false, &how, fp, NULL) <
-	    0)
-		die("peer add");
-	free(text);
-	json_decref(card);
-}
 
 static json_t *
 request_body(void)
@@ -633,6 +551,7 @@ main(int argc, char **argv)
 	size_t entries = 0, bytes = 0;
 	long nmem;
 
+	bench_name = "bench_log";
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--audit") == 0 && i + 1 < argc)
 			naudit = strtoll(argv[++i], NULL, 10);
@@ -665,8 +584,8 @@ main(int argc, char **argv)
 	}
 	x.root = px_strdup(dir);
 	printf("bench_log: %.1f s per phase, nodes in %s\n", secs, x.root);
-	x.a = make_node(x.root, "bench-a.example");
-	x.b = make_node(x.root, "bench-b.example");
+	x.a = make_node(x.root, "bench-a.example", "UTC");
+	x.b = make_node(x.root, "bench-b.example", "UTC");
 	pin(x.a, x.b);
 	pin(x.b, x.a);
 	exchange(&x);

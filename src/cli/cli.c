@@ -47,6 +47,7 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_log,
 	&px_cmd_proof,
 	&px_cmd_audit,
+	&px_cmd_report,
 	&px_cmd_serve,
 	&px_cmd_token,
 	&px_cmd_hotline,

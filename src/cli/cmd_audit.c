@@ -4,7 +4,9 @@
  */
 #include "cli/common.h"
 #include "cli/commands.h"
+#include "model/canon.h"
 #include "node/audit.h"
+#include "report/verify.h"
 #include "util/util.h"
 
 static const struct px_opt export_opts[] = {
@@ -100,6 +102,80 @@ print_case(const json_t *c)
 	}
 }
 
+/* A review report (docs/report.md) is checked against a node's record,
+ * so unlike an audit bundle it needs --dir. */
+static int
+verify_report(struct px_args *a, const json_t *doc)
+{
+	struct px_report_verdict res = { 0 };
+	struct px_node *n = NULL;
+	const json_t *v;
+	size_t i;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	rc = px_report_verify(&res, n, doc);
+	if (rc < 0 && rc != PX_EINVAL) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		json_t *o = json_pack("{sb ss sb sI sI sO sO}", "ok", rc == 0,
+		    "kind", "report", "own", res.own, "cases",
+		    (json_int_t)res.cases, "entries", (json_int_t)res.entries,
+		    "checked", res.checked, "mismatches", res.mismatches);
+
+		json_object_set_new(
+		    o, "failed", json_integer((json_int_t)res.nmismatches));
+		px_cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Review report %s:\n", px_pos(a, 0));
+		json_array_foreach(res.checked, i, v)
+		    printf("  checked: %s\n", json_string_value(v));
+		json_array_foreach(res.mismatches, i, v)
+		    printf("  MISMATCH: %s\n", json_string_value(v));
+		if (res.nmismatches > json_array_size(res.mismatches))
+			printf("  ... and %zu more\n",
+			    res.nmismatches - json_array_size(res.mismatches));
+		if (rc == 0)
+			printf("OK: the checkpoint, every entry and every "
+			       "figure of %s hold.\n",
+			    px_pos(a, 0));
+	}
+	if (rc < 0)
+		fprintf(stderr, "parley: %s: %zu check(s) failed\n",
+		    px_pos(a, 0), res.nmismatches);
+	rc = rc == 0 ? PX_EXIT_OK : PX_EXIT_INVALID;
+out:
+	px_report_verdict_dispose(&res);
+	px_node_free(n);
+	return rc;
+}
+
+/* An audit bundle is canonical JSON and so starts with its one member;
+ * anything else that parses as a report goes to verify_report. */
+static int
+maybe_report(struct px_args *a, const struct px_buf *b, int *exit_code)
+{
+	static const char audit_start[] = "{\"audit\":";
+	json_t *doc = NULL;
+
+	if (b->len >= sizeof(audit_start) - 1 &&
+	    memcmp(b->data, audit_start, sizeof(audit_start) - 1) == 0)
+		return 0;
+	if (px_json_parse(
+	        &doc, b->data, b->len, PX_AUDIT_MAX_BYTES, px_pos(a, 0)) < 0 ||
+	    !px_report_is_report(doc)) {
+		json_decref(doc);
+		return 0;
+	}
+	*exit_code = verify_report(a, doc);
+	json_decref(doc);
+	return 1;
+}
+
 static int
 run_verify(struct px_args *a)
 {
@@ -113,6 +189,10 @@ run_verify(struct px_args *a)
 	if ((rc = px_file_read(&b, px_pos(a, 0), PX_AUDIT_MAX_BYTES)) < 0) {
 		px_buf_dispose(&b);
 		return px_cli_fail(a, rc);
+	}
+	if (maybe_report(a, &b, &rc)) {
+		px_buf_dispose(&b);
+		return rc;
 	}
 	rc = px_audit_verify(&res, b.data, b.len, px_pos(a, 0));
 	if (px_json(a)) {
@@ -154,7 +234,8 @@ static const struct px_cmd c_export = {
 };
 static const struct px_cmd c_verify = {
 	.name = "verify",
-	.summary = "verify an audit bundle offline (no node directory needed)",
+	.summary = "verify an audit bundle offline (no node directory needed), "
+	           "or a review report against this node's record",
 	.usage = "FILE",
 	.min_pos = 1,
 	.max_pos = 1,

@@ -18,6 +18,7 @@ extern const struct px_cmd px_cmd_version;
 extern const struct px_cmd px_cmd_log;
 extern const struct px_cmd px_cmd_proof;
 extern const struct px_cmd px_cmd_audit;
+extern const struct px_cmd px_cmd_report;
 extern const struct px_cmd px_cmd_serve;
 extern const struct px_cmd px_cmd_token;
 extern const struct px_cmd px_cmd_hotline;

@@ -20,14 +20,14 @@ struct replay {
 	int rc;
 };
 
-static int
-replay_one(const struct px_msg_row *r, void *arg)
+int
+px_node_msg_from_row(struct px_msg **out, const struct px_msg_row *r)
 {
-	struct replay *st = arg;
 	struct px_msg *m = NULL;
 	json_t *env = NULL;
 	int rc;
 
+	*out = NULL;
 	/* Stored rows were verified on the way in; a row that no longer
 	 * parses means the database was altered, which we say loudly. */
 	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw), PX_MSG_MAX_BYTES,
@@ -41,21 +41,43 @@ replay_one(const struct px_msg_row *r, void *arg)
 		    r->id);
 		goto out;
 	}
-	if ((rc = px_case_replay(st->c, m)) < 0)
+	*out = m;
+	m = NULL;
+out:
+	px_msg_free(m);
+	json_decref(env);
+	return rc;
+}
+
+int64_t
+px_node_msg_received(struct px_node *n, const struct px_msg_row *r)
+{
+	int64_t recv = r->received_ms;
+
+	if (recv < 0 &&
+	    PX_STORE_CALL(n->store, receipt_get, r->hash, NULL, &recv) != 0)
+		recv = -1;
+	return recv;
+}
+
+static int
+replay_one(const struct px_msg_row *r, void *arg)
+{
+	struct replay *st = arg;
+	struct px_msg *m = NULL;
+	int rc;
+
+	if ((rc = px_node_msg_from_row(&m, r)) < 0 ||
+	    (rc = px_case_replay(st->c, m)) < 0)
 		goto out;
 	if (st->c->n == 1) {
-		int64_t recv = r->received_ms;
+		int64_t recv = px_node_msg_received(st->n, r);
 
-		if (recv < 0 &&
-		    PX_STORE_CALL(
-		        st->n->store, receipt_get, r->hash, NULL, &recv) != 0)
-			recv = -1;
 		if (recv >= 0)
 			px_case_set_delivered(st->c, recv);
 	}
 out:
 	px_msg_free(m);
-	json_decref(env);
 	st->rc = rc;
 	return rc;
 }

@@ -102,6 +102,14 @@ PX_MUST_CHECK int px_peer_set_agreement(
  * (optional) gets the other party. */
 PX_MUST_CHECK int px_node_case_load(struct px_case *out, struct px_node *n,
     const char *ref, struct px_peer **peer_out);
+/* Parses a stored message row back into *out (px_msg_free), refusing a
+ * row that no longer parses or no longer has its hash: the store was
+ * altered. */
+PX_MUST_CHECK int px_node_msg_from_row(
+    struct px_msg **out, const struct px_msg_row *r);
+/* When the receiver got a stored message: our own import time, or for
+ * our own message the time in the peer's receipt; -1 if not known. */
+int64_t px_node_msg_received(struct px_node *n, const struct px_msg_row *r);
 /* The calendar the case's clocks count in: the responder's. */
 const struct px_calendar *px_node_case_calendar(const struct px_node *n,
     const struct px_case *c, const struct px_peer *peer);

@@ -1,0 +1,101 @@
+/*
+ * What the benchmarks share: wall time, peak memory, a scratch directory
+ * removed when the run ends, and two nodes that have pinned each other's
+ * cards.  A benchmark has nobody to hand an error to, so failures print
+ * "NAME: what: error", remove the scratch directory and exit.
+ *
+ * Include after defining _XOPEN_SOURCE 700 (nftw), and set bench_name
+ * first thing in main.
+ */
+#ifndef PX_BENCH_H
+#define PX_BENCH_H
+
+#include <ftw.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/canon.h"
+#include "node/node.h"
+#include "util/util.h"
+
+static const char *bench_name = "bench";
+static const char *temp_dir; /* removed on exit, when we made it */
+
+static inline double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline long
+peak_rss_mb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+static inline int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static inline void
+cleanup(void)
+{
+	if (temp_dir && nftw(temp_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fprintf(
+		    stderr, "%s: could not remove %s\n", bench_name, temp_dir);
+	temp_dir = NULL;
+}
+
+static inline void __attribute__((noreturn)) die(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", bench_name, what, px_error_last());
+	cleanup();
+	exit(1);
+}
+
+/* A fresh node ROOT/NAME in time zone `zone`. */
+static inline struct px_node *
+make_node(const char *root, const char *name, const char *zone)
+{
+	char *dir = px_asprintf("%s/%s", root, name);
+	struct px_node_params p = {
+		.dir = dir, .name = name, .timezone = zone
+	};
+	struct px_node *n = NULL;
+
+	if (px_node_create(&p) < 0 || px_node_open(&n, dir) < 0)
+		die(dir);
+	free(dir);
+	return n;
+}
+
+/* `at` pins `other`'s card. */
+static inline void
+pin(struct px_node *at, struct px_node *other)
+{
+	json_t *card = NULL;
+	char *text, fp[45];
+	enum px_peer_added how;
+
+	if (px_node_card(&card, other) < 0)
+		die("card");
+	text = px_canon_string(card);
+	if (px_peer_add(at, text, strlen(text), "card", false, &how, fp, NULL) <
+	    0)
+		die("peer add");
+	free(text);
+	json_decref(card);
+}
+
+#endif

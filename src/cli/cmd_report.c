@@ -1,0 +1,186 @@
+/*
+ * parley report: the twice-yearly review of the exchange with one peer
+ * (docs/report.md), as JSON (the source of truth), CSV or an HTML page.
+ */
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "report/render.h"
+#include "report/stats.h"
+#include "util/util.h"
+
+static const struct px_opt opts[] = {
+	{ "peer", "NAME", "the peer whose exchange to review",
+	    PX_OPT_REQUIRED },
+	{ "from", "DATE",
+	    "start of the period: YYYY-MM-DD (midnight in this node's time "
+	    "zone) or an RFC 3339 time",
+	    PX_OPT_REQUIRED },
+	{ "to", "DATE", "end of the period, exclusive (same forms)",
+	    PX_OPT_REQUIRED },
+	{ "format", "F",
+	    "html, csv or json (default: from the extension of -o, else "
+	    "json)",
+	    0 },
+	{ "lang", "L", "en or zh, for html and csv (default en)", 0 },
+	{ "output", "FILE", "where to write it (default: standard output)", 0,
+	    'o' },
+	{ "progress", NULL,
+	    "show progress on stderr even when it is not a terminal", 0 },
+	{ 0 },
+};
+
+static const char *const formats[] = { "json", "csv", "html" };
+
+/* A date is midnight in the node's zone; anything else must be RFC 3339. */
+static int
+parse_when(int64_t *out, const char *s, const struct px_tz *tz, const char *opt)
+{
+	int64_t y, t;
+	unsigned m, d;
+
+	if (strlen(s) == 10 && px_time_parse(&t, s, 1) == 0) {
+		px_civil_from_days(t / 86400000, &y, &m, &d);
+		*out = px_tz_from_local(tz, y, m, d, 0, 0);
+		return 0;
+	}
+	if (px_time_parse(out, s, 0) < 0)
+		return px_error_set(PX_EINVAL,
+		    "--%s '%s' is not a date (YYYY-MM-DD) or an RFC 3339 time "
+		    "(2026-07-01T00:00:00Z)",
+		    opt, s);
+	return 0;
+}
+
+static int
+pick_format(const char **out, const char *given, const char *file)
+{
+	const char *dot = file ? strrchr(file, '.') : NULL;
+
+	if (given) {
+		for (size_t i = 0; i < PX_ARRAY_LEN(formats); i++)
+			if (strcmp(given, formats[i]) == 0) {
+				*out = formats[i];
+				return 0;
+			}
+		return px_error_set(PX_EINVAL,
+		    "unknown format '%s' (expected one of: html, csv, json)",
+		    given);
+	}
+	*out = "json";
+	if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
+		*out = "html";
+	else if (dot && strcmp(dot, ".csv") == 0)
+		*out = "csv";
+	return 0;
+}
+
+struct progress {
+	bool show;
+};
+
+static void
+progress(size_t done, size_t total, void *arg)
+{
+	struct progress *pr = arg;
+
+	if (!pr->show || total < 1000)
+		return;
+	fprintf(stderr, "\rparley: %zu of %zu cases", done, total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int
+run(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct progress pr = {
+		.show = px_flag(a, "progress") || isatty(STDERR_FILENO),
+	};
+	const char *out = px_arg(a, "output"), *format = "json";
+	const char *lang = px_arg(a, "lang");
+	json_t *rep = NULL;
+	struct px_buf b;
+	int64_t from, to;
+	int rc;
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if (lang == NULL)
+		lang = "en";
+	if ((rc = pick_format(&format, px_arg(a, "format"), out)) < 0 ||
+	    (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0 &&
+	        (rc = px_error_set(PX_EINVAL,
+	             "unknown language '%s' (expected en or zh)", lang)) < 0)) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if ((rc = px_cli_open(&n, a)) != 0)
+		goto out;
+	if ((rc = parse_when(&from, px_arg(a, "from"), n->tz, "from")) < 0 ||
+	    (rc = parse_when(&to, px_arg(a, "to"), n->tz, "to")) < 0 ||
+	    (rc = px_report_compute_progress(&rep, n, px_arg(a, "peer"), from,
+	         to, px_time_now_ms(), progress, &pr)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (strcmp(format, "json") == 0) {
+		char *s = json_dumps(rep,
+		    JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+
+		px_buf_puts(&b, s);
+		px_buf_puts(&b, "\n");
+		free(s);
+	} else if ((rc = strcmp(format, "csv") == 0
+	                   ? px_report_csv(&b, rep, lang)
+	                   : px_report_html(&b, rep, lang)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (out == NULL) {
+		fwrite(b.data, 1, b.len, stdout);
+		goto out;
+	}
+	if ((rc = px_file_write(out, b.data, b.len, 0644)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		json_t *o = json_pack("{ss ss ss sO sO sI}", "file", out,
+		    "format", format, "peer", px_arg(a, "peer"), "from",
+		    json_object_get(json_object_get(rep, "report"), "from"),
+		    "to", json_object_get(json_object_get(rep, "report"), "to"),
+		    "cases",
+		    (json_int_t)json_array_size(json_object_get(rep, "cases")));
+
+		px_cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Wrote the review of the exchange with %s (%zu cases) "
+		       "as %s to %s.\n",
+		    px_arg(a, "peer"),
+		    json_array_size(json_object_get(rep, "cases")), format,
+		    out);
+		if (strcmp(format, "json") == 0)
+			printf("Check it: parley audit verify %s\n", out);
+	}
+out:
+	px_buf_dispose(&b);
+	json_decref(rep);
+	px_node_free(n);
+	return rc;
+}
+
+const struct px_cmd px_cmd_report = {
+	.name = "report",
+	.summary = "the review report of the exchange with a peer (JSON, CSV "
+	           "or HTML)",
+	.opts = opts,
+	.run = run,
+	.details = "Cases opened in [--from, --to) count; messages dated at or "
+	           "after --to are left out,\nso a report over a closed "
+	           "period is the same whenever it is run.  Exercise\n(inject) "
+	           "cases never count.  See docs/report.md.",
+};
