@@ -16,6 +16,7 @@
 #include "api/routes.h"
 #include "cli/common.h"
 #include "node/sched.h"
+#include "notify/notify.h"
 #include "cli/commands.h"
 #include "net/http.h"
 #include "node/outbox.h"
@@ -91,12 +92,17 @@ log_transport(void *app, const char *msg)
 	fprintf(stderr, "parley serve: %s\n", msg);
 }
 
-/* Messages the scheduler made go out at once. */
+/* After each scheduler tick: deliver the notifications due, and send the
+ * messages the scheduler made at once. */
 static void
-after_tick(void *arg, const struct px_sched_stats *st)
+after_tick(void *arg, struct px_node *n, const struct px_sched_stats *st)
 {
 	struct px_app *app = arg;
+	struct px_notify_stats ns = { 0 };
 
+	if (px_notify_deliver_due(n, px_time_now_ms(), &ns) < 0)
+		fprintf(stderr, "parley serve: notifications: %s\n",
+		    px_error_last());
 	if ((st->ladder || st->pages || st->checks) && app->outbox)
 		px_outbox_kick(app->outbox);
 }

@@ -85,11 +85,14 @@ PX_MUST_CHECK int px_node_contacts(
 #endif
 
 /* The scheduler thread of `parley serve`: its own node handle, a tick
- * every `tick_ms` (ladder, pages, notifications due), scheduled checks
- * every minute.  `after_tick` (may be NULL) runs after each tick with
- * `arg`: serve kicks the outbox there when messages were made. */
+ * every `tick_ms` (ladder steps, pages), scheduled checks every minute.
+ * `after_tick` (may be NULL) runs after each tick in that thread, with
+ * its node handle: serve delivers due notifications there and kicks the
+ * outbox when messages were made. */
 struct px_sched_runner;
-PX_MUST_CHECK int px_sched_start(struct px_sched_runner **out,
-    const char *dir, int64_t tick_ms,
-    void (*after_tick)(void *arg, const struct px_sched_stats *st), void *arg);
+PX_MUST_CHECK int px_sched_start(struct px_sched_runner **out, const char *dir,
+    int64_t tick_ms,
+    void (*after_tick)(
+        void *arg, struct px_node *n, const struct px_sched_stats *st),
+    void *arg);
 void px_sched_stop(struct px_sched_runner *r);

@@ -14,7 +14,7 @@ struct px_sched_runner {
 	bool stop;
 	struct px_node *n;
 	int64_t tick_ms;
-	void (*after)(void *, const struct px_sched_stats *);
+	void (*after)(void *, struct px_node *, const struct px_sched_stats *);
 	void *arg;
 };
 
@@ -64,19 +64,17 @@ run(void *arg)
 				    "parley serve: scheduled checks: %s\n",
 				    px_error_last());
 		}
-		if (px_sched_deliver_hook &&
-		    px_sched_deliver_hook(r->n, now) < 0)
-			fprintf(stderr, "parley serve: notifications: %s\n",
-			    px_error_last());
 		if (r->after)
-			r->after(r->arg, &st);
+			r->after(r->arg, r->n, &st);
 	}
 	return NULL;
 }
 
 int
 px_sched_start(struct px_sched_runner **out, const char *dir, int64_t tick_ms,
-    void (*after_tick)(void *arg, const struct px_sched_stats *st), void *arg)
+    void (*after_tick)(
+        void *arg, struct px_node *n, const struct px_sched_stats *st),
+    void *arg)
 {
 	struct px_sched_runner *r = px_calloc(1, sizeof(*r));
 	int rc;

@@ -201,11 +201,18 @@ finish() {
 # this node's own log and the peer entries it holds proofs for), without
 # the witness record (peer checkpoints, cosignatures, alerts), which a
 # refused bundle legitimately extends: every checkpoint shown is kept.
+# The cases' due_ms is left out: it is the scheduler's own bookkeeping (when
+# to look next), which a serving node updates by itself every tick.
 record_dump() {
-	for t in messages receipts cases log_entries log_nodes \
-	    log_checkpoints entry_proofs; do
-		sqlite3 "$1" ".dump $t"
-	done >"$2" || fail "sqlite3 .dump of $1 failed"
+	{
+		for t in messages receipts log_entries log_nodes \
+		    log_checkpoints entry_proofs; do
+			sqlite3 "$1" ".dump $t"
+		done
+		sqlite3 "$1" "SELECT id, peer, requester, responder, kind, category,
+		    priority, tlp, title, state, opened_ms, updated_ms, contact
+		    FROM cases ORDER BY id"
+	} >"$2" || fail "sqlite3 .dump of $1 failed"
 }
 
 # Live nodes (t_live*.sh): DIR.port holds the node's port, $TMP/pids/DIR

@@ -570,19 +570,15 @@ expect_json "$OUT" 'd["volumes"]["outbound"]["total"]' 7
 ok "report errors: unknown peer 4, empty or reversed period 3, bad date 3, bad format or language 3"
 
 # --- CSV and HTML ---------------------------------------------------------
-# The renderers (report/render.h) are being written on another branch;
-# until a real px_report_html is in src/report, these are skipped.
-if grep -l '^px_report_html' "$PX_SOURCE_DIR"/src/report/*.c 2>/dev/null | grep -qv render_stub; then
-	expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 -o q1.csv
-	[ -s q1.csv ] || fail "q1.csv is empty"
-	head -1 q1.csv | grep -q , || fail "q1.csv has no comma in its first line"
-	expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --lang zh -o q1.html
-	[ -s q1.html ] || fail "q1.html is empty"
-	expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --format html -o q1.out
-	[ -s q1.out ] || fail "q1.out is empty"
-	ok "CSV and HTML files written (format from the extension or --format)"
-else
-	echo "skip - CSV and HTML: no renderer in src/report yet (GUARD: remove once render lands)"
-fi
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 -o q1.csv
+[ -s q1.csv ] || fail "q1.csv is empty"
+head -1 q1.csv | grep -q , || fail "q1.csv has no comma in its first line"
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --lang zh -o q1.html
+expect_in q1.html 'lang="zh-Hans"'
+expect_in q1.html '<svg'
+expect_not_in q1.html 'https://'
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --format html -o q1.out
+expect_in q1.out 'lang="en"'
+ok "CSV and HTML files written (format from the extension or --format)"
 
 finish

@@ -22,8 +22,13 @@
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 command -v curl >/dev/null || fail "curl is required"
-python3 -c 'import aiosmtpd' 2>/dev/null ||
-	fail "python3-aiosmtpd is required (scripts/deps.sh installs it)"
+# Debian's aiosmtpd lives in the system python, which need not be the
+# first python3 on PATH.
+PYSMTP=
+for py in python3 /usr/bin/python3; do
+	"$py" -c 'import aiosmtpd' 2>/dev/null && { PYSMTP=$py; break; }
+done
+[ -n "$PYSMTP" ] || fail "python3-aiosmtpd is required (scripts/deps.sh installs it)"
 trap live_cleanup EXIT
 mkdir -p "$TMP/pids"
 
@@ -32,11 +37,11 @@ B=cert-washington.example
 read -r PA PB PS < <(free_ports 3 | tr '\n' ' ')
 
 # The SMTP relay: every message lands in the maildir $TMP/mail.
-python3 -m aiosmtpd -n -l "127.0.0.1:$PS" -c aiosmtpd.handlers.Mailbox "$TMP/mail" \
+"$PYSMTP" -m aiosmtpd -n -l "127.0.0.1:$PS" -c aiosmtpd.handlers.Mailbox "$TMP/mail" \
 	>smtp.log 2>&1 &
 echo $! >"$TMP/pids/smtp"
-wait_for 10 "the SMTP server listens" python3 -c \
-	"import socket; socket.create_connection(('127.0.0.1', $PS), 1)"
+listening() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null; }
+wait_for 10 "the SMTP server listens" listening "$PS"
 
 live_node a $A Asia/Shanghai $PA "zh, en"
 live_node b $B America/New_York $PB
@@ -122,9 +127,11 @@ answered() {
 	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'd["answered_by"]')" = deputy ]
 }
 wait_for 20 "A sees deputy's answer" answered
-expect_json "$OUT" '[p["answered"] for p in d["pages"]][:3]' '[false, true, false]'
+# Exactly one page is marked answered: deputy's latest before the ack (the
+# walk may have started its second round by then).
+expect_json "$OUT" '[p["contact"] for p in d["pages"] if p["answered"]]' '["deputy"]'
 expect_json "$OUT" 'd["ack_clock"]' breached
-expect_json "$OUT" 'd["pages"][1]["latency_ms"] > 0' true
+expect_json "$OUT" '[p["latency_ms"] > 0 for p in d["pages"] if p["answered"]]' '[true]'
 
 # 4. Checks.  A viewer may not send one.
 call a "$TV" POST /api/v1/checks "{\"peer\":\"$B\",\"contact\":\"duty\"}"
@@ -138,7 +145,7 @@ expect_not_in "$OUT" token
 call a "$TA" POST /api/v1/checks "{\"peer\":\"$B\",\"contact\":\"deputy\"}"
 want_code 201
 C2=$(json_get "$OUT" 'd["case"]') || exit 1
-check_mail() { grep -rl "Communication check" "$TMP/mail/new" 2>/dev/null | xargs -r grep -l "^To: duty@" | head -1; }
+check_mail() { grep -rl "Your token:" "$TMP/mail/new" 2>/dev/null | xargs -r grep -l "^To: duty@" | head -1; }
 has_check_mail() { [ -n "$(check_mail)" ]; }
 wait_for 20 "duty's check e-mail arrives" has_check_mail
 TOKEN=$(grep -o -m1 'Your token: [0-9A-Z-]*' "$(check_mail)" | cut -d' ' -f3)
