@@ -57,6 +57,18 @@ b[i] ^= 1
 open(sys.argv[3], "wb").write(b)
 EOF
 }
+# flip_b64 FILE OFFSET OUT: change the base64 digit at OFFSET to another
+# base64 digit (a bit flip can turn '+' or '/' into a non-digit, which is a
+# different error from a bad signature).
+flip_b64() {
+	python3 - "$@" <<'EOF' || fail "flip_b64 $*"
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = int(sys.argv[2])
+b[i] = ord("B") if b[i] == ord("A") else ord("A")
+open(sys.argv[3], "wb").write(b)
+EOF
+}
 # offset_of FILE TEXT [NTH]: byte offset of the NTH (from 1) occurrence of TEXT.
 offset_of() {
 	python3 - "$@" <<'EOF'
@@ -106,7 +118,7 @@ done
 ok "a flipped byte at ${#WHERE[@]} offsets: exit 3, the file named, b unchanged"
 
 # The error says what is wrong, for the common kinds of damage.
-flip good.bundle $((BUNDLE_SIG + 12)) bad.bundle
+flip_b64 good.bundle $((BUNDLE_SIG + 12)) bad.bundle
 expect_rc 3 px inbox import --dir b bad.bundle
 expect_in "$ERR" "bad.bundle: the bundle's signature does not verify against the key pinned for $A (fingerprint $A_FP)"
 flip good.bundle $((TEXT + 3)) bad.bundle
