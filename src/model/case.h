@@ -47,8 +47,8 @@ struct px_case {
 	int auto_replies;          /* check replies without the right token */
 	const char *answered_by;   /* contact named by the ack or the
 	                              counted check reply, or NULL */
-	struct px_msg **msgs; /* owned copies, in order */
-	char **why;           /* per message: NULL, or why it had no effect */
+	struct px_msg **msgs;      /* owned copies, in order */
+	char **why; /* per message: NULL, or why it had no effect */
 	size_t n;
 };
 

@@ -11,7 +11,7 @@
 
 #include "store/store.h"
 
-#define PX_SQ_FIRST_LOG_STMT 32 /* statement slots 0..31: store_sqlite.c */
+#define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
 #define PX_SQ_FIRST_SCHED_STMT 64 /* 64..95: store_sqlite_sched.c */
 #define PX_SQ_STMTS            96
 
@@ -55,17 +55,17 @@ int px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing);
 	} while (0)
 
 /* The scheduler and notification operations (store_sqlite_sched.c). */
-#define PX_SQ_SCHED_OPS                                                     \
-	.case_due = px_sq_case_due, .case_set_due = px_sq_case_set_due,     \
-	.case_due_all = px_sq_case_due_all,                                 \
-	.case_set_contact = px_sq_case_set_contact,                         \
-	.case_last_check = px_sq_case_last_check,                           \
-	.notify_put = px_sq_notify_put, .notify_due = px_sq_notify_due,     \
-	.notify_update = px_sq_notify_update,                               \
+#define PX_SQ_SCHED_OPS                                                 \
+	.case_due = px_sq_case_due, .case_set_due = px_sq_case_set_due, \
+	.case_due_all = px_sq_case_due_all,                             \
+	.case_set_contact = px_sq_case_set_contact,                     \
+	.case_last_check = px_sq_case_last_check,                       \
+	.notify_put = px_sq_notify_put, .notify_due = px_sq_notify_due, \
+	.notify_update = px_sq_notify_update,                           \
 	.notify_list = px_sq_notify_list, .notify_get = px_sq_notify_get
 
-int px_sq_case_due(struct px_store *b, int64_t now, int64_t limit,
-    px_text_cb cb, void *arg);
+int px_sq_case_due(
+    struct px_store *b, int64_t now, int64_t limit, px_text_cb cb, void *arg);
 int px_sq_case_set_due(struct px_store *b, const char *id, int64_t due_ms);
 int px_sq_case_due_all(struct px_store *b, const char *peer);
 int px_sq_case_set_contact(
@@ -73,8 +73,8 @@ int px_sq_case_set_contact(
 int px_sq_case_last_check(struct px_store *b, const char *requester,
     const char *peer, const char *contact, int64_t *ms);
 int px_sq_notify_put(struct px_store *b, struct px_notify_row *r);
-int px_sq_notify_due(struct px_store *b, int64_t now, int64_t limit,
-    px_notify_cb cb, void *arg);
+int px_sq_notify_due(
+    struct px_store *b, int64_t now, int64_t limit, px_notify_cb cb, void *arg);
 int px_sq_notify_update(struct px_store *b, const struct px_notify_row *r);
 int px_sq_notify_list(struct px_store *b, const struct px_notify_filter *f,
     px_notify_cb cb, void *arg);

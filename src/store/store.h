@@ -81,16 +81,16 @@ typedef int (*px_text_cb)(int64_t n, const char *a, const char *b, void *arg);
  * queued in the same transaction as the signed message that caused it,
  * then delivered (and retried) by the notifier. */
 struct px_notify_row {
-	int64_t id;      /* assigned by notify_put */
+	int64_t id; /* assigned by notify_put */
 	int64_t created_ms;
-	char *case_id;   /* may be NULL */
-	char *msg_hash;  /* the escalate/check message it belongs to, or NULL */
-	char *contact;   /* contact id ("duty"), or an address for tests */
-	char *channel;   /* "email", "webhook" or "phone" */
-	char *address;   /* e-mail address, URL or phone number */
+	char *case_id;  /* may be NULL */
+	char *msg_hash; /* the escalate/check message it belongs to, or NULL */
+	char *contact;  /* contact id ("duty"), or an address for tests */
+	char *channel;  /* "email", "webhook" or "phone" */
+	char *address;  /* e-mail address, URL or phone number */
 	char *subject;
-	char *body;      /* plain text (e-mail, phone) or JSON (webhook) */
-	char *status;    /* "pending", "sent", "failed" or "manual" */
+	char *body;   /* plain text (e-mail, phone) or JSON (webhook) */
+	char *status; /* "pending", "sent", "failed" or "manual" */
 	int64_t attempts;
 	int64_t next_ms; /* when to try next (pending) */
 	char *last_error;

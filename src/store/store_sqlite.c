@@ -144,12 +144,13 @@ static const char *const sql[Q__N] = {
 	               "raw) VALUES (?1, ?2, ?3, ?4)",
 	[Q_RCPT_GET] = "SELECT raw, received_ms FROM receipts WHERE "
 	               "msg_hash = ?1",
-	[Q_CASE_PUT] = "INSERT INTO cases (id, peer, requester, responder, "
-	               "kind, category, priority, tlp, title, state, "
-	               "opened_ms, updated_ms, due_ms) VALUES (?1, ?2, ?3, "
-	               "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0) ON CONFLICT (id) DO "
-	               "UPDATE SET state = ?10, updated_ms = "
-	               "max(cases.updated_ms + 1, ?12), due_ms = 0",
+	[Q_CASE_PUT] =
+	    "INSERT INTO cases (id, peer, requester, responder, "
+	    "kind, category, priority, tlp, title, state, "
+	    "opened_ms, updated_ms, due_ms) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0) ON CONFLICT (id) DO "
+	    "UPDATE SET state = ?10, updated_ms = "
+	    "max(cases.updated_ms + 1, ?12), due_ms = 0",
 	/* A full id is found by key; a prefix or short reference by scan. */
 	[Q_CASE_FIND] = "SELECT id FROM cases WHERE id = ?1 UNION ALL "
 	                "SELECT id FROM cases WHERE length(?1) < 36 AND (id "
