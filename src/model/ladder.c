@@ -280,10 +280,12 @@ static void
 consider(struct px_step *out, size_t max, size_t *n, int64_t *next,
     const struct px_step *s, int64_t now)
 {
-	if (s->at > now) {
+	if (s->at > now || *n == max) {
+		/* Not due yet; or due, but `out` is full: either way the
+		 * case must be looked at again by then. */
 		if (s->at < *next)
 			*next = s->at;
-	} else if (*n < max) {
+	} else {
 		out[(*n)++] = *s;
 	}
 }

@@ -6,6 +6,7 @@
 #include "node/actions.h"
 #include "node/internal.h"
 #include "node/sched.h"
+#include "notify/notify.h"
 #include "util/util.h"
 
 /* Crockford's base32 alphabet: no I, L, O or U to misread. */
@@ -103,9 +104,22 @@ px_check_send(struct px_node *n, const char *peer, const char *contact,
 	    out->token, due, ref, out->token, contact);
 	ev = json_pack("{ssssss}", "event", "parley.check", "case", m->case_id,
 	    "contact", contact);
-	if ((rc = px_notify_queue(n, m->case_id, m->hash, contact, ct, true,
-	         subj.data, text.data, ev, now, &k)) < 0 ||
-	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
+	{
+		/* E-mail only: the peer's webhook secret is not ours. */
+		struct px_notify_item it = { .case_id = m->case_id,
+			.msg_hash = m->hash,
+			.contact = contact,
+			.card = ct,
+			.channels = PX_NOTIFY_EMAIL,
+			.event = "parley.check",
+			.subject = subj.data,
+			.text = text.data,
+			.data = ev,
+			.now = now };
+
+		rc = px_notify_enqueue_ids(n, &it, NULL, &k);
+	}
+	if (rc < 0 || (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;
 	goto out;
 rollback:

@@ -56,7 +56,7 @@ hotline_json(struct px_node *n, const struct px_case *c,
 		        json_object_get(l, "deadline"), "at",
 		        time_or_null(m->time_ms)));
 	}
-	o = json_pack("{sssssssssssssosososssosssoso}", "case", c->id, "ref",
+	o = json_pack("{sssssssssssssosososssosososo}", "case", c->id, "ref",
 	    ref, "requester", c->requester, "responder", c->responder, "title",
 	    c->title, "state", px_state_names[c->state].wire, "raised",
 	    time_or_null(c->opened_ms), "delivered",
@@ -64,7 +64,8 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	    time_or_null(cs[PX_CLK_ACK].deadline), "ack_clock",
 	    px_clock_state_names[cs[PX_CLK_ACK].state], "acknowledged",
 	    time_or_null(c->stop[PX_CLK_ACK]), "answered_by",
-	    c->answered_by ? c->answered_by : "", "answer_ms",
+	    c->answered_by ? json_string(c->answered_by) : json_null(),
+	    "answer_ms",
 	    c->stop[PX_CLK_ACK] >= 0
 	        ? json_integer(c->stop[PX_CLK_ACK] - cs[PX_CLK_ACK].start)
 	        : json_null(),
@@ -73,8 +74,6 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	json_object_set_new(o, "direction",
 	    json_string(
 	        strcmp(c->requester, n->name) == 0 ? "outbound" : "inbound"));
-	if (!c->answered_by)
-		json_object_set_new(o, "answered_by", json_null());
 	return o;
 }
 

@@ -6,6 +6,7 @@
 
 #include "node/internal.h"
 #include "node/sched.h"
+#include "notify/notify.h"
 #include "util/util.h"
 
 int
@@ -27,49 +28,12 @@ px_node_directory(struct px_node *n, json_t **contacts, json_t **roster)
 	return 0;
 }
 
-int
-px_notify_queue(struct px_node *n, const char *case_id, const char *msg_hash,
-    const char *contact_id, const json_t *contact, bool only_email,
-    const char *subject, const char *text, const json_t *event, int64_t now,
-    size_t *count)
-{
-	static const char *const channels[] = { "email", "webhook", "phone" };
-	char *ev =
-	    event ? json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	int rc = 0;
-
-	*count = 0;
-	for (int i = 0; i < 3 && rc == 0; i++) {
-		const char *addr =
-		    json_string_value(json_object_get(contact, channels[i]));
-		struct px_notify_row r = {
-			.created_ms = now,
-			.case_id = (char *)case_id,
-			.msg_hash = (char *)msg_hash,
-			.contact = (char *)contact_id,
-			.channel = (char *)channels[i],
-			.address = (char *)addr,
-			.subject = (char *)subject,
-			.status = (char *)(i == 2 ? "manual" : "pending"),
-			.next_ms = now,
-			.sent_ms = -1,
-		};
-
-		if (addr == NULL || *addr == '\0' || (only_email && i != 0))
-			continue;
-		r.body = (char *)(i == 1 && ev ? ev : text);
-		if ((rc = PX_STORE_CALL(n->store, notify_put, &r)) == 0)
-			(*count)++;
-	}
-	free(ev);
-	return rc;
-}
-
 /* The text of a notification: English, then Chinese, since the people on
  * a roster may read either. */
 static void
 describe(struct px_buf *subj, struct px_buf *text, struct px_node *n,
-    const struct px_case *c, const struct px_step *s, const char *peer)
+    const struct px_case *c, const struct px_step *s, const char *peer,
+    int64_t now)
 {
 	char ref[9], dl[PX_TZ_FORMAT_MAX], dlu[PX_TIME_STRLEN];
 
@@ -92,7 +56,7 @@ describe(struct px_buf *subj, struct px_buf *text, struct px_node *n,
 		return;
 	}
 	px_buf_putf(subj, "[parley] %s %s: %s clock of case %s (%s)",
-	    s->deadline <= px_time_now_ms() ? "OVERDUE" : "Due soon",
+	    s->deadline <= now ? "OVERDUE" : "Due soon",
 	    px_priority_names[c->priority].wire, px_clock_names[s->clock].label,
 	    ref, peer);
 	px_buf_putf(text,
@@ -145,12 +109,10 @@ step_event(const struct px_node *n, const struct px_case *c,
 
 	px_case_ref(ref, c->id);
 	px_time_format(t, m->time_ms);
-	e = json_pack("{ssssssssssssssssss}", "event",
-	    s->kind == PX_STEP_PAGE ? "parley.hotline.page"
-	                            : "parley.escalation",
-	    "node", n->name, "peer", peer, "case", c->id, "ref", ref, "kind",
-	    px_kind_names[c->kind].wire, "priority",
-	    px_priority_names[c->priority].wire, "title", c->title, "time", t);
+	e = json_pack("{ssssssssssssssss}", "node", n->name, "peer", peer,
+	    "case", c->id, "ref", ref, "kind", px_kind_names[c->kind].wire,
+	    "priority", px_priority_names[c->priority].wire, "title", c->title,
+	    "time", t);
 	json_object_set_new(e, "message", json_string(m->hash));
 	if (s->kind == PX_STEP_PAGE) {
 		json_object_set_new(e, "attempt", json_integer(s->attempt));
@@ -231,14 +193,29 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 		}
 		px_buf_init(&subj, PX_BUF_NOCAP);
 		px_buf_init(&text, PX_BUF_NOCAP);
-		describe(&subj, &text, n, &c, s, p->row.name);
+		describe(&subj, &text, n, &c, s, p->row.name, now);
 		ev = step_event(n, &c, s, p->row.name, m);
 		for (size_t w = 0; w < nwho && rc == 0; w++) {
 			size_t k = 0;
 
-			rc = px_notify_queue(n, c.id, m->hash, who[w],
-			    px_contact_find(contacts, who[w]), false, subj.data,
-			    text.data, ev, now, &k);
+			struct px_notify_item it = {
+				.case_id = c.id,
+				.msg_hash = m->hash,
+				.contact = who[w],
+				.card = px_contact_find(contacts, who[w]),
+				.channels = PX_NOTIFY_ALL,
+				.event = s->kind == PX_STEP_PAGE
+				    ? "parley.hotline.page"
+				    : "parley.escalation",
+				.subject = subj.data,
+				.text = text.data,
+				.data = ev,
+				.now = now,
+			};
+
+			if (it.card == NULL)
+				continue; /* a roster naming no contact */
+			rc = px_notify_enqueue_ids(n, &it, NULL, &k);
 			st->notices += k;
 		}
 		json_decref(ev);

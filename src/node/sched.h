@@ -38,16 +38,6 @@ PX_MUST_CHECK int px_sched_checks(
 PX_MUST_CHECK int px_node_directory(
     struct px_node *n, json_t **contacts, json_t **roster);
 
-/* Queues one notification per channel `contact` (a card contact object)
- * lists, for the message `m` of case `c` (either may be NULL).  Phone
- * entries are recorded as manual.  `only_email` limits it to e-mail (a
- * peer's contact, whose webhook secret we do not hold).  Returns the
- * number queued in *count.  Call inside the transaction of `m`. */
-PX_MUST_CHECK int px_notify_queue(struct px_node *n, const char *case_id,
-    const char *msg_hash, const char *contact_id, const json_t *contact,
-    bool only_email, const char *subject, const char *text, const json_t *event,
-    int64_t now, size_t *count);
-
 /* Communication checks (docs/deadlines.md). */
 struct px_check_sent {
 	char case_id[PX_UUID_STRLEN];

@@ -32,6 +32,9 @@ sqlite3_stmt *px_sq_prep(struct sq *s, int q, const char *text);
 void px_sq_bind_text(sqlite3_stmt *st, int i, const char *v);
 char *px_sq_col_dup(sqlite3_stmt *st, int i);
 int px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing);
+/* Rows of (integer, text, text) into a px_text_cb; resets `st`. */
+int px_sq_each_text(struct sq *s, sqlite3_stmt *st, px_text_cb cb, void *arg,
+    const char *doing);
 
 /* Iterates rows of a prepared statement into a callback; a non-zero
  * callback result stops and is returned. */

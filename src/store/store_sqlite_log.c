@@ -350,9 +350,8 @@ px_sq_cosig_put(struct px_store *b, const char *origin, int64_t size,
 	return px_sq_step_done(s, st, "store cosignature");
 }
 
-/* Rows of (integer, text, text) into a px_text_cb. */
-static int
-each_text(
+int
+px_sq_each_text(
     struct sq *s, sqlite3_stmt *st, px_text_cb cb, void *arg, const char *doing)
 {
 	int rc, c = 0;
@@ -381,7 +380,7 @@ px_sq_cosig_list(struct px_store *b, const char *origin, int64_t size,
 		return PX_ERR;
 	px_sq_bind_text(st, 1, origin);
 	sqlite3_bind_int64(st, 2, size);
-	return each_text(s, st, cb, arg, "list cosignatures");
+	return px_sq_each_text(s, st, cb, arg, "list cosignatures");
 }
 
 int
@@ -411,7 +410,7 @@ px_sq_peer_ckpt_list(
 	if (st == NULL)
 		return PX_ERR;
 	px_sq_bind_text(st, 1, peer);
-	return each_text(s, st, cb, arg, "list peer checkpoints");
+	return px_sq_each_text(s, st, cb, arg, "list peer checkpoints");
 }
 
 int
@@ -544,7 +543,7 @@ px_sq_consistency_list(
 	if (st == NULL)
 		return PX_ERR;
 	px_sq_bind_text(st, 1, peer);
-	return each_text(s, st, cb, arg, "list consistency proofs");
+	return px_sq_each_text(s, st, cb, arg, "list consistency proofs");
 }
 
 int
@@ -573,7 +572,7 @@ px_sq_alert_list(struct px_store *b, const char *peer, px_text_cb cb, void *arg)
 	if (st == NULL)
 		return PX_ERR;
 	px_sq_bind_text(st, 1, peer);
-	return each_text(s, st, cb, arg, "list alerts");
+	return px_sq_each_text(s, st, cb, arg, "list alerts");
 }
 
 int
@@ -600,7 +599,7 @@ px_sq_sent_ckpt_list(
 		return PX_ERR;
 	px_sq_bind_text(st, 1, peer);
 	sqlite3_bind_int64(st, 2, min);
-	return each_text(s, st, cb, arg, "list sent checkpoints");
+	return px_sq_each_text(s, st, cb, arg, "list sent checkpoints");
 }
 
 int
@@ -647,7 +646,7 @@ px_sq_token_list(struct px_store *b, px_text_cb cb, void *arg)
 
 	if (st == NULL)
 		return PX_ERR;
-	return each_text(s, st, cb, arg, "list tokens");
+	return px_sq_each_text(s, st, cb, arg, "list tokens");
 }
 
 int

@@ -66,23 +66,12 @@ px_sq_case_due(
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = dprep(s, D_DUE);
-	int rc, c = 0;
 
 	if (st == NULL)
 		return PX_ERR;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c = cb(sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2), arg);
-		if (c != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (c != 0)
-		return c;
-	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, "list due cases");
+	return px_sq_each_text(s, st, cb, arg, "list due cases");
 }
 
 int

@@ -161,6 +161,21 @@ expect_json "$OUT" '[(c["id"], c["fields"]) for c in d["contacts_changed"]["chan
 expect_json "$OUT" 'd["contacts_changed"]["roster_changed"]' true
 expect_json "$OUT" 'd["contacts_changed"]["to_version"] - d["contacts_changed"]["from_version"]' 1
 
+# Scheduled checks (default check_every 30d): by January every one of B's
+# contacts that lists an e-mail is due one, at a moment in the last
+# quarter of the 30 days; once sent, the next is weeks away.
+at 2027-01-01T00:00:00Z
+expect_rc 0 px schedule --dir a --json
+expect_json "$OUT" 'd["checks"]' 4
+expect_rc 0 px schedule --dir a --json
+expect_json "$OUT" 'd["checks"]' 0
+expect_rc 0 px check list --dir a --json --peer $B
+expect_json "$OUT" 'sorted(c["contact"] for c in d)' '["chief", "deputy", "duty", "night"]'
+expect_json "$OUT" 'sorted(set(c["status"] for c in d))' '["waiting"]'
+# Each token went to the person's own address, never to B's node.
+sqlite3 -json a/parley.db "SELECT address FROM notifications WHERE subject LIKE '%Communication check%'" >checks.json
+expect_json checks.json 'sorted(r["address"] for r in d)' '["chief@us.example", "deputy2@us.example", "duty@cert-us.example", "night@us.example"]'
+
 # The record both sides hold verifies.
 expect_rc 0 px log verify --dir a
 expect_rc 0 px log verify --dir b

@@ -122,6 +122,13 @@ test_ladder_p2(void **state)
 	assert_int_equal(s[1].who, PX_NR_PRINCIPAL);
 	assert_int_equal(s[1].at, T0 + MIN_MS + 6 * HOUR_MS);
 	assert_int_equal(next, T0 + MIN_MS + 18 * HOUR_MS);
+	/* With room for one step only, the other is not forgotten: the
+	 * case is due again at once. */
+	n = px_steps_due(
+	    s, 1, &next, &f->c, B, &f->ag, &f->utc, NULL, 0, T0 + 7 * HOUR_MS);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0].level, 2);
+	assert_int_equal(next, T0 + MIN_MS + 6 * HOUR_MS);
 	/* The acknowledgement stops the acknowledge ladder. */
 	send(f, false, PX_MSG_ACK, T0 + 7 * HOUR_MS, json_object());
 	n = due(f, B, T0 + 7 * HOUR_MS + 1, s, &next, NULL, 0);
