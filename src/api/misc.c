@@ -164,17 +164,17 @@ metrics(const struct px_http_req *req, struct px_http_resp *r)
 static int
 peer_row(const struct px_peer_row *p, void *arg)
 {
-	json_t *card = NULL;
+	json_t *card = NULL, *body;
 
 	if (px_json_parse(&card, p->card, strlen(p->card), 1 << 20, "card") < 0)
 		return 0;
+	body = json_object_get(card, "card");
+	/* O* packs null for a member the card lacks. */
 	json_array_append_new(arg,
-	    json_pack("{sssOsOssso}", "name", p->name, "url",
-	        json_object_get(json_object_get(card, "card"), "url"),
-	        "timezone",
-	        json_object_get(json_object_get(card, "card"), "timezone"),
-	        "tls", p->tls_fp, "card_version", "v",
-	        json_integer(p->card_version)));
+	    json_pack("{ss sO* sO* ss sI}", "name", p->name, "url",
+	        json_object_get(body, "url"), "timezone",
+	        json_object_get(body, "timezone"), "tls", p->tls_fp,
+	        "card_version", (json_int_t)p->card_version));
 	json_decref(card);
 	return 0;
 }

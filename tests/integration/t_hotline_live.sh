@@ -80,6 +80,14 @@ TV=$(cat "$OUT")
 serve a
 serve b
 
+# The pinned peers as the API lists them (this crashed serve once: a
+# json_pack format that did not match its arguments).
+call a "$TV" GET /api/v1/peers
+want_code 200
+expect_json "$OUT" '[(p["name"], p["timezone"], p["card_version"]) for p in d]' \
+	"[[\"$B\", \"America/New_York\", 2]]"
+expect_json "$OUT" 'd[0]["url"]' "https://127.0.0.1:$PB"
+
 # 1. The hotline.  A viewer may not raise one.
 call a "$TV" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"Payment gateway down\"}"
 want_code 403
