@@ -280,21 +280,37 @@ px_app_free(struct px_app *a)
 	free(a);
 }
 
+static int
+role_of(const char *name)
+{
+	for (int i = 0; i < PX_ROLE__N; i++)
+		if (strcmp(name, px_role_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+token_hash(char hex[65], const char *token)
+{
+	uint8_t h[PX_SHA256_LEN];
+
+	px_sha256(h, token, strlen(token));
+	px_hex_encode(hex, h, sizeof(h));
+}
+
 int
 px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 {
 	struct px_node *n = px_app_node(a);
-	uint8_t h[PX_SHA256_LEN];
 	char hex[65], *role = NULL;
 	struct handle *hd;
-	int r = -1;
+	int r;
 
 	if (n == NULL) {
 		snprintf(why, whylen, "the node cannot be opened");
 		return -1;
 	}
-	px_sha256(h, token, strlen(token));
-	px_hex_encode(hex, h, sizeof(h));
+	token_hash(hex, token);
 	hd = pthread_getspecific(handle_key);
 	if (hd && strcmp(hd->tok_hash, hex) == 0 &&
 	    px_time_now_ms() < hd->tok_until)
@@ -303,9 +319,7 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 		snprintf(why, whylen, "unknown or revoked token");
 		return -1;
 	}
-	for (int i = 0; i < PX_ROLE__N; i++)
-		if (strcmp(role, px_role_names[i]) == 0)
-			r = i;
+	r = role_of(role);
 	free(role);
 	if (hd && r >= 0) {
 		memcpy(hd->tok_hash, hex, sizeof(hex));
@@ -313,6 +327,34 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 		hd->tok_until = px_time_now_ms() + 2000;
 	}
 	return r;
+}
+
+int
+px_app_token(struct px_app *a, const char *token, char **name, int *role)
+{
+	struct px_node *n = px_app_node(a);
+	char hex[65], *nm = NULL, *rl = NULL;
+	int rc;
+
+	*name = NULL;
+	if (n == NULL)
+		return PX_ERR;
+	if (token == NULL)
+		return px_error_set(PX_ENOTFOUND, "no bearer token");
+	token_hash(hex, token);
+	if ((rc = PX_STORE_CALL(n->store, token_get, hex, &nm, &rl)) < 0)
+		goto out;
+	if ((*role = role_of(rl)) < 0) {
+		rc = px_error_set(
+		    PX_ERR, "token %s has an unknown role '%s'", nm, rl);
+		goto out;
+	}
+	*name = nm;
+	nm = NULL;
+out:
+	free(nm);
+	free(rl);
+	return rc;
 }
 
 struct fp_find {

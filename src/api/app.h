@@ -83,6 +83,10 @@ PX_MUST_CHECK int px_app_send(struct px_app *a, const char *peer,
 /* The role a bearer token grants, or -1 (with why) if none. */
 int px_app_token_role(
     struct px_app *a, const char *token, char *why, size_t whylen);
+/* The name (heap, caller frees) and role of a bearer token, looked up
+ * afresh (no cache); PX_ENOTFOUND for an unknown or revoked token. */
+PX_MUST_CHECK int px_app_token(
+    struct px_app *a, const char *token, char **name, int *role);
 /* The pinned peer whose TLS certificate has fingerprint `fp`, or NULL
  * (heap string). */
 char *px_app_peer_by_fp(struct px_app *a, const char *fp);
