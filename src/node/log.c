@@ -21,6 +21,49 @@ get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 	return PX_STORE_CALL(n->store, node_get, level, index, out);
 }
 
+int
+px_log_msg_entry(
+    struct px_msg_entry *e, struct px_node *n, const struct px_msg *m)
+{
+	const json_t *obj;
+	json_t *env = NULL;
+	char *raw = NULL;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (strcmp(m->from, n->name) == 0) {
+		memcpy(e->hash, m->hash, PX_HASH_HEX);
+	} else {
+		e->receipt = true;
+		if ((rc = PX_STORE_CALL(
+		         n->store, receipt_get, m->hash, &raw, NULL)) < 0) {
+			if (rc == PX_ENOTFOUND)
+				rc = px_error_set(PX_ENOTFOUND,
+				    "no receipt is stored for message %s of "
+				    "case %s, which this node received",
+				    m->hash, m->case_id);
+			goto out;
+		}
+		if ((rc = px_json_parse(&env, raw, strlen(raw),
+		         PX_MSG_MAX_BYTES, "stored receipt")) < 0 ||
+		    (rc = px_signed_open(&obj, e->hash, env, "receipt", NULL,
+		         "stored receipt")) < 0)
+			goto out;
+	}
+	if ((rc = PX_STORE_CALL(n->store, log_find, e->hash, &e->log)) < 0) {
+		if (rc == PX_ENOTFOUND)
+			rc = px_error_set(PX_ENOTFOUND,
+			    "the %s %s of case %s is not in this node's log",
+			    e->receipt ? "receipt" : "message", e->hash,
+			    m->case_id);
+		goto out;
+	}
+out:
+	json_decref(env);
+	free(raw);
+	return rc;
+}
+
 char *
 px_node_log_vkey(const struct px_node *n)
 {
