@@ -130,9 +130,6 @@ out:
 static int
 action_post(const struct px_http_req *req, struct px_http_resp *r)
 {
-	static const enum px_msg_type ok[] = { PX_MSG_ACK, PX_MSG_TRIAGE,
-		PX_MSG_UPDATE, PX_MSG_RESULT, PX_MSG_CLOSE, PX_MSG_WITHDRAW,
-		PX_MSG_FEEDBACK, PX_MSG_NOTE, PX_MSG_ESCALATE };
 	struct px_node *n = px_api_node(req, r);
 	const char *act = req->params[1];
 	json_t *b, *body = NULL;
@@ -143,11 +140,12 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 
 	if (n == NULL)
 		return 0;
-	if (strcmp(act, "rate") == 0)
-		act = "feedback";
-	for (size_t i = 0; i < PX_ARRAY_LEN(ok); i++)
-		if (strcmp(px_msg_type_names[ok[i]].wire, act) == 0)
-			type = (int)ok[i];
+	/* By the API's name, or the message type's ("feedback"). */
+	for (size_t i = 0; i < px_case_actions_n; i++)
+		if (strcmp(px_case_actions[i].name, act) == 0 ||
+		    strcmp(px_msg_type_names[px_case_actions[i].type].wire,
+		        act) == 0)
+			type = (int)px_case_actions[i].type;
 	if (type < 0)
 		return px_problem(r, 404, NULL,
 		    "no action '%s' (expected ack, triage, update, result, "

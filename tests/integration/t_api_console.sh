@@ -58,5 +58,52 @@ serve a
 call a "$TV" GET /api/v1/me
 want_code 200
 expect_json "$OUT" 'd["lang"]' zh
-ok "me"
+ok "me: GET, PUT (viewer may), 422 on a bad lang, kept across a restart of serve"
+
+# --- 2. The case view: our_role, actions, parties, log_index -------------
+# cview DIR TOKEN ID: the case as DIR's API serves it, in $OUT.
+cview() {
+	call "$1" "$2" GET "/api/v1/cases/$3"
+	want_code 200
+}
+state_is() {
+	call "$1" "$2" GET "/api/v1/cases/$3"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'd["state"]')" = "$4" ]
+}
+call a "$TA" POST /api/v1/cases "{\"to\":\"$B\",\"kind\":\"request\",\"category\":\"botnet\",\"priority\":\"P2\",\"tlp\":\"amber\",\"title\":\"C2 at 203.0.113.7\",\"text\":\"Please look\",\"request_type\":\"information\"}"
+want_code 201
+ID=$(json_get "$OUT" 'd["case"]') || exit 1
+wait_for 30 "B holds $ID" state_is b "$TB" "$ID" delivered
+cview b "$TB" "$ID"
+expect_json "$OUT" 'd["our_role"]' responder
+expect_json "$OUT" '"ack" in d["actions"], "rate" in d["actions"], "close" in d["actions"]' '[true, false, false]'
+expect_json "$OUT" 'd["parties"]' "{\"requester\": {\"node\": \"$A\", \"timezone\": \"Asia/Shanghai\"}, \"responder\": {\"node\": \"$B\", \"timezone\": \"America/New_York\"}}"
+expect_json "$OUT" '[type(m["log_index"]).__name__ for m in d["messages"]]' '["int"]'
+cp "$OUT" b.case1.json
+wait_for 30 "A sees $ID delivered" state_is a "$TA" "$ID" delivered
+cview a "$TA" "$ID"
+expect_json "$OUT" 'd["our_role"]' requester
+expect_json "$OUT" '"ack" in d["actions"], "withdraw" in d["actions"], "note" in d["actions"]' '[false, true, true]'
+expect_json "$OUT" 'd["parties"]["responder"]["timezone"]' America/New_York
+ok "case view: B is responder and may ack (not rate or close); A is requester and may withdraw; both time zones"
+
+call b "$TB" POST "/api/v1/cases/$ID/ack" '{"text":"Received"}'
+want_code 200
+call b "$TB" POST "/api/v1/cases/$ID/result" '{"outcome":"resolved","text":"Taken down"}'
+want_code 200
+wait_for 30 "A sees $ID resolved" state_is a "$TA" "$ID" resolved
+cview a "$TA" "$ID"
+expect_json "$OUT" '"close" in d["actions"], "rate" in d["actions"]' '[true, true]'
+call a "$TA" POST "/api/v1/cases/$ID/close" '{"text":"Thanks"}'
+want_code 200
+wait_for 30 "B sees $ID closed" state_is b "$TB" "$ID" closed
+for d in a b; do
+	tok=$TA
+	[ $d = b ] && tok=$TB
+	cview $d "$tok" "$ID"
+	expect_json "$OUT" '[x for x in d["actions"] if x in ("ack", "triage", "close", "result")]' '[]'
+	expect_json "$OUT" 'all(isinstance(m["log_index"], int) for m in d["messages"])' true
+	cp "$OUT" $d.case.json
+done
+ok "after close neither side may ack, triage, result or close; every message has a log_index"
 finish
