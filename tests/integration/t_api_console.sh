@@ -106,4 +106,40 @@ for d in a b; do
 	cp "$OUT" $d.case.json
 done
 ok "after close neither side may ack, triage, result or close; every message has a log_index"
+
+# --- 3. The case list: updated, ETag, 304 ---------------------------------
+# list_call DIR TOKEN QUERY [ETAG]: GET /api/v1/cases?QUERY, with
+# If-None-Match when ETAG is given; status in $CODE, the tag in $TAG.
+list_call() {
+	local args=(-sk --max-time 30 -o "$OUT" -D "$TMP/.hdr" -w '%{http_code}'
+		-H "Authorization: Bearer $2")
+	[ $# -ge 4 ] && args+=(-H "If-None-Match: $4")
+	CODE=$(curl "${args[@]}" "$(url "$1")/api/v1/cases?$3") || CODE="curl-failed-$?"
+	TAG=$(tr -d '\r' <"$TMP/.hdr" | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+}
+list_call a "$TA" "peer=$B"
+want_code 200
+T1=$TAG
+[ -n "$T1" ] || fail "GET /api/v1/cases has no ETag"
+expect_json "$OUT" '[c["updated"][:2] for c in d]' '["20"]'
+expect_json "$OUT" '[c["id"] for c in d]' "[\"$ID\"]"
+list_call a "$TA" "peer=$B" "$T1"
+want_code 304
+expect_eq "the tag of an unchanged list" "$T1" "$TAG"
+list_call a "$TA" "peer=$B&open=0" "$T1"
+want_code 200
+[ "$TAG" != "$T1" ] || fail "another query string has the same ETag $T1"
+# B sends a note: the case changes at A, and so does the tag.
+call b "$TB" POST "/api/v1/cases/$ID/note" '{"text":"For the record"}'
+want_code 200
+changed() {
+	list_call a "$TA" "peer=$B" "$T1"
+	[ "$CODE" = 200 ]
+}
+wait_for 30 "A's list changes after B's note" changed
+[ "$TAG" != "$T1" ] || fail "the list changed but kept its ETag"
+T2=$TAG
+list_call a "$TA" "peer=$B" "$T2"
+want_code 304
+ok "case list: updated per row; ETag, 304 on a repeat, another tag for another query and after a message arrives"
 finish
