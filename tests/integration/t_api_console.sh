@@ -142,4 +142,53 @@ T2=$TAG
 list_call a "$TA" "peer=$B" "$T2"
 want_code 304
 ok "case list: updated per row; ETag, 304 on a repeat, another tag for another query and after a message arrives"
+
+# --- 4. The review report over HTTP --------------------------------------
+# rep_call DIR TOKEN QUERY: GET /api/v1/reports?QUERY; headers in $TMP/.hdr.
+rep_call() {
+	CODE=$(curl -sk --max-time 60 -o "$OUT" -D "$TMP/.hdr" -w '%{http_code}' \
+		-H "Authorization: Bearer $2" "$(url "$1")/api/v1/reports?$3") || CODE="curl-failed-$?"
+}
+header() { tr -d '\r' <"$TMP/.hdr" | sed -n "s/^$1: //Ip"; }
+P="peer=$B&from=2020-01-01&to=2099-01-01"
+rep_call a "$TV" "$P"
+want_code 200
+expect_eq "Content-Type of json" application/json "$(header Content-Type)"
+expect_json "$OUT" 'len(d["cases"])' 1
+expect_json "$OUT" '[c["id"] for c in d["cases"]]' "[\"$ID\"]"
+expect_json "$OUT" 'd["report"]["peer"]' $B
+[ -z "$(header Content-Disposition)" ] || fail "Content-Disposition without download=1"
+# The same figures as parley report over the same period.
+expect_rc 0 px report --dir a --peer $B --from 2020-01-01 --to 2099-01-01 -o cli.json
+expect_json cli.json 'len(d["cases"])' 1
+rep_call a "$TV" "$P&format=html&lang=zh"
+want_code 200
+expect_eq "Content-Type of html" "text/html; charset=utf-8" "$(header Content-Type)"
+expect_in "$OUT" "<svg"
+expect_in "$OUT" 'lang="zh-Hans"'
+rep_call a "$TV" "$P&format=csv&download=1"
+want_code 200
+expect_eq "Content-Type of csv" "text/csv; charset=utf-8" "$(header Content-Type)"
+expect_eq "Content-Disposition" "attachment; filename=\"parley-report-$B-2020-01-01-2099-01-01.csv\"" "$(header Content-Disposition)"
+cp "$OUT" api.csv
+expect_rc 0 px report --dir a --peer $B --from 2020-01-01 --to 2099-01-01 -o cli.csv
+expect_eq "the CSV header" "$(head -1 cli.csv)" "$(head -1 api.csv)"
+expect_eq "the CSV header" "Section,Direction,Metric,Value" "$(head -1 api.csv | tr -d '\r')"
+rep_call a "$TV" "peer=$B&from=2026-13-01&to=2099-01-01"
+want_code 422
+expect_in "$OUT" "from '2026-13-01'"
+rep_call a "$TV" "peer=$B&from=2026-05-01&to=2026-04-01"
+want_code 422
+expect_in "$OUT" "from (2026-05-01) must be before to"
+rep_call a "$TV" "$P&format=pdf"
+want_code 422
+expect_in "$OUT" "unknown format 'pdf'"
+rep_call a "$TV" "peer=cert-nobody.example"
+want_code 404
+# Defaults: to today, from six months before.
+rep_call a "$TV" "peer=$B&download=1"
+want_code 200
+header Content-Disposition | grep -Eq "parley-report-$B-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{4}-[0-9]{2}-[0-9]{2}\.json" ||
+	fail "default period file name: $(header Content-Disposition)"
+ok "reports: json (case count as parley report), html with SVG, csv with its header, download=1 names the file; bad date, reversed period, bad format 422; unknown peer 404"
 finish
