@@ -59,6 +59,11 @@ struct px_msg_entry {
 	                           receipt) */
 };
 
+/* The object hash of the receipt stored for message `msg` (ours for a
+ * message we received, the peer's for one we sent); PX_ENOTFOUND if none
+ * is stored. */
+PX_MUST_CHECK int px_log_receipt_hash(
+    char out[PX_HASH_HEX], struct px_node *n, const char *msg);
 /* Finds the leaf of message `m` (ours or received).  PX_ENOTFOUND (the
  * message names what is missing) when we hold no receipt for a received
  * message, or the leaf is not in the log. */

@@ -15,8 +15,8 @@
 #include "node/view.h"
 #include "util/util.h"
 
-static json_t *
-jtime(int64_t ms)
+json_t *
+px_view_time(int64_t ms)
 {
 	char tm[PX_TIME_STRLEN];
 
@@ -43,9 +43,10 @@ px_view_clocks(const struct px_case *c, const struct px_agreement *a,
 		ck = json_pack("{ss ss ss so so so}", "state",
 		    px_clock_state_names[s[k].state], "budget", budget, "basis",
 		    s[k].basis == PX_BASIS_BUSINESS ? "business" : "calendar",
-		    "start", jtime(s[k].start), "deadline",
-		    s[k].state == PX_CS_NA ? json_null() : jtime(s[k].deadline),
-		    "stopped", jtime(s[k].stopped));
+		    "start", px_view_time(s[k].start), "deadline",
+		    s[k].state == PX_CS_NA ? json_null()
+		                           : px_view_time(s[k].deadline),
+		    "stopped", px_view_time(s[k].stopped));
 		json_object_set_new(o, px_clock_names[k].wire, ck);
 	}
 	return o;
@@ -69,8 +70,8 @@ msg_json(struct px_node *n, const struct px_msg *m, const char *why)
 	o = json_pack("{sI ss ss ss ss ss so so sO}", "seq", (json_int_t)m->seq,
 	    "hash", m->hash, "id", m->id, "type",
 	    px_msg_type_names[m->type].wire, "from", m->from, "to", m->to,
-	    "time", jtime(m->time_ms), "received", jtime(recv), "body",
-	    m->body);
+	    "time", px_view_time(m->time_ms), "received", px_view_time(recv),
+	    "body", m->body);
 	json_object_set_new(o, "effect", why ? json_string(why) : json_null());
 	/* A message whose leaf is missing shows null: the view still
 	 * opens, and `parley log verify` says what is wrong. */
@@ -135,7 +136,8 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	    px_tlp_names[c->tlp].wire, "title", c->title, "requester",
 	    c->requester, "responder", c->responder, "state",
 	    px_state_names[c->state].wire, "escalated", c->escalated, "opened",
-	    jtime(c->opened_ms), "delivered", jtime(c->delivered_ms));
+	    px_view_time(c->opened_ms), "delivered",
+	    px_view_time(c->delivered_ms));
 	json_object_set_new(o, "request_type",
 	    c->request_type >= 0
 	        ? json_string(px_request_type_names[c->request_type].wire)

@@ -191,4 +191,51 @@ want_code 200
 header Content-Disposition | grep -Eq "parley-report-$B-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{4}-[0-9]{2}-[0-9]{2}\.json" ||
 	fail "default period file name: $(header Content-Disposition)"
 ok "reports: json (case count as parley report), html with SVG, csv with its header, download=1 names the file; bad date, reversed period, bad format 422; unknown peer 404"
+
+# --- 5. The record of a message --------------------------------------------
+# Each message's log_index in the case view is the entry parley log record
+# names, on both sides.
+for d in a b; do
+	n=$(json_get $d.case.json 'len(d["messages"])')
+	[ "$n" -ge 4 ] || fail "$d.case.json holds $n messages"
+	for ((i = 0; i < n; i++)); do
+		h=$(json_get $d.case.json "d[\"messages\"][$i][\"hash\"]")
+		want=$(json_get $d.case.json "d[\"messages\"][$i][\"log_index\"]")
+		expect_rc 0 px log record --dir $d --json "$h"
+		expect_json "$OUT" 'd["entry"]["index"]' "$want"
+	done
+done
+ok "log_index of every message equals the entry parley log record names, on both nodes"
+
+REQ=$(json_get a.case.json 'd["messages"][0]["hash"]')
+call a "$TV" GET "/api/v1/record/$REQ"
+want_code 200
+cp "$OUT" rec.json
+expect_json rec.json '[d["hash"], d["case"], d["from"], d["to"], d["type"], d["seq"], d["ours"]]' "[\"$REQ\", \"$ID\", \"$A\", \"$B\", \"request\", 1, true]"
+expect_json rec.json 'd["entry"]["index"]' "$(json_get a.case.json 'd["messages"][0]["log_index"]')"
+expect_json rec.json '[d["entry"]["what"], len(d["entry"]["leaf_hash"])]' '["message", 64]'
+expect_json rec.json 'd["proof"]["verified"]' true
+expect_json rec.json 'd["proof"]["size"] == d["checkpoint"]["size"] > d["entry"]["index"]' true
+expect_json rec.json 'd["checkpoint"]["note"].startswith(d["checkpoint"]["note"].split("\n")[0]) and d["checkpoint"]["time"][:2]' 20
+# B cosigned a checkpoint of A's covering the request when the request
+# reached it, and A holds B's receipt with the proof from B's log.
+expect_json rec.json '[w["peer"] for w in d["witnesses"]]' "[\"$B\"]"
+expect_json rec.json 'd["witnesses"][0]["size"] > d["entry"]["index"]' true
+expect_json rec.json '[d["peer_entry"]["peer"], d["peer_entry"]["verified"]]' "[\"$B\", true]"
+# The same at B, where the request is theirs: the entry is B's receipt.
+call b "$TB" GET "/api/v1/record/${REQ:0:12}"
+want_code 200
+expect_json "$OUT" '[d["hash"], d["ours"], d["entry"]["what"], d["proof"]["verified"]]' "[\"$REQ\", false, \"receipt\", true]"
+expect_json "$OUT" '[d["peer_entry"]["peer"], d["peer_entry"]["verified"]]' "[\"$A\", true]"
+expect_rc 0 px log record --dir a "$REQ"
+expect_in "$OUT" "entry $(json_get rec.json 'd["entry"]["index"]') in our log (message); proof to checkpoint"
+expect_in "$OUT" "verified; witnessed by $B at 20"
+expect_in "$OUT" "the peer's log holds it at $(json_get rec.json 'd["peer_entry"]["index"]') (verified)"
+call a "$TV" GET "/api/v1/record/$(printf '0%.0s' $(seq 64))"
+want_code 404
+call a "$TV" GET /api/v1/record/nothex
+want_code 422
+call a "$TV" GET /api/v1/record/abc123
+want_code 422
+ok "record: entry, verified proof, B's witness and B's verified receipt entry; prefix; 404 and 422"
 finish
