@@ -31,6 +31,24 @@ date_str(char out[16], int64_t y, unsigned m, unsigned d)
 	snprintf(out, 16, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
+/* The default start: the same day six months before `to` (a checked
+ * YYYY-MM-DD), clamped to the month's end. */
+static void
+six_months_before(char out[16], const char *to)
+{
+	int64_t y = strtoll(to, NULL, 10);
+	unsigned m = (unsigned)strtoul(to + 5, NULL, 10);
+	unsigned d = (unsigned)strtoul(to + 8, NULL, 10);
+
+	if (m <= 6) {
+		y--;
+		m += 6;
+	} else {
+		m -= 6;
+	}
+	date_str(out, y, m, d);
+}
+
 /* A date parameter: given (it must be YYYY-MM-DD) or the default. */
 static int
 date_param(int64_t *ms, char out[16], const char *given, const char *name,
@@ -81,20 +99,7 @@ reports_get(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 		goto out;
 	}
-	{
-		int64_t y = strtoll(to_s, NULL, 10);
-		unsigned m, d;
-
-		m = (unsigned)strtoul(to_s + 5, NULL, 10);
-		d = (unsigned)strtoul(to_s + 8, NULL, 10);
-		if (m <= 6) {
-			y--;
-			m += 6;
-		} else {
-			m -= 6;
-		}
-		date_str(from_s, y, m, d);
-	}
+	six_months_before(from_s, to_s);
 	if ((rc = date_param(&from, from_s, f, "from", n->tz)) < 0) {
 		px_api_fail(r, rc);
 		goto out;
