@@ -23,6 +23,25 @@ struct job {
 	struct job *next;
 };
 
+/* Rows live in a fixed table of ROW_SLOTS (direct-mapped by a hash of the
+ * case id, ROW_PROBE slots probed): at most ~ROW_SLOTS * 1 KB held, and a
+ * list longer than that still works, with misses. */
+#define ROW_SLOTS 16384
+#define ROW_PROBE 8
+
+struct row {
+	char id[PX_UUID_STRLEN];
+	int64_t stamp, peer_stamp, valid_until;
+	unsigned gen;
+	bool overdue;
+	char *text;
+};
+
+struct px_rowcache {
+	pthread_mutex_t mu;
+	struct row *v;
+};
+
 struct px_sendq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv, done_cv;
@@ -227,6 +246,18 @@ px_app_send(struct px_app *a, const char *peer, const char *case_ref,
 	return 0;
 }
 
+static void
+rows_free(struct px_rowcache *rc)
+{
+	if (rc == NULL)
+		return;
+	for (size_t i = 0; i < ROW_SLOTS; i++)
+		free(rc->v[i].text);
+	free(rc->v);
+	pthread_mutex_destroy(&rc->mu);
+	free(rc);
+}
+
 int
 px_app_new(struct px_app **out, const char *dir)
 {
@@ -241,6 +272,9 @@ px_app_new(struct px_app **out, const char *dir)
 	a->name = px_strdup(n->name);
 	px_node_free(n);
 	a->started_ms = px_time_now_ms();
+	a->rows = px_calloc(1, sizeof(*a->rows));
+	a->rows->v = px_calloc(ROW_SLOTS, sizeof(*a->rows->v));
+	pthread_mutex_init(&a->rows->mu, NULL);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	pthread_cond_init(&q->done_cv, NULL);
@@ -253,6 +287,7 @@ px_app_new(struct px_app **out, const char *dir)
 	*out = a;
 	return 0;
 fail:
+	rows_free(a->rows);
 	free(q);
 	free(a->dir);
 	free(a->name);
@@ -275,26 +310,43 @@ px_app_free(struct px_app *a)
 	pthread_cond_destroy(&a->sendq->done_cv);
 	free(a->sendq);
 	drop_handle();
+	rows_free(a->rows);
 	free(a->dir);
 	free(a->name);
 	free(a);
+}
+
+static int
+role_of(const char *name)
+{
+	for (int i = 0; i < PX_ROLE__N; i++)
+		if (strcmp(name, px_role_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+token_hash(char hex[65], const char *token)
+{
+	uint8_t h[PX_SHA256_LEN];
+
+	px_sha256(h, token, strlen(token));
+	px_hex_encode(hex, h, sizeof(h));
 }
 
 int
 px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 {
 	struct px_node *n = px_app_node(a);
-	uint8_t h[PX_SHA256_LEN];
 	char hex[65], *role = NULL;
 	struct handle *hd;
-	int r = -1;
+	int r;
 
 	if (n == NULL) {
 		snprintf(why, whylen, "the node cannot be opened");
 		return -1;
 	}
-	px_sha256(h, token, strlen(token));
-	px_hex_encode(hex, h, sizeof(h));
+	token_hash(hex, token);
 	hd = pthread_getspecific(handle_key);
 	if (hd && strcmp(hd->tok_hash, hex) == 0 &&
 	    px_time_now_ms() < hd->tok_until)
@@ -303,9 +355,7 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 		snprintf(why, whylen, "unknown or revoked token");
 		return -1;
 	}
-	for (int i = 0; i < PX_ROLE__N; i++)
-		if (strcmp(role, px_role_names[i]) == 0)
-			r = i;
+	r = role_of(role);
 	free(role);
 	if (hd && r >= 0) {
 		memcpy(hd->tok_hash, hex, sizeof(hex));
@@ -313,6 +363,34 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 		hd->tok_until = px_time_now_ms() + 2000;
 	}
 	return r;
+}
+
+int
+px_app_token(struct px_app *a, const char *token, char **name, int *role)
+{
+	struct px_node *n = px_app_node(a);
+	char hex[65], *nm = NULL, *rl = NULL;
+	int rc;
+
+	*name = NULL;
+	if (n == NULL)
+		return PX_ERR;
+	if (token == NULL)
+		return px_error_set(PX_ENOTFOUND, "no bearer token");
+	token_hash(hex, token);
+	if ((rc = PX_STORE_CALL(n->store, token_get, hex, &nm, &rl)) < 0)
+		goto out;
+	if ((*role = role_of(rl)) < 0) {
+		rc = px_error_set(
+		    PX_ERR, "token %s has an unknown role '%s'", nm, rl);
+		goto out;
+	}
+	*name = nm;
+	nm = NULL;
+out:
+	free(nm);
+	free(rl);
+	return rc;
 }
 
 struct fp_find {
@@ -388,6 +466,82 @@ px_app_view_put(struct px_app *a, const char *id, int64_t stamp,
 	v->valid_until = valid_until;
 	v->text = px_strdup(text);
 	snprintf(v->etag, sizeof(v->etag), "%s", etag);
+}
+
+static size_t
+row_hash(const char *id)
+{
+	size_t h = 5381;
+
+	while (*id)
+		h = h * 33 + (unsigned char)*id++;
+	return h;
+}
+
+/* The slot holding `id`, or NULL; called with the lock held. */
+static struct row *
+row_find(struct px_rowcache *rc, const char *id)
+{
+	size_t h = row_hash(id);
+
+	for (size_t k = 0; k < ROW_PROBE; k++) {
+		struct row *r = &rc->v[(h + k) % ROW_SLOTS];
+
+		if (r->text && strcmp(r->id, id) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+int
+px_app_row_get(struct px_app *a, const char *id, int64_t stamp,
+    int64_t peer_stamp, int64_t now, struct px_buf *out, bool *overdue)
+{
+	struct px_rowcache *rc = a->rows;
+	struct row *r;
+	int hit = 0;
+
+	pthread_mutex_lock(&rc->mu);
+	r = row_find(rc, id);
+	if (r && r->stamp == stamp && r->peer_stamp == peer_stamp &&
+	    r->gen == atomic_load(&a->gen) && now < r->valid_until &&
+	    px_buf_adds(out, r->text) == 0) {
+		*overdue = r->overdue;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&rc->mu);
+	return hit;
+}
+
+void
+px_app_row_put(struct px_app *a, const char *id, int64_t stamp,
+    int64_t peer_stamp, int64_t valid_until, bool overdue, const char *text)
+{
+	struct px_rowcache *rc = a->rows;
+	size_t h = row_hash(id);
+	struct row *r;
+
+	if (strlen(id) >= PX_UUID_STRLEN)
+		return;
+	pthread_mutex_lock(&rc->mu);
+	if ((r = row_find(rc, id)) == NULL) {
+		/* A free slot among the probed ones, else the first. */
+		r = &rc->v[h % ROW_SLOTS];
+		for (size_t k = 0; k < ROW_PROBE; k++)
+			if (rc->v[(h + k) % ROW_SLOTS].text == NULL) {
+				r = &rc->v[(h + k) % ROW_SLOTS];
+				break;
+			}
+	}
+	free(r->text);
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->stamp = stamp;
+	r->peer_stamp = peer_stamp;
+	r->valid_until = valid_until;
+	r->gen = atomic_load(&a->gen);
+	r->overdue = overdue;
+	r->text = px_strdup(text);
+	pthread_mutex_unlock(&rc->mu);
 }
 
 void

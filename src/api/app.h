@@ -52,6 +52,7 @@ struct px_metrics {
 extern const double px_lat_bounds_ms[11];
 
 struct px_sendq;
+struct px_rowcache;
 
 struct px_app {
 	char *dir;
@@ -61,6 +62,7 @@ struct px_app {
 	struct px_outbox *outbox;
 	struct px_metrics m;
 	int64_t started_ms;
+	struct px_rowcache *rows; /* case-list rows, shared by all threads */
 };
 
 /* Opens the app for the node in `dir` (checks it opens) and starts the
@@ -83,6 +85,10 @@ PX_MUST_CHECK int px_app_send(struct px_app *a, const char *peer,
 /* The role a bearer token grants, or -1 (with why) if none. */
 int px_app_token_role(
     struct px_app *a, const char *token, char *why, size_t whylen);
+/* The name (heap, caller frees) and role of a bearer token, looked up
+ * afresh (no cache); PX_ENOTFOUND for an unknown or revoked token. */
+PX_MUST_CHECK int px_app_token(
+    struct px_app *a, const char *token, char **name, int *role);
 /* The pinned peer whose TLS certificate has fingerprint `fp`, or NULL
  * (heap string). */
 char *px_app_peer_by_fp(struct px_app *a, const char *fp);
@@ -95,6 +101,20 @@ char *px_app_view_get(struct px_app *a, const char *id, int64_t stamp,
     int64_t now, char etag[80]);
 void px_app_view_put(struct px_app *a, const char *id, int64_t stamp,
     int64_t valid_until, const char *text, const char *etag);
+
+/* The cache of case-list rows (GET /api/v1/cases), shared by every
+ * thread: a console polls the list every few seconds, and replaying ten
+ * thousand cases for each poll would take a second.  A row is valid while
+ * its case's stamp (cases.updated_ms, raised by every message and
+ * receipt), its peer's stamp (peers.updated_ms, raised by a card or
+ * agreement change) and the configuration generation are unchanged, and
+ * until `valid_until` (the next clock deadline).  px_app_row_get appends
+ * the row's text to `out` and sets *overdue on a hit (returns 1), else
+ * returns 0; the cache keeps a bounded number of rows. */
+int px_app_row_get(struct px_app *a, const char *id, int64_t stamp,
+    int64_t peer_stamp, int64_t now, struct px_buf *out, bool *overdue);
+void px_app_row_put(struct px_app *a, const char *id, int64_t stamp,
+    int64_t peer_stamp, int64_t valid_until, bool overdue, const char *text);
 
 /* Records one delivery latency for the histogram. */
 void px_metrics_latency(struct px_metrics *m, int64_t us);

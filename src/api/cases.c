@@ -130,9 +130,6 @@ out:
 static int
 action_post(const struct px_http_req *req, struct px_http_resp *r)
 {
-	static const enum px_msg_type ok[] = { PX_MSG_ACK, PX_MSG_TRIAGE,
-		PX_MSG_UPDATE, PX_MSG_RESULT, PX_MSG_CLOSE, PX_MSG_WITHDRAW,
-		PX_MSG_FEEDBACK, PX_MSG_NOTE, PX_MSG_ESCALATE };
 	struct px_node *n = px_api_node(req, r);
 	const char *act = req->params[1];
 	json_t *b, *body = NULL;
@@ -143,11 +140,12 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 
 	if (n == NULL)
 		return 0;
-	if (strcmp(act, "rate") == 0)
-		act = "feedback";
-	for (size_t i = 0; i < PX_ARRAY_LEN(ok); i++)
-		if (strcmp(px_msg_type_names[ok[i]].wire, act) == 0)
-			type = (int)ok[i];
+	/* By the API's name, or the message type's ("feedback"). */
+	for (size_t i = 0; i < px_case_actions_n; i++)
+		if (strcmp(px_case_actions[i].name, act) == 0 ||
+		    strcmp(px_msg_type_names[px_case_actions[i].type].wire,
+		        act) == 0)
+			type = (int)px_case_actions[i].type;
 	if (type < 0)
 		return px_problem(r, 404, NULL,
 		    "no action '%s' (expected ack, triage, update, result, "
@@ -246,48 +244,118 @@ case_get(const struct px_http_req *req, struct px_http_resp *r)
 }
 
 struct list_ctx {
+	struct px_app *app;
 	struct px_node *n;
-	json_t *rows;
+	struct px_buf *out; /* the JSON array being written */
+	size_t rows;
 	bool overdue_only;
 	int64_t now;
+	/* Each peer's state loaded once per request, not once per case. */
+	struct px_peer **peers;
+	size_t npeers;
 };
+
+static int
+list_peer(struct px_peer **out, struct list_ctx *lc, const char *name)
+{
+	int rc;
+
+	for (size_t i = 0; i < lc->npeers; i++)
+		if (strcmp(lc->peers[i]->row.name, name) == 0) {
+			*out = lc->peers[i];
+			return 0;
+		}
+	if ((rc = px_peer_load(out, lc->n, name)) < 0)
+		return rc;
+	lc->peers =
+	    px_realloc(lc->peers, (lc->npeers + 1) * sizeof(*lc->peers));
+	lc->peers[lc->npeers++] = *out;
+	return 0;
+}
+
+/* One row of the list, as compact JSON text (sorted keys, like the whole
+ * answer), whether it is overdue, and when a clock of it next changes
+ * state by itself. */
+static int
+list_row(char **text, bool *overdue, int64_t *until,
+    const struct px_case_row *row, struct px_peer *p, struct list_ctx *lc)
+{
+	const struct px_calendar *cal;
+	struct px_case c;
+	char ref[9], upd[PX_TIME_STRLEN];
+	json_t *o;
+	int rc;
+
+	if ((rc = px_node_case_load(&c, lc->n, row->id, NULL)) < 0)
+		return rc;
+	cal = px_node_case_calendar(lc->n, &c, p);
+	*overdue = px_case_overdue(&c, &p->agreement, cal, lc->now);
+	*until = next_change(&c, p, cal, lc->now);
+	px_case_ref(ref, c.id);
+	px_time_format(upd, row->updated_ms);
+	o = json_pack("{ss ss ss ss ss ss ss ss ss ss sb so ss}", "id", c.id,
+	    "ref", ref, "kind", px_kind_names[c.kind].wire, "priority",
+	    px_priority_names[c.priority].wire, "tlp", px_tlp_names[c.tlp].wire,
+	    "state", px_state_names[c.state].wire, "peer", row->peer,
+	    "direction", strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
+	    "title", c.title, "category", px_category_names[c.category].wire,
+	    "overdue", *overdue, "clocks",
+	    px_view_clocks(&c, &p->agreement, cal, lc->now), "updated", upd);
+	*text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	px_case_dispose(&c);
+	return *text ? 0
+	             : px_error_set(PX_ERR, "cannot encode case %s", row->id);
+}
+
+/* Cuts the answer back to `len` bytes (a row left out). */
+static void
+cut(struct px_buf *b, size_t len)
+{
+	b->len = len;
+	b->data[len] = '\0';
+}
 
 static int
 list_one(const struct px_case_row *row, void *arg)
 {
 	struct list_ctx *lc = arg;
-	struct px_case c;
 	struct px_peer *p = NULL;
-	json_t *clocks;
-	bool overdue;
+	size_t mark = lc->out->len;
+	char *text = NULL;
+	bool overdue = false;
+	int64_t until;
+	int rc = 0;
 
-	if (px_node_case_load(&c, lc->n, row->id, &p) < 0)
+	if (list_peer(&p, lc, row->peer) < 0)
 		return 0; /* a case we cannot replay is listed by show */
-	overdue = px_case_overdue(
-	    &c, &p->agreement, px_node_case_calendar(lc->n, &c, p), lc->now);
-	if (!lc->overdue_only || overdue) {
-		char ref[9];
-
-		px_case_ref(ref, c.id);
-		clocks = px_view_clocks(&c, &p->agreement,
-		    px_node_case_calendar(lc->n, &c, p), lc->now);
-		json_array_append_new(lc->rows,
-		    json_pack("{ss ss ss ss ss ss ss ss ss ss sb so}", "id",
-		        c.id, "ref", ref, "kind", px_kind_names[c.kind].wire,
-		        "priority", px_priority_names[c.priority].wire, "tlp",
-		        px_tlp_names[c.tlp].wire, "state",
-		        px_state_names[c.state].wire, "peer", row->peer,
-		        "direction",
-		        strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
-		        "title", c.title, "category",
-		        px_category_names[c.category].wire, "overdue", overdue,
-		        "clocks", clocks));
+	if (lc->rows && (rc = px_buf_addc(lc->out, ',')) < 0)
+		goto out;
+	if (!px_app_row_get(lc->app, row->id, row->updated_ms,
+	        p->row.updated_ms, lc->now, lc->out, &overdue)) {
+		if (list_row(&text, &overdue, &until, row, p, lc) < 0) {
+			cut(lc->out, mark);
+			return 0;
+		}
+		px_app_row_put(lc->app, row->id, row->updated_ms,
+		    p->row.updated_ms, until, overdue, text);
+		if ((rc = px_buf_adds(lc->out, text)) < 0)
+			goto out;
 	}
-	px_peer_free(p);
-	px_case_dispose(&c);
-	return 0;
+	if (lc->overdue_only && !overdue)
+		cut(lc->out, mark);
+	else
+		lc->rows++;
+out:
+	free(text);
+	return rc;
 }
 
+/* GET /api/v1/cases.  A console polls it every few seconds: rows come
+ * from the shared row cache (app.h), and the ETag is a hash of the query
+ * and the answer, so it changes exactly when the answer does (a new
+ * message or receipt, a clock passing its deadline, another query), and
+ * a poll that finds nothing new is a 304. */
 static int
 cases_get(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -299,10 +367,13 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_case_filter f = { .peer = peer,
 		.state = state,
 		.open_only = open && strcmp(open, "0") != 0 };
-	struct list_ctx lc = { .n = n,
-		.rows = json_array(),
+	struct list_ctx lc = { .app = req->app,
+		.n = n,
+		.out = &r->body,
 		.overdue_only = overdue && strcmp(overdue, "0") != 0,
 		.now = px_time_now_ms() };
+	uint8_t h[PX_SHA256_LEN];
+	char hex[2 * PX_SHA256_LEN + 1], *tag;
 	int rc;
 
 	if (n == NULL)
@@ -311,14 +382,31 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 		goto out;
 	}
-	if ((rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0) {
-		px_api_fail(r, rc);
+	if ((rc = px_buf_addc(&r->body, '[')) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0 ||
+	    (rc = px_buf_addc(&r->body, ']')) < 0) {
+		px_buf_reset(&r->body);
+		if (rc == PX_ETOOBIG)
+			px_problem(r, 500, NULL,
+			    "the list is larger than an answer may be; narrow "
+			    "it with ?open=1, ?peer= or ?state=");
+		else
+			px_api_fail(r, rc);
 		goto out;
 	}
-	px_api_json(r, 200, lc.rows);
-	lc.rows = NULL;
+	/* The tag: a hash of the query and of the answer's hash. */
+	px_sha256(h, r->body.data, r->body.len);
+	px_hex_encode(hex, h, sizeof(h));
+	tag = px_asprintf("%s\n%s", req->query ? req->query : "", hex);
+	px_sha256(h, tag, strlen(tag));
+	free(tag);
+	px_hex_encode(r->etag, h, 16);
+	r->status = 200;
+	r->content_type = "application/json";
 out:
-	json_decref(lc.rows);
+	for (size_t i = 0; i < lc.npeers; i++)
+		px_peer_free(lc.peers[i]);
+	free(lc.peers);
 	free(state);
 	free(peer);
 	free(overdue);

@@ -10,6 +10,8 @@
  *   GET /api/v1/log/proof/{index}   a C2SP tlog-proof
  *   GET /api/v1/log/alerts          forks and inconsistencies seen
  *   GET /api/v1/audit?peer=P[&from=T&to=T]   an audit bundle
+ *   GET /api/v1/record/{hash}       the record of one message: its log
+ *                                   entry, proof, witnesses, peer entry
  */
 #include "api/json.h"
 #include "api/routes.h"
@@ -18,6 +20,7 @@
 #include "node/audit.h"
 #include "node/log.h"
 #include "node/outbox.h"
+#include "node/record.h"
 #include "util/util.h"
 
 static int
@@ -327,6 +330,20 @@ out:
 	return 0;
 }
 
+static int
+record_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	json_t *o = NULL;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if ((rc = px_node_record(&o, n, req->params[0])) < 0)
+		return px_api_fail(r, rc);
+	return px_api_json(r, 200, o);
+}
+
 const struct px_route px_routes_misc[] = {
 	{ "GET", "/healthz", healthz, PX_AUTH_NONE, 0, NULL },
 	{ "GET", "/metrics", metrics, PX_AUTH_NONE, 0, NULL },
@@ -338,5 +355,6 @@ const struct px_route px_routes_misc[] = {
 	    NULL },
 	{ "GET", "/api/v1/log/alerts", log_alerts, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/audit", audit_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/record/{hash}", record_get, PX_AUTH_TOKEN, 0, NULL },
 };
 const size_t px_routes_misc_n = PX_ARRAY_LEN(px_routes_misc);

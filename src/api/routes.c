@@ -19,6 +19,8 @@ build(void)
 		{ px_routes_cases, px_routes_cases_n },
 		{ px_routes_misc, px_routes_misc_n },
 		{ px_routes_deadlines, px_routes_deadlines_n },
+		{ px_routes_me, px_routes_me_n },
+		{ px_routes_reports, px_routes_reports_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -38,12 +40,15 @@ px_routes_all(size_t *n)
 	return all;
 }
 
-/* Reading needs a viewer token; acting on cases an analyst; enrolment
- * and tokens an admin. */
+/* Reading needs a viewer token, and so does setting one's own
+ * preferences (/api/v1/me); acting on cases an analyst; enrolment and
+ * tokens an admin. */
 int
 px_route_min_role(const struct px_route *r)
 {
 	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return PX_ROLE_VIEWER;
+	if (strcmp(r->pattern, "/api/v1/me") == 0)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
 		return PX_ROLE_ANALYST;

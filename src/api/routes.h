@@ -18,6 +18,10 @@ extern const struct px_route px_routes_misc[];
 extern const size_t px_routes_misc_n;
 extern const struct px_route px_routes_deadlines[];
 extern const size_t px_routes_deadlines_n;
+extern const struct px_route px_routes_reports[];
+extern const size_t px_routes_reports_n;
+extern const struct px_route px_routes_me[];
+extern const size_t px_routes_me_n;
 
 /* All routes, built once; borrowed for the life of the process. */
 const struct px_route *px_routes_all(size_t *n);

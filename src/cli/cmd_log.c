@@ -7,6 +7,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/note.h"
 #include "node/log.h"
+#include "node/record.h"
 #include "util/util.h"
 
 static int
@@ -200,6 +201,73 @@ run_alerts(struct px_args *a)
 	return rc;
 }
 
+/* "entry 41 in our log (message); proof to checkpoint 57 verified;
+ * witnessed by cert-x at T; the peer's log holds it at 12 (verified)" */
+static const char *
+verdict(const json_t *o)
+{
+	return json_is_true(json_object_get(o, "verified")) ? "verified"
+	                                                    : "DOES NOT VERIFY";
+}
+
+static void
+print_record(const json_t *o)
+{
+	const json_t *e = json_object_get(o, "entry"), *w;
+	const json_t *p = json_object_get(o, "proof");
+	const json_t *pe = json_object_get(o, "peer_entry");
+	size_t i;
+
+	printf("%s %s of case %s, %s -> %s, seq %lld, %s\n",
+	    json_string_value(json_object_get(o, "type")),
+	    json_string_value(json_object_get(o, "hash")),
+	    json_string_value(json_object_get(o, "ref")),
+	    json_string_value(json_object_get(o, "from")),
+	    json_string_value(json_object_get(o, "to")),
+	    (long long)json_integer_value(json_object_get(o, "seq")),
+	    json_string_value(json_object_get(o, "time")));
+	if (!json_is_object(e)) {
+		printf("not in our log\n");
+		return;
+	}
+	printf("entry %lld in our log (%s)",
+	    (long long)json_integer_value(json_object_get(e, "index")),
+	    json_string_value(json_object_get(e, "what")));
+	if (json_is_object(p))
+		printf("; proof to checkpoint %lld %s",
+		    (long long)json_integer_value(json_object_get(p, "size")),
+		    verdict(p));
+	json_array_foreach(json_object_get(o, "witnesses"), i, w)
+	    printf("; witnessed by %s at %s",
+	        json_string_value(json_object_get(w, "peer")),
+	        json_string_value(json_object_get(w, "time")));
+	if (json_is_object(pe))
+		printf("; the peer's log holds it at %lld (%s)",
+		    (long long)json_integer_value(json_object_get(pe, "index")),
+		    verdict(pe));
+	printf("\n");
+}
+
+static int
+run_record(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	json_t *o = NULL;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if ((rc = px_node_record(&o, n, px_pos(a, 0))) < 0)
+		rc = px_cli_fail(a, rc);
+	else if (px_json(a))
+		px_cli_print_json(o);
+	else
+		print_record(o);
+	json_decref(o);
+	px_node_free(n);
+	return rc;
+}
+
 static const struct px_cmd c_checkpoint = {
 	.name = "checkpoint",
 	.summary = "print the latest signed checkpoint (C2SP signed note)",
@@ -233,8 +301,19 @@ static const struct px_cmd c_alerts = {
 	.summary = "forks and inconsistencies seen in peers' logs",
 	.run = run_alerts,
 };
+static const struct px_cmd c_record = {
+	.name = "record",
+	.summary = "where a message sits in our log, its proof, witnesses and "
+	           "the peer's entry",
+	.usage = "HASH",
+	.min_pos = 1,
+	.max_pos = 1,
+	.run = run_record,
+	.details = "HASH is messages[].hash of `case show --json`, or a unique "
+	           "prefix of at least\n12 digits.",
+};
 static const struct px_cmd *const log_subs[] = { &c_checkpoint, &c_entry,
-	&c_proof, &c_verify, &c_alerts, NULL };
+	&c_proof, &c_verify, &c_alerts, &c_record, NULL };
 
 const struct px_cmd px_cmd_log = {
 	.name = "log",

@@ -6,8 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "report/render.h"
-#include "report/stats.h"
+#include "report/make.h"
 #include "util/util.h"
 
 static const struct px_opt opts[] = {
@@ -31,37 +30,15 @@ static const struct px_opt opts[] = {
 	{ 0 },
 };
 
-static const char *const formats[] = { "json", "csv", "html" };
-
-/* A date is midnight in the node's zone; anything else must be RFC 3339. */
-static int
-parse_when(int64_t *out, const char *s, const struct px_tz *tz, const char *opt)
-{
-	int64_t y, t;
-	unsigned m, d;
-
-	if (strlen(s) == 10 && px_time_parse(&t, s, 1) == 0) {
-		px_civil_from_days(t / 86400000, &y, &m, &d);
-		*out = px_tz_from_local(tz, y, m, d, 0, 0);
-		return 0;
-	}
-	if (px_time_parse(out, s, 0) < 0)
-		return px_error_set(PX_EINVAL,
-		    "--%s '%s' is not a date (YYYY-MM-DD) or an RFC 3339 time "
-		    "(2026-07-01T00:00:00Z)",
-		    opt, s);
-	return 0;
-}
-
 static int
 pick_format(const char **out, const char *given, const char *file)
 {
 	const char *dot = file ? strrchr(file, '.') : NULL;
 
 	if (given) {
-		for (size_t i = 0; i < PX_ARRAY_LEN(formats); i++)
-			if (strcmp(given, formats[i]) == 0) {
-				*out = formats[i];
+		for (size_t i = 0; i < px_report_formats_n; i++)
+			if (strcmp(given, px_report_formats[i]) == 0) {
+				*out = px_report_formats[i];
 				return 0;
 			}
 		return px_error_set(PX_EINVAL,
@@ -110,32 +87,17 @@ run(struct px_args *a)
 	px_buf_init(&b, PX_BUF_NOCAP);
 	if (lang == NULL)
 		lang = "en";
-	if ((rc = pick_format(&format, px_arg(a, "format"), out)) < 0 ||
-	    (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0 &&
-	        (rc = px_error_set(PX_EINVAL,
-	             "unknown language '%s' (expected en or zh)", lang)) < 0)) {
+	if ((rc = pick_format(&format, px_arg(a, "format"), out)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
 	if ((rc = px_cli_open(&n, a)) != 0)
 		goto out;
-	if ((rc = parse_when(&from, px_arg(a, "from"), n->tz, "from")) < 0 ||
-	    (rc = parse_when(&to, px_arg(a, "to"), n->tz, "to")) < 0 ||
-	    (rc = px_report_compute_progress(&rep, n, px_arg(a, "peer"), from,
-	         to, px_time_now_ms(), progress, &pr)) < 0) {
-		rc = px_cli_fail(a, rc);
-		goto out;
-	}
-	if (strcmp(format, "json") == 0) {
-		char *s = json_dumps(rep,
-		    JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
-
-		px_buf_puts(&b, s);
-		px_buf_puts(&b, "\n");
-		free(s);
-	} else if ((rc = strcmp(format, "csv") == 0
-	                   ? px_report_csv(&b, rep, lang)
-	                   : px_report_html(&b, rep, lang)) < 0) {
+	if ((rc = px_report_when(&from, px_arg(a, "from"), n->tz, "--from")) <
+	        0 ||
+	    (rc = px_report_when(&to, px_arg(a, "to"), n->tz, "--to")) < 0 ||
+	    (rc = px_report_make(&b, &rep, n, px_arg(a, "peer"), from, to,
+	         px_time_now_ms(), format, lang, progress, &pr)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}

@@ -5,6 +5,19 @@
 #include "node/actions.h"
 #include "util/util.h"
 
+const struct px_case_action px_case_actions[] = {
+	{ "ack", PX_MSG_ACK },
+	{ "triage", PX_MSG_TRIAGE },
+	{ "update", PX_MSG_UPDATE },
+	{ "result", PX_MSG_RESULT },
+	{ "close", PX_MSG_CLOSE },
+	{ "withdraw", PX_MSG_WITHDRAW },
+	{ "rate", PX_MSG_FEEDBACK },
+	{ "note", PX_MSG_NOTE },
+	{ "escalate", PX_MSG_ESCALATE },
+};
+const size_t px_case_actions_n = PX_ARRAY_LEN(px_case_actions);
+
 /* The kinds a case can be opened as (communication checks are not case
  * threads). */
 static const struct px_name case_kinds[] = {

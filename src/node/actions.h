@@ -30,6 +30,16 @@ struct px_action {
 	const char *by; /* ack: the contact who answered (docs/deadlines.md) */
 };
 
+/* The actions an operator takes on an open case, by the names of the
+ * analyst API (POST /api/v1/cases/{id}/{action}; "rate" sends feedback),
+ * in the order the case view lists the ones allowed now. */
+struct px_case_action {
+	const char *name;
+	enum px_msg_type type;
+};
+extern const struct px_case_action px_case_actions[];
+extern const size_t px_case_actions_n;
+
 /* Validates a new case against the node and its peer and builds the
  * opening message body; *type is report or request. */
 PX_MUST_CHECK int px_body_new_case(json_t **body, enum px_msg_type *type,

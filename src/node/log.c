@@ -21,6 +21,56 @@ get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 	return PX_STORE_CALL(n->store, node_get, level, index, out);
 }
 
+int
+px_log_receipt_hash(char out[PX_HASH_HEX], struct px_node *n, const char *msg)
+{
+	const json_t *obj;
+	json_t *env = NULL;
+	char *raw = NULL;
+	int rc;
+
+	if ((rc = PX_STORE_CALL(n->store, receipt_get, msg, &raw, NULL)) < 0) {
+		if (rc == PX_ENOTFOUND)
+			rc = px_error_set(PX_ENOTFOUND,
+			    "no receipt is stored for message %s", msg);
+		goto out;
+	}
+	if ((rc = px_json_parse(&env, raw, strlen(raw), PX_MSG_MAX_BYTES,
+	         "stored receipt")) < 0 ||
+	    (rc = px_signed_open(
+	         &obj, out, env, "receipt", NULL, "stored receipt")) < 0)
+		goto out;
+out:
+	json_decref(env);
+	free(raw);
+	return rc;
+}
+
+int
+px_log_msg_entry(
+    struct px_msg_entry *e, struct px_node *n, const struct px_msg *m)
+{
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (strcmp(m->from, n->name) == 0) {
+		memcpy(e->hash, m->hash, PX_HASH_HEX);
+	} else {
+		e->receipt = true;
+		if ((rc = px_log_receipt_hash(e->hash, n, m->hash)) < 0) {
+			px_error_prefix(
+			    "case %s, which this node received", m->case_id);
+			return rc;
+		}
+	}
+	if ((rc = PX_STORE_CALL(n->store, log_find, e->hash, &e->log)) < 0 &&
+	    rc == PX_ENOTFOUND)
+		rc = px_error_set(PX_ENOTFOUND,
+		    "the %s %s of case %s is not in this node's log",
+		    e->receipt ? "receipt" : "message", e->hash, m->case_id);
+	return rc;
+}
+
 char *
 px_node_log_vkey(const struct px_node *n)
 {

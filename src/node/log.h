@@ -49,6 +49,26 @@ PX_MUST_CHECK int px_log_verify(struct px_node *n, struct px_buf *report);
  * witness key (cosignature/v1, type 0x04).  Heap strings. */
 char *px_node_log_vkey(const struct px_node *n);
 char *px_node_witness_vkey(const struct px_node *n);
+/* Where one message of a case sits in this node's log: our own message
+ * is a leaf itself; a received one is covered by the receipt we issued
+ * for it, which is the leaf. */
+struct px_msg_entry {
+	int64_t log;            /* leaf index */
+	bool receipt;           /* the leaf is the receipt we issued for it */
+	char hash[PX_HASH_HEX]; /* the leaf's object hash (message or
+	                           receipt) */
+};
+
+/* The object hash of the receipt stored for message `msg` (ours for a
+ * message we received, the peer's for one we sent); PX_ENOTFOUND if none
+ * is stored. */
+PX_MUST_CHECK int px_log_receipt_hash(
+    char out[PX_HASH_HEX], struct px_node *n, const char *msg);
+/* Finds the leaf of message `m` (ours or received).  PX_ENOTFOUND (the
+ * message names what is missing) when we hold no receipt for a received
+ * message, or the leaf is not in the log. */
+PX_MUST_CHECK int px_log_msg_entry(
+    struct px_msg_entry *out, struct px_node *n, const struct px_msg *m);
 /* Base64 hashes separated by spaces (heap), and back. */
 char *px_path_encode(const uint8_t path[][32], size_t n);
 PX_MUST_CHECK int px_path_decode(uint8_t out[][32], size_t *n, const char *s);

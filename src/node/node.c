@@ -419,6 +419,12 @@ contacts(const struct px_conf *c)
 	return a;
 }
 
+json_t *
+px_node_languages(const struct px_node *n)
+{
+	return split_list(px_conf_get(&n->conf, "", NULL, "languages"));
+}
+
 /* Wraps a heap string in a JSON string and frees it. */
 static json_t *
 json_string_nocheck_own(char *s)
@@ -449,7 +455,7 @@ card_content(struct px_node *n)
 	o = json_pack("{sisssssss{ssss}sssoso}", "v", 1, "name", n->name, "url",
 	    url ? url : "", "tls", n->tls_fp, "keys", "sign", sign, "cosign",
 	    cosign, "timezone", px_tz_name(n->tz), "languages",
-	    split_list(px_conf_get(c, "", NULL, "languages")), "hours", hours);
+	    px_node_languages(n), "hours", hours);
 	json_object_set_new(o, "contacts", contacts(c));
 	{
 		json_t *roster = NULL;

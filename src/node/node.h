@@ -48,6 +48,10 @@ struct px_node {
 PX_MUST_CHECK int px_node_tz(
     const struct px_tz **out, struct px_node *n, const char *name);
 
+/* The node's working languages from parley.conf, preferred first
+ * (["zh", "en"]); a new reference. */
+json_t *px_node_languages(const struct px_node *n);
+
 /* A batch: one durable transaction for many sends or imports, with one
  * signed checkpoint at its end instead of one per message. */
 PX_MUST_CHECK int px_node_batch_begin(struct px_node *n);

@@ -1,18 +1,22 @@
 /*
  * The JSON view of a case: the one shape the CLI's --json prints and the
- * analyst API will serve.  It is a function of the record (messages,
+ * analyst API serves.  It is a function of the record (messages,
  * receipts) and the time the clocks are evaluated at, so two nodes that
  * hold the same record print the same case, field for field, apart from
- * "now" and the remaining times derived from it.  docs/cli.md documents
- * every member.
+ * "now" and the remaining times derived from it, and three members that
+ * are the viewing node's own: our_role, actions (what this node may do
+ * now) and each message's log_index (its leaf in this node's log).
+ * docs/cli.md documents every member.
  */
 #include "model/canon.h"
+#include "node/actions.h"
+#include "node/log.h"
 #include "node/node.h"
 #include "node/view.h"
 #include "util/util.h"
 
-static json_t *
-jtime(int64_t ms)
+json_t *
+px_view_time(int64_t ms)
 {
 	char tm[PX_TIME_STRLEN];
 
@@ -39,9 +43,10 @@ px_view_clocks(const struct px_case *c, const struct px_agreement *a,
 		ck = json_pack("{ss ss ss so so so}", "state",
 		    px_clock_state_names[s[k].state], "budget", budget, "basis",
 		    s[k].basis == PX_BASIS_BUSINESS ? "business" : "calendar",
-		    "start", jtime(s[k].start), "deadline",
-		    s[k].state == PX_CS_NA ? json_null() : jtime(s[k].deadline),
-		    "stopped", jtime(s[k].stopped));
+		    "start", px_view_time(s[k].start), "deadline",
+		    s[k].state == PX_CS_NA ? json_null()
+		                           : px_view_time(s[k].deadline),
+		    "stopped", px_view_time(s[k].stopped));
 		json_object_set_new(o, px_clock_names[k].wire, ck);
 	}
 	return o;
@@ -53,6 +58,7 @@ msg_json(struct px_node *n, const struct px_msg *m, const char *why)
 	json_t *o;
 	int64_t recv = -1;
 	struct px_msg_row row = { 0 };
+	struct px_msg_entry e;
 
 	if (PX_STORE_CALL(n->store, msg_get, m->hash, &row) == 0) {
 		recv = row.received_ms;
@@ -64,10 +70,53 @@ msg_json(struct px_node *n, const struct px_msg *m, const char *why)
 	o = json_pack("{sI ss ss ss ss ss so so sO}", "seq", (json_int_t)m->seq,
 	    "hash", m->hash, "id", m->id, "type",
 	    px_msg_type_names[m->type].wire, "from", m->from, "to", m->to,
-	    "time", jtime(m->time_ms), "received", jtime(recv), "body",
-	    m->body);
+	    "time", px_view_time(m->time_ms), "received", px_view_time(recv),
+	    "body", m->body);
 	json_object_set_new(o, "effect", why ? json_string(why) : json_null());
+	/* A message whose leaf is missing shows null: the view still
+	 * opens, and `parley log verify` says what is wrong. */
+	json_object_set_new(o, "log_index",
+	    px_log_msg_entry(&e, n, m) == 0 ? json_integer(e.log)
+	                                    : json_null());
 	return o;
+}
+
+/* The API names of the actions this node may take on the case now. */
+static json_t *
+actions_json(const struct px_node *n, const struct px_case *c)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < px_case_actions_n; i++)
+		if (px_case_allows(c, px_case_actions[i].type, n->name) == 0)
+			json_array_append_new(
+			    a, json_string(px_case_actions[i].name));
+	px_error_clear();
+	return a;
+}
+
+static json_t *
+party(const char *node, const char *zone)
+{
+	return json_pack("{ss so}", "node", node, "timezone",
+	    zone ? json_string(zone) : json_null());
+}
+
+/* Both parties with their time zones: ours from our configuration, the
+ * peer's from its pinned card. */
+static json_t *
+parties_json(
+    const struct px_node *n, const struct px_case *c, const struct px_peer *p)
+{
+	const char *peer_zone = p && p->card.timezone && *p->card.timezone
+	    ? p->card.timezone
+	    : NULL;
+	bool req = strcmp(c->requester, n->name) == 0;
+
+	return json_pack("{so so}", "requester",
+	    party(c->requester, req ? px_tz_name(n->tz) : peer_zone),
+	    "responder",
+	    party(c->responder, req ? peer_zone : px_tz_name(n->tz)));
 }
 
 json_t *
@@ -87,7 +136,8 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	    px_tlp_names[c->tlp].wire, "title", c->title, "requester",
 	    c->requester, "responder", c->responder, "state",
 	    px_state_names[c->state].wire, "escalated", c->escalated, "opened",
-	    jtime(c->opened_ms), "delivered", jtime(c->delivered_ms));
+	    px_view_time(c->opened_ms), "delivered",
+	    px_view_time(c->delivered_ms));
 	json_object_set_new(o, "request_type",
 	    c->request_type >= 0
 	        ? json_string(px_request_type_names[c->request_type].wire)
@@ -105,6 +155,11 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	json_object_set_new(o, "clocks",
 	    px_view_clocks(
 	        c, &p->agreement, px_node_case_calendar(n, c, p), now));
+	json_object_set_new(o, "our_role",
+	    json_string(strcmp(c->requester, n->name) == 0 ? "requester"
+	                                                   : "responder"));
+	json_object_set_new(o, "actions", actions_json(n, c));
+	json_object_set_new(o, "parties", parties_json(n, c, p));
 	json_object_set_new(o, "messages", msgs);
 	return o;
 }

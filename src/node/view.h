@@ -11,6 +11,9 @@
 
 json_t *px_view_case(struct px_node *n, const struct px_case *c,
     const struct px_peer *p, int64_t now);
+/* An instant as an RFC 3339 string, or null for < 0 or INT64_MAX
+ * (unknown, never). */
+json_t *px_view_time(int64_t ms);
 json_t *px_view_clocks(const struct px_case *c, const struct px_agreement *a,
     const struct px_calendar *cal, int64_t now);
 

@@ -166,7 +166,7 @@ px_report_case_row(const struct px_report_case *rc)
 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct px_msg *m = c->msgs[i];
-		const struct px_report_entry *e = &rc->entries[i];
+		const struct px_msg_entry *e = &rc->entries[i];
 
 		/* Every escalate in the record is a step that was taken,
 		 * even one that crossed the answer in transit. */

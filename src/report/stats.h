@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "model/case.h"
+#include "node/log.h"
 #include "util/err.h"
 #include "util/tz.h"
 
@@ -30,19 +31,11 @@
  * month). */
 #define PX_REPORT_MAX_PERIOD_MS (100LL * 366 * 24 * 3600 * 1000)
 
-/* Where one message of a case sits in this node's log. */
-struct px_report_entry {
-	int64_t log;            /* leaf index */
-	bool receipt;           /* the leaf is the receipt we issued for it */
-	char hash[PX_HASH_HEX]; /* the leaf's object hash (message or
-	                           receipt) */
-};
-
 /* One case as the report sees it. */
 struct px_report_case {
 	const struct px_case *c; /* replayed from messages dated before `to` */
 	struct px_clock_status clocks[PX_CLK__N]; /* evaluated at as_of */
-	const struct px_report_entry *entries;    /* c->n, one per c->msgs[i] */
+	const struct px_msg_entry *entries;       /* c->n, one per c->msgs[i] */
 	bool outbound;                            /* this node opened it */
 };
 

@@ -62,54 +62,22 @@ struct loader {
 	struct px_case *c;
 	int64_t to_ms;
 	/* Where each message sits in our log; NULL: not wanted. */
-	struct px_report_entry *e;
+	struct px_msg_entry *e;
 	size_t alloc;
 	int rc;
 };
 
-/* Our own message is a leaf of our log; a received one is covered by
- * the receipt we issued for it, which is the leaf. */
+/* Where the message sits in our log; a message with no leaf means the
+ * store was altered. */
 static int
-find_entry(struct px_node *n, const struct px_msg *m, struct px_report_entry *e)
+find_entry(struct px_node *n, const struct px_msg *m, struct px_msg_entry *e)
 {
-	const json_t *obj;
-	json_t *env = NULL;
-	char *raw = NULL;
-	int rc;
+	int rc = px_log_msg_entry(e, n, m);
 
-	memset(e, 0, sizeof(*e));
-	if (strcmp(m->from, n->name) == 0) {
-		memcpy(e->hash, m->hash, PX_HASH_HEX);
-	} else {
-		e->receipt = true;
-		if ((rc = PX_STORE_CALL(
-		         n->store, receipt_get, m->hash, &raw, NULL)) < 0) {
-			if (rc == PX_ENOTFOUND)
-				rc = px_error_set(PX_ERR,
-				    "no receipt is stored for message %s of "
-				    "case %s, which this node received: the "
-				    "store is damaged",
-				    m->hash, m->case_id);
-			goto out;
-		}
-		if ((rc = px_json_parse(&env, raw, strlen(raw),
-		         PX_MSG_MAX_BYTES, "stored receipt")) < 0 ||
-		    (rc = px_signed_open(&obj, e->hash, env, "receipt", NULL,
-		         "stored receipt")) < 0)
-			goto out;
+	if (rc == PX_ENOTFOUND) {
+		px_error_prefix("the store is damaged");
+		rc = PX_ERR;
 	}
-	if ((rc = PX_STORE_CALL(n->store, log_find, e->hash, &e->log)) < 0) {
-		if (rc == PX_ENOTFOUND)
-			rc = px_error_set(PX_ERR,
-			    "the %s %s of case %s is not in this node's log: "
-			    "the store is damaged",
-			    e->receipt ? "receipt" : "message", e->hash,
-			    m->case_id);
-		goto out;
-	}
-out:
-	json_decref(env);
-	free(raw);
 	return rc;
 }
 

@@ -90,7 +90,8 @@ int px_sq_notify_get(struct px_store *b, int64_t id, struct px_notify_row *out);
 	.log_list = px_sq_log_list, .node_put = px_sq_node_put,               \
 	.node_get = px_sq_node_get, .ckpt_put = px_sq_ckpt_put,               \
 	.ckpt_get = px_sq_ckpt_get, .cosig_put = px_sq_cosig_put,             \
-	.cosig_list = px_sq_cosig_list, .peer_ckpt_put = px_sq_peer_ckpt_put, \
+	.cosig_list = px_sq_cosig_list, .cosig_first = px_sq_cosig_first,     \
+	.ckpt_time = px_sq_ckpt_time, .peer_ckpt_put = px_sq_peer_ckpt_put,   \
 	.peer_ckpt_list = px_sq_peer_ckpt_list,                               \
 	.witness_get = px_sq_witness_get, .witness_put = px_sq_witness_put,   \
 	.proof_put = px_sq_proof_put, .proof_get = px_sq_proof_get,           \
@@ -121,6 +122,9 @@ int px_sq_cosig_put(struct px_store *b, const char *origin, int64_t size,
     const char *witness, const char *line, int64_t time_ms);
 int px_sq_cosig_list(struct px_store *b, const char *origin, int64_t size,
     px_text_cb cb, void *arg);
+int px_sq_cosig_first(struct px_store *b, const char *origin, int64_t above,
+    px_cosig_cb cb, void *arg);
+int px_sq_ckpt_time(struct px_store *b, int64_t size, int64_t *time_ms);
 int px_sq_peer_ckpt_put(struct px_store *b, const char *peer, int64_t size,
     const char *root, const char *note, int64_t seen_ms);
 int px_sq_peer_ckpt_list(

@@ -76,6 +76,10 @@ typedef int (*px_log_cb)(const struct px_log_row *r, void *arg);
 /* (first column, second column) text pairs: cosignature lines, peer
  * checkpoint notes, alerts. */
 typedef int (*px_text_cb)(int64_t n, const char *a, const char *b, void *arg);
+/* A witness's cosignature of a checkpoint of ours: its size and when we
+ * got it. */
+typedef int (*px_cosig_cb)(
+    const char *witness, int64_t size, int64_t time_ms, void *arg);
 
 /* A notification to one person on one channel (docs/deadlines.md):
  * queued in the same transaction as the signed message that caused it,
@@ -130,6 +134,9 @@ struct px_store_ops {
 	int (*msg_put)(struct px_store *s, const struct px_msg_row *m);
 	int (*msg_get)(
 	    struct px_store *s, const char *hash, struct px_msg_row *out);
+	/* The full hash of the one message whose hash starts with `prefix`
+	 * (lowercase hex); PX_ENOTFOUND for none, PX_EINVAL for several. */
+	int (*msg_find)(struct px_store *s, const char *prefix, char **hash);
 	/* Highest seq and its hash in a channel; seq 0 and zeros if empty. */
 	int (*msg_tip)(struct px_store *s, const char *sender,
 	    const char *receiver, int64_t *seq, char hash[65]);
@@ -185,6 +192,12 @@ struct px_store_ops {
 	 * all sizes. */
 	int (*cosig_list)(struct px_store *s, const char *origin, int64_t size,
 	    px_text_cb cb, void *arg);
+	/* For each witness that cosigned a checkpoint of `origin` larger
+	 * than `above`, the earliest such cosignature we got; by time. */
+	int (*cosig_first)(struct px_store *s, const char *origin,
+	    int64_t above, px_cosig_cb cb, void *arg);
+	/* When our checkpoint of `size` was signed; PX_ENOTFOUND if none. */
+	int (*ckpt_time)(struct px_store *s, int64_t size, int64_t *time_ms);
 
 	/* Witnessing: every checkpoint a peer showed (cb(size, root, note)),
 	 * and the last one we cosigned. */

@@ -104,6 +104,7 @@ enum q {
 	Q_CASE_LIST,
 	Q_CASE_STAMP,
 	Q_CASE_TOUCH,
+	Q_MSG_FIND,
 	Q__N
 };
 
@@ -156,6 +157,9 @@ static const char *const sql[Q__N] = {
 	                "SELECT id FROM cases WHERE length(?1) < 36 AND (id "
 	                "LIKE ?1 || '%' OR substr(replace(id, '-', ''), 25) "
 	                "= ?1) LIMIT 2",
+	/* A prefix by range on the key, so it uses the index. */
+	[Q_MSG_FIND] = "SELECT hash FROM messages WHERE hash >= ?1 AND "
+	               "hash < ?1 || 'g' ORDER BY hash LIMIT 2",
 	[Q_CASE_STAMP] = "SELECT updated_ms FROM cases WHERE id = ?1",
 	[Q_CASE_TOUCH] = "UPDATE cases SET updated_ms = max(updated_ms + 1, "
 	                 "?2) WHERE id = ?1",
@@ -694,6 +698,38 @@ sq_case_find(struct px_store *b, const char *ref, char **id)
 	return 0;
 }
 
+static int
+sq_msg_find(struct px_store *b, const char *prefix, char **hash)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st;
+	char *first = NULL;
+	int rc, n = 0;
+
+	if ((st = prep(s, Q_MSG_FIND)) == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, prefix);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (n++ == 0)
+			first = px_sq_col_dup(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(first);
+		return px_sq_fail(s, "find message");
+	}
+	if (n == 0)
+		return px_error_set(PX_ENOTFOUND, "no message %s", prefix);
+	if (n > 1) {
+		free(first);
+		return px_error_set(PX_EINVAL,
+		    "message hash prefix %s matches several messages; give "
+		    "more digits",
+		    prefix);
+	}
+	*hash = first;
+	return 0;
+}
+
 static void
 read_case(sqlite3_stmt *st, struct px_case_row *c)
 {
@@ -773,6 +809,7 @@ static const struct px_store_ops sqlite_ops = {
 	.peer_list = sq_peer_list,
 	.msg_put = sq_msg_put,
 	.msg_get = sq_msg_get,
+	.msg_find = sq_msg_find,
 	.msg_tip = sq_msg_tip,
 	.msg_at = sq_msg_at,
 	.msg_list_case = sq_msg_list_case,

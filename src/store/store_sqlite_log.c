@@ -36,9 +36,11 @@ enum lq {
 	T_GET,
 	T_LIST,
 	T_REV,
+	CS_FIRST,
+	C_TIME,
 	L__END
 };
-_Static_assert(L__END <= PX_SQ_STMTS, "statement slots");
+_Static_assert(L__END <= PX_SQ_FIRST_SCHED_STMT, "statement slots");
 
 static const char *const lsql[] = {
 	[L_SIZE - PX_SQ_FIRST_LOG_STMT] =
@@ -70,6 +72,12 @@ static const char *const lsql[] = {
 	[CS_PUT - PX_SQ_FIRST_LOG_STMT] =
 	    "INSERT OR IGNORE INTO cosignatures (origin, size, witness, line, "
 	    "time_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* SQLite takes the bare columns from the row of min(time_ms). */
+	[CS_FIRST - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT witness, size, min(time_ms) FROM cosignatures WHERE "
+	    "origin = ?1 AND size > ?2 GROUP BY witness ORDER BY 3, witness",
+	[C_TIME - PX_SQ_FIRST_LOG_STMT] =
+	    "SELECT time_ms FROM log_checkpoints WHERE size = ?1",
 	[CS_LIST - PX_SQ_FIRST_LOG_STMT] =
 	    "SELECT size, witness, line FROM cosignatures WHERE origin = ?1 "
 	    "AND (?2 < 0 OR size = ?2) ORDER BY size DESC, witness",
@@ -381,6 +389,46 @@ px_sq_cosig_list(struct px_store *b, const char *origin, int64_t size,
 	px_sq_bind_text(st, 1, origin);
 	sqlite3_bind_int64(st, 2, size);
 	return px_sq_each_text(s, st, cb, arg, "list cosignatures");
+}
+
+int
+px_sq_cosig_first(struct px_store *b, const char *origin, int64_t above,
+    px_cosig_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, CS_FIRST);
+	int rc, c = 0;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, origin);
+	sqlite3_bind_int64(st, 2, above);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    (c = cb((const char *)sqlite3_column_text(st, 0),
+	         sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+	         arg)) == 0)
+		;
+	sqlite3_reset(st);
+	if (c != 0)
+		return c;
+	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, "list first cosignatures");
+}
+
+int
+px_sq_ckpt_time(struct px_store *b, int64_t size, int64_t *time_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, C_TIME);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, size);
+	if ((rc = one_row(s, st, "read checkpoint", "no such checkpoint")) < 0)
+		return rc;
+	*time_ms = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
 }
 
 int

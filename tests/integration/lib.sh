@@ -22,6 +22,8 @@
 #                               import the receipts back at FROM
 #   expect_state DIR ID WANT    the case's state as DIR sees it (case show --json)
 #   show_json DIR ID FILE       case show --json into FILE
+#   shared_view FILE...         strip from case views what is each node's own
+#                               (our_role, actions, messages[].log_index)
 #   ok MSG                      print a progress line
 #   soft FUNC ARGS...           run FUNC in a subshell: a failure in it is
 #                               reported and counted but does not stop the test
@@ -179,6 +181,24 @@ expect_state() {
 show_json() {
 	expect_rc 0 px case show --dir "$1" --json "$2"
 	cp "$OUT" "$3"
+}
+
+# shared_view FILE...: rewrite each case view (case show --json) without
+# the members that are the viewing node's own (our_role, actions, each
+# message's log_index), leaving the record both parties must agree on.
+shared_view() {
+	python3 - "$@" <<'PYEOF' || fail "shared_view $*: not a case view"
+import json, sys
+for f in sys.argv[1:]:
+    with open(f, encoding="utf-8") as fh:
+        d = json.load(fh)
+    for k in ("our_role", "actions"):
+        d.pop(k)
+    for m in d["messages"]:
+        m.pop("log_index")
+    with open(f, "w", encoding="utf-8") as fh:
+        json.dump(d, fh, sort_keys=True, indent=2, ensure_ascii=False)
+PYEOF
 }
 
 SOFT_FAILS=0

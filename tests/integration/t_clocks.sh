@@ -200,6 +200,7 @@ in_overdue b "$C7" true
 at 2026-11-27T12:00:00Z
 show_json a "$C7" c7.a.json
 show_json b "$C7" c7.b.json
+shared_view c7.a.json c7.b.json
 cmp -s c7.a.json c7.b.json || fail "views differ: $(diff c7.a.json c7.b.json | head)"
 ok "Thanksgiving in B's card: triage skips it (Fri 27 22:00Z), on both sides"
 

@@ -22,6 +22,7 @@ ID=$(px case list --dir live/cert-cn.example --json |
 at 2026-12-01T00:00:00Z
 px case show --dir live/cert-cn.example "$ID" --json >cn.json
 px case show --dir live/cert-us.example "$ID" --json >us.json
+shared_view cn.json us.json
 cmp -s cn.json us.json || fail "the two sides disagree: $(diff cn.json us.json | head)"
 expect_rc 0 px log verify --dir live/cert-us.example
 expect_rc 0 px audit export --dir live/cert-cn.example --peer cert-us.example -o audit.json

@@ -159,6 +159,7 @@ ok "both outboxes empty after the last receipts"
 at 2026-11-21T00:00:00Z
 show_json a "$ID" a.show.json
 show_json b "$ID" b.show.json
+shared_view a.show.json b.show.json
 cmp -s a.show.json b.show.json ||
 	fail "case show --json differs between the nodes: $(diff a.show.json b.show.json | head -40)"
 ok "case show --json is byte-identical on both nodes"
@@ -260,12 +261,14 @@ cmp -s b.before.sql b.after.sql ||
 	fail "re-importing a1.bundle changed b's database: $(diff b.before.sql b.after.sql | head -20)"
 at 2026-11-21T00:00:00Z
 show_json b "$ID" b.show2.json
+shared_view b.show2.json
 cmp -s b.show.json b.show2.json || fail "re-import changed case show --json at b"
 # ... and the receipts for the duplicate are a duplicate at A too.
 expect_rc 0 px inbox import --dir a --json again.receipts
 expect_json "$OUT" 'd["receipts_new"]' 0
 expect_json "$OUT" 'd["receipts_duplicate"]' 1
 show_json a "$ID" a.show2.json
+shared_view a.show2.json
 cmp -s a.show.json a.show2.json || fail "duplicate receipts changed case show --json at a"
 # Receipts bundles imported twice are duplicates, not errors.
 expect_rc 0 px inbox import --dir b --json b3.bundle.receipts
@@ -330,6 +333,7 @@ crossing() {
 	expect_rc 0 px inbox import --dir b c3.bundle.receipts
 	show_json a "$id2" a.c.json
 	show_json b "$id2" b.c.json
+	shared_view a.c.json b.c.json
 	cmp -s a.c.json b.c.json || fail "crossing: case show --json differs: $(diff a.c.json b.c.json | head)"
 	for d in a b; do
 		expect_rc 0 px case list --dir $d --json --state withdrawn

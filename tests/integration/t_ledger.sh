@@ -291,6 +291,7 @@ expect_state a "$ID" closed
 expect_state b "$ID" closed
 show_json a "$ID" a.show.json
 show_json b "$ID" b.show.json
+shared_view a.show.json b.show.json
 cmp -s a.show.json b.show.json || fail "case show --json differs between the nodes"
 expect_json a.show.json 'len(d["messages"])' 12
 expect_json a.show.json '[m["from"] for m in d["messages"]].count("'$A'")' 6

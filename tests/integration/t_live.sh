@@ -358,6 +358,7 @@ export PARLEY_FAKE_NOW=2030-01-01T00:00:00Z
 show_json a "$ID" a.show.json
 show_json b "$ID" b.show.json
 unset PARLEY_FAKE_NOW
+shared_view a.show.json b.show.json
 cmp -s a.show.json b.show.json ||
 	fail "case show --json differs: $(diff a.show.json b.show.json | head -30)"
 expect_json a.show.json '[m["type"] for m in d["messages"]]' '["request", "ack", "triage", "result", "close"]'

@@ -26,7 +26,7 @@ utc(int y, unsigned m, unsigned d, unsigned h, unsigned mi)
 struct tc {
 	struct chan req, resp;
 	struct px_case c;
-	struct px_report_entry e[32];
+	struct px_msg_entry e[32];
 	bool outbound;
 };
 
