@@ -328,3 +328,27 @@ wait_for() {
 		sleep 0.5
 	done
 }
+
+# smtp_start PORT: a real SMTP server (Debian's aiosmtpd, which lives in
+# the system python, not necessarily the first python3 on PATH) on
+# 127.0.0.1:PORT that files every message in the maildir $TMP/mail.
+smtp_start() {
+	local py pysmtp=
+	for py in python3 /usr/bin/python3; do
+		"$py" -c 'import aiosmtpd' 2>/dev/null && { pysmtp=$py; break; }
+	done
+	[ -n "$pysmtp" ] || fail "python3-aiosmtpd is required (scripts/deps.sh installs it)"
+	mkdir -p "$TMP/pids"
+	"$pysmtp" -m aiosmtpd -n -l "127.0.0.1:$1" -c aiosmtpd.handlers.Mailbox \
+		"$TMP/mail" >smtp.log 2>&1 &
+	echo $! >"$TMP/pids/smtp"
+	wait_for 10 "the SMTP server listens" _listening "$1"
+}
+_listening() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null; }
+
+# smtp_use DIR PORT: DIR's node sends its mail through 127.0.0.1:PORT
+# (parley init wrote an empty [smtp]).
+smtp_use() {
+	sed -i "s/^host =\$/host = 127.0.0.1/; s/^#port = 25\$/port = $2/" "$1/parley.conf"
+	grep -q "^port = $2" "$1/parley.conf" || fail "could not set [smtp] in $1/parley.conf"
+}

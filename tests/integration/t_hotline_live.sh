@@ -22,13 +22,6 @@
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 command -v curl >/dev/null || fail "curl is required"
-# Debian's aiosmtpd lives in the system python, which need not be the
-# first python3 on PATH.
-PYSMTP=
-for py in python3 /usr/bin/python3; do
-	"$py" -c 'import aiosmtpd' 2>/dev/null && { PYSMTP=$py; break; }
-done
-[ -n "$PYSMTP" ] || fail "python3-aiosmtpd is required (scripts/deps.sh installs it)"
 trap live_cleanup EXIT
 mkdir -p "$TMP/pids"
 
@@ -37,19 +30,13 @@ B=cert-washington.example
 read -r PA PB PS < <(free_ports 3 | tr '\n' ' ')
 
 # The SMTP relay: every message lands in the maildir $TMP/mail.
-"$PYSMTP" -m aiosmtpd -n -l "127.0.0.1:$PS" -c aiosmtpd.handlers.Mailbox "$TMP/mail" \
-	>smtp.log 2>&1 &
-echo $! >"$TMP/pids/smtp"
-listening() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null; }
-wait_for 10 "the SMTP server listens" listening "$PS"
+smtp_start "$PS"
 
 live_node a $A Asia/Shanghai $PA "zh, en"
 live_node b $B America/New_York $PB
-# Both nodes send mail through it (parley init wrote an empty [smtp]).
-for d in a b; do
-	sed -i "s/^host =\$/host = 127.0.0.1/; s/^#port = 25\$/port = $PS/" $d/parley.conf
-	grep -q "^port = $PS" $d/parley.conf || fail "could not set [smtp] in $d/parley.conf"
-done
+# Both nodes send mail through it.
+smtp_use a "$PS"
+smtp_use b "$PS"
 cat >>b/parley.conf <<'CONF'
 
 [contact "deputy"]
