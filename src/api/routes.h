@@ -18,6 +18,8 @@ extern const struct px_route px_routes_misc[];
 extern const size_t px_routes_misc_n;
 extern const struct px_route px_routes_deadlines[];
 extern const size_t px_routes_deadlines_n;
+extern const struct px_route px_routes_web[];
+extern const size_t px_routes_web_n;
 extern const struct px_route px_routes_reports[];
 extern const size_t px_routes_reports_n;
 extern const struct px_route px_routes_me[];
