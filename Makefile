@@ -20,7 +20,8 @@ build: deps
 run: build
 	build/parley demo
 
-test: deps
+test:
+	@scripts/deps.sh --e2e
 	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DPX_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-test -j $(JOBS)
 	cd build-test && ctest --output-on-failure -j $(JOBS)
@@ -30,7 +31,7 @@ test: deps
 # and bench/api_get.sh (wrk against the analyst API) run in turn.
 BENCHES = $(patsubst bench/%.c,%,$(wildcard bench/bench_*.c))
 bench:
-	@scripts/deps.sh --bench
+	@scripts/deps.sh --bench --e2e
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS) --target parley $(BENCHES)
 	@for b in $(BENCHES); do echo "== build/bench/$$b"; build/bench/$$b || exit 1; done

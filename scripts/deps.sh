@@ -13,16 +13,42 @@ python3-aiosmtpd"
 # aiosmtpd is the real SMTP server the notification tests deliver to.)
 # --fuzz: clang builds the libFuzzer targets (`make fuzz`); the ordinary
 # build uses cc.  --bench: wrk drives bench/api_get.sh (`make bench`).
+# --e2e: the web console's browser tests and benchmark (`make test`, `make
+# bench`): Debian's chromium, a CJK font so Chinese pages render, node and
+# npm (unless some node is already installed), then the npm packages
+# pinned in tests/e2e/package-lock.json (playwright-core drives the
+# system chromium; no browser is ever downloaded).
+e2e=0
 for arg in "$@"; do
 	case $arg in
 	--fuzz) need_pkgs="$need_pkgs clang" ;;
 	--bench) need_pkgs="$need_pkgs wrk" ;;
+	--e2e) e2e=1 ;;
 	*)
-		echo "usage: scripts/deps.sh [--fuzz] [--bench]" >&2
+		echo "usage: scripts/deps.sh [--fuzz] [--bench] [--e2e]" >&2
 		exit 2
 		;;
 	esac
 done
+if [ $e2e = 1 ]; then
+	need_pkgs="$need_pkgs chromium fonts-noto-cjk"
+	command -v node >/dev/null 2>&1 || need_pkgs="$need_pkgs nodejs"
+	command -v npm >/dev/null 2>&1 || need_pkgs="$need_pkgs npm"
+fi
+
+# npm_packages: install tests/e2e's pinned packages when the lock file is
+# newer than what is installed (npm ci is exact and offline-safe to rerun).
+npm_packages() {
+	local d
+	d="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
+	[ $e2e = 1 ] || return 0
+	if [ ! -f "$d/node_modules/.package-lock.json" ] ||
+	    [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+		echo "parley: installing the console tests' npm packages (tests/e2e)" >&2
+		(cd "$d" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit \
+		    --no-fund --loglevel=error) || exit 1
+	fi
+}
 
 missing=""
 for p in $need_pkgs; do
@@ -31,7 +57,10 @@ for p in $need_pkgs; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	npm_packages
+	exit 0
+fi
 
 echo "parley: installing missing Debian packages:$missing" >&2
 if [ "$(id -u)" -ne 0 ]; then
@@ -49,3 +78,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+npm_packages

@@ -430,6 +430,9 @@ px_demo_live(struct px_args *a)
 		fflush(stdout);
 		px_cli_run(5, argv);
 	}
+	printf("\nThe web console: open %s/ in a browser (the certificate is "
+	       "self-signed: accept it) and sign in with a token below.\n",
+	    cn->url);
 	printf("\nTry it yourself (tokens have the admin role):\n");
 	for (int i = 0; i < NNODES; i++)
 		printf("  export TOKEN_%s=%s\n", nodes[i].city, nodes[i].token);

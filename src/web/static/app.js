@@ -1,0 +1,185 @@
+// The console's shell: login by token, the router, the header, the
+// language switch, the hotline banner and the polling that keeps every
+// page current without a reload.
+import { t, lang, setLang, applyStatic } from "./i18n.js";
+import { h, api, session, can, say, errorBox, fill, fmtTime } from "./util.js";
+import { hotlineBanner } from "./hotline.js";
+import * as inbox from "./inbox.js";
+import * as caseView from "./case.js";
+import * as compose from "./compose.js";
+import * as contacts from "./contacts.js";
+import * as review from "./review.js";
+import * as record from "./record.js";
+
+const POLL_MS = 3000;
+const main = () => document.getElementById("main");
+let view = null; // the current view's {poll, stop}
+let timer = null;
+let navSeq = 0;
+
+const routes = [
+	[/^#\/(inbox)?$/, inbox],
+	[/^#\/case\/([^/]+)$/, caseView],
+	[/^#\/compose(?:\/(report|request|hotline))?$/, compose],
+	[/^#\/contacts$/, contacts],
+	[/^#\/review$/, review],
+	[/^#\/record\/([0-9a-f]+)$/, record],
+];
+
+function store() {
+	return localStorage.getItem("parley.token") ? localStorage : sessionStorage;
+}
+
+async function route() {
+	const seq = ++navSeq;
+	if (view && view.stop) view.stop();
+	view = null;
+	if (!session.me) return loginView();
+	const hash = location.hash || "#/inbox";
+	let mod = null, m = null;
+	for (const [re, v] of routes) if ((m = re.exec(hash))) { mod = v; break; }
+	for (const a of document.querySelectorAll("#nav a")) {
+		if (hash.startsWith(a.getAttribute("href"))) a.setAttribute("aria-current", "page");
+		else a.removeAttribute("aria-current");
+	}
+	const el = main();
+	fill(el, h("p", { class: "loading" }, t("loading")));
+	if (!mod) {
+		fill(el, h("h1", {}, t("notfound")), h("p", {}, h("a", { href: "#/inbox" }, t("nav.inbox"))));
+		return;
+	}
+	try {
+		const v = await mod.render(el, m.slice(1));
+		if (seq !== navSeq) { if (v && v.stop) v.stop(); return; }
+		view = v || null;
+	} catch (e) {
+		if (seq === navSeq) fill(el, errorBox(e));
+	}
+}
+
+async function tick() {
+	clearTimeout(timer);
+	if (session.me) {
+		try {
+			await hotlineBanner();
+			if (view && view.poll) await view.poll();
+			say(t("live", { t: fmtTime(new Date().toISOString(), session.me.timezone) }));
+		} catch (e) {
+			say(t("err.poll", { e: e.message }));
+		}
+	}
+	timer = setTimeout(tick, POLL_MS);
+}
+
+function showShell() {
+	const me = session.me;
+	document.getElementById("nav").hidden = !me;
+	document.getElementById("logout").hidden = !me;
+	document.getElementById("who").textContent = me
+		? t("who", { node: me.node, token: me.token, role: t(`role.${me.role}`) }) : "";
+	for (const el of document.querySelectorAll("[data-role]"))
+		el.hidden = !me || !can(el.dataset.role);
+}
+
+function loginView() {
+	showShell();
+	fill(document.getElementById("hotlines"));
+	const err = h("div", { id: "login-error" });
+	const input = h("input", {
+		id: "token", type: "password", name: "token", autocomplete: "off", required: true,
+		"aria-describedby": "token-help", spellcheck: "false",
+	});
+	const remember = h("input", { id: "remember", type: "checkbox" });
+	const form = h("form", { class: "panel login", "aria-labelledby": "login-title" },
+		h("h1", { id: "login-title" }, t("login.title")),
+		h("label", { for: "token" }, t("login.token")),
+		input,
+		h("p", { class: "help", id: "token-help" }, t("login.help")),
+		h("p", {}, remember, " ", h("label", { for: "remember", style: "display:inline" }, t("login.remember"))),
+		err,
+		h("button", { type: "submit" }, t("login.go")));
+	form.addEventListener("submit", async (ev) => {
+		ev.preventDefault();
+		fill(err);
+		const tok = input.value.trim();
+		try {
+			await login(tok, remember.checked);
+			route();
+		} catch (e) {
+			fill(err, errorBox(e.status === 401 ? new Error(t("login.bad")) : e));
+			input.setAttribute("aria-invalid", "true");
+			input.focus();
+		}
+	});
+	fill(main(), form);
+	input.focus();
+	performance.mark("login-rendered");
+}
+
+async function login(tok, remember) {
+	session.token = tok;
+	let me;
+	try {
+		me = await api("GET", "/api/v1/me", undefined, { login: true });
+	} catch (e) {
+		session.token = null;
+		throw e;
+	}
+	session.me = me;
+	(remember ? localStorage : sessionStorage).setItem("parley.token", tok);
+	if (me.lang && me.lang !== lang()) setLang(me.lang);
+	else if (!me.lang) api("PUT", "/api/v1/me", { lang: lang() }).catch(() => {});
+	showShell();
+	tick();
+}
+
+function logout() {
+	localStorage.removeItem("parley.token");
+	sessionStorage.removeItem("parley.token");
+	session.token = null;
+	session.me = null;
+	if (view && view.stop) view.stop();
+	view = null;
+	location.hash = "#/inbox";
+	loginView();
+}
+
+async function switchLang() {
+	setLang(lang() === "en" ? "zh" : "en");
+	if (session.me) {
+		try {
+			session.me = await api("PUT", "/api/v1/me", { lang: lang() });
+		} catch (e) {
+			say(e.message);
+		}
+	}
+	showShell();
+	tick();
+	route();
+}
+
+async function boot() {
+	applyStatic();
+	document.getElementById("lang").addEventListener("click", switchLang);
+	document.getElementById("logout").addEventListener("click", logout);
+	// The skip link moves focus without touching the route in the hash.
+	document.querySelector(".skip").addEventListener("click", (ev) => {
+		ev.preventDefault();
+		main().focus();
+	});
+	document.addEventListener("px-logout", logout);
+	window.addEventListener("hashchange", () => { route(); main().focus(); });
+	const tok = store().getItem("parley.token");
+	if (tok) {
+		try {
+			await login(tok, store() === localStorage);
+		} catch (e) {
+			localStorage.removeItem("parley.token");
+			sessionStorage.removeItem("parley.token");
+		}
+	}
+	route();
+}
+
+export function refresh() { tick(); }
+boot();

@@ -1,0 +1,154 @@
+// One case: its header, clock bars, observables, the signed timeline with
+// both parties' local times and UTC, texts beside their translations, and
+// the actions the case's state allows us now.
+import { t, lang } from "./i18n.js";
+import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, fill } from "./util.js";
+import { actionsPanel } from "./actions.js";
+
+const CLOCKS = ["acknowledge", "triage", "first_response", "resolution"];
+
+function clockBar(name, k, zone, now) {
+	if (!k || k.state === "n/a") return null;
+	const start = Date.parse(k.start), dl = k.deadline ? Date.parse(k.deadline) : null;
+	const end = k.stopped ? Date.parse(k.stopped) : now;
+	let state = k.state === "running" && dl !== null && dl <= now ? "overdue" : k.state;
+	let frac = dl && dl > start ? (end - start) / (dl - start) : 0;
+	frac = Math.max(0, Math.min(1, frac));
+	if (state === "overdue" || state === "breached") frac = 1;
+	let what;
+	if (state === "running") what = t("ck.left", { d: fmtDuration(dl - now) });
+	else if (state === "overdue") what = t("ck.over", { d: fmtDuration(now - dl) });
+	else if (state === "paused") what = t("ck.paused");
+	else if (state === "met") what = t("ck.met", { at: fmtTime(k.stopped, zone) });
+	else if (state === "breached") what = t("ck.breached", { d: fmtDuration(Date.parse(k.stopped) - dl) });
+	else what = t(`cs.${state}`);
+	// A sliver even for a clock stopped at once, so the bar is seen.
+	const pct = Math.max(2, Math.round(frac * 100));
+	return h("div", { class: "clock" },
+		h("div", { class: "label" },
+			h("span", {}, h("strong", {}, t(`clock.${name}`)), " ",
+				h("span", { class: `state-${state}` }, what)),
+			h("span", { class: "muted" }, t("ck.budget", { b: k.budget, basis: t(`basis.${k.basis}`) }),
+				dl ? [" · ", t("ck.due"), " ", fmtTime(k.deadline, zone), " · ", fmtTime(k.deadline)] : null)),
+		h("div", {
+			class: `bar ${state}`, role: "progressbar", "aria-label": t(`clock.${name}`),
+			"aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(pct),
+			"aria-valuetext": what,
+		}, h("span", { style: `width:${pct}%` })));
+}
+
+function textBlock(txt) {
+	if (!txt || !txt.value) return null;
+	const blocks = [h("div", { class: "text", lang: txt.lang === "zh" ? "zh-CN" : txt.lang },
+		h("span", { class: "lang" }, t("tx.original", { l: txt.lang })), txt.value)];
+	if (txt.translation && txt.translation.value)
+		blocks.push(h("div", { class: "text", lang: txt.translation.lang === "zh" ? "zh-CN" : txt.translation.lang },
+			h("span", { class: "lang" }, t("tx.translation", {
+				l: txt.translation.lang, by: t(`tx.by.${txt.translation.by || "human"}`),
+			})), txt.translation.value));
+	return h("div", { class: `texts${blocks.length === 1 ? " one" : ""}` }, blocks);
+}
+
+function detail(m) {
+	const b = m.body || {}, out = [];
+	if (b.decision) out.push(t(`dec.${b.decision}`));
+	if (b.reason) out.push(t(`reason.${b.reason}`));
+	if (b.outcome) out.push(t(`outcome.${b.outcome}`));
+	if (b.score) out.push(t("score", { n: b.score }));
+	if (b.by) out.push(t("ackby", { who: b.by }));
+	if (b.page) out.push(t("page", { n: b.page.attempt, who: b.page.name || b.page.contact, how: (b.page.channels || []).join("+") }));
+	if (b.ladder) out.push(t("ladder", { clock: t(`clock.${b.ladder.clock}`), level: b.ladder.level, who: b.ladder.notify }));
+	return out.join(" · ");
+}
+
+function timeline(c, now) {
+	const ours = session.me.node;
+	const zr = (c.parties && c.parties.requester && c.parties.requester.timezone) || null;
+	const zs = (c.parties && c.parties.responder && c.parties.responder.timezone) || null;
+	const msgs = [...(c.messages || [])].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+	return h("ol", { class: "timeline", "aria-label": t("case.timeline") }, msgs.map((m) => h("li", {
+		class: m.from === ours ? "ours" : "theirs",
+	},
+	h("div", { class: "head" },
+		h("span", { class: "type" }, t(`msg.${m.type}`)),
+		h("span", {}, detail(m)),
+		h("span", { class: "muted" }, t("fromto", { from: m.from, to: m.to })),
+		h("a", { href: `#/record/${m.hash}`, class: "mono", title: t("rec.link") },
+			t("seqhash", { seq: m.seq, hash: m.hash.slice(0, 12) }),
+			m.log_index !== undefined && m.log_index !== null ? ` · ${t("rec.idx", { i: m.log_index })}` : "")),
+	h("div", { class: "times" },
+		h("span", {}, fmtTime(m.time)),
+		zr ? h("span", {}, t("tz.requester"), " ", fmtTime(m.time, zr)) : null,
+		zs && zs !== zr ? h("span", {}, t("tz.responder"), " ", fmtTime(m.time, zs)) : null,
+		m.received && m.from !== ours ? h("span", {}, t("received", { at: fmtTime(m.received, session.me.timezone) })) : null),
+	textBlock(m.body && m.body.text),
+	m.effect ? h("p", { class: "muted" }, t("effect", { e: m.effect })) : null)));
+}
+
+export async function render(main, [ref]) {
+	let etag = null, c = null, stopped = false, actionsKey = "";
+	const head = h("div"), clocks = h("section", { class: "panel", "aria-labelledby": "clocks-h" });
+	const obs = h("section", { class: "panel", "aria-labelledby": "obs-h" });
+	const tl = h("section", { class: "panel", "aria-labelledby": "tl-h" });
+	const acts = h("section", { class: "panel actions", "aria-labelledby": "act-h" });
+
+	function draw() {
+		const now = Date.now();
+		const zone = (c.parties && c.parties.responder && c.parties.responder.timezone) || "UTC";
+		const p = c.parties || {};
+		fill(head, 
+			h("h1", {}, tlpBadge(c.tlp), " ", c.title || c.ref),
+			h("p", {},
+				h("span", { class: `prio prio-${c.priority}` }, t(`prio.${c.priority}`)), " · ",
+				t(`kind.${c.kind}`), " · ", t(`cat.${c.category}`),
+				c.request_type ? [" · ", t(`rq.${c.request_type}`)] : null, " · ",
+				h("strong", {}, t(`state.${c.state}`)),
+				c.decision ? [" (", t(`dec.${c.decision}`), c.reason ? [": ", t(`reason.${c.reason}`)] : null, ")"] : null,
+				c.score ? [" · ", t("score", { n: c.score })] : null),
+			h("p", { class: "muted" },
+				t("parties", {
+					req: c.requester, rz: (p.requester && p.requester.timezone) || "?",
+					res: c.responder, sz: (p.responder && p.responder.timezone) || "?",
+				}), " · ", h("span", { class: "mono" }, c.ref), " · ",
+				c.our_role ? t(`role.we.${c.our_role}`) : ""));
+		const bars = CLOCKS.map((k) => clockBar(k, c.clocks && c.clocks[k], zone, now)).filter(Boolean);
+		fill(clocks, h("h2", { id: "clocks-h" }, t("case.clocks", { who: c.responder })),
+			bars.length ? bars : h("p", { class: "muted" }, t("case.noclocks")));
+		fill(obs, h("h2", { id: "obs-h" }, t("case.observables")),
+			(c.observables || []).length
+				? h("ul", { class: "obs" }, c.observables.map((o) =>
+					h("li", {}, h("span", { class: "t" }, o.type), h("code", {}, o.value))))
+				: h("p", { class: "muted" }, t("case.noobs")));
+		fill(tl, h("h2", { id: "tl-h" }, t("case.timeline")), timeline(c, now));
+		const key = JSON.stringify([c.actions, c.state, lang()]);
+		const dirty = acts.querySelector("form.dirty");
+		if (key !== actionsKey && !dirty) {
+			actionsKey = key;
+			fill(acts, h("h2", { id: "act-h" }, t("case.actions")),
+				actionsPanel(c, async (msg) => { say(msg); etag = null; await load(); }));
+		}
+		acts.hidden = !can("analyst");
+	}
+
+	async function load() {
+		const r = await api("GET", `/api/v1/cases/${encodeURIComponent(ref)}`, undefined, { etag, withTag: true });
+		if (stopped || r.status === 304) return;
+		etag = r.etag;
+		c = r.data;
+		draw();
+	}
+
+	fill(main, h("p", {}, h("a", { href: "#/inbox" }, "← ", t("nav.inbox"))), head,
+		h("div", { class: "grid2" }, h("div", {}, tl, obs), h("div", {}, clocks, acts)));
+	try {
+		await load();
+	} catch (e) {
+		fill(main, errorBox(e));
+		return null;
+	}
+	let n = 0;
+	return {
+		poll: async () => { await load(); if (++n % 10 === 0 && c) draw(); },
+		stop: () => { stopped = true; },
+	};
+}

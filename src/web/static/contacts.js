@@ -1,0 +1,109 @@
+// Contacts and checks: our own and each peer's points of contact (who is
+// on call, when each was last verified, stale flags), the communication
+// checks sent and received, and the form to answer one with its token.
+import { t } from "./i18n.js";
+import { h, api, can, fmtTime, fmtDuration, session, say, errorBox, fill } from "./util.js";
+
+function party(p, onCheck) {
+	return h("section", { class: "panel", "aria-labelledby": `p-${p.party}` },
+		h("h2", { id: `p-${p.party}` }, p.self ? t("ct.own", { p: p.party }) : p.party,
+			" ", h("span", { class: "muted" }, t("ct.card", { v: p.card_version }))),
+		h("p", {}, p.on_call ? t("ct.oncall", { who: p.on_call }) : t("ct.nooncall")),
+		h("table", {},
+			h("thead", {}, h("tr", {}, ["ct.id", "ct.name", "ct.role", "ct.reach", "ct.verified", "ct.checks", ""]
+				.map((k) => h("th", { scope: "col" }, k ? t(k) : h("span", { class: "sr" }, t("ct.act")))))),
+			h("tbody", {}, (p.contacts || []).map((c) => h("tr", {},
+				h("td", { class: "mono" }, c.id, c.on_call ? [" ", h("span", { class: "badge new" }, t("ct.now"))] : null),
+				h("td", {}, c.name || "", c.title ? h("div", { class: "muted" }, c.title) : null),
+				h("td", {}, c.role ? t(`crole.${c.role}`) : ""),
+				h("td", {}, [c.email, c.phone, c.webhook ? "webhook" : null].filter(Boolean).join(" · "),
+					c.hours ? h("div", { class: "muted" }, c.hours, c.timezone ? ` ${c.timezone}` : "") : null),
+				h("td", {}, c.last_verified ? fmtTime(c.last_verified, session.me.timezone) : t("ct.never"),
+					c.stale ? [" ", h("span", { class: "stale" }, t("ct.stale"))] : null),
+				h("td", {}, `${c.checks_answered || 0}/${c.checks_sent || 0}`),
+				h("td", {}, !p.self && can("duty") && c.email
+					? h("button", { type: "button", class: "ghost", onclick: (ev) => onCheck(p.party, c.id, ev.target) },
+						t("ct.send", { who: c.id }))
+					: null))))));
+}
+
+function checksTable(list, onAnswer) {
+	if (!list.length) return h("p", { class: "muted" }, t("ck.none"));
+	return h("table", {},
+		h("thead", {}, h("tr", {}, ["ck.ref", "ck.dir", "ck.contact", "ck.sent", "ck.due", "ck.status", "ck.resp", ""]
+			.map((k) => h("th", { scope: "col" }, k ? t(k) : t("ct.act"))))),
+		h("tbody", {}, list.map((c) => h("tr", {},
+			h("td", { class: "mono" }, h("a", { href: `#/case/${c.ref}` }, c.ref)),
+			h("td", {}, c.direction === "outbound" ? t("ck.out", { p: c.checked }) : t("ck.in", { p: c.checker })),
+			h("td", {}, c.contact),
+			h("td", {}, fmtTime(c.sent, session.me.timezone)),
+			h("td", {}, fmtTime(c.due, session.me.timezone)),
+			h("td", { class: c.status === "answered" ? "ok" : c.status === "overdue" ? "bad" : "" }, t(`cks.${c.status}`)),
+			h("td", {}, c.response_ms !== null && c.response_ms !== undefined ? fmtDuration(c.response_ms) : "—"),
+			h("td", {}, c.direction === "inbound" && c.status !== "answered" && can("duty")
+				? h("button", { type: "button", onclick: () => onAnswer(c) }, t("ck.answer")) : null)))));
+}
+
+export async function render(main) {
+	const dir = h("div"), checks = h("div"), answer = h("div", { id: "answer" });
+	let stopped = false, key = "";
+
+	function answerForm(c) {
+		const err = h("div");
+		const tok = h("input", { id: "ck-token", autocomplete: "off", spellcheck: "false", class: "mono",
+			placeholder: "K7QF-2M9X-HC4T", "aria-describedby": "ck-token-help" });
+		const by = h("input", { id: "ck-by", autocomplete: "off", value: c.contact || "" });
+		const form = h("form", { class: "panel", "aria-labelledby": "ck-h" },
+			h("h2", { id: "ck-h" }, t("ck.answerof", { ref: c.ref, p: c.checker })),
+			h("label", { for: "ck-token" }, t("ck.token")), tok,
+			h("p", { class: "help", id: "ck-token-help" }, t("ck.token.help", { who: c.contact })),
+			h("label", { for: "ck-by" }, t("ck.by")), by, err,
+			h("p", {}, h("button", { type: "submit" }, t("ck.reply")), " ",
+				h("button", { type: "button", class: "ghost", onclick: () => fill(answer) }, t("cancel"))));
+		tok.addEventListener("input", () => {
+			const ok = /^[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}$/i.test(tok.value.trim());
+			if (tok.value && !ok) tok.setAttribute("aria-invalid", "true"); else tok.removeAttribute("aria-invalid");
+		});
+		form.addEventListener("submit", async (ev) => {
+			ev.preventDefault();
+			try {
+				const b = { by: by.value.trim() || undefined };
+				if (tok.value.trim()) b.token = tok.value.trim();
+				await api("POST", `/api/v1/checks/${c.ref}/reply`, b);
+				fill(answer, h("p", { class: "notice", role: "status" }, t("ck.replied", { ref: c.ref })));
+				key = "";
+				await load();
+			} catch (e) {
+				fill(err, errorBox(e));
+			}
+		});
+		fill(answer, form);
+		tok.focus();
+	}
+
+	async function sendCheck(peer, contact, btn) {
+		btn.disabled = true;
+		try {
+			const r = await api("POST", "/api/v1/checks", { peer, contact });
+			say(t("ck.sentto", { who: contact, p: peer, ref: r.ref }));
+			key = "";
+			await load();
+		} catch (e) {
+			say(e.message);
+			btn.disabled = false;
+		}
+	}
+
+	async function load() {
+		const [cs, ks] = await Promise.all([api("GET", "/api/v1/contacts"), api("GET", "/api/v1/checks")]);
+		if (stopped) return;
+		const k = JSON.stringify([cs, ks]);
+		if (k === key) return;
+		key = k;
+		fill(dir, ...cs.map((p) => party(p, sendCheck)));
+		fill(checks, h("h2", {}, t("ck.title")), checksTable(ks, answerForm));
+	}
+	fill(main, h("h1", {}, t("ct.title")), answer, checks, dir);
+	await load();
+	return { poll: load, stop: () => { stopped = true; } };
+}

@@ -1,0 +1,395 @@
+// End-to-end tests of the web console in Debian's chromium, against two
+// live nodes that tests/integration/t_console.sh starts on 127.0.0.1:
+//   A (cert-beijing, Asia/Shanghai) and B (cert-washington, America/New_York).
+// Environment: URL_A, URL_B, TOKEN_A (duty at A), TOKEN_B (duty at B),
+// TOKEN_AV (viewer at A), NAME_A, NAME_B, ARTIFACTS (screenshots go there).
+// Prints one "ok"/"not ok" line per step and exits 1 if any step failed.
+import { chromium } from "playwright-core";
+import { readFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import assert from "node:assert/strict";
+
+const env = (k) => { if (!process.env[k]) throw new Error(`${k} is not set`); return process.env[k]; };
+const A = env("URL_A"), B = env("URL_B"), NA = env("NAME_A"), NB = env("NAME_B");
+const TA = env("TOKEN_A"), TB = env("TOKEN_B"), TAV = env("TOKEN_AV");
+const ART = env("ARTIFACTS");
+mkdirSync(ART, { recursive: true });
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const WAIT = { timeout: 30000 };
+
+let failed = 0, n = 0, a = null, b = null;
+const problems = []; // console errors and missing strings, per page
+async function step(name, fn) {
+	n++;
+	try {
+		await fn();
+		console.log(`ok ${n} - ${name}`);
+	} catch (e) {
+		failed++;
+		console.log(`not ok ${n} - ${name}\n  ${String(e.stack || e).split("\n").slice(0, 6).join("\n  ")}`);
+		// What each browser showed when the step failed.
+		for (const [who, p] of [["A", a && a.page], ["B", b && b.page]]) {
+			if (!p) continue;
+			await p.screenshot({ path: `${ART}/failed-${n}-${who}.png`, fullPage: true }).catch(() => {});
+			console.log(`  ${who} at ${p.url()}`);
+		}
+	}
+}
+
+const browser = await chromium.launch({
+	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+	args: ["--no-sandbox", "--disable-gpu", "--lang=en-US"],
+	timeout: 60000,
+});
+const kill = setTimeout(() => { console.log("not ok - the whole run took over 5 minutes"); process.exit(1); }, 300000);
+
+async function open(who, url) {
+	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+	const page = await ctx.newPage();
+	page.on("console", (m) => {
+		const txt = m.text();
+		// The browser itself logs the refusals this test provokes: a wrong
+		// token at login (401) and a wrong check token (422).
+		if ((m.type() === "error" && !/status of (401|422)/.test(txt)) || /missing (en|zh) string/.test(txt))
+			problems.push(`${who}: ${m.type()}: ${txt}`);
+	});
+	page.on("pageerror", (e) => problems.push(`${who}: page error: ${e.message}`));
+	await page.goto(url);
+	return { ctx, page };
+}
+
+async function login(page, token) {
+	await page.fill("#token", token);
+	await page.click("form button[type=submit]");
+	await page.waitForSelector("#nav:not([hidden])", WAIT);
+}
+
+// The check token e-mailed to `to` (waits for the mail to arrive).
+async function mailedToken(to) {
+	const dir = `${env("MAILDIR")}/new`;
+	for (let i = 0; i < 60; i++) {
+		for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+			const m = readFileSync(`${dir}/${f}`, "utf8");
+			const tok = /Your token: ([0-9A-Z-]+)/.exec(m);
+			if (tok && new RegExp(`^To: ${to}`, "m").test(m)) return tok[1];
+		}
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	return "";
+}
+
+async function shot(page, name) {
+	await page.screenshot({ path: `${ART}/${name}.png`, fullPage: true });
+}
+
+async function axe(page, what) {
+	await page.evaluate(axeSource);
+	const r = await page.evaluate(() => globalThis.axe.run(document, {
+		runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+	}));
+	const v = r.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((nd) => nd.target.join(" ")).join(", ")}`);
+	assert.deepEqual(v, [], `${what}: accessibility violations`);
+}
+
+a = await open("A", A);
+b = await open("B", B);
+let ref = null;
+
+await step("the node serves the console with a strict CSP and the assets from itself", async () => {
+	const res = await a.ctx.request.get(`${A}/`);
+	assert.equal(res.status(), 200);
+	const csp = res.headers()["content-security-policy"];
+	assert.match(csp, /script-src 'self'/);
+	assert.match(await res.text(), /<script type="module" src="\/static\/app.js">/);
+	const js = await a.ctx.request.get(`${A}/static/app.js`);
+	assert.equal(js.headers()["content-type"], "text/javascript; charset=utf-8");
+	const etag = js.headers()["etag"];
+	const again = await a.ctx.request.get(`${A}/static/app.js`, { headers: { "If-None-Match": etag } });
+	assert.equal(again.status(), 304);
+	const missing = await a.ctx.request.get(`${A}/static/nope.js`);
+	assert.equal(missing.status(), 404);
+	assert.equal(missing.headers()["content-type"], "application/problem+json");
+});
+
+await step("English and Chinese string tables have the same keys", async () => {
+	const diff = await a.page.evaluate(async () => {
+		const m = await import("/static/i18n.js");
+		const en = Object.keys(m.tables.en), zh = Object.keys(m.tables.zh);
+		return { onlyEn: en.filter((k) => !zh.includes(k)), onlyZh: zh.filter((k) => !en.includes(k)) };
+	});
+	assert.deepEqual(diff, { onlyEn: [], onlyZh: [] });
+});
+
+await step("a wrong token is refused with a clear message; the login page is accessible", async () => {
+	await a.page.waitForSelector("#token", WAIT);
+	await axe(a.page, "login");
+	await shot(a.page, "01-login");
+	await a.page.fill("#token", "pxt_not_a_real_token");
+	await a.page.click("form button[type=submit]");
+	await a.page.waitForSelector("#login-error .error", WAIT);
+	assert.match(await a.page.textContent("#login-error"), /not valid here/);
+	assert.equal(await a.page.getAttribute("#token", "aria-invalid"), "true");
+});
+
+await step("duty officers log in at both nodes; the header names node, token and role", async () => {
+	await login(a.page, TA);
+	await login(b.page, TB);
+	assert.match(await a.page.textContent("#who"), new RegExp(`${NA}.*duty officer`));
+	await a.page.waitForSelector("table[data-rendered]", WAIT);
+});
+
+await step("compose at B validates as you type, then sends a request to A", async () => {
+	await b.page.goto(`${B}/#/compose/request`);
+	await b.page.waitForSelector("#c-to", WAIT);
+	await axe(b.page, "compose");
+	await b.page.selectOption("#c-to", NA);
+	await b.page.fill("#c-obs", "ip:300.1.2.3\nhxxps://bank-login[.]example/verify");
+	await b.page.waitForSelector("#c-obs[aria-invalid=true]", WAIT);
+	assert.match(await b.page.textContent("#c-obs-err"), /1 line/);
+	assert.match(await b.page.textContent("ul.obs"), /not a valid ip: '300\.1\.2\.3'/);
+	assert.match(await b.page.textContent("ul.obs"), /url:https:\/\/bank-login\.example\/verify/);
+	await b.page.selectOption("#c-tlp", "red");
+	assert.match(await b.page.textContent("#c-tlp-help"), /named recipients only/);
+	await b.page.click("form button[type=submit]");
+	assert.match(await b.page.textContent("#c-title-err"), /title is required/);
+	await shot(b.page, "03-compose-errors");
+	await b.page.fill("#c-obs", "ip:203.0.113.7\nhxxps://bank-login[.]example/verify");
+	await b.page.selectOption("#c-priority", "P2");
+	await b.page.selectOption("#c-category", "phishing");
+	await b.page.selectOption("#c-rq", "mitigation");
+	await b.page.selectOption("#c-tlp", "amber");
+	await b.page.fill("#c-title", "Counterfeit bank login hosted in your network");
+	await b.page.fill("#c-text", "Please take the page down; customers are losing money.");
+	await b.page.fill("#c-tr", "请下线该页面；客户正在蒙受损失。");
+	await b.page.click("form button[type=submit]");
+	await b.page.waitForURL(/#\/case\/[0-9a-f]+$/, { ...WAIT, waitUntil: "commit" });
+	ref = b.page.url().split("/").pop();
+	await b.page.waitForSelector("ol.timeline li", WAIT);
+});
+
+await step("A's inbox shows the request without a reload, most urgent first", async () => {
+	const row = a.page.locator(`tr[data-ref="${ref}"]`);
+	await row.waitFor(WAIT);
+	assert.match(await row.textContent(), /Counterfeit bank login/);
+	assert.match(await row.locator("td.urg").textContent(), /Acknowledge: .* left/);
+	assert.match(await row.textContent(), /TLP:AMBER/);
+	await axe(a.page, "inbox");
+	await shot(a.page, "02-inbox");
+});
+
+await step("the keyboard reaches the skip link first and opens a case from the inbox", async () => {
+	await a.page.goto(`${A}/#/inbox`);
+	await a.page.reload();
+	await a.page.waitForSelector(`tr[data-ref="${ref}"]`, WAIT);
+	await a.page.keyboard.press("Tab");
+	assert.equal(await a.page.evaluate(() => document.activeElement.className), "skip");
+	await a.page.keyboard.press("Enter");
+	assert.equal(await a.page.evaluate(() => document.activeElement.id), "main");
+	// Tab through the filters to the first case's link, then open it.
+	for (let i = 0; i < 30; i++) {
+		await a.page.keyboard.press("Tab");
+		if (await a.page.evaluate(() => (document.activeElement.getAttribute("href") || "").startsWith("#/case/"))) break;
+	}
+	await a.page.keyboard.press("Enter");
+	await a.page.waitForURL(new RegExp(`#/case/${ref}$`), { ...WAIT, waitUntil: "commit" });
+});
+
+await step("the case shows both parties' local times and UTC, the TLP colour, clocks and observables", async () => {
+	if (!a.page.url().endsWith(`#/case/${ref}`)) await a.page.goto(`${A}/#/case/${ref}`);
+	await a.page.waitForSelector("ol.timeline li", WAIT);
+	const times = await a.page.textContent("ol.timeline li .times");
+	assert.match(times, /UTC/);
+	assert.match(times, /Asia\/Shanghai \(UTC\+08:00\)/);
+	assert.match(times, /America\/New_York \(UTC-0[45]:00\)/);
+	const color = await a.page.$eval("h1 .tlp", (el) => getComputedStyle(el).color);
+	assert.equal(color, "rgb(255, 192, 0)"); // FIRST TLP 2.0 amber on black
+	assert.match(await a.page.textContent(".clock"), /Acknowledge.*left/s);
+	assert.match(await a.page.textContent("ul.obs"), /203\.0\.113\.7/);
+	// The original beside its translation.
+	const texts = await a.page.$$eval("ol.timeline li:first-child .texts .text", (els) => els.map((e) => e.textContent));
+	assert.deepEqual(texts, ["original (en)Please take the page down; customers are losing money.",
+		"translation (zh, by a person)请下线该页面；客户正在蒙受损失。"]);
+	const acts = await a.page.$$eval(".actions summary", (els) => els.map((e) => e.textContent));
+	assert.ok(acts.includes("Acknowledge"), `actions: ${acts}`);
+	assert.ok(!acts.includes("Rate the answer"), `a responder cannot rate: ${acts}`);
+	await axe(a.page, "case");
+	await shot(a.page, "04-case-new");
+});
+
+async function act(page, summary, fill) {
+	// Open the action's section (the first one starts open).
+	const d = page.locator(`.actions details:has(> summary:text-is("${summary}"))`);
+	await d.waitFor(WAIT);
+	if ((await d.getAttribute("open")) === null) await d.locator("summary").click();
+	const form = page.locator(`.actions form[aria-label="${summary}"]`);
+	if (fill) await fill(form);
+	await form.locator("button[type=submit]").click();
+}
+
+await step("A acknowledges: the acknowledge clock stops (met)", async () => {
+	await act(a.page, "Acknowledge", (f) => f.locator("textarea[name=text]").fill("Received; contacting the host."));
+	await a.page.waitForSelector(`.clock:has-text("Acknowledge") .state-met`, WAIT);
+	assert.match(await a.page.textContent("h1 + p"), /acknowledged/);
+});
+
+await step("A triages: declining without a reason code is stopped; accepting works", async () => {
+	await act(a.page, "Triage", async (f) => { await f.locator("select[name=decision]").selectOption("declined"); });
+	await a.page.waitForSelector(`.actions form[aria-label="Triage"] .error`, WAIT);
+	assert.match(await a.page.textContent(`.actions form[aria-label="Triage"] .error`), /reason code/);
+	const f = a.page.locator(`.actions form[aria-label="Triage"]`);
+	await f.locator("select[name=decision]").selectOption("accepted");
+	await f.locator("button[type=submit]").click();
+	await a.page.waitForSelector(`.clock:has-text("Triage") .state-met`, WAIT);
+	assert.match(await a.page.textContent("h1 + p"), /triaged \(accepted\)/);
+});
+
+await step("A answers with a result: the state is resolved and the clocks change", async () => {
+	await act(a.page, "Send the result", async (f) => {
+		await f.locator("select[name=outcome]").selectOption("resolved");
+		await f.locator("textarea[name=text]").fill("The page was suspended by the hosting provider.");
+	});
+	await a.page.waitForFunction(() => /resolved/.test(document.querySelector("h1 + p").textContent), null, WAIT);
+	await a.page.waitForSelector(`.clock:has-text("Resolution") .state-met`, WAIT);
+	await shot(a.page, "05-case-resolved");
+});
+
+await step("B sees the result arrive without a reload and rates it", async () => {
+	await b.page.waitForFunction(() => /resolved/.test(document.querySelector("h1 + p")?.textContent || ""), null, { timeout: 45000 });
+	assert.match(await b.page.textContent("ol.timeline"), /suspended by the hosting provider/);
+	await act(b.page, "Rate the answer", async (f) => {
+		await f.locator("select[name=score]").selectOption("5");
+		await f.locator("textarea[name=comment]").fill("Fast and complete.");
+	});
+	await b.page.waitForFunction(() => /rated 5\/5/.test(document.querySelector("h1 + p").textContent), null, WAIT);
+});
+
+await step("record view: log position, verified inclusion proof, witnessed by the peer", async () => {
+	await a.page.goto(`${A}/#/case/${ref}`);
+	await a.page.waitForSelector("ol.timeline li", WAIT);
+	// Our acknowledgement; the peer cosigns our checkpoint when it takes
+	// our next bundle, so wait for the witness line.
+	const href = await a.page.$eval("ol.timeline li.ours a.mono", (el) => el.getAttribute("href"));
+	let text = "";
+	for (let i = 0; i < 40; i++) {
+		await a.page.goto(`${A}/${href}`);
+		await a.page.waitForSelector("dl.kv", WAIT);
+		text = await a.page.textContent("dl.kv");
+		if (/witnessed by/.test(text)) break;
+		await a.page.waitForTimeout(500);
+	}
+	assert.match(text, /entry \d+ \(the message we signed\)/);
+	assert.match(text, /✓ verified/);
+	assert.match(text, new RegExp(`witnessed by ${NB.replace(/\./g, "\\.")} at`));
+	await axe(a.page, "record");
+	await shot(a.page, "06-record");
+});
+
+await step("A raises a hotline; B's banner shows on every page with the roster walk; B acknowledges", async () => {
+	await a.page.goto(`${A}/#/compose/hotline`);
+	await a.page.waitForSelector("#c-to", WAIT);
+	await a.page.selectOption("#c-to", NB);
+	await a.page.fill("#c-title", "DDoS on the national payment gateway");
+	await a.page.fill("#c-text", "Traffic from your networks; we need filtering now.");
+	await a.page.click("form button[type=submit]");
+	await a.page.waitForURL(/#\/case\//, { ...WAIT, waitUntil: "commit" });
+	await a.page.waitForSelector(".hotline.out", WAIT);
+	await b.page.goto(`${B}/#/contacts`);
+	const banner = b.page.locator(".hotline:not(.out)");
+	await banner.waitFor({ timeout: 45000 });
+	assert.match(await banner.textContent(), new RegExp(`HOTLINE from ${NA.replace(/\./g, "\\.")}`));
+	await b.page.waitForSelector(".hotline .walk .step:has-text('#1 ')", { timeout: 45000 });
+	await b.page.goto(`${B}/#/review`);
+	await banner.waitFor(WAIT); // still there on another page
+	await shot(b.page, "07-hotline-banner");
+	await axe(b.page, "hotline banner");
+	await banner.locator("button").click();
+	await b.page.waitForSelector(".hotline:not(.out)", { state: "detached", timeout: 30000 });
+	// The requester's banner goes once the acknowledgement arrives.
+	await a.page.waitForSelector(".hotline.out", { state: "detached", timeout: 45000 });
+});
+
+await step("contacts and checks: directory with stale flags; a check is answered with its token", async () => {
+	// A check from B to A's duty contact; the token goes by e-mail through
+	// the SMTP server t_console.sh runs, into the maildir $MAILDIR.
+	await b.page.goto(`${B}/#/contacts`);
+	await b.page.waitForSelector("section.panel table", WAIT);
+	assert.match(await b.page.textContent("main"), /stale/);
+	await b.page.click(`button:has-text("Check duty")`);
+	await b.page.waitForSelector("td:has-text('we check')", WAIT);
+	await a.page.goto(`${A}/#/contacts`);
+	const answerBtn = a.page.locator("button:has-text('Answer')").first();
+	await answerBtn.waitFor({ timeout: 45000 });
+	await axe(a.page, "contacts");
+	await answerBtn.click();
+	await a.page.fill("#ck-token", "ZZZZ-ZZZZ-ZZZZ");
+	await a.page.click("#answer button[type=submit]");
+	await a.page.waitForSelector("#answer .error", WAIT);
+	assert.match(await a.page.textContent("#answer .error"), /token/i);
+	const token = await mailedToken(`duty@${NA}`);
+	assert.match(token, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/, "the e-mailed token");
+	await a.page.fill("#ck-token", token);
+	await a.page.click("#answer button[type=submit]");
+	await a.page.waitForSelector("#answer .notice", WAIT);
+	await shot(a.page, "08-contacts");
+	await b.page.waitForSelector("td.ok:has-text('answered')", { timeout: 45000 });
+});
+
+await step("review: the report with its charts, and a CSV export", async () => {
+	await b.page.goto(`${B}/#/review`);
+	await b.page.waitForSelector("#r-peer", WAIT);
+	await axe(b.page, "review");
+	await b.page.click("form button[type=submit]");
+	const frame = b.page.frameLocator("iframe.report");
+	await frame.locator("svg").first().waitFor({ timeout: 60000 });
+	assert.match(await frame.locator("body").textContent(), new RegExp(NA.replace(/\./g, "\\.")));
+	await shot(b.page, "09-review");
+	const [dl] = await Promise.all([b.page.waitForEvent("download", WAIT), b.page.click("button:has-text('Export CSV')")]);
+	assert.match(dl.suggestedFilename(), /\.csv$/);
+	const body = readFileSync(await dl.path(), "utf8");
+	assert.match(body.split("\n")[0], /,/);
+});
+
+await step("language switch: Chinese everywhere, remembered for this user in a new browser", async () => {
+	await a.page.goto(`${A}/#/case/${ref}`);
+	await a.page.waitForSelector("ol.timeline li", WAIT);
+	await a.page.click("#lang");
+	await a.page.waitForFunction(() => document.documentElement.lang === "zh-CN", null, WAIT);
+	await a.page.waitForSelector(`.actions h2:text-is("操作"), h2:text-is("签名时间线")`, WAIT);
+	assert.match(await a.page.textContent("#nav"), /收件箱/);
+	assert.match(await a.page.textContent("ol.timeline"), /已确认/);
+	await axe(a.page, "case (zh)");
+	await shot(a.page, "10-case-zh");
+	await a.page.goto(`${A}/#/inbox`);
+	await a.page.waitForSelector("table[data-rendered]", WAIT);
+	await shot(a.page, "11-inbox-zh");
+	// A new browser (no local storage) with the same token comes up in Chinese.
+	const fresh = await open("A2", A);
+	await login(fresh.page, TA);
+	await fresh.page.waitForFunction(() => document.documentElement.lang === "zh-CN", null, WAIT);
+	assert.match(await fresh.page.textContent("#nav"), /收件箱/);
+	await fresh.ctx.close();
+	await a.page.click("#lang"); // back to English for the others
+	await a.page.waitForFunction(() => document.documentElement.lang === "en", null, WAIT);
+});
+
+await step("a viewer sees no buttons it cannot use", async () => {
+	const v = await open("viewer", A);
+	await login(v.page, TAV);
+	assert.equal(await v.page.isVisible("#nav a[href='#/compose']"), false);
+	await v.page.goto(`${A}/#/case/${ref}`);
+	await v.page.waitForSelector("ol.timeline li", WAIT);
+	assert.equal(await v.page.isVisible(".actions"), false);
+	await v.page.goto(`${A}/#/contacts`);
+	await v.page.waitForSelector("section.panel table", WAIT);
+	assert.equal(await v.page.locator("button:has-text('Answer'), button:has-text('Check ')").count(), 0);
+	await v.ctx.close();
+});
+
+await step("no console errors and no missing strings on any page", async () => {
+	assert.deepEqual(problems, []);
+});
+
+clearTimeout(kill);
+await browser.close();
+console.log(`${n - failed}/${n} steps passed; screenshots in ${ART}`);
+process.exit(failed ? 1 : 0);

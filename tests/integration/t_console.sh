@@ -1,0 +1,73 @@
+#!/bin/bash
+# The web console in a real browser: Debian's chromium driven by
+# playwright-core (tests/e2e/console.test.mjs) against two live nodes on
+# 127.0.0.1 with a real SMTP server (aiosmtpd) for the check e-mail.
+#
+#   A = cert-beijing.example (Asia/Shanghai), B = cert-washington.example
+#   (America/New_York).  Duty tokens at both, a viewer token at A.
+#
+# The browser logs in, sends a request from B, works it at A (acknowledge,
+# triage, result) while the clocks change, rates it at B, raises and
+# acknowledges a hotline across two browsers, answers a check with the
+# e-mailed token, shows a review report, switches language, and runs axe
+# (WCAG 2.1 A/AA) on every page.  Screenshots of the main pages are kept
+# in build-test/artifacts/console/.
+# shellcheck source=tests/integration/lib.sh
+. "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+E2E="$PX_SOURCE_DIR/tests/e2e"
+command -v node >/dev/null || fail "node is required (scripts/deps.sh --e2e installs it)"
+[ -x /usr/bin/chromium ] || fail "Debian's chromium is required (scripts/deps.sh --e2e installs it)"
+[ -d "$E2E/node_modules/playwright-core" ] ||
+	fail "tests/e2e/node_modules is missing: run scripts/deps.sh --e2e (make test does)"
+ART="$(cd "$(dirname "$PARLEY")" && pwd)/artifacts/console"
+trap live_cleanup EXIT
+mkdir -p "$TMP/pids"
+
+A=cert-beijing.example
+B=cert-washington.example
+read -r PA PB PS < <(free_ports 3 | tr '\n' ' ')
+smtp_start "$PS"
+
+live_node a $A Asia/Shanghai $PA "zh, en"
+live_node b $B America/New_York $PB
+smtp_use a "$PS"
+smtp_use b "$PS"
+cat >>b/parley.conf <<'CONF'
+
+[contact "deputy"]
+role = policy
+name = Deputy Officer
+email = deputy@washington.example
+
+[roster]
+handover = Sun 00:00 duty, Sat 23:59 deputy
+CONF
+for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
+enrol a b
+# B pages its people every 5 s until someone acknowledges.
+expect_rc 0 px peer agreement --dir b $A --set page_every=5s --set check_every=0
+expect_rc 0 px peer agreement --dir a $B --set check_every=0
+expect_rc 0 px token create --dir a --role duty --name alice
+TA=$(cat "$OUT")
+expect_rc 0 px token create --dir b --role duty --name bob
+TB=$(cat "$OUT")
+expect_rc 0 px token create --dir a --role viewer --name victor
+TAV=$(cat "$OUT")
+serve a
+serve b
+ok "two live nodes and an SMTP server on 127.0.0.1"
+
+rm -rf "$ART"
+URL_A=$(url a) URL_B=$(url b) NAME_A=$A NAME_B=$B TOKEN_A=$TA TOKEN_B=$TB \
+	TOKEN_AV=$TAV ARTIFACTS="$ART" MAILDIR="$TMP/mail" \
+	timeout 330 node "$E2E/console.test.mjs" >"$TMP/e2e.log" 2>&1
+rc=$?
+cat "$TMP/e2e.log"
+[ $rc = 0 ] || fail "the browser tests failed (exit $rc); screenshots in $ART"
+for p in 01-login 02-inbox 04-case-new 05-case-resolved 06-record \
+    07-hotline-banner 08-contacts 09-review 10-case-zh 11-inbox-zh; do
+	[ -s "$ART/$p.png" ] || fail "no screenshot $p.png"
+done
+ok "screenshots in $ART"
+finish
