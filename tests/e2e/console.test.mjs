@@ -347,6 +347,13 @@ await step("review: the report with its charts, and a CSV export", async () => {
 	assert.match(dl.suggestedFilename(), /\.csv$/);
 	const body = readFileSync(await dl.path(), "utf8");
 	assert.match(body.split("\n")[0], /,/);
+	// The period includes today (the "To" day is included): the request
+	// worked above is in the signed JSON export, closed, rated 5.
+	const [js] = await Promise.all([b.page.waitForEvent("download", WAIT), b.page.click("button:has-text('Export signed JSON')")]);
+	const rep = JSON.parse(readFileSync(await js.path(), "utf8"));
+	const row = rep.cases.find((c) => c.id.endsWith(ref));
+	assert.ok(row, `case ${ref} in the report: ${rep.cases.map((c) => c.id)}`);
+	assert.equal(row.score, 5);
 });
 
 await step("language switch: Chinese everywhere, remembered for this user in a new browser", async () => {

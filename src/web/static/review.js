@@ -19,8 +19,11 @@ export async function render(main) {
 	};
 	const out = h("div", { "aria-live": "polite" });
 	let url = null;
+	// The chosen "to" day is included: the node's period ends before `to`,
+	// so ask for the day after it.
+	const dayAfter = (d) => { const x = new Date(`${d}T00:00:00Z`); x.setUTCDate(x.getUTCDate() + 1); return iso(x); };
 	const q = (fmt, dl) => `/api/v1/reports?peer=${encodeURIComponent(f.peer.value)}&from=${f.from.value}` +
-		`&to=${f.to.value}&lang=${f.lang.value}&format=${fmt}${dl ? "&download=1" : ""}`;
+		`&to=${dayAfter(f.to.value)}&lang=${f.lang.value}&format=${fmt}${dl ? "&download=1" : ""}`;
 	function valid() {
 		if (!f.peer.value) return t("r.err.peer");
 		if (!f.from.value || !f.to.value || f.from.value > f.to.value) return t("r.err.dates");
