@@ -103,7 +103,7 @@ export async function render(main) {
 		fill(dir, ...cs.map((p) => party(p, sendCheck)));
 		fill(checks, h("h2", {}, t("ck.title")), checksTable(ks, answerForm));
 	}
-	fill(main, h("h1", {}, t("ct.title")), answer, checks, dir);
+	fill(main, h("h1", {}, t("ct.title")), answer, checks, h("h2", {}, t("ct.dir")), dir);
 	await load();
 	return { poll: load, stop: () => { stopped = true; } };
 }
