@@ -20,12 +20,11 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "bench.h"
+#include "net/client.h"
 #include "web/assets.h"
 
 static pid_t serve_pid = -1;
@@ -40,23 +39,6 @@ stop_serve(void)
 		waitpid(serve_pid, &st, 0);
 		serve_pid = -1;
 	}
-}
-
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port = 0;
-
-	if (s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
 }
 
 static char *
@@ -168,7 +150,7 @@ main(int argc, char **argv)
 	if ((token = run_capture(cmd)) == NULL || strncmp(token, "pxt_", 4))
 		die("parley token create (set PARLEY to the binary)");
 	free(cmd);
-	if ((port = free_port()) == 0)
+	if ((port = px_loopback_free_port()) == 0)
 		die("no free port");
 	snprintf(port_s, sizeof(port_s), "127.0.0.1:%u", port);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
