@@ -24,26 +24,6 @@ jstr(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-static struct px_text_in
-text_in(const json_t *b, const char *key)
-{
-	const json_t *tr = json_object_get(b, "translation");
-	struct px_text_in t = {
-		.text = jstr(b, key),
-		.lang = jstr(b, "lang"),
-		.translation = json_is_string(tr) ? json_string_value(tr)
-		                                  : jstr(tr, "value"),
-		.translation_lang = json_is_object(tr)
-		    ? jstr(tr, "lang")
-		    : jstr(b, "translation_lang"),
-		.translation_by = json_is_object(tr)
-		    ? jstr(tr, "by")
-		    : jstr(b, "translation_by"),
-	};
-
-	return t;
-}
-
 static int
 answer_sent(struct px_http_resp *r, struct px_node *n, const struct px_msg *m,
     int status)
@@ -69,15 +49,13 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_api_node(req, r);
 	json_t *b, *body = NULL;
-	const char *obs[256];
+	struct px_api_obs obs;
 	struct px_new_case nc = { 0 };
 	struct px_msg *m = NULL;
 	enum px_msg_type type;
-	const json_t *o;
-	size_t i;
-	char *tmp[256] = { 0 };
 	int rc;
 
+	px_api_obs_init(&obs);
 	if (n == NULL || (b = px_api_body(req, r)) == NULL)
 		return 0;
 	nc.to = jstr(b, "to");
@@ -87,30 +65,11 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 	nc.tlp = jstr(b, "tlp");
 	nc.title = jstr(b, "title");
 	nc.request_type = jstr(b, "request_type");
-	nc.text = text_in(b, "text");
-	json_array_foreach(json_object_get(b, "observables"), i, o)
-	{
-		if (i >= PX_ARRAY_LEN(obs)) {
-			rc = px_error_set(PX_EINVAL, "at most %zu observables",
-			    PX_ARRAY_LEN(obs));
-			goto fail;
-		}
-		if (json_is_string(o)) {
-			obs[i] = json_string_value(o);
-		} else if (jstr(o, "type") && jstr(o, "value")) {
-			tmp[i] = px_asprintf(
-			    "%s:%s", jstr(o, "type"), jstr(o, "value"));
-			obs[i] = tmp[i];
-		} else {
-			rc = px_error_set(PX_EINVAL,
-			    "observable %zu must be \"type:value\" or "
-			    "{\"type\", \"value\"}",
-			    i + 1);
-			goto fail;
-		}
-		nc.nobservables = i + 1;
-	}
-	nc.observables = obs;
+	nc.text = px_api_text_in(b, "text");
+	if ((rc = px_api_obs_read(&obs, b)) < 0)
+		goto fail;
+	nc.observables = obs.v;
+	nc.nobservables = obs.n;
 	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
 	    (rc = px_app_send(req->app, nc.to, NULL, type, body, &m)) < 0)
 		goto fail;
@@ -119,8 +78,7 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 fail:
 	px_api_fail(r, rc);
 out:
-	for (i = 0; i < PX_ARRAY_LEN(tmp); i++)
-		free(tmp[i]);
+	px_api_obs_dispose(&obs);
 	px_msg_free(m);
 	json_decref(body);
 	json_decref(b);
@@ -153,7 +111,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		    req->params[1]);
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
-	a.text = text_in(b,
+	a.text = px_api_text_in(b,
 	    type == PX_MSG_FEEDBACK && jstr(b, "comment") ? "comment" : "text");
 	a.decision = jstr(b, "decision");
 	a.reason = jstr(b, "reason");

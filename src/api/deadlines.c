@@ -60,16 +60,17 @@ hotlines_post(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_msg *m = NULL;
 	enum px_msg_type type;
 	struct px_new_case nc = { .kind = "hotline", .priority = "P1" };
+	struct px_api_obs obs;
 	char title[128], ref[9];
 	int rc;
 
+	px_api_obs_init(&obs);
 	if (n == NULL || (b = px_api_body(req, r)) == NULL)
 		return 0;
 	nc.to = jstr(b, "peer");
 	nc.category = jstr(b, "category") ? jstr(b, "category") : "other";
 	nc.tlp = jstr(b, "tlp");
-	nc.text.text = jstr(b, "text");
-	nc.text.lang = jstr(b, "lang");
+	nc.text = px_api_text_in(b, "text");
 	nc.title = jstr(b, "title");
 	if (nc.to == NULL || nc.text.text == NULL) {
 		px_problem(r, 400, NULL, "a hotline needs 'peer' and 'text'");
@@ -86,6 +87,12 @@ hotlines_post(const struct px_http_req *req, struct px_http_resp *r)
 			title[--k] = '\0';
 		nc.title = title;
 	}
+	if ((rc = px_api_obs_read(&obs, b)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	nc.observables = obs.v;
+	nc.nobservables = obs.n;
 	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
 	    (rc = px_app_send(req->app, nc.to, NULL, type, body, &m)) < 0) {
 		px_api_fail(r, rc);
@@ -96,6 +103,7 @@ hotlines_post(const struct px_http_req *req, struct px_http_resp *r)
 	    "{ssssss}", "case", m->case_id, "ref", ref, "peer", m->to);
 	px_api_json(r, 201, o);
 out:
+	px_api_obs_dispose(&obs);
 	px_msg_free(m);
 	json_decref(body);
 	json_decref(b);

@@ -117,3 +117,71 @@ px_api_query(const struct px_http_req *req, const char *key)
 	}
 	return NULL;
 }
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+struct px_text_in
+px_api_text_in(const json_t *b, const char *key)
+{
+	const json_t *tr = json_object_get(b, "translation");
+	struct px_text_in t = {
+		.text = jstr(b, key),
+		.lang = jstr(b, "lang"),
+		.translation = json_is_string(tr) ? json_string_value(tr)
+		                                  : jstr(tr, "value"),
+		.translation_lang = json_is_object(tr)
+		    ? jstr(tr, "lang")
+		    : jstr(b, "translation_lang"),
+		.translation_by = json_is_object(tr)
+		    ? jstr(tr, "by")
+		    : jstr(b, "translation_by"),
+	};
+
+	return t;
+}
+
+void
+px_api_obs_init(struct px_api_obs *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+int
+px_api_obs_read(struct px_api_obs *o, const json_t *b)
+{
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(b, "observables"), i, x)
+	{
+		if (i >= PX_API_MAX_OBS)
+			return px_error_set(PX_EINVAL, "at most %d observables",
+			    PX_API_MAX_OBS);
+		if (json_is_string(x)) {
+			o->v[i] = json_string_value(x);
+		} else if (jstr(x, "type") && jstr(x, "value")) {
+			o->tmp[i] = px_asprintf(
+			    "%s:%s", jstr(x, "type"), jstr(x, "value"));
+			o->v[i] = o->tmp[i];
+		} else {
+			return px_error_set(PX_EINVAL,
+			    "observable %zu must be \"type:value\" or "
+			    "{\"type\", \"value\"}",
+			    i + 1);
+		}
+		o->n = i + 1;
+	}
+	return 0;
+}
+
+void
+px_api_obs_dispose(struct px_api_obs *o)
+{
+	for (size_t i = 0; i < PX_API_MAX_OBS; i++)
+		free(o->tmp[i]);
+	px_api_obs_init(o);
+}

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "api/app.h"
+#include "node/actions.h"
 #include "net/http.h"
 
 /* Writes a JSON value (stolen) as the 200 body, or `status` if not 0. */
@@ -18,5 +19,25 @@ struct px_node *px_api_node(
 json_t *px_api_body(const struct px_http_req *req, struct px_http_resp *r);
 /* The value of `key` in the query string (decoded, heap), or NULL. */
 char *px_api_query(const struct px_http_req *req, const char *key);
+
+/* The free text at `key` of a request body with its "lang" and
+ * "translation" (a string, or {"lang", "value", "by"}); every pointer is
+ * borrowed from `b`. */
+struct px_text_in px_api_text_in(const json_t *b, const char *key);
+
+/* The observables of a request body ("observables": an array of
+ * "type:value" strings or {"type", "value"} objects), in the CLI form
+ * px_new_case takes.  Embedded by the caller: _init, _read, _dispose. */
+#define PX_API_MAX_OBS 256
+struct px_api_obs {
+	const char *v[PX_API_MAX_OBS]; /* borrowed from the body or tmp */
+	char *tmp[PX_API_MAX_OBS];     /* owned: joined type:value */
+	size_t n;
+};
+void px_api_obs_init(struct px_api_obs *o);
+/* Reads b's observables into o; PX_EINVAL with a message naming the
+ * first bad one.  o stays valid while b lives. */
+PX_MUST_CHECK int px_api_obs_read(struct px_api_obs *o, const json_t *b);
+void px_api_obs_dispose(struct px_api_obs *o);
 
 #endif
