@@ -219,6 +219,15 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 			goto out;
 		json_object_set_new(
 		    b, "decision", json_string(px_decision_names[k].wire));
+		/* A reason explains a case not taken up as asked; on an
+		 * accepted one it would read as a refusal in the record. */
+		if (a->reason && k == PX_DEC_ACCEPTED) {
+			rc = px_error_set(PX_EINVAL,
+			    "%sreason goes with needs-info, declined or "
+			    "forwarded, not with accepted",
+			    a->text.prefix ? a->text.prefix : "");
+			goto out;
+		}
 		if (a->reason) {
 			if ((rc = k = PX_LOOKUP(px_reason_names, "reason code",
 			         a->reason)) < 0)

@@ -241,6 +241,8 @@ expect_rc 3 px case triage --dir b "$REF" --decision maybe
 expect_in "$ERR" "unknown decision 'maybe' (expected one of: accepted, needs-info, declined, forwarded)"
 expect_rc 3 px case triage --dir b "$REF" --decision declined --reason because
 expect_in "$ERR" "unknown reason code 'because'"
+expect_rc 3 px case triage --dir b "$REF" --decision accepted --reason duplicate
+expect_in "$ERR" "--reason goes with needs-info, declined or forwarded, not with accepted"
 expect_rc 3 px case result --dir b "$REF" --text "done" --outcome bogus
 expect_in "$ERR" "'bogus' is not one of resolved, partial, unable"
 expect_rc 2 px case update --dir b "$REF"
