@@ -373,6 +373,7 @@ px_hotline_attempts(
 			.contact =
 			    json_string_value(json_object_get(p, "contact")),
 			.name = json_string_value(json_object_get(p, "name")),
+			.hash = m->hash,
 			.channels = json_object_get(p, "channels"),
 			.at = m->time_ms,
 			.latency_ms = -1,

@@ -74,6 +74,7 @@ size_t px_steps_due(struct px_step *out, size_t max, int64_t *next_due,
 struct px_page_attempt {
 	int attempt;
 	const char *contact, *name; /* borrowed from the case */
+	const char *hash;           /* the page message's, borrowed */
 	const json_t *channels;
 	int64_t at;
 	bool answered;

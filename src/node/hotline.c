@@ -19,6 +19,60 @@ time_or_null(int64_t ms)
 	return json_string(t);
 }
 
+/* The notifications this node queued for one case, for matching them to
+ * the page messages that caused them. */
+static int
+notice_row(const struct px_notify_row *row, void *arg)
+{
+	char sent[PX_TIME_STRLEN];
+	json_t *o;
+
+	if (row->msg_hash == NULL)
+		return 0;
+	o = json_pack("{sssssssI}", "msg", row->msg_hash, "channel",
+	    row->channel, "status", row->status, "attempts",
+	    (json_int_t)row->attempts);
+	if (row->sent_ms >= 0) {
+		px_time_format(sent, row->sent_ms);
+		json_object_set_new(o, "sent", json_string(sent));
+	}
+	if (row->last_error)
+		json_object_set_new(o, "error", json_string(row->last_error));
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+/* How each page went out: the deliveries of the page message `hash`
+ * (channel, status, error) among `rows`.  Only the responder holds them:
+ * each party notifies its own people, so the requester gets null. */
+static json_t *
+deliveries(const json_t *rows, const char *hash)
+{
+	json_t *out, *x;
+	size_t i;
+
+	if (rows == NULL)
+		return json_null();
+	out = json_array();
+	json_array_foreach(rows, i, x)
+	{
+		if (strcmp(json_string_value(json_object_get(x, "msg")), hash))
+			continue;
+		json_array_append_new(out,
+		    json_pack("{sOsOsOsOsO}", "channel",
+		        json_object_get(x, "channel"), "status",
+		        json_object_get(x, "status"), "attempts",
+		        json_object_get(x, "attempts"), "sent",
+		        json_object_get(x, "sent") ? json_object_get(x, "sent")
+		                                   : json_null(),
+		        "error",
+		        json_object_get(x, "error")
+		            ? json_object_get(x, "error")
+		            : json_null()));
+	}
+	return out;
+}
+
 static json_t *
 hotline_json(struct px_node *n, const struct px_case *c,
     const struct px_peer *p, int64_t now)
@@ -26,22 +80,36 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	struct px_clock_status cs[PX_CLK__N];
 	struct px_page_attempt at[64];
 	size_t na = px_hotline_attempts(at, PX_ARRAY_LEN(at), c);
-	json_t *o, *pages = json_array(), *steps = json_array();
+	json_t *o, *pages = json_array(), *steps = json_array(), *rows = NULL;
 	char ref[9];
 
 	px_case_clocks(
 	    cs, c, &p->agreement, px_node_case_calendar(n, c, p), now);
 	px_case_ref(ref, c->id);
+	if (na && strcmp(c->responder, n->name) == 0) {
+		struct px_notify_filter f = { .case_id = c->id };
+
+		rows = json_array();
+		/* A store error leaves the deliveries unknown (null), never
+		 * the hotline unshown. */
+		if (PX_STORE_CALL(n->store, notify_list, &f, notice_row, rows) <
+		    0) {
+			json_decref(rows);
+			rows = NULL;
+		}
+	}
 	for (size_t i = 0; i < na; i++)
 		json_array_append_new(pages,
-		    json_pack("{sisssosOsosbso}", "attempt", at[i].attempt,
+		    json_pack("{sisssosOsosbsoso}", "attempt", at[i].attempt,
 		        "contact", at[i].contact, "name",
 		        at[i].name ? json_string(at[i].name) : json_null(),
 		        "channels", at[i].channels, "at",
 		        time_or_null(at[i].at), "answered", at[i].answered,
 		        "latency_ms",
 		        at[i].latency_ms >= 0 ? json_integer(at[i].latency_ms)
-		                              : json_null()));
+		                              : json_null(),
+		        "delivery", deliveries(rows, at[i].hash)));
+	json_decref(rows);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct px_msg *m = c->msgs[i];
 		const json_t *l = json_object_get(m->body, "ladder");
