@@ -119,6 +119,34 @@ parties_json(
 	    party(c->responder, req ? peer_zone : px_tz_name(n->tz)));
 }
 
+/* The calendar the clocks count in (the responder's): zone, working days
+ * (0 = Sunday .. 6 = Saturday), hours and holidays, so a reader sees what
+ * "business time" means for this case. */
+static json_t *
+calendar_json(const struct px_calendar *cal)
+{
+	json_t *days = json_array(), *hol = json_array();
+	char hours[12], d[11];
+	int64_t y;
+	unsigned mo, dd;
+
+	for (int i = 0; i < 7; i++)
+		if (cal->workdays & (1u << i))
+			json_array_append_new(days, json_integer(i));
+	snprintf(hours, sizeof(hours), "%02u:%02u-%02u:%02u",
+	    cal->day_start / 60u, cal->day_start % 60u, cal->day_end / 60u,
+	    cal->day_end % 60u);
+	for (size_t i = 0; i < cal->nholidays; i++) {
+		px_civil_from_days(cal->holidays[i], &y, &mo, &dd);
+		snprintf(
+		    d, sizeof(d), "%04lld-%02u-%02u", (long long)y, mo, dd);
+		json_array_append_new(hol, json_string(d));
+	}
+	return json_pack("{ss so ss so}", "timezone",
+	    cal->tz ? px_tz_name(cal->tz) : "UTC", "workdays", days, "hours",
+	    hours, "holidays", hol);
+}
+
 json_t *
 px_view_case(struct px_node *n, const struct px_case *c,
     const struct px_peer *p, int64_t now)
@@ -155,6 +183,8 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	json_object_set_new(o, "clocks",
 	    px_view_clocks(
 	        c, &p->agreement, px_node_case_calendar(n, c, p), now));
+	json_object_set_new(
+	    o, "calendar", calendar_json(px_node_case_calendar(n, c, p)));
 	json_object_set_new(o, "our_role",
 	    json_string(strcmp(c->requester, n->name) == 0 ? "requester"
 	                                                   : "responder"));

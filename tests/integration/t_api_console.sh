@@ -79,12 +79,15 @@ expect_json "$OUT" 'd["our_role"]' responder
 expect_json "$OUT" '"ack" in d["actions"], "rate" in d["actions"], "close" in d["actions"]' '[true, false, false]'
 expect_json "$OUT" 'd["parties"]' "{\"requester\": {\"node\": \"$A\", \"timezone\": \"Asia/Shanghai\"}, \"responder\": {\"node\": \"$B\", \"timezone\": \"America/New_York\"}}"
 expect_json "$OUT" '[type(m["log_index"]).__name__ for m in d["messages"]]' '["int"]'
+# The clocks count in B's calendar (its default: Mon-Fri 09:00-17:00).
+expect_json "$OUT" 'd["calendar"]' '{"holidays": [], "hours": "09:00-17:00", "timezone": "America/New_York", "workdays": [1, 2, 3, 4, 5]}'
 cp "$OUT" b.case1.json
 wait_for 30 "A sees $ID delivered" state_is a "$TA" "$ID" delivered
 cview a "$TA" "$ID"
 expect_json "$OUT" 'd["our_role"]' requester
 expect_json "$OUT" '"ack" in d["actions"], "withdraw" in d["actions"], "note" in d["actions"]' '[false, true, true]'
 expect_json "$OUT" 'd["parties"]["responder"]["timezone"]' America/New_York
+expect_json "$OUT" 'd["calendar"]["timezone"], d["calendar"]["workdays"]' '["America/New_York", [1, 2, 3, 4, 5]]'
 ok "case view: B is responder and may ack (not rate or close); A is requester and may withdraw; both time zones"
 
 call b "$TB" POST "/api/v1/cases/$ID/ack" '{"text":"Received"}'
