@@ -18,19 +18,23 @@
  * on a bug; the caller's buffer, which may have a cap, gets it in one
  * append at the end.
  */
+#include <inttypes.h>
+
 #include "report/data.h"
 #include "report/i18n.h"
 #include "report/render.h"
 #include "report/svg.h"
+#include "util/tz.h"
 #include "util/util.h"
 
 struct page {
 	struct px_buf b;
 	enum px_lang lang;
 	const struct px_report *r;
-	char *node, *peer; /* escaped for HTML */
-	int sec;           /* sections written so far, for their numbers */
-	int fig;           /* figures likewise */
+	const struct px_tz *tz; /* the report's zone, or NULL */
+	char *node, *peer;      /* escaped for HTML */
+	int sec;                /* sections written so far, for their numbers */
+	int fig;                /* figures likewise */
 };
 
 static const char style[] =
@@ -414,6 +418,42 @@ meta_row(struct page *p, const char *label_id, const char *value_html)
 	put(p, "</dd>\n");
 }
 
+/* The period as a reader chose it: whole days in the report's zone
+ * ("2026-06-01 to 2026-11-30, both days included") when both ends are
+ * local midnights, else local times; "" without a zone. */
+static void
+local_period(const struct page *p, struct px_buf *out)
+{
+	struct px_localtime f, t;
+	char a[40], b[40];
+	struct px_buf v;
+
+	if (p->tz == NULL || p->r->timezone == NULL ||
+	    strcmp(px_tz_name(p->tz), p->r->timezone) != 0)
+		return;
+	px_tz_local(&f, p->tz, p->r->from_ms);
+	px_tz_local(&t, p->tz, p->r->to_ms);
+	px_buf_init(&v, PX_BUF_NOCAP);
+	if (f.hour == 0 && f.minute == 0 && t.hour == 0 && t.minute == 0 &&
+	    f.second == 0 && t.second == 0 && f.ms == 0 && t.ms == 0) {
+		/* The last day included is the one before the end. */
+		px_tz_local(&t, p->tz, p->r->to_ms - 1);
+		snprintf(a, sizeof(a), "%04" PRId64 "-%02u-%02u", f.year,
+		    f.month, f.day);
+		snprintf(b, sizeof(b), "%04" PRId64 "-%02u-%02u", t.year,
+		    t.month, t.day);
+		px_tr_fill(&v, T(p, "meta.days"), a, b);
+	} else {
+		snprintf(a, sizeof(a), "%04" PRId64 "-%02u-%02u %02u:%02u",
+		    f.year, f.month, f.day, f.hour, f.minute);
+		snprintf(b, sizeof(b), "%04" PRId64 "-%02u-%02u %02u:%02u",
+		    t.year, t.month, t.day, t.hour, t.minute);
+		px_tr_fill(&v, T(p, "meta.period_value"), a, b);
+	}
+	px_tr_fill(out, T(p, "meta.in_zone"), v.data, p->r->timezone);
+	px_buf_dispose(&v);
+}
+
 static void
 cover(struct page *p)
 {
@@ -431,8 +471,16 @@ cover(struct page *p)
 	fmt_utc(p, a, sizeof(a), r->from_ms);
 	fmt_utc(p, b, sizeof(b), r->to_ms);
 	px_buf_init(&v, PX_BUF_NOCAP);
-	px_tr_fill(&v, T(p, "meta.period_value"), a, b);
-	meta_row(p, "meta.period", v.data);
+	local_period(p, &v);
+	if (v.len) {
+		meta_row(p, "meta.period", v.data);
+		px_buf_reset(&v);
+		px_tr_fill(&v, T(p, "meta.period_value"), a, b);
+		meta_row(p, "meta.period_utc", v.data);
+	} else {
+		px_tr_fill(&v, T(p, "meta.period_value"), a, b);
+		meta_row(p, "meta.period", v.data);
+	}
 	px_buf_dispose(&v);
 	fmt_utc(p, a, sizeof(a), r->as_of_ms);
 	meta_row(p, "meta.as_of", a);
@@ -1159,7 +1207,8 @@ appendix(struct page *p)
 }
 
 int
-px_report_html(struct px_buf *out, const json_t *report, const char *lang)
+px_report_html(struct px_buf *out, const json_t *report, const char *lang,
+    const struct px_tz *tz)
 {
 	struct px_report r;
 	struct page p;
@@ -1172,6 +1221,7 @@ px_report_html(struct px_buf *out, const json_t *report, const char *lang)
 		return rc;
 	px_buf_init(&p.b, PX_BUF_NOCAP);
 	p.r = &r;
+	p.tz = tz;
 	p.node = escaped(r.node);
 	p.peer = escaped(r.peer);
 

@@ -2,6 +2,7 @@
  * The review report computed and rendered (make.h), shared by the CLI and
  * the analyst API.
  */
+#include "node/node.h"
 #include "report/make.h"
 #include "report/render.h"
 #include "util/util.h"
@@ -66,7 +67,7 @@ px_report_make(struct px_buf *out, json_t **report, struct px_node *n,
 	} else if (strcmp(format, "csv") == 0) {
 		rc = px_report_csv(out, rep, lang);
 	} else {
-		rc = px_report_html(out, rep, lang);
+		rc = px_report_html(out, rep, lang, n->tz);
 	}
 out:
 	if (rc == 0 && report) {

@@ -16,6 +16,7 @@
 #include "model/types.h"
 #include "report/i18n.h"
 #include "report/render.h"
+#include "util/tz.h"
 #include "util/util.h"
 
 #define SAMPLE PX_SOURCE_DIR "/tests/unit/data/report_sample.json"
@@ -39,7 +40,8 @@ render(const json_t *j, const char *lang, bool csv)
 	int rc;
 
 	px_buf_init(&b, PX_BUF_NOCAP);
-	rc = csv ? px_report_csv(&b, j, lang) : px_report_html(&b, j, lang);
+	rc = csv ? px_report_csv(&b, j, lang)
+	         : px_report_html(&b, j, lang, NULL);
 	if (rc != 0)
 		fail_msg("render: %d %s", rc, px_error_last());
 	return px_buf_detach(&b, NULL);
@@ -569,6 +571,54 @@ test_csv(void **state)
 	json_decref(j);
 }
 
+/* Given the report's zone, the cover shows the period as the days the
+ * reader chose (the end day is the one before the exclusive end), beside
+ * the UTC instants; a zone of another name is not used. */
+static void
+test_html_local_period(void **state)
+{
+	json_t *j = sample();
+	struct px_tz *tz = NULL, *ny = NULL;
+	struct px_buf b;
+	char *html, *row;
+
+	(void)state;
+	assert_int_equal(px_tz_load(&tz, "Asia/Shanghai"), 0);
+	assert_int_equal(px_tz_load(&ny, "America/New_York"), 0);
+	px_buf_init(&b, PX_BUF_NOCAP);
+	assert_int_equal(px_report_html(&b, j, "en", tz), 0);
+	html = px_buf_detach(&b, NULL);
+	row = between(html, "<dt>Period</dt>", "</dd>");
+	assert_string_equal(row,
+	    "<dt>Period</dt><dd>2026-01-01 to 2026-06-30, both days "
+	    "included, Asia/Shanghai time");
+	free(row);
+	row = between(html, "<dt>Period in UTC</dt>", "</dd>");
+	assert_non_null(strstr(row,
+	    "2025-12-31 16:00 UTC to 2026-06-30 16:00 "
+	    "UTC (end not included)"));
+	free(row);
+	free(html);
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	assert_int_equal(px_report_html(&b, j, "zh", tz), 0);
+	html = px_buf_detach(&b, NULL);
+	assert_non_null(strstr(html,
+	    "2026-01-01 至 2026-06-30（含首尾两日），按 Asia/Shanghai 时间"));
+	free(html);
+
+	/* Not the report's zone: only the UTC period, as without one. */
+	px_buf_init(&b, PX_BUF_NOCAP);
+	assert_int_equal(px_report_html(&b, j, "en", ny), 0);
+	html = px_buf_detach(&b, NULL);
+	assert_null(strstr(html, "Period in UTC"));
+	assert_null(strstr(html, "both days included"));
+	free(html);
+	px_tz_free(tz);
+	px_tz_free(ny);
+	json_decref(j);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -586,7 +636,7 @@ test_refusals(void **state)
 	for (i = 0; i < PX_ARRAY_LEN(required); i++) {
 		j = sample();
 		drop(j, required[i]);
-		assert_int_equal(px_report_html(&b, j, "en"), PX_EINVAL);
+		assert_int_equal(px_report_html(&b, j, "en", NULL), PX_EINVAL);
 		if (strstr(px_error_last(), required[i]) == NULL)
 			fail_msg(
 			    "'%s' not named: %s", required[i], px_error_last());
@@ -601,7 +651,7 @@ test_refusals(void **state)
 	json_object_set_new(
 	    json_object_get(json_object_get(j, "volumes"), "outbound"), "total",
 	    json_string("12"));
-	assert_int_equal(px_report_html(&b, j, "en"), PX_EINVAL);
+	assert_int_equal(px_report_html(&b, j, "en", NULL), PX_EINVAL);
 	assert_non_null(strstr(px_error_last(), "'volumes.outbound.total'"));
 	assert_non_null(strstr(px_error_last(), "non-negative integer"));
 	json_decref(j);
@@ -618,25 +668,25 @@ test_refusals(void **state)
 	j = sample();
 	json_object_set_new(json_array_get(json_object_get(j, "cases"), 1),
 	    "direction", json_string("sideways"));
-	assert_int_equal(px_report_html(&b, j, "en"), PX_EINVAL);
+	assert_int_equal(px_report_html(&b, j, "en", NULL), PX_EINVAL);
 	assert_non_null(strstr(px_error_last(), "'cases[1].direction'"));
 	json_decref(j);
 
 	/* An unknown language, and a buffer too small for the page. */
 	j = sample();
-	assert_int_equal(px_report_html(&b, j, "fr"), PX_EINVAL);
+	assert_int_equal(px_report_html(&b, j, "fr", NULL), PX_EINVAL);
 	assert_non_null(strstr(px_error_last(), "'fr'"));
 	assert_int_equal(px_report_csv(&b, j, NULL), PX_EINVAL);
 	assert_int_equal(b.len, 0);
 	px_buf_dispose(&b);
 	px_buf_init(&b, 4096);
 	assert_int_equal(px_buf_adds(&b, "kept"), 0);
-	assert_int_equal(px_report_html(&b, j, "en"), PX_ETOOBIG);
+	assert_int_equal(px_report_html(&b, j, "en", NULL), PX_ETOOBIG);
 	assert_string_equal(b.data, "kept");
 	px_buf_dispose(&b);
 	json_decref(j);
 	j = json_array();
-	assert_int_equal(px_report_html(&b, j, "en"), PX_EINVAL);
+	assert_int_equal(px_report_html(&b, j, "en", NULL), PX_EINVAL);
 	json_decref(j);
 }
 
@@ -649,6 +699,7 @@ main(void)
 		cmocka_unit_test(test_html_en),
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_html_zh),
+		cmocka_unit_test(test_html_local_period),
 		cmocka_unit_test(test_charts_without_data),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_refusals),
