@@ -78,9 +78,15 @@ expect_json "$OUT" 'd[0]["url"]' "https://127.0.0.1:$PB"
 # 1. The hotline.  A viewer may not raise one.
 call a "$TV" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"Payment gateway down\"}"
 want_code 403
-call a "$TA" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"DDoS on the national payment gateway\"}"
+call a "$TA" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"bad\",\"observables\":[\"ip:300.1.2.3\"]}"
+want_code 422
+expect_json "$OUT" 'd["detail"]' "'300.1.2.3' is not an IPv4 address: 300 is larger than 255"
+call a "$TA" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"DDoS on the national payment gateway\",\"lang\":\"en\",\"translation\":{\"lang\":\"zh\",\"value\":\"国家支付网关遭受拒绝服务攻击\",\"by\":\"human\"},\"observables\":[\"ip:198.51.100.23\",\"cidr:203.0.113.0/24\"]}"
 want_code 201
 HID=$(json_get "$OUT" 'd["case"]') || exit 1
+call a "$TA" GET "/api/v1/cases/$HID"
+expect_json "$OUT" '[(o["type"], o["value"]) for o in d["observables"]]' '[["ipv4-addr", "198.51.100.23"], ["ipv4-addr", "203.0.113.0/24"]]'
+expect_json "$OUT" 'd["messages"][0]["body"]["text"]["translation"]["value"]' 国家支付网关遭受拒绝服务攻击
 t0=$SECONDS
 
 pages() {
@@ -104,6 +110,15 @@ has_mail() { [ -n "$(mail_to "$1")" ]; }
 wait_for 20 "duty's page is in the mailbox" has_mail duty@
 wait_for 20 "deputy's page is in the mailbox" has_mail deputy@
 expect_in "$(mail_to deputy@)" "HOTLINE"
+# How each page went out is B's to know (A's view has no deliveries).
+expect_json "$OUT" '[p["delivery"] for p in d["pages"][:3]]' '[null, null, null]'
+delivered() {
+	call b "$TB" GET "/api/v1/hotlines/$HID"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" '[x["status"] for p in d["pages"][:2] for x in p["delivery"]]')" = '["sent", "sent"]' ]
+}
+wait_for 20 "B's view shows duty's and deputy's pages sent" delivered
+expect_json "$OUT" '[[x["channel"], x["attempts"], x["error"]] for x in d["pages"][0]["delivery"]]' '[["email", 1, null]]'
+expect_json "$OUT" 'd["pages"][0]["delivery"][0]["sent"] >= d["pages"][0]["at"]' true
 
 # 2. 40 s after B received it, nobody has answered: both sides escalate.
 steps() {
