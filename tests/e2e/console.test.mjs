@@ -6,12 +6,13 @@
 // Prints one "ok"/"not ok" line per step and exits 1 if any step failed.
 import { chromium } from "playwright-core";
 import { readFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 
 const env = (k) => { if (!process.env[k]) throw new Error(`${k} is not set`); return process.env[k]; };
 const A = env("URL_A"), B = env("URL_B"), NA = env("NAME_A"), NB = env("NAME_B");
-const TA = env("TOKEN_A"), TB = env("TOKEN_B"), TAV = env("TOKEN_AV");
+const TA = env("TOKEN_A"), TB = env("TOKEN_B"), TAV = env("TOKEN_AV"), TAT = env("TOKEN_AT");
 const ART = env("ARTIFACTS");
 mkdirSync(ART, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -43,14 +44,15 @@ const browser = await chromium.launch({
 });
 const kill = setTimeout(() => { console.log("not ok - the whole run took over 5 minutes"); process.exit(1); }, 300000);
 
-async function open(who, url) {
-	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+async function open(who, url, viewport = { width: 1280, height: 860 }) {
+	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport, acceptDownloads: true });
 	const page = await ctx.newPage();
 	page.on("console", (m) => {
 		const txt = m.text();
 		// The browser itself logs the refusals this test provokes: a wrong
-		// token at login (401) and a wrong check token (422).
-		if ((m.type() === "error" && !/status of (401|422)/.test(txt)) || /missing (en|zh) string/.test(txt))
+		// or revoked token (401), a wrong check token (422), an unknown
+		// case (404) and the requests cut off to play a node down.
+		if ((m.type() === "error" && !/status of (401|404|422)|ERR_FAILED/.test(txt)) || /missing (en|zh) string/.test(txt))
 			problems.push(`${who}: ${m.type()}: ${txt}`);
 	});
 	page.on("pageerror", (e) => problems.push(`${who}: page error: ${e.message}`));
@@ -135,7 +137,9 @@ await step("duty officers log in at both nodes; the header names node, token and
 	await login(a.page, TA);
 	await login(b.page, TB);
 	assert.match(await a.page.textContent("#who"), new RegExp(`${NA}.*duty officer`));
-	await a.page.waitForSelector("table[data-rendered]", WAIT);
+	// Nothing yet: the inbox says so, and how cases will arrive.
+	await a.page.waitForSelector(".empty .notice", WAIT);
+	assert.match(await a.page.textContent(".empty"), /No open cases\. New reports and requests from peers appear here by themselves/);
 });
 
 await step("compose at B validates as you type, then sends a request to A", async () => {
@@ -148,6 +152,14 @@ await step("compose at B validates as you type, then sends a request to A", asyn
 	assert.match(await b.page.textContent("#c-obs-err"), /1 line/);
 	assert.match(await b.page.textContent("ul.obs"), /not a valid ip: '300\.1\.2\.3'/);
 	assert.match(await b.page.textContent("ul.obs"), /url:https:\/\/bank-login\.example\/verify/);
+	// A network with host bits set is refused here as the node would.
+	await b.page.fill("#c-obs", "198.51.100.5/24\n2001:db8::/32");
+	await b.page.waitForFunction(() => /host bits are set; the network is 198\.51\.100\.0\/24/.test(document.querySelector("ul.obs").textContent), null, WAIT);
+	assert.match(await b.page.textContent("ul.obs"), /✓ cidr:2001:db8::\/32/);
+	await b.page.fill("#c-title", "x".repeat(301));
+	assert.match(await b.page.textContent("#c-title-err"), /At most 300 characters \(301 now\)/);
+	await b.page.fill("#c-title", "");
+	await b.page.fill("#c-obs", "ip:300.1.2.3\nhxxps://bank-login[.]example/verify");
 	await b.page.selectOption("#c-tlp", "red");
 	assert.match(await b.page.textContent("#c-tlp-help"), /named recipients only/);
 	await b.page.click("form button[type=submit]");
@@ -175,6 +187,14 @@ await step("A's inbox shows the request without a reload, most urgent first", as
 	assert.match(await row.textContent(), /TLP:AMBER/);
 	await axe(a.page, "inbox");
 	await shot(a.page, "02-inbox");
+	// Typing in the search box survives the polls in between.
+	await a.page.click("#f-q");
+	await a.page.keyboard.type("Counter");
+	await a.page.waitForTimeout(3500);
+	await a.page.keyboard.type("feit");
+	assert.equal(await a.page.$eval("#f-q", (e) => e.value), "Counterfeit");
+	assert.equal(await a.page.locator("tbody tr").count(), 1);
+	await a.page.fill("#f-q", "");
 });
 
 await step("the keyboard reaches the skip link first and opens a case from the inbox", async () => {
@@ -226,21 +246,46 @@ async function act(page, summary, fill) {
 	await form.locator("button[type=submit]").click();
 }
 
-await step("A acknowledges: the acknowledge clock stops (met)", async () => {
+await step("A acknowledges: the acknowledge clock stops (met); the confirmation takes the focus", async () => {
 	await act(a.page, "Acknowledge", (f) => f.locator("textarea[name=text]").fill("Received; contacting the host."));
 	await a.page.waitForSelector(`.clock:has-text("Acknowledge") .state-met`, WAIT);
 	assert.match(await a.page.textContent("h1 + p"), /acknowledged/);
+	await a.page.waitForFunction(() => document.activeElement.classList.contains("done"), null, WAIT);
+	assert.match(await a.page.textContent(".actions .done"), new RegExp(`Acknowledge: done for ${ref}`));
 });
 
-await step("A triages: declining without a reason code is stopped; accepting works", async () => {
+await step("A asks for information: declining without a reason is stopped; the clocks pause; B is told how to answer", async () => {
 	await act(a.page, "Triage", async (f) => { await f.locator("select[name=decision]").selectOption("declined"); });
 	await a.page.waitForSelector(`.actions form[aria-label="Triage"] .error`, WAIT);
 	assert.match(await a.page.textContent(`.actions form[aria-label="Triage"] .error`), /reason code/);
 	const f = a.page.locator(`.actions form[aria-label="Triage"]`);
-	await f.locator("select[name=decision]").selectOption("accepted");
+	await f.locator("select[name=decision]").selectOption("needs-info");
+	assert.equal(await f.locator("select[name=reason]").isDisabled(), false);
+	await f.locator("select[name=reason]").selectOption("insufficient-information");
+	await f.locator("textarea[name=text]").fill("Which URL paths, and since when?");
 	await f.locator("button[type=submit]").click();
+	await a.page.waitForFunction(() => /waiting for information \(needs more information: insufficient information\)/
+		.test(document.querySelector("h1 + p").textContent), null, WAIT);
+	await a.page.waitForSelector(`.clock:has-text("First response") .state-paused`, WAIT);
+	assert.match(await a.page.textContent(".actions"), new RegExp(`Waiting for ${NB.replace(/\./g, "\\.")} to answer your question`));
+	await shot(a.page, "04b-needs-info");
+	await b.page.goto(`${B}/#/case/${ref}`);
+	await b.page.waitForSelector(".actions .notice", { timeout: 45000 });
+	await b.page.waitForFunction(() => /needs more information\. Answer with “Send an update”/.test(document.querySelector(".actions").textContent), null, { timeout: 45000 });
+	await act(b.page, "Send an update", (x) => x.locator("textarea[name=text]").fill("/verify since 2026-11-30 08:00 UTC."));
+	// B's answer resumes the clocks at A: the case is triaged again.
+	await a.page.waitForFunction(() => /· triaged$/.test(document.querySelector("h1 + p").textContent.trim()), null, { timeout: 45000 });
+});
+
+await step("A accepts: the reason code is not offered with accepted; the header drops the old decision", async () => {
+	await act(a.page, "Triage", async (x) => {
+		await x.locator("select[name=decision]").selectOption("accepted");
+		assert.equal(await x.locator("select[name=reason]").isDisabled(), true);
+	});
+	await a.page.waitForFunction(() =>
+		[...document.querySelectorAll("ol.timeline li .type")].filter((e) => e.textContent === "Triaged").length === 2, null, WAIT);
 	await a.page.waitForSelector(`.clock:has-text("Triage") .state-met`, WAIT);
-	assert.match(await a.page.textContent("h1 + p"), /triaged \(accepted\)/);
+	assert.doesNotMatch(await a.page.textContent("h1 + p"), /\(/);
 });
 
 await step("A answers with a result: the state is resolved and the clocks change", async () => {
@@ -261,6 +306,53 @@ await step("B sees the result arrive without a reload and rates it", async () =>
 		await f.locator("textarea[name=comment]").fill("Fast and complete.");
 	});
 	await b.page.waitForFunction(() => /rated 5\/5/.test(document.querySelector("h1 + p").textContent), null, WAIT);
+	// Rating again is offered as a change, closed by default.
+	const again = b.page.locator(`.actions details:has(> summary:text-is("Change the rating (now 5/5)"))`);
+	await again.waitFor(WAIT);
+	assert.equal(await again.getAttribute("open"), null);
+	await act(b.page, "Close", (f) => f.locator("textarea[name=text]").fill("Thank you; closing."));
+	await b.page.waitForFunction(() => /· closed/.test(document.querySelector("h1 + p").textContent), null, WAIT);
+});
+
+await step("A's inbox: an ended case leaves the open list and is found under all cases; a filter never hides itself", async () => {
+	await a.page.goto(`${A}/#/inbox`);
+	await a.page.waitForSelector(`#inbox-count`, WAIT);
+	await a.page.waitForFunction((r) => !document.querySelector(`tr[data-ref="${r}"]`), ref, { timeout: 45000 });
+	await a.page.selectOption("#f-scope", "all");
+	const row = a.page.locator(`tr.ended[data-ref="${ref}"]`);
+	await row.waitFor(WAIT);
+	assert.match(await row.textContent(), /closed/);
+	await a.page.selectOption("#f-state", "closed");
+	assert.match(await a.page.textContent("#inbox-count"), /^1 of \d+ cases match/);
+	// Back to open cases: no case is closed there, but the filter still
+	// shows "closed", and the page says nothing matches.
+	await a.page.selectOption("#f-scope", "open");
+	await a.page.waitForSelector(".empty .notice", WAIT);
+	assert.equal(await a.page.$eval("#f-state", (e) => e.value), "closed");
+	assert.match(await a.page.textContent(".empty"), /No case matches these filters/);
+	await a.page.click(".empty button");
+	assert.equal(await a.page.$eval("#f-state", (e) => e.value), "");
+	await a.page.waitForSelector(".empty .notice:has-text('No open cases')", WAIT);
+});
+
+await step("a node that stops answering: a banner says since when, the page is dimmed, and it clears when the node is back", async () => {
+	await a.page.goto(`${A}/#/case/${ref}`);
+	await a.page.waitForSelector("ol.timeline li", WAIT);
+	await a.page.route("**/api/**", (r) => r.abort());
+	await a.page.waitForSelector("#conn:not([hidden])", WAIT);
+	assert.match(await a.page.textContent("#conn"), /Not connected to this node since \d{4}-\d\d-\d\d \d\d:\d\d Asia\/Shanghai/);
+	assert.equal(await a.page.evaluate(() => document.body.classList.contains("offline")), true);
+	await shot(a.page, "12-offline");
+	await a.page.unroute("**/api/**");
+	await a.page.waitForSelector("#conn", { state: "hidden", timeout: 30000 });
+	assert.match(await a.page.textContent("#status"), /Connected to the node again/);
+});
+
+await step("an unknown case says so in words and leads back", async () => {
+	await a.page.goto(`${A}/#/case/deadbeef`);
+	await a.page.waitForSelector("main h1", WAIT);
+	assert.equal(await a.page.textContent("main h1"), "No case deadbeef on this node.");
+	assert.equal(await a.page.getAttribute("main a", "href"), "#/inbox");
 });
 
 await step("record view: log position, verified inclusion proof, witnessed by the peer", async () => {
@@ -298,6 +390,8 @@ await step("A raises a hotline; B's banner shows on every page with the roster w
 	await banner.waitFor({ timeout: 45000 });
 	assert.match(await banner.textContent(), new RegExp(`HOTLINE from ${NA.replace(/\./g, "\\.")}`));
 	await b.page.waitForSelector(".hotline .walk .step:has-text('#1 ')", { timeout: 45000 });
+	// B's node paged its duty officer by e-mail (the SMTP server above).
+	await b.page.waitForSelector(".hotline .walk .dl:has-text('e-mail delivered')", { timeout: 45000 });
 	await b.page.goto(`${B}/#/review`);
 	await banner.waitFor(WAIT); // still there on another page
 	await shot(b.page, "07-hotline-banner");
@@ -321,6 +415,9 @@ await step("contacts and checks: directory with stale flags; a check is answered
 	await answerBtn.waitFor({ timeout: 45000 });
 	await axe(a.page, "contacts");
 	await answerBtn.click();
+	// No token: the answer would not count, so it is not sent.
+	await a.page.click("#answer button[type=submit]");
+	assert.match(await a.page.textContent("#answer .error"), /12-character token/);
 	await a.page.fill("#ck-token", "ZZZZ-ZZZZ-ZZZZ");
 	await a.page.click("#answer button[type=submit]");
 	await a.page.waitForSelector("#answer .error", WAIT);
@@ -338,10 +435,14 @@ await step("review: the report with its charts, and a CSV export", async () => {
 	await b.page.goto(`${B}/#/review`);
 	await b.page.waitForSelector("#r-peer", WAIT);
 	await axe(b.page, "review");
+	assert.match(await b.page.textContent("#r-period"), /00:00 to the end of .* in America\/New_York, this node's time zone: both days are included/);
 	await b.page.click("form button[type=submit]");
 	const frame = b.page.frameLocator("iframe.report");
 	await frame.locator("svg").first().waitFor({ timeout: 60000 });
-	assert.match(await frame.locator("body").textContent(), new RegExp(NA.replace(/\./g, "\\.")));
+	const text = await frame.locator("body").textContent();
+	assert.match(text, new RegExp(NA.replace(/\./g, "\\.")));
+	assert.match(text, /Period\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d, both days included, America\/New_York time/);
+	assert.match(text, /Period in UTC/);
 	await shot(b.page, "09-review");
 	const [dl] = await Promise.all([b.page.waitForEvent("download", WAIT), b.page.click("button:has-text('Export CSV')")]);
 	assert.match(dl.suggestedFilename(), /\.csv$/);
@@ -377,6 +478,54 @@ await step("language switch: Chinese everywhere, remembered for this user in a n
 	await fresh.ctx.close();
 	await a.page.click("#lang"); // back to English for the others
 	await a.page.waitForFunction(() => document.documentElement.lang === "en", null, WAIT);
+	// Chosen on the sign-in page, a language is kept over the saved one.
+	const pick = await open("A3", A);
+	await pick.page.waitForSelector("#token", WAIT);
+	await pick.page.click("#lang");
+	await login(pick.page, TA);
+	await pick.page.waitForTimeout(500);
+	assert.equal(await pick.page.evaluate(() => document.documentElement.lang), "zh-CN");
+	const me = await pick.page.evaluate(async (tok) => (await fetch("/api/v1/me", { headers: { Authorization: `Bearer ${tok}` } })).json(), TA);
+	assert.equal(me.lang, "zh");
+	await pick.page.click("#lang");
+	await pick.page.waitForFunction(() => document.documentElement.lang === "en", null, WAIT);
+	await pick.ctx.close();
+});
+
+await step("a token revoked mid-session: the sign-in page says why, and signing in again returns to the page", async () => {
+	const s = await open("revoked", A);
+	await login(s.page, TAT);
+	await s.page.goto(`${A}/#/case/${ref}`);
+	await s.page.waitForSelector("ol.timeline li", WAIT);
+	execFileSync(env("PARLEY"), ["token", "revoke", "--dir", env("DIR_A"), "tempo"], { stdio: "ignore" });
+	await s.page.waitForSelector("#token", WAIT);
+	assert.match(await s.page.textContent(".login .notice"), /Your session ended: this node no longer accepts the token/);
+	assert.ok(s.page.url().endsWith(`#/case/${ref}`), s.page.url());
+	await login(s.page, TA);
+	await s.page.waitForSelector("ol.timeline li", WAIT);
+	assert.ok(s.page.url().endsWith(`#/case/${ref}`));
+	await s.ctx.close();
+});
+
+await step("a narrow window: the header wraps, nothing is out of reach, wide tables scroll in place", async () => {
+	const s = await open("narrow", A, { width: 400, height: 800 });
+	await login(s.page, TA);
+	for (const page of ["#/inbox", "#/contacts", `#/case/${ref}`]) {
+		await s.page.goto(`${A}/${page}`);
+		await s.page.waitForSelector("main h1", WAIT);
+		await s.page.waitForTimeout(500);
+		const box = await s.page.locator("#logout").boundingBox();
+		assert.ok(box && box.x + box.width <= 400, `${page}: Log out at ${JSON.stringify(box)}`);
+		const [w, wide] = await s.page.evaluate(() => [document.documentElement.scrollWidth,
+			[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 401 &&
+				!(e.parentElement && e.parentElement.getBoundingClientRect().right > 401))
+				.slice(0, 3).map((e) => `${e.tagName}.${e.className} in ${e.parentElement.tagName}.${e.parentElement.className}`)]);
+		assert.ok(w <= 401, `${page}: the page is ${w}px wide in a 400px window (${wide})`);
+	}
+	await s.page.goto(`${A}/#/inbox`);
+	await s.page.waitForSelector("main h1", WAIT);
+	await shot(s.page, "13-narrow");
+	await s.ctx.close();
 });
 
 await step("a viewer sees no buttons it cannot use", async () => {

@@ -7,10 +7,13 @@
 #   (America/New_York).  Duty tokens at both, a viewer token at A.
 #
 # The browser logs in, sends a request from B, works it at A (acknowledge,
-# triage, result) while the clocks change, rates it at B, raises and
+# ask for information, triage, result) while the clocks change and pause,
+# B answers the question, rates and closes it, raises and
 # acknowledges a hotline across two browsers, answers a check with the
 # e-mailed token, shows a review report, switches language, and runs axe
-# (WCAG 2.1 A/AA) on every page.  Screenshots of the main pages are kept
+# (WCAG 2.1 A/AA) on every page.  It also covers the inbox's filters and
+# ended cases, a node that stops answering, a token revoked mid-session,
+# an unknown case and a narrow window.  Screenshots of the main pages are kept
 # in build-test/artifacts/console/.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -54,19 +57,24 @@ expect_rc 0 px token create --dir b --role duty --name bob
 TB=$(cat "$OUT")
 expect_rc 0 px token create --dir a --role viewer --name victor
 TAV=$(cat "$OUT")
+# A duty token the browser test revokes while it is signed in with it.
+expect_rc 0 px token create --dir a --role duty --name tempo
+TAT=$(cat "$OUT")
 serve a
 serve b
 ok "two live nodes and an SMTP server on 127.0.0.1"
 
 rm -rf "$ART"
 URL_A=$(url a) URL_B=$(url b) NAME_A=$A NAME_B=$B TOKEN_A=$TA TOKEN_B=$TB \
-	TOKEN_AV=$TAV ARTIFACTS="$ART" MAILDIR="$TMP/mail" \
+	TOKEN_AV=$TAV TOKEN_AT=$TAT ARTIFACTS="$ART" MAILDIR="$TMP/mail" \
+	PARLEY="$PARLEY" DIR_A="$PWD/a" \
 	timeout 330 node "$E2E/console.test.mjs" >"$TMP/e2e.log" 2>&1
 rc=$?
 cat "$TMP/e2e.log"
 [ $rc = 0 ] || fail "the browser tests failed (exit $rc); screenshots in $ART"
-for p in 01-login 02-inbox 04-case-new 05-case-resolved 06-record \
-    07-hotline-banner 08-contacts 09-review 10-case-zh 11-inbox-zh; do
+for p in 01-login 02-inbox 04-case-new 04b-needs-info 05-case-resolved \
+    06-record 07-hotline-banner 08-contacts 09-review 10-case-zh \
+    11-inbox-zh 12-offline 13-narrow; do
 	[ -s "$ART/$p.png" ] || fail "no screenshot $p.png"
 done
 ok "screenshots in $ART"

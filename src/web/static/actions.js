@@ -18,10 +18,31 @@ function field(label, input, help) {
 	return h("div", {}, h("label", { for: id }, label), input, help ? h("p", { class: "help", id: hid }, help) : null);
 }
 
-function choice(name, values, prefix, required) {
+// A list of choices: "Choose…" first when one is required, "—" when none
+// is needed, or no blank at all when `preset` names the usual one.
+function choice(name, values, prefix, required, preset) {
 	return h("select", { name, required },
-		required ? h("option", { value: "" }, t("choose")) : h("option", { value: "" }, t("none")),
-		values.map((v) => h("option", { value: v }, t(`${prefix}.${v}`))));
+		preset ? null : h("option", { value: "" }, t(required ? "choose" : "none")),
+		values.map((v) => h("option", { value: v, selected: v === preset }, t(`${prefix}.${v}`))));
+}
+
+// A reason code explains a case not taken up as asked: it is offered with
+// needs-info, declined and forwarded, and not with accepted.
+const REASONED = new Set(["needs-info", "declined", "forwarded"]);
+function triageFields() {
+	const decision = choice("decision", DECISIONS, "dec", true);
+	const reason = choice("reason", REASONS, "reason", false);
+	const help = h("p", { class: "help", "aria-live": "polite" });
+	const sync = () => {
+		const on = REASONED.has(decision.value);
+		reason.disabled = !on;
+		if (!on) reason.value = "";
+		help.textContent = on || !decision.value ? "" : t("a.reason.na");
+	};
+	decision.addEventListener("change", sync);
+	sync();
+	return [field(t("a.decision"), decision, t("a.decision.help")),
+		field(t("a.reason"), reason, t("a.reason.help")), help, ...textFields(false)];
 }
 
 function langSelect() {
@@ -40,18 +61,16 @@ function textFields(required, help) {
 const SPECS = {
 	ack: () => [...textFields(false, t("a.ack.help")),
 		field(t("a.by"), h("input", { name: "by", autocomplete: "off" }), t("a.by.help"))],
-	triage: () => [
-		field(t("a.decision"), choice("decision", DECISIONS, "dec", true), t("a.decision.help")),
-		field(t("a.reason"), choice("reason", REASONS, "reason", false), t("a.reason.help")),
-		...textFields(false)],
+	triage: triageFields,
 	update: () => textFields(true, t("a.update.help")),
-	result: () => [field(t("a.outcome"), choice("outcome", OUTCOMES, "outcome", false), t("a.outcome.help")),
+	result: () => [field(t("a.outcome"), choice("outcome", OUTCOMES, "outcome", true, "resolved"), t("a.outcome.help")),
 		...textFields(true, t("a.result.help"))],
 	close: () => textFields(false, t("a.close.help")),
 	withdraw: () => textFields(false, t("a.withdraw.help")),
-	rate: () => [field(t("a.score"), h("select", { name: "score", required: true },
+	rate: (c) => [field(t("a.score"), h("select", { name: "score", required: true },
 		h("option", { value: "" }, t("choose")),
-		[5, 4, 3, 2, 1].map((n) => h("option", { value: String(n) }, t(`a.score.${n}`)))), t("a.score.help")),
+		[5, 4, 3, 2, 1].map((n) => h("option", { value: String(n) }, t(`a.score.${n}`)))),
+	c.score ? t("a.rerate.help") : t("a.score.help")),
 	field(t("a.comment"), h("textarea", { name: "comment" }))],
 	note: () => textFields(true, t("a.note.help")),
 	escalate: () => textFields(true, t("a.escalate.help")),
@@ -63,16 +82,21 @@ function body(form, action) {
 	if (b.score) b.score = Number(b.score);
 	if (b.comment) b.lang = b.lang || lang();
 	if (action === "triage" && b.decision === "declined" && !b.reason) return null;
+	if (action === "triage" && !REASONED.has(b.decision)) delete b.reason;
 	return b;
 }
 
 export function actionsPanel(c, done) {
 	const actions = (c.actions || []).filter((a) => SPECS[a]);
 	if (!actions.length) return h("p", { class: "muted" }, t("a.none", { state: t(`state.${c.state}`) }));
+	// The first action starts open, unless it is changing a rating already
+	// given: that is rarely what one came for.
+	const rerate = (a) => a === "rate" && c.score;
+	const label = (a) => (rerate(a) ? t("a.rerate", { n: c.score }) : t(`act.${a}`));
 	return actions.map((a, i) => {
 		const err = h("div", { "aria-live": "assertive" });
-		const form = h("form", { "aria-label": t(`act.${a}`) }, SPECS[a](), err,
-			h("p", {}, h("button", { type: "submit", class: a === "withdraw" ? "danger" : "" }, t(`act.${a}`))));
+		const form = h("form", { "aria-label": t(`act.${a}`) }, SPECS[a](c), err,
+			h("p", {}, h("button", { type: "submit", class: a === "withdraw" ? "danger" : "" }, label(a))));
 		form.addEventListener("input", () => form.classList.add("dirty"));
 		form.addEventListener("submit", async (ev) => {
 			ev.preventDefault();
@@ -93,6 +117,6 @@ export function actionsPanel(c, done) {
 				btn.disabled = false;
 			}
 		});
-		return h("details", { open: i === 0 }, h("summary", {}, t(`act.${a}`)), form);
+		return h("details", { open: i === 0 && !rerate(a) }, h("summary", {}, label(a)), form);
 	});
 }

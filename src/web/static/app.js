@@ -2,7 +2,7 @@
 // language switch, the hotline banner and the polling that keeps every
 // page current without a reload.
 import { t, lang, setLang, applyStatic } from "./i18n.js";
-import { h, api, session, can, say, errorBox, fill, fmtTime } from "./util.js";
+import { h, api, session, can, say, errorBox, errorLine, fill, fmtTime } from "./util.js";
 import { hotlineBanner } from "./hotline.js";
 import * as inbox from "./inbox.js";
 import * as caseView from "./case.js";
@@ -16,6 +16,9 @@ const main = () => document.getElementById("main");
 let view = null; // the current view's {poll, stop}
 let timer = null;
 let navSeq = 0;
+let offlineSince = null; // when the node stopped answering, or null
+let langChosen = false;  // the language was switched on the login page
+let ended = false;       // the session ended by a 401 (not by "Log out")
 
 const routes = [
 	[/^#\/(inbox)?$/, inbox],
@@ -57,16 +60,39 @@ async function route() {
 	}
 }
 
+// The connection banner: shown from the first poll the node does not
+// answer until one it does; the page below is dimmed as possibly stale.
+function connection(ok) {
+	const box = document.getElementById("conn");
+	const now = new Date().toISOString();
+	if (ok) {
+		if (offlineSince) say(t("online", { t: fmtTime(now, session.me.timezone) }));
+		offlineSince = null;
+		box.hidden = true;
+		document.body.classList.remove("offline");
+		return;
+	}
+	if (!offlineSince) offlineSince = now;
+	box.textContent = t("offline", { t: fmtTime(offlineSince, session.me ? session.me.timezone : "UTC") });
+	box.hidden = false;
+	document.body.classList.add("offline");
+}
+
 async function tick() {
 	clearTimeout(timer);
+	const live = document.getElementById("live");
 	if (session.me) {
 		try {
 			await hotlineBanner();
 			if (view && view.poll) await view.poll();
-			say(t("live", { t: fmtTime(new Date().toISOString(), session.me.timezone) }));
+			connection(true);
+			live.textContent = t("live", { t: fmtTime(new Date().toISOString(), session.me.timezone) });
 		} catch (e) {
-			say(t("err.poll", { e: e.message }));
+			if (e.status === 0) connection(false);
+			else if (session.me) live.textContent = t("err.poll", { e: errorLine(e) });
 		}
+	} else {
+		live.textContent = "";
 	}
 	timer = setTimeout(tick, POLL_MS);
 }
@@ -84,6 +110,7 @@ function showShell() {
 function loginView() {
 	showShell();
 	fill(document.getElementById("hotlines"));
+	connection(true);
 	const err = h("div", { id: "login-error" });
 	const input = h("input", {
 		id: "token", type: "password", name: "token", autocomplete: "off", required: true,
@@ -92,6 +119,7 @@ function loginView() {
 	const remember = h("input", { id: "remember", type: "checkbox" });
 	const form = h("form", { class: "panel login", "aria-labelledby": "login-title" },
 		h("h1", { id: "login-title" }, t("login.title")),
+		ended ? h("p", { class: "notice", role: "status" }, t("session.ended")) : null,
 		h("label", { for: "token" }, t("login.token")),
 		input,
 		h("p", { class: "help", id: "token-help" }, t("login.help")),
@@ -104,7 +132,9 @@ function loginView() {
 		const tok = input.value.trim();
 		try {
 			await login(tok, remember.checked);
-			route();
+			ended = false;
+			await route();
+			main().focus();
 		} catch (e) {
 			fill(err, errorBox(e.status === 401 ? new Error(t("login.bad")) : e));
 			input.setAttribute("aria-invalid", "true");
@@ -127,30 +157,38 @@ async function login(tok, remember) {
 	}
 	session.me = me;
 	(remember ? localStorage : sessionStorage).setItem("parley.token", tok);
-	if (me.lang && me.lang !== lang()) setLang(me.lang);
-	else if (!me.lang) api("PUT", "/api/v1/me", { lang: lang() }).catch(() => {});
+	// The language the token keeps, unless the user just chose one on
+	// the sign-in page: then that choice is what it keeps from now on.
+	if (langChosen || !me.lang) api("PUT", "/api/v1/me", { lang: lang() }).catch(() => {});
+	else if (me.lang !== lang()) setLang(me.lang);
+	langChosen = false;
 	showShell();
 	tick();
 }
 
-function logout() {
+// "Log out" goes back to the inbox; a session the node ended (a 401 on
+// any call) keeps the page, so signing in again returns to it.
+function logout(why) {
+	const expired = why === "expired";
 	localStorage.removeItem("parley.token");
 	sessionStorage.removeItem("parley.token");
 	session.token = null;
 	session.me = null;
 	if (view && view.stop) view.stop();
 	view = null;
-	location.hash = "#/inbox";
+	ended = expired;
+	if (!expired) location.hash = "#/inbox";
 	loginView();
 }
 
 async function switchLang() {
 	setLang(lang() === "en" ? "zh" : "en");
+	if (!session.me) langChosen = true;
 	if (session.me) {
 		try {
 			session.me = await api("PUT", "/api/v1/me", { lang: lang() });
 		} catch (e) {
-			say(e.message);
+			say(errorLine(e));
 		}
 	}
 	showShell();
@@ -161,13 +199,13 @@ async function switchLang() {
 async function boot() {
 	applyStatic();
 	document.getElementById("lang").addEventListener("click", switchLang);
-	document.getElementById("logout").addEventListener("click", logout);
+	document.getElementById("logout").addEventListener("click", () => logout("user"));
 	// The skip link moves focus without touching the route in the hash.
 	document.querySelector(".skip").addEventListener("click", (ev) => {
 		ev.preventDefault();
 		main().focus();
 	});
-	document.addEventListener("px-logout", logout);
+	document.addEventListener("px-logout", () => { if (session.me) logout("expired"); });
 	window.addEventListener("hashchange", () => { route(); main().focus(); });
 	const tok = store().getItem("parley.token");
 	if (tok) {

@@ -2,10 +2,20 @@
 // both parties' local times and UTC, texts beside their translations, and
 // the actions the case's state allows us now.
 import { t, lang } from "./i18n.js";
-import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, fill } from "./util.js";
+import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, fill, ApiError, channels } from "./util.js";
 import { actionsPanel } from "./actions.js";
 
 const CLOCKS = ["acknowledge", "triage", "first_response", "resolution"];
+// The states a triage decision explains; after them it is history.
+const DECIDED = new Set(["needs-info", "declined", "forwarded"]);
+
+// A deadline in the responder's zone (the clocks count there), in ours
+// when it differs, and in UTC.
+function dueTimes(iso, zone) {
+	const ours = session.me.timezone;
+	return [fmtTime(iso, zone), ours !== zone ? fmtTime(iso, ours) : null, fmtTime(iso)]
+		.filter(Boolean).join(" · ");
+}
 
 function clockBar(name, k, zone, now) {
 	if (!k || k.state === "n/a") return null;
@@ -19,7 +29,7 @@ function clockBar(name, k, zone, now) {
 	if (state === "running") what = t("ck.left", { d: fmtDuration(dl - now) });
 	else if (state === "overdue") what = t("ck.over", { d: fmtDuration(now - dl) });
 	else if (state === "paused") what = t("ck.paused");
-	else if (state === "met") what = t("ck.met", { at: fmtTime(k.stopped, zone) });
+	else if (state === "met") what = t("ck.met", { at: fmtTime(k.stopped, session.me.timezone) });
 	else if (state === "breached") what = t("ck.breached", { d: fmtDuration(Date.parse(k.stopped) - dl) });
 	else what = t(`cs.${state}`);
 	// A sliver even for a clock stopped at once, so the bar is seen.
@@ -29,7 +39,7 @@ function clockBar(name, k, zone, now) {
 			h("span", {}, h("strong", {}, t(`clock.${name}`)), " ",
 				h("span", { class: `state-${state}` }, what)),
 			h("span", { class: "muted" }, t("ck.budget", { b: k.budget, basis: t(`basis.${k.basis}`) }),
-				dl ? [" · ", t("ck.due"), " ", fmtTime(k.deadline, zone), " · ", fmtTime(k.deadline)] : null)),
+				dl ? [" · ", t("ck.due"), " ", dueTimes(k.deadline, zone)] : null)),
 		h("div", {
 			class: `bar ${state}`, role: "progressbar", "aria-label": t(`clock.${name}`),
 			"aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(pct),
@@ -49,6 +59,30 @@ function textBlock(txt) {
 	return h("div", { class: `texts${blocks.length === 1 ? " one" : ""}` }, blocks);
 }
 
+// What a message is, in words: a page or a ladder step rather than a bare
+// "escalated", and a hotline's opening message as the call it is.
+function typeLabel(m, c) {
+	const b = m.body || {};
+	if (m.type === "escalate" && b.page) return t("msg.page");
+	if (m.type === "escalate" && b.ladder) return t("msg.ladder");
+	if (m.type === "request" && c.kind === "hotline") return t("msg.hotline");
+	return t(`msg.${m.type}`);
+}
+
+const OBS_TYPES = ["ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file", "vulnerability", "autonomous-system"];
+const obsType = (x) => (OBS_TYPES.includes(x) ? t(`ot.${x}`) : x);
+
+// "Business time is Mon–Fri 09:00–17:00 in Asia/Shanghai, except 3
+// holidays": what the clocks of this case count.
+function calendarLine(cal) {
+	if (!cal) return null;
+	const d = cal.workdays || [];
+	const run = d.length > 2 && d.every((x, i) => i === 0 || x === d[i - 1] + 1);
+	const days = run ? `${t(`day.${d[0]}`)}–${t(`day.${d[d.length - 1]}`)}` : d.map((x) => t(`day.${x}`)).join(", ");
+	return [t("cal.line", { days, hours: cal.hours.replace("-", "–"), zone: cal.timezone }),
+		(cal.holidays || []).length ? t("cal.holidays", { n: cal.holidays.length }) : "", lang() === "zh" ? "。" : "."].join("");
+}
+
 function detail(m) {
 	const b = m.body || {}, out = [];
 	if (b.decision) out.push(t(`dec.${b.decision}`));
@@ -56,7 +90,7 @@ function detail(m) {
 	if (b.outcome) out.push(t(`outcome.${b.outcome}`));
 	if (b.score) out.push(t("score", { n: b.score }));
 	if (b.by) out.push(t("ackby", { who: b.by }));
-	if (b.page) out.push(t("page", { n: b.page.attempt, who: b.page.name || b.page.contact, how: (b.page.channels || []).join("+") }));
+	if (b.page) out.push(t("page", { n: b.page.attempt, who: b.page.name || b.page.contact, how: channels(b.page.channels) }));
 	if (b.ladder) out.push(t("ladder", { clock: t(`clock.${b.ladder.clock}`), level: b.ladder.level, who: b.ladder.notify }));
 	return out.join(" · ");
 }
@@ -70,7 +104,7 @@ function timeline(c, now) {
 		class: m.from === ours ? "ours" : "theirs",
 	},
 	h("div", { class: "head" },
-		h("span", { class: "type" }, t(`msg.${m.type}`)),
+		h("span", { class: "type" }, typeLabel(m, c)),
 		h("span", {}, detail(m)),
 		h("span", { class: "muted" }, t("fromto", { from: m.from, to: m.to })),
 		h("a", { href: `#/record/${m.hash}`, class: "mono", title: t("rec.link") },
@@ -85,8 +119,19 @@ function timeline(c, now) {
 	m.effect ? h("p", { class: "muted" }, t("effect", { e: m.effect })) : null)));
 }
 
+// An unknown or malformed reference gets a page that says so in the
+// user's language and leads back; any other failure, the node's words.
+function notFound(e, ref) {
+	const back = h("p", {}, h("a", { href: "#/inbox" }, "← ", t("nav.inbox")));
+	if (e instanceof ApiError && e.status === 404)
+		return [back, h("h1", {}, t("case.notfound", { ref })), h("p", {}, t("case.notfound.help"))];
+	if (e instanceof ApiError && e.status === 422)
+		return [back, h("h1", {}, t("case.notfound", { ref })), h("p", {}, t("case.badref", { ref }))];
+	return [back, errorBox(e)];
+}
+
 export async function render(main, [ref]) {
-	let etag = null, c = null, stopped = false, actionsKey = "";
+	let etag = null, c = null, stopped = false, actionsKey = "", flash = null;
 	const head = h("div"), clocks = h("section", { class: "panel", "aria-labelledby": "clocks-h" });
 	const obs = h("section", { class: "panel", "aria-labelledby": "obs-h" });
 	const tl = h("section", { class: "panel", "aria-labelledby": "tl-h" });
@@ -101,9 +146,10 @@ export async function render(main, [ref]) {
 			h("p", {},
 				h("span", { class: `prio prio-${c.priority}` }, t(`prio.${c.priority}`)), " · ",
 				t(`kind.${c.kind}`), " · ", t(`cat.${c.category}`),
-				c.request_type ? [" · ", t(`rq.${c.request_type}`)] : null, " · ",
+				c.kind === "request" && c.request_type ? [" · ", t(`rq.${c.request_type}`)] : null, " · ",
 				h("strong", {}, t(`state.${c.state}`)),
-				c.decision ? [" (", t(`dec.${c.decision}`), c.reason ? [": ", t(`reason.${c.reason}`)] : null, ")"] : null,
+				c.decision && DECIDED.has(c.state) ? [" ", t("paren", { x: [t(`dec.${c.decision}`),
+					c.reason ? t(`reason.${c.reason}`) : null].filter(Boolean).join(lang() === "zh" ? "：" : ": ") })] : null,
 				c.score ? [" · ", t("score", { n: c.score })] : null),
 			h("p", { class: "muted" },
 				t("parties", {
@@ -112,20 +158,33 @@ export async function render(main, [ref]) {
 				}), " · ", h("span", { class: "mono" }, c.ref), " · ",
 				c.our_role ? t(`role.we.${c.our_role}`) : ""));
 		const bars = CLOCKS.map((k) => clockBar(k, c.clocks && c.clocks[k], zone, now)).filter(Boolean);
+		const business = bars.length && Object.values(c.clocks || {}).some((k) => k && k.basis === "business");
 		fill(clocks, h("h2", { id: "clocks-h" }, t("case.clocks", { who: c.responder })),
+			business ? h("p", { class: "help" }, calendarLine(c.calendar)) : null,
 			bars.length ? bars : h("p", { class: "muted" }, t("case.noclocks")));
 		fill(obs, h("h2", { id: "obs-h" }, t("case.observables")),
 			(c.observables || []).length
 				? h("ul", { class: "obs" }, c.observables.map((o) =>
-					h("li", {}, h("span", { class: "t" }, o.type), h("code", {}, o.value))))
+					h("li", {}, h("span", { class: "t" }, obsType(o.type)), h("code", {}, o.value))))
 				: h("p", { class: "muted" }, t("case.noobs")));
 		fill(tl, h("h2", { id: "tl-h" }, t("case.timeline")), timeline(c, now));
-		const key = JSON.stringify([c.actions, c.state, lang()]);
+		const key = JSON.stringify([c.actions, c.state, c.score, lang(), flash]);
 		const dirty = acts.querySelector("form.dirty");
 		if (key !== actionsKey && !dirty) {
 			actionsKey = key;
-			fill(acts, h("h2", { id: "act-h" }, t("case.actions")),
-				actionsPanel(c, async (msg) => { say(msg); etag = null; await load(); }));
+			const other = c.our_role === "requester" ? c.responder : c.requester;
+			const done = flash ? h("p", { class: "notice done", role: "status", tabindex: "-1" }, flash) : null;
+			fill(acts, h("h2", { id: "act-h" }, t("case.actions")), done,
+				c.state === "needs-info" ? h("p", { class: "notice" },
+					t(c.our_role === "requester" ? "ni.requester" : "ni.responder", { who: other })) : null,
+				actionsPanel(c, async (msg) => {
+					say(msg);
+					flash = msg;
+					etag = null;
+					await load();
+					const n = acts.querySelector(".done");
+					if (n) n.focus();
+				}));
 		}
 		acts.hidden = !can("analyst");
 	}
@@ -143,7 +202,7 @@ export async function render(main, [ref]) {
 	try {
 		await load();
 	} catch (e) {
-		fill(main, errorBox(e));
+		fill(main, notFound(e, ref));
 		return null;
 	}
 	let n = 0;

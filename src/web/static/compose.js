@@ -26,7 +26,60 @@ export function refang(s) {
 		.replace(/\[:\]/g, ":").replace(/^hxxp/i, "http");
 }
 
+// IPv6 text to its eight 16-bit groups, or null.
+function v6groups(s) {
+	if (!isV6(s)) return null;
+	let tail = [];
+	const m = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+	if (m) {
+		if (!V4.test(m[2])) return null;
+		const b = m[2].split(".").map(Number);
+		tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
+		s = m[1].endsWith("::") ? m[1] : m[1].slice(0, -1);
+	}
+	const halves = s.split("::");
+	if (halves.length > 2) return null;
+	const part = (x) => (x === "" ? [] : x.split(":").map((y) => parseInt(y, 16)));
+	const head = part(halves[0]);
+	if (halves.length === 1) {
+		const g = [...head, ...tail];
+		return g.length === 8 ? g : null;
+	}
+	const rest = part(halves[1]);
+	const n = 8 - head.length - rest.length - tail.length;
+	return n < 1 ? null : [...head, ...Array(n).fill(0), ...rest, ...tail];
+}
+
+// A network written with host bits set (198.51.100.5/24) names no network:
+// the node refuses it, so say so here, with the network it meant.
+function networkOf(addr, bits) {
+	if (V4.test(addr)) {
+		const n = addr.split(".").reduce((x, o) => x * 256 + Number(o), 0);
+		const size = 2 ** (32 - bits), net = n - (n % size);
+		if (net === n) return null;
+		return [24, 16, 8, 0].map((sh) => Math.floor(net / 2 ** sh) % 256).join(".") + `/${bits}`;
+	}
+	const g = v6groups(addr);
+	if (!g) return null;
+	let changed = false;
+	const out = g.map((x, i) => {
+		const keep = Math.max(0, Math.min(16, bits - i * 16));
+		const y = keep === 0 ? 0 : x & ~((1 << (16 - keep)) - 1) & 0xffff;
+		if (y !== x) changed = true;
+		return y;
+	});
+	if (!changed) return null;
+	// The URL parser writes the shortest form (RFC 5952).
+	const hex = new URL(`http://[${out.map((x) => x.toString(16)).join(":")}]/`).hostname.slice(1, -1);
+	return `${hex}/${bits}`;
+}
+
+// Non-ASCII host names must come as punycode (the node keeps one form).
+const nonAscii = (x) => /[^\x00-\x7f]/.test(x);
+
 function guess(v) {
+	if (/^[0-9a-f:.]+\/\d{1,3}$/i.test(v)) return "cidr";
+	if (nonAscii(v) && /^[^\s/@:]+\.[^\s/@:]+$/.test(v)) return "domain";
 	if (V4.test(v)) return "ip";
 	if (isV6(v)) return "ip";
 	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return "url";
@@ -59,7 +112,13 @@ export function checkObservable(line) {
 		cve: () => /^cve-\d{4}-\d{4,}$/i.test(v),
 		asn: () => /^(as)?\d{1,10}$/i.test(v) && Number(v.replace(/^as/i, "")) < 2 ** 32,
 	}[alias];
+	if (["domain", "url", "email"].includes(alias) && nonAscii(v)) return { error: t("obs.idn", { v }) };
 	if (!ok()) return { error: t("obs.bad", { type: alias, v }) };
+	if (alias === "cidr") {
+		const [a, p] = v.split("/");
+		const net = networkOf(a, Number(p));
+		if (net) return { error: t("obs.hostbits", { v, net }) };
+	}
 	return { value: `${alias}:${v}`, alias };
 }
 
@@ -92,7 +151,7 @@ export async function render(main, [type = "report"]) {
 		priority: h("select", { name: "priority" }, options(PRIOS, "prio", "P3")),
 		tlp: h("select", { name: "tlp" }, options(TLPS, "tlpname", "amber")),
 		request_type: h("select", { name: "request_type" }, options(RQ, "rq", "information")),
-		title: h("input", { name: "title", maxlength: "300", required: true, autocomplete: "off" }),
+		title: h("input", { name: "title", required: true, autocomplete: "off" }),
 		text: h("textarea", { name: "text", required: true }),
 		lang: h("select", { name: "lang" }, h("option", { value: "en", selected: lang() === "en" }, "English"),
 			h("option", { value: "zh", selected: lang() === "zh" }, "简体中文")),
@@ -114,8 +173,8 @@ export async function render(main, [type = "report"]) {
 		field("c-text", t("c.text"), f.text, t(hot ? "c.text.hot" : "c.text.help")),
 		field("c-lang", t("c.lang"), f.lang, t("c.lang.help")),
 		field("c-tr", t("c.tr"), f.translation, t("c.tr.help")),
-		hot ? null : field("c-obs", t("c.obs"), f.observables, t("c.obs.help")),
-		hot ? null : preview,
+		field("c-obs", t("c.obs"), f.observables, t("c.obs.help")),
+		preview,
 	];
 	const submit = h("button", { type: "submit", class: hot ? "danger" : "" }, t(hot ? "c.raise" : "c.send"));
 	const form = h("form", { class: "panel", novalidate: true, "aria-labelledby": "c-h" },
@@ -136,13 +195,15 @@ export async function render(main, [type = "report"]) {
 		const touched = (el) => all || el.dataset.touched;
 		if (touched(f.to)) ok = setErr(f.to, f.to.value ? "" : t("c.err.to")) && ok;
 		else ok = ok && !!f.to.value;
-		if (touched(f.title)) ok = setErr(f.title, f.title.value.trim() ? "" : t("c.err.title")) && ok;
-		else ok = ok && !!f.title.value.trim();
+		const tlen = [...f.title.value.trim()].length;
+		const terr = !f.title.value.trim() ? t("c.err.title") : tlen > 300 ? t("c.err.titlelen", { n: tlen }) : "";
+		if (touched(f.title) || tlen > 300) ok = setErr(f.title, terr) && ok;
+		else ok = ok && !terr;
 		if (touched(f.text)) ok = setErr(f.text, f.text.value.trim() ? "" : t("c.err.text")) && ok;
 		else ok = ok && !!f.text.value.trim();
 		document.getElementById("c-tlp-help").textContent = t(`tlp.help.${f.tlp.value}`);
-		if (!hot) {
-			document.getElementById("c-priority-help").textContent = t(`prio.help.${f.priority.value}`);
+		if (!hot) document.getElementById("c-priority-help").textContent = t(`prio.help.${f.priority.value}`);
+		{
 			const lines = f.observables.value.split("\n").filter((l) => l.trim());
 			const res = lines.map(checkObservable);
 			const bad = res.filter((r) => r.error);
@@ -168,10 +229,14 @@ export async function render(main, [type = "report"]) {
 		submit.disabled = true;
 		try {
 			let r;
+			// A translation by the sender, into the other language.
+			const tr = f.translation.value.trim()
+				? { lang: f.lang.value === "zh" ? "en" : "zh", value: f.translation.value.trim(), by: "human" } : undefined;
 			if (hot) {
 				r = await api("POST", "/api/v1/hotlines", {
 					peer: f.to.value, title: f.title.value.trim(), text: f.text.value.trim(),
 					category: f.category.value, tlp: f.tlp.value, lang: f.lang.value,
+					observables: obsValues, translation: tr,
 				});
 			} else {
 				const b = {
@@ -180,14 +245,19 @@ export async function render(main, [type = "report"]) {
 					lang: f.lang.value, observables: obsValues,
 				};
 				if (type === "request") b.request_type = f.request_type.value;
-				// A translation by the sender, into the other language.
-				if (f.translation.value.trim())
-					b.translation = { lang: f.lang.value === "zh" ? "en" : "zh", value: f.translation.value.trim(), by: "human" };
+				if (tr) b.translation = tr;
 				r = await api("POST", "/api/v1/cases", b);
 			}
 			say(t("c.sent", { ref: r.ref }));
 			location.hash = `#/case/${r.ref}`;
 		} catch (e) {
+			// The node has the last word on observables: when its refusal
+			// quotes one of them, mark that field with its words.
+			const bad = e.status === 422 && obsValues.find((o) => e.message.includes(`'${o.slice(o.indexOf(":") + 1)}'`));
+			if (bad) {
+				setErr(f.observables, e.message);
+				f.observables.focus();
+			}
 			fill(err, errorBox(e));
 			submit.disabled = false;
 		}

@@ -2,36 +2,40 @@
 // on call, when each was last verified, stale flags), the communication
 // checks sent and received, and the form to answer one with its token.
 import { t } from "./i18n.js";
-import { h, api, can, fmtTime, fmtDuration, session, say, errorBox, fill } from "./util.js";
+import { h, api, can, fmtTime, fmtDuration, session, say, errorBox, errorLine, fill } from "./util.js";
 
 function party(p, onCheck) {
+	// The last column holds "Check" buttons: only for those who may send.
+	const act = !p.self && can("duty");
 	return h("section", { class: "panel", "aria-labelledby": `p-${p.party}` },
 		h("h2", { id: `p-${p.party}` }, p.self ? t("ct.own", { p: p.party }) : p.party,
 			" ", h("span", { class: "muted" }, t("ct.card", { v: p.card_version }))),
 		h("p", {}, p.on_call ? t("ct.oncall", { who: p.on_call }) : t("ct.nooncall")),
-		h("table", {},
-			h("thead", {}, h("tr", {}, ["ct.id", "ct.name", "ct.role", "ct.reach", "ct.verified", "ct.checks", ""]
+		h("div", { class: "scroll" }, h("table", {},
+			h("thead", {}, h("tr", {}, ["ct.id", "ct.name", "ct.role", "ct.reach", "ct.verified", "ct.checks", act ? "" : null]
+				.filter((k) => k !== null)
 				.map((k) => h("th", { scope: "col" }, k ? t(k) : h("span", { class: "sr" }, t("ct.act")))))),
 			h("tbody", {}, (p.contacts || []).map((c) => h("tr", {},
 				h("td", { class: "mono" }, c.id, c.on_call ? [" ", h("span", { class: "badge new" }, t("ct.now"))] : null),
 				h("td", {}, c.name || "", c.title ? h("div", { class: "muted" }, c.title) : null),
 				h("td", {}, c.role ? t(`crole.${c.role}`) : ""),
-				h("td", {}, [c.email, c.phone, c.webhook ? "webhook" : null].filter(Boolean).join(" · "),
+				h("td", {}, [c.email, c.phone, c.webhook ? t("ch.webhook") : null].filter(Boolean).join(" · "),
 					c.hours ? h("div", { class: "muted" }, c.hours, c.timezone ? ` ${c.timezone}` : "") : null),
 				h("td", {}, c.last_verified ? fmtTime(c.last_verified, session.me.timezone) : t("ct.never"),
 					c.stale ? [" ", h("span", { class: "stale" }, t("ct.stale"))] : null),
 				h("td", {}, `${c.checks_answered || 0}/${c.checks_sent || 0}`),
-				h("td", {}, !p.self && can("duty") && c.email
+				act ? h("td", {}, c.email
 					? h("button", { type: "button", class: "ghost", onclick: (ev) => onCheck(p.party, c.id, ev.target) },
 						t("ct.send", { who: c.id }))
-					: null))))));
+					: null) : null))))));
 }
 
 function checksTable(list, onAnswer) {
 	if (!list.length) return h("p", { class: "muted" }, t("ck.none"));
-	return h("table", {},
-		h("thead", {}, h("tr", {}, ["ck.ref", "ck.dir", "ck.contact", "ck.sent", "ck.due", "ck.status", "ck.resp", ""]
-			.map((k) => h("th", { scope: "col" }, k ? t(k) : t("ct.act"))))),
+	const act = can("duty");
+	return h("div", { class: "scroll" }, h("table", {},
+		h("thead", {}, h("tr", {}, ["ck.ref", "ck.dir", "ck.contact", "ck.sent", "ck.due", "ck.status", "ck.resp", act ? "ct.act" : null]
+			.filter(Boolean).map((k) => h("th", { scope: "col" }, t(k))))),
 		h("tbody", {}, list.map((c) => h("tr", {},
 			h("td", { class: "mono" }, h("a", { href: `#/case/${c.ref}` }, c.ref)),
 			h("td", {}, c.direction === "outbound" ? t("ck.out", { p: c.checked }) : t("ck.in", { p: c.checker })),
@@ -40,8 +44,8 @@ function checksTable(list, onAnswer) {
 			h("td", {}, fmtTime(c.due, session.me.timezone)),
 			h("td", { class: c.status === "answered" ? "ok" : c.status === "overdue" ? "bad" : "" }, t(`cks.${c.status}`)),
 			h("td", {}, c.response_ms !== null && c.response_ms !== undefined ? fmtDuration(c.response_ms) : "—"),
-			h("td", {}, c.direction === "inbound" && c.status !== "answered" && can("duty")
-				? h("button", { type: "button", onclick: () => onAnswer(c) }, t("ck.answer")) : null)))));
+			act ? h("td", {}, c.direction === "inbound" && c.status !== "answered"
+				? h("button", { type: "button", onclick: () => onAnswer(c) }, t("ck.answer")) : null) : null)))));
 }
 
 export async function render(main) {
@@ -60,15 +64,23 @@ export async function render(main) {
 			h("label", { for: "ck-by" }, t("ck.by")), by, err,
 			h("p", {}, h("button", { type: "submit" }, t("ck.reply")), " ",
 				h("button", { type: "button", class: "ghost", onclick: () => fill(answer) }, t("cancel"))));
+		// The token is what makes the answer count (a person read the
+		// mail), so the form does not send without one that looks right.
+		const shape = () => /^[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}$/i.test(tok.value.trim());
 		tok.addEventListener("input", () => {
-			const ok = /^[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}$/i.test(tok.value.trim());
-			if (tok.value && !ok) tok.setAttribute("aria-invalid", "true"); else tok.removeAttribute("aria-invalid");
+			if (tok.value && !shape()) tok.setAttribute("aria-invalid", "true"); else tok.removeAttribute("aria-invalid");
 		});
 		form.addEventListener("submit", async (ev) => {
 			ev.preventDefault();
+			fill(err);
+			if (!shape()) {
+				tok.setAttribute("aria-invalid", "true");
+				fill(err, errorBox(new Error(t("ck.err.token"))));
+				tok.focus();
+				return;
+			}
 			try {
-				const b = { by: by.value.trim() || undefined };
-				if (tok.value.trim()) b.token = tok.value.trim();
+				const b = { by: by.value.trim() || undefined, token: tok.value.trim() };
 				await api("POST", `/api/v1/checks/${c.ref}/reply`, b);
 				fill(answer, h("p", { class: "notice", role: "status" }, t("ck.replied", { ref: c.ref })));
 				key = "";
@@ -89,7 +101,7 @@ export async function render(main) {
 			key = "";
 			await load();
 		} catch (e) {
-			say(e.message);
+			say(errorLine(e));
 			btn.disabled = false;
 		}
 	}

@@ -1,18 +1,34 @@
 // The hotline banner: every open hotline not yet acknowledged, on every
 // page, with the roster walk (who was paged, how, when) as it happens.
 import { t, lang } from "./i18n.js";
-import { h, api, can, fmtTime, fmtDuration, session, say, fill } from "./util.js";
+import { h, api, can, fmtTime, fmtDuration, session, say, errorLine, fill, channels } from "./util.js";
 
 let lastKey = "";
 
+// Whether a page reached the person: our node knows for the pages it sent
+// (its notification queue); the requester sees what the peer's node
+// signed it did, and no more.
+function delivery(hl, p) {
+	if (!p.delivery) return t("hl.dl.unknown", { p: hl.responder });
+	if (!p.delivery.length) return t("hl.dl.manual");
+	return p.delivery.map((d) => {
+		const ch = t(`ch.${d.channel}`);
+		if (d.status === "sent") return `${ch} ${t("hl.dl.sent", { at: fmtTime(d.sent, session.me.timezone).slice(11, 16) })}`;
+		const what = t(`hl.dl.${["pending", "failed", "manual"].includes(d.status) ? d.status : "pending"}`);
+		return `${ch} ${what}${d.error ? ` (${d.error})` : ""}`;
+	}).join("; ");
+}
+
 function walk(hl) {
-	const steps = (hl.pages || []).map((p) =>
-		h("span", { class: `step${p.answered ? " answered" : ""}` },
+	const steps = (hl.pages || []).map((p) => {
+		const failed = p.delivery && p.delivery.length && !p.delivery.some((d) => d.status === "sent");
+		return h("span", { class: `step${p.answered ? " answered" : ""}${failed ? " undelivered" : ""}` },
 			t("hl.page", {
 				n: p.attempt, who: p.name || p.contact,
-				how: (p.channels || []).join("+") || t("hl.manual"),
+				how: channels(p.channels) || t("hl.manual"),
 				at: p.at ? fmtTime(p.at, session.me.timezone).slice(11) : "—",
-			})));
+			}), " · ", h("span", { class: "dl" }, delivery(hl, p)));
+	});
 	if (!steps.length) steps.push(h("span", { class: "step" }, t("hl.nopages")));
 	return h("div", { class: "walk", "aria-label": t("hl.walk") }, steps);
 }
@@ -26,7 +42,7 @@ async function ack(hl, btn) {
 		await hotlineBanner();
 	} catch (e) {
 		btn.disabled = false;
-		say(e.message);
+		say(errorLine(e));
 	}
 }
 

@@ -1,18 +1,24 @@
-// The inbox: open cases, the clock that matters most now, sorted by
-// urgency (overdue first, then the least time left); filters; new and
-// changed cases arrive by polling with an ETag (a 304 costs nothing).
+// The inbox: open cases (or all of them), the clock that matters most now,
+// sorted by urgency (overdue first, then the least time left); filters;
+// new and changed cases arrive by polling with an ETag (a 304 costs
+// nothing).
 import { t } from "./i18n.js";
-import { h, api, urgentClock, urgencyText, tlpBadge, fmtTime, session, say, fill } from "./util.js";
+import { h, api, urgentClock, urgencyText, tlpBadge, fmtTime, session, say, errorLine, fill } from "./util.js";
 
 const PAGE = 200;
 const PRIO = { P1: 0, P2: 1, P3: 2, P4: 3 };
-const filters = { peer: "", kind: "", category: "", state: "", overdue: false, q: "" };
+// Kept while the console is open, so coming back to the inbox keeps them.
+const filters = { scope: "open", peer: "", kind: "", category: "", state: "", overdue: false, q: "" };
+const ENDED = new Set(["closed", "declined", "forwarded", "withdrawn"]);
 
+// Open cases by urgency (overdue, least time left, paused, no clock);
+// ended ones after them, the most recent first.
 function sortKey(c, now) {
 	const u = urgentClock(c, now);
-	const rank = u ? u.rank : 3;
+	const rank = ENDED.has(c.state) ? 4 : u ? u.rank : 3;
 	const dl = u && u.deadline !== Infinity ? u.deadline : Number.MAX_SAFE_INTEGER;
-	return [rank, dl, PRIO[c.priority] ?? 9, c.ref];
+	const recent = -(Date.parse(c.updated || 0) || 0);
+	return rank >= 3 ? [rank, recent, PRIO[c.priority] ?? 9, c.ref] : [rank, dl, PRIO[c.priority] ?? 9, c.ref];
 }
 
 function cmp(a, b) {
@@ -20,45 +26,86 @@ function cmp(a, b) {
 	return 0;
 }
 
-function select(id, label, values, cur, name) {
-	const s = h("select", { id, name: id },
-		h("option", { value: "" }, t("f.all")),
-		values.map((v) => h("option", { value: v, selected: v === cur }, name ? name(v) : v)));
-	return h("div", {}, h("label", { for: id }, label), s);
+// What the first column says of a case with no clock running.
+function quietText(c) {
+	if (c.state === "resolved") return t(c.direction === "out" ? "urg.res.out" : "urg.res.in");
+	return t(`state.${c.state}`);
 }
 
 export async function render(main) {
 	let cases = [], etag = null, shown = PAGE, seen = null, stopped = false;
-	const table = h("table", { "aria-describedby": "inbox-count" });
+	// The order and what "open" means are said above the table (a caption
+	// would be as wide as the table, which scrolls on a narrow screen).
+	const caption = h("p", { class: "muted", id: "inbox-caption" });
+	const table = h("table", { "aria-describedby": "inbox-caption inbox-count" });
 	const count = h("p", { class: "count", id: "inbox-count", "aria-live": "polite" });
+	const empty = h("div", { class: "empty" });
 	const more = h("button", { type: "button", class: "ghost", hidden: true }, "");
-	const bar = h("form", { class: "filters", role: "search", "aria-label": t("f.title") });
 	more.addEventListener("click", () => { shown += PAGE; draw(); });
 
-	function buildFilters() {
-		const uniq = (k) => [...new Set(cases.map((c) => c[k]))].sort();
-		fill(bar, 
-			select("f-peer", t("f.peer"), uniq("peer"), filters.peer),
-			select("f-kind", t("f.kind"), uniq("kind"), filters.kind, (v) => t(`kind.${v}`)),
-			select("f-category", t("f.category"), uniq("category"), filters.category, (v) => t(`cat.${v}`)),
-			select("f-state", t("f.state"), uniq("state"), filters.state, (v) => t(`state.${v}`)),
-			h("div", {}, h("label", { for: "f-q" }, t("f.search")),
-				h("input", { id: "f-q", type: "search", value: filters.q, placeholder: t("f.searchph") })),
-			h("div", {}, h("input", { id: "f-overdue", type: "checkbox", checked: filters.overdue }), " ",
-				h("label", { for: "f-overdue", style: "display:inline" }, t("f.overdue"))));
+	// The filter bar is built once: polling only refreshes the options, so
+	// typing in the search box or choosing in a list is never disturbed.
+	// A chosen value stays listed even when no case has it any more, so
+	// the bar always shows what the table is filtered by.
+	const sel = {};
+	function select(key, label, name) {
+		const s = h("select", { id: `f-${key}`, name: key });
+		sel[key] = { el: s, name, values: null };
+		return h("div", {}, h("label", { for: s.id }, label), s);
 	}
+	function options(key, values) {
+		const x = sel[key];
+		const vals = [...new Set([...values, ...(filters[key] ? [filters[key]] : [])])].sort();
+		const sig = vals.join("\n");
+		if (x.values === sig) return;
+		x.values = sig;
+		fill(x.el, h("option", { value: "" }, t("f.all")),
+			vals.map((v) => h("option", { value: v, selected: v === filters[key] }, x.name ? x.name(v) : v)));
+		x.el.value = filters[key];
+	}
+	const scope = h("select", { id: "f-scope", name: "scope" },
+		h("option", { value: "open", selected: filters.scope === "open" }, t("f.scope.open")),
+		h("option", { value: "all", selected: filters.scope === "all" }, t("f.scope.all")));
+	const search = h("input", { id: "f-q", type: "search", value: filters.q, placeholder: t("f.searchph") });
+	const overdue = h("input", { id: "f-overdue", type: "checkbox", checked: filters.overdue });
+	const clear = h("button", { type: "button", class: "ghost", id: "f-clear" }, t("f.clear"));
+	const bar = h("form", { class: "filters", role: "search", "aria-label": t("f.title") },
+		h("div", {}, h("label", { for: "f-scope" }, t("f.scope")), scope),
+		select("peer", t("f.peer")),
+		select("kind", t("f.kind"), (v) => t(`kind.${v}`)),
+		select("category", t("f.category"), (v) => t(`cat.${v}`)),
+		select("state", t("f.state"), (v) => t(`state.${v}`)),
+		h("div", {}, h("label", { for: "f-q" }, t("f.search")), search),
+		h("div", { class: "check" }, overdue, " ", h("label", { for: "f-overdue", style: "display:inline" }, t("f.overdue"))),
+		h("div", {}, clear));
+	const filtered = () => filters.peer || filters.kind || filters.category || filters.state || filters.overdue || filters.q.trim();
 	bar.addEventListener("input", (ev) => {
 		const id = ev.target.id.slice(2);
+		if (!(id in filters)) return;
 		filters[id] = ev.target.type === "checkbox" ? ev.target.checked : ev.target.value;
 		shown = PAGE;
+		if (id === "scope") { etag = null; seen = null; load().catch((e) => say(errorLine(e))); return; }
 		draw();
 	});
 	bar.addEventListener("submit", (ev) => ev.preventDefault());
+	clear.addEventListener("click", () => {
+		Object.assign(filters, { peer: "", kind: "", category: "", state: "", overdue: false, q: "" });
+		search.value = "";
+		overdue.checked = false;
+		for (const k of Object.keys(sel)) sel[k].values = null;
+		refreshOptions();
+		draw();
+		search.focus();
+	});
+	function refreshOptions() {
+		const uniq = (k) => [...new Set(cases.map((c) => c[k]))];
+		for (const k of Object.keys(sel)) options(k, uniq(k));
+	}
 
 	function row(c, now, fresh) {
 		const u = urgentClock(c, now);
-		const tr = h("tr", { class: `row${fresh ? " fresh" : ""}`, dataset: { ref: c.ref } },
-			h("td", { class: `urg ${u ? u.state : ""}` }, urgencyText(u, now) || t(`state.${c.state}`)),
+		const tr = h("tr", { class: `row${fresh ? " fresh" : ""}${ENDED.has(c.state) ? " ended" : ""}`, dataset: { ref: c.ref } },
+			h("td", { class: `urg ${u ? u.state : ""}` }, urgencyText(u, now) || quietText(c)),
 			h("td", {}, h("span", { class: `prio prio-${c.priority}` }, c.priority)),
 			h("td", {}, tlpBadge(c.tlp)),
 			h("td", {}, h("a", { href: `#/case/${c.ref}` }, c.title || c.ref),
@@ -86,19 +133,30 @@ export async function render(main) {
 			(!filters.overdue || (urgentClock(c, now) || {}).state === "overdue") &&
 			(!q || `${c.title} ${c.ref} ${c.peer}`.toLowerCase().includes(q)));
 		const keyed = list.map((c) => [sortKey(c, now), c]).sort((a, b) => cmp(a[0], b[0]));
+		const all = filters.scope === "all";
 		const head = h("thead", {}, h("tr", {},
 			["h.clock", "h.prio", "h.tlp", "h.title", "h.kind", "h.peer", "h.state", "h.updated"]
 				.map((k) => h("th", { scope: "col" }, t(k)))));
 		const body = h("tbody", {}, keyed.slice(0, shown).map(([, c]) => row(c, now, freshRefs.has(c.ref))));
-		fill(table, h("caption", { class: "muted", style: "text-align:left" }, t("inbox.caption")), head, body);
-		count.textContent = t("inbox.count", { n: list.length, all: cases.length, shown: Math.min(shown, list.length) });
+		caption.textContent = `${t(all ? "inbox.caption.all" : "inbox.caption")}${all ? "" : ` ${t("inbox.open")}`}`;
+		fill(table, head, body);
+		table.hidden = !list.length;
+		caption.hidden = !list.length;
+		count.textContent = t(all ? "inbox.count.all" : "inbox.count",
+			{ n: list.length, all: cases.length, shown: Math.min(shown, list.length) });
+		if (!list.length)
+			fill(empty, h("p", { class: "notice" }, filtered() ? t("inbox.nomatch") : t("inbox.none"),
+				filtered() ? [" ", h("button", { type: "button", class: "ghost", onclick: () => clear.click() }, t("f.clear"))] : null));
+		else fill(empty);
+		clear.hidden = !filtered();
 		more.hidden = list.length <= shown;
-		more.textContent = t("inbox.more", { n: Math.min(PAGE, list.length - shown) });
+		if (!more.hidden) more.textContent = t("inbox.more", { n: Math.min(PAGE, list.length - shown) });
 		table.dataset.rendered = String(Math.min(shown, list.length));
 	}
 
 	async function load() {
-		const r = await api("GET", "/api/v1/cases?open=1", undefined, { etag, withTag: true });
+		const path = filters.scope === "all" ? "/api/v1/cases" : "/api/v1/cases?open=1";
+		const r = await api("GET", path, undefined, { etag, withTag: true });
 		if (stopped || r.status === 304) return;
 		etag = r.etag;
 		const before = seen;
@@ -107,15 +165,12 @@ export async function render(main) {
 		const fresh = new Set();
 		if (before) for (const c of cases) if (before.get(c.ref) !== c.updated) fresh.add(c.ref);
 		if (fresh.size) say(t("inbox.fresh", { n: fresh.size }));
-		const focus = document.activeElement && bar.contains(document.activeElement)
-			? document.activeElement.id : null;
-		buildFilters();
-		if (focus) document.getElementById(focus).focus();
+		refreshOptions();
 		draw(fresh);
 	}
 
-	fill(main, 
-		h("h1", {}, t("inbox.title")), bar, count, table, h("p", {}, more),
+	fill(main,
+		h("h1", {}, t("inbox.title")), bar, count, empty, caption, h("div", { class: "scroll" }, table), h("p", {}, more),
 		h("p", { class: "muted" }, t("inbox.zone", { zone: session.me.timezone })));
 	await load();
 	performance.mark("inbox-rendered");

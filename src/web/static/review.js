@@ -2,7 +2,7 @@
 // in a sandboxed frame (the node renders the one offline page that
 // `parley report` writes), and exported as HTML, CSV or signed JSON.
 import { t, lang } from "./i18n.js";
-import { h, api, download, errorBox, fill } from "./util.js";
+import { h, api, download, errorBox, fill, session } from "./util.js";
 
 const iso = (d) => d.toISOString().slice(0, 10);
 
@@ -54,6 +54,17 @@ export async function render(main) {
 			fill(out, errorBox(e));
 		}
 	}
+	// The dates are days in the node's zone, whatever the browser writes
+	// them as: say so in ISO form, which both parties read the same way.
+	const period = h("p", { class: "help", id: "r-period", "aria-live": "polite" });
+	const explain = () => {
+		period.textContent = valid() ? "" : t("r.period", { from: f.from.value, to: f.to.value, zone: session.me.timezone });
+	};
+	for (const x of [f.from, f.to]) {
+		x.setAttribute("aria-describedby", "r-period");
+		x.addEventListener("input", explain);
+		x.addEventListener("change", explain);
+	}
 	const form = h("form", { class: "panel filters", "aria-labelledby": "r-h", onsubmit: show },
 		h("div", {}, h("label", { for: "r-peer" }, t("r.peer")), f.peer),
 		h("div", {}, h("label", { for: "r-from" }, t("r.from")), f.from),
@@ -62,7 +73,8 @@ export async function render(main) {
 		h("div", {}, h("button", { type: "submit" }, t("r.show"))),
 		h("div", {}, ["html", "csv", "json"].map((fmt) =>
 			[h("button", { type: "button", class: "ghost", onclick: () => exp(fmt) }, t(`r.export.${fmt}`)), " "])));
-	fill(main, h("h1", { id: "r-h" }, t("r.title")), h("p", { class: "muted" }, t("r.help")), form, out);
+	fill(main, h("h1", { id: "r-h" }, t("r.title")), h("p", { class: "muted" }, t("r.help")), form, period, out);
+	explain();
 	if (!peers.length) fill(out, h("p", { class: "notice" }, t("r.nopeers")));
 	return { stop: () => { if (url) URL.revokeObjectURL(url); } };
 }

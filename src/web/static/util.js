@@ -115,6 +115,12 @@ export function fmtDuration(ms) {
 	return u(ss, "u.s");
 }
 
+// Notification channels by name, joined: "e-mail+webhook".
+export function channels(list) {
+	const known = ["email", "webhook", "phone", "sms"];
+	return (list || []).map((c) => (known.includes(c) ? t(`ch.${c}`) : c)).join("+");
+}
+
 export function tlpBadge(tlp) {
 	const name = `TLP:${String(tlp || "clear").toUpperCase()}`;
 	return h("span", { class: `tlp tlp-${tlp}`, title: t(`tlp.help.${tlp}`) }, name);
@@ -145,9 +151,13 @@ export function urgencyText(u, now = Date.now()) {
 	return t("urg.left", { clock, d: fmtDuration(left) });
 }
 
+// The footer's message line: what the user last did, with the time, kept
+// until the next one (the live line beside it is separate).
 export function say(msg) {
 	const s = document.getElementById("status");
-	if (s) s.textContent = msg;
+	if (!s) return;
+	const at = session.me ? fmtTime(new Date().toISOString(), session.me.timezone).slice(11, 16) : "";
+	s.textContent = msg ? (at ? `${at} ${msg}` : msg) : "";
 }
 
 // Saves a Response body as a download named by the server (or `name`).
@@ -161,7 +171,28 @@ export async function download(res, name) {
 	setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
 }
 
+// What the node said, for people: the node's details are in English, so a
+// headline in the user's language names the kind of refusal first, and
+// hints aimed at the command line are dropped.  {head, detail} for an
+// answer of the node, else a plain string.
+const KNOWN = new Set([400, 401, 403, 404, 409, 413, 422, 500, 503]);
+export function errorText(e) {
+	if (!(e instanceof ApiError) || !e.status) return e.message || String(e);
+	const head = KNOWN.has(e.status) ? t(`err.s.${e.status}`) : t("err.http", { s: e.status });
+	const detail = (e.message || "").replace(/\s*\(see '(parley|enrol)[^)]*\)/g, "");
+	return { head, detail };
+}
+
+// The same as one line of text, for the footer.
+export function errorLine(e) {
+	const x = errorText(e);
+	return typeof x === "string" ? x : x.detail ? `${x.head}: ${x.detail}` : x.head;
+}
+
 export function errorBox(e) {
-	return h("p", { class: "error", role: "alert" }, e instanceof ApiError && e.status
-		? `${t("err.http", { s: e.status })}: ${e.message}` : e.message || String(e));
+	const x = errorText(e);
+	if (typeof x === "string") return h("p", { class: "error", role: "alert" }, x);
+	const zh = lang() === "zh";
+	return h("p", { class: "error", role: "alert" }, h("strong", {}, x.head), x.detail
+		? [zh ? `。${t("err.nodesays")}：` : ": ", h("span", { lang: "en" }, x.detail)] : null);
 }
