@@ -153,10 +153,13 @@ px_api_obs_init(struct px_api_obs *o)
 int
 px_api_obs_read(struct px_api_obs *o, const json_t *b)
 {
-	const json_t *x;
+	const json_t *list = json_object_get(b, "observables"), *x;
 	size_t i;
 
-	json_array_foreach(json_object_get(b, "observables"), i, x)
+	if (list && !json_is_array(list) && !json_is_null(list))
+		return px_error_set(PX_EINVAL,
+		    "observables must be an array of \"type:value\" strings");
+	json_array_foreach(list, i, x)
 	{
 		if (i >= PX_API_MAX_OBS)
 			return px_error_set(PX_EINVAL, "at most %d observables",

@@ -19,58 +19,43 @@ time_or_null(int64_t ms)
 	return json_string(t);
 }
 
-/* The notifications this node queued for one case, for matching them to
- * the page messages that caused them. */
+/* The notifications this node queued for one case, grouped by the page
+ * message that caused them: {msg hash: [{channel, status, attempts,
+ * sent, error}]}. */
 static int
 notice_row(const struct px_notify_row *row, void *arg)
 {
 	char sent[PX_TIME_STRLEN];
-	json_t *o;
+	json_t *list;
 
 	if (row->msg_hash == NULL)
 		return 0;
-	o = json_pack("{sssssssI}", "msg", row->msg_hash, "channel",
-	    row->channel, "status", row->status, "attempts",
-	    (json_int_t)row->attempts);
-	if (row->sent_ms >= 0) {
-		px_time_format(sent, row->sent_ms);
-		json_object_set_new(o, "sent", json_string(sent));
+	if ((list = json_object_get(arg, row->msg_hash)) == NULL) {
+		list = json_array();
+		json_object_set_new(arg, row->msg_hash, list);
 	}
-	if (row->last_error)
-		json_object_set_new(o, "error", json_string(row->last_error));
-	json_array_append_new(arg, o);
+	if (row->sent_ms >= 0)
+		px_time_format(sent, row->sent_ms);
+	json_array_append_new(list,
+	    json_pack("{sssssIsoso}", "channel", row->channel, "status",
+	        row->status, "attempts", (json_int_t)row->attempts, "sent",
+	        row->sent_ms >= 0 ? json_string(sent) : json_null(), "error",
+	        row->last_error ? json_string(row->last_error) : json_null()));
 	return 0;
 }
 
-/* How each page went out: the deliveries of the page message `hash`
- * (channel, status, error) among `rows`.  Only the responder holds them:
- * each party notifies its own people, so the requester gets null. */
+/* How the page message `hash` went out, from `rows` (notice_row).  Only
+ * the responder holds them: each party notifies its own people, so the
+ * requester (rows NULL) gets null. */
 static json_t *
 deliveries(const json_t *rows, const char *hash)
 {
-	json_t *out, *x;
-	size_t i;
+	json_t *d;
 
 	if (rows == NULL)
 		return json_null();
-	out = json_array();
-	json_array_foreach(rows, i, x)
-	{
-		if (strcmp(json_string_value(json_object_get(x, "msg")), hash))
-			continue;
-		json_array_append_new(out,
-		    json_pack("{sOsOsOsOsO}", "channel",
-		        json_object_get(x, "channel"), "status",
-		        json_object_get(x, "status"), "attempts",
-		        json_object_get(x, "attempts"), "sent",
-		        json_object_get(x, "sent") ? json_object_get(x, "sent")
-		                                   : json_null(),
-		        "error",
-		        json_object_get(x, "error")
-		            ? json_object_get(x, "error")
-		            : json_null()));
-	}
-	return out;
+	d = json_object_get(rows, hash);
+	return d ? json_incref(d) : json_array();
 }
 
 static json_t *
@@ -89,7 +74,7 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	if (na && strcmp(c->responder, n->name) == 0) {
 		struct px_notify_filter f = { .case_id = c->id };
 
-		rows = json_array();
+		rows = json_object();
 		/* A store error leaves the deliveries unknown (null), never
 		 * the hotline unshown. */
 		if (PX_STORE_CALL(n->store, notify_list, &f, notice_row, rows) <

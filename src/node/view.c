@@ -151,6 +151,7 @@ json_t *
 px_view_case(struct px_node *n, const struct px_case *c,
     const struct px_peer *p, int64_t now)
 {
+	const struct px_calendar *cal = px_node_case_calendar(n, c, p);
 	json_t *o, *msgs = json_array();
 	char ref[9];
 
@@ -180,11 +181,9 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	    o, "score", c->score ? json_integer(c->score) : json_null());
 	json_object_set_new(o, "observables",
 	    c->observables ? json_deep_copy(c->observables) : json_array());
-	json_object_set_new(o, "clocks",
-	    px_view_clocks(
-	        c, &p->agreement, px_node_case_calendar(n, c, p), now));
 	json_object_set_new(
-	    o, "calendar", calendar_json(px_node_case_calendar(n, c, p)));
+	    o, "clocks", px_view_clocks(c, &p->agreement, cal, now));
+	json_object_set_new(o, "calendar", calendar_json(cal));
 	json_object_set_new(o, "our_role",
 	    json_string(strcmp(c->requester, n->name) == 0 ? "requester"
 	                                                   : "responder"));

@@ -81,6 +81,9 @@ want_code 403
 call a "$TA" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"bad\",\"observables\":[\"ip:300.1.2.3\"]}"
 want_code 422
 expect_json "$OUT" 'd["detail"]' "'300.1.2.3' is not an IPv4 address: 300 is larger than 255"
+call a "$TA" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"bad\",\"observables\":\"ip:198.51.100.1\"}"
+want_code 422
+expect_json "$OUT" 'd["detail"]' 'observables must be an array of "type:value" strings'
 call a "$TA" POST /api/v1/hotlines "{\"peer\":\"$B\",\"text\":\"DDoS on the national payment gateway\",\"lang\":\"en\",\"translation\":{\"lang\":\"zh\",\"value\":\"国家支付网关遭受拒绝服务攻击\",\"by\":\"human\"},\"observables\":[\"ip:198.51.100.23\",\"cidr:203.0.113.0/24\"]}"
 want_code 201
 HID=$(json_get "$OUT" 'd["case"]') || exit 1
