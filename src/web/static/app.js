@@ -183,8 +183,9 @@ function logout(why) {
 
 async function switchLang() {
 	setLang(lang() === "en" ? "zh" : "en");
-	if (!session.me) langChosen = true;
-	if (session.me) {
+	if (!session.me) {
+		langChosen = true;
+	} else {
 		try {
 			session.me = await api("PUT", "/api/v1/me", { lang: lang() });
 		} catch (e) {

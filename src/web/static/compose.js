@@ -203,16 +203,14 @@ export async function render(main, [type = "report"]) {
 		else ok = ok && !!f.text.value.trim();
 		document.getElementById("c-tlp-help").textContent = t(`tlp.help.${f.tlp.value}`);
 		if (!hot) document.getElementById("c-priority-help").textContent = t(`prio.help.${f.priority.value}`);
-		{
-			const lines = f.observables.value.split("\n").filter((l) => l.trim());
-			const res = lines.map(checkObservable);
-			const bad = res.filter((r) => r.error);
-			obsValues = res.filter((r) => r.value).map((r) => r.value);
-			fill(preview, ...res.map((r) => h("li", {},
-				r.error ? h("span", { class: "bad" }, "✗ ", r.error) : h("span", { class: "ok" }, "✓ ", r.value))));
-			ok = setErr(f.observables, bad.length ? t("c.err.obs", { n: bad.length }) : "") && ok;
-			if (lines.length > 256) { setErr(f.observables, t("c.err.obsmax")); ok = false; }
-		}
+		const lines = f.observables.value.split("\n").filter((l) => l.trim());
+		const res = lines.map(checkObservable);
+		const bad = res.filter((r) => r.error);
+		obsValues = res.filter((r) => r.value).map((r) => r.value);
+		fill(preview, ...res.map((r) => h("li", {},
+			r.error ? h("span", { class: "bad" }, "✗ ", r.error) : h("span", { class: "ok" }, "✓ ", r.value))));
+		ok = setErr(f.observables, bad.length ? t("c.err.obs", { n: bad.length }) : "") && ok;
+		if (lines.length > 256) { setErr(f.observables, t("c.err.obsmax")); ok = false; }
 		return ok;
 	}
 	form.addEventListener("input", (ev) => { if (ev.target.id) ev.target.dataset.touched = "1"; validate(false); });

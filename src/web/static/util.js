@@ -179,7 +179,7 @@ const KNOWN = new Set([400, 401, 403, 404, 409, 413, 422, 500, 503]);
 export function errorText(e) {
 	if (!(e instanceof ApiError) || !e.status) return e.message || String(e);
 	const head = KNOWN.has(e.status) ? t(`err.s.${e.status}`) : t("err.http", { s: e.status });
-	const detail = (e.message || "").replace(/\s*\(see '(parley|enrol)[^)]*\)/g, "");
+	const detail = (e.message || "").replace(/\s*\(see 'parley [^)]*\)/g, "");
 	return { head, detail };
 }
 
