@@ -6,6 +6,7 @@
  * until Ctrl-C; --once stops them after the scenario.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -154,11 +155,13 @@ start_node(struct dnode *d)
 	fflush(stdout);
 	fflush(stderr);
 	if ((d->pid = fork()) == 0) {
-		FILE *f = fopen(log, "a");
+		/* The log sits in the node directory: the owner's only. */
+		int fd =
+		    open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 
-		if (f) {
-			dup2(fileno(f), STDOUT_FILENO);
-			dup2(fileno(f), STDERR_FILENO);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
 		}
 		execl(self, self, "serve", "--dir", d->dir, (char *)NULL);
 		_exit(127);

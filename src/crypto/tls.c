@@ -189,7 +189,7 @@ px_tls_generate(const char *cert_path, const char *key_path, const char *name,
 	if ((rc = px_file_write(key_path, key_pem.data, key_pem.size, 0600)) <
 	    0)
 		goto out;
-	rc = px_file_write(cert_path, cert_pem.data, cert_pem.size, 0644);
+	rc = px_file_write(cert_path, cert_pem.data, cert_pem.size, 0600);
 out:
 	if (key_pem.data) {
 		gnutls_memset(key_pem.data, 0, key_pem.size);

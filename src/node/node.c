@@ -1,7 +1,10 @@
 /*
  * Creating and opening a node directory, and the node's own card.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ledger/note.h"
 #include "model/canon.h"
@@ -103,6 +106,42 @@ path_in(const char *dir, const char *rel)
 	return px_asprintf("%s/%s", dir, rel);
 }
 
+static int
+create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return px_error_set(
+		    PX_ERR, "cannot create %s: %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/* Everything in a node directory is its owner's alone: TLP:RED cases,
+ * token hashes, SMTP passwords and webhook secrets live there.  Checked
+ * on every open, so a directory copied or restored with the wrong mode
+ * is caught before anything is read from it. */
+static int
+check_private(const char *dir)
+{
+	static const char *const files[] = { "parley.conf", "parley.db",
+		"parley.db-wal", "parley.db-shm" };
+	int rc;
+
+	if ((rc = px_path_private(dir, "node directory")) < 0)
+		return rc;
+	for (size_t i = 0; i < PX_ARRAY_LEN(files); i++) {
+		char *f = path_in(dir, files[i]);
+
+		rc = px_path_private(f, "node file");
+		free(f);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 px_node_create(const struct px_node_params *p)
 {
@@ -140,6 +179,17 @@ px_node_create(const struct px_node_params *p)
 	}
 	keys = path_in(p->dir, "keys");
 	tls = path_in(p->dir, "tls");
+	/* An existing directory keeps its mode through mkdir: an empty one
+	 * (made for the node) is closed to others here; one that already
+	 * holds other files and is open to others is refused rather than
+	 * changed under its owner. */
+	if (px_dir_empty(p->dir) && chmod(p->dir, 0700) < 0) {
+		rc = px_error_set(PX_ERR, "cannot restrict %s to its owner: %s",
+		    p->dir, strerror(errno));
+		goto out;
+	}
+	if ((rc = px_path_private(p->dir, "node directory")) < 0)
+		goto out;
 	if ((rc = px_mkdir_p(p->dir, 0700)) < 0 ||
 	    (rc = px_mkdir_p(keys, 0700)) < 0 ||
 	    (rc = px_mkdir_p(tls, 0700)) < 0)
@@ -166,7 +216,12 @@ px_node_create(const struct px_node_params *p)
 	    p->listen ? p->listen : "127.0.0.1:8443",
 	    p->timezone ? p->timezone : "UTC",
 	    p->languages ? p->languages : "en", p->name, email);
-	if ((rc = px_file_write(conf, text, strlen(text), 0644)) < 0)
+	if ((rc = px_file_write(conf, text, strlen(text), 0600)) < 0)
+		goto out;
+	/* SQLite creates the database (and later its -wal and -shm files,
+	 * which copy the database's mode) with the umask's mode: create it
+	 * first, for the owner only. */
+	if ((rc = create_private(db)) < 0)
 		goto out;
 	rc = px_store_open_sqlite(&st, db, true);
 	px_store_close(st);
@@ -215,6 +270,8 @@ px_node_open(struct px_node **out, const char *dir)
 	}
 	n->dir = px_strdup(dir);
 	p = path_in(dir, "parley.conf");
+	if (px_file_exists(p) && (rc = check_private(dir)) < 0)
+		goto fail;
 	if ((rc = px_conf_load(&n->conf, p)) < 0) {
 		if (rc == PX_ENOTFOUND)
 			px_error_set(PX_ENOTFOUND,

@@ -8,8 +8,9 @@
  *   DIR/tls/cert.pem      self-signed TLS certificate (pinned by peers)
  *   DIR/tls/key.pem       its private key
  *
- * Key files are created mode 0600 in a 0700 directory and refused if
- * others can read them.
+ * Everything is created mode 0600 in 0700 directories (the store holds
+ * TLP:RED cases, token hashes and mail secrets), and px_node_open refuses
+ * a node whose directory, parley.conf or store others could read or write.
  */
 #ifndef PX_NODE_H
 #define PX_NODE_H

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -154,4 +155,40 @@ px_file_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+int
+px_path_private(const char *path, const char *what)
+{
+	struct stat st;
+	unsigned mode;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	mode = (unsigned)(st.st_mode & 0777);
+	if ((mode & 077) == 0)
+		return 0;
+	return px_error_set(PX_EINVAL,
+	    "%s %s is open to other users (mode %03o); a node's files are "
+	    "for its owner only: run chmod %s %s",
+	    what, path, mode, S_ISDIR(st.st_mode) ? "700" : "600", path);
+}
+
+int
+px_dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
 }

@@ -22,5 +22,12 @@ PX_MUST_CHECK int px_file_write(
  */
 PX_MUST_CHECK int px_mkdir_p(const char *path, mode_t mode);
 int px_file_exists(const char *path);
+/* 0 if `path` (file or directory) gives other users no access at all
+ * (mode & 077 == 0), or does not exist; else PX_EINVAL with a message that
+ * names `what`, the mode, and the chmod that fixes it.  A node directory
+ * holds TLP:RED cases, token hashes and mail secrets. */
+PX_MUST_CHECK int px_path_private(const char *path, const char *what);
+/* 1 if `path` is a directory with no entries (besides . and ..), else 0. */
+int px_dir_empty(const char *path);
 
 #endif
