@@ -216,6 +216,23 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	if ((rc = PX_STORE_CALL(n->store, msg_tip, n->name, f.to, &tip, prev)) <
 	    0)
 		goto rollback;
+	/* The channel's rule (docs/protocol.md, "Dating"): the receiver
+	 * refuses a message dated before our previous one to it, and every
+	 * later message waits behind a refused one.  So a clock that stepped
+	 * back (NTP, a restored VM) dates this one at our previous message's
+	 * time.  The tip is read inside the write transaction, so the CLI,
+	 * the API writer and the scheduler, in one process or several,
+	 * never sign against a stale tip. */
+	if (tip > 0) {
+		struct px_msg_row last = { 0 };
+
+		if ((rc = PX_STORE_CALL(
+		         n->store, msg_at, n->name, f.to, tip, &last)) < 0)
+			goto rollback;
+		if (last.time_ms > now)
+			now = last.time_ms;
+		px_msg_row_dispose(&last);
+	}
 	f.seq = tip + 1;
 	f.prev = prev;
 	f.time_ms = now;

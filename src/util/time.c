@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,33 @@ px_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* PARLEY_CLOCK_STEP_FILE names a file holding a signed number of
+ * milliseconds added to the wall clock, read afresh on every call: a test
+ * steps a running node's clock back or forward (an NTP step, a restored
+ * VM) by rewriting the file.  Unset, it costs one getenv. */
+static int64_t
+clock_step_ms(void)
+{
+	const char *path = getenv("PARLEY_CLOCK_STEP_FILE");
+	char text[32];
+	int64_t v = 0;
+	size_t n, i = 0;
+	bool neg = false;
+	FILE *f;
+
+	if (path == NULL || *path == '\0' || (f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (i < n && (text[i] == '-' || text[i] == '+'))
+		neg = text[i++] == '-';
+	for (; i < n && text[i] >= '0' && text[i] <= '9' && v < INT64_C(1) << 50;
+	     i++)
+		v = v * 10 + (text[i] - '0');
+	return neg ? -v : v;
+}
+
 int64_t
 px_time_now_ms(void)
 {
@@ -47,7 +75,8 @@ px_time_now_ms(void)
 	if (fake && *fake && px_time_parse(&t, fake, 0) == 0)
 		return t;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    clock_step_ms();
 }
 
 void

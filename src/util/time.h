@@ -14,7 +14,9 @@
 #define PX_TIME_STRLEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */
 
 /* Wall-clock now; PARLEY_FAKE_NOW (RFC 3339) overrides it for tests and
- * demos that must show deadlines at a chosen moment. */
+ * demos that must show deadlines at a chosen moment, and
+ * PARLEY_CLOCK_STEP_FILE (a file holding milliseconds, e.g. "-10000")
+ * shifts the real clock while a process runs, to test clock steps. */
 int64_t px_time_now_ms(void);
 /* Writes `ms` as RFC 3339 UTC with milliseconds into out[PX_TIME_STRLEN]. */
 void px_time_format(char out[PX_TIME_STRLEN], int64_t ms);

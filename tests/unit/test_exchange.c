@@ -279,6 +279,66 @@ test_peer_times_bounded(void **state)
 	px_msg_free(back);
 }
 
+/* Issue 12, item 1: B acknowledges case 1 at 02:00, its clock is then
+ * stepped 10 s back, and it acknowledges case 2.  B must date the second
+ * ack no earlier than the first (the channel's rule), so A accepts both;
+ * before, A refused it and every later message of B for good. */
+static void
+test_clock_step_back(void **state)
+{
+	struct fx *f = *state;
+	struct px_import_report rep;
+	struct px_msg *c1, *c2, *ack1 = NULL, *ack2 = NULL, *ack3 = NULL;
+	struct px_buf reply;
+	char ref1[9], ref2[9];
+	json_t *note, *empty;
+
+	setenv("PARLEY_FAKE_NOW", "2026-12-06T01:50:00Z", 1);
+	c1 = open_request(f->a);
+	c2 = open_request(f->a);
+	px_case_ref(ref1, c1->case_id);
+	px_case_ref(ref2, c2->case_id);
+	px_import_report_init(&rep);
+	px_buf_init(&reply, PX_BUF_NOCAP);
+	assert_int_equal(carry(f->a, f->b, "cert-b.example", &rep, &reply), 0);
+	px_import_report_dispose(&rep);
+	px_buf_dispose(&reply);
+
+	empty = json_object();
+	setenv("PARLEY_FAKE_NOW", "2026-12-06T02:00:00Z", 1);
+	assert_int_equal(
+	    px_node_send(f->b, NULL, ref1, PX_MSG_ACK, empty, &ack1), 0);
+	/* The clock steps back 10 s. */
+	setenv("PARLEY_FAKE_NOW", "2026-12-06T01:59:50Z", 1);
+	assert_int_equal(
+	    px_node_send(f->b, NULL, ref2, PX_MSG_ACK, empty, &ack2), 0);
+	json_decref(empty);
+	assert_int_equal(ack2->seq, ack1->seq + 1);
+	assert_true(ack2->time_ms >= ack1->time_ms);
+	assert_int_equal(ack2->time_ms, ack1->time_ms);
+	/* Once the clock passes the previous message, it rules again. */
+	setenv("PARLEY_FAKE_NOW", "2026-12-06T02:00:07Z", 1);
+	note = json_pack("{s{ssss}}", "text", "lang", "en", "value", "x");
+	assert_int_equal(
+	    px_node_send(f->b, NULL, ref2, PX_MSG_NOTE, note, &ack3), 0);
+	json_decref(note);
+	assert_int_equal(ack3->time_ms, ack1->time_ms + 7000);
+
+	px_import_report_init(&rep);
+	px_buf_init(&reply, PX_BUF_NOCAP);
+	assert_int_equal(carry(f->b, f->a, "cert-a.example", &rep, &reply), 0);
+	assert_int_equal(rep.applied + rep.no_effect, 3);
+	assert_int_equal(rep.refused, 0);
+	px_import_report_dispose(&rep);
+	px_buf_dispose(&reply);
+	unsetenv("PARLEY_FAKE_NOW");
+	px_msg_free(c1);
+	px_msg_free(c2);
+	px_msg_free(ack1);
+	px_msg_free(ack2);
+	px_msg_free(ack3);
+}
+
 static int
 count_rows(struct px_node *n)
 {
@@ -451,6 +511,8 @@ main(void)
 		    test_card_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_peer_times_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_clock_step_back, setup, teardown),
 	};
 
 	if (px_crypto_init() < 0)
