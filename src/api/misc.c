@@ -21,6 +21,7 @@
 #include "node/log.h"
 #include "node/outbox.h"
 #include "node/record.h"
+#include "node/channel.h"
 #include "util/util.h"
 
 static int
@@ -85,6 +86,71 @@ witness_line(const struct px_peer_row *p, void *arg)
 	px_buf_putf(w->b, "parley_witness_cosigned_size{peer=\"%s\"} %lld\n",
 	    p->name, (long long)size);
 	return 0;
+}
+
+/* Channel problems (node/channel.h): a gauge per peer and direction,
+ * 0 while it flows, so an alert can fire on the change.  A handful of
+ * rows, whatever the backlog. */
+static int
+chan_row(const struct px_channel_row *c, void *arg)
+{
+	json_t *o = arg;
+	char *k = px_asprintf("%s\n%s", c->peer, c->dir);
+
+	json_object_set_new(o, k,
+	    json_pack("{sssI}", "state", c->state, "seq", (json_int_t)c->seq));
+	free(k);
+	return 0;
+}
+
+static int
+chan_peer(const struct px_peer_row *p, void *arg)
+{
+	struct wit *w = arg;
+	json_t *rows = json_object();
+
+	(void)PX_STORE_CALL(w->n->store, channel_list, p->name, chan_row, rows);
+	for (int d = 0; d < 2; d++) {
+		char *k = px_asprintf("%s\n%s", p->name, px_chan_dir_names[d]);
+		const json_t *c = json_object_get(rows, k);
+		const char *st = json_string_value(json_object_get(c, "state"));
+		bool refused = st && strcmp(st, "refused") == 0;
+
+		px_buf_putf(w->b,
+		    "parley_channel_blocked{peer=\"%s\",direction=\"%s\"} "
+		    "%d\n",
+		    p->name, px_chan_dir_names[d], refused);
+		if (refused)
+			px_buf_putf(w->b,
+			    "parley_channel_blocked_seq{peer=\"%s\","
+			    "direction=\"%s\"} %lld\n",
+			    p->name, px_chan_dir_names[d],
+			    (long long)json_integer_value(
+			        json_object_get(c, "seq")));
+		if (d == PX_CHAN_OUT)
+			px_buf_putf(w->b,
+			    "parley_channel_unreachable{peer=\"%s\"} %d\n",
+			    p->name, st && !refused);
+		free(k);
+	}
+	json_decref(rows);
+	return 0;
+}
+
+static void
+channel_lines(struct px_node *n, struct px_buf *b)
+{
+	struct wit w = { n, b };
+
+	px_buf_puts(b,
+	    "# HELP parley_channel_blocked 1 while the peer refuses our "
+	    "messages (out) or we refuse its (in): every later message "
+	    "waits (docs/channel.md).\n# TYPE parley_channel_blocked "
+	    "gauge\n# HELP parley_channel_blocked_seq The seq held up.\n"
+	    "# TYPE parley_channel_blocked_seq gauge\n# HELP "
+	    "parley_channel_unreachable 1 while the peer's node does not "
+	    "answer.\n# TYPE parley_channel_unreachable gauge\n");
+	(void)PX_STORE_CALL(n->store, peer_list, chan_peer, &w);
 }
 
 static int
@@ -152,6 +218,7 @@ metrics(const struct px_http_req *req, struct px_http_resp *r)
 		    "node cosigned.\n# TYPE "
 		    "parley_witness_cosigned_size gauge\n");
 		(void)PX_STORE_CALL(n->store, peer_list, witness_line, &w);
+		channel_lines(n, b);
 		if (px_log_size(n, &size) == 0)
 			px_buf_putf(b,
 			    "# HELP parley_log_size Entries in "
@@ -206,7 +273,7 @@ peer_get(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_node *n = px_api_node(req, r);
 	struct px_peer *p = NULL;
 	char fp[45];
-	json_t *o;
+	json_t *o, *chan = NULL;
 	int rc;
 
 	if (n == NULL)
@@ -217,6 +284,9 @@ peer_get(const struct px_http_req *req, struct px_http_resp *r)
 	o = json_pack("{sssssOso}", "name", p->row.name, "fingerprint", fp,
 	    "card", p->card.env, "agreement",
 	    px_agreement_to_json(&p->agreement));
+	if (px_channel_status(&chan, n, p->row.name, px_time_now_ms()) == 0)
+		json_object_set(o, "channel", json_array_get(chan, 0));
+	json_decref(chan);
 	px_peer_free(p);
 	return px_api_json(r, 200, o);
 }

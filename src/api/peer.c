@@ -94,6 +94,17 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 				px_problem(r, 500, NULL, "reply too large");
 		}
 	}
+	/* Our clock as we answer, so the sender sees a skew between us
+	 * before it makes either side refuse the other's messages. */
+	{
+		char now[PX_TIME_STRLEN], *h;
+
+		px_time_format(now, px_time_now_ms());
+		h = px_asprintf("%sParley-Time: %s\r\n",
+		    r->extra_headers ? r->extra_headers : "", now);
+		free(r->extra_headers);
+		r->extra_headers = h;
+	}
 	px_buf_dispose(&reply);
 	px_import_report_dispose(&rep);
 	free(peer);

@@ -22,6 +22,8 @@ extern const struct px_route px_routes_web[];
 extern const size_t px_routes_web_n;
 extern const struct px_route px_routes_reports[];
 extern const size_t px_routes_reports_n;
+extern const struct px_route px_routes_channels[];
+extern const size_t px_routes_channels_n;
 extern const struct px_route px_routes_me[];
 extern const size_t px_routes_me_n;
 

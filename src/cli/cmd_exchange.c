@@ -92,6 +92,9 @@ run_import(struct px_args *a)
 		    (json_int_t)rep.receipts_dup, "reply",
 		    reply.len ? reply_path : NULL);
 
+		if (rep.refused_by_peer)
+			json_object_set_new(o, "peer_refused_seq",
+			    json_integer(rep.peer_refused_seq));
 		if (rc < 0)
 			json_object_set_new(
 			    o, "error", json_string(px_error_last()));
@@ -106,13 +109,20 @@ run_import(struct px_args *a)
 		if (rep.refused)
 			printf(", %zu refused", rep.refused);
 		printf(".\n");
-		if (rep.applied + rep.no_effect + rep.receipts_new == 0 &&
+		if (rep.refused_by_peer)
+			printf("%s refused our message seq %lld: the channel "
+			       "to it is blocked there (parley channel show "
+			       "%s says what to do).\n",
+			    rep.peer, (long long)rep.peer_refused_seq,
+			    rep.peer);
+		else if (rep.applied + rep.no_effect + rep.receipts_new == 0 &&
 		    rc == 0)
 			printf("Nothing new: this bundle was already "
 			       "imported.\n");
 		if (reply.len && wrc == 0)
-			printf("Receipts for %s written to %s; send that file "
+			printf("%s for %s written to %s; send that file "
 			       "back.\n",
+			    rc < 0 ? "Receipts and our refusal" : "Receipts",
 			    rep.peer, reply_path);
 	}
 	if (rc == 0 && wrc < 0)

@@ -9,23 +9,13 @@
 #include "notify/notify.h"
 #include "notify/smtp.h"
 #include "notify/webhook.h"
+#include "model/canon.h"
 #include "util/util.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX     100000
 /* `run` takes batches until nothing is due, at most this many. */
 #define RUN_MAX_BATCHES 64
-
-static json_t *
-opt_time(int64_t ms)
-{
-	char tm[PX_TIME_STRLEN];
-
-	if (ms < 0)
-		return json_null();
-	px_time_format(tm, ms);
-	return json_string(tm);
-}
 
 static json_t *
 opt_str(const char *s)
@@ -41,12 +31,12 @@ row_json(const struct px_notify_row *r)
 	    "subject", r->subject, "status", r->status, "attempts",
 	    (json_int_t)r->attempts);
 
-	json_object_set_new(o, "created", opt_time(r->created_ms));
+	json_object_set_new(o, "created", px_json_time(r->created_ms));
 	json_object_set_new(o, "case", opt_str(r->case_id));
 	json_object_set_new(o, "message", opt_str(r->msg_hash));
 	json_object_set_new(o, "next",
-	    opt_time(strcmp(r->status, "pending") == 0 ? r->next_ms : -1));
-	json_object_set_new(o, "sent", opt_time(r->sent_ms));
+	    px_json_time(strcmp(r->status, "pending") == 0 ? r->next_ms : -1));
+	json_object_set_new(o, "sent", px_json_time(r->sent_ms));
 	json_object_set_new(o, "last_error", opt_str(r->last_error));
 	return o;
 }

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "model/canon.h"
 #include "model/card.h"
+#include "node/channel.h"
 #include "util/util.h"
 
 static const struct px_opt add_opts[] = {
@@ -187,6 +188,7 @@ run_show(struct px_args *a)
 {
 	struct px_node *n = NULL;
 	struct px_peer *p = NULL;
+	json_t *chan = NULL;
 	char fp[45];
 	int rc;
 
@@ -197,10 +199,19 @@ run_show(struct px_args *a)
 		goto out;
 	}
 	px_key_fingerprint(fp, p->card.sign_pk);
+	/* What holds the channel up belongs on the peer's page: a blocked
+	 * channel must never be silent. */
+	if ((rc = px_channel_status(&chan, n, p->row.name, px_time_now_ms())) <
+	    0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
 	if (px_json(a)) {
 		json_t *o = json_pack("{ss ss sO so}", "name", p->row.name,
 		    "fingerprint", fp, "card", p->card.env, "agreement",
 		    px_agreement_to_json(&p->agreement));
+
+		json_object_set(o, "channel", json_array_get(chan, 0));
 
 		px_cli_print_json(o);
 		json_decref(o);
@@ -237,8 +248,11 @@ run_show(struct px_args *a)
 		       "other):\n",
 		    p->row.name);
 		print_agreement(&p->agreement);
+		if (chan)
+			px_cli_print_channel(json_array_get(chan, 0));
 	}
 out:
+	json_decref(chan);
 	px_peer_free(p);
 	px_node_free(n);
 	return rc;

@@ -20,6 +20,10 @@ void px_cli_time(char *out, size_t n, const struct px_tz *tz, int64_t ms);
 /* Reads a file named on the command line ("-" = stdin) with a cap. */
 int px_cli_read(struct px_buf *out, const char *path, size_t cap);
 
+/* Prints one channel's status (an element of px_channel_status) for
+ * people; cmd_channel.c. */
+void px_cli_print_channel(const json_t *st);
+
 /* The live demo (cmd_demo_live.c), run by `parley demo`. */
 int px_demo_live(struct px_args *a);
 

@@ -85,7 +85,7 @@ px_receipt_free(struct px_receipt *r)
 int
 px_bundle_write(struct px_buf *out, const char *from, const char *to,
     int64_t created_ms, json_t *messages, json_t *receipts, json_t *log,
-    const struct px_key *k)
+    json_t *refusal, const struct px_key *k)
 {
 	char tm[PX_TIME_STRLEN];
 	json_t *o, *env = NULL;
@@ -96,6 +96,8 @@ px_bundle_write(struct px_buf *out, const char *from, const char *to,
 	    "created", tm, "messages", messages, "receipts", receipts);
 	if (log)
 		json_object_set(o, "log", log);
+	if (refusal)
+		json_object_set(o, "refusal", refusal);
 	if ((rc = px_signed_wrap(&env, NULL, "bundle", o, k)) < 0)
 		goto out;
 	if ((rc = px_canon_append(out, env)) < 0)
@@ -112,8 +114,9 @@ px_bundle_parse(
     struct px_bundle *out, const char *text, size_t len, const char *what)
 {
 	static const char *const mem[] = { "v", "from", "to", "created",
-		"messages", "receipts", "log", NULL };
-	const json_t *o;
+		"messages", "receipts", "log", "refusal", NULL };
+	static const char *const rmem[] = { "seq", "msg", "reason", NULL };
+	const json_t *o, *r;
 	json_t *j = NULL;
 	int64_t v;
 	int rc;
@@ -140,7 +143,29 @@ px_bundle_parse(
 	out->messages = json_object_get(o, "messages");
 	out->receipts = json_object_get(o, "receipts");
 	out->log = json_object_get(o, "log");
-	out->log = json_object_get(o, "log");
+	if ((r = json_object_get(o, "refusal")) != NULL) {
+		char what2[128];
+
+		snprintf(what2, sizeof(what2), "%s: refusal", what);
+		if (!json_is_object(r)) {
+			rc = px_error_set(
+			    PX_EINVAL, "%s must be an object", what2);
+			goto fail;
+		}
+		if ((rc = px_j_only(r, rmem, what2)) < 0 ||
+		    (rc = px_j_int(&out->refused_seq, r, "seq", 0,
+		         INT64_C(9007199254740991), what2)) < 0 ||
+		    (rc = px_j_str(&out->refused_reason, r, "reason",
+		         PX_REFUSAL_MAX, what2)) < 0)
+			goto fail;
+		if (json_object_get(r, "msg")) {
+			if ((rc = px_j_hash(
+			         out->hash_refused, r, "msg", what2)) < 0)
+				goto fail;
+			out->refused_msg = out->hash_refused;
+		}
+		out->refused = true;
+	}
 	if (json_array_size(out->messages) > PX_BUNDLE_MAX_ITEMS ||
 	    json_array_size(out->receipts) > PX_BUNDLE_MAX_ITEMS) {
 		rc = px_error_set(PX_EINVAL,
@@ -173,4 +198,26 @@ px_bundle_dispose(struct px_bundle *b)
 {
 	json_decref(b->env);
 	memset(b, 0, sizeof(*b));
+}
+
+json_t *
+px_refusal_new(int64_t seq, const char *msg_hash, const char *reason)
+{
+	size_t n = strlen(reason);
+	json_t *o;
+	char *cut;
+
+	if (n > PX_REFUSAL_MAX) {
+		n = PX_REFUSAL_MAX;
+		/* Back off to a character boundary: never half a UTF-8
+		 * sequence in a signed string. */
+		while (n > 0 && ((unsigned char)reason[n] & 0xc0) == 0x80)
+			n--;
+	}
+	cut = px_strndup(reason, n);
+	o = json_pack("{sIss}", "seq", (json_int_t)seq, "reason", cut);
+	if (msg_hash)
+		json_object_set_new(o, "msg", json_string(msg_hash));
+	free(cut);
+	return o;
 }

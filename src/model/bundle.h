@@ -16,7 +16,12 @@
  *               "log": {...}},
  *    "sig": B64}
  * "log" (node/witness.h) carries the sender's checkpoint and the proofs
- * that put every item in its log.
+ * that put every item in its log.  A reply may carry "refusal":
+ *   {"seq": N, "msg": HASH, "reason": TEXT}
+ * the sender's signed word that it refused the receiver's message at seq
+ * N (and so every later one): the channel is blocked there until the
+ * cause is mended (docs/channel.md).  "msg" is left out when no single
+ * message was refused (seq 0: the whole bundle was).
  * A bundle file is exactly the canonical JSON of the envelope followed by
  * one newline; anything else is refused, so any changed byte is caught
  * (by the canonical check, a signature, or the JSON parser).
@@ -25,6 +30,7 @@
 #define PX_BUNDLE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "crypto/sign.h"
@@ -62,14 +68,28 @@ struct px_bundle {
 	int64_t created_ms;
 	const json_t *messages, *receipts; /* arrays of envelopes */
 	const json_t *log;                 /* the log section, or NULL */
+	/* The refusal, if the bundle carries one. */
+	bool refused;
+	int64_t refused_seq;
+	const char *refused_msg; /* NULL when left out */
+	const char *refused_reason;
+	char hash_refused[PX_HASH_HEX];
 	char hash[PX_HASH_HEX];
 };
 
+/* Longest refusal reason a bundle carries, in bytes. */
+#define PX_REFUSAL_MAX 1024
+
 /* Signs a bundle of the given arrays (borrowed) and appends its file form
- * (canonical JSON and a newline) to `out`. */
+ * (canonical JSON and a newline) to `out`.  `log` and `refusal` (see above)
+ * may be NULL. */
 PX_MUST_CHECK int px_bundle_write(struct px_buf *out, const char *from,
     const char *to, int64_t created_ms, json_t *messages, json_t *receipts,
-    json_t *log, const struct px_key *k);
+    json_t *log, json_t *refusal, const struct px_key *k);
+/* A refusal member for px_bundle_write (new reference): seq, the message
+ * hash (NULL for none) and the reason, cut to PX_REFUSAL_MAX bytes on a
+ * character boundary. */
+json_t *px_refusal_new(int64_t seq, const char *msg_hash, const char *reason);
 /* Parses a bundle file: exact canonical form, shape and field checks.  The
  * signature is checked separately once the sender's key is known. */
 PX_MUST_CHECK int px_bundle_parse(

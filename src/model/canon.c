@@ -601,3 +601,14 @@ out:
 	px_buf_dispose(&canon);
 	return rc;
 }
+
+json_t *
+px_json_time(int64_t ms)
+{
+	char t[PX_TIME_STRLEN];
+
+	if (ms < 0 || ms == INT64_MAX)
+		return json_null();
+	px_time_format(t, ms);
+	return json_string(t);
+}

@@ -57,6 +57,11 @@ PX_MUST_CHECK int px_canon_append(struct px_buf *out, const json_t *v);
 PX_MUST_CHECK int px_json_parse(json_t **out, const char *text, size_t len,
     size_t max_len, const char *what);
 
+/* An instant as the protocol writes it ("2026-11-20T09:30:00.000Z"), or
+ * JSON null for "not known" (ms < 0) and "never" (INT64_MAX); a new
+ * reference. */
+json_t *px_json_time(int64_t ms);
+
 /*
  * Parses like px_json_parse and then requires `text` to be byte for byte
  * the canonical form of the parsed value, optionally followed by a single

@@ -18,6 +18,7 @@
 
 #include "model/bundle.h"
 #include "model/canon.h"
+#include "node/channel.h"
 #include "node/internal.h"
 #include "node/log.h"
 #include "node/witness.h"
@@ -78,7 +79,7 @@ collect_env(const struct px_msg_row *r, void *arg)
  * items (both arrays) in our log. */
 static int
 write_bundle(struct px_node *n, const char *peer, json_t *msgs, json_t *rcpts,
-    int64_t now, struct px_buf *out)
+    json_t *refusal, int64_t now, struct px_buf *out)
 {
 	size_t nm = json_array_size(msgs), nr = json_array_size(rcpts);
 	const json_t **items = px_calloc(nm + nr + 1, sizeof(*items));
@@ -94,8 +95,8 @@ write_bundle(struct px_node *n, const char *peer, json_t *msgs, json_t *rcpts,
 	if ((rc = px_log_size(n, &size)) == 0 && size > 0)
 		rc = px_log_section(&log, n, peer, items, nm + nr);
 	if (rc == 0)
-		rc = px_bundle_write(
-		    out, n->name, peer, now, msgs, rcpts, log, &n->sign);
+		rc = px_bundle_write(out, n->name, peer, now, msgs, rcpts, log,
+		    refusal, &n->sign);
 	json_decref(log);
 	free(items);
 	return rc;
@@ -116,7 +117,7 @@ px_node_export_limit(struct px_node *n, const char *peer, struct px_buf *out,
 	         collect_env, &c)) < 0)
 		goto out;
 	*count = json_array_size(msgs);
-	rc = write_bundle(n, peer, msgs, rcpts, px_time_now_ms(), out);
+	rc = write_bundle(n, peer, msgs, rcpts, NULL, px_time_now_ms(), out);
 out:
 	px_peer_row_dispose(&row);
 	json_decref(msgs);
@@ -430,6 +431,51 @@ out:
 	return rc;
 }
 
+/* Records and clears what holds the channel with the bundle's sender up
+ * (node/channel.h), inside the import's transaction. */
+static int
+track_channel(struct px_node *n, const struct px_bundle *b,
+    const struct px_msg *refused, const char *first_err, int64_t msg_top,
+    int64_t rcpt_top, struct px_import_report *rep, int64_t now)
+{
+	int rc = 0;
+
+	if (first_err)
+		rc = px_channel_refused(n, b->from, PX_CHAN_IN,
+		    refused ? refused->seq : 0, refused ? refused->hash : NULL,
+		    first_err, now);
+	else
+		rc = px_channel_clear(n, b->from, PX_CHAN_IN, msg_top);
+	if (rc == 0 && rcpt_top > 0)
+		rc = px_channel_clear(n, b->from, PX_CHAN_OUT, rcpt_top);
+	if (rc < 0 || !b->refused)
+		return rc;
+	/* The peer's signed word that it refused one of ours: it must name
+	 * a message we sent it, at that seq. */
+	if (b->refused_seq > 0) {
+		struct px_msg_row mine = { 0 };
+		bool ours = PX_STORE_CALL(n->store, msg_at, n->name, b->from,
+		                b->refused_seq, &mine) == 0 &&
+		    (b->refused_msg == NULL ||
+		        strcmp(mine.hash, b->refused_msg) == 0);
+
+		px_msg_row_dispose(&mine);
+		if (!ours) {
+			say(rep,
+			    "  ignored  %s's refusal of a seq %lld we never "
+			    "sent it",
+			    b->from, (long long)b->refused_seq);
+			return 0;
+		}
+	}
+	rep->refused_by_peer = true;
+	rep->peer_refused_seq = b->refused_seq;
+	say(rep, "  blocked  %s refused our seq %lld: %s", b->from,
+	    (long long)b->refused_seq, b->refused_reason);
+	return px_channel_refused(n, b->from, PX_CHAN_OUT, b->refused_seq,
+	    b->refused_msg, b->refused_reason, now);
+}
+
 static int
 by_seq(const void *a, const void *b)
 {
@@ -452,6 +498,8 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	char *first_err = NULL;
 	int64_t now = px_time_now_ms();
 	struct px_witness_in wit = { 0 };
+	const struct px_msg *refused = NULL;
+	int64_t msg_top = 0, rcpt_top = 0;
 	bool in_tx = false;
 	int rc;
 
@@ -560,41 +608,62 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	if (wit.note &&
 	    (rc = px_witness_apply(n, p, &wit, now, &rep->log)) < 0) {
 		rep->refused = nm + nr;
+		first_err = px_strdup(px_error_last());
 		say(rep, "  refused  all %zu item(s) of the bundle", nm + nr);
-		goto out;
 	}
 	qsort(msgs, nm, sizeof(*msgs), by_seq);
-	for (i = 0; i < nr; i++) {
+	for (i = 0; first_err == NULL && i < nr; i++) {
 		if ((rc = apply_receipt(n, rcpts[i], p, &wit, rep)) < 0) {
 			rep->refused++;
 			first_err = px_strdup(px_error_last());
 			say(rep, "  refused  %s", first_err);
 			break;
 		}
+		if (rcpts[i]->seq > rcpt_top)
+			rcpt_top = rcpts[i]->seq;
 	}
 	for (i = 0; first_err == NULL && i < nm; i++) {
 		if ((rc = apply_msg(
 		         n, msgs[i], p, &wit, now, rep, out_receipts)) < 0) {
 			rep->refused = nm - i;
 			first_err = px_strdup(px_error_last());
+			refused = msgs[i];
 			say(rep, "  refused  %s", first_err);
 			if (nm - i > 1)
 				say(rep,
 				    "  skipped  %zu later message(s) of "
 				    "the bundle: they follow the refused one",
 				    nm - i - 1);
+			break;
 		}
+		msg_top = msgs[i]->seq;
 	}
+	/* What holds each direction of the channel up, as both ends must
+	 * see it (docs/channel.md): our refusal of their messages, theirs of
+	 * ours (signed in this bundle), and what moved past an old one. */
+	if ((rc = track_channel(
+	         n, &b, refused, first_err, msg_top, rcpt_top, rep, now)) < 0)
+		goto out;
 	/* Commit what was applied, refusals included: a refused message
 	 * stopped the rest but keeps what came before it. */
 	/* The reply (with the batch's checkpoint) is written inside the
 	 * transaction, so recording what we showed the peer costs no
-	 * extra durable commit. */
+	 * extra durable commit.  A refusal travels in it, signed, so the
+	 * sender learns where and why its channel is held up. */
 	if ((rc = px_log_checkpoint(n, now)) < 0)
 		goto out;
-	if (reply && json_array_size(out_receipts) > 0 &&
-	    (rc = write_bundle(n, b.from, none, out_receipts, now, reply)) < 0)
-		goto out;
+	if (reply && (json_array_size(out_receipts) > 0 || first_err)) {
+		json_t *why = first_err
+		    ? px_refusal_new(refused ? refused->seq : 0,
+		          refused ? refused->hash : NULL, first_err)
+		    : NULL;
+
+		rc = write_bundle(
+		    n, b.from, none, out_receipts, why, now, reply);
+		json_decref(why);
+		if (rc < 0)
+			goto out;
+	}
 	in_tx = false;
 	if ((rc = px_node_batch_end(n, true)) < 0)
 		goto out;

@@ -6,18 +6,8 @@
 #include "model/ladder.h"
 #include "node/hotline.h"
 #include "node/internal.h"
+#include "model/canon.h"
 #include "util/util.h"
-
-static json_t *
-time_or_null(int64_t ms)
-{
-	char t[PX_TIME_STRLEN];
-
-	if (ms < 0 || ms == INT64_MAX)
-		return json_null();
-	px_time_format(t, ms);
-	return json_string(t);
-}
 
 /* The notifications this node queued for one case, grouped by the page
  * message that caused them: {msg hash: [{channel, status, attempts,
@@ -89,7 +79,7 @@ hotline_json(struct px_node *n, const struct px_case *c,
 		        "contact", at[i].contact, "name",
 		        at[i].name ? json_string(at[i].name) : json_null(),
 		        "channels", at[i].channels, "at",
-		        time_or_null(at[i].at), "answered", at[i].answered,
+		        px_json_time(at[i].at), "answered", at[i].answered,
 		        "latency_ms",
 		        at[i].latency_ms >= 0 ? json_integer(at[i].latency_ms)
 		                              : json_null(),
@@ -107,16 +97,16 @@ hotline_json(struct px_node *n, const struct px_case *c,
 		        json_object_get(l, "level"), "notify",
 		        json_object_get(l, "notify"), "deadline",
 		        json_object_get(l, "deadline"), "at",
-		        time_or_null(m->time_ms)));
+		        px_json_time(m->time_ms)));
 	}
 	o = json_pack("{sssssssssssssosososssosososo}", "case", c->id, "ref",
 	    ref, "requester", c->requester, "responder", c->responder, "title",
 	    c->title, "state", px_state_names[c->state].wire, "raised",
-	    time_or_null(c->opened_ms), "delivered",
-	    time_or_null(c->delivered_ms), "ack_deadline",
-	    time_or_null(cs[PX_CLK_ACK].deadline), "ack_clock",
+	    px_json_time(c->opened_ms), "delivered",
+	    px_json_time(c->delivered_ms), "ack_deadline",
+	    px_json_time(cs[PX_CLK_ACK].deadline), "ack_clock",
 	    px_clock_state_names[cs[PX_CLK_ACK].state], "acknowledged",
-	    time_or_null(c->stop[PX_CLK_ACK]), "answered_by",
+	    px_json_time(c->stop[PX_CLK_ACK]), "answered_by",
 	    c->answered_by ? json_string(c->answered_by) : json_null(),
 	    "answer_ms",
 	    c->stop[PX_CLK_ACK] >= 0
@@ -244,8 +234,8 @@ check_json(struct px_node *n, const struct px_case *c, const struct px_peer *p,
 	    strcmp(c->requester, n->name) == 0 ? "outbound" : "inbound",
 	    "checker", c->requester, "checked", c->responder, "contact",
 	    c->check_contact ? c->check_contact : "", "sent",
-	    time_or_null(c->opened_ms), "due", time_or_null(c->check_due_ms),
-	    "answered", time_or_null(c->stop[PX_CLK_ACK]), "auto_replies",
+	    px_json_time(c->opened_ms), "due", px_json_time(c->check_due_ms),
+	    "answered", px_json_time(c->stop[PX_CLK_ACK]), "auto_replies",
 	    c->auto_replies, "status", status);
 	json_object_set_new(o, "response_ms",
 	    c->stop[PX_CLK_ACK] >= 0

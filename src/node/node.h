@@ -141,6 +141,10 @@ struct px_import_report {
 	bool wrong_sender;
 	size_t applied, duplicate, no_effect, refused;
 	size_t receipts_new, receipts_dup;
+	/* The bundle carried the sender's signed refusal of our message at
+	 * peer_refused_seq (0: of a whole bundle of ours). */
+	bool refused_by_peer;
+	int64_t peer_refused_seq;
 	struct px_buf log; /* one line per event, for the operator */
 	char *peer;
 };

@@ -9,7 +9,9 @@
 
 #include "api/app.h"
 #include "model/bundle.h"
+#include "model/canon.h"
 #include "net/client.h"
+#include "node/channel.h"
 #include "node/internal.h"
 #include "node/outbox.h"
 #include "util/util.h"
@@ -20,6 +22,7 @@ struct worker {
 	pthread_t thread;
 	atomic_long depth;
 	atomic_int failing;
+	atomic_int retry_now; /* an operator asked: cut the backoff short */
 	struct worker *next;
 };
 
@@ -43,9 +46,10 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Sleeps up to `ms`, or until kicked (unless `seen` is ~0) or stopped. */
+/* Sleeps up to `ms`, or until kicked (unless `seen` is ~0), stopped, or
+ * `flag` (may be NULL) is raised. */
 static void
-wait_ms(struct px_outbox *o, unsigned long seen, long ms)
+wait_flag(struct px_outbox *o, unsigned long seen, long ms, atomic_int *flag)
 {
 	struct timespec ts;
 
@@ -57,10 +61,17 @@ wait_ms(struct px_outbox *o, unsigned long seen, long ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&o->mu);
-	while (!o->stop && (seen == ~0UL || o->kicks == seen))
+	while (!o->stop && (seen == ~0UL || o->kicks == seen) &&
+	    !(flag && atomic_load(flag)))
 		if (pthread_cond_timedwait(&o->cv, &o->mu, &ts) != 0)
 			break;
 	pthread_mutex_unlock(&o->mu);
+}
+
+static void
+wait_ms(struct px_outbox *o, unsigned long seen, long ms)
+{
+	wait_flag(o, seen, ms, NULL);
 }
 
 static bool
@@ -92,60 +103,151 @@ connect_peer(struct px_node *n, const char *peer)
 	return c;
 }
 
-/* One exchange: send what is undelivered, import the receipts.  Returns
- * the number of messages delivered, or a negative code. */
+/* Remembers the peer's clock as its answer states it (Parley-Time, its
+ * node's clock when it answered), so an operator sees a skew before it
+ * makes either side refuse the other's messages. */
+static void
+peer_clock(struct px_node *n, const char *peer, struct px_client *c)
+{
+	const char *t = px_client_response_header(c, "Parley-Time");
+	int64_t theirs, now = px_time_now_ms();
+
+	if (t && px_time_parse(&theirs, t, 0) == 0)
+		px_channel_clock(n, peer, theirs - now, now);
+}
+
+enum note { NOTE_CLEAR, NOTE_REFUSED, NOTE_UNREACHABLE };
+
+/* Records what the exchange says about the channel (node/channel.h),
+ * keeping the delivery's own error message for the caller: the record is
+ * for the operator, and failing to write it must not hide why delivery
+ * failed. */
+static void
+note_channel(struct px_node *n, const char *peer, enum note what, int64_t seq)
+{
+	char *why = px_strdup(px_error_last());
+	int64_t now = px_time_now_ms();
+	int rc;
+
+	if (what == NOTE_CLEAR)
+		rc = px_channel_clear(n, peer, PX_CHAN_OUT, -1);
+	else if (what == NOTE_REFUSED)
+		rc = px_channel_refused(
+		    n, peer, PX_CHAN_OUT, seq, NULL, why, now);
+	else
+		rc = px_channel_unreachable(n, peer, why, now);
+	if (rc < 0)
+		fprintf(stderr,
+		    "parley: cannot record the state of the channel with "
+		    "%s: %s\n",
+		    peer, px_error_last());
+	(void)px_error_set(PX_ERR, "%s", why);
+	free(why);
+}
+
 static int
-deliver(struct worker *w, struct px_node *n, struct px_client *c)
+first_undelivered(const struct px_msg_row *m, void *arg)
+{
+	*(int64_t *)arg = m->seq;
+	return 1;
+}
+
+/* The "detail" of a problem+json answer, else the text itself (at most
+ * 300 bytes); heap. */
+static char *
+answer_text(const struct px_buf *in)
+{
+	json_t *j = NULL;
+	char *t;
+
+	if (in->len &&
+	    px_json_parse(&j, in->data, in->len, in->len + 1, "answer") == 0 &&
+	    json_is_string(json_object_get(j, "detail")))
+		t = px_strdup(json_string_value(json_object_get(j, "detail")));
+	else
+		t = px_asprintf("%.300s", in->data ? in->data : "");
+	json_decref(j);
+	return t;
+}
+
+/* One exchange: send what is undelivered, import the receipts.  `depth`
+ * (may be NULL) gets the size of the bundle sent, `m` (may be NULL) the
+ * counters.  Returns the number of messages delivered, or a negative
+ * code. */
+static int
+deliver(struct px_node *n, struct px_client *c, const char *peer,
+    struct px_metrics *m, atomic_long *depth)
 {
 	struct px_buf out, in;
 	struct px_import_report rep;
 	size_t count = 0;
 	long status = 0;
-	int64_t t0;
+	int64_t t0, first_seq = 0;
 	int rc;
 
 	px_buf_init(&out, PX_BUNDLE_MAX_BYTES);
 	px_buf_init(&in, PX_BUNDLE_MAX_BYTES);
 	px_import_report_init(&rep);
 	if ((rc = px_node_export_limit(
-	         n, w->peer, &out, &count, PX_OUTBOX_BATCH)) < 0)
+	         n, peer, &out, &count, PX_OUTBOX_BATCH)) < 0)
 		goto out;
-	atomic_store(&w->depth, (long)count);
+	if (depth)
+		atomic_store(depth, (long)count);
 	if (count == 0)
 		goto out;
+	(void)PX_STORE_CALL(n->store, msg_list_undelivered, n->name, peer,
+	    first_undelivered, &first_seq);
 	t0 = mono_us();
 	if ((rc = px_client_request(c, "POST", "/peer/v1/bundles",
 	         "application/json", out.data, out.len, &status, &in, 60000)) <
-	    0)
-		goto out;
-	if (status != 200 && status != 204) {
-		rc = px_error_set(PX_ERR, "%s answered %ld: %.300s", w->peer,
-		    status, in.data ? in.data : "");
+	    0) {
+		note_channel(n, peer, NOTE_UNREACHABLE, 0);
 		goto out;
 	}
-	if (status == 204)
+	peer_clock(n, peer, c);
+	if (status != 200 && status != 204) {
+		char *why = answer_text(&in);
+
+		rc = px_error_set(
+		    PX_ERR, "%s answered %ld: %s", peer, status, why);
+		free(why);
+		/* A refusal of the whole bundle (its signature, our
+		 * certificate) blocks the channel at its first message; a
+		 * server error is the peer being unwell, not a refusal. */
+		note_channel(n, peer,
+		    status >= 400 && status < 500 ? NOTE_REFUSED
+		                                  : NOTE_UNREACHABLE,
+		    first_seq);
+		goto out;
+	}
+	if (status == 204) {
+		note_channel(n, peer, NOTE_CLEAR, 0);
 		goto done;
-	rep.expect_from = w->peer;
+	}
+	rep.expect_from = peer;
 	if ((rc = px_node_import(n, in.data, in.len, "receipts", &rep, NULL)) <
 	    0)
 		goto out;
 	/* The peer kept part of the bundle and refused the rest: the rest
-	 * will be offered again after a backoff; an operator must look. */
+	 * will be offered again after a backoff; the import recorded the
+	 * peer's signed refusal for the operator (node/channel.h). */
+	if (!rep.refused_by_peer)
+		note_channel(n, peer, NOTE_CLEAR, 0);
 	if (px_client_response_header(c, "Parley-Refused")) {
-		rc = px_error_set(PX_EINVAL,
-		    "%s refused part of the bundle: %s", w->peer,
-		    px_client_response_header(c, "Parley-Refused"));
+		rc =
+		    px_error_set(PX_EINVAL, "%s refused part of the bundle: %s",
+		        peer, px_client_response_header(c, "Parley-Refused"));
 		goto out;
 	}
 done:
-	if (w->o->m) {
-		px_metrics_latency(w->o->m, mono_us() - t0);
-		atomic_fetch_add(&w->o->m->deliveries, 1);
+	if (m) {
+		px_metrics_latency(m, mono_us() - t0);
+		atomic_fetch_add(&m->deliveries, 1);
 	}
 	rc = (int)count;
 out:
-	if (rc < 0 && w->o->m)
-		atomic_fetch_add(&w->o->m->delivery_errors, 1);
+	if (rc < 0 && m)
+		atomic_fetch_add(&m->delivery_errors, 1);
 	px_import_report_dispose(&rep);
 	px_buf_dispose(&out);
 	px_buf_dispose(&in);
@@ -173,7 +275,7 @@ run_worker(void *arg)
 			wait_ms(o, kicks, 5000);
 			continue;
 		}
-		rc = deliver(w, n, c);
+		rc = deliver(n, c, w->peer, o->m, &w->depth);
 		if (rc < 0) {
 			/* Exponential backoff with full jitter. */
 			backoff = backoff ? backoff * 2 : 1000;
@@ -188,10 +290,13 @@ run_worker(void *arg)
 			c = NULL;
 			/* New messages do not cut a backoff short: the peer
 			 * is down, and trying again at once only doubles the
-			 * next wait. */
-			wait_ms(o, ~0UL,
+			 * next wait.  An operator's retry does. */
+			wait_flag(o, ~0UL,
 			    (long)(randombytes_uniform((uint32_t)backoff) +
-			        100));
+			        100),
+			    &w->retry_now);
+			if (atomic_exchange(&w->retry_now, 0))
+				backoff = 0;
 			continue;
 		}
 		backoff = 0;
@@ -298,6 +403,48 @@ px_outbox_stop(struct px_outbox *o)
 	pthread_cond_destroy(&o->cv);
 	free(o->dir);
 	free(o);
+}
+
+int
+px_outbox_deliver_now(struct px_node *n, const char *peer)
+{
+	struct px_client *c = NULL;
+	struct px_peer *p = NULL;
+	int rc;
+
+	if ((rc = px_peer_load(&p, n, peer)) < 0)
+		return rc;
+	if (p->card.url == NULL || *p->card.url == '\0') {
+		rc = px_error_set(PX_EINVAL,
+		    "%s's card names no URL: carry its bundles by hand "
+		    "(parley outbox export --peer %s -o FILE)",
+		    peer, peer);
+		goto out;
+	}
+	if ((c = connect_peer(n, peer)) == NULL) {
+		rc = px_error_set(
+		    PX_ERR, "cannot set up a connection to %s", peer);
+		goto out;
+	}
+	rc = deliver(n, c, peer, NULL, NULL);
+out:
+	px_client_free(c);
+	px_peer_free(p);
+	return rc;
+}
+
+void
+px_outbox_retry(struct px_outbox *o, const char *peer)
+{
+	struct worker *w;
+
+	pthread_mutex_lock(&o->mu);
+	for (w = o->workers; w; w = w->next)
+		if (peer == NULL || strcmp(w->peer, peer) == 0)
+			atomic_store(&w->retry_now, 1);
+	o->kicks++;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
 }
 
 int

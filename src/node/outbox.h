@@ -18,6 +18,7 @@
 
 struct px_outbox;
 struct px_metrics;
+struct px_node;
 
 /* Starts workers for every peer of the node in `dir` that has a URL;
  * peers added later are picked up within a few seconds.  `m` (may be NULL)
@@ -28,6 +29,17 @@ PX_MUST_CHECK int px_outbox_start(
 void px_outbox_kick(struct px_outbox *o);
 /* Stops the workers, letting an exchange in flight finish. */
 void px_outbox_stop(struct px_outbox *o);
+
+/* Cuts the backoff of `peer`'s worker (every worker if NULL) short and
+ * wakes it: an operator mended the cause (`parley channel retry`). */
+void px_outbox_retry(struct px_outbox *o, const char *peer);
+
+/* One delivery attempt to `peer` from this process, with its own
+ * connection: sends what is undelivered (up to PX_OUTBOX_BATCH messages),
+ * imports the receipts and records the channel's state (node/channel.h).
+ * Returns the number of messages delivered, or a negative code with the
+ * peer's answer or the transport's error. */
+PX_MUST_CHECK int px_outbox_deliver_now(struct px_node *n, const char *peer);
 
 /* Undelivered messages per peer, for metrics: cb(peer, count). */
 int px_outbox_depths(struct px_outbox *o,

@@ -14,6 +14,7 @@
 
 #include "model/signed.h"
 #include "report/stats.h"
+#include "model/canon.h"
 #include "util/util.h"
 
 /* Half-open bins of the distribution chart, the last one open-ended. */
@@ -31,17 +32,6 @@ static const char *const outcome_names[] = { "resolved", "partial", "unable",
 #define NOUTCOMES PX_ARRAY_LEN(outcome_names)
 
 static const char *const dir_names[] = { "outbound", "inbound" };
-
-static json_t *
-jtime(int64_t ms)
-{
-	char t[PX_TIME_STRLEN];
-
-	if (ms < 0 || ms == INT64_MAX)
-		return json_null();
-	px_time_format(t, ms);
-	return json_string(t);
-}
 
 static json_t *
 jint_or_null(int64_t v)
@@ -149,9 +139,9 @@ check_row(const struct px_case *c)
 	if (at >= 0)
 		ms = at > c->opened_ms ? at - c->opened_ms : 0;
 	return json_pack("{ss ss so sb sb so so}", "party", c->responder,
-	    "contact", contact ? contact : "", "sent", jtime(c->opened_ms),
-	    "answered", at >= 0, "auto_only", auto_only, "answer_ms",
-	    jint_or_null(ms), "answered_by",
+	    "contact", contact ? contact : "", "sent",
+	    px_json_time(c->opened_ms), "answered", at >= 0, "auto_only",
+	    auto_only, "answer_ms", jint_or_null(ms), "answered_by",
 	    by ? json_string(by) : json_null());
 }
 
@@ -184,7 +174,7 @@ px_report_case_row(const struct px_report_case *rc)
 		    json_pack("{sI ss ss ss so}", "log", (json_int_t)e->log,
 		        "leaf", e->receipt ? "receipt" : "msg", "hash", e->hash,
 		        "type", px_msg_type_names[m->type].wire, "time",
-		        jtime(m->time_ms)));
+		        px_json_time(m->time_ms)));
 	}
 	for (int k = 0; k < PX_CLK__N; k++) {
 		const struct px_clock_status *s = &rc->clocks[k];
@@ -202,10 +192,12 @@ px_report_case_row(const struct px_report_case *rc)
 		json_object_set_new(clocks, px_clock_names[k].wire,
 		    json_pack("{ss so so so so}", "state",
 		        px_clock_state_names[s->state], "start",
-		        s->state == PX_CS_NA ? json_null() : jtime(s->start),
+		        s->state == PX_CS_NA ? json_null()
+		                             : px_json_time(s->start),
 		        "deadline",
-		        s->state == PX_CS_NA ? json_null() : jtime(s->deadline),
-		        "stopped", jtime(s->stopped), "elapsed_ms",
+		        s->state == PX_CS_NA ? json_null()
+		                             : px_json_time(s->deadline),
+		        "stopped", px_json_time(s->stopped), "elapsed_ms",
 		        jint_or_null(el)));
 	}
 	o = json_pack("{ss ss ss ss ss ss so so ss ss}", "id", c->id, "ref",
@@ -213,9 +205,9 @@ px_report_case_row(const struct px_report_case *rc)
 	    rc->outbound ? "outbound" : "inbound", "kind",
 	    px_kind_names[c->kind].wire, "category",
 	    px_category_names[c->category].wire, "priority",
-	    px_priority_names[c->priority].wire, "opened", jtime(c->opened_ms),
-	    "ended", jtime(ended_at(c)), "state", px_state_names[c->state].wire,
-	    "outcome", outcome_of(c));
+	    px_priority_names[c->priority].wire, "opened",
+	    px_json_time(c->opened_ms), "ended", px_json_time(ended_at(c)),
+	    "state", px_state_names[c->state].wire, "outcome", outcome_of(c));
 	json_object_set_new(o, "decision",
 	    c->decision >= 0 ? json_string(px_decision_names[c->decision].wire)
 	                     : json_null());
@@ -872,8 +864,8 @@ contacts_json(struct agg *g)
 		        "contact", c->contact, "sent", (json_int_t)c->sent,
 		        "answered", (json_int_t)c->answered, "median_ms",
 		        pct_json(&c->ms, 50), "verified_before",
-		        jtime(c->before), "last_verified", jtime(last), "stale",
-		        stale));
+		        px_json_time(c->before), "last_verified",
+		        px_json_time(last), "stale", stale));
 	}
 	return a;
 }
@@ -1051,10 +1043,11 @@ px_report_assemble(json_t **out, const struct px_report_params *p,
 	if ((rc = px_report_aggregates(&agg, p, rows, contacts)) < 0)
 		goto out;
 	o = json_pack("{s{si ss ss so so so so ss sI}}", "report", "v", 1,
-	    "node", p->node, "peer", p->peer, "from", jtime(p->from_ms), "to",
-	    jtime(p->to_ms), "generated", jtime(p->generated_ms), "as_of",
-	    jtime(p->as_of_ms), "timezone", px_tz_name(p->tz),
-	    "verify_within_ms", (json_int_t)p->verify_within_ms);
+	    "node", p->node, "peer", p->peer, "from", px_json_time(p->from_ms),
+	    "to", px_json_time(p->to_ms), "generated",
+	    px_json_time(p->generated_ms), "as_of", px_json_time(p->as_of_ms),
+	    "timezone", px_tz_name(p->tz), "verify_within_ms",
+	    (json_int_t)p->verify_within_ms);
 	json_object_set_new(o, "checkpoint",
 	    checkpoint ? json_deep_copy(checkpoint) : json_null());
 	json_object_foreach(agg, k, v) json_object_set(o, k, v);
@@ -1082,6 +1075,6 @@ px_report_build(json_t **out, const struct px_report_params *p,
 		json_array_append_new(cj,
 		    json_pack("{ss ss so}", "party", contacts[i].party,
 		        "contact", contacts[i].contact, "verified_before",
-		        jtime(contacts[i].verified_before_ms)));
+		        px_json_time(contacts[i].verified_before_ms)));
 	return px_report_assemble(out, p, checkpoint, rows, cj);
 }

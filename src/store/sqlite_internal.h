@@ -12,7 +12,8 @@
 #include "store/store.h"
 
 #define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
-#define PX_SQ_FIRST_SCHED_STMT 64 /* 64..95: store_sqlite_sched.c */
+#define PX_SQ_FIRST_SCHED_STMT 64 /* 64..79: store_sqlite_sched.c */
+#define PX_SQ_FIRST_CHAN_STMT  80 /* 80..87: store_sqlite_chan.c */
 #define PX_SQ_STMTS            96
 
 struct sq {
@@ -82,6 +83,25 @@ int px_sq_notify_update(struct px_store *b, const struct px_notify_row *r);
 int px_sq_notify_list(struct px_store *b, const struct px_notify_filter *f,
     px_notify_cb cb, void *arg);
 int px_sq_notify_get(struct px_store *b, int64_t id, struct px_notify_row *out);
+
+/* Channel problems (store_sqlite_chan.c). */
+#define PX_SQ_CHAN_OPS                              \
+	.channel_put = px_sq_channel_put,           \
+	.channel_clear = px_sq_channel_clear,       \
+	.channel_notified = px_sq_channel_notified, \
+	.channel_list = px_sq_channel_list,         \
+	.msg_delivered = px_sq_msg_delivered
+
+int px_sq_channel_put(
+    struct px_store *b, const struct px_channel_row *r, bool *fresh);
+int px_sq_channel_clear(
+    struct px_store *b, const char *peer, const char *dir, int64_t through);
+int px_sq_channel_notified(
+    struct px_store *b, const char *peer, const char *dir);
+int px_sq_channel_list(
+    struct px_store *b, const char *peer, px_channel_cb cb, void *arg);
+int px_sq_msg_delivered(
+    struct px_store *b, const char *sender, const char *receiver, int64_t *seq);
 
 /* The log operations, for the ops table. */
 #define PX_SQ_LOG_OPS                                                         \

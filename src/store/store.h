@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 4
+#define PX_SCHEMA_VERSION 5
 
 struct px_peer_row {
 	char *name;
@@ -101,6 +101,20 @@ struct px_notify_row {
 	int64_t sent_ms; /* -1 until sent */
 };
 typedef int (*px_notify_cb)(const struct px_notify_row *r, void *arg);
+
+/* A channel problem (docs/channel.md): one row per peer and direction
+ * while something holds delivery up, none while the channel flows. */
+struct px_channel_row {
+	char *peer;
+	char *dir;      /* "out": our messages to the peer; "in": theirs */
+	char *state;    /* "refused" or "unreachable" */
+	int64_t seq;    /* the first message held up; 0 if not one message */
+	char *msg_hash; /* its hash, or NULL */
+	char *reason;   /* the refusal or the last error, as said */
+	int64_t since_ms, last_ms, count;
+	bool notified; /* the node's duty people were told */
+};
+typedef int (*px_channel_cb)(const struct px_channel_row *r, void *arg);
 
 struct px_notify_filter {
 	const char *case_id; /* NULL: any */
@@ -268,6 +282,28 @@ struct px_store_ops {
 	int (*notify_get)(
 	    struct px_store *s, int64_t id, struct px_notify_row *out);
 
+	/* Channel problems.  channel_put records one: a row for the same
+	 * peer, direction, state and seq is kept (last_ms, count and reason
+	 * updated), anything else replaces it (since_ms = last_ms, count 1,
+	 * not notified); *fresh (may be NULL) says whether it was replaced
+	 * or new.  channel_clear removes the row of peer and dir if its seq
+	 * is at most `through` (any seq if through < 0); channel_notified
+	 * marks it told; channel_list gives the rows of `peer` (all if
+	 * NULL) by peer and dir. */
+	int (*channel_put)(
+	    struct px_store *s, const struct px_channel_row *r, bool *fresh);
+	int (*channel_clear)(struct px_store *s, const char *peer,
+	    const char *dir, int64_t through);
+	int (*channel_notified)(
+	    struct px_store *s, const char *peer, const char *dir);
+	int (*channel_list)(
+	    struct px_store *s, const char *peer, px_channel_cb cb, void *arg);
+	/* The highest seq of the channel sender -> receiver that has a
+	 * receipt (0 if none): receipts come in seq order, so everything at
+	 * or below it was delivered. */
+	int (*msg_delivered)(struct px_store *s, const char *sender,
+	    const char *receiver, int64_t *seq);
+
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
 	/* cb(time_ms, kind, detail) */
@@ -290,6 +326,7 @@ void px_case_row_dispose(struct px_case_row *c);
 void px_log_row_dispose(struct px_log_row *r);
 void px_proof_row_dispose(struct px_proof_row *p);
 void px_notify_row_dispose(struct px_notify_row *r);
+void px_channel_row_dispose(struct px_channel_row *r);
 
 static inline void
 px_store_close(struct px_store *s)

@@ -83,6 +83,13 @@ static const char *const migrations[] = {
 	"  next_ms INTEGER NOT NULL, last_error TEXT, sent_ms INTEGER);"
 	"CREATE INDEX notifications_due ON notifications (status, next_ms);"
 	"CREATE INDEX notifications_case ON notifications (case_id);",
+	/* 4 -> 5: what holds each channel up (docs/channel.md) */
+	"CREATE TABLE channels (peer TEXT NOT NULL, dir TEXT NOT NULL,"
+	"  state TEXT NOT NULL, seq INTEGER NOT NULL, msg_hash TEXT,"
+	"  reason TEXT NOT NULL, since_ms INTEGER NOT NULL,"
+	"  last_ms INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  notified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (peer, dir))"
+	"  WITHOUT ROWID;",
 };
 
 enum q {
@@ -823,6 +830,7 @@ static const struct px_store_ops sqlite_ops = {
 	.case_touch = sq_case_touch,
 	PX_SQ_LOG_OPS,
 	PX_SQ_SCHED_OPS,
+	PX_SQ_CHAN_OPS,
 };
 
 static int

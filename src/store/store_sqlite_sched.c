@@ -21,7 +21,7 @@ enum sq_sched {
 	D__END
 };
 
-_Static_assert(D__END <= PX_SQ_STMTS, "statement slots");
+_Static_assert(D__END <= PX_SQ_FIRST_CHAN_STMT, "statement slots");
 
 #define NOTIFY_COLS                                                      \
 	"id, created_ms, case_id, msg_hash, contact, channel, address, " \

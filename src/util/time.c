@@ -59,7 +59,8 @@ clock_step_ms(void)
 	text[n] = '\0';
 	if (i < n && (text[i] == '-' || text[i] == '+'))
 		neg = text[i++] == '-';
-	for (; i < n && text[i] >= '0' && text[i] <= '9' && v < INT64_C(1) << 50;
+	for (;
+	     i < n && text[i] >= '0' && text[i] <= '9' && v < INT64_C(1) << 50;
 	     i++)
 		v = v * 10 + (text[i] - '0');
 	return neg ? -v : v;

@@ -20,6 +20,7 @@
 #   enrol DIR1 DIR2             pin each node's card at the other
 #   hop FROM TO TONAME FROMNAME FILE  export FROM's outbox for TO, import at TO,
 #                               import the receipts back at FROM
+#   refusal_only FILE SEQ       FILE is a reply with no receipt and a signed refusal of SEQ
 #   expect_state DIR ID WANT    the case's state as DIR sees it (case show --json)
 #   show_json DIR ID FILE       case show --json into FILE
 #   shared_view FILE...         strip from case views what is each node's own
@@ -169,6 +170,15 @@ hop() {
 	expect_rc 0 px inbox import --dir "$from" --json "$file.receipts"
 	cp "$OUT" "$file.receipts.import.json"
 	expect_json "$file.receipts.import.json" 'd["refused"]' 0
+}
+
+# refusal_only FILE SEQ: FILE is a reply bundle that gives no receipt and
+# carries the importer's signed refusal of seq SEQ (0: the whole bundle),
+# so the sender learns where its channel is held up (docs/channel.md).
+refusal_only() {
+	[ -e "$1" ] || fail "no reply $1 carrying the refusal"
+	expect_json "$1" 'len(d["bundle"]["receipts"])' 0
+	expect_json "$1" 'd["bundle"]["refusal"]["seq"]' "$2"
 }
 
 # expect_state DIR ID WANT: the case's state as DIR sees it.

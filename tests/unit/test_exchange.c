@@ -202,7 +202,7 @@ forge_bundle(struct px_buf *out, struct px_node *from, const char *to,
 	assert_int_equal(PX_STORE_CALL0(from->store, commit), 0);
 	assert_int_equal(px_log_section(&log, from, to, items, nm + nr), 0);
 	assert_int_equal(px_bundle_write(out, from->name, to, px_time_now_ms(),
-	                     msgs, rcpts, log, &from->sign),
+	                     msgs, rcpts, log, NULL, &from->sign),
 	    0);
 	json_decref(log);
 }

@@ -4,6 +4,7 @@
 import { t, lang, setLang, applyStatic } from "./i18n.js";
 import { h, api, session, can, say, errorBox, errorLine, fill, fmtTime } from "./util.js";
 import { hotlineBanner } from "./hotline.js";
+import { channelBanner } from "./channels.js";
 import * as inbox from "./inbox.js";
 import * as caseView from "./case.js";
 import * as compose from "./compose.js";
@@ -84,6 +85,7 @@ async function tick() {
 	if (session.me) {
 		try {
 			await hotlineBanner();
+			await channelBanner();
 			if (view && view.poll) await view.poll();
 			connection(true);
 			live.textContent = t("live", { t: fmtTime(new Date().toISOString(), session.me.timezone) });
@@ -110,6 +112,8 @@ function showShell() {
 function loginView() {
 	showShell();
 	fill(document.getElementById("hotlines"));
+	fill(document.getElementById("channels"));
+	document.getElementById("channels").hidden = true;
 	connection(true);
 	const err = h("div", { id: "login-error" });
 	const input = h("input", {

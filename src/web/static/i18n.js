@@ -159,6 +159,10 @@ const en = {
 	"ck.err.token": "Enter the 12-character token from the e-mail (like K7QF-2M9X-HC4T).", "hl.dl.sent": "delivered {at}",
 	"hl.dl.pending": "not delivered yet", "hl.dl.failed": "delivery failed", "hl.dl.manual": "call by hand",
 	"hl.dl.unknown": "paged by {p}'s node",
+	"chan.title": "Channel held up", "chan.out": "Delivery to {peer} is BLOCKED at our message seq {seq} since {since}: {peer} refused it, and every later message waits behind it.",
+	"chan.in": "We refuse {peer}'s messages from seq {seq} since {since}: nothing later from {peer} can arrive until the cause is mended.",
+	"chan.unreachable": "{peer}'s node has not answered since {since}; our messages wait in the outbox.",
+	"chan.retry": "Deliver now", "chan.retried": "Delivery to {peer} is tried again now.", "chan.told": "The duty officer was notified.",
 	"r.period": "The report covers {from} 00:00 to the end of {to} in {zone}, this node's time zone: both days are included.",
 };
 
@@ -304,6 +308,10 @@ const zh = {
 	"a.rerate.help": "新评分将在评估中取代原评分；两者都保留在签名记录中。", "a.reason.na": "仅用于“需要更多信息”“不予受理”或“转交”。",
 	"c.err.titlelen": "最多 300 个字符（当前 {n} 个）。", "c.count": "{n}/300", "obs.hostbits": "“{v}”：主机位不为零；网络地址应为 {net}",
 	"obs.idn": "“{v}”：国际化域名请使用 xn--（punycode）形式", "ck.err.token": "请输入邮件中的 12 位令牌（如 K7QF-2M9X-HC4T）。",
+	"chan.title": "通道受阻", "chan.out": "发往 {peer} 的投递自 {since} 起在我方消息序号 {seq} 处受阻：{peer} 拒收了该消息，其后所有消息都在其后等待。",
+	"chan.in": "自 {since} 起我方拒收 {peer} 序号 {seq} 起的消息：在原因排除之前，{peer} 之后的消息都无法送达。",
+	"chan.unreachable": "{peer} 的节点自 {since} 起无响应；我方消息在发件箱中等待。",
+	"chan.retry": "立即投递", "chan.retried": "正在重新向 {peer} 投递。", "chan.told": "已通知值班人员。",
 	"hl.dl.sent": "已送达 {at}", "hl.dl.pending": "尚未送达", "hl.dl.failed": "送达失败", "hl.dl.manual": "需人工联系",
 	"hl.dl.unknown": "由 {p} 的节点呼叫", "r.period": "报告涵盖本节点时区 {zone} 的 {from} 00:00 至 {to} 结束，含首尾两日。",
 };
