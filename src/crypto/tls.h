@@ -34,7 +34,7 @@
  *
  * `name` is 1..PX_TLS_NAME_MAX of [A-Za-z0-9._-], not starting with '.' or
  * '-'; anything else is PX_EINVAL.  Writes the key (PKCS#8 PEM, mode 0600)
- * and then the certificate (PEM, mode 0644), each atomically with
+ * and then the certificate (PEM, mode 0600), each atomically with
  * px_file_write, replacing existing files.  Returns 0 or a px_err code.
  */
 PX_MUST_CHECK int px_tls_generate(const char *cert_path, const char *key_path,
