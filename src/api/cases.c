@@ -93,8 +93,8 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	json_t *b, *body = NULL;
 	struct px_msg *m = NULL;
 	struct px_action a = { 0 };
-	char score[8] = "";
-	int type = -1, rc;
+	char score[8] = "", *who = NULL;
+	int type = -1, rc, role;
 
 	if (n == NULL)
 		return 0;
@@ -117,6 +117,19 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	a.reason = jstr(b, "reason");
 	a.outcome = jstr(b, "outcome");
 	a.by = jstr(b, "by");
+	/* A token bound to one person (named after one of our contacts)
+	 * acknowledges as that person: the page they were sent is then the
+	 * one answered.  Any other token names nobody, and the record says
+	 * so rather than crediting whoever was paged last. */
+	if (type == PX_MSG_ACK && a.by == NULL && req->bearer &&
+	    px_app_token(req->app, req->bearer, &who, &role) == 0) {
+		const char *sub;
+
+		for (size_t i = 0; (sub = px_conf_sub(&n->conf, "contact", i));
+		     i++)
+			if (strcmp(sub, who) == 0)
+				a.by = who;
+	}
 	if (json_is_integer(json_object_get(b, "score")))
 		snprintf(score, sizeof(score), "%lld",
 		    (long long)json_integer_value(json_object_get(b, "score")));
@@ -130,6 +143,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	px_msg_free(m);
 	json_decref(body);
 	json_decref(b);
+	free(who);
 	return 0;
 }
 

@@ -58,13 +58,16 @@ report_sent(const struct px_args *a, struct px_node *n, const struct px_msg *m,
 	} else if (id_only) {
 		printf("%s\n", m->case_id);
 		fprintf(stderr,
-		    "Opened case %s (%s) with %s; it is in the "
-		    "outbox (seq %lld).\n",
+		    "Opened case %s (%s) with %s: signed and queued as seq "
+		    "%lld.\n",
 		    ref, m->case_id, m->to, (long long)m->seq);
+		px_cli_queued(n, m->to);
 	} else {
-		printf("Case %s: %s sent to %s (seq %lld); state now %s.\n",
+		printf("Case %s: %s to %s signed and queued (seq %lld); state "
+		       "now %s.\n",
 		    ref, px_msg_type_names[m->type].wire, m->to,
 		    (long long)m->seq, px_state_names[c.state].label);
+		px_cli_queued(n, m->to);
 	}
 	px_case_dispose(&c);
 }

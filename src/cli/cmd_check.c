@@ -49,7 +49,8 @@ run_send(struct px_args *a)
 		    json_pack("{ssssss}", "case", s.case_id, "ref", ref,
 		        "contact", id));
 		if (!px_json(a))
-			printf("Check %s sent to %s/%s; answer due by %s.\n",
+			printf("Check %s to %s/%s signed and queued; answer "
+			       "due by %s.\n",
 			    ref, p->row.name, id, due);
 	}
 	if (px_json(a))
@@ -96,7 +97,7 @@ run_reply(struct px_args *a)
 		px_cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("Reply sent to %s%s.\n", m->to,
+		printf("Reply to %s signed and queued%s.\n", m->to,
 		    px_arg(a, "token") ? " with the token: the check counts "
 		                         "as answered"
 		                       : " without a token: it is recorded "

@@ -59,11 +59,14 @@ run_raise(struct px_args *a)
 	} else {
 		printf("%s\n", m->case_id);
 		fprintf(stderr,
-		    "Hotline %s raised to %s (P1).  Their node pages its "
-		    "on-call person now and walks its roster until someone "
-		    "acknowledges.\nWatch it with: parley hotline status "
-		    "%s\n",
-		    ref, m->to, ref);
+		    "Hotline %s to %s (P1) signed and queued.  Once it is "
+		    "delivered, %s's node pages its on-call person and walks "
+		    "its roster until someone acknowledges; each page and its "
+		    "delivery come back as signed messages.\n",
+		    ref, m->to, m->to);
+		px_cli_queued(n, m->to);
+		fprintf(
+		    stderr, "Watch it with: parley hotline status %s\n", ref);
 	}
 out:
 	json_decref(body);
@@ -97,6 +100,39 @@ local(char *out, size_t n, const struct px_node *nd, const json_t *t)
 		px_cli_time(out, n, nd->tz, ms);
 }
 
+/* How each channel of a page went out, as the paging node reported it
+ * in the case (or, at the paging node, as its queue knows it). */
+static void
+print_deliveries(const json_t *dl)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(dl, i, d)
+	{
+		const char *st =
+		    json_string_value(json_object_get(d, "status"));
+		const char *det =
+		    json_string_value(json_object_get(d, "detail"));
+		const char *at = json_string_value(json_object_get(d, "at"));
+
+		printf("          %-8s %s%s%s%s%s\n",
+		    json_string_value(json_object_get(d, "channel")),
+		    strcmp(st, "delivered") == 0 ? "delivered"
+		        : strcmp(st, "retrying") == 0
+		        ? "NOT DELIVERED (retrying)"
+		        : strcmp(st, "failed") == 0 ? "NOT DELIVERED (gave up)"
+		        : strcmp(st, "manual") == 0
+		        ? "manual: a person must dial"
+		        : strcmp(st, "unreported") == 0
+		        ? "no delivery reported yet"
+		        : "not delivered yet",
+		    at ? " at " : "", at ? at : "",
+		    det && strcmp(st, "manual") != 0 ? ": " : "",
+		    det && strcmp(st, "manual") != 0 ? det : "");
+	}
+}
+
 static void
 print_hotline(const struct px_node *n, const json_t *h, int64_t now)
 {
@@ -117,12 +153,25 @@ print_hotline(const struct px_node *n, const json_t *h, int64_t now)
 	    json_string_value(json_object_get(h, "state")), t1, t2);
 	local(t1, sizeof(t1), n, json_object_get(h, "ack_deadline"));
 	if (json_is_string(json_object_get(h, "acknowledged"))) {
+		const char *ans =
+		    json_string_value(json_object_get(h, "answer"));
+		const char *by =
+		    json_string_value(json_object_get(h, "answered_by"));
+
 		print_ms(d, sizeof(d), json_object_get(h, "answer_ms"));
-		printf("  ANSWERED by %s after %s (acknowledge clock %s)\n",
-		    json_is_string(json_object_get(h, "answered_by"))
-		        ? json_string_value(json_object_get(h, "answered_by"))
-		        : "(not named)",
-		    d, json_string_value(json_object_get(h, "ack_clock")));
+		if (ans && strcmp(ans, "paged-person") == 0)
+			printf("  ANSWERED by %s, who was paged, after %s "
+			       "(acknowledge clock %s)\n",
+			    by, d,
+			    json_string_value(json_object_get(h, "ack_clock")));
+		else
+			printf(
+			    "  ACKNOWLEDGED after %s (acknowledge clock %s), "
+			    "%s%s%s: no page counts as answered\n",
+			    d,
+			    json_string_value(json_object_get(h, "ack_clock")),
+			    by ? "by " : "naming no person", by ? by : "",
+			    by ? ", who was not paged" : "");
 	} else if (px_time_parse(&dl,
 	               json_string_value(json_object_get(h, "ack_deadline")),
 	               0) == 0) {
@@ -164,6 +213,7 @@ print_hotline(const struct px_node *n, const json_t *h, int64_t now)
 		    json_is_true(json_object_get(p, "answered")) ? "answered "
 		                                                 : "no answer",
 		    json_is_true(json_object_get(p, "answered")) ? d : "");
+		print_deliveries(json_object_get(p, "delivery"));
 	}
 	json_array_foreach(esc, i, p)
 	{

@@ -6,6 +6,7 @@
  */
 #include "cli/common.h"
 #include "cli/commands.h"
+#include "node/hotline.h"
 #include "notify/notify.h"
 #include "notify/smtp.h"
 #include "notify/webhook.h"
@@ -44,7 +45,7 @@ row_json(const struct px_notify_row *r)
 /* What the output goes to: the node (for its time zone) and, with
  * --json, the array of rows printed at the end. */
 struct view {
-	const struct px_node *n;
+	struct px_node *n;
 	json_t *rows;
 };
 
@@ -135,6 +136,13 @@ report(const struct px_notify_row *r, void *arg)
 {
 	struct view *v = arg;
 	char next[PX_TZ_FORMAT_MAX];
+
+	/* A hotline page's outcome goes into the case for both sides. */
+	if (px_hotline_note_delivery(v->n, r) < 0)
+		fprintf(stderr,
+		    "parley: cannot report the delivery of notification "
+		    "%lld in its case: %s\n",
+		    (long long)r->id, px_error_last());
 
 	if (v->rows) {
 		json_array_append_new(v->rows, row_json(r));

@@ -16,6 +16,7 @@
 #include "api/routes.h"
 #include "cli/common.h"
 #include "node/sched.h"
+#include "node/hotline.h"
 #include "notify/notify.h"
 #include "cli/commands.h"
 #include "net/http.h"
@@ -94,16 +95,33 @@ log_transport(void *app, const char *msg)
 
 /* After each scheduler tick: deliver the notifications due, and send the
  * messages the scheduler made at once. */
+/* Each notification's outcome: a hotline page's delivery is reported in
+ * the case, so the requester sees whether the person was reached. */
+static int
+noted(const struct px_notify_row *r, void *arg)
+{
+	struct px_node *n = arg;
+
+	if (px_hotline_note_delivery(n, r) < 0)
+		fprintf(stderr,
+		    "parley serve: cannot report the delivery of "
+		    "notification %lld: %s\n",
+		    (long long)r->id, px_error_last());
+	return 0;
+}
+
 static void
 after_tick(void *arg, struct px_node *n, const struct px_sched_stats *st)
 {
 	struct px_app *app = arg;
-	struct px_notify_stats ns = { 0 };
+	struct px_notify_stats ns = { .on_result = noted, .arg = n };
 
 	if (px_notify_deliver_due(n, px_time_now_ms(), &ns) < 0)
 		fprintf(stderr, "parley serve: notifications: %s\n",
 		    px_error_last());
-	if ((st->ladder || st->pages || st->checks) && app->outbox)
+	if ((st->ladder || st->pages || st->checks || ns.sent || ns.retry ||
+	        ns.failed) &&
+	    app->outbox)
 		px_outbox_kick(app->outbox);
 }
 

@@ -1,4 +1,5 @@
 #include "cli/common.h"
+#include "node/channel.h"
 #include "util/util.h"
 
 int
@@ -40,4 +41,50 @@ int
 px_cli_read(struct px_buf *out, const char *path, size_t cap)
 {
 	return px_file_read(out, path, cap);
+}
+
+void
+px_cli_queued(struct px_node *n, const char *peer)
+{
+	struct px_peer *p = NULL;
+	json_t *st = NULL;
+	const json_t *out;
+	const char *state;
+
+	if (px_peer_load(&p, n, peer) < 0)
+		return;
+	if (p->card.url == NULL || *p->card.url == '\0') {
+		fprintf(stderr,
+		    "It waits in the outbox: %s's card names no URL, so it "
+		    "leaves only when carried by hand (parley outbox export "
+		    "--peer %s -o FILE).\n",
+		    peer, peer);
+		goto out;
+	}
+	if (px_channel_status(&st, n, peer, px_time_now_ms()) < 0)
+		st = NULL;
+	out = json_object_get(json_array_get(st, 0), "out");
+	state = json_string_value(json_object_get(out, "state"));
+	if (state && strcmp(state, "refused") == 0)
+		fprintf(stderr,
+		    "It waits in the outbox BEHIND A REFUSAL: %s refused our "
+		    "seq %lld (parley channel show %s says why and what to "
+		    "do).\n",
+		    peer,
+		    (long long)json_integer_value(json_object_get(out, "seq")),
+		    peer);
+	else if (state)
+		fprintf(stderr,
+		    "It waits in the outbox: %s has not answered since %s; it "
+		    "goes when it does.\n",
+		    peer, json_string_value(json_object_get(out, "since")));
+	else
+		fprintf(stderr,
+		    "It is queued in the outbox; a serving node (parley serve) "
+		    "delivers it within a second, and parley channel show %s "
+		    "says when it was delivered.\n",
+		    peer);
+out:
+	json_decref(st);
+	px_peer_free(p);
 }

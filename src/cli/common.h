@@ -20,6 +20,12 @@ void px_cli_time(char *out, size_t n, const struct px_tz *tz, int64_t ms);
 /* Reads a file named on the command line ("-" = stdin) with a cap. */
 int px_cli_read(struct px_buf *out, const char *path, size_t cap);
 
+/* Prints on stderr, for a message just queued for `peer`, what actually
+ * happens to it next: carried by hand (no URL), held behind a refusal,
+ * waiting for an unreachable peer, or delivered by the serving node.
+ * The CLI never says "sent" for a message that is only queued. */
+void px_cli_queued(struct px_node *n, const char *peer);
+
 /* Prints one channel's status (an element of px_channel_status) for
  * people; cmd_channel.c. */
 void px_cli_print_channel(const json_t *st);

@@ -383,8 +383,10 @@ px_hotline_attempts(
 			continue;
 		}
 		/* The one who answered: the last page of the person the ack
-		 * names, else (no name) the last page before it. */
-		if (!c->answered_by ||
+		 * names.  An ack naming nobody, or someone never paged,
+		 * answers no page: the record must not say a paged person
+		 * answered when it cannot know. */
+		if (c->answered_by &&
 		    strcmp(c->answered_by, out[n].contact) == 0)
 			answering = (int)n;
 		n++;
@@ -394,4 +396,59 @@ px_hotline_attempts(
 		out[answering].latency_ms = ack - out[answering].at;
 	}
 	return n;
+}
+
+const char *const px_hotline_answer_names[4] = { NULL, "paged-person",
+	"someone-else", "not-named" };
+
+enum px_hotline_answer
+px_hotline_answer(const struct px_case *c)
+{
+	struct px_page_attempt at[64];
+	size_t n;
+
+	if (c->stop[PX_CLK_ACK] < 0)
+		return PX_HA_NONE;
+	if (c->answered_by == NULL)
+		return PX_HA_NOT_NAMED;
+	n = px_hotline_attempts(at, PX_ARRAY_LEN(at), c);
+	for (size_t i = 0; i < n; i++)
+		if (at[i].answered)
+			return PX_HA_PAGED;
+	return PX_HA_OTHER;
+}
+
+void
+px_hotline_deliveries(const struct px_case *c, const char *page_hash,
+    void (*cb)(const char *channel, const char *status, const char *detail,
+        int64_t at, void *arg),
+    void *arg)
+{
+	/* Replay order is time order: walk back so each channel's latest
+	 * report comes first and earlier ones are skipped. */
+	const char *seen[8];
+	size_t nseen = 0;
+
+	for (size_t i = c->n; i-- > 0;) {
+		const struct px_msg *m = c->msgs[i];
+		const json_t *d = json_object_get(m->body, "delivery");
+		const char *ch, *page;
+		bool dup = false;
+
+		if (m->type != PX_MSG_ESCALATE || d == NULL || c->why[i] ||
+		    strcmp(m->from, c->responder) != 0)
+			continue;
+		page = json_string_value(json_object_get(d, "page"));
+		ch = json_string_value(json_object_get(d, "channel"));
+		if (page == NULL || ch == NULL || strcmp(page, page_hash) != 0)
+			continue;
+		for (size_t k = 0; k < nseen; k++)
+			dup = dup || strcmp(seen[k], ch) == 0;
+		if (dup || nseen == PX_ARRAY_LEN(seen))
+			continue;
+		seen[nseen++] = ch;
+		cb(ch, json_string_value(json_object_get(d, "status")),
+		    json_string_value(json_object_get(d, "detail")), m->time_ms,
+		    arg);
+	}
 }

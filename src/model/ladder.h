@@ -82,8 +82,29 @@ struct px_page_attempt {
 };
 
 /* Reads the roster walk of a hotline case from its page messages.
- * Returns the number written (at most `max`). */
+ * Returns the number written (at most `max`).  A page counts as answered
+ * only when the acknowledgement names the person it paged (`ack --by`):
+ * an acknowledgement by anyone else, or by nobody named, answers no page
+ * (px_hotline_answer says what it was). */
 size_t px_hotline_attempts(
     struct px_page_attempt *out, size_t max, const struct px_case *c);
+
+/* What the acknowledgement of a hotline was, in the record's own terms. */
+enum px_hotline_answer {
+	PX_HA_NONE,      /* not acknowledged */
+	PX_HA_PAGED,     /* by a person the responder's node paged */
+	PX_HA_OTHER,     /* by a named person nobody paged */
+	PX_HA_NOT_NAMED, /* by the node, naming no person */
+};
+extern const char *const px_hotline_answer_names[4];
+enum px_hotline_answer px_hotline_answer(const struct px_case *c);
+
+/* The signed delivery reports of one page (escalate messages with a
+ * "delivery" member naming `page_hash`), latest per channel first: calls
+ * cb(channel, status, detail, time) for each channel's latest. */
+void px_hotline_deliveries(const struct px_case *c, const char *page_hash,
+    void (*cb)(const char *channel, const char *status, const char *detail,
+        int64_t at, void *arg),
+    void *arg);
 
 #endif

@@ -204,12 +204,62 @@ bad:
 	    what, s ? s : "");
 }
 
-/* An escalate message carries one ladder step or one page (or neither:
- * a person escalating by hand). */
+static bool
+str_in(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+/* How one page of a hotline reached its person, as the paging node
+ * signs it so that both sides see an undelivered page as undelivered. */
+static int
+check_delivery(const json_t *d)
+{
+	static const char *const dmem[] = { "page", "channel", "status",
+		"detail", NULL };
+	static const char *const chans[] = { "email", "webhook", "phone",
+		NULL };
+	static const char *const states[] = { "delivered", "retrying", "failed",
+		"manual", NULL };
+	const char *s;
+	char h[PX_HASH_HEX];
+	int rc;
+
+	if (!json_is_object(d))
+		return px_error_set(PX_EINVAL, "delivery: must be an object");
+	if ((rc = px_j_only(d, dmem, "delivery")) < 0 ||
+	    (rc = px_j_hash(h, d, "page", "delivery")) < 0 ||
+	    (rc = px_j_str(&s, d, "channel", 16, "delivery")) < 0)
+		return rc;
+	if (!str_in(s, chans))
+		return px_error_set(PX_EINVAL,
+		    "delivery: channel '%s' is not one of email, webhook, "
+		    "phone",
+		    s);
+	if ((rc = px_j_str(&s, d, "status", 16, "delivery")) < 0)
+		return rc;
+	if (!str_in(s, states))
+		return px_error_set(PX_EINVAL,
+		    "delivery: status '%s' is not one of delivered, "
+		    "retrying, failed, manual",
+		    s);
+	if (json_object_get(d, "detail") &&
+	    ((rc = px_j_str(&s, d, "detail", 300, "delivery")) < 0 ||
+	        (rc = check_printable(s, false, "delivery detail")) < 0))
+		return rc;
+	return 0;
+}
+
+/* An escalate message carries one ladder step, one page, or one page's
+ * delivery (or none: a person escalating by hand). */
 static int
 check_escalate(const json_t *b)
 {
-	static const char *const mem[] = { "ladder", "page", "text", NULL };
+	static const char *const mem[] = { "ladder", "page", "delivery", "text",
+		NULL };
 	static const char *const lmem[] = { "clock", "level", "notify",
 		"deadline", NULL };
 	static const char *const pmem[] = { "attempt", "contact", "name",
@@ -222,9 +272,13 @@ check_escalate(const json_t *b)
 
 	if ((rc = px_j_only(b, mem, "body")) < 0)
 		return rc;
-	if (l && p)
+	if (!!l + !!p + !!json_object_get(b, "delivery") > 1)
 		return px_error_set(PX_EINVAL,
-		    "body: an escalation is a ladder step or a page, not both");
+		    "body: an escalation is one of a ladder step, a page or a "
+		    "page's delivery");
+	if (json_object_get(b, "delivery") &&
+	    (rc = check_delivery(json_object_get(b, "delivery"))) < 0)
+		return rc;
 	if (l) {
 		if ((rc = px_j_only(l, lmem, "ladder")) < 0 ||
 		    (rc = px_j_enum(&x, l, "clock", px_clock_names, PX_CLK__N,

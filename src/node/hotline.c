@@ -34,18 +34,86 @@ notice_row(const struct px_notify_row *row, void *arg)
 	return 0;
 }
 
-/* How the page message `hash` went out, from `rows` (notice_row).  Only
- * the responder holds them: each party notifies its own people, so the
- * requester (rows NULL) gets null. */
-static json_t *
-deliveries(const json_t *rows, const char *hash)
+/* A queued notification's state in the delivery report's words. */
+static const char *
+q_status(const json_t *q)
 {
-	json_t *d;
+	const char *st = json_string_value(json_object_get(q, "status"));
 
-	if (rows == NULL)
-		return json_null();
-	d = json_object_get(rows, hash);
-	return d ? json_incref(d) : json_array();
+	if (st == NULL)
+		return "pending";
+	if (strcmp(st, "sent") == 0)
+		return "delivered";
+	if (strcmp(st, "pending") == 0)
+		return json_integer_value(json_object_get(q, "attempts")) > 0
+		    ? "retrying"
+		    : "pending";
+	return st; /* failed, manual */
+}
+
+static void
+signed_report(const char *channel, const char *status, const char *detail,
+    int64_t at, void *arg)
+{
+	json_t *by = arg;
+
+	json_object_set_new(by, channel,
+	    json_pack("{sssssoso}", "channel", channel, "status", status, "at",
+	        px_json_time(at), "detail",
+	        detail ? json_string(detail) : json_null()));
+}
+
+/* How each channel of one page went out.  The paging node signs a
+ * delivery report as each notification is sent, fails or is retried
+ * (px_hotline_note_delivery), so both sides read the same account from
+ * the record; the paging node adds what its queue knows and it has not
+ * reported yet.  A phone page is for a person to dial: "manual". */
+static json_t *
+deliveries(const struct px_case *c, const struct px_page_attempt *at,
+    const json_t *rows)
+{
+	json_t *by = json_object(), *out = json_array(), *v;
+	const json_t *queued = rows ? json_object_get(rows, at->hash) : NULL;
+	size_t i;
+
+	px_hotline_deliveries(c, at->hash, signed_report, by);
+	json_array_foreach(at->channels, i, v)
+	{
+		const char *ch = json_string_value(v);
+		json_t *d = json_object_get(by, ch);
+		const json_t *q = NULL, *row;
+		size_t k;
+
+		if (d) {
+			json_object_set_new(d, "signed", json_true());
+			json_array_append(out, d);
+			continue;
+		}
+		json_array_foreach(queued, k, row)
+		{
+			const char *rc =
+			    json_string_value(json_object_get(row, "channel"));
+
+			if (rc && strcmp(rc, ch) == 0)
+				q = row;
+		}
+		if (strcmp(ch, "phone") == 0)
+			d = json_pack("{sssssoso}", "channel", ch, "status",
+			    "manual", "at", json_null(), "detail",
+			    json_string("a person must dial"));
+		else if (q)
+			d = json_pack("{sssssOsO}", "channel", ch, "status",
+			    q_status(q), "at", json_object_get(q, "sent"),
+			    "detail", json_object_get(q, "error"));
+		else
+			d = json_pack("{sssssoso}", "channel", ch, "status",
+			    rows ? "pending" : "unreported", "at", json_null(),
+			    "detail", json_null());
+		json_object_set_new(d, "signed", json_false());
+		json_array_append_new(out, d);
+	}
+	json_decref(by);
+	return out;
 }
 
 static json_t *
@@ -83,7 +151,7 @@ hotline_json(struct px_node *n, const struct px_case *c,
 		        "latency_ms",
 		        at[i].latency_ms >= 0 ? json_integer(at[i].latency_ms)
 		                              : json_null(),
-		        "delivery", deliveries(rows, at[i].hash)));
+		        "delivery", deliveries(c, &at[i], rows)));
 	json_decref(rows);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct px_msg *m = c->msgs[i];
@@ -113,6 +181,12 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	        ? json_integer(c->stop[PX_CLK_ACK] - cs[PX_CLK_ACK].start)
 	        : json_null(),
 	    "pages", pages);
+	/* Who acknowledged, in the record's terms: a page counts as
+	 * answered only when the ack names the person it paged. */
+	json_object_set_new(o, "answer",
+	    px_hotline_answer(c) == PX_HA_NONE
+	        ? json_null()
+	        : json_string(px_hotline_answer_names[px_hotline_answer(c)]));
 	json_object_set_new(o, "escalations", steps);
 	json_object_set_new(o, "direction",
 	    json_string(
@@ -252,4 +326,79 @@ px_check_list(json_t **out, struct px_node *n, const char *ref,
 {
 	return list_kind(
 	    out, n, ref, peer, "check", open_only, now, check_json);
+}
+
+struct latest {
+	const char *channel;
+	char status[16];
+};
+
+static void
+latest_of(const char *channel, const char *status, const char *detail,
+    int64_t at, void *arg)
+{
+	struct latest *l = arg;
+
+	(void)detail;
+	(void)at;
+	if (strcmp(channel, l->channel) == 0)
+		snprintf(l->status, sizeof(l->status), "%s", status);
+}
+
+int
+px_hotline_note_delivery(struct px_node *n, const struct px_notify_row *r)
+{
+	struct px_case c;
+	struct latest l = { .channel = r->channel };
+	const char *status;
+	const struct px_msg *page = NULL;
+	json_t *body = NULL;
+	int rc;
+
+	if (r->case_id == NULL || r->msg_hash == NULL || r->channel == NULL)
+		return 0;
+	if (strcmp(r->status, "sent") == 0)
+		status = "delivered";
+	else if (strcmp(r->status, "failed") == 0)
+		status = "failed";
+	else if (strcmp(r->status, "pending") == 0 && r->attempts > 0)
+		status = "retrying";
+	else
+		return 0;
+	if ((rc = px_node_case_load(&c, n, r->case_id, NULL)) < 0)
+		return rc;
+	for (size_t i = 0; i < c.n; i++)
+		if (strcmp(c.msgs[i]->hash, r->msg_hash) == 0)
+			page = c.msgs[i];
+	/* Only the pages of our own roster walk are reported. */
+	if (c.kind != PX_KIND_HOTLINE || page == NULL ||
+	    page->type != PX_MSG_ESCALATE ||
+	    json_object_get(page->body, "page") == NULL ||
+	    strcmp(c.responder, n->name) != 0)
+		goto out;
+	px_hotline_deliveries(&c, r->msg_hash, latest_of, &l);
+	if (strcmp(l.status, status) == 0 || strcmp(l.status, "delivered") == 0)
+		goto out;
+	body = json_pack("{s{ssssss}}", "delivery", "page", r->msg_hash,
+	    "channel", r->channel, "status", status);
+	if (r->last_error && strcmp(status, "delivered") != 0) {
+		char detail[301];
+		size_t k = 0;
+
+		/* One line of printable text, cut on a character boundary. */
+		for (const char *p = r->last_error; *p && k < 300; p++)
+			detail[k++] =
+			    (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+		while (k > 0 && k < strlen(r->last_error) &&
+		    ((unsigned char)r->last_error[k] & 0xc0) == 0x80)
+			k--;
+		detail[k] = '\0';
+		json_object_set_new(json_object_get(body, "delivery"), "detail",
+		    json_string(detail));
+	}
+	rc = px_node_send(n, NULL, c.id, PX_MSG_ESCALATE, body, NULL);
+out:
+	json_decref(body);
+	px_case_dispose(&c);
+	return rc;
 }

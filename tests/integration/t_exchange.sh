@@ -74,7 +74,7 @@ expect_json "$OUT" 'd[0]["peer"]' $B
 # --- 2. B acknowledges (11:30Z) ------------------------------------------
 at 2026-11-20T11:30:00Z
 expect_rc 0 px case ack --dir b "$REF" --text "Received, looking"
-expect_in "$OUT" "Case $REF: ack sent to $A (seq 1); state now"
+expect_in "$OUT" "Case $REF: ack to $A signed and queued (seq 1); state now"
 expect_state b "$ID" acknowledged
 expect_state a "$ID" delivered
 at 2026-11-20T11:35:00Z

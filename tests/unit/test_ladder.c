@@ -244,6 +244,93 @@ test_hotline_walk(void **state)
 	assert_int_equal(at[2].latency_ms, 13 * MIN_MS - (10 * MIN_MS + 10001));
 }
 
+/* A page counts as answered only when the ack names the person paged
+ * (issue 12, item 8): a console ack naming nobody, or someone never paged,
+ * answers no page and says which it was. */
+static void
+test_hotline_answer(void **state)
+{
+	struct fx *f = *state;
+	const char *walk[] = { "duty", "deputy" };
+	struct px_step s[16];
+	struct px_page_attempt at[16];
+	int64_t next;
+	static const char *const by[] = { NULL, "night", "duty" };
+	static const enum px_hotline_answer want[] = { PX_HA_NOT_NAMED,
+		PX_HA_OTHER, PX_HA_PAGED };
+
+	for (int k = 0; k < 3; k++) {
+		px_case_dispose(&f->c);
+		px_case_init(&f->c);
+		f->ag.page_every = 5 * MIN_MS;
+		send(f, true, PX_MSG_REQUEST, T0, open_body("hotline", "P1"));
+		px_case_set_delivered(&f->c, T0 + 10000);
+		assert_int_equal(px_hotline_answer(&f->c), PX_HA_NONE);
+		assert_int_equal(due(f, B, T0 + 10000, s, &next, walk, 2), 1);
+		take(f, false, &s[0]);
+		send(f, false, PX_MSG_ACK, T0 + MIN_MS,
+		    by[k] ? json_pack("{ss}", "by", by[k]) : json_object());
+		assert_int_equal(px_hotline_attempts(at, 16, &f->c), 1);
+		assert_int_equal(at[0].answered, want[k] == PX_HA_PAGED);
+		assert_int_equal(at[0].latency_ms,
+		    want[k] == PX_HA_PAGED ? MIN_MS - 10001 : -1);
+		assert_int_equal(px_hotline_answer(&f->c), want[k]);
+	}
+	assert_string_equal(
+	    px_hotline_answer_names[PX_HA_NOT_NAMED], "not-named");
+}
+
+struct dl {
+	char got[256];
+};
+
+static void
+collect_dl(const char *channel, const char *status, const char *detail,
+    int64_t at, void *arg)
+{
+	struct dl *d = arg;
+	size_t k = strlen(d->got);
+
+	(void)at;
+	snprintf(d->got + k, sizeof(d->got) - k, "%s:%s:%s;", channel, status,
+	    detail ? detail : "-");
+}
+
+/* The paging node's delivery reports: the latest per channel counts. */
+static void
+test_hotline_deliveries(void **state)
+{
+	struct fx *f = *state;
+	const char *walk[] = { "duty" };
+	struct px_step s[16];
+	struct px_page_attempt at[16];
+	struct dl d = { "" };
+	int64_t next;
+	char page[PX_HASH_HEX];
+
+	send(f, true, PX_MSG_REQUEST, T0, open_body("hotline", "P1"));
+	px_case_set_delivered(&f->c, T0 + 10000);
+	assert_int_equal(due(f, B, T0 + 10000, s, &next, walk, 1), 1);
+	take(f, false, &s[0]);
+	assert_int_equal(px_hotline_attempts(at, 16, &f->c), 1);
+	snprintf(page, sizeof(page), "%s", at[0].hash);
+	send(f, false, PX_MSG_ESCALATE, T0 + 20000,
+	    json_pack("{s{ssssssss}}", "delivery", "page", page, "channel",
+	        "email", "status", "retrying", "detail", "no relay"));
+	send(f, false, PX_MSG_ESCALATE, T0 + 30000,
+	    json_pack("{s{ssssss}}", "delivery", "page", page, "channel",
+	        "webhook", "status", "delivered"));
+	send(f, false, PX_MSG_ESCALATE, T0 + 90000,
+	    json_pack("{s{ssssss}}", "delivery", "page", page, "channel",
+	        "email", "status", "delivered"));
+	px_hotline_deliveries(&f->c, page, collect_dl, &d);
+	assert_string_equal(d.got, "email:delivered:-;webhook:delivered:-;");
+	/* Another page's hash matches nothing. */
+	d.got[0] = '\0';
+	px_hotline_deliveries(&f->c, PX_ZERO_HASH, collect_dl, &d);
+	assert_string_equal(d.got, "");
+}
+
 static void
 test_roster(void **state)
 {
@@ -372,6 +459,10 @@ main(void)
 		    test_ladder_custom, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_hotline_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hotline_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hotline_deliveries, setup, teardown),
 		cmocka_unit_test(test_roster),
 		cmocka_unit_test_setup_teardown(
 		    test_check_token, setup, teardown),

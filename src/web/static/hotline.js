@@ -5,23 +5,25 @@ import { h, api, can, fmtTime, fmtDuration, session, say, errorLine, fill, chann
 
 let lastKey = "";
 
-// Whether a page reached the person: our node knows for the pages it sent
-// (its notification queue); the requester sees what the peer's node
-// signed it did, and no more.
+// Whether a page reached the person, per channel: the paging node signs
+// a delivery report into the case as each notification goes out, fails
+// or is retried, so both sides read the same account; the paging node
+// adds what its own queue knows and has not reported yet.
 function delivery(hl, p) {
-	if (!p.delivery) return t("hl.dl.unknown", { p: hl.responder });
-	if (!p.delivery.length) return t("hl.dl.manual");
+	if (!p.delivery || !p.delivery.length) return t("hl.dl.unknown", { p: hl.responder });
 	return p.delivery.map((d) => {
 		const ch = t(`ch.${d.channel}`);
-		if (d.status === "sent") return `${ch} ${t("hl.dl.sent", { at: fmtTime(d.sent, session.me.timezone).slice(11, 16) })}`;
-		const what = t(`hl.dl.${["pending", "failed", "manual"].includes(d.status) ? d.status : "pending"}`);
-		return `${ch} ${what}${d.error ? ` (${d.error})` : ""}`;
+		if (d.status === "delivered") return `${ch} ${t("hl.dl.sent", { at: d.at ? fmtTime(d.at, session.me.timezone).slice(11, 16) : "" })}`;
+		const known = ["pending", "retrying", "failed", "manual", "unreported"];
+		const what = t(`hl.dl.${known.includes(d.status) ? d.status : "pending"}`);
+		return `${ch} ${what}${d.detail && d.status !== "manual" ? ` (${d.detail})` : ""}`;
 	}).join("; ");
 }
 
 function walk(hl) {
 	const steps = (hl.pages || []).map((p) => {
-		const failed = p.delivery && p.delivery.length && !p.delivery.some((d) => d.status === "sent");
+		const failed = p.delivery && p.delivery.some((d) => d.status === "failed" || d.status === "retrying") &&
+			!p.delivery.some((d) => d.status === "delivered");
 		return h("span", { class: `step${p.answered ? " answered" : ""}${failed ? " undelivered" : ""}` },
 			t("hl.page", {
 				n: p.attempt, who: p.name || p.contact,

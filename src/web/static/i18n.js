@@ -158,7 +158,7 @@ const en = {
 	"obs.idn": "'{v}': give an internationalised domain name in its xn-- (punycode) form",
 	"ck.err.token": "Enter the 12-character token from the e-mail (like K7QF-2M9X-HC4T).", "hl.dl.sent": "delivered {at}",
 	"hl.dl.pending": "not delivered yet", "hl.dl.failed": "delivery failed", "hl.dl.manual": "call by hand",
-	"hl.dl.unknown": "paged by {p}'s node",
+	"hl.dl.unknown": "paged by {p}'s node", "hl.dl.retrying": "NOT delivered, retrying", "hl.dl.unreported": "no delivery reported yet",
 	"chan.title": "Channel held up", "chan.out": "Delivery to {peer} is BLOCKED at our message seq {seq} since {since}: {peer} refused it, and every later message waits behind it.",
 	"chan.in": "We refuse {peer}'s messages from seq {seq} since {since}: nothing later from {peer} can arrive until the cause is mended.",
 	"chan.unreachable": "{peer}'s node has not answered since {since}; our messages wait in the outbox.",
@@ -313,7 +313,7 @@ const zh = {
 	"chan.unreachable": "{peer} 的节点自 {since} 起无响应；我方消息在发件箱中等待。",
 	"chan.retry": "立即投递", "chan.retried": "正在重新向 {peer} 投递。", "chan.told": "已通知值班人员。",
 	"hl.dl.sent": "已送达 {at}", "hl.dl.pending": "尚未送达", "hl.dl.failed": "送达失败", "hl.dl.manual": "需人工联系",
-	"hl.dl.unknown": "由 {p} 的节点呼叫", "r.period": "报告涵盖本节点时区 {zone} 的 {from} 00:00 至 {to} 结束，含首尾两日。",
+	"hl.dl.unknown": "由 {p} 的节点呼叫", "hl.dl.retrying": "未送达，正在重试", "hl.dl.unreported": "尚无送达报告", "r.period": "报告涵盖本节点时区 {zone} 的 {from} 00:00 至 {to} 结束，含首尾两日。",
 };
 
 export const tables = { en, zh };
