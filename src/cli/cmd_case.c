@@ -429,6 +429,21 @@ out:
 	return rc;
 }
 
+/* A peer's text on the terminal, bidirectional controls written out
+ * visibly (a terminal would reorder what follows them). */
+static void
+print_value(const char *pre, const char *lang, const char *by, const char *v)
+{
+	char *shown = v ? px_bidi_visible(v) : NULL;
+
+	if (by)
+		printf("%s[%s, %s translation] %s\n", pre, lang, by,
+		    shown ? shown : v);
+	else
+		printf("%s[%s] %s\n", pre, lang, shown ? shown : v);
+	free(shown);
+}
+
 static void
 print_text(const json_t *t, const char *indent)
 {
@@ -436,11 +451,10 @@ print_text(const json_t *t, const char *indent)
 
 	if (t == NULL)
 		return;
-	printf("%s[%s] %s\n", indent,
-	    json_string_value(json_object_get(t, "lang")),
+	print_value(indent, json_string_value(json_object_get(t, "lang")), NULL,
 	    json_string_value(json_object_get(t, "value")));
 	if (tr)
-		printf("%s[%s, %s translation] %s\n", indent,
+		print_value(indent,
 		    json_string_value(json_object_get(tr, "lang")),
 		    json_string_value(json_object_get(tr, "by")),
 		    json_string_value(json_object_get(tr, "value")));

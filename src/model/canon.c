@@ -612,3 +612,74 @@ px_json_time(int64_t ms)
 	px_time_format(t, ms);
 	return json_string(t);
 }
+
+static bool
+has_bidi(const json_t *v)
+{
+	const char *k;
+	const json_t *x;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return px_bidi_control(json_string_value(v), NULL) != 0;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, x) if (has_bidi(x)) return true;
+		return false;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, k, x)
+		{
+			if (px_bidi_control(k, NULL) || has_bidi(x))
+				return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+static json_t *
+visible_copy(const json_t *v)
+{
+	const char *k;
+	const json_t *x;
+	json_t *o;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING: {
+		char *s = px_bidi_visible(json_string_value(v));
+
+		if (s == NULL)
+			return json_incref((json_t *)v);
+		o = json_string(s);
+		free(s);
+		return o;
+	}
+	case JSON_ARRAY:
+		o = json_array();
+		json_array_foreach(v, i, x)
+		    json_array_append_new(o, visible_copy(x));
+		return o;
+	case JSON_OBJECT:
+		o = json_object();
+		json_object_foreach((json_t *)v, k, x)
+		{
+			char *vk = px_bidi_visible(k);
+
+			json_object_set_new(o, vk ? vk : k, visible_copy(x));
+			free(vk);
+		}
+		return o;
+	default:
+		return json_incref((json_t *)v);
+	}
+}
+
+json_t *
+px_json_bidi_visible(const json_t *v)
+{
+	if (v == NULL)
+		return NULL;
+	return has_bidi(v) ? visible_copy(v) : json_incref((json_t *)v);
+}

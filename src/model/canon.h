@@ -62,6 +62,11 @@ PX_MUST_CHECK int px_json_parse(json_t **out, const char *text, size_t len,
  * reference. */
 json_t *px_json_time(int64_t ms);
 
+/* `v` for display: a deep copy in which every string holding a
+ * bidirectional control has it written visibly (util/enc.h,
+ * px_bidi_visible), or `v` itself (a new reference) when none does. */
+json_t *px_json_bidi_visible(const json_t *v);
+
 /*
  * Parses like px_json_parse and then requires `text` to be byte for byte
  * the canonical form of the parsed value, optionally followed by a single

@@ -50,6 +50,7 @@ px_case_dispose(struct px_case *c)
 	free(c->msgs);
 	free(c->why);
 	free(c->pauses);
+	free(c->title_shown);
 	px_case_init(c);
 }
 
@@ -413,6 +414,10 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 		c->requester = c->msgs[0]->from;
 		c->responder = c->msgs[0]->to;
 		c->title = json_string_value(json_object_get(h, "title"));
+		free(c->title_shown);
+		c->title_shown = c->title ? px_bidi_visible(c->title) : NULL;
+		if (c->title_shown)
+			c->title = c->title_shown;
 		c->observables = json_object_get(h, "observables");
 		if (c->kind == PX_KIND_CHECK) {
 			const json_t *k =

@@ -26,7 +26,12 @@ struct px_case {
 	enum px_priority priority;
 	enum px_tlp tlp;
 	int request_type; /* enum px_request_type, or -1 */
+	/* The title as shown: the signed one, or, if it holds bidirectional
+	 * controls, a copy with each written visibly ("[U+202E]"), so that
+	 * no list, view, notice or report displays it in another order than
+	 * it was signed.  The message keeps the signed bytes. */
 	const char *title;
+	char *title_shown;         /* owned; the visible copy, or NULL */
 	const json_t *observables; /* array or NULL */
 	enum px_state state;
 	bool escalated;

@@ -176,6 +176,38 @@ px_node_store_msg(struct px_node *n, const struct px_msg *m,
 	return rc;
 }
 
+/* The first string of `v` (at any depth) holding a bidirectional
+ * control; *where gets its member path ("case.title", "text.value"). */
+static uint32_t
+find_bidi(const json_t *v, char *where, size_t n)
+{
+	const char *k;
+	const json_t *x;
+	size_t i, len = strlen(where);
+	uint32_t cp = 0;
+
+	if (json_is_string(v))
+		return px_bidi_control(json_string_value(v), NULL);
+	if (json_is_array(v))
+		json_array_foreach(v, i, x)
+		{
+			snprintf(where + len, n - len, "[%zu]", i);
+			if ((cp = find_bidi(x, where, n)) != 0)
+				return cp;
+		}
+	if (json_is_object(v))
+		json_object_foreach((json_t *)v, k, x)
+		{
+			snprintf(
+			    where + len, n - len, "%s%s", len ? "." : "", k);
+			if ((cp = px_bidi_control(k, NULL)) != 0 ||
+			    (cp = find_bidi(x, where, n)) != 0)
+				return cp;
+		}
+	where[len] = '\0';
+	return 0;
+}
+
 int
 px_node_send(struct px_node *n, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
@@ -189,6 +221,20 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	int rc;
 
 	px_case_init(&c);
+	/* We never sign a text that can display in another order than its
+	 * bytes (U+202E and friends).  A peer's are kept as signed, and
+	 * shown with the controls written out (model/case.h, view.c). */
+	{
+		char where[128] = "";
+		uint32_t cp = body ? find_bidi(body, where, sizeof(where)) : 0;
+
+		if (cp)
+			return px_error_set(PX_EINVAL,
+			    "%s contains U+%04X %s, a bidirectional control "
+			    "that makes text display in another order than it "
+			    "is signed; remove it",
+			    where, cp, px_bidi_name(cp));
+	}
 	/* The case is read inside the write transaction, so a message
 	 * imported meanwhile (by a serving process) is seen before we sign
 	 * against it. */

@@ -67,11 +67,14 @@ msg_json(struct px_node *n, const struct px_msg *m, const char *why)
 	if (recv < 0 &&
 	    PX_STORE_CALL(n->store, receipt_get, m->hash, NULL, &recv) != 0)
 		recv = -1;
-	o = json_pack("{sI ss ss ss ss ss so so sO}", "seq", (json_int_t)m->seq,
+	/* The body as shown: bidirectional controls written out visibly,
+	 * so a text cannot read differently from what was signed (the
+	 * signed bytes are in the record: GET /api/v1/record/{hash}). */
+	o = json_pack("{sI ss ss ss ss ss so so so}", "seq", (json_int_t)m->seq,
 	    "hash", m->hash, "id", m->id, "type",
 	    px_msg_type_names[m->type].wire, "from", m->from, "to", m->to,
 	    "time", px_view_time(m->time_ms), "received", px_view_time(recv),
-	    "body", m->body);
+	    "body", px_json_bidi_visible(m->body));
 	json_object_set_new(o, "effect", why ? json_string(why) : json_null());
 	/* A message whose leaf is missing shows null: the view still
 	 * opens, and `parley log verify` says what is wrong. */

@@ -165,3 +165,77 @@ px_utf8_seq(const unsigned char *s, size_t n, size_t *ill)
 	}
 	return need;
 }
+
+/* U+202A..U+202E are E2 80 AA..AE; U+2066..U+2069 are E2 81 A6..A9. */
+static uint32_t
+bidi_at(const unsigned char *p)
+{
+	if (p[0] != 0xe2)
+		return 0;
+	if (p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+		return 0x2000u + (p[2] - 0x80u);
+	if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 0x2040u + (p[2] - 0x80u);
+	return 0;
+}
+
+uint32_t
+px_bidi_control(const char *s, size_t *at)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; p[i]; i++) {
+		uint32_t cp;
+
+		if (p[i] == 0xe2 && p[i + 1] && p[i + 2] &&
+		    (cp = bidi_at(p + i)) != 0) {
+			if (at)
+				*at = i;
+			return cp;
+		}
+	}
+	return 0;
+}
+
+const char *
+px_bidi_name(uint32_t cp)
+{
+	static const char *const a[] = { "LEFT-TO-RIGHT EMBEDDING",
+		"RIGHT-TO-LEFT EMBEDDING", "POP DIRECTIONAL FORMATTING",
+		"LEFT-TO-RIGHT OVERRIDE", "RIGHT-TO-LEFT OVERRIDE" };
+	static const char *const b[] = { "LEFT-TO-RIGHT ISOLATE",
+		"RIGHT-TO-LEFT ISOLATE", "FIRST STRONG ISOLATE",
+		"POP DIRECTIONAL ISOLATE" };
+
+	if (cp >= 0x202a && cp <= 0x202e)
+		return a[cp - 0x202a];
+	if (cp >= 0x2066 && cp <= 0x2069)
+		return b[cp - 0x2066];
+	return "not a bidirectional control";
+}
+
+char *
+px_bidi_visible(const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char *out;
+
+	if (px_bidi_control(s, NULL) == 0)
+		return NULL;
+	/* Each 3-byte control becomes the 8 bytes of "[U+XXXX]". */
+	out = px_malloc(n / 3 * 8 + n + 1);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = 0;
+
+		if (i + 2 < n)
+			cp = bidi_at((const unsigned char *)s + i);
+		if (cp) {
+			k += (size_t)snprintf(out + k, 9, "[U+%04X]", cp);
+			i += 3;
+		} else {
+			out[k++] = s[i++];
+		}
+	}
+	out[k] = '\0';
+	return out;
+}

@@ -35,4 +35,17 @@ int px_uuid_valid(const char *s);
  * ill-formed subpart (to replace by one U+FFFD). */
 size_t px_utf8_seq(const unsigned char *s, size_t n, size_t *ill);
 
+/* The first bidirectional embedding, override or isolate control in the
+ * UTF-8 string `s` (U+202A..U+202E, U+2066..U+2069: "Trojan Source",
+ * CVE-2021-42574), or 0 if none; *at (may be NULL) gets its byte offset.
+ * Such a control makes text display in another order than the bytes
+ * that were signed. */
+uint32_t px_bidi_control(const char *s, size_t *at);
+/* Its Unicode name ("RIGHT-TO-LEFT OVERRIDE"). */
+const char *px_bidi_name(uint32_t cp);
+/* `s` with each bidi control written visibly as "[U+202E]", so it cannot
+ * reorder what surrounds it; NULL when `s` holds none (use `s` as is).
+ * Heap; the caller frees. */
+char *px_bidi_visible(const char *s);
+
 #endif

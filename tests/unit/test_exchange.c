@@ -11,6 +11,7 @@
 #include "model/canon.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/view.h"
 #include "node/witness.h"
 
 struct fx {
@@ -339,6 +340,77 @@ test_clock_step_back(void **state)
 	px_msg_free(ack3);
 }
 
+/* Issue 12, item 9: a title or text with a bidirectional override
+ * (U+202E) reads differently from what was signed.  Our node refuses to
+ * sign one; a peer's (signed by other software) is kept as signed, never
+ * refused (that would jam the channel), and shown with the control
+ * written out wherever it is displayed. */
+static void
+test_bidi_controls(void **state)
+{
+	struct fx *f = *state;
+	/* "invoice_" U+202E "fdp.exe": a display shows "invoice_exe.pdf". */
+	const char *evil = "invoice_\xe2\x80\xae"
+	                   "fdp.exe";
+	struct px_msg_fields fl = { .type = PX_MSG_REQUEST,
+		.from = "cert-a.example",
+		.to = "cert-b.example",
+		.seq = 1,
+		.prev = PX_ZERO_HASH,
+		.time_ms = px_time_now_ms() };
+	json_t *body = open_body("request", "P2"), *view;
+	struct px_msg *m = NULL;
+	struct px_case c;
+	struct px_peer *p = NULL;
+	const json_t *first, *text;
+	const char *shown;
+
+	assert_int_equal(px_bidi_control(evil, NULL), 0x202e);
+	assert_string_equal(px_bidi_name(0x202e), "RIGHT-TO-LEFT OVERRIDE");
+	json_object_set_new(
+	    json_object_get(body, "case"), "title", json_string(evil));
+	/* Our own node does not sign it, and says where and what it is. */
+	assert_int_equal(px_node_send(f->a, "cert-b.example", NULL,
+	                     PX_MSG_REQUEST, body, &m),
+	    PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "case.title"));
+	assert_non_null(strstr(px_error_last(), "U+202E RIGHT-TO-LEFT"));
+	json_object_set_new(
+	    json_object_get(body, "case"), "title", json_string("Plain title"));
+	json_object_set_new(json_object_get(body, "text"), "value",
+	    json_string("see \xe2\x81\xa6"
+	                "x\xe2\x81\xa9"));
+	assert_int_equal(px_node_send(f->a, "cert-b.example", NULL,
+	                     PX_MSG_REQUEST, body, &m),
+	    PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "text.value"));
+	assert_non_null(strstr(px_error_last(), "U+2066"));
+	/* Another implementation signs it anyway: B keeps it (no jam). */
+	json_object_set_new(
+	    json_object_get(body, "case"), "title", json_string(evil));
+	assert_int_equal(px_msg_new(&m, &fl, body, &f->a->sign), 0);
+	assert_int_equal(import_one(f, m), 0);
+	/* Shown everywhere with the control written out. */
+	assert_int_equal(px_node_case_load(&c, f->b, m->case_id, &p), 0);
+	assert_string_equal(c.title, "invoice_[U+202E]fdp.exe");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(c.msgs[0]->body, "case"), "title")),
+	    evil);
+	view = px_view_case(f->b, &c, p, px_time_now_ms());
+	shown = json_string_value(json_object_get(view, "title"));
+	assert_string_equal(shown, "invoice_[U+202E]fdp.exe");
+	first = json_array_get(json_object_get(view, "messages"), 0);
+	text = json_object_get(json_object_get(first, "body"), "text");
+	assert_string_equal(json_string_value(json_object_get(text, "value")),
+	    "see [U+2066]x[U+2069]");
+	json_decref(view);
+	px_peer_free(p);
+	px_case_dispose(&c);
+	px_msg_free(m);
+	json_decref(body);
+}
+
 static int
 count_rows(struct px_node *n)
 {
@@ -513,6 +585,8 @@ main(void)
 		    test_peer_times_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_clock_step_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bidi_controls, setup, teardown),
 	};
 
 	if (px_crypto_init() < 0)

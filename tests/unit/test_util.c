@@ -84,6 +84,48 @@ test_hex_b64(void **state)
 	assert_int_equal(px_b64_decode(big, 2, &n, "AAGr/xA="), PX_EINVAL);
 }
 
+/* Bidirectional controls: found, named, written out; nothing else
+ * touched, and a truncated sequence at the end is not read past. */
+static void
+test_bidi(void **state)
+{
+	static const struct {
+		const char *in, *shown;
+		uint32_t first;
+		size_t at;
+	} v[] = {
+		{ "plain", NULL, 0, 0 },
+		{ "a\xe2\x80\xae"
+		  "b",
+		    "a[U+202E]b", 0x202e, 1 },
+		{ "\xe2\x80\xaa\xe2\x80\xac", "[U+202A][U+202C]", 0x202a, 0 },
+		{ "x\xe2\x81\xa6y\xe2\x81\xa9", "x[U+2066]y[U+2069]", 0x2066,
+		    1 },
+		/* U+2028 LINE SEPARATOR and U+200F RLM are not controls of
+		 * this kind; a cut sequence at the end is left alone. */
+		{ "\xe2\x80\xa8\xe2\x80\x8f", NULL, 0, 0 },
+		{ "end\xe2\x80", NULL, 0, 0 },
+		{ "\xe4\xb8\xad\xe2\x81\xa7\xe6\x96\x87",
+		    "\xe4\xb8\xad[U+2067]\xe6\x96\x87", 0x2067, 3 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < PX_ARRAY_LEN(v); i++) {
+		size_t at = 99;
+		char *shown = px_bidi_visible(v[i].in);
+
+		assert_int_equal(px_bidi_control(v[i].in, &at), v[i].first);
+		if (v[i].first)
+			assert_int_equal(at, v[i].at);
+		if (v[i].shown)
+			assert_string_equal(shown, v[i].shown);
+		else
+			assert_null(shown);
+		free(shown);
+	}
+	assert_string_equal(px_bidi_name(0x2069), "POP DIRECTIONAL ISOLATE");
+}
+
 static void
 test_uuid7(void **state)
 {
@@ -136,6 +178,7 @@ main(void)
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_time_roundtrip),
 		cmocka_unit_test(test_hex_b64),
+		cmocka_unit_test(test_bidi),
 		cmocka_unit_test(test_uuid7),
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_sha256_known_answer),
