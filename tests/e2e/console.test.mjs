@@ -5,7 +5,7 @@
 // TOKEN_AV (viewer at A), NAME_A, NAME_B, ARTIFACTS (screenshots go there).
 // Prints one "ok"/"not ok" line per step and exits 1 if any step failed.
 import { chromium } from "playwright-core";
-import { readFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
@@ -539,6 +539,33 @@ await step("a viewer sees no buttons it cannot use", async () => {
 	await v.page.waitForSelector("section.panel table", WAIT);
 	assert.equal(await v.page.locator("button:has-text('Answer'), button:has-text('Check ')").count(), 0);
 	await v.ctx.close();
+});
+
+await step("a blocked channel: both consoles say which seq is held up and why; Deliver now clears it", async () => {
+	// B's clock runs 10 minutes fast: A refuses B's next message.
+	writeFileSync(env("STEP_B"), "600000");
+	execFileSync(env("PARLEY"), ["case", "note", "--dir", env("DIR_B"), ref, "--text", "From a fast clock"],
+		{ stdio: "ignore", env: { ...process.env, PARLEY_CLOCK_STEP_FILE: env("STEP_B") } });
+	await a.page.goto(`${A}/#/inbox`);
+	const atA = a.page.locator("#channels .channel.refused");
+	await atA.waitFor({ timeout: 45000 });
+	assert.match(await atA.textContent(), new RegExp(NB.replace(/\./g, "\\.")));
+	assert.match(await atA.textContent(), /the sender's clock is wrong/);
+	await b.page.goto(`${B}/#/inbox`);
+	const atB = b.page.locator("#channels .channel.refused");
+	await atB.waitFor({ timeout: 45000 });
+	assert.match(await atB.textContent(), /BLOCKED at our message seq \d+/);
+	assert.match(await atB.textContent(), /What to do|correct the clock/);
+	await shot(b.page, "14-channel-blocked");
+	await axe(b.page, "channel banner");
+	// The clocks are put right (A's a little ahead stands in for the
+	// time passing), and the duty officer delivers at once.
+	writeFileSync(env("STEP_B"), "180000");
+	writeFileSync(env("STEP_A"), "360000");
+	await atB.locator("button").click();
+	await b.page.waitForSelector("#channels .channel", { state: "detached", timeout: 45000 });
+	await a.page.waitForSelector("#channels .channel", { state: "detached", timeout: 45000 });
+	assert.equal(await a.page.isVisible("#channels"), false);
 });
 
 await step("no console errors and no missing strings on any page", async () => {
