@@ -152,10 +152,10 @@ struct px_http_config {
 	unsigned idle_timeout_s;   /* keep-alive of anyone, and of a
 	                              non-peer absolute; 60 */
 	unsigned drain_ms;         /* px_http_stop waits this long; 10000 */
-	unsigned max_connections;  /* open at once, in all; 2048 */
+	unsigned max_connections;  /* open at once, in all; 4096 */
 	unsigned unauth_max;       /* of them not a pinned peer's nor in a
-	                              token request; 512 */
-	unsigned unauth_per_addr;  /* of those, from one address; 512 */
+	                              token request; 2048 */
+	unsigned unauth_per_addr;  /* of those, from one address; 1024 */
 	unsigned peer_conns;       /* kept per pinned certificate; 16 */
 	unsigned header_timeout_s; /* accept to complete headers; 10 */
 	size_t upload_total;       /* request bodies held at once; 32 MiB */
@@ -164,9 +164,9 @@ struct px_http_config {
 };
 
 /* The defaults of px_http_config, for documentation and configuration. */
-#define PX_HTTP_MAX_CONNECTIONS   2048
-#define PX_HTTP_UNAUTH_MAX        1024
-#define PX_HTTP_UNAUTH_PER_ADDR   512
+#define PX_HTTP_MAX_CONNECTIONS   4096
+#define PX_HTTP_UNAUTH_MAX        2048
+#define PX_HTTP_UNAUTH_PER_ADDR   1024
 #define PX_HTTP_PEER_CONNS        16
 #define PX_HTTP_HEADER_TIMEOUT_S  10
 #define PX_HTTP_IDLE_TIMEOUT_S    60
