@@ -80,23 +80,6 @@ struct fx {
 	struct px_outbox *o;
 };
 
-static void
-enrol(struct px_node *from, struct px_node *to)
-{
-	json_t *card = NULL;
-	char *text, fp[45], *name = NULL;
-	enum px_peer_added how;
-
-	assert_int_equal(px_node_card(&card, from), 0);
-	text = px_canon_string(card);
-	assert_int_equal(
-	    px_peer_add(to, text, strlen(text), "card", false, &how, fp, &name),
-	    0);
-	free(name);
-	free(text);
-	json_decref(card);
-}
-
 /* A queues one request for B, whose URL is the stand-in's. */
 static void
 start(struct fx *f, int busy, int retry_after)
