@@ -30,25 +30,6 @@ rm_rf(const char *path)
 	return rc;
 }
 
-static void
-enrol(struct px_node *from, struct px_node *to)
-{
-	json_t *card = NULL;
-	char *text, fp[45], *name = NULL;
-	enum px_peer_added how;
-
-	assert_int_equal(px_node_card(&card, from), 0);
-	text = px_canon_string(card);
-	assert_int_equal(
-	    px_peer_add(to, text, strlen(text), "card", false, &how, fp, &name),
-	    0);
-	assert_int_equal(how, PX_PEER_NEW);
-	assert_string_equal(name, from->name);
-	free(name);
-	free(text);
-	json_decref(card);
-}
-
 static int
 setup(void **state)
 {
