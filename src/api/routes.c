@@ -22,6 +22,7 @@ build(void)
 		{ px_routes_me, px_routes_me_n },
 		{ px_routes_web, px_routes_web_n },
 		{ px_routes_reports, px_routes_reports_n },
+		{ px_routes_agreement, px_routes_agreement_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -53,9 +54,11 @@ px_route_min_role(const struct px_route *r)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
 		return PX_ROLE_ANALYST;
-	/* Raising a hotline and running checks is the duty desk's job. */
+	/* Raising a hotline and running checks is the duty desk's job, and
+	 * so is agreeing deadlines with a peer (an admin may too). */
 	if (strncmp(r->pattern, "/api/v1/hotlines", 16) == 0 ||
-	    strncmp(r->pattern, "/api/v1/checks", 14) == 0)
+	    strncmp(r->pattern, "/api/v1/checks", 14) == 0 ||
+	    strcmp(r->pattern, "/api/v1/peers/{name}/agreement") == 0)
 		return PX_ROLE_DUTY;
 	return PX_ROLE_ADMIN;
 }

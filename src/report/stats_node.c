@@ -16,6 +16,7 @@
 #include "ledger/checkpoint.h"
 #include "model/canon.h"
 #include "node/log.h"
+#include "node/agreement.h"
 #include "node/sched.h"
 #include "report/stats.h"
 #include "util/util.h"
@@ -261,7 +262,14 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 	if ((rc = px_peer_load(&p, n, peer)) < 0)
 		goto out;
 	par.peer = p->row.name;
-	par.verify_within_ms = p->agreement.verify_within;
+	{
+		/* Contacts are stale by the terms in force at as_of. */
+		int i = px_accord_in_force(&p->accord, par.as_of_ms);
+
+		par.agreement = px_accord_version(&p->accord, i);
+		par.verify_within_ms =
+		    px_accord_terms(&p->accord, i)->verify_within;
+	}
 	f.peer = p->row.name;
 	if ((rc = card_contacts(&cs, n, p)) < 0)
 		goto out;
@@ -271,14 +279,21 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 		qsort(l.v, l.n, sizeof(*l.v), cmp_listed);
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].opened >= from_ms && l.v[i].opened < to_ms &&
-		    l.v[i].kind != PX_KIND_INJECT)
+		    l.v[i].kind != PX_KIND_INJECT &&
+		    l.v[i].kind != PX_KIND_AGREEMENT)
 			total++;
 	for (size_t i = 0; i < l.n; i++) {
 		struct listed *ls = &l.v[i];
 		struct px_report_case rc_in = { .c = &c };
+		struct px_case_terms t;
+		const struct px_agreement *ag;
+		char why[512];
 
-		if (ls->kind == PX_KIND_INJECT || ls->opened >= to_ms)
-			continue; /* exercises never count */
+		/* Exercises never count, and agreement proposals are not
+		 * cases the review looks at (their versions are embedded). */
+		if (ls->kind == PX_KIND_INJECT ||
+		    ls->kind == PX_KIND_AGREEMENT || ls->opened >= to_ms)
+			continue;
 		if (ls->opened < from_ms) {
 			int64_t at;
 			bool auto_only;
@@ -308,7 +323,12 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 			goto out;
 		rc_in.outbound = strcmp(c.requester, n->name) == 0;
 		rc_in.entries = st.e;
-		px_case_clocks(rc_in.clocks, &c, &p->agreement,
+		ag = px_peer_case_terms(p, &c, &t);
+		px_case_terms_explain(why, sizeof(why), &t, &p->accord);
+		rc_in.agreement = t.used;
+		rc_in.agreement_named = t.named_given ? t.named : -1;
+		rc_in.disagreement = t.disagree ? why : NULL;
+		px_case_clocks(rc_in.clocks, &c, ag,
 		    px_node_case_calendar(n, &c, p), par.as_of_ms);
 		json_array_append_new(rows, px_report_case_row(&rc_in));
 		px_case_dispose(&c);
