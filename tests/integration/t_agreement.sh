@@ -21,8 +21,9 @@
 #          acknowledge 15 calendar minutes -> 15:00Z
 #   15:00Z B proposes version 2, A declines it with a reason
 #   15:20Z B proposes version 3 and withdraws it
-# Then A's review report of November names the version of each case, and
-# an audit bundle's verifier counts each case under the version it names.
+# Then A's review report of November: it carries versions 0 and 1, is
+# signed, verifies at A and at B, and a changed term, message time or
+# deadline is refused with a named reason.
 #
 # Part 2, the analyst API between two live nodes: roles, propose and
 # accept over HTTP, a live case naming the version.
@@ -171,20 +172,64 @@ view a $B
 expect_json "$OUT" '[p["state"] for p in d["proposals"]]' '["accepted", "declined", "withdrawn"]'
 ok "a declined version keeps its reason; a withdrawn one never takes effect; version 1 stays in force"
 
-# --- 5. The review report names each case's version ------------------------
+# --- 5. The review report carries the versions and is signed ---------------
 at 2026-11-20T00:00:00Z
 expect_rc 0 px report --dir a --peer $B --from 2026-11-01 --to 2026-12-01 -o nov.json
-expect_json nov.json 'd["report"]["agreement"]' 1
+expect_json nov.json '[d["report"]["agreement"], [a["version"] for a in d["agreements"]]]' '[1, [0, 1]]'
 expect_json nov.json "[c[\"agreement\"][\"version\"] for c in d[\"cases\"] if c[\"id\"] in (\"$C1\", \"$C2\")]" '[0, 1]'
 expect_json nov.json "[c[\"agreement\"][\"disagreement\"] is not None for c in d[\"cases\"]]" '[true, false, false]'
+expect_json nov.json 'd["agreements"][1]["proposal"]["msg"]["body"]["proposal"]["terms"]["P3"]["acknowledge"]' 2h
+expect_json nov.json '[d["agreements"][1]["answer"]["msg"]["type"], d["agreements"][1]["answer"]["msg"]["from"]]' "[\"accept\", \"$B\"]"
+expect_json nov.json '[len(d["sig"]), [c["card"]["name"] for c in d["cards"]]]' "[88, [\"$A\", \"$B\"]]"
 expect_json nov.json 'all(e["msg"] for c in d["cases"] for e in c["entries"])' true
 # Proposals are not cases of the review.
 expect_json nov.json '[c["kind"] for c in d["cases"]]' '["request", "request", "request"]'
 for d in a b; do
 	expect_rc 0 px audit verify --dir $d --json nov.json
 	expect_json "$OUT" 'd["mismatches"]' '[]'
+	expect_json "$OUT" "any(\"signed as a whole with $A's key\" in s for s in d[\"checked\"])" true
+	expect_json "$OUT" "any(\"agreement version 1: proposed by $A, accepted by $B, both signatures verify\" in s for s in d[\"checked\"])" true
+	expect_json "$OUT" 'any("3 of 3 cases\u0027 clocks recomputed" in s and ": 3 agree" in s for s in d["checked"])' true
 done
-ok "A's report names the version each case counts under; it verifies at A and at B"
+ok "A's report carries versions 0 and 1, the cards and a signature; it verifies at A and at B, every clock recomputed"
+
+# tamper FILE PYTHON: nov.json changed by PYTHON (d bound) into FILE.
+tamper() {
+	python3 - "$1" "$2" <<'EOF' || fail "tamper $1"
+import json, sys
+d = json.load(open("nov.json"))
+exec(sys.argv[2])
+json.dump(d, open(sys.argv[1], "w"), indent=2, sort_keys=True)
+EOF
+}
+tamper t-term.json 'd["agreements"][1]["proposal"]["msg"]["body"]["proposal"]["terms"]["P3"]["acknowledge"] = "3h"'
+for d in a b; do
+	expect_rc 3 px audit verify --dir $d t-term.json
+	expect_in "$OUT" "MISMATCH: signature: the report's signature does not verify"
+	expect_in "$OUT" "MISMATCH: agreement version 1: the report's copy of the proposal differs from the signed one this node holds"
+	expect_in "$OUT" "P3.acknowledge: 2h -> 3h"
+	expect_in "$OUT" "MISMATCH: agreement version 1: the proposal's signature by $A does not verify"
+done
+tamper t-time.json "c = [c for c in d['cases'] if c['id'] == '$C2'][0]; c['entries'][1]['time'] = '2026-11-19T15:30:00.000Z'"
+expect_rc 3 px audit verify --dir a t-time.json
+expect_in "$OUT" "MISMATCH: case $C2 entry 2: entry "
+expect_in "$OUT" "is a ack signed at 2026-11-19T15:00:01.000Z, not the ack at 2026-11-19T15:30:00.000Z the report gives"
+expect_rc 3 px audit verify --dir b t-time.json
+expect_in "$OUT" "MISMATCH: case $C2 entry 2: the message it names is a ack signed at 2026-11-19T15:00:01.000Z, not the ack at 2026-11-19T15:30:00.000Z the report gives"
+tamper t-deadline.json "c = [c for c in d['cases'] if c['id'] == '$C2'][0]; c['clocks']['acknowledge']['deadline'] = '2026-11-19T22:00:00.000Z'; c['clocks']['acknowledge']['state'] = 'met'"
+expect_rc 3 px audit verify --dir b t-deadline.json
+expect_in "$OUT" "MISMATCH: case $C2 clock acknowledge: the file says met, deadline 2026-11-19T22:00:00.000Z, stopped 2026-11-19T15:00:01.000Z; recomputed from its messages under agreement version 1 in $B's calendar: met, deadline 2026-11-19T16:45:00.000Z, stopped 2026-11-19T15:00:01.000Z"
+tamper t-v0.json 'd["agreements"][0]["terms"]["P3"]["acknowledge"] = "2h"'
+expect_rc 3 px audit verify --dir a t-v0.json
+expect_in "$OUT" "MISMATCH: agreement version 0: its terms are not the defaults ([\"P3.acknowledge: 1d -> 2h\"])"
+tamper t-used.json "c = [c for c in d['cases'] if c['id'] == '$C1'][0]; c['agreement']['version'] = 1"
+expect_rc 3 px audit verify --dir b t-used.json
+expect_in "$OUT" "MISMATCH: case $C1 names agreement version 0, which the report carries, yet counts under version 1"
+expect_in "$OUT" "MISMATCH: case $C1 clock acknowledge: the file says met, deadline 2026-11-19T22:00:00.000Z"
+tamper t-unsigned.json 'del d["sig"]'
+expect_rc 3 px audit verify --dir a t-unsigned.json
+expect_in "$OUT" "MISMATCH: signature: the report is not signed"
+ok "a changed term, message time, deadline, default or version is refused, each with a named reason"
 
 # The audit bundle holds the proposals and acceptances too: a neutral
 # verifier counts each case under the version it names.
