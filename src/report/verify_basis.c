@@ -388,53 +388,87 @@ by_replay_order(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* The case's messages the row's entries name, from this node's store,
- * each compared with its entry; *nm of them in *ms (caller frees).
- * Returns 1 when one is missing (nothing to recompute with). */
+/* Reading a case's stored messages once, keeping those the entries
+ * name (by message hash), in entry order. */
+struct picked {
+	struct px_node *n;
+	const json_t *ents;
+	struct px_msg **ms; /* per entry, or NULL */
+	int64_t received;   /* the opening message's receipt time, or -1 */
+};
+
+static int
+pick(const struct px_msg_row *r, void *arg)
+{
+	struct picked *pk = arg;
+	const json_t *e;
+	size_t j;
+	int rc;
+
+	json_array_foreach(pk->ents, j, e)
+	{
+		const char *h = json_string_value(json_object_get(e, "msg"));
+
+		if (h == NULL || pk->ms[j] || strcmp(h, r->hash) != 0)
+			continue;
+		if ((rc = px_node_msg_from_row(&pk->ms[j], r)) < 0)
+			return rc;
+		if (px_msg_opens(pk->ms[j]->type))
+			pk->received = px_node_msg_received(pk->n, r);
+		break;
+	}
+	return 0;
+}
+
+/* The case's messages the row's entries name, from this node's store
+ * (one query for the case), each compared with its entry; *nm of them in
+ * *ms (caller frees).  Returns 1 when one is missing (nothing to
+ * recompute with). */
 static int
 row_messages(struct px_report_verdict *res, struct px_node *n,
     const json_t *row, const char *id, struct px_msg ***ms, size_t *nm,
     int64_t *received_store)
 {
 	const json_t *ents = json_object_get(row, "entries"), *e;
+	struct picked pk = { .n = n, .ents = ents, .received = -1 };
 	size_t j;
 	int rc, missing = 0;
 
-	*ms = px_calloc(json_array_size(ents) + 1, sizeof(**ms));
 	*nm = 0;
-	*received_store = -1;
+	pk.ms = px_calloc(json_array_size(ents) + 1, sizeof(*pk.ms));
+	*ms = pk.ms;
+	if ((rc = PX_STORE_CALL(n->store, msg_list_case, id, pick, &pk)) < 0) {
+		for (j = 0; j < json_array_size(ents); j++)
+			px_msg_free(pk.ms[j]);
+		return rc;
+	}
+	*received_store = pk.received;
 	json_array_foreach(ents, j, e)
 	{
 		const char *h = json_string_value(json_object_get(e, "msg"));
 		const char *type =
 		    json_string_value(json_object_get(e, "type"));
-		struct px_msg_row r = { 0 };
-		struct px_msg *m = NULL;
+		const struct px_msg *m = pk.ms[j];
 		int64_t t = -1;
 
-		if (h == NULL) {
-			px_rv_mismatch(res,
-			    "case %s entry %zu: no 'msg' (the message's "
-			    "hash): its clocks cannot be recomputed",
-			    id, j + 1);
-			missing = 1;
-			continue;
-		}
-		rc = PX_STORE_CALL(n->store, msg_get, h, &r);
-		if (rc == PX_ENOTFOUND) {
-			missing = 1;
-			continue;
-		}
-		if (rc < 0 || (rc = px_node_msg_from_row(&m, &r)) < 0) {
+		if (m == NULL) {
+			struct px_msg_row r = { 0 };
+
+			/* Not this case's: another case's, or not held. */
+			if (h == NULL)
+				px_rv_mismatch(res,
+				    "case %s entry %zu: no 'msg' (the "
+				    "message's hash): its clocks cannot be "
+				    "recomputed",
+				    id, j + 1);
+			else if (PX_STORE_CALL(n->store, msg_get, h, &r) == 0)
+				px_rv_mismatch(res,
+				    "case %s entry %zu: message %.16s... "
+				    "belongs to case %s",
+				    id, j + 1, h, r.case_id);
 			px_msg_row_dispose(&r);
-			return rc;
-		}
-		if (strcmp(m->case_id, id) != 0) {
-			px_rv_mismatch(res,
-			    "case %s entry %zu: message %.16s... belongs to "
-			    "case %s",
-			    id, j + 1, h, m->case_id);
 			missing = 1;
+			continue;
 		}
 		if (json_is_string(json_object_get(e, "time")) &&
 		    px_j_time(&t, e, "time", "entry") < 0)
@@ -456,11 +490,11 @@ row_messages(struct px_report_verdict *res, struct px_node *n,
 			    id, j + 1, px_msg_type_names[m->type].wire, at,
 			    type ? type : "?", said);
 		}
-		if (px_msg_opens(m->type))
-			*received_store = px_node_msg_received(n, &r);
-		(*ms)[(*nm)++] = m;
-		px_msg_row_dispose(&r);
 	}
+	/* Compact, in entry order. */
+	for (j = 0; j < json_array_size(ents); j++)
+		if (pk.ms[j])
+			pk.ms[(*nm)++] = pk.ms[j];
 	return missing;
 }
 
