@@ -250,9 +250,10 @@ peer_get(const struct px_http_req *req, struct px_http_resp *r)
 	if ((rc = px_peer_load(&p, n, req->params[0])) < 0)
 		return px_api_fail(r, rc);
 	px_key_fingerprint(fp, p->card.sign_pk);
-	o = json_pack("{sssssOso}", "name", p->row.name, "fingerprint", fp,
+	o = json_pack("{sssssOsosI}", "name", p->row.name, "fingerprint", fp,
 	    "card", p->card.env, "agreement",
-	    px_agreement_to_json(&p->agreement));
+	    px_agreement_to_json(&p->agreement), "agreement_version",
+	    (json_int_t)p->version);
 	if (px_channel_status(&chan, n, p->row.name, px_time_now_ms()) == 0)
 		json_object_set(o, "channel", json_array_get(chan, 0));
 	json_decref(chan);

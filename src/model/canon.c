@@ -16,6 +16,8 @@
  * than any message needs and a lot of recursion for hostile input).
  */
 #include <assert.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -259,12 +261,16 @@ put_string(struct px_buf *out, const char *s, size_t n, const struct frame *at)
 	return px_buf_addc(out, '"');
 }
 
-static int put_value(
-    struct px_buf *out, const json_t *v, const struct frame *at, int depth);
+/* PX_CANON_REALS: finite reals in the ECMAScript form RFC 8785 gives
+ * them, for the one signed kind with shares in it (the review report). */
+#define PX_CANON_REALS 1u
+
+static int put_value(struct px_buf *out, const json_t *v,
+    const struct frame *at, int depth, unsigned flags);
 
 static int
-put_object(
-    struct px_buf *out, const json_t *v, const struct frame *at, int depth)
+put_object(struct px_buf *out, const json_t *v, const struct frame *at,
+    int depth, unsigned flags)
 {
 	json_t *obj = (json_t *)v; /* jansson's iterators are not const */
 	struct member *m = NULL;
@@ -304,7 +310,7 @@ put_object(
 			goto out;
 		if ((rc = px_buf_addc(out, ':')) < 0)
 			goto out;
-		if ((rc = put_value(out, m[i].val, &f, depth + 1)) < 0)
+		if ((rc = put_value(out, m[i].val, &f, depth + 1, flags)) < 0)
 			goto out;
 	}
 	rc = px_buf_addc(out, '}');
@@ -313,9 +319,75 @@ out:
 	return rc;
 }
 
+/*
+ * A finite double as ECMAScript's Number::toString writes it (RFC 8785
+ * section 3.2.2.3): the shortest digits that read back as the same
+ * double (found by widening the precision of a correctly rounded %e),
+ * then plain notation for exponents from -6 to 20, else d.ddde+NN.
+ */
 static int
-put_value(
-    struct px_buf *out, const json_t *v, const struct frame *at, int depth)
+put_real(struct px_buf *out, double x, const struct frame *at)
+{
+	char buf[40], digits[24], txt[48];
+	int prec, k = 0, n, e;
+	size_t t = 0;
+	const char *p;
+
+	if (!isfinite(x))
+		return fail_at(at, "a number that is not finite");
+	if (x == 0)
+		return px_buf_addc(out, '0');
+	if (x < 0) {
+		txt[t++] = '-';
+		x = -x;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*e", prec - 1, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	for (p = buf; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[k++] = *p;
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	n = (int)strtol(p + 1, NULL, 10) + 1; /* 0.DIGITS x 10^n */
+	if (k <= n && n <= 21) {
+		/* DIGITS, then n - k zeros */
+		for (int i = 0; i < n; i++)
+			txt[t++] = i < k ? digits[i] : '0';
+	} else if (0 < n && n <= 21) {
+		/* the first n digits, '.', the rest */
+		for (int i = 0; i < k; i++) {
+			if (i == n)
+				txt[t++] = '.';
+			txt[t++] = digits[i];
+		}
+	} else if (-6 < n && n <= 0) {
+		/* "0.", -n zeros, DIGITS */
+		txt[t++] = '0';
+		txt[t++] = '.';
+		for (int i = 0; i < -n; i++)
+			txt[t++] = '0';
+		for (int i = 0; i < k; i++)
+			txt[t++] = digits[i];
+	} else {
+		/* D[.DDD]e+NN or e-NN */
+		e = n - 1;
+		txt[t++] = digits[0];
+		if (k > 1)
+			txt[t++] = '.';
+		for (int i = 1; i < k; i++)
+			txt[t++] = digits[i];
+		t += (size_t)snprintf(txt + t, sizeof(txt) - t, "e%c%d",
+		    e < 0 ? '-' : '+', e < 0 ? -e : e);
+	}
+	return px_buf_add(out, txt, t);
+}
+
+static int
+put_value(struct px_buf *out, const json_t *v, const struct frame *at,
+    int depth, unsigned flags)
 {
 	char msg[128];
 	json_int_t n;
@@ -326,7 +398,7 @@ put_value(
 	case JSON_OBJECT:
 		if (depth >= PX_JSON_MAX_DEPTH)
 			goto too_deep;
-		return put_object(out, v, at, depth);
+		return put_object(out, v, at, depth, flags);
 	case JSON_ARRAY:
 		if (depth >= PX_JSON_MAX_DEPTH)
 			goto too_deep;
@@ -337,8 +409,8 @@ put_value(
 
 			if (i > 0 && (rc = px_buf_addc(out, ',')) < 0)
 				return rc;
-			rc =
-			    put_value(out, json_array_get(v, i), &f, depth + 1);
+			rc = put_value(
+			    out, json_array_get(v, i), &f, depth + 1, flags);
 			if (rc < 0)
 				return rc;
 		}
@@ -358,6 +430,8 @@ put_value(
 		}
 		return px_buf_printf(out, "%" JSON_INTEGER_FORMAT, n);
 	case JSON_REAL:
+		if (flags & PX_CANON_REALS)
+			return put_real(out, json_real_value(v), at);
 		snprintf(msg, sizeof(msg),
 		    "floating-point numbers are not allowed in signed data: "
 		    "found %.17g",
@@ -381,7 +455,14 @@ int
 px_canon_append(struct px_buf *out, const json_t *v)
 {
 	assert(v != NULL);
-	return put_value(out, v, NULL, 0);
+	return put_value(out, v, NULL, 0, 0);
+}
+
+int
+px_canon_append_jcs(struct px_buf *out, const json_t *v)
+{
+	assert(v != NULL);
+	return put_value(out, v, NULL, 0, PX_CANON_REALS);
 }
 
 char *

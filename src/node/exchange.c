@@ -153,7 +153,8 @@ receipt_reindex(struct px_node *n, const struct px_msg_row *mine,
 	int rc;
 
 	if (strcmp(mine->type, "report") != 0 &&
-	    strcmp(mine->type, "request") != 0)
+	    strcmp(mine->type, "request") != 0 &&
+	    strcmp(mine->type, "propose") != 0)
 		return PX_STORE_CALL(
 		    n->store, case_touch, r->case_id, r->received_ms);
 	if ((rc = px_node_case_load(c, n, r->case_id, NULL)) < 0)

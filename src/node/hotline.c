@@ -126,8 +126,8 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	json_t *o, *pages = json_array(), *steps = json_array(), *rows = NULL;
 	char ref[9];
 
-	px_case_clocks(
-	    cs, c, &p->agreement, px_node_case_calendar(n, c, p), now);
+	px_case_clocks(cs, c, px_peer_case_terms(p, c, NULL),
+	    px_node_case_calendar(n, c, p), now);
 	px_case_ref(ref, c->id);
 	if (na && strcmp(c->responder, n->name) == 0) {
 		struct px_notify_filter f = { .case_id = c->id };

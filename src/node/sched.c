@@ -168,7 +168,8 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 		    walk, PX_ARRAY_LEN(walk), roster, contacts, n->tz, start);
 	}
 	nsteps = px_steps_due(steps, PX_ARRAY_LEN(steps), &next, &c, n->name,
-	    &p->agreement, px_node_case_calendar(n, &c, p), walk, nwalk, now);
+	    px_peer_case_terms(p, &c, NULL), px_node_case_calendar(n, &c, p),
+	    walk, nwalk, now);
 	for (size_t i = 0; i < nsteps && rc == 0; i++) {
 		const struct px_step *s = &steps[i];
 		json_t *body = step_body(s, contacts), *ev = NULL;

@@ -171,10 +171,10 @@ px_report_case_row(const struct px_report_case *rc)
 				pages++;
 		}
 		json_array_append_new(entries,
-		    json_pack("{sI ss ss ss so}", "log", (json_int_t)e->log,
+		    json_pack("{sI ss ss ss so ss}", "log", (json_int_t)e->log,
 		        "leaf", e->receipt ? "receipt" : "msg", "hash", e->hash,
 		        "type", px_msg_type_names[m->type].wire, "time",
-		        px_json_time(m->time_ms)));
+		        px_json_time(m->time_ms), "msg", m->hash));
 	}
 	for (int k = 0; k < PX_CLK__N; k++) {
 		const struct px_clock_status *s = &rc->clocks[k];
@@ -224,6 +224,15 @@ px_report_case_row(const struct px_report_case *rc)
 	json_object_set_new(o, "check",
 	    c->kind == PX_KIND_CHECK && c->n ? check_row(c) : json_null());
 	json_object_set_new(o, "clocks", clocks);
+	json_object_set_new(o, "received", px_json_time(c->delivered_ms));
+	json_object_set_new(o, "agreement",
+	    json_pack("{sI so so}", "version", (json_int_t)rc->agreement,
+	        "named",
+	        rc->agreement_named >= 0 ? json_integer(rc->agreement_named)
+	                                 : json_null(),
+	        "disagreement",
+	        rc->disagreement ? json_string(rc->disagreement)
+	                         : json_null()));
 	json_object_set_new(o, "entries", entries);
 	return o;
 }
@@ -966,8 +975,8 @@ px_report_aggregates(json_t **out, const struct px_report_params *p,
 
 		if ((rc = parse_row(&r, v, i)) < 0)
 			goto out;
-		if (r.kind == PX_KIND_INJECT)
-			continue; /* exercises never count */
+		if (r.kind == PX_KIND_INJECT || r.kind == PX_KIND_AGREEMENT)
+			continue; /* exercises and proposals never count */
 		if (r.kind == PX_KIND_CHECK)
 			add_check(&g, &r);
 		else
@@ -1042,12 +1051,12 @@ px_report_assemble(json_t **out, const struct px_report_params *p,
 	*out = NULL;
 	if ((rc = px_report_aggregates(&agg, p, rows, contacts)) < 0)
 		goto out;
-	o = json_pack("{s{si ss ss so so so so ss sI}}", "report", "v", 1,
-	    "node", p->node, "peer", p->peer, "from", px_json_time(p->from_ms),
-	    "to", px_json_time(p->to_ms), "generated",
-	    px_json_time(p->generated_ms), "as_of", px_json_time(p->as_of_ms),
-	    "timezone", px_tz_name(p->tz), "verify_within_ms",
-	    (json_int_t)p->verify_within_ms);
+	o = json_pack("{s{si ss ss so so so so ss sI sI}}", "report", "v", 1,
+	    "node", p->node, "peer", p->peer, "from", px_json_time(p->from_ms), "to",
+	    px_json_time(p->to_ms), "generated", px_json_time(p->generated_ms), "as_of",
+	    px_json_time(p->as_of_ms), "timezone", px_tz_name(p->tz),
+	    "verify_within_ms", (json_int_t)p->verify_within_ms, "agreement",
+	    (json_int_t)p->agreement);
 	json_object_set_new(o, "checkpoint",
 	    checkpoint ? json_deep_copy(checkpoint) : json_null());
 	json_object_foreach(agg, k, v) json_object_set(o, k, v);
@@ -1068,7 +1077,8 @@ px_report_build(json_t **out, const struct px_report_params *p,
 	json_t *rows = json_array(), *cj = json_array();
 
 	for (size_t i = 0; i < n; i++)
-		if (cases[i].c->kind != PX_KIND_INJECT)
+		if (cases[i].c->kind != PX_KIND_INJECT &&
+		    cases[i].c->kind != PX_KIND_AGREEMENT)
 			json_array_append_new(
 			    rows, px_report_case_row(&cases[i]));
 	for (size_t i = 0; i < ncontacts; i++)

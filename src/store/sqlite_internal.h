@@ -14,7 +14,8 @@
 #define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
 #define PX_SQ_FIRST_SCHED_STMT 64 /* 64..79: store_sqlite_sched.c */
 #define PX_SQ_FIRST_CHAN_STMT  80 /* 80..87: store_sqlite_chan.c */
-#define PX_SQ_STMTS            96
+#define PX_SQ_FIRST_AGREE_STMT 96 /* 96..103: store_sqlite_agree.c */
+#define PX_SQ_STMTS            104
 
 struct sq {
 	struct px_store base;
@@ -102,6 +103,19 @@ int px_sq_channel_list(
     struct px_store *b, const char *peer, px_channel_cb cb, void *arg);
 int px_sq_msg_delivered(
     struct px_store *b, const char *sender, const char *receiver, int64_t *seq);
+/* The agreement operations (store_sqlite_agree.c). */
+#define PX_SQ_AGREE_OPS                                 \
+	.agreement_put = px_sq_agreement_put,           \
+	.agreement_list = px_sq_agreement_list,         \
+	.case_set_agreement = px_sq_case_set_agreement, \
+	.case_agreements = px_sq_case_agreements
+
+int px_sq_agreement_put(struct px_store *b, const struct px_agreement_row *r);
+int px_sq_agreement_list(
+    struct px_store *b, const char *peer, px_agreement_cb cb, void *arg);
+int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);
+int px_sq_case_agreements(
+    struct px_store *b, const char *peer, px_text_cb cb, void *arg);
 
 /* The log operations, for the ops table. */
 #define PX_SQ_LOG_OPS                                                         \

@@ -21,14 +21,16 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 5
+#define PX_SCHEMA_VERSION 6
 
 struct px_peer_row {
 	char *name;
-	char *card;      /* the pinned card envelope, canonical JSON */
-	char *sign_key;  /* base64 Ed25519 public key (pinned) */
-	char *tls_fp;    /* "sha256:..." (pinned) */
-	char *agreement; /* JSON, see model/agreement.h */
+	char *card;     /* the pinned card envelope, canonical JSON */
+	char *sign_key; /* base64 Ed25519 public key (pinned) */
+	char *tls_fp;   /* "sha256:..." (pinned) */
+	char *settings; /* the node's own settings for this peer, JSON
+	                   ({"default_tlp": "amber"}); the agreed terms
+	                   are in the agreements table */
 	int64_t card_version;
 	int64_t added_ms, updated_ms;
 };
@@ -46,6 +48,20 @@ struct px_case_row {
 	    *tlp, *title, *state;
 	int64_t opened_ms, updated_ms;
 };
+
+/* One agreement proposal (docs/protocol.md, "Agreements"), derived from
+ * its case like the case index: rewritten whenever a message of the case
+ * is stored. */
+struct px_agreement_row {
+	char *case_id, *peer, *hash, *proposer, *receiver;
+	int64_t version, proposed_ms;
+	char *state;         /* pending, accepted, declined, withdrawn */
+	int64_t answered_ms; /* -1: not answered */
+	char *answer_hash;   /* NULL: not answered */
+	char *reason;        /* NULL: none given */
+	char *terms;         /* canonical JSON, as proposed */
+};
+typedef int (*px_agreement_cb)(const struct px_agreement_row *r, void *arg);
 
 /* One entry of this node's Merkle log. */
 struct px_log_row {
@@ -303,6 +319,18 @@ struct px_store_ops {
 	 * or below it was delivered. */
 	int (*msg_delivered)(struct px_store *s, const char *sender,
 	    const char *receiver, int64_t *seq);
+	/* Agreement proposals, by peer (version, then proposal time). */
+	int (*agreement_put)(
+	    struct px_store *s, const struct px_agreement_row *r);
+	int (*agreement_list)(struct px_store *s, const char *peer,
+	    px_agreement_cb cb, void *arg);
+	/* The agreement version a case's opening message names (< 0: none). */
+	int (*case_set_agreement)(
+	    struct px_store *s, const char *id, int64_t version);
+	/* cb(opened_ms, id, version or "" for none) for `peer`'s cases that
+	 * are not agreement proposals, oldest first. */
+	int (*case_agreements)(
+	    struct px_store *s, const char *peer, px_text_cb cb, void *arg);
 
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
@@ -327,6 +355,7 @@ void px_log_row_dispose(struct px_log_row *r);
 void px_proof_row_dispose(struct px_proof_row *p);
 void px_notify_row_dispose(struct px_notify_row *r);
 void px_channel_row_dispose(struct px_channel_row *r);
+void px_agreement_row_dispose(struct px_agreement_row *r);
 
 static inline void
 px_store_close(struct px_store *s)

@@ -90,6 +90,23 @@ static const char *const migrations[] = {
 	"  last_ms INTEGER NOT NULL, count INTEGER NOT NULL,"
 	"  notified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (peer, dir))"
 	"  WITHOUT ROWID;",
+	/* 5 -> 6: signed agreements (docs/protocol.md, "Agreements"): the
+	 * proposals derived from agreement cases, the version each case
+	 * names; what stays per peer is the node's own settings (the old
+	 * local copies of the terms are kept in meta for reference). */
+	"CREATE TABLE agreements (case_id TEXT PRIMARY KEY,"
+	"  peer TEXT NOT NULL, hash TEXT NOT NULL, proposer TEXT NOT NULL,"
+	"  receiver TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  proposed_ms INTEGER NOT NULL, state TEXT NOT NULL,"
+	"  answered_ms INTEGER, answer_hash TEXT, reason TEXT,"
+	"  terms TEXT NOT NULL);"
+	"CREATE INDEX agreements_peer ON agreements (peer, version);"
+	"ALTER TABLE cases ADD COLUMN agreement INTEGER;"
+	"INSERT OR REPLACE INTO meta (key, value) SELECT"
+	"  'legacy_agreement.' || name, agreement FROM peers;"
+	"UPDATE peers SET agreement = json_object('default_tlp',"
+	"  coalesce(json_extract(agreement, '$.default_tlp'), 'amber'));"
+	"ALTER TABLE peers RENAME COLUMN agreement TO settings;",
 };
 
 enum q {
@@ -120,15 +137,15 @@ static const char *const sql[Q__N] = {
 	[Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	               "ON CONFLICT (key) DO UPDATE SET value = ?2",
 	[Q_PEER_PUT] = "INSERT INTO peers (name, card, sign_key, tls_fp, "
-	               "agreement, card_version, added_ms, updated_ms) "
+	               "settings, card_version, added_ms, updated_ms) "
 	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 	               "ON CONFLICT (name) DO UPDATE SET card = ?2, "
-	               "sign_key = ?3, tls_fp = ?4, agreement = ?5, "
+	               "sign_key = ?3, tls_fp = ?4, settings = ?5, "
 	               "card_version = ?6, updated_ms = ?8",
-	[Q_PEER_GET] = "SELECT name, card, sign_key, tls_fp, agreement, "
+	[Q_PEER_GET] = "SELECT name, card, sign_key, tls_fp, settings, "
 	               "card_version, added_ms, updated_ms FROM peers "
 	               "WHERE name = ?1",
-	[Q_PEER_LIST] = "SELECT name, card, sign_key, tls_fp, agreement, "
+	[Q_PEER_LIST] = "SELECT name, card, sign_key, tls_fp, settings, "
 	                "card_version, added_ms, updated_ms FROM peers "
 	                "ORDER BY name",
 	[Q_MSG_PUT] = "INSERT INTO messages (hash, id, case_id, sender, "
@@ -175,7 +192,7 @@ static const char *const sql[Q__N] = {
 	                "updated_ms FROM cases WHERE (?1 IS NULL OR peer = ?1) "
 	                "AND (?2 IS NULL OR state = ?2) AND (?3 = 0 OR state "
 	                "NOT IN ('closed', 'withdrawn', 'declined', "
-	                "'forwarded')) ORDER BY opened_ms DESC",
+	                "'forwarded', 'accepted')) ORDER BY opened_ms DESC",
 };
 
 int
@@ -391,7 +408,7 @@ sq_peer_put(struct px_store *b, const struct px_peer_row *p)
 	px_sq_bind_text(st, 2, p->card);
 	px_sq_bind_text(st, 3, p->sign_key);
 	px_sq_bind_text(st, 4, p->tls_fp);
-	px_sq_bind_text(st, 5, p->agreement);
+	px_sq_bind_text(st, 5, p->settings);
 	sqlite3_bind_int64(st, 6, p->card_version);
 	sqlite3_bind_int64(st, 7, p->added_ms);
 	sqlite3_bind_int64(st, 8, p->updated_ms);
@@ -405,7 +422,7 @@ read_peer(sqlite3_stmt *st, struct px_peer_row *p)
 	p->card = px_sq_col_dup(st, 1);
 	p->sign_key = px_sq_col_dup(st, 2);
 	p->tls_fp = px_sq_col_dup(st, 3);
-	p->agreement = px_sq_col_dup(st, 4);
+	p->settings = px_sq_col_dup(st, 4);
 	p->card_version = sqlite3_column_int64(st, 5);
 	p->added_ms = sqlite3_column_int64(st, 6);
 	p->updated_ms = sqlite3_column_int64(st, 7);
@@ -831,6 +848,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_LOG_OPS,
 	PX_SQ_SCHED_OPS,
 	PX_SQ_CHAN_OPS,
+	PX_SQ_AGREE_OPS,
 };
 
 static int
@@ -922,7 +940,7 @@ px_peer_row_dispose(struct px_peer_row *p)
 	free(p->card);
 	free(p->sign_key);
 	free(p->tls_fp);
-	free(p->agreement);
+	free(p->settings);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -51,8 +51,7 @@ CONF
 for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
 enrol a b
 # B pages its people every 5 s until someone acknowledges.
-expect_rc 0 px peer agreement --dir b $A --set page_every=5s --set check_every=0
-expect_rc 0 px peer agreement --dir a $B --set check_every=0
+agree b a $B $A page_every=5s check_every=0
 expect_rc 0 px token create --dir a --role duty --name alice
 TA=$(cat "$OUT")
 expect_rc 0 px token create --dir b --role duty --name bob

@@ -452,7 +452,8 @@ python3 - jan-early.json jan-late.json <<'EOF' || fail "the January report chang
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 for d in (a, b):
-    del d["report"]["generated"], d["checkpoint"]
+    # The signature covers "generated", so it differs too.
+    del d["report"]["generated"], d["checkpoint"], d["sig"]
     for c in d["cases"]:
         c.pop("entries")
 sys.exit(0 if a == b else 1)
@@ -492,10 +493,12 @@ json.dump(d, open(sys.argv[2], "w"), indent=2, sort_keys=True)
 EOF
 expect_rc 3 px audit verify --dir a bad-figure.json
 expect_in "$OUT" "MISMATCH: timeliness.outbound.acknowledge.within: the file says 6, the case rows give 5"
-expect_in "$ERR" "1 check(s) failed"
+# ... and the report, signed as a whole, no longer matches its signature.
+expect_in "$OUT" "MISMATCH: signature: the report's signature does not verify"
+expect_in "$ERR" "2 check(s) failed"
 expect_rc 3 px audit verify --dir a --json bad-figure.json
 expect_json "$OUT" 'd["ok"]' false
-expect_json "$OUT" 'd["failed"]' 1
+expect_json "$OUT" 'd["failed"]' 2
 expect_rc 3 px audit verify --dir b bad-figure.json
 ok "a changed figure is named, at A and at B"
 

@@ -447,6 +447,54 @@ test_parse_exact(void **state)
 	    px_canon_parse_exact(NULL, ok, strlen(ok), 5, "m"), PX_ETOOBIG);
 }
 
+/* RFC 8785's number form, for the one signed kind that has reals (the
+ * review report): what ECMAScript's JSON.stringify writes. */
+static void
+test_jcs_reals(void **state)
+{
+	static const struct {
+		double v;
+		const char *want;
+	} cases[] = {
+		{ 0.909, "0.909" },
+		{ 1.0, "1" },
+		{ 4.17, "4.17" },
+		{ -0.0, "0" },
+		{ -2.5, "-2.5" },
+		{ 1e21, "1e+21" },
+		{ 1e20, "100000000000000000000" },
+		{ 1e23, "1e+23" },
+		{ 1e-7, "1e-7" },
+		{ 0.000001, "0.000001" },
+		{ 123456789.5, "123456789.5" },
+		{ 0.1 + 0.2, "0.30000000000000004" },
+		{ 333333333.33333329, "333333333.3333333" },
+		{ 5e-324, "5e-324" },
+		{ 1.7976931348623157e308, "1.7976931348623157e+308" },
+		{ 9007199254740992.0, "9007199254740992" },
+		{ 2.5e-6, "0.0000025" },
+		{ 1.5e-7, "1.5e-7" },
+	};
+	struct px_buf b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = json_pack("[fi]", cases[i].v, 7);
+		char want[64];
+
+		px_buf_init(&b, PX_BUF_NOCAP);
+		assert_int_equal(px_canon_append_jcs(&b, v), 0);
+		snprintf(want, sizeof(want), "[%s,7]", cases[i].want);
+		assert_string_equal(b.data, want);
+		/* The strict form still refuses them. */
+		px_buf_dispose(&b);
+		px_buf_init(&b, PX_BUF_NOCAP);
+		assert_int_equal(px_canon_append(&b, v), PX_EINVAL);
+		px_buf_dispose(&b);
+		json_decref(v);
+	}
+}
+
 int
 main(void)
 {
@@ -462,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_canon_input_checks),
 		cmocka_unit_test(test_buffer_cap),
 		cmocka_unit_test(test_parse_exact),
+		cmocka_unit_test(test_jcs_reals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
