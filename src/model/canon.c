@@ -16,7 +16,9 @@
  * than any message needs and a lot of recursion for hostile input).
  */
 #include <assert.h>
+#include <malloc.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -603,12 +605,68 @@ parse_error(const json_error_t *e, const char *what)
 	    msg, e->line, e->column);
 }
 
+/*
+ * What a parse may allocate.  jansson costs about 5 times the text for
+ * our documents, but 20 times for "[0,0,...]" and 77 times for
+ * "[{},{},...]": a peer could make one 16 MiB bundle cost over a
+ * gigabyte.  So every jansson allocation goes through the two functions
+ * below, which count the bytes a parse on this thread has taken and
+ * refuse (return NULL, which jansson reports as a failed parse) once a
+ * parse passes its budget.  Outside a parse nothing is counted.
+ */
+#define PARSE_BUDGET_FACTOR 8
+#define PARSE_BUDGET_BASE   (2u << 20)
+
+static _Thread_local size_t parse_budget; /* 0: no parse running */
+static _Thread_local size_t parse_used;
+static _Thread_local bool parse_refused; /* the budget said no */
+
+/* Plain malloc and free underneath, so that what jansson hands out
+ * (json_dumps' strings) is freed with free() as everywhere else; the
+ * count uses the allocator's own idea of each block's size. */
+static void *
+json_alloc(size_t n)
+{
+	void *p;
+
+	if (parse_budget &&
+	    (n > parse_budget || parse_used > parse_budget - n)) {
+		parse_refused = true;
+		return NULL;
+	}
+	p = px_malloc(n ? n : 1);
+	if (parse_budget)
+		parse_used += malloc_usable_size(p);
+	return p;
+}
+
+static void
+json_release(void *q)
+{
+	if (q == NULL)
+		return;
+	if (parse_budget) {
+		size_t n = malloc_usable_size(q);
+
+		parse_used -= n < parse_used ? n : parse_used;
+	}
+	free(q);
+}
+
+/* Installed before main, before jansson allocates anything. */
+__attribute__((constructor)) static void
+install_json_alloc(void)
+{
+	json_set_alloc_funcs(json_alloc, json_release);
+}
+
 int
 px_json_parse(json_t **out, const char *text, size_t len, size_t max_len,
     const char *what)
 {
 	json_error_t e;
 	json_t *v = NULL;
+	size_t budget;
 	int rc;
 
 	*out = NULL;
@@ -622,7 +680,21 @@ px_json_parse(json_t **out, const char *text, size_t len, size_t max_len,
 	}
 	if ((rc = check_depth(text, len, what)) < 0)
 		goto out;
+	budget = len > (SIZE_MAX - PARSE_BUDGET_BASE) / PARSE_BUDGET_FACTOR
+	    ? SIZE_MAX
+	    : len * PARSE_BUDGET_FACTOR + PARSE_BUDGET_BASE;
+	parse_budget = budget;
+	parse_used = 0;
+	parse_refused = false;
 	v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+	parse_budget = 0;
+	if (v == NULL && parse_refused) {
+		rc = px_error_set(PX_ETOOBIG,
+		    "%s: reading these %zu bytes would take more than %zu MiB "
+		    "of memory (%d times their size): refused as a flood",
+		    what, len, budget >> 20, PARSE_BUDGET_FACTOR);
+		goto out;
+	}
 	if (v == NULL) {
 		rc = parse_error(&e, what);
 		goto out;

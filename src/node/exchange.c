@@ -56,22 +56,33 @@ say(struct px_import_report *r, const char *fmt, ...)
 	(void)rc;
 }
 
+/* The messages of one bundle: at most `limit` of them and, since a
+ * receiver refuses a bundle larger than its limit (16 MiB for a
+ * delivery) and would refuse the same oversize batch on every retry,
+ * at most PX_EXPORT_MAX_BYTES of them (always at least one: a message is
+ * at most PX_MSG_MAX_BYTES). */
+#define PX_EXPORT_MAX_BYTES (8u << 20)
+
 struct collect {
 	json_t *a;
-	size_t limit;
+	size_t limit, bytes;
 };
 
 static int
 collect_env(const struct px_msg_row *r, void *arg)
 {
 	struct collect *c = arg;
+	size_t len = strlen(r->raw);
 	json_t *env = NULL;
 	int rc;
 
-	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw), PX_MSG_MAX_BYTES,
-	         "stored message")) < 0)
+	if (json_array_size(c->a) > 0 && c->bytes + len > PX_EXPORT_MAX_BYTES)
+		return 1;
+	if ((rc = px_json_parse(
+	         &env, r->raw, len, PX_MSG_MAX_BYTES, "stored message")) < 0)
 		return rc;
 	json_array_append_new(c->a, env);
+	c->bytes += len;
 	return json_array_size(c->a) >= c->limit ? 1 : 0;
 }
 

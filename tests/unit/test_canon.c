@@ -495,6 +495,53 @@ test_jcs_reals(void **state)
 	}
 }
 
+/* A parse may allocate 8 times its text plus 2 MiB (canon.c): the
+ * shapes jansson spends most on are refused as a flood, while a large
+ * document of ordinary shape still parses. */
+static void
+test_parse_budget(void **state)
+{
+	size_t n = 1u << 20, k = 0;
+	char *flood = px_malloc(n * 3 + 3);
+	struct px_buf ok;
+	json_t *v = NULL;
+
+	(void)state;
+	/* [{},{},...]: about 77 times its size in jansson. */
+	flood[k++] = '[';
+	while (k < n * 3 - 3) {
+		memcpy(flood + k, "{},", 3);
+		k += 3;
+	}
+	memcpy(flood + k, "{}]", 3);
+	k += 3;
+	assert_int_equal(
+	    px_json_parse(&v, flood, k, k + 1, "flood"), PX_ETOOBIG);
+	assert_non_null(strstr(px_error_last(), "refused as a flood"));
+	assert_null(v);
+	/* A 3 MiB array of message-like objects: fine. */
+	px_buf_init(&ok, PX_BUF_NOCAP);
+	assert_int_equal(px_buf_adds(&ok, "["), 0);
+	for (int i = 0; i < 12000; i++)
+		px_buf_putf(&ok,
+		    "%s{\"hash\":\"%064d\",\"seq\":%d,\"text\":{\"lang\":"
+		    "\"en\",\"value\":\"%0200d\"}}",
+		    i ? "," : "", i, i, i);
+	assert_int_equal(px_buf_adds(&ok, "]"), 0);
+	assert_int_equal(
+	    px_json_parse(&v, ok.data, ok.len, ok.len + 1, "ok"), 0);
+	assert_int_equal(json_array_size(v), 12000);
+	json_decref(v);
+	/* The budget ends with the parse: building values afterwards is
+	 * not limited. */
+	v = json_array();
+	for (int i = 0; i < 200000; i++)
+		assert_int_equal(json_array_append_new(v, json_object()), 0);
+	json_decref(v);
+	px_buf_dispose(&ok);
+	free(flood);
+}
+
 int
 main(void)
 {
@@ -511,6 +558,7 @@ main(void)
 		cmocka_unit_test(test_buffer_cap),
 		cmocka_unit_test(test_parse_exact),
 		cmocka_unit_test(test_jcs_reals),
+		cmocka_unit_test(test_parse_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
