@@ -54,6 +54,7 @@ px_exercise_dispose(struct px_exercise *x)
 	free(x->evals);
 	free(x->plan);
 	free(x->played);
+	free(x->played_at);
 	free(x->stray);
 	px_scenario_dispose(&x->pub);
 	px_scenario_dispose(&x->full);
@@ -473,6 +474,7 @@ px_exercise_build(
 	x->skipped = px_calloc(n + 1, sizeof(*x->skipped));
 	x->delay = px_calloc(n + 1, sizeof(*x->delay));
 	x->played = px_calloc(n + 1, sizeof(*x->played));
+	x->played_at = px_calloc(n + 1, sizeof(*x->played_at));
 	for (size_t i = 0; i < n; i++)
 		x->fired[i] = x->skipped[i] = -1;
 	x->evals = px_calloc(x->sc->nobjectives + 1, sizeof(*x->evals));
@@ -495,6 +497,30 @@ px_exercise_build(
 	return 0;
 }
 
+/* Updates naming an inject in case c (its later messages). */
+static void
+attach_updates(struct px_exercise *x, const struct px_case *c)
+{
+	for (size_t j = 1; j < c->n; j++) {
+		const struct px_msg *m = c->msgs[j];
+		const json_t *mk = json_object_get(m->body, "exercise");
+		int idx = px_scenario_find(
+		    x->sc, json_string_value(json_object_get(mk, "inject")));
+		const struct px_xinject *in;
+
+		if (idx < 0 || m->type != PX_MSG_UPDATE || c->why[j] ||
+		    x->played[idx])
+			continue;
+		in = &x->sc->injects[idx];
+		if (in->channel != PX_XCH_UPDATE ||
+		    x->played[in->in_idx] != c ||
+		    px_exercise_party(x, m->from) != in->party)
+			continue;
+		x->played[idx] = c;
+		x->played_at[idx] = j;
+	}
+}
+
 void
 px_exercise_attach(
     struct px_exercise *x, const struct px_case *const *cases, size_t n)
@@ -507,20 +533,26 @@ px_exercise_attach(
 		    strcmp(c->exercise_id, x->c->id) != 0)
 			continue;
 		idx = px_scenario_find(x->sc, c->inject_id);
-		/* The inject's own party must have opened it. */
-		if (idx >= 0 &&
-		    px_exercise_party(x, c->requester) !=
-		        x->sc->injects[idx].party &&
-		    !x->sc->injects[idx].hidden)
+		/* The inject's own party must have opened it, on a channel
+		 * that opens a case. */
+		if (idx >= 0 && !x->sc->injects[idx].hidden &&
+		    (px_exercise_party(x, c->requester) !=
+		            x->sc->injects[idx].party ||
+		        x->sc->injects[idx].channel == PX_XCH_UPDATE))
 			idx = -1;
 		if (idx >= 0 && x->played[idx] == NULL) {
 			x->played[idx] = c;
+			x->played_at[idx] = 0;
 			continue;
 		}
 		x->stray =
 		    px_realloc(x->stray, (x->nstray + 1) * sizeof(*x->stray));
 		x->stray[x->nstray++] = c;
 	}
+	/* Then the updates, once every case has its inject. */
+	for (size_t i = 0; i < x->sc->ninjects; i++)
+		if (x->played[i] && x->played_at[i] == 0)
+			attach_updates(x, x->played[i]);
 }
 
 int64_t
@@ -699,11 +731,15 @@ matches(const struct px_exercise *x, const struct px_case *c, size_t i,
 
 /* Evaluates expectation `e` of an inject played as case c. */
 static void
-eval_expect(struct px_xresult *r, const struct px_exercise *x,
-    const struct px_case *c, const struct px_xexpect *e, int64_t now)
+eval_expect(struct px_xresult *r, const struct px_exercise *x, size_t idx,
+    const struct px_xexpect *e, int64_t now)
 {
-	const char *who = e->by_sender ? c->requester : c->responder;
-	int64_t sent = c->msgs[0]->time_ms;
+	const struct px_case *c = x->played[idx];
+	size_t at = x->played_at[idx];
+	const struct px_msg *im = c->msgs[at];
+	/* The target is the other party than the inject's sender. */
+	const char *who = e->by_sender ? im->from : im->to;
+	int64_t sent = im->time_ms;
 	int64_t horizon = x->ended >= 0 && x->ended < now ? x->ended : now;
 	bool final = x->ended >= 0 && x->ended <= now && !x->stopped;
 	const struct px_msg *met = NULL, *near = NULL;
@@ -711,7 +747,7 @@ eval_expect(struct px_xresult *r, const struct px_exercise *x,
 	memset(r, 0, sizeof(*r));
 	r->since = -1;
 	r->deadline = px_exercise_real_at(x, sent, e->within / x->scale);
-	for (size_t i = 1; i < c->n; i++) {
+	for (size_t i = at + 1; i < c->n; i++) {
 		const struct px_msg *m = c->msgs[i];
 
 		/* Only messages that took effect, from the party the
@@ -782,7 +818,7 @@ conditions(const struct px_xeval *e, const struct px_xinject *in)
 		if (d->state != PX_XI_PLAYED)
 			return -1;
 		if (cd->eidx < 0) {
-			t = d->c->msgs[0]->time_ms;
+			t = d->due;
 		} else {
 			const struct px_xresult *r = &d->res[cd->eidx];
 
@@ -851,11 +887,11 @@ px_exercise_eval(struct px_xeval *e, const struct px_exercise *x, int64_t now)
 		st->res = px_calloc(in->nexpect + 1, sizeof(*st->res));
 		if ((st->c = x->played[i]) != NULL) {
 			st->state = PX_XI_PLAYED;
-			st->due = st->c->msgs[0]->time_ms;
+			st->due = st->c->msgs[x->played_at[i]]->time_ms;
 			for (size_t k = 0; k < in->nexpect; k++) {
 				struct px_xresult *r = &st->res[k];
 
-				eval_expect(r, x, st->c, &in->expect[k], now);
+				eval_expect(r, x, i, &in->expect[k], now);
 				if (r->status == PX_XST_PENDING) {
 					remains = true;
 					next_at(&e->next, r->deadline, now);
@@ -884,6 +920,25 @@ px_exercise_eval(struct px_xeval *e, const struct px_exercise *x, int64_t now)
 			off = (in->offset + x->delay[i]) / x->scale;
 			st->due = px_exercise_real_at(x, begun, off);
 			cond = conditions(e, in);
+			/* An update waits for the case it continues. */
+			if (in->channel == PX_XCH_UPDATE && cond >= 0) {
+				const struct px_xinject_state *d =
+				    &e->inj[in->in_idx];
+
+				if (d->state != PX_XI_PLAYED)
+					cond = d->state == PX_XI_WAITING ||
+					        d->state == PX_XI_DUE
+					    ? -1
+					    : -2;
+				else if (d->due > cond)
+					cond = d->due;
+			}
+			if (cond == -2) {
+				/* Its case will never be opened. */
+				st->state = PX_XI_NOT_PLAYED;
+				st->due = INT64_MAX;
+				continue;
+			}
 			if (cond < 0) {
 				/* A contingency waits for its condition; any
 				 * other inject is still to come. */
@@ -970,4 +1025,92 @@ px_exercise_allows(const struct px_exercise *x, const char *self,
 		return px_error_set(
 		    PX_ECONFLICT, "exercise %s: %s", x->c ? x->c->id : "?", w);
 	return 0;
+}
+
+static json_t *
+rating_json(int r)
+{
+	return r >= 0 && r < 4 ? json_string(px_hseep_names[r]) : json_null();
+}
+
+json_t *
+px_exercise_scores(const struct px_exercise *x, const struct px_xeval *e)
+{
+	const struct px_scenario *s = x->sc;
+	json_t *inj = json_array(), *obj = json_array(), *o;
+
+	for (size_t i = 0; i < e->ninj; i++) {
+		const struct px_xinject *in = &s->injects[i];
+		const struct px_xinject_state *st = &e->inj[i];
+		const struct px_msg *m =
+		    st->c ? st->c->msgs[x->played_at[i]] : NULL;
+		json_t *ex = json_array();
+
+		for (size_t k = 0; k < in->nexpect; k++) {
+			const struct px_xresult *r = &st->res[k];
+
+			if (st->state != PX_XI_PLAYED)
+				break;
+			json_array_append_new(ex,
+			    json_pack("{ss ss so so so sb}", "id",
+			        in->expect[k].id, "status",
+			        px_xstatus_names[r->status], "deadline",
+			        px_json_time(r->deadline), "since",
+			        px_json_time(r->since), "answer",
+			        r->answer ? json_string(r->answer->hash)
+			                  : json_null(),
+			        "late", r->late));
+		}
+		json_array_append_new(inj,
+		    json_pack("{ss ss so so so so}", "id", in->id, "state",
+		        px_xistate_names[st->state], "case",
+		        st->c ? json_string(st->c->id) : json_null(), "message",
+		        m ? json_string(m->hash) : json_null(), "sent",
+		        m ? px_json_time(m->time_ms) : json_null(),
+		        "expectations", ex));
+	}
+	for (size_t k = 0; k < e->nobj; k++) {
+		const struct px_xobjective_score *sc = &e->obj[k];
+		const struct px_xevaluation *ev = &x->evals[k];
+
+		o = json_pack("{ss sI sI sI sI so so so}", "id",
+		    s->objectives[k].id, "met", (json_int_t)sc->met, "partial",
+		    (json_int_t)sc->partial, "missed", (json_int_t)sc->missed,
+		    "pending", (json_int_t)sc->pending, "permille",
+		    sc->permille >= 0 ? json_integer(sc->permille)
+		                      : json_null(),
+		    "computed", rating_json(sc->computed), "rating",
+		    rating_json(sc->rating));
+		json_object_set_new(o, "confirmed",
+		    ev->m
+		        ? json_pack("{so so so ss}", "rating",
+		              rating_json(ev->rating), "comment",
+		              ev->comment ? json_string(ev->comment)
+		                          : json_null(),
+		              "by", ev->by ? json_string(ev->by) : json_null(),
+		              "message", ev->m->hash)
+		        : json_null());
+		json_array_append_new(obj, o);
+	}
+	return json_pack("{ss ss sb sb so so so so}", "exercise", x->c->id,
+	    "scenario", x->hash, "revealed", x->revealed, "stopped", x->stopped,
+	    "started", px_json_time(begun_at(x)), "ended",
+	    px_json_time(x->ended), "injects", inj, "objectives", obj);
+}
+
+int
+px_exercise_scores_hash(char out[PX_HASH_HEX], const json_t *scores)
+{
+	struct px_buf b;
+	uint8_t h[PX_SHA256_LEN];
+	int rc;
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	px_buf_puts(&b, "parley-exercise-scores-v1\n");
+	if ((rc = px_canon_append(&b, scores)) == 0) {
+		px_sha256(h, b.data, b.len);
+		px_hex_encode(out, h, sizeof(h));
+	}
+	px_buf_dispose(&b);
+	return rc;
 }

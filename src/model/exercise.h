@@ -106,8 +106,11 @@ struct px_exercise {
 	size_t nplan;
 	char **ctl_why; /* per message of c: NULL, or why it had no effect */
 	size_t nctl;    /* messages of c read */
-	/* The inject cases (px_exercise_attach): per inject, its case. */
+	/* The inject cases (px_exercise_attach): per inject, the case it
+	 * was played in and the index there of the message that played it
+	 * (0 for an inject that opened its case). */
 	const struct px_case **played;
+	size_t *played_at;
 	const struct px_case **stray; /* naming no inject, or a second one */
 	size_t nstray;
 };
@@ -128,8 +131,10 @@ PX_MUST_CHECK int px_exercise_build(
     struct px_exercise *x, const struct px_case *c, const json_t *full);
 
 /* Attaches the cases played for the exercise (each borrowed; those of
- * other exercises are ignored): the first case opened by the right party
- * naming an inject plays it; any other is stray. */
+ * other exercises are ignored): the first message from the inject's
+ * party naming an inject plays it (a case's opening message, or an
+ * update in the case of the inject it continues); a case opened by
+ * any other is stray. */
 void px_exercise_attach(
     struct px_exercise *x, const struct px_case *const *cases, size_t n);
 
@@ -196,8 +201,23 @@ int px_exercise_rating(const struct px_scenario *s, int64_t permille);
 PX_MUST_CHECK int px_exercise_allows(const struct px_exercise *x,
     const char *self, const json_t *body, int64_t now);
 
+/*
+ * The scores of an exercise as both parties sign them (docs/exercises.md,
+ * "Scores"): every inject's fate and every expectation's status with the
+ * deadline, when it took it and the message that decided it (by hash),
+ * and every objective's figures and ratings.  A function of the record
+ * alone, so both nodes build the same object; its hash is what the
+ * parties' `sign` controls name.  A new reference.
+ */
+json_t *px_exercise_scores(
+    const struct px_exercise *x, const struct px_xeval *e);
+/* Hex SHA-256 of "parley-exercise-scores-v1\n" || JCS(scores). */
+PX_MUST_CHECK int px_exercise_scores_hash(
+    char out[PX_HASH_HEX], const json_t *scores);
+
 /* The role the agreed players give contact `contact` of party `party`,
  * or NULL. */
+
 const char *px_exercise_role(
     const struct px_exercise *x, int party, const char *contact);
 

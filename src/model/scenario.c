@@ -15,7 +15,8 @@
 #include "util/util.h"
 
 const char *const px_xchan_names[PX_XCH__N] = { "report", "request", "hotline",
-	"check" };
+	"check", "update" };
+
 const char *const px_xwhat_names[PX_XW__N] = { "ack", "triage",
 	"first-response", "update", "result", "close", "feedback", "note",
 	"escalate", "hotline-answered", "check-answered" };
@@ -504,7 +505,11 @@ read_payload(struct px_xinject *in, const json_t *p)
 	    (rc = opt_text(&in->title, p, "title", MAX_TITLE, false, wh)) < 0 ||
 	    (rc = opt_text(&in->text, p, "text", MAX_TEXT, true, wh)) < 0)
 		return rc;
-	if (in->channel != PX_XCH_CHECK && (in->title == NULL || !in->text))
+	if (in->channel == PX_XCH_UPDATE && in->text == NULL)
+		return px_error_set(
+		    PX_EINVAL, "%s: an update needs a text", wh);
+	if (in->channel != PX_XCH_CHECK && in->channel != PX_XCH_UPDATE &&
+	    (in->title == NULL || !in->text))
 		return px_error_set(PX_EINVAL,
 		    "%s: a %s needs a title and a text", wh,
 		    px_xchan_names[in->channel]);
@@ -624,7 +629,7 @@ read_inject(
 {
 	static const char *const mem[] = { "id", "serial", "move", "phase",
 		"offset", "scenario_time", "after", "from", "to", "channel",
-		"request_type", "payload", "expect", "contingency",
+		"in", "request_type", "payload", "expect", "contingency",
 		"controller_only", "notes", "salt", "cexf", NULL };
 	static const char *const stub[] = { "id", "serial", "controller_only",
 		"commit", NULL };
@@ -679,7 +684,6 @@ read_inject(
 	         &in->scenario_time, o, "scenario_time", 64, wh)) < 0 ||
 	    (rc = px_j_str(&in->from, o, "from", 64, wh)) < 0 ||
 	    (rc = read_from(in, s)) < 0 ||
-	    (rc = read_to(in, json_object_get(o, "to"))) < 0 ||
 	    (rc = px_j_str(&ch, o, "channel", 16, wh)) < 0 ||
 	    (rc = opt_bool(&in->contingency, o, "contingency", wh)) < 0 ||
 	    (rc = opt_bool(&in->controller_only, o, "controller_only", wh)) <
@@ -691,10 +695,37 @@ read_inject(
 		return rc;
 	if ((x = lookup(px_xchan_names, PX_XCH__N, ch)) < 0)
 		return px_error_set(PX_EINVAL,
-		    "%s: channel '%s' is not report, request, hotline or "
-		    "check",
+		    "%s: channel '%s' is not report, request, hotline, check "
+		    "or update",
 		    wh, ch);
 	in->channel = (enum px_xchan)x;
+	in->in_idx = -1;
+	if (in->channel == PX_XCH_UPDATE) {
+		const struct px_xinject *d;
+
+		if ((rc = px_j_str(&in->in, o, "in", 64, wh)) < 0)
+			return rc;
+		in->in_idx = px_scenario_find(s, in->in);
+		if (in->in_idx < 0 || (size_t)in->in_idx >= self)
+			return px_error_set(PX_EINVAL,
+			    "%s: 'in' is '%s', not an earlier inject (an update "
+			    "continues the case an earlier inject opened)",
+			    wh, in->in);
+		d = &s->injects[in->in_idx];
+		if (d->channel == PX_XCH_CHECK || d->channel == PX_XCH_UPDATE)
+			return px_error_set(PX_EINVAL,
+			    "%s: inject %s opens no case an update can "
+			    "continue (a check, or an update itself)",
+			    wh, in->in);
+		in->to_party = 1 - in->party;
+		if (json_object_get(o, "to") &&
+		    (rc = read_to(in, json_object_get(o, "to"))) < 0)
+			return rc;
+	} else if (json_object_get(o, "in")) {
+		return px_error_set(PX_EINVAL, "%s: 'in' is for updates", wh);
+	} else if ((rc = read_to(in, json_object_get(o, "to"))) < 0) {
+		return rc;
+	}
 	if (json_object_get(o, "request_type")) {
 		if (in->channel != PX_XCH_REQUEST)
 			return px_error_set(PX_EINVAL,

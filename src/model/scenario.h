@@ -36,6 +36,7 @@ enum px_xchan {
 	PX_XCH_REQUEST, /* a request case (request_type) */
 	PX_XCH_HOTLINE, /* a hotline: the roster walk at the target */
 	PX_XCH_CHECK,   /* a communication check of a target contact */
+	PX_XCH_UPDATE,  /* an update in the case an earlier inject opened */
 	PX_XCH__N
 };
 extern const char *const px_xchan_names[PX_XCH__N];
@@ -118,6 +119,8 @@ struct px_xinject {
 	int to_party;
 	const char *to_role; /* technical, policy, law-enforcement or NULL */
 	enum px_xchan channel;
+	const char *in;             /* update: the inject it continues */
+	int in_idx;                 /* its index */
 	int request_type;           /* enum px_request_type or -1 */
 	const json_t *title, *text; /* texts (see px_xtext) or NULL */
 	int category, priority, tlp;

@@ -1119,6 +1119,119 @@ test_unreadable(void **state)
 	assert_int_equal(state_at(f, T0 + 4), PX_XS_DECLINED);
 }
 
+/* An update inject continues the case an earlier inject opened: it
+ * waits for that case, and its expectations count only what follows it. */
+static void
+test_update_inject(void **state)
+{
+	struct fx *f = *state;
+	const int64_t s0 = T0 + MIN_MS, t1 = s0 + 1000;
+	json_t *u = json_pack("{ss ss ss ss ss s{ss} s[{ss ss s[s] ss ss}]}",
+	    "id", "U1", "channel", "update", "in", "I1", "from", "a", "offset",
+	    "20m", "payload", "text", "More: 198.51.100.9", "expect", "id",
+	    "E1", "what", "update", "names", "198.51.100.9", "within", "10m",
+	    "objective", "O2");
+	struct px_case *c;
+	struct px_xeval e;
+	struct px_msg *m;
+
+	json_array_insert_new(json_object_get(f->full, "injects"), 1, u);
+	propose(f, T0, s0, 1);
+	accept_it(f, T0 + 1);
+	build(f, true);
+	assert_int_equal(f->ex.sc->injects[1].channel, PX_XCH_UPDATE);
+	assert_int_equal(f->ex.sc->injects[1].in_idx, 0);
+	assert_int_equal(f->ex.sc->injects[1].to_party, 1);
+	/* Its case is not open yet: U1 waits, whatever its offset. */
+	px_exercise_eval(&e, &f->ex, s0 + HOUR_MS);
+	assert_int_equal(e.inj[0].state, PX_XI_DUE);
+	assert_int_equal(e.inj[1].state, PX_XI_WAITING);
+	assert_int_equal(e.inj[1].due, INT64_MAX);
+	px_xeval_dispose(&e);
+	c = play(f, true, "I1", "request", t1);
+	/* B names the address before U1: it does not count for U1. */
+	reply(f, c, false, PX_MSG_UPDATE, t1 + MIN_MS, text("198.51.100.9"));
+	build(f, true);
+	px_exercise_eval(&e, &f->ex, t1);
+	assert_int_equal(e.inj[1].due, s0 + 20 * MIN_MS);
+	px_xeval_dispose(&e);
+	m = chan_send(&f->a, c->id, PX_MSG_UPDATE, s0 + 20 * MIN_MS,
+	    json_pack("{s{ssss} s{ssss}}", "text", "lang", "en", "value",
+	        "More: 198.51.100.9", "exercise", "id", f->x.id, "inject",
+	        "U1"));
+	assert_int_equal(px_case_replay(c, m), 0);
+	px_msg_free(m);
+	build(f, true);
+	assert_ptr_equal(f->ex.played[1], c);
+	assert_int_equal(f->ex.played_at[1], 2);
+	assert_int_equal(
+	    status_at(f, 1, 0, s0 + 30 * MIN_MS + 1), PX_XST_MISSED);
+	reply(f, c, false, PX_MSG_UPDATE, s0 + 25 * MIN_MS,
+	    text("blocked 198.51.100.9"));
+	build(f, true);
+	assert_int_equal(status_at(f, 1, 0, s0 + 31 * MIN_MS), PX_XST_MET);
+}
+
+/* Both parties build the same scores from the same record once the
+ * scenario is revealed; before that, B cannot see the hidden inject. */
+static void
+test_scores_agree(void **state)
+{
+	struct fx *f = *state;
+	const int64_t s0 = T0 + MIN_MS, t1 = s0 + 1000;
+	struct px_case *c;
+	struct px_xeval e;
+	json_t *sa, *sb;
+	char ha[PX_HASH_HEX], hb[PX_HASH_HEX];
+
+	c = begin(f, s0, t1);
+	reply(f, c, false, PX_MSG_ACK, t1 + MIN_MS, json_object());
+	play(f, true, "C1", "hotline", t1 + 2 * MIN_MS);
+	control(f, true, t1 + HOUR_MS, json_pack("{ss}", "action", "end"));
+	build(f, true);
+	px_exercise_eval(&e, &f->ex, t1 + 2 * HOUR_MS);
+	sa = px_exercise_scores(&f->ex, &e);
+	px_xeval_dispose(&e);
+	build(f, false);
+	px_exercise_eval(&e, &f->ex, t1 + 3 * HOUR_MS);
+	sb = px_exercise_scores(&f->ex, &e);
+	px_xeval_dispose(&e);
+	assert_false(json_equal(sa, sb)); /* C1 hidden at B */
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(sb, "injects"), 2), "state")),
+	    "played");
+	json_decref(sa);
+	json_decref(sb);
+	control(f, true, t1 + HOUR_MS + 1,
+	    json_pack("{ssso}", "action", "reveal", "scenario",
+	        json_deep_copy(f->full)));
+	build(f, true);
+	px_exercise_eval(&e, &f->ex, t1 + 2 * HOUR_MS);
+	sa = px_exercise_scores(&f->ex, &e);
+	px_xeval_dispose(&e);
+	build(f, false);
+	px_exercise_eval(&e, &f->ex, t1 + 5 * HOUR_MS);
+	sb = px_exercise_scores(&f->ex, &e);
+	px_xeval_dispose(&e);
+	assert_true(json_equal(sa, sb));
+	assert_int_equal(px_exercise_scores_hash(ha, sa), 0);
+	assert_int_equal(px_exercise_scores_hash(hb, sb), 0);
+	assert_string_equal(ha, hb);
+	/* I1/E1 met by the ack: its hash is the evidence. */
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(
+	            json_object_get(
+	                json_array_get(json_object_get(sa, "injects"), 0),
+	                "expectations"),
+	            0),
+	        "answer")),
+	    c->msgs[1]->hash);
+	json_decref(sa);
+	json_decref(sb);
+}
+
 int
 main(void)
 {
@@ -1145,6 +1258,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_allows, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_update_inject, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_scores_agree, setup, teardown),
+
 	};
 
 	if (px_crypto_init() < 0)
