@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "model/canon.h"
 #include "node/audit.h"
+#include "report/aar.h"
 #include "report/verify.h"
 #include "util/util.h"
 
@@ -115,23 +116,29 @@ verify_report(struct px_args *a, const json_t *doc)
 
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
-	rc = px_report_verify(&res, n, doc);
+	/* An exercise's after-action report (docs/exercises.md) is checked
+	 * the same way, against its own recomputed scores. */
+	rc = px_aar_is(doc) ? px_aar_verify(&res, n, doc)
+	                    : px_report_verify(&res, n, doc);
 	if (rc < 0 && rc != PX_EINVAL) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
 	if (px_json(a)) {
 		json_t *o = json_pack("{sb ss sb sI sI sO sO}", "ok", rc == 0,
-		    "kind", "report", "own", res.own, "cases",
-		    (json_int_t)res.cases, "entries", (json_int_t)res.entries,
-		    "checked", res.checked, "mismatches", res.mismatches);
+		    "kind", px_aar_is(doc) ? "aar" : "report", "own", res.own,
+		    "cases", (json_int_t)res.cases, "entries",
+		    (json_int_t)res.entries, "checked", res.checked,
+		    "mismatches", res.mismatches);
 
 		json_object_set_new(
 		    o, "failed", json_integer((json_int_t)res.nmismatches));
 		px_cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("Review report %s:\n", px_pos(a, 0));
+		printf("%s %s:\n",
+		    px_aar_is(doc) ? "After-action report" : "Review report",
+		    px_pos(a, 0));
 		json_array_foreach(res.checked, i, v)
 		    printf("  checked: %s\n", json_string_value(v));
 		json_array_foreach(res.mismatches, i, v)
@@ -167,7 +174,7 @@ maybe_report(struct px_args *a, const struct px_buf *b, int *exit_code)
 		return 0;
 	if (px_json_parse(
 	        &doc, b->data, b->len, PX_AUDIT_MAX_BYTES, px_pos(a, 0)) < 0 ||
-	    !px_report_is_report(doc)) {
+	    (!px_report_is_report(doc) && !px_aar_is(doc))) {
 		json_decref(doc);
 		return 0;
 	}

@@ -4,6 +4,7 @@
  */
 #include <sodium.h>
 
+#include "node/exercise.h"
 #include "node/internal.h"
 #include "node/sched.h"
 #include "notify/notify.h"
@@ -160,6 +161,17 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 	if ((rc = px_node_case_load(&c, n, id, &p)) < 0)
 		return rc;
 	st->cases++;
+	/* An exercise plays its injects (docs/exercises.md); a case of an
+	 * exercise that has ended takes no step. */
+	if (c.kind == PX_KIND_EXERCISE) {
+		rc = px_exercise_tick(n, &c, now, &next, st);
+		goto due;
+	}
+	if ((rc = px_exercise_case_halt(n, &c, now)) != 0) {
+		if (rc > 0)
+			rc = 0;
+		goto due;
+	}
 	if (c.kind == PX_KIND_HOTLINE && strcmp(c.responder, n->name) == 0) {
 		int64_t start =
 		    c.delivered_ms >= 0 ? c.delivered_ms : c.opened_ms;
@@ -224,8 +236,10 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 		px_buf_dispose(&text);
 		px_msg_free(m);
 	}
+due:
 	/* Sending re-indexed the case as due now; set the real next time. */
 	if (rc == 0)
+
 		rc = PX_STORE_CALL(n->store, case_set_due, c.id,
 		    next == INT64_MAX ? -1 : next);
 	px_peer_free(p);

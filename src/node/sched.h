@@ -21,7 +21,9 @@ struct px_sched_stats {
 	size_t pages;   /* hotline pages */
 	size_t checks;  /* scheduled checks sent */
 	size_t notices; /* notifications queued */
-	size_t errors;  /* cases that could not be handled (logged) */
+	size_t injects; /* exercise injects played (docs/exercises.md) */
+
+	size_t errors; /* cases that could not be handled (logged) */
 };
 
 /* Takes what is due at `now` in at most `limit` cases (0: 1000).  A case
