@@ -283,7 +283,8 @@ static int
 report_get(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_api_node(req, r);
-	char *fmt = px_api_query(req, "format"), *lang = px_api_query(req, "lang");
+	char *fmt = px_api_query(req, "format"),
+	     *lang = px_api_query(req, "lang");
 	char *dl = px_api_query(req, "download");
 	const char *f = fmt ? fmt : "json";
 	json_t *rep = NULL;
@@ -320,14 +321,14 @@ const struct px_route px_routes_exercises[] = {
 	{ "GET", "/api/v1/exercises", list_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "POST", "/api/v1/exercises", propose_post, PX_AUTH_TOKEN, 8 << 20,
 	    "application/json" },
-	{ "GET", "/api/v1/exercises/scenarios", scenarios_get, PX_AUTH_TOKEN,
-	    0, NULL },
+	{ "GET", "/api/v1/exercises/scenarios", scenarios_get, PX_AUTH_TOKEN, 0,
+	    NULL },
 	{ "POST", "/api/v1/exercises/stop", stop_post, PX_AUTH_TOKEN, 1 << 16,
 	    "application/json" },
 	{ "GET", "/api/v1/exercises/{id}", one_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/exercises/{id}/report", report_get, PX_AUTH_TOKEN, 0,
 	    NULL },
-	{ "POST", "/api/v1/exercises/{id}/{action}", action_post,
-	    PX_AUTH_TOKEN, 1 << 20, "application/json" },
+	{ "POST", "/api/v1/exercises/{id}/{action}", action_post, PX_AUTH_TOKEN,
+	    1 << 20, "application/json" },
 };
 const size_t px_routes_exercises_n = PX_ARRAY_LEN(px_routes_exercises);

@@ -31,7 +31,6 @@ extern const size_t px_routes_agreement_n;
 extern const struct px_route px_routes_exercises[];
 extern const size_t px_routes_exercises_n;
 
-
 /* All routes, built once; borrowed for the life of the process. */
 const struct px_route *px_routes_all(size_t *n);
 /* The least role a token needs for a route. */

@@ -1092,10 +1092,10 @@ px_exercise_scores(const struct px_exercise *x, const struct px_xeval *e)
 		        : json_null());
 		json_array_append_new(obj, o);
 	}
-	return json_pack("{ss ss sb sb so so so so}", "exercise", x->c->id,
-	    "scenario", x->hash, "revealed", x->revealed, "stopped", x->stopped,
-	    "started", px_json_time(begun_at(x)), "ended",
-	    px_json_time(x->ended), "injects", inj, "objectives", obj);
+	return json_pack("{ss ss sb so so so so}", "exercise", x->c->id,
+	    "scenario", x->hash, "stopped", x->stopped, "started",
+	    px_json_time(begun_at(x)), "ended", px_json_time(x->ended),
+	    "injects", inj, "objectives", obj);
 }
 
 int

@@ -274,6 +274,18 @@ cover(struct page *p)
 	put(p, "</dt><dd>");
 	when(p, json_object_get(h, "ended"));
 	put(p, "</dd><dt>");
+	put(p, T(p, "aar.zones"));
+	put(p, "</dt><dd>");
+	for (int i = 0; i < 2; i++) {
+		const char *z =
+		    str(json_object_get(h, "timezones"), p->party[i]);
+
+		put(p, i ? "<br>" : "");
+		esc(p, p->party[i]);
+		put(p, ": ");
+		esc(p, z ? z : "UTC");
+	}
+	put(p, "</dd><dt>");
 	put(p, T(p, "aar.scale"));
 	snprintf(scale, sizeof(scale), "%lld",
 	    (long long)json_integer_value(json_object_get(h, "time_scale")));

@@ -128,6 +128,7 @@ static const struct px_i18n_msg table[] = {
 	{ "aar.what.result", { "result", "处置结果" } },
 	{ "aar.what.triage", { "triaged", "研判" } },
 	{ "aar.what.update", { "update", "进展" } },
+	{ "aar.zones", { "Time zones", "时区" } },
 	{ "app.text", { "Every case of the period with its clocks and the entries of {1}'s log that it rests on. #17 means entry 17 of that log; msg is a message, receipt the receipt {1} issued for a message it received.", "评估期间全部案件及其计时项，并列出所依据的 {1} 日志条目。“#17”指该日志第 17 条；“消息”为消息本身，“回执”为 {1} 对所收到消息出具的回执。" } },
 	{ "axis.cases", { "Cases", "案件数" } },
 	{ "axis.date", { "End of period", "统计日期" } },
