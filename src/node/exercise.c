@@ -818,12 +818,11 @@ play_inject(struct px_node *n, struct px_xctx *x, size_t i)
 /* Once the exercise ended: the requester closes the open cases it
  * opened, so that no ladder step or page follows. */
 static int
-close_case(
-    struct px_node *n, const struct px_case *c, const struct px_exercise *ex)
+close_case(struct px_node *n, const struct px_case *c, bool stopped)
 {
-	const char *why = ex->stopped ? MARK
+	const char *why = stopped ? MARK
 	    "Stopped: a real-world stop ended the exercise."
-	                              : MARK "The exercise has ended.";
+	                          : MARK "The exercise has ended.";
 	json_t *body;
 	enum px_msg_type t;
 	int rc;
@@ -906,7 +905,7 @@ px_exercise_tick(struct px_node *n, const struct px_case *xc, int64_t now,
 			body = NULL;
 		}
 		for (size_t i = 0; i < x.ncases; i++)
-			if (close_case(n, &x.cases[i], &x.ex) < 0)
+			if (close_case(n, &x.cases[i], x.ex.stopped) < 0)
 				tick_log(xc, "closing its cases");
 	} else if (e.next < *next) {
 		*next = e.next;
@@ -917,29 +916,70 @@ out:
 	return 0;
 }
 
-int
-px_exercise_case_halt(struct px_node *n, const struct px_case *c, int64_t now)
+/* When exercise `id` ended (*ended -1: not), from the cache while its
+ * stamp holds, else from its replayed record. */
+static int
+exercise_ended(struct px_node *n, const char *id, struct px_xhalt_cache *cache,
+    int64_t *ended, bool *stopped)
 {
 	struct px_case xc;
 	struct px_exercise ex;
-	int halt = 0, rc;
+	int64_t stamp = -1;
+	unsigned k;
+	int rc;
+
+	*ended = -1;
+	*stopped = false;
+	if (cache) {
+		if ((rc = PX_STORE_CALL(n->store, case_stamp, id, &stamp)) < 0)
+			return rc;
+		for (k = 0; k < PX_ARRAY_LEN(cache->e); k++)
+			if (strcmp(cache->e[k].id, id) == 0 &&
+			    cache->e[k].stamp == stamp) {
+				*ended = cache->e[k].ended;
+				*stopped = cache->e[k].stopped;
+				return 0;
+			}
+	}
+	if ((rc = px_node_case_load(&xc, n, id, NULL)) < 0)
+		return rc;
+	if (xc.kind == PX_KIND_EXERCISE &&
+	    px_exercise_build(&ex, &xc, NULL) == 0) {
+		*ended = ex.ended;
+		*stopped = ex.stopped;
+		px_exercise_dispose(&ex);
+	}
+	px_case_dispose(&xc);
+	if (cache) {
+		k = cache->next++ % PX_ARRAY_LEN(cache->e);
+		snprintf(cache->e[k].id, sizeof(cache->e[k].id), "%s", id);
+		cache->e[k].stamp = stamp;
+		cache->e[k].ended = *ended;
+		cache->e[k].stopped = *stopped;
+	}
+	return 0;
+}
+
+int
+px_exercise_case_halt(struct px_node *n, const struct px_case *c, int64_t now,
+    struct px_xhalt_cache *cache)
+{
+	int64_t ended;
+	bool stopped;
+	int rc;
 
 	if (c->exercise_id == NULL || c->kind == PX_KIND_EXERCISE)
 		return 0;
-	rc = px_node_case_load(&xc, n, c->exercise_id, NULL);
+	rc = exercise_ended(n, c->exercise_id, cache, &ended, &stopped);
 	if (rc == PX_ENOTFOUND)
 		return 0; /* naming an exercise we do not hold */
 	if (rc < 0)
 		return rc;
-	if (xc.kind == PX_KIND_EXERCISE &&
-	    px_exercise_build(&ex, &xc, NULL) == 0) {
-		halt = ex.ended >= 0 && ex.ended <= now;
-		if (halt && (rc = close_case(n, c, &ex)) < 0)
-			halt = rc;
-		px_exercise_dispose(&ex);
-	}
-	px_case_dispose(&xc);
-	return halt;
+	if (ended < 0 || ended > now)
+		return 0;
+	if ((rc = close_case(n, c, stopped)) < 0)
+		return rc;
+	return 1;
 }
 
 /* ---- Indexing ---- */

@@ -101,11 +101,24 @@ PX_MUST_CHECK int px_exercise_stop_all(
  * open cases once it ended); *next gets when to look again. */
 PX_MUST_CHECK int px_exercise_tick(struct px_node *n, const struct px_case *xc,
     int64_t now, int64_t *next, struct px_sched_stats *st);
+/* What px_exercise_case_halt learnt of the exercises it looked at during
+ * one scheduler tick, so that the 100 cases of one exercise do not each
+ * replay it and parse its scenario: when each ended (-1 not), valid while
+ * the exercise case's stamp (store case_stamp) is unchanged.  Zero it
+ * before the tick; it holds no heap memory. */
+struct px_xhalt_cache {
+	struct {
+		char id[PX_UUID_STRLEN];
+		int64_t stamp, ended;
+		bool stopped;
+	} e[4];
+	unsigned next; /* the entry to replace */
+};
 /* 1 when case `c` belongs to an exercise that has ended (the scheduler
  * then takes no step in it, and closes it if this node opened it), 0
- * otherwise, or a negative error. */
-int px_exercise_case_halt(
-    struct px_node *n, const struct px_case *c, int64_t now);
+ * otherwise, or a negative error.  `cache` may be NULL. */
+int px_exercise_case_halt(struct px_node *n, const struct px_case *c,
+    int64_t now, struct px_xhalt_cache *cache);
 /* Called as a case is indexed (node/cases.c, inside the transaction that
  * stored its message): wakes the exercise a played case belongs to,
  * and when an exercise just ended or was stopped, wakes all its cases,

@@ -148,7 +148,8 @@ collect_due(int64_t due, const char *id, const char *peer, void *arg)
 /* Takes the steps one case owes; runs inside the caller's transaction. */
 static int
 handle_case(struct px_node *n, const char *id, int64_t now,
-    const json_t *contacts, const json_t *roster, struct px_sched_stats *st)
+    const json_t *contacts, const json_t *roster, struct px_sched_stats *st,
+    struct px_xhalt_cache *xh)
 {
 	struct px_case c;
 	struct px_peer *p = NULL;
@@ -167,7 +168,7 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 		rc = px_exercise_tick(n, &c, now, &next, st);
 		goto due;
 	}
-	if ((rc = px_exercise_case_halt(n, &c, now)) != 0) {
+	if ((rc = px_exercise_case_halt(n, &c, now, xh)) != 0) {
 		if (rc > 0)
 			rc = 0;
 		goto due;
@@ -252,6 +253,7 @@ px_sched_tick(
     struct px_node *n, int64_t now, size_t limit, struct px_sched_stats *st)
 {
 	struct due_list l = { 0 };
+	struct px_xhalt_cache xh = { 0 };
 	json_t *contacts = NULL, *roster = NULL;
 	int rc;
 
@@ -272,7 +274,7 @@ px_sched_tick(
 			rc = r;
 			break;
 		}
-		r = handle_case(n, l.ids[i], now, contacts, roster, st);
+		r = handle_case(n, l.ids[i], now, contacts, roster, st, &xh);
 		if (r == 0) {
 			if ((rc = PX_STORE_CALL0(n->store, commit)) < 0)
 				break;
