@@ -170,7 +170,8 @@ await step("the evaluator confirms the ratings; both parties sign the same score
 	await a.page.waitForFunction(() => /evaluated/.test((document.querySelector("#main h1 + p .badge") || {}).textContent), null, WAIT);
 	await a.page.click(".xbtns button:has-text('Sign the scores')");
 	await b.page.goto(`${B}/#/exercise/${id}`);
-	// B signs what it holds: once A's ratings have reached it.
+	// B signs what it holds: once A's ratings and the reveal have reached it
+	// (the sign button waits for the reveal).
 	await b.page.waitForFunction(() => /已评估/.test((document.querySelector("#main h1 + p .badge") || {}).textContent), null, { timeout: 45000 });
 	await b.page.waitForSelector(".xbtns button:has-text('签署评分')", { timeout: 45000 });
 	await b.page.click(".xbtns button:has-text('签署评分')");

@@ -218,8 +218,12 @@ function controls(x, act) {
 	}
 	if (ENDED.has(x.state) && x.our_party === "a" && !x.scenario.revealed) btns.push(b("reveal", {}, "ghost"));
 	const ours = x.signatures && x.signatures[x.our_party];
-	if (ENDED.has(x.state) && (!ours || ours.report !== x.scores_hash)) btns.push(b("sign", { by: session.me.token }));
-	return btns.length ? h("p", { class: "xbtns" }, btns.flatMap((e) => [e, " "])) : null;
+	// Before the reveal the peer's scores leave the controller-only
+	// injects out: the node refuses to sign them, so no button is offered.
+	const unrevealed = !x.scenario.revealed && x.injects.some((i) => i.hidden);
+	const note = ENDED.has(x.state) && unrevealed ? h("span", { class: "muted" }, t("x.sign.wait")) : null;
+	if (ENDED.has(x.state) && !unrevealed && (!ours || ours.report !== x.scores_hash)) btns.push(b("sign", { by: session.me.token }));
+	return btns.length || note ? h("p", { class: "xbtns" }, btns.flatMap((e) => [e, " "]), note) : null;
 }
 
 async function detail(main, id) {
