@@ -286,6 +286,15 @@ struct px_store_ops {
 	int (*case_last_check)(struct px_store *s, const char *requester,
 	    const char *peer, const char *contact, int64_t *ms);
 
+	/* The flood caps (docs/deadlines.md, "Caps"): how many of `peer`'s
+	 * unacknowledged hotlines were opened before this one (opened_ms,
+	 * then id), and how many pages `sender` signed to `receiver` since
+	 * `since_ms`. */
+	int (*hotline_rank)(struct px_store *s, const char *peer,
+	    int64_t opened_ms, const char *id, int64_t *rank);
+	int (*pages_since)(struct px_store *s, const char *sender,
+	    const char *receiver, int64_t since_ms, int64_t *n);
+
 	/* Notifications (docs/deadlines.md). */
 	int (*notify_put)(struct px_store *s, struct px_notify_row *r);
 	/* Pending notifications with next_ms <= now, oldest first. */
