@@ -153,6 +153,13 @@ struct px_store_ops {
 	void (*rollback)(struct px_store *s);
 	void (*close)(struct px_store *s);
 
+	/* Whether this connection's commits wait for the disk (true, the
+	 * default).  The outbox's own connection writes only what a peer
+	 * can give again (receipts it re-sends for a re-sent message) or
+	 * what is advisory, so it need not: atomic either way, at most lost
+	 * by a power cut, never by a crash of the process. */
+	int (*set_durable)(struct px_store *s, bool durable);
+
 	int (*meta_get)(struct px_store *s, const char *key, char **out);
 	int (*meta_set)(struct px_store *s, const char *key, const char *val);
 
