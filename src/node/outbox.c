@@ -20,8 +20,8 @@ struct worker {
 	struct px_outbox *o;
 	char *peer;
 	pthread_t thread;
-	long counted;       /* the last full count of undelivered messages */
-	int64_t counted_us; /* when it was taken (mono_us), 0 never */
+	long counted;         /* the last full count of undelivered messages */
+	int64_t counted_us;   /* when it was taken (mono_us), 0 never */
 	atomic_int retry_now; /* an operator asked: cut the wait short */
 	struct worker *next;
 };
@@ -59,8 +59,7 @@ mono_us(void)
 /* Sleeps up to `ms`, or until kicked (unless `seen` is ~0), stopped, or
  * `flag` (may be NULL) is raised. */
 static void
-wait_flag(
-    struct px_outbox *o, unsigned long seen, long ms, atomic_int *flag)
+wait_flag(struct px_outbox *o, unsigned long seen, long ms, atomic_int *flag)
 {
 	struct timespec ts;
 
@@ -312,9 +311,9 @@ deliver(struct worker *w, struct px_metrics *m, struct px_node *n,
 	if (!rep.refused_by_peer)
 		note_channel(n, peer, NOTE_CLEAR, 0);
 	if (px_client_response_header(c, "Parley-Refused")) {
-		rc = px_error_set(PX_EINVAL,
-		    "%s refused part of the bundle: %s", peer,
-		    px_client_response_header(c, "Parley-Refused"));
+		rc =
+		    px_error_set(PX_EINVAL, "%s refused part of the bundle: %s",
+		        peer, px_client_response_header(c, "Parley-Refused"));
 		goto out;
 	}
 done:
@@ -339,8 +338,8 @@ wait_counting(struct worker *w, struct px_node *n, long ms)
 {
 	unsigned long kicks;
 
-	while (ms > 0 && !stopping(w->o, &kicks) &&
-	    !atomic_load(&w->retry_now)) {
+	while (
+	    ms > 0 && !stopping(w->o, &kicks) && !atomic_load(&w->retry_now)) {
 		long slice =
 		    ms < COUNT_EVERY_US / 1000 ? ms : COUNT_EVERY_US / 1000;
 
@@ -367,9 +366,21 @@ run_worker(void *arg)
 	while (!stopping(o, &kicks)) {
 		int rc;
 
-		if (n == NULL && px_node_open(&n, o->dir) < 0) {
-			wait_ms(o, kicks, 2000);
-			continue;
+		if (n == NULL) {
+			if (px_node_open(&n, o->dir) < 0) {
+				wait_ms(o, kicks, 2000);
+				continue;
+			}
+			/* What this connection writes (the peer's receipts,
+			 * which it gives again for a re-sent message; the
+			 * checkpoint we showed; the channel's state) need not
+			 * wait for the disk: a commit stays atomic, and only a
+			 * power cut can lose one.  That halves the disk waits
+			 * of a delivery (the receiver's import is the one that
+			 * must be durable). */
+			if (PX_STORE_CALL(n->store, set_durable, false) < 0)
+				fprintf(stderr, "parley: outbox for %s: %s\n",
+				    w->peer, px_error_last());
 		}
 		if (w->counted_us == 0)
 			count_depth(w, n);
