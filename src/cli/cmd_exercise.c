@@ -612,6 +612,58 @@ print_view(struct px_node *n, const json_t *v)
 	    json_string_value(json_object_get(v, "ref")));
 }
 
+/* A scenario not yet proposed (a draft, a file, a shipped one) as its
+ * author checks it: the objectives and each inject's timing, channel,
+ * parties and expectations, as parsed. */
+static int
+show_scenario(struct px_args *a, struct px_node *n, const char *arg)
+{
+	struct px_scenario sc;
+	json_t *doc = NULL;
+	char *draft = NULL, d[32];
+	const char *lang = px_node_lang(n);
+	int rc;
+
+	px_scenario_init(&sc);
+	if ((rc = scenario_arg(&doc, &draft, n, arg, NULL)) < 0 ||
+	    (rc = px_scenario_parse(&sc, doc, false)) < 0)
+		goto out;
+	if (px_json(a)) {
+		json_t *o = json_pack("{so? sO}", "draft",
+		    draft ? json_string(draft) : NULL, "scenario", doc);
+
+		px_cli_print_json(o);
+		json_decref(o);
+		goto out;
+	}
+	printf("%s %s  %s\n", draft ? "DRAFT" : "SCENARIO",
+	    draft ? draft : sc.id, px_xtext(sc.name, lang));
+	for (size_t i = 0; i < sc.nobjectives; i++)
+		printf("  objective %s: %s\n", sc.objectives[i].id,
+		    px_xtext(sc.objectives[i].text, lang));
+	for (size_t i = 0; i < sc.ninjects; i++) {
+		const struct px_xinject *in = &sc.injects[i];
+
+		px_duration_format(d, sizeof(d), in->offset);
+		printf("  %-8s +%-6s %-8s %s -> %s%s  %s\n", in->id, d,
+		    px_xchan_names[in->channel], in->party ? "b" : "a",
+		    in->to_party ? "b" : "a",
+		    in->contingency ? "  (contingency)" : "",
+		    in->title ? px_xtext(in->title, lang) : "");
+		for (size_t k = 0; k < in->nexpect; k++) {
+			px_duration_format(d, sizeof(d), in->expect[k].within);
+			printf("           expects %s: %s within %s\n",
+			    in->expect[k].id,
+			    px_xwhat_names[in->expect[k].what], d);
+		}
+	}
+out:
+	px_scenario_dispose(&sc);
+	json_decref(doc);
+	free(draft);
+	return rc;
+}
+
 static int
 run_show(struct px_args *a)
 {
@@ -623,7 +675,20 @@ run_show(struct px_args *a)
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	if ((rc = px_xctx_load(&x, n, px_pos(a, 0))) < 0) {
-		rc = px_cli_fail(a, rc);
+		/* Not an exercise: perhaps a scenario not proposed yet. */
+		char *first = px_strdup(px_error_last());
+		int r = show_scenario(a, n, px_pos(a, 0));
+
+		if (r == PX_ENOTFOUND)
+			rc = px_cli_fail(a,
+			    px_error_set(PX_ENOTFOUND,
+			        "%s; nor is it a draft, a scenario file or a "
+			        "shipped scenario (parley exercise list, "
+			        "parley exercise scenarios)",
+			        first));
+		else
+			rc = r < 0 ? px_cli_fail(a, r) : 0;
+		free(first);
 		goto out;
 	}
 	v = px_exercise_view(n, &x, px_time_now_ms(), true);
@@ -803,8 +868,7 @@ static const struct px_opt propose_opts[] = {
 	    0 },
 	{ "time-scale", "N",
 	    "play N times faster than written (60: an hour in a minute)", 0 },
-	{ "control", "NAME",
-	    "a member of the control cell at this node (repeatable)",
+	{ "control", "NAME", "a member of the control cell at this node",
 	    PX_OPT_MULTI },
 	{ "format", "F", "of a scenario file: parley or cexf", 0 },
 	{ "text", "TEXT", "a note to the peer", 0 },
@@ -877,8 +941,10 @@ SUB(sign, "sign the scores as this node computes them", "EXERCISE", 1, 1,
     sign_opts, run_sign);
 SUB(plan, "add or update an improvement plan item", "EXERCISE", 1, 1, plan_opts,
     run_plan);
-SUB(show, "the exercise: state, injects, expectations, objectives", "EXERCISE",
-    1, 1, NULL, run_show);
+SUB(show,
+    "the exercise: state, injects, expectations, objectives (or a "
+    "scenario not proposed yet, as parsed)",
+    "EXERCISE|SCENARIO", 1, 1, NULL, run_show);
 SUB(list, "exercises and drafts", NULL, 0, 0, NULL, run_list);
 SUB(report, "the after-action report (html, json or csv; en or zh)", "EXERCISE",
     1, 1, report_opts, run_report);
