@@ -90,6 +90,10 @@ static const char *const migrations[] = {
 	"  last_ms INTEGER NOT NULL, count INTEGER NOT NULL,"
 	"  notified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (peer, dir))"
 	"  WITHOUT ROWID;",
+	/* 5 -> 6: complete tiles of the log's tree, one read per proof
+	 * (docs/ledger.md section 2); id = tile level << 58 | tile index */
+	"CREATE TABLE log_tiles (id INTEGER PRIMARY KEY,"
+	"  hashes BLOB NOT NULL);",
 };
 
 enum q {
@@ -331,6 +335,7 @@ sq_rollback(struct px_store *b)
 		s->depth--;
 	if (s->depth > 0 && sqlite3_get_autocommit(s->db))
 		s->aborted = true;
+	px_sq_tree_rollback(s);
 }
 
 static void
@@ -338,6 +343,7 @@ sq_close(struct px_store *b)
 {
 	struct sq *s = (struct sq *)b;
 
+	px_sq_tree_close(s);
 	for (int i = 0; i < PX_SQ_STMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
