@@ -21,29 +21,57 @@ get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 	return PX_STORE_CALL(n->store, tree_get, level, index, out);
 }
 
-int
-px_log_receipt_hash(char out[PX_HASH_HEX], struct px_node *n, const char *msg)
+/* The stored receipt for message `msg`, parsed (*env owned). */
+static int
+stored_receipt(
+    json_t **env, char hash[PX_HASH_HEX], struct px_node *n, const char *msg)
 {
 	const json_t *obj;
-	json_t *env = NULL;
 	char *raw = NULL;
 	int rc;
 
+	*env = NULL;
 	if ((rc = PX_STORE_CALL(n->store, receipt_get, msg, &raw, NULL)) < 0) {
 		if (rc == PX_ENOTFOUND)
 			rc = px_error_set(PX_ENOTFOUND,
 			    "no receipt is stored for message %s", msg);
 		goto out;
 	}
-	if ((rc = px_json_parse(&env, raw, strlen(raw), PX_MSG_MAX_BYTES,
+	if ((rc = px_json_parse(env, raw, strlen(raw), PX_MSG_MAX_BYTES,
 	         "stored receipt")) < 0 ||
 	    (rc = px_signed_open(
-	         &obj, out, env, "receipt", NULL, "stored receipt")) < 0)
+	         &obj, hash, *env, "receipt", NULL, "stored receipt")) < 0)
 		goto out;
 out:
-	json_decref(env);
 	free(raw);
 	return rc;
+}
+
+int
+px_log_receipt_hash(char out[PX_HASH_HEX], struct px_node *n, const char *msg)
+{
+	json_t *env = NULL;
+	int rc = stored_receipt(&env, out, n, msg);
+
+	json_decref(env);
+	return rc;
+}
+
+int
+px_log_find(
+    struct px_node *n, const json_t *env, const char *hash, int64_t *idx)
+{
+	bool msg = json_object_get(env, "msg") != NULL;
+	const json_t *o = json_object_get(env, msg ? "msg" : "receipt");
+	const char *peer = json_string_value(json_object_get(o, "to"));
+	const char *t =
+	    json_string_value(json_object_get(o, msg ? "time" : "received"));
+	int64_t ms;
+
+	if (peer == NULL || t == NULL || px_time_parse(&ms, t, 0) < 0)
+		return px_error_set(PX_EINVAL, "%s %s has no time",
+		    msg ? "message" : "receipt", hash);
+	return PX_STORE_CALL(n->store, log_find, hash, peer, ms, idx);
 }
 
 int
@@ -52,19 +80,23 @@ px_log_msg_entry(
 {
 	int rc;
 
+	json_t *renv = NULL;
+
 	memset(e, 0, sizeof(*e));
 	if (strcmp(m->from, n->name) == 0) {
 		memcpy(e->hash, m->hash, PX_HASH_HEX);
+		rc = px_log_find(n, m->env, e->hash, &e->log);
 	} else {
 		e->receipt = true;
-		if ((rc = px_log_receipt_hash(e->hash, n, m->hash)) < 0) {
+		if ((rc = stored_receipt(&renv, e->hash, n, m->hash)) < 0) {
 			px_error_prefix(
 			    "case %s, which this node received", m->case_id);
 			return rc;
 		}
+		rc = px_log_find(n, renv, e->hash, &e->log);
+		json_decref(renv);
 	}
-	if ((rc = PX_STORE_CALL(n->store, log_find, e->hash, &e->log)) < 0 &&
-	    rc == PX_ENOTFOUND)
+	if (rc == PX_ENOTFOUND)
 		rc = px_error_set(PX_ENOTFOUND,
 		    "the %s %s of case %s is not in this node's log",
 		    e->receipt ? "receipt" : "message", e->hash, m->case_id);

@@ -136,7 +136,8 @@ void px_sq_tree_close(struct sq *s);
 int px_sq_log_size(struct px_store *b, int64_t *n);
 int px_sq_log_put(struct px_store *b, const struct px_log_row *r);
 int px_sq_log_get(struct px_store *b, int64_t idx, struct px_log_row *out);
-int px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx);
+int px_sq_log_find(struct px_store *b, const char *obj_hash, const char *peer,
+    int64_t time_ms, int64_t *idx);
 int px_sq_log_list(struct px_store *b, const char *peer, int64_t from_ms,
     int64_t to_ms, px_log_cb cb, void *arg);
 int px_sq_node_put(

@@ -190,7 +190,13 @@ struct px_store_ops {
 	int (*log_size)(struct px_store *s, int64_t *n);
 	int (*log_put)(struct px_store *s, const struct px_log_row *r);
 	int (*log_get)(struct px_store *s, int64_t idx, struct px_log_row *out);
-	int (*log_find)(struct px_store *s, const char *obj_hash, int64_t *idx);
+	/* The index of the entry whose object hash is `obj_hash`, logged
+	 * with `peer` at `time_ms` (the object's own time: a message's
+	 * `time`, a receipt's `received`).  Looked up by (peer, time), so
+	 * appends write no index keyed by a random hash (docs/ledger.md
+	 * section 2). */
+	int (*log_find)(struct px_store *s, const char *obj_hash,
+	    const char *peer, int64_t time_ms, int64_t *idx);
 	/* Entries with `peer` (all if NULL) in [from_ms, to_ms], by index. */
 	int (*log_list)(struct px_store *s, const char *peer, int64_t from_ms,
 	    int64_t to_ms, px_log_cb cb, void *arg);

@@ -91,9 +91,20 @@ static const char *const migrations[] = {
 	"  notified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (peer, dir))"
 	"  WITHOUT ROWID;",
 	/* 5 -> 6: complete tiles of the log's tree, one read per proof
-	 * (docs/ledger.md section 2); id = tile level << 58 | tile index */
+	 * (docs/ledger.md section 2; id = tile level << 58 | tile index);
+	 * log entries lose their index on obj_hash, whose random keys made
+	 * every append write a random page (entries are found by peer and
+	 * time instead) */
 	"CREATE TABLE log_tiles (id INTEGER PRIMARY KEY,"
-	"  hashes BLOB NOT NULL);",
+	"  hashes BLOB NOT NULL);"
+	"CREATE TABLE log_entries_6 (idx INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL, obj_hash TEXT NOT NULL,"
+	"  peer TEXT NOT NULL, time_ms INTEGER NOT NULL, entry BLOB NOT NULL);"
+	"INSERT INTO log_entries_6 SELECT idx, kind, obj_hash, peer, time_ms,"
+	"  entry FROM log_entries;"
+	"DROP TABLE log_entries;"
+	"ALTER TABLE log_entries_6 RENAME TO log_entries;"
+	"CREATE INDEX log_entries_peer ON log_entries (peer, time_ms);",
 };
 
 enum q {

@@ -53,7 +53,8 @@ static const char *const lsql[] = {
 	    "SELECT idx, kind, obj_hash, peer, time_ms, entry FROM "
 	    "log_entries WHERE idx = ?1",
 	[L_FIND - PX_SQ_FIRST_LOG_STMT] =
-	    "SELECT idx FROM log_entries WHERE obj_hash = ?1",
+	    "SELECT idx FROM log_entries WHERE peer = ?1 AND time_ms = ?2 "
+	    "AND obj_hash = ?3",
 	[L_LIST - PX_SQ_FIRST_LOG_STMT] =
 	    "SELECT idx, kind, obj_hash, peer, time_ms, entry FROM "
 	    "log_entries WHERE (?1 IS NULL OR peer = ?1) AND time_ms >= ?2 "
@@ -226,7 +227,8 @@ px_sq_log_get(struct px_store *b, int64_t idx, struct px_log_row *out)
 }
 
 int
-px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx)
+px_sq_log_find(struct px_store *b, const char *obj_hash, const char *peer,
+    int64_t time_ms, int64_t *idx)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, L_FIND);
@@ -234,7 +236,9 @@ px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx)
 
 	if (st == NULL)
 		return PX_ERR;
-	px_sq_bind_text(st, 1, obj_hash);
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, time_ms);
+	px_sq_bind_text(st, 3, obj_hash);
 	if ((rc = one_row(s, st, "find log entry", "not in the log")) < 0)
 		return rc;
 	*idx = sqlite3_column_int64(st, 0);
