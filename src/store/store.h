@@ -251,8 +251,8 @@ struct px_store_ops {
 	int (*proof_put)(struct px_store *s, const struct px_proof_row *p);
 	int (*proof_get)(
 	    struct px_store *s, const char *obj_hash, struct px_proof_row *out);
-	/* A peer's entries we hold proofs for, in [from_ms, to_ms], by
-	 * index. */
+	/* A peer's entries we hold proofs for, in [from_ms, to_ms], by the
+	 * size of the checkpoint they are proven against, then index. */
 	int (*proof_list)(struct px_store *s, const char *peer, int64_t from_ms,
 	    int64_t to_ms, px_proof_cb cb, void *arg);
 	int (*consistency_put)(struct px_store *s, const char *peer,

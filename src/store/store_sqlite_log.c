@@ -104,7 +104,7 @@ static const char *const lsql[] = {
 	[P_LIST - PX_SQ_FIRST_LOG_STMT] =
 	    "SELECT obj_hash, peer, idx, size, root, path, entry, time_ms "
 	    "FROM entry_proofs WHERE peer = ?1 AND time_ms >= ?2 AND "
-	    "time_ms <= ?3 ORDER BY idx",
+	    "time_ms <= ?3 ORDER BY size, idx",
 	[K_PUT - PX_SQ_FIRST_LOG_STMT] =
 	    "INSERT OR IGNORE INTO consistency (peer, size1, size2, path) "
 	    "VALUES (?1, ?2, ?3, ?4)",
