@@ -28,7 +28,6 @@
  * messages of the cases in flight.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <nettle/sha2.h>
@@ -43,6 +42,7 @@
 #include "node/audit.h"
 #include "node/view.h"
 #include "store/scratch.h"
+#include "util/pool.h"
 #include "util/tz.h"
 #include "util/util.h"
 
@@ -267,168 +267,6 @@ rd_at(struct rd *r, uint64_t off, size_t len, char **out, const char *what)
 	b[len] = '\0';
 	*out = b;
 	return 0;
-}
-
-/* ---- an ordered pool of threads ---------------------------------------------
- */
-
-/*
- * A ring of batches: this thread fills one while the pool works on the
- * others, and takes them back in the order they were handed over, so
- * that what the pool found is judged in file order.  At most `nslot`
- * batches exist, so memory stays bounded.  With one CPU there is no pool:
- * each batch is worked on when handed over.
- */
-struct pool {
-	pthread_t th[64];
-	int nth;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	void **slot;
-	int *state; /* 0 free, 1 queued, 2 done */
-	size_t nslot;
-	uint64_t head, tail, next; /* filling, oldest not taken back, next
-	                              to work on */
-	void (*fn)(void *batch, void *ctx);
-	void *ctx;
-	bool stop;
-};
-
-static void *
-pool_thread(void *arg)
-{
-	struct pool *p = arg;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		size_t i;
-
-		while (!p->stop && p->next == p->head)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->next == p->head)
-			break;
-		i = p->next++ % p->nslot;
-		pthread_mutex_unlock(&p->mu);
-		p->fn(p->slot[i], p->ctx);
-		pthread_mutex_lock(&p->mu);
-		p->state[i] = 2;
-		pthread_cond_broadcast(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Threads: 0 for one per CPU.  The batches are made by the caller
- * (`slot[i] = make()`), then px_... uses them in turn. */
-static void
-pool_start(struct pool *p, int threads, void (*fn)(void *, void *), void *ctx,
-    void *(*make)(void))
-{
-	memset(p, 0, sizeof(*p));
-	if (threads <= 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = n > 1 ? (int)(n > 64 ? 64 : n) : 1;
-	}
-	p->fn = fn;
-	p->ctx = ctx;
-	p->nth = threads > 1 ? threads : 0;
-	p->nslot = p->nth ? 2 * (size_t)p->nth + 2 : 1;
-	p->slot = px_calloc(p->nslot, sizeof(*p->slot));
-	p->state = px_calloc(p->nslot, sizeof(*p->state));
-	for (size_t i = 0; i < p->nslot; i++)
-		p->slot[i] = make();
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
-	for (int i = 0; i < p->nth; i++)
-		if (pthread_create(&p->th[i], NULL, pool_thread, p) != 0) {
-			p->nth = i; /* fewer threads: still right */
-			break;
-		}
-}
-
-static void
-pool_stop(struct pool *p, void (*dispose)(void *))
-{
-	if (p->slot == NULL)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nth; i++)
-		pthread_join(p->th[i], NULL);
-	for (size_t i = 0; i < p->nslot; i++)
-		dispose(p->slot[i]);
-	free(p->slot);
-	free(p->state);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->work);
-	pthread_cond_destroy(&p->done);
-	memset(p, 0, sizeof(*p));
-}
-
-/* The batch to fill. */
-static void *
-pool_filling(struct pool *p)
-{
-	return p->slot[p->head % p->nslot];
-}
-
-/* Whether a batch is back to be taken. */
-static bool
-pool_has_back(const struct pool *p)
-{
-	return p->tail < p->head;
-}
-
-/* Hands the batch being filled over; false if the ring is full, and the
- * oldest must be taken back (pool_back) first. */
-static void
-pool_submit(struct pool *p)
-{
-	size_t i = p->head % p->nslot;
-
-	if (p->nth == 0) {
-		p->fn(p->slot[i], p->ctx);
-		p->state[i] = 2;
-		p->head++;
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	p->state[i] = 1;
-	p->head++;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* The oldest batch handed over, once worked on; pool_release frees its
- * slot. */
-static void *
-pool_back(struct pool *p)
-{
-	size_t i = p->tail % p->nslot;
-
-	pthread_mutex_lock(&p->mu);
-	while (p->state[i] != 2)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-	return p->slot[i];
-}
-
-static void
-pool_release(struct pool *p)
-{
-	p->state[p->tail++ % p->nslot] = 0;
-}
-
-/* Whether the next batch to fill is still in the ring (must be taken
- * back before it is filled). */
-static bool
-pool_full(const struct pool *p)
-{
-	return p->head - p->tail == p->nslot;
 }
 
 /* ---- the verifier's state ------------------------------------------------ */
@@ -1311,15 +1149,15 @@ place_line(struct order *o, const struct lbatch *b, const struct line *l)
 /* Takes the oldest batch back and places its lines; the first failure
  * stops. */
 static int
-take_back(struct pool *p, struct order *o)
+take_back(struct px_pool *p, struct order *o)
 {
-	struct lbatch *b = pool_back(p);
+	struct lbatch *b = px_pool_back(p);
 	int rc = 0;
 
 	for (size_t i = 0; i < b->n && rc == 0; i++)
 		rc = place_line(o, b, &b->l[i]);
 	lbatch_clear(b);
-	pool_release(p);
+	px_pool_release(p);
 	return rc;
 }
 
@@ -1327,7 +1165,7 @@ static int
 v2_lines(struct av *v, struct rd *r, bool lf)
 {
 	struct order o = { .v = v, .who = -1 };
-	struct pool p;
+	struct px_pool p;
 	struct sha256_ctx d, before;
 	int64_t no = 1;
 	uint8_t dig[32];
@@ -1337,7 +1175,7 @@ v2_lines(struct av *v, struct rd *r, bool lf)
 	sha256_update(&d, v->first_len, (const uint8_t *)v->first);
 	sha256_update(&d, 1, (const uint8_t *)"\n");
 	before = d;
-	pool_start(&p, v->o->threads, lbatch_work, v, lbatch_make);
+	px_pool_start(&p, v->o->threads, lbatch_work, v, lbatch_make);
 	/* Line 2 was read to tell the version. */
 	while (got > 0 && rc == 0) {
 		struct lbatch *b;
@@ -1353,7 +1191,7 @@ v2_lines(struct av *v, struct rd *r, bool lf)
 		before = d;
 		sha256_update(&d, r->len, (const uint8_t *)r->text);
 		sha256_update(&d, 1, (const uint8_t *)"\n");
-		b = pool_filling(&p);
+		b = px_pool_filling(&p);
 		l = &b->l[b->n++];
 		memset(l, 0, sizeof(*l));
 		l->no = no;
@@ -1375,22 +1213,22 @@ v2_lines(struct av *v, struct rd *r, bool lf)
 		}
 		if (b->n == LINES_PER_BATCH || b->text.len > (1u << 20) ||
 		    got == 0) {
-			pool_submit(&p);
-			if (pool_full(&p))
+			px_pool_submit(&p);
+			if (px_pool_full(&p))
 				rc = take_back(&p, &o);
 		}
 		if (v->o->progress && no % 8192 == 0)
 			v->o->progress(
 			    r->off, v->total, v->res->entries, v->o->arg);
 	}
-	while (rc == 0 && pool_has_back(&p))
+	while (rc == 0 && px_pool_has_back(&p))
 		rc = take_back(&p, &o);
 	if (rc == 0 && !o.done)
 		rc = px_error_set(PX_EINVAL,
 		    "%s ends at line %lld before the exporter's signature: "
 		    "the file was cut short",
 		    v->what, (long long)no);
-	pool_stop(&p, lbatch_free);
+	px_pool_stop(&p, lbatch_free);
 	return rc;
 }
 
@@ -1603,7 +1441,7 @@ cbatch_work(void *p, void *ctx)
 
 struct cases {
 	struct av *v;
-	struct pool p;
+	struct px_pool p;
 	char *id; /* the case being gathered */
 	size_t done;
 };
@@ -1612,7 +1450,7 @@ struct cases {
 static int
 cases_back(struct cases *s)
 {
-	struct cbatch *b = pool_back(&s->p);
+	struct cbatch *b = px_pool_back(&s->p);
 	struct av *v = s->v;
 	int rc = 0;
 
@@ -1637,7 +1475,7 @@ cases_back(struct cases *s)
 			v->o->progress(0, 0, s->done, v->o->arg);
 	}
 	cbatch_clear(b);
-	pool_release(&s->p);
+	px_pool_release(&s->p);
 	return rc;
 }
 
@@ -1645,13 +1483,13 @@ cases_back(struct cases *s)
 static int
 cases_send(struct cases *s, bool flush)
 {
-	struct cbatch *b = pool_filling(&s->p);
+	struct cbatch *b = px_pool_filling(&s->p);
 
 	if (b->n == 0 ||
 	    (!flush && b->n < CASES_PER_BATCH && b->text.len < (1u << 22)))
 		return 0;
-	pool_submit(&s->p);
-	return pool_full(&s->p) ? cases_back(s) : 0;
+	px_pool_submit(&s->p);
+	return px_pool_full(&s->p) ? cases_back(s) : 0;
 }
 
 static int
@@ -1669,12 +1507,12 @@ case_row(const struct px_scratch_msg *row, int64_t received, void *arg)
 			return rc;
 		free(s->id);
 		s->id = px_strdup(row->case_id);
-		b = pool_filling(&s->p);
+		b = px_pool_filling(&s->p);
 		b->c[b->n].first = b->nm;
 		b->c[b->n].n = 0;
 		b->n++;
 	}
-	b = pool_filling(&s->p);
+	b = px_pool_filling(&s->p);
 	if (b->nm == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 256;
 		b->m = px_realloc(b->m, b->cap * sizeof(*b->m));
@@ -1715,17 +1553,17 @@ finish(struct av *v)
 		return rc;
 	if (v->deferred)
 		return px_error_set(PX_EINVAL, "%s", v->deferred);
-	pool_start(&cs.p, v->o->threads, cbatch_work, v, cbatch_make);
+	px_pool_start(&cs.p, v->o->threads, cbatch_work, v, cbatch_make);
 	rc = px_scratch_by_case(v->sc, case_row, &cs);
 	if (rc == 0)
 		rc = cases_send(&cs, true);
-	while (pool_has_back(&cs.p)) {
+	while (px_pool_has_back(&cs.p)) {
 		int r = cases_back(&cs);
 
 		if (rc == 0)
 			rc = r;
 	}
-	pool_stop(&cs.p, cbatch_free);
+	px_pool_stop(&cs.p, cbatch_free);
 	free(cs.id);
 	return rc;
 }

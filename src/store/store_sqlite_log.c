@@ -325,12 +325,12 @@ px_sq_node_get(
 #define TILE_H         PX_TILE_HEIGHT
 #define CACHE_SETS     128
 #define CACHE_WAYS     4
-#define NO_TILE        UINT64_MAX
 #define TILE_LEVEL(id) ((unsigned)((id) >> 58))
 #define TILE_INDEX(id) ((id) & (((uint64_t)1 << 58) - 1))
 
 struct tile {
-	uint64_t id;      /* level << 58 | index, or NO_TILE */
+	uint64_t key;     /* (level << 58 | index) + 1, or 0: empty, so
+	                     that a fresh cache is all zero pages */
 	uint64_t used;    /* tick of the last use, for eviction */
 	uint64_t have[2]; /* bit i: hash i is held */
 	uint8_t h[PX_TILE_NODES][32];
@@ -346,16 +346,15 @@ static void
 tree_forget(struct px_sq_tree *c)
 {
 	for (size_t i = 0; i < PX_ARRAY_LEN(c->t); i++)
-		c->t[i].id = NO_TILE;
+		if (c->t[i].key != 0)
+			c->t[i].key = 0;
 }
 
 static struct px_sq_tree *
 tree_of(struct sq *s)
 {
-	if (s->tree == NULL) {
+	if (s->tree == NULL)
 		s->tree = px_calloc(1, sizeof(*s->tree));
-		tree_forget(s->tree);
-	}
 	return s->tree;
 }
 
@@ -441,7 +440,7 @@ tile_find(struct px_sq_tree *c, uint64_t id)
 	struct tile *set = tile_set_of(c, id);
 
 	for (int w = 0; w < CACHE_WAYS; w++)
-		if (set[w].id == id) {
+		if (set[w].key == id + 1) {
 			set[w].used = ++c->tick;
 			return &set[w];
 		}
@@ -454,10 +453,10 @@ tile_new(struct px_sq_tree *c, uint64_t id)
 {
 	struct tile *set = tile_set_of(c, id), *v = &set[0];
 
-	for (int w = 1; w < CACHE_WAYS && v->id != NO_TILE; w++)
-		if (set[w].id == NO_TILE || set[w].used < v->used)
+	for (int w = 1; w < CACHE_WAYS && v->key != 0; w++)
+		if (set[w].key == 0 || set[w].used < v->used)
 			v = &set[w];
-	v->id = id;
+	v->key = id + 1;
 	v->used = ++c->tick;
 	v->have[0] = v->have[1] = 0;
 	return v;
@@ -508,7 +507,7 @@ px_sq_tree_get(
 		if ((rc = tile_read(s, id, t->h)) == 0) {
 			tile_set_full(t);
 		} else if (rc != PX_ENOTFOUND) {
-			t->id = NO_TILE;
+			t->key = 0;
 			return rc;
 		}
 	}
