@@ -3,12 +3,47 @@
  * themselves; and the report's number form (RFC 8785 with reals) writes
  * any parsed value so that it reads back to the same bytes. */
 #include <assert.h>
+#include <math.h>
+#include <stdbool.h>
 
 #include "model/accord.h"
 #include "model/canon.h"
 #include "util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Whether V holds a real of 2^63 or more in magnitude below 1e21: RFC 8785
+ * writes those as integer literals ("910000000000000000000"), which a
+ * reader with 64-bit integers (jansson) refuses as out of range.  Nothing
+ * of ours reads JCS text back (a report is verified from its own JSON,
+ * re-encoded), so only these are exempt from the fixed point below. */
+static bool
+has_wide_integral_real(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_real(v)) {
+		double r = fabs(json_real_value(v));
+
+		return r >= 9223372036854775808.0 && r < 1e21;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+		{
+			if (has_wide_integral_real(x))
+				return true;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			if (has_wide_integral_real(x))
+				return true;
+		}
+	}
+	return false;
+}
 
 static char *
 jcs(const json_t *v)
@@ -56,10 +91,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	px_accord_dispose(&acc);
 	/* JCS with reals is a fixed point through a parser. */
 	if ((s1 = jcs(j)) != NULL) {
-		assert(
-		    px_json_parse(&j2, s1, strlen(s1), 1 << 21, "again") == 0);
-		s2 = jcs(j2);
-		assert(s2 != NULL && strcmp(s1, s2) == 0);
+		if (px_json_parse(&j2, s1, strlen(s1), 1 << 21, "again") < 0) {
+			assert(has_wide_integral_real(j));
+		} else {
+			s2 = jcs(j2);
+			assert(s2 != NULL && strcmp(s1, s2) == 0);
+		}
 	}
 	free(s1);
 	free(s2);
