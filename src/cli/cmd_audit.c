@@ -140,6 +140,13 @@ print_case(const json_t *c)
 	    json_string_value(json_object_get(c, "requester")),
 	    json_string_value(json_object_get(c, "responder")),
 	    json_string_value(json_object_get(c, "state")));
+	if (json_string_value(json_object_get(c, "exercise"))) {
+		const char *x =
+		    json_string_value(json_object_get(c, "exercise"));
+
+		printf("  EXERCISE EX-%s: not a real incident\n",
+		    strlen(x) >= 8 ? x + strlen(x) - 8 : x);
+	}
 	json_array_foreach(json_object_get(c, "messages"), i, m)
 	{
 		const char *recv =

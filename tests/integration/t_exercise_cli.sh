@@ -17,8 +17,8 @@
 #      B acks it at 10:45 (met).  The persona "isp" speaks in I1's case.
 #   4. Pause 10:50-11:00; I4 skipped, I5 delayed past the end, I6 fired
 #      early.  End 11:10, reveal, evaluate, plan, both sign.
-#   5. Both after-action reports hold the same scores; the review report
-#      holds nothing of the exercise.
+#   5. Both after-action reports hold the same scores; the audit bundle
+#      tags the exercise's cases; the review report holds nothing of it.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -234,6 +234,12 @@ plan = a["plan"]
 assert [(p["item"], p["owner"], p["due"], p["status"]) for p in plan] == [("IP1", "B duty", "2026-12-31", "open")], plan
 PY
 expect_rc 0 px audit verify --dir b aar-a.json
+# The audit bundle tags every case of an exercise.
+expect_rc 0 px audit export --dir a --peer $B -o audit.jsonl
+expect_rc 0 px audit verify --json audit.jsonl
+expect_json "$OUT" "[{c['id']: c['exercise'] for c in d['cases']}[k] for k in ['$X0', '$X', '$I1', '$C1']]" "[\"$X0\", \"$X\", \"$X\", \"$X\"]"
+expect_rc 0 px audit verify audit.jsonl
+expect_in "$OUT" "EXERCISE EX-${X: -8}: not a real incident"
 review_without a $B "$X" "$I1" "$C1"
 review_without b $A "$X" "$I1" "$C1"
 ok "both after-action reports agree with my arithmetic; the review report holds none of it"
