@@ -109,39 +109,7 @@ carry(struct world *w, int from, int to, int64_t at)
 	struct px_node *f = w->n[from], *t = w->n[to];
 
 	set_now(at);
-	for (;;) {
-		struct px_import_report r1, r2;
-		struct px_buf b, reply, none;
-		size_t count = 0;
-
-		px_buf_init(&b, PX_BUF_NOCAP);
-		px_buf_init(&reply, PX_BUF_NOCAP);
-		px_buf_init(&none, PX_BUF_NOCAP);
-		px_import_report_init(&r1);
-		px_import_report_init(&r2);
-		if (px_node_export_limit(f, t->name, &b, &count, BUNDLE_ITEMS) <
-		    0)
-			die("export");
-		if (count > 0) {
-			if (px_node_batch_begin(t) < 0 ||
-			    px_node_import(
-			        t, b.data, b.len, "bundle", &r1, &reply) < 0 ||
-			    px_node_batch_end(t, true) < 0)
-				die("import");
-			if (px_node_batch_begin(f) < 0 ||
-			    px_node_import(f, reply.data, reply.len, "receipts",
-			        &r2, &none) < 0 ||
-			    px_node_batch_end(f, true) < 0)
-				die("receipts");
-		}
-		px_import_report_dispose(&r1);
-		px_import_report_dispose(&r2);
-		px_buf_dispose(&b);
-		px_buf_dispose(&reply);
-		px_buf_dispose(&none);
-		if (count == 0)
-			break;
-	}
+	bench_carry(f, t, BUNDLE_ITEMS);
 }
 
 static void

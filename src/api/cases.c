@@ -274,6 +274,10 @@ list_row(char **text, bool *overdue, int64_t *until,
 	    "title", c.title, "category", px_category_names[c.category].wire,
 	    "overdue", *overdue, "clocks", px_view_clocks(&c, ag, cal, lc->now),
 	    "updated", upd);
+	/* A case of an exercise says so in every list (docs/exercises.md). */
+	json_object_set_new(o, "exercise",
+	    c.exercise_id ? json_string(c.exercise_id) : json_null());
+
 	*text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	px_case_dispose(&c);

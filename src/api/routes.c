@@ -24,6 +24,7 @@ build(void)
 		{ px_routes_reports, px_routes_reports_n },
 		{ px_routes_channels, px_routes_channels_n },
 		{ px_routes_agreement, px_routes_agreement_n },
+		{ px_routes_exercises, px_routes_exercises_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -56,12 +57,14 @@ px_route_min_role(const struct px_route *r)
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
 		return PX_ROLE_ANALYST;
 	/* Raising a hotline, running checks, pushing a held-up channel
-	 * again and agreeing deadlines with a peer are the duty desk's job
-	 * (an admin may too). */
+	 * again, agreeing deadlines with a peer and running an exercise's
+	 * control cell are the duty desk's job (an admin may too). */
 	if (strncmp(r->pattern, "/api/v1/hotlines", 16) == 0 ||
 	    strncmp(r->pattern, "/api/v1/checks", 14) == 0 ||
 	    strncmp(r->pattern, "/api/v1/channels", 16) == 0 ||
-	    strcmp(r->pattern, "/api/v1/peers/{name}/agreement") == 0)
+	    strcmp(r->pattern, "/api/v1/peers/{name}/agreement") == 0 ||
+	    strncmp(r->pattern, "/api/v1/exercises", 17) == 0)
 		return PX_ROLE_DUTY;
+
 	return PX_ROLE_ADMIN;
 }

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "model/canon.h"
 #include "node/audit.h"
+#include "report/aar.h"
 #include "report/verify.h"
 #include "util/util.h"
 
@@ -139,6 +140,13 @@ print_case(const json_t *c)
 	    json_string_value(json_object_get(c, "requester")),
 	    json_string_value(json_object_get(c, "responder")),
 	    json_string_value(json_object_get(c, "state")));
+	if (json_string_value(json_object_get(c, "exercise"))) {
+		const char *x =
+		    json_string_value(json_object_get(c, "exercise"));
+
+		printf("  EXERCISE EX-%s: not a real incident\n",
+		    strlen(x) >= 8 ? x + strlen(x) - 8 : x);
+	}
 	json_array_foreach(json_object_get(c, "messages"), i, m)
 	{
 		const char *recv =
@@ -179,23 +187,29 @@ verify_report(struct px_args *a, const json_t *doc)
 
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
-	rc = px_report_verify(&res, n, doc);
+	/* An exercise's after-action report (docs/exercises.md) is checked
+	 * the same way, against its own recomputed scores. */
+	rc = px_aar_is(doc) ? px_aar_verify(&res, n, doc)
+	                    : px_report_verify(&res, n, doc);
 	if (rc < 0 && rc != PX_EINVAL) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
 	if (px_json(a)) {
 		json_t *o = json_pack("{sb ss sb sI sI sO sO}", "ok", rc == 0,
-		    "kind", "report", "own", res.own, "cases",
-		    (json_int_t)res.cases, "entries", (json_int_t)res.entries,
-		    "checked", res.checked, "mismatches", res.mismatches);
+		    "kind", px_aar_is(doc) ? "aar" : "report", "own", res.own,
+		    "cases", (json_int_t)res.cases, "entries",
+		    (json_int_t)res.entries, "checked", res.checked,
+		    "mismatches", res.mismatches);
 
 		json_object_set_new(
 		    o, "failed", json_integer((json_int_t)res.nmismatches));
 		px_cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("Review report %s:\n", px_pos(a, 0));
+		printf("%s %s:\n",
+		    px_aar_is(doc) ? "After-action report" : "Review report",
+		    px_pos(a, 0));
 		json_array_foreach(res.checked, i, v)
 		    printf("  checked: %s\n", json_string_value(v));
 		json_array_foreach(res.mismatches, i, v)
@@ -220,8 +234,8 @@ out:
 
 /* An audit bundle starts with {"audit": (version 1 is one canonical
  * object, version 2 a first line {"audit": {...}}); anything else that
- * parses as a report goes to verify_report.  Reports are small and read
- * whole. */
+ * parses as a review report or an after-action report goes to
+ * verify_report.  Reports are small and read whole. */
 static int
 maybe_report(struct px_args *a, FILE *f, int *exit_code)
 {
@@ -239,7 +253,7 @@ maybe_report(struct px_args *a, FILE *f, int *exit_code)
 	if (px_file_read(&b, px_pos(a, 0), PX_AUDIT_MAX_LINE) == 0 &&
 	    px_json_parse(
 	        &doc, b.data, b.len, PX_AUDIT_MAX_LINE, px_pos(a, 0)) == 0 &&
-	    px_report_is_report(doc)) {
+	    (px_report_is_report(doc) || px_aar_is(doc))) {
 		*exit_code = verify_report(a, doc);
 		is = 1;
 	}

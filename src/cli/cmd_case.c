@@ -6,6 +6,7 @@
 #include "cli/common.h"
 #include "cli/commands.h"
 #include "node/actions.h"
+#include "node/exercise.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -594,11 +595,25 @@ run_show(struct px_args *a)
 
 		px_cli_print_json(j);
 		json_decref(j);
+	} else if (c.exercise_id) {
+		/* Above and below: no one reads this as a real incident. */
+		char line[160], ref[12];
+
+		px_exercise_ref(ref, c.exercise_id);
+		snprintf(line, sizeof(line),
+		    "EXERCISE EXERCISE EXERCISE -- %s%s%s -- not a real "
+		    "incident\n",
+		    ref, c.inject_id ? ", inject " : "",
+		    c.inject_id ? c.inject_id : "");
+		fputs(line, stdout);
+		show_human(n, &c, p, now);
+		fputs(line, stdout);
 	} else {
 		show_human(n, &c, p, now);
 	}
 out:
 	px_case_dispose(&c);
+
 	px_peer_free(p);
 	px_node_free(n);
 	return rc;

@@ -60,7 +60,7 @@ bool
 px_msg_opens(enum px_msg_type t)
 {
 	return t == PX_MSG_REPORT || t == PX_MSG_REQUEST || t == PX_MSG_CHECK ||
-	    t == PX_MSG_PROPOSE;
+	    t == PX_MSG_PROPOSE || t == PX_MSG_EXERCISE;
 }
 
 void
@@ -155,6 +155,21 @@ px_case_allows(
 		    PX_EINVAL, "%s is not a party to case %s", sender, c->id);
 	if (c->kind == PX_KIND_AGREEMENT)
 		return agreement_allows(c, type, req, st);
+	/* An exercise case carries its control messages; which of them take
+	 * effect is the exercise model's business (model/exercise.h), which
+	 * reads them all in replay order. */
+	if (c->kind == PX_KIND_EXERCISE) {
+		if (type == PX_MSG_CONTROL || type == PX_MSG_NOTE)
+			return 0;
+		return px_error_set(PX_ECONFLICT,
+		    "case %s is an exercise; it takes only control messages "
+		    "and notes",
+		    c->id);
+	}
+	if (type == PX_MSG_CONTROL)
+		return px_error_set(PX_EINVAL,
+		    "control messages act on exercises; case %s is a %s", c->id,
+		    px_kind_names[c->kind].wire);
 	if (type == PX_MSG_ACCEPT || type == PX_MSG_DECLINE)
 		return px_error_set(PX_EINVAL,
 		    "%s messages answer agreement proposals; case %s is a %s",
@@ -182,6 +197,7 @@ px_case_allows(
 	case PX_MSG_REQUEST:
 	case PX_MSG_CHECK:
 	case PX_MSG_PROPOSE:
+	case PX_MSG_EXERCISE:
 		return px_error_set(PX_ECONFLICT,
 		    "case %s is already open; a %s opens a new case", c->id,
 		    px_msg_type_names[type].wire);
@@ -499,6 +515,18 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 		c->observables = json_object_get(h, "observables");
 		c->terms = json_object_get(
 		    json_object_get(c->msgs[0]->body, "proposal"), "terms");
+		{
+			const json_t *x =
+			    json_object_get(c->msgs[0]->body, "exercise");
+
+			c->exercise_id = c->kind == PX_KIND_EXERCISE
+			    ? c->id
+			    : json_string_value(json_object_get(x, "id"));
+			c->inject_id =
+			    json_string_value(json_object_get(x, "inject"));
+			c->persona =
+			    json_string_value(json_object_get(x, "persona"));
+		}
 		if (c->kind == PX_KIND_CHECK) {
 			const json_t *k =
 			    json_object_get(c->msgs[0]->body, "check");
@@ -615,8 +643,9 @@ clock_applies(const struct px_case *c, enum px_clock k)
 	/* A check asks for one thing: the human answer, by its due time. */
 	if (c->kind == PX_KIND_CHECK)
 		return k == PX_CLK_ACK;
-	/* An agreement proposal owes no deadline: it waits for a decision. */
-	if (c->kind == PX_KIND_AGREEMENT)
+	/* An agreement proposal owes no deadline: it waits for a decision;
+	 * an exercise's own case neither (its injects do). */
+	if (c->kind == PX_KIND_AGREEMENT || c->kind == PX_KIND_EXERCISE)
 		return false;
 	return true;
 }

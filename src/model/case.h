@@ -61,8 +61,13 @@ struct px_case {
 	int64_t proposal_version;
 	const json_t *terms;
 	const struct px_msg *answer; /* accept or decline, or NULL */
-	struct px_msg **msgs;        /* owned copies, in order */
-	char **why; /* per message: NULL, or why it had no effect */
+	/* Exercises (docs/exercises.md): the exercise an inject case belongs
+	 * to, the inject it plays and the persona it speaks as, from its
+	 * opening message's "exercise" member (borrowed; NULL when none).
+	 * An exercise case itself (kind exercise) has its own id here. */
+	const char *exercise_id, *inject_id, *persona;
+	struct px_msg **msgs; /* owned copies, in order */
+	char **why;           /* per message: NULL, or why it had no effect */
 	size_t n;
 };
 
@@ -118,7 +123,8 @@ void px_case_clocks(struct px_clock_status out[PX_CLK__N],
 bool px_case_overdue(const struct px_case *c, const struct px_agreement *a,
     const struct px_calendar *cal, int64_t now);
 bool px_state_terminal(enum px_state s);
-/* True for the types that open a case: report, request, check. */
+/* True for the types that open a case: report, request, check, propose,
+ * exercise. */
 bool px_msg_opens(enum px_msg_type t);
 /* The token hash a check carries: hex SHA-256 of "parley-check-v1\n" ||
  * the token in normal form (px_check_token_normal); out[65]. */

@@ -4,6 +4,7 @@
  * identifiers and times must be in their one canonical spelling, so that
  * two honest implementations can never disagree about what was signed.
  */
+#include "model/agreement.h"
 #include "model/canon.h"
 #include "model/message.h"
 #include "model/observable.h"
@@ -55,10 +56,8 @@ px_text_new(const char *value, const char *lang, const char *tr_value,
 	return t;
 }
 
-/* Refuses control characters (C0 but newline and tab where `multiline`,
- * DEL and C1), which a peer could use to drive an operator's terminal. */
-static int
-check_printable(const char *s, bool multiline, const char *what)
+int
+px_check_printable(const char *s, bool multiline, const char *what)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -91,7 +90,7 @@ check_text(const json_t *t, const char *what)
 	    (rc = px_j_str(&lang, t, "lang", 35, what)) < 0 ||
 	    (rc = px_check_lang(lang, what)) < 0 ||
 	    (rc = px_j_str(&value, t, "value", PX_TEXT_MAX, what)) < 0 ||
-	    (rc = check_printable(value, true, what)) < 0)
+	    (rc = px_check_printable(value, true, what)) < 0)
 		return rc;
 	if ((tr = json_object_get(t, "translation")) == NULL)
 		return 0;
@@ -100,7 +99,7 @@ check_text(const json_t *t, const char *what)
 	    (rc = px_check_lang(lang, "translation")) < 0 ||
 	    (rc = px_j_str(&value, tr, "value", PX_TEXT_MAX, "translation")) <
 	        0 ||
-	    (rc = check_printable(value, true, "translation")) < 0 ||
+	    (rc = px_check_printable(value, true, "translation")) < 0 ||
 	    (rc = px_j_str(&by, tr, "by", 16, "translation")) < 0)
 		return rc;
 	if (strcmp(by, "human") != 0 && strcmp(by, "machine") != 0)
@@ -164,11 +163,12 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	    (rc = px_j_enum(&x, c, "tlp", px_tlp_names, PX_TLP__N, "case")) <
 	        0 ||
 	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0 ||
-	    (rc = check_printable(title, false, "case title")) < 0)
+	    (rc = px_check_printable(title, false, "case title")) < 0)
 		return rc;
 	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT) ||
 	    (type == PX_MSG_CHECK) != (kind == PX_KIND_CHECK) ||
-	    (type == PX_MSG_PROPOSE) != (kind == PX_KIND_AGREEMENT))
+	    (type == PX_MSG_PROPOSE) != (kind == PX_KIND_AGREEMENT) ||
+	    (type == PX_MSG_EXERCISE) != (kind == PX_KIND_EXERCISE))
 		return px_error_set(PX_EINVAL,
 		    "case: kind '%s' cannot be opened by a '%s' message",
 		    px_kind_names[kind].wire, px_msg_type_names[type].wire);
@@ -223,8 +223,9 @@ check_terms(const json_t *t)
 					    "proposal: terms '%s.%s' must be "
 					    "a string of at most 1024 bytes",
 					    k, k2);
-				if ((rc = check_printable(json_string_value(v2),
-				         false, "proposal terms")) < 0)
+				if ((rc = px_check_printable(
+				         json_string_value(v2), false,
+				         "proposal terms")) < 0)
 					return rc;
 			}
 			continue;
@@ -234,7 +235,7 @@ check_terms(const json_t *t)
 			    "proposal: terms '%s' must be a string of at most "
 			    "1024 bytes or an object of strings",
 			    k);
-		if ((rc = check_printable(
+		if ((rc = px_check_printable(
 		         json_string_value(v), false, "proposal terms")) < 0)
 			return rc;
 	}
@@ -340,7 +341,7 @@ check_delivery(const json_t *d)
 		    s);
 	if (json_object_get(d, "detail") &&
 	    ((rc = px_j_str(&s, d, "detail", 300, "delivery")) < 0 ||
-	        (rc = check_printable(s, false, "delivery detail")) < 0))
+	        (rc = px_check_printable(s, false, "delivery detail")) < 0))
 		return rc;
 	return 0;
 }
@@ -430,7 +431,7 @@ check_escalate(const json_t *b)
 			return rc;
 		if (json_object_get(p, "name") &&
 		    ((rc = px_j_str(&s, p, "name", 200, "page")) < 0 ||
-		        (rc = check_printable(s, false, "page name")) < 0))
+		        (rc = px_check_printable(s, false, "page name")) < 0))
 			return rc;
 		if (!json_is_array(ch) || json_array_size(ch) > 3)
 			return px_error_set(PX_EINVAL,
@@ -501,6 +502,274 @@ check_by(const json_t *b)
 	return 0;
 }
 
+int
+px_check_xid(const char *s, const char *what)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 64 ||
+	    strspn(s,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789._-") != n)
+		return px_error_set(PX_EINVAL,
+		    "%s: '%.80s' is not an identifier (1 to 64 of A-Z, a-z, "
+		    "0-9, '.', '_', '-')",
+		    what, s ? s : "");
+	return 0;
+}
+
+/* The exercise a message belongs to (docs/exercises.md): every message a
+ * node signs in an exercise's cases carries it, so that no message of an
+ * exercise can be read, forwarded or quoted as a real one. */
+static int
+check_marker(const json_t *x)
+{
+	static const char *const mem[] = { "id", "inject", "persona",
+		"scenario_time", NULL };
+	const char *s;
+	int rc;
+
+	if (!json_is_object(x))
+		return px_error_set(PX_EINVAL,
+		    "body: 'exercise' must be an object {\"id\": EXERCISE, "
+		    "...}");
+	if ((rc = px_j_only(x, mem, "exercise")) < 0 ||
+	    (rc = px_j_str(&s, x, "id", 36, "exercise")) < 0)
+		return rc;
+	if (!px_uuid_valid(s))
+		return px_error_set(
+		    PX_EINVAL, "exercise: id '%s' is not a lowercase UUID", s);
+	if (json_object_get(x, "inject") &&
+	    ((rc = px_j_str(&s, x, "inject", 64, "exercise")) < 0 ||
+	        (rc = px_check_xid(s, "exercise: inject")) < 0))
+		return rc;
+	if (json_object_get(x, "persona") &&
+	    ((rc = px_j_str(&s, x, "persona", 64, "exercise")) < 0 ||
+	        (rc = px_check_xid(s, "exercise: persona")) < 0))
+		return rc;
+	if (json_object_get(x, "scenario_time") &&
+	    ((rc = px_j_str(&s, x, "scenario_time", 64, "exercise")) < 0 ||
+	        (rc = px_check_printable(s, false, "scenario_time")) < 0))
+		return rc;
+	return 0;
+}
+
+/* An exercise proposal: the scenario's hash and its public form, and the
+ * terms of play.  Only the shape is checked here: what the scenario
+ * means is the exercise model's business (model/exercise.h), and a
+ * receiver keeps one it cannot read, with the reason, rather than jam
+ * the channel. */
+static int
+check_exercise(const json_t *b)
+{
+	static const char *const smem[] = { "hash", "public", NULL };
+	const json_t *sc = json_object_get(b, "scenario");
+	char h[PX_HASH_HEX];
+	int rc;
+
+	if (!json_is_object(sc))
+		return px_error_set(PX_EINVAL,
+		    "body: an exercise message needs a 'scenario' object");
+	if ((rc = px_j_only(sc, smem, "scenario")) < 0 ||
+	    (rc = px_j_hash(h, sc, "hash", "scenario")) < 0)
+		return rc;
+	if (!json_is_object(json_object_get(sc, "public")))
+		return px_error_set(PX_EINVAL,
+		    "scenario: 'public' must be an object (the scenario as "
+		    "the players may see it)");
+	if (!json_is_object(json_object_get(b, "play")))
+		return px_error_set(PX_EINVAL,
+		    "body: an exercise message needs a 'play' object");
+	return 0;
+}
+
+const char *const px_control_actions[] = { "accept", "decline", "withdraw",
+	"schedule", "start", "pause", "resume", "fire", "skip", "delay", "end",
+	"stop", "reveal", "evaluate", "sign", "plan", NULL };
+
+/* A date "YYYY-MM-DD". */
+static int
+check_date(const json_t *o, const char *key, const char *what)
+{
+	const char *s;
+	int64_t v;
+	int rc;
+
+	if ((rc = px_j_str(&s, o, key, 10, what)) < 0)
+		return rc;
+	if (strlen(s) != 10 || px_time_parse(&v, s, 1) < 0)
+		return px_error_set(
+		    PX_EINVAL, "%s: '%s' must be a date YYYY-MM-DD", what, key);
+	return 0;
+}
+
+static int
+check_person(const json_t *o, const char *key, const char *what)
+{
+	const char *s;
+	int rc;
+
+	if ((rc = px_j_str(&s, o, key, 200, what)) < 0 ||
+	    (rc = px_check_printable(s, false, what)) < 0)
+		return rc;
+	if (*s == '\0')
+		return px_error_set(
+		    PX_EINVAL, "%s: '%s' must not be empty", what, key);
+	return 0;
+}
+
+static int
+check_ratings(const json_t *a)
+{
+	static const char *const mem[] = { "objective", "rating", "comment",
+		NULL };
+	const json_t *r;
+	const char *s;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > 256)
+		return px_error_set(PX_EINVAL,
+		    "evaluate: 'ratings' must be an array of 1 to 256 "
+		    "{objective, rating, comment}");
+	json_array_foreach(a, i, r)
+	{
+		if ((rc = px_j_only(r, mem, "rating")) < 0 ||
+		    (rc = px_j_str(&s, r, "objective", 64, "rating")) < 0 ||
+		    (rc = px_check_xid(s, "rating: objective")) < 0 ||
+		    (rc = px_j_str(&s, r, "rating", 1, "rating")) < 0)
+			return rc;
+		if (strchr("PSMU", *s) == NULL || *s == '\0')
+			return px_error_set(PX_EINVAL,
+			    "rating: '%s' is not one of P, S, M, U (HSEEP: "
+			    "performed without challenges, with some, with "
+			    "major challenges, unable to be performed)",
+			    s);
+		if (json_object_get(r, "comment") &&
+		    ((rc = px_j_str(&s, r, "comment", 4096, "rating")) < 0 ||
+		        (rc = px_check_printable(s, true, "rating comment")) <
+		            0))
+			return rc;
+	}
+	return 0;
+}
+
+int
+px_check_control(const json_t *b)
+{
+	/* Per action: the members it takes besides "action" and "text". */
+	static const struct {
+		const char *action;
+		const char *const mem[6];
+	} acts[] = {
+		{ "accept", { "proposal" } },
+		{ "decline", { "proposal" } },
+		{ "withdraw", { 0 } },
+		{ "schedule", { "start" } },
+		{ "start", { 0 } },
+		{ "pause", { 0 } },
+		{ "resume", { 0 } },
+		{ "fire", { "inject" } },
+		{ "skip", { "inject" } },
+		{ "delay", { "inject", "by" } },
+		{ "end", { 0 } },
+		{ "stop", { 0 } },
+		{ "reveal", { "scenario" } },
+		{ "evaluate", { "ratings", "by" } },
+		{ "sign", { "report", "by" } },
+		{ "plan", { "item", "owner", "due", "status" } },
+	};
+	const char *allowed[10], *act, *s;
+	const json_t *v;
+	char h[PX_HASH_HEX];
+	size_t k = 0, a;
+	int64_t t;
+	int rc;
+
+	if ((rc = px_j_str(&act, b, "action", 32, "body")) < 0)
+		return rc;
+	for (a = 0; a < PX_ARRAY_LEN(acts); a++)
+		if (strcmp(acts[a].action, act) == 0)
+			break;
+	if (a == PX_ARRAY_LEN(acts))
+		return px_error_set(PX_EINVAL,
+		    "body: action '%.32s' is not one of accept, decline, "
+		    "withdraw, schedule, start, pause, resume, fire, skip, "
+		    "delay, end, stop, reveal, evaluate, sign, plan",
+		    act);
+	allowed[k++] = "action";
+	allowed[k++] = "text";
+	allowed[k++] = "exercise";
+	for (size_t i = 0; i < 6 && acts[a].mem[i]; i++)
+		allowed[k++] = acts[a].mem[i];
+	allowed[k] = NULL;
+	if ((rc = px_j_only(b, allowed, "body")) < 0)
+		return rc;
+	/* Every member listed is required, but the optional ones here. */
+	for (size_t i = 0; i < 6 && acts[a].mem[i]; i++) {
+		const char *m = acts[a].mem[i];
+
+		rc = 0;
+		v = json_object_get(b, m);
+		if (v == NULL) {
+			if (strcmp(m, "by") == 0 && strcmp(act, "sign") == 0)
+				continue;
+			return px_error_set(
+			    PX_EINVAL, "body: a %s control needs '%s'", act, m);
+		}
+		if (strcmp(m, "proposal") == 0 || strcmp(m, "report") == 0)
+			rc = px_j_hash(h, b, m, "body");
+		else if (strcmp(m, "start") == 0)
+			rc = px_j_time(&t, b, m, "body");
+		else if (strcmp(m, "inject") == 0 || strcmp(m, "item") == 0)
+			rc = (rc = px_j_str(&s, b, m, 64, "body")) < 0
+			    ? rc
+			    : px_check_xid(s, m);
+		else if (strcmp(m, "by") == 0 || strcmp(m, "owner") == 0)
+			rc = check_person(b, m, "body");
+		else if (strcmp(m, "due") == 0)
+			rc = check_date(b, m, "body");
+		else if (strcmp(m, "scenario") == 0)
+			rc = json_is_object(v) ? 0
+			                       : px_error_set(PX_EINVAL,
+			                             "body: 'scenario' must be "
+			                             "an object");
+		else if (strcmp(m, "ratings") == 0)
+			rc = check_ratings(v);
+		if (rc < 0)
+			return rc;
+	}
+	if (strcmp(act, "delay") == 0) {
+		if ((rc = px_j_str(&s, b, "by", 16, "body")) < 0)
+			return rc;
+		if (px_duration_parse(&t, s, PX_BASIS_CALENDAR) < 0 || t <= 0)
+			return px_error_set(PX_EINVAL,
+			    "body: delay 'by' must be a duration like 10m, "
+			    "not '%s'",
+			    s);
+	}
+	if (strcmp(act, "plan") == 0) {
+		static const char *const st[] = { "open", "in-progress", "done",
+			"cancelled", NULL };
+
+		if ((rc = px_j_str(&s, b, "status", 16, "body")) < 0)
+			return rc;
+		if (!str_in(s, st))
+			return px_error_set(PX_EINVAL,
+			    "body: plan status '%s' is not one of open, "
+			    "in-progress, done, cancelled",
+			    s);
+		if (json_object_get(b, "text") == NULL)
+			return px_error_set(PX_EINVAL,
+			    "body: a plan item needs text (what to improve)");
+	}
+	if (strcmp(act, "stop") == 0 && json_object_get(b, "text") == NULL)
+		return px_error_set(
+		    PX_EINVAL, "body: a real-world stop needs text saying why");
+	return 0;
+}
+
 /* Which body members each type takes; "text" is a free-text object. */
 static int
 check_body(const json_t *b, enum px_msg_type type)
@@ -524,6 +793,19 @@ check_body(const json_t *b, enum px_msg_type type)
 	int64_t score;
 	bool text_required = false;
 
+	/* The exercise marker may ride on any body: checked here, and the
+	 * rest of the body checked without it. */
+	if (json_object_get(b, "exercise") && type != PX_MSG_CONTROL) {
+		json_t *rest;
+
+		if ((rc = check_marker(json_object_get(b, "exercise"))) < 0)
+			return rc;
+		rest = json_copy((json_t *)b);
+		json_object_del(rest, "exercise");
+		rc = check_body(rest, type);
+		json_decref(rest);
+		return rc;
+	}
 	switch (type) {
 	case PX_MSG_REPORT:
 	case PX_MSG_REQUEST:
@@ -559,6 +841,28 @@ check_body(const json_t *b, enum px_msg_type type)
 		    (rc = check_proposal(b)) < 0)
 			return rc;
 		break;
+	case PX_MSG_EXERCISE: {
+		static const char *const ex_mem[] = { "case", "scenario",
+			"play", "text", NULL };
+
+		if ((rc = px_j_only(b, ex_mem, "body")) < 0)
+			return rc;
+		if (!json_is_object(json_object_get(b, "case")))
+			return px_error_set(PX_EINVAL,
+			    "body: an exercise message needs a 'case' header");
+		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
+		        0 ||
+		    (rc = check_exercise(b)) < 0)
+			return rc;
+		break;
+	}
+	case PX_MSG_CONTROL:
+		if ((rc = px_check_control(b)) < 0)
+			return rc;
+		if (json_object_get(b, "exercise") &&
+		    (rc = check_marker(json_object_get(b, "exercise"))) < 0)
+			return rc;
+		break;
 	case PX_MSG_ACCEPT:
 	case PX_MSG_DECLINE:
 		if ((rc = px_j_only(b, answer_mem, "body")) < 0 ||
@@ -573,7 +877,7 @@ check_body(const json_t *b, enum px_msg_type type)
 			const char *tok;
 
 			if ((rc = px_j_str(&tok, b, "token", 64, "body")) < 0 ||
-			    (rc = check_printable(tok, false, "token")) < 0)
+			    (rc = px_check_printable(tok, false, "token")) < 0)
 				return rc;
 		}
 		break;

@@ -20,6 +20,7 @@
 #define PX_MESSAGE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "crypto/sign.h"
@@ -80,6 +81,20 @@ json_t *px_text_new(const char *value, const char *lang, const char *tr_value,
     const char *tr_lang, const char *tr_by);
 /* Validates a contact id ([contact "ID"] in parley.conf). */
 PX_MUST_CHECK int px_check_contact_id(const char *s, const char *what);
+/* Refuses control characters (C0 but newline and tab where `multiline`,
+ * DEL and C1), which a peer could use to drive an operator's terminal. */
+PX_MUST_CHECK int px_check_printable(
+    const char *s, bool multiline, const char *what);
+/* Validates an identifier of an exercise's scenario (an inject, an
+ * expectation, an objective, a persona, a plan item): 1 to 64 of A-Z,
+ * a-z, 0-9, '.', '_', '-' (docs/exercises.md). */
+PX_MUST_CHECK int px_check_xid(const char *s, const char *what);
+/* Validates a control message's body (docs/exercises.md, "Control"):
+ * a known action with exactly the members it takes. */
+PX_MUST_CHECK int px_check_control(const json_t *b);
+/* The actions of control messages, by wire name. */
+extern const char *const px_control_actions[];
+
 /* Validates a language tag (BCP 47 shape: 2-8 letters, then -subtags). */
 PX_MUST_CHECK int px_check_lang(const char *s, const char *what);
 

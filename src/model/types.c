@@ -10,6 +10,7 @@ const struct px_name px_kind_names[PX_KIND__N] = {
 	{ "check", "communication check" },
 	{ "inject", "exercise inject" },
 	{ "agreement", "agreement proposal" },
+	{ "exercise", "exercise" },
 };
 
 const struct px_name px_category_names[PX_CAT__N] = {
@@ -61,6 +62,8 @@ const struct px_name px_msg_type_names[PX_MSG__N] = {
 	{ "propose", "agreement proposed" },
 	{ "accept", "agreement accepted" },
 	{ "decline", "agreement declined" },
+	{ "exercise", "exercise proposed" },
+	{ "control", "exercise control" },
 };
 
 const struct px_name px_state_names[PX_ST__N] = {

@@ -20,6 +20,8 @@ enum px_kind {
 	PX_KIND_CHECK,
 	PX_KIND_INJECT,
 	PX_KIND_AGREEMENT, /* an agreement proposal (docs/protocol.md) */
+	PX_KIND_EXERCISE,  /* an exercise: its proposal and control
+	                      (docs/exercises.md) */
 	PX_KIND__N
 };
 
@@ -72,9 +74,11 @@ enum px_msg_type {
 	PX_MSG_CHECK,
 	PX_MSG_CHECK_REPLY,
 	PX_MSG_NOTE,
-	PX_MSG_PROPOSE, /* opens an agreement case: a version of the terms */
-	PX_MSG_ACCEPT,  /* the proposal's receiver accepts it */
-	PX_MSG_DECLINE, /* ... or declines it */
+	PX_MSG_PROPOSE,  /* opens an agreement case: a version of the terms */
+	PX_MSG_ACCEPT,   /* the proposal's receiver accepts it */
+	PX_MSG_DECLINE,  /* ... or declines it */
+	PX_MSG_EXERCISE, /* opens an exercise case: the proposal */
+	PX_MSG_CONTROL,  /* an act on an exercise (docs/exercises.md) */
 	PX_MSG__N
 };
 

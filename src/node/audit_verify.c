@@ -1527,6 +1527,10 @@ replay(const struct av *v, const struct cbatch *b, struct ccase *cc)
 		ag = bundle_terms(v, &c, &used, cc->notes);
 		json_object_set_new(cc->timeline, "agreement",
 		    used >= 0 ? json_integer(used) : json_null());
+		/* An exercise's cases are tagged wherever they are exported
+		 * (docs/exercises.md "Marking"). */
+		json_object_set_new(cc->timeline, "exercise",
+		    c.exercise_id ? json_string(c.exercise_id) : json_null());
 		if (resp >= 0)
 			json_object_set_new(cc->timeline, "clocks",
 			    px_view_clocks(

@@ -3,6 +3,7 @@
  */
 #include "model/canon.h"
 #include "node/agreement.h"
+#include "node/exercise.h"
 #include "node/internal.h"
 #include "node/log.h"
 #include "util/util.h"
@@ -119,6 +120,15 @@ px_node_case_calendar(const struct px_node *n, const struct px_case *c,
 int
 px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
 {
+	const char *xstate = NULL;
+	int rc;
+
+	/* An exercise's case is listed in the exercise's own words
+	 * (proposed, running, ended ...), and every exercise case is
+	 * recorded as one. */
+	if (c->exercise_id &&
+	    (rc = px_exercise_indexed(n, c, now, &xstate)) < 0)
+		return rc;
 	struct px_case_row row = {
 		.id = (char *)c->id,
 		.peer =
@@ -131,13 +141,17 @@ px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
 		.priority = (char *)px_priority_names[c->priority].wire,
 		.tlp = (char *)px_tlp_names[c->tlp].wire,
 		.title = (char *)c->title,
-		.state = (char *)px_state_names[c->state].wire,
+		.state =
+		    (char *)(xstate ? xstate : px_state_names[c->state].wire),
 		.opened_ms = c->opened_ms,
 		.updated_ms = now,
 	};
 
-	int rc = PX_STORE_CALL(n->store, case_put, &row);
-
+	rc = PX_STORE_CALL(n->store, case_put, &row);
+	/* Recorded after the case row exists (its first message). */
+	if (rc == 0 && c->exercise_id && c->n == 1)
+		rc = PX_STORE_CALL(
+		    n->store, case_set_exercise, c->id, c->exercise_id);
 	if (rc == 0 && c->kind == PX_KIND_CHECK && c->check_contact)
 		rc = PX_STORE_CALL(
 		    n->store, case_set_contact, c->id, c->check_contact);
@@ -310,7 +324,15 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 		 * an acceptance imported meanwhile put in force. */
 		opening = with_agreement(body, p);
 		body = opening;
+	} else if (c.exercise_id && !json_object_get(body, "exercise")) {
+		/* Every message of an exercise's case says so
+		 * (docs/exercises.md): none can be quoted as a real one. */
+		opening = json_copy(body);
+		json_object_set_new(opening, "exercise",
+		    json_pack("{ss}", "id", c.exercise_id));
+		body = opening;
 	}
+
 	if ((rc = px_msg_new(&m, &f, body, &n->sign)) < 0 ||
 	    (rc = px_case_apply(&c, m)) < 0 ||
 	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||

@@ -32,6 +32,15 @@ int
 px_check_send(struct px_node *n, const char *peer, const char *contact,
     int64_t within_ms, struct px_check_sent *out)
 {
+	return px_check_send_in(
+	    n, peer, contact, within_ms, NULL, NULL, NULL, out);
+}
+
+int
+px_check_send_in(struct px_node *n, const char *peer, const char *contact,
+    int64_t within_ms, const json_t *exercise, const char *title,
+    json_t *text_in, struct px_check_sent *out)
+{
 	struct px_peer *p = NULL;
 	struct px_msg *m = NULL;
 	const json_t *ct;
@@ -80,6 +89,13 @@ px_check_send(struct px_node *n, const char *peer, const char *contact,
 		rc = px_error_set(PX_ERR, "could not build the check message");
 		goto out;
 	}
+	if (title)
+		json_object_set_new(
+		    json_object_get(body, "case"), "title", json_string(title));
+	if (text_in)
+		json_object_set(body, "text", text_in);
+	if (exercise)
+		json_object_set(body, "exercise", (json_t *)exercise);
 	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
 		goto out;
 	if ((rc = px_node_send(n, p->row.name, NULL, PX_MSG_CHECK, body, &m)) <

@@ -4,6 +4,7 @@
  */
 #include <sodium.h>
 
+#include "node/exercise.h"
 #include "node/internal.h"
 #include "node/sched.h"
 #include "notify/notify.h"
@@ -277,7 +278,8 @@ apply_caps(struct px_node *n, const struct px_case *c, const struct px_peer *p,
 
 static int
 handle_case(struct px_node *n, const char *id, int64_t now,
-    const json_t *contacts, const json_t *roster, struct px_sched_stats *st)
+    const json_t *contacts, const json_t *roster, struct px_sched_stats *st,
+    struct px_xhalt_cache *xh)
 {
 	struct px_case c;
 	struct px_peer *p = NULL;
@@ -290,6 +292,17 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 	if ((rc = px_node_case_load(&c, n, id, &p)) < 0)
 		return rc;
 	st->cases++;
+	/* An exercise plays its injects (docs/exercises.md); a case of an
+	 * exercise that has ended takes no step. */
+	if (c.kind == PX_KIND_EXERCISE) {
+		rc = px_exercise_tick(n, &c, now, &next, st);
+		goto due;
+	}
+	if ((rc = px_exercise_case_halt(n, &c, now, xh)) != 0) {
+		if (rc > 0)
+			rc = 0;
+		goto due;
+	}
 	if (c.kind == PX_KIND_HOTLINE && strcmp(c.responder, n->name) == 0) {
 		int64_t start =
 		    c.delivered_ms >= 0 ? c.delivered_ms : c.opened_ms;
@@ -358,8 +371,10 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 		px_buf_dispose(&text);
 		px_msg_free(m);
 	}
+due:
 	/* Sending re-indexed the case as due now; set the real next time. */
 	if (rc == 0)
+
 		rc = PX_STORE_CALL(n->store, case_set_due, c.id,
 		    next == INT64_MAX ? -1 : next);
 out:
@@ -373,6 +388,7 @@ px_sched_tick(
     struct px_node *n, int64_t now, size_t limit, struct px_sched_stats *st)
 {
 	struct due_list l = { 0 };
+	struct px_xhalt_cache xh = { 0 };
 	json_t *contacts = NULL, *roster = NULL;
 	int rc;
 
@@ -393,7 +409,7 @@ px_sched_tick(
 			rc = r;
 			break;
 		}
-		r = handle_case(n, l.ids[i], now, contacts, roster, st);
+		r = handle_case(n, l.ids[i], now, contacts, roster, st, &xh);
 		if (r == 0) {
 			if ((rc = PX_STORE_CALL0(n->store, commit)) < 0)
 				break;

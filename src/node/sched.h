@@ -21,7 +21,9 @@ struct px_sched_stats {
 	size_t pages;   /* hotline pages */
 	size_t checks;  /* scheduled checks sent */
 	size_t notices; /* notifications queued */
-	size_t errors;  /* cases that could not be handled (logged) */
+	size_t injects; /* exercise injects played (docs/exercises.md) */
+
+	size_t errors; /* cases that could not be handled (logged) */
 };
 
 /* Takes what is due at `now` in at most `limit` cases (0: 1000).  A case
@@ -49,6 +51,12 @@ struct px_check_sent {
  * e-mail carrying the token to the contact. */
 PX_MUST_CHECK int px_check_send(struct px_node *n, const char *peer,
     const char *contact, int64_t within_ms, struct px_check_sent *out);
+/* The same as an exercise inject (docs/exercises.md): `exercise` (may
+ * be NULL) is the marker the check message carries ({"id", "inject"}),
+ * `title` (may be NULL) its title, `text` (may be NULL) its text. */
+PX_MUST_CHECK int px_check_send_in(struct px_node *n, const char *peer,
+    const char *contact, int64_t within_ms, const json_t *exercise,
+    const char *title, json_t *text, struct px_check_sent *out);
 /* Answers check `ref` (a check this node received).  With a token, it
  * must be the check's (a typing slip is refused here, before anything is
  * signed); without one, the reply is an acknowledgement that does not

@@ -195,5 +195,14 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	json_object_set_new(o, "actions", actions_json(n, c));
 	json_object_set_new(o, "parties", parties_json(n, c, p));
 	json_object_set_new(o, "messages", msgs);
+	/* An exercise's case, marked as one wherever it is shown
+	 * (docs/exercises.md): the exercise, the inject and who speaks. */
+	json_object_set_new(o, "exercise",
+	    c->exercise_id
+	        ? json_pack("{ss so so}", "id", c->exercise_id, "inject",
+	              c->inject_id ? json_string(c->inject_id) : json_null(),
+	              "persona",
+	              c->persona ? json_string(c->persona) : json_null())
+	        : json_null());
 	return o;
 }

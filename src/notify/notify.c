@@ -59,9 +59,13 @@ card_str(const json_t *card, const char *key)
 	return v && *v ? v : NULL;
 }
 
-/* The webhook body: what happened, for whom, and the caller's data. */
+/* The webhook body: what happened, for whom, and the caller's data.
+ * For an exercise's case it begins with the member "exercise" and ends
+ * with "exercise_end", both saying EXERCISE (docs/exercises.md): a
+ * receiver reading either end of the body sees it. */
 static char *
-webhook_body(const struct px_node *n, const struct px_notify_item *it)
+webhook_body(const struct px_node *n, const struct px_notify_item *it,
+    const char *exercise)
 {
 	char tm[PX_TIME_STRLEN];
 	json_t *o;
@@ -84,8 +88,24 @@ webhook_body(const struct px_node *n, const struct px_notify_item *it)
 	json_decref(o);
 	if (s == NULL)
 		abort();
+	if (exercise) {
+		/* s is "{...}" with at least one member. */
+		char *w = px_asprintf("{\"exercise\":\"EXERCISE %s: not a "
+		                      "real incident\",%.*s,\"exercise_end\":"
+		                      "\"EXERCISE\"}",
+		    exercise, (int)strlen(s) - 2, s + 1);
+
+		free(s);
+		s = w;
+	}
 	return s;
 }
+
+/* What marks every notification of an exercise's case, at the start and
+ * the end of its text (docs/exercises.md). */
+#define EXERCISE_LINE                                                         \
+	"EXERCISE EXERCISE EXERCISE -- %s -- not a real incident / 演练，" \
+	"非真实事件"
 
 static bool
 utf8_valid(const char *s)
@@ -114,10 +134,36 @@ px_notify_enqueue_ids(struct px_node *n, const struct px_notify_item *it,
 		{ PX_NOTIFY_WEBHOOK, "webhook", "pending" },
 		{ PX_NOTIFY_PHONE, "phone", "manual" },
 	};
-	char *hook = NULL;
+	char *hook = NULL, *ex = NULL, *subj = NULL, *text = NULL;
+	struct px_notify_item marked;
 	int rc = 0;
 
 	*count = 0;
+	/* A notification of an exercise's case says so, whoever queued it. */
+	if (it->case_id) {
+		rc = PX_STORE_CALL(n->store, case_exercise, it->case_id, &ex);
+		if (rc == PX_ENOTFOUND)
+			rc = 0;
+		if (rc < 0)
+			return rc;
+	}
+	if (ex && it->subject && it->text) {
+		size_t len = strlen(ex);
+		char ref[12], *line;
+
+		snprintf(
+		    ref, sizeof(ref), "EX-%s", len >= 8 ? ex + len - 8 : ex);
+		line = px_asprintf(EXERCISE_LINE, ref);
+		subj = px_asprintf("[EXERCISE] %s", it->subject);
+		text = px_asprintf("%s\n\n%s\n\n%s", line, it->text, line);
+		free(line);
+		marked = *it;
+		marked.subject = subj;
+		marked.text = text;
+		free(ex);
+		ex = px_strdup(ref);
+		it = &marked;
+	}
 	if (it->contact == NULL || *it->contact == '\0')
 		return px_error_set(
 		    PX_EINVAL, "a notification needs a contact");
@@ -156,13 +202,16 @@ px_notify_enqueue_ids(struct px_node *n, const struct px_notify_item *it,
 		if (!(it->channels & chans[c].bit) || addr == NULL)
 			continue;
 		if (chans[c].bit == PX_NOTIFY_WEBHOOK)
-			r.body = hook = webhook_body(n, it);
+			r.body = hook = webhook_body(n, it, ex);
 		if ((rc = PX_STORE_CALL(n->store, notify_put, &r)) == 0 && ids)
 			ids[(*count)++] = r.id;
 		else if (rc == 0)
 			(*count)++;
 	}
 	free(hook);
+	free(ex);
+	free(subj);
+	free(text);
 	return rc;
 }
 

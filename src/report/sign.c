@@ -6,7 +6,7 @@
 #include "util/enc.h"
 #include "util/util.h"
 
-static const char tag[] = "parley-report-v1\n";
+static const char report_tag[] = "parley-report-v1\n";
 
 /* Sets every real in `v` to the double its %.15g spelling reads back as,
  * so the file (written with 15 significant digits) holds exactly the
@@ -32,7 +32,7 @@ settle_reals(json_t *v)
 
 /* The signed bytes of `report`, "sig" left out. */
 static int
-signed_bytes(struct px_buf *b, const json_t *report)
+signed_bytes(struct px_buf *b, const json_t *report, const char *tag)
 {
 	json_t *copy = json_copy((json_t *)report);
 	int rc;
@@ -50,13 +50,25 @@ signed_bytes(struct px_buf *b, const json_t *report)
 int
 px_report_sign(json_t *report, const struct px_key *k)
 {
+	return px_report_sign_as(report, k, report_tag);
+}
+
+int
+px_report_sig_check(const json_t *report, const uint8_t pk[PX_PUBKEY_LEN])
+{
+	return px_report_sig_check_as(report, pk, report_tag);
+}
+
+int
+px_report_sign_as(json_t *report, const struct px_key *k, const char *tag)
+{
 	struct px_buf b;
 	uint8_t sig[PX_SIG_LEN];
 	char *b64;
 	int rc;
 
 	settle_reals(report);
-	if ((rc = signed_bytes(&b, report)) < 0) {
+	if ((rc = signed_bytes(&b, report, tag)) < 0) {
 		px_buf_dispose(&b);
 		return rc;
 	}
@@ -69,7 +81,8 @@ px_report_sign(json_t *report, const struct px_key *k)
 }
 
 int
-px_report_sig_check(const json_t *report, const uint8_t pk[PX_PUBKEY_LEN])
+px_report_sig_check_as(
+    const json_t *report, const uint8_t pk[PX_PUBKEY_LEN], const char *tag)
 {
 	const char *s = json_string_value(json_object_get(report, "sig"));
 	uint8_t sig[PX_SIG_LEN];
@@ -83,7 +96,7 @@ px_report_sig_check(const json_t *report, const uint8_t pk[PX_PUBKEY_LEN])
 	if (px_b64_decode(sig, sizeof(sig), &n, s) < 0 || n != sizeof(sig))
 		return px_error_set(
 		    PX_EINVAL, "the report's 'sig' is not base64 of 64 bytes");
-	if ((rc = signed_bytes(&b, report)) == 0 &&
+	if ((rc = signed_bytes(&b, report, tag)) == 0 &&
 	    px_verify(pk, sig, b.data, b.len) < 0)
 		rc = px_error_set(PX_EINVAL,
 		    "the report's signature does not verify: it was altered "

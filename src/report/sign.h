@@ -30,4 +30,11 @@ PX_MUST_CHECK int px_report_sign(json_t *report, const struct px_key *k);
 PX_MUST_CHECK int px_report_sig_check(
     const json_t *report, const uint8_t pk[PX_PUBKEY_LEN]);
 
+/* The same for another kind of signed file, `tag` its first line
+ * ("parley-aar-v1\n" for an exercise's after-action report). */
+PX_MUST_CHECK int px_report_sign_as(
+    json_t *report, const struct px_key *k, const char *tag);
+PX_MUST_CHECK int px_report_sig_check_as(
+    const json_t *report, const uint8_t pk[PX_PUBKEY_LEN], const char *tag);
+
 #endif

@@ -122,5 +122,9 @@ PX_MUST_CHECK int px_report_compute(json_t **out, struct px_node *n,
 PX_MUST_CHECK int px_report_compute_progress(json_t **out, struct px_node *n,
     const char *peer, int64_t from_ms, int64_t to_ms, int64_t now,
     px_report_progress_fn cb, void *arg);
+/* The checkpoint a report embeds: the node's latest signed note with the
+ * cosignatures it holds, and its origin, size and root (JSON null for an
+ * empty log).  *out is a new reference. */
+PX_MUST_CHECK int px_report_checkpoint_json(json_t **out, struct px_node *n);
 
 #endif

@@ -45,7 +45,12 @@ list_cb(const struct px_case_row *r, void *arg)
 	l->v[l->n].id = px_strdup(r->id);
 	l->v[l->n].opened = r->opened_ms;
 	l->v[l->n].kind = PX_WIRE(px_kind_names, r->kind);
+	/* Every case of an exercise (docs/exercises.md) is left out like
+	 * the old inject kind: the exercise's own report is its place. */
+	if (r->exercise != NULL || l->v[l->n].kind == PX_KIND_EXERCISE)
+		l->v[l->n].kind = PX_KIND_INJECT;
 	l->n++;
+
 	return 0;
 }
 
@@ -193,8 +198,8 @@ card_contacts(struct contacts *cs, struct px_node *n, const struct px_peer *p)
 
 /* The embedded checkpoint: the latest signed note with the cosignatures
  * we hold, and its origin, size and root read back from it. */
-static int
-checkpoint_json(json_t **out, struct px_node *n)
+int
+px_report_checkpoint_json(json_t **out, struct px_node *n)
 {
 	struct px_note note = { 0 };
 	struct px_checkpoint cp = { 0 };
@@ -444,7 +449,7 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 		        cs.v[i].contact, "verified_before",
 		        v >= 0 ? json_string(t) : json_null()));
 	}
-	if ((rc = checkpoint_json(&ckpt, n)) < 0 ||
+	if ((rc = px_report_checkpoint_json(&ckpt, n)) < 0 ||
 	    (rc = agreements_json(&ags, n, p, &vs)) < 0 ||
 	    (rc = px_node_card(&own_card, n)) < 0)
 		goto out;

@@ -133,12 +133,6 @@ issuer_key(struct px_vkey *out, struct px_node *n, const char *issuer, bool own,
 	return rc;
 }
 
-struct ckpt {
-	bool ok; /* signature verified and members agree */
-	uint64_t size;
-	uint8_t root[32];
-};
-
 struct seen {
 	uint64_t size;
 	const uint8_t *root;
@@ -166,8 +160,8 @@ scan_peer_ckpt(int64_t size, const char *root, const char *note, void *arg)
 /* Our own checkpoint: the stored one of that size, or our log's root at
  * that size. */
 static int
-check_own_ckpt(
-    struct px_report_verdict *res, struct px_node *n, const struct ckpt *ck)
+check_own_ckpt(struct px_report_verdict *res, struct px_node *n,
+    const struct px_rv_ckpt *ck)
 {
 	struct px_note nt = { 0 };
 	struct px_checkpoint cp = { 0 };
@@ -221,9 +215,9 @@ out:
 	return rc;
 }
 
-static int
-check_ckpt(struct px_report_verdict *res, struct px_node *n, const json_t *j,
-    const char *issuer, bool own, struct ckpt *ck)
+int
+px_rv_check_ckpt(struct px_report_verdict *res, struct px_node *n,
+    const json_t *j, const char *issuer, bool own, struct px_rv_ckpt *ck)
 {
 	struct px_note nt = { 0 };
 	struct px_checkpoint cp = { 0 };
@@ -334,10 +328,11 @@ out:
 }
 
 /* One entry of our own report: the leaf, its proof, its message. */
-static int
-check_own_entry(struct px_report_verdict *res, struct px_node *n,
-    const struct ckpt *ck, const char *where, const char *case_id, int64_t idx,
-    const char *leaf, const char *hash, const char *type, int64_t time)
+int
+px_rv_check_own_entry(struct px_report_verdict *res, struct px_node *n,
+    const struct px_rv_ckpt *ck, const char *where, const char *case_id,
+    int64_t idx, const char *leaf, const char *hash, const char *type,
+    int64_t time)
 {
 	struct px_log_row lr = { 0 };
 	struct px_msg_row mr = { 0 };
@@ -402,10 +397,10 @@ out:
 /* One entry of a peer's report: where we hold its proof, the index must
  * agree, and the proof must verify against the root when it was made for
  * the same size. */
-static int
-check_peer_entry(struct px_report_verdict *res, struct px_node *n,
-    const struct ckpt *ck, const char *where, int64_t idx, const char *hash,
-    size_t *held)
+int
+px_rv_check_peer_entry(struct px_report_verdict *res, struct px_node *n,
+    const struct px_rv_ckpt *ck, const char *where, int64_t idx,
+    const char *hash, size_t *held)
 {
 	struct px_proof_row pr = { 0 };
 	uint8_t lh[32], path[PX_LOG_MAX_PROOF][32];
@@ -438,7 +433,8 @@ check_peer_entry(struct px_report_verdict *res, struct px_node *n,
 
 static int
 check_entries(struct px_report_verdict *res, struct px_node *n,
-    const json_t *rows, const struct px_report_params *p, const struct ckpt *ck)
+    const json_t *rows, const struct px_report_params *p,
+    const struct px_rv_ckpt *ck)
 {
 	const json_t *row, *e;
 	size_t i, j, held = 0, below = 0;
@@ -488,10 +484,10 @@ check_entries(struct px_report_verdict *res, struct px_node *n,
 				continue;
 			}
 			below++;
-			rc = res->own ? check_own_entry(res, n, ck, where, id,
-			                    idx, leaf, hash, type, t)
-			              : check_peer_entry(res, n, ck, where, idx,
-			                    hash, &held);
+			rc = res->own ? px_rv_check_own_entry(res, n, ck, where,
+			                    id, idx, leaf, hash, type, t)
+			              : px_rv_check_peer_entry(res, n, ck,
+			                    where, idx, hash, &held);
 			if (rc < 0)
 				return rc;
 		}
@@ -694,7 +690,7 @@ px_report_verify(
     struct px_report_verdict *res, struct px_node *n, const json_t *doc)
 {
 	struct px_report_params p;
-	struct ckpt ck = { 0 };
+	struct px_rv_ckpt ck = { 0 };
 	struct px_rv_basis basis;
 	const json_t *rows = json_object_get(doc, "cases");
 	json_t *agg = NULL;
@@ -716,8 +712,8 @@ px_report_verify(
 	    res->own ? "this node" : "a pinned peer", p.peer);
 	px_rv_basis_init(&basis);
 	if ((rc = px_rv_check_basis(res, n, doc, &p, &basis)) < 0 ||
-	    (rc = check_ckpt(res, n, json_object_get(doc, "checkpoint"), p.node,
-	         res->own, &ck)) < 0)
+	    (rc = px_rv_check_ckpt(res, n, json_object_get(doc, "checkpoint"),
+	         p.node, res->own, &ck)) < 0)
 		goto out;
 	check_rows(res, rows, &p);
 	if ((rc = check_entries(res, n, rows, &p, &ck)) < 0 ||

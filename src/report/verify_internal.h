@@ -16,6 +16,35 @@ void px_rv_checked(struct px_report_verdict *r, const char *fmt, ...)
 void px_rv_mismatch(struct px_report_verdict *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+struct px_rv_ckpt {
+	bool ok; /* signature verified and members agree */
+	uint64_t size;
+	uint8_t root[32];
+};
+
+/* Checks an embedded checkpoint (docs/report.md, step 1): its signature
+ * by `issuer`'s log key (this node's when `own`, else the pinned peer's
+ * card), its members against the note, and that this node's store holds
+ * it (own) or was never shown another root for its size (a peer's).
+ * Failures are mismatches; *ck says what verified. */
+PX_MUST_CHECK int px_rv_check_ckpt(struct px_report_verdict *res,
+    struct px_node *n, const json_t *j, const char *issuer, bool own,
+    struct px_rv_ckpt *ck);
+/* One entry of this node's own report: the leaf at `idx` is `leaf`
+ * ("msg" or "receipt") with object hash `hash`, its inclusion proof
+ * verifies against the checkpoint, and it stands for a message of case
+ * `case_id` of that type and time. */
+PX_MUST_CHECK int px_rv_check_own_entry(struct px_report_verdict *res,
+    struct px_node *n, const struct px_rv_ckpt *ck, const char *where,
+    const char *case_id, int64_t idx, const char *leaf, const char *hash,
+    const char *type, int64_t time);
+/* One entry of a peer's report: where this node holds the peer's proof
+ * for `hash`, it is at `idx` (and verifies against the checkpoint when
+ * made at its size); *held counts those checked. */
+PX_MUST_CHECK int px_rv_check_peer_entry(struct px_report_verdict *res,
+    struct px_node *n, const struct px_rv_ckpt *ck, const char *where,
+    int64_t idx, const char *hash, size_t *held);
+
 /* An embedded agreement version that verified. */
 struct px_rv_agreement {
 	int64_t version;

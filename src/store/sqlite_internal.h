@@ -11,11 +11,12 @@
 
 #include "store/store.h"
 
-#define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
-#define PX_SQ_FIRST_SCHED_STMT 64 /* 64..79: store_sqlite_sched.c */
-#define PX_SQ_FIRST_CHAN_STMT  80 /* 80..87: store_sqlite_chan.c */
-#define PX_SQ_FIRST_AGREE_STMT 96 /* 96..103: store_sqlite_agree.c */
-#define PX_SQ_STMTS            104
+#define PX_SQ_FIRST_LOG_STMT   32  /* statement slots 0..31: store_sqlite.c */
+#define PX_SQ_FIRST_SCHED_STMT 64  /* 64..79: store_sqlite_sched.c */
+#define PX_SQ_FIRST_CHAN_STMT  80  /* 80..87: store_sqlite_chan.c */
+#define PX_SQ_FIRST_AGREE_STMT 96  /* 96..103: store_sqlite_agree.c */
+#define PX_SQ_FIRST_EXER_STMT  104 /* 104..119: store_sqlite_exer.c */
+#define PX_SQ_STMTS            120
 
 struct sq {
 	struct px_store base;
@@ -123,6 +124,34 @@ int px_sq_agreement_list(
 int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);
 int px_sq_case_agreements(
     struct px_store *b, const char *peer, px_text_cb cb, void *arg);
+
+/* The exercise operations (store_sqlite_exer.c). */
+#define PX_SQ_EXER_OPS                                \
+	.exercise_put = px_sq_exercise_put,           \
+	.exercise_get = px_sq_exercise_get,           \
+	.exercise_list = px_sq_exercise_list,         \
+	.exercise_delete = px_sq_exercise_delete,     \
+	.case_set_exercise = px_sq_case_set_exercise, \
+	.exercise_cases = px_sq_exercise_cases,       \
+	.exercise_due_all = px_sq_exercise_due_all,   \
+	.case_exercise = px_sq_case_exercise,         \
+	.exercise_ids = px_sq_exercise_ids,           \
+	.notify_cancel_exercise = px_sq_notify_cancel_exercise
+
+int px_sq_exercise_put(struct px_store *b, const struct px_exercise_row *r);
+int px_sq_exercise_get(
+    struct px_store *b, const char *id, struct px_exercise_row *out);
+int px_sq_exercise_list(struct px_store *b, px_exercise_cb cb, void *arg);
+int px_sq_exercise_delete(struct px_store *b, const char *id);
+int px_sq_case_set_exercise(
+    struct px_store *b, const char *id, const char *exercise);
+int px_sq_exercise_cases(
+    struct px_store *b, const char *exercise, px_text_cb cb, void *arg);
+int px_sq_exercise_due_all(struct px_store *b, const char *exercise);
+int px_sq_case_exercise(struct px_store *b, const char *id, char **ex);
+int px_sq_exercise_ids(struct px_store *b, px_text_cb cb, void *arg);
+int px_sq_notify_cancel_exercise(struct px_store *b, const char *exercise,
+    const char *reason, int64_t now, int64_t *count);
 
 /* The log's tile cache follows the connection: a rollback (of the
  * transaction or a savepoint) forgets what it held, since it may hold

@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 7
+#define PX_SCHEMA_VERSION 8
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -53,7 +53,22 @@ struct px_case_row {
 	char *id, *peer, *requester, *responder, *kind, *category, *priority,
 	    *tlp, *title, *state;
 	int64_t opened_ms, updated_ms;
+	char *exercise; /* the exercise it belongs to (listing only), or NULL */
 };
+
+/* A scenario this node holds in full (docs/exercises.md): a draft, or the
+ * exercise it proposed (case_id set), whose controller-only parts only it
+ * knows until the end. */
+struct px_exercise_row {
+	char *id;       /* a draft's own id; after proposal the case id */
+	char *case_id;  /* the exercise case, or NULL for a draft */
+	char *peer;     /* NULL for a draft */
+	char *name;     /* the scenario's name, for lists */
+	char *hash;     /* the scenario's hash */
+	char *scenario; /* the full scenario, canonical JSON */
+	int64_t created_ms, updated_ms;
+};
+typedef int (*px_exercise_cb)(const struct px_exercise_row *r, void *arg);
 
 /* One agreement proposal (docs/protocol.md, "Agreements"), derived from
  * its case like the case index: rewritten whenever a message of the case
@@ -373,6 +388,30 @@ struct px_store_ops {
 	int (*case_agreements)(
 	    struct px_store *s, const char *peer, px_text_cb cb, void *arg);
 
+	/* Exercises (docs/exercises.md): scenarios held in full, by id or
+	 * case id (PX_ENOTFOUND for none); the exercise each case belongs to;
+	 * cb(opened_ms, id, kind) for the cases of one exercise, oldest
+	 * first; every case of an exercise due now; pending notifications of
+	 * an exercise's cases given up with `reason` (*count how many). */
+	int (*exercise_put)(
+	    struct px_store *s, const struct px_exercise_row *r);
+	int (*exercise_get)(
+	    struct px_store *s, const char *id, struct px_exercise_row *out);
+	int (*exercise_list)(struct px_store *s, px_exercise_cb cb, void *arg);
+	int (*exercise_delete)(struct px_store *s, const char *id);
+	int (*case_set_exercise)(
+	    struct px_store *s, const char *id, const char *exercise);
+	int (*exercise_cases)(
+	    struct px_store *s, const char *exercise, px_text_cb cb, void *arg);
+	int (*exercise_due_all)(struct px_store *s, const char *exercise);
+	/* The exercise case `id` belongs to (*ex NULL for none); PX_ENOTFOUND
+	 * for no such case.  cb(opened_ms, id, peer) for every exercise case
+	 * (kind exercise), newest first. */
+	int (*case_exercise)(struct px_store *s, const char *id, char **ex);
+	int (*exercise_ids)(struct px_store *s, px_text_cb cb, void *arg);
+	int (*notify_cancel_exercise)(struct px_store *s, const char *exercise,
+	    const char *reason, int64_t now, int64_t *count);
+
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
 	/* cb(time_ms, kind, detail) */
@@ -397,6 +436,7 @@ void px_proof_row_dispose(struct px_proof_row *p);
 void px_notify_row_dispose(struct px_notify_row *r);
 void px_channel_row_dispose(struct px_channel_row *r);
 void px_agreement_row_dispose(struct px_agreement_row *r);
+void px_exercise_row_dispose(struct px_exercise_row *r);
 
 static inline void
 px_store_close(struct px_store *s)

@@ -122,6 +122,15 @@ static const char *const migrations[] = {
 	"DROP TABLE log_entries;"
 	"ALTER TABLE log_entries_6 RENAME TO log_entries;"
 	"CREATE INDEX log_entries_peer ON log_entries (peer, time_ms);",
+	/* 7 -> 8: exercises (docs/exercises.md): scenarios held in full,
+	 * and the exercise each case belongs to. */
+	"CREATE TABLE exercises (id TEXT PRIMARY KEY, case_id TEXT UNIQUE,"
+	"  peer TEXT, name TEXT NOT NULL, hash TEXT NOT NULL,"
+	"  scenario TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"ALTER TABLE cases ADD COLUMN exercise TEXT;"
+	"CREATE INDEX cases_exercise ON cases (exercise) WHERE exercise IS "
+	"  NOT NULL;",
 };
 
 enum q {
@@ -210,7 +219,7 @@ static const char *const sql[Q__N] = {
 	                 "?2) WHERE id = ?1",
 	[Q_CASE_LIST] = "SELECT id, peer, requester, responder, kind, "
 	                "category, priority, tlp, title, state, opened_ms, "
-	                "updated_ms FROM cases WHERE (?1 IS NULL OR peer = ?1) "
+	                "updated_ms, exercise FROM cases WHERE (?1 IS NULL OR peer = ?1) "
 	                "AND (?2 IS NULL OR state = ?2) AND (?3 = 0 OR state "
 	                "NOT IN ('closed', 'withdrawn', 'declined', "
 	                "'forwarded', 'accepted')) ORDER BY opened_ms DESC",
@@ -792,6 +801,7 @@ read_case(sqlite3_stmt *st, struct px_case_row *c)
 	c->state = px_sq_col_dup(st, 9);
 	c->opened_ms = sqlite3_column_int64(st, 10);
 	c->updated_ms = sqlite3_column_int64(st, 11);
+	c->exercise = px_sq_col_dup(st, 12);
 }
 
 static int
@@ -883,6 +893,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_SCHED_OPS,
 	PX_SQ_CHAN_OPS,
 	PX_SQ_AGREE_OPS,
+	PX_SQ_EXER_OPS,
 };
 
 static int
@@ -1004,5 +1015,6 @@ px_case_row_dispose(struct px_case_row *c)
 	free(c->tlp);
 	free(c->title);
 	free(c->state);
+	free(c->exercise);
 	memset(c, 0, sizeof(*c));
 }

@@ -201,6 +201,18 @@ agree() {
 	expect_json "$OUT" 'd["version"]' "$AGREED"
 }
 
+# review_without DIR PEER STRING...: DIR's review report of its exchange
+# with PEER (all time) holds none of the strings, nor the EXERCISE mark:
+# an exercise never enters it (docs/exercises.md "Marking").
+review_without() {
+	local dir=$1 peer=$2 s
+	shift 2
+	expect_rc 0 px report --dir "$dir" --peer "$peer" --from 2020-01-01 --to 2100-01-01 -o "review-$dir.json"
+	for s in "$@" EXERCISE; do
+		expect_not_in "review-$dir.json" "$s"
+	done
+}
+
 # expect_state DIR ID WANT: the case's state as DIR sees it.
 expect_state() {
 	expect_rc 0 px case show --dir "$1" --json "$2"

@@ -789,6 +789,91 @@ test_parse_uint(void **state)
 	    PX_EINVAL);
 }
 
+/* A notification of an exercise's case says EXERCISE at both ends of its
+ * text and its webhook body, whoever queued it; after a real-world stop
+ * its pending rows are cancelled. */
+static void
+test_exercise_marking(void **state)
+{
+	struct fx *f = *state;
+	const char *ex = "01a1f89c-fb80-7f31-a549-000000000e0e";
+	json_t *card = json_pack("{ss ss}", "email", "duty@cert-a.example",
+	    "webhook", "https://pager.example/hook");
+	struct px_notify_item it = item(card, PX_NOTIFY_ALL);
+	struct px_case_row cr = { .id = (char *)it.case_id,
+		.peer = (char *)"cert-b.example",
+		.requester = (char *)"cert-b.example",
+		.responder = (char *)"cert-a.example",
+		.kind = (char *)"hotline",
+		.category = (char *)"other",
+		.priority = (char *)"P1",
+		.tlp = (char *)"amber",
+		.title = (char *)"[EXERCISE] x",
+		.state = (char *)"sent",
+		.opened_ms = T0,
+		.updated_ms = T0 };
+	struct rows rs = { .n = 0 };
+	const char *line = "EXERCISE EXERCISE EXERCISE -- EX-00000e0e -- not "
+	                   "a real incident";
+	int64_t count = 0;
+	json_t *body;
+	size_t len;
+
+	assert_int_equal(PX_STORE_CALL(f->n->store, case_put, &cr), 0);
+	assert_int_equal(
+	    PX_STORE_CALL(f->n->store, case_set_exercise, it.case_id, ex), 0);
+	assert_int_equal(px_notify_enqueue(f->n, &it), 0);
+	rows_load(&rs, f->n);
+	assert_int_equal(rs.n, 2);
+	assert_string_equal(rs.r[0].subject, "[EXERCISE] 升级：确认超时");
+	assert_int_equal(strncmp(rs.r[0].body, line, strlen(line)), 0);
+	len = strlen(rs.r[0].body);
+	assert_non_null(strstr(rs.r[0].body, "\n\nAcknowledge is overdue.\n"));
+	/* The same line closes it. */
+	assert_non_null(strstr(rs.r[0].body + strlen(line), line));
+	assert_string_equal(
+	    rs.r[0].body + len - strlen("非真实事件"), "非真实事件");
+	{
+		static const char start[] =
+		    "{\"exercise\":\"EXERCISE "
+		    "EX-00000e0e: not a real incident\",";
+
+		assert_int_equal(
+		    strncmp(rs.r[1].body, start, sizeof(start) - 1), 0);
+	}
+	len = strlen(rs.r[1].body);
+	assert_string_equal(
+	    rs.r[1].body + len - 27, ",\"exercise_end\":\"EXERCISE\"}");
+	body = json_loads(rs.r[1].body, 0, NULL);
+	assert_non_null(body);
+	assert_int_equal(
+	    strncmp(json_string_value(json_object_get(body, "text")), line,
+	        strlen(line)),
+	    0);
+	assert_string_equal(
+	    json_string_value(json_object_get(body, "case")), it.case_id);
+	json_decref(body);
+	rows_free(&rs);
+	/* The stop gives both pending rows up. */
+	assert_int_equal(PX_STORE_CALL(f->n->store, notify_cancel_exercise, ex,
+	                     "cancelled: stop", T0 + 1, &count),
+	    0);
+	assert_int_equal(count, 2);
+	rows_load(&rs, f->n);
+	assert_string_equal(rs.r[0].status, "cancelled");
+	assert_string_equal(rs.r[1].last_error, "cancelled: stop");
+	rows_free(&rs);
+	/* Another case is not marked. */
+	it.case_id = "01a1f89c-fb80-7f31-a549-974dc849cd00";
+	it.channels = PX_NOTIFY_EMAIL;
+	assert_int_equal(px_notify_enqueue(f->n, &it), 0);
+	rows_load(&rs, f->n);
+	assert_string_equal(rs.r[2].subject, "升级：确认超时");
+	assert_string_equal(rs.r[2].body, "Acknowledge is overdue.\n");
+	rows_free(&rs);
+	json_decref(card);
+}
+
 int
 main(void)
 {
@@ -809,6 +894,8 @@ main(void)
 		    test_deliver_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_deliver_permanent, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_exercise_marking, setup, teardown),
 	};
 
 	if (px_crypto_init() < 0)

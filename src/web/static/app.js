@@ -11,6 +11,7 @@ import * as compose from "./compose.js";
 import * as contacts from "./contacts.js";
 import * as review from "./review.js";
 import * as record from "./record.js";
+import * as exercises from "./exercises.js";
 
 const POLL_MS = 3000;
 const main = () => document.getElementById("main");
@@ -28,6 +29,8 @@ const routes = [
 	[/^#\/contacts$/, contacts],
 	[/^#\/review$/, review],
 	[/^#\/record\/([0-9a-f]+)$/, record],
+	[/^#\/exercises$/, exercises],
+	[/^#\/exercise\/([0-9a-f-]+)$/, exercises],
 ];
 
 function store() {
@@ -86,6 +89,7 @@ async function tick() {
 		try {
 			await hotlineBanner();
 			await channelBanner();
+			await exercises.exerciseBanner();
 			if (view && view.poll) await view.poll();
 			connection(true);
 			live.textContent = t("live", { t: fmtTime(new Date().toISOString(), session.me.timezone) });
@@ -113,6 +117,9 @@ function loginView() {
 	showShell();
 	fill(document.getElementById("hotlines"));
 	fill(document.getElementById("channels"));
+	fill(document.getElementById("exercises"));
+	document.getElementById("exercises").hidden = true;
+
 	document.getElementById("channels").hidden = true;
 	connection(true);
 	const err = h("div", { id: "login-error" });

@@ -141,8 +141,11 @@ export async function render(main, [ref]) {
 		const now = Date.now();
 		const zone = (c.parties && c.parties.responder && c.parties.responder.timezone) || "UTC";
 		const p = c.parties || {};
-		fill(head, 
+		fill(head,
+			c.exercise ? h("p", { class: "exband", role: "note" }, h("a", { href: `#/exercise/${c.exercise.id}` },
+				t("x.case", { ref: `EX-${c.exercise.id.slice(-8)}`, i: c.exercise.inject || "—" }))) : null,
 			h("h1", {}, tlpBadge(c.tlp), " ", c.title || c.ref),
+
 			h("p", {},
 				h("span", { class: `prio prio-${c.priority}` }, t(`prio.${c.priority}`)), " · ",
 				t(`kind.${c.kind}`), " · ", t(`cat.${c.category}`),

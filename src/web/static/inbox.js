@@ -108,8 +108,9 @@ export async function render(main) {
 			h("td", { class: `urg ${u ? u.state : ""}` }, urgencyText(u, now) || quietText(c)),
 			h("td", {}, h("span", { class: `prio prio-${c.priority}` }, c.priority)),
 			h("td", {}, tlpBadge(c.tlp)),
-			h("td", {}, h("a", { href: `#/case/${c.ref}` }, c.title || c.ref),
+			h("td", {}, h("a", { href: c.kind === "exercise" ? `#/exercise/${c.id}` : `#/case/${c.ref}` }, c.title || c.ref),
 				fresh ? [" ", h("span", { class: "badge new" }, t("new"))] : null,
+				c.exercise ? [" ", h("span", { class: "badge exercise" }, t("x.tag"))] : null,
 				h("div", { class: "muted mono" }, c.ref)),
 			h("td", {}, t(`kind.${c.kind}`), h("div", { class: "muted" }, t(`cat.${c.category}`))),
 			h("td", {}, h("span", { class: `badge ${c.direction === "out" ? "out" : ""}` },
@@ -117,8 +118,10 @@ export async function render(main) {
 			h("td", { class: "nowrap" }, t(`state.${c.state}`)),
 			h("td", { class: "muted" }, c.updated ? fmtTime(c.updated, session.me.timezone) : ""));
 		tr.addEventListener("click", (ev) => {
-			if (ev.target.tagName !== "A") location.hash = `#/case/${c.ref}`;
+			if (ev.target.tagName !== "A")
+				location.hash = c.kind === "exercise" ? `#/exercise/${c.id}` : `#/case/${c.ref}`;
 		});
+
 		return tr;
 	}
 
