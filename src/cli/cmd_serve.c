@@ -116,32 +116,6 @@ static const struct serve_key serve_keys[] = {
 };
 #undef FIELD
 
-/* "64M", "512K", "1G" (powers of 1024) or plain bytes. */
-static int
-parse_bytes(const char *v, unsigned long long *out)
-{
-	char *end = NULL;
-	unsigned long long n;
-
-	if (*v < '0' || *v > '9')
-		return -1;
-	n = strtoull(v, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		n <<= 10, end++;
-	else if (*end == 'M')
-		n <<= 20, end++;
-	else if (*end == 'G')
-		n <<= 30, end++;
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B')
-		end++;
-	if (*end != '\0')
-		return -1;
-	*out = n;
-	return 0;
-}
-
 static int
 serve_value(const struct serve_key *k, const struct px_conf_entry *e,
     struct px_http_config *c)
@@ -162,7 +136,7 @@ serve_value(const struct serve_key *k, const struct px_conf_entry *e,
 		v = (unsigned long long)(ms / 1000);
 		break;
 	case K_BYTES:
-		if (parse_bytes(e->value, &v) < 0)
+		if (px_size_parse(&v, e->value) < 0)
 			goto bad;
 		break;
 	}

@@ -16,6 +16,7 @@
 
 #include "model/agreement.h"
 #include "model/calendar.h"
+#include "model/evidence.h"
 #include "model/message.h"
 
 struct px_case {
@@ -61,8 +62,12 @@ struct px_case {
 	int64_t proposal_version;
 	const json_t *terms;
 	const struct px_msg *answer; /* accept or decline, or NULL */
-	struct px_msg **msgs;        /* owned copies, in order */
-	char **why; /* per message: NULL, or why it had no effect */
+	/* Evidence items the record names (model/evidence.h), in the
+	 * order they entered the case. */
+	struct px_ev_item *ev;
+	size_t nev;
+	struct px_msg **msgs; /* owned copies, in order */
+	char **why;           /* per message: NULL, or why it had no effect */
 	size_t n;
 };
 
@@ -118,7 +123,8 @@ void px_case_clocks(struct px_clock_status out[PX_CLK__N],
 bool px_case_overdue(const struct px_case *c, const struct px_agreement *a,
     const struct px_calendar *cal, int64_t now);
 bool px_state_terminal(enum px_state s);
-/* True for the types that open a case: report, request, check. */
+/* True for the types that open a case: report, request, check, propose,
+ * disclose, review. */
 bool px_msg_opens(enum px_msg_type t);
 /* The token hash a check carries: hex SHA-256 of "parley-check-v1\n" ||
  * the token in normal form (px_check_token_normal); out[65]. */

@@ -4,7 +4,10 @@
  * identifiers and times must be in their one canonical spelling, so that
  * two honest implementations can never disagree about what was signed.
  */
+#include "model/attrib.h"
 #include "model/canon.h"
+#include "model/complete.h"
+#include "model/evidence.h"
 #include "model/message.h"
 #include "model/observable.h"
 #include "util/util.h"
@@ -55,10 +58,8 @@ px_text_new(const char *value, const char *lang, const char *tr_value,
 	return t;
 }
 
-/* Refuses control characters (C0 but newline and tab where `multiline`,
- * DEL and C1), which a peer could use to drive an operator's terminal. */
-static int
-check_printable(const char *s, bool multiline, const char *what)
+int
+px_check_printable(const char *s, bool multiline, const char *what)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -77,8 +78,8 @@ check_printable(const char *s, bool multiline, const char *what)
 	return 0;
 }
 
-static int
-check_text(const json_t *t, const char *what)
+int
+px_check_text(const json_t *t, const char *what)
 {
 	static const char *const mem[] = { "lang", "value", "translation",
 		NULL };
@@ -91,7 +92,7 @@ check_text(const json_t *t, const char *what)
 	    (rc = px_j_str(&lang, t, "lang", 35, what)) < 0 ||
 	    (rc = px_check_lang(lang, what)) < 0 ||
 	    (rc = px_j_str(&value, t, "value", PX_TEXT_MAX, what)) < 0 ||
-	    (rc = check_printable(value, true, what)) < 0)
+	    (rc = px_check_printable(value, true, what)) < 0)
 		return rc;
 	if ((tr = json_object_get(t, "translation")) == NULL)
 		return 0;
@@ -100,7 +101,7 @@ check_text(const json_t *t, const char *what)
 	    (rc = px_check_lang(lang, "translation")) < 0 ||
 	    (rc = px_j_str(&value, tr, "value", PX_TEXT_MAX, "translation")) <
 	        0 ||
-	    (rc = check_printable(value, true, "translation")) < 0 ||
+	    (rc = px_check_printable(value, true, "translation")) < 0 ||
 	    (rc = px_j_str(&by, tr, "by", 16, "translation")) < 0)
 		return rc;
 	if (strcmp(by, "human") != 0 && strcmp(by, "machine") != 0)
@@ -164,11 +165,13 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	    (rc = px_j_enum(&x, c, "tlp", px_tlp_names, PX_TLP__N, "case")) <
 	        0 ||
 	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0 ||
-	    (rc = check_printable(title, false, "case title")) < 0)
+	    (rc = px_check_printable(title, false, "case title")) < 0)
 		return rc;
 	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT) ||
 	    (type == PX_MSG_CHECK) != (kind == PX_KIND_CHECK) ||
-	    (type == PX_MSG_PROPOSE) != (kind == PX_KIND_AGREEMENT))
+	    (type == PX_MSG_PROPOSE) != (kind == PX_KIND_AGREEMENT) ||
+	    (type == PX_MSG_DISCLOSE || type == PX_MSG_REVIEW) !=
+	        (kind == PX_KIND_VERIFICATION))
 		return px_error_set(PX_EINVAL,
 		    "case: kind '%s' cannot be opened by a '%s' message",
 		    px_kind_names[kind].wire, px_msg_type_names[type].wire);
@@ -223,8 +226,9 @@ check_terms(const json_t *t)
 					    "proposal: terms '%s.%s' must be "
 					    "a string of at most 1024 bytes",
 					    k, k2);
-				if ((rc = check_printable(json_string_value(v2),
-				         false, "proposal terms")) < 0)
+				if ((rc = px_check_printable(
+				         json_string_value(v2), false,
+				         "proposal terms")) < 0)
 					return rc;
 			}
 			continue;
@@ -234,7 +238,7 @@ check_terms(const json_t *t)
 			    "proposal: terms '%s' must be a string of at most "
 			    "1024 bytes or an object of strings",
 			    k);
-		if ((rc = check_printable(
+		if ((rc = px_check_printable(
 		         json_string_value(v), false, "proposal terms")) < 0)
 			return rc;
 	}
@@ -340,7 +344,7 @@ check_delivery(const json_t *d)
 		    s);
 	if (json_object_get(d, "detail") &&
 	    ((rc = px_j_str(&s, d, "detail", 300, "delivery")) < 0 ||
-	        (rc = check_printable(s, false, "delivery detail")) < 0))
+	        (rc = px_check_printable(s, false, "delivery detail")) < 0))
 		return rc;
 	return 0;
 }
@@ -397,7 +401,7 @@ check_escalate(const json_t *b)
 			return rc;
 		if (json_object_get(p, "name") &&
 		    ((rc = px_j_str(&s, p, "name", 200, "page")) < 0 ||
-		        (rc = check_printable(s, false, "page name")) < 0))
+		        (rc = px_check_printable(s, false, "page name")) < 0))
 			return rc;
 		if (!json_is_array(ch) || json_array_size(ch) > 3)
 			return px_error_set(PX_EINVAL,
@@ -468,18 +472,39 @@ check_by(const json_t *b)
 	return 0;
 }
 
+/* A preservation request carries the preservation fields, an evidence
+ * request what it wants; nothing else carries either. */
+static int
+check_request_extras(const json_t *b)
+{
+	const char *rt = json_string_value(
+	    json_object_get(json_object_get(b, "case"), "request_type"));
+	bool pres = rt && strcmp(rt, "preservation") == 0;
+	bool ev = rt && strcmp(rt, "evidence") == 0;
+
+	if (!pres && json_object_get(b, "preservation"))
+		return px_error_set(PX_EINVAL,
+		    "body: only a preservation request carries "
+		    "'preservation'");
+	if (!ev && json_object_get(b, "wanted"))
+		return px_error_set(PX_EINVAL,
+		    "body: only an evidence request carries 'wanted'");
+	return 0;
+}
+
 /* Which body members each type takes; "text" is a free-text object. */
 static int
 check_body(const json_t *b, enum px_msg_type type)
 {
-	static const char *const open_mem[] = { "case", "text", NULL };
+	static const char *const open_mem[] = { "case", "text", "excerpts",
+		"preservation", "wanted", NULL };
 	static const char *const check_mem[] = { "case", "check", "text",
 		NULL };
 	static const char *const ack_mem[] = { "by", "text", NULL };
 	static const char *const reply_mem[] = { "token", "by", "text", NULL };
 	static const char *const text_mem[] = { "text", NULL };
 	static const char *const triage_mem[] = { "decision", "reason", "text",
-		NULL };
+		"missing", NULL };
 	static const char *const result_mem[] = { "outcome", "text", NULL };
 	static const char *const fb_mem[] = { "score", "text", NULL };
 	static const char *const prop_mem[] = { "case", "proposal", "text",
@@ -487,7 +512,7 @@ check_body(const json_t *b, enum px_msg_type type)
 	static const char *const answer_mem[] = { "version", "proposal", "text",
 		NULL };
 	const json_t *t = json_object_get(b, "text");
-	int rc, x;
+	int rc, x, dec;
 	int64_t score;
 	bool text_required = false;
 
@@ -500,9 +525,33 @@ check_body(const json_t *b, enum px_msg_type type)
 			return px_error_set(PX_EINVAL,
 			    "body: an opening message needs a 'case' header");
 		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
-		    0)
+		        0 ||
+		    (rc = px_complete_body_check(b)) < 0 ||
+		    (rc = check_request_extras(b)) < 0)
 			return rc;
 		text_required = true;
+		break;
+	case PX_MSG_EVIDENCE:
+		if ((rc = px_ev_body_check(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_FINDING:
+		return px_finding_body_check(b);
+	case PX_MSG_ASSESSMENT:
+		return px_assessment_body_check(b);
+	case PX_MSG_DISCLOSE:
+	case PX_MSG_REVIEW:
+		if (!json_is_object(json_object_get(b, "case")))
+			return px_error_set(PX_EINVAL,
+			    "body: a %s message opens a verification case and "
+			    "needs a 'case' header",
+			    px_msg_type_names[type].wire);
+		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
+		        0 ||
+		    (rc = type == PX_MSG_DISCLOSE
+		            ? px_disclose_body_check(b)
+		            : px_review_body_check(b)) < 0)
+			return rc;
 		break;
 	case PX_MSG_CHECK:
 		if ((rc = px_j_only(b, check_mem, "body")) < 0)
@@ -540,7 +589,7 @@ check_body(const json_t *b, enum px_msg_type type)
 			const char *tok;
 
 			if ((rc = px_j_str(&tok, b, "token", 64, "body")) < 0 ||
-			    (rc = check_printable(tok, false, "token")) < 0)
+			    (rc = px_check_printable(tok, false, "token")) < 0)
 				return rc;
 		}
 		break;
@@ -555,12 +604,22 @@ check_body(const json_t *b, enum px_msg_type type)
 		break;
 	case PX_MSG_TRIAGE:
 		if ((rc = px_j_only(b, triage_mem, "body")) < 0 ||
-		    (rc = px_j_enum(&x, b, "decision", px_decision_names,
+		    (rc = px_j_enum(&dec, b, "decision", px_decision_names,
 		         PX_DEC__N, "body")) < 0)
 			return rc;
 		if (json_object_get(b, "reason") &&
 		    (rc = px_j_enum(&x, b, "reason", px_reason_names, PX_RS__N,
 		         "body")) < 0)
+			return rc;
+		/* A needs-info cites what is missing by field name
+		 * (model/complete.h). */
+		if (json_object_get(b, "missing") &&
+		    ((dec != PX_DEC_NEEDS_INFO &&
+		         (rc = px_error_set(PX_EINVAL,
+		              "body: only a needs-info triage cites "
+		              "'missing' fields")) < 0) ||
+		        (rc = px_complete_missing_check(
+		             json_object_get(b, "missing"))) < 0))
 			return rc;
 		break;
 	case PX_MSG_RESULT:
@@ -597,7 +656,7 @@ check_body(const json_t *b, enum px_msg_type type)
 	if (t == NULL && text_required)
 		return px_error_set(PX_EINVAL, "body: a %s message needs text",
 		    px_msg_type_names[type].wire);
-	if (t && (rc = check_text(t, "text")) < 0)
+	if (t && (rc = px_check_text(t, "text")) < 0)
 		return rc;
 	return 0;
 }

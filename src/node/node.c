@@ -514,6 +514,14 @@ card_content(struct px_node *n)
 	    cosign, "timezone", px_tz_name(n->tz), "languages",
 	    px_node_languages(n), "hours", hours);
 	json_object_set_new(o, "contacts", contacts(c));
+	/* A neutral verifier says so on its card (docs/attribution.md);
+	 * a party's card has no role, as before. */
+	{
+		const char *role = px_conf_get(c, "", NULL, "role");
+
+		if (role && strcmp(role, "verifier") == 0)
+			json_object_set_new(o, "role", json_string(role));
+	}
 	{
 		json_t *roster = NULL;
 

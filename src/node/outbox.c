@@ -20,8 +20,8 @@ struct worker {
 	struct px_outbox *o;
 	char *peer;
 	pthread_t thread;
-	long counted;       /* the last full count of undelivered messages */
-	int64_t counted_us; /* when it was taken (mono_us), 0 never */
+	long counted;         /* the last full count of undelivered messages */
+	int64_t counted_us;   /* when it was taken (mono_us), 0 never */
 	atomic_int retry_now; /* an operator asked: cut the wait short */
 	struct worker *next;
 };
@@ -59,8 +59,7 @@ mono_us(void)
 /* Sleeps up to `ms`, or until kicked (unless `seen` is ~0), stopped, or
  * `flag` (may be NULL) is raised. */
 static void
-wait_flag(
-    struct px_outbox *o, unsigned long seen, long ms, atomic_int *flag)
+wait_flag(struct px_outbox *o, unsigned long seen, long ms, atomic_int *flag)
 {
 	struct timespec ts;
 
@@ -97,8 +96,8 @@ stopping(struct px_outbox *o, unsigned long *kicks)
 	return s;
 }
 
-static struct px_client *
-connect_peer(struct px_node *n, const char *peer)
+struct px_client *
+px_outbox_client(struct px_node *n, const char *peer)
 {
 	struct px_peer *p = NULL;
 	struct px_client *c = NULL;
@@ -312,9 +311,9 @@ deliver(struct worker *w, struct px_metrics *m, struct px_node *n,
 	if (!rep.refused_by_peer)
 		note_channel(n, peer, NOTE_CLEAR, 0);
 	if (px_client_response_header(c, "Parley-Refused")) {
-		rc = px_error_set(PX_EINVAL,
-		    "%s refused part of the bundle: %s", peer,
-		    px_client_response_header(c, "Parley-Refused"));
+		rc =
+		    px_error_set(PX_EINVAL, "%s refused part of the bundle: %s",
+		        peer, px_client_response_header(c, "Parley-Refused"));
 		goto out;
 	}
 done:
@@ -339,8 +338,8 @@ wait_counting(struct worker *w, struct px_node *n, long ms)
 {
 	unsigned long kicks;
 
-	while (ms > 0 && !stopping(w->o, &kicks) &&
-	    !atomic_load(&w->retry_now)) {
+	while (
+	    ms > 0 && !stopping(w->o, &kicks) && !atomic_load(&w->retry_now)) {
 		long slice =
 		    ms < COUNT_EVERY_US / 1000 ? ms : COUNT_EVERY_US / 1000;
 
@@ -373,7 +372,7 @@ run_worker(void *arg)
 		}
 		if (w->counted_us == 0)
 			count_depth(w, n);
-		if (c == NULL && (c = connect_peer(n, w->peer)) == NULL) {
+		if (c == NULL && (c = px_outbox_client(n, w->peer)) == NULL) {
 			wait_ms(o, kicks, 5000);
 			continue;
 		}
@@ -544,7 +543,7 @@ px_outbox_deliver_now(struct px_node *n, const char *peer)
 		    peer, peer);
 		goto out;
 	}
-	if ((c = connect_peer(n, peer)) == NULL) {
+	if ((c = px_outbox_client(n, peer)) == NULL) {
 		rc = px_error_set(
 		    PX_ERR, "cannot set up a connection to %s", peer);
 		goto out;

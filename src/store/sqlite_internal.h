@@ -11,11 +11,12 @@
 
 #include "store/store.h"
 
-#define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
-#define PX_SQ_FIRST_SCHED_STMT 64 /* 64..79: store_sqlite_sched.c */
-#define PX_SQ_FIRST_CHAN_STMT  80 /* 80..87: store_sqlite_chan.c */
-#define PX_SQ_FIRST_AGREE_STMT 96 /* 96..103: store_sqlite_agree.c */
-#define PX_SQ_STMTS            104
+#define PX_SQ_FIRST_LOG_STMT   32  /* statement slots 0..31: store_sqlite.c */
+#define PX_SQ_FIRST_SCHED_STMT 64  /* 64..79: store_sqlite_sched.c */
+#define PX_SQ_FIRST_CHAN_STMT  80  /* 80..87: store_sqlite_chan.c */
+#define PX_SQ_FIRST_AGREE_STMT 96  /* 96..103: store_sqlite_agree.c */
+#define PX_SQ_FIRST_EV_STMT    104 /* 104..111: store_sqlite_ev.c */
+#define PX_SQ_STMTS            112
 
 struct sq {
 	struct px_store base;
@@ -111,6 +112,14 @@ int px_sq_msg_delivered(
 	.case_agreements = px_sq_case_agreements
 
 int px_sq_agreement_put(struct px_store *b, const struct px_agreement_row *r);
+
+/* The evidence index (store_sqlite_ev.c). */
+#define PX_SQ_EV_OPS \
+	.evidence_put = px_sq_evidence_put, .evidence_list = px_sq_evidence_list
+
+int px_sq_evidence_put(struct px_store *b, const struct px_evidence_row *r);
+int px_sq_evidence_list(struct px_store *b, const struct px_evidence_filter *f,
+    px_evidence_cb cb, void *arg);
 int px_sq_agreement_list(
     struct px_store *b, const char *peer, px_agreement_cb cb, void *arg);
 int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);
