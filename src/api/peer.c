@@ -25,6 +25,7 @@
 #include "model/canon.h"
 #include "net/problem.h"
 #include "node/log.h"
+#include "node/transfer.h"
 #include "node/witness.h"
 #include "util/util.h"
 
@@ -85,6 +86,9 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 	} else {
 		px_metrics_add(app->metrics, PX_C_BUNDLES_IN, 1);
+		/* An offer, a decision or a receipt may have come: the
+		 * evidence worker looks at once (node/transfer.h). */
+		px_xfer_kick(app->xfer);
 		if (reply.len == 0) {
 			r->status = 204;
 		} else {

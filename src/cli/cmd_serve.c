@@ -26,6 +26,7 @@
 #include "cli/commands.h"
 #include "net/http.h"
 #include "node/outbox.h"
+#include "node/transfer.h"
 #include "util/util.h"
 
 static const struct px_opt opts[] = {
@@ -288,7 +289,8 @@ run(struct px_args *a)
 	if ((rc = px_http_start(&srv, &c)) < 0)
 		goto fail;
 	atomic_store(&app->http, srv);
-	if ((rc = px_outbox_start(&app->outbox, n->dir, app->metrics)) < 0)
+	if ((rc = px_outbox_start(&app->outbox, n->dir, app->metrics)) < 0 ||
+	    (rc = px_xfer_start(&app->xfer, n->dir)) < 0)
 		goto fail;
 	{
 		int64_t tick = 1000;
@@ -328,6 +330,8 @@ run(struct px_args *a)
 	atomic_store(&app->http, NULL);
 	px_http_stop(srv);
 	srv = NULL;
+	px_xfer_stop(app->xfer);
+	app->xfer = NULL;
 	px_outbox_stop(app->outbox);
 	app->outbox = NULL;
 	rc = 0;
@@ -340,6 +344,8 @@ out:
 		atomic_store(&app->http, NULL);
 	if (srv)
 		px_http_stop(srv);
+	if (app && app->xfer)
+		px_xfer_stop(app->xfer);
 	if (app && app->outbox)
 		px_outbox_stop(app->outbox);
 	px_app_free(app);
