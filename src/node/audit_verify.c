@@ -17,6 +17,7 @@
 #include "model/card.h"
 #include "model/case.h"
 #include "node/audit.h"
+#include "node/audit_custody.h"
 #include "node/view.h"
 #include "util/tz.h"
 #include "util/util.h"
@@ -488,12 +489,33 @@ bundle_terms(struct av *v, const struct px_accord *acc, const struct px_case *c,
 	return &v->ag;
 }
 
+/* Where a message of the bundle sits (audit_custody.h). */
+struct where {
+	const struct item *msgs;
+	size_t n;
+};
+
+static int
+msg_where(void *arg, const char *hash, const char **origin, int64_t *index)
+{
+	const struct where *w = arg;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->msgs[i].m->hash, hash) == 0) {
+			*origin = w->msgs[i].origin;
+			*index = w->msgs[i].index;
+			return 0;
+		}
+	return PX_ENOTFOUND;
+}
+
 static int
 build_cases(struct av *v)
 {
 	struct item *msgs = px_calloc(v->nitems + 1, sizeof(*msgs));
 	struct px_accord acc;
 	size_t n = 0, i = 0;
+	char *custody_err = NULL;
 	int rc;
 
 	px_accord_init(&acc);
@@ -543,11 +565,25 @@ build_cases(struct av *v)
 			json_object_set_new(jc, "clocks",
 			    px_view_clocks(
 			        &c, ag, &v->party[resp].cal, v->created));
+		/* Custody of the case's evidence items: a broken chain
+		 * fails the bundle once every case is listed. */
+		{
+			struct where w = { msgs, n };
+			json_t *cu = NULL;
+
+			if (px_audit_custody(&cu, &c, msg_where, &w) < 0 &&
+			    custody_err == NULL)
+				custody_err = px_strdup(px_error_last());
+			json_object_set_new(jc, "custody", cu);
+		}
 		json_array_append_new(v->res->cases, jc);
 		px_case_dispose(&c);
 	}
-	rc = 0;
+	rc = custody_err
+	    ? px_error_set(PX_EINVAL, "%s: %s", v->what, custody_err)
+	    : 0;
 out:
+	free(custody_err);
 	px_accord_dispose(&acc);
 	free(msgs);
 	return rc;

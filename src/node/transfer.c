@@ -211,6 +211,12 @@ open_note(struct px_chunks *s, const char *peer, const struct px_ev_item *it,
 
 	pthread_mutex_lock(&reg_mu);
 	p = progress_of(s, it->man.item, it->man.chunks);
+	if (!p->open && p->next > 0)
+		fprintf(stderr,
+		    "parley: receiving exhibit %s (%.16s...) from %s: resumed "
+		    "at chunk %lld of %lld; the %lld before it were kept\n",
+		    it->man.exhibit, it->man.item, peer, (long long)p->next,
+		    (long long)it->man.chunks, (long long)p->next);
 	if (!p->open) {
 		p->open = true;
 		p->peer = px_strdup(peer);
