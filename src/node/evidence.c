@@ -441,11 +441,12 @@ px_ev_custody(json_t **out, struct px_node *n, const struct px_case *c,
 
 /* --- checking the held copy ---------------------------------------- */
 
-/* Reads the held copy through, checking every chunk; *sha gets its
- * SHA-256 as hex. */
+/* Reads the held copy through, checking every chunk when `strict`;
+ * *sha gets its SHA-256 as hex.  Custody events read without `strict`:
+ * they record the hash of what is there, altered or not. */
 static int
 hash_held(struct px_node *n, const struct px_ev_item *it, char sha[65],
-    int (*cb)(void *, const void *, size_t), void *arg)
+    bool strict, int (*cb)(void *, const void *, size_t), void *arg)
 {
 	struct px_chunks *s = NULL;
 	px_digest *d = NULL, h, root;
@@ -467,7 +468,7 @@ hash_held(struct px_node *n, const struct px_ev_item *it, char sha[65],
 		    it->man.exhibit, it->man.root);
 		goto out;
 	}
-	if ((rc = px_chunks_read(s, it->man.root, cb, arg, h)) < 0) {
+	if ((rc = px_chunks_read(s, it->man.root, strict, cb, arg, h)) < 0) {
 		px_error_prefix("item %s", it->man.exhibit);
 		goto out;
 	}
@@ -482,7 +483,7 @@ int
 px_ev_verify(json_t **out, struct px_node *n, const struct px_ev_item *it)
 {
 	char sha[65] = "";
-	int rc = hash_held(n, it, sha, NULL, NULL);
+	int rc = hash_held(n, it, sha, true, NULL, NULL);
 	bool same = rc == 0 && strcmp(sha, it->man.sha256) == 0;
 
 	if (rc == 0 && !same)
@@ -540,7 +541,8 @@ px_ev_event_body(json_t **body, struct px_node *n, const struct px_case *c,
 	case PX_EV_DESTROYED:
 		/* The hash now, from the bytes held, beside what this node
 		 * attested before: an altered copy shows in the record. */
-		if ((rc = hash_held(n, it, sha, NULL, NULL)) < 0)
+		if ((rc = hash_held(
+		         n, it, sha, ev == PX_EV_OFFERED, NULL, NULL)) < 0)
 			goto out;
 		if (ev == PX_EV_OFFERED && strcmp(sha, it->man.sha256) != 0) {
 			rc = px_error_set(PX_EINVAL,
@@ -1003,7 +1005,7 @@ px_ev_get(struct px_node *n, const char *case_ref, const char *ref,
 		    PX_ERR, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if ((rc = hash_held(n, it, sha, write_piece, &fd)) < 0)
+	if ((rc = hash_held(n, it, sha, true, write_piece, &fd)) < 0)
 		goto out;
 	if (strcmp(sha, it->man.sha256) != 0) {
 		rc = px_error_set(PX_EINVAL,

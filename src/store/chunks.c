@@ -391,7 +391,7 @@ px_chunks_list_remove(struct px_chunks *s, const char *root)
 }
 
 int
-px_chunks_read(struct px_chunks *s, const char *root,
+px_chunks_read(struct px_chunks *s, const char *root, bool verify,
     int (*cb)(void *arg, const void *data, size_t len), void *arg,
     px_digest sha256)
 {
@@ -406,7 +406,7 @@ px_chunks_read(struct px_chunks *s, const char *root,
 		goto out;
 	px_sha256_init(&all);
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = px_chunks_get(s, d[i], &b, true)) < 0) {
+		if ((rc = px_chunks_get(s, d[i], &b, verify)) < 0) {
 			px_error_prefix(
 			    "chunk %zu of %zu of object %.16s...", i, n, root);
 			goto out;
@@ -710,7 +710,8 @@ px_chunks_gc(struct px_chunks *s, size_t *removed)
 	if ((rc = collect_lists(s, "items", false, &keep, &nkeep)) < 0 ||
 	    (rc = collect_lists(s, "staging", true, &keep, &nkeep)) < 0)
 		goto out;
-	qsort(keep, nkeep, sizeof(px_digest), cmp_digest);
+	if (nkeep)
+		qsort(keep, nkeep, sizeof(px_digest), cmp_digest);
 	for (int a = 0; a < 256; a++) {
 		char *p = px_asprintf("%s/chunks/%02x", s->dir, a);
 		DIR *dir = opendir(p);
@@ -723,7 +724,8 @@ px_chunks_gc(struct px_chunks *s, size_t *removed)
 			if (strlen(e->d_name) != 64 ||
 			    px_hex_decode(d, 32, e->d_name) < 0)
 				continue;
-			if (bsearch(
+			if (nkeep &&
+			    bsearch(
 			        d, keep, nkeep, sizeof(px_digest), cmp_digest))
 				continue;
 			f = px_asprintf("%s/%s", p, e->d_name);

@@ -94,11 +94,12 @@ PX_MUST_CHECK int px_chunks_gc(struct px_chunks *s, size_t *removed);
 
 /* Reads object `root` in order, giving each chunk's bytes to `cb` (a
  * non-zero return stops and is returned), checking each against its
- * digest (PX_EINVAL naming the chunk's index if one differs, PX_ENOTFOUND
- * if one is missing); *sha256 (may be NULL) gets the SHA-256 of the
- * whole.  Holds one chunk in memory. */
+ * digest when `verify` (PX_EINVAL naming the chunk's index if one
+ * differs; PX_ENOTFOUND if one is missing, always); *sha256 (may be
+ * NULL) gets the SHA-256 of the whole as read.  Holds one chunk in
+ * memory. */
 PX_MUST_CHECK int px_chunks_read(struct px_chunks *s, const char *root,
-    int (*cb)(void *arg, const void *data, size_t len), void *arg,
+    bool verify, int (*cb)(void *arg, const void *data, size_t len), void *arg,
     px_digest sha256);
 
 /* Staging: an object arriving in pieces under `key` (64 hex digits). */
