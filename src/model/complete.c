@@ -179,15 +179,24 @@ scan_times(const char *s, int *with, int *without)
 				;
 		while (s[k] == ' ')
 			k++;
-		if (s[k] == 'Z' || strncmp(s + k, "UTC", 3) == 0 ||
-		    strncmp(s + k, "GMT", 3) == 0 ||
-		    ((s[k] == '+' || s[k] == '-') && digit(s[k + 1]) &&
-		        digit(s[k + 2])) ||
-		    (s[k] >= 'A' && s[k] <= 'Z' && s[k + 1] >= 'A' &&
-		        s[k + 1] <= 'Z' && s[k + 2] >= 'A' && s[k + 2] <= 'Z'))
+		if ((s[k] == '+' || s[k] == '-') && digit(s[k + 1]) &&
+		    digit(s[k + 2])) {
+			/* An offset: step over it, it is not a time. */
+			k += 3;
+			if (s[k] == ':')
+				k++;
+			while (digit(s[k]))
+				k++;
 			(*with)++;
-		else
+		} else if (s[k] == 'Z' || strncmp(s + k, "UTC", 3) == 0 ||
+		    strncmp(s + k, "GMT", 3) == 0 ||
+		    (s[k] >= 'A' && s[k] <= 'Z' && s[k + 1] >= 'A' &&
+		        s[k + 1] <= 'Z' && s[k + 2] >= 'A' &&
+		        s[k + 2] <= 'Z')) {
+			(*with)++;
+		} else {
 			(*without)++;
+		}
 		i = k > i ? k - 1 : i;
 	}
 }
