@@ -228,13 +228,7 @@ done:
 	return rc;
 }
 
-static const char *
-js(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "-";
-}
+#define js px_cli_str
 
 static int
 run_show(struct px_args *a)

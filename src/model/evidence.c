@@ -665,6 +665,20 @@ hash_member(const struct px_msg *m, const char *k)
 	return json_string_value(json_object_get(m->body, k));
 }
 
+/* True if a verification case's disclosure lists `item`. */
+static bool
+disclosed(const struct px_case *c, const char *item)
+{
+	const json_t *items = json_object_get(
+	    json_object_get(c->msgs[0]->body, "disclosure"), "items");
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(items, i, v) if (json_is_string(v) &&
+	    strcmp(json_string_value(v), item) == 0) return true;
+	return false;
+}
+
 const char *
 px_ev_refusal(
     const struct px_case *c, const struct px_msg *m, char *buf, size_t n)
@@ -694,6 +708,14 @@ px_ev_refusal(
 		}
 		return NULL;
 	case PX_EV_OFFERED:
+		/* A verifier receives only what was disclosed to it. */
+		if (c->kind == PX_KIND_VERIFICATION && !disclosed(c, item)) {
+			snprintf(buf, n,
+			    "item %.16s... is not among the items disclosed in "
+			    "verification case %s",
+			    item, c->id);
+			return buf;
+		}
 		/* An item can come into a case by its offer: disclosed to
 		 * a verifier, or acquired under another case. */
 		if (it == NULL)

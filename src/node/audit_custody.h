@@ -25,4 +25,14 @@ typedef int (*px_audit_where_fn)(
 PX_MUST_CHECK int px_audit_custody(
     json_t **out, const struct px_case *c, px_audit_where_fn where, void *arg);
 
+/* For a verification case (docs/attribution.md): what a neutral party
+ * can check of it offline.  A disclosure: each disclosed message parses
+ * and its signature verifies with its signer's card carried in the
+ * disclosure; a review: its hash, the same in the copy each party got.
+ * *out gets {"disclosure": {"messages", "verified", "items",
+ * "withheld"}} or {"review": {"hash", "findings", "assessments",
+ * "items"}}, or NULL for another kind of case.  PX_EINVAL names a
+ * disclosed message that does not verify. */
+PX_MUST_CHECK int px_audit_verification(json_t **out, const struct px_case *c);
+
 #endif

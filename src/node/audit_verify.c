@@ -571,10 +571,17 @@ build_cases(struct av *v)
 			struct where w = { msgs, n };
 			json_t *cu = NULL;
 
+			json_t *vf = NULL;
+
 			if (px_audit_custody(&cu, &c, msg_where, &w) < 0 &&
 			    custody_err == NULL)
 				custody_err = px_strdup(px_error_last());
 			json_object_set_new(jc, "custody", cu);
+			if (px_audit_verification(&vf, &c) < 0 &&
+			    custody_err == NULL)
+				custody_err = px_strdup(px_error_last());
+			if (vf)
+				json_object_update_new(jc, vf);
 		}
 		json_array_append_new(v->res->cases, jc);
 		px_case_dispose(&c);

@@ -649,22 +649,43 @@ int
 px_ev_event(struct px_node *n, const char *case_ref, const char *ref,
     enum px_ev_event ev, const struct px_ev_act *act, struct px_msg **out)
 {
-	struct px_case c;
+	struct px_case c, other;
 	json_t *body = NULL;
 	char root[PX_HASH_HEX] = "";
 	int rc;
 
 	px_case_init(&c);
-	if ((rc = px_node_case_load(&c, n, case_ref, NULL)) < 0 ||
-	    (rc = px_ev_event_body(&body, n, &c, ref, ev, act)) < 0)
+	px_case_init(&other);
+	if ((rc = px_node_case_load(&c, n, case_ref, NULL)) < 0)
 		goto out;
-	snprintf(root, sizeof(root), "%s", px_ev_find(&c, ref)->man.root);
+	if (ev == PX_EV_OFFERED && px_ev_find(&c, ref) == NULL) {
+		/* An item of another case offered into this one (a
+		 * verification case): its manifest and hashes come from
+		 * where it is held; the case rules of this one decide. */
+		char *from = NULL;
+
+		rc = px_ev_lookup(&from, n, ref);
+		if (rc == 0)
+			rc = px_node_case_load(&other, n, from, NULL);
+		free(from);
+		if (rc < 0 ||
+		    (rc = px_ev_event_body(&body, n, &other, ref, ev, act)) < 0)
+			goto out;
+		snprintf(root, sizeof(root), "%s",
+		    px_ev_find(&other, ref)->man.root);
+	} else {
+		if ((rc = px_ev_event_body(&body, n, &c, ref, ev, act)) < 0)
+			goto out;
+		snprintf(
+		    root, sizeof(root), "%s", px_ev_find(&c, ref)->man.root);
+	}
 	if ((rc = px_node_send(n, NULL, c.id, PX_MSG_EVIDENCE, body, out)) < 0)
 		goto out;
 	if (ev == PX_EV_DESTROYED)
 		rc = destroy_bytes(n, root);
 out:
 	json_decref(body);
+	px_case_dispose(&other);
 	px_case_dispose(&c);
 	return rc;
 }
