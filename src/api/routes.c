@@ -16,6 +16,9 @@ build(void)
 		size_t n;
 	} parts[] = {
 		{ px_routes_peer, px_routes_peer_n },
+		/* Before cases: /api/v1/cases/{id}/{action} would take
+		 * /api/v1/cases/{id}/evidence. */
+		{ px_routes_evidence, px_routes_evidence_n },
 		{ px_routes_cases, px_routes_cases_n },
 		{ px_routes_misc, px_routes_misc_n },
 		{ px_routes_deadlines, px_routes_deadlines_n },
@@ -54,7 +57,8 @@ px_route_min_role(const struct px_route *r)
 		return PX_ROLE_VIEWER;
 	if (strcmp(r->pattern, "/api/v1/me") == 0)
 		return PX_ROLE_VIEWER;
-	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
+	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0 ||
+	    strncmp(r->pattern, "/api/v1/uploads", 15) == 0)
 		return PX_ROLE_ANALYST;
 	/* Raising a hotline, running checks, pushing a held-up channel
 	 * again and agreeing deadlines with a peer are the duty desk's job

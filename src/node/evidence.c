@@ -762,7 +762,9 @@ build_manifest(json_t **out, struct px_node *n, const struct px_case *c,
 	    "method",
 	    a->method && *a->method ? a->method : "logical copy of a file",
 	    "tool", tool, "operator",
-	    a->operator_ && *a->operator_ ? a->operator_ : default_by(NULL),
+	    a->operator_ && *a->operator_
+	        ? a->operator_
+	        : default_by(&(struct px_ev_act){ .by = a->by }),
 	    "time", tm, "place", a->place && *a->place ? a->place : n->name,
 	    "legal_basis", "type",
 	    a->legal_type ? a->legal_type : "own-systems", "reference",

@@ -19,9 +19,10 @@
  * given). */
 struct px_ev_add {
 	const char *case_ref, *path;
-	const char *exhibit, *root_exhibit, *name, *description;
-	const char *media_type;          /* default application/octet-stream */
-	const char *tlp;                 /* default: the case's */
+	const char *exhibit, *root_exhibit, *description;
+	const char *name;       /* NULL: FILE's own; "": none recorded */
+	const char *media_type; /* default application/octet-stream */
+	const char *tlp;        /* default: the case's */
 	const char *const *derived_from; /* item refs in the case */
 	size_t nderived;
 	const char *method, *tool, *tool_version, *tool_args;
