@@ -1,6 +1,7 @@
 /*
  * Chunk transfer (node/transfer.h).
  */
+#define _GNU_SOURCE /* pthread_tryjoin_np */
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -140,8 +141,26 @@ staged(struct px_chunks *s, const char *item, int64_t n, int64_t index,
 		p->sha_upto = 0;
 	}
 	if (p->sha_upto == index) {
+		struct px_buf b;
+
 		px_sha256_update(&p->sha, data, len);
 		p->sha_upto++;
+		/* Chunks that came ahead of this one (two in flight) are
+		 * hashed now, read back from the staging area. */
+		px_buf_init(&b, PX_CHUNK_SIZE);
+		while (p->sha_upto < n &&
+		    px_chunks_stage_has(s, item, (size_t)p->sha_upto)) {
+			if (px_chunks_stage_get(
+			        s, item, (size_t)p->sha_upto, &b) < 0) {
+				/* finish() reads it all again instead */
+				px_error_clear();
+				p->sha_upto = -1;
+				break;
+			}
+			px_sha256_update(&p->sha, b.data, b.len);
+			p->sha_upto++;
+		}
+		px_buf_dispose(&b);
 	}
 	pthread_mutex_unlock(&reg_mu);
 }
@@ -769,6 +788,128 @@ note_progress(
 	free(k);
 }
 
+/* Two chunks in flight, on two connections: while the receiver checks
+ * and writes one, the next is on the wire, and on two cores both sides
+ * work at once.  The lanes take the next index from a shared counter;
+ * the receiver accepts chunks in any order. */
+#define LANES 2
+
+struct pusher {
+	pthread_mutex_t mu;
+	int64_t next, chunks, have, bytes;
+	bool failed, done;
+	int err;
+	char *why;
+	const char *peer, *item, *path;
+	struct px_chunks *s;
+	const px_digest *d;
+	const volatile int *stop;
+	px_xfer_progress_fn progress;
+	void *arg;
+};
+
+struct lane {
+	struct pusher *p;
+	struct px_client *c;
+	pthread_t t;
+};
+
+static void
+lane_fail(struct pusher *p, int err)
+{
+	pthread_mutex_lock(&p->mu);
+	if (!p->failed) {
+		p->failed = true;
+		p->err = err;
+		p->why = px_strdup(px_error_last());
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Pushes one chunk until the receiver takes it (a busy receiver is waited
+ * for); 1 when the transfer is over at the receiver, 0 to go on. */
+static int
+push_one(struct lane *l, int64_t i, struct px_buf *chunk, struct px_buf *frame)
+{
+	struct pusher *p = l->p;
+	char *cp = px_asprintf("%s/chunks/%lld", p->path, (long long)i);
+	const char *state;
+	json_t *st = NULL;
+	long status = 0;
+	int rc;
+
+	/* Not checked here: the receiver checks every chunk, and a refusal
+	 * makes us check our copy. */
+	if ((rc = px_chunks_get(p->s, p->d[i], chunk, false)) < 0 ||
+	    (rc = make_frame(frame, p->item, i, chunk, p->d[i])) < 0)
+		goto fail;
+	for (;;) {
+		json_decref(st);
+		rc = peer_json(&st, l->c, "PUT", cp, frame->data, frame->len,
+		    &status, p->peer);
+		if (rc < 0) {
+			if (rc == PX_EINVAL &&
+			    px_chunks_get(p->s, p->d[i], chunk, true) < 0)
+				px_error_prefix("our own copy is damaged (%s); "
+				                "the peer refused it",
+				    px_error_last());
+			goto fail;
+		}
+		if (status != 503)
+			break;
+		if (p->stop && *p->stop)
+			goto out;
+		usleep(200000); /* the receiver holds too many bodies */
+	}
+	state = json_string_value(json_object_get(st, "state"));
+	pthread_mutex_lock(&p->mu);
+	p->bytes += (int64_t)chunk->len;
+	if (json_integer_value(json_object_get(st, "have")) > p->have)
+		p->have = json_integer_value(json_object_get(st, "have"));
+	if (state && strcmp(state, "receiving") != 0) {
+		p->done = true;
+		rc = 1;
+	}
+	if (p->progress)
+		p->progress(p->arg,
+		    state && strcmp(state, "receiving") ? p->chunks : p->have,
+		    p->chunks, p->bytes);
+	pthread_mutex_unlock(&p->mu);
+	goto out;
+fail:
+	lane_fail(p, rc);
+out:
+	json_decref(st);
+	free(cp);
+	return rc < 0 ? -1 : rc;
+}
+
+static void *
+lane_run(void *arg)
+{
+	struct lane *l = arg;
+	struct pusher *p = l->p;
+	struct px_buf chunk, frame;
+
+	px_buf_init(&chunk, PX_CHUNK_SIZE);
+	px_buf_init(&frame, PX_CHUNK_SIZE + PX_EV_FRAME_MAX_HEADER);
+	for (;;) {
+		int64_t i;
+
+		pthread_mutex_lock(&p->mu);
+		i = p->failed || p->done || (p->stop && *p->stop) ||
+		        p->next >= p->chunks
+		    ? -1
+		    : p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i < 0 || push_one(l, i, &chunk, &frame) != 0)
+			break;
+	}
+	px_buf_dispose(&chunk);
+	px_buf_dispose(&frame);
+	return NULL;
+}
+
 int
 px_xfer_push(struct px_node *n, struct px_client *c, const char *peer,
     const char *case_id, const char *item, px_xfer_progress_fn progress,
@@ -777,18 +918,18 @@ px_xfer_push(struct px_node *n, struct px_client *c, const char *peer,
 	struct px_chunks *s = NULL;
 	struct px_case cs;
 	const struct px_ev_item *it;
+	struct pusher p = { .stop = stop, .progress = progress, .arg = arg };
+	struct lane lanes[LANES] = { { 0 } };
+	int started = 0;
 	px_digest *d = NULL;
 	size_t nd = 0;
-	struct px_buf chunk, frame;
 	json_t *st = NULL;
 	char *path = NULL;
 	const char *state;
 	long status = 0;
-	int64_t next, bytes = 0;
 	int rc;
 
-	px_buf_init(&chunk, PX_CHUNK_SIZE);
-	px_buf_init(&frame, PX_CHUNK_SIZE + PX_EV_FRAME_MAX_HEADER);
+	pthread_mutex_init(&p.mu, NULL);
 	if ((rc = px_ev_load(&cs, &it, n, case_id, item)) < 0)
 		goto out;
 	if ((rc = px_chunks_open(&s, n->dir)) < 0 ||
@@ -822,52 +963,64 @@ px_xfer_push(struct px_node *n, struct px_client *c, const char *peer,
 		         &st, c, "GET", path, NULL, 0, &status, peer)) < 0)
 			goto out;
 	}
-	next = json_integer_value(json_object_get(st, "next"));
-	while (st &&
-	    (state = json_string_value(json_object_get(st, "state"))) &&
-	    strcmp(state, "receiving") == 0 && next < it->man.chunks) {
-		char *cp;
+	state = json_string_value(json_object_get(st, "state"));
+	p.next = json_integer_value(json_object_get(st, "next"));
+	p.have = json_integer_value(json_object_get(st, "have"));
+	p.chunks = it->man.chunks;
+	p.peer = peer;
+	p.item = it->man.item;
+	p.path = path;
+	p.s = s;
+	p.d = d;
+	if (state && strcmp(state, "receiving") == 0 && p.next < p.chunks) {
+		/* The second lane has a connection of its own. */
+		lanes[0].c = c;
+		if (p.chunks - p.next > 1 &&
+		    (lanes[1].c = px_outbox_client(n, peer)) != NULL &&
+		    px_client_header_add(lanes[1].c, "Expect:") < 0) {
+			px_client_free(lanes[1].c);
+			lanes[1].c = NULL;
+		}
+		for (int k = 0; k < LANES; k++) {
+			if (lanes[k].c == NULL)
+				continue;
+			lanes[k].p = &p;
+			if (pthread_create(
+			        &lanes[k].t, NULL, lane_run, &lanes[k]) == 0)
+				started |= 1 << k;
+		}
+		/* The console's view of the sender's progress, now and
+		 * then (one write to the store). */
+		while (started) {
+			int64_t have;
 
+			for (int k = 0; k < LANES; k++)
+				if (started & (1 << k) &&
+				    pthread_tryjoin_np(lanes[k].t, NULL) == 0)
+					started &= ~(1 << k);
+			if (!started)
+				break;
+			usleep(200000);
+			pthread_mutex_lock(&p.mu);
+			have = p.have;
+			pthread_mutex_unlock(&p.mu);
+			note_progress(n, peer, it->man.item, have);
+		}
+		if (p.failed) {
+			rc = px_error_set(p.err, "%s", p.why);
+			goto out;
+		}
 		if (stop && *stop) {
 			rc = 0;
 			goto out;
 		}
-		/* Not checked here: the receiver checks every chunk, and a
-		 * refusal makes us check our copy (below). */
-		if ((rc = px_chunks_get(s, d[next], &chunk, false)) < 0 ||
-		    (rc = make_frame(
-		         &frame, it->man.item, next, &chunk, d[next])) < 0)
-			goto out;
-		cp = px_asprintf("%s/chunks/%lld", path, (long long)next);
 		json_decref(st);
-		rc = peer_json(
-		    &st, c, "PUT", cp, frame.data, frame.len, &status, peer);
-		free(cp);
-		if (rc < 0) {
-			/* Refused by name: check our own copy, so the log says
-			 * whose bytes were bad. */
-			if (rc == PX_EINVAL &&
-			    px_chunks_get(s, d[next], &chunk, true) < 0)
-				px_error_prefix("our own copy is damaged (%s); "
-				                "the peer refused it",
-				    px_error_last());
+		st = NULL;
+		if ((rc = peer_json(
+		         &st, c, "GET", path, NULL, 0, &status, peer)) < 0)
 			goto out;
-		}
-		if (status == 503) {
-			rc = 0;
-			goto out;
-		}
-		bytes += (int64_t)chunk.len;
-		next = json_integer_value(json_object_get(st, "next"));
-		if (progress)
-			progress(arg,
-			    json_integer_value(json_object_get(st, "have")),
-			    it->man.chunks, bytes);
-		if ((next & 15) == 0)
-			note_progress(n, peer, it->man.item,
-			    json_integer_value(json_object_get(st, "have")));
+		state = json_string_value(json_object_get(st, "state"));
 	}
-	state = json_string_value(json_object_get(st, "state"));
 	if (state &&
 	    (strcmp(state, "received") == 0 ||
 	        strcmp(state, "quarantined") == 0)) {
@@ -888,11 +1041,13 @@ px_xfer_push(struct px_node *n, struct px_client *c, const char *peer,
 		rc = 0;
 	}
 out:
+	if (lanes[1].c)
+		px_client_free(lanes[1].c);
+	free(p.why);
+	pthread_mutex_destroy(&p.mu);
 	json_decref(st);
 	free(path);
 	free(d);
-	px_buf_dispose(&chunk);
-	px_buf_dispose(&frame);
 	px_chunks_free(s);
 	px_case_dispose(&cs);
 	return rc;

@@ -113,11 +113,12 @@ serve b
 wait_for $DEADLINE "A holds the receipt" is_state a held
 wait_for 30 "B says received" is_state b received
 ALL=$((SECONDS - T0))
-# B resumed where it stopped: its log names the chunk it resumed at, which
-# is exactly what it had staged when it was killed.
+# B resumed where it stopped: its log names the first chunk it lacked,
+# which is what it had staged when it was killed (two chunks travel at
+# once, so the one after a gap may have come first).
 RESUMED=$(grep -o 'resumed at chunk [0-9]*' b.log | tail -1 | awk '{print $4}')
 [ -n "$RESUMED" ] || fail "B's log does not say where it resumed: $(tail -20 b.log)"
-[ "$RESUMED" = "$BEFORE" ] ||
+[ "$RESUMED" -le "$BEFORE" ] && [ "$RESUMED" -ge $((BEFORE - 1)) ] ||
 	fail "B resumed at chunk $RESUMED but had $BEFORE staged"
 ok "B restarted and resumed at chunk $RESUMED of $CHUNKS; whole after ${ALL}s"
 
