@@ -30,6 +30,9 @@ expect_rc 0 px token create --dir a --role analyst --name li.wei
 TA=$(cat "$OUT")
 expect_rc 0 px token create --dir b --role analyst
 TB=$(cat "$OUT")
+# B decides by hand, so that a chunk can be damaged between the offer and
+# the transfer below.
+printf '\n[evidence]\nauto_accept = no\n' >>b/parley.conf
 serve a
 serve b
 
@@ -81,6 +84,13 @@ call a "$TA" POST "/api/v1/cases/$ID/evidence/A-1/decline" '{}'
 want_code 422
 call a "$TA" POST "/api/v1/cases/$ID/evidence/A-1/offer" '{"why":"for analysis"}'
 want_code 200
+b_to_decide() {
+	call b "$TB" GET "/api/v1/cases/$ID/evidence"
+	[ "$(json_get "$OUT" 'd[0]["state"] if d else ""')" = to-decide ]
+}
+wait_for 30 "B is asked to decide" b_to_decide
+call b "$TB" POST "/api/v1/cases/$ID/evidence/A-1/accept" '{}'
+want_code 200
 b_received() {
 	call b "$TB" GET "/api/v1/cases/$ID/evidence"
 	[ "$(json_get "$OUT" 'd[0]["state"] if d else ""')" = received ]
@@ -90,7 +100,40 @@ call b "$TB" GET "/api/v1/cases/$ID"
 want_code 200
 expect_json "$OUT" 'd["evidence"][0]["sha256"]' "$SHA"
 expect_json "$OUT" 'd["evidence"][0]["local"]' true
-ok "offered through the API; B's policy accepted; the nodes moved it; B's case view says received"
+ok "offered through the API; B accepted; the nodes moved it; B's case view says received"
+
+# --- a chunk damaged at the sender after the offer ---------------------------
+head -c 2500000 /dev/urandom >second.bin
+expect_rc 0 px evidence add --dir a "$ID" second.bin --exhibit A-2 --tool dd --tool-version 9.1
+expect_rc 0 px evidence offer --dir a A-2
+C1=$(python3 -c "
+import hashlib
+print(hashlib.sha256(open('second.bin','rb').read()[1048576:2097152]).hexdigest())")
+printf 'X' | dd of="a/evidence/chunks/${C1:0:2}/$C1" bs=1 seek=777 conv=notrunc 2>/dev/null
+b_decides2() {
+	call b "$TB" GET "/api/v1/cases/$ID/evidence/A-2"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'd["state"]')" = to-decide ]
+}
+wait_for 30 "B is asked about A-2" b_decides2
+call b "$TB" POST "/api/v1/cases/$ID/evidence/A-2/accept" '{}'
+want_code 200
+b_rejected() {
+	call b "$TB" GET "/api/v1/cases/$ID/evidence/A-2"
+	[ "$(json_get "$OUT" 'd["state"]')" = rejected ]
+}
+wait_for 60 "B rejects A-2" b_rejected
+expect_in "$OUT" "chunk 1 of item A-2: its bytes hash to"
+expect_json "$OUT" 'd["local"]' false
+ROOT2=$(json_get "$OUT" 'd["root"]')
+[ ! -e "b/evidence/items/$ROOT2" ] || fail "B stored the damaged item"
+a_sees() {
+	call a "$TA" GET "/api/v1/cases/$ID/evidence/A-2"
+	[ "$(json_get "$OUT" 'd["status"]')" = rejected ]
+}
+wait_for 30 "A sees the rejection" a_sees
+expect_in "$OUT" "chunk 1 of item A-2"
+grep -q "our own copy is damaged" a.log || fail "A's log does not say its own copy was damaged: $(tail -5 a.log)"
+ok "a byte flipped in A's chunk 1 after the offer: B refused it by name, the round is rejected, nothing stored"
 
 # --- requests and completeness ------------------------------------------------------
 PRES='"preservation":{"authority":"MPS","offence":"Art. 285","facts":"Mail server breached","data":"Logs of 203.0.113.7","relation":"relay","custodian":"Example Hosting"}'

@@ -1,9 +1,9 @@
 #!/bin/bash
 # An evidence item between two live nodes, the receiver killed with
-# SIGKILL at 40 % of the transfer and started again: the transfer resumes
-# from the first chunk the receiver lacks, the root and the SHA-256
-# verify, the receipt says accepted, and the custody chain shows one
-# transfer, witnessed by both logs.
+# SIGKILL at 40 % of the transfer and started again, then the sender at
+# 70 %: the transfer resumes from the first chunk the receiver lacks, the
+# root and the SHA-256 verify, the receipt says accepted, and the custody
+# chain shows one transfer, witnessed by both logs.
 #
 #   A cert-beijing.example adds a file of PX_EVIDENCE_MB MiB to a case and
 #   offers it; B cert-washington.example's policy accepts it; A's serving
@@ -110,6 +110,23 @@ expect_json "$OUT" 'd["local"]' false
 ok "B killed (SIGKILL) with $BEFORE of $CHUNKS chunks staged at $((SECONDS - T0))s; nothing shown as evidence"
 
 serve b
+
+# --- and the sender too, at 70 % ---------------------------------------------
+KILL_A=$((CHUNKS * 7 / 10))
+at_70() { [ "$(staged)" -ge "$KILL_A" ] || is_state b received; }
+END=$((SECONDS + DEADLINE))
+until at_70; do
+	[ $SECONDS -ge $END ] && fail "timed out waiting until B has staged $KILL_A of $CHUNKS chunks"
+	sleep 0.05
+done
+APID=$(cat "$TMP/pids/a")
+kill -KILL "$APID"
+{ wait "$APID"; } 2>/dev/null
+rm -f "$TMP/pids/a"
+MID=$(staged)
+expect_eq "A's database after SIGKILL: integrity_check" ok "$(q a 'pragma integrity_check')"
+ok "A (the sender) killed with $MID of $CHUNKS chunks at B; started again"
+serve a
 wait_for $DEADLINE "A holds the receipt" is_state a held
 wait_for 30 "B says received" is_state b received
 ALL=$((SECONDS - T0))
