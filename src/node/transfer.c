@@ -348,6 +348,10 @@ must_receive(
 	return 0;
 }
 
+static int sign_receipt(struct px_node *n, const struct px_case *c,
+    const struct px_ev_item *it, const char *status, const char *sha,
+    const char *reason);
+
 /* Checks a chunk list against the manifest: its count, and its Merkle
  * tree hash against the root. */
 static int
@@ -392,6 +396,38 @@ take_list(struct px_chunks *s, const struct px_ev_item *it, const void *body,
 	return rc;
 }
 
+/* Killed after keeping an item's chunks but before signing its receipt:
+ * the copy is whole in the store, so it is checked and receipted now
+ * rather than sent again (if it does not check, the chunks come again). */
+static int
+finish_held(struct px_node *n, struct px_chunks *s, const struct px_case *c,
+    const struct px_ev_item *it)
+{
+	json_t *v = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&finish_mu);
+	if (px_ev_verify(&v, n, it) == 0 &&
+	    px_chunks_stage_discard(s, it->man.item) == 0) {
+		struct px_ev_policy pol;
+		int q = 0;
+
+		if (px_ev_policy_load(&pol, n) == 0) {
+			q = px_ev_policy_quarantines(&pol, it->man.media_type);
+			px_ev_policy_dispose(&pol);
+		}
+		forget(s, it->man.item);
+		rc = sign_receipt(n, c, it, q ? "quarantined" : "accepted",
+		    json_string_value(json_object_get(v, "sha256")),
+		    q ? "quarantined by this node's policy" : NULL);
+	} else {
+		px_error_clear();
+	}
+	pthread_mutex_unlock(&finish_mu);
+	json_decref(v);
+	return rc;
+}
+
 int
 px_xfer_put_list(struct px_node *n, const char *peer, const char *item,
     const void *body, size_t len)
@@ -406,7 +442,10 @@ px_xfer_put_list(struct px_node *n, const char *peer, const char *item,
 	    (rc = must_receive(n, &c, it)) < 0 ||
 	    (rc = px_chunks_open(&s, n->dir)) < 0)
 		goto out;
-	rc = take_list(s, it, body, len);
+	if ((rc = take_list(s, it, body, len)) < 0)
+		goto out;
+	if (px_ev_held_locally(n, it))
+		rc = finish_held(n, s, &c, it);
 out:
 	px_chunks_free(s);
 	px_case_dispose(&c);
@@ -1345,6 +1384,16 @@ px_xfer_import_dir(json_t **out, struct px_node *n, const char *dir)
 	if ((rc = px_file_read(&b, p, (size_t)1 << 30)) < 0 ||
 	    (rc = take_list(s, it, b.data, b.len)) < 0)
 		goto out;
+	if (px_ev_held_locally(n, it)) {
+		if ((rc = finish_held(n, s, &c, it)) < 0 ||
+		    (rc = px_xfer_status(out, n, from, item)) < 0)
+			goto out;
+		if (strcmp(json_string_value(json_object_get(*out, "state")),
+		        "receiving") != 0)
+			goto out;
+		json_decref(*out);
+		*out = NULL;
+	}
 	for (int64_t i = 0; i < it->man.chunks; i++) {
 		json_t *st = NULL;
 

@@ -168,6 +168,34 @@ expect_json "$OUT" 'd["state"]' destroyed
 [ -z "$(find b/evidence/chunks -type f)" ] || fail "B kept chunks after destroying its only item"
 ok "destroyed at B: the bytes are gone, the record says so"
 
+# --- killed between keeping the chunks and signing the receipt ------------------
+# B's store already holds the whole item (as after a crash at that point):
+# the import checks the copy and receipts it instead of taking the chunks.
+head -c 1500000 /dev/urandom >third.bin
+expect_rc 0 px evidence add --dir a "$ID" third.bin --exhibit A-3 --tool dd --tool-version 9.1
+expect_rc 0 px evidence offer --dir a A-3
+hop a b $B $A o5.bundle
+sed -i 's/^max_item = 1M$/max_item = 4G/' b/parley.conf
+expect_rc 0 px evidence decide --dir b
+hop b a $A $B d5.bundle
+expect_rc 0 px evidence export --dir a A-3 -o dir5
+expect_rc 0 px evidence show --dir a A-3 --json
+R3=$(json_get "$OUT" 'd["root"]')
+cp "a/evidence/items/$R3" b/evidence/items/
+python3 - <<'PYEOF'
+import hashlib, os, shutil
+d = open("third.bin", "rb").read()
+for i in range(0, len(d), 1048576):
+    h = hashlib.sha256(d[i:i + 1048576]).hexdigest()
+    os.makedirs("b/evidence/chunks/" + h[:2], exist_ok=True)
+    shutil.copy("a/evidence/chunks/%s/%s" % (h[:2], h), "b/evidence/chunks/%s/%s" % (h[:2], h))
+PYEOF
+rm dir5/chunks/00000001
+expect_rc 0 px evidence import --dir b dir5 --json
+expect_json "$OUT" 'd["state"]' received
+expect_rc 0 px evidence verify --dir b A-3
+ok "a copy kept before a crash is checked and receipted, not sent again"
+
 expect_rc 0 px evidence list --dir a --json
-expect_json "$OUT" 'sorted(r["exhibit"] for r in d)' '["A-1", "A-2"]'
+expect_json "$OUT" 'sorted(r["exhibit"] for r in d)' '["A-1", "A-2", "A-3"]'
 finish
