@@ -185,23 +185,6 @@ out:
 
 /* ---- (b) the figure: an item between two nodes --------------------------- */
 
-static long
-hwm_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
-	fclose(f);
-	return kb;
-}
-
 /* The state of the (only) item in a node's evidence index. */
 static void
 state_of(const struct live_node *n, char *out, size_t len)
@@ -307,8 +290,8 @@ transfer(size_t mib, double *mbs, long *rss_a, long *rss_b)
 		goto out;
 	}
 	*mbs = (double)mib / ((t1 - t0) / 1000.0);
-	*rss_a = hwm_kb(nodes[0].pid);
-	*rss_b = hwm_kb(nodes[1].pid);
+	*rss_a = live_proc_kb(nodes[0].pid, "VmHWM:");
+	*rss_b = live_proc_kb(nodes[1].pid, "VmHWM:");
 	state_of(&nodes[1], st, sizeof(st));
 	rc = strcmp(st, "received") == 0 ? 0 : -1;
 	if (rc < 0)

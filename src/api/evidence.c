@@ -115,11 +115,7 @@ sent(struct px_http_resp *r, const struct px_msg *m, int status)
 static int
 index_row(const struct px_evidence_row *r, void *arg)
 {
-	json_array_append_new(arg,
-	    json_pack("{ss ss ss ss ss ss sI ss}", "case", r->case_id, "item",
-	        r->item, "exhibit", r->exhibit, "peer", r->peer, "root",
-	        r->root, "media_type", r->media_type, "size",
-	        (json_int_t)r->size, "state", r->state));
+	json_array_append_new(arg, px_ev_row_json(r));
 	return 0;
 }
 

@@ -19,18 +19,6 @@
 #include "node/transfer.h"
 #include "util/util.h"
 
-static char *
-caller(const struct px_http_req *req, struct px_http_resp *r)
-{
-	char *name =
-	    req->peer_fp ? px_app_peer_by_fp(req->app, req->peer_fp) : NULL;
-
-	if (name == NULL)
-		px_problem(r, 403, NULL,
-		    "this client certificate is not pinned for any peer");
-	return name;
-}
-
 static int
 item_ok(const char *item, struct px_http_resp *r)
 {
@@ -52,7 +40,7 @@ status_get(const struct px_http_req *req, struct px_http_resp *r)
 	json_t *st = NULL;
 	int rc;
 
-	if (n == NULL || (peer = caller(req, r)) == NULL)
+	if (n == NULL || (peer = px_api_peer_caller(req, r)) == NULL)
 		return 0;
 	if (item_ok(req->params[0], r) == 0) {
 		if ((rc = px_xfer_status(&st, n, peer, req->params[0])) < 0)
@@ -71,7 +59,7 @@ list_put(const struct px_http_req *req, struct px_http_resp *r)
 	char *peer;
 	int rc;
 
-	if (n == NULL || (peer = caller(req, r)) == NULL)
+	if (n == NULL || (peer = px_api_peer_caller(req, r)) == NULL)
 		return 0;
 	if (item_ok(req->params[0], r) == 0) {
 		rc = px_xfer_put_list(
@@ -95,7 +83,7 @@ chunk_put(const struct px_http_req *req, struct px_http_resp *r)
 	long long index;
 	int rc;
 
-	if (n == NULL || (peer = caller(req, r)) == NULL)
+	if (n == NULL || (peer = px_api_peer_caller(req, r)) == NULL)
 		return 0;
 	index = strtoll(ix, &end, 10);
 	if (item_ok(req->params[0], r) < 0) {

@@ -181,12 +181,10 @@ out:
 
 /* --- parley attribution show ---------------------------------------------- */
 
-#define js px_cli_str
-
 static const char *
 tv(const json_t *o, const char *k)
 {
-	return js(json_object_get(o, k), "value");
+	return px_cli_str(json_object_get(o, k), "value");
 }
 
 static void
@@ -201,20 +199,22 @@ print_attrib(const json_t *v)
 		const json_t *b = json_object_get(f, "body");
 
 		printf("  %.12s  by %s  %s\n    %s\n    method: %s",
-		    js(f, "hash"), js(f, "from"), js(f, "time"),
-		    tv(b, "statement"), js(b, "method"));
+		    px_cli_str(f, "hash"), px_cli_str(f, "from"),
+		    px_cli_str(f, "time"), tv(b, "statement"),
+		    px_cli_str(b, "method"));
 		if (json_object_get(b, "tool"))
 			printf("; tool %s %s",
-			    js(json_object_get(b, "tool"), "name"),
-			    js(json_object_get(b, "tool"), "version"));
+			    px_cli_str(json_object_get(b, "tool"), "name"),
+			    px_cli_str(json_object_get(b, "tool"), "version"));
 		printf(
 		    "\n    evidence: %zu item(s); reproducible: %s; supports "
 		    "at most %s confidence\n",
 		    json_array_size(json_object_get(b, "evidence")),
 		    json_object_get(b, "reproduction") ? "steps given" : "no",
-		    js(f, "ceiling"));
+		    px_cli_str(f, "ceiling"));
 		if (!json_is_null(json_object_get(f, "effect")))
-			printf("    NOT A FINDING: %s\n", js(f, "effect"));
+			printf(
+			    "    NOT A FINDING: %s\n", px_cli_str(f, "effect"));
 	}
 	printf("Assessments\n");
 	json_array_foreach(json_object_get(v, "assessments"), i, f)
@@ -223,20 +223,21 @@ print_attrib(const json_t *v)
 		const json_t *w = json_object_get(f, "words");
 
 		printf("  %.12s  v%lld by %s  %s%s\n    %s: %s\n",
-		    js(f, "hash"),
+		    px_cli_str(f, "hash"),
 		    (long long)json_integer_value(
 		        json_object_get(b, "version")),
-		    js(f, "from"), js(f, "time"),
+		    px_cli_str(f, "from"), px_cli_str(f, "time"),
 		    json_is_true(json_object_get(f, "superseded"))
 		        ? "  (superseded)"
 		        : "",
-		    js(w, "kind"), tv(b, "claim"));
+		    px_cli_str(w, "kind"), tv(b, "claim"));
 		printf("    likelihood: %s; confidence: %s\n    source %s "
 		       "(%s), information %s (%s)\n",
-		    js(w, "likelihood"), js(w, "confidence"),
-		    js(b, "source_reliability"), js(w, "source_reliability"),
-		    js(b, "information_credibility"),
-		    js(w, "information_credibility"));
+		    px_cli_str(w, "likelihood"), px_cli_str(w, "confidence"),
+		    px_cli_str(b, "source_reliability"),
+		    px_cli_str(w, "source_reliability"),
+		    px_cli_str(b, "information_credibility"),
+		    px_cli_str(w, "information_credibility"));
 		printf("    supported by %zu finding(s), contrary %zu\n",
 		    json_array_size(json_object_get(b, "supporting")),
 		    json_array_size(json_object_get(b, "contrary")));
@@ -246,7 +247,7 @@ print_attrib(const json_t *v)
 		    printf("    alternative: %s\n", json_string_value(x));
 		printf("    would change with: %s\n", tv(b, "would_change"));
 		if (!json_is_null(json_object_get(f, "effect")))
-			printf("    NO EFFECT: %s\n", js(f, "effect"));
+			printf("    NO EFFECT: %s\n", px_cli_str(f, "effect"));
 	}
 }
 
@@ -387,7 +388,8 @@ print_disclosure(const json_t *d)
 	const json_t *m;
 	size_t i;
 
-	printf("Disclosure of case %s (parties %s and %s)\n", js(d, "case"),
+	printf("Disclosure of case %s (parties %s and %s)\n",
+	    px_cli_str(d, "case"),
 	    json_string_value(json_array_get(json_object_get(d, "parties"), 0)),
 	    json_string_value(
 	        json_array_get(json_object_get(d, "parties"), 1)));
@@ -397,8 +399,9 @@ print_disclosure(const json_t *d)
 
 		printf("  %-10s %.12s by %s  signature: %s (pinned key), %s "
 		       "(disclosed card)\n",
-		    js(m, "type"), js(m, "hash"), js(m, "from"),
-		    js(m, "with_pinned_key"), js(m, "with_disclosed_card"));
+		    px_cli_str(m, "type"), px_cli_str(m, "hash"),
+		    px_cli_str(m, "from"), px_cli_str(m, "with_pinned_key"),
+		    px_cli_str(m, "with_disclosed_card"));
 		if (json_object_get(b, "statement"))
 			printf("      %s\n", tv(b, "statement"));
 		if (json_object_get(b, "claim"))
@@ -438,18 +441,21 @@ run_vshow(struct px_args *a)
 		size_t i;
 
 		printf("Review %s by %s of case %s\n",
-		    js(json_object_get(v, "review"), "hash"), js(r, "verifier"),
-		    js(r, "case"));
-		json_array_foreach(json_object_get(r, "items"), i, x) printf(
-		    "  item %.16s...  %s\n", js(x, "item"), js(x, "status"));
+		    px_cli_str(json_object_get(v, "review"), "hash"),
+		    px_cli_str(r, "verifier"), px_cli_str(r, "case"));
+		json_array_foreach(json_object_get(r, "items"), i, x)
+		    printf("  item %.16s...  %s\n", px_cli_str(x, "item"),
+		        px_cli_str(x, "status"));
 		json_array_foreach(json_object_get(r, "findings"), i, x)
-		    printf("  finding %.12s  %s  %s\n", js(x, "finding"),
-		        js(x, "verdict"),
-		        json_object_get(x, "comment") ? js(x, "comment") : "");
+		    printf("  finding %.12s  %s  %s\n",
+		        px_cli_str(x, "finding"), px_cli_str(x, "verdict"),
+		        json_object_get(x, "comment") ? px_cli_str(x, "comment")
+		                                      : "");
 		json_array_foreach(json_object_get(r, "assessments"), i, x)
-		    printf("  assessment %.12s  %s  %s\n", js(x, "assessment"),
-		        js(x, "opinion"),
-		        json_object_get(x, "comment") ? js(x, "comment") : "");
+		    printf("  assessment %.12s  %s  %s\n",
+		        px_cli_str(x, "assessment"), px_cli_str(x, "opinion"),
+		        json_object_get(x, "comment") ? px_cli_str(x, "comment")
+		                                      : "");
 	} else {
 		rc = px_cli_fail(a,
 		    px_error_set(PX_EINVAL,
@@ -505,10 +511,10 @@ run_review(struct px_args *a)
 	} else {
 		printf("Review signed and queued for %s and %s, each in a "
 		       "verification case of its own.\n",
-		    js(r, "discloser"),
+		    px_cli_str(r, "discloser"),
 		    strcmp(json_string_value(json_array_get(
 		               json_object_get(r, "parties"), 0)),
-		        js(r, "discloser")) == 0
+		        px_cli_str(r, "discloser")) == 0
 		        ? json_string_value(
 		              json_array_get(json_object_get(r, "parties"), 1))
 		        : json_string_value(json_array_get(

@@ -185,11 +185,7 @@ list_row(const struct px_evidence_row *r, void *arg)
 static int
 json_row(const struct px_evidence_row *r, void *arg)
 {
-	json_array_append_new(arg,
-	    json_pack("{ss ss ss ss ss ss sI ss}", "case", r->case_id, "item",
-	        r->item, "exhibit", r->exhibit, "peer", r->peer, "root",
-	        r->root, "media_type", r->media_type, "size",
-	        (json_int_t)r->size, "state", r->state));
+	json_array_append_new(arg, px_ev_row_json(r));
 	return 0;
 }
 
@@ -228,8 +224,6 @@ done:
 	return rc;
 }
 
-#define js px_cli_str
-
 static int
 run_show(struct px_args *a)
 {
@@ -251,8 +245,8 @@ run_show(struct px_args *a)
 	}
 	all = px_ev_view(n, &c);
 	for (size_t i = 0; i < json_array_size(all); i++)
-		if (strcmp(js(json_array_get(all, i), "item"), it->man.item) ==
-		    0)
+		if (strcmp(px_cli_str(json_array_get(all, i), "item"),
+		        it->man.item) == 0)
 			v = json_array_get(all, i);
 	if (px_json(a)) {
 		px_cli_print_json(v);
@@ -272,16 +266,18 @@ run_show(struct px_args *a)
 		const json_t *tool = json_object_get(acq, "tool");
 		const json_t *lb = json_object_get(it->man.obj, "legal_basis");
 
-		printf("  acquired    %s by %s at %s (%s)\n", js(acq, "time"),
-		    js(acq, "operator"), js(acq, "place"), js(acq, "method"));
-		printf("  tool        %s %s%s%s\n", js(tool, "name"),
-		    js(tool, "version"),
+		printf("  acquired    %s by %s at %s (%s)\n",
+		    px_cli_str(acq, "time"), px_cli_str(acq, "operator"),
+		    px_cli_str(acq, "place"), px_cli_str(acq, "method"));
+		printf("  tool        %s %s%s%s\n", px_cli_str(tool, "name"),
+		    px_cli_str(tool, "version"),
 		    json_object_get(tool, "args") ? " " : "",
-		    json_object_get(tool, "args") ? js(tool, "args") : "");
-		printf("  legal basis %s: %s\n", js(lb, "type"),
-		    js(lb, "reference"));
+		    json_object_get(tool, "args") ? px_cli_str(tool, "args")
+		                                  : "");
+		printf("  legal basis %s: %s\n", px_cli_str(lb, "type"),
+		    px_cli_str(lb, "reference"));
 	}
-	printf("  state       %s%s%s\n", js(v, "state"),
+	printf("  state       %s%s%s\n", px_cli_str(v, "state"),
 	    json_is_true(json_object_get(v, "local")) ? " (bytes held here)"
 	                                              : "",
 	    json_is_true(json_object_get(v, "custody_ok"))
@@ -384,41 +380,44 @@ run_custody(struct px_args *a)
 		const json_t *w = json_object_get(e, "witnesses"), *x;
 		size_t k;
 
-		printf("%2zu. %s  %-11s by %s", i + 1, js(e, "time"),
-		    js(e, "event"), js(e, "from"));
+		printf("%2zu. %s  %-11s by %s", i + 1, px_cli_str(e, "time"),
+		    px_cli_str(e, "event"), px_cli_str(e, "from"));
 		if (json_object_get(e, "by"))
-			printf(" (%s)", js(e, "by"));
+			printf(" (%s)", px_cli_str(e, "by"));
 		if (json_object_get(e, "status"))
-			printf("  status %s", js(e, "status"));
+			printf("  status %s", px_cli_str(e, "status"));
 		printf("\n");
 		if (json_object_get(e, "why"))
-			printf("      why: %s\n", js(e, "why"));
+			printf("      why: %s\n", px_cli_str(e, "why"));
 		if (json_object_get(e, "third_party"))
-			printf("      to: %s\n", js(e, "third_party"));
+			printf("      to: %s\n", px_cli_str(e, "third_party"));
 		if (json_object_get(e, "reason"))
-			printf("      reason: %s\n", js(e, "reason"));
+			printf("      reason: %s\n", px_cli_str(e, "reason"));
 		if (json_object_get(e, "hash_before") ||
 		    json_object_get(e, "hash_after"))
 			printf("      hash before %.16s...  after %.16s...\n",
-			    js(e, "hash_before"), js(e, "hash_after"));
+			    px_cli_str(e, "hash_before"),
+			    px_cli_str(e, "hash_after"));
 		if (json_is_object(log))
-			printf("      %s's log, index %lld", js(log, "node"),
+			printf("      %s's log, index %lld",
+			    px_cli_str(log, "node"),
 			    (long long)json_integer_value(
 			        json_object_get(log, "index")));
 		else
 			printf("      not yet proven in its signer's log");
 		json_array_foreach(w, k, x) printf("%s%s (checkpoint %lld)",
-		    k ? ", " : "; witnessed by ", js(x, "peer"),
+		    k ? ", " : "; witnessed by ", px_cli_str(x, "peer"),
 		    (long long)json_integer_value(json_object_get(x, "size")));
 		printf("\n");
 		if (!json_is_null(json_object_get(e, "effect")))
-			printf("      NO EFFECT: %s\n", js(e, "effect"));
+			printf(
+			    "      NO EFFECT: %s\n", px_cli_str(e, "effect"));
 	}
 	if (json_is_true(json_object_get(o, "chain_ok")))
 		printf("\nThe chain holds: every hash before is the one "
 		       "attested last, every hash after the manifest's.\n");
 	else
-		printf("\nTHE CHAIN IS BROKEN: %s\n", js(o, "problem"));
+		printf("\nTHE CHAIN IS BROKEN: %s\n", px_cli_str(o, "problem"));
 out:
 	json_decref(o);
 	free(case_id);
@@ -729,7 +728,7 @@ run_import(struct px_args *a)
 	else
 		printf("Item %.16s...: %s (%lld of %lld chunks).  The receipt "
 		       "is signed and queued.\n",
-		    js(st, "item"), js(st, "state"),
+		    px_cli_str(st, "item"), px_cli_str(st, "state"),
 		    (long long)json_integer_value(json_object_get(st, "have")),
 		    (long long)json_integer_value(
 		        json_object_get(st, "chunks")));

@@ -241,6 +241,15 @@ px_ev_index_case(struct px_node *n, const struct px_case *c, int64_t now)
 	return rc;
 }
 
+json_t *
+px_ev_row_json(const struct px_evidence_row *r)
+{
+	return json_pack("{ss ss ss ss ss ss sI ss}", "case", r->case_id,
+	    "item", r->item, "exhibit", r->exhibit, "peer", r->peer, "root",
+	    r->root, "media_type", r->media_type, "size", (json_int_t)r->size,
+	    "state", r->state);
+}
+
 int
 px_ev_held_locally(struct px_node *n, const struct px_ev_item *it)
 {

@@ -92,6 +92,9 @@ PX_MUST_CHECK int px_ev_decide_pending(
  * message stored). */
 PX_MUST_CHECK int px_ev_index_case(
     struct px_node *n, const struct px_case *c, int64_t now);
+/* An evidence index row as the faces show it: {"case", "item",
+ * "exhibit", "peer", "root", "media_type", "size", "state"} (new). */
+json_t *px_ev_row_json(const struct px_evidence_row *r);
 /* This node's view of an item: held, offering, sending, ... (store.h). */
 const char *px_ev_state(const struct px_node *n, const struct px_case *c,
     const struct px_ev_item *it);
