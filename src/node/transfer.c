@@ -838,6 +838,7 @@ struct pusher {
 	int64_t next, chunks, have, bytes;
 	bool failed, done;
 	int err;
+	bool own_damage;
 	char *why;
 	const char *peer, *item, *path;
 	struct px_chunks *s;
@@ -853,13 +854,19 @@ struct lane {
 	pthread_t t;
 };
 
+/* Records why the push failed.  The first failure wins, except that a
+ * damaged copy of our own explains a refusal better than whatever the
+ * other lane met after the receiver ended the round (that lane needs no
+ * time to hash a chunk, so its failure often comes first). */
 static void
-lane_fail(struct pusher *p, int err)
+lane_fail(struct pusher *p, int err, bool own_damage)
 {
 	pthread_mutex_lock(&p->mu);
-	if (!p->failed) {
+	if (!p->failed || (own_damage && !p->own_damage)) {
 		p->failed = true;
+		p->own_damage = own_damage;
 		p->err = err;
+		free(p->why);
 		p->why = px_strdup(px_error_last());
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -875,6 +882,7 @@ push_one(struct lane *l, int64_t i, struct px_buf *chunk, struct px_buf *frame)
 	const char *state;
 	json_t *st = NULL;
 	long status = 0;
+	bool own_damage = false;
 	int rc;
 
 	/* Not checked here: the receiver checks every chunk, and a refusal
@@ -888,10 +896,12 @@ push_one(struct lane *l, int64_t i, struct px_buf *chunk, struct px_buf *frame)
 		    &status, p->peer);
 		if (rc < 0) {
 			if (rc == PX_EINVAL &&
-			    px_chunks_get(p->s, p->d[i], chunk, true) < 0)
+			    px_chunks_get(p->s, p->d[i], chunk, true) < 0) {
 				px_error_prefix("our own copy is damaged (%s); "
 				                "the peer refused it",
 				    px_error_last());
+				own_damage = true;
+			}
 			goto fail;
 		}
 		if (status != 503)
@@ -916,7 +926,7 @@ push_one(struct lane *l, int64_t i, struct px_buf *chunk, struct px_buf *frame)
 	pthread_mutex_unlock(&p->mu);
 	goto out;
 fail:
-	lane_fail(p, rc);
+	lane_fail(p, rc, own_damage);
 out:
 	json_decref(st);
 	free(cp);

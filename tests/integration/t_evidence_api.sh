@@ -132,7 +132,8 @@ a_sees() {
 }
 wait_for 30 "A sees the rejection" a_sees
 expect_in "$OUT" "chunk 1 of item A-2"
-grep -q "our own copy is damaged" a.log || fail "A's log does not say its own copy was damaged: $(tail -5 a.log)"
+a_logged() { grep -q "our own copy is damaged" a.log; }
+wait_for 20 "A's log says its own copy was damaged" a_logged
 ok "a byte flipped in A's chunk 1 after the offer: B refused it by name, the round is rejected, nothing stored"
 
 # --- requests and completeness ------------------------------------------------------
