@@ -37,6 +37,11 @@ px_agreement_default(struct px_agreement *a)
 		PX_SIDE_REQUESTER | PX_SIDE_RESPONDER };
 	a->nladder = 3;
 	a->page_every = 5 * MIN;
+	/* Three crises at once is already a bad day; at a page every five
+	 * minutes a walk sends 12 pages an hour, so 30 an hour leaves room
+	 * for two and a half walks before the cap holds the rest. */
+	a->hotline_open_max = 3;
+	a->pages_per_hour = 30;
 	a->check_every = 30 * DAY;
 	a->check_within = 4 * HOUR;
 	a->verify_within = 90 * DAY;
@@ -211,6 +216,10 @@ px_agreement_to_json(const struct px_agreement *a)
 		json_object_set_new(j, "ladder", json_string(buf));
 		px_duration_unparse(d, sizeof(d), a->page_every, 0);
 		json_object_set_new(j, "page_every", json_string(d));
+		snprintf(d, sizeof(d), "%lld", (long long)a->hotline_open_max);
+		json_object_set_new(j, "hotline_open_max", json_string(d));
+		snprintf(d, sizeof(d), "%lld", (long long)a->pages_per_hour);
+		json_object_set_new(j, "pages_per_hour", json_string(d));
 		if (a->check_every)
 			px_duration_unparse(d, sizeof(d), a->check_every, 0);
 		else
@@ -222,6 +231,23 @@ px_agreement_to_json(const struct px_agreement *a)
 		json_object_set_new(j, "verify_within", json_string(d));
 	}
 	return j;
+}
+
+/* A whole number from min to max, in decimal digits only. */
+static int
+count(int64_t *out, const char *key, const char *val, int64_t min, int64_t max)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; val[i] >= '0' && val[i] <= '9' && v <= max; i++)
+		v = v * 10 + (val[i] - '0');
+	if (i == 0 || val[i] != '\0' || v < min || v > max)
+		return px_error_set(PX_EINVAL,
+		    "%s '%s' must be a whole number from %lld to %lld", key,
+		    val, (long long)min, (long long)max);
+	*out = v;
+	return 0;
 }
 
 static int
@@ -239,6 +265,10 @@ set_one(struct px_agreement *a, const char *key, const char *val)
 	}
 	if (strcmp(key, "page_every") == 0)
 		return px_duration_parse(&a->page_every, val, 0);
+	if (strcmp(key, "hotline_open_max") == 0)
+		return count(&a->hotline_open_max, key, val, 1, 1000);
+	if (strcmp(key, "pages_per_hour") == 0)
+		return count(&a->pages_per_hour, key, val, 1, 100000);
 	if (strcmp(key, "check_every") == 0)
 		return px_duration_parse(&a->check_every, val, 0);
 	if (strcmp(key, "check_within") == 0)
@@ -253,8 +283,9 @@ set_one(struct px_agreement *a, const char *key, const char *val)
 	if (dot == NULL || (size_t)(dot - key) >= sizeof(prio))
 		return px_error_set(PX_EINVAL,
 		    "'%s' is not an agreement setting (expected P1..P4.<clock>, "
-		    "P1..P4.basis, ladder, page_every, check_every, "
-		    "check_within or verify_within)",
+		    "P1..P4.basis, ladder, page_every, hotline_open_max, "
+		    "pages_per_hour, check_every, check_within or "
+		    "verify_within)",
 		    key);
 	snprintf(prio, sizeof(prio), "%.*s", (int)(dot - key), key);
 	if ((p = PX_LOOKUP(px_priority_names, "priority", prio)) < 0)

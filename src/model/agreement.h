@@ -11,7 +11,9 @@
  *           "first_response": "4h", "resolution": "24h"}, ...}
  * Top-level settings (strings): "ladder" ("75%:assignee:responder,
  * 100%:duty:both, 150%:principal:both"), "page_every", "check_every" ("0"
- * for never), "check_within", "verify_within" (docs/deadlines.md).
+ * for never), "check_within", "verify_within", and the flood caps
+ * "hotline_open_max" and "pages_per_hour" (whole numbers written as
+ * strings, "3") (docs/deadlines.md).
  *
  * How to add a setting: a member of struct px_agreement, its default in
  * px_agreement_default, a line in set_one and in px_agreement_to_json.
@@ -56,7 +58,13 @@ struct px_agreement {
 	enum px_basis basis[PX_PRIO__N];
 	struct px_ladder_step ladder[PX_LADDER_MAX];
 	size_t nladder;
-	int64_t page_every;    /* hotline: next person after this long */
+	int64_t page_every; /* hotline: next person after this long */
+	/* Flood caps (docs/deadlines.md, "Caps"): the responder walks its
+	 * roster for at most this many of the peer's hotlines at once (the
+	 * oldest unacknowledged ones; the rest are held), and sends at most
+	 * this many pages for the peer's hotlines in any hour. */
+	int64_t hotline_open_max;
+	int64_t pages_per_hour;
 	int64_t check_every;   /* scheduled checks; 0 = none */
 	int64_t check_within;  /* how long a check may take to answer */
 	int64_t verify_within; /* a contact is stale after this long */

@@ -349,13 +349,41 @@ check_delivery(const json_t *d)
 	return 0;
 }
 
-/* An escalate message carries one ladder step, one page, or one page's
- * delivery (or none: a person escalating by hand). */
+/* The agreement's flood cap holding a hotline back (docs/deadlines.md,
+ * "Caps"): which rule, its limit, and the count that passed it. */
+static int
+check_capped(const json_t *d)
+{
+	static const char *const cmem[] = { "rule", "limit", "count", NULL };
+	static const char *const rules[] = { "hotline_open_max",
+		"pages_per_hour", NULL };
+	const char *s;
+	int64_t v;
+	int rc;
+
+	if (!json_is_object(d))
+		return px_error_set(PX_EINVAL, "capped: must be an object");
+	if ((rc = px_j_only(d, cmem, "capped")) < 0 ||
+	    (rc = px_j_str(&s, d, "rule", 32, "capped")) < 0)
+		return rc;
+	if (!str_in(s, rules))
+		return px_error_set(PX_EINVAL,
+		    "capped: rule '%s' is not hotline_open_max or "
+		    "pages_per_hour",
+		    s);
+	if ((rc = px_j_int(&v, d, "limit", 1, 100000, "capped")) < 0 ||
+	    (rc = px_j_int(&v, d, "count", 0, 1000000, "capped")) < 0)
+		return rc;
+	return 0;
+}
+
+/* An escalate message carries one ladder step, one page, one page's
+ * delivery, or a cap's hold (or none: a person escalating by hand). */
 static int
 check_escalate(const json_t *b)
 {
-	static const char *const mem[] = { "ladder", "page", "delivery", "text",
-		NULL };
+	static const char *const mem[] = { "ladder", "page", "delivery",
+		"capped", "text", NULL };
 	static const char *const lmem[] = { "clock", "level", "notify",
 		"deadline", NULL };
 	static const char *const pmem[] = { "attempt", "contact", "name",
@@ -368,12 +396,17 @@ check_escalate(const json_t *b)
 
 	if ((rc = px_j_only(b, mem, "body")) < 0)
 		return rc;
-	if (!!l + !!p + !!json_object_get(b, "delivery") > 1)
+	if (!!l + !!p + !!json_object_get(b, "delivery") +
+	        !!json_object_get(b, "capped") >
+	    1)
 		return px_error_set(PX_EINVAL,
-		    "body: an escalation is one of a ladder step, a page or a "
-		    "page's delivery");
+		    "body: an escalation is one of a ladder step, a page, a "
+		    "page's delivery or a cap's hold");
 	if (json_object_get(b, "delivery") &&
 	    (rc = check_delivery(json_object_get(b, "delivery"))) < 0)
+		return rc;
+	if (json_object_get(b, "capped") &&
+	    (rc = check_capped(json_object_get(b, "capped"))) < 0)
 		return rc;
 	if (l) {
 		if ((rc = px_j_only(l, lmem, "ladder")) < 0 ||

@@ -366,9 +366,21 @@ run_worker(void *arg)
 	while (!stopping(o, &kicks)) {
 		int rc;
 
-		if (n == NULL && px_node_open(&n, o->dir) < 0) {
-			wait_ms(o, kicks, 2000);
-			continue;
+		if (n == NULL) {
+			if (px_node_open(&n, o->dir) < 0) {
+				wait_ms(o, kicks, 2000);
+				continue;
+			}
+			/* What this connection writes (the peer's receipts,
+			 * which it gives again for a re-sent message; the
+			 * checkpoint we showed; the channel's state) need not
+			 * wait for the disk: a commit stays atomic, and only a
+			 * power cut can lose one.  That halves the disk waits
+			 * of a delivery (the receiver's import is the one that
+			 * must be durable). */
+			if (PX_STORE_CALL(n->store, set_durable, false) < 0)
+				fprintf(stderr, "parley: outbox for %s: %s\n",
+				    w->peer, px_error_last());
 		}
 		if (w->counted_us == 0)
 			count_depth(w, n);

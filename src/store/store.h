@@ -171,6 +171,13 @@ struct px_store_ops {
 	void (*rollback)(struct px_store *s);
 	void (*close)(struct px_store *s);
 
+	/* Whether this connection's commits wait for the disk (true, the
+	 * default).  The outbox's own connection writes only what a peer
+	 * can give again (receipts it re-sends for a re-sent message) or
+	 * what is advisory, so it need not: atomic either way, at most lost
+	 * by a power cut, never by a crash of the process. */
+	int (*set_durable)(struct px_store *s, bool durable);
+
 	int (*meta_get)(struct px_store *s, const char *key, char **out);
 	int (*meta_set)(struct px_store *s, const char *key, const char *val);
 
@@ -303,6 +310,15 @@ struct px_store_ops {
 	 * `peer` for `contact`, or -1. */
 	int (*case_last_check)(struct px_store *s, const char *requester,
 	    const char *peer, const char *contact, int64_t *ms);
+
+	/* The flood caps (docs/deadlines.md, "Caps"): how many of `peer`'s
+	 * unacknowledged hotlines were opened before this one (opened_ms,
+	 * then id), and how many pages `sender` signed to `receiver` since
+	 * `since_ms`. */
+	int (*hotline_rank)(struct px_store *s, const char *peer,
+	    int64_t opened_ms, const char *id, int64_t *rank);
+	int (*pages_since)(struct px_store *s, const char *sender,
+	    const char *receiver, int64_t since_ms, int64_t *n);
 
 	/* Notifications (docs/deadlines.md). */
 	int (*notify_put)(struct px_store *s, struct px_notify_row *r);

@@ -171,10 +171,16 @@ static const char *const sql[Q__N] = {
 	             "receiver = ?2 AND seq = ?3",
 	[Q_MSG_CASE] = "SELECT " MSG_COLS "FROM messages WHERE case_id = ?1 "
 	               "ORDER BY time_ms, sender, seq",
-	[Q_MSG_UNDELIV] = "SELECT " MSG_COLS "FROM messages m WHERE "
-	                  "sender = ?1 AND receiver = ?2 AND NOT EXISTS "
-	                  "(SELECT 1 FROM receipts r WHERE r.msg_hash = "
-	                  "m.hash) ORDER BY seq",
+	/* Receipts come in seq order (a receiver takes a channel strictly
+	 * in order), so what waits is everything above the highest seq with
+	 * a receipt: found by walking back from the top through the
+	 * backlog, never by scanning the channel's whole history. */
+	[Q_MSG_UNDELIV] = "SELECT " MSG_COLS "FROM messages WHERE sender = "
+	                  "?1 AND receiver = ?2 AND seq > coalesce((SELECT "
+	                  "seq FROM messages m WHERE sender = ?1 AND receiver "
+	                  "= ?2 AND EXISTS (SELECT 1 FROM receipts r WHERE "
+	                  "r.msg_hash = m.hash) ORDER BY seq DESC LIMIT 1), "
+	                  "0) ORDER BY seq",
 	[Q_RCPT_PUT] = "INSERT INTO receipts (msg_hash, issuer, received_ms, "
 	               "raw) VALUES (?1, ?2, ?3, ?4)",
 	[Q_RCPT_GET] = "SELECT raw, received_ms FROM receipts WHERE "
@@ -830,8 +836,19 @@ sq_case_touch(struct px_store *b, const char *id, int64_t now)
 	return px_sq_step_done(s, st, "touch case");
 }
 
+static int
+sq_set_durable(struct px_store *b, bool durable)
+{
+	struct sq *s = (struct sq *)b;
+
+	return exec(s,
+	    durable ? "PRAGMA synchronous = FULL"
+	            : "PRAGMA synchronous = NORMAL");
+}
+
 static const struct px_store_ops sqlite_ops = {
 	.name = "sqlite",
+	.set_durable = sq_set_durable,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

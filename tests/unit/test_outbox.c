@@ -172,9 +172,12 @@ test_busy_is_waited_out(void **state)
 	start(&f, 1, 2);
 	await_calls(2, 10000);
 	gap = atomic_load(&peer.t_second_ms) - atomic_load(&peer.t_first_ms);
-	/* Retry-After: 2, plus at most a quarter of it in jitter. */
+	/* Retry-After: 2, plus at most a quarter of it in jitter: not the
+	 * first backoff (at most 1.1 s).  The upper bound only catches a
+	 * wait far off the one asked for; a loaded machine (CI shares its
+	 * cores) may add a few seconds of scheduling. */
 	assert_true(gap >= 1900);
-	assert_true(gap <= 3000);
+	assert_true(gap <= 8000);
 	assert_true(px_metrics_get(f.m, PX_C_DELIVERIES_DEFERRED) == 1);
 	assert_true(px_metrics_get(f.m, PX_C_DELIVERY_ERRORS) == 0);
 	assert_true(px_metrics_get(f.m, PX_C_DELIVERIES) >= 1);
