@@ -2,6 +2,11 @@
  * parley audit: export a self-contained audit bundle of the exchange with
  * a peer, and verify one with no node directory at all.
  */
+#include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli/common.h"
 #include "cli/commands.h"
 #include "model/canon.h"
@@ -15,14 +20,66 @@ static const struct px_opt export_opts[] = {
 	{ "from", "TIME", "only entries at or after (RFC 3339 or a date)", 0 },
 	{ "to", "TIME", "only entries at or before", 0 },
 	{ "output", "FILE", "where to write it", PX_OPT_REQUIRED, 'o' },
+	{ "progress", NULL,
+	    "show progress on stderr even when it is not a terminal", 0 },
 	{ 0 },
 };
+
+/* Progress of a long run on stderr, when it is a terminal or asked for;
+ * a line rewritten in place, at most a few times a second. */
+struct progress {
+	bool show, shown;
+	const char *doing;
+	double last;
+};
+
+static void
+progress(uint64_t done, uint64_t total, uint64_t entries, void *arg)
+{
+	struct progress *pr = arg;
+	struct timespec ts;
+	double now;
+
+	if (!pr->show)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (pr->shown && now - pr->last < 0.2)
+		return;
+	pr->last = now;
+	pr->shown = true;
+	if (total > 0)
+		fprintf(stderr, "\rparley: %s: %llu entries, %3.0f%%   ",
+		    pr->doing, (unsigned long long)entries,
+		    100.0 * (double)done / (double)total);
+	else
+		fprintf(stderr, "\rparley: %s: %llu   ", pr->doing,
+		    (unsigned long long)entries);
+	fflush(stderr);
+}
+
+static void
+progress_end(struct progress *pr)
+{
+	if (pr->shown)
+		fputc('\n', stderr);
+	pr->shown = false;
+}
+
+static int
+write_out(const void *data, size_t len, void *arg)
+{
+	return px_file_out_write(arg, data, len);
+}
 
 static int
 run_export(struct px_args *a)
 {
 	struct px_node *n = NULL;
-	struct px_buf b;
+	struct px_file_out f;
+	struct progress pr = { .show = px_flag(a, "progress") ||
+		    isatty(STDERR_FILENO),
+		.doing = "exporting" };
 	int64_t from = INT64_MIN, to = INT64_MAX;
 	size_t count = 0;
 	int rc;
@@ -34,11 +91,19 @@ run_export(struct px_args *a)
 		return px_cli_fail(a, rc);
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
-	px_buf_init(&b, PX_AUDIT_MAX_BYTES);
-	if ((rc = px_audit_export(n, px_arg(a, "peer"), from, to, &b, &count)) <
-	        0 ||
-	    (rc = px_file_write(px_arg(a, "output"), b.data, b.len, 0644)) <
-	        0) {
+	if ((rc = px_file_out_open(&f, px_arg(a, "output"), 0644)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	rc = px_audit_export(n, px_arg(a, "peer"), from, to, write_out, &f,
+	    progress, &pr, &count);
+	progress_end(&pr);
+	if (rc < 0) {
+		px_file_out_abort(&f);
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if ((rc = px_file_out_commit(&f)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
@@ -54,7 +119,6 @@ run_export(struct px_args *a)
 		    count, px_arg(a, "output"), px_arg(a, "output"));
 	}
 out:
-	px_buf_dispose(&b);
 	px_node_free(n);
 	return rc;
 }
@@ -154,75 +218,141 @@ out:
 	return rc;
 }
 
-/* An audit bundle is canonical JSON and so starts with its one member;
- * anything else that parses as a report goes to verify_report. */
+/* An audit bundle starts with {"audit": (version 1 is one canonical
+ * object, version 2 a first line {"audit": {...}}); anything else that
+ * parses as a report goes to verify_report.  Reports are small and read
+ * whole. */
 static int
-maybe_report(struct px_args *a, const struct px_buf *b, int *exit_code)
+maybe_report(struct px_args *a, FILE *f, int *exit_code)
 {
 	static const char audit_start[] = "{\"audit\":";
+	char start[sizeof(audit_start) - 1];
+	struct px_buf b;
 	json_t *doc = NULL;
+	size_t got = fread(start, 1, sizeof(start), f);
+	int is = 0;
 
-	if (b->len >= sizeof(audit_start) - 1 &&
-	    memcmp(b->data, audit_start, sizeof(audit_start) - 1) == 0)
+	rewind(f);
+	if (got == sizeof(start) && memcmp(start, audit_start, got) == 0)
 		return 0;
-	if (px_json_parse(
-	        &doc, b->data, b->len, PX_AUDIT_MAX_BYTES, px_pos(a, 0)) < 0 ||
-	    !px_report_is_report(doc)) {
-		json_decref(doc);
-		return 0;
+	px_buf_init(&b, PX_AUDIT_MAX_LINE);
+	if (px_file_read(&b, px_pos(a, 0), PX_AUDIT_MAX_LINE) == 0 &&
+	    px_json_parse(
+	        &doc, b.data, b.len, PX_AUDIT_MAX_LINE, px_pos(a, 0)) == 0 &&
+	    px_report_is_report(doc)) {
+		*exit_code = verify_report(a, doc);
+		is = 1;
 	}
-	*exit_code = verify_report(a, doc);
 	json_decref(doc);
-	return 1;
+	px_buf_dispose(&b);
+	return is;
+}
+
+/* Streaming the verdict: notes and cases are printed as they are found
+ * (with --json, cases as they are found and notes at the end), so a
+ * bundle of any size is shown in bounded memory. */
+struct show {
+	struct px_args *a;
+	struct progress pr;
+	size_t cases;
+	bool tty; /* stdout is a terminal: output and progress share it */
+};
+
+static void
+show_note(const char *text, void *arg)
+{
+	struct show *s = arg;
+
+	if (s->tty)
+		progress_end(&s->pr);
+	printf("  %s\n", text);
+}
+
+static void
+show_case(const json_t *c, void *arg)
+{
+	struct show *s = arg;
+
+	if (s->tty)
+		progress_end(&s->pr);
+	if (px_json(s->a)) {
+		fputs(s->cases ? ",\n" : "\n", stdout);
+		json_dumpf(c, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	} else {
+		print_case(c);
+	}
+	s->cases++;
+}
+
+static void
+show_progress(uint64_t done, uint64_t total, uint64_t entries, void *arg)
+{
+	struct show *s = arg;
+
+	s->pr.doing = total ? "verifying" : "cases shown";
+	progress(done, total, entries, &s->pr);
 }
 
 static int
 run_verify(struct px_args *a)
 {
 	struct px_audit_result res;
-	struct px_buf b;
-	const json_t *v;
-	size_t i;
+	struct show sh = { .a = a,
+		.pr = { .show =
+		            px_flag(a, "progress") || isatty(STDERR_FILENO) },
+		.tty = isatty(STDOUT_FILENO) };
+	struct px_audit_verify_opts o = { .threads = 0,
+		.note = px_json(a) ? NULL : show_note,
+		.on_case = show_case,
+		.progress = show_progress,
+		.arg = &sh };
+	struct stat st;
+	FILE *f;
 	int rc;
 
-	px_buf_init(&b, PX_AUDIT_MAX_BYTES);
-	if ((rc = px_file_read(&b, px_pos(a, 0), PX_AUDIT_MAX_BYTES)) < 0) {
-		px_buf_dispose(&b);
-		return px_cli_fail(a, rc);
-	}
-	if (maybe_report(a, &b, &rc)) {
-		px_buf_dispose(&b);
+	if ((f = fopen(px_pos(a, 0), "rb")) == NULL)
+		return px_cli_fail(a,
+		    px_error_set(errno == ENOENT ? PX_ENOTFOUND : PX_ERR,
+		        "cannot read %s: %s", px_pos(a, 0), strerror(errno)));
+	if (maybe_report(a, f, &rc)) {
+		fclose(f);
 		return rc;
 	}
-	rc = px_audit_verify(&res, b.data, b.len, px_pos(a, 0));
+	if (px_json(a))
+		printf("{\"cases\": [");
+	rc = px_audit_verify_file(&res, f,
+	    fstat(fileno(f), &st) == 0 ? (uint64_t)st.st_size : 0, px_pos(a, 0),
+	    &o);
+	progress_end(&sh.pr);
+	fclose(f);
 	if (px_json(a)) {
-		json_t *o = json_pack("{sbsIsIsOsO}", "ok", rc == 0, "entries",
-		    (json_int_t)res.entries, "checkpoints",
-		    (json_int_t)res.checkpoints, "cases", res.cases, "notes",
-		    res.notes);
+		/* The members after "cases", in key order. */
+		printf("%s],\n  \"checkpoints\": %zu,\n  \"entries\": %zu,\n",
+		    sh.cases ? "\n" : "", res.checkpoints, res.entries);
+		if (rc < 0) {
+			json_t *e = json_string(px_error_last());
 
-		if (rc < 0)
-			json_object_set_new(
-			    o, "error", json_string(px_error_last()));
-		px_cli_print_json(o);
-		json_decref(o);
+			fputs("  \"error\": ", stdout);
+			json_dumpf(e, stdout, JSON_ENCODE_ANY);
+			fputs(",\n", stdout);
+			json_decref(e);
+		}
+		fputs("  \"notes\": ", stdout);
+		json_dumpf(res.notes, stdout, JSON_INDENT(2));
+		printf(",\n  \"ok\": %s,\n  \"version\": %d\n}\n",
+		    rc == 0 ? "true" : "false", res.version);
 		if (rc < 0)
 			fprintf(stderr, "parley: %s\n", px_error_last());
 		rc = px_exit_for(rc);
 	} else if (rc < 0) {
 		rc = px_cli_fail(a, rc);
 	} else {
-		printf("Verified %zu entries against %zu signed checkpoints.\n",
-		    res.entries, res.checkpoints);
-		json_array_foreach(res.notes, i, v)
-		    printf("  %s\n", json_string_value(v));
-		json_array_foreach(res.cases, i, v) print_case(v);
-		printf("\nOK: every signature, proof and sequence in %s "
-		       "holds.\n",
-		    px_pos(a, 0));
+		printf("\nVerified %zu entries against %zu signed "
+		       "checkpoints.\nOK: every signature, proof and sequence "
+		       "in %s holds.\n",
+		    res.entries, res.checkpoints, px_pos(a, 0));
 	}
 	px_audit_result_dispose(&res);
-	px_buf_dispose(&b);
 	return rc;
 }
 
@@ -232,8 +362,14 @@ static const struct px_cmd c_export = {
 	.opts = export_opts,
 	.run = run_export,
 };
+static const struct px_opt verify_opts[] = {
+	{ "progress", NULL,
+	    "show progress on stderr even when it is not a terminal", 0 },
+	{ 0 },
+};
 static const struct px_cmd c_verify = {
 	.name = "verify",
+	.opts = verify_opts,
 	.summary = "verify an audit bundle offline (no node directory needed), "
 	           "or a review report against this node's record",
 	.usage = "FILE",

@@ -390,3 +390,174 @@ px_merkle_verify_consistency(uint64_t size1, uint64_t size2,
 		    (unsigned long long)size2);
 	return 0;
 }
+
+/* The largest complete node that starts at p and ends at or before end:
+ * its level. */
+static unsigned
+fit_level(uint64_t p, uint64_t end)
+{
+	unsigned l = p ? (unsigned)__builtin_ctzll(p) : 63;
+
+	while (l > 0 && (end - p) < ((uint64_t)1 << l))
+		l--;
+	return l;
+}
+
+size_t
+px_merkle_cover(
+    struct px_merkle_span out[], uint64_t from, uint64_t to, uint64_t size)
+{
+	uint64_t p = from, stop = to;
+	size_t n = 0;
+
+	assert(from <= to && to <= size);
+	if (to == size && from < size) {
+		/* Where the root's decomposition starts a subtree: size with
+		 * the bits below one of its set bits cleared.  The smallest
+		 * such place at or after `from` starts the right-edge node. */
+		for (int b = 63; b >= 0; b--) {
+			uint64_t start;
+
+			if (!((size >> b) & 1))
+				continue;
+			start = b == 63 ? 0 : size & ~(((uint64_t)2 << b) - 1);
+			if (start >= from) {
+				stop = start;
+				break;
+			}
+		}
+	}
+	while (p < stop) {
+		uint64_t len = (uint64_t)1 << fit_level(p, stop);
+
+		out[n].start = p;
+		out[n].end = p + len;
+		n++;
+		p += len;
+	}
+	if (to == size && p < size) {
+		out[n].start = p;
+		out[n].end = size;
+		n++;
+	}
+	return n;
+}
+
+size_t
+px_merkle_path_spans(struct px_merkle_span out[], uint64_t index, uint64_t size)
+{
+	unsigned top = tree_height(size);
+	size_t k = 0;
+
+	for (unsigned l = 0; l < top; l++, index >>= 1) {
+		uint64_t sib = index ^ 1, start = sib << l;
+
+		if (sib > index && start >= size)
+			continue;
+		out[k].start = start;
+		out[k].end = size - start < ((uint64_t)1 << l)
+		    ? size
+		    : start + ((uint64_t)1 << l);
+		k++;
+	}
+	return k;
+}
+
+/* Whether sp is a complete node: a power of two long, aligned to it. */
+static bool
+span_complete(struct px_merkle_span sp, unsigned *level)
+{
+	uint64_t len = sp.end - sp.start;
+
+	if (len == 0 || (len & (len - 1)) != 0 || (sp.start & (len - 1)) != 0)
+		return false;
+	*level = (unsigned)__builtin_ctzll(len);
+	return true;
+}
+
+int
+px_merkle_span_hash(uint8_t out[32], struct px_merkle_span sp, uint64_t size,
+    px_merkle_get_fn get, void *ctx)
+{
+	unsigned level;
+
+	if (span_complete(sp, &level))
+		return get(ctx, level, sp.start >> level, out);
+	return fold_range(out, sp.start, size - sp.start, get, ctx);
+}
+
+void
+px_merkle_acc_init(struct px_merkle_acc *a, uint64_t size)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size;
+}
+
+int
+px_merkle_acc_add(
+    struct px_merkle_acc *a, struct px_merkle_span sp, const uint8_t hash[32])
+{
+	unsigned level;
+
+	if (a->edge || sp.start != a->at || sp.end <= sp.start ||
+	    sp.end > a->size)
+		return px_error_set(PX_EINVAL,
+		    "leaves [%llu, %llu) do not follow the %llu before them in "
+		    "a tree of %llu",
+		    (unsigned long long)sp.start, (unsigned long long)sp.end,
+		    (unsigned long long)a->at, (unsigned long long)a->size);
+	if (!span_complete(sp, &level)) {
+		/* The right-edge node: it must end the tree, and start where
+		 * the root's decomposition starts a subtree, which the stack
+		 * then holds exactly (the binary digits of sp.start above
+		 * those of the rest). */
+		unsigned h = tree_height(sp.end - sp.start);
+
+		if (sp.end != a->size ||
+		    (h < 64 ? sp.start & (((uint64_t)1 << h) - 1) : sp.start) !=
+		        0)
+			return px_error_set(PX_EINVAL,
+			    "leaves [%llu, %llu) are not a node of the tree of "
+			    "%llu",
+			    (unsigned long long)sp.start,
+			    (unsigned long long)sp.end,
+			    (unsigned long long)a->size);
+		memcpy(a->h[a->n], hash, 32);
+		a->edge = true;
+		a->at = sp.end;
+		return 0;
+	}
+	memcpy(a->h[a->n], hash, 32);
+	a->level[a->n++] = level;
+	/* Binary addition: two complete siblings of one level make their
+	 * parent. */
+	while (a->n >= 2 && a->level[a->n - 1] == a->level[a->n - 2]) {
+		px_merkle_node_hash(
+		    a->h[a->n - 2], a->h[a->n - 2], a->h[a->n - 1]);
+		a->level[a->n - 2]++;
+		a->n--;
+	}
+	a->at = sp.end;
+	return 0;
+}
+
+int
+px_merkle_acc_root(struct px_merkle_acc *a, uint8_t out[32])
+{
+	uint8_t r[32];
+	unsigned i;
+
+	if (a->at != a->size || a->size == 0)
+		return px_error_set(PX_EINVAL,
+		    "the leaves and nodes given end at %llu, not at the "
+		    "tree's size %llu",
+		    (unsigned long long)a->at, (unsigned long long)a->size);
+	/* Right to left, as the RFC tree splits: the right-edge node (or
+	 * the last complete one) is the innermost right child. */
+	i = a->edge ? a->n : a->n - 1;
+	memcpy(r, a->h[i], 32);
+	while (i-- > 0)
+		px_merkle_node_hash(r, a->h[i], r);
+	memcpy(out, r, 32);
+	return 0;
+}

@@ -14,6 +14,7 @@
 #ifndef PX_LEDGER_MERKLE_H
 #define PX_LEDGER_MERKLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,5 +114,65 @@ PX_MUST_CHECK int px_merkle_verify_inclusion(const uint8_t leaf[32],
 PX_MUST_CHECK int px_merkle_verify_consistency(uint64_t size1, uint64_t size2,
     const uint8_t root1[32], const uint8_t root2[32], const uint8_t proof[][32],
     size_t n);
+
+/*
+ * Multiproofs (docs/audit.md section 3): many leaves proven against one
+ * root share the nodes between them.  A span is a subtree of the RFC
+ * 9162 tree of some size, covering leaves [start, end): a complete node
+ * (end - start a power of two that divides start) or a node of the right
+ * edge [start, size), whose hash is the fold of its complete parts.
+ */
+struct px_merkle_span {
+	uint64_t start, end;
+};
+
+#define PX_MERKLE_MAX_COVER 128
+
+/*
+ * The fewest subtrees of the tree of `size` leaves that cover leaves
+ * [from, to) exactly, left to right, into out (room for
+ * PX_MERKLE_MAX_COVER); returns their count.  Below `size` each is the
+ * largest complete node that starts where the previous one ended and fits;
+ * when to == size, the leaves from the first place at or after `from`
+ * where the root's own decomposition starts a subtree (size with its low
+ * bits cleared) to `size` are one node.  Needs from <= to <= size.
+ */
+size_t px_merkle_cover(
+    struct px_merkle_span out[], uint64_t from, uint64_t to, uint64_t size);
+
+/*
+ * The spans of the hashes of leaf `index`'s inclusion proof in the tree
+ * of `size` leaves, in proof order (what px_merkle_inclusion_proof
+ * returns, position by position); returns their count.  out has room for
+ * PX_MERKLE_MAX_PROOF.  Needs index < size.
+ */
+size_t px_merkle_path_spans(
+    struct px_merkle_span out[], uint64_t index, uint64_t size);
+
+/* The hash of span sp of the tree of `size` leaves, from stored complete
+ * nodes.  Returns 0 or what `get` returned. */
+PX_MUST_CHECK int px_merkle_span_hash(uint8_t out[32], struct px_merkle_span sp,
+    uint64_t size, px_merkle_get_fn get, void *ctx);
+
+/*
+ * Rebuilds the root of the tree of `size` leaves from the hashes of
+ * spans that cover [0, size) left to right, in one pass and 64 hashes of
+ * memory: leaves and the nodes between them.  px_merkle_acc_add refuses
+ * (PX_EINVAL) a span that does not start where the previous one ended, is
+ * not a node of the tree, or follows the right-edge node;
+ * px_merkle_acc_root refuses when the spans stop before `size`.
+ */
+struct px_merkle_acc {
+	uint64_t size, at;
+	unsigned n; /* complete nodes on the stack */
+	unsigned level[65];
+	uint8_t h[65][32];
+	bool edge; /* the right-edge node came: h[n] holds it */
+};
+
+void px_merkle_acc_init(struct px_merkle_acc *a, uint64_t size);
+PX_MUST_CHECK int px_merkle_acc_add(
+    struct px_merkle_acc *a, struct px_merkle_span sp, const uint8_t hash[32]);
+PX_MUST_CHECK int px_merkle_acc_root(struct px_merkle_acc *a, uint8_t out[32]);
 
 #endif

@@ -24,7 +24,8 @@ px_receipt_new(struct px_receipt **out, const char *from, const char *to,
 }
 
 int
-px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
+px_receipt_parse_known(
+    struct px_receipt **out, json_t *env, const char *hash, const char *what)
 {
 	static const char *const mem[] = { "v", "from", "to", "msg", "case",
 		"seq", "received", "index", NULL };
@@ -35,8 +36,10 @@ px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
 	int rc;
 
 	r->env = json_incref(env);
-	if ((rc = px_signed_open(&o, r->hash, env, "receipt", NULL, what)) <
-	        0 ||
+	if ((rc = hash ? px_signed_open_known(
+	                     &o, r->hash, env, "receipt", hash, what)
+	               : px_signed_open(
+	                     &o, r->hash, env, "receipt", NULL, what)) < 0 ||
 	    (rc = px_j_only(o, mem, what)) < 0 ||
 	    (rc = px_j_int(&v, o, "v", 1, 1, what)) < 0 ||
 	    (rc = px_j_str(&r->from, o, "from", 253, what)) < 0 ||
@@ -60,6 +63,12 @@ px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
 out:
 	px_receipt_free(r);
 	return rc;
+}
+
+int
+px_receipt_parse(struct px_receipt **out, json_t *env, const char *what)
+{
+	return px_receipt_parse_known(out, env, NULL, what);
 }
 
 int

@@ -58,6 +58,10 @@ PX_MUST_CHECK int px_receipt_new(struct px_receipt **out, const char *from,
 /* Parses and validates (no signature check); takes a new ref to env. */
 PX_MUST_CHECK int px_receipt_parse(
     struct px_receipt **out, json_t *env, const char *what);
+/* The same when the caller hashed the signed bytes itself (hex `hash`,
+ * or NULL to hash them here). */
+PX_MUST_CHECK int px_receipt_parse_known(
+    struct px_receipt **out, json_t *env, const char *hash, const char *what);
 PX_MUST_CHECK int px_receipt_verify(
     const struct px_receipt *r, const uint8_t pk[PX_PUBKEY_LEN]);
 void px_receipt_free(struct px_receipt *r);

@@ -753,14 +753,18 @@ fill(struct px_msg *m, const json_t *o, const char *what)
 }
 
 int
-px_msg_parse(struct px_msg **out, json_t *env, const char *what)
+px_msg_parse_known(
+    struct px_msg **out, json_t *env, const char *hash, const char *what)
 {
 	struct px_msg *m = px_calloc(1, sizeof(*m));
 	const json_t *o;
 	int rc;
 
 	m->env = json_incref(env);
-	if ((rc = px_signed_open(&o, m->hash, env, "msg", NULL, what)) < 0 ||
+	if ((rc = hash
+	            ? px_signed_open_known(&o, m->hash, env, "msg", hash, what)
+	            : px_signed_open(&o, m->hash, env, "msg", NULL, what)) <
+	        0 ||
 	    (rc = fill(m, o, what)) < 0)
 		goto out;
 	*out = m;
@@ -768,6 +772,12 @@ px_msg_parse(struct px_msg **out, json_t *env, const char *what)
 out:
 	px_msg_free(m);
 	return rc;
+}
+
+int
+px_msg_parse(struct px_msg **out, json_t *env, const char *what)
+{
+	return px_msg_parse_known(out, env, NULL, what);
 }
 
 int

@@ -64,6 +64,10 @@ PX_MUST_CHECK int px_msg_new(struct px_msg **out, const struct px_msg_fields *f,
  * Takes a new reference to `env`.  Errors name `what`. */
 PX_MUST_CHECK int px_msg_parse(
     struct px_msg **out, json_t *env, const char *what);
+/* The same when the caller hashed the signed bytes itself (hex `hash`,
+ * or NULL to hash them here). */
+PX_MUST_CHECK int px_msg_parse_known(
+    struct px_msg **out, json_t *env, const char *hash, const char *what);
 /* Verifies the signature with the sender's pinned key. */
 PX_MUST_CHECK int px_msg_verify(
     const struct px_msg *m, const uint8_t pk[PX_PUBKEY_LEN]);

@@ -35,27 +35,52 @@ out:
 	return rc;
 }
 
-int
-px_signed_open(const json_t **obj_out, char *hash_out, const json_t *env,
-    const char *kind, const uint8_t *pk, const char *what)
+/* The envelope's shape: {kind: object, sig: base64 of 64 bytes}. */
+static int
+shape(const json_t **obj, uint8_t sig[PX_SIG_LEN], const json_t *env,
+    const char *kind, const char *what)
 {
-	const json_t *o, *s;
-	uint8_t sig[PX_SIG_LEN], h[PX_SHA256_LEN];
-	struct px_buf b;
+	const json_t *s;
 	size_t n = 0;
-	int rc = 0;
 
 	if (!json_is_object(env) || json_object_size(env) != 2 ||
-	    !json_is_object(o = json_object_get(env, kind)) ||
+	    !json_is_object(*obj = json_object_get(env, kind)) ||
 	    !json_is_string(s = json_object_get(env, "sig")))
 		return px_error_set(PX_EINVAL,
 		    "%s is not a signed %s (expected {\"%s\": {...}, "
 		    "\"sig\": \"base64\"})",
 		    what, kind, kind);
-	if (px_b64_decode(sig, sizeof(sig), &n, json_string_value(s)) < 0 ||
-	    n != sizeof(sig))
+	if (px_b64_decode(sig, PX_SIG_LEN, &n, json_string_value(s)) < 0 ||
+	    n != PX_SIG_LEN)
 		return px_error_set(
 		    PX_EINVAL, "%s: signature is not base64 of 64 bytes", what);
+	return 0;
+}
+
+int
+px_signed_open_known(const json_t **obj_out, char *hash_out, const json_t *env,
+    const char *kind, const char *hash, const char *what)
+{
+	uint8_t sig[PX_SIG_LEN];
+	int rc;
+
+	if ((rc = shape(obj_out, sig, env, kind, what)) < 0)
+		return rc;
+	memcpy(hash_out, hash, PX_HASH_HEX);
+	return 0;
+}
+
+int
+px_signed_open(const json_t **obj_out, char *hash_out, const json_t *env,
+    const char *kind, const uint8_t *pk, const char *what)
+{
+	const json_t *o;
+	uint8_t sig[PX_SIG_LEN], h[PX_SHA256_LEN];
+	struct px_buf b;
+	int rc = 0;
+
+	if ((rc = shape(&o, sig, env, kind, what)) < 0)
+		return rc;
 	px_buf_init(&b, PX_BUF_NOCAP);
 	if ((rc = px_signed_bytes(&b, kind, o)) < 0) {
 		px_error_prefix("%s", what);

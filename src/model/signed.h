@@ -37,6 +37,11 @@ PX_MUST_CHECK int px_signed_wrap(json_t **out, char *hash_out, const char *kind,
  * signature.  *obj_out borrows from `env`.  Errors name `what`. */
 PX_MUST_CHECK int px_signed_open(const json_t **obj_out, char *hash_out,
     const json_t *env, const char *kind, const uint8_t *pk, const char *what);
+/* The shape checks alone, for a caller that hashed the object's canonical
+ * bytes itself (a verifier reading canonical text): `hash` (hex) goes to
+ * hash_out, nothing is serialized. */
+PX_MUST_CHECK int px_signed_open_known(const json_t **obj_out, char *hash_out,
+    const json_t *env, const char *kind, const char *hash, const char *what);
 
 /* Field readers for validating wire objects.  Each names `what` and the
  * member in its error.  Strings are borrowed from the object. */

@@ -18,32 +18,60 @@ get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct px_node *n = ctx;
 
-	return PX_STORE_CALL(n->store, node_get, level, index, out);
+	return PX_STORE_CALL(n->store, tree_get, level, index, out);
 }
 
-int
-px_log_receipt_hash(char out[PX_HASH_HEX], struct px_node *n, const char *msg)
+/* The stored receipt for message `msg`, parsed (*env owned). */
+static int
+stored_receipt(
+    json_t **env, char hash[PX_HASH_HEX], struct px_node *n, const char *msg)
 {
 	const json_t *obj;
-	json_t *env = NULL;
 	char *raw = NULL;
 	int rc;
 
+	*env = NULL;
 	if ((rc = PX_STORE_CALL(n->store, receipt_get, msg, &raw, NULL)) < 0) {
 		if (rc == PX_ENOTFOUND)
 			rc = px_error_set(PX_ENOTFOUND,
 			    "no receipt is stored for message %s", msg);
 		goto out;
 	}
-	if ((rc = px_json_parse(&env, raw, strlen(raw), PX_MSG_MAX_BYTES,
+	if ((rc = px_json_parse(env, raw, strlen(raw), PX_MSG_MAX_BYTES,
 	         "stored receipt")) < 0 ||
 	    (rc = px_signed_open(
-	         &obj, out, env, "receipt", NULL, "stored receipt")) < 0)
+	         &obj, hash, *env, "receipt", NULL, "stored receipt")) < 0)
 		goto out;
 out:
-	json_decref(env);
 	free(raw);
 	return rc;
+}
+
+int
+px_log_receipt_hash(char out[PX_HASH_HEX], struct px_node *n, const char *msg)
+{
+	json_t *env = NULL;
+	int rc = stored_receipt(&env, out, n, msg);
+
+	json_decref(env);
+	return rc;
+}
+
+int
+px_log_find(
+    struct px_node *n, const json_t *env, const char *hash, int64_t *idx)
+{
+	bool msg = json_object_get(env, "msg") != NULL;
+	const json_t *o = json_object_get(env, msg ? "msg" : "receipt");
+	const char *peer = json_string_value(json_object_get(o, "to"));
+	const char *t =
+	    json_string_value(json_object_get(o, msg ? "time" : "received"));
+	int64_t ms;
+
+	if (peer == NULL || t == NULL || px_time_parse(&ms, t, 0) < 0)
+		return px_error_set(PX_EINVAL, "%s %s has no time",
+		    msg ? "message" : "receipt", hash);
+	return PX_STORE_CALL(n->store, log_find, hash, peer, ms, idx);
 }
 
 int
@@ -52,19 +80,23 @@ px_log_msg_entry(
 {
 	int rc;
 
+	json_t *renv = NULL;
+
 	memset(e, 0, sizeof(*e));
 	if (strcmp(m->from, n->name) == 0) {
 		memcpy(e->hash, m->hash, PX_HASH_HEX);
+		rc = px_log_find(n, m->env, e->hash, &e->log);
 	} else {
 		e->receipt = true;
-		if ((rc = px_log_receipt_hash(e->hash, n, m->hash)) < 0) {
+		if ((rc = stored_receipt(&renv, e->hash, n, m->hash)) < 0) {
 			px_error_prefix(
 			    "case %s, which this node received", m->case_id);
 			return rc;
 		}
+		rc = px_log_find(n, renv, e->hash, &e->log);
+		json_decref(renv);
 	}
-	if ((rc = PX_STORE_CALL(n->store, log_find, e->hash, &e->log)) < 0 &&
-	    rc == PX_ENOTFOUND)
+	if (rc == PX_ENOTFOUND)
 		rc = px_error_set(PX_ENOTFOUND,
 		    "the %s %s of case %s is not in this node's log",
 		    e->receipt ? "receipt" : "message", e->hash, m->case_id);
@@ -384,6 +416,56 @@ verify_one(const struct px_log_row *r, void *arg)
 	return 0;
 }
 
+/* Every stored tile (docs/ledger.md section 2) holds exactly the
+ * recomputed nodes.  A complete tile that is not stored (a log from
+ * before schema 6) is fine: its nodes are read from log_nodes. */
+static int
+verify_tiles(struct verify_ctx *v, int64_t size, struct px_buf *report)
+{
+	uint8_t tile[PX_TILE_NODES][32];
+	int64_t stored = 0;
+	int rc;
+
+	for (unsigned k = 0; PX_TILE_HEIGHT * (k + 1) < 64 &&
+	     ((uint64_t)size >> (PX_TILE_HEIGHT * (k + 1))) > 0;
+	     k++) {
+		uint64_t ntiles = (uint64_t)size >> (PX_TILE_HEIGHT * (k + 1));
+
+		for (uint64_t t = 0; t < ntiles; t++) {
+			unsigned slot = 0;
+
+			rc = PX_STORE_CALL(v->n->store, tile_get, k, t, tile);
+			if (rc == PX_ENOTFOUND)
+				continue;
+			if (rc < 0)
+				return rc;
+			for (unsigned l = 0; l < PX_TILE_HEIGHT; l++) {
+				unsigned lv = PX_TILE_HEIGHT * k + l;
+				uint64_t w = (uint64_t)1
+				    << (PX_TILE_HEIGHT - l);
+
+				for (uint64_t j = 0; j < w; j++, slot++)
+					if (memcmp(tile[slot],
+					        v->levels[lv][t * w + j],
+					        32) != 0)
+						return px_error_set(PX_EINVAL,
+						    "stored tile (level %u, "
+						    "index %llu) does not match "
+						    "the entries at tree node "
+						    "(%u, %llu): the tile was "
+						    "altered",
+						    k, (unsigned long long)t,
+						    lv,
+						    (unsigned long long)(t * w +
+						        j));
+			}
+			stored++;
+		}
+	}
+	px_buf_putf(report, "tiles     %lld verified\n", (long long)stored);
+	return 0;
+}
+
 int
 px_log_verify(struct px_node *n, struct px_buf *report)
 {
@@ -432,6 +514,8 @@ px_log_verify(struct px_node *n, struct px_buf *report)
 	    "entries   %lld verified (signatures, hashes, "
 	    "tree nodes)\n",
 	    (long long)size);
+	if ((rc = verify_tiles(&v, size, report)) < 0)
+		goto out;
 	/* Every stored checkpoint: signature and root. */
 	for (int64_t s = size; s >= 0; s--) {
 		char *note = NULL;

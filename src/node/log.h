@@ -64,6 +64,11 @@ struct px_msg_entry {
  * is stored. */
 PX_MUST_CHECK int px_log_receipt_hash(
     char out[PX_HASH_HEX], struct px_node *n, const char *msg);
+/* The leaf index of the signed object `env` (a message or receipt
+ * envelope of ours) whose object hash is `hash`; PX_ENOTFOUND if it is
+ * not in the log. */
+PX_MUST_CHECK int px_log_find(
+    struct px_node *n, const json_t *env, const char *hash, int64_t *idx);
 /* Finds the leaf of message `m` (ours or received).  PX_ENOTFOUND (the
  * message names what is missing) when we hold no receipt for a received
  * message, or the leaf is not in the log. */

@@ -158,7 +158,7 @@ px_log_section(json_t **out, struct px_node *n, const char *peer,
 		int64_t idx;
 
 		if ((rc = item_hash(items[i], hash, &kind)) < 0 ||
-		    (rc = PX_STORE_CALL(n->store, log_find, hash, &idx)) < 0 ||
+		    (rc = px_log_find(n, items[i], hash, &idx)) < 0 ||
 		    (rc = px_log_inclusion(n, idx, size, ip, &nip)) < 0)
 			goto out;
 		json_array_append_new(proofs,

@@ -26,6 +26,8 @@ struct sq {
 	int depth; /* nested begin: 1 is the transaction, more are savepoints */
 	bool aborted; /* SQLite rolled the whole transaction back (disk full,
 	                 I/O error): every step fails until the outermost end */
+	struct px_sq_tree *tree; /* the log's tile cache (store_sqlite_log.c),
+	                            made on first use */
 };
 
 /* Sets the error from the connection; PX_ECONFLICT on a constraint. */
@@ -131,12 +133,19 @@ int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);
 int px_sq_case_agreements(
     struct px_store *b, const char *peer, px_text_cb cb, void *arg);
 
+/* The log's tile cache follows the connection: a rollback (of the
+ * transaction or a savepoint) forgets what it held, since it may hold
+ * nodes written by what was rolled back; close frees it. */
+void px_sq_tree_rollback(struct sq *s);
+void px_sq_tree_close(struct sq *s);
+
 /* The log operations, for the ops table. */
 #define PX_SQ_LOG_OPS                                                         \
 	.log_size = px_sq_log_size, .log_put = px_sq_log_put,                 \
 	.log_get = px_sq_log_get, .log_find = px_sq_log_find,                 \
 	.log_list = px_sq_log_list, .node_put = px_sq_node_put,               \
-	.node_get = px_sq_node_get, .ckpt_put = px_sq_ckpt_put,               \
+	.node_get = px_sq_node_get, .tree_get = px_sq_tree_get,               \
+	.tile_get = px_sq_tile_get, .ckpt_put = px_sq_ckpt_put,               \
 	.ckpt_get = px_sq_ckpt_get, .cosig_put = px_sq_cosig_put,             \
 	.cosig_list = px_sq_cosig_list, .cosig_first = px_sq_cosig_first,     \
 	.ckpt_time = px_sq_ckpt_time, .peer_ckpt_put = px_sq_peer_ckpt_put,   \
@@ -155,13 +164,18 @@ int px_sq_case_agreements(
 int px_sq_log_size(struct px_store *b, int64_t *n);
 int px_sq_log_put(struct px_store *b, const struct px_log_row *r);
 int px_sq_log_get(struct px_store *b, int64_t idx, struct px_log_row *out);
-int px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx);
+int px_sq_log_find(struct px_store *b, const char *obj_hash, const char *peer,
+    int64_t time_ms, int64_t *idx);
 int px_sq_log_list(struct px_store *b, const char *peer, int64_t from_ms,
     int64_t to_ms, px_log_cb cb, void *arg);
 int px_sq_node_put(
     struct px_store *b, unsigned level, uint64_t idx, const uint8_t hash[32]);
 int px_sq_node_get(
     struct px_store *b, unsigned level, uint64_t idx, uint8_t hash[32]);
+int px_sq_tree_get(
+    struct px_store *b, unsigned level, uint64_t idx, uint8_t hash[32]);
+int px_sq_tile_get(
+    struct px_store *b, unsigned level, uint64_t idx, uint8_t hashes[][32]);
 int px_sq_ckpt_put(
     struct px_store *b, int64_t size, const char *note, int64_t time_ms);
 int px_sq_ckpt_get(

@@ -21,7 +21,13 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 7
+#define PX_SCHEMA_VERSION 8
+
+/* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
+ * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
+ * (PX_TILE_HEIGHT*(k+1), t), level by level, left to right. */
+#define PX_TILE_HEIGHT 6
+#define PX_TILE_NODES  126 /* 64 + 32 + 16 + 8 + 4 + 2 */
 
 struct px_peer_row {
 	char *name;
@@ -225,14 +231,33 @@ struct px_store_ops {
 	int (*log_size)(struct px_store *s, int64_t *n);
 	int (*log_put)(struct px_store *s, const struct px_log_row *r);
 	int (*log_get)(struct px_store *s, int64_t idx, struct px_log_row *out);
-	int (*log_find)(struct px_store *s, const char *obj_hash, int64_t *idx);
+	/* The index of the entry whose object hash is `obj_hash`, logged
+	 * with `peer` at `time_ms` (the object's own time: a message's
+	 * `time`, a receipt's `received`).  Looked up by (peer, time), so
+	 * appends write no index keyed by a random hash (docs/ledger.md
+	 * section 2). */
+	int (*log_find)(struct px_store *s, const char *obj_hash,
+	    const char *peer, int64_t time_ms, int64_t *idx);
 	/* Entries with `peer` (all if NULL) in [from_ms, to_ms], by index. */
 	int (*log_list)(struct px_store *s, const char *peer, int64_t from_ms,
 	    int64_t to_ms, px_log_cb cb, void *arg);
+	/* Stores complete node (level, idx).  When it is the parent of a
+	 * tile's top level, the tile is complete and stored as well. */
 	int (*node_put)(struct px_store *s, unsigned level, uint64_t idx,
 	    const uint8_t hash[32]);
+	/* Complete node (level, idx) as stored in log_nodes: what `log
+	 * verify` checks. */
 	int (*node_get)(
 	    struct px_store *s, unsigned level, uint64_t idx, uint8_t hash[32]);
+	/* The same hash from the quickest place: the connection's tile
+	 * cache, a stored tile (one read gives PX_TILE_NODES nodes), or
+	 * log_nodes.  What proofs and appends read. */
+	int (*tree_get)(
+	    struct px_store *s, unsigned level, uint64_t idx, uint8_t hash[32]);
+	/* Stored tile (level, idx), PX_TILE_NODES hashes in the order of
+	 * docs/ledger.md section 2; PX_ENOTFOUND if not stored. */
+	int (*tile_get)(struct px_store *s, unsigned level, uint64_t idx,
+	    uint8_t hashes[][32]);
 	int (*ckpt_put)(struct px_store *s, int64_t size, const char *note,
 	    int64_t time_ms);
 	/* The checkpoint of `size`, or the latest if size < 0. */
@@ -267,8 +292,8 @@ struct px_store_ops {
 	int (*proof_put)(struct px_store *s, const struct px_proof_row *p);
 	int (*proof_get)(
 	    struct px_store *s, const char *obj_hash, struct px_proof_row *out);
-	/* A peer's entries we hold proofs for, in [from_ms, to_ms], by
-	 * index. */
+	/* A peer's entries we hold proofs for, in [from_ms, to_ms], by the
+	 * size of the checkpoint they are proven against, then index. */
 	int (*proof_list)(struct px_store *s, const char *peer, int64_t from_ms,
 	    int64_t to_ms, px_proof_cb cb, void *arg);
 	int (*consistency_put)(struct px_store *s, const char *peer,

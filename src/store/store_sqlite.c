@@ -107,7 +107,22 @@ static const char *const migrations[] = {
 	"UPDATE peers SET agreement = json_object('default_tlp',"
 	"  coalesce(json_extract(agreement, '$.default_tlp'), 'amber'));"
 	"ALTER TABLE peers RENAME COLUMN agreement TO settings;",
-	/* 6 -> 7: the evidence index (docs/evidence.md): each item of each
+	/* 6 -> 7: complete tiles of the log's tree, one read per proof
+	 * (docs/ledger.md section 2; id = tile level << 58 | tile index);
+	 * log entries lose their index on obj_hash, whose random keys made
+	 * every append write a random page (entries are found by peer and
+	 * time instead) */
+	"CREATE TABLE log_tiles (id INTEGER PRIMARY KEY,"
+	"  hashes BLOB NOT NULL);"
+	"CREATE TABLE log_entries_6 (idx INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL, obj_hash TEXT NOT NULL,"
+	"  peer TEXT NOT NULL, time_ms INTEGER NOT NULL, entry BLOB NOT NULL);"
+	"INSERT INTO log_entries_6 SELECT idx, kind, obj_hash, peer, time_ms,"
+	"  entry FROM log_entries;"
+	"DROP TABLE log_entries;"
+	"ALTER TABLE log_entries_6 RENAME TO log_entries;"
+	"CREATE INDEX log_entries_peer ON log_entries (peer, time_ms);",
+	/* 7 -> 8: the evidence index (docs/evidence.md): each item of each
 	 * case as this node sees it, derived from the case's evidence
 	 * messages like the case index. */
 	"CREATE TABLE evidence (case_id TEXT NOT NULL, item TEXT NOT NULL,"
@@ -364,6 +379,7 @@ sq_rollback(struct px_store *b)
 		s->depth--;
 	if (s->depth > 0 && sqlite3_get_autocommit(s->db))
 		s->aborted = true;
+	px_sq_tree_rollback(s);
 }
 
 static void
@@ -371,6 +387,7 @@ sq_close(struct px_store *b)
 {
 	struct sq *s = (struct sq *)b;
 
+	px_sq_tree_close(s);
 	for (int i = 0; i < PX_SQ_STMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);

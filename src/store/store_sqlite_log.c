@@ -53,7 +53,8 @@ static const char *const lsql[] = {
 	    "SELECT idx, kind, obj_hash, peer, time_ms, entry FROM "
 	    "log_entries WHERE idx = ?1",
 	[L_FIND - PX_SQ_FIRST_LOG_STMT] =
-	    "SELECT idx FROM log_entries WHERE obj_hash = ?1",
+	    "SELECT idx FROM log_entries WHERE peer = ?1 AND time_ms = ?2 "
+	    "AND obj_hash = ?3",
 	[L_LIST - PX_SQ_FIRST_LOG_STMT] =
 	    "SELECT idx, kind, obj_hash, peer, time_ms, entry FROM "
 	    "log_entries WHERE (?1 IS NULL OR peer = ?1) AND time_ms >= ?2 "
@@ -103,7 +104,7 @@ static const char *const lsql[] = {
 	[P_LIST - PX_SQ_FIRST_LOG_STMT] =
 	    "SELECT obj_hash, peer, idx, size, root, path, entry, time_ms "
 	    "FROM entry_proofs WHERE peer = ?1 AND time_ms >= ?2 AND "
-	    "time_ms <= ?3 ORDER BY idx",
+	    "time_ms <= ?3 ORDER BY size, idx",
 	[K_PUT - PX_SQ_FIRST_LOG_STMT] =
 	    "INSERT OR IGNORE INTO consistency (peer, size1, size2, path) "
 	    "VALUES (?1, ?2, ?3, ?4)",
@@ -226,7 +227,8 @@ px_sq_log_get(struct px_store *b, int64_t idx, struct px_log_row *out)
 }
 
 int
-px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx)
+px_sq_log_find(struct px_store *b, const char *obj_hash, const char *peer,
+    int64_t time_ms, int64_t *idx)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, L_FIND);
@@ -234,7 +236,9 @@ px_sq_log_find(struct px_store *b, const char *obj_hash, int64_t *idx)
 
 	if (st == NULL)
 		return PX_ERR;
-	px_sq_bind_text(st, 1, obj_hash);
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, time_ms);
+	px_sq_bind_text(st, 3, obj_hash);
 	if ((rc = one_row(s, st, "find log entry", "not in the log")) < 0)
 		return rc;
 	*idx = sqlite3_column_int64(st, 0);
@@ -259,45 +263,332 @@ px_sq_log_list(struct px_store *b, const char *peer, int64_t from_ms,
 	    s, st, row, read_log, px_log_row_dispose, cb, arg, "list log");
 }
 
-int
-px_sq_node_put(
-    struct px_store *b, unsigned level, uint64_t idx, const uint8_t hash[32])
+/* A stored-node read from log_nodes alone. */
+static int
+node_read(struct sq *s, unsigned level, uint64_t idx, uint8_t hash[32])
 {
-	struct sq *s = (struct sq *)b;
-	sqlite3_stmt *st = lprep(s, N_PUT);
-
-	if (st == NULL)
-		return PX_ERR;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
-	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	return px_sq_step_done(s, st, "store tree node");
-}
-
-int
-px_sq_node_get(
-    struct px_store *b, unsigned level, uint64_t idx, uint8_t hash[32])
-{
-	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, N_GET);
-	char nf[80];
 	int rc;
 
 	if (st == NULL)
 		return PX_ERR;
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
-	snprintf(nf, sizeof(nf), "tree node (level %u, index %llu) missing",
-	    level, (unsigned long long)idx);
-	if ((rc = one_row(s, st, "read tree node", nf)) < 0)
-		return rc;
-	if (sqlite3_column_bytes(st, 0) != 32) {
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(hash, sqlite3_column_blob(st, 0), 32);
 		sqlite3_reset(st);
-		return px_error_set(
-		    PX_ERR, "%s: stored hash is not 32 bytes", nf);
+		return 0;
 	}
-	memcpy(hash, sqlite3_column_blob(st, 0), 32);
 	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return px_error_set(PX_ERR,
+		    "tree node (level %u, index %llu): stored hash is not 32 "
+		    "bytes",
+		    level, (unsigned long long)idx);
+	if (rc == SQLITE_DONE)
+		return px_error_set(PX_ENOTFOUND,
+		    "tree node (level %u, index %llu) missing", level,
+		    (unsigned long long)idx);
+	return px_sq_fail(s, "read tree node");
+}
+
+int
+px_sq_node_get(
+    struct px_store *b, unsigned level, uint64_t idx, uint8_t hash[32])
+{
+	return node_read((struct sq *)b, level, idx, hash);
+}
+
+/*
+ * The tile cache.  A proof reads one node per level; reading each with
+ * its own SQL lookup (about 20 for a million entries, plus a fold on the
+ * right edge) is what made proofs slow.  So complete nodes are also kept
+ * by tile (docs/ledger.md section 2): tile (k, t) is the 126 complete
+ * nodes of levels 6k .. 6k+5 under node (6k+6, t), stored as one
+ * 4032-byte row when that node completes, and read back whole.  Each
+ * connection keeps the tiles it used in a set-associative cache of
+ * CACHE_SETS x CACHE_WAYS tiles (2 MB, whatever the size of the log).  A
+ * proof touches one tile per 6 levels and the few upper ones stay
+ * cached, so it costs one store read (two beyond 2^23 entries) and
+ * memory reads.
+ *
+ * A tile not complete yet (the right edge at each tile level) or not
+ * stored (a log from before schema 6) is held in part: `have` says which
+ * nodes, each read from log_nodes once.  node_put writes through.  Nodes
+ * never change once complete, so what is cached stays true, with one
+ * exception: nodes written by a transaction or savepoint that is rolled
+ * back.  A rollback therefore empties the cache (px_sq_tree_rollback);
+ * rollbacks are rare.  Other connections only add nodes, which a partial
+ * tile reads when asked for them.
+ */
+#define TILE_H         PX_TILE_HEIGHT
+#define CACHE_SETS     128
+#define CACHE_WAYS     4
+#define TILE_LEVEL(id) ((unsigned)((id) >> 58))
+#define TILE_INDEX(id) ((id) & (((uint64_t)1 << 58) - 1))
+
+struct tile {
+	uint64_t key;     /* (level << 58 | index) + 1, or 0: empty, so
+	                     that a fresh cache is all zero pages */
+	uint64_t used;    /* tick of the last use, for eviction */
+	uint64_t have[2]; /* bit i: hash i is held */
+	uint8_t h[PX_TILE_NODES][32];
+};
+
+struct px_sq_tree {
+	sqlite3_stmt *get, *put;
+	uint64_t tick;
+	struct tile t[CACHE_SETS * CACHE_WAYS];
+};
+
+static void
+tree_forget(struct px_sq_tree *c)
+{
+	for (size_t i = 0; i < PX_ARRAY_LEN(c->t); i++)
+		if (c->t[i].key != 0)
+			c->t[i].key = 0;
+}
+
+static struct px_sq_tree *
+tree_of(struct sq *s)
+{
+	if (s->tree == NULL)
+		s->tree = px_calloc(1, sizeof(*s->tree));
+	return s->tree;
+}
+
+void
+px_sq_tree_rollback(struct sq *s)
+{
+	if (s->tree)
+		tree_forget(s->tree);
+}
+
+void
+px_sq_tree_close(struct sq *s)
+{
+	if (s->tree == NULL)
+		return;
+	sqlite3_finalize(s->tree->get);
+	sqlite3_finalize(s->tree->put);
+	free(s->tree);
+	s->tree = NULL;
+}
+
+static sqlite3_stmt *
+tree_prep(struct sq *s, sqlite3_stmt **st, const char *text)
+{
+	if (*st == NULL &&
+	    sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, st,
+	        NULL) != SQLITE_OK) {
+		px_sq_fail(s, "prepare");
+		return NULL;
+	}
+	sqlite3_reset(*st);
+	return *st;
+}
+
+/* First slot of relative level l in a tile: 0, 64, 96, 112, 120, 124. */
+static unsigned
+level_start(unsigned l)
+{
+	return 128u - (128u >> l);
+}
+
+/* Where node (level, idx) lives: its tile's id, and the slot in it. */
+static uint64_t
+tile_slot(unsigned level, uint64_t idx, unsigned *slot)
+{
+	unsigned l = level % TILE_H, shift = TILE_H - l;
+
+	*slot = level_start(l) + (unsigned)(idx & ((1u << shift) - 1));
+	return (uint64_t)(level / TILE_H) << 58 | idx >> shift;
+}
+
+static bool
+tile_has(const struct tile *t, unsigned slot)
+{
+	return (t->have[slot / 64] >> (slot % 64)) & 1;
+}
+
+static void
+tile_set(struct tile *t, unsigned slot, const uint8_t hash[32])
+{
+	if (hash != t->h[slot])
+		memcpy(t->h[slot], hash, 32);
+	t->have[slot / 64] |= (uint64_t)1 << (slot % 64);
+}
+
+static void
+tile_set_full(struct tile *t)
+{
+	t->have[0] = UINT64_MAX;
+	t->have[1] = UINT64_MAX >> (128 - PX_TILE_NODES);
+}
+
+static struct tile *
+tile_set_of(struct px_sq_tree *c, uint64_t id)
+{
+	return &c->t[(id ^ id >> 58) % CACHE_SETS * CACHE_WAYS];
+}
+
+/* The cached tile `id`, or NULL. */
+static struct tile *
+tile_find(struct px_sq_tree *c, uint64_t id)
+{
+	struct tile *set = tile_set_of(c, id);
+
+	for (int w = 0; w < CACHE_WAYS; w++)
+		if (set[w].key == id + 1) {
+			set[w].used = ++c->tick;
+			return &set[w];
+		}
+	return NULL;
+}
+
+/* An empty slot for tile `id`, in place of the least recently used. */
+static struct tile *
+tile_new(struct px_sq_tree *c, uint64_t id)
+{
+	struct tile *set = tile_set_of(c, id), *v = &set[0];
+
+	for (int w = 1; w < CACHE_WAYS && v->key != 0; w++)
+		if (set[w].key == 0 || set[w].used < v->used)
+			v = &set[w];
+	v->key = id + 1;
+	v->used = ++c->tick;
+	v->have[0] = v->have[1] = 0;
+	return v;
+}
+
+/* Stored tile `id` into out; PX_ENOTFOUND (no message) if not stored. */
+static int
+tile_read(struct sq *s, uint64_t id, uint8_t out[][32])
+{
+	sqlite3_stmt *st = tree_prep(
+	    s, &tree_of(s)->get, "SELECT hashes FROM log_tiles WHERE id = ?1");
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == PX_TILE_NODES * 32) {
+		memcpy(out, sqlite3_column_blob(st, 0), PX_TILE_NODES * 32);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return px_error_set(PX_ERR,
+		    "stored tile (level %u, index %llu) is not %d bytes",
+		    TILE_LEVEL(id), (unsigned long long)TILE_INDEX(id),
+		    PX_TILE_NODES * 32);
+	if (rc == SQLITE_DONE)
+		return PX_ENOTFOUND;
+	return px_sq_fail(s, "read tile");
+}
+
+int
+px_sq_tree_get(
+    struct px_store *b, unsigned level, uint64_t idx, uint8_t hash[32])
+{
+	struct sq *s = (struct sq *)b;
+	struct px_sq_tree *c = tree_of(s);
+	unsigned slot;
+	uint64_t id = tile_slot(level, idx, &slot);
+	struct tile *t = tile_find(c, id);
+	int rc;
+
+	if (t == NULL) {
+		t = tile_new(c, id);
+		if ((rc = tile_read(s, id, t->h)) == 0) {
+			tile_set_full(t);
+		} else if (rc != PX_ENOTFOUND) {
+			t->key = 0;
+			return rc;
+		}
+	}
+	if (!tile_has(t, slot)) {
+		if ((rc = node_read(s, level, idx, t->h[slot])) < 0)
+			return rc;
+		tile_set(t, slot, t->h[slot]);
+	}
+	memcpy(hash, t->h[slot], 32);
+	return 0;
+}
+
+int
+px_sq_tile_get(
+    struct px_store *b, unsigned level, uint64_t idx, uint8_t hashes[][32])
+{
+	return tile_read((struct sq *)b, (uint64_t)level << 58 | idx, hashes);
+}
+
+/* Tile `id` is complete (its parent was just stored): store it whole,
+ * reading from log_nodes what the cache does not hold. */
+static int
+tile_store(struct sq *s, uint64_t id)
+{
+	struct px_sq_tree *c = tree_of(s);
+	struct tile *t = tile_find(c, id);
+	unsigned l = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (t == NULL)
+		t = tile_new(c, id);
+	for (unsigned slot = 0; slot < PX_TILE_NODES; slot++) {
+		if (slot == level_start(l + 1))
+			l++;
+		if (tile_has(t, slot))
+			continue;
+		if ((rc = node_read(s, TILE_LEVEL(id) * TILE_H + l,
+		         (TILE_INDEX(id) << (TILE_H - l)) +
+		             (slot - level_start(l)),
+		         t->h[slot])) < 0)
+			return rc;
+		tile_set(t, slot, t->h[slot]);
+	}
+	if ((st = tree_prep(s, &c->put,
+	         "INSERT INTO log_tiles (id, hashes) VALUES (?1, ?2)")) == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_blob(st, 2, t->h, PX_TILE_NODES * 32, SQLITE_STATIC);
+	return px_sq_step_done(s, st, "store tile");
+}
+
+int
+px_sq_node_put(
+    struct px_store *b, unsigned level, uint64_t idx, const uint8_t hash[32])
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = lprep(s, N_PUT);
+	struct px_sq_tree *c;
+	struct tile *t;
+	unsigned slot;
+	uint64_t id;
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	if ((rc = px_sq_step_done(s, st, "store tree node")) < 0)
+		return rc;
+	/* Write through: the tiles of the right edge, where appends read
+	 * their left siblings, stay cached. */
+	c = tree_of(s);
+	id = tile_slot(level, idx, &slot);
+	if ((t = tile_find(c, id)) == NULL)
+		t = tile_new(c, id);
+	tile_set(t, slot, hash);
+	if (level > 0 && level % TILE_H == 0)
+		return tile_store(
+		    s, (uint64_t)(level / TILE_H - 1) << 58 | idx);
 	return 0;
 }
 

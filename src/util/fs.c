@@ -74,52 +74,132 @@ fsync_dir_of(const char *path)
 	free(dir);
 }
 
-int
-px_file_write(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char *tmp = px_asprintf("%s.tmp.%ld", path, (long)getpid());
-	const char *p = data;
-	int fd, rc = 0;
+/* Bytes gathered before a write(2). */
+#define OUT_BUF 65536
 
-	if (strcmp(path, "-") == 0) {
-		free(tmp);
-		if (fwrite(data, 1, len, stdout) != len || fflush(stdout))
-			return px_error_set(PX_ERR, "cannot write to stdout");
+int
+px_file_out_open(struct px_file_out *o, const char *path, mode_t mode)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	if (strcmp(path, "-") == 0)
 		return 0;
+	o->path = px_strdup(path);
+	o->tmp = px_asprintf("%s.tmp.%ld", path, (long)getpid());
+	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (o->fd < 0) {
+		int rc = px_error_set(
+		    PX_ERR, "cannot create %s: %s", o->tmp, strerror(errno));
+
+		free(o->path);
+		free(o->tmp);
+		o->path = o->tmp = NULL;
+		return rc;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		rc = px_error_set(
-		    PX_ERR, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
+	o->buf = px_malloc(OUT_BUF);
+	return 0;
+}
+
+static int
+write_all(struct px_file_out *o, const char *p, size_t len)
+{
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = write(o->fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			rc = px_error_set(PX_ERR, "cannot write %s: %s", tmp,
-			    strerror(errno));
-			break;
-		}
+		if (n < 0)
+			return px_error_set(PX_ERR, "cannot write %s: %s",
+			    o->tmp, strerror(errno));
 		p += n;
 		len -= (size_t)n;
 	}
-	if (rc == 0 && fsync(fd) < 0)
+	return 0;
+}
+
+static int
+out_flush(struct px_file_out *o)
+{
+	size_t len = o->len;
+
+	o->len = 0;
+	return write_all(o, o->buf, len);
+}
+
+int
+px_file_out_write(struct px_file_out *o, const void *data, size_t len)
+{
+	int rc;
+
+	if (o->fd < 0)
+		return fwrite(data, 1, len, stdout) == len
+		    ? 0
+		    : px_error_set(PX_ERR, "cannot write to stdout");
+	if (o->len + len > OUT_BUF && (rc = out_flush(o)) < 0)
+		return rc;
+	if (len >= OUT_BUF)
+		return write_all(o, data, len);
+	memcpy(o->buf + o->len, data, len);
+	o->len += len;
+	return 0;
+}
+
+void
+px_file_out_abort(struct px_file_out *o)
+{
+	if (o->fd >= 0) {
+		close(o->fd);
+		unlink(o->tmp);
+	}
+	free(o->buf);
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+}
+
+int
+px_file_out_commit(struct px_file_out *o)
+{
+	int rc = 0;
+
+	if (o->fd < 0) {
+		rc = fflush(stdout) == 0
+		    ? 0
+		    : px_error_set(PX_ERR, "cannot write to stdout");
+		px_file_out_abort(o);
+		return rc;
+	}
+	if ((rc = out_flush(o)) == 0 && fsync(o->fd) < 0)
 		rc = px_error_set(
-		    PX_ERR, "cannot sync %s: %s", tmp, strerror(errno));
-	close(fd);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = px_error_set(PX_ERR, "cannot rename %s to %s: %s", tmp,
-		    path, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
-	else
-		fsync_dir_of(path);
-out:
-	free(tmp);
-	return rc;
+		    PX_ERR, "cannot sync %s: %s", o->tmp, strerror(errno));
+	if (rc == 0 && rename(o->tmp, o->path) < 0)
+		rc = px_error_set(PX_ERR, "cannot rename %s to %s: %s", o->tmp,
+		    o->path, strerror(errno));
+	if (rc < 0) {
+		px_file_out_abort(o);
+		return rc;
+	}
+	close(o->fd);
+	o->fd = -1;
+	fsync_dir_of(o->path);
+	px_file_out_abort(o);
+	return 0;
+}
+
+int
+px_file_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct px_file_out o;
+	int rc;
+
+	if ((rc = px_file_out_open(&o, path, mode)) < 0)
+		return rc;
+	if ((rc = px_file_out_write(&o, data, len)) < 0) {
+		px_file_out_abort(&o);
+		return rc;
+	}
+	return px_file_out_commit(&o);
 }
 
 int

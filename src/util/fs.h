@@ -18,6 +18,20 @@ PX_MUST_CHECK int px_file_read(
 /* Atomically replaces `path` with `len` bytes, created with `mode`. */
 PX_MUST_CHECK int px_file_write(
     const char *path, const void *data, size_t len, mode_t mode);
+/* The same, written piece by piece: px_file_out_open, then any number of
+ * px_file_out_write, then px_file_out_commit (the file appears whole) or
+ * px_file_out_abort (nothing appears).  Path "-" is standard output. */
+struct px_file_out {
+	char *path, *tmp, *buf;
+	size_t len;
+	int fd;
+};
+PX_MUST_CHECK int px_file_out_open(
+    struct px_file_out *o, const char *path, mode_t mode);
+PX_MUST_CHECK int px_file_out_write(
+    struct px_file_out *o, const void *data, size_t len);
+PX_MUST_CHECK int px_file_out_commit(struct px_file_out *o);
+void px_file_out_abort(struct px_file_out *o);
 /* Creates `path` and its parents with `mode`; existing directories are fine.
  */
 PX_MUST_CHECK int px_mkdir_p(const char *path, mode_t mode);

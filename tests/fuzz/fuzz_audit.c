@@ -1,11 +1,13 @@
 /*
  * Fuzzes audit bundle verification (node/audit.h), the one parser a
- * neutral party runs on a file it was handed by one side of a dispute.
- * Everything in the file is checked before the exporter's signature over
- * the whole is (docs/audit.md), so every structure in it (cards, time
- * zones, calendars, notes, proofs, messages, case replay) is reachable
- * with any bytes at all.  Any input must either verify or fail with a
- * message, leave the result well formed, and never crash.
+ * neutral party runs on a file it was handed by one side of a dispute,
+ * in both versions (one JSON document, or lines with sections sharing
+ * their proof nodes).  Everything in the file is checked before the
+ * exporter's signature over the whole is (docs/audit.md), so every
+ * structure in it (cards, time zones, calendars, notes, proofs,
+ * sections, messages, case replay) is reachable with any bytes at all.  Any
+ * input must either verify or fail with a message, leave the result well
+ * formed, and never crash.
  */
 #include <assert.h>
 

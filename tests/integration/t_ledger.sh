@@ -16,11 +16,15 @@
 #   2. Tampering with the store (a leaf byte, a checkpoint byte, a deleted
 #      leaf, two swapped leaves) is caught by `log verify`: exit 3, and the
 #      message names the index.
-#   3. An audit bundle verifies with no node directory at all; its cases
-#      agree with `case show --json` on both nodes; every single-bit change
-#      (200 random offsets, every byte of one entry and of one checkpoint
-#      note) is refused with a message; a dropped entry, with the file
-#      kept canonical, is named by the exporter's signature check.
+#   3. An audit bundle (version 2, docs/audit.md) verifies with no node
+#      directory at all, and with a verifier written here in Python from
+#      docs/audit.md; its cases agree with `case show --json` on both
+#      nodes; every single-bit change (200 random offsets, every byte of
+#      one entry's line and of one checkpoint note) is refused with a
+#      message, and a change inside an entry names that entry; a dropped
+#      entry is named by its section, a dropped section or changed period
+#      by the exporter's signature.  A version 1 bundle still verifies, and
+#      its changes are refused.
 #   4. A node restored from a backup that signs another message forks its
 #      log: the peer refuses, raises an alert, and keeps evidence whose two
 #      notes both verify with the origin's key, same size, other roots.
@@ -145,6 +149,173 @@ def verify_inclusion(leaf, index, size, path, root):
     return sn == 0 and r == root
 
 
+def verify_consistency(n1, n2, r1, r2, path):
+    """RFC 9162 section 2.1.4.2, step by step."""
+    if n1 == 0 or n1 > n2:
+        return False
+    if n1 == n2:
+        return not path and r1 == r2
+    path = list(path)
+    if n1 & (n1 - 1) == 0:
+        path.insert(0, r1)
+    if not path:
+        return False
+    fn, sn = n1 - 1, n2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = nh(c, fr)
+            sr = nh(c, sr)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = nh(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == r1 and sr == r2
+
+
+def cover(a, b, n):
+    """docs/audit.md section 3: the subtrees covering [a, b) of the tree
+    of n leaves, as (start, end)."""
+    q = b
+    if b == n and a < n:
+        q = n
+        for j in range(63, -1, -1):
+            if n >> j & 1:
+                start = n & ~((2 << j) - 1)
+                if start >= a:
+                    q = start
+                    break
+    out, p = [], a
+    while p < q:
+        size = 1
+        while (p == 0 or p % (size * 2) == 0) and p + size * 2 <= q:
+            size *= 2
+        out.append((p, p + size))
+        p += size
+    if b == n and q < n:
+        out.append((q, n))
+    return out
+
+
+class Stack:
+    """docs/audit.md section 3: a root rebuilt from subtrees left to right."""
+
+    def __init__(self):
+        self.s, self.edge = [], None
+
+    def add(self, span, h):
+        size = span[1] - span[0]
+        if size & (size - 1):
+            self.edge = h
+            return
+        self.s.append((size, h))
+        while len(self.s) > 1 and self.s[-1][0] == self.s[-2][0]:
+            (k, r), (_, l) = self.s.pop(), self.s.pop()
+            self.s.append((2 * k, nh(l, r)))
+
+    def root(self):
+        r = self.edge if self.edge is not None else self.s.pop()[1]
+        while self.s:
+            r = nh(self.s.pop()[1], r)
+        return r
+
+
+def audit(path):
+    """A version 2 audit bundle checked from docs/audit.md alone."""
+    data = open(path, "rb").read()
+    if not data.endswith(b"\n"):
+        raise ValueError("the last line has no LF")
+    lines = data.split(b"\n")[:-1]
+    canon = lambda o: json.dumps(o, separators=(",", ":"), sort_keys=True,
+                                 ensure_ascii=False).encode()
+    recs = []
+    for i, l in enumerate(lines):
+        o = json.loads(l)
+        if canon(o) != l:
+            raise ValueError("line %d is not canonical" % (i + 1))
+        recs.append(o)
+    head = recs[0]["audit"]
+    if head["v"] != 2:
+        raise ValueError("not version 2")
+    cards = {}
+    for env in head["cards"]:
+        c = env["card"]
+        key = Ed25519PublicKey.from_public_bytes(b64d(c["keys"]["sign"]))
+        key.verify(b64d(env["sig"]), b"parley-card-v1\n" + canon(c))
+        cards[c["name"]] = c
+    owner, cps, stack, sec, prev = None, {}, None, 0, -1
+    n_entries = n_sections = n_cps = 0
+    for i, r in enumerate(recs[1:-1], 2):
+        (kind, val), = [(k, r[k]) for k in sorted(r) if k not in ("gap", "index")]
+        if kind == "log":
+            owner = val
+            other = [n for n in cards if n != owner][0]
+            cps = {}
+        elif kind == "checkpoint":
+            cp, _ = verify_note(val, vkey(cards[owner]["log_key"]),
+                                [vkey(cards[other]["witness_key"])])
+            if cps.get(cp["size"], cp["root"]) != cp["root"]:
+                raise ValueError("a fork in %s's log" % owner)
+            cps[cp["size"]] = cp["root"]
+            n_cps += 1
+        elif kind == "consistency":
+            if not verify_consistency(val["size1"], val["size2"],
+                                      bytes.fromhex(cps[val["size1"]]),
+                                      bytes.fromhex(cps[val["size2"]]),
+                                      [b64d(h) for h in val["path"]]):
+                raise ValueError("consistency %r" % val)
+        elif kind == "section":
+            stack, sec, prev = Stack(), val["size"], -1
+        elif kind == "entry":
+            idx = r["index"]
+            spans = cover(prev + 1, idx, sec)
+            if not prev < idx < sec or len(spans) != len(r["gap"]):
+                raise ValueError("line %d: entry %d out of place" % (i, idx))
+            for sp, h in zip(spans, r["gap"]):
+                stack.add(sp, b64d(h))
+            stack.add((idx, idx + 1), lh(canon(val)))
+            typ = "msg" if "msg" in val else "receipt"
+            obj = val[typ]
+            key = Ed25519PublicKey.from_public_bytes(
+                b64d(cards[owner]["keys"]["sign"]))
+            key.verify(b64d(val["sig"]),
+                       b"parley-" + typ.encode() + b"-v1\n" + canon(obj))
+            if obj["from"] != owner or obj["to"] != other or \
+                    (typ == "receipt" and obj["index"] != idx):
+                raise ValueError("line %d: entry %d misplaced" % (i, idx))
+            prev = idx
+            n_entries += 1
+        elif kind == "section_end":
+            for sp, h in zip(cover(prev + 1, sec, sec), val["gap"], strict=True):
+                stack.add(sp, b64d(h))
+            if stack.root().hex() != cps[sec]:
+                raise ValueError("line %d: the section does not lead to "
+                                 "the root of %d" % (i, sec))
+            n_sections += 1
+        else:
+            raise ValueError("line %d: unknown record %s" % (i, kind))
+    t = recs[-1]
+    if sorted(t) != ["audit", "sig"] or t["audit"]["v"] != 2:
+        raise ValueError("the last line is not the exporter's signature")
+    by = Ed25519PublicKey.from_public_bytes(
+        b64d(cards[head["by"]]["keys"]["sign"]))
+    by.verify(b64d(t["sig"]), b"parley-audit-v1\n" + canon(t["audit"]))
+    if t["audit"]["lines"] != len(lines) - 1 or t["audit"]["sha256"] != \
+            hashlib.sha256(b"\n".join(lines[:-1]) + b"\n").hexdigest():
+        raise ValueError("the exporter signed other lines")
+    return {"entries": n_entries, "sections": n_sections,
+            "checkpoints": n_cps}
+
+
 def tlog_proof(text):
     """(index, [hashes], note) of a c2sp.org/tlog-proof@v1."""
     head, note = text.split("\n\n", 1)
@@ -170,6 +341,8 @@ def main():
         ok = verify_inclusion(leaf, index, cp["size"], path, bytes.fromhex(cp["root"]))
         print(json.dumps({"index": index, "size": cp["size"], "included": ok}))
         sys.exit(0 if ok else 1)
+    elif cmd == "audit":  # BUNDLE
+        print(json.dumps(audit(args[0]), sort_keys=True))
     else:
         sys.exit("unknown command " + cmd)
 
@@ -177,7 +350,7 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    except (ValueError, InvalidSignature, IndexError) as e:
+    except (ValueError, InvalidSignature, IndexError, KeyError) as e:
         sys.exit("tlog.py: %s: %r" % (sys.argv[1], e))
 EOF
 tlog() {
@@ -547,30 +720,40 @@ print(len(got))
 '
 	expect_rc 0 python3 -c "$cmp" $V a.show.json b.show.json
 	expect_eq "messages in the audit" 12 "$(cat "$OUT")"
-	ok "audit verify: exit 0 from an empty directory without PARLEY_DIR; 12 messages, sent/received times and states as case show on both nodes"
+	expect_json $V 'd["version"]' 2
+	# The same bundle, checked by the verifier written from
+	# docs/audit.md: every line, signature, section and the digest.
+	expect_rc 0 tlog audit "$AUDIT"
+	# A's log: its checkpoint, one section; B's: the 8 checkpoints it
+	# showed A, one section per checkpoint its entries came proven by.
+	expect_json "$OUT" 'd' '{"checkpoints": 9, "entries": 24, "sections": 9}'
+	ok "audit verify: exit 0 from an empty directory without PARLEY_DIR; 12 messages, sent/received times and states as case show on both nodes; the Python verifier of docs/audit.md agrees"
 }
 soft audit_verify
 
 # Every single-bit change to the file is refused, with a message.  The
-# offsets: 200 random ones (seed 9162) and every byte of one entry (B's
-# result message, as it appears in A's bundle) and of one checkpoint note.
+# offsets: 200 random ones (seed 9162) and every byte of one entry's line
+# (B's result message, as it appears in A's bundle) and of one checkpoint
+# note.  A change to the entry's signed content names that entry.
 audit_flips() {
 	python3 - "$AUDIT" "$PARLEY" <<'PYEOF' || fail "single-bit changes: see above"
 import collections, concurrent.futures, json, random, re, subprocess, sys
 
 path, parley = sys.argv[1], sys.argv[2]
 good = open(path, "rb").read()
-d = json.loads(good)
-canon = lambda o: json.dumps(o, separators=(",", ":"), sort_keys=True,
-                             ensure_ascii=False).encode()
-logs = d["audit"]["logs"]
-entry = next(e for e in logs[1]["entries"]
-             if e["entry"].get("msg", {}).get("type") == "result")
-e_at = good.index(canon(entry))
-e_len = len(canon(entry))
-note = logs[0]["checkpoints"][-1]
-n_at = good.index(canon(note))
-n_len = len(canon(note))
+lines = good.split(b"\n")[:-1]
+recs = [json.loads(l) for l in lines]
+starts, at = [], 0
+for l in lines:
+    starts.append(at)
+    at += len(l) + 1
+logs = [i for i, r in enumerate(recs) if "log" in r]
+k = next(i for i, r in enumerate(recs) if i > logs[1] and "entry" in r
+         and r["entry"].get("msg", {}).get("type") == "result")
+entry = recs[k]
+e_at, e_len = starts[k], len(lines[k])
+m = next(i for i, r in enumerate(recs) if "checkpoint" in r)
+n_at, n_len = starts[m], len(lines[m])
 rng = random.Random(9162)
 offsets = {}
 for off in range(e_at, e_at + e_len):
@@ -580,6 +763,10 @@ for off in range(n_at, n_at + n_len):
 for off in rng.sample([o for o in range(len(good)) if o not in offsets], 200):
     offsets[off] = "random"
 bits = {off: 1 << rng.randrange(8) for off in sorted(offsets)}
+# The bytes of the message object itself (signed): from after
+# '{"entry":{"msg":' to its end.
+sig_at = lines[k].rindex(b',"sig":"')
+signed = range(e_at + len(b'{"entry":{"msg":'), e_at + sig_at)
 
 def run(off):
     b = bytearray(good)
@@ -608,96 +795,133 @@ with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
         gist = re.sub(r"[0-9]+", "N", err.split("\n")[0].replace(path, "FILE"))
         gist = re.sub(r"'[^']*'", "'X'", gist)
         msgs[gist] += 1
-        if where == "entry":
-            named["entry %d" % entry["index"] in err] += 1
+        if off in signed:
+            ok = "entry %d" % entry["index"] in err or \
+                "line %d" % (k + 1) in err
+            named[ok] += 1
+            if not ok and named[False] <= 5:
+                print("offset %d in entry %d's signed bytes: %r"
+                      % (off, entry["index"], err[:200]))
 print("%d offsets (%d random, %d in entry %d of %s's log, %d in a checkpoint "
       "note), %d refused with exit 3 and a message, %d not"
       % (len(offsets), list(offsets.values()).count("random"), e_len,
-         entry["index"], logs[1]["origin"], n_len, len(offsets) - bad, bad))
+         entry["index"], recs[logs[1]]["log"], n_len, len(offsets) - bad, bad))
 print("%d distinct error messages (numbers and quoted values elided):"
       % len(msgs))
 for m, c in msgs.most_common():
     print("  %5d  %s" % (c, m[:150]))
-print("flips inside the entry whose message names that entry: %d of %d"
-      % (named[True], e_len))
-sys.exit(1 if bad or len(msgs) < 5 else 0)
+print("flips in the entry's signed bytes whose message names the entry or "
+      "its line: %d of %d" % (named[True], len(signed)))
+sys.exit(1 if bad or len(msgs) < 5 or named[False] else 0)
 PYEOF
-	ok "every single-bit change tried: exit 3 and a message"
+	ok "every single-bit change tried: exit 3 and a message; in an entry's signed bytes, the entry named"
 }
 soft audit_flips
 
-# A dropped entry, the file kept canonical: only the exporter's signature
-# over the whole can tell, and the message says so.
+# Records taken out or changed, every line kept canonical.  A dropped
+# entry breaks its section's root (named by the section); a whole section
+# dropped, or the period changed, only the exporter's signature over the
+# lines can tell, and the message says so.
 audit_drop() {
-	python3 - "$AUDIT" <<'PYEOF' || fail "could not make the canonical variants"
+	python3 - "$AUDIT" <<'PYEOF' || fail "could not make the variants"
 import json, sys
 good = open(sys.argv[1], "rb").read()
-d = json.loads(good)
+lines = good.split(b"\n")[:-1]
+recs = [json.loads(l) for l in lines]
 canon = lambda o: json.dumps(o, separators=(",", ":"), sort_keys=True,
                              ensure_ascii=False).encode()
-# Python's canonical form is RFC 8785's for this data: every member name
-# is ASCII (so code-point and UTF-16 order agree), there are no floats,
-# and both escape exactly the controls (lowercase \u00xx, or \n \t ...)
-# and " and \; it also reproduces parley's file byte for byte.
-def names(o):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            yield k
-            yield from names(v)
-    elif isinstance(o, list):
-        for v in o:
-            yield from names(v)
-def values(o):
-    if isinstance(o, dict):
-        o = list(o.values())
-    if isinstance(o, list):
-        for v in o:
-            yield from values(v)
-    else:
-        yield o
-assert all(k.isascii() for k in names(d)), "a non-ASCII member name"
-assert not any(isinstance(v, float) for v in values(d)), "a float"
-assert canon(d) + b"\n" == good, "Python's form differs from the file"
-for who, i in ((0, 3), (1, 4)):
-    v = json.loads(good)
-    del v["audit"]["logs"][who]["entries"][i]
-    open("drop%d.json" % who, "wb").write(canon(v) + b"\n")
-v = json.loads(good)
-v["audit"]["from"] = "2026-11-20T00:00:00.000Z"
-open("period.json", "wb").write(canon(v) + b"\n")
+# Python's canonical form is RFC 8785's for this data (ASCII member names,
+# no floats, the same escapes); it reproduces parley's lines byte for byte.
+assert all(canon(r) == l for r, l in zip(recs, lines)), "Python's form differs"
+def write(name, keep):
+    open(name, "wb").write(b"".join(l + b"\n" for l in keep))
+logs = [i for i, r in enumerate(recs) if "log" in r]
+for who in (0, 1):
+    entries = [i for i, r in enumerate(recs) if "entry" in r and
+               (logs[who] < i < (logs[1] if who == 0 else len(recs)))]
+    drop = entries[3]
+    write("drop%d.json" % who, [l for i, l in enumerate(lines) if i != drop])
+# The peer's log: its whole first section.
+s0 = next(i for i, r in enumerate(recs) if i > logs[1] and "section" in r)
+s1 = next(i for i, r in enumerate(recs) if i > s0 and "section_end" in r)
+write("dropsec.json", [l for i, l in enumerate(lines) if not s0 <= i <= s1])
+head = recs[0]
+head["audit"]["from"] = "2026-11-20T00:00:00.000Z"
+write("period.json", [canon(head)] + lines[1:])
 PYEOF
-	for f in drop0.json drop1.json period.json; do
+	# The entry after the hole needs the hole's nodes in its 'gap'.
+	expect_rc 3 px audit verify drop0.json
+	expect_in "$ERR" "log of $A, entry 4: 'gap' holds 0 hashes; leaves 3 to 4 of the tree of 12 need 1"
+	expect_rc 3 px audit verify drop1.json
+	expect_in "$ERR" "log of $B, "
+	for f in dropsec.json period.json; do
 		expect_rc 3 px audit verify $f
-		expect_in "$ERR" "$f: every entry verifies, but the exporter's ($A) signature over the bundle does not"
+		expect_in "$ERR" "$f: every entry verifies, but the exporter ($A) signed"
 	done
-	expect_rc 3 px audit verify --json drop1.json
+	# The Python verifier of docs/audit.md refuses them too.
+	for f in drop0.json drop1.json dropsec.json period.json; do
+		expect_rc 1 tlog audit $f
+	done
+	expect_rc 3 px audit verify --json period.json
 	expect_json "$OUT" 'd["ok"]' false
-	expect_json "$OUT" 'd["entries"]' 23
-	ok "an entry dropped (from either log) or the period changed, file canonical: exit 3, the exporter's signature named"
+	expect_json "$OUT" 'd["entries"]' 24
+	expect_json "$OUT" 'd["cases"]' '[]'
+	ok "an entry dropped (either log): named by the place it left; a section dropped or the period changed: the exporter's signature named"
 }
 soft audit_drop
 
-# Both LOGs claiming the same origin: an unsigned change the verifier
-# must refuse (exit 3) before it reaches the signature, without
-# overrunning memory.
+# Both logs claiming the same origin: refused (exit 3) before the
+# signature, without overrunning memory.
 audit_same_origin() {
 	python3 - "$AUDIT" <<'PYEOF' || fail "could not make the variant"
 import json, sys
-canon = lambda o: json.dumps(o, separators=(",", ":"), sort_keys=True,
-                             ensure_ascii=False).encode()
-v = json.load(open(sys.argv[1], encoding="utf-8"))
-logs = v["audit"]["logs"]
-logs[1]["origin"] = logs[0]["origin"]
-logs[1]["checkpoints"] = logs[0]["checkpoints"][:1]
-logs[1]["consistency"] = []
-logs[1]["entries"] = []
-open("same-origin.json", "wb").write(canon(v) + b"\n")
+lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
+recs = [json.loads(l) for l in lines]
+logs = [i for i, r in enumerate(recs) if "log" in r]
+lines[logs[1]] = lines[logs[0]]
+open("same-origin.json", "wb").write(b"".join(l + b"\n" for l in lines))
 PYEOF
 	expect_rc 3 px audit verify same-origin.json
-	expect_in "$ERR" "same-origin.json"
+	expect_in "$ERR" "same-origin.json: two logs of $A"
 	ok "two logs with one origin: exit 3"
 }
 soft audit_same_origin
+
+# Version 1 (one JSON document, a path per entry) is still verified: a
+# bundle made by an earlier parley, and changes to it.
+audit_v1() {
+	local v1=$PX_SOURCE_DIR/tests/fuzz/corpus/audit/real-two-cases.json
+	expect_rc 0 px audit verify --json "$v1"
+	expect_json "$OUT" 'd["version"]' 1
+	expect_json "$OUT" 'd["entries"]' 14
+	expect_json "$OUT" 'len(d["cases"])' 2
+	python3 - "$v1" "$PARLEY" <<'PYEOF' || fail "version 1 changes: see above"
+import json, random, subprocess, sys
+path, parley = sys.argv[1], sys.argv[2]
+good = open(path, "rb").read()
+rng = random.Random(1)
+bad = 0
+for off in rng.sample(range(len(good) - 1), 40):
+    b = bytearray(good)
+    b[off] ^= 1 << rng.randrange(8)
+    open("v1.flip", "wb").write(b)
+    p = subprocess.run([parley, "audit", "verify", "v1.flip"],
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode != 3 or not p.stderr.startswith("parley: "):
+        bad += 1
+        print("offset %d: exit %d %r" % (off, p.returncode, p.stderr[:200]))
+canon = lambda o: json.dumps(o, separators=(",", ":"), sort_keys=True,
+                             ensure_ascii=False).encode()
+d = json.loads(good)
+del d["audit"]["logs"][1]["entries"][2]
+open("v1-drop.json", "wb").write(canon(d) + b"\n")
+sys.exit(1 if bad else 0)
+PYEOF
+	expect_rc 3 px audit verify v1-drop.json
+	expect_in "$ERR" "every entry verifies, but the exporter's (cert-us.example) signature over the bundle does not"
+	ok "version 1: verifies (14 entries, 2 cases); 40 flipped bits and a dropped entry refused"
+}
+soft audit_v1
 
 # A request the peer never answered: the exporter holds no checkpoint of
 # the peer's log.  The bundle is the record of what was sent and that no

@@ -170,12 +170,19 @@ forge_bundle(struct px_buf *out, struct px_node *from, const char *to,
 		char hash[PX_HASH_HEX], *canon = px_canon_string(env);
 		int64_t idx;
 
+		int64_t t;
+
 		assert_int_equal(
 		    px_signed_open(&o, hash, env, kind, NULL, "x"), 0);
-		if (PX_STORE_CALL(from->store, log_find, hash, &idx) != 0)
-			assert_int_equal(
-			    px_log_append(from, kind, hash, to,
-			        px_time_now_ms(), canon, strlen(canon), NULL),
+		/* Logged at the object's own time, as the node does. */
+		assert_int_equal(px_time_parse(&t,
+		                     json_string_value(json_object_get(
+		                         o, i < nm ? "time" : "received")),
+		                     0),
+		    0);
+		if (px_log_find(from, env, hash, &idx) != 0)
+			assert_int_equal(px_log_append(from, kind, hash, to, t,
+			                     canon, strlen(canon), NULL),
 			    0);
 		free(canon);
 		items[i] = env;

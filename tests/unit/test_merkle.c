@@ -835,6 +835,136 @@ test_get_errors_propagate(void **state)
 	assert_string_equal(px_error_last(), "node gone");
 }
 
+/* Multiproofs: for every size up to N and many subsets of its leaves,
+ * the cover of the gaps (hashes from the store, reading only nodes of
+ * that size) plus the chosen leaves rebuild the root through
+ * px_merkle_acc; the spans of an inclusion proof are where its hashes
+ * come from; and the cover's nodes are each on the path of a neighbouring
+ * chosen leaf (so an exporter holding only those paths can give them). */
+static void
+test_multiproof(void **state)
+{
+	uint8_t leaves[N][32];
+	struct store *s = store_of(N, leaves);
+	uint64_t seed = 7;
+	unsigned checked = 0;
+
+	(void)state;
+	for (size_t size = 1; size <= N; size++) {
+		uint8_t root[32];
+
+		s->limit = size;
+		assert_int_equal(px_merkle_root(root, size, store_get, s), 0);
+		for (unsigned trial = 0; trial < 12; trial++) {
+			struct px_merkle_acc a;
+			struct px_merkle_span cov[PX_MERKLE_MAX_COVER];
+			struct px_merkle_span pp[64], pc[64];
+			uint8_t h[32], got[32];
+			size_t prev = SIZE_MAX, npp = 0;
+			bool any = false;
+
+			px_merkle_acc_init(&a, size);
+			for (size_t i = 0; i <= size; i++) {
+				size_t nc,
+				    from = prev == SIZE_MAX ? 0 : prev + 1;
+				size_t npc = 0;
+
+				seed = seed * 6364136223846793005ull + 1;
+				if (i < size && (seed >> 33) % (trial + 2) != 0)
+					continue;
+				if (i == size && !any)
+					break;
+				nc = px_merkle_cover(cov, from, i, size);
+				if (i < size)
+					npc = px_merkle_path_spans(pc, i, size);
+				for (size_t k = 0; k < nc; k++) {
+					bool on_path = false;
+
+					assert_true(cov[k].start < cov[k].end);
+					for (size_t q = 0; q < npp; q++)
+						on_path |= pp[q].start ==
+						        cov[k].start &&
+						    pp[q].end == cov[k].end;
+					for (size_t q = 0; q < npc; q++)
+						on_path |= pc[q].start ==
+						        cov[k].start &&
+						    pc[q].end == cov[k].end;
+					assert_true(on_path);
+					assert_int_equal(
+					    px_merkle_span_hash(
+					        h, cov[k], size, store_get, s),
+					    0);
+					assert_int_equal(
+					    px_merkle_acc_add(&a, cov[k], h),
+					    0);
+				}
+				if (i == size)
+					break;
+				assert_int_equal(
+				    px_merkle_acc_add(&a,
+				        (struct px_merkle_span){ i, i + 1 },
+				        leaves[i]),
+				    0);
+				any = true;
+				prev = i;
+				memcpy(pp, pc, sizeof(pc));
+				npp = npc;
+			}
+			if (!any)
+				continue;
+			assert_int_equal(px_merkle_acc_root(&a, got), 0);
+			assert_memory_equal(got, root, 32);
+			checked++;
+		}
+		/* Proof spans: where each hash of a proof comes from. */
+		for (size_t i = 0; i < size; i++) {
+			uint8_t p[PX_MERKLE_MAX_PROOF][32], h[32];
+			struct px_merkle_span sp[PX_MERKLE_MAX_PROOF];
+			size_t np, ns = px_merkle_path_spans(sp, i, size);
+
+			assert_int_equal(px_merkle_inclusion_proof(
+			                     p, &np, i, size, store_get, s),
+			    0);
+			assert_int_equal(ns, np);
+			for (size_t k = 0; k < np; k++) {
+				assert_int_equal(px_merkle_span_hash(h, sp[k],
+				                     size, store_get, s),
+				    0);
+				assert_memory_equal(h, p[k], 32);
+			}
+		}
+	}
+	assert_true(checked > N * 10);
+	/* Refusals: a gap, a leaf past the end, stopping short. */
+	{
+		struct px_merkle_acc a;
+		uint8_t h[32] = { 0 };
+
+		px_merkle_acc_init(&a, 11);
+		assert_int_equal(
+		    px_merkle_acc_add(&a, (struct px_merkle_span){ 1, 2 }, h),
+		    PX_EINVAL);
+		assert_int_equal(
+		    px_merkle_acc_add(&a, (struct px_merkle_span){ 0, 8 }, h),
+		    0);
+		assert_int_equal(
+		    px_merkle_acc_add(&a, (struct px_merkle_span){ 8, 12 }, h),
+		    PX_EINVAL);
+		assert_int_equal(
+		    px_merkle_acc_add(&a, (struct px_merkle_span){ 9, 11 }, h),
+		    PX_EINVAL);
+		assert_int_equal(px_merkle_acc_root(&a, h), PX_EINVAL);
+		assert_int_equal(
+		    px_merkle_acc_add(&a, (struct px_merkle_span){ 8, 11 }, h),
+		    0);
+		assert_int_equal(
+		    px_merkle_acc_add(&a, (struct px_merkle_span){ 11, 11 }, h),
+		    PX_EINVAL);
+		assert_int_equal(px_merkle_acc_root(&a, h), 0);
+	}
+	free(s);
+}
+
 int
 main(void)
 {
@@ -844,6 +974,7 @@ main(void)
 		cmocka_unit_test(test_conformance_vectors),
 		cmocka_unit_test(test_inclusion_all_sizes),
 		cmocka_unit_test(test_consistency_all_sizes),
+		cmocka_unit_test(test_multiproof),
 		cmocka_unit_test(test_huge_trees),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_get_errors_propagate),
