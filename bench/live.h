@@ -282,11 +282,12 @@ live_find_bin(char *out, size_t n)
 		    (int)(strrchr(self, '/') - self), self);
 }
 
-/* The resident memory of process pid in kB, or -1. */
+/* A figure of /proc/PID/status in kB ("VmRSS:", "VmHWM:"), or -1. */
 static inline long
-live_rss_kb(pid_t pid)
+live_proc_kb(pid_t pid, const char *key)
 {
 	char path[64], line[256];
+	size_t klen = strlen(key);
 	long kb = -1;
 	FILE *f;
 
@@ -294,10 +295,17 @@ live_rss_kb(pid_t pid)
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
+		if (strncmp(line, key, klen) == 0)
+			kb = strtol(line + klen, NULL, 10);
 	fclose(f);
 	return kb;
+}
+
+/* The resident memory of process pid in kB, or -1. */
+static inline long
+live_rss_kb(pid_t pid)
+{
+	return live_proc_kb(pid, "VmRSS:");
 }
 
 /* Finds the parley binary, makes the scratch directory and handles

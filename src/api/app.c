@@ -5,6 +5,7 @@
 #include "api/app.h"
 #include "crypto/sign.h"
 #include "node/outbox.h"
+#include "node/transfer.h"
 #include "util/util.h"
 
 const char *const px_role_names[PX_ROLE__N] = { "viewer", "analyst", "duty",
@@ -204,6 +205,7 @@ writer(void *arg)
 		 * is answered, serve may stop and free the outbox. */
 		if (q->app->outbox)
 			px_outbox_kick(q->app->outbox);
+		px_xfer_kick(q->app->xfer);
 		pthread_mutex_lock(&q->mu);
 		for (j = batch; j; j = j->next)
 			j->done = true;

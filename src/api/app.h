@@ -34,6 +34,7 @@ enum px_role {
 extern const char *const px_role_names[PX_ROLE__N];
 
 struct px_outbox;
+struct px_xfer;
 
 struct px_sendq;
 struct px_rowcache;
@@ -44,6 +45,7 @@ struct px_app {
 	atomic_uint gen; /* bumped by SIGHUP: threads reopen their node */
 	struct px_sendq *sendq;
 	struct px_outbox *outbox;
+	struct px_xfer *xfer;       /* evidence transfers (node/transfer.h) */
 	struct px_metrics *metrics; /* node/metrics.h; owned */
 	/* The HTTPS server serving this app, for its connection figures in
 	 * /metrics; set once it has started (NULL before). */

@@ -44,6 +44,68 @@ answer_sent(struct px_http_resp *r, struct px_node *n, const struct px_msg *m,
 	return px_api_json(r, status, o);
 }
 
+/* The request's "preservation" object, "wanted" list and "excerpts"
+ * ([{source, text, tool}]) in the form px_new_case takes. */
+struct extras {
+	char **pres, **exc;
+	const char **want;
+	size_t npres, nexc, nwant;
+};
+
+static void
+request_extras_dispose(struct extras *e)
+{
+	for (size_t i = 0; i < e->npres; i++)
+		free(e->pres[i]);
+	for (size_t i = 0; i < e->nexc; i++)
+		free(e->exc[i]);
+	free(e->pres);
+	free(e->exc);
+	free(e->want);
+}
+
+static int
+request_extras(struct extras *e, struct px_new_case *nc, const json_t *b)
+{
+	const json_t *p = json_object_get(b, "preservation"), *v;
+	const json_t *w = json_object_get(b, "wanted");
+	const json_t *x = json_object_get(b, "excerpts");
+	const char *k;
+	size_t i;
+
+	e->pres = px_calloc(json_object_size(p) + 1, sizeof(char *));
+	json_object_foreach((json_t *)p, k, v)
+	{
+		if (!json_is_string(v))
+			return px_error_set(PX_EINVAL,
+			    "preservation: '%s' must be a string", k);
+		e->pres[e->npres++] =
+		    px_asprintf("%s=%s", k, json_string_value(v));
+	}
+	e->want = px_calloc(json_array_size(w) + 1, sizeof(char *));
+	json_array_foreach(w, i, v) if (json_is_string(v)) e->want[e->nwant++] =
+	    json_string_value(v);
+	e->exc = px_calloc(json_array_size(x) + 1, sizeof(char *));
+	json_array_foreach(x, i, v)
+	{
+		if (!json_is_string(json_object_get(v, "source")) ||
+		    !json_is_string(json_object_get(v, "text")))
+			return px_error_set(PX_EINVAL,
+			    "excerpt %zu needs source and text", i + 1);
+		e->exc[e->nexc++] =
+		    px_asprintf("%s=%s", jstr(v, "source"), jstr(v, "text"));
+		if (jstr(v, "tool"))
+			nc->excerpt_tool = jstr(v, "tool");
+	}
+	nc->preserve = (const char *const *)e->pres;
+	nc->npreserve = e->npres;
+	nc->wanted = e->want;
+	nc->nwanted = e->nwant;
+	nc->excerpts = (const char *const *)e->exc;
+	nc->nexcerpts = e->nexc;
+	return 0;
+}
+
 static int
 cases_post(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -53,6 +115,8 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_new_case nc = { 0 };
 	struct px_msg *m = NULL;
 	enum px_msg_type type;
+	struct extras ex = { 0 };
+	json_t *miss = NULL;
 	int rc;
 
 	px_api_obs_init(&obs);
@@ -70,14 +134,35 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 		goto fail;
 	nc.observables = obs.v;
 	nc.nobservables = obs.n;
-	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
-	    (rc = px_app_send(req->app, nc.to, NULL, type, body, &m)) < 0)
+	if ((rc = request_extras(&ex, &nc, b)) < 0 ||
+	    (rc = px_body_new_case(&body, &type, n, &nc)) < 0)
+		goto fail;
+	miss = px_case_completeness(body, NULL);
+	/* "check": what a receiver would miss, nothing sent. */
+	if (json_is_true(json_object_get(b, "check"))) {
+		px_api_json(r, 200, json_pack("{sO}", "completeness", miss));
+		goto out;
+	}
+	if ((rc = px_app_send(req->app, nc.to, NULL, type, body, &m)) < 0)
 		goto fail;
 	answer_sent(r, n, m, 201);
+	/* The answer says what the receiver will miss. */
+	{
+		json_t *o = NULL;
+
+		if (px_json_parse(&o, r->body.data, r->body.len,
+		        r->body.len + 1, "answer") == 0) {
+			json_object_set(o, "completeness", miss);
+			px_buf_reset(&r->body);
+			px_api_json(r, 201, o);
+		}
+	}
 	goto out;
 fail:
 	px_api_fail(r, rc);
 out:
+	request_extras_dispose(&ex);
+	json_decref(miss);
 	px_api_obs_dispose(&obs);
 	px_msg_free(m);
 	json_decref(body);
@@ -93,6 +178,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	json_t *b, *body = NULL;
 	struct px_msg *m = NULL;
 	struct px_action a = { 0 };
+	const char **missing = NULL;
 	char score[8] = "", *who = NULL;
 	int type = -1, rc, role;
 
@@ -117,6 +203,15 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	a.reason = jstr(b, "reason");
 	a.outcome = jstr(b, "outcome");
 	a.by = jstr(b, "by");
+	{
+		const json_t *ms = json_object_get(b, "missing"), *v;
+		size_t i;
+
+		missing = px_calloc(json_array_size(ms) + 1, sizeof(char *));
+		json_array_foreach(ms, i, v) if (json_is_string(v))
+		    missing[a.nmissing++] = json_string_value(v);
+		a.missing = missing;
+	}
 	/* A token bound to one person (named after one of our contacts)
 	 * acknowledges as that person: the page they were sent is then the
 	 * one answered.  Any other token names nobody, and the record says
@@ -143,6 +238,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	px_msg_free(m);
 	json_decref(body);
 	json_decref(b);
+	free(missing);
 	free(who);
 	return 0;
 }

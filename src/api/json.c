@@ -188,3 +188,15 @@ px_api_obs_dispose(struct px_api_obs *o)
 		free(o->tmp[i]);
 	px_api_obs_init(o);
 }
+
+char *
+px_api_peer_caller(const struct px_http_req *req, struct px_http_resp *r)
+{
+	char *name =
+	    req->peer_fp ? px_app_peer_by_fp(req->app, req->peer_fp) : NULL;
+
+	if (name == NULL)
+		px_problem(r, 403, NULL,
+		    "this client certificate is not pinned for any peer");
+	return name;
+}

@@ -15,6 +15,9 @@ int px_api_fail(struct px_http_resp *r, int err);
 /* This thread's node, or a 503 problem. */
 struct px_node *px_api_node(
     const struct px_http_req *req, struct px_http_resp *r);
+/* The pinned peer the client certificate belongs to (heap), or NULL
+ * after writing a 403. */
+char *px_api_peer_caller(const struct px_http_req *req, struct px_http_resp *r);
 /* Parses the request body as a JSON object; NULL after writing a 400. */
 json_t *px_api_body(const struct px_http_req *req, struct px_http_resp *r);
 /* The value of `key` in the query string (decoded, heap), or NULL. */

@@ -25,20 +25,9 @@
 #include "model/canon.h"
 #include "net/problem.h"
 #include "node/log.h"
+#include "node/transfer.h"
 #include "node/witness.h"
 #include "util/util.h"
-
-static char *
-caller(const struct px_http_req *req, struct px_http_resp *r)
-{
-	char *name =
-	    req->peer_fp ? px_app_peer_by_fp(req->app, req->peer_fp) : NULL;
-
-	if (name == NULL)
-		px_problem(r, 403, NULL,
-		    "this client certificate is not pinned for any peer");
-	return name;
-}
 
 static int
 bundles_post(const struct px_http_req *req, struct px_http_resp *r)
@@ -52,7 +41,7 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 
 	if ((n = px_api_node(req, r)) == NULL)
 		return 0;
-	if ((peer = caller(req, r)) == NULL)
+	if ((peer = px_api_peer_caller(req, r)) == NULL)
 		return 0;
 	px_import_report_init(&rep);
 	/* The TLS identity must be the bundle's signer. */
@@ -85,6 +74,9 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 	} else {
 		px_metrics_add(app->metrics, PX_C_BUNDLES_IN, 1);
+		/* An offer, a decision or a receipt may have come: the
+		 * evidence worker looks at once (node/transfer.h). */
+		px_xfer_kick(app->xfer);
 		if (reply.len == 0) {
 			r->status = 204;
 		} else {
@@ -153,7 +145,7 @@ entries_get(const struct px_http_req *req, struct px_http_resp *r)
 	int64_t start = 0, end = 0, size = 0;
 	json_t *arr;
 
-	if (n == NULL || (peer = caller(req, r)) == NULL)
+	if (n == NULL || (peer = px_api_peer_caller(req, r)) == NULL)
 		return 0;
 	s1 = px_api_query(req, "start");
 	s2 = px_api_query(req, "end");
@@ -220,7 +212,7 @@ add_checkpoint(const struct px_http_req *req, struct px_http_resp *r)
 	int64_t old = -1, wsize = 0;
 	int rc;
 
-	if (n == NULL || (peer = caller(req, r)) == NULL)
+	if (n == NULL || (peer = px_api_peer_caller(req, r)) == NULL)
 		goto out;
 	if (b == NULL || req->body_len < 6 || strncmp(b, "old ", 4) != 0) {
 		px_problem(r, 400, NULL, "expected 'old <size>' first");

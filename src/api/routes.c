@@ -16,6 +16,9 @@ build(void)
 		size_t n;
 	} parts[] = {
 		{ px_routes_peer, px_routes_peer_n },
+		/* Before cases: /api/v1/cases/{id}/{action} would take
+		 * /api/v1/cases/{id}/evidence. */
+		{ px_routes_evidence, px_routes_evidence_n },
 		{ px_routes_cases, px_routes_cases_n },
 		{ px_routes_misc, px_routes_misc_n },
 		{ px_routes_deadlines, px_routes_deadlines_n },
@@ -25,6 +28,7 @@ build(void)
 		{ px_routes_channels, px_routes_channels_n },
 		{ px_routes_agreement, px_routes_agreement_n },
 		{ px_routes_exercises, px_routes_exercises_n },
+		{ px_routes_evidence_peer, px_routes_evidence_peer_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -54,7 +58,8 @@ px_route_min_role(const struct px_route *r)
 		return PX_ROLE_VIEWER;
 	if (strcmp(r->pattern, "/api/v1/me") == 0)
 		return PX_ROLE_VIEWER;
-	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
+	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0 ||
+	    strncmp(r->pattern, "/api/v1/uploads", 15) == 0)
 		return PX_ROLE_ANALYST;
 	/* Raising a hotline, running checks, pushing a held-up channel
 	 * again, agreeing deadlines with a peer and running an exercise's

@@ -57,7 +57,9 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_notify,
 	&px_cmd_channel,
 	&px_cmd_exercise,
-
+	&px_cmd_evidence,
+	&px_cmd_attribution,
+	&px_cmd_verifier,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,

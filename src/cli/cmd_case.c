@@ -99,9 +99,69 @@ static const struct px_opt new_opts[] = {
 	    "ip, cidr, domain, url, email, md5/sha1/sha256, cve, asn "
 	    "(defanged input is fine)",
 	    PX_OPT_MULTI },
+	{ "preserve", "KEY=TEXT",
+	    "a preservation request's fields (Budapest Art. 29(2)): "
+	    "authority, offence, facts, data, relation, custodian, "
+	    "necessity, mla_intent",
+	    PX_OPT_MULTI },
+	{ "want", "FIELD",
+	    "what an evidence request wants: log-excerpts, packet-capture, "
+	    "netflow, disk-image, memory-image, malware-sample, server-logs, "
+	    "subscriber-data, account-data, configuration, hashes, "
+	    "times-with-zones, observables, acquisition-tool",
+	    PX_OPT_MULTI },
+	{ "excerpt", "SOURCE=TEXT",
+	    "a log excerpt and where it comes from (TEXT @FILE reads a file)",
+	    PX_OPT_MULTI },
+	{ "excerpt-tool", "TOOL", "the tool that produced the excerpts", 0 },
+	{ "check", NULL, "show what the receiver would miss, and send nothing",
+	    0 },
 	TEXT_OPTS,
 	{ 0 },
 };
+
+/* --excerpt SOURCE=@FILE reads the text from FILE; *owned keeps the
+ * joined strings alive. */
+static int
+read_excerpts(const char *const *in, size_t n, char ***owned)
+{
+	*owned = px_calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(in[i], '=');
+		struct px_buf b;
+		int rc;
+
+		if (eq == NULL || eq[1] != '@') {
+			(*owned)[i] = px_strdup(in[i]);
+			continue;
+		}
+		px_buf_init(&b, 65536);
+		if ((rc = px_cli_read(&b, eq + 2, 65536)) < 0) {
+			px_buf_dispose(&b);
+			return rc;
+		}
+		(*owned)[i] = px_asprintf(
+		    "%.*s=%s", (int)(eq - in[i]), in[i], b.data ? b.data : "");
+		px_buf_dispose(&b);
+	}
+	return 0;
+}
+
+/* Prints on stderr what a receiver will miss (model/complete.h). */
+static void
+print_completeness(const json_t *miss)
+{
+	const json_t *v;
+	size_t i;
+
+	if (json_array_size(miss) == 0)
+		return;
+	fprintf(stderr, "The receiver will miss:\n");
+	json_array_foreach(miss, i, v) fprintf(stderr, "  %-24s %s%s\n",
+	    json_string_value(json_object_get(v, "field")),
+	    json_string_value(json_object_get(v, "detail")),
+	    json_is_true(json_object_get(v, "required")) ? " (required)" : "");
+}
 
 static int
 run_new(struct px_args *a)
@@ -122,16 +182,52 @@ run_new(struct px_args *a)
 	};
 	int rc;
 
+	char **excerpts = NULL;
+	json_t *miss = NULL;
+
 	nc.observables = px_arg_all(a, "observable", &nc.nobservables);
+	nc.preserve = px_arg_all(a, "preserve", &nc.npreserve);
+	nc.wanted = px_arg_all(a, "want", &nc.nwanted);
+	nc.excerpt_tool = px_arg(a, "excerpt-tool");
+	{
+		size_t ne = 0;
+		const char *const *ex = px_arg_all(a, "excerpt", &ne);
+
+		if ((rc = read_excerpts(ex, ne, &excerpts)) < 0) {
+			rc = px_cli_fail(a, rc);
+			goto out;
+		}
+		nc.excerpts = (const char *const *)excerpts;
+		nc.nexcerpts = ne;
+	}
 	if ((rc = px_cli_open(&n, a)) != 0)
-		return rc;
-	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
-	    (rc = px_node_send(n, nc.to, NULL, type, body, &m)) < 0) {
+		goto out;
+	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	miss = px_case_completeness(body, NULL);
+	if (px_flag(a, "check")) {
+		if (px_json(a))
+			px_cli_print_json(miss);
+		else if (json_array_size(miss) == 0)
+			printf("Nothing a receiver needs is missing.\n");
+		else
+			print_completeness(miss);
+		goto out;
+	}
+	if ((rc = px_node_send(n, nc.to, NULL, type, body, &m)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
 	report_sent(a, n, m, true);
+	if (!px_json(a))
+		print_completeness(miss);
 out:
+	for (size_t i = 0; excerpts && excerpts[i]; i++)
+		free(excerpts[i]);
+	free(excerpts);
+	json_decref(miss);
 	json_decref(body);
 	px_msg_free(m);
 	px_node_free(n);
@@ -161,6 +257,7 @@ act(struct px_args *a, const struct action *ac)
 	};
 	int rc;
 
+	in.missing = px_arg_all(a, "missing", &in.nmissing);
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	if ((rc = px_body_action(&body, n, ac->type, &in)) < 0 ||
@@ -220,6 +317,10 @@ static const struct px_opt triage_opts[] = {
 	    "no-resources, other",
 	    0 },
 	{ "text", "TEXT", "explanation (what information is needed, ...)", 0 },
+	{ "missing", "FIELD",
+	    "needs-info: a field the request lacks (times-with-zones, "
+	    "log-excerpts, preservation.necessity, ...; docs/evidence.md)",
+	    PX_OPT_MULTI },
 	TEXT_OPTS,
 	{ 0 },
 };

@@ -11,6 +11,10 @@ static const struct px_opt opts[] = {
 	    0 },
 	{ "languages", "LIST", "working languages, e.g. \"zh, en\"", 0 },
 	{ "email", "ADDR", "duty contact e-mail for the card", 0 },
+	{ "role", "ROLE",
+	    "party (default) or verifier: a neutral verifier both parties "
+	    "enrol (docs/attribution.md)",
+	    0 },
 	{ "listen", "ADDR:PORT",
 	    "where 'parley serve' listens (default "
 	    "127.0.0.1:8443)",
@@ -29,6 +33,7 @@ run(struct px_args *a)
 		.languages = px_arg(a, "languages"),
 		.email = px_arg(a, "email"),
 		.listen = px_arg(a, "listen"),
+		.role = px_arg(a, "role"),
 	};
 	struct px_node *n = NULL;
 	json_t *card = NULL;

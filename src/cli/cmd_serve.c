@@ -26,6 +26,7 @@
 #include "cli/commands.h"
 #include "net/http.h"
 #include "node/outbox.h"
+#include "node/transfer.h"
 #include "util/util.h"
 
 static const struct px_opt opts[] = {
@@ -116,32 +117,6 @@ static const struct serve_key serve_keys[] = {
 };
 #undef FIELD
 
-/* "64M", "512K", "1G" (powers of 1024) or plain bytes. */
-static int
-parse_bytes(const char *v, unsigned long long *out)
-{
-	char *end = NULL;
-	unsigned long long n;
-
-	if (*v < '0' || *v > '9')
-		return -1;
-	n = strtoull(v, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		n <<= 10, end++;
-	else if (*end == 'M')
-		n <<= 20, end++;
-	else if (*end == 'G')
-		n <<= 30, end++;
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B')
-		end++;
-	if (*end != '\0')
-		return -1;
-	*out = n;
-	return 0;
-}
-
 static int
 serve_value(const struct serve_key *k, const struct px_conf_entry *e,
     struct px_http_config *c)
@@ -162,7 +137,7 @@ serve_value(const struct serve_key *k, const struct px_conf_entry *e,
 		v = (unsigned long long)(ms / 1000);
 		break;
 	case K_BYTES:
-		if (parse_bytes(e->value, &v) < 0)
+		if (px_size_parse(&v, e->value) < 0)
 			goto bad;
 		break;
 	}
@@ -314,7 +289,8 @@ run(struct px_args *a)
 	if ((rc = px_http_start(&srv, &c)) < 0)
 		goto fail;
 	atomic_store(&app->http, srv);
-	if ((rc = px_outbox_start(&app->outbox, n->dir, app->metrics)) < 0)
+	if ((rc = px_outbox_start(&app->outbox, n->dir, app->metrics)) < 0 ||
+	    (rc = px_xfer_start(&app->xfer, n->dir)) < 0)
 		goto fail;
 	{
 		int64_t tick = 1000;
@@ -354,6 +330,8 @@ run(struct px_args *a)
 	atomic_store(&app->http, NULL);
 	px_http_stop(srv);
 	srv = NULL;
+	px_xfer_stop(app->xfer);
+	app->xfer = NULL;
 	px_outbox_stop(app->outbox);
 	app->outbox = NULL;
 	rc = 0;
@@ -366,6 +344,8 @@ out:
 		atomic_store(&app->http, NULL);
 	if (srv)
 		px_http_stop(srv);
+	if (app && app->xfer)
+		px_xfer_stop(app->xfer);
 	if (app && app->outbox)
 		px_outbox_stop(app->outbox);
 	px_app_free(app);

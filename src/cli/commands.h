@@ -28,5 +28,8 @@ extern const struct px_cmd px_cmd_schedule;
 extern const struct px_cmd px_cmd_notify;
 extern const struct px_cmd px_cmd_channel;
 extern const struct px_cmd px_cmd_exercise;
+extern const struct px_cmd px_cmd_evidence;
+extern const struct px_cmd px_cmd_attribution;
+extern const struct px_cmd px_cmd_verifier;
 
 #endif

@@ -88,3 +88,11 @@ out:
 	json_decref(st);
 	px_peer_free(p);
 }
+
+const char *
+px_cli_str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "-";
+}

@@ -30,6 +30,9 @@ void px_cli_queued(struct px_node *n, const char *peer);
  * people; cmd_channel.c. */
 void px_cli_print_channel(const json_t *st);
 
+/* The string member `k` of `o`, or "-" when absent (for printing). */
+const char *px_cli_str(const json_t *o, const char *k);
+
 /* The live demo (cmd_demo_live.c), run by `parley demo`. */
 int px_demo_live(struct px_args *a);
 

@@ -105,3 +105,21 @@ px_sha256(uint8_t out[PX_SHA256_LEN], const void *data, size_t len)
 	sha256_update(&c, len, data);
 	sha256_digest(&c, PX_SHA256_LEN, out);
 }
+
+void
+px_sha256_init(struct px_sha256_ctx *c)
+{
+	sha256_init(&c->c);
+}
+
+void
+px_sha256_update(struct px_sha256_ctx *c, const void *data, size_t len)
+{
+	sha256_update(&c->c, len, data);
+}
+
+void
+px_sha256_final(struct px_sha256_ctx *c, uint8_t out[PX_SHA256_LEN])
+{
+	sha256_digest(&c->c, PX_SHA256_LEN, out);
+}

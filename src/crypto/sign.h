@@ -8,6 +8,7 @@
 #ifndef PX_SIGN_H
 #define PX_SIGN_H
 
+#include <nettle/sha2.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,5 +44,14 @@ PX_MUST_CHECK int px_verify(const uint8_t pk[PX_PUBKEY_LEN],
     const uint8_t sig[PX_SIG_LEN], const void *msg, size_t len);
 
 void px_sha256(uint8_t out[PX_SHA256_LEN], const void *data, size_t len);
+
+/* SHA-256 over data given in pieces (a file read chunk by chunk). */
+struct px_sha256_ctx {
+	struct sha256_ctx c;
+};
+void px_sha256_init(struct px_sha256_ctx *c);
+void px_sha256_update(struct px_sha256_ctx *c, const void *data, size_t len);
+/* Writes the digest; the context must be initialised again for reuse. */
+void px_sha256_final(struct px_sha256_ctx *c, uint8_t out[PX_SHA256_LEN]);
 
 #endif

@@ -141,7 +141,7 @@ fill(struct px_card *out, const char *what)
 {
 	static const char *const mem[] = { "v", "name", "version", "issued",
 		"url", "tls", "keys", "log_key", "witness_key", "timezone",
-		"languages", "hours", "contacts", "roster", NULL };
+		"languages", "hours", "contacts", "roster", "role", NULL };
 	static const char *const hmem[] = { "days", "time", "holidays", NULL };
 	const json_t *c = out->c, *keys;
 	int64_t v;
@@ -156,8 +156,16 @@ fill(struct px_card *out, const char *what)
 	    (rc = px_j_time(&out->issued_ms, c, "issued", what)) < 0 ||
 	    (rc = px_j_str_opt(&out->url, c, "url", 1024, what)) < 0 ||
 	    (rc = px_j_str(&out->tls, c, "tls", 80, what)) < 0 ||
-	    (rc = px_j_str(&out->timezone, c, "timezone", 64, what)) < 0)
+	    (rc = px_j_str(&out->timezone, c, "timezone", 64, what)) < 0 ||
+	    (rc = px_j_str_opt(&out->role, c, "role", 16, what)) < 0)
 		return rc;
+	/* A node's part in the exchange (docs/attribution.md): absent for
+	 * a party, "verifier" for a neutral verifier. */
+	if (out->role && strcmp(out->role, "verifier") != 0 &&
+	    strcmp(out->role, "party") != 0)
+		return px_error_set(PX_EINVAL,
+		    "%s: 'role' is party or verifier, not '%s'", what,
+		    out->role);
 	if (strncmp(out->tls, "sha256:", 7) != 0 || strlen(out->tls) != 71)
 		return px_error_set(PX_EINVAL,
 		    "%s: 'tls' must be sha256: and 64 hex digits", what);

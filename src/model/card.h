@@ -15,7 +15,8 @@
  *             "timezone": "Asia/Shanghai", "languages": ["zh", "en"],
  *             "hours": {"days": "Mon-Fri", "time": "09:00-17:00",
  *                       "holidays": ["2026-10-01", ...]},
- *             "contacts": [{"role": "technical", "name": "...", ...}]},
+ *             "contacts": [{"role": "technical", "name": "...", ...}],
+ *             "role": "verifier"},          (optional; docs/attribution.md)
  *    "sig": B64}
  */
 #ifndef PX_CARD_H
@@ -33,6 +34,7 @@ struct px_card {
 	json_t *env; /* owned */
 	const json_t *c;
 	const char *name, *url, *tls, *timezone;
+	const char *role; /* "verifier", "party" or NULL (a party) */
 	const json_t *hours, *contacts, *languages;
 	uint8_t sign_pk[PX_PUBKEY_LEN];
 	uint8_t cosign_pk[PX_PUBKEY_LEN];

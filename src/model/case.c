@@ -21,6 +21,7 @@
  * closes or withdraws the case before they stop.
  */
 #include "crypto/sign.h"
+#include "model/attrib.h"
 #include "model/case.h"
 #include "util/enc.h"
 #include "util/util.h"
@@ -53,6 +54,7 @@ px_case_dispose(struct px_case *c)
 	free(c->why);
 	free(c->pauses);
 	free(c->title_shown);
+	px_ev_dispose(c);
 	px_case_init(c);
 }
 
@@ -60,7 +62,8 @@ bool
 px_msg_opens(enum px_msg_type t)
 {
 	return t == PX_MSG_REPORT || t == PX_MSG_REQUEST || t == PX_MSG_CHECK ||
-	    t == PX_MSG_PROPOSE || t == PX_MSG_EXERCISE;
+	    t == PX_MSG_PROPOSE || t == PX_MSG_EXERCISE || t == PX_MSG_DISCLOSE ||
+	    t == PX_MSG_REVIEW;
 }
 
 void
@@ -198,6 +201,8 @@ px_case_allows(
 	case PX_MSG_CHECK:
 	case PX_MSG_PROPOSE:
 	case PX_MSG_EXERCISE:
+	case PX_MSG_DISCLOSE:
+	case PX_MSG_REVIEW:
 		return px_error_set(PX_ECONFLICT,
 		    "case %s is already open; a %s opens a new case", c->id,
 		    px_msg_type_names[type].wire);
@@ -249,6 +254,12 @@ px_case_allows(
 			goto ended;
 		return 0;
 	case PX_MSG_NOTE:
+	/* Custody goes on after a case ends (an item is accessed, sealed
+	 * or destroyed years later), and findings and assessments may be
+	 * revised; their own rules are in evidence.c and attrib.c. */
+	case PX_MSG_EVIDENCE:
+	case PX_MSG_FINDING:
+	case PX_MSG_ASSESSMENT:
 		return 0;
 	case PX_MSG_CHECK_REPLY:
 		return px_error_set(PX_EINVAL,
@@ -572,10 +583,32 @@ note_answer(struct px_case *c)
 		c->answer = m;
 }
 
+/* Why an evidence, finding or assessment message cannot take effect
+ * (their own rules, beyond who may send what), or NULL. */
+static const char *
+content_refusal(
+    const struct px_case *c, const struct px_msg *m, char *buf, size_t n)
+{
+	if (m->type == PX_MSG_EVIDENCE)
+		return px_ev_refusal(c, m, buf, n);
+	return px_attrib_refusal(c, m, buf, n);
+}
+
+/* After keeping an effective message: what it changes beyond the case's
+ * state. */
+static void
+apply_content(struct px_case *c)
+{
+	if (c->msgs[c->n - 1]->type == PX_MSG_EVIDENCE &&
+	    c->why[c->n - 1] == NULL)
+		px_ev_apply(c, c->n - 1);
+}
+
 int
 px_case_replay(struct px_case *c, const struct px_msg *m)
 {
 	const char *why;
+	char buf[512];
 	int rc;
 
 	if (c->n == 0)
@@ -586,7 +619,8 @@ px_case_replay(struct px_case *c, const struct px_msg *m)
 		keep(c, m, px_error_last());
 		return 0;
 	}
-	if ((why = answer_mismatch(c, m)) != NULL) {
+	if ((why = answer_mismatch(c, m)) != NULL ||
+	    (why = content_refusal(c, m, buf, sizeof(buf))) != NULL) {
 		keep(c, m, why);
 		return 0;
 	}
@@ -594,12 +628,14 @@ px_case_replay(struct px_case *c, const struct px_msg *m)
 	keep(c, m,
 	    m->type == PX_MSG_CHECK_REPLY ? check_reply_note(c, m) : NULL);
 	note_answer(c);
+	apply_content(c);
 	return 0;
 }
 
 int
 px_case_apply(struct px_case *c, const struct px_msg *m)
 {
+	char buf[512];
 	int rc;
 
 	if (c->n == 0) {
@@ -616,11 +652,14 @@ px_case_apply(struct px_case *c, const struct px_msg *m)
 			    "%s %s cannot answer agreement version %lld: %s",
 			    px_msg_type_names[m->type].wire, m->id,
 			    (long long)c->proposal_version, why);
+		if ((why = content_refusal(c, m, buf, sizeof(buf))) != NULL)
+			return px_error_set(PX_ECONFLICT, "%s", why);
 		apply_effects(c, m);
 	}
 	keep(c, m,
 	    m->type == PX_MSG_CHECK_REPLY ? check_reply_note(c, m) : NULL);
 	note_answer(c);
+	apply_content(c);
 	return 0;
 }
 
@@ -644,8 +683,10 @@ clock_applies(const struct px_case *c, enum px_clock k)
 	if (c->kind == PX_KIND_CHECK)
 		return k == PX_CLK_ACK;
 	/* An agreement proposal owes no deadline: it waits for a decision;
-	 * an exercise's own case neither (its injects do). */
-	if (c->kind == PX_KIND_AGREEMENT || c->kind == PX_KIND_EXERCISE)
+	 * an exercise's own case neither (its injects do), nor does a
+	 * verification: a verifier works to no agreed clock. */
+	if (c->kind == PX_KIND_AGREEMENT || c->kind == PX_KIND_EXERCISE ||
+	    c->kind == PX_KIND_VERIFICATION)
 		return false;
 	return true;
 }

@@ -16,6 +16,7 @@
 
 #include "model/agreement.h"
 #include "model/calendar.h"
+#include "model/evidence.h"
 #include "model/message.h"
 
 struct px_case {
@@ -66,6 +67,10 @@ struct px_case {
 	 * opening message's "exercise" member (borrowed; NULL when none).
 	 * An exercise case itself (kind exercise) has its own id here. */
 	const char *exercise_id, *inject_id, *persona;
+	/* Evidence items the record names (model/evidence.h), in the
+	 * order they entered the case. */
+	struct px_ev_item *ev;
+	size_t nev;
 	struct px_msg **msgs; /* owned copies, in order */
 	char **why;           /* per message: NULL, or why it had no effect */
 	size_t n;
@@ -124,7 +129,7 @@ bool px_case_overdue(const struct px_case *c, const struct px_agreement *a,
     const struct px_calendar *cal, int64_t now);
 bool px_state_terminal(enum px_state s);
 /* True for the types that open a case: report, request, check, propose,
- * exercise. */
+ * exercise, disclose, review. */
 bool px_msg_opens(enum px_msg_type t);
 /* The token hash a check carries: hex SHA-256 of "parley-check-v1\n" ||
  * the token in normal form (px_check_token_normal); out[65]. */

@@ -5,7 +5,10 @@
  * two honest implementations can never disagree about what was signed.
  */
 #include "model/agreement.h"
+#include "model/attrib.h"
 #include "model/canon.h"
+#include "model/complete.h"
+#include "model/evidence.h"
 #include "model/message.h"
 #include "model/observable.h"
 #include "util/util.h"
@@ -76,8 +79,8 @@ px_check_printable(const char *s, bool multiline, const char *what)
 	return 0;
 }
 
-static int
-check_text(const json_t *t, const char *what)
+int
+px_check_text(const json_t *t, const char *what)
 {
 	static const char *const mem[] = { "lang", "value", "translation",
 		NULL };
@@ -168,7 +171,9 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT) ||
 	    (type == PX_MSG_CHECK) != (kind == PX_KIND_CHECK) ||
 	    (type == PX_MSG_PROPOSE) != (kind == PX_KIND_AGREEMENT) ||
-	    (type == PX_MSG_EXERCISE) != (kind == PX_KIND_EXERCISE))
+	    (type == PX_MSG_EXERCISE) != (kind == PX_KIND_EXERCISE) ||
+	    (type == PX_MSG_DISCLOSE || type == PX_MSG_REVIEW) !=
+	        (kind == PX_KIND_VERIFICATION))
 		return px_error_set(PX_EINVAL,
 		    "case: kind '%s' cannot be opened by a '%s' message",
 		    px_kind_names[kind].wire, px_msg_type_names[type].wire);
@@ -770,18 +775,39 @@ px_check_control(const json_t *b)
 	return 0;
 }
 
+/* A preservation request carries the preservation fields, an evidence
+ * request what it wants; nothing else carries either. */
+static int
+check_request_extras(const json_t *b)
+{
+	const char *rt = json_string_value(
+	    json_object_get(json_object_get(b, "case"), "request_type"));
+	bool pres = rt && strcmp(rt, "preservation") == 0;
+	bool ev = rt && strcmp(rt, "evidence") == 0;
+
+	if (!pres && json_object_get(b, "preservation"))
+		return px_error_set(PX_EINVAL,
+		    "body: only a preservation request carries "
+		    "'preservation'");
+	if (!ev && json_object_get(b, "wanted"))
+		return px_error_set(PX_EINVAL,
+		    "body: only an evidence request carries 'wanted'");
+	return 0;
+}
+
 /* Which body members each type takes; "text" is a free-text object. */
 static int
 check_body(const json_t *b, enum px_msg_type type)
 {
-	static const char *const open_mem[] = { "case", "text", NULL };
+	static const char *const open_mem[] = { "case", "text", "excerpts",
+		"preservation", "wanted", NULL };
 	static const char *const check_mem[] = { "case", "check", "text",
 		NULL };
 	static const char *const ack_mem[] = { "by", "text", NULL };
 	static const char *const reply_mem[] = { "token", "by", "text", NULL };
 	static const char *const text_mem[] = { "text", NULL };
 	static const char *const triage_mem[] = { "decision", "reason", "text",
-		NULL };
+		"missing", NULL };
 	static const char *const result_mem[] = { "outcome", "text", NULL };
 	static const char *const fb_mem[] = { "score", "text", NULL };
 	static const char *const prop_mem[] = { "case", "proposal", "text",
@@ -789,7 +815,7 @@ check_body(const json_t *b, enum px_msg_type type)
 	static const char *const answer_mem[] = { "version", "proposal", "text",
 		NULL };
 	const json_t *t = json_object_get(b, "text");
-	int rc, x;
+	int rc, x, dec;
 	int64_t score;
 	bool text_required = false;
 
@@ -815,9 +841,33 @@ check_body(const json_t *b, enum px_msg_type type)
 			return px_error_set(PX_EINVAL,
 			    "body: an opening message needs a 'case' header");
 		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
-		    0)
+		        0 ||
+		    (rc = px_complete_body_check(b)) < 0 ||
+		    (rc = check_request_extras(b)) < 0)
 			return rc;
 		text_required = true;
+		break;
+	case PX_MSG_EVIDENCE:
+		if ((rc = px_ev_body_check(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_FINDING:
+		return px_finding_body_check(b);
+	case PX_MSG_ASSESSMENT:
+		return px_assessment_body_check(b);
+	case PX_MSG_DISCLOSE:
+	case PX_MSG_REVIEW:
+		if (!json_is_object(json_object_get(b, "case")))
+			return px_error_set(PX_EINVAL,
+			    "body: a %s message opens a verification case and "
+			    "needs a 'case' header",
+			    px_msg_type_names[type].wire);
+		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
+		        0 ||
+		    (rc = type == PX_MSG_DISCLOSE
+		            ? px_disclose_body_check(b)
+		            : px_review_body_check(b)) < 0)
+			return rc;
 		break;
 	case PX_MSG_CHECK:
 		if ((rc = px_j_only(b, check_mem, "body")) < 0)
@@ -892,12 +942,22 @@ check_body(const json_t *b, enum px_msg_type type)
 		break;
 	case PX_MSG_TRIAGE:
 		if ((rc = px_j_only(b, triage_mem, "body")) < 0 ||
-		    (rc = px_j_enum(&x, b, "decision", px_decision_names,
+		    (rc = px_j_enum(&dec, b, "decision", px_decision_names,
 		         PX_DEC__N, "body")) < 0)
 			return rc;
 		if (json_object_get(b, "reason") &&
 		    (rc = px_j_enum(&x, b, "reason", px_reason_names, PX_RS__N,
 		         "body")) < 0)
+			return rc;
+		/* A needs-info cites what is missing by field name
+		 * (model/complete.h). */
+		if (json_object_get(b, "missing") &&
+		    ((dec != PX_DEC_NEEDS_INFO &&
+		         (rc = px_error_set(PX_EINVAL,
+		              "body: only a needs-info triage cites "
+		              "'missing' fields")) < 0) ||
+		        (rc = px_complete_missing_check(
+		             json_object_get(b, "missing"))) < 0))
 			return rc;
 		break;
 	case PX_MSG_RESULT:
@@ -934,7 +994,7 @@ check_body(const json_t *b, enum px_msg_type type)
 	if (t == NULL && text_required)
 		return px_error_set(PX_EINVAL, "body: a %s message needs text",
 		    px_msg_type_names[type].wire);
-	if (t && (rc = check_text(t, "text")) < 0)
+	if (t && (rc = px_check_text(t, "text")) < 0)
 		return rc;
 	return 0;
 }

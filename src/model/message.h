@@ -98,6 +98,15 @@ extern const char *const px_control_actions[];
 /* Validates a language tag (BCP 47 shape: 2-8 letters, then -subtags). */
 PX_MUST_CHECK int px_check_lang(const char *s, const char *what);
 
+/* Refuses control characters (C0 but newline and tab where `multiline`,
+ * DEL and C1), which a peer could use to drive an operator's terminal;
+ * the error names `what` and the byte. */
+PX_MUST_CHECK int px_check_printable(
+    const char *s, bool multiline, const char *what);
+/* Validates a free-text object {"lang", "value"[, "translation"]};
+ * errors name `what`. */
+PX_MUST_CHECK int px_check_text(const json_t *t, const char *what);
+
 /* Convenience readers for bodies (borrowed strings; NULL when absent). */
 const char *px_msg_text(const struct px_msg *m);
 const char *px_msg_text_lang(const struct px_msg *m);

@@ -11,6 +11,7 @@ const struct px_name px_kind_names[PX_KIND__N] = {
 	{ "inject", "exercise inject" },
 	{ "agreement", "agreement proposal" },
 	{ "exercise", "exercise" },
+	{ "verification", "review by a neutral verifier" },
 };
 
 const struct px_name px_category_names[PX_CAT__N] = {
@@ -43,6 +44,8 @@ const struct px_name px_request_type_names[PX_RQ__N] = {
 	{ "investigation", "request to investigate" },
 	{ "evidence", "request to collect electronic evidence" },
 	{ "mitigation", "request to mitigate / take down" },
+	{ "preservation",
+	    "request to preserve stored data (Budapest Art. 29)" },
 };
 
 const struct px_name px_msg_type_names[PX_MSG__N] = {
@@ -64,6 +67,11 @@ const struct px_name px_msg_type_names[PX_MSG__N] = {
 	{ "decline", "agreement declined" },
 	{ "exercise", "exercise proposed" },
 	{ "control", "exercise control" },
+	{ "evidence", "evidence" },
+	{ "finding", "finding" },
+	{ "assessment", "assessment" },
+	{ "disclose", "disclosed to the verifier" },
+	{ "review", "verifier's review" },
 };
 
 const struct px_name px_state_names[PX_ST__N] = {

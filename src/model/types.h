@@ -19,9 +19,11 @@ enum px_kind {
 	PX_KIND_HOTLINE,
 	PX_KIND_CHECK,
 	PX_KIND_INJECT,
-	PX_KIND_AGREEMENT, /* an agreement proposal (docs/protocol.md) */
-	PX_KIND_EXERCISE,  /* an exercise: its proposal and control
-	                      (docs/exercises.md) */
+	PX_KIND_AGREEMENT,    /* an agreement proposal (docs/protocol.md) */
+	PX_KIND_EXERCISE,     /* an exercise: its proposal and control
+	                         (docs/exercises.md) */
+	PX_KIND_VERIFICATION, /* a disclosure to a neutral verifier and its
+	                         review (docs/attribution.md) */
 	PX_KIND__N
 };
 
@@ -55,6 +57,7 @@ enum px_request_type {
 	PX_RQ_INVESTIGATION,
 	PX_RQ_EVIDENCE,
 	PX_RQ_MITIGATION,
+	PX_RQ_PRESERVATION, /* expedited preservation (Budapest Art. 29) */
 	PX_RQ__N
 };
 
@@ -74,11 +77,16 @@ enum px_msg_type {
 	PX_MSG_CHECK,
 	PX_MSG_CHECK_REPLY,
 	PX_MSG_NOTE,
-	PX_MSG_PROPOSE,  /* opens an agreement case: a version of the terms */
-	PX_MSG_ACCEPT,   /* the proposal's receiver accepts it */
-	PX_MSG_DECLINE,  /* ... or declines it */
-	PX_MSG_EXERCISE, /* opens an exercise case: the proposal */
-	PX_MSG_CONTROL,  /* an act on an exercise (docs/exercises.md) */
+	PX_MSG_PROPOSE,    /* opens an agreement case: a version of the terms */
+	PX_MSG_ACCEPT,     /* the proposal's receiver accepts it */
+	PX_MSG_DECLINE,    /* ... or declines it */
+	PX_MSG_EXERCISE,   /* opens an exercise case: the proposal */
+	PX_MSG_CONTROL,    /* an act on an exercise (docs/exercises.md) */
+	PX_MSG_EVIDENCE,   /* custody and transfer of an evidence item */
+	PX_MSG_FINDING,    /* a factual statement (docs/attribution.md) */
+	PX_MSG_ASSESSMENT, /* a judgment resting on findings */
+	PX_MSG_DISCLOSE,   /* opens a verification case at a verifier */
+	PX_MSG_REVIEW,     /* the verifier's signed review */
 	PX_MSG__N
 };
 

@@ -1,6 +1,7 @@
 /*
  * Message bodies from operator input (actions.h).
  */
+#include "model/complete.h"
 #include "model/observable.h"
 #include "node/actions.h"
 #include "util/util.h"
@@ -44,9 +45,8 @@ px_node_lang(const struct px_node *n)
 	return i >= 2 ? lang : "en";
 }
 
-/* The free-text object, or NULL (no error) when no text was given. */
-static int
-text_obj(json_t **out, const struct px_node *n, const struct px_text_in *t,
+int
+px_text_obj(json_t **out, const struct px_node *n, const struct px_text_in *t,
     const char *what)
 {
 	const char *pf = t->prefix ? t->prefix : "";
@@ -85,6 +85,119 @@ text_obj(json_t **out, const struct px_node *n, const struct px_text_in *t,
 	*out = px_text_new(t->text, t->lang ? t->lang : px_node_lang(n),
 	    t->translation, t->translation_lang, t->translation_by);
 	return 0;
+}
+
+/* "KEY=VALUE" split in place into a new object member. */
+static int
+kv_member(json_t *o, const char *kv, const char *what)
+{
+	const char *eq = strchr(kv, '=');
+	char *k;
+
+	if (eq == NULL || eq == kv || eq[1] == '\0')
+		return px_error_set(PX_EINVAL,
+		    "%s '%s' is not KEY=VALUE with a value", what, kv);
+	k = px_strndup(kv, (size_t)(eq - kv));
+	json_object_set_new(o, k, json_string(eq + 1));
+	free(k);
+	return 0;
+}
+
+/* The preservation fields, what an evidence request wants, the log
+ * excerpts; then the check a node makes before it signs: a preservation
+ * request lacking a field of Art. 29(2), or an evidence request that
+ * wants nothing, is refused, naming what is missing. */
+static int
+request_extras(json_t *body, const struct px_new_case *nc, int rt)
+{
+	json_t *ex = json_array(), *miss = NULL, *v;
+	struct px_buf why;
+	size_t i;
+	int rc = 0;
+
+	px_buf_init(&why, PX_BUF_NOCAP);
+	if (nc->npreserve && rt != PX_RQ_PRESERVATION) {
+		rc = px_error_set(PX_EINVAL,
+		    "preservation fields go with a request of type "
+		    "preservation");
+		goto out;
+	}
+	if (nc->nwanted && rt != PX_RQ_EVIDENCE) {
+		rc = px_error_set(PX_EINVAL,
+		    "what is wanted goes with a request of type evidence");
+		goto out;
+	}
+	if (rt == PX_RQ_PRESERVATION) {
+		json_t *p = json_object();
+
+		json_object_set_new(body, "preservation", p);
+		for (i = 0; i < nc->npreserve; i++)
+			if ((rc = kv_member(
+			         p, nc->preserve[i], "preservation field")) < 0)
+				goto out;
+	}
+	if (rt == PX_RQ_EVIDENCE && nc->nwanted) {
+		json_t *w = json_array();
+
+		json_object_set_new(body, "wanted", w);
+		for (i = 0; i < nc->nwanted; i++)
+			json_array_append_new(w, json_string(nc->wanted[i]));
+	}
+	for (i = 0; i < nc->nexcerpts; i++) {
+		json_t *e = json_object();
+
+		json_array_append_new(ex, e);
+		if ((rc = kv_member(e, nc->excerpts[i], "excerpt")) < 0)
+			goto out;
+		/* The one member is SOURCE: TEXT. */
+		{
+			const char *k =
+			    json_object_iter_key(json_object_iter(e));
+			json_t *t = json_incref(json_object_get(e, k));
+
+			json_object_set_new(e, "source", json_string(k));
+			json_object_del(e, k);
+			json_object_set_new(e, "text", t);
+		}
+		if (nc->excerpt_tool && *nc->excerpt_tool)
+			json_object_set_new(
+			    e, "tool", json_string(nc->excerpt_tool));
+	}
+	if (json_array_size(ex))
+		json_object_set(body, "excerpts", ex);
+	if ((rc = px_complete_body_check(body)) < 0)
+		goto out;
+	miss = px_complete_check(body, NULL);
+	json_array_foreach(miss, i, v)
+	{
+		if (!json_is_true(json_object_get(v, "required")))
+			continue;
+		px_buf_putf(&why, "%s%s (%s)", why.len ? "; " : "",
+		    json_string_value(json_object_get(v, "field")),
+		    json_string_value(json_object_get(v, "detail")));
+	}
+	if (why.len)
+		rc = px_error_set(PX_EINVAL,
+		    "this %s request is incomplete, and a receiver would "
+		    "ask for what is missing: %s",
+		    px_request_type_names[rt].wire, why.data);
+out:
+	px_buf_dispose(&why);
+	json_decref(ex);
+	json_decref(miss);
+	return rc;
+}
+
+json_t *
+px_case_completeness(const json_t *body, const struct px_case *c)
+{
+	json_t *mans = json_array(), *r;
+
+	for (size_t i = 0; c && i < c->nev; i++)
+		json_array_append(mans, (json_t *)c->ev[i].man.obj);
+	r = px_complete_check(body, mans);
+	json_decref(mans);
+	return r;
 }
 
 int
@@ -152,9 +265,15 @@ px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
 		    json_string(px_request_type_names[rt].wire));
 	if (nc->nobservables)
 		json_object_set(hdr, "observables", obs);
-	if ((rc = text_obj(&text, n, &nc->text, "text")) < 0)
+	if ((rc = px_text_obj(&text, n, &nc->text, "text")) < 0)
 		goto out;
 	*body = json_pack("{sOsO}", "case", hdr, "text", text);
+	if ((rc = request_extras(*body, nc, kind != PX_KIND_REPORT ? rt : -1)) <
+	    0) {
+		json_decref(*body);
+		*body = NULL;
+		goto out;
+	}
 	*type = kind == PX_KIND_REPORT ? PX_MSG_REPORT : PX_MSG_REQUEST;
 	rc = 0;
 out:
@@ -187,7 +306,7 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 	json_t *b = json_object(), *text = NULL;
 	int rc, k;
 
-	if ((rc = text_obj(&text, n, &a->text,
+	if ((rc = px_text_obj(&text, n, &a->text,
 	         type == PX_MSG_FEEDBACK ? "comment" : "text")) < 0)
 		goto out;
 	if (text)
@@ -234,6 +353,25 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 				goto out;
 			json_object_set_new(
 			    b, "reason", json_string(px_reason_names[k].wire));
+		}
+		/* A needs-info cites the missing fields by name. */
+		if (a->nmissing) {
+			json_t *m = json_array();
+
+			for (size_t i = 0; i < a->nmissing; i++)
+				json_array_append_new(
+				    m, json_string(a->missing[i]));
+			json_object_set_new(b, "missing", m);
+			if (strcmp(json_string_value(
+			               json_object_get(b, "decision")),
+			        "needs-info") != 0) {
+				rc = px_error_set(PX_EINVAL,
+				    "%smissing goes with needs-info",
+				    a->text.prefix ? a->text.prefix : "");
+				goto out;
+			}
+			if ((rc = px_complete_missing_check(m)) < 0)
+				goto out;
 		}
 		break;
 	case PX_MSG_RESULT:

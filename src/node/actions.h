@@ -22,12 +22,27 @@ struct px_new_case {
 	const char *const *observables; /* "TYPE:VALUE", CLI form */
 	size_t nobservables;
 	struct px_text_in text;
+	/* A preservation request's fields, "KEY=VALUE" (model/complete.h:
+	 * authority, offence, facts, data, relation, custodian,
+	 * necessity, mla_intent). */
+	const char *const *preserve;
+	size_t npreserve;
+	/* What an evidence request wants (px_wanted_fields). */
+	const char *const *wanted;
+	size_t nwanted;
+	/* Log excerpts: "SOURCE=TEXT", and the tool that produced them. */
+	const char *const *excerpts;
+	size_t nexcerpts;
+	const char *excerpt_tool;
 };
 
 struct px_action {
 	struct px_text_in text; /* "comment" for feedback */
 	const char *decision, *reason, *outcome, *score;
 	const char *by; /* ack: the contact who answered (docs/deadlines.md) */
+	/* needs-info: the fields the request lacks (model/complete.h). */
+	const char *const *missing;
+	size_t nmissing;
 };
 
 /* The actions an operator takes on an open case, by the names of the
@@ -44,9 +59,17 @@ extern const size_t px_case_actions_n;
  * opening message body; *type is report or request. */
 PX_MUST_CHECK int px_body_new_case(json_t **body, enum px_msg_type *type,
     struct px_node *n, const struct px_new_case *nc);
+/* What a receiver will miss in an opening body (model/complete.h),
+ * counting the evidence items of case `c` (may be NULL); a new array of
+ * {"field", "required", "detail"}. */
+json_t *px_case_completeness(const json_t *body, const struct px_case *c);
 /* Builds the body of an action of `type` on a case. */
 PX_MUST_CHECK int px_body_action(json_t **body, struct px_node *n,
     enum px_msg_type type, const struct px_action *a);
+/* The free-text object of `t` (a new reference), or NULL with no error
+ * when no text was given; `what` names the field in errors. */
+PX_MUST_CHECK int px_text_obj(json_t **out, const struct px_node *n,
+    const struct px_text_in *t, const char *what);
 /* The node's first working language (default "en"); static storage. */
 const char *px_node_lang(const struct px_node *n);
 

@@ -41,6 +41,7 @@
 #include "model/card.h"
 #include "model/case.h"
 #include "node/audit.h"
+#include "node/audit_custody.h"
 #include "node/view.h"
 #include "store/scratch.h"
 #include "util/pool.h"
@@ -727,13 +728,14 @@ keep_accord(struct av *v, const char *raw, int64_t off, int64_t len)
 
 	if (off < 0)
 		text = px_strndup(raw, (size_t)len);
-	else if ((rc = rd_at(v->in, (uint64_t)off, (size_t)len, &text,
-	              v->what)) < 0)
+	else if ((rc = rd_at(
+	              v->in, (uint64_t)off, (size_t)len, &text, v->what)) < 0)
 		return rc;
 	if ((rc = px_json_parse(&env, text, (size_t)len, PX_MSG_MAX_BYTES,
 	         "agreement message")) == 0 &&
 	    (rc = px_msg_parse(&m, env, "agreement message")) == 0) {
-		v->amsg = px_realloc(v->amsg, (v->namsg + 1) * sizeof(*v->amsg));
+		v->amsg =
+		    px_realloc(v->amsg, (v->namsg + 1) * sizeof(*v->amsg));
 		v->amsg[v->namsg++] = m;
 	}
 	json_decref(env);
@@ -791,8 +793,8 @@ build_accord(struct av *v)
  * `agreement`, said in a note.  *used is the version, or -1.  Reads the
  * record only: the pool's threads call it at once. */
 static const struct px_agreement *
-bundle_terms(const struct av *v, const struct px_case *c, int64_t *used,
-    json_t *notes)
+bundle_terms(
+    const struct av *v, const struct px_case *c, int64_t *used, json_t *notes)
 {
 	int i = c->agreement ? px_accord_find(&v->accord, c->agreement) : -1;
 	char buf[256];
@@ -1409,6 +1411,7 @@ struct ccase {
 	json_t *notes;
 	int rc;
 	char *err;
+	char *custody_err; /* a broken chain or disclosure: fails at the end */
 };
 
 #define CASES_PER_BATCH 64
@@ -1437,6 +1440,7 @@ cbatch_clear(struct cbatch *b)
 		json_decref(b->c[i].timeline);
 		json_decref(b->c[i].notes);
 		free(b->c[i].err);
+		free(b->c[i].custody_err);
 	}
 	memset(b->c, 0, sizeof(b->c));
 	b->n = 0;
@@ -1453,6 +1457,51 @@ cbatch_free(void *p)
 	free(b->m);
 	px_buf_dispose(&b->text);
 	free(b);
+}
+
+/* Where a message of the case being replayed sits (audit_custody.h). */
+struct where {
+	const struct av *v;
+	const struct cbatch *b;
+	const struct ccase *cc;
+};
+
+static int
+msg_where(void *arg, const char *hash, const char **origin, int64_t *index)
+{
+	const struct where *w = arg;
+
+	for (size_t k = 0; k < w->cc->n; k++) {
+		const struct cmsg *x = &w->b->m[w->cc->first + k];
+
+		if (strcmp(x->hash, hash) == 0) {
+			*origin = w->v->party[x->log].card.name;
+			*index = x->index;
+			return 0;
+		}
+	}
+	return PX_ENOTFOUND;
+}
+
+/* The custody of the case's evidence items and, for a verification
+ * case, its disclosure or review, added to its timeline; the first
+ * problem is kept in cc->custody_err (the bundle fails once every case
+ * is listed). */
+static void
+custody(const struct av *v, const struct cbatch *b, struct ccase *cc,
+    const struct px_case *c)
+{
+	struct where w = { v, b, cc };
+	json_t *cu = NULL, *vf = NULL;
+
+	if (px_audit_custody(&cu, c, msg_where, &w) < 0 &&
+	    cc->custody_err == NULL)
+		cc->custody_err = px_strdup(px_error_last());
+	json_object_set_new(cc->timeline, "custody", cu);
+	if (px_audit_verification(&vf, c) < 0 && cc->custody_err == NULL)
+		cc->custody_err = px_strdup(px_error_last());
+	if (vf)
+		json_object_update_new(cc->timeline, vf);
 }
 
 /* One case: its messages parsed again (and checked to be the ones whose
@@ -1535,6 +1584,7 @@ replay(const struct av *v, const struct cbatch *b, struct ccase *cc)
 			json_object_set_new(cc->timeline, "clocks",
 			    px_view_clocks(
 			        &c, ag, &v->party[resp].cal, v->created));
+		custody(v, b, cc, &c);
 	}
 out:
 	json_decref(jm);
@@ -1564,6 +1614,7 @@ struct cases {
 	struct px_pool p;
 	char *id; /* the case being gathered */
 	size_t done;
+	char *custody_err; /* the first case's, said after every case */
 };
 
 /* The oldest batch of cases back: notes and timelines, in order. */
@@ -1587,6 +1638,8 @@ cases_back(struct cases *s)
 		    note_text(v, json_string_value(t));
 		if (cc->timeline == NULL)
 			continue;
+		if (cc->custody_err && s->custody_err == NULL)
+			s->custody_err = px_strdup(cc->custody_err);
 		if (v->o->on_case)
 			v->o->on_case(cc->timeline, v->o->arg);
 		else
@@ -1685,6 +1738,9 @@ finish(struct av *v)
 			rc = r;
 	}
 	px_pool_stop(&cs.p, cbatch_free);
+	if (rc == 0 && cs.custody_err)
+		rc = px_error_set(PX_EINVAL, "%s: %s", v->what, cs.custody_err);
+	free(cs.custody_err);
 	free(cs.id);
 	return rc;
 }

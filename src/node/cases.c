@@ -4,6 +4,7 @@
 #include "model/canon.h"
 #include "node/agreement.h"
 #include "node/exercise.h"
+#include "node/evidence.h"
 #include "node/internal.h"
 #include "node/log.h"
 #include "util/util.h"
@@ -161,6 +162,8 @@ px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
 		    c->agreement_named ? c->agreement : -1);
 	if (rc == 0 && c->kind == PX_KIND_AGREEMENT)
 		rc = px_node_index_agreement(n, c);
+	if (rc == 0 && c->nev > 0)
+		rc = px_ev_index_case(n, c, now);
 	return rc;
 }
 

@@ -37,6 +37,21 @@ static const char conf_template[] =
     "# Working languages, preferred first (BCP 47 tags).\n"
     "languages = %s\n"
     "\n"
+    "# This node's part: party (one side of the exchange) or verifier (a\n"
+    "# neutral verifier both parties enrolled; docs/attribution.md).\n"
+    "role = %s\n"
+    "\n"
+    "# Evidence offered by peers (docs/evidence.md): the largest item taken,\n"
+    "# the media types taken (* for any; type/* for a family), those held\n"
+    "# apart once verified, the disk kept free, and whether the policy\n"
+    "# accepts by itself (no: an operator runs parley evidence accept).\n"
+    "[evidence]\n"
+    "#max_item = 4G\n"
+    "#media_types = *\n"
+    "#quarantine_types = application/x-dosexec\n"
+    "#min_free = 1G\n"
+    "#auto_accept = yes\n"
+    "\n"
     "[hours]\n"
     "# Business-hour deadlines owed by this node count only these hours,\n"
     "# in `timezone`.  Days: a range like Mon-Fri or a list like "
@@ -162,6 +177,9 @@ px_node_create(const struct px_node_params *p)
 	    (rc = check_value("--email", p->email)) < 0 ||
 	    (rc = check_value("--url", p->url)) < 0)
 		return rc;
+	if (p->role && strcmp(p->role, "party") && strcmp(p->role, "verifier"))
+		return px_error_set(PX_EINVAL,
+		    "--role is party or verifier, not '%s'", p->role);
 	if (p->email &&
 	    (strchr(p->email, '@') == NULL || strchr(p->email, ' ')))
 		return px_error_set(PX_EINVAL,
@@ -215,7 +233,8 @@ px_node_create(const struct px_node_params *p)
 	text = px_asprintf(conf_template, p->name, p->url ? p->url : "",
 	    p->listen ? p->listen : "127.0.0.1:8443",
 	    p->timezone ? p->timezone : "UTC",
-	    p->languages ? p->languages : "en", p->name, email);
+	    p->languages ? p->languages : "en", p->role ? p->role : "party",
+	    p->name, email);
 	if ((rc = px_file_write(conf, text, strlen(text), 0600)) < 0)
 		goto out;
 	/* SQLite creates the database (and later its -wal and -shm files,
@@ -297,6 +316,17 @@ px_node_open(struct px_node **out, const char *dir)
 	}
 	if ((rc = check_contacts(&n->conf)) < 0)
 		goto fail;
+	{
+		const char *role = px_conf_get(&n->conf, "", NULL, "role");
+
+		if (role && *role && strcmp(role, "party") &&
+		    strcmp(role, "verifier")) {
+			rc = px_error_set(PX_EINVAL,
+			    "parley.conf: role is party or verifier, not '%s'",
+			    role);
+			goto fail;
+		}
+	}
 	free(p);
 	p = path_in(dir, "keys/sign.key");
 	if ((rc = px_key_load(&n->sign, p)) < 0)
@@ -514,6 +544,14 @@ card_content(struct px_node *n)
 	    cosign, "timezone", px_tz_name(n->tz), "languages",
 	    px_node_languages(n), "hours", hours);
 	json_object_set_new(o, "contacts", contacts(c));
+	/* A neutral verifier says so on its card (docs/attribution.md);
+	 * a party's card has no role, as before. */
+	{
+		const char *role = px_conf_get(c, "", NULL, "role");
+
+		if (role && strcmp(role, "verifier") == 0)
+			json_object_set_new(o, "role", json_string(role));
+	}
 	{
 		json_t *roster = NULL;
 
@@ -582,4 +620,12 @@ out:
 	free(a);
 	free(b);
 	return rc;
+}
+
+bool
+px_node_is_verifier(const struct px_node *n)
+{
+	const char *role = px_conf_get(&n->conf, "", NULL, "role");
+
+	return role && strcmp(role, "verifier") == 0;
 }

@@ -68,7 +68,11 @@ struct px_node_params {
 	const char *languages; /* "zh, en"; NULL = "en" */
 	const char *email;     /* duty contact e-mail; may be NULL */
 	const char *listen;    /* ADDR:PORT for serve; NULL = default */
+	const char *role;      /* "party" (NULL) or "verifier" */
 };
+
+/* True if this node is a neutral verifier (parley.conf role). */
+bool px_node_is_verifier(const struct px_node *n);
 
 /* Creates a node directory; refuses one that already holds a node. */
 PX_MUST_CHECK int px_node_create(const struct px_node_params *p);

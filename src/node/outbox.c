@@ -96,8 +96,8 @@ stopping(struct px_outbox *o, unsigned long *kicks)
 	return s;
 }
 
-static struct px_client *
-connect_peer(struct px_node *n, const char *peer)
+struct px_client *
+px_outbox_client(struct px_node *n, const char *peer)
 {
 	struct px_peer *p = NULL;
 	struct px_client *c = NULL;
@@ -384,7 +384,7 @@ run_worker(void *arg)
 		}
 		if (w->counted_us == 0)
 			count_depth(w, n);
-		if (c == NULL && (c = connect_peer(n, w->peer)) == NULL) {
+		if (c == NULL && (c = px_outbox_client(n, w->peer)) == NULL) {
 			wait_ms(o, kicks, 5000);
 			continue;
 		}
@@ -555,7 +555,7 @@ px_outbox_deliver_now(struct px_node *n, const char *peer)
 		    peer, peer);
 		goto out;
 	}
-	if ((c = connect_peer(n, peer)) == NULL) {
+	if ((c = px_outbox_client(n, peer)) == NULL) {
 		rc = px_error_set(
 		    PX_ERR, "cannot set up a connection to %s", peer);
 		goto out;

@@ -25,6 +25,7 @@
 struct px_outbox;
 struct px_metrics;
 struct px_node;
+struct px_client;
 
 /* Starts workers for every peer of the node in `dir` that has a URL;
  * peers added later are picked up within a few seconds.  `m` (may be NULL)
@@ -47,5 +48,10 @@ void px_outbox_retry(struct px_outbox *o, const char *peer);
  * Returns the number of messages delivered, or a negative code with the
  * peer's answer or the transport's error. */
 PX_MUST_CHECK int px_outbox_deliver_now(struct px_node *n, const char *peer);
+
+/* A pinned connection to `peer` (its card's URL and certificate, our
+ * node certificate), or NULL when it has no URL or cannot be set up.
+ * Free with px_client_free. */
+struct px_client *px_outbox_client(struct px_node *n, const char *peer);
 
 #endif

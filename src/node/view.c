@@ -13,6 +13,8 @@
 #include "node/agreement.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/attrib.h"
+#include "node/evidence.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -204,5 +206,14 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	              "persona",
 	              c->persona ? json_string(c->persona) : json_null())
 	        : json_null());
+	/* Evidence, findings and assessments (docs/evidence.md,
+	 * docs/attribution.md), and what the opening message lacks. */
+	json_object_set_new(o, "evidence", px_ev_view(n, c));
+	json_object_update_new(o, px_attrib_view(n, c));
+	if (c->n &&
+	    (c->msgs[0]->type == PX_MSG_REPORT ||
+	        c->msgs[0]->type == PX_MSG_REQUEST))
+		json_object_set_new(o, "completeness",
+		    px_case_completeness(c->msgs[0]->body, c));
 	return o;
 }

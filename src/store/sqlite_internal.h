@@ -16,7 +16,8 @@
 #define PX_SQ_FIRST_CHAN_STMT  80  /* 80..87: store_sqlite_chan.c */
 #define PX_SQ_FIRST_AGREE_STMT 96  /* 96..103: store_sqlite_agree.c */
 #define PX_SQ_FIRST_EXER_STMT  104 /* 104..119: store_sqlite_exer.c */
-#define PX_SQ_STMTS            120
+#define PX_SQ_FIRST_EV_STMT    120 /* 120..127: store_sqlite_ev.c */
+#define PX_SQ_STMTS            128
 
 struct sq {
 	struct px_store base;
@@ -119,6 +120,14 @@ int px_sq_msg_delivered(
 	.case_agreements = px_sq_case_agreements
 
 int px_sq_agreement_put(struct px_store *b, const struct px_agreement_row *r);
+
+/* The evidence index (store_sqlite_ev.c). */
+#define PX_SQ_EV_OPS \
+	.evidence_put = px_sq_evidence_put, .evidence_list = px_sq_evidence_list
+
+int px_sq_evidence_put(struct px_store *b, const struct px_evidence_row *r);
+int px_sq_evidence_list(struct px_store *b, const struct px_evidence_filter *f,
+    px_evidence_cb cb, void *arg);
 int px_sq_agreement_list(
     struct px_store *b, const char *peer, px_agreement_cb cb, void *arg);
 int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);

@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 8
+#define PX_SCHEMA_VERSION 9
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -83,6 +83,24 @@ struct px_agreement_row {
 	char *terms;         /* canonical JSON, as proposed */
 };
 typedef int (*px_agreement_cb)(const struct px_agreement_row *r, void *arg);
+
+/* One evidence item of one case as this node sees it (docs/evidence.md),
+ * derived from the case's evidence messages and rewritten whenever one
+ * is stored.  `state` is this node's view: held, offering, sending,
+ * sent, to-decide, receiving, received, quarantined, declined,
+ * rejected, incomplete, sealed, destroyed, not-held. */
+struct px_evidence_row {
+	char *case_id, *item, *peer, *root, *exhibit, *media_type, *state;
+	int64_t size, updated_ms;
+};
+typedef int (*px_evidence_cb)(const struct px_evidence_row *r, void *arg);
+
+struct px_evidence_filter {
+	const char *case_id; /* NULL: any */
+	const char *item;    /* NULL: any */
+	const char *peer;    /* NULL: any */
+	const char *state;   /* NULL: any */
+};
 
 /* One entry of this node's Merkle log. */
 struct px_log_row {
@@ -411,6 +429,13 @@ struct px_store_ops {
 	int (*exercise_ids)(struct px_store *s, px_text_cb cb, void *arg);
 	int (*notify_cancel_exercise)(struct px_store *s, const char *exercise,
 	    const char *reason, int64_t now, int64_t *count);
+	/* The evidence index: put replaces the row of (case_id, item);
+	 * list gives the rows matching every filter member set, oldest
+	 * change first. */
+	int (*evidence_put)(
+	    struct px_store *s, const struct px_evidence_row *r);
+	int (*evidence_list)(struct px_store *s,
+	    const struct px_evidence_filter *f, px_evidence_cb cb, void *arg);
 
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
@@ -437,6 +462,7 @@ void px_notify_row_dispose(struct px_notify_row *r);
 void px_channel_row_dispose(struct px_channel_row *r);
 void px_agreement_row_dispose(struct px_agreement_row *r);
 void px_exercise_row_dispose(struct px_exercise_row *r);
+void px_evidence_row_dispose(struct px_evidence_row *r);
 
 static inline void
 px_store_close(struct px_store *s)

@@ -131,6 +131,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN exercise TEXT;"
 	"CREATE INDEX cases_exercise ON cases (exercise) WHERE exercise IS "
 	"  NOT NULL;",
+	/* 8 -> 9: the evidence index (docs/evidence.md): each item of each
+	 * case as this node sees it, derived from the case's evidence
+	 * messages like the case index. */
+	"CREATE TABLE evidence (case_id TEXT NOT NULL, item TEXT NOT NULL,"
+	"  peer TEXT NOT NULL, root TEXT NOT NULL, exhibit TEXT NOT NULL,"
+	"  media_type TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  state TEXT NOT NULL, updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, item)) WITHOUT ROWID;"
+	"CREATE INDEX evidence_item ON evidence (item, peer);"
+	"CREATE INDEX evidence_state ON evidence (state, peer);",
 };
 
 enum q {
@@ -894,6 +904,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_CHAN_OPS,
 	PX_SQ_AGREE_OPS,
 	PX_SQ_EXER_OPS,
+	PX_SQ_EV_OPS,
 };
 
 static int

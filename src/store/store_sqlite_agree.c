@@ -14,7 +14,7 @@ enum sq_agree {
 	A__END
 };
 
-_Static_assert(A__END <= PX_SQ_STMTS, "statement slots");
+_Static_assert(A__END <= PX_SQ_FIRST_EV_STMT, "statement slots");
 
 #define AGREE_COLS                                                        \
 	"case_id, peer, hash, proposer, receiver, version, proposed_ms, " \

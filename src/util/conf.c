@@ -585,3 +585,33 @@ px_conf_dispose(struct px_conf *c)
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }
+
+int
+px_size_parse(unsigned long long *out, const char *v)
+{
+	char *end = NULL;
+	unsigned long long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		goto bad;
+	n = strtoull(v, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		n <<= 10, end++;
+	else if (*end == 'M')
+		n <<= 20, end++;
+	else if (*end == 'G')
+		n <<= 30, end++;
+	else if (*end == 'T')
+		n <<= 40, end++;
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end != '\0')
+		goto bad;
+	*out = n;
+	return 0;
+bad:
+	return px_error_set(PX_EINVAL,
+	    "'%s' is not a size (bytes, or with K, M, G, T)", v ? v : "");
+}

@@ -106,4 +106,8 @@ const char *px_conf_sub(const struct px_conf *c, const char *section, size_t i);
 /* Frees everything *c owns and leaves it empty; safe to call twice. */
 void px_conf_dispose(struct px_conf *c);
 
+/* A size: plain bytes or with K, M, G, T (powers of 1024), optionally
+ * followed by B or iB ("64M", "4GiB").  PX_EINVAL otherwise. */
+PX_MUST_CHECK int px_size_parse(unsigned long long *out, const char *v);
+
 #endif

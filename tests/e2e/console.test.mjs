@@ -7,6 +7,7 @@
 import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 
@@ -457,6 +458,57 @@ await step("review: the report with its charts, and a CSV export", async () => {
 	assert.equal(row.score, 5);
 });
 
+await step("evidence: B uploads a file with progress, A's policy accepts it, the nodes move it; custody, findings and assessments in words", async () => {
+	await b.page.goto(`${B}/#/case/${ref}`);
+	await b.page.waitForSelector("section.evidence h2", WAIT);
+	await b.page.click('section.evidence summary:text-is("Add evidence")');
+	const buf = Buffer.alloc(3 * 1048576 + 17);
+	for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
+	const sha = createHash("sha256").update(buf).digest("hex");
+	const form = b.page.locator('section.evidence form[aria-label="Add evidence"]');
+	await form.locator("input[type=file]").setInputFiles({ name: "relay.pcap", mimeType: "application/vnd.tcpdump.pcap", buffer: buf });
+	await form.locator("input[name=exhibit]").fill("B-7");
+	await form.locator("input[name=tool]").fill("tcpdump");
+	await form.locator("input[name=tool_version]").fill("4.99.4");
+	await form.locator("input[name=why]").fill("capture of the phishing host");
+	await form.locator("button[type=submit]").click();
+	// Progress is shown as the pieces go, then the item with its hash.
+	await b.page.waitForSelector('section.evidence [role=progressbar][aria-valuenow="100"], section.evidence li.item', WAIT);
+	await b.page.waitForSelector(`section.evidence li.item:has-text("B-7")`, WAIT);
+	assert.match(await b.page.textContent("section.evidence li.item"), new RegExp(`SHA-256 ${sha}`));
+	await axe(b.page, "case with evidence");
+	await b.page.click(`section.evidence li.item button:text-is("Offer to ${NA}")`);
+	// A's policy accepts, B's node pushes the chunks, A signs its receipt.
+	await a.page.goto(`${A}/#/case/${ref}`);
+	await a.page.waitForSelector(`section.evidence li.item:has-text("received and verified")`, { timeout: 60000 });
+	await a.page.click('section.evidence li.item button:text-is("Chain of custody")');
+	await a.page.waitForSelector("table.custody tbody tr", WAIT);
+	const events = await a.page.$$eval("table.custody tbody tr td:nth-child(2)", (els) => els.map((e) => e.textContent));
+	assert.deepEqual(events.slice(0, 4).map((e) => e.replace(/ \(.*\)$/, "")), ["acquired", "offered", "offer accepted", "received"]);
+	assert.match(events[3], /accepted/);
+	assert.match(await a.page.textContent("table.custody"), /witnessed by/);
+	// A finding and an assessment (through the API), shown in words.
+	const post = (path, data) => b.ctx.request.post(`${B}${path}`, { headers: { Authorization: `Bearer ${TB}` }, data });
+	let r = await post(`/api/v1/cases/${ref}/findings`, { statement: "The page probably copies the bank's login.", method: "visual comparison" });
+	assert.equal(r.status(), 422);
+	r = await post(`/api/v1/cases/${ref}/findings`, { statement: "The page posts the login form to 203.0.113.7.", method: "capture review",
+		tool: "tcpdump", tool_version: "4.99.4", steps: "tcpdump -r relay.pcap host 203.0.113.7", evidence: ["B-7"] });
+	assert.equal(r.status(), 201);
+	const f1 = (await r.json()).message;
+	r = await post(`/api/v1/cases/${ref}/assessments`, { kind: "technical", claim: "The kit is the one seen in case 2026-118.",
+		supporting: [f1.slice(0, 12)], likelihood: "likely", confidence: "moderate", source_reliability: "B",
+		information_credibility: "2", would_change: "A different kit hash" });
+	assert.equal(r.status(), 201);
+	await a.page.waitForSelector("section.attrib li", { timeout: 45000 });
+	const at = await a.page.textContent("section.attrib");
+	assert.match(at, /likely \(55–80%\)/);
+	assert.match(at, /moderate confidence/);
+	assert.match(at, /usually reliable/);
+	assert.match(at, /Supports at most: high confidence/);
+	await axe(a.page, "case with findings");
+	await shot(a.page, "09b-evidence");
+});
+
 await step("language switch: Chinese everywhere, remembered for this user in a new browser", async () => {
 	await a.page.goto(`${A}/#/case/${ref}`);
 	await a.page.waitForSelector("ol.timeline li", WAIT);
@@ -465,6 +517,9 @@ await step("language switch: Chinese everywhere, remembered for this user in a n
 	await a.page.waitForSelector(`.actions h2:text-is("操作"), h2:text-is("签名时间线")`, WAIT);
 	assert.match(await a.page.textContent("#nav"), /收件箱/);
 	assert.match(await a.page.textContent("ol.timeline"), /已确认/);
+	await a.page.waitForSelector(`section.evidence li.item:has-text("已接收并核验")`, WAIT);
+	assert.match(await a.page.textContent("section.attrib"), /可能（55–80%）/);
+	assert.match(await a.page.textContent("section.attrib"), /中等置信度/);
 	await axe(a.page, "case (zh)");
 	await shot(a.page, "10-case-zh");
 	await a.page.goto(`${A}/#/inbox`);

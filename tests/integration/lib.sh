@@ -238,6 +238,10 @@ for f in sys.argv[1:]:
         d.pop(k)
     for m in d["messages"]:
         m.pop("log_index")
+    # Each node's own view of an evidence item (docs/evidence.md).
+    for e in d.get("evidence", []):
+        for k in ("state", "local", "progress"):
+            e.pop(k, None)
     with open(f, "w", encoding="utf-8") as fh:
         json.dump(d, fh, sort_keys=True, indent=2, ensure_ascii=False)
 PYEOF

@@ -4,6 +4,7 @@
 import { t, lang } from "./i18n.js";
 import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, fill, ApiError, channels } from "./util.js";
 import { actionsPanel } from "./actions.js";
+import { evidencePanel, attribPanel, verifierPanel, completenessPanel } from "./evidence.js";
 
 const CLOCKS = ["acknowledge", "triage", "first_response", "resolution"];
 // The states a triage decision explains; after them it is history.
@@ -85,6 +86,13 @@ function calendarLine(cal) {
 
 function detail(m) {
 	const b = m.body || {}, out = [];
+	// A custody event: what happened, by whom, and the receipt's status.
+	if (m.type === "evidence") {
+		out.push(t(`evt.${b.event}`));
+		if (b.status) out.push(t(`ev.st.${b.status}`));
+		if (b.by) out.push(b.by);
+		return out.join(" · ");
+	}
 	if (b.decision) out.push(t(`dec.${b.decision}`));
 	if (b.reason) out.push(t(`reason.${b.reason}`));
 	if (b.outcome) out.push(t(`outcome.${b.outcome}`));
@@ -136,6 +144,34 @@ export async function render(main, [ref]) {
 	const obs = h("section", { class: "panel", "aria-labelledby": "obs-h" });
 	const tl = h("section", { class: "panel", "aria-labelledby": "tl-h" });
 	const acts = h("section", { class: "panel actions", "aria-labelledby": "act-h" });
+	const evid = h("section", { class: "panel evidence", "aria-labelledby": "ev-h" });
+	const attr = h("section", { class: "panel attrib", "aria-labelledby": "at-h" });
+	const verif = h("section", { class: "panel verifier", "aria-labelledby": "vf-h" });
+	const compl = h("section", { class: "panel completeness", "aria-labelledby": "cp-h" });
+	let evKey = "";
+
+	// Evidence and findings change rarely; a form being filled in (an
+	// upload under way) is never replaced by a poll.
+	function drawEvidence() {
+		const key = JSON.stringify([c.evidence, c.findings, c.assessments, c.disclosure, c.review, c.completeness, lang()]);
+		if (key === evKey || evid.querySelector("form.dirty")) return;
+		evKey = key;
+		fill(evid, h("h2", { id: "ev-h" }, t("ev.title")), evidencePanel(c, async (msg) => {
+			say(msg);
+			etag = null;
+			evKey = "";
+			await load();
+		}));
+		const at = attribPanel(c);
+		fill(attr, at ? [h("h2", { id: "at-h" }, t("at.title")), at] : null);
+		attr.hidden = !at;
+		const vf = verifierPanel(c);
+		fill(verif, vf ? [h("h2", { id: "vf-h" }, t("vf.title")), vf] : null);
+		verif.hidden = !vf;
+		const cp = completenessPanel(c);
+		fill(compl, cp ? [h("h2", { id: "cp-h" }, t("cp.title")), cp] : null);
+		compl.hidden = !cp;
+	}
 
 	function draw() {
 		const now = Date.now();
@@ -195,6 +231,7 @@ export async function render(main, [ref]) {
 				}));
 		}
 		acts.hidden = !can("analyst");
+		drawEvidence();
 	}
 
 	async function load() {
@@ -206,7 +243,7 @@ export async function render(main, [ref]) {
 	}
 
 	fill(main, h("p", {}, h("a", { href: "#/inbox" }, "← ", t("nav.inbox"))), head,
-		h("div", { class: "grid2" }, h("div", {}, tl, obs), h("div", {}, clocks, acts)));
+		h("div", { class: "grid2" }, h("div", {}, tl, evid, attr, verif, obs), h("div", {}, clocks, acts, compl)));
 	try {
 		await load();
 	} catch (e) {

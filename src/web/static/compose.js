@@ -7,7 +7,12 @@ import { h, api, can, errorBox, say, session, fill } from "./util.js";
 const CATS = ["botnet", "phishing", "vulnerable-website", "intrusion", "ddos", "malware", "other"];
 const TLPS = ["clear", "green", "amber", "amber+strict", "red"];
 const PRIOS = ["P1", "P2", "P3", "P4"];
-const RQ = ["information", "investigation", "evidence", "mitigation"];
+const RQ = ["information", "investigation", "evidence", "mitigation", "preservation"];
+// Budapest Convention Art. 29(2): what a preservation request states.
+const PRES = ["authority", "offence", "facts", "data", "relation", "custodian", "necessity", "mla_intent"];
+// The technical detail an evidence request can ask for.
+const WANTED = ["log-excerpts", "times-with-zones", "hashes", "observables", "acquisition-tool", "packet-capture",
+	"netflow", "disk-image", "memory-image", "malware-sample", "server-logs", "subscriber-data", "account-data", "configuration"];
 const ALIASES = ["ip", "ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256",
 	"sha512", "hash", "cve", "asn"];
 
@@ -161,6 +166,19 @@ export async function render(main, [type = "report"]) {
 	};
 	const err = h("div");
 	const preview = h("ul", { class: "obs", "aria-label": t("c.obsparsed") });
+	const pres = Object.fromEntries(PRES.map((k) => [k, h("textarea", { name: `pres-${k}`, id: `c-pres-${k}`, rows: "2" })]));
+	const presFields = h("fieldset", { class: "pres" }, h("legend", {}, t("c.pres")),
+		h("p", { class: "help" }, t("c.pres.help")),
+		PRES.map((k) => h("div", {}, h("label", { for: `c-pres-${k}` }, t(`cf.preservation.${k}`)), pres[k])));
+	const wanted = WANTED.map((k) => h("input", { type: "checkbox", name: "wanted", value: k, id: `c-want-${k}` }));
+	const wantFields = h("fieldset", { class: "want" }, h("legend", {}, t("c.want")),
+		wanted.map((cb) => h("div", { class: "check" }, cb, h("label", { for: cb.id }, t(`wf.${cb.value}`)))));
+	const syncRq = () => {
+		presFields.hidden = f.request_type.value !== "preservation";
+		wantFields.hidden = f.request_type.value !== "evidence";
+	};
+	f.request_type.addEventListener("change", syncRq);
+	syncRq();
 	const rows = [
 		field("c-to", t("c.to"), f.to, t("c.to.help")),
 		hot ? null : h("div", { class: "inline" },
@@ -175,6 +193,8 @@ export async function render(main, [type = "report"]) {
 		field("c-tr", t("c.tr"), f.translation, t("c.tr.help")),
 		field("c-obs", t("c.obs"), f.observables, t("c.obs.help")),
 		preview,
+		type === "request" ? presFields : null,
+		type === "request" ? wantFields : null,
 	];
 	const submit = h("button", { type: "submit", class: hot ? "danger" : "" }, t(hot ? "c.raise" : "c.send"));
 	const form = h("form", { class: "panel", novalidate: true, "aria-labelledby": "c-h" },
@@ -243,6 +263,9 @@ export async function render(main, [type = "report"]) {
 					lang: f.lang.value, observables: obsValues,
 				};
 				if (type === "request") b.request_type = f.request_type.value;
+				if (b.request_type === "preservation")
+					b.preservation = Object.fromEntries(PRES.map((k) => [k, pres[k].value.trim()]).filter(([, v]) => v));
+				if (b.request_type === "evidence") b.wanted = wanted.filter((cb) => cb.checked).map((cb) => cb.value);
 				if (tr) b.translation = tr;
 				r = await api("POST", "/api/v1/cases", b);
 			}

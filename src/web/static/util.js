@@ -40,17 +40,18 @@ export class ApiError extends Error {
 	}
 }
 
-// api(method, path, body?, {etag, raw}) -> parsed JSON, or {status: 304}
-// when `etag` still matches, or the Response itself when raw.
+// api(method, path, body?, {etag, raw, binary}) -> parsed JSON, or
+// {status: 304} when `etag` still matches, or the Response itself when
+// raw.  With `binary` the body (a Blob) is sent as it is.
 export async function api(method, path, body, opts = {}) {
 	const headers = { Authorization: `Bearer ${session.token}` };
-	if (body !== undefined) headers["Content-Type"] = "application/json";
+	if (body !== undefined) headers["Content-Type"] = opts.binary ? "application/octet-stream" : "application/json";
 	if (opts.etag) headers["If-None-Match"] = opts.etag;
 	let res;
 	try {
 		res = await fetch(path, {
 			method, headers, cache: "no-store",
-			body: body === undefined ? undefined : JSON.stringify(body),
+			body: body === undefined ? undefined : opts.binary ? body : JSON.stringify(body),
 		});
 	} catch (e) {
 		throw new ApiError(0, { detail: t("err.network") });
