@@ -54,12 +54,15 @@ px_fmt_guess(enum px_fmt *out, const char *name, const char *head, size_t n)
 		struct px_decoder probe;
 
 		memset(&probe, 0, sizeof(probe));
-		if (name && px_ss_open(&probe, name) == 0) {
-			free(probe.report);
+		bool ss = name && px_ss_open(&probe, name) == 0;
+
+		free(probe.report);
+		free(probe.feed);
+		free(probe.provider);
+		if (ss) {
 			*out = PX_FMT_SHADOWSERVER;
 			return 0;
 		}
-		free(probe.report);
 	}
 	return px_error_set(PX_EINVAL,
 	    "cannot tell the format of %s: it is not JSON and its name is "

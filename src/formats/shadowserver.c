@@ -141,6 +141,10 @@ px_ss_open(struct px_decoder *d, const char *name)
 		goto unknown;
 	d->family = fam;
 	d->report = r;
+	if (d->feed == NULL)
+		d->feed = px_strdup(r);
+	if (d->provider == NULL)
+		d->provider = px_strdup("Shadowserver");
 	return 0;
 unknown : {
 	int rc = px_error_set(PX_EINVAL,

@@ -833,18 +833,16 @@ jint(struct px_buf *b, const char *k, int64_t v, bool *first)
 }
 
 void
-px_route_json(struct px_buf *b, const struct px_rtable *t,
-    const struct px_route *r, int64_t at)
+px_route_json(
+    struct px_buf *b, const struct px_rtable *t, const struct px_route *r)
 {
-	char tm[PX_TIME_STRLEN], ip[46], net[52], cc[3];
+	char ip[46], net[52], cc[3];
 	bool first = true;
 
 	/* Members in sorted order (RFC 8785). */
-	px_time_format(tm, at);
 	px_buf_put(b, "{", 1);
 	if (r->by == PX_RT_BY_ASN)
 		jint(b, "asn", r->asn, &first);
-	jstr(b, "at", tm, &first);
 	if (r->by != PX_RT_BY_NONE)
 		jstr(b, "by", px_rt_by_names[r->by], &first);
 	if (r->party >= 0 && r->status == PX_RT_ROUTED)

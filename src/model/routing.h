@@ -129,8 +129,9 @@ void px_rtable_counts(
 
 /*
  * The explanation of a route as one canonical JSON object (appended to
- * `out`), the "route" member of each event a peer receives:
- *   {"at": TIME, "by": "country", "card": 3, "cc": "DE",
+ * `out`), the "route" member of each event a peer receives (the routing
+ * time is beside it, as the line's "routed"):
+ *   {"by": "country", "card": 3, "cc": "DE",
  *    "file": {"registry": "ripencc", "serial": "20261201",
  *             "sha256": HEX},
  *    "line": 1234, "side": "source", "to": "cert-b.example"}
@@ -138,8 +139,8 @@ void px_rtable_counts(
  * proposing message's hash) in place of cc/file/line, and "status",
  * "reason" and "claimants" for an event that was not routed.
  */
-void px_route_json(struct px_buf *out, const struct px_rtable *t,
-    const struct px_route *r, int64_t at);
+void px_route_json(
+    struct px_buf *out, const struct px_rtable *t, const struct px_route *r);
 
 /* Validates a card's "constituency" member:
  *   {"countries": ["DE", ...], "asns": ["AS64500", "AS64510-AS64519"],

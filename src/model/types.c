@@ -9,6 +9,7 @@ const struct px_name px_kind_names[PX_KIND__N] = {
 	{ "hotline", "hotline" },
 	{ "check", "communication check" },
 	{ "inject", "exercise inject" },
+	{ "feed", "routine sharing (feeds)" },
 };
 
 const struct px_name px_category_names[PX_CAT__N] = {
@@ -57,6 +58,8 @@ const struct px_name px_msg_type_names[PX_MSG__N] = {
 	{ "check", "communication check" },
 	{ "check-reply", "check reply" },
 	{ "note", "note" },
+	{ "digest", "daily digest" },
+	{ "routing", "routing override" },
 };
 
 const struct px_name px_state_names[PX_ST__N] = {

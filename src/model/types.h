@@ -19,6 +19,7 @@ enum px_kind {
 	PX_KIND_HOTLINE,
 	PX_KIND_CHECK,
 	PX_KIND_INJECT,
+	PX_KIND_FEED, /* routine sharing between two parties (feeds) */
 	PX_KIND__N
 };
 
@@ -71,6 +72,8 @@ enum px_msg_type {
 	PX_MSG_CHECK,
 	PX_MSG_CHECK_REPLY,
 	PX_MSG_NOTE,
+	PX_MSG_DIGEST,  /* a daily feed digest, or the receiver's verdict */
+	PX_MSG_ROUTING, /* a routing override: proposed, accepted, revoked */
 	PX_MSG__N
 };
 

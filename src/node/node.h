@@ -49,6 +49,10 @@ struct px_node {
 PX_MUST_CHECK int px_node_tz(
     const struct px_tz **out, struct px_node *n, const char *name);
 
+/* The constituency this node publishes in its card ([constituency] in
+ * parley.conf), or NULL if none; a new reference. */
+json_t *px_node_constituency(const struct px_conf *c);
+
 /* The node's working languages from parley.conf, preferred first
  * (["zh", "en"]); a new reference. */
 json_t *px_node_languages(const struct px_node *n);

@@ -90,6 +90,68 @@ static const char *const migrations[] = {
 	"  last_ms INTEGER NOT NULL, count INTEGER NOT NULL,"
 	"  notified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (peer, dir))"
 	"  WITHOUT ROWID;",
+	/* 5 -> 6: feeds, routing, attachments and digests (docs/feeds.md) */
+	"CREATE TABLE routing_files (sha256 TEXT PRIMARY KEY,"
+	"  registry TEXT NOT NULL, serial TEXT NOT NULL, path TEXT NOT NULL,"
+	"  records INTEGER NOT NULL, lines INTEGER NOT NULL,"
+	"  loaded_ms INTEGER NOT NULL, active INTEGER NOT NULL);"
+	"CREATE TABLE feed_files (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	"  path TEXT, source TEXT NOT NULL, format TEXT NOT NULL, feed TEXT,"
+	"  ident TEXT NOT NULL, state TEXT NOT NULL, error TEXT,"
+	"  size INTEGER NOT NULL, offset INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL, records INTEGER NOT NULL,"
+	"  events INTEGER NOT NULL, duplicates INTEGER NOT NULL,"
+	"  bad INTEGER NOT NULL, routed INTEGER NOT NULL, own INTEGER NOT NULL,"
+	"  unroutable INTEGER NOT NULL, disputed INTEGER NOT NULL,"
+	"  withheld INTEGER NOT NULL, started_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL, finished_ms INTEGER);"
+	"CREATE INDEX feed_files_ident ON feed_files (ident);"
+	"CREATE TABLE feed_bad (file INTEGER NOT NULL, line INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL, PRIMARY KEY (file, line)) WITHOUT ROWID;"
+	"CREATE TABLE feed_routes (id INTEGER PRIMARY KEY,"
+	"  json TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE feed_groups (id INTEGER PRIMARY KEY,"
+	"  peer TEXT NOT NULL, asn INTEGER NOT NULL, type INTEGER NOT NULL,"
+	"  identifier TEXT NOT NULL, case_id TEXT,"
+	"  created_ms INTEGER NOT NULL, UNIQUE (peer, asn, type, identifier));"
+	"CREATE TABLE feed_batches (id INTEGER PRIMARY KEY,"
+	"  grp INTEGER NOT NULL, start_ms INTEGER NOT NULL,"
+	"  end_ms INTEGER NOT NULL, events INTEGER NOT NULL DEFAULT 0,"
+	"  sent_ms INTEGER, case_id TEXT, msg_hash TEXT);"
+	"CREATE UNIQUE INDEX feed_batches_open ON feed_batches"
+	"  (grp, start_ms, end_ms) WHERE sent_ms IS NULL;"
+	"CREATE INDEX feed_batches_due ON feed_batches (end_ms)"
+	"  WHERE sent_ms IS NULL;"
+	"CREATE INDEX feed_batches_grp ON feed_batches (grp);"
+	"CREATE TABLE feed_events (id INTEGER PRIMARY KEY,"
+	"  file INTEGER NOT NULL, line INTEGER NOT NULL,"
+	"  routed_ms INTEGER NOT NULL, status INTEGER NOT NULL,"
+	"  route INTEGER NOT NULL, batch INTEGER, type INTEGER NOT NULL,"
+	"  severity INTEGER NOT NULL, asn INTEGER, host TEXT,"
+	"  seen_first INTEGER NOT NULL, seen_last INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL, key INTEGER NOT NULL, bday INTEGER NOT NULL,"
+	"  event TEXT NOT NULL);"
+	"CREATE INDEX feed_events_batch ON feed_events (batch)"
+	"  WHERE batch IS NOT NULL;"
+	"CREATE INDEX feed_events_queue ON feed_events (status)"
+	"  WHERE status >= 2;"
+	"CREATE TABLE feed_parts (msg_hash TEXT PRIMARY KEY,"
+	"  case_id TEXT NOT NULL, peer TEXT NOT NULL, dir TEXT NOT NULL,"
+	"  batch TEXT NOT NULL, attachment TEXT, part INTEGER NOT NULL,"
+	"  parts INTEGER NOT NULL, start_ms INTEGER NOT NULL,"
+	"  end_ms INTEGER NOT NULL, events INTEGER NOT NULL,"
+	"  time_ms INTEGER NOT NULL);"
+	"CREATE INDEX feed_parts_day ON feed_parts (peer, dir, start_ms);"
+	"CREATE TABLE feed_recv (id TEXT PRIMARY KEY,"
+	"  attachment TEXT NOT NULL, line INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE attachments (sha256 TEXT PRIMARY KEY,"
+	"  media_type TEXT NOT NULL, name TEXT, origin TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, events INTEGER NOT NULL,"
+	"  stored_ms INTEGER NOT NULL);"
+	"CREATE TABLE digests (peer TEXT NOT NULL, dir TEXT NOT NULL,"
+	"  day TEXT NOT NULL, msg_hash TEXT NOT NULL, root TEXT NOT NULL,"
+	"  events INTEGER NOT NULL, time_ms INTEGER NOT NULL, verdict TEXT,"
+	"  detail TEXT, checked_ms INTEGER, PRIMARY KEY (peer, dir, day));",
 };
 
 enum q {
@@ -831,6 +893,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_LOG_OPS,
 	PX_SQ_SCHED_OPS,
 	PX_SQ_CHAN_OPS,
+	PX_SQ_FEED_OPS,
 };
 
 static int

@@ -1,0 +1,626 @@
+/*
+ * Daily digests (feeds.h): what a sharing party signs about one day of
+ * events it routed to a peer, and the peer's check of it.
+ *
+ * Both sides compute the digest with the same function, from the same
+ * inputs: the messages that carried batch parts whose interval starts in
+ * the day (feed_parts, "out" at the sender, "in" at the receiver) and the
+ * attachments they reference.  The sender adds what only it knows (events
+ * it could not route, the delegation files it used); the receiver
+ * compares the rest member by member.  Event ids are recomputed from the
+ * events themselves (SHA-256 of "parley-event-v1\n" and the event's
+ * canonical JSON), never taken from the line, so a changed event changes
+ * the Merkle root, and the line it is on is named.
+ *
+ * The root is RFC 9162's Merkle tree hash over the day's event ids as
+ * 32-byte leaves, sorted ascending, each leaf hashed SHA-256(0x00 || id).
+ */
+#include "crypto/sign.h"
+#include "ledger/merkle.h"
+#include "model/canon.h"
+#include "model/feedmsg.h"
+#include "node/attach.h"
+#include "node/feeds.h"
+#include "node/override.h"
+#include "util/util.h"
+
+#define DAY_MS      INT64_C(86400000)
+#define MAX_ASNS    1000
+#define RECUR_DAYS  7
+#define CLOSED_DAYS 30
+
+struct comp {
+	struct px_node *n;
+	const char *peer, *dir;
+	int64_t start, end;
+	uint8_t (*ids)[32];
+	size_t nids, capids;
+	json_t *by_type, *by_asn, *by_sev;
+	json_t *hosts;   /* set: host -> true (this day) */
+	json_t *earlier; /* set of hosts of the days before */
+	json_t *cases;   /* set: case ids updated (not opened) */
+	int64_t opened, parts;
+	json_t *tampered, *missing; /* arrays, may be NULL */
+	bool index;                 /* index event ids (receiver) */
+	int rc;
+};
+
+static void
+bump(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	json_object_set_new(
+	    o, k, json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+/* The host an event line counts for: the side its route names. */
+static const char *
+line_host(const json_t *e, const json_t *route)
+{
+	const char *side = json_string_value(json_object_get(route, "side"));
+	const json_t *s = json_object_get(e,
+	    side && strcmp(side, "destination") == 0 ? "destination"
+	                                             : "source");
+	const char *h = json_string_value(json_object_get(s, "ip"));
+
+	if (h == NULL)
+		h = json_string_value(json_object_get(s, "fqdn"));
+	if (h == NULL)
+		h = json_string_value(json_object_get(s, "url"));
+	return h;
+}
+
+static int64_t
+line_asn(const json_t *e, const json_t *route)
+{
+	const char *side = json_string_value(json_object_get(route, "side"));
+	const json_t *s = json_object_get(e,
+	    side && strcmp(side, "destination") == 0 ? "destination"
+	                                             : "source");
+	const json_t *a = json_object_get(s, "asn");
+
+	return json_is_integer(a) ? json_integer_value(a) : -1;
+}
+
+/* One line of an attachment; `hosts_only` for the days before. */
+static int
+line(struct comp *c, const char *sha, const char *text, size_t len,
+    unsigned lineno, bool hosts_only)
+{
+	json_t *j = NULL;
+	const json_t *e, *route;
+	const char *stated, *host;
+	char *canon = NULL, id[65];
+	int rc;
+
+	if ((rc = px_json_parse(&j, text, len, len + 1, "event line")) < 0 ||
+	    !json_is_object(e = json_object_get(j, "event"))) {
+		if (c->tampered && !hosts_only)
+			json_array_append_new(c->tampered,
+			    json_pack("{sssIss}", "attachment", sha, "line",
+			        (json_int_t)lineno, "problem",
+			        "not an event line"));
+		json_decref(j);
+		return 0;
+	}
+	route = json_object_get(j, "route");
+	host = line_host(e, route);
+	if (hosts_only) {
+		if (host)
+			json_object_set_new(c->earlier, host, json_true());
+		json_decref(j);
+		return 0;
+	}
+	if ((canon = px_canon_string(e)) == NULL) {
+		json_decref(j);
+		return PX_EINVAL;
+	}
+	px_event_id(id, canon, strlen(canon));
+	stated = json_string_value(json_object_get(j, "id"));
+	if (c->tampered && (stated == NULL || strcmp(stated, id) != 0))
+		json_array_append_new(c->tampered,
+		    json_pack("{sssIssss}", "attachment", sha, "line",
+		        (json_int_t)lineno, "event", stated ? stated : "",
+		        "recomputed", id));
+	if (c->nids == c->capids) {
+		c->capids = c->capids ? c->capids * 2 : 4096;
+		c->ids = px_realloc(c->ids, c->capids * sizeof(*c->ids));
+	}
+	if (px_hex_decode(c->ids[c->nids], 32, id) == 0)
+		c->nids++;
+	{
+		const char *type = json_string_value(json_object_get(
+		    json_object_get(e, "classification"), "type"));
+		const char *sev =
+		    json_string_value(json_object_get(e, "severity"));
+		int64_t asn = line_asn(e, route);
+		char as[24];
+
+		bump(c->by_type, type ? type : "unknown");
+		bump(c->by_sev, sev ? sev : "unknown");
+		if (asn > 0)
+			snprintf(as, sizeof(as), "AS%lld", (long long)asn);
+		else
+			snprintf(as, sizeof(as), "unknown");
+		bump(c->by_asn, as);
+	}
+	if (host)
+		json_object_set_new(c->hosts, host, json_true());
+	if (c->index &&
+	    (rc = PX_STORE_CALL(c->n->store, feed_recv_put, id, sha, lineno)) <
+	        0) {
+		free(canon);
+		json_decref(j);
+		return rc;
+	}
+	free(canon);
+	json_decref(j);
+	return 0;
+}
+
+static int
+attachment(
+    struct comp *c, const char *sha, int64_t want_events, bool hosts_only)
+{
+	struct px_buf b;
+	size_t pos = 0;
+	unsigned lineno = 0;
+	int64_t seen = 0;
+	int rc;
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	rc = px_attach_read(&b, c->n, sha, true);
+	if (rc == PX_ENOTFOUND) {
+		if (c->missing && !hosts_only)
+			json_array_append_new(c->missing, json_string(sha));
+		px_buf_dispose(&b);
+		return 0;
+	}
+	if (rc == PX_EINVAL && c->tampered && !hosts_only)
+		json_array_append_new(c->tampered,
+		    json_pack("{sssIss}", "attachment", sha, "line",
+		        (json_int_t)0, "problem", px_error_last()));
+	else if (rc < 0) {
+		px_buf_dispose(&b);
+		return rc;
+	}
+	while (pos < b.len) {
+		const char *nl = memchr(b.data + pos, '\n', b.len - pos);
+		size_t end = nl ? (size_t)(nl - b.data) : b.len;
+
+		lineno++;
+		if (end > pos) {
+			if ((rc = line(c, sha, b.data + pos, end - pos, lineno,
+			         hosts_only)) < 0)
+				break;
+			seen++;
+		}
+		pos = end + 1;
+		rc = 0;
+	}
+	if (rc == 0 && !hosts_only && c->tampered && seen != want_events)
+		json_array_append_new(c->tampered,
+		    json_pack("{sssIss}", "attachment", sha, "line",
+		        (json_int_t)0, "problem",
+		        "the attachment holds another number of events than "
+		        "its message says"));
+	px_buf_dispose(&b);
+	return rc;
+}
+
+static int
+part_one(const struct px_feed_part_row *p, void *arg)
+{
+	struct comp *c = arg;
+	struct px_msg_row m = { 0 };
+	int rc;
+
+	c->parts++;
+	if (p->part == 1) {
+		if (PX_STORE_CALL(c->n->store, msg_get, p->msg_hash, &m) == 0 &&
+		    strcmp(m.type, "report") == 0)
+			c->opened++;
+		else
+			json_object_set_new(c->cases, p->case_id, json_true());
+		px_msg_row_dispose(&m);
+	}
+	if (p->attachment == NULL)
+		return 0;
+	if ((rc = attachment(c, p->attachment, p->events, false)) < 0)
+		return (c->rc = rc);
+	return 0;
+}
+
+static int
+part_hosts(const struct px_feed_part_row *p, void *arg)
+{
+	struct comp *c = arg;
+	int rc;
+
+	if (p->attachment == NULL)
+		return 0;
+	if ((rc = attachment(c, p->attachment, p->events, true)) < 0)
+		return (c->rc = rc);
+	return 0;
+}
+
+struct closed {
+	struct px_node *n;
+	const char *sharer;
+	int64_t start, end;
+	json_t *cases;
+	int64_t count;
+};
+
+static int
+closed_case(const struct px_feed_part_row *p, void *arg)
+{
+	json_object_set_new(
+	    ((struct closed *)arg)->cases, p->case_id, json_true());
+	return 0;
+}
+
+static int
+by_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x > y ? -1 : x < y;
+}
+
+static int
+sort_ids(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* RFC 9162 MTH over leaves ids[0..n). */
+static void
+mth(uint8_t out[32], uint8_t (*ids)[32], size_t n)
+{
+	uint8_t l[32], r[32];
+	size_t k = 1;
+
+	if (n == 0) {
+		px_sha256(out, "", 0);
+		return;
+	}
+	if (n == 1) {
+		px_merkle_leaf_hash(out, ids[0], 32);
+		return;
+	}
+	while (k * 2 < n)
+		k *= 2;
+	mth(l, ids, k);
+	mth(r, ids + k, n - k);
+	px_merkle_node_hash(out, l, r);
+}
+
+/* The recomputable digest of `day` for (peer, dir). */
+static int
+compute(json_t **out, struct comp *c, const struct px_feed_cfg *cfg,
+    const char *day)
+{
+	uint8_t root[32];
+	char hex[65], sday[11];
+	int64_t newh = 0, rec = 0;
+	struct closed cl = { 0 };
+	int rc;
+
+	if ((rc = px_feed_day_start(&c->start, cfg, day)) < 0)
+		return rc;
+	c->end = c->start + DAY_MS;
+	c->by_type = json_object();
+	c->by_asn = json_object();
+	c->by_sev = json_object();
+	c->hosts = json_object();
+	c->earlier = json_object();
+	c->cases = json_object();
+	if ((rc = PX_STORE_CALL(c->n->store, feed_parts, c->peer, c->dir,
+	         c->start, c->end, part_one, c)) < 0 ||
+	    (rc = c->rc) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(c->n->store, feed_parts, c->peer, c->dir,
+	         c->start - RECUR_DAYS * DAY_MS, c->start, part_hosts, c)) <
+	        0 ||
+	    (rc = c->rc) < 0)
+		goto out;
+	{
+		const char *h;
+		json_t *v;
+
+		json_object_foreach(c->hosts, h, v)
+		{
+			if (json_object_get(c->earlier, h))
+				rec++;
+			else
+				newh++;
+		}
+	}
+	/* Cases of the parts of the last CLOSED_DAYS days that the sharing
+	 * party closed during the day. */
+	cl.n = c->n;
+	cl.sharer = strcmp(c->dir, "out") == 0 ? c->n->name : c->peer;
+	cl.cases = json_object();
+	if ((rc = PX_STORE_CALL(c->n->store, feed_parts, c->peer, c->dir,
+	         c->start - CLOSED_DAYS * DAY_MS, c->end, closed_case, &cl)) <
+	    0) {
+		json_decref(cl.cases);
+		goto out;
+	}
+	{
+		const char *id;
+		json_t *v;
+
+		json_object_foreach(cl.cases, id, v)
+		{
+			struct px_case k;
+
+			if (px_node_case_load(&k, c->n, id, NULL) < 0)
+				continue;
+			for (size_t i = 0; i < k.n; i++)
+				if (k.msgs[i]->type == PX_MSG_CLOSE &&
+				    k.why[i] == NULL &&
+				    strcmp(k.msgs[i]->from, cl.sharer) == 0 &&
+				    k.msgs[i]->time_ms >= c->start &&
+				    k.msgs[i]->time_ms < c->end)
+					cl.count++;
+			px_case_dispose(&k);
+		}
+		json_decref(cl.cases);
+	}
+	/* One event id once: the root is over the set. */
+	qsort(c->ids, c->nids, 32, sort_ids);
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < c->nids; i++)
+			if (k == 0 || memcmp(c->ids[k - 1], c->ids[i], 32) != 0)
+				memmove(c->ids[k++], c->ids[i], 32);
+		c->nids = k;
+	}
+	mth(root, c->ids, c->nids);
+	px_hex_encode(hex, root, 32);
+	/* Bounded: the MAX_ASNS largest AS numbers, the rest as "other". */
+	if (json_object_size(c->by_asn) > MAX_ASNS) {
+		json_t *keep = json_object();
+		int64_t other = 0, cut = 0;
+		const char *k;
+		json_t *v;
+		int64_t *vals =
+		    px_calloc(json_object_size(c->by_asn), sizeof(*vals));
+		size_t nv = 0;
+
+		json_object_foreach(c->by_asn, k, v) vals[nv++] =
+		    json_integer_value(v);
+		/* The count of the MAX_ASNS-th largest. */
+		qsort(vals, nv, sizeof(*vals), by_desc);
+		cut = vals[MAX_ASNS - 1];
+		json_object_foreach(c->by_asn, k, v)
+		{
+			if (json_integer_value(v) > cut &&
+			    json_object_size(keep) < MAX_ASNS - 1)
+				json_object_set(keep, k, v);
+			else
+				other += json_integer_value(v);
+		}
+		json_object_set_new(keep, "other", json_integer(other));
+		free(vals);
+		json_decref(c->by_asn);
+		c->by_asn = keep;
+	}
+	px_feed_day(sday, cfg, c->start);
+	*out = json_object();
+	json_object_set_new(*out, "day", json_string(sday));
+	json_object_set_new(*out, "start", px_json_time(c->start));
+	json_object_set_new(*out, "end", px_json_time(c->end));
+	json_object_set_new(*out, "events", json_integer((json_int_t)c->nids));
+	json_object_set_new(*out, "root", json_string(hex));
+	json_object_set(*out, "by_type", c->by_type);
+	json_object_set(*out, "by_asn", c->by_asn);
+	json_object_set(*out, "by_severity", c->by_sev);
+	json_object_set_new(*out, "hosts",
+	    json_pack("{sIsI}", "new", (json_int_t)newh, "recurring",
+	        (json_int_t)rec));
+	json_object_set_new(*out, "cases",
+	    json_pack("{sIsIsI}", "opened", (json_int_t)c->opened, "updated",
+	        (json_int_t)json_object_size(c->cases), "closed",
+	        (json_int_t)cl.count));
+	json_object_set_new(*out, "batches", json_integer(c->parts));
+	rc = 0;
+out:
+	json_decref(c->by_type);
+	json_decref(c->by_asn);
+	json_decref(c->by_sev);
+	json_decref(c->hosts);
+	json_decref(c->earlier);
+	json_decref(c->cases);
+	free(c->ids);
+	return rc;
+}
+
+static int
+deleg_one(const struct px_routing_file_row *r, void *arg)
+{
+	json_array_append_new(arg,
+	    json_pack("{ssssss}", "registry", r->registry, "serial", r->serial,
+	        "sha256", r->sha256));
+	return 0;
+}
+
+int
+px_digest_make(json_t **out, struct px_node *n, const struct px_feed_cfg *cfg,
+    const char *peer, const char *day)
+{
+	struct comp c = { .n = n, .peer = peer, .dir = "out" };
+	json_t *d = NULL, *files = json_array();
+	int64_t counts[5];
+	int rc;
+
+	if ((rc = compute(&d, &c, cfg, day)) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(
+	         n->store, feed_status_counts, c.start, c.end, counts)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, routing_file_list, true, deleg_one, files)) < 0)
+		goto out;
+	json_object_set_new(d, "own", json_integer(counts[PX_RT_OWN]));
+	json_object_set_new(
+	    d, "unroutable", json_integer(counts[PX_RT_UNROUTABLE]));
+	json_object_set_new(
+	    d, "disputed", json_integer(counts[PX_RT_DISPUTED]));
+	json_object_set_new(
+	    d, "withheld", json_integer(counts[PX_RT_WITHHELD]));
+	json_object_set(d, "delegation", files);
+	{
+		/* Sign only what a receiver would accept. */
+		json_t *body = json_pack("{sO}", "digest", d);
+
+		rc = px_feedmsg_check_digest(body);
+		json_decref(body);
+		if (rc < 0)
+			goto out;
+	}
+	*out = d;
+	d = NULL;
+out:
+	json_decref(d);
+	json_decref(files);
+	return rc;
+}
+
+/* The members a receiver recomputes and compares. */
+static const char *const compared[] = { "events", "root", "by_type", "by_asn",
+	"by_severity", "hosts", "cases", "batches", NULL };
+
+int
+px_digest_verify(
+    json_t **out, struct px_node *n, const char *peer, const char *day)
+{
+	struct px_feed_cfg cfg;
+	struct px_digest_row row = { 0 };
+	struct px_msg_row mrow = { 0 };
+	struct px_msg *m = NULL;
+	struct comp c = { .n = n, .peer = peer, .dir = "in", .index = true };
+	json_t *mine = NULL, *diffs = json_array(), *res = NULL;
+	const json_t *theirs;
+	bool agree;
+	int rc;
+
+	c.tampered = json_array();
+	c.missing = json_array();
+	if ((rc = px_feed_cfg_load(&cfg, n)) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(n->store, digest_get, peer, "in", day, &row)) <
+	    0) {
+		rc = px_error_set(PX_ENOTFOUND,
+		    "no digest of %s from %s has arrived", day, peer);
+		goto out;
+	}
+	if ((rc = PX_STORE_CALL(n->store, msg_get, row.msg_hash, &mrow)) < 0 ||
+	    (rc = px_node_msg_from_row(&m, &mrow)) < 0)
+		goto out;
+	theirs = json_object_get(m->body, "digest");
+	if ((rc = compute(&mine, &c, &cfg, day)) < 0)
+		goto out;
+	for (const char *const *k = compared; *k; k++) {
+		const json_t *a = json_object_get(theirs, *k);
+		const json_t *b = json_object_get(mine, *k);
+
+		if (!json_equal(a, b))
+			json_array_append_new(diffs,
+			    json_pack("{sssOsO}", "member", *k, "signed",
+			        a ? a : json_null(), "recomputed", b));
+	}
+	agree = json_array_size(diffs) == 0 &&
+	    json_array_size(c.tampered) == 0 && json_array_size(c.missing) == 0;
+	res = json_pack("{sssssssbsOsOsOsOsO}", "day", day, "peer", peer,
+	    "digest", row.msg_hash, "agree", agree, "differences", diffs,
+	    "tampered", c.tampered, "missing", c.missing, "signed", theirs,
+	    "recomputed", mine);
+	{
+		struct px_digest_row up = row;
+		char *detail = px_canon_string(res);
+
+		up.verdict = (char *)(agree ? "agree" : "disagree");
+		up.detail = detail;
+		up.checked_ms = px_time_now_ms();
+		rc = PX_STORE_CALL(n->store, digest_put, &up);
+		free(detail);
+		if (rc < 0)
+			goto out;
+	}
+	*out = res;
+	res = NULL;
+out:
+	json_decref(res);
+	json_decref(mine);
+	json_decref(diffs);
+	json_decref(c.tampered);
+	json_decref(c.missing);
+	px_msg_free(m);
+	px_msg_row_dispose(&mrow);
+	px_digest_row_dispose(&row);
+	px_feed_cfg_dispose(&cfg);
+	return rc;
+}
+
+/* --- what arrives from a peer ------------------------------------------ */
+
+int
+px_feed_on_import(struct px_node *n, const struct px_msg *m)
+{
+	const json_t *f = json_object_get(m->body, "feed");
+	const json_t *d = json_object_get(m->body, "digest");
+	int64_t a, b;
+
+	if (f && (m->type == PX_MSG_REPORT || m->type == PX_MSG_UPDATE)) {
+		const json_t *iv = json_object_get(f, "interval");
+		struct px_feed_part_row p = { 0 };
+
+		if (px_time_parse(&a,
+		        json_string_value(json_object_get(iv, "start")),
+		        0) < 0 ||
+		    px_time_parse(&b,
+		        json_string_value(json_object_get(iv, "end")), 0) < 0)
+			return 0; /* validated already; cannot happen */
+		p.msg_hash = (char *)m->hash;
+		p.case_id = (char *)m->case_id;
+		p.peer = (char *)m->from;
+		p.dir = (char *)"in";
+		p.batch =
+		    (char *)json_string_value(json_object_get(f, "batch"));
+		p.attachment = (char *)json_string_value(json_object_get(
+		    json_object_get(f, "attachment"), "sha256"));
+		p.part = json_integer_value(json_object_get(f, "part"));
+		p.parts = json_integer_value(json_object_get(f, "parts"));
+		p.start_ms = a;
+		p.end_ms = b;
+		p.events = json_integer_value(json_object_get(f, "events"));
+		p.time_ms = m->time_ms;
+		return PX_STORE_CALL(n->store, feed_part_put, &p);
+	}
+	if (d && m->type == PX_MSG_DIGEST) {
+		struct px_digest_row r = { 0 };
+		struct px_digest_row have = { 0 };
+
+		/* The first digest of a day counts; a later one for the same
+		 * day is kept in the record but not indexed. */
+		r.day = (char *)json_string_value(json_object_get(d, "day"));
+		if (PX_STORE_CALL(n->store, digest_get, m->from, "in", r.day,
+		        &have) == 0) {
+			px_digest_row_dispose(&have);
+			return 0;
+		}
+		r.peer = (char *)m->from;
+		r.dir = (char *)"in";
+		r.msg_hash = (char *)m->hash;
+		r.root = (char *)json_string_value(json_object_get(d, "root"));
+		r.events = json_integer_value(json_object_get(d, "events"));
+		r.time_ms = m->time_ms;
+		r.checked_ms = -1;
+		return PX_STORE_CALL(n->store, digest_put, &r);
+	}
+	return 0;
+}
