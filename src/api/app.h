@@ -53,6 +53,7 @@ extern const double px_lat_bounds_ms[11];
 
 struct px_sendq;
 struct px_rowcache;
+struct px_feedrun;
 
 struct px_app {
 	char *dir;
@@ -63,6 +64,7 @@ struct px_app {
 	struct px_metrics m;
 	int64_t started_ms;
 	struct px_rowcache *rows; /* case-list rows, shared by all threads */
+	struct px_feedrun *feeds; /* the feeds thread (serve), or NULL */
 };
 
 /* Opens the app for the node in `dir` (checks it opens) and starts the

@@ -23,6 +23,7 @@ build(void)
 		{ px_routes_web, px_routes_web_n },
 		{ px_routes_reports, px_routes_reports_n },
 		{ px_routes_channels, px_routes_channels_n },
+		{ px_routes_feeds, px_routes_feeds_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -53,6 +54,11 @@ px_route_min_role(const struct px_route *r)
 	if (strcmp(r->pattern, "/api/v1/me") == 0)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0)
+		return PX_ROLE_ANALYST;
+	/* Checking a digest and sending due batches are an analyst's;
+	 * feeding files in is an administrator's (any other POST). */
+	if (strncmp(r->pattern, "/api/v1/feeds/digests/", 22) == 0 ||
+	    strcmp(r->pattern, "/api/v1/feeds/flush") == 0)
 		return PX_ROLE_ANALYST;
 	/* Raising a hotline, running checks and pushing a held-up channel
 	 * again are the duty desk's job. */

@@ -53,7 +53,7 @@ out:
 static int
 list_file(const struct px_routing_file_row *r, void *arg)
 {
-	json_t *o = json_pack("{sssssssssIsIsb}", "registry", r->registry,
+	json_t *o = json_pack("{sssssssssssIsIsb}", "registry", r->registry,
 	    "serial", r->serial, "sha256", r->sha256, "path", r->path, "loaded",
 	    "", "records", (json_int_t)r->records, "lines",
 	    (json_int_t)r->lines, "active", r->active);
@@ -122,7 +122,7 @@ run_explain(struct px_args *a)
 	struct px_feed_cfg cfg = { 0 };
 	struct px_rtable *t = NULL;
 	struct px_event *e = px_malloc(sizeof(*e));
-	struct px_route r;
+	struct px_rt_result r;
 	struct px_buf b;
 	json_t *route = NULL, *o = NULL;
 	const char *ip = px_pos(a, 0), *v;

@@ -15,6 +15,7 @@
 #include "api/app.h"
 #include "api/routes.h"
 #include "cli/common.h"
+#include "node/feedrun.h"
 #include "node/sched.h"
 #include "node/hotline.h"
 #include "notify/notify.h"
@@ -125,6 +126,16 @@ after_tick(void *arg, struct px_node *n, const struct px_sched_stats *st)
 		px_outbox_kick(app->outbox);
 }
 
+/* Whatever the feeds thread signed goes out at once. */
+static void
+after_feeds(void *arg)
+{
+	struct px_app *app = arg;
+
+	if (app->outbox)
+		px_outbox_kick(app->outbox);
+}
+
 static int
 run(struct px_args *a)
 {
@@ -132,6 +143,7 @@ run(struct px_args *a)
 	struct px_app *app = NULL;
 	struct px_http_server *srv = NULL;
 	struct px_sched_runner *sched = NULL;
+	struct px_feedrun *feeds = NULL;
 	struct px_http_config c = { 0 };
 	const char *listen = px_arg(a, "listen");
 	char addr[64], *cert = NULL, *key = NULL;
@@ -189,6 +201,9 @@ run(struct px_args *a)
 		         &sched, n->dir, tick, after_tick, app)) < 0)
 			goto fail;
 	}
+	if ((rc = px_feedrun_start(&feeds, n->dir, after_feeds, app)) < 0)
+		goto fail;
+	app->feeds = feeds;
 	fprintf(stderr,
 	    "parley serve: %s listening on https://%s:%u (pid %ld)\n"
 	    "  peers reach it at the url in parley.conf: %s\n",
@@ -213,6 +228,9 @@ run(struct px_args *a)
 	px_sched_stop(sched);
 	sched = NULL;
 	px_http_stop(srv);
+	app->feeds = NULL;
+	px_feedrun_stop(feeds);
+	feeds = NULL;
 	srv = NULL;
 	px_outbox_stop(app->outbox);
 	app->outbox = NULL;
@@ -224,6 +242,9 @@ out:
 	px_sched_stop(sched);
 	if (srv)
 		px_http_stop(srv);
+	if (app)
+		app->feeds = NULL;
+	px_feedrun_stop(feeds);
 	if (app && app->outbox)
 		px_outbox_stop(app->outbox);
 	px_app_free(app);

@@ -600,7 +600,7 @@ in_net(const struct px_addr *ip, const struct px_addr *net, unsigned len)
 }
 
 static void
-disputed(struct px_route *r, int a, int b, const char *why)
+disputed(struct px_rt_result *r, int a, int b, const char *why)
 {
 	r->status = PX_RT_DISPUTED;
 	r->party = a;
@@ -609,7 +609,7 @@ disputed(struct px_route *r, int a, int b, const char *why)
 }
 
 void
-px_route_event(struct px_route *r, const struct px_rtable *t,
+px_route_event(struct px_rt_result *r, const struct px_rtable *t,
     const struct px_event *e, int64_t now)
 {
 	bool dst;
@@ -834,7 +834,7 @@ jint(struct px_buf *b, const char *k, int64_t v, bool *first)
 
 void
 px_route_json(
-    struct px_buf *b, const struct px_rtable *t, const struct px_route *r)
+    struct px_buf *b, const struct px_rtable *t, const struct px_rt_result *r)
 {
 	char ip[46], net[52], cc[3];
 	bool first = true;

@@ -71,7 +71,7 @@ struct px_rt_override {
 };
 
 /* Why an event went where it did. */
-struct px_route {
+struct px_rt_result {
 	int status; /* enum px_rt_status */
 	int by;     /* enum px_rt_by */
 	int party;  /* the party it goes to, or -1 */
@@ -109,7 +109,7 @@ void px_rtable_set_dst_types(struct px_rtable *t, uint64_t types);
 PX_MUST_CHECK int px_rtable_build(struct px_rtable *t);
 
 /* Routes one event at routing time `now`. */
-void px_route_event(struct px_route *out, const struct px_rtable *t,
+void px_route_event(struct px_rt_result *out, const struct px_rtable *t,
     const struct px_event *e, int64_t now);
 
 /* Party lookups. */
@@ -139,8 +139,8 @@ void px_rtable_counts(
  * proposing message's hash) in place of cc/file/line, and "status",
  * "reason" and "claimants" for an event that was not routed.
  */
-void px_route_json(
-    struct px_buf *out, const struct px_rtable *t, const struct px_route *r);
+void px_route_json(struct px_buf *out, const struct px_rtable *t,
+    const struct px_rt_result *r);
 
 /* Validates a card's "constituency" member:
  *   {"countries": ["DE", ...], "asns": ["AS64500", "AS64510-AS64519"],

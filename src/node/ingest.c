@@ -273,7 +273,7 @@ event(struct run *r, int64_t line)
 	    (px_event_bucket(e) + px_ev_types[e->type].bucket_days * DAY_MS) /
 	    DAY_MS;
 	int64_t pi;
-	struct px_route rt;
+	struct px_rt_result rt;
 	struct px_feed_event_row ev = { 0 };
 	struct pending *p;
 	char host[PX_EV_MAX_URL + 1];

@@ -83,7 +83,7 @@ add_ovr(struct walk *w, const struct px_case *c, const struct px_override *o)
 		    ? c->responder
 		    : c->requester;
 
-		json_t *x = json_pack("{sssssssssssssss}", "id", o->id, "peer",
+		json_t *x = json_pack("{ssssssssssssss}", "id", o->id, "peer",
 		    peer, "case", c->id, "proposer", o->proposer, "to", o->to,
 		    "match", o->match, "state", px_override_state(o, w->now));
 

@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(px_rtable_build(t) == 0);
 	for (size_t i = 0; i < s.n; i++) {
 		static struct px_event e;
-		struct px_route r;
+		struct px_rt_result r;
 
 		px_event_reset(&e);
 		e.type = PX_EVT_SCANNER;

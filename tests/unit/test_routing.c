@@ -52,12 +52,12 @@ table(void)
 	return t;
 }
 
-static struct px_route
+static struct px_rt_result
 route(const struct px_rtable *t, const char *ip, int64_t asn, int tlp,
     int64_t now)
 {
 	struct px_event *e = px_malloc(sizeof(*e));
-	struct px_route r;
+	struct px_rt_result r;
 
 	px_event_reset(e);
 	e->type = PX_EVT_INFECTED_SYSTEM;
@@ -76,7 +76,7 @@ static void
 test_precedence(void **state)
 {
 	struct px_rtable *t = table();
-	struct px_route r;
+	struct px_rt_result r;
 	int64_t later = T0 + 2 * 86400000LL;
 
 	(void)state;
@@ -129,7 +129,7 @@ test_tlp_and_disputes(void **state)
 {
 	struct px_rtable *t = table();
 	struct px_rt_override o;
-	struct px_route r;
+	struct px_rt_result r;
 	struct px_buf b;
 
 	(void)state;

@@ -1,0 +1,635 @@
+/*
+ * /api/v1/feeds: routine sharing (docs/feeds.md) for the console's Feeds
+ * page and for automation.
+ *
+ *   GET  /api/v1/feeds                    overview: input files, the
+ *        queue's counts, digests, delegation files, overrides
+ *   GET  /api/v1/feeds/files/{id}         one input file, its bad records
+ *   GET  /api/v1/feeds/queue[?status=S]   events waiting for a person
+ *   GET  /api/v1/feeds/digests/{peer}/{day}?dir=in|out
+ *                                         a digest as signed, and the
+ *                                         receiver's check of it
+ *   POST /api/v1/feeds/digests/{peer}/{day}/verify
+ *                                         recompute and compare (analyst)
+ *   GET  /api/v1/feeds/events/{id}        follow a received event: its
+ *                                         line, route and delegation line
+ *   GET  /api/v1/feeds/explain?ip=A[&asn=N&type=T&tlp=L]
+ *                                         where an event would go, and why
+ *   POST /api/v1/feeds/flush[?all=1]      send due batches now (analyst)
+ *   GET  /api/v1/attachments/{sha256}[?format=csv]
+ *                                         an attachment, checked
+ *   POST /api/v1/feeds/{name}[?format=F&feed=N&tlp=L]
+ *                                         ingest an uploaded feed file
+ *                                         (admin; the body is the file)
+ *
+ * The upload is buffered by the HTTP server (at most UPLOAD_MAX bytes
+ * today): it is written to the spool as the file {name} and ingested
+ * from there, streaming, like any other file.  Files of any size go
+ * through `parley feed ingest` or the spool directory.
+ */
+#include <unistd.h>
+
+#include "api/json.h"
+#include "api/routes.h"
+#include "model/canon.h"
+#include "net/problem.h"
+#include "node/attach.h"
+#include "node/feedrun.h"
+#include "node/feeds.h"
+#include "node/outbox.h"
+#include "node/override.h"
+#include "util/util.h"
+
+#define UPLOAD_MAX (16u << 20)
+
+static json_t *
+file_json(const struct px_feed_file_row *r)
+{
+	json_t *o =
+	    json_pack("{sIssssssss}", "id", (json_int_t)r->id, "name", r->name,
+	        "source", r->source, "format", r->format, "state", r->state);
+	const struct {
+		const char *k;
+		int64_t v;
+	} nums[] = { { "size", r->size }, { "offset", r->offset },
+		{ "lines", r->line }, { "records", r->records },
+		{ "events", r->events }, { "duplicates", r->duplicates },
+		{ "bad", r->bad }, { "routed", r->routed }, { "own", r->own },
+		{ "unroutable", r->unroutable }, { "disputed", r->disputed },
+		{ "withheld", r->withheld } };
+
+	for (size_t i = 0; i < PX_ARRAY_LEN(nums); i++)
+		json_object_set_new(o, nums[i].k, json_integer(nums[i].v));
+	json_object_set_new(
+	    o, "feed", r->feed ? json_string(r->feed) : json_null());
+	json_object_set_new(
+	    o, "error", r->error ? json_string(r->error) : json_null());
+	json_object_set_new(o, "started", px_json_time(r->started_ms));
+	json_object_set_new(o, "finished", px_json_time(r->finished_ms));
+	return o;
+}
+
+static int
+list_file(const struct px_feed_file_row *r, void *arg)
+{
+	json_array_append_new(arg, file_json(r));
+	return 0;
+}
+
+static int
+list_digest(const struct px_digest_row *r, void *arg)
+{
+	json_t *o = json_pack("{sssssssssssI}", "peer", r->peer, "dir", r->dir,
+	    "day", r->day, "msg", r->msg_hash, "root", r->root, "events",
+	    (json_int_t)r->events);
+
+	json_object_set_new(
+	    o, "verdict", r->verdict ? json_string(r->verdict) : json_null());
+	json_object_set_new(o, "time", px_json_time(r->time_ms));
+	json_object_set_new(o, "checked", px_json_time(r->checked_ms));
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+static int
+list_rfile(const struct px_routing_file_row *r, void *arg)
+{
+	json_t *o = json_pack("{sssssssIsIsb}", "registry", r->registry,
+	    "serial", r->serial, "sha256", r->sha256, "records",
+	    (json_int_t)r->records, "lines", (json_int_t)r->lines, "active",
+	    r->active);
+
+	json_object_set_new(o, "loaded", px_json_time(r->loaded_ms));
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+static int
+count_queue(const struct px_feed_event_row *r, void *arg)
+{
+	json_t *o = arg;
+	const char *k = px_rt_status_names[r->status];
+
+	json_object_set_new(
+	    o, k, json_integer(json_integer_value(json_object_get(o, k)) + 1));
+	return 0;
+}
+
+static int
+overview(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	json_t *files = json_array(), *digests = json_array();
+	json_t *rfiles = json_array(), *ovr = NULL;
+	json_t *queue = json_pack(
+	    "{sisisi}", "unroutable", 0, "disputed", 0, "withheld", 0);
+	int rc;
+
+	if (n == NULL)
+		goto fail0;
+	if ((rc = PX_STORE_CALL(
+	         n->store, feed_file_list, 50, list_file, files)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, digest_list, NULL, NULL, list_digest,
+	         digests)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, routing_file_list, false, list_rfile, rfiles)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, feed_queue, -1, 100000, count_queue, queue)) < 0 ||
+	    (rc = px_override_list(&ovr, n, NULL, px_time_now_ms())) < 0) {
+		px_api_fail(r, rc);
+		goto fail;
+	}
+	return px_api_json(r, 200,
+	    json_pack("{sososososo}", "files", files, "queue", queue, "digests",
+	        digests, "delegation", rfiles, "overrides", ovr));
+fail:
+	json_decref(ovr);
+fail0:
+	json_decref(files);
+	json_decref(digests);
+	json_decref(rfiles);
+	json_decref(queue);
+	return 0;
+}
+
+static int
+bad_one(int64_t line, const char *why, const char *unused, void *arg)
+{
+	(void)unused;
+	json_array_append_new(
+	    arg, json_pack("{sIss}", "line", (json_int_t)line, "reason", why));
+	return 0;
+}
+
+static int
+file_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	struct px_feed_file_row row = { 0 };
+	char *end = NULL;
+	long long id = strtoll(req->params[0], &end, 10);
+	json_t *o, *bad = json_array();
+	int rc;
+
+	if (n == NULL) {
+		json_decref(bad);
+		return 0;
+	}
+	if (end == req->params[0] || *end || id <= 0) {
+		json_decref(bad);
+		return px_api_fail(r,
+		    px_error_set(
+		        PX_EINVAL, "'%s' is not a file id", req->params[0]));
+	}
+	if ((rc = PX_STORE_CALL(n->store, feed_file_get, id, &row)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, feed_bad_list, id, 1000, bad_one, bad)) < 0) {
+		json_decref(bad);
+		px_feed_file_row_dispose(&row);
+		return px_api_fail(r, rc);
+	}
+	o = file_json(&row);
+	json_object_set_new(o, "bad_rows", bad);
+	px_feed_file_row_dispose(&row);
+	return px_api_json(r, 200, o);
+}
+
+static int
+queue_one(const struct px_feed_event_row *e, void *arg)
+{
+	json_t *o = json_pack("{sIsssIsI}", "id", (json_int_t)e->id, "status",
+	    px_rt_status_names[e->status], "file", (json_int_t)e->file, "line",
+	    (json_int_t)e->line);
+	json_t *ev = NULL, *route = NULL;
+
+	json_object_set_new(
+	    o, "host", e->host ? json_string(e->host) : json_null());
+	if (px_json_parse(&ev, e->event, strlen(e->event), 1 << 20, "event") ==
+	    0)
+		json_object_set_new(o, "event", ev);
+	if (px_json_parse(&route, e->route_json, strlen(e->route_json), 1 << 20,
+	        "route") == 0)
+		json_object_set_new(o, "route", route);
+	json_object_set_new(o, "routed", px_json_time(e->routed_ms));
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+static int
+queue_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *st = px_api_query(req, "status");
+	json_t *q = json_array();
+	int status = -1, rc;
+
+	if (n == NULL)
+		goto out;
+	if (st) {
+		for (int k = PX_RT_UNROUTABLE; k < PX_RT__N; k++)
+			if (strcmp(st, px_rt_status_names[k]) == 0)
+				status = k;
+		if (status < 0) {
+			px_api_fail(r,
+			    px_error_set(PX_EINVAL,
+			        "status '%s' is not unroutable, disputed or "
+			        "withheld",
+			        st));
+			goto out;
+		}
+	}
+	if ((rc = PX_STORE_CALL(
+	         n->store, feed_queue, status, 500, queue_one, q)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	free(st);
+	return px_api_json(r, 200, q);
+out:
+	free(st);
+	json_decref(q);
+	return 0;
+}
+
+static int
+digest_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *dir = px_api_query(req, "dir");
+	struct px_digest_row row = { 0 };
+	struct px_msg_row mrow = { 0 };
+	struct px_msg *m = NULL;
+	json_t *o = NULL, *detail = NULL;
+	int rc;
+
+	if (n == NULL)
+		goto out;
+	if ((rc = PX_STORE_CALL(n->store, digest_get, req->params[0],
+	         dir ? dir : "in", req->params[1], &row)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, msg_get, row.msg_hash, &mrow)) < 0 ||
+	    (rc = px_node_msg_from_row(&m, &mrow)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	o = json_pack("{sssssssssO}", "peer", row.peer, "dir", row.dir, "day",
+	    row.day, "msg", row.msg_hash, "signed",
+	    json_object_get(m->body, "digest"));
+	json_object_set_new(
+	    o, "verdict", row.verdict ? json_string(row.verdict) : json_null());
+	if (row.detail &&
+	    px_json_parse(&detail, row.detail, strlen(row.detail), 64 << 20,
+	        "check") == 0)
+		json_object_set_new(o, "check", detail);
+	json_object_set_new(o, "checked", px_json_time(row.checked_ms));
+	rc = px_api_json(r, 200, o);
+	o = NULL;
+out:
+	json_decref(o);
+	px_msg_free(m);
+	px_msg_row_dispose(&mrow);
+	px_digest_row_dispose(&row);
+	free(dir);
+	return 0;
+}
+
+static int
+digest_verify(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	json_t *res = NULL;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if ((rc = px_digest_verify(&res, n, req->params[0], req->params[1])) <
+	    0)
+		return px_api_fail(r, rc);
+	return px_api_json(r, 200, res);
+}
+
+static int
+event_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	struct px_buf b;
+	char *att = NULL, *dl = NULL;
+	int64_t lineno = 0;
+	json_t *line = NULL, *o;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if ((rc = PX_STORE_CALL(n->store, feed_recv_find, req->params[0], &att,
+	         &lineno)) < 0 ||
+	    (rc = px_attach_read(&b, n, att, false)) < 0)
+		goto fail;
+	{
+		const char *p = b.data, *end = b.data + b.len, *nl;
+
+		for (int64_t k = 1; k < lineno && p < end; k++) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl + 1 : end;
+		}
+		nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+		if (p >= end ||
+		    (rc = px_json_parse(&line, p,
+		         nl ? (size_t)(nl - p) : (size_t)(end - p), 1 << 20,
+		         "event line")) < 0) {
+			rc = px_error_set(PX_ENOTFOUND,
+			    "attachment %.16s... has no event line %lld", att,
+			    (long long)lineno);
+			goto fail;
+		}
+	}
+	o = json_pack("{sssIsO}", "attachment", att, "line", (json_int_t)lineno,
+	    "entry", line);
+	{
+		const json_t *rt = json_object_get(line, "route");
+		const char *sha = json_string_value(
+		    json_object_get(json_object_get(rt, "file"), "sha256"));
+
+		if (sha && json_is_integer(json_object_get(rt, "line")) &&
+		    px_routing_line(&dl, n, sha,
+		        (unsigned)json_integer_value(
+		            json_object_get(rt, "line"))) == 0)
+			json_object_set_new(
+			    o, "delegation_line", json_string(dl));
+		else
+			json_object_set_new(o, "delegation_line", json_null());
+	}
+	json_decref(line);
+	free(att);
+	free(dl);
+	px_buf_dispose(&b);
+	return px_api_json(r, 200, o);
+fail:
+	json_decref(line);
+	free(att);
+	px_buf_dispose(&b);
+	return px_api_fail(r, rc);
+}
+
+static int
+explain(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *ip = px_api_query(req, "ip"), *asn = px_api_query(req, "asn");
+	char *type = px_api_query(req, "type"), *tlp = px_api_query(req, "tlp");
+	struct px_event *e = px_malloc(sizeof(*e));
+	struct px_feed_cfg cfg = { 0 };
+	struct px_rtable *t = NULL;
+	struct px_rt_result rt;
+	struct px_buf b;
+	json_t *route = NULL, *o = NULL;
+	int rc = 0;
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	px_event_reset(e);
+	e->type = PX_EVT_INFECTED_SYSTEM;
+	e->tlp = PX_TLP_AMBER;
+	if (n == NULL)
+		goto out;
+	if (ip == NULL)
+		rc = px_error_set(PX_EINVAL, "give ?ip=ADDRESS");
+	if (rc == 0)
+		rc = px_ev_parse_ip(&e->src.ip, ip, strlen(ip), "ip");
+	if (rc == 0 && asn)
+		rc = px_ev_parse_asn(&e->src.asn, asn, strlen(asn), "asn");
+	if (rc == 0 && type)
+		rc = px_ev_parse_type(&e->type, type, strlen(type), "type");
+	if (rc == 0 && tlp)
+		rc = px_ev_parse_tlp(&e->tlp, tlp, strlen(tlp), "tlp");
+	if (rc == 0) {
+		e->dst.ip = e->src.ip;
+		e->dst.asn = e->src.asn;
+		rc = px_feed_cfg_load(&cfg, n);
+	}
+	if (rc == 0)
+		rc = px_node_rtable(&t, n, &cfg);
+	if (rc < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	px_route_event(&rt, t, e, px_time_now_ms());
+	px_route_json(&b, t, &rt);
+	if ((rc = px_json_parse(&route, b.data, b.len, b.len + 1, "route")) <
+	    0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	o = json_pack(
+	    "{sssO}", "status", px_rt_status_names[rt.status], "route", route);
+	if (rt.by == PX_RT_BY_COUNTRY && rt.file >= 0) {
+		const char *reg, *ser, *sha;
+		char *text = NULL;
+
+		px_rtable_file(t, rt.file, &reg, &ser, &sha);
+		if (px_routing_line(&text, n, sha, rt.line) == 0)
+			json_object_set_new(o, "line", json_string(text));
+		free(text);
+	}
+	px_api_json(r, 200, o);
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(route);
+	px_buf_dispose(&b);
+	px_rtable_free(t);
+	px_feed_cfg_dispose(&cfg);
+	free(e);
+	free(ip);
+	free(asn);
+	free(type);
+	free(tlp);
+	return 0;
+}
+
+static int
+flush(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_app *a = req->app;
+	struct px_node *n = px_api_node(req, r);
+	char *all = px_api_query(req, "all");
+	struct px_flush_report rep;
+	int rc;
+
+	if (n == NULL) {
+		free(all);
+		return 0;
+	}
+	rc = px_feed_flush(
+	    n, px_time_now_ms(), all && strcmp(all, "1") == 0, &rep);
+	free(all);
+	if (rc < 0)
+		return px_api_fail(r, rc);
+	if (a->outbox)
+		px_outbox_kick(a->outbox);
+	return px_api_json(r, 200,
+	    json_pack("{sIsIsIsIsIsI}", "opened", (json_int_t)rep.opened,
+	        "updates", (json_int_t)rep.updates, "messages",
+	        (json_int_t)rep.parts, "closed", (json_int_t)rep.closed,
+	        "digests", (json_int_t)rep.digests, "events",
+	        (json_int_t)rep.events));
+}
+
+static int
+attachment(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *fmt = px_api_query(req, "format");
+	struct px_buf b;
+	int rc;
+
+	if (n == NULL) {
+		free(fmt);
+		return 0;
+	}
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if ((rc = px_attach_read(&b, n, req->params[0], true)) < 0)
+		goto fail;
+	if (fmt && strcmp(fmt, "csv") == 0) {
+		if ((rc = px_attach_csv(&r->body, b.data, b.len)) < 0)
+			goto fail;
+		r->content_type = "text/csv; charset=utf-8";
+		r->extra_headers =
+		    px_asprintf("Content-Disposition: attachment; "
+		                "filename=\"events-%.16s.csv\"\r\n",
+		        req->params[0]);
+	} else {
+		if ((rc = px_buf_add(&r->body, b.data, b.len)) < 0)
+			goto fail;
+		r->content_type = "application/x-ndjson";
+	}
+	r->status = 200;
+	free(fmt);
+	px_buf_dispose(&b);
+	return 0;
+fail:
+	free(fmt);
+	px_buf_dispose(&b);
+	return px_api_fail(r, rc);
+}
+
+/* A name safe as a spool file name: [A-Za-z0-9._-], not starting with a
+ * dot, at most 200 bytes. */
+static bool
+safe_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 200 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		        s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int
+upload(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	const char *name = req->params[0];
+	char *fmt = px_api_query(req, "format"),
+	     *feed = px_api_query(req, "feed");
+	char *tlp = px_api_query(req, "tlp"), *dir = NULL, *path = NULL;
+	struct px_ingest_opts o = { .fmt = -1, .tlp = -1, .source = "api" };
+	struct px_feed_file_row row = { 0 };
+	struct px_feed_cfg cfg = { 0 };
+	json_t *res;
+	int rc = 0;
+
+	if (n == NULL)
+		goto out;
+	if (!safe_name(name))
+		rc = px_error_set(PX_EINVAL,
+		    "'%s' is not a usable file name (letters, digits, '.', "
+		    "'_', '-'; e.g. 2026-12-01-event4_sinkhole-de.csv)",
+		    name);
+	if (rc == 0 && fmt) {
+		enum px_fmt f;
+
+		if ((rc = px_fmt_lookup(&f, fmt)) == 0)
+			o.fmt = (int)f;
+		if (rc == 0 && f == PX_FMT_CSV)
+			rc = px_error_set(PX_EINVAL,
+			    "a CSV with a mapping file goes through the spool "
+			    "(NAME and NAME.mapping.json) or 'parley feed "
+			    "ingest --mapping'");
+	}
+	if (rc == 0 && tlp)
+		rc = px_ev_parse_tlp(&o.tlp, tlp, strlen(tlp), "tlp");
+	if (rc == 0 && req->body_len == 0)
+		rc =
+		    px_error_set(PX_EINVAL, "the body is empty: send the file");
+	if (rc == 0)
+		rc = px_feed_cfg_load(&cfg, n);
+	if (rc < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	/* Into the spool under a dot name (the feeds thread skips those),
+	 * then ingested from the file, streaming. */
+	dir = px_asprintf("%s/uploads", cfg.spool);
+	path =
+	    px_asprintf("%s/.%lld-%s", dir, (long long)px_time_now_ms(), name);
+	if ((rc = px_mkdir_p(dir, 0700)) < 0 ||
+	    (rc = px_file_write(path, req->body, req->body_len, 0600)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	o.path = path;
+	o.name = name;
+	o.feed = feed;
+	rc = px_feed_ingest(n, &o, &row);
+	unlink(path);
+	if (rc < 0 && row.id == 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	res = file_json(&row);
+	if (rc < 0)
+		json_object_set_new(
+		    res, "problem", json_string(px_error_last()));
+	{
+		json_t *bad = json_array();
+
+		if (PX_STORE_CALL(n->store, feed_bad_list, row.id, 1000,
+		        bad_one, bad) < 0)
+			json_array_clear(bad);
+		json_object_set_new(res, "bad_rows", bad);
+	}
+	px_api_json(r, rc < 0 ? 422 : 200, res);
+out:
+	px_feed_file_row_dispose(&row);
+	px_feed_cfg_dispose(&cfg);
+	free(fmt);
+	free(feed);
+	free(tlp);
+	free(dir);
+	free(path);
+	return 0;
+}
+
+const struct px_route px_routes_feeds[] = {
+	{ "GET", "/api/v1/feeds", overview, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/feeds/files/{id}", file_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/feeds/queue", queue_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/feeds/explain", explain, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/feeds/digests/{peer}/{day}", digest_get,
+	    PX_AUTH_TOKEN, 0, NULL },
+	{ "POST", "/api/v1/feeds/digests/{peer}/{day}/verify", digest_verify,
+	    PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/feeds/events/{id}", event_get, PX_AUTH_TOKEN, 0,
+	    NULL },
+	{ "POST", "/api/v1/feeds/flush", flush, PX_AUTH_TOKEN, 0, NULL },
+	{ "GET", "/api/v1/attachments/{sha}", attachment, PX_AUTH_TOKEN, 0,
+	    NULL },
+	{ "POST", "/api/v1/feeds/{name}", upload, PX_AUTH_TOKEN, UPLOAD_MAX,
+	    NULL },
+};
+const size_t px_routes_feeds_n = PX_ARRAY_LEN(px_routes_feeds);
