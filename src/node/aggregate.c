@@ -389,7 +389,8 @@ send_batch(struct px_node *n, const struct px_feed_cfg *cfg,
 		    px_time_now_ms());
 		goto out;
 	}
-	qsort(b.nets, b.nnets, sizeof(*b.nets), by_count);
+	if (b.nnets > 1)
+		qsort(b.nets, b.nnets, sizeof(*b.nets), by_count);
 	h.start = r->start_ms;
 	h.end = r->end_ms;
 	h.persistent_ms = cfg->persistent_days * DAY_MS;

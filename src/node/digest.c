@@ -371,7 +371,8 @@ compute(json_t **out, struct comp *c, const struct px_feed_cfg *cfg,
 		json_decref(cl.cases);
 	}
 	/* One event id once: the root is over the set. */
-	qsort(c->ids, c->nids, 32, sort_ids);
+	if (c->nids > 1)
+		qsort(c->ids, c->nids, 32, sort_ids);
 	{
 		size_t k = 0;
 
@@ -505,13 +506,19 @@ px_digest_verify(
 	struct comp c = { .n = n, .peer = peer, .dir = "in", .index = true };
 	json_t *mine = NULL, *diffs = json_array(), *res = NULL;
 	const json_t *theirs;
-	bool agree;
+	bool agree, in_tx = false;
 	int rc;
 
 	c.tampered = json_array();
 	c.missing = json_array();
 	if ((rc = px_feed_cfg_load(&cfg, n)) < 0)
 		goto out;
+	/* One write transaction from the start: the check indexes every
+	 * event it reads, and a read that later turns into a write would be
+	 * refused if another connection wrote meanwhile. */
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	in_tx = true;
 	if ((rc = PX_STORE_CALL(n->store, digest_get, peer, "in", day, &row)) <
 	    0) {
 		rc = px_error_set(PX_ENOTFOUND,
@@ -551,9 +558,16 @@ px_digest_verify(
 		if (rc < 0)
 			goto out;
 	}
+	in_tx = false;
+	if ((rc = PX_STORE_CALL0(n->store, commit)) < 0) {
+		PX_STORE_CALL0(n->store, rollback);
+		goto out;
+	}
 	*out = res;
 	res = NULL;
 out:
+	if (in_tx)
+		PX_STORE_CALL0(n->store, rollback);
 	json_decref(res);
 	json_decref(mine);
 	json_decref(diffs);

@@ -807,7 +807,8 @@ px_feed_spool(struct px_node *n, size_t *count)
 		free(p);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), by_name);
+	if (nn > 1)
+		qsort(names, nn, sizeof(*names), by_name);
 	for (size_t i = 0; i < nn; i++) {
 		struct px_ingest_opts o = {
 			.fmt = -1, .tlp = -1, .source = "spool"
