@@ -790,6 +790,17 @@ px_event_finish(struct px_event *e, int default_tlp)
 		    PX_EINVAL, "no address, host name or URL on either side");
 	if (e->tlp < 0)
 		e->tlp = default_tlp;
+	/* Every event has an identifier (it names the aggregation group):
+	 * the malware's name, else the type's. */
+	if (e->identifier == NULL) {
+		const char *id =
+		    e->malware ? e->malware : px_ev_types[e->type].name;
+		int rc = px_event_str(e, &e->identifier, id, strlen(id),
+		    PX_EV_MAX_NAME, "identifier");
+
+		if (rc < 0)
+			return rc;
+	}
 	if (e->url_path && e->src.url == NULL) {
 		char url[PX_EV_MAX_URL + 1];
 		const char *p = e->url_path;

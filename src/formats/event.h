@@ -245,7 +245,8 @@ int px_addr_cmp(const struct px_addr *a, const struct px_addr *b);
 
 /* Checks that an event is complete enough to route and share: a type, a
  * source time or observation time, and an address, host name or URL on
- * either side; fills in the TLP default and joins a URL path to the
+ * either side; fills in the TLP default, the identifier (the malware's
+ * name, else the type's) and joins a URL path to the
  * source host name ("http://" host path).  PX_EINVAL says what is
  * missing. */
 PX_MUST_CHECK int px_event_finish(struct px_event *e, int default_tlp);

@@ -550,6 +550,10 @@ px_feed_ingest(struct px_node *n, const struct px_ingest_opts *o,
 	px_buf_init(&r.route, PX_BUF_NOCAP);
 	if ((rc = px_feed_cfg_load(&r.cfg, n)) < 0)
 		goto out;
+	/* The lock first: another ingest of the same file may be under
+	 * way, and its row must be read after it finished. */
+	if ((rc = px_feed_lock(n, LOCK_WAIT, &lockfd)) < 0)
+		goto out;
 	if ((fd = open(o->path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = px_error_set(errno == ENOENT ? PX_ENOTFOUND : PX_ERR,
 		    "cannot open %s: %s", o->path, strerror(errno));
@@ -579,8 +583,6 @@ px_feed_ingest(struct px_node *n, const struct px_ingest_opts *o,
 	if ((rc = open_row(&r, name, ident, sb.st_size, px_fmt_names[fmt])) < 0)
 		goto out;
 	if ((rc = px_node_rtable(&r.t, n, &r.cfg)) < 0)
-		goto out;
-	if ((rc = px_feed_lock(n, LOCK_WAIT, &lockfd)) < 0)
 		goto out;
 	idx = px_asprintf("%s/feeds/dedup.idx", n->dir);
 	if ((rc = px_dedup_open(&r.dd, idx, n->store, px_time_now_ms() / DAY_MS,

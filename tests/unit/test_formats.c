@@ -306,7 +306,8 @@ test_intelmq(void **state)
 	ev = decode_all(PX_FMT_INTELMQ, "x.jsonl", NULL, in, &errs, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(ev,
-	    "{\"classification\":{\"taxonomy\":\"malicious-code\",\"type\":"
+	    "{\"classification\":{\"identifier\":\"qak\xc3\xa9"
+	    "bot\",\"taxonomy\":\"malicious-code\",\"type\":"
 	    "\"c2-server\"},\"extra\":{\"first\":\"1\",\"source.as_name\":"
 	    "\"EXAMPLE\",\"status\":\"online\"},\"feed\":{\"name\":"
 	    "\"feodo\"},\"malware\":\"qak\xc3\xa9"
