@@ -18,6 +18,12 @@
  *   POST /api/v1/feeds/flush[?all=1]      send due batches now (analyst)
  *   GET  /api/v1/attachments/{sha256}[?format=csv]
  *                                         an attachment, checked
+ *   GET  /api/v1/attachments/{sha256}/events[?from=N&limit=M]
+ *                                         its lines, for a list
+ *   GET  /api/v1/attachments/{sha256}/events/{line}
+ *                                         one line, whether it still
+ *                                         matches its id, and the
+ *                                         delegation line that routed it
  *   POST /api/v1/feeds/{name}[?format=F&feed=N&tlp=L]
  *                                         ingest an uploaded feed file
  *                                         (admin; the body is the file)
@@ -252,6 +258,24 @@ out:
 }
 
 static int
+list_part(const struct px_feed_part_row *p, void *arg)
+{
+	char ref[9];
+	json_t *o;
+
+	px_case_ref(ref, p->case_id);
+	o = json_pack("{sssssssIsIsI}", "msg", p->msg_hash, "case", p->case_id,
+	    "ref", ref, "part", (json_int_t)p->part, "parts",
+	    (json_int_t)p->parts, "events", (json_int_t)p->events);
+	json_object_set_new(o, "attachment",
+	    p->attachment ? json_string(p->attachment) : json_null());
+	json_object_set_new(o, "start", px_json_time(p->start_ms));
+	json_object_set_new(o, "end", px_json_time(p->end_ms));
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+static int
 digest_get(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_api_node(req, r);
@@ -281,6 +305,20 @@ digest_get(const struct px_http_req *req, struct px_http_resp *r)
 	        "check") == 0)
 		json_object_set_new(o, "check", detail);
 	json_object_set_new(o, "checked", px_json_time(row.checked_ms));
+	{
+		/* The parts of the day: where its events are. */
+		int64_t start;
+		struct px_feed_cfg cfg;
+		json_t *parts = json_array();
+
+		if (px_feed_cfg_load(&cfg, n) == 0 &&
+		    px_feed_day_start(&start, &cfg, row.day) == 0)
+			(void)PX_STORE_CALL(n->store, feed_parts, row.peer,
+			    row.dir, start, start + INT64_C(86400000),
+			    list_part, parts);
+		px_feed_cfg_dispose(&cfg);
+		json_object_set_new(o, "parts", parts);
+	}
 	rc = px_api_json(r, 200, o);
 	o = NULL;
 out:
@@ -511,6 +549,145 @@ fail:
 	return px_api_fail(r, rc);
 }
 
+/* The lines of an attachment, each with what a list shows, from line
+ * `from` (1-based), at most `limit`. */
+static int
+att_events(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *f = px_api_query(req, "from"), *l = px_api_query(req, "limit");
+	long long from = f ? strtoll(f, NULL, 10) : 1;
+	long long limit = l ? strtoll(l, NULL, 10) : 100;
+	struct px_buf b;
+	json_t *list = json_array();
+	size_t pos = 0;
+	long long line = 0;
+	int rc;
+
+	free(f);
+	free(l);
+	if (n == NULL) {
+		json_decref(list);
+		return 0;
+	}
+	if (from < 1)
+		from = 1;
+	if (limit < 1 || limit > 1000)
+		limit = 100;
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if ((rc = px_attach_read(&b, n, req->params[0], false)) < 0) {
+		px_buf_dispose(&b);
+		json_decref(list);
+		return px_api_fail(r, rc);
+	}
+	while (pos < b.len) {
+		const char *nl = memchr(b.data + pos, '\n', b.len - pos);
+		size_t end = nl ? (size_t)(nl - b.data) : b.len;
+		json_t *j = NULL;
+
+		line++;
+		if (line >= from && line < from + limit &&
+		    px_json_parse(&j, b.data + pos, end - pos, end - pos + 1,
+		        "line") == 0) {
+			const json_t *e = json_object_get(j, "event");
+			const json_t *rt = json_object_get(j, "route");
+			const char *side =
+			    json_string_value(json_object_get(rt, "side"));
+			const json_t *sd = json_object_get(e,
+			    side && strcmp(side, "destination") == 0
+			        ? "destination"
+			        : "source");
+			json_t *o = json_pack("{sI}", "line", (json_int_t)line);
+
+			json_object_set(o, "id", json_object_get(j, "id"));
+			json_object_set(o, "type",
+			    json_object_get(
+			        json_object_get(e, "classification"), "type"));
+			json_object_set(o, "host",
+			    json_object_get(sd, "ip")
+			        ? json_object_get(sd, "ip")
+			        : json_object_get(sd, "fqdn"));
+			json_object_set(o, "by", json_object_get(rt, "by"));
+			json_array_append_new(list, o);
+		}
+		json_decref(j);
+		pos = end + 1;
+	}
+	px_buf_dispose(&b);
+	return px_api_json(r, 200,
+	    json_pack("{sososI}", "attachment", json_string(req->params[0]),
+	        "events", list, "lines", (json_int_t)line));
+}
+
+/* One line of an attachment: the entry, whether its content still
+ * matches its id, and the delegation line that routed it. */
+static int
+att_line(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	long long want = strtoll(req->params[1], NULL, 10);
+	struct px_buf b;
+	const char *p, *end, *nl;
+	json_t *line = NULL, *o;
+	char *dl = NULL, *canon = NULL, id[65];
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if ((rc = px_attach_read(&b, n, req->params[0], false)) < 0)
+		goto fail;
+	p = b.data;
+	end = b.data + b.len;
+	for (long long k = 1; k < want && p < end; k++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+	if (want < 1 || p >= end ||
+	    px_json_parse(&line, p, nl ? (size_t)(nl - p) : (size_t)(end - p),
+	        1 << 20, "line") < 0) {
+		rc = px_error_set(PX_ENOTFOUND,
+		    "attachment %.16s... has no event line %lld",
+		    req->params[0], want);
+		goto fail;
+	}
+	o = json_pack("{sssIsO}", "attachment", req->params[0], "line",
+	    (json_int_t)want, "entry", line);
+	if ((canon = px_canon_string(json_object_get(line, "event"))) != NULL) {
+		px_event_id(id, canon, strlen(canon));
+		json_object_set_new(o, "id_matches",
+		    json_boolean(
+		        json_string_value(json_object_get(line, "id")) &&
+		        strcmp(id,
+		            json_string_value(json_object_get(line, "id"))) ==
+		            0));
+	}
+	{
+		const json_t *rt = json_object_get(line, "route");
+		const char *sha = json_string_value(
+		    json_object_get(json_object_get(rt, "file"), "sha256"));
+
+		if (sha && json_is_integer(json_object_get(rt, "line")) &&
+		    px_routing_line(&dl, n, sha,
+		        (unsigned)json_integer_value(
+		            json_object_get(rt, "line"))) == 0)
+			json_object_set_new(
+			    o, "delegation_line", json_string(dl));
+		else
+			json_object_set_new(o, "delegation_line", json_null());
+	}
+	free(dl);
+	free(canon);
+	json_decref(line);
+	px_buf_dispose(&b);
+	return px_api_json(r, 200, o);
+fail:
+	json_decref(line);
+	px_buf_dispose(&b);
+	return px_api_fail(r, rc);
+}
+
 /* A name safe as a spool file name: [A-Za-z0-9._-], not starting with a
  * dot, at most 200 bytes. */
 static bool
@@ -629,6 +806,10 @@ const struct px_route px_routes_feeds[] = {
 	{ "POST", "/api/v1/feeds/flush", flush, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/attachments/{sha}", attachment, PX_AUTH_TOKEN, 0,
 	    NULL },
+	{ "GET", "/api/v1/attachments/{sha}/events", att_events, PX_AUTH_TOKEN,
+	    0, NULL },
+	{ "GET", "/api/v1/attachments/{sha}/events/{line}", att_line,
+	    PX_AUTH_TOKEN, 0, NULL },
 	{ "POST", "/api/v1/feeds/{name}", upload, PX_AUTH_TOKEN, UPLOAD_MAX,
 	    NULL },
 };

@@ -44,7 +44,7 @@ px_csvmap_open(struct px_decoder *d, const char *mapping, size_t mlen)
 	json_t *j = NULL, *v;
 	const char *k, *s;
 	struct px_event probe;
-	int rc, f;
+	int rc, f = 0;
 	bool addr = false;
 
 	if ((rc = px_json_parse(

@@ -14,6 +14,7 @@
 
 #include "crypto/sign.h"
 #include "formats/event.h"
+#include "util/u64map.h"
 #include "util/util.h"
 
 /* name, taxonomy, category, bucket days, destination in key */
@@ -557,7 +558,19 @@ px_addr_format(char out[46], const struct px_addr *a)
 	char *p = out;
 
 	if (a->fam == 4) {
-		snprintf(out, 46, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		/* By hand: this runs for every event ingested. */
+		for (int i = 0; i < 4; i++) {
+			unsigned v = b[i];
+
+			if (i)
+				*p++ = '.';
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+		}
+		*p = '\0';
 		return;
 	}
 	if (a->fam != 6) {
@@ -823,154 +836,253 @@ px_event_finish(struct px_event *e, int default_tlp)
 
 /* --- canonical JSON ------------------------------------------------- */
 
-static void
-put_str(struct px_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *run = p;
+/*
+ * The writer fills a buffer on the stack that always has room: an
+ * event's strings are at most PX_EV_ARENA bytes, escaping grows a byte to
+ * at most six, and the structure adds less than JW_SLACK.  One copy into
+ * the caller's buffer at the end: this runs for every event ingested.
+ */
+#define JW_SLACK 4096
+#define JW_CAP   (6 * PX_EV_ARENA + JW_SLACK)
 
-	px_buf_put(b, "\"", 1);
-	for (; *p; p++) {
-		char esc[7];
-		size_t k = 0;
-
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
-			continue;
-		px_buf_put(b, run, (size_t)(p - run));
-		esc[k++] = '\\';
-		switch (*p) {
-		case '"':
-			esc[k++] = '"';
-			break;
-		case '\\':
-			esc[k++] = '\\';
-			break;
-		case '\b':
-			esc[k++] = 'b';
-			break;
-		case '\f':
-			esc[k++] = 'f';
-			break;
-		case '\n':
-			esc[k++] = 'n';
-			break;
-		case '\r':
-			esc[k++] = 'r';
-			break;
-		case '\t':
-			esc[k++] = 't';
-			break;
-		default:
-			esc[k++] = 'u';
-			esc[k++] = '0';
-			esc[k++] = '0';
-			esc[k++] = hex[*p >> 4];
-			esc[k++] = hex[*p & 15];
-			break;
-		}
-		px_buf_put(b, esc, k);
-		run = p + 1;
-	}
-	px_buf_put(b, run, (size_t)(p - run));
-	px_buf_put(b, "\"", 1);
-}
-
-/* A member writer that keeps track of the comma. */
-struct obj {
-	struct px_buf *b;
+struct jw {
+	char *p;
 	bool first;
 };
 
-static void
-key(struct obj *o, const char *k)
+static inline void
+jw_raw(struct jw *w, const char *s, size_t n)
 {
-	if (!o->first)
-		px_buf_put(o->b, ",", 1);
-	o->first = false;
-	put_str(o->b, k);
-	px_buf_put(o->b, ":", 1);
+	memcpy(w->p, s, n);
+	w->p += n;
 }
 
 static void
-mem_str(struct obj *o, const char *k, const char *v)
+jw_str(struct jw *w, const char *s)
 {
-	if (v == NULL)
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	*w->p++ = '"';
+	for (; *p; p++) {
+		unsigned char c = *p;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w->p++ = (char)c;
+			continue;
+		}
+		*w->p++ = '\\';
+		switch (c) {
+		case '"':
+			*w->p++ = '"';
+			break;
+		case '\\':
+			*w->p++ = '\\';
+			break;
+		case '\b':
+			*w->p++ = 'b';
+			break;
+		case '\f':
+			*w->p++ = 'f';
+			break;
+		case '\n':
+			*w->p++ = 'n';
+			break;
+		case '\r':
+			*w->p++ = 'r';
+			break;
+		case '\t':
+			*w->p++ = 't';
+			break;
+		default:
+			*w->p++ = 'u';
+			*w->p++ = '0';
+			*w->p++ = '0';
+			*w->p++ = hex[c >> 4];
+			*w->p++ = hex[c & 15];
+			break;
+		}
+	}
+	*w->p++ = '"';
+}
+
+/* Keys are literals without anything to escape. */
+static void
+jw_key(struct jw *w, const char *k, size_t n)
+{
+	if (!w->first)
+		*w->p++ = ',';
+	w->first = false;
+	*w->p++ = '"';
+	jw_raw(w, k, n);
+	*w->p++ = '"';
+	*w->p++ = ':';
+}
+
+#define KEY(w, lit) jw_key(w, lit, sizeof(lit) - 1)
+
+static void
+jw_uint(struct jw *w, uint64_t v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*w->p++ = d[--n];
+}
+
+static void
+jw_open(struct jw *w)
+{
+	*w->p++ = '{';
+	w->first = true;
+}
+
+static void
+jw_close(struct jw *w)
+{
+	*w->p++ = '}';
+	w->first = false;
+}
+
+static inline void
+two(char *o, unsigned v)
+{
+	o[0] = (char)('0' + v / 10);
+	o[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ", as px_time_format writes it. */
+static void
+jw_time(struct jw *w, int64_t ms)
+{
+	int64_t days, y;
+	unsigned m, d, msr, secs;
+	char *o = w->p;
+
+	if (ms < 0 || ms > INT64_C(253402300799999)) {
+		char tm[PX_TIME_STRLEN];
+
+		px_time_format(tm, ms);
+		*w->p++ = '"';
+		jw_raw(w, tm, PX_TIME_STRLEN - 1);
+		*w->p++ = '"';
 		return;
-	key(o, k);
-	put_str(o->b, v);
+	}
+	days = ms / 86400000;
+	msr = (unsigned)(ms % 86400000);
+	secs = msr / 1000;
+	px_civil_from_days(days, &y, &m, &d);
+	o[0] = '"';
+	two(o + 1, (unsigned)(y / 100));
+	two(o + 3, (unsigned)(y % 100));
+	o[5] = '-';
+	two(o + 6, m);
+	o[8] = '-';
+	two(o + 9, d);
+	o[11] = 'T';
+	two(o + 12, secs / 3600);
+	o[14] = ':';
+	two(o + 15, secs / 60 % 60);
+	o[17] = ':';
+	two(o + 18, secs % 60);
+	o[20] = '.';
+	o[21] = (char)('0' + msr % 1000 / 100);
+	two(o + 22, msr % 100);
+	o[24] = 'Z';
+	o[25] = '"';
+	w->p += 26;
 }
 
 static void
-mem_int(struct obj *o, const char *k, int64_t v)
+jw_addr(struct jw *w, const struct px_addr *a, int len)
 {
-	char n[24];
+	char ip[46];
 
-	if (v < 0)
-		return;
-	key(o, k);
-	px_buf_put(
-	    o->b, n, (size_t)snprintf(n, sizeof(n), "%lld", (long long)v));
+	*w->p++ = '"';
+	if (a->fam == 4) {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				*w->p++ = '.';
+			jw_uint(w, a->b[i]);
+		}
+	} else {
+		px_addr_format(ip, a);
+		jw_raw(w, ip, strlen(ip));
+	}
+	if (len >= 0) {
+		*w->p++ = '/';
+		jw_uint(w, (uint64_t)len);
+	}
+	*w->p++ = '"';
 }
 
 static void
-open_obj(struct obj *o, struct obj *in, const char *k)
+write_end(struct jw *w, const char *k, size_t klen, const struct px_ev_end *s)
 {
-	key(o, k);
-	px_buf_put(o->b, "{", 1);
-	in->b = o->b;
-	in->first = true;
-}
-
-static void
-close_obj(struct obj *in)
-{
-	px_buf_put(in->b, "}", 1);
-}
-
-static void
-write_end(struct obj *o, const char *k, const struct px_ev_end *s)
-{
-	struct obj in;
-	char ip[46], net[52];
-
 	if (!s->ip.fam && !s->net.fam && s->port < 0 && s->asn < 0 &&
 	    !s->fqdn && !s->url && !s->cc)
 		return;
-	open_obj(o, &in, k);
-	mem_int(&in, "asn", s->asn);
-	mem_str(&in, "cc", s->cc);
-	mem_str(&in, "fqdn", s->fqdn);
+	jw_key(w, k, klen);
+	jw_open(w);
+	if (s->asn >= 0) {
+		KEY(w, "asn");
+		jw_uint(w, (uint64_t)s->asn);
+	}
+	if (s->cc) {
+		KEY(w, "cc");
+		jw_str(w, s->cc);
+	}
+	if (s->fqdn) {
+		KEY(w, "fqdn");
+		jw_str(w, s->fqdn);
+	}
 	if (s->ip.fam) {
-		px_addr_format(ip, &s->ip);
-		mem_str(&in, "ip", ip);
+		KEY(w, "ip");
+		jw_addr(w, &s->ip, -1);
 	}
 	if (s->net.fam) {
-		px_addr_format(ip, &s->net);
-		snprintf(net, sizeof(net), "%s/%u", ip, s->net_len);
-		mem_str(&in, "network", net);
+		KEY(w, "network");
+		jw_addr(w, &s->net, s->net_len);
 	}
-	mem_int(&in, "port", s->port);
-	mem_str(&in, "url", s->url);
-	close_obj(&in);
+	if (s->port >= 0) {
+		KEY(w, "port");
+		jw_uint(w, (uint64_t)s->port);
+	}
+	if (s->url) {
+		KEY(w, "url");
+		jw_str(w, s->url);
+	}
+	jw_close(w);
 }
 
 int
 px_event_json(struct px_buf *out, const struct px_event *e)
 {
-	struct obj o = { .b = out, .first = true }, in;
+	char buf[JW_CAP];
+	struct jw w = { .p = buf, .first = true };
 	const struct px_ev_extra *ex[PX_EV_MAX_EXTRA];
-	char tm[PX_TIME_STRLEN];
 
 	if (e->type < 0 || e->tlp < 0)
 		return px_error_set(PX_EINVAL, "the event is not finished");
-	px_buf_put(out, "{", 1);
-	open_obj(&o, &in, "classification");
-	mem_str(&in, "identifier", e->identifier);
-	mem_str(&in, "taxonomy", px_ev_types[e->type].taxonomy);
-	mem_str(&in, "type", px_ev_types[e->type].name);
-	close_obj(&in);
-	write_end(&o, "destination", &e->dst);
+	/* Members in RFC 8785 order, which for these ASCII names is
+	 * strcmp's. */
+	jw_open(&w);
+	KEY(&w, "classification");
+	jw_open(&w);
+	if (e->identifier) {
+		KEY(&w, "identifier");
+		jw_str(&w, e->identifier);
+	}
+	KEY(&w, "taxonomy");
+	jw_str(&w, px_ev_types[e->type].taxonomy);
+	KEY(&w, "type");
+	jw_str(&w, px_ev_types[e->type].name);
+	jw_close(&w);
+	write_end(&w, "destination", 11, &e->dst);
 	if (e->nextra) {
 		/* Sorted by name (ASCII after px_event_extra), as JCS. */
 		for (size_t i = 0; i < e->nextra; i++) {
@@ -986,40 +1098,64 @@ px_event_json(struct px_buf *out, const struct px_event *e)
 				j--;
 			}
 		}
-		open_obj(&o, &in, "extra");
-		for (size_t i = 0; i < e->nextra; i++)
-			mem_str(&in, ex[i]->key, ex[i]->value);
-		close_obj(&in);
+		KEY(&w, "extra");
+		jw_open(&w);
+		for (size_t i = 0; i < e->nextra; i++) {
+			jw_key(&w, ex[i]->key, strlen(ex[i]->key));
+			jw_str(&w, ex[i]->value);
+		}
+		jw_close(&w);
 	}
 	if (e->feed || e->provider) {
-		open_obj(&o, &in, "feed");
-		mem_str(&in, "name", e->feed);
-		mem_str(&in, "provider", e->provider);
-		close_obj(&in);
+		KEY(&w, "feed");
+		jw_open(&w);
+		if (e->feed) {
+			KEY(&w, "name");
+			jw_str(&w, e->feed);
+		}
+		if (e->provider) {
+			KEY(&w, "provider");
+			jw_str(&w, e->provider);
+		}
+		jw_close(&w);
 	}
-	mem_str(&o, "malware", e->malware);
+	if (e->malware) {
+		KEY(&w, "malware");
+		jw_str(&w, e->malware);
+	}
 	if (e->transport || e->application) {
-		open_obj(&o, &in, "protocol");
-		mem_str(&in, "application", e->application);
-		mem_str(&in, "transport", e->transport);
-		close_obj(&in);
+		KEY(&w, "protocol");
+		jw_open(&w);
+		if (e->application) {
+			KEY(&w, "application");
+			jw_str(&w, e->application);
+		}
+		if (e->transport) {
+			KEY(&w, "transport");
+			jw_str(&w, e->transport);
+		}
+		jw_close(&w);
 	}
-	if (e->severity > PX_SEV_UNKNOWN)
-		mem_str(&o, "severity", px_severity_names[e->severity]);
-	write_end(&o, "source", &e->src);
-	open_obj(&o, &in, "time");
+	if (e->severity > PX_SEV_UNKNOWN) {
+		KEY(&w, "severity");
+		jw_str(&w, px_severity_names[e->severity]);
+	}
+	write_end(&w, "source", 6, &e->src);
+	KEY(&w, "time");
+	jw_open(&w);
 	if (e->t_obs >= 0) {
-		px_time_format(tm, e->t_obs);
-		mem_str(&in, "observation", tm);
+		KEY(&w, "observation");
+		jw_time(&w, e->t_obs);
 	}
 	if (e->t_source >= 0) {
-		px_time_format(tm, e->t_source);
-		mem_str(&in, "source", tm);
+		KEY(&w, "source");
+		jw_time(&w, e->t_source);
 	}
-	close_obj(&in);
-	mem_str(&o, "tlp", px_tlp_names[e->tlp].wire);
-	px_buf_put(out, "}", 1);
-	return 0;
+	jw_close(&w);
+	KEY(&w, "tlp");
+	jw_str(&w, px_tlp_names[e->tlp].wire);
+	jw_close(&w);
+	return px_buf_add(out, buf, (size_t)(w.p - buf));
 }
 
 void
@@ -1041,45 +1177,6 @@ px_event_id(char out[65], const char *json, size_t len)
 }
 
 /* --- deduplication key ---------------------------------------------- */
-
-static inline uint64_t
-rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t
-mix(uint64_t z)
-{
-	/* The splitmix64 finaliser: every input bit reaches every output
-	 * bit. */
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-uint64_t
-px_hash64(const void *data, size_t n, uint64_t seed)
-{
-	const uint8_t *p = data;
-	uint64_t h = seed ^ (n * UINT64_C(0x9e3779b97f4a7c15));
-
-	while (n >= 8) {
-		uint64_t k;
-
-		memcpy(&k, p, 8);
-		h = rotl(h ^ mix(k), 29) * UINT64_C(0xff51afd7ed558ccd);
-		p += 8;
-		n -= 8;
-	}
-	if (n) {
-		uint64_t k = 0;
-
-		memcpy(&k, p, n);
-		h = rotl(h ^ mix(k ^ n), 29) * UINT64_C(0xff51afd7ed558ccd);
-	}
-	return mix(h);
-}
 
 int64_t
 px_event_bucket(const struct px_event *e)

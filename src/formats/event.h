@@ -30,6 +30,7 @@
 #include "model/types.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/u64map.h"
 
 #define PX_EV_ARENA     8192 /* bytes of strings one event may hold */
 #define PX_EV_MAX_EXTRA 16   /* extra members kept per event */
@@ -272,8 +273,5 @@ uint64_t px_event_dedup_key(const struct px_event *e);
 int64_t px_event_bucket(const struct px_event *e);
 /* The event's time: source time, else observation time, else -1. */
 int64_t px_event_time(const struct px_event *e);
-
-/* A 64-bit hash of bytes (not cryptographic; spreads well). */
-uint64_t px_hash64(const void *p, size_t n, uint64_t seed);
 
 #endif

@@ -23,7 +23,7 @@ static int
 hex_member(const json_t *o, const char *k, size_t len, const char *what)
 {
 	const char *s;
-	int rc;
+	int rc = 0;
 
 	if ((rc = px_j_str(&s, o, k, len, what)) < 0)
 		return rc;
@@ -80,7 +80,7 @@ counts(const json_t *o, const char *k, const char *const *mem, const char *what)
 {
 	const json_t *c = json_object_get(o, k);
 	int64_t v;
-	int rc;
+	int rc = 0;
 
 	if (!json_is_object(c))
 		return px_error_set(
@@ -107,7 +107,7 @@ px_feedmsg_check_batch(const json_t *f)
 	const char *w = "feed", *s;
 	const json_t *o;
 	int64_t part, parts, events, a, b;
-	int rc;
+	int rc = 0;
 
 	if (!json_is_object(f))
 		return px_error_set(PX_EINVAL, "feed: must be an object");
@@ -190,7 +190,7 @@ check_digest_obj(const json_t *d)
 	const json_t *a, *x;
 	int64_t t1, t2, v;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (!json_is_object(d))
 		return px_error_set(PX_EINVAL, "digest: must be an object");
@@ -245,7 +245,7 @@ px_feedmsg_check_digest(const json_t *b)
 	const json_t *v = json_object_get(b, "verdict");
 	const char *s;
 	char h[PX_HASH_HEX];
-	int rc;
+	int rc = 0;
 
 	if ((d == NULL) == (v == NULL))
 		return px_error_set(PX_EINVAL,
@@ -278,7 +278,7 @@ px_feedmsg_check_routing(const json_t *b)
 	char h[PX_HASH_HEX];
 	const char *s;
 	int64_t t;
-	int rc;
+	int rc = 0;
 
 	if (!json_is_object(r) || json_object_size(r) != 1 ||
 	    (rc = px_j_only(r, rmem, "routing")) < 0)

@@ -488,48 +488,70 @@ collect(const struct px_feed_batch_row *r, void *arg)
 }
 
 struct expire {
-	struct px_node *n;
-	int64_t before;
+	int64_t *grp;
 	char **cases, **peers;
-	int64_t *last;
 	size_t k;
 };
 
 static int
-expire_one(int64_t grp, const char *pc, const char *last, void *arg)
+expire_one(int64_t grp, const char *peer, const char *case_id, void *arg)
 {
 	struct expire *e = arg;
-	const char *sp = strchr(pc, ' ');
-	int64_t l = strtoll(last, NULL, 10);
 
-	(void)grp;
-	if (sp == NULL || l < 0 || l >= e->before)
-		return 0;
+	e->grp = px_realloc(e->grp, (e->k + 1) * sizeof(*e->grp));
 	e->cases = px_realloc(e->cases, (e->k + 1) * sizeof(*e->cases));
 	e->peers = px_realloc(e->peers, (e->k + 1) * sizeof(*e->peers));
-	e->last = px_realloc(e->last, (e->k + 1) * sizeof(*e->last));
-	e->peers[e->k] = px_strndup(pc, (size_t)(sp - pc));
-	e->cases[e->k] = px_strdup(sp + 1);
-	e->last[e->k] = l;
+	e->grp[e->k] = grp;
+	e->peers[e->k] = px_strdup(peer);
+	e->cases[e->k] = px_strdup(case_id);
 	e->k++;
 	return 0;
 }
 
-/* Closes the cases whose hosts stopped appearing. */
+static int
+last_seen(
+    const char *host, int64_t first, int64_t last, int64_t count, void *arg)
+{
+	(void)host;
+	(void)first;
+	(void)count;
+	if (last > *(int64_t *)arg)
+		*(int64_t *)arg = last;
+	return 0;
+}
+
+/* Closes the cases whose hosts stopped appearing.  It reads every event
+ * of every open case, so it runs once a day (meta feed.expired). */
 static int
 expire_cases(struct px_node *n, const struct px_feed_cfg *cfg, int64_t now,
     struct px_flush_report *rep)
 {
-	struct expire e = { .n = n, .before = now - cfg->expire_days * DAY_MS };
-	int rc = PX_STORE_CALL(n->store, feed_group_list, expire_one, &e);
+	struct expire e = { 0 };
+	char today[11], *done = NULL;
+	int64_t before = now - cfg->expire_days * DAY_MS;
+	int rc;
 
+	px_feed_day(today, cfg, now);
+	if (PX_STORE_CALL(n->store, meta_get, "feed.expired", &done) == 0 &&
+	    strcmp(done, today) == 0) {
+		free(done);
+		return 0;
+	}
+	free(done);
+	rc = PX_STORE_CALL(n->store, feed_group_list, expire_one, &e);
 	for (size_t i = 0; rc == 0 && i < e.k; i++) {
 		char when[PX_TIME_STRLEN], *text;
+		int64_t last = -1;
 		json_t *body;
 
 		if (!case_open(n, e.cases[i]))
 			continue;
-		px_time_format(when, e.last[i]);
+		if ((rc = PX_STORE_CALL(n->store, feed_group_hosts, e.grp[i],
+		         last_seen, &last)) < 0)
+			break;
+		if (last < 0 || last >= before)
+			continue;
+		px_time_format(when, last);
 		text =
 		    px_asprintf("Resolved: none of the hosts of this case was "
 		                "seen since %s (%d days without a "
@@ -544,13 +566,15 @@ expire_cases(struct px_node *n, const struct px_feed_cfg *cfg, int64_t now,
 		if (rc == 0)
 			rep->closed++;
 	}
+	if (rc == 0)
+		rc = PX_STORE_CALL(n->store, meta_set, "feed.expired", today);
 	for (size_t i = 0; i < e.k; i++) {
 		free(e.cases[i]);
 		free(e.peers[i]);
 	}
+	free(e.grp);
 	free(e.cases);
 	free(e.peers);
-	free(e.last);
 	return rc;
 }
 

@@ -59,6 +59,27 @@ struct pending {
 
 struct batch {
 	int64_t grp, start, id, add;
+	int64_t *ids; /* events added by this chunk */
+	size_t nids, capids;
+};
+
+/* A routing decision, as a key for the ids of their explanations: the
+ * JSON is built once per distinct decision, not per event. */
+struct rkey {
+	int status, by, party, other, file, ovr;
+	unsigned line;
+	uint32_t asn;
+	struct px_addr net;
+	uint8_t len, dst, own;
+	char cc[3];
+	const char *reason;
+};
+
+struct rcache {
+	struct px_u64map map;
+	struct rkey *k;
+	int64_t *id;
+	size_t n, cap;
 };
 
 struct run {
@@ -71,6 +92,7 @@ struct run {
 	struct px_event *ev;
 	struct px_feed_file_row row;
 	struct strcache routes, groups;
+	struct rcache decisions;
 	struct px_u64map keys; /* this chunk: key -> pending index */
 	struct pending *pend;
 	size_t npend, cappend;
@@ -115,6 +137,64 @@ intern(struct run *r, struct strcache *c, const char *s, size_t n,
 	}
 	c->v[c->n].s = px_strndup(s, n);
 	c->v[c->n].id = *id;
+	px_u64map_put(&c->map, h, (uint32_t)c->n);
+	c->n++;
+	return 0;
+}
+
+static void
+rkey_of(struct rkey *k, const struct px_rt_result *rt)
+{
+	memset(k, 0, sizeof(*k));
+	k->status = rt->status;
+	k->by = rt->by;
+	k->party = rt->party;
+	k->other = rt->other;
+	k->file = rt->file;
+	k->ovr = rt->ovr;
+	k->line = rt->line;
+	k->asn = rt->asn;
+	k->net = rt->net;
+	k->len = rt->len;
+	k->dst = rt->dst;
+	k->own = rt->own;
+	k->cc[0] = rt->cc[0];
+	k->cc[1] = rt->cc[1];
+	k->reason = rt->reason;
+}
+
+static int fetch_route(struct run *r, const char *s, int64_t *id);
+
+/* The store id of the explanation of a decision. */
+static int
+route_id(struct run *r, const struct px_rt_result *rt, int64_t *id)
+{
+	struct rcache *c = &r->decisions;
+	struct rkey k;
+	uint64_t h;
+	size_t probe = 0;
+	int64_t i;
+	int rc;
+
+	rkey_of(&k, rt);
+	h = px_hash64(&k, sizeof(k), 11);
+	while ((i = px_u64map_get(&c->map, h, &probe)) >= 0)
+		if (memcmp(&c->k[i], &k, sizeof(k)) == 0) {
+			*id = c->id[i];
+			return 0;
+		}
+	px_buf_reset(&r->route);
+	px_route_json(&r->route, r->t, rt);
+	if ((rc = intern(r, &r->routes, r->route.data, r->route.len,
+	         fetch_route, id)) < 0)
+		return rc;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->k = px_realloc(c->k, c->cap * sizeof(*c->k));
+		c->id = px_realloc(c->id, c->cap * sizeof(*c->id));
+	}
+	c->k[c->n] = k;
+	c->id[c->n] = *id;
 	px_u64map_put(&c->map, h, (uint32_t)c->n);
 	c->n++;
 	return 0;
@@ -226,9 +306,14 @@ chunk_commit(struct run *r)
 			    r->pend[i].delta);
 	for (size_t i = 0; rc == 0 && i < r->nbatch; i++)
 		if (r->batches[i].add) {
-			rc = PX_STORE_CALL(st, feed_batch_add, r->batches[i].id,
-			    r->batches[i].add);
-			r->batches[i].add = 0;
+			struct batch *b = &r->batches[i];
+
+			rc = PX_STORE_CALL(st, feed_batch_add, b->id, b->add);
+			if (rc == 0)
+				rc = PX_STORE_CALL(st, feed_batch_items, b->id,
+				    b->ids, b->nids);
+			b->add = 0;
+			b->nids = 0;
 		}
 	r->row.updated_ms = px_time_now_ms();
 	if (rc == 0)
@@ -276,6 +361,7 @@ event(struct run *r, int64_t line)
 	struct px_rt_result rt;
 	struct px_feed_event_row ev = { 0 };
 	struct pending *p;
+	size_t bi = (size_t)-1;
 	char host[PX_EV_MAX_URL + 1];
 	const struct px_ev_end *side;
 	int rc;
@@ -300,10 +386,7 @@ event(struct run *r, int64_t line)
 		return 0;
 	}
 	px_route_event(&rt, r->t, e, r->now);
-	px_buf_reset(&r->route);
-	px_route_json(&r->route, r->t, &rt);
-	if ((rc = intern(r, &r->routes, r->route.data, r->route.len,
-	         fetch_route, &ev.route)) < 0)
+	if ((rc = route_id(r, &rt, &ev.route)) < 0)
 		return rc;
 	side = px_event_side(e, r->cfg.dst_types, NULL);
 	ev.asn = side->asn;
@@ -316,7 +399,6 @@ event(struct run *r, int64_t line)
 	if (rt.status == PX_RT_ROUTED) {
 		char gk[600];
 		int64_t grp, start;
-		size_t bi;
 		int k;
 
 		k = snprintf(gk, sizeof(gk), "%s\n%lld\n%d\n%s",
@@ -350,6 +432,16 @@ event(struct run *r, int64_t line)
 	ev.event = r->json.data;
 	if ((rc = PX_STORE_CALL(r->n->store, feed_event_put, &ev, &id)) < 0)
 		return rc;
+	if (bi != (size_t)-1) {
+		struct batch *b = &r->batches[bi];
+
+		if (b->nids == b->capids) {
+			b->capids = b->capids ? b->capids * 2 : 64;
+			b->ids =
+			    px_realloc(b->ids, b->capids * sizeof(*b->ids));
+		}
+		b->ids[b->nids++] = id;
+	}
 	p = pend_new(r, key);
 	p->id = id;
 	p->bday = bday;
@@ -505,9 +597,14 @@ run_dispose(struct run *r)
 	free(r->ev);
 	strcache_dispose(&r->routes);
 	strcache_dispose(&r->groups);
+	px_u64map_dispose(&r->decisions.map);
+	free(r->decisions.k);
+	free(r->decisions.id);
 	px_u64map_dispose(&r->keys);
 	px_u64map_dispose(&r->bmap);
 	free(r->pend);
+	for (size_t i = 0; i < r->nbatch; i++)
+		free(r->batches[i].ids);
 	free(r->batches);
 	px_buf_dispose(&r->json);
 	px_buf_dispose(&r->route);

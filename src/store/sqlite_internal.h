@@ -125,6 +125,7 @@ int px_sq_msg_delivered(
 	.feed_group_hosts = px_sq_feed_group_hosts,                           \
 	.feed_group_list = px_sq_feed_group_list,                             \
 	.feed_status_counts = px_sq_feed_status_counts,                       \
+	.feed_batch_items = px_sq_feed_batch_items,                           \
 	.feed_batch_id = px_sq_feed_batch_id,                                 \
 	.feed_batch_add = px_sq_feed_batch_add,                               \
 	.feed_batches = px_sq_feed_batches,                                   \
@@ -175,6 +176,8 @@ int px_sq_feed_status_counts(
 int px_sq_feed_batch_id(struct px_store *b, int64_t grp, int64_t start_ms,
     int64_t end_ms, int64_t *id);
 int px_sq_feed_batch_add(struct px_store *b, int64_t batch, int64_t n);
+int px_sq_feed_batch_items(
+    struct px_store *b, int64_t batch, const int64_t *ids, size_t n);
 int px_sq_feed_batches(struct px_store *b, const struct px_feed_batch_filter *f,
     px_feed_batch_cb cb, void *arg);
 int px_sq_feed_batch_events(

@@ -441,13 +441,17 @@ struct px_store_ops {
 	 * px_rt_status). */
 	int (*feed_status_counts)(
 	    struct px_store *s, int64_t from, int64_t to, int64_t out[5]);
-	/* Groups that have a case: cb(group id, "PEER CASE-ID", the last
-	 * time any of its hosts was seen, as decimal ms or "-1"). */
+	/* Groups that have a case: cb(group id, peer, case id). */
 	int (*feed_group_list)(struct px_store *s, px_text_cb cb, void *arg);
 	/* The unsent batch of a group and interval, added if new. */
 	int (*feed_batch_id)(struct px_store *s, int64_t grp, int64_t start_ms,
 	    int64_t end_ms, int64_t *id);
 	int (*feed_batch_add)(struct px_store *s, int64_t batch, int64_t n);
+	/* Events added to a batch: their ids, in the order stored.  One row
+	 * per batch and ingest chunk, so an ingest writes no index entry per
+	 * event. */
+	int (*feed_batch_items)(struct px_store *s, int64_t batch,
+	    const int64_t *ids, size_t n);
 	int (*feed_batches)(struct px_store *s,
 	    const struct px_feed_batch_filter *f, px_feed_batch_cb cb,
 	    void *arg);

@@ -12,6 +12,7 @@
  * and a partial one on the statuses that wait for a person.
  */
 #include "store/sqlite_internal.h"
+#include "util/u64map.h"
 #include "util/util.h"
 
 enum {
@@ -40,7 +41,6 @@ enum {
 	Q_BA_ADD,
 	Q_BA_DUE,
 	Q_BA_GRP,
-	Q_BA_EVENTS,
 	Q_BA_SENT,
 	Q_PA_PUT,
 	Q_PA_LIST,
@@ -56,6 +56,9 @@ enum {
 	Q_DG_LIST,
 	Q_GR_LIST,
 	Q_STATUS,
+	Q_IT_PUT,
+	Q_IT_LIST,
+	Q_IT_GRP,
 	Q_END
 };
 
@@ -132,10 +135,8 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	S(Q_GR_GET) = "SELECT id FROM feed_groups WHERE peer = ?1 AND asn = ?2 "
 	              "AND type = ?3 AND identifier = ?4",
 	S(Q_GR_CASE) = "UPDATE feed_groups SET case_id = ?2 WHERE id = ?1",
-	S(Q_GR_HOSTS) = "SELECT host, min(seen_first), max(seen_last), "
-	                "sum(count) FROM feed_events WHERE batch IN (SELECT id "
-	                "FROM feed_batches WHERE grp = ?1) AND host IS NOT "
-	                "NULL GROUP BY host ORDER BY host",
+	S(Q_GR_HOSTS) = "SELECT host, seen_first, seen_last, count FROM "
+	                "feed_events WHERE id = ?1",
 	S(Q_BA_INS) = "INSERT OR IGNORE INTO feed_batches (grp, start_ms, "
 	              "end_ms) VALUES (?1, ?2, ?3)",
 	S(Q_BA_GET) = "SELECT id FROM feed_batches WHERE grp = ?1 AND "
@@ -150,9 +151,6 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	S(Q_BA_GRP) =
 	    "SELECT " BA_COLS "FROM feed_batches b JOIN feed_groups g "
 	    "ON g.id = b.grp WHERE b.grp = ?1 ORDER BY b.start_ms",
-	S(Q_BA_EVENTS) = "SELECT " EV_COLS "FROM feed_events e JOIN "
-	                 "feed_routes r ON r.id = e.route WHERE e.batch = ?1 "
-	                 "ORDER BY e.id",
 	S(Q_BA_SENT) = "UPDATE feed_batches SET sent_ms = ?4, case_id = ?2, "
 	               "msg_hash = ?3 WHERE id = ?1",
 	S(Q_PA_PUT) = "INSERT OR IGNORE INTO feed_parts (" PA_COLS
@@ -185,13 +183,16 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	S(Q_DG_LIST) = "SELECT " DG_COLS "FROM digests WHERE (?1 IS NULL OR "
 	               "peer = ?1) AND (?2 IS NULL OR dir = ?2) ORDER BY day "
 	               "DESC, peer, dir",
-	S(Q_GR_LIST) = "SELECT g.id, g.peer, g.case_id, (SELECT "
-	               "max(e.seen_last) FROM feed_events e WHERE e.batch IN "
-	               "(SELECT b.id FROM feed_batches b WHERE b.grp = g.id)) "
-	               "FROM feed_groups g WHERE g.case_id IS NOT NULL ORDER "
-	               "BY g.id",
+	S(Q_GR_LIST) = "SELECT id, peer, case_id FROM feed_groups WHERE "
+	               "case_id IS NOT NULL ORDER BY id",
 	S(Q_STATUS) = "SELECT status, count(*) FROM feed_events WHERE "
 	              "routed_ms >= ?1 AND routed_ms < ?2 GROUP BY status",
+	S(Q_IT_PUT) = "INSERT INTO feed_batch_items (batch, ids) VALUES (?1, "
+	              "?2)",
+	S(Q_IT_LIST) = "SELECT ids FROM feed_batch_items WHERE batch = ?1 "
+	               "ORDER BY id",
+	S(Q_IT_GRP) = "SELECT i.ids FROM feed_batch_items i JOIN feed_batches "
+	              "b ON b.id = i.batch WHERE b.grp = ?1 ORDER BY i.id",
 #undef S
 };
 
@@ -642,29 +643,113 @@ px_sq_feed_group_case(struct px_store *b, int64_t grp, const char *case_id)
 	return px_sq_step_done(s, st, "save group case");
 }
 
+/* Calls fn(id, arg) for each event id in the id lists `st` yields (one
+ * blob of little-endian int64 per row); stops on a non-zero return. */
+static int
+each_id(struct sq *s, sqlite3_stmt *st, int (*fn)(struct sq *, int64_t, void *),
+    void *arg, const char *doing)
+{
+	int rc, c = 0;
+
+	while (c == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *blob = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0) / 8;
+
+		for (size_t i = 0; c == 0 && i < n; i++) {
+			uint64_t v = 0;
+
+			for (int k = 7; k >= 0; k--)
+				v = v << 8 | blob[i * 8 + (size_t)k];
+			c = fn(s, (int64_t)v, arg);
+		}
+	}
+	sqlite3_reset(st);
+	if (c != 0)
+		return c;
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : px_sq_fail(s, doing);
+}
+
+struct host {
+	char *name;
+	int64_t first, last, count;
+};
+
+struct hosts {
+	struct host *v;
+	size_t n, cap;
+	struct px_u64map map;
+};
+
+static int
+host_of(struct sq *s, int64_t id, void *arg)
+{
+	struct hosts *h = arg;
+	sqlite3_stmt *st = prep(s, Q_GR_HOSTS);
+	const char *name;
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    (name = (const char *)sqlite3_column_text(st, 0)) != NULL) {
+		uint64_t k = px_hash64(name, strlen(name), 1);
+		size_t probe = 0;
+		int64_t i;
+		int64_t first = sqlite3_column_int64(st, 1);
+		int64_t last = sqlite3_column_int64(st, 2);
+		int64_t count = sqlite3_column_int64(st, 3);
+
+		while ((i = px_u64map_get(&h->map, k, &probe)) >= 0)
+			if (strcmp(h->v[i].name, name) == 0)
+				break;
+		if (i < 0) {
+			if (h->n == h->cap) {
+				h->cap = h->cap ? h->cap * 2 : 256;
+				h->v = px_realloc(h->v, h->cap * sizeof(*h->v));
+			}
+			i = (int64_t)h->n++;
+			h->v[i].name = px_strdup(name);
+			h->v[i].first = first;
+			h->v[i].last = last;
+			h->v[i].count = 0;
+			px_u64map_put(&h->map, k, (uint32_t)i);
+		}
+		if (first < h->v[i].first)
+			h->v[i].first = first;
+		if (last > h->v[i].last)
+			h->v[i].last = last;
+		h->v[i].count += count;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	    ? 0
+	    : px_sq_fail(s, "read event host");
+}
+
 int
 px_sq_feed_group_hosts(
     struct px_store *b, int64_t grp, px_feed_host_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
-	sqlite3_stmt *st = prep(s, Q_GR_HOSTS);
-	int rc, c = 0;
+	sqlite3_stmt *st = prep(s, Q_IT_GRP);
+	struct hosts h = { 0 };
+	int rc;
 
 	if (st == NULL)
 		return PX_ERR;
+	px_u64map_init(&h.map);
 	sqlite3_bind_int64(st, 1, grp);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((c = cb((const char *)sqlite3_column_text(st, 0),
-		         sqlite3_column_int64(st, 1),
-		         sqlite3_column_int64(st, 2),
-		         sqlite3_column_int64(st, 3), arg)) != 0)
-			break;
-	sqlite3_reset(st);
-	if (c != 0)
-		return c;
-	return rc == SQLITE_DONE || rc == SQLITE_ROW
-	    ? 0
-	    : px_sq_fail(s, "list group hosts");
+	rc = each_id(s, st, host_of, &h, "list group events");
+	for (size_t i = 0; i < h.n; i++) {
+		if (rc == 0)
+			rc = cb(h.v[i].name, h.v[i].first, h.v[i].last,
+			    h.v[i].count, arg);
+		free(h.v[i].name);
+	}
+	free(h.v);
+	px_u64map_dispose(&h.map);
+	return rc;
 }
 
 int
@@ -672,28 +757,10 @@ px_sq_feed_group_list(struct px_store *b, px_text_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = prep(s, Q_GR_LIST);
-	int rc, c = 0;
 
 	if (st == NULL)
 		return PX_ERR;
-	/* cb(group id, "peer case_id", last seen as text) */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char pc[400], last[24];
-
-		snprintf(pc, sizeof(pc), "%s %s",
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2));
-		snprintf(
-		    last, sizeof(last), "%lld", (long long)col_i64(st, 3, -1));
-		if ((c = cb(sqlite3_column_int64(st, 0), pc, last, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (c != 0)
-		return c;
-	return rc == SQLITE_DONE || rc == SQLITE_ROW
-	    ? 0
-	    : px_sq_fail(s, "list groups");
+	return px_sq_each_text(s, st, cb, arg, "list groups");
 }
 
 int
@@ -790,19 +857,70 @@ px_sq_feed_batches(struct px_store *b, const struct px_feed_batch_filter *f,
 	    "list batches");
 }
 
+struct ev_cb {
+	px_feed_event_cb cb;
+	void *arg;
+};
+
+static int
+event_of(struct sq *s, int64_t id, void *arg)
+{
+	struct ev_cb *e = arg;
+	sqlite3_stmt *st = prep(s, Q_EV_GET);
+	struct px_feed_event_row row;
+	int rc, c = 0;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		read_ev(st, &row);
+		sqlite3_reset(st);
+		c = e->cb(&row, e->arg);
+		px_feed_event_row_dispose(&row);
+		return c;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, "read batch event");
+}
+
 int
 px_sq_feed_batch_events(
     struct px_store *b, int64_t batch, px_feed_event_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
-	sqlite3_stmt *st = prep(s, Q_BA_EVENTS);
-	struct px_feed_event_row row;
+	sqlite3_stmt *st = prep(s, Q_IT_LIST);
+	struct ev_cb e = { .cb = cb, .arg = arg };
 
 	if (st == NULL)
 		return PX_ERR;
 	sqlite3_bind_int64(st, 1, batch);
-	FOREACH_ROW(s, st, row, read_ev, px_feed_event_row_dispose, cb, arg,
-	    "list batch events");
+	return each_id(s, st, event_of, &e, "list batch events");
+}
+
+int
+px_sq_feed_batch_items(
+    struct px_store *b, int64_t batch, const int64_t *ids, size_t n)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_IT_PUT);
+	uint8_t *blob = px_malloc(n * 8 + 1);
+	int rc;
+
+	if (st == NULL) {
+		free(blob);
+		return PX_ERR;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 8; k++)
+			blob[i * 8 + (size_t)k] =
+			    (uint8_t)((uint64_t)ids[i] >> (8 * k));
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_blob(st, 2, blob, (int)(n * 8), SQLITE_STATIC);
+	rc = px_sq_step_done(s, st, "save batch items");
+	free(blob);
+	return rc;
 }
 
 int

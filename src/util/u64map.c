@@ -81,3 +81,42 @@ px_u64map_put(struct px_u64map *m, uint64_t key, uint32_t val)
 	insert(m->keys, m->vals, m->cap, norm(key), val);
 	m->n++;
 }
+
+static inline uint64_t
+rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t
+mix(uint64_t z)
+{
+	/* The splitmix64 finaliser: every input bit reaches every output
+	 * bit. */
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+uint64_t
+px_hash64(const void *data, size_t n, uint64_t seed)
+{
+	const uint8_t *p = data;
+	uint64_t h = seed ^ (n * UINT64_C(0x9e3779b97f4a7c15));
+
+	while (n >= 8) {
+		uint64_t k;
+
+		memcpy(&k, p, 8);
+		h = rotl(h ^ mix(k), 29) * UINT64_C(0xff51afd7ed558ccd);
+		p += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t k = 0;
+
+		memcpy(&k, p, n);
+		h = rotl(h ^ mix(k ^ n), 29) * UINT64_C(0xff51afd7ed558ccd);
+	}
+	return mix(h);
+}

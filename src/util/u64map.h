@@ -29,4 +29,8 @@ int64_t px_u64map_get(const struct px_u64map *m, uint64_t key, size_t *probe);
  * string hashes are told apart by the caller). */
 void px_u64map_put(struct px_u64map *m, uint64_t key, uint32_t val);
 
+/* A 64-bit hash of bytes (not cryptographic; spreads well), for keys of
+ * these maps and of the deduplication index. */
+uint64_t px_hash64(const void *p, size_t n, uint64_t seed);
+
 #endif

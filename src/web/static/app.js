@@ -11,6 +11,7 @@ import * as compose from "./compose.js";
 import * as contacts from "./contacts.js";
 import * as review from "./review.js";
 import * as record from "./record.js";
+import * as feeds from "./feeds.js";
 
 const POLL_MS = 3000;
 const main = () => document.getElementById("main");
@@ -28,6 +29,7 @@ const routes = [
 	[/^#\/contacts$/, contacts],
 	[/^#\/review$/, review],
 	[/^#\/record\/([0-9a-f]+)$/, record],
+	[/^#\/feeds(?:\/(file|queue|digest|att))?(?:\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?$/, feeds],
 ];
 
 function store() {
