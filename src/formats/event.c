@@ -948,53 +948,14 @@ jw_close(struct jw *w)
 	w->first = false;
 }
 
-static inline void
-two(char *o, unsigned v)
-{
-	o[0] = (char)('0' + v / 10);
-	o[1] = (char)('0' + v % 10);
-}
-
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ", as px_time_format writes it. */
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ", quoted. */
 static void
 jw_time(struct jw *w, int64_t ms)
 {
-	int64_t days, y;
-	unsigned m, d, msr, secs;
-	char *o = w->p;
-
-	if (ms < 0 || ms > INT64_C(253402300799999)) {
-		char tm[PX_TIME_STRLEN];
-
-		px_time_format(tm, ms);
-		*w->p++ = '"';
-		jw_raw(w, tm, PX_TIME_STRLEN - 1);
-		*w->p++ = '"';
-		return;
-	}
-	days = ms / 86400000;
-	msr = (unsigned)(ms % 86400000);
-	secs = msr / 1000;
-	px_civil_from_days(days, &y, &m, &d);
-	o[0] = '"';
-	two(o + 1, (unsigned)(y / 100));
-	two(o + 3, (unsigned)(y % 100));
-	o[5] = '-';
-	two(o + 6, m);
-	o[8] = '-';
-	two(o + 9, d);
-	o[11] = 'T';
-	two(o + 12, secs / 3600);
-	o[14] = ':';
-	two(o + 15, secs / 60 % 60);
-	o[17] = ':';
-	two(o + 18, secs % 60);
-	o[20] = '.';
-	o[21] = (char)('0' + msr % 1000 / 100);
-	two(o + 22, msr % 100);
-	o[24] = 'Z';
-	o[25] = '"';
-	w->p += 26;
+	*w->p++ = '"';
+	px_time_format(w->p, ms);
+	w->p += PX_TIME_STRLEN - 1;
+	*w->p++ = '"';
 }
 
 static void

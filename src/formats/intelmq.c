@@ -15,41 +15,12 @@
  * (DESIGN.md: the JSON hot path) into a token array the decoder keeps,
  * and strings are unescaped only when they hold an escape.
  */
-#define JSMN_STATIC
-#define JSMN_STRICT
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include <jsmn.h>
-#pragma GCC diagnostic pop
 
 #include "formats/decoder.h"
+#include "util/jsmntok.h"
 #include "util/util.h"
 
 #define MAX_TOKENS 1024
-
-/* The index just past the value at t[i] and everything inside it. */
-static int
-skip(const jsmntok_t *t, int i, int n)
-{
-	int k, end;
-
-	if (i >= n)
-		return n;
-	if (t[i].type == JSMN_OBJECT) {
-		end = i + 1;
-		for (k = 0; k < t[i].size && end < n; k++)
-			end = skip(t, end + 1, n); /* key, then value */
-		return end;
-	}
-	if (t[i].type == JSMN_ARRAY) {
-		end = i + 1;
-		for (k = 0; k < t[i].size && end < n; k++)
-			end = skip(t, end, n);
-		return end;
-	}
-	return i + 1;
-}
 
 /* The text of a primitive or string token, unescaped. */
 static int
@@ -126,7 +97,7 @@ px_intelmq_record(
 	if (nt < 1 || t[0].type != JSMN_OBJECT)
 		return px_error_set(
 		    PX_EINVAL, "the line is not a JSON object (an event)");
-	if (skip(t, 0, nt) != nt)
+	if (px_jsmn_skip(t, 0, nt) != nt)
 		return px_error_set(
 		    PX_EINVAL, "the line holds more than one JSON value");
 	for (i = 1; i < nt;) {
@@ -155,7 +126,7 @@ px_intelmq_record(
 			    t[i + 1].type == JSMN_OBJECT) {
 				/* An "extra" object: its members are the
 				 * extras. */
-				int j = i + 2, end = skip(t, i + 1, nt);
+				int j = i + 2, end = px_jsmn_skip(t, i + 1, nt);
 
 				while (j < end) {
 					const char *ek;
@@ -182,7 +153,7 @@ px_intelmq_record(
 						         eklen, s, sn)) < 0)
 							return rc;
 					}
-					j = skip(t, j + 1, nt);
+					j = px_jsmn_skip(t, j + 1, nt);
 				}
 				i = end;
 				continue;
@@ -190,7 +161,7 @@ px_intelmq_record(
 			if ((rc = put(d, e, kb, klen, rec, &t[i + 1])) < 0)
 				return rc;
 		}
-		i = skip(t, i + 1, nt);
+		i = px_jsmn_skip(t, i + 1, nt);
 	}
 	return 0;
 }

@@ -135,11 +135,28 @@ add_event(const struct px_feed_event_row *r, void *arg)
 	px_time_format(t1, r->routed_ms);
 	px_time_format(t2, r->seen_first);
 	px_time_format(t3, r->seen_last);
-	/* Canonical: members in order event, id, route, routed, seen. */
-	px_buf_putf(&b->cur,
-	    "{\"event\":%s,\"id\":\"%s\",\"route\":%s,\"routed\":\"%s\","
-	    "\"seen\":{\"count\":%lld,\"first\":\"%s\",\"last\":\"%s\"}}\n",
-	    r->event, id, r->route_json, t1, (long long)r->count, t2, t3);
+	/* Canonical: members in order event, id, route, routed, seen.
+	 * Pieces, not a format string: this runs for every event shared. */
+	{
+		char cnt[24];
+		int k = snprintf(cnt, sizeof(cnt), "%lld", (long long)r->count);
+
+		px_buf_puts(&b->cur, "{\"event\":");
+		px_buf_puts(&b->cur, r->event);
+		px_buf_puts(&b->cur, ",\"id\":\"");
+		px_buf_put(&b->cur, id, 64);
+		px_buf_puts(&b->cur, "\",\"route\":");
+		px_buf_puts(&b->cur, r->route_json);
+		px_buf_puts(&b->cur, ",\"routed\":\"");
+		px_buf_put(&b->cur, t1, PX_TIME_STRLEN - 1);
+		px_buf_puts(&b->cur, "\",\"seen\":{\"count\":");
+		px_buf_put(&b->cur, cnt, (size_t)k);
+		px_buf_puts(&b->cur, ",\"first\":\"");
+		px_buf_put(&b->cur, t2, PX_TIME_STRLEN - 1);
+		px_buf_puts(&b->cur, "\",\"last\":\"");
+		px_buf_put(&b->cur, t3, PX_TIME_STRLEN - 1);
+		px_buf_puts(&b->cur, "\"}}\n");
+	}
 	b->cur_events++;
 	b->events++;
 	if (b->first < 0 || r->seen_first < b->first)

@@ -7,14 +7,17 @@
  * the day (feed_parts, "out" at the sender, "in" at the receiver) and the
  * attachments they reference.  The sender adds what only it knows (events
  * it could not route, the delegation files it used); the receiver
- * compares the rest member by member.  Event ids are recomputed from the
- * events themselves (SHA-256 of "parley-event-v1\n" and the event's
- * canonical JSON), never taken from the line, so a changed event changes
- * the Merkle root, and the line it is on is named.
+ * compares the rest member by member.  The receiver recomputes event ids
+ * from the events themselves (SHA-256 of "parley-event-v1\n" and the
+ * event's canonical JSON), never taking them from the line, so a changed
+ * event changes the Merkle root, and the line it is on is named; the
+ * sender takes the ids it wrote into its own attachments at ingest.
+ * Lines are read with jsmn, as spans of their text, not parsed whole.
  *
  * The root is RFC 9162's Merkle tree hash over the day's event ids as
  * 32-byte leaves, sorted ascending, each leaf hashed SHA-256(0x00 || id).
  */
+
 #include "crypto/sign.h"
 #include "ledger/merkle.h"
 #include "model/canon.h"
@@ -22,6 +25,8 @@
 #include "node/attach.h"
 #include "node/feeds.h"
 #include "node/override.h"
+#include "util/u64map.h"
+#include "util/jsmntok.h"
 #include "util/util.h"
 
 #define DAY_MS      INT64_C(86400000)
@@ -36,9 +41,12 @@ struct comp {
 	uint8_t (*ids)[32];
 	size_t nids, capids;
 	json_t *by_type, *by_asn, *by_sev;
-	json_t *hosts;   /* set: host -> true (this day) */
-	json_t *earlier; /* set of hosts of the days before */
-	json_t *cases;   /* set: case ids updated (not opened) */
+	uint64_t *hh; /* hashes of this day's hosts */
+	size_t nhh, caphh;
+	uint64_t *eh; /* hashes of the hosts of the days before */
+	size_t neh, capeh;
+	bool trusted;  /* our own attachments: take the ids as written */
+	json_t *cases; /* set: case ids updated (not opened) */
 	int64_t opened, parts;
 	json_t *tampered, *missing; /* arrays, may be NULL */
 	bool index;                 /* index event ids (receiver) */
@@ -46,116 +54,207 @@ struct comp {
 };
 
 static void
-bump(json_t *o, const char *k)
+push_hash(uint64_t **v, size_t *n, size_t *cap, uint64_t h)
 {
-	json_t *v = json_object_get(o, k);
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 4096;
+		*v = px_realloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = h;
+}
 
+/* What a digest reads of a line, as spans of its text: found with jsmn
+ * rather than a full parse, since a day holds a million lines.  Both
+ * sides read the same bytes the same way. */
+struct fields {
+	const char *id;
+	size_t idn;
+	const char *ev; /* the event object */
+	size_t evn;
+	const char *type, *sev, *host;
+	size_t typen, sevn, hostn;
+	int64_t asn;
+	bool dst; /* the route counted the destination */
+};
+
+#define TOKENS 512
+
+static bool
+tok_is(const char *s, const jsmntok_t *t, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+	    memcmp(s + t->start, lit, n) == 0;
+}
+
+/* The value token of member `key` of the object at t[obj], or -1. */
+static int
+member(const char *s, const jsmntok_t *t, int obj, int n, const char *key)
+{
+	int i = obj + 1;
+
+	if (obj < 0 || obj >= n || t[obj].type != JSMN_OBJECT)
+		return -1;
+	for (int k = 0; k < t[obj].size && i + 1 < n; k++) {
+		if (tok_is(s, &t[i], key))
+			return i + 1;
+		i = px_jsmn_skip(t, i + 1, n);
+	}
+	return -1;
+}
+
+static void
+span(const char *s, const jsmntok_t *t, int i, const char **p, size_t *n)
+{
+	*p = s + t[i].start;
+	*n = (size_t)(t[i].end - t[i].start);
+}
+
+static int
+scan(struct fields *f, const char *s, size_t n, jsmntok_t *t)
+{
+	jsmn_parser p;
+	int nt, ev, rt, side, sd, x;
+
+	memset(f, 0, sizeof(*f));
+	f->asn = -1;
+	jsmn_init(&p);
+	if ((nt = jsmn_parse(&p, s, n, t, TOKENS)) < 1 ||
+	    t[0].type != JSMN_OBJECT || px_jsmn_skip(t, 0, nt) != nt)
+		return -1;
+	if ((ev = member(s, t, 0, nt, "event")) < 0 ||
+	    t[ev].type != JSMN_OBJECT)
+		return -1;
+	span(s, t, ev, &f->ev, &f->evn);
+	if ((x = member(s, t, 0, nt, "id")) >= 0 && t[x].type == JSMN_STRING)
+		span(s, t, x, &f->id, &f->idn);
+	rt = member(s, t, 0, nt, "route");
+	side = member(s, t, rt, nt, "side");
+	f->dst = side >= 0 && tok_is(s, &t[side], "destination");
+	if ((x = member(s, t, member(s, t, ev, nt, "classification"), nt,
+	         "type")) >= 0 &&
+	    t[x].type == JSMN_STRING)
+		span(s, t, x, &f->type, &f->typen);
+	if ((x = member(s, t, ev, nt, "severity")) >= 0 &&
+	    t[x].type == JSMN_STRING)
+		span(s, t, x, &f->sev, &f->sevn);
+	sd = member(s, t, ev, nt, f->dst ? "destination" : "source");
+	if ((x = member(s, t, sd, nt, "asn")) >= 0 &&
+	    t[x].type == JSMN_PRIMITIVE) {
+		int64_t v = 0;
+
+		for (int k = t[x].start; k < t[x].end && v < (INT64_C(1) << 40);
+		     k++) {
+			if (s[k] < '0' || s[k] > '9') {
+				v = -1;
+				break;
+			}
+			v = v * 10 + (s[k] - '0');
+		}
+		f->asn = v;
+	}
+	if ((x = member(s, t, sd, nt, "ip")) < 0)
+		x = member(s, t, sd, nt, "fqdn");
+	if (x < 0)
+		x = member(s, t, sd, nt, "url");
+	if (x >= 0 && t[x].type == JSMN_STRING)
+		span(s, t, x, &f->host, &f->hostn);
+	return 0;
+}
+
+static void
+bump(json_t *o, const char *k, size_t n)
+{
+	char key[80];
+	json_t *v;
+
+	snprintf(key, sizeof(key), "%.*s", (int)(n < 64 ? n : 64), k);
+	v = json_object_get(o, key);
 	json_object_set_new(
-	    o, k, json_integer(v ? json_integer_value(v) + 1 : 1));
-}
-
-/* The host an event line counts for: the side its route names. */
-static const char *
-line_host(const json_t *e, const json_t *route)
-{
-	const char *side = json_string_value(json_object_get(route, "side"));
-	const json_t *s = json_object_get(e,
-	    side && strcmp(side, "destination") == 0 ? "destination"
-	                                             : "source");
-	const char *h = json_string_value(json_object_get(s, "ip"));
-
-	if (h == NULL)
-		h = json_string_value(json_object_get(s, "fqdn"));
-	if (h == NULL)
-		h = json_string_value(json_object_get(s, "url"));
-	return h;
-}
-
-static int64_t
-line_asn(const json_t *e, const json_t *route)
-{
-	const char *side = json_string_value(json_object_get(route, "side"));
-	const json_t *s = json_object_get(e,
-	    side && strcmp(side, "destination") == 0 ? "destination"
-	                                             : "source");
-	const json_t *a = json_object_get(s, "asn");
-
-	return json_is_integer(a) ? json_integer_value(a) : -1;
+	    o, key, json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
 /* One line of an attachment; `hosts_only` for the days before. */
 static int
 line(struct comp *c, const char *sha, const char *text, size_t len,
-    unsigned lineno, bool hosts_only)
+    unsigned lineno, bool hosts_only, jsmntok_t *tok)
 {
-	json_t *j = NULL;
-	const json_t *e, *route;
-	const char *stated, *host;
-	char *canon = NULL, id[65];
+	struct fields f;
+	char id[65];
 	int rc;
 
-	if ((rc = px_json_parse(&j, text, len, len + 1, "event line")) < 0 ||
-	    !json_is_object(e = json_object_get(j, "event"))) {
+	if (scan(&f, text, len, tok) < 0) {
 		if (c->tampered && !hosts_only)
 			json_array_append_new(c->tampered,
 			    json_pack("{sssIss}", "attachment", sha, "line",
 			        (json_int_t)lineno, "problem",
 			        "not an event line"));
-		json_decref(j);
 		return 0;
 	}
-	route = json_object_get(j, "route");
-	host = line_host(e, route);
 	if (hosts_only) {
-		if (host)
-			json_object_set_new(c->earlier, host, json_true());
-		json_decref(j);
+		if (f.host)
+			push_hash(&c->eh, &c->neh, &c->capeh,
+			    px_hash64(f.host, f.hostn, 9));
 		return 0;
 	}
-	if ((canon = px_canon_string(e)) == NULL) {
-		json_decref(j);
-		return PX_EINVAL;
+	/* The id: as written in our own attachments; recomputed from the
+	 * event's canonical form in a peer's. */
+	if (c->trusted && f.idn == 64) {
+		memcpy(id, f.id, 64);
+		id[64] = '\0';
+	} else {
+		json_t *e = NULL;
+		char *canon = NULL;
+
+		if ((rc = px_json_parse(&e, f.ev, f.evn, f.evn + 1, "event")) <
+		        0 ||
+		    (canon = px_canon_string(e)) == NULL) {
+			json_decref(e);
+			if (c->tampered)
+				json_array_append_new(c->tampered,
+				    json_pack("{sssIss}", "attachment", sha,
+				        "line", (json_int_t)lineno, "problem",
+				        "the event is not valid JSON"));
+			return 0;
+		}
+		px_event_id(id, canon, strlen(canon));
+		free(canon);
+		json_decref(e);
+		if (c->tampered && (f.idn != 64 || memcmp(f.id, id, 64) != 0)) {
+			char stated[65];
+
+			snprintf(stated, sizeof(stated), "%.*s",
+			    (int)(f.idn < 64 ? f.idn : 64), f.id ? f.id : "");
+			json_array_append_new(c->tampered,
+			    json_pack("{sssIssss}", "attachment", sha, "line",
+			        (json_int_t)lineno, "event", stated,
+			        "recomputed", id));
+		}
 	}
-	px_event_id(id, canon, strlen(canon));
-	stated = json_string_value(json_object_get(j, "id"));
-	if (c->tampered && (stated == NULL || strcmp(stated, id) != 0))
-		json_array_append_new(c->tampered,
-		    json_pack("{sssIssss}", "attachment", sha, "line",
-		        (json_int_t)lineno, "event", stated ? stated : "",
-		        "recomputed", id));
 	if (c->nids == c->capids) {
 		c->capids = c->capids ? c->capids * 2 : 4096;
 		c->ids = px_realloc(c->ids, c->capids * sizeof(*c->ids));
 	}
 	if (px_hex_decode(c->ids[c->nids], 32, id) == 0)
 		c->nids++;
+	bump(c->by_type, f.type ? f.type : "unknown", f.type ? f.typen : 7);
+	bump(c->by_sev, f.sev ? f.sev : "unknown", f.sev ? f.sevn : 7);
 	{
-		const char *type = json_string_value(json_object_get(
-		    json_object_get(e, "classification"), "type"));
-		const char *sev =
-		    json_string_value(json_object_get(e, "severity"));
-		int64_t asn = line_asn(e, route);
 		char as[24];
+		int k = f.asn > 0
+		    ? snprintf(as, sizeof(as), "AS%lld", (long long)f.asn)
+		    : snprintf(as, sizeof(as), "unknown");
 
-		bump(c->by_type, type ? type : "unknown");
-		bump(c->by_sev, sev ? sev : "unknown");
-		if (asn > 0)
-			snprintf(as, sizeof(as), "AS%lld", (long long)asn);
-		else
-			snprintf(as, sizeof(as), "unknown");
-		bump(c->by_asn, as);
+		bump(c->by_asn, as, (size_t)k);
 	}
-	if (host)
-		json_object_set_new(c->hosts, host, json_true());
+	if (f.host)
+		push_hash(
+		    &c->hh, &c->nhh, &c->caphh, px_hash64(f.host, f.hostn, 9));
 	if (c->index &&
 	    (rc = PX_STORE_CALL(c->n->store, feed_recv_put, id, sha, lineno)) <
-	        0) {
-		free(canon);
-		json_decref(j);
+	        0)
 		return rc;
-	}
-	free(canon);
-	json_decref(j);
 	return 0;
 }
 
@@ -169,12 +268,15 @@ attachment(
 	int64_t seen = 0;
 	int rc;
 
+	jsmntok_t *tok = px_malloc(TOKENS * sizeof(*tok));
+
 	px_buf_init(&b, PX_BUF_NOCAP);
-	rc = px_attach_read(&b, c->n, sha, true);
+	rc = px_attach_read(&b, c->n, sha, !c->trusted);
 	if (rc == PX_ENOTFOUND) {
 		if (c->missing && !hosts_only)
 			json_array_append_new(c->missing, json_string(sha));
 		px_buf_dispose(&b);
+		free(tok);
 		return 0;
 	}
 	if (rc == PX_EINVAL && c->tampered && !hosts_only)
@@ -183,6 +285,7 @@ attachment(
 		        (json_int_t)0, "problem", px_error_last()));
 	else if (rc < 0) {
 		px_buf_dispose(&b);
+		free(tok);
 		return rc;
 	}
 	while (pos < b.len) {
@@ -192,7 +295,7 @@ attachment(
 		lineno++;
 		if (end > pos) {
 			if ((rc = line(c, sha, b.data + pos, end - pos, lineno,
-			         hosts_only)) < 0)
+			         hosts_only, tok)) < 0)
 				break;
 			seen++;
 		}
@@ -206,6 +309,7 @@ attachment(
 		        "the attachment holds another number of events than "
 		        "its message says"));
 	px_buf_dispose(&b);
+	free(tok);
 	return rc;
 }
 
@@ -262,6 +366,14 @@ closed_case(const struct px_feed_part_row *p, void *arg)
 }
 
 static int
+by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
 by_desc(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -314,8 +426,6 @@ compute(json_t **out, struct comp *c, const struct px_feed_cfg *cfg,
 	c->by_type = json_object();
 	c->by_asn = json_object();
 	c->by_sev = json_object();
-	c->hosts = json_object();
-	c->earlier = json_object();
 	c->cases = json_object();
 	if ((rc = PX_STORE_CALL(c->n->store, feed_parts, c->peer, c->dir,
 	         c->start, c->end, part_one, c)) < 0 ||
@@ -326,17 +436,19 @@ compute(json_t **out, struct comp *c, const struct px_feed_cfg *cfg,
 	        0 ||
 	    (rc = c->rc) < 0)
 		goto out;
-	{
-		const char *h;
-		json_t *v;
-
-		json_object_foreach(c->hosts, h, v)
-		{
-			if (json_object_get(c->earlier, h))
-				rec++;
-			else
-				newh++;
-		}
+	/* Hosts of the day (each once) seen or not in the days before. */
+	if (c->nhh > 1)
+		qsort(c->hh, c->nhh, sizeof(*c->hh), by_u64);
+	if (c->neh > 1)
+		qsort(c->eh, c->neh, sizeof(*c->eh), by_u64);
+	for (size_t i = 0; i < c->nhh; i++) {
+		if (i > 0 && c->hh[i] == c->hh[i - 1])
+			continue;
+		if (c->neh &&
+		    bsearch(&c->hh[i], c->eh, c->neh, sizeof(*c->eh), by_u64))
+			rec++;
+		else
+			newh++;
 	}
 	/* Cases of the parts of the last CLOSED_DAYS days that the sharing
 	 * party closed during the day. */
@@ -434,8 +546,8 @@ out:
 	json_decref(c->by_type);
 	json_decref(c->by_asn);
 	json_decref(c->by_sev);
-	json_decref(c->hosts);
-	json_decref(c->earlier);
+	free(c->hh);
+	free(c->eh);
 	json_decref(c->cases);
 	free(c->ids);
 	return rc;
@@ -454,7 +566,7 @@ int
 px_digest_make(json_t **out, struct px_node *n, const struct px_feed_cfg *cfg,
     const char *peer, const char *day)
 {
-	struct comp c = { .n = n, .peer = peer, .dir = "out" };
+	struct comp c = { .n = n, .peer = peer, .dir = "out", .trusted = true };
 	json_t *d = NULL, *files = json_array();
 	int64_t counts[5];
 	int rc;
