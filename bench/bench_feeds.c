@@ -66,8 +66,9 @@ make_deleg(size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t count = (uint32_t)(256 + rnd() % 3840);
 
-		px_buf_putf(&b, "ripencc|%s|ipv4|%u.%u.%u.%u|%u|20100101|"
-		                "allocated\n",
+		px_buf_putf(&b,
+		    "ripencc|%s|ipv4|%u.%u.%u.%u|%u|20100101|"
+		    "allocated\n",
 		    cc[rnd() % 4], at >> 24, (at >> 16) & 255, (at >> 8) & 255,
 		    at & 255, count);
 		at += count + (uint32_t)(rnd() % 64);
@@ -119,8 +120,8 @@ table(const char *deleg)
 {
 	struct px_rtable *t = NULL;
 	json_t *b = json_pack("{s[ss]}", "countries", "DE", "AT");
-	json_t *c = json_pack("{s[s]s[s]}", "countries", "FR", "networks",
-	    "10.1.0.0/16");
+	json_t *c = json_pack(
+	    "{s[s]s[s]}", "countries", "FR", "networks", "10.1.0.0/16");
 	json_t *a = json_pack("{s[s]}", "countries", "CN");
 
 	if (px_rtable_new(&t) < 0 ||
@@ -137,6 +138,55 @@ table(const char *deleg)
 	return t;
 }
 
+/* Decodes, keys and routes every record of `in` (and writes each
+ * event's canonical JSON into `json` if not NULL); returns the seconds
+ * it took and counts events, bad records and routed events. */
+static double
+decode_route(const struct px_buf *in, const struct px_rtable *t,
+    struct px_event *e, struct px_buf *json, size_t *n, size_t *bad,
+    size_t *routed)
+{
+	struct px_decoder d;
+	uint64_t sink = 0;
+	double t0, took;
+
+	*n = *bad = *routed = 0;
+	if (px_decoder_open(&d, PX_FMT_SHADOWSERVER, DAY "-event4_sinkhole.csv",
+	        NULL, 0, NULL, NULL, PX_TLP_AMBER) < 0)
+		die("decoder");
+	t0 = now_s();
+	for (size_t at = 0; at < in->len;) {
+		unsigned lines;
+		size_t k = px_decoder_record_end(
+		    &d, in->data + at, in->len - at, true, &lines);
+		int rc = px_decoder_record(&d, in->data + at, k, e);
+		struct px_rt_result r;
+
+		at += k;
+		if (rc == 1)
+			continue;
+		if (rc < 0) {
+			(*bad)++;
+			continue;
+		}
+		sink += px_event_dedup_key(e);
+		px_route_event(&r, t, e, 0);
+		*routed += r.status == PX_RT_ROUTED;
+		(*n)++;
+		if (json) {
+			px_buf_reset(json);
+			if (px_event_json(json, e) < 0)
+				die("json");
+			sink += json->len;
+		}
+	}
+	took = now_s() - t0;
+	px_decoder_dispose(&d);
+	if (sink == 42)
+		printf(" ");
+	return took;
+}
+
 /* 1. Parse and route in memory. */
 static void
 phase_parse(size_t rows, const char *deleg)
@@ -145,7 +195,6 @@ phase_parse(size_t rows, const char *deleg)
 	struct key *ring = px_calloc(100000, sizeof(*ring));
 	size_t nring = 0, at, n = 0, bad = 0, routed = 0;
 	struct px_rtable *t = table(deleg);
-	struct px_decoder d;
 	struct px_event *e = px_malloc(sizeof(*e));
 	struct px_csv csv;
 	struct px_buf json;
@@ -162,8 +211,8 @@ phase_parse(size_t rows, const char *deleg)
 	t0 = now_s();
 	for (at = 0; at < in.len;) {
 		unsigned lines;
-		size_t k = px_csv_record_end(in.data + at, in.len - at, ',',
-		    true, &lines);
+		size_t k = px_csv_record_end(
+		    in.data + at, in.len - at, ',', true, &lines);
 
 		if (px_csv_split(&csv, in.data + at, k) < 0)
 			die("split");
@@ -172,56 +221,11 @@ phase_parse(size_t rows, const char *deleg)
 	}
 	floor_s = now_s() - t0;
 	px_csv_dispose(&csv);
-	/* Ours: decode, key, route. */
-	if (px_decoder_open(&d, PX_FMT_SHADOWSERVER, DAY "-event4_sinkhole.csv",
-	        NULL, 0, NULL, NULL, PX_TLP_AMBER) < 0)
-		die("decoder");
-	t0 = now_s();
-	for (at = 0; at < in.len;) {
-		unsigned lines;
-		size_t k = px_decoder_record_end(
-		    &d, in.data + at, in.len - at, true, &lines);
-		int rc = px_decoder_record(&d, in.data + at, k, e);
-		struct px_rt_result r;
-
-		at += k;
-		if (rc == 1)
-			continue;
-		if (rc < 0) {
-			bad++;
-			continue;
-		}
-		sink += px_event_dedup_key(e);
-		px_route_event(&r, t, e, 0);
-		routed += r.status == PX_RT_ROUTED;
-		n++;
-	}
-	ours_s = now_s() - t0;
-	/* The same plus the canonical JSON each stored event gets. */
-	px_decoder_dispose(&d);
-	if (px_decoder_open(&d, PX_FMT_SHADOWSERVER, DAY "-event4_sinkhole.csv",
-	        NULL, 0, NULL, NULL, PX_TLP_AMBER) < 0)
-		die("decoder");
+	/* Ours: decode, key, route; then the same plus the canonical JSON
+	 * each stored event gets. */
+	ours_s = decode_route(&in, t, e, NULL, &n, &bad, &routed);
 	px_buf_init(&json, PX_BUF_NOCAP);
-	t0 = now_s();
-	for (at = 0; at < in.len;) {
-		unsigned lines;
-		size_t k = px_decoder_record_end(
-		    &d, in.data + at, in.len - at, true, &lines);
-		int rc = px_decoder_record(&d, in.data + at, k, e);
-		struct px_rt_result r;
-
-		at += k;
-		if (rc != 0)
-			continue;
-		sink += px_event_dedup_key(e);
-		px_route_event(&r, t, e, 0);
-		px_buf_reset(&json);
-		if (px_event_json(&json, e) < 0)
-			die("json");
-		sink += json.len;
-	}
-	json_s = now_s() - t0;
+	json_s = decode_route(&in, t, e, &json, &n, &bad, &routed);
 	printf("parse and route, in memory (%zu rows, %.1f MB, %zu routed, "
 	       "%zu bad)\n",
 	    rows, (double)in.len / 1e6, routed, bad);
@@ -235,7 +239,6 @@ phase_parse(size_t rows, const char *deleg)
 	if (sink == 42)
 		printf(" ");
 	px_buf_dispose(&json);
-	px_decoder_dispose(&d);
 	px_rtable_free(t);
 	free(e);
 	px_buf_dispose(&in);
@@ -280,8 +283,9 @@ static void
 e2e_child(const char *dir, const char *file, int fd)
 {
 	struct px_node *n = NULL;
-	struct px_ingest_opts o = { .path = file, .fmt = -1, .tlp = -1,
-		.source = "cli" };
+	struct px_ingest_opts o = {
+		.path = file, .fmt = -1, .tlp = -1, .source = "cli"
+	};
 	struct px_feed_file_row row = { 0 };
 	struct px_flush_report rep;
 	struct e2e_result r = { 0 };
@@ -327,8 +331,9 @@ insert_floor(const char *dir, int64_t *rows)
 	if (sqlite3_open(src, &in) != SQLITE_OK ||
 	    sqlite3_open(dst, &out) != SQLITE_OK)
 		die("floor: open");
-	sqlite3_exec(out, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	                  "PRAGMA cache_size = -65536;",
+	sqlite3_exec(out,
+	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	    "PRAGMA cache_size = -65536;",
 	    NULL, NULL, NULL);
 	if (sqlite3_exec(out,
 	        "CREATE TABLE feed_events (id INTEGER PRIMARY KEY,"
@@ -364,7 +369,8 @@ insert_floor(const char *dir, int64_t *rows)
 		}
 		for (int i = 0; i < 15; i++)
 			rs[n].v[i] = sqlite3_column_int64(sel, i);
-		rs[n].host = px_strdup((const char *)sqlite3_column_text(sel, 15));
+		rs[n].host =
+		    px_strdup((const char *)sqlite3_column_text(sel, 15));
 		rs[n].event =
 		    px_strdup((const char *)sqlite3_column_text(sel, 16));
 		n++;
@@ -484,8 +490,7 @@ phase_e2e(const char *root, size_t mb, const char *deleg)
 	    r.ingest_s);
 	printf("         %lld records: %lld events, %lld duplicates (%.0f %%), "
 	       "%lld routed\n",
-	    (long long)r.records, (long long)r.events,
-	    (long long)r.duplicates,
+	    (long long)r.records, (long long)r.events, (long long)r.duplicates,
 	    100.0 * (double)r.duplicates / (double)r.records,
 	    (long long)r.routed);
 	printf("         %10.0f records/s, %10.0f events stored/s\n",
@@ -592,8 +597,9 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
 		else {
-			fprintf(stderr, "usage: bench_feeds [--rows N] [--mb M] "
-			                "[--keys K] [--dir D]\n");
+			fprintf(stderr,
+			    "usage: bench_feeds [--rows N] [--mb M] "
+			    "[--keys K] [--dir D]\n");
 			return 2;
 		}
 	}

@@ -48,37 +48,10 @@
 
 #define UPLOAD_MAX (16u << 20)
 
-static json_t *
-file_json(const struct px_feed_file_row *r)
-{
-	json_t *o =
-	    json_pack("{sIssssssss}", "id", (json_int_t)r->id, "name", r->name,
-	        "source", r->source, "format", r->format, "state", r->state);
-	const struct {
-		const char *k;
-		int64_t v;
-	} nums[] = { { "size", r->size }, { "offset", r->offset },
-		{ "lines", r->line }, { "records", r->records },
-		{ "events", r->events }, { "duplicates", r->duplicates },
-		{ "bad", r->bad }, { "routed", r->routed }, { "own", r->own },
-		{ "unroutable", r->unroutable }, { "disputed", r->disputed },
-		{ "withheld", r->withheld } };
-
-	for (size_t i = 0; i < PX_ARRAY_LEN(nums); i++)
-		json_object_set_new(o, nums[i].k, json_integer(nums[i].v));
-	json_object_set_new(
-	    o, "feed", r->feed ? json_string(r->feed) : json_null());
-	json_object_set_new(
-	    o, "error", r->error ? json_string(r->error) : json_null());
-	json_object_set_new(o, "started", px_json_time(r->started_ms));
-	json_object_set_new(o, "finished", px_json_time(r->finished_ms));
-	return o;
-}
-
 static int
 list_file(const struct px_feed_file_row *r, void *arg)
 {
-	json_array_append_new(arg, file_json(r));
+	json_array_append_new(arg, px_feed_file_json(r));
 	return 0;
 }
 
@@ -194,7 +167,7 @@ file_get(const struct px_http_req *req, struct px_http_resp *r)
 		px_feed_file_row_dispose(&row);
 		return px_api_fail(r, rc);
 	}
-	o = file_json(&row);
+	o = px_feed_file_json(&row);
 	json_object_set_new(o, "bad_rows", bad);
 	px_feed_file_row_dispose(&row);
 	return px_api_json(r, 200, o);
@@ -349,63 +322,14 @@ static int
 event_get(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_api_node(req, r);
-	struct px_buf b;
-	char *att = NULL, *dl = NULL;
-	int64_t lineno = 0;
-	json_t *line = NULL, *o;
+	json_t *o = NULL;
 	int rc;
 
 	if (n == NULL)
 		return 0;
-	px_buf_init(&b, PX_BUF_NOCAP);
-	if ((rc = PX_STORE_CALL(n->store, feed_recv_find, req->params[0], &att,
-	         &lineno)) < 0 ||
-	    (rc = px_attach_read(&b, n, att, false)) < 0)
-		goto fail;
-	{
-		const char *p = b.data, *end = b.data + b.len, *nl;
-
-		for (int64_t k = 1; k < lineno && p < end; k++) {
-			nl = memchr(p, '\n', (size_t)(end - p));
-			p = nl ? nl + 1 : end;
-		}
-		nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-		if (p >= end ||
-		    (rc = px_json_parse(&line, p,
-		         nl ? (size_t)(nl - p) : (size_t)(end - p), 1 << 20,
-		         "event line")) < 0) {
-			rc = px_error_set(PX_ENOTFOUND,
-			    "attachment %.16s... has no event line %lld", att,
-			    (long long)lineno);
-			goto fail;
-		}
-	}
-	o = json_pack("{sssIsO}", "attachment", att, "line", (json_int_t)lineno,
-	    "entry", line);
-	{
-		const json_t *rt = json_object_get(line, "route");
-		const char *sha = json_string_value(
-		    json_object_get(json_object_get(rt, "file"), "sha256"));
-
-		if (sha && json_is_integer(json_object_get(rt, "line")) &&
-		    px_routing_line(&dl, n, sha,
-		        (unsigned)json_integer_value(
-		            json_object_get(rt, "line"))) == 0)
-			json_object_set_new(
-			    o, "delegation_line", json_string(dl));
-		else
-			json_object_set_new(o, "delegation_line", json_null());
-	}
-	json_decref(line);
-	free(att);
-	free(dl);
-	px_buf_dispose(&b);
+	if ((rc = px_attach_event(&o, n, req->params[0])) < 0)
+		return px_api_fail(r, rc);
 	return px_api_json(r, 200, o);
-fail:
-	json_decref(line);
-	free(att);
-	px_buf_dispose(&b);
-	return px_api_fail(r, rc);
 }
 
 static int
@@ -414,73 +338,24 @@ explain(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_node *n = px_api_node(req, r);
 	char *ip = px_api_query(req, "ip"), *asn = px_api_query(req, "asn");
 	char *type = px_api_query(req, "type"), *tlp = px_api_query(req, "tlp");
-	struct px_event *e = px_malloc(sizeof(*e));
-	struct px_feed_cfg cfg = { 0 };
-	struct px_rtable *t = NULL;
-	struct px_rt_result rt;
-	struct px_buf b;
-	json_t *route = NULL, *o = NULL;
-	int rc = 0;
+	json_t *o = NULL;
+	int rc;
 
-	px_buf_init(&b, PX_BUF_NOCAP);
-	px_event_reset(e);
-	e->type = PX_EVT_INFECTED_SYSTEM;
-	e->tlp = PX_TLP_AMBER;
 	if (n == NULL)
-		goto out;
-	if (ip == NULL)
-		rc = px_error_set(PX_EINVAL, "give ?ip=ADDRESS");
-	if (rc == 0)
-		rc = px_ev_parse_ip(&e->src.ip, ip, strlen(ip), "ip");
-	if (rc == 0 && asn)
-		rc = px_ev_parse_asn(&e->src.asn, asn, strlen(asn), "asn");
-	if (rc == 0 && type)
-		rc = px_ev_parse_type(&e->type, type, strlen(type), "type");
-	if (rc == 0 && tlp)
-		rc = px_ev_parse_tlp(&e->tlp, tlp, strlen(tlp), "tlp");
-	if (rc == 0) {
-		e->dst.ip = e->src.ip;
-		e->dst.asn = e->src.asn;
-		rc = px_feed_cfg_load(&cfg, n);
-	}
-	if (rc == 0)
-		rc = px_node_rtable(&t, n, &cfg);
-	if (rc < 0) {
-		px_api_fail(r, rc);
-		goto out;
-	}
-	px_route_event(&rt, t, e, px_time_now_ms());
-	px_route_json(&b, t, &rt);
-	if ((rc = px_json_parse(&route, b.data, b.len, b.len + 1, "route")) <
-	    0) {
-		px_api_fail(r, rc);
-		goto out;
-	}
-	o = json_pack(
-	    "{sssO}", "status", px_rt_status_names[rt.status], "route", route);
-	if (rt.by == PX_RT_BY_COUNTRY && rt.file >= 0) {
-		const char *reg, *ser, *sha;
-		char *text = NULL;
-
-		px_rtable_file(t, rt.file, &reg, &ser, &sha);
-		if (px_routing_line(&text, n, sha, rt.line) == 0)
-			json_object_set_new(o, "line", json_string(text));
-		free(text);
-	}
-	px_api_json(r, 200, o);
-	o = NULL;
-out:
-	json_decref(o);
-	json_decref(route);
-	px_buf_dispose(&b);
-	px_rtable_free(t);
-	px_feed_cfg_dispose(&cfg);
-	free(e);
+		rc = 0;
+	else if (ip == NULL)
+		rc =
+		    px_api_fail(r, px_error_set(PX_EINVAL, "give ?ip=ADDRESS"));
+	else if ((rc = px_route_explain(
+	              &o, n, ip, asn, type, tlp, px_time_now_ms())) < 0)
+		rc = px_api_fail(r, rc);
+	else
+		rc = px_api_json(r, 200, o);
 	free(ip);
 	free(asn);
 	free(type);
 	free(tlp);
-	return 0;
+	return rc;
 }
 
 static int
@@ -625,71 +500,17 @@ static int
 att_line(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_api_node(req, r);
-	long long want = strtoll(req->params[1], NULL, 10);
-	struct px_buf b;
-	const char *p, *end, *nl;
-	json_t *line = NULL, *o;
-	char *dl = NULL, *canon = NULL, id[65];
+	json_t *o = NULL;
 	int rc;
 
 	if (n == NULL)
 		return 0;
-	px_buf_init(&b, PX_BUF_NOCAP);
-	if ((rc = px_attach_read(&b, n, req->params[0], false)) < 0)
-		goto fail;
-	p = b.data;
-	end = b.data + b.len;
-	for (long long k = 1; k < want && p < end; k++) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		p = nl ? nl + 1 : end;
-	}
-	nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-	if (want < 1 || p >= end ||
-	    px_json_parse(&line, p, nl ? (size_t)(nl - p) : (size_t)(end - p),
-	        1 << 20, "line") < 0) {
-		rc = px_error_set(PX_ENOTFOUND,
-		    "attachment %.16s... has no event line %lld",
-		    req->params[0], want);
-		goto fail;
-	}
-	o = json_pack("{sssIsO}", "attachment", req->params[0], "line",
-	    (json_int_t)want, "entry", line);
-	if ((canon = px_canon_string(json_object_get(line, "event"))) != NULL) {
-		px_event_id(id, canon, strlen(canon));
-		json_object_set_new(o, "id_matches",
-		    json_boolean(
-		        json_string_value(json_object_get(line, "id")) &&
-		        strcmp(id,
-		            json_string_value(json_object_get(line, "id"))) ==
-		            0));
-	}
-	{
-		const json_t *rt = json_object_get(line, "route");
-		const char *sha = json_string_value(
-		    json_object_get(json_object_get(rt, "file"), "sha256"));
-
-		if (sha && json_is_integer(json_object_get(rt, "line")) &&
-		    px_routing_line(&dl, n, sha,
-		        (unsigned)json_integer_value(
-		            json_object_get(rt, "line"))) == 0)
-			json_object_set_new(
-			    o, "delegation_line", json_string(dl));
-		else
-			json_object_set_new(o, "delegation_line", json_null());
-	}
-	free(dl);
-	free(canon);
-	json_decref(line);
-	px_buf_dispose(&b);
+	if ((rc = px_attach_line(
+	         &o, n, req->params[0], strtoll(req->params[1], NULL, 10))) < 0)
+		return px_api_fail(r, rc);
 	return px_api_json(r, 200, o);
-fail:
-	json_decref(line);
-	px_buf_dispose(&b);
-	return px_api_fail(r, rc);
 }
 
-/* A name safe as a spool file name: [A-Za-z0-9._-], not starting with a
- * dot, at most 200 bytes. */
 static bool
 safe_name(const char *s)
 {
@@ -768,7 +589,7 @@ upload(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 		goto out;
 	}
-	res = file_json(&row);
+	res = px_feed_file_json(&row);
 	if (rc < 0)
 		json_object_set_new(
 		    res, "problem", json_string(px_error_last()));

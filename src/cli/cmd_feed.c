@@ -45,31 +45,6 @@ progress(const struct px_feed_file_row *r, void *arg)
 	    (double)r->records / (now - p->t0 > 0 ? now - p->t0 : 1));
 }
 
-static json_t *
-file_json(const struct px_feed_file_row *r)
-{
-	json_t *o = json_pack("{sIssssssssss}", "id", (json_int_t)r->id, "name",
-	    r->name, "source", r->source, "format", r->format, "feed",
-	    r->feed ? r->feed : "", "state", r->state);
-	const struct {
-		const char *k;
-		int64_t v;
-	} nums[] = { { "size", r->size }, { "offset", r->offset },
-		{ "lines", r->line }, { "records", r->records },
-		{ "events", r->events }, { "duplicates", r->duplicates },
-		{ "bad", r->bad }, { "routed", r->routed }, { "own", r->own },
-		{ "unroutable", r->unroutable }, { "disputed", r->disputed },
-		{ "withheld", r->withheld } };
-
-	for (size_t i = 0; i < PX_ARRAY_LEN(nums); i++)
-		json_object_set_new(o, nums[i].k, json_integer(nums[i].v));
-	json_object_set_new(
-	    o, "error", r->error ? json_string(r->error) : json_null());
-	json_object_set_new(o, "started", px_json_time(r->started_ms));
-	json_object_set_new(o, "finished", px_json_time(r->finished_ms));
-	return o;
-}
-
 struct bad_ctx {
 	json_t *a;
 };
@@ -196,7 +171,8 @@ run_ingest(struct px_args *a)
 			} else {
 				fprintf(
 				    stderr, "parley: %s\n", px_error_last());
-				json_array_append_new(res, file_json(&row));
+				json_array_append_new(
+				    res, px_feed_file_json(&row));
 			}
 			if (code > worst)
 				worst = code;
@@ -204,7 +180,7 @@ run_ingest(struct px_args *a)
 			continue;
 		}
 		if (px_json(a)) {
-			json_t *o2 = file_json(&row);
+			json_t *o2 = px_feed_file_json(&row);
 
 			json_object_set_new(
 			    o2, "bad_rows", bad_rows(n, row.id, 1000));
@@ -227,7 +203,7 @@ out:
 static int
 list_file(const struct px_feed_file_row *r, void *arg)
 {
-	json_array_append_new(arg, file_json(r));
+	json_array_append_new(arg, px_feed_file_json(r));
 	return 0;
 }
 

@@ -235,62 +235,21 @@ static int
 run_event(struct px_args *a)
 {
 	struct px_node *n = NULL;
-	struct px_buf b;
-	char *att = NULL, *dl = NULL;
-	int64_t lineno = 0;
-	json_t *line = NULL, *o = NULL;
+	json_t *o = NULL;
 	int rc;
 
-	px_buf_init(&b, PX_BUF_NOCAP);
 	if ((rc = px_cli_open(&n, a)) != 0)
-		goto out0;
-	if ((rc = PX_STORE_CALL(
-	         n->store, feed_recv_find, px_pos(a, 0), &att, &lineno)) < 0 ||
-	    (rc = px_attach_read(&b, n, att, false)) < 0) {
+		return rc;
+	if ((rc = px_attach_event(&o, n, px_pos(a, 0))) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
-	}
-	{
-		const char *p = b.data, *end = b.data + b.len;
-
-		for (int64_t k = 1; k < lineno && p < end; k++) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-			p = nl ? nl + 1 : end;
-		}
-		const char *nl =
-		    p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-
-		if (p >= end ||
-		    px_json_parse(&line, p,
-		        nl ? (size_t)(nl - p) : (size_t)(end - p), 1 << 20,
-		        "event line") < 0) {
-			rc = px_cli_fail(a,
-			    px_error_set(PX_ENOTFOUND,
-			        "attachment %.16s... has no event line %lld",
-			        att, (long long)lineno));
-			goto out;
-		}
-	}
-	o = json_pack("{sssIsO}", "attachment", att, "line", (json_int_t)lineno,
-	    "entry", line);
-	{
-		const json_t *r = json_object_get(line, "route");
-		const char *sha = json_string_value(
-		    json_object_get(json_object_get(r, "file"), "sha256"));
-
-		if (sha && json_is_integer(json_object_get(r, "line")) &&
-		    px_routing_line(&dl, n, sha,
-		        (unsigned)json_integer_value(
-		            json_object_get(r, "line"))) == 0)
-			json_object_set_new(
-			    o, "delegation_line", json_string(dl));
-		else if (sha)
-			json_object_set_new(o, "delegation_line", json_null());
 	}
 	if (px_json(a)) {
 		px_cli_print_json(o);
 	} else {
+		const json_t *line = json_object_get(o, "entry");
+		const char *dl =
+		    json_string_value(json_object_get(o, "delegation_line"));
 		char *ev = json_dumps(json_object_get(line, "event"),
 		    JSON_INDENT(2) | JSON_SORT_KEYS);
 		char *rt = json_dumps(json_object_get(line, "route"),
@@ -298,25 +257,28 @@ run_event(struct px_args *a)
 
 		printf("Event %s\n  in attachment %s, line %lld\n  routed %s "
 		       "by: %s\n",
-		    px_pos(a, 0), att, (long long)lineno,
+		    px_pos(a, 0),
+		    json_string_value(json_object_get(o, "attachment")),
+		    (long long)json_integer_value(json_object_get(o, "line")),
 		    json_string_value(json_object_get(line, "routed")), rt);
 		if (dl)
 			printf("  the delegation line that decided: %s\n", dl);
-		else if (json_object_get(o, "delegation_line"))
+		else if (json_object_get(
+		             json_object_get(
+		                 json_object_get(line, "route"), "file"),
+		             "sha256"))
 			printf("  (the delegation file it cites is not loaded "
 			       "here; load the same file to see its line)\n");
+		if (json_is_false(json_object_get(o, "id_matches")))
+			printf("  its content no longer hashes to its id: it "
+			       "was changed\n");
 		printf("%s\n", ev);
 		free(ev);
 		free(rt);
 	}
 out:
-	px_node_free(n);
-out0:
-	json_decref(line);
 	json_decref(o);
-	free(att);
-	free(dl);
-	px_buf_dispose(&b);
+	px_node_free(n);
 	return rc;
 }
 

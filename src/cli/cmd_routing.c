@@ -119,87 +119,53 @@ static int
 run_explain(struct px_args *a)
 {
 	struct px_node *n = NULL;
-	struct px_feed_cfg cfg = { 0 };
-	struct px_rtable *t = NULL;
-	struct px_event *e = px_malloc(sizeof(*e));
-	struct px_rt_result r;
-	struct px_buf b;
-	json_t *route = NULL, *o = NULL;
+	json_t *o = NULL;
 	const char *ip = px_pos(a, 0), *v;
 	int64_t at = px_time_now_ms();
 	int rc;
 
-	px_buf_init(&b, PX_BUF_NOCAP);
-	px_event_reset(e);
-	e->type = PX_EVT_INFECTED_SYSTEM;
-	e->tlp = PX_TLP_AMBER;
-	if (px_ev_parse_ip(&e->src.ip, ip, strlen(ip), "address") < 0 ||
-	    ((v = px_arg(a, "asn")) &&
-	        px_ev_parse_asn(&e->src.asn, v, strlen(v), "--asn") < 0) ||
-	    ((v = px_arg(a, "type")) &&
-	        px_ev_parse_type(&e->type, v, strlen(v), "--type") < 0) ||
-	    ((v = px_arg(a, "tlp")) &&
-	        px_ev_parse_tlp(&e->tlp, v, strlen(v), "--tlp") < 0) ||
-	    ((v = px_arg(a, "at")) && px_time_parse(&at, v, 0) < 0)) {
-		free(e);
+	if ((v = px_arg(a, "at")) && px_time_parse(&at, v, 0) < 0)
 		return px_cli_usage(a, "%s", px_error_last());
-	}
-	/* The destination side gets the same address, for types routed by
-	 * their destination. */
-	e->dst.ip = e->src.ip;
-	e->dst.asn = e->src.asn;
-	if ((rc = px_cli_open(&n, a)) != 0) {
-		free(e);
+	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
-	}
-	if ((rc = px_feed_cfg_load(&cfg, n)) < 0 ||
-	    (rc = px_node_rtable(&t, n, &cfg)) < 0) {
+	rc = px_route_explain(&o, n, ip, px_arg(a, "asn"), px_arg(a, "type"),
+	    px_arg(a, "tlp"), at);
+	if (rc == PX_EINVAL) {
+		rc = px_cli_usage(a, "%s", px_error_last());
+	} else if (rc < 0) {
 		rc = px_cli_fail(a, rc);
-		goto out;
-	}
-	px_route_event(&r, t, e, at);
-	px_route_json(&b, t, &r);
-	if ((rc = px_json_parse(&route, b.data, b.len, b.len + 1, "route")) <
-	    0) {
-		rc = px_cli_fail(a, rc);
-		goto out;
-	}
-	o = json_pack(
-	    "{sssO}", "status", px_rt_status_names[r.status], "route", route);
-	if (r.by == PX_RT_BY_COUNTRY && r.file >= 0) {
-		const char *reg, *ser, *sha;
-		char *text = NULL;
-
-		px_rtable_file(t, r.file, &reg, &ser, &sha);
-		if (px_routing_line(&text, n, sha, r.line) == 0)
-			json_object_set_new(o, "line", json_string(text));
-		free(text);
-	}
-	if (px_json(a)) {
+	} else if (px_json(a)) {
 		px_cli_print_json(o);
 	} else {
-		printf("%s: %s", ip, px_rt_status_names[r.status]);
-		if (r.party >= 0)
+		const char *st =
+		    json_string_value(json_object_get(o, "status"));
+		const char *party =
+		    json_string_value(json_object_get(o, "party"));
+		const char *other =
+		    json_string_value(json_object_get(o, "other"));
+		const char *line =
+		    json_string_value(json_object_get(o, "line"));
+		const char *reason =
+		    json_string_value(json_object_get(o, "reason"));
+
+		printf("%s: %s", ip, st);
+		if (party)
 			printf(" %s %s",
-			    r.status == PX_RT_DISPUTED ? "between" : "to",
-			    px_rtable_party_name(t, r.party));
-		if (r.status == PX_RT_DISPUTED && r.other >= 0)
-			printf(" and %s", px_rtable_party_name(t, r.other));
-		printf("\n  because: %s\n", b.data);
-		if (json_object_get(o, "line"))
-			printf("  the line that decided (%lu): %s\n",
-			    (unsigned long)r.line,
-			    json_string_value(json_object_get(o, "line")));
-		if (r.reason)
-			printf("  %s\n", r.reason);
+			    strcmp(st, "disputed") == 0 ? "between" : "to",
+			    party);
+		if (other)
+			printf(" and %s", other);
+		printf("\n  because: %s\n",
+		    json_string_value(json_object_get(o, "because")));
+		if (line)
+			printf("  the line that decided (%lld): %s\n",
+			    (long long)json_integer_value(
+			        json_object_get(o, "line_number")),
+			    line);
+		if (reason)
+			printf("  %s\n", reason);
 	}
-out:
 	json_decref(o);
-	json_decref(route);
-	px_buf_dispose(&b);
-	px_rtable_free(t);
-	px_feed_cfg_dispose(&cfg);
-	free(e);
 	px_node_free(n);
 	return rc;
 }

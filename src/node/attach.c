@@ -4,6 +4,7 @@
 #include "crypto/sign.h"
 #include "model/canon.h"
 #include "node/attach.h"
+#include "node/feeds.h"
 #include "util/util.h"
 
 #define READ_MAX (64u << 20)
@@ -225,4 +226,74 @@ px_attach_csv(struct px_buf *out, const char *jsonl, size_t len)
 		pos = end + 1;
 	}
 	return 0;
+}
+
+int
+px_attach_line(json_t **out, struct px_node *n, const char *sha, int64_t lineno)
+{
+	struct px_buf b;
+	const char *p, *end, *nl;
+	const json_t *rt, *ev;
+	json_t *line = NULL, *o;
+	char *dl = NULL, *canon = NULL, id[65];
+	const char *fsha, *stated;
+	int rc;
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if ((rc = px_attach_read(&b, n, sha, false)) < 0)
+		goto out;
+	p = b.data;
+	end = b.data + b.len;
+	for (int64_t k = 1; k < lineno && p < end; k++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+	if (lineno < 1 || p >= end ||
+	    px_json_parse(&line, p, nl ? (size_t)(nl - p) : (size_t)(end - p),
+	        1 << 20, "event line") < 0) {
+		rc = px_error_set(PX_ENOTFOUND,
+		    "attachment %.16s... has no event line %lld", sha,
+		    (long long)lineno);
+		goto out;
+	}
+	o = json_pack("{sssIsO}", "attachment", sha, "line", (json_int_t)lineno,
+	    "entry", line);
+	ev = json_object_get(line, "event");
+	stated = json_string_value(json_object_get(line, "id"));
+	if (ev && (canon = px_canon_string(ev)) != NULL) {
+		px_event_id(id, canon, strlen(canon));
+		json_object_set_new(o, "id_matches",
+		    json_boolean(stated && strcmp(id, stated) == 0));
+	}
+	rt = json_object_get(line, "route");
+	fsha = json_string_value(
+	    json_object_get(json_object_get(rt, "file"), "sha256"));
+	if (fsha && json_is_integer(json_object_get(rt, "line")) &&
+	    px_routing_line(&dl, n, fsha,
+	        (unsigned)json_integer_value(json_object_get(rt, "line"))) == 0)
+		json_object_set_new(o, "delegation_line", json_string(dl));
+	else
+		json_object_set_new(o, "delegation_line", json_null());
+	*out = o;
+out:
+	free(dl);
+	free(canon);
+	json_decref(line);
+	px_buf_dispose(&b);
+	return rc;
+}
+
+int
+px_attach_event(json_t **out, struct px_node *n, const char *id)
+{
+	char *att = NULL;
+	int64_t lineno = 0;
+	int rc;
+
+	if ((rc = PX_STORE_CALL(n->store, feed_recv_find, id, &att, &lineno)) ==
+	    0)
+		rc = px_attach_line(out, n, att, lineno);
+	free(att);
+	return rc;
 }

@@ -40,6 +40,17 @@ PX_MUST_CHECK int px_attach_read(
     struct px_buf *out, struct px_node *n, const char *sha, bool verify);
 /* The file an attachment lives in (heap). */
 char *px_attach_path(const struct px_node *n, const char *sha);
+/* Line `lineno` (from 1) of feed attachment `sha`, followed:
+ * {"attachment", "line", "entry": the line parsed, "id_matches": whether
+ * its event still hashes to its id, "delegation_line": the text of the
+ * delegation line that routed it, or null when that file is not here}.
+ * PX_ENOTFOUND if there is no such attachment or line. */
+PX_MUST_CHECK int px_attach_line(
+    json_t **out, struct px_node *n, const char *sha, int64_t lineno);
+/* The same for event `id` at a receiver, found in the index a digest
+ * check builds (feed_recv). */
+PX_MUST_CHECK int px_attach_event(
+    json_t **out, struct px_node *n, const char *id);
 /* Renders feed attachment lines as CSV (header and one row per line);
  * PX_EINVAL names a line that is not an event line. */
 PX_MUST_CHECK int px_attach_csv(

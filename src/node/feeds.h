@@ -67,6 +67,17 @@ PX_MUST_CHECK int px_node_rtable(
 PX_MUST_CHECK int px_routing_line(
     char **out, struct px_node *n, const char *sha256, unsigned line);
 
+/* Routes a made-up event about address `ip` the way ingest would at
+ * `at` (asn, type, tlp: text as in a feed, or NULL for none, infected-
+ * system, amber), and explains it: *out gets {"status", "route" (as
+ * events carry it), "because" (the same, as text), "party" and "other"
+ * (names, when there are), "reason", "line_number" and "line" (the
+ * delegation line that decided, when one did and its file is here)}.
+ * PX_EINVAL names a value that does not parse. */
+PX_MUST_CHECK int px_route_explain(json_t **out, struct px_node *n,
+    const char *ip, const char *asn, const char *type, const char *tlp,
+    int64_t at);
+
 /* --- ingest (ingest.c) ---------------------------------------------- */
 
 struct px_ingest_opts {
@@ -110,6 +121,8 @@ void px_feed_unlock(int fd);
  * whose name starts with '.' are still being written and wait.
  * *count gets the number of files ingested. */
 PX_MUST_CHECK int px_feed_spool(struct px_node *n, size_t *count);
+/* An input file's row as the CLI and the API show it. */
+json_t *px_feed_file_json(const struct px_feed_file_row *r);
 
 /* --- aggregation and digests ---------------------------------------- */
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "crypto/sign.h"
+#include "model/canon.h"
 #include "node/dedup.h"
 #include "node/feeds.h"
 #include "util/u64map.h"
@@ -962,4 +963,31 @@ out:
 	free(names);
 	px_feed_cfg_dispose(&cfg);
 	return rc;
+}
+
+json_t *
+px_feed_file_json(const struct px_feed_file_row *r)
+{
+	json_t *o =
+	    json_pack("{sIssssssss}", "id", (json_int_t)r->id, "name", r->name,
+	        "source", r->source, "format", r->format, "state", r->state);
+	const struct {
+		const char *k;
+		int64_t v;
+	} nums[] = { { "size", r->size }, { "offset", r->offset },
+		{ "lines", r->line }, { "records", r->records },
+		{ "events", r->events }, { "duplicates", r->duplicates },
+		{ "bad", r->bad }, { "routed", r->routed }, { "own", r->own },
+		{ "unroutable", r->unroutable }, { "disputed", r->disputed },
+		{ "withheld", r->withheld } };
+
+	for (size_t i = 0; i < PX_ARRAY_LEN(nums); i++)
+		json_object_set_new(o, nums[i].k, json_integer(nums[i].v));
+	json_object_set_new(
+	    o, "feed", r->feed ? json_string(r->feed) : json_null());
+	json_object_set_new(
+	    o, "error", r->error ? json_string(r->error) : json_null());
+	json_object_set_new(o, "started", px_json_time(r->started_ms));
+	json_object_set_new(o, "finished", px_json_time(r->finished_ms));
+	return o;
 }

@@ -378,3 +378,71 @@ out:
 	px_rtable_free(b.t);
 	return rc;
 }
+
+int
+px_route_explain(json_t **out, struct px_node *n, const char *ip,
+    const char *asn, const char *type, const char *tlp, int64_t at)
+{
+	struct px_event *e = px_malloc(sizeof(*e));
+	struct px_feed_cfg cfg = { 0 };
+	struct px_rtable *t = NULL;
+	struct px_rt_result r;
+	struct px_buf b;
+	json_t *route = NULL, *o;
+	int rc;
+
+	px_buf_init(&b, PX_BUF_NOCAP);
+	px_event_reset(e);
+	e->type = PX_EVT_INFECTED_SYSTEM;
+	e->tlp = PX_TLP_AMBER;
+	if ((rc = px_ev_parse_ip(&e->src.ip, ip, strlen(ip), "address")) < 0 ||
+	    (asn &&
+	        (rc = px_ev_parse_asn(&e->src.asn, asn, strlen(asn), "asn")) <
+	            0) ||
+	    (type &&
+	        (rc = px_ev_parse_type(&e->type, type, strlen(type), "type")) <
+	            0) ||
+	    (tlp &&
+	        (rc = px_ev_parse_tlp(&e->tlp, tlp, strlen(tlp), "tlp")) < 0))
+		goto out;
+	/* The destination side gets the same address, for types routed by
+	 * their destination. */
+	e->dst.ip = e->src.ip;
+	e->dst.asn = e->src.asn;
+	if ((rc = px_feed_cfg_load(&cfg, n)) < 0 ||
+	    (rc = px_node_rtable(&t, n, &cfg)) < 0)
+		goto out;
+	px_route_event(&r, t, e, at);
+	px_route_json(&b, t, &r);
+	if ((rc = px_json_parse(&route, b.data, b.len, b.len + 1, "route")) < 0)
+		goto out;
+	o = json_pack("{sssOss#}", "status", px_rt_status_names[r.status],
+	    "route", route, "because", b.data, b.len);
+	if (r.party >= 0)
+		json_object_set_new(
+		    o, "party", json_string(px_rtable_party_name(t, r.party)));
+	if (r.status == PX_RT_DISPUTED && r.other >= 0)
+		json_object_set_new(
+		    o, "other", json_string(px_rtable_party_name(t, r.other)));
+	if (r.reason)
+		json_object_set_new(o, "reason", json_string(r.reason));
+	if (r.by == PX_RT_BY_COUNTRY && r.file >= 0) {
+		const char *reg, *ser, *sha;
+		char *text = NULL;
+
+		px_rtable_file(t, r.file, &reg, &ser, &sha);
+		json_object_set_new(
+		    o, "line_number", json_integer((json_int_t)r.line));
+		if (px_routing_line(&text, n, sha, r.line) == 0)
+			json_object_set_new(o, "line", json_string(text));
+		free(text);
+	}
+	*out = o;
+out:
+	json_decref(route);
+	px_buf_dispose(&b);
+	px_rtable_free(t);
+	px_feed_cfg_dispose(&cfg);
+	free(e);
+	return rc;
+}
