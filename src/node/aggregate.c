@@ -35,6 +35,12 @@ struct net_count {
 	int64_t n;
 };
 
+/* A host of the batch: its sightings in the batch's events. */
+struct bhost {
+	size_t name; /* offset in build.names */
+	int64_t first, last, count;
+};
+
 struct build {
 	struct px_node *n;
 	const struct px_feed_cfg *cfg;
@@ -49,6 +55,10 @@ struct build {
 	struct px_u64map netmap;
 	struct net_count *nets;
 	size_t nnets;
+	struct px_u64map hostmap;
+	struct bhost *hosts;
+	size_t nhosts;
+	struct px_buf names; /* the hosts' names, NUL-separated */
 	int rc;
 };
 
@@ -103,6 +113,41 @@ count_net(struct build *b, const char *host)
 	b->nets[b->nnets] = nc;
 	px_u64map_put(&b->netmap, h, (uint32_t)b->nnets);
 	b->nnets++;
+}
+
+/* Counts a sighting of the event's host in the batch. */
+static void
+add_host(struct build *b, const struct px_feed_event_row *r)
+{
+	uint64_t h;
+	size_t probe = 0;
+	int64_t i;
+	struct bhost *x;
+
+	if (r->host == NULL)
+		return;
+	h = px_hash64(r->host, strlen(r->host), 3);
+	while ((i = px_u64map_get(&b->hostmap, h, &probe)) >= 0)
+		if (strcmp(b->names.data + b->hosts[i].name, r->host) == 0)
+			break;
+	if (i < 0) {
+		b->hosts =
+		    px_realloc(b->hosts, (b->nhosts + 1) * sizeof(*b->hosts));
+		x = &b->hosts[b->nhosts];
+		x->name = b->names.len;
+		px_buf_put(&b->names, r->host, strlen(r->host) + 1);
+		x->first = r->seen_first;
+		x->last = r->seen_last;
+		x->count = 0;
+		px_u64map_put(&b->hostmap, h, (uint32_t)b->nhosts);
+		i = (int64_t)b->nhosts++;
+	}
+	x = &b->hosts[i];
+	if (r->seen_first < x->first)
+		x->first = r->seen_first;
+	if (r->seen_last > x->last)
+		x->last = r->seen_last;
+	x->count += r->count;
 }
 
 /* The TLP an event carries: its JSON (written by px_event_json) ends in
@@ -167,6 +212,7 @@ add_event(const struct px_feed_event_row *r, void *arg)
 	if (tlp > b->tlp)
 		b->tlp = tlp;
 	count_net(b, r->host);
+	add_host(b, r);
 	if (b->cur.len >= b->cfg->attach_max)
 		return (b->rc = finish_part(b));
 	return 0;
@@ -385,6 +431,8 @@ send_batch(struct px_node *n, const struct px_feed_cfg *cfg,
 	b.tlp = PX_TLP_CLEAR;
 	px_buf_init(&b.cur, PX_BUF_NOCAP);
 	px_u64map_init(&b.netmap);
+	px_u64map_init(&b.hostmap);
+	px_buf_init(&b.names, PX_BUF_NOCAP);
 	{
 		uint8_t d[32];
 		char *seed = px_asprintf("parley-batch-v1\n%s\n%lld\n%lld",
@@ -412,6 +460,11 @@ send_batch(struct px_node *n, const struct px_feed_cfg *cfg,
 	h.end = r->end_ms;
 	h.persistent_ms = cfg->persistent_days * DAY_MS;
 	h.gone_ms = cfg->persistent_days * DAY_MS;
+	for (size_t i = 0; i < b.nhosts; i++)
+		if ((rc = PX_STORE_CALL(n->store, feed_host_put, r->grp,
+		         b.names.data + b.hosts[i].name, b.hosts[i].first,
+		         b.hosts[i].last, b.hosts[i].count)) < 0)
+			goto out;
 	if ((rc = PX_STORE_CALL(
 	         n->store, feed_group_hosts, r->grp, host_one, &h)) < 0)
 		goto out;
@@ -471,6 +524,9 @@ send_batch(struct px_node *n, const struct px_feed_cfg *cfg,
 out:
 	px_buf_dispose(&b.cur);
 	px_u64map_dispose(&b.netmap);
+	px_u64map_dispose(&b.hostmap);
+	px_buf_dispose(&b.names);
+	free(b.hosts);
 	free(b.parts);
 	free(b.nets);
 	return rc;
@@ -537,8 +593,8 @@ last_seen(
 	return 0;
 }
 
-/* Closes the cases whose hosts stopped appearing.  It reads every event
- * of every open case, so it runs once a day (meta feed.expired). */
+/* Closes the cases whose hosts stopped appearing (feed_hosts: what was
+ * shared of each host), once a day (meta feed.expired). */
 static int
 expire_cases(struct px_node *n, const struct px_feed_cfg *cfg, int64_t now,
     struct px_flush_report *rep)
@@ -558,10 +614,16 @@ expire_cases(struct px_node *n, const struct px_feed_cfg *cfg, int64_t now,
 	rc = PX_STORE_CALL(n->store, feed_group_list, expire_one, &e);
 	for (size_t i = 0; rc == 0 && i < e.k; i++) {
 		char when[PX_TIME_STRLEN], *text;
-		int64_t last = -1;
+		int64_t last = -1, pending = 0;
 		json_t *body;
 
 		if (!case_open(n, e.cases[i]))
+			continue;
+		/* Sightings still waiting in an open batch count too. */
+		if ((rc = PX_STORE_CALL(
+		         n->store, feed_group_pending, e.grp[i], &pending)) < 0)
+			break;
+		if (pending > 0)
 			continue;
 		if ((rc = PX_STORE_CALL(n->store, feed_group_hosts, e.grp[i],
 		         last_seen, &last)) < 0)
@@ -686,7 +748,8 @@ px_feed_flush(
 		goto out;
 	if ((rc = PX_STORE_CALL(n->store, feed_batches, &f, collect, &c)) < 0)
 		goto out;
-	if ((rc = px_node_batch_begin(n)) < 0)
+	if ((rc = PX_STORE_CALL(n->store, feed_tune, true)) < 0 ||
+	    (rc = px_node_batch_begin(n)) < 0)
 		goto out;
 	in_batch = true;
 	for (size_t i = 0; i < c.n; i++) {
@@ -731,6 +794,7 @@ out:
 		px_feed_batch_row_dispose(&c.v[i]);
 	free(c.v);
 	json_decref(peers);
+	(void)PX_STORE_CALL(n->store, feed_tune, false);
 	px_feed_unlock(lockfd);
 	px_feed_cfg_dispose(&cfg);
 	return rc;

@@ -123,17 +123,18 @@ int px_sq_msg_delivered(
 	.feed_group_id = px_sq_feed_group_id,                                 \
 	.feed_group_case = px_sq_feed_group_case,                             \
 	.feed_group_hosts = px_sq_feed_group_hosts,                           \
+	.feed_host_put = px_sq_feed_host_put,                                 \
+	.feed_group_pending = px_sq_feed_group_pending,                       \
 	.feed_group_list = px_sq_feed_group_list,                             \
 	.feed_status_counts = px_sq_feed_status_counts,                       \
-	.feed_batch_items = px_sq_feed_batch_items,                           \
 	.feed_batch_id = px_sq_feed_batch_id,                                 \
 	.feed_batch_add = px_sq_feed_batch_add,                               \
 	.feed_batches = px_sq_feed_batches,                                   \
+	.feed_batch_items = px_sq_feed_batch_items,                           \
 	.feed_batch_events = px_sq_feed_batch_events,                         \
 	.feed_batch_sent = px_sq_feed_batch_sent,                             \
 	.feed_part_put = px_sq_feed_part_put, .feed_parts = px_sq_feed_parts, \
 	.feed_part_get = px_sq_feed_part_get, .feed_queue = px_sq_feed_queue, \
-	.feed_event_resolve = px_sq_feed_event_resolve,                       \
 	.feed_recv_put = px_sq_feed_recv_put,                                 \
 	.feed_recv_find = px_sq_feed_recv_find,                               \
 	.attach_put = px_sq_attach_put, .attach_get = px_sq_attach_get,       \
@@ -170,16 +171,19 @@ int px_sq_feed_group_id(struct px_store *b, const char *peer, int64_t asn,
 int px_sq_feed_group_case(struct px_store *b, int64_t grp, const char *case_id);
 int px_sq_feed_group_hosts(
     struct px_store *b, int64_t grp, px_feed_host_cb cb, void *arg);
+int px_sq_feed_host_put(struct px_store *b, int64_t grp, const char *host,
+    int64_t first, int64_t last, int64_t count);
+int px_sq_feed_group_pending(struct px_store *b, int64_t grp, int64_t *events);
 int px_sq_feed_group_list(struct px_store *b, px_text_cb cb, void *arg);
 int px_sq_feed_status_counts(
     struct px_store *b, int64_t from, int64_t to, int64_t out[5]);
 int px_sq_feed_batch_id(struct px_store *b, int64_t grp, int64_t start_ms,
     int64_t end_ms, int64_t *id);
 int px_sq_feed_batch_add(struct px_store *b, int64_t batch, int64_t n);
-int px_sq_feed_batch_items(
-    struct px_store *b, int64_t batch, const int64_t *ids, size_t n);
 int px_sq_feed_batches(struct px_store *b, const struct px_feed_batch_filter *f,
     px_feed_batch_cb cb, void *arg);
+int px_sq_feed_batch_items(
+    struct px_store *b, int64_t batch, const int64_t *ids, size_t n);
 int px_sq_feed_batch_events(
     struct px_store *b, int64_t batch, px_feed_event_cb cb, void *arg);
 int px_sq_feed_batch_sent(struct px_store *b, int64_t batch,
@@ -191,8 +195,6 @@ int px_sq_feed_part_get(
     struct px_store *b, const char *msg_hash, struct px_feed_part_row *out);
 int px_sq_feed_queue(struct px_store *b, int status, int64_t limit,
     px_feed_event_cb cb, void *arg);
-int px_sq_feed_event_resolve(
-    struct px_store *b, int64_t id, int status, int64_t route, int64_t batch);
 int px_sq_feed_recv_put(
     struct px_store *b, const char *id, const char *attachment, int64_t line);
 int px_sq_feed_recv_find(

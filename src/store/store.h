@@ -433,10 +433,16 @@ struct px_store_ops {
 	    int type, const char *identifier, int64_t now, int64_t *id);
 	int (*feed_group_case)(
 	    struct px_store *s, int64_t grp, const char *case_id);
-	/* Each host of the group's events: when first and last seen, and
-	 * how often (remediation tracking). */
+	/* Each host of the group's shared events: when first and last
+	 * seen, and how often (remediation tracking); host_put adds a
+	 * batch's sightings of one host as it is sent. */
 	int (*feed_group_hosts)(
 	    struct px_store *s, int64_t grp, px_feed_host_cb cb, void *arg);
+	int (*feed_host_put)(struct px_store *s, int64_t grp, const char *host,
+	    int64_t first, int64_t last, int64_t count);
+	/* Events of the group in batches not sent yet. */
+	int (*feed_group_pending)(
+	    struct px_store *s, int64_t grp, int64_t *events);
 	/* Events routed in [from, to), counted by status (out[5], enum
 	 * px_rt_status). */
 	int (*feed_status_counts)(
@@ -450,8 +456,8 @@ struct px_store_ops {
 	/* Events added to a batch: their ids, in the order stored.  One row
 	 * per batch and ingest chunk, so an ingest writes no index entry per
 	 * event. */
-	int (*feed_batch_items)(struct px_store *s, int64_t batch,
-	    const int64_t *ids, size_t n);
+	int (*feed_batch_items)(
+	    struct px_store *s, int64_t batch, const int64_t *ids, size_t n);
 	int (*feed_batches)(struct px_store *s,
 	    const struct px_feed_batch_filter *f, px_feed_batch_cb cb,
 	    void *arg);
@@ -472,8 +478,6 @@ struct px_store_ops {
 	 * of one status (>= 0); newest first. */
 	int (*feed_queue)(struct px_store *s, int status, int64_t limit,
 	    px_feed_event_cb cb, void *arg);
-	int (*feed_event_resolve)(struct px_store *s, int64_t id, int status,
-	    int64_t route, int64_t batch);
 	/* Received events by id (hex), for following one: put, find. */
 	int (*feed_recv_put)(struct px_store *s, const char *id,
 	    const char *attachment, int64_t line);

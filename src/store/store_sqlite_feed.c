@@ -5,9 +5,14 @@
  * the loaded delegation files (docs/feeds.md, docs/routing.md).
  *
  * feed_events is the hot table: an ingest inserts each new event with
- * one prepared statement inside a transaction of many thousand rows, and
- * a duplicate updates its first event by rowid (seen_last, count), so
- * neither needs an index on the deduplication key (the key index lives in
+ * one prepared statement inside a transaction of many thousand rows.  It
+ * is narrow (what routing, the queue and remediation read); the event's
+ * canonical JSON, ten times its size, is appended to feed_event_json
+ * under the same id, and read only when the event is shared or shown.  A
+ * duplicate does not touch that wide row (an update there dirties a page
+ * of it per duplicate): it adds to the event's row in the narrow
+ * feed_seen (first, last, further observations), by rowid.  Neither
+ * needs an index on the deduplication key (the key index lives in
  * node/dedup.c).  Its two indexes are the batch (to build attachments)
  * and a partial one on the statuses that wait for a person.
  */
@@ -27,6 +32,7 @@ enum {
 	Q_BAD_PUT,
 	Q_BAD_LIST,
 	Q_EV_PUT,
+	Q_EJ_PUT,
 	Q_EV_DUP,
 	Q_EV_GET,
 	Q_EV_KEYS,
@@ -35,7 +41,9 @@ enum {
 	Q_GR_INS,
 	Q_GR_GET,
 	Q_GR_CASE,
-	Q_GR_HOSTS,
+	Q_HO_PUT,
+	Q_HO_LIST,
+	Q_GR_PENDING,
 	Q_BA_INS,
 	Q_BA_GET,
 	Q_BA_ADD,
@@ -46,7 +54,6 @@ enum {
 	Q_PA_LIST,
 	Q_PA_GET,
 	Q_QUEUE,
-	Q_RESOLVE,
 	Q_RECV_PUT,
 	Q_RECV_GET,
 	Q_AT_PUT,
@@ -58,7 +65,6 @@ enum {
 	Q_STATUS,
 	Q_IT_PUT,
 	Q_IT_LIST,
-	Q_IT_GRP,
 	Q_END
 };
 
@@ -71,8 +77,14 @@ _Static_assert(Q_END <= PX_SQ_STMTS, "raise PX_SQ_STMTS");
 	"finished_ms "
 #define EV_COLS                                                           \
 	"e.id, e.file, e.line, e.routed_ms, e.status, e.route, e.batch, " \
-	"e.type, e.severity, e.asn, e.host, e.seen_first, e.seen_last, "  \
-	"e.count, e.key, e.bday, e.event, r.json "
+	"e.type, e.severity, e.asn, e.host, "                             \
+	"min(e.seen_first, coalesce(s.first, e.seen_first)), "            \
+	"max(e.seen_last, coalesce(s.last, e.seen_last)), "               \
+	"e.count + coalesce(s.count, 0), e.key, e.bday, j.event, r.json "
+#define EV_FROM                                                            \
+	"FROM feed_events e JOIN feed_event_json j ON j.id = e.id JOIN "   \
+	"feed_routes r ON r.id = e.route LEFT JOIN feed_seen s ON s.id = " \
+	"e.id "
 #define BA_COLS                                                            \
 	"b.id, b.grp, b.start_ms, b.end_ms, b.events, b.sent_ms, g.peer, " \
 	"g.identifier, g.asn, g.type, b.case_id, b.msg_hash, g.case_id "
@@ -119,14 +131,14 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	                "ORDER BY line LIMIT ?2",
 	S(Q_EV_PUT) = "INSERT INTO feed_events (file, line, routed_ms, status, "
 	              "route, batch, type, severity, asn, host, seen_first, "
-	              "seen_last, count, key, bday, event) VALUES (?1, ?2, ?3, "
-	              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-	              "?16)",
-	S(Q_EV_DUP) = "UPDATE feed_events SET seen_first = min(seen_first, "
-	              "?2), seen_last = max(seen_last, ?3), count = count + ?4 "
-	              "WHERE id = ?1",
-	S(Q_EV_GET) = "SELECT " EV_COLS "FROM feed_events e JOIN feed_routes r "
-	              "ON r.id = e.route WHERE e.id = ?1",
+	              "seen_last, count, key, bday) VALUES (?1, ?2, ?3, ?4, "
+	              "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	S(Q_EJ_PUT) = "INSERT INTO feed_event_json (id, event) VALUES (?1, ?2)",
+	S(Q_EV_DUP) = "INSERT INTO feed_seen (id, first, last, count) VALUES "
+	              "(?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET first = "
+	              "min(first, excluded.first), last = max(last, "
+	              "excluded.last), count = count + excluded.count",
+	S(Q_EV_GET) = "SELECT " EV_COLS EV_FROM "WHERE e.id = ?1",
 	S(Q_EV_KEYS) = "SELECT key, id, bday FROM feed_events ORDER BY id DESC",
 	S(Q_RT_INS) = "INSERT OR IGNORE INTO feed_routes (json) VALUES (?1)",
 	S(Q_RT_GET) = "SELECT id FROM feed_routes WHERE json = ?1",
@@ -135,8 +147,15 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	S(Q_GR_GET) = "SELECT id FROM feed_groups WHERE peer = ?1 AND asn = ?2 "
 	              "AND type = ?3 AND identifier = ?4",
 	S(Q_GR_CASE) = "UPDATE feed_groups SET case_id = ?2 WHERE id = ?1",
-	S(Q_GR_HOSTS) = "SELECT host, seen_first, seen_last, count FROM "
-	                "feed_events WHERE id = ?1",
+	S(Q_HO_PUT) = "INSERT INTO feed_hosts (grp, host, first, last, count) "
+	              "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (grp, host) DO "
+	              "UPDATE SET first = min(first, excluded.first), last = "
+	              "max(last, excluded.last), count = count + "
+	              "excluded.count",
+	S(Q_HO_LIST) = "SELECT host, first, last, count FROM feed_hosts WHERE "
+	               "grp = ?1",
+	S(Q_GR_PENDING) = "SELECT coalesce(sum(events), 0) FROM feed_batches "
+	                  "WHERE grp = ?1 AND sent_ms IS NULL",
 	S(Q_BA_INS) = "INSERT OR IGNORE INTO feed_batches (grp, start_ms, "
 	              "end_ms) VALUES (?1, ?2, ?3)",
 	S(Q_BA_GET) = "SELECT id FROM feed_batches WHERE grp = ?1 AND "
@@ -160,11 +179,8 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	               "dir = ?2 AND start_ms >= ?3 AND start_ms < ?4 ORDER BY "
 	               "start_ms, time_ms, msg_hash",
 	S(Q_PA_GET) = "SELECT " PA_COLS "FROM feed_parts WHERE msg_hash = ?1",
-	S(Q_QUEUE) = "SELECT " EV_COLS "FROM feed_events e JOIN feed_routes r "
-	             "ON r.id = e.route WHERE e.status >= 2 AND (?1 < 0 OR "
-	             "e.status = ?1) ORDER BY e.id DESC LIMIT ?2",
-	S(Q_RESOLVE) = "UPDATE feed_events SET status = ?2, route = ?3, batch "
-	               "= nullif(?4, 0) WHERE id = ?1",
+	S(Q_QUEUE) = "SELECT " EV_COLS EV_FROM "WHERE e.status >= 2 AND (?1 < "
+	             "0 OR e.status = ?1) ORDER BY e.id DESC LIMIT ?2",
 	S(Q_RECV_PUT) = "INSERT OR IGNORE INTO feed_recv (id, attachment, "
 	                "line) VALUES (?1, ?2, ?3)",
 	S(Q_RECV_GET) = "SELECT attachment, line FROM feed_recv WHERE id = ?1",
@@ -191,8 +207,6 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	              "?2)",
 	S(Q_IT_LIST) = "SELECT ids FROM feed_batch_items WHERE batch = ?1 "
 	               "ORDER BY id",
-	S(Q_IT_GRP) = "SELECT i.ids FROM feed_batch_items i JOIN feed_batches "
-	              "b ON b.id = i.batch WHERE b.grp = ?1 ORDER BY i.id",
 #undef S
 };
 
@@ -473,11 +487,14 @@ px_sq_feed_event_put(
 	sqlite3_bind_int64(st, 13, r->count);
 	sqlite3_bind_int64(st, 14, r->key);
 	sqlite3_bind_int64(st, 15, r->bday);
-	px_sq_bind_text(st, 16, r->event);
 	if ((rc = px_sq_step_done(s, st, "store event")) < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	if ((st = prep(s, Q_EJ_PUT)) == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, *id);
+	px_sq_bind_text(st, 2, r->event);
+	return px_sq_step_done(s, st, "store event");
 }
 
 int
@@ -643,88 +660,21 @@ px_sq_feed_group_case(struct px_store *b, int64_t grp, const char *case_id)
 	return px_sq_step_done(s, st, "save group case");
 }
 
-/* Calls fn(id, arg) for each event id in the id lists `st` yields (one
- * blob of little-endian int64 per row); stops on a non-zero return. */
-static int
-each_id(struct sq *s, sqlite3_stmt *st, int (*fn)(struct sq *, int64_t, void *),
-    void *arg, const char *doing)
+int
+px_sq_feed_host_put(struct px_store *b, int64_t grp, const char *host,
+    int64_t first, int64_t last, int64_t count)
 {
-	int rc, c = 0;
-
-	while (c == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const uint8_t *blob = sqlite3_column_blob(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0) / 8;
-
-		for (size_t i = 0; c == 0 && i < n; i++) {
-			uint64_t v = 0;
-
-			for (int k = 7; k >= 0; k--)
-				v = v << 8 | blob[i * 8 + (size_t)k];
-			c = fn(s, (int64_t)v, arg);
-		}
-	}
-	sqlite3_reset(st);
-	if (c != 0)
-		return c;
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : px_sq_fail(s, doing);
-}
-
-struct host {
-	char *name;
-	int64_t first, last, count;
-};
-
-struct hosts {
-	struct host *v;
-	size_t n, cap;
-	struct px_u64map map;
-};
-
-static int
-host_of(struct sq *s, int64_t id, void *arg)
-{
-	struct hosts *h = arg;
-	sqlite3_stmt *st = prep(s, Q_GR_HOSTS);
-	const char *name;
-	int rc;
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_HO_PUT);
 
 	if (st == NULL)
 		return PX_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    (name = (const char *)sqlite3_column_text(st, 0)) != NULL) {
-		uint64_t k = px_hash64(name, strlen(name), 1);
-		size_t probe = 0;
-		int64_t i;
-		int64_t first = sqlite3_column_int64(st, 1);
-		int64_t last = sqlite3_column_int64(st, 2);
-		int64_t count = sqlite3_column_int64(st, 3);
-
-		while ((i = px_u64map_get(&h->map, k, &probe)) >= 0)
-			if (strcmp(h->v[i].name, name) == 0)
-				break;
-		if (i < 0) {
-			if (h->n == h->cap) {
-				h->cap = h->cap ? h->cap * 2 : 256;
-				h->v = px_realloc(h->v, h->cap * sizeof(*h->v));
-			}
-			i = (int64_t)h->n++;
-			h->v[i].name = px_strdup(name);
-			h->v[i].first = first;
-			h->v[i].last = last;
-			h->v[i].count = 0;
-			px_u64map_put(&h->map, k, (uint32_t)i);
-		}
-		if (first < h->v[i].first)
-			h->v[i].first = first;
-		if (last > h->v[i].last)
-			h->v[i].last = last;
-		h->v[i].count += count;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
-	    ? 0
-	    : px_sq_fail(s, "read event host");
+	sqlite3_bind_int64(st, 1, grp);
+	px_sq_bind_text(st, 2, host);
+	sqlite3_bind_int64(st, 3, first);
+	sqlite3_bind_int64(st, 4, last);
+	sqlite3_bind_int64(st, 5, count);
+	return px_sq_step_done(s, st, "save host");
 }
 
 int
@@ -732,24 +682,36 @@ px_sq_feed_group_hosts(
     struct px_store *b, int64_t grp, px_feed_host_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
-	sqlite3_stmt *st = prep(s, Q_IT_GRP);
-	struct hosts h = { 0 };
+	sqlite3_stmt *st = prep(s, Q_HO_LIST);
+	int rc, c = 0;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, grp);
+	while (c == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		c = cb((const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+		    sqlite3_column_int64(st, 3), arg);
+	sqlite3_reset(st);
+	if (c != 0)
+		return c;
+	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, "list hosts");
+}
+
+int
+px_sq_feed_group_pending(struct px_store *b, int64_t grp, int64_t *events)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = prep(s, Q_GR_PENDING);
 	int rc;
 
 	if (st == NULL)
 		return PX_ERR;
-	px_u64map_init(&h.map);
 	sqlite3_bind_int64(st, 1, grp);
-	rc = each_id(s, st, host_of, &h, "list group events");
-	for (size_t i = 0; i < h.n; i++) {
-		if (rc == 0)
-			rc = cb(h.v[i].name, h.v[i].first, h.v[i].last,
-			    h.v[i].count, arg);
-		free(h.v[i].name);
-	}
-	free(h.v);
-	px_u64map_dispose(&h.map);
-	return rc;
+	rc = sqlite3_step(st);
+	*events = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : px_sq_fail(s, "count pending events");
 }
 
 int
@@ -855,6 +817,32 @@ px_sq_feed_batches(struct px_store *b, const struct px_feed_batch_filter *f,
 	}
 	FOREACH_ROW(s, st, row, read_ba, px_feed_batch_row_dispose, cb, arg,
 	    "list batches");
+}
+
+/* Calls fn(id, arg) for each event id in the id lists `st` yields (one
+ * blob of little-endian int64 per row); stops on a non-zero return. */
+static int
+each_id(struct sq *s, sqlite3_stmt *st, int (*fn)(struct sq *, int64_t, void *),
+    void *arg, const char *doing)
+{
+	int rc, c = 0;
+
+	while (c == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *blob = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0) / 8;
+
+		for (size_t i = 0; c == 0 && i < n; i++) {
+			uint64_t v = 0;
+
+			for (int k = 7; k >= 0; k--)
+				v = v << 8 | blob[i * 8 + (size_t)k];
+			c = fn(s, (int64_t)v, arg);
+		}
+	}
+	sqlite3_reset(st);
+	if (c != 0)
+		return c;
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : px_sq_fail(s, doing);
 }
 
 struct ev_cb {
@@ -1026,22 +1014,6 @@ px_sq_feed_queue(struct px_store *b, int status, int64_t limit,
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	FOREACH_ROW(s, st, row, read_ev, px_feed_event_row_dispose, cb, arg,
 	    "list the queue");
-}
-
-int
-px_sq_feed_event_resolve(
-    struct px_store *b, int64_t id, int status, int64_t route, int64_t batch)
-{
-	struct sq *s = (struct sq *)b;
-	sqlite3_stmt *st = prep(s, Q_RESOLVE);
-
-	if (st == NULL)
-		return PX_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, status);
-	sqlite3_bind_int64(st, 3, route);
-	sqlite3_bind_int64(st, 4, batch);
-	return px_sq_step_done(s, st, "resolve event");
 }
 
 int

@@ -3,8 +3,9 @@
 # family mapped by its published column names, IntelMQ JSON Lines, X-ARF,
 # a CSV with a mapping file; bad records (a bad address, a bad time, a
 # missing column, an over-long field) each reported with its line; the
-# spool; a file ingested twice; and an ingest killed in the middle of a
-# large file that, run again, loses and duplicates nothing.
+# spool; a file ingested twice; an ingest killed in the middle of a
+# large file that, run again, loses and duplicates nothing; and a case's
+# remediation counts over the days until it is closed as resolved.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -30,7 +31,7 @@ expect_rc 0 px routing load --dir a deleg.txt
 
 # event: the JSON of the stored event whose address is $2 (of file $1).
 event() {
-	sqlite3 a/parley.db "SELECT event FROM feed_events WHERE host = '$1' ORDER BY id DESC LIMIT 1" >"$TMP/ev.json" ||
+	sqlite3 a/parley.db "SELECT j.event FROM feed_events e JOIN feed_event_json j ON j.id = e.id WHERE e.host = '$1' ORDER BY e.id DESC LIMIT 1" >"$TMP/ev.json" ||
 		fail "reading event $1"
 }
 
@@ -200,7 +201,7 @@ expect_json "$OUT" 'd[0]["duplicates"]' $((ROWS - UNIQUE))
 FID=$(json_get "$OUT" 'd[0]["id"]')
 ROUTED=$(json_get "$OUT" 'd[0]["routed"]')
 expect_eq "stored events of the big file" "$UNIQUE" "$(sqlite3 a/parley.db "SELECT count(*) FROM feed_events WHERE file = $FID")"
-expect_eq "counted observations" $ROWS "$(sqlite3 a/parley.db "SELECT sum(count) FROM feed_events WHERE file = $FID")"
+expect_eq "counted observations" $ROWS "$(sqlite3 a/parley.db "SELECT sum(e.count + coalesce(s.count, 0)) FROM feed_events e LEFT JOIN feed_seen s ON s.id = e.id WHERE e.file = $FID")"
 ok "resumed: $ROWS records, $UNIQUE events and $((ROWS - UNIQUE)) duplicates, as a clean run gives"
 
 # Shared once each: every routed event in exactly one attachment line.
@@ -222,4 +223,51 @@ assert len(ids) == routed == len(set(ids)), (len(ids), routed, len(set(ids)))
 print("attachments hold", len(ids), "events, each once")
 EOF
 ok "after the flush, each of the $TOTAL_ROUTED routed events is in exactly one attachment"
+# Remediation: a case's hosts over the days, then closed as resolved.
+rem_csv() { # FILE DATE IP...
+	local f=$1 d=$2
+	shift 2
+	echo '"timestamp","protocol","src_ip","src_port","src_asn","src_geo","severity","dst_ip","dst_port","infection"' >"$f"
+	for ip in "$@"; do
+		echo "\"$d 09:00:00\",\"tcp\",\"$ip\",\"4000\",\"64500\",\"DE\",\"medium\",\"203.0.113.9\",\"80\",\"remtest\"" >>"$f"
+	done
+}
+# case_text CASE N: the text of the case's message N (0-based), into
+# $TMP/text.
+case_text() {
+	px case show --dir a --json "$1" >"$TMP/case.json" || fail "case show $1"
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["messages"][int(sys.argv[2])]; print(json.dumps(m["body"].get("text")))' "$TMP/case.json" "$2" >"$TMP/text"
+}
+at 2026-12-03T10:00:00Z
+rem_csv 2026-12-03-event4_sinkhole-rem1.csv 2026-12-03 192.0.2.101 192.0.2.102
+expect_rc 0 px feed ingest --dir a 2026-12-03-event4_sinkhole-rem1.csv
+at 2026-12-04T00:10:00Z
+expect_rc 0 px feed flush --dir a --json
+REM=$(sqlite3 a/parley.db "SELECT case_id FROM feed_groups WHERE identifier = 'remtest'")
+[ -n "$REM" ] || fail "no case for the remediation group"
+case_text "$REM" 0
+expect_in "$TMP/text" "Hosts in this case: 2; 2 seen in this interval (2 new), 0 still seen 3 or more days after first, 0 not seen for 3 days."
+at 2026-12-06T10:00:00Z
+rem_csv 2026-12-06-event4_sinkhole-rem2.csv 2026-12-06 192.0.2.101 192.0.2.103
+expect_rc 0 px feed ingest --dir a 2026-12-06-event4_sinkhole-rem2.csv
+# The expiry looks once a day: a host waiting in an open batch keeps the
+# case open.
+at 2026-12-07T00:10:00Z
+expect_rc 0 px feed flush --dir a --json
+expect_json "$OUT" 'd["updates"]' 1
+case_text "$REM" 1
+expect_in "$TMP/text" "Hosts in this case: 3; 2 seen in this interval (1 new), 1 still seen 3 or more days after first, 1 not seen for 3 days."
+ok "remediation: new, persistent and gone hosts counted across the case's batches"
+# (The cases of 1 December, whose hosts were last seen then, close on
+# the 13th.)
+at 2026-12-13T00:10:00Z
+expect_rc 0 px feed flush --dir a --json
+expect_state a "$REM" sent
+at 2026-12-14T00:10:00Z
+expect_rc 0 px feed flush --dir a --json
+expect_json "$OUT" 'd["closed"]' 1
+case_text "$REM" 2
+expect_in "$TMP/text" "Resolved: none of the hosts of this case was seen since 2026-12-06T09:00:00.000Z (7 days without a sighting)."
+expect_state a "$REM" closed
+ok "a case whose hosts were not seen for 7 days is closed as resolved"
 finish
