@@ -7,6 +7,7 @@
  * Usage: bench_footprint [runs]   (PARLEY=path/to/parley, default
  * ../parley next to this binary)
  */
+#define _XOPEN_SOURCE 700 /* nftw, for live.h */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -17,37 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crypto/sign.h"
-#include "crypto/tls.h"
-#include "net/client.h"
+#include "live.h"
 #include "node/node.h"
-#include "util/util.h"
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static long
-rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtol(line + 6, NULL, 10);
-	fclose(f);
-	return kb;
-}
 
 static pid_t
 spawn(const char *bin, char *const argv[])
@@ -71,24 +43,16 @@ int
 main(int argc, char **argv)
 {
 	int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5;
-	char self[4096], bin[4096], tmpl[] = "/tmp/px-foot-XXXXXX";
-	const char *env = getenv("PARLEY");
+	char bin[4096], tmpl[] = "/tmp/px-foot-XXXXXX";
 	char *dir, *url, *listen, *cert, fp[PX_TLS_FP_LEN];
 	double best_serve = 1e9, best_floor = 1e9;
 	long rss = -1, floor_rss = -1;
 	struct rusage ru;
-	ssize_t n;
 	unsigned port;
 
 	if (px_crypto_init() < 0 || mkdtemp(tmpl) == NULL)
 		return 1;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	if (env)
-		snprintf(bin, sizeof(bin), "%s", env);
-	else
-		snprintf(bin, sizeof(bin), "%.*s/../parley",
-		    (int)(strrchr(self, '/') - self), self);
+	live_find_bin(bin, sizeof(bin));
 	port = px_loopback_free_port();
 	dir = px_asprintf("%s/node", tmpl);
 	url = px_asprintf("https://127.0.0.1:%u", port);
@@ -117,18 +81,18 @@ main(int argc, char **argv)
 		char *s[] = { bin, (char *)"serve", (char *)"--dir", dir,
 			NULL };
 		struct px_client *c = NULL;
-		double t0 = now_ms(), t;
+		double t0 = live_now_ms(), t;
 		pid_t p = spawn(bin, v);
 		int st;
 
 		wait4(p, &st, 0, &ru);
-		t = now_ms() - t0;
+		t = live_now_ms() - t0;
 		if (t < best_floor)
 			best_floor = t;
 		floor_rss = ru.ru_maxrss;
 		if (px_client_new(&c, url, fp, NULL, NULL) < 0)
 			return 1;
-		t0 = now_ms();
+		t0 = live_now_ms();
 		p = spawn(bin, s);
 		for (;;) {
 			struct px_buf b;
@@ -141,7 +105,7 @@ main(int argc, char **argv)
 			px_buf_dispose(&b);
 			if (rc == 0 && status == 200)
 				break;
-			if (now_ms() - t0 > 10000) {
+			if (live_now_ms() - t0 > 10000) {
 				fprintf(
 				    stderr, "bench: serve did not answer\n");
 				kill(p, SIGKILL);
@@ -149,13 +113,13 @@ main(int argc, char **argv)
 			}
 			usleep(1000);
 		}
-		t = now_ms() - t0;
+		t = live_now_ms() - t0;
 		if (t < best_serve)
 			best_serve = t;
 		px_client_free(c);
 		if (r == runs - 1) {
 			usleep(1000000); /* idle */
-			rss = rss_kb(p);
+			rss = live_rss_kb(p);
 		}
 		kill(p, SIGTERM);
 		waitpid(p, &st, 0);

@@ -38,289 +38,40 @@
 
 #include <jansson.h>
 
-#include "crypto/sign.h"
-#include "crypto/tls.h"
-#include "net/client.h"
-#include "util/util.h"
+#include "live.h"
 
 #define SUBMIT_CAP_MS  30000.0 /* phase (b): stop submitting after this */
 #define DRAIN_CAP_MS   30000.0 /* ... and wait at most this for delivery */
 #define LATENCY_CAP_MS 15000.0 /* phase (c) as a whole */
 #define FLOOR_MS       2000.0  /* phase (a) */
 
-struct node {
-	const char *key; /* "a" or "b" */
-	const char *name;
-	char *dir, *url, *listen, *log;
-	char fp[PX_TLS_FP_LEN];
-	unsigned port;
-	pid_t pid;
-};
-
-static char bin[4096];
-static char tmpl[] = "/tmp/px-bench-live-XXXXXX";
-static struct node nodes[2] = {
+static struct live_node nodes[2] = {
 	{ .key = "a", .name = "cert-beijing.example" },
 	{ .key = "b", .name = "cert-washington.example" },
 };
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Runs `bin argv...` to completion; its stdout goes to `out` (may be
- * NULL: discarded), its stderr to /dev/null.  Returns the exit status, or
- * -1 if it did not exit normally. */
-static int
-run(struct px_buf *out, char *const argv[])
-{
-	int fds[2], st = 0;
-	pid_t pid;
-
-	if (pipe(fds) < 0)
-		return -1;
-	if ((pid = fork()) == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(fds[1], STDOUT_FILENO);
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		close(fds[0]);
-		execv(bin, argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		char b[512];
-		ssize_t n = read(fds[0], b, sizeof(b));
-
-		if (n <= 0)
-			break;
-		if (out && px_buf_add(out, b, (size_t)n) < 0)
-			break;
-	}
-	close(fds[0]);
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
-static int
-get(struct px_client *c, const char *path, long *status, struct px_buf *body)
-{
-	px_buf_reset(body);
-	return px_client_request(
-	    c, "GET", path, NULL, NULL, 0, status, body, 10000);
-}
-
-/* Starts `parley serve` for n (output to n->log) and waits for /healthz. */
-static int
-serve(struct node *n)
-{
-	struct px_client *c = NULL;
-	struct px_buf b;
-	double t0 = now_ms();
-	int rc = -1;
-
-	if ((n->pid = fork()) == 0) {
-		int fd = open(n->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execl(bin, bin, "serve", "--dir", n->dir, (char *)NULL);
-		_exit(127);
-	}
-	if (n->pid < 0 || px_client_new(&c, n->url, n->fp, NULL, NULL) < 0)
-		return -1;
-	px_buf_init(&b, 1 << 16);
-	while (now_ms() - t0 < 15000) {
-		long status = 0;
-
-		if (get(c, "/healthz", &status, &b) == 0 && status == 200) {
-			rc = 0;
-			break;
-		}
-		if (waitpid(n->pid, NULL, WNOHANG) == n->pid) {
-			n->pid = 0;
-			break;
-		}
-		usleep(5000);
-	}
-	if (rc < 0)
-		fprintf(stderr, "bench_live: %s did not come up (see %s)\n",
-		    n->name, n->log);
-	px_buf_dispose(&b);
-	px_client_free(c);
-	return rc;
-}
-
-/* SIGTERM, up to 10 s to exit, then SIGKILL. */
-static void
-stop(struct node *n)
-{
-	double t0 = now_ms();
-	int st;
-
-	if (n->pid <= 0)
-		return;
-	kill(n->pid, SIGTERM);
-	while (waitpid(n->pid, &st, WNOHANG) == 0) {
-		if (now_ms() - t0 > 10000) {
-			fprintf(stderr, "bench_live: %s ignored SIGTERM\n",
-			    n->name);
-			kill(n->pid, SIGKILL);
-			waitpid(n->pid, &st, 0);
-			break;
-		}
-		usleep(10000);
-	}
-	n->pid = 0;
-}
-
-static void
-on_signal(int sig)
-{
-	for (size_t i = 0; i < PX_ARRAY_LEN(nodes); i++)
-		if (nodes[i].pid > 0)
-			kill(nodes[i].pid, SIGKILL);
-	_exit(128 + sig);
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-setup(char token[128])
-{
-	struct px_buf out;
-	int rc = -1;
-
-	for (size_t i = 0; i < 2; i++) {
-		struct node *n = &nodes[i];
-		char *cert, *card;
-
-		n->port = px_loopback_free_port();
-		n->dir = px_asprintf("%s/%s", tmpl, n->key);
-		n->log = px_asprintf("%s/%s.log", tmpl, n->key);
-		n->url = px_asprintf("https://127.0.0.1:%u", n->port);
-		n->listen = px_asprintf("127.0.0.1:%u", n->port);
-		card = px_asprintf("%s.card", n->dir);
-		{
-			char *init[] = { bin, (char *)"init", (char *)"--dir",
-				n->dir, (char *)"--name", (char *)n->name,
-				(char *)"--url", n->url, (char *)"--listen",
-				n->listen, NULL };
-			char *cardv[] = { bin, (char *)"card", (char *)"--dir",
-				n->dir, (char *)"-o", card, NULL };
-
-			if (n->port == 0 || run(NULL, init) != 0 ||
-			    run(NULL, cardv) != 0) {
-				fprintf(stderr,
-				    "bench_live: parley init/card "
-				    "failed (%s)\n",
-				    bin);
-				free(card);
-				return -1;
-			}
-		}
-		free(card);
-		cert = px_asprintf("%s/tls/cert.pem", n->dir);
-		rc = px_tls_fingerprint_file(n->fp, cert);
-		free(cert);
-		if (rc < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < 2; i++) {
-		char *card = px_asprintf("%s.card", nodes[1 - i].dir);
-		char *add[] = { bin, (char *)"peer", (char *)"add",
-			(char *)"--dir", nodes[i].dir, card, NULL };
-
-		rc = run(NULL, add);
-		free(card);
-		if (rc != 0) {
-			fprintf(stderr, "bench_live: parley peer add failed\n");
-			return -1;
-		}
-	}
-	px_buf_init(&out, 4096);
-	{
-		char *tok[] = { bin, (char *)"token", (char *)"create",
-			(char *)"--dir", nodes[0].dir, (char *)"--role",
-			(char *)"analyst", NULL };
-
-		rc = run(&out, tok);
-	}
-	if (rc != 0 || out.len < 8 || out.len >= 128) {
-		fprintf(stderr, "bench_live: parley token create failed\n");
-		px_buf_dispose(&out);
-		return -1;
-	}
-	snprintf(token, 128, "%.*s", (int)strcspn(out.data, "\r\n"), out.data);
-	px_buf_dispose(&out);
-	return 0;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(double *v, size_t n, double p)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	i = (size_t)(p * (double)(n - 1) + 0.5);
-	return v[i < n ? i : n - 1];
-}
-
-/* An API client of A: pinned to A's certificate, with the token. */
 static struct px_client *
 api_client(const char *token)
 {
-	struct px_client *c = NULL;
-	char *h = px_asprintf("Authorization: Bearer %s", token);
-
-	if (px_client_new(&c, nodes[0].url, nodes[0].fp, NULL, NULL) < 0 ||
-	    px_client_header_add(c, h) < 0) {
-		px_client_free(c);
-		c = NULL;
-	}
-	free(h);
-	return c;
+	return live_api_client(&nodes[0], token);
 }
 
 static int
 post_case(struct px_client *c, long i, struct px_buf *resp, long *status)
 {
-	char body[512];
-	int len = snprintf(body, sizeof(body),
-	    "{\"to\":\"%s\",\"kind\":\"request\",\"category\":\"botnet\","
-	    "\"priority\":\"P3\",\"tlp\":\"green\",\"title\":\"bench %ld\","
-	    "\"text\":\"Message %ld of the benchmark\"}",
-	    nodes[1].name, i, i);
+	return live_post_case(c, nodes[1].name, i, resp, status);
+}
 
-	px_buf_reset(resp);
-	return px_client_request(c, "POST", "/api/v1/cases", "application/json",
-	    body, (size_t)len, status, resp, 30000);
+static int
+setup(char token[128])
+{
+	for (size_t i = 0; i < 2; i++)
+		if (live_init(&nodes[i]) < 0)
+			return -1;
+	if (live_pin(&nodes[0], &nodes[1]) < 0 ||
+	    live_pin(&nodes[1], &nodes[0]) < 0)
+		return -1;
+	return live_token(&nodes[0], "analyst", token);
 }
 
 /* ---- (a) floor ---------------------------------------------------------- */
@@ -342,22 +93,22 @@ floor_phase(double *rps, double *p50, double *p99)
 	for (int i = 0; i < 50; i++) { /* warm up: connection, caches */
 		long status;
 
-		if (get(c, "/healthz", &status, &b) < 0 || status != 200)
+		if (live_get(c, "/healthz", &status, &b) < 0 || status != 200)
 			rc = -1;
 	}
-	t0 = now_ms();
-	while (rc == 0 && (t = now_ms()) - t0 < FLOOR_MS && n < cap) {
+	t0 = live_now_ms();
+	while (rc == 0 && (t = live_now_ms()) - t0 < FLOOR_MS && n < cap) {
 		long status = 0;
 
-		if (get(c, "/healthz", &status, &b) < 0 || status != 200)
+		if (live_get(c, "/healthz", &status, &b) < 0 || status != 200)
 			rc = -1;
-		lat[n++] = now_ms() - t;
+		lat[n++] = live_now_ms() - t;
 	}
-	t = now_ms() - t0;
-	qsort(lat, n, sizeof(double), cmp_double);
+	t = live_now_ms() - t0;
+	qsort(lat, n, sizeof(double), live_cmp_double);
 	*rps = (double)n / (t / 1e3);
-	*p50 = pct(lat, n, 0.50);
-	*p99 = pct(lat, n, 0.99);
+	*p50 = live_pct(lat, n, 0.50);
+	*p99 = live_pct(lat, n, 0.99);
 	if (px_client_connects(c) != 1)
 		fprintf(stderr, "bench_live: floor used %ld connections\n",
 		    px_client_connects(c));
@@ -389,7 +140,7 @@ submitter(void *arg)
 	while ((i = atomic_fetch_add(s->next, 1)) < s->n) {
 		long status = 0;
 
-		if (now_ms() - s->t0 > SUBMIT_CAP_MS) {
+		if (live_now_ms() - s->t0 > SUBMIT_CAP_MS) {
 			atomic_store(s->capped, 1);
 			break;
 		}
@@ -432,7 +183,7 @@ depth_at_a(struct px_client *m, struct px_buf *b)
 
 	snprintf(key, sizeof(key), "parley_outbox_depth{peer=\"%s\"} ",
 	    nodes[1].name);
-	if (get(m, "/metrics", &status, b) < 0 || status != 200 ||
+	if (live_get(m, "/metrics", &status, b) < 0 || status != 200 ||
 	    (p = strstr(b->data, key)) == NULL)
 		return -1;
 	return strtol(p + strlen(key), NULL, 10);
@@ -463,13 +214,12 @@ rate_phase(const char *token, long n, int k, struct rate *out)
 	px_buf_init(&mb, 1 << 20);
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
 	        SQLITE_OK ||
-	    (base = held_by_b(db)) < 0 ||
-	    px_client_new(&m, nodes[0].url, nodes[0].fp, NULL, NULL) < 0)
+	    (base = held_by_b(db)) < 0 || (m = api_client(token)) == NULL)
 		goto out;
 	for (int i = 0; i < k; i++)
 		if ((cs[i] = api_client(token)) == NULL)
 			goto out;
-	t0 = now_ms();
+	t0 = live_now_ms();
 	for (int i = 0; i < k; i++) {
 		ss[i] =
 		    (struct submit){ cs[i], &next, n, t0, &ok, &bad, &capped };
@@ -480,24 +230,24 @@ rate_phase(const char *token, long n, int k, struct rate *out)
 	}
 	for (int i = 0; i < k; i++)
 		pthread_join(th[i], NULL);
-	out->submit_ms = now_ms() - t0;
+	out->submit_ms = live_now_ms() - t0;
 	out->submitted = atomic_load(&ok);
 	out->bad = atomic_load(&bad);
 	out->capped = atomic_load(&capped) != 0;
 	/* Delivered: B holds every accepted message and A's outbox for B is
 	 * empty, i.e. A has imported B's receipts for all of them. */
-	tdrain = now_ms();
+	tdrain = live_now_ms();
 	for (;;) {
 		held = held_by_b(db) - base;
 		if (held >= out->submitted && depth_at_a(m, &mb) == 0)
 			break;
-		if (now_ms() - tdrain > DRAIN_CAP_MS) {
+		if (live_now_ms() - tdrain > DRAIN_CAP_MS) {
 			out->capped = true;
 			break;
 		}
 		usleep(2000);
 	}
-	out->total_ms = now_ms() - t0;
+	out->total_ms = live_now_ms() - t0;
 	out->delivered = held < 0 ? 0 : held;
 	rc = 0;
 out:
@@ -513,93 +263,16 @@ out:
 	return rc;
 }
 
-/* ---- (c) submit-to-receipt latency ------------------------------------- */
-
-static int
-latency_phase(const char *token, long samples, double *p50, double *p99,
-    long *done, long *polls)
-{
-	struct px_client *c = api_client(token);
-	struct px_buf b;
-	double *lat = px_calloc((size_t)samples, sizeof(double));
-	double start = now_ms();
-	long n = 0;
-	int rc = 0;
-
-	*polls = 0;
-	if (c == NULL) {
-		free(lat);
-		return -1;
-	}
-	px_buf_init(&b, 1 << 20);
-	for (long i = 0; i < samples && rc == 0; i++) {
-		char path[128], id[64] = "";
-		double t0 = now_ms();
-		long status = 0;
-		json_t *j;
-
-		if (now_ms() - start > LATENCY_CAP_MS)
-			break;
-		if (post_case(c, 1000000 + i, &b, &status) < 0 ||
-		    status != 201 ||
-		    (j = json_loadb(b.data, b.len, 0, NULL)) == NULL) {
-			rc = -1;
-			break;
-		}
-		snprintf(id, sizeof(id), "%s",
-		    json_string_value(json_object_get(j, "case")) ?: "");
-		json_decref(j);
-		snprintf(path, sizeof(path), "/api/v1/cases/%s", id);
-		for (;;) {
-			const char *st;
-			bool sent;
-
-			if (get(c, path, &status, &b) < 0 || status != 200 ||
-			    (j = json_loadb(b.data, b.len, 0, NULL)) == NULL) {
-				rc = -1;
-				break;
-			}
-			(*polls)++;
-			st = json_string_value(json_object_get(j, "state"));
-			sent = st == NULL || strcmp(st, "sent") == 0;
-			json_decref(j);
-			if (!sent) {
-				lat[n++] = now_ms() - t0;
-				break;
-			}
-			if (now_ms() - t0 > 10000) {
-				fprintf(stderr,
-				    "bench_live: case %s still "
-				    "'sent' after 10 s\n",
-				    id);
-				rc = -1;
-				break;
-			}
-			usleep(1000);
-		}
-	}
-	qsort(lat, (size_t)n, sizeof(double), cmp_double);
-	*p50 = pct(lat, (size_t)n, 0.50);
-	*p99 = pct(lat, (size_t)n, 0.99);
-	*done = n;
-	px_buf_dispose(&b);
-	px_client_free(c);
-	free(lat);
-	return rc;
-}
-
 int
 main(int argc, char **argv)
 {
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 5000;
 	int k = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 8;
 	long samples = argc > 3 ? strtol(argv[3], NULL, 10) : 200;
-	const char *env = getenv("PARLEY");
-	char self[4096], token[128];
+	char token[128];
 	double f_rps = 0, f50 = 0, f99 = 0, l50 = 0, l99 = 0;
 	struct rate r = { 0 };
 	long lat_n = 0, polls = 0;
-	ssize_t len;
 	int rc = 1;
 
 	if (n < 1 || k < 1 || k > 256 || samples < 1) {
@@ -608,32 +281,17 @@ main(int argc, char **argv)
 		    "[latency samples]\n");
 		return 2;
 	}
-	if (px_crypto_init() < 0 || mkdtemp(tmpl) == NULL) {
-		fprintf(stderr, "bench_live: cannot start\n");
+	live_bench = "bench_live";
+	live_nodes = nodes;
+	live_nnodes = PX_ARRAY_LEN(nodes);
+	if (live_start() < 0)
 		return 1;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[len > 0 ? len : 0] = '\0';
-	if (env)
-		snprintf(bin, sizeof(bin), "%s", env);
-	else
-		snprintf(bin, sizeof(bin), "%.*s/../parley",
-		    (int)(strrchr(self, '/') - self), self);
-	if (access(bin, X_OK) != 0) {
-		fprintf(stderr,
-		    "bench_live: no parley binary at %s (set "
-		    "PARLEY)\n",
-		    bin);
-		goto out;
-	}
-	if (setup(token) < 0 || serve(&nodes[0]) < 0 || serve(&nodes[1]) < 0)
+	if (setup(token) < 0 || live_serve(&nodes[0]) < 0 ||
+	    live_serve(&nodes[1]) < 0)
 		goto out;
 	printf("bench_live: 2 nodes serving on loopback (TLS 1.3, pinned "
 	       "mTLS between them), %s\n",
-	    bin);
+	    live_bin);
 	fflush(stdout);
 	if (floor_phase(&f_rps, &f50, &f99) < 0) {
 		fprintf(stderr, "bench_live: floor phase failed: %s\n",
@@ -661,7 +319,8 @@ main(int argc, char **argv)
 	    r.capped ? "  [CAPPED: phase hit its time limit]" : "",
 	    r.bad ? "  [some POSTs failed]" : "");
 	fflush(stdout);
-	if (latency_phase(token, samples, &l50, &l99, &lat_n, &polls) < 0) {
+	if (live_latency(&nodes[0], nodes[1].name, token, samples,
+	        LATENCY_CAP_MS, &l50, &l99, &lat_n, &polls) < 0) {
 		fprintf(stderr, "bench_live: latency phase failed: %s\n",
 		    px_error_last());
 		goto out;
@@ -678,18 +337,6 @@ main(int argc, char **argv)
 		    "%ld failed\n",
 		    r.submitted, r.delivered, r.bad);
 out:
-	for (size_t i = 0; i < PX_ARRAY_LEN(nodes); i++)
-		stop(&nodes[i]);
-	if (rc != 0)
-		fprintf(stderr, "bench_live: node logs were in %s (removed)\n",
-		    tmpl);
-	if (nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "bench_live: could not remove %s\n", tmpl);
-	for (size_t i = 0; i < PX_ARRAY_LEN(nodes); i++) {
-		free(nodes[i].dir);
-		free(nodes[i].url);
-		free(nodes[i].listen);
-		free(nodes[i].log);
-	}
+	live_finish(rc != 0);
 	return rc;
 }

@@ -9,8 +9,6 @@
 
 const char *const px_role_names[PX_ROLE__N] = { "viewer", "analyst", "duty",
 	"admin" };
-const double px_lat_bounds_ms[11] = { 1, 2, 5, 10, 20, 50, 100, 250, 1000, 5000,
-	30000 };
 
 struct job {
 	const char *peer, *case_ref;
@@ -235,10 +233,10 @@ px_app_send(struct px_app *a, const char *peer, const char *case_ref,
 	while (!j.done)
 		pthread_cond_wait(&q->done_cv, &q->mu);
 	pthread_mutex_unlock(&q->mu);
-	atomic_fetch_add_explicit(&a->m.api_sends, 1, memory_order_relaxed);
+	px_metrics_add(a->metrics, PX_C_API_SENDS, 1);
 	if (j.rc < 0)
 		return px_error_set(j.rc, "%s", j.err);
-	atomic_fetch_add_explicit(&a->m.msgs_out, 1, memory_order_relaxed);
+	px_metrics_add(a->metrics, PX_C_MSGS_OUT, 1);
 	if (out)
 		*out = j.msg;
 	else
@@ -272,6 +270,7 @@ px_app_new(struct px_app **out, const char *dir)
 	a->name = px_strdup(n->name);
 	px_node_free(n);
 	a->started_ms = px_time_now_ms();
+	a->metrics = px_metrics_new();
 	a->rows = px_calloc(1, sizeof(*a->rows));
 	a->rows->v = px_calloc(ROW_SLOTS, sizeof(*a->rows->v));
 	pthread_mutex_init(&a->rows->mu, NULL);
@@ -288,6 +287,7 @@ px_app_new(struct px_app **out, const char *dir)
 	return 0;
 fail:
 	rows_free(a->rows);
+	px_metrics_free(a->metrics);
 	free(q);
 	free(a->dir);
 	free(a->name);
@@ -311,6 +311,7 @@ px_app_free(struct px_app *a)
 	free(a->sendq);
 	drop_handle();
 	rows_free(a->rows);
+	px_metrics_free(a->metrics);
 	free(a->dir);
 	free(a->name);
 	free(a);
@@ -542,18 +543,4 @@ px_app_row_put(struct px_app *a, const char *id, int64_t stamp,
 	r->overdue = overdue;
 	r->text = px_strdup(text);
 	pthread_mutex_unlock(&rc->mu);
-}
-
-void
-px_metrics_latency(struct px_metrics *m, int64_t us)
-{
-	double ms = (double)us / 1000.0;
-	int b = 0;
-
-	while (b < 11 && ms > px_lat_bounds_ms[b])
-		b++;
-	atomic_fetch_add_explicit(&m->lat_bucket[b], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->lat_count, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(
-	    &m->lat_sum_us, (unsigned long long)us, memory_order_relaxed);
 }

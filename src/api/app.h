@@ -21,6 +21,7 @@
 #include <stdbool.h>
 
 #include "net/http.h"
+#include "node/metrics.h"
 #include "node/node.h"
 
 enum px_role {
@@ -34,23 +35,6 @@ extern const char *const px_role_names[PX_ROLE__N];
 
 struct px_outbox;
 
-/* Counters for /metrics (relaxed atomics). */
-struct px_metrics {
-	atomic_ulong msgs_out;   /* messages we signed */
-	atomic_ulong msgs_in;    /* peer messages applied */
-	atomic_ulong bundles_in; /* bundles accepted from peers */
-	atomic_ulong bundles_refused;
-	atomic_ulong deliveries; /* bundles delivered by the outbox */
-	atomic_ulong delivery_errors;
-	atomic_ulong api_sends;
-	atomic_ulong lat_bucket[12]; /* delivery latency histogram */
-	atomic_ulong lat_count;
-	atomic_ullong lat_sum_us;
-};
-
-/* Latency bucket bounds in ms, for the histogram above. */
-extern const double px_lat_bounds_ms[11];
-
 struct px_sendq;
 struct px_rowcache;
 struct px_feedrun;
@@ -61,7 +45,10 @@ struct px_app {
 	atomic_uint gen; /* bumped by SIGHUP: threads reopen their node */
 	struct px_sendq *sendq;
 	struct px_outbox *outbox;
-	struct px_metrics m;
+	struct px_metrics *metrics; /* node/metrics.h; owned */
+	/* The HTTPS server serving this app, for its connection figures in
+	 * /metrics; set once it has started (NULL before). */
+	struct px_http_server *_Atomic http;
 	int64_t started_ms;
 	struct px_rowcache *rows; /* case-list rows, shared by all threads */
 	struct px_feedrun *feeds; /* the feeds thread (serve), or NULL */
@@ -117,8 +104,5 @@ int px_app_row_get(struct px_app *a, const char *id, int64_t stamp,
     int64_t peer_stamp, int64_t now, struct px_buf *out, bool *overdue);
 void px_app_row_put(struct px_app *a, const char *id, int64_t stamp,
     int64_t peer_stamp, int64_t valid_until, bool overdue, const char *text);
-
-/* Records one delivery latency for the histogram. */
-void px_metrics_latency(struct px_metrics *m, int64_t us);
 
 #endif

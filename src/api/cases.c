@@ -156,8 +156,7 @@ next_change(const struct px_case *c, const struct px_peer *p,
 	struct px_clock_status s[PX_CLK__N];
 	int64_t t = INT64_MAX;
 
-	(void)p;
-	px_case_clocks(s, c, &p->agreement, cal, now);
+	px_case_clocks(s, c, px_peer_case_terms(p, c, NULL), cal, now);
 	for (int k = 0; k < PX_CLK__N; k++)
 		if (s[k].state == PX_CS_RUNNING && s[k].deadline > now &&
 		    s[k].deadline < t)
@@ -253,6 +252,7 @@ list_row(char **text, bool *overdue, int64_t *until,
     const struct px_case_row *row, struct px_peer *p, struct list_ctx *lc)
 {
 	const struct px_calendar *cal;
+	const struct px_agreement *ag;
 	struct px_case c;
 	char ref[9], upd[PX_TIME_STRLEN];
 	json_t *o;
@@ -261,7 +261,8 @@ list_row(char **text, bool *overdue, int64_t *until,
 	if ((rc = px_node_case_load(&c, lc->n, row->id, NULL)) < 0)
 		return rc;
 	cal = px_node_case_calendar(lc->n, &c, p);
-	*overdue = px_case_overdue(&c, &p->agreement, cal, lc->now);
+	ag = px_peer_case_terms(p, &c, NULL);
+	*overdue = px_case_overdue(&c, ag, cal, lc->now);
 	*until = next_change(&c, p, cal, lc->now);
 	px_case_ref(ref, c.id);
 	px_time_format(upd, row->updated_ms);
@@ -271,8 +272,8 @@ list_row(char **text, bool *overdue, int64_t *until,
 	    "state", px_state_names[c.state].wire, "peer", row->peer,
 	    "direction", strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
 	    "title", c.title, "category", px_category_names[c.category].wire,
-	    "overdue", *overdue, "clocks",
-	    px_view_clocks(&c, &p->agreement, cal, lc->now), "updated", upd);
+	    "overdue", *overdue, "clocks", px_view_clocks(&c, ag, cal, lc->now),
+	    "updated", upd);
 	*text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	px_case_dispose(&c);

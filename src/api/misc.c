@@ -2,8 +2,8 @@
  * Health, metrics, peers, the log and audit bundles.
  *
  *   GET /healthz                    liveness and store check (no auth)
- *   GET /metrics                    Prometheus text format (no auth;
- *                                   bind to loopback or firewall it)
+ *   GET /metrics                    Prometheus text format (a viewer
+ *                                   token: it names every peer)
  *   GET /api/v1/peers               pinned peers
  *   GET /api/v1/peers/{name}        a peer's card and agreement
  *   GET /api/v1/log/checkpoint      this node's latest checkpoint
@@ -19,7 +19,6 @@
 #include "net/problem.h"
 #include "node/audit.h"
 #include "node/log.h"
-#include "node/outbox.h"
 #include "node/record.h"
 #include "node/channel.h"
 #include "util/util.h"
@@ -40,36 +39,6 @@ healthz(const struct px_http_req *req, struct px_http_resp *r)
 	        (json_int_t)((px_time_now_ms() - a->started_ms) / 1000)));
 }
 
-static int
-count_row(const struct px_msg_row *m, void *arg)
-{
-	(void)m;
-	(*(long *)arg)++;
-	return 0;
-}
-
-struct depth_ctx {
-	struct px_node *n;
-	struct px_buf *b;
-};
-
-static void
-depth_line(const char *peer, long depth, int failing, void *arg)
-{
-	struct depth_ctx *d = arg;
-	long undelivered = 0;
-
-	/* The true count, not the last batch's size. */
-	if (d->n == NULL ||
-	    PX_STORE_CALL(d->n->store, msg_list_undelivered, d->n->name, peer,
-	        count_row, &undelivered) < 0)
-		undelivered = depth;
-	px_buf_putf(
-	    d->b, "parley_outbox_depth{peer=\"%s\"} %ld\n", peer, undelivered);
-	px_buf_putf(
-	    d->b, "parley_delivery_failing{peer=\"%s\"} %d\n", peer, failing);
-}
-
 struct wit {
 	struct px_node *n;
 	struct px_buf *b;
@@ -83,8 +52,8 @@ witness_line(const struct px_peer_row *p, void *arg)
 
 	if (PX_STORE_CALL(w->n->store, witness_get, p->name, &size, NULL) < 0)
 		size = 0;
-	px_buf_putf(w->b, "parley_witness_cosigned_size{peer=\"%s\"} %lld\n",
-	    p->name, (long long)size);
+	px_metrics_peer_line(
+	    w->b, "parley_witness_cosigned_size", p->name, (long long)size);
 	return 0;
 }
 
@@ -153,62 +122,62 @@ channel_lines(struct px_node *n, struct px_buf *b)
 	(void)PX_STORE_CALL(n->store, peer_list, chan_peer, &w);
 }
 
+/* The HTTPS server's own figures: who holds connections, what the gate
+ * closed, the upload budget. */
+static void
+http_lines(struct px_http_server *h, struct px_buf *b)
+{
+	struct px_http_stats st;
+
+	px_http_stats(h, &st);
+#define L(name, type, help, v)                                               \
+	px_buf_putf(b,                                                       \
+	    "# HELP parley_http_" name " " help "\n# TYPE parley_http_" name \
+	    " " type "\nparley_http_" name " %lu\n",                         \
+	    (unsigned long)(v))
+	L("connections_total", "counter", "TCP connections accepted.",
+	    st.connections);
+	L("requests_total", "counter", "Requests received.", st.requests);
+	L("connections_open", "gauge", "Connections open now.", st.open);
+	L("connections_unauthenticated", "gauge",
+	    "Open connections neither a pinned peer's nor in a token "
+	    "request (the bounded pool).",
+	    st.unauth);
+	L("connections_peer", "gauge", "Open connections of pinned peers.",
+	    st.peers);
+	L("evicted_total", "counter",
+	    "Unauthenticated connections closed to make room for newer "
+	    "ones.",
+	    st.evicted);
+	L("timed_out_total", "counter",
+	    "Connections closed at the header or idle deadline.", st.timed_out);
+	L("early_closed_total", "counter",
+	    "Connections the client ended before a request (failed TLS "
+	    "handshakes included).",
+	    st.early_closed);
+	L("busy_total", "counter",
+	    "Requests answered 503: the upload budget was exhausted.", st.busy);
+	L("upload_bytes", "gauge", "Request body bytes held now.",
+	    st.upload_bytes);
+#undef L
+}
+
+/* Everything comes from counters and gauges kept up to date by whoever
+ * changes them; the store is read once per peer (witness sizes, channel
+ * problems: at most two rows) and once for the log size, whatever the
+ * backlog. */
 static int
 metrics(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_app *a = req->app;
-	struct px_metrics *m = &a->m;
 	struct px_node *n = px_app_node(a);
+	struct px_http_server *h = atomic_load(&a->http);
 	struct px_buf *b = &r->body;
-	unsigned long cum = 0;
 	int64_t size = 0;
 
-#define C(name, help, v)                                           \
-	px_buf_putf(b,                                             \
-	    "# HELP parley_" name " " help "\n# TYPE parley_" name \
-	    " counter\nparley_" name " %lu\n",                     \
-	    (unsigned long)(v))
-	C("messages_out_total", "Messages this node signed and queued.",
-	    atomic_load(&m->msgs_out));
-	C("messages_in_total", "Peer messages applied.",
-	    atomic_load(&m->msgs_in));
-	C("bundles_in_total", "Bundles accepted from peers.",
-	    atomic_load(&m->bundles_in));
-	C("bundles_refused_total",
-	    "Bundles refused (forged, out of "
-	    "sequence, fork).",
-	    atomic_load(&m->bundles_refused));
-	C("deliveries_total", "Bundles delivered by the outbox.",
-	    atomic_load(&m->deliveries));
-	C("delivery_errors_total", "Failed delivery attempts.",
-	    atomic_load(&m->delivery_errors));
-#undef C
-	px_buf_puts(b,
-	    "# HELP parley_delivery_seconds Submit-to-receipt "
-	    "time of outbox deliveries.\n# TYPE "
-	    "parley_delivery_seconds histogram\n");
-	for (int i = 0; i < 11; i++) {
-		cum += atomic_load(&m->lat_bucket[i]);
-		px_buf_putf(b,
-		    "parley_delivery_seconds_bucket{le=\"%g\"} "
-		    "%lu\n",
-		    px_lat_bounds_ms[i] / 1000.0, cum);
-	}
-	cum += atomic_load(&m->lat_bucket[11]);
-	px_buf_putf(
-	    b, "parley_delivery_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
-	px_buf_putf(b, "parley_delivery_seconds_sum %.6f\n",
-	    (double)atomic_load(&m->lat_sum_us) / 1e6);
-	px_buf_putf(b, "parley_delivery_seconds_count %lu\n",
-	    (unsigned long)atomic_load(&m->lat_count));
-	px_buf_puts(b,
-	    "# HELP parley_outbox_depth Undelivered messages per "
-	    "peer.\n# TYPE parley_outbox_depth gauge\n");
-	if (a->outbox) {
-		struct depth_ctx dc = { n, b };
-
-		px_outbox_depths(a->outbox, depth_line, &dc);
-	}
+	px_metrics_render(a->metrics, b);
+	if (h != NULL)
+		http_lines(h, b);
 	if (n) {
 		struct wit w = { n, b };
 
@@ -281,9 +250,10 @@ peer_get(const struct px_http_req *req, struct px_http_resp *r)
 	if ((rc = px_peer_load(&p, n, req->params[0])) < 0)
 		return px_api_fail(r, rc);
 	px_key_fingerprint(fp, p->card.sign_pk);
-	o = json_pack("{sssssOso}", "name", p->row.name, "fingerprint", fp,
+	o = json_pack("{sssssOsosI}", "name", p->row.name, "fingerprint", fp,
 	    "card", p->card.env, "agreement",
-	    px_agreement_to_json(&p->agreement));
+	    px_agreement_to_json(&p->agreement), "agreement_version",
+	    (json_int_t)p->version);
 	if (px_channel_status(&chan, n, p->row.name, px_time_now_ms()) == 0)
 		json_object_set(o, "channel", json_array_get(chan, 0));
 	json_decref(chan);
@@ -416,7 +386,7 @@ record_get(const struct px_http_req *req, struct px_http_resp *r)
 
 const struct px_route px_routes_misc[] = {
 	{ "GET", "/healthz", healthz, PX_AUTH_NONE, 0, NULL },
-	{ "GET", "/metrics", metrics, PX_AUTH_NONE, 0, NULL },
+	{ "GET", "/metrics", metrics, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/peers", peers_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/peers/{name}", peer_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/log/checkpoint", log_checkpoint, PX_AUTH_TOKEN, 0,

@@ -60,9 +60,9 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 	px_buf_init(&reply, PX_BUNDLE_MAX_BYTES);
 	rc =
 	    px_node_import(n, req->body, req->body_len, "bundle", &rep, &reply);
-	atomic_fetch_add(&app->m.msgs_in, rep.applied + rep.no_effect);
+	px_metrics_add(app->metrics, PX_C_MSGS_IN, rep.applied + rep.no_effect);
 	if (rc < 0 && rep.wrong_sender) {
-		atomic_fetch_add(&app->m.bundles_refused, 1);
+		px_metrics_add(app->metrics, PX_C_BUNDLES_REFUSED, 1);
 		px_problem(r, 403, NULL, "%s", px_error_last());
 	} else if (rc < 0 && reply.len > 0) {
 		/* Part was applied before a message was refused: the sender
@@ -70,7 +70,7 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 		 * forever.  The refusal travels in a header. */
 		char why[512];
 
-		atomic_fetch_add(&app->m.bundles_refused, 1);
+		px_metrics_add(app->metrics, PX_C_BUNDLES_REFUSED, 1);
 		snprintf(why, sizeof(why), "%s", px_error_last());
 		for (char *c = why; *c; c++)
 			if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -81,10 +81,10 @@ bundles_post(const struct px_http_req *req, struct px_http_resp *r)
 		if (px_buf_add(&r->body, reply.data, reply.len) < 0)
 			px_problem(r, 500, NULL, "reply too large");
 	} else if (rc < 0) {
-		atomic_fetch_add(&app->m.bundles_refused, 1);
+		px_metrics_add(app->metrics, PX_C_BUNDLES_REFUSED, 1);
 		px_api_fail(r, rc);
 	} else {
-		atomic_fetch_add(&app->m.bundles_in, 1);
+		px_metrics_add(app->metrics, PX_C_BUNDLES_IN, 1);
 		if (reply.len == 0) {
 			r->status = 204;
 		} else {
@@ -296,9 +296,11 @@ out:
 
 const struct px_route px_routes_peer[] = {
 	/* The outbox sends at most PX_OUTBOX_BATCH messages a bundle;
-	 * 16 MiB leaves room without letting one request claim GBs. */
+	 * 16 MiB leaves room without letting one request claim GBs.  A
+	 * bundle is parsed whole (several times its size in memory): large
+	 * ones are imported one at a time. */
 	{ "POST", "/peer/v1/bundles", bundles_post, PX_AUTH_PEER, 16u << 20,
-	    "application/json" },
+	    "application/json", PX_ROUTE_SERIAL },
 	{ "GET", "/peer/v1/card", card_get, PX_AUTH_PEER, 0, NULL },
 	{ "GET", "/peer/v1/checkpoint", checkpoint_get, PX_AUTH_PEER, 0, NULL },
 	{ "GET", "/peer/v1/entries", entries_get, PX_AUTH_PEER, 0, NULL },

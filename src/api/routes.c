@@ -23,6 +23,7 @@ build(void)
 		{ px_routes_web, px_routes_web_n },
 		{ px_routes_reports, px_routes_reports_n },
 		{ px_routes_channels, px_routes_channels_n },
+		{ px_routes_agreement, px_routes_agreement_n },
 		{ px_routes_feeds, px_routes_feeds_n },
 	};
 
@@ -60,11 +61,13 @@ px_route_min_role(const struct px_route *r)
 	if (strncmp(r->pattern, "/api/v1/feeds/digests/", 22) == 0 ||
 	    strcmp(r->pattern, "/api/v1/feeds/flush") == 0)
 		return PX_ROLE_ANALYST;
-	/* Raising a hotline, running checks and pushing a held-up channel
-	 * again are the duty desk's job. */
+	/* Raising a hotline, running checks, pushing a held-up channel
+	 * again and agreeing deadlines with a peer are the duty desk's job
+	 * (an admin may too). */
 	if (strncmp(r->pattern, "/api/v1/hotlines", 16) == 0 ||
 	    strncmp(r->pattern, "/api/v1/checks", 14) == 0 ||
-	    strncmp(r->pattern, "/api/v1/channels", 16) == 0)
+	    strncmp(r->pattern, "/api/v1/channels", 16) == 0 ||
+	    strcmp(r->pattern, "/api/v1/peers/{name}/agreement") == 0)
 		return PX_ROLE_DUTY;
 	return PX_ROLE_ADMIN;
 }

@@ -317,8 +317,8 @@ list_one(const struct px_case_row *r, void *arg)
 
 	if ((rc = px_node_case_load(&c, lc->n, r->id, &p)) < 0)
 		return rc;
-	px_case_clocks(
-	    s, &c, &p->agreement, px_node_case_calendar(lc->n, &c, p), lc->now);
+	px_case_clocks(s, &c, px_peer_case_terms(p, &c, NULL),
+	    px_node_case_calendar(lc->n, &c, p), lc->now);
 	for (k = 0; k < PX_CLK__N; k++)
 		overdue |= s[k].state == PX_CS_OVERDUE;
 	if (!lc->overdue_only || overdue) {
@@ -467,6 +467,8 @@ show_human(
 	const struct px_tz *req_tz, *resp_tz;
 	struct px_clock_status s[PX_CLK__N];
 	const struct px_calendar *cal = px_node_case_calendar(n, c, p);
+	const struct px_agreement *ag;
+	struct px_case_terms t;
 	char ref[9], t1[64], t2[64], t3[64];
 	const json_t *o;
 	size_t i;
@@ -496,12 +498,26 @@ show_human(
 		    json_string_value(json_object_get(o, "type")),
 		    json_string_value(json_object_get(o, "value")));
 	}
-	px_case_clocks(s, c, &p->agreement, cal, now);
-	printf("Clocks (%s, counted in %s's %s):\n",
-	    px_priority_names[c->priority].wire, c->responder,
-	    p->agreement.basis[c->priority] == PX_BASIS_BUSINESS
-	        ? "business hours"
-	        : "calendar time");
+	ag = px_peer_case_terms(p, c, &t);
+	px_case_clocks(s, c, ag, cal, now);
+	if (c->kind == PX_KIND_AGREEMENT) {
+		printf("Agreement version %lld proposed by %s: see 'parley "
+		       "peer agreement %s'\n",
+		    (long long)c->proposal_version, c->requester, p->row.name);
+	} else {
+		printf("Agreement: version %lld\n", (long long)t.used);
+		if (t.disagree) {
+			char why[512];
+
+			px_case_terms_explain(why, sizeof(why), &t, &p->accord);
+			printf("  DISAGREEMENT: %s\n", why);
+		}
+		printf("Clocks (%s, counted in %s's %s):\n",
+		    px_priority_names[c->priority].wire, c->responder,
+		    ag->basis[c->priority] == PX_BASIS_BUSINESS
+		        ? "business hours"
+		        : "calendar time");
+	}
 	for (int k = 0; k < PX_CLK__N; k++) {
 		char budget[16], phrase[64] = "";
 

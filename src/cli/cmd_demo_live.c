@@ -440,7 +440,8 @@ px_demo_live(struct px_args *a)
 	for (int i = 0; i < NNODES; i++)
 		printf("  export TOKEN_%s=%s\n", nodes[i].city, nodes[i].token);
 	printf("  curl -sk %s/api/v1/cases -H \"Authorization: Bearer "
-	       "$TOKEN_BEIJING\"\n  curl -sk %s/metrics\n"
+	       "$TOKEN_BEIJING\"\n  curl -sk %s/metrics -H \"Authorization: "
+	       "Bearer $TOKEN_BEIJING\"\n"
 	       "  build/parley case list --dir %s\n"
 	       "  build/parley audit export --dir %s --peer %s -o audit.json "
 	       "&& build/parley audit verify audit.json\n",

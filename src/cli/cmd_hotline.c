@@ -215,6 +215,16 @@ print_hotline(const struct px_node *n, const json_t *h, int64_t now)
 		    json_is_true(json_object_get(p, "answered")) ? d : "");
 		print_deliveries(json_object_get(p, "delivery"));
 	}
+	json_array_foreach(json_object_get(h, "capped"), i, p)
+	{
+		local(t1, sizeof(t1), n, json_object_get(p, "at"));
+		printf("  HELD by the agreed cap %s (%lld, now %lld) at %s: "
+		       "nobody paged while it holds\n",
+		    json_string_value(json_object_get(p, "rule")),
+		    (long long)json_integer_value(json_object_get(p, "limit")),
+		    (long long)json_integer_value(json_object_get(p, "count")),
+		    t1);
+	}
 	json_array_foreach(esc, i, p)
 	{
 		local(t1, sizeof(t1), n, json_object_get(p, "at"));

@@ -1,15 +1,20 @@
 /*
  * parley serve: run the node.  One process: the HTTPS server (peer
  * protocol with pinned client certificates, analyst API with tokens,
- * /healthz, /metrics), the outbox delivery workers, and the group-commit
- * writer.  SIGTERM or SIGINT drain in-flight requests and stop cleanly;
- * SIGHUP reloads the configuration.
+ * /healthz, /metrics with a token), the outbox delivery workers, and the
+ * group-commit writer.  [serve] in parley.conf sets the server's
+ * connection and upload limits.  SIGTERM or SIGINT drain in-flight requests and
+ * stop cleanly; SIGHUP reloads the configuration.
  *
  * The CLI keeps working beside a serving node: both use the same SQLite
  * store (WAL), and the outbox notices messages the CLI queued within half
  * a second.
  */
 #include <signal.h>
+#include <stddef.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 #include "api/app.h"
@@ -87,6 +92,127 @@ bad:
 	    "'%s' is not ADDR:PORT (e.g. 127.0.0.1:8443 or [::1]:8443)", s);
 }
 
+/* [serve] in parley.conf: the limits of the HTTPS server's connection
+ * gate and upload budget (docs/transport.md section 6). */
+enum kind { K_COUNT, K_SECONDS, K_BYTES };
+
+struct serve_key {
+	const char *key;
+	enum kind kind;
+	size_t off; /* in struct px_http_config */
+	unsigned long long max;
+};
+
+#define FIELD(f) offsetof(struct px_http_config, f)
+static const struct serve_key serve_keys[] = {
+	{ "max_connections", K_COUNT, FIELD(max_connections), 1000000 },
+	{ "unauth_connections", K_COUNT, FIELD(unauth_max), 500000 },
+	{ "unauth_per_address", K_COUNT, FIELD(unauth_per_addr), 500000 },
+	{ "peer_connections", K_COUNT, FIELD(peer_conns), 10000 },
+	{ "header_timeout", K_SECONDS, FIELD(header_timeout_s), 3600 },
+	{ "idle_timeout", K_SECONDS, FIELD(idle_timeout_s), 86400 },
+	{ "upload_budget", K_BYTES, FIELD(upload_total), 1ULL << 40 },
+	{ "upload_per_client", K_BYTES, FIELD(upload_per_client), 1ULL << 40 },
+	{ "threads", K_COUNT, FIELD(threads), 256 },
+};
+#undef FIELD
+
+/* "64M", "512K", "1G" (powers of 1024) or plain bytes. */
+static int
+parse_bytes(const char *v, unsigned long long *out)
+{
+	char *end = NULL;
+	unsigned long long n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	n = strtoull(v, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		n <<= 10, end++;
+	else if (*end == 'M')
+		n <<= 20, end++;
+	else if (*end == 'G')
+		n <<= 30, end++;
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+serve_value(const struct serve_key *k, const struct px_conf_entry *e,
+    struct px_http_config *c)
+{
+	unsigned long long v = 0;
+	char *end = NULL;
+	int64_t ms;
+
+	switch (k->kind) {
+	case K_COUNT:
+		if (e->value[0] < '0' || e->value[0] > '9' ||
+		    (v = strtoull(e->value, &end, 10), *end != '\0'))
+			goto bad;
+		break;
+	case K_SECONDS:
+		if (px_duration_parse(&ms, e->value, 0) < 0 || ms % 1000 != 0)
+			goto bad;
+		v = (unsigned long long)(ms / 1000);
+		break;
+	case K_BYTES:
+		if (parse_bytes(e->value, &v) < 0)
+			goto bad;
+		break;
+	}
+	if (v == 0 || v > k->max)
+		goto bad;
+	if (k->kind == K_BYTES)
+		*(size_t *)(void *)((char *)c + k->off) = (size_t)v;
+	else
+		*(unsigned *)(void *)((char *)c + k->off) = (unsigned)v;
+	return 0;
+bad:
+	return px_error_set(PX_EINVAL,
+	    "parley.conf line %u: [serve] %s = '%s' is not %s between 1 and "
+	    "%llu",
+	    e->line, e->key, e->value,
+	    k->kind == K_COUNT         ? "a whole number"
+	        : k->kind == K_SECONDS ? "a duration in whole seconds (10s, 2m)"
+	                               : "a size (bytes, or with K, M, G)",
+	    k->max);
+}
+
+static int
+serve_conf(const struct px_conf *conf, struct px_http_config *c)
+{
+	int rc;
+
+	for (size_t i = 0; i < conf->n; i++) {
+		const struct px_conf_entry *e = &conf->e[i];
+		size_t k;
+
+		if (strcmp(e->section, "serve") != 0 || e->sub != NULL)
+			continue;
+		for (k = 0; k < PX_ARRAY_LEN(serve_keys); k++)
+			if (strcmp(serve_keys[k].key, e->key) == 0)
+				break;
+		if (k == PX_ARRAY_LEN(serve_keys))
+			return px_error_set(PX_EINVAL,
+			    "parley.conf line %u: [serve] has no key '%s' "
+			    "(known: max_connections, unauth_connections, "
+			    "unauth_per_address, peer_connections, "
+			    "header_timeout, idle_timeout, upload_budget, "
+			    "upload_per_client, threads)",
+			    e->line, e->key);
+		if ((rc = serve_value(&serve_keys[k], e, c)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static void
 log_transport(void *app, const char *msg)
 {
@@ -153,6 +279,16 @@ run(struct px_args *a)
 
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+#ifdef __GLIBC__
+	/* Request bodies and their parse run to tens of MiB on any of the
+	 * server's threads.  glibc's default raises its mmap threshold after
+	 * the first such block is freed, and from then on keeps freed blocks
+	 * in the thread's arena: 16 threads each holding their last large
+	 * body once took RSS to 340 MB under an upload flood.  A fixed
+	 * threshold gives blocks of 1 MiB and more back to the system at
+	 * once (bench/bench_flood.c measures it). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 	if (listen == NULL)
 		listen = px_conf_get(&n->conf, "", NULL, "listen");
 	if (listen == NULL || *listen == '\0')
@@ -183,11 +319,14 @@ run(struct px_args *a)
 	/* Sends wait on the group-commit writer while holding their HTTP
 	 * thread; enough threads let many sends share one fsync. */
 	c.threads = 16;
+	if ((rc = serve_conf(&n->conf, &c)) < 0)
+		goto fail;
 	if (px_arg(a, "threads"))
 		c.threads = (unsigned)strtoul(px_arg(a, "threads"), NULL, 10);
 	if ((rc = px_http_start(&srv, &c)) < 0)
 		goto fail;
-	if ((rc = px_outbox_start(&app->outbox, n->dir, &app->m)) < 0)
+	atomic_store(&app->http, srv);
+	if ((rc = px_outbox_start(&app->outbox, n->dir, app->metrics)) < 0)
 		goto fail;
 	{
 		int64_t tick = 1000;
@@ -227,6 +366,7 @@ run(struct px_args *a)
 	}
 	px_sched_stop(sched);
 	sched = NULL;
+	atomic_store(&app->http, NULL);
 	px_http_stop(srv);
 	app->feeds = NULL;
 	px_feedrun_stop(feeds);
@@ -240,6 +380,8 @@ fail:
 	rc = px_cli_fail(a, rc);
 out:
 	px_sched_stop(sched);
+	if (app)
+		atomic_store(&app->http, NULL);
 	if (srv)
 		px_http_stop(srv);
 	if (app)

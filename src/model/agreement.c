@@ -26,7 +26,6 @@ px_agreement_default(struct px_agreement *a)
 	a->basis[PX_P2] = PX_BASIS_CALENDAR;
 	a->basis[PX_P3] = PX_BASIS_BUSINESS;
 	a->basis[PX_P4] = PX_BASIS_BUSINESS;
-	a->default_tlp = PX_TLP_AMBER;
 	/* A reminder to whoever holds the case at three quarters of the
 	 * time, the duty officers of both sides at the deadline, the
 	 * principals at half as much again. */
@@ -38,6 +37,11 @@ px_agreement_default(struct px_agreement *a)
 		PX_SIDE_REQUESTER | PX_SIDE_RESPONDER };
 	a->nladder = 3;
 	a->page_every = 5 * MIN;
+	/* Three crises at once is already a bad day; at a page every five
+	 * minutes a walk sends 12 pages an hour, so 30 an hour leaves room
+	 * for two and a half walks before the cap holds the rest. */
+	a->hotline_open_max = 3;
+	a->pages_per_hour = 30;
 	a->check_every = 30 * DAY;
 	a->check_within = 4 * HOUR;
 	a->verify_within = 90 * DAY;
@@ -205,8 +209,6 @@ px_agreement_to_json(const struct px_agreement *a)
 		}
 		json_object_set_new(j, px_priority_names[p].wire, o);
 	}
-	json_object_set_new(
-	    j, "default_tlp", json_string(px_tlp_names[a->default_tlp].wire));
 	{
 		char buf[512], d[32];
 
@@ -214,6 +216,10 @@ px_agreement_to_json(const struct px_agreement *a)
 		json_object_set_new(j, "ladder", json_string(buf));
 		px_duration_unparse(d, sizeof(d), a->page_every, 0);
 		json_object_set_new(j, "page_every", json_string(d));
+		snprintf(d, sizeof(d), "%lld", (long long)a->hotline_open_max);
+		json_object_set_new(j, "hotline_open_max", json_string(d));
+		snprintf(d, sizeof(d), "%lld", (long long)a->pages_per_hour);
+		json_object_set_new(j, "pages_per_hour", json_string(d));
 		if (a->check_every)
 			px_duration_unparse(d, sizeof(d), a->check_every, 0);
 		else
@@ -227,12 +233,29 @@ px_agreement_to_json(const struct px_agreement *a)
 	return j;
 }
 
+/* A whole number from min to max, in decimal digits only. */
+static int
+count(int64_t *out, const char *key, const char *val, int64_t min, int64_t max)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; val[i] >= '0' && val[i] <= '9' && v <= max; i++)
+		v = v * 10 + (val[i] - '0');
+	if (i == 0 || val[i] != '\0' || v < min || v > max)
+		return px_error_set(PX_EINVAL,
+		    "%s '%s' must be a whole number from %lld to %lld", key,
+		    val, (long long)min, (long long)max);
+	*out = v;
+	return 0;
+}
+
 static int
 set_one(struct px_agreement *a, const char *key, const char *val)
 {
 	char prio[8];
 	const char *dot = strchr(key, '.');
-	int p, k, rc;
+	int p, k;
 
 	if (strcmp(key, "ladder") == 0)
 		return px_ladder_parse(a, val);
@@ -242,23 +265,27 @@ set_one(struct px_agreement *a, const char *key, const char *val)
 	}
 	if (strcmp(key, "page_every") == 0)
 		return px_duration_parse(&a->page_every, val, 0);
+	if (strcmp(key, "hotline_open_max") == 0)
+		return count(&a->hotline_open_max, key, val, 1, 1000);
+	if (strcmp(key, "pages_per_hour") == 0)
+		return count(&a->pages_per_hour, key, val, 1, 100000);
 	if (strcmp(key, "check_every") == 0)
 		return px_duration_parse(&a->check_every, val, 0);
 	if (strcmp(key, "check_within") == 0)
 		return px_duration_parse(&a->check_within, val, 0);
 	if (strcmp(key, "verify_within") == 0)
 		return px_duration_parse(&a->verify_within, val, 0);
-	if (strcmp(key, "default_tlp") == 0) {
-		if ((rc = PX_LOOKUP(px_tlp_names, "TLP marking", val)) < 0)
-			return rc;
-		a->default_tlp = (enum px_tlp)rc;
-		return 0;
-	}
+	if (strcmp(key, "default_tlp") == 0)
+		return px_error_set(PX_EINVAL,
+		    "default_tlp is this node's own choice, not a term agreed "
+		    "with the peer: set it with --local default_tlp=%s",
+		    val);
 	if (dot == NULL || (size_t)(dot - key) >= sizeof(prio))
 		return px_error_set(PX_EINVAL,
 		    "'%s' is not an agreement setting (expected P1..P4.<clock>, "
-		    "P1..P4.basis, default_tlp, ladder, page_every, "
-		    "check_every, check_within or verify_within)",
+		    "P1..P4.basis, ladder, page_every, hotline_open_max, "
+		    "pages_per_hour, check_every, check_within or "
+		    "verify_within)",
 		    key);
 	snprintf(prio, sizeof(prio), "%.*s", (int)(dot - key), key);
 	if ((p = PX_LOOKUP(px_priority_names, "priority", prio)) < 0)
@@ -313,6 +340,11 @@ px_agreement_from_json(struct px_agreement *out, const json_t *j)
 		const char *ck;
 		json_t *cv;
 
+		/* Local copies from before agreements were signed (and the
+		 * audit bundles exported from them) carried the sender's
+		 * default marking: not a term, so it is read past. */
+		if (strcmp(key, "default_tlp") == 0 && json_is_string(v))
+			continue;
 		if (json_is_string(v)) {
 			if ((rc = set_one(&a, key, json_string_value(v))) < 0)
 				return rc;
@@ -354,4 +386,58 @@ px_agreement_from_json(struct px_agreement *out, const json_t *j)
 	}
 	*out = a;
 	return 0;
+}
+
+bool
+px_agreement_equal(const struct px_agreement *a, const struct px_agreement *b)
+{
+	json_t *x = px_agreement_to_json(a), *y = px_agreement_to_json(b);
+	bool eq = json_equal(x, y);
+
+	json_decref(x);
+	json_decref(y);
+	return eq;
+}
+
+/* Appends "KEY: OLD -> NEW" for one setting that differs. */
+static void
+diff_one(json_t *out, const char *key, const json_t *x, const json_t *y)
+{
+	const char *a = json_string_value(x), *b = json_string_value(y);
+
+	if (a && b && strcmp(a, b) == 0)
+		return;
+	json_array_append_new(out,
+	    json_sprintf(
+	        "%s: %s -> %s", key, a ? a : "(none)", b ? b : "(none)"));
+}
+
+json_t *
+px_agreement_diff(
+    const struct px_agreement *from, const struct px_agreement *to)
+{
+	json_t *x = px_agreement_to_json(from), *y = px_agreement_to_json(to);
+	json_t *out = json_array();
+	const char *k, *k2;
+	json_t *v, *v2;
+
+	json_object_foreach(x, k, v)
+	{
+		json_t *w = json_object_get(y, k);
+
+		if (!json_is_object(v)) {
+			diff_one(out, k, v, w);
+			continue;
+		}
+		json_object_foreach(v, k2, v2)
+		{
+			char *key = px_asprintf("%s.%s", k, k2);
+
+			diff_one(out, key, v2, json_object_get(w, k2));
+			free(key);
+		}
+	}
+	json_decref(x);
+	json_decref(y);
+	return out;
 }

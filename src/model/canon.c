@@ -16,6 +16,10 @@
  * than any message needs and a lot of recursion for hostile input).
  */
 #include <assert.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -259,12 +263,16 @@ put_string(struct px_buf *out, const char *s, size_t n, const struct frame *at)
 	return px_buf_addc(out, '"');
 }
 
-static int put_value(
-    struct px_buf *out, const json_t *v, const struct frame *at, int depth);
+/* PX_CANON_REALS: finite reals in the ECMAScript form RFC 8785 gives
+ * them, for the one signed kind with shares in it (the review report). */
+#define PX_CANON_REALS 1u
+
+static int put_value(struct px_buf *out, const json_t *v,
+    const struct frame *at, int depth, unsigned flags);
 
 static int
-put_object(
-    struct px_buf *out, const json_t *v, const struct frame *at, int depth)
+put_object(struct px_buf *out, const json_t *v, const struct frame *at,
+    int depth, unsigned flags)
 {
 	json_t *obj = (json_t *)v; /* jansson's iterators are not const */
 	struct member *m = NULL;
@@ -304,7 +312,7 @@ put_object(
 			goto out;
 		if ((rc = px_buf_addc(out, ':')) < 0)
 			goto out;
-		if ((rc = put_value(out, m[i].val, &f, depth + 1)) < 0)
+		if ((rc = put_value(out, m[i].val, &f, depth + 1, flags)) < 0)
 			goto out;
 	}
 	rc = px_buf_addc(out, '}');
@@ -313,9 +321,75 @@ out:
 	return rc;
 }
 
+/*
+ * A finite double as ECMAScript's Number::toString writes it (RFC 8785
+ * section 3.2.2.3): the shortest digits that read back as the same
+ * double (found by widening the precision of a correctly rounded %e),
+ * then plain notation for exponents from -6 to 20, else d.ddde+NN.
+ */
 static int
-put_value(
-    struct px_buf *out, const json_t *v, const struct frame *at, int depth)
+put_real(struct px_buf *out, double x, const struct frame *at)
+{
+	char buf[40], digits[24], txt[48];
+	int prec, k = 0, n, e;
+	size_t t = 0;
+	const char *p;
+
+	if (!isfinite(x))
+		return fail_at(at, "a number that is not finite");
+	if (x == 0)
+		return px_buf_addc(out, '0');
+	if (x < 0) {
+		txt[t++] = '-';
+		x = -x;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*e", prec - 1, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	for (p = buf; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[k++] = *p;
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	n = (int)strtol(p + 1, NULL, 10) + 1; /* 0.DIGITS x 10^n */
+	if (k <= n && n <= 21) {
+		/* DIGITS, then n - k zeros */
+		for (int i = 0; i < n; i++)
+			txt[t++] = i < k ? digits[i] : '0';
+	} else if (0 < n && n <= 21) {
+		/* the first n digits, '.', the rest */
+		for (int i = 0; i < k; i++) {
+			if (i == n)
+				txt[t++] = '.';
+			txt[t++] = digits[i];
+		}
+	} else if (-6 < n && n <= 0) {
+		/* "0.", -n zeros, DIGITS */
+		txt[t++] = '0';
+		txt[t++] = '.';
+		for (int i = 0; i < -n; i++)
+			txt[t++] = '0';
+		for (int i = 0; i < k; i++)
+			txt[t++] = digits[i];
+	} else {
+		/* D[.DDD]e+NN or e-NN */
+		e = n - 1;
+		txt[t++] = digits[0];
+		if (k > 1)
+			txt[t++] = '.';
+		for (int i = 1; i < k; i++)
+			txt[t++] = digits[i];
+		t += (size_t)snprintf(txt + t, sizeof(txt) - t, "e%c%d",
+		    e < 0 ? '-' : '+', e < 0 ? -e : e);
+	}
+	return px_buf_add(out, txt, t);
+}
+
+static int
+put_value(struct px_buf *out, const json_t *v, const struct frame *at,
+    int depth, unsigned flags)
 {
 	char msg[128];
 	json_int_t n;
@@ -326,7 +400,7 @@ put_value(
 	case JSON_OBJECT:
 		if (depth >= PX_JSON_MAX_DEPTH)
 			goto too_deep;
-		return put_object(out, v, at, depth);
+		return put_object(out, v, at, depth, flags);
 	case JSON_ARRAY:
 		if (depth >= PX_JSON_MAX_DEPTH)
 			goto too_deep;
@@ -337,8 +411,8 @@ put_value(
 
 			if (i > 0 && (rc = px_buf_addc(out, ',')) < 0)
 				return rc;
-			rc =
-			    put_value(out, json_array_get(v, i), &f, depth + 1);
+			rc = put_value(
+			    out, json_array_get(v, i), &f, depth + 1, flags);
 			if (rc < 0)
 				return rc;
 		}
@@ -358,6 +432,8 @@ put_value(
 		}
 		return px_buf_printf(out, "%" JSON_INTEGER_FORMAT, n);
 	case JSON_REAL:
+		if (flags & PX_CANON_REALS)
+			return put_real(out, json_real_value(v), at);
 		snprintf(msg, sizeof(msg),
 		    "floating-point numbers are not allowed in signed data: "
 		    "found %.17g",
@@ -381,7 +457,14 @@ int
 px_canon_append(struct px_buf *out, const json_t *v)
 {
 	assert(v != NULL);
-	return put_value(out, v, NULL, 0);
+	return put_value(out, v, NULL, 0, 0);
+}
+
+int
+px_canon_append_jcs(struct px_buf *out, const json_t *v)
+{
+	assert(v != NULL);
+	return put_value(out, v, NULL, 0, PX_CANON_REALS);
 }
 
 char *
@@ -522,12 +605,68 @@ parse_error(const json_error_t *e, const char *what)
 	    msg, e->line, e->column);
 }
 
+/*
+ * What a parse may allocate.  jansson costs about 5 times the text for
+ * our documents, but 20 times for "[0,0,...]" and 77 times for
+ * "[{},{},...]": a peer could make one 16 MiB bundle cost over a
+ * gigabyte.  So every jansson allocation goes through the two functions
+ * below, which count the bytes a parse on this thread has taken and
+ * refuse (return NULL, which jansson reports as a failed parse) once a
+ * parse passes its budget.  Outside a parse nothing is counted.
+ */
+#define PARSE_BUDGET_FACTOR 8
+#define PARSE_BUDGET_BASE   (2u << 20)
+
+static _Thread_local size_t parse_budget; /* 0: no parse running */
+static _Thread_local size_t parse_used;
+static _Thread_local bool parse_refused; /* the budget said no */
+
+/* Plain malloc and free underneath, so that what jansson hands out
+ * (json_dumps' strings) is freed with free() as everywhere else; the
+ * count uses the allocator's own idea of each block's size. */
+static void *
+json_alloc(size_t n)
+{
+	void *p;
+
+	if (parse_budget &&
+	    (n > parse_budget || parse_used > parse_budget - n)) {
+		parse_refused = true;
+		return NULL;
+	}
+	p = px_malloc(n ? n : 1);
+	if (parse_budget)
+		parse_used += malloc_usable_size(p);
+	return p;
+}
+
+static void
+json_release(void *q)
+{
+	if (q == NULL)
+		return;
+	if (parse_budget) {
+		size_t n = malloc_usable_size(q);
+
+		parse_used -= n < parse_used ? n : parse_used;
+	}
+	free(q);
+}
+
+/* Installed before main, before jansson allocates anything. */
+__attribute__((constructor)) static void
+install_json_alloc(void)
+{
+	json_set_alloc_funcs(json_alloc, json_release);
+}
+
 int
 px_json_parse(json_t **out, const char *text, size_t len, size_t max_len,
     const char *what)
 {
 	json_error_t e;
 	json_t *v = NULL;
+	size_t budget;
 	int rc;
 
 	*out = NULL;
@@ -541,7 +680,21 @@ px_json_parse(json_t **out, const char *text, size_t len, size_t max_len,
 	}
 	if ((rc = check_depth(text, len, what)) < 0)
 		goto out;
+	budget = len > (SIZE_MAX - PARSE_BUDGET_BASE) / PARSE_BUDGET_FACTOR
+	    ? SIZE_MAX
+	    : len * PARSE_BUDGET_FACTOR + PARSE_BUDGET_BASE;
+	parse_budget = budget;
+	parse_used = 0;
+	parse_refused = false;
 	v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+	parse_budget = 0;
+	if (v == NULL && parse_refused) {
+		rc = px_error_set(PX_ETOOBIG,
+		    "%s: reading these %zu bytes would take more than %zu MiB "
+		    "of memory (%d times their size): refused as a flood",
+		    what, len, budget >> 20, PARSE_BUDGET_FACTOR);
+		goto out;
+	}
 	if (v == NULL) {
 		rc = parse_error(&e, what);
 		goto out;

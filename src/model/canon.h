@@ -44,6 +44,14 @@
 PX_MUST_CHECK int px_canon_append(struct px_buf *out, const json_t *v);
 
 /*
+ * The same, with finite real numbers written as RFC 8785 requires (the
+ * shortest ECMAScript form: 0.909, 4.17, 1e+21, 1e-7).  Only the review
+ * report, whose shares are reals, is signed this way; every other signed
+ * kind refuses reals (px_canon_append).
+ */
+PX_MUST_CHECK int px_canon_append_jcs(struct px_buf *out, const json_t *v);
+
+/*
  * Parses `len` bytes of JSON text strictly into *out (a new reference the
  * caller json_decref()s).  Any JSON value may be at the top.  Refused with
  * PX_EINVAL: duplicate object keys, "\u0000" in a string, anything but

@@ -5,7 +5,9 @@
  * send what:
  *   responder: ack, triage, result (and update, note, escalate)
  *   requester: close, withdraw, feedback (and update, note, escalate)
- * For a report (unsolicited sharing) either side may close it.
+ * For a report (unsolicited sharing) either side may close it.  An
+ * agreement proposal (kind agreement, opened by propose) takes accept or
+ * decline from its receiver and withdraw from its proposer, once.
  *
  * States move forward only:
  *   sent -> delivered -> acknowledged -> triaged -> in-progress -> resolved
@@ -57,7 +59,8 @@ px_case_dispose(struct px_case *c)
 bool
 px_msg_opens(enum px_msg_type t)
 {
-	return t == PX_MSG_REPORT || t == PX_MSG_REQUEST || t == PX_MSG_CHECK;
+	return t == PX_MSG_REPORT || t == PX_MSG_REQUEST || t == PX_MSG_CHECK ||
+	    t == PX_MSG_PROPOSE;
 }
 
 void
@@ -93,13 +96,46 @@ bool
 px_state_terminal(enum px_state s)
 {
 	return s == PX_ST_CLOSED || s == PX_ST_DECLINED ||
-	    s == PX_ST_FORWARDED || s == PX_ST_WITHDRAWN;
+	    s == PX_ST_FORWARDED || s == PX_ST_WITHDRAWN || s == PX_ST_ACCEPTED;
 }
 
 static bool
 ended(enum px_state s)
 {
 	return px_state_terminal(s) || s == PX_ST_RESOLVED;
+}
+
+/* An agreement proposal: its receiver accepts or declines it, its
+ * proposer may withdraw it, once, while it is pending; notes always. */
+static int
+agreement_allows(
+    const struct px_case *c, enum px_msg_type type, bool req, const char *st)
+{
+	const char *what = px_msg_type_names[type].wire;
+
+	if (type == PX_MSG_NOTE)
+		return 0;
+	if (type != PX_MSG_ACCEPT && type != PX_MSG_DECLINE &&
+	    type != PX_MSG_WITHDRAW)
+		return px_error_set(PX_ECONFLICT,
+		    "case %s is an agreement proposal; it takes only accept, "
+		    "decline, withdraw and note",
+		    c->id);
+	if ((type == PX_MSG_WITHDRAW) != req)
+		return px_error_set(PX_ECONFLICT,
+		    type == PX_MSG_WITHDRAW
+		        ? "only the proposer (%s) may withdraw agreement "
+		          "version %lld"
+		        : "only %s, to whom agreement version %lld was "
+		          "proposed, accepts or declines it",
+		    type == PX_MSG_WITHDRAW ? c->requester : c->responder,
+		    (long long)c->proposal_version);
+	if (px_state_terminal(c->state))
+		return px_error_set(PX_ECONFLICT,
+		    "agreement version %lld (case %s) is already %s; it takes "
+		    "no %s",
+		    (long long)c->proposal_version, c->id, st, what);
+	return 0;
 }
 
 int
@@ -117,6 +153,13 @@ px_case_allows(
 	if (!req && !resp)
 		return px_error_set(
 		    PX_EINVAL, "%s is not a party to case %s", sender, c->id);
+	if (c->kind == PX_KIND_AGREEMENT)
+		return agreement_allows(c, type, req, st);
+	if (type == PX_MSG_ACCEPT || type == PX_MSG_DECLINE)
+		return px_error_set(PX_EINVAL,
+		    "%s messages answer agreement proposals; case %s is a %s",
+		    px_msg_type_names[type].wire, c->id,
+		    px_kind_names[c->kind].wire);
 	if (c->kind == PX_KIND_CHECK) {
 		if (type == PX_MSG_NOTE)
 			return 0;
@@ -138,6 +181,7 @@ px_case_allows(
 	case PX_MSG_REPORT:
 	case PX_MSG_REQUEST:
 	case PX_MSG_CHECK:
+	case PX_MSG_PROPOSE:
 		return px_error_set(PX_ECONFLICT,
 		    "case %s is already open; a %s opens a new case", c->id,
 		    px_msg_type_names[type].wire);
@@ -251,6 +295,15 @@ open_case(struct px_case *c, const struct px_msg *m)
 	c->observables = json_object_get(h, "observables");
 	c->opened_ms = m->time_ms;
 	c->state = PX_ST_SENT;
+	/* Validated by px_msg_parse: an integer >= 0 when present. */
+	c->agreement_named = json_object_get(h, "agreement") != NULL;
+	c->agreement = c->agreement_named
+	    ? (int64_t)json_integer_value(json_object_get(h, "agreement"))
+	    : 0;
+	if (m->type == PX_MSG_PROPOSE)
+		c->proposal_version =
+		    (int64_t)json_integer_value(json_object_get(
+		        json_object_get(m->body, "proposal"), "version"));
 	if (m->type == PX_MSG_CHECK) {
 		const json_t *k = json_object_get(m->body, "check");
 
@@ -400,9 +453,34 @@ apply_effects(struct px_case *c, const struct px_msg *m)
 	case PX_MSG_ESCALATE:
 		c->escalated = true;
 		break;
+	case PX_MSG_ACCEPT:
+	case PX_MSG_DECLINE:
+		c->end_ms = t;
+		c->state =
+		    m->type == PX_MSG_ACCEPT ? PX_ST_ACCEPTED : PX_ST_DECLINED;
+		break;
 	default:
 		break;
 	}
+}
+
+/* Why an accept or decline cannot answer this proposal, or NULL: it must
+ * name the proposal's version and hash (a signature over exactly the
+ * terms answered). */
+static const char *
+answer_mismatch(const struct px_case *c, const struct px_msg *m)
+{
+	const char *h;
+
+	if (m->type != PX_MSG_ACCEPT && m->type != PX_MSG_DECLINE)
+		return NULL;
+	h = json_string_value(json_object_get(m->body, "proposal"));
+	if (json_integer_value(json_object_get(m->body, "version")) !=
+	    c->proposal_version)
+		return "it names another version than the proposal's";
+	if (h == NULL || c->n == 0 || strcmp(h, c->msgs[0]->hash) != 0)
+		return "it names another proposal than this case's";
+	return NULL;
 }
 
 static void
@@ -432,6 +510,8 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 		if (c->title_shown)
 			c->title = c->title_shown;
 		c->observables = json_object_get(h, "observables");
+		c->terms = json_object_get(
+		    json_object_get(c->msgs[0]->body, "proposal"), "terms");
 		if (c->kind == PX_KIND_CHECK) {
 			const json_t *k =
 			    json_object_get(c->msgs[0]->body, "check");
@@ -465,9 +545,22 @@ belongs(const struct px_case *c, const struct px_msg *m)
 	return 0;
 }
 
+/* The accept or decline that ended a proposal: the last message kept,
+ * pointing into our own copy. */
+static void
+note_answer(struct px_case *c)
+{
+	const struct px_msg *m = c->msgs[c->n - 1];
+
+	if ((m->type == PX_MSG_ACCEPT || m->type == PX_MSG_DECLINE) &&
+	    c->why[c->n - 1] == NULL)
+		c->answer = m;
+}
+
 int
 px_case_replay(struct px_case *c, const struct px_msg *m)
 {
+	const char *why;
 	int rc;
 
 	if (c->n == 0)
@@ -478,9 +571,14 @@ px_case_replay(struct px_case *c, const struct px_msg *m)
 		keep(c, m, px_error_last());
 		return 0;
 	}
+	if ((why = answer_mismatch(c, m)) != NULL) {
+		keep(c, m, why);
+		return 0;
+	}
 	apply_effects(c, m);
 	keep(c, m,
 	    m->type == PX_MSG_CHECK_REPLY ? check_reply_note(c, m) : NULL);
+	note_answer(c);
 	return 0;
 }
 
@@ -493,13 +591,21 @@ px_case_apply(struct px_case *c, const struct px_msg *m)
 		if ((rc = open_case(c, m)) < 0)
 			return rc;
 	} else {
+		const char *why;
+
 		if ((rc = belongs(c, m)) < 0 ||
 		    (rc = px_case_allows(c, m->type, m->from)) < 0)
 			return rc;
+		if ((why = answer_mismatch(c, m)) != NULL)
+			return px_error_set(PX_EINVAL,
+			    "%s %s cannot answer agreement version %lld: %s",
+			    px_msg_type_names[m->type].wire, m->id,
+			    (long long)c->proposal_version, why);
 		apply_effects(c, m);
 	}
 	keep(c, m,
 	    m->type == PX_MSG_CHECK_REPLY ? check_reply_note(c, m) : NULL);
+	note_answer(c);
 	return 0;
 }
 
@@ -525,6 +631,9 @@ clock_applies(const struct px_case *c, enum px_clock k)
 	/* A check asks for one thing: the human answer, by its due time. */
 	if (c->kind == PX_KIND_CHECK)
 		return k == PX_CLK_ACK;
+	/* An agreement proposal owes no deadline: it waits for a decision. */
+	if (c->kind == PX_KIND_AGREEMENT)
+		return false;
 	return true;
 }
 

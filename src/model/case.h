@@ -52,7 +52,16 @@ struct px_case {
 	int auto_replies;          /* check replies without the right token */
 	const char *answered_by;   /* contact named by the ack or the
 	                              counted check reply, or NULL */
-	struct px_msg **msgs;      /* owned copies, in order */
+	/* The agreement version the opening message names (docs/clocks.md),
+	 * 0 when it names none (`agreement_named` false). */
+	int64_t agreement;
+	bool agreement_named;
+	/* Agreement proposals (kind agreement): the version proposed, its
+	 * terms (borrowed from msgs[0]) and the answer that took effect. */
+	int64_t proposal_version;
+	const json_t *terms;
+	const struct px_msg *answer; /* accept or decline, or NULL */
+	struct px_msg **msgs;        /* owned copies, in order */
 	char **why; /* per message: NULL, or why it had no effect */
 	size_t n;
 };

@@ -240,8 +240,10 @@ px_role_contacts(const char **out, size_t max, enum px_notify_role r,
 
 /* Whether `self` already sent the ladder step (clock, level) or page
  * `attempt` in the case. */
-static bool
-taken(const struct px_case *c, const char *self, const char *member,
+/* When the step was taken (the time of our escalate message for it), or
+ * -1 if it was not. */
+static int64_t
+taken_at(const struct px_case *c, const char *self, const char *member,
     const char *clock, int64_t num)
 {
 	for (size_t i = 0; i < c->n; i++) {
@@ -257,9 +259,16 @@ taken(const struct px_case *c, const char *self, const char *member,
 			continue;
 		if (json_integer_value(
 		        json_object_get(o, clock ? "level" : "attempt")) == num)
-			return true;
+			return m->time_ms;
 	}
-	return false;
+	return -1;
+}
+
+static bool
+taken(const struct px_case *c, const char *self, const char *member,
+    const char *clock, int64_t num)
+{
+	return taken_at(c, self, member, clock, num) >= 0;
 }
 
 static int
@@ -333,19 +342,41 @@ px_steps_due(struct px_step *out, size_t max, int64_t *next_due,
 	/* The responder of an unanswered hotline walks its roster. */
 	if (c->kind == PX_KIND_HOTLINE && side == PX_SIDE_RESPONDER &&
 	    c->stop[PX_CLK_ACK] < 0 && nwalk > 0 && a->page_every > 0) {
-		int64_t start = cs[PX_CLK_ACK].start;
+		int64_t start = cs[PX_CLK_ACK].start, prev = -1;
 
+		/* Page i+1 is due on the schedule from the start (every
+		 * page_every), but never sooner than half a page_every after
+		 * page i actually went out: after the node was down, or a
+		 * cap held the hotline, the walk resumes with the next
+		 * person and catches up at that pace, never paging several
+		 * people in one burst. */
 		for (size_t i = 0; i < nwalk * PX_PAGE_ROUNDS; i++) {
 			struct px_step st = { .kind = PX_STEP_PAGE,
 				.attempt = (int)i + 1,
 				.contact = walk[i % nwalk],
 				.at = start + (int64_t)i * a->page_every };
+			int64_t sent;
 
-			if (taken(c, self, "page", NULL, st.attempt))
+			if (prev >= 0 && prev + a->page_every / 2 > st.at)
+				st.at = prev + a->page_every / 2;
+			if ((sent = taken_at(
+			         c, self, "page", NULL, st.attempt)) >= 0) {
+				prev = sent;
 				continue;
+			}
 			consider(out, max, &n, next_due, &st, now);
-			if (st.at > now)
-				break; /* later pages follow this one */
+			/* Due now: the next page follows it by its schedule,
+			 * or half a page_every after it goes out. */
+			if (st.at <= now && i + 1 < nwalk * PX_PAGE_ROUNDS) {
+				int64_t t =
+				    start + (int64_t)(i + 1) * a->page_every;
+
+				if (t < now + a->page_every / 2)
+					t = now + a->page_every / 2;
+				if (t < *next_due)
+					*next_due = t;
+			}
+			break; /* later pages follow this one */
 		}
 	}
 	qsort(out, n, sizeof(*out), cmp_step);
@@ -451,4 +482,44 @@ px_hotline_deliveries(const struct px_case *c, const char *page_hash,
 		    json_string_value(json_object_get(d, "detail")), m->time_ms,
 		    arg);
 	}
+}
+
+const char *
+px_hotline_cap(const struct px_agreement *a, int64_t rank, int64_t pages_hour,
+    int64_t *limit, int64_t *count)
+{
+	if (rank >= a->hotline_open_max) {
+		*limit = a->hotline_open_max;
+		*count = rank + 1;
+		return "hotline_open_max";
+	}
+	if (pages_hour >= a->pages_per_hour) {
+		*limit = a->pages_per_hour;
+		*count = pages_hour;
+		return "pages_per_hour";
+	}
+	return NULL;
+}
+
+size_t
+px_hotline_capped(const struct px_case *c, const char *rule, int64_t *last_ms)
+{
+	size_t n = 0;
+
+	if (last_ms)
+		*last_ms = -1;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct px_msg *m = c->msgs[i];
+		const json_t *k = json_object_get(m->body, "capped");
+
+		if (m->type != PX_MSG_ESCALATE || k == NULL || c->why[i] ||
+		    strcmp(m->from, c->responder) != 0)
+			continue;
+		n++;
+		if (last_ms && rule &&
+		    strcmp(json_string_value(json_object_get(k, "rule")),
+		        rule) == 0)
+			*last_ms = m->time_ms;
+	}
+	return n;
 }

@@ -99,6 +99,19 @@ enum px_hotline_answer {
 extern const char *const px_hotline_answer_names[4];
 enum px_hotline_answer px_hotline_answer(const struct px_case *c);
 
+/* The agreement's flood caps on the hotline (docs/deadlines.md, "Caps"),
+ * a pure decision: `rank` is how many of the peer's unacknowledged
+ * hotlines came before this one, `pages_hour` how many pages this node
+ * sent for the peer's hotlines in the last hour.  Returns the rule that
+ * holds the hotline's pages back (NULL: none), with *limit and *count. */
+const char *px_hotline_cap(const struct px_agreement *a, int64_t rank,
+    int64_t pages_hour, int64_t *limit, int64_t *count);
+/* How many times the responder's node recorded a cap holding this hotline
+ * back (escalate messages with "capped"), and when last for `rule` (-1:
+ * never). */
+size_t px_hotline_capped(
+    const struct px_case *c, const char *rule, int64_t *last_ms);
+
 /* The signed delivery reports of one page (escalate messages with a
  * "delivery" member naming `page_hash`), latest per channel first: calls
  * cb(channel, status, detail, time) for each channel's latest. */

@@ -148,9 +148,11 @@ static int
 check_case_header(const json_t *c, enum px_msg_type type)
 {
 	static const char *const mem[] = { "kind", "category", "priority",
-		"tlp", "title", "request_type", "observables", NULL };
+		"tlp", "title", "request_type", "observables", "agreement",
+		NULL };
 	const char *title;
 	const json_t *obs;
+	int64_t v;
 	int kind, x, rc;
 
 	if ((rc = px_j_only(c, mem, "case")) < 0 ||
@@ -167,7 +169,8 @@ check_case_header(const json_t *c, enum px_msg_type type)
 		return rc;
 	if ((type == PX_MSG_REPORT) !=
 	        (kind == PX_KIND_REPORT || kind == PX_KIND_FEED) ||
-	    (type == PX_MSG_CHECK) != (kind == PX_KIND_CHECK))
+	    (type == PX_MSG_CHECK) != (kind == PX_KIND_CHECK) ||
+	    (type == PX_MSG_PROPOSE) != (kind == PX_KIND_AGREEMENT))
 		return px_error_set(PX_EINVAL,
 		    "case: kind '%s' cannot be opened by a '%s' message",
 		    px_kind_names[kind].wire, px_msg_type_names[type].wire);
@@ -181,6 +184,95 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	}
 	if ((obs = json_object_get(c, "observables")) != NULL &&
 	    (rc = check_observables(obs)) < 0)
+		return rc;
+	/* The agreement version the sender held in force (docs/clocks.md);
+	 * any value is kept: the receiver says when it differs. */
+	if (json_object_get(c, "agreement") &&
+	    (rc = px_j_int(&v, c, "agreement", 0, PX_JSON_MAX_INT, "case")) < 0)
+		return rc;
+	return 0;
+}
+
+/* The terms of a proposal are checked for shape only: settings are
+ * strings, or objects of strings one level down (the priorities).  What
+ * they mean is the agreement model's business (model/accord.h): a
+ * receiver keeps terms it cannot read and says so, rather than refuse
+ * the message and jam the channel when a newer peer adds a setting. */
+static int
+check_terms(const json_t *t)
+{
+	const char *k, *k2;
+	const json_t *v, *v2;
+	int rc;
+
+	if (!json_is_object(t) || json_object_size(t) > 256)
+		return px_error_set(PX_EINVAL,
+		    "proposal: 'terms' must be an object of at most 256 "
+		    "settings");
+	json_object_foreach((json_t *)t, k, v)
+	{
+		if (json_is_object(v)) {
+			if (json_object_size(v) > 64)
+				return px_error_set(PX_EINVAL,
+				    "proposal: terms '%s' has more than 64 "
+				    "settings",
+				    k);
+			json_object_foreach((json_t *)v, k2, v2)
+			{
+				if (!json_is_string(v2) ||
+				    strlen(json_string_value(v2)) > 1024)
+					return px_error_set(PX_EINVAL,
+					    "proposal: terms '%s.%s' must be "
+					    "a string of at most 1024 bytes",
+					    k, k2);
+				if ((rc = check_printable(json_string_value(v2),
+				         false, "proposal terms")) < 0)
+					return rc;
+			}
+			continue;
+		}
+		if (!json_is_string(v) || strlen(json_string_value(v)) > 1024)
+			return px_error_set(PX_EINVAL,
+			    "proposal: terms '%s' must be a string of at most "
+			    "1024 bytes or an object of strings",
+			    k);
+		if ((rc = check_printable(
+		         json_string_value(v), false, "proposal terms")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* An agreement proposal: {"version": N, "terms": {...}}. */
+static int
+check_proposal(const json_t *b)
+{
+	static const char *const mem[] = { "version", "terms", NULL };
+	const json_t *p = json_object_get(b, "proposal");
+	int64_t v;
+	int rc;
+
+	if (!json_is_object(p))
+		return px_error_set(PX_EINVAL,
+		    "body: a propose message needs a 'proposal' object");
+	if ((rc = px_j_only(p, mem, "proposal")) < 0 ||
+	    (rc = px_j_int(&v, p, "version", 1, PX_JSON_MAX_INT, "proposal")) <
+	        0)
+		return rc;
+	return check_terms(json_object_get(p, "terms"));
+}
+
+/* An answer to a proposal names the version and the proposal's hash, so
+ * the signature binds the exact terms accepted. */
+static int
+check_answer(const json_t *b)
+{
+	char h[PX_HASH_HEX];
+	int64_t v;
+	int rc;
+
+	if ((rc = px_j_int(&v, b, "version", 1, PX_JSON_MAX_INT, "body")) < 0 ||
+	    (rc = px_j_hash(h, b, "proposal", "body")) < 0)
 		return rc;
 	return 0;
 }
@@ -255,13 +347,41 @@ check_delivery(const json_t *d)
 	return 0;
 }
 
-/* An escalate message carries one ladder step, one page, or one page's
- * delivery (or none: a person escalating by hand). */
+/* The agreement's flood cap holding a hotline back (docs/deadlines.md,
+ * "Caps"): which rule, its limit, and the count that passed it. */
+static int
+check_capped(const json_t *d)
+{
+	static const char *const cmem[] = { "rule", "limit", "count", NULL };
+	static const char *const rules[] = { "hotline_open_max",
+		"pages_per_hour", NULL };
+	const char *s;
+	int64_t v;
+	int rc;
+
+	if (!json_is_object(d))
+		return px_error_set(PX_EINVAL, "capped: must be an object");
+	if ((rc = px_j_only(d, cmem, "capped")) < 0 ||
+	    (rc = px_j_str(&s, d, "rule", 32, "capped")) < 0)
+		return rc;
+	if (!str_in(s, rules))
+		return px_error_set(PX_EINVAL,
+		    "capped: rule '%s' is not hotline_open_max or "
+		    "pages_per_hour",
+		    s);
+	if ((rc = px_j_int(&v, d, "limit", 1, 100000, "capped")) < 0 ||
+	    (rc = px_j_int(&v, d, "count", 0, 1000000, "capped")) < 0)
+		return rc;
+	return 0;
+}
+
+/* An escalate message carries one ladder step, one page, one page's
+ * delivery, or a cap's hold (or none: a person escalating by hand). */
 static int
 check_escalate(const json_t *b)
 {
-	static const char *const mem[] = { "ladder", "page", "delivery", "text",
-		NULL };
+	static const char *const mem[] = { "ladder", "page", "delivery",
+		"capped", "text", NULL };
 	static const char *const lmem[] = { "clock", "level", "notify",
 		"deadline", NULL };
 	static const char *const pmem[] = { "attempt", "contact", "name",
@@ -274,12 +394,17 @@ check_escalate(const json_t *b)
 
 	if ((rc = px_j_only(b, mem, "body")) < 0)
 		return rc;
-	if (!!l + !!p + !!json_object_get(b, "delivery") > 1)
+	if (!!l + !!p + !!json_object_get(b, "delivery") +
+	        !!json_object_get(b, "capped") >
+	    1)
 		return px_error_set(PX_EINVAL,
-		    "body: an escalation is one of a ladder step, a page or a "
-		    "page's delivery");
+		    "body: an escalation is one of a ladder step, a page, a "
+		    "page's delivery or a cap's hold");
 	if (json_object_get(b, "delivery") &&
 	    (rc = check_delivery(json_object_get(b, "delivery"))) < 0)
+		return rc;
+	if (json_object_get(b, "capped") &&
+	    (rc = check_capped(json_object_get(b, "capped"))) < 0)
 		return rc;
 	if (l) {
 		if ((rc = px_j_only(l, lmem, "ladder")) < 0 ||
@@ -396,6 +521,10 @@ check_body(const json_t *b, enum px_msg_type type)
 		NULL };
 	static const char *const result_mem[] = { "outcome", "text", NULL };
 	static const char *const fb_mem[] = { "score", "text", NULL };
+	static const char *const prop_mem[] = { "case", "proposal", "text",
+		NULL };
+	static const char *const answer_mem[] = { "version", "proposal", "text",
+		NULL };
 	const json_t *t = json_object_get(b, "text");
 	int rc, x;
 	int64_t score;
@@ -444,6 +573,23 @@ check_body(const json_t *b, enum px_msg_type type)
 		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
 		        0 ||
 		    (rc = check_check(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_PROPOSE:
+		if ((rc = px_j_only(b, prop_mem, "body")) < 0)
+			return rc;
+		if (!json_is_object(json_object_get(b, "case")))
+			return px_error_set(PX_EINVAL,
+			    "body: a propose message needs a 'case' header");
+		if ((rc = check_case_header(json_object_get(b, "case"), type)) <
+		        0 ||
+		    (rc = check_proposal(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_ACCEPT:
+	case PX_MSG_DECLINE:
+		if ((rc = px_j_only(b, answer_mem, "body")) < 0 ||
+		    (rc = check_answer(b)) < 0)
 			return rc;
 		break;
 	case PX_MSG_CHECK_REPLY:

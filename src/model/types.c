@@ -9,6 +9,7 @@ const struct px_name px_kind_names[PX_KIND__N] = {
 	{ "hotline", "hotline" },
 	{ "check", "communication check" },
 	{ "inject", "exercise inject" },
+	{ "agreement", "agreement proposal" },
 	{ "feed", "routine sharing (feeds)" },
 };
 
@@ -58,6 +59,9 @@ const struct px_name px_msg_type_names[PX_MSG__N] = {
 	{ "check", "communication check" },
 	{ "check-reply", "check reply" },
 	{ "note", "note" },
+	{ "propose", "agreement proposed" },
+	{ "accept", "agreement accepted" },
+	{ "decline", "agreement declined" },
 	{ "digest", "daily digest" },
 	{ "routing", "routing override" },
 };
@@ -74,6 +78,7 @@ const struct px_name px_state_names[PX_ST__N] = {
 	{ "declined", "declined" },
 	{ "forwarded", "forwarded" },
 	{ "withdrawn", "withdrawn" },
+	{ "accepted", "accepted" },
 };
 
 const struct px_name px_decision_names[PX_DEC__N] = {

@@ -19,7 +19,8 @@ enum px_kind {
 	PX_KIND_HOTLINE,
 	PX_KIND_CHECK,
 	PX_KIND_INJECT,
-	PX_KIND_FEED, /* routine sharing between two parties (feeds) */
+	PX_KIND_AGREEMENT, /* an agreement proposal (docs/protocol.md) */
+	PX_KIND_FEED,      /* routine sharing between two parties (feeds) */
 	PX_KIND__N
 };
 
@@ -72,6 +73,9 @@ enum px_msg_type {
 	PX_MSG_CHECK,
 	PX_MSG_CHECK_REPLY,
 	PX_MSG_NOTE,
+	PX_MSG_PROPOSE, /* opens an agreement case: a version of the terms */
+	PX_MSG_ACCEPT,  /* the proposal's receiver accepts it */
+	PX_MSG_DECLINE, /* ... or declines it */
 	PX_MSG_DIGEST,  /* a daily feed digest, or the receiver's verdict */
 	PX_MSG_ROUTING, /* a routing override: proposed, accepted, revoked */
 	PX_MSG__N
@@ -89,6 +93,7 @@ enum px_state {
 	PX_ST_DECLINED,
 	PX_ST_FORWARDED,
 	PX_ST_WITHDRAWN,
+	PX_ST_ACCEPTED, /* an agreement proposal its receiver accepted */
 	PX_ST__N
 };
 

@@ -1,10 +1,12 @@
 /*
- * The HTTPS server (see http.h for the contract, docs/transport.md for the
- * wire behaviour).
+ * The HTTPS server core (see http.h for the contract, docs/transport.md
+ * for the wire behaviour): libmicrohttpd's callbacks, request bodies,
+ * answers, start and stop.  The request checks are in http_check.c, paths
+ * in http_path.c, the connection gate in gate.c.
  *
  * libmicrohttpd (MHD) does the HTTP/1.1 and GnuTLS does the TLS; parley
- * adds routing, the pinned-peer and bearer checks, body limits and
- * problem+json answers.  Four things about MHD shape this file:
+ * adds routing, the pinned-peer and bearer checks, body limits, the gate
+ * and problem+json answers.  Seven things about MHD shape this file:
  *
  *   - MHD asks GnuTLS for a client certificate only when given a trust
  *     list (MHD_OPTION_HTTPS_MEM_TRUST), and a trust list makes GnuTLS
@@ -18,18 +20,38 @@
  *     sent (CertificateVerify), and we decide what that certificate is
  *     worth by its SHA-256 fingerprint, asking the application each time.
  *
+ *   - In the same notification a verify function is set on the session.
+ *     GnuTLS calls it in the handshake once the client's CertificateVerify
+ *     has been checked (TLS 1.3, server side), so a pinned peer's
+ *     connection leaves the gate's pool before it sends a byte of HTTP:
+ *     a flood of anonymous connections from the same address cannot evict
+ *     it while it is still on its way to its first request.  MHD sets the
+ *     session's user pointer to its connection; if it ever did not, the
+ *     peer is recognised on its first request instead.
+ *
  *   - The access handler is called once when the headers are in, once per
  *     piece of body, and once more at the end.  Answering on the first
  *     call while a body is still unread makes MHD close the connection
- *     after the answer, which is what we want when refusing an upload
- *     (413, or a 401/403 on a POST) and nothing else: every other answer
- *     is queued on a later call, so keep-alive survives.
+ *     after the answer.  A refused body the client will send anyway (no
+ *     Expect: 100-continue) is therefore read and dropped up to
+ *     PX_HTTP_DISCARD_MAX and answered at the end; MHD 0.9.75 cannot
+ *     queue an answer in the middle of a body.
  *
  *   - MHD percent-decodes the path before we see it, which would turn
  *     "%2F" into a segment separator.  The unescape callback is therefore
  *     the identity, and the raw request-target (path and query) is taken
  *     from the URI-log callback into the per-connection context; paths are
  *     decoded per segment by px_http_match.
+ *
+ *   - MHD reports a connection closed (NOTIFY_CLOSED) before it closes
+ *     its socket (MHD_cleanup_connections in daemon.c), so the gate can
+ *     shutdown(2) a socket under its lock without ever touching a reused
+ *     descriptor.
+ *
+ *   - The event loop is poll(2) (asked for explicitly): no FD_SETSIZE
+ *     limit as with select, and no busy loop as with MHD 0.9.75's epoll,
+ *     which keeps a socket whose TLS handshake waits for the client on
+ *     its ready list and spins a thread at 100 % per such client.
  *
  *   - Requests in flight are counted (first access-handler call to the
  *     completed notification) so that px_http_stop can drain them.
@@ -39,6 +61,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,63 +70,23 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
-#include "crypto/sign.h"
 #include "crypto/tls.h"
 #include "net/http.h"
+#include "net/http_internal.h"
 #include "net/problem.h"
 #include "util/util.h"
 
 /* TLS 1.3 only: both ends are parley, so there is no older peer to
  * accommodate. */
-#define TLS_PRIORITIES  "NORMAL:-VERS-ALL:+VERS-TLS1.3"
-#define CONN_MEMORY     (64 * 1024) /* request line + headers + body chunk */
-#define PEM_MAX         (64 * 1024)
-#define IDLE_DEFAULT    60
-#define DRAIN_DEFAULT   10000
-#define MAXCONN_DEFAULT 256
-#define WHY_MAX         256
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+#define CONN_MEMORY    (64 * 1024) /* request line + headers + body chunk */
+#define PEM_MAX        (64 * 1024)
+#define DRAIN_DEFAULT  10000
+/* Descriptors kept for everything but connections (store, logs, ...). */
+#define FD_SPARE 128
 
-enum fp_state { FP_UNKNOWN, FP_NONE, FP_HAVE };
-enum target_state { TARGET_NONE, TARGET_OK, TARGET_TOO_LONG };
-
-struct px_http_server {
-	struct MHD_Daemon *d;
-	struct px_http_config c; /* a copy; pointers in it are borrowed */
-	unsigned port;
-	struct px_buf cert, key;
-	char start_msg[256]; /* MHD's last message while starting */
-	atomic_int started;  /* start_msg is no longer written */
-	atomic_ulong connections, requests, inflight;
-	atomic_int draining;
-};
-
-/* One per TLS connection (MHD's socket context). */
-struct conn {
-	enum fp_state fp_state;
-	char fp[PX_TLS_FP_LEN];
-	/* The raw request-target of the request being read; requests on a
-	 * connection are strictly one after another. */
-	enum target_state target_state;
-	size_t target_len;
-	char target[PX_HTTP_TARGET_MAX + 1];
-};
-
-/* One per request (MHD's con_cls). */
-struct request {
-	struct px_http_req req;
-	struct px_http_resp resp;
-	const struct px_route *route;
-	struct px_buf body;
-	int decided;  /* resp is the answer; the handler does not run */
-	int has_body; /* the client announced a body */
-	char *mem;    /* path, query and decoded captures */
-};
-
-static void say(struct px_http_server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-say(struct px_http_server *s, const char *fmt, ...)
+void
+px_http_say(struct px_http_server *s, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -116,441 +99,67 @@ say(struct px_http_server *s, const char *fmt, ...)
 	s->c.log(s->c.app, msg);
 }
 
-/* ------------------------------------------------------------------ */
-/* Paths and patterns                                                  */
+#define say px_http_say
 
-static int
-is_alnum(unsigned char c)
+static void say_often(struct px_http_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A line a client can cause again and again (a handler failure, a body
+ * dropped): the first of its format is logged, repeats are summed up once
+ * a minute (gate.h). */
+static void
+say_often(struct px_http_server *s, const char *fmt, ...)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
+	char msg[512];
+	va_list ap;
 
-/* RFC 3986 pchar without pct-encoded: unreserved / sub-delims / ":" "@" */
-static int
-is_pchar(unsigned char c)
-{
-	return is_alnum(c) || (c != '\0' && strchr("-._~!$&'()*+,;=:@", c));
-}
-
-static int
-is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
-/*
- * Decodes the raw segment s[0..n) into out (room for n bytes; no NUL is
- * written).  A '%' must be followed by two hex digits, and neither raw nor
- * decoded bytes may be control characters (NUL included).
- */
-static int
-seg_decode(const char *s, size_t n, char *out, size_t *outlen)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (n - i < 3 || (hi = px_hex_digit(s[i + 1])) < 0 ||
-			    (lo = px_hex_digit(s[i + 2])) < 0)
-				return px_error_set(PX_EINVAL,
-				    "'%%' at byte %zu of a path segment is not "
-				    "followed by two hex digits",
-				    i);
-			c = (unsigned char)(hi << 4 | lo);
-			i += 2;
-			if (is_ctl(c))
-				return px_error_set(PX_EINVAL,
-				    "a path segment encodes the control "
-				    "character 0x%02x",
-				    c);
-		} else if (is_ctl(c)) {
-			return px_error_set(PX_EINVAL,
-			    "a path segment holds the control character "
-			    "0x%02x",
-			    c);
-		}
-		out[j++] = (char)c;
-	}
-	*outlen = j;
-	return 0;
-}
-
-int
-px_http_path_check(const char *path, size_t len)
-{
-	size_t i, start;
-
-	if (len == 0 || path[0] != '/')
-		return px_error_set(PX_EINVAL, "the path must start with '/'");
-	for (i = 1, start = 1; i <= len; i++) {
-		unsigned char c = i < len ? (unsigned char)path[i] : '/';
-		size_t dlen, n;
-
-		if (c != '/') {
-			if (c == '%') {
-				if (len - i < 3 ||
-				    px_hex_digit(path[i + 1]) < 0 ||
-				    px_hex_digit(path[i + 2]) < 0)
-					return px_error_set(PX_EINVAL,
-					    "'%%' at byte %zu of the path is "
-					    "not followed by two hex digits",
-					    i);
-				i += 2;
-			} else if (!is_pchar(c)) {
-				return px_error_set(PX_EINVAL,
-				    "byte %zu of the path (0x%02x) is not "
-				    "allowed in a path; percent-encode it",
-				    i, c);
-			}
-			continue;
-		}
-		/* A whole segment path[start..i): decodes cleanly and is not
-		 * a dot segment.  Only short segments can be dots. */
-		n = i - start;
-		if (n <= 9) {
-			char tmp[9];
-			int rc = seg_decode(path + start, n, tmp, &dlen);
-
-			if (rc < 0)
-				return rc;
-			if ((dlen == 1 && tmp[0] == '.') ||
-			    (dlen == 2 && tmp[0] == '.' && tmp[1] == '.'))
-				return px_error_set(PX_EINVAL,
-				    "the path has a \".\" or \"..\" segment");
-		} else {
-			for (size_t k = start; k + 2 < i; k++) {
-				int hi, lo;
-
-				if (path[k] != '%')
-					continue;
-				hi = px_hex_digit(path[k + 1]);
-				lo = px_hex_digit(path[k + 2]);
-				if (is_ctl((unsigned char)(hi << 4 | lo)))
-					return px_error_set(PX_EINVAL,
-					    "the path encodes the control "
-					    "character 0x%02x",
-					    hi << 4 | lo);
-			}
-		}
-		start = i + 1;
-	}
-	return 0;
-}
-
-/* Length of the pattern segment at p (up to '/' or the end). */
-static size_t
-pseg_len(const char *p)
-{
-	const char *e = strchr(p, '/');
-
-	return e ? (size_t)(e - p) : strlen(p);
-}
-
-static int
-is_capture(const char *p, size_t n)
-{
-	return n >= 3 && p[0] == '{' && p[n - 1] == '}';
-}
-
-int
-px_http_pattern_valid(const char *pattern)
-{
-	const char *p = pattern;
-	size_t ncap = 0;
-
-	if (p == NULL || *p != '/')
-		return 0;
-	while (*p == '/') {
-		size_t n = pseg_len(++p);
-
-		if (is_capture(p, n)) {
-			for (size_t i = 1; i + 1 < n; i++) {
-				if (!is_alnum((unsigned char)p[i]) &&
-				    p[i] != '_')
-					return 0;
-			}
-			if (++ncap > PX_HTTP_MAX_PARAMS)
-				return 0;
-		} else {
-			/* A dot segment would never be reached: the path
-			 * check refuses it. */
-			if ((n == 1 && p[0] == '.') ||
-			    (n == 2 && p[0] == '.' && p[1] == '.'))
-				return 0;
-			for (size_t i = 0; i < n; i++) {
-				if (!is_pchar((unsigned char)p[i]))
-					return 0;
-			}
-		}
-		p += n;
-	}
-	return *p == '\0';
-}
-
-int
-px_http_match(const char *pattern, const char *path, size_t len, char *scratch,
-    size_t scratch_len, const char *params[PX_HTTP_MAX_PARAMS], size_t *nparams)
-{
-	const char *p = pattern;
-	size_t i = 0, used = 0, np = 0;
-
-	*nparams = 0;
-	if (len > SIZE_MAX - PX_HTTP_MAX_PARAMS - 1 ||
-	    scratch_len < len + PX_HTTP_MAX_PARAMS + 1)
-		return px_error_set(PX_ETOOBIG,
-		    "route matching needs %zu bytes of scratch space",
-		    len + PX_HTTP_MAX_PARAMS + 1);
-	if (len == 0 || path[0] != '/' || p[0] != '/')
-		return 0;
-	for (;;) {
-		size_t plen, j, dlen;
-		int rc;
-
-		/* Both are at a '/'. */
-		p++;
-		i++;
-		plen = pseg_len(p);
-		for (j = i; j < len && path[j] != '/'; j++)
-			;
-		if ((rc = seg_decode(path + i, j - i, scratch + used, &dlen)) <
-		    0)
-			return rc;
-		if (is_capture(p, plen)) {
-			if (dlen == 0)
-				return 0;
-			if (np == PX_HTTP_MAX_PARAMS)
-				return px_error_set(PX_EINVAL,
-				    "pattern %s has more than %d captures",
-				    pattern, PX_HTTP_MAX_PARAMS);
-			scratch[used + dlen] = '\0';
-			params[np++] = scratch + used;
-			used += dlen + 1;
-		} else if (dlen != plen ||
-		    memcmp(scratch + used, p, plen) != 0) {
-			return 0;
-		}
-		p += plen;
-		i = j;
-		if (*p == '\0' || i == len) {
-			if (*p != '\0' || i != len)
-				return 0;
-			*nparams = np;
-			return 1;
-		}
-	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	px_gate_say_kind(s->gate, fmt, msg);
 }
 
 /* ------------------------------------------------------------------ */
-/* Small parsers for header values                                     */
+/* Connections                                                         */
 
-/* Content-Length as an unsigned number; garbage or overflow is "huge". */
-static uint64_t
-parse_length(const char *s)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0')
-		return UINT64_MAX;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return UINT64_MAX;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	return v;
-}
-
+/* GnuTLS's verify callback: the client's certificate is in and proven
+ * (CertificateVerify checked); a pinned peer's connection leaves the
+ * gate's pool now.  Never refuses: clients without a pinned certificate
+ * may still use other routes. */
 static int
-ieq_n(const char *a, const char *b, size_t n)
+on_cert(gnutls_session_t ts)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+	struct MHD_Connection *mc = gnutls_session_get_ptr(ts);
+	struct conn *cn = mc ? px_http_conn_of(mc) : NULL;
+	struct px_http_server *s;
+	const char *fp;
 
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x + 32);
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y + 32);
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
-/* True if the media type of Content-Type `ct` (parameters ignored, case
- * insensitive) is `want`. */
-static int
-media_type_is(const char *ct, const char *want)
-{
-	size_t n = 0, w = strlen(want);
-
-	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
-		n++;
-	if (n != w || !ieq_n(ct, want, n))
+	if (cn == NULL || cn->mc != mc || cn->gc == NULL)
 		return 0;
-	while (ct[n] == ' ' || ct[n] == '\t')
-		n++;
-	return ct[n] == '\0' || ct[n] == ';';
-}
-
-/*
- * The token of "Bearer <token68>" (scheme case-insensitive, RFC 6750), or
- * NULL if `auth` is some other or a malformed credential.  Points into
- * `auth`.
- */
-static int
-is_token68(unsigned char c)
-{
-	return is_alnum(c) || (c != '\0' && strchr("-._~+/", c));
-}
-
-static const char *
-parse_bearer(const char *auth)
-{
-	const char *t;
-	size_t i = 0;
-
-	/* ieq_n stops at the first difference, so a short value is safe. */
-	if (!ieq_n(auth, "Bearer", 6) || (auth[6] != ' ' && auth[6] != '\t'))
-		return NULL;
-	for (t = auth + 6; *t == ' ' || *t == '\t'; t++)
-		;
-	while (is_token68((unsigned char)t[i]))
-		i++;
-	if (i == 0)
-		return NULL;
-	while (t[i] == '=')
-		i++;
-	return t[i] == '\0' ? t : NULL;
-}
-
-/* The entity-tag value a handler may set: etagc without '"'. */
-static int
-etag_valid(const char *e)
-{
-	if (*e == '\0')
-		return 0;
-	for (; *e; e++) {
-		if ((unsigned char)*e <= 0x20 || *e == '"' ||
-		    (unsigned char)*e >= 0x7f)
-			return 0;
-	}
-	return 1;
-}
-
-/* True if If-None-Match `inm` is "*" or lists `etag` (weak comparison,
- * RFC 9110 section 13.1.2).  A malformed list matches nothing. */
-static int
-etag_listed(const char *inm, const char *etag)
-{
-	size_t elen = strlen(etag);
-	const char *p = inm;
-
-	for (;;) {
-		const char *q;
-
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '\0')
-			return 0;
-		if (*p == '*')
-			return 1;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (*p != '"')
-			return 0;
-		q = strchr(p + 1, '"');
-		if (q == NULL)
-			return 0;
-		if ((size_t)(q - p - 1) == elen &&
-		    memcmp(p + 1, etag, elen) == 0)
-			return 1;
-		p = q + 1;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != ',' && *p != '\0')
-			return 0;
-	}
-}
-
-static int
-is_tchar(unsigned char c)
-{
-	return is_alnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/*
- * Walks "Name: value\r\n" lines.  With m NULL it only checks them; else it
- * adds each to the response.  Headers the transport manages itself are
- * refused.  Returns 0 or PX_EINVAL with a message.
- */
-static int
-extra_headers(const char *h, struct MHD_Response *m)
-{
-	static const char *const managed[] = { "content-length",
-		"transfer-encoding", "connection", "date", "content-type",
-		"etag", "location" };
-	char name[128], value[1024];
-
-	while (*h) {
-		const char *colon = h, *eol, *v;
-		size_t n;
-
-		while (is_tchar((unsigned char)*colon))
-			colon++;
-		n = (size_t)(colon - h);
-		if (n == 0 || n >= sizeof(name) || *colon != ':')
-			return px_error_set(PX_EINVAL,
-			    "extra header line without a valid name");
-		eol = strstr(colon, "\r\n");
-		if (eol == NULL)
-			return px_error_set(
-			    PX_EINVAL, "extra header line not ended by CRLF");
-		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		for (const char *x = v; x < eol; x++) {
-			if (is_ctl((unsigned char)*x) && *x != '\t')
-				return px_error_set(PX_EINVAL,
-				    "extra header value with a control "
-				    "character");
-		}
-		if ((size_t)(eol - v) >= sizeof(value))
-			return px_error_set(
-			    PX_EINVAL, "extra header value too long");
-		memcpy(name, h, n);
-		name[n] = '\0';
-		for (size_t i = 0; i < PX_ARRAY_LEN(managed); i++) {
-			if (strlen(managed[i]) == n &&
-			    ieq_n(name, managed[i], n))
-				return px_error_set(PX_EINVAL,
-				    "extra header %s is set by the transport "
-				    "or by its own response field",
-				    name);
-		}
-		memcpy(value, v, (size_t)(eol - v));
-		value[eol - v] = '\0';
-		if (m != NULL &&
-		    MHD_add_response_header(m, name, value) != MHD_YES)
-			return px_error_set(
-			    PX_EINVAL, "libmicrohttpd refused header %s", name);
-		h = eol + 2;
-	}
+	s = cn->s;
+	fp = px_http_session_fp(cn, ts);
+	if (fp != NULL && s->c.peer_allowed != NULL &&
+	    s->c.peer_allowed(s->c.app, fp) == 1)
+		(void)px_gate_peer(s->gate, cn->gc, fp);
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* MHD callbacks                                                       */
-
-static struct conn *
-conn_of(struct MHD_Connection *mc)
+/* GnuTLS's handshake hook: a complete ClientHello or Finished from the
+ * client is progress that a half-open or stalled client never makes. */
+static int
+on_hs_msg(gnutls_session_t ts, unsigned htype, unsigned when, unsigned incoming,
+    const gnutls_datum_t *msg)
 {
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct MHD_Connection *mc = gnutls_session_get_ptr(ts);
+	struct conn *cn = mc ? px_http_conn_of(mc) : NULL;
 
-	return ci ? ci->socket_context : NULL;
+	(void)when;
+	(void)msg;
+	if (incoming && cn != NULL && cn->mc == mc && cn->gc != NULL &&
+	    (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO ||
+	        htype == GNUTLS_HANDSHAKE_FINISHED))
+		px_gate_progress(cn->s->gate, cn->gc);
+	return 0;
 }
 
 static void
@@ -559,61 +168,59 @@ on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
 {
 	struct px_http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa = NULL;
+	struct conn *cn;
+	socklen_t salen = 0;
+	int fd = -1;
 
 	if (code != MHD_CONNECTION_NOTIFY_STARTED) {
-		free(*socket_context);
+		/* MHD closes the socket after this returns. */
+		cn = *socket_context;
+		if (cn != NULL)
+			px_gate_close(s->gate, cn->gc);
+		free(cn);
 		*socket_context = NULL;
 		return;
 	}
 	atomic_fetch_add(&s->connections, 1);
-	*socket_context = px_calloc(1, sizeof(struct conn));
+	cn = px_calloc(1, sizeof(*cn));
+	cn->s = s;
+	cn->mc = mc;
+	*socket_context = cn;
+	if ((ci = MHD_get_connection_info(
+	         mc, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
+		fd = ci->connect_fd;
+	if ((ci = MHD_get_connection_info(
+	         mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL &&
+	    ci->client_addr != NULL) {
+		sa = ci->client_addr;
+		salen = sa->sa_family == AF_INET6
+		    ? (socklen_t)sizeof(struct sockaddr_in6)
+		    : (socklen_t)sizeof(struct sockaddr_in);
+	}
+	cn->gc = px_gate_open(s->gate, fd, sa, salen);
 	/* Ask for a client certificate, but let GnuTLS judge nothing: a
 	 * client without one may still use PX_AUTH_NONE/TOKEN routes. */
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	if (ci != NULL && ci->tls_session != NULL)
-		gnutls_certificate_server_set_request(
-		    (gnutls_session_t)ci->tls_session, GNUTLS_CERT_REQUEST);
-	else
-		say(s,
+	if (ci != NULL && ci->tls_session != NULL) {
+		gnutls_session_t ts = (gnutls_session_t)ci->tls_session;
+
+		gnutls_certificate_server_set_request(ts, GNUTLS_CERT_REQUEST);
+		gnutls_session_set_verify_function(ts, on_cert);
+		gnutls_handshake_set_hook_function(
+		    ts, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_POST, on_hs_msg);
+	} else {
+		say_often(s,
 		    "no TLS session at connection start: client "
 		    "certificates cannot be requested");
-}
-
-/* The client certificate's fingerprint, worked out once per connection. */
-static const char *
-conn_fp(struct MHD_Connection *mc, struct conn *cn)
-{
-	const union MHD_ConnectionInfo *ci;
-	const gnutls_datum_t *peers;
-	gnutls_session_t ts;
-	unsigned n = 0;
-	uint8_t d[PX_SHA256_LEN];
-
-	if (cn->fp_state != FP_UNKNOWN)
-		return cn->fp_state == FP_HAVE ? cn->fp : NULL;
-	cn->fp_state = FP_NONE;
-	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	if (ci == NULL || ci->tls_session == NULL)
-		return NULL;
-	ts = (gnutls_session_t)ci->tls_session;
-	if (gnutls_certificate_type_get2(ts, GNUTLS_CTYPE_PEERS) !=
-	    GNUTLS_CRT_X509)
-		return NULL;
-	peers = gnutls_certificate_get_peers(ts, &n);
-	if (peers == NULL || n == 0)
-		return NULL;
-	px_sha256(d, peers[0].data, peers[0].size);
-	memcpy(cn->fp, "sha256:", 7);
-	px_hex_encode(cn->fp + 7, d, sizeof(d));
-	cn->fp_state = FP_HAVE;
-	return cn->fp;
+	}
 }
 
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
 	struct px_http_server *s = cls;
-	struct conn *cn = conn_of(mc);
+	struct conn *cn = px_http_conn_of(mc);
 	size_t n = strlen(uri);
 
 	atomic_fetch_add(&s->requests, 1);
@@ -649,17 +256,36 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	if (!atomic_load(&s->started))
+	if (!atomic_load(&s->started)) {
 		snprintf(s->start_msg, sizeof(s->start_msg), "%s", msg);
-	say(s, "libmicrohttpd: %s", msg);
+		say(s, "libmicrohttpd: %s", msg);
+		return;
+	}
+	/* Per connection, MHD says things like "received handshake message
+	 * out of context" for every client that fails a handshake: the gate
+	 * sums them up. */
+	px_gate_say_lib(s->gate, fmt, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+
+static void
+release_body(struct px_http_server *s, struct request *rq)
+{
+	px_buf_dispose(&rq->body);
+	if (rq->reserved > 0)
+		px_uploads_give(s->uploads, rq->budget_key, rq->reserved);
+	rq->reserved = 0;
 }
 
 static void
-request_free(struct request *rq)
+request_free(struct px_http_server *s, struct request *rq)
 {
-	px_buf_dispose(&rq->body);
+	release_body(s, rq);
 	px_buf_dispose(&rq->resp.body);
 	free(rq->resp.extra_headers);
+	free(rq->budget_key);
 	free(rq->mem);
 	free(rq);
 }
@@ -670,292 +296,16 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 {
 	struct px_http_server *s = cls;
 	struct request *rq = *con_cls;
+	struct conn *cn = px_http_conn_of(mc);
 
-	(void)mc;
 	(void)toe;
 	if (rq == NULL)
 		return;
-	request_free(rq);
+	if (cn != NULL && cn->gc != NULL)
+		px_gate_done(s->gate, cn->gc);
+	request_free(s, rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
-}
-
-/* ------------------------------------------------------------------ */
-/* Deciding and answering                                              */
-
-static void
-reset_resp(struct px_http_resp *r)
-{
-	px_buf_dispose(&r->body);
-	px_buf_init(&r->body, PX_HTTP_RESP_MAX);
-	free(r->extra_headers);
-	r->extra_headers = NULL;
-	r->status = 0;
-	r->content_type = NULL;
-	r->etag[0] = '\0';
-	r->location = NULL;
-}
-
-static void decide(struct request *rq, int status, const char *extra,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Makes the answer a problem; the handler will not run. */
-static void
-decide(struct request *rq, int status, const char *extra, const char *fmt, ...)
-{
-	va_list ap;
-
-	reset_resp(&rq->resp);
-	va_start(ap, fmt);
-	(void)px_problem_v(&rq->resp, status, NULL, NULL, fmt, ap);
-	va_end(ap);
-	if (extra != NULL)
-		rq->resp.extra_headers = px_strdup(extra);
-	rq->decided = 1;
-}
-
-static int
-method_matches(const struct px_route *r, const char *method)
-{
-	return strcmp(r->method, method) == 0 ||
-	    (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
-}
-
-/* Finds the route, or decides 404 / 405.  The path is already checked. */
-static void
-route(struct px_http_server *s, struct request *rq, const char *method,
-    char *scratch, size_t scratch_len)
-{
-	const char *path = rq->req.path;
-	size_t len = strlen(path);
-	char allow[256] = "";
-	size_t alen = 0;
-
-	for (size_t i = 0; i < s->c.nroutes; i++) {
-		const struct px_route *r = &s->c.routes[i];
-		size_t np = 0;
-		int m = px_http_match(r->pattern, path, len, scratch,
-		    scratch_len, rq->req.params, &np);
-
-		if (m < 0) {
-			decide(rq, 400, NULL, "malformed path %s: %s", path,
-			    px_error_last());
-			return;
-		}
-		if (m == 0)
-			continue;
-		if (method_matches(r, method)) {
-			rq->route = r;
-			rq->req.nparams = np;
-			return;
-		}
-		/* Same resource, other method: remember it for Allow. */
-		if (strstr(allow, r->method) == NULL) {
-			int k = snprintf(allow + alen, sizeof(allow) - alen,
-			    "%s%s%s", alen ? ", " : "", r->method,
-			    strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
-
-			if (k > 0 && (size_t)k < sizeof(allow) - alen)
-				alen += (size_t)k;
-		}
-	}
-	if (alen == 0) {
-		decide(rq, 404, NULL,
-		    "no resource at %s; check the path against the API "
-		    "documentation",
-		    path);
-	} else {
-		char hdr[300];
-
-		snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
-		decide(rq, 405, hdr, "%s is not allowed on %s; allowed: %s",
-		    method, path, allow);
-	}
-}
-
-static void
-check_auth(struct px_http_server *s, struct MHD_Connection *mc, struct conn *cn,
-    struct request *rq)
-{
-	const struct px_route *r = rq->route;
-	const char *fp = cn ? conn_fp(mc, cn) : NULL;
-	const char *auth = MHD_lookup_connection_value(
-	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	char why[WHY_MAX] = "";
-	int rc;
-
-	if (fp != NULL && s->c.peer_allowed != NULL &&
-	    s->c.peer_allowed(s->c.app, fp) == 1)
-		rq->req.peer_fp = fp;
-	if (auth != NULL)
-		rq->req.bearer = parse_bearer(auth);
-
-	switch (r->auth) {
-	case PX_AUTH_NONE:
-		return;
-	case PX_AUTH_PEER:
-		if (fp == NULL)
-			decide(rq, 403, NULL,
-			    "%s %s is for pinned peers: present the client "
-			    "certificate enrolled with this node (none was "
-			    "presented)",
-			    rq->req.method, rq->req.path);
-		else if (rq->req.peer_fp == NULL)
-			decide(rq, 403, NULL,
-			    "%s %s is for pinned peers: the client "
-			    "certificate %s is not pinned by this node",
-			    rq->req.method, rq->req.path, fp);
-		return;
-	case PX_AUTH_TOKEN:
-		break;
-	}
-	if (auth == NULL) {
-		decide(rq, 401, "WWW-Authenticate: Bearer realm=\"parley\"\r\n",
-		    "%s %s needs an \"Authorization: Bearer <token>\" header",
-		    rq->req.method, rq->req.path);
-		return;
-	}
-	if (rq->req.bearer == NULL) {
-		decide(rq, 401,
-		    "WWW-Authenticate: Bearer realm=\"parley\", "
-		    "error=\"invalid_request\"\r\n",
-		    "the Authorization header is not \"Bearer <token>\" "
-		    "with a token68 token");
-		return;
-	}
-	rc = s->c.token_ok(s->c.app, &rq->req, r, why, sizeof(why));
-	why[sizeof(why) - 1] = '\0';
-	if (rc == 0)
-		return;
-	if (rc == 401)
-		decide(rq, 401,
-		    "WWW-Authenticate: Bearer realm=\"parley\", "
-		    "error=\"invalid_token\"\r\n",
-		    "the bearer token was not accepted%s%s; present a valid "
-		    "token",
-		    why[0] ? ": " : "", why);
-	else if (rc == 403)
-		decide(rq, 403,
-		    "WWW-Authenticate: Bearer realm=\"parley\", "
-		    "error=\"insufficient_scope\"\r\n",
-		    "the bearer token may not %s %s%s%s", rq->req.method,
-		    rq->req.path, why[0] ? ": " : "", why);
-	else
-		decide(rq, 500, NULL,
-		    "the token check failed (it answered %d, not 0, 401 or "
-		    "403)",
-		    rc);
-}
-
-static void
-check_body(struct MHD_Connection *mc, struct request *rq)
-{
-	const struct px_route *r = rq->route;
-	const char *cl = MHD_lookup_connection_value(
-	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	uint64_t n = cl ? parse_length(cl) : 0;
-
-	if (!rq->has_body)
-		return;
-	if (r->max_body == 0) {
-		decide(rq, 413, NULL, "%s %s takes no request body",
-		    rq->req.method, rq->req.path);
-		return;
-	}
-	if (r->accept_type != NULL &&
-	    (rq->req.content_type == NULL ||
-	        !media_type_is(rq->req.content_type, r->accept_type))) {
-		decide(rq, 415, NULL, "%s %s takes a body of type %s, not %s",
-		    rq->req.method, rq->req.path, r->accept_type,
-		    rq->req.content_type ? rq->req.content_type
-		                         : "(no Content-Type)");
-		return;
-	}
-	if (cl != NULL && n > r->max_body) {
-		decide(rq, 413, NULL,
-		    "the body of %s %s may be at most %zu bytes; "
-		    "Content-Length says %s",
-		    rq->req.method, rq->req.path, r->max_body, cl);
-		return;
-	}
-	px_buf_init(&rq->body, r->max_body);
-}
-
-/* Everything decided from the request line and headers. */
-static struct request *
-begin(struct px_http_server *s, struct MHD_Connection *mc, const char *url,
-    const char *method)
-{
-	struct request *rq = px_calloc(1, sizeof(*rq));
-	struct conn *cn = conn_of(mc);
-	const char *target = url, *q, *te, *cl;
-	size_t tlen, plen, qlen, slen;
-	char *path, *query, *scratch;
-
-	px_buf_init(&rq->body, 0);
-	px_buf_init(&rq->resp.body, PX_HTTP_RESP_MAX);
-	rq->req.method = method;
-	rq->req.app = s->c.app;
-	rq->req.content_type = MHD_lookup_connection_value(
-	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	rq->req.if_none_match = MHD_lookup_connection_value(
-	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	te = MHD_lookup_connection_value(
-	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	cl = MHD_lookup_connection_value(
-	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	rq->has_body = te != NULL || (cl != NULL && parse_length(cl) > 0);
-
-	if (cn != NULL && cn->target_state == TARGET_TOO_LONG) {
-		cn->target_state = TARGET_NONE;
-		rq->req.path = "";
-		decide(rq, 414, NULL,
-		    "the request-target is %zu bytes; at most %d are served",
-		    cn->target_len, PX_HTTP_TARGET_MAX);
-		return rq;
-	}
-	if (cn != NULL && cn->target_state == TARGET_OK) {
-		target = cn->target;
-		cn->target_state = TARGET_NONE;
-	}
-	tlen = strlen(target);
-	if (tlen > PX_HTTP_TARGET_MAX) {
-		rq->req.path = "";
-		decide(rq, 414, NULL,
-		    "the request-target is %zu bytes; at most %d are served",
-		    tlen, PX_HTTP_TARGET_MAX);
-		return rq;
-	}
-	q = memchr(target, '?', tlen);
-	plen = q ? (size_t)(q - target) : tlen;
-	qlen = q ? tlen - plen - 1 : 0;
-	slen = plen + PX_HTTP_MAX_PARAMS + 1;
-	rq->mem = px_malloc(plen + 1 + qlen + 1 + slen);
-	path = rq->mem;
-	query = path + plen + 1;
-	scratch = query + qlen + 1;
-	memcpy(path, target, plen);
-	path[plen] = '\0';
-	memcpy(query, q ? q + 1 : "", qlen);
-	query[qlen] = '\0';
-	rq->req.path = path;
-	rq->req.query = q ? query : NULL;
-
-	if (px_http_path_check(path, plen) < 0) {
-		decide(rq, 400, NULL,
-		    "malformed path: %s; expected an absolute path of RFC "
-		    "3986 characters",
-		    px_error_last());
-		return rq;
-	}
-	route(s, rq, method, scratch, slen);
-	if (rq->decided)
-		return rq;
-	check_auth(s, mc, cn, rq);
-	if (rq->decided)
-		return rq;
-	check_body(mc, rq);
-	return rq;
 }
 
 /* Runs the handler and turns any failure of its into a 500. */
@@ -966,26 +316,39 @@ run_handler(struct px_http_server *s, struct request *rq)
 	const char *bad = NULL;
 	int rc;
 
+	bool serial = (rq->route->flags & PX_ROUTE_SERIAL) &&
+	    rq->body.len > PX_HTTP_SERIAL_MIN;
+
 	rq->req.body = rq->body.data;
 	rq->req.body_len = rq->body.len;
 	px_error_clear();
+	/* A handler that parses its body whole needs several times its size
+	 * while it runs: large ones take turns. */
+	if (serial)
+		pthread_mutex_lock(&s->serial);
 	rc = rq->route->fn(&rq->req, r);
+	if (serial)
+		pthread_mutex_unlock(&s->serial);
+	/* The body is not needed to send the answer. */
+	rq->req.body = NULL;
+	rq->req.body_len = 0;
+	release_body(s, rq);
 	if (rc != 0) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s",
 		    px_error_last()[0] ? px_error_last() : "no reason given");
-		say(s, "%s %s: handler failed: %s", rq->req.method,
+		say_often(s, "%s %s: handler failed: %s", rq->req.method,
 		    rq->req.path, why);
-		decide(rq, 500, NULL, "%s %s failed: %s", rq->req.method,
-		    rq->req.path, why);
+		px_http_decide(rq, 500, NULL, "%s %s failed: %s",
+		    rq->req.method, rq->req.path, why);
 		return;
 	}
 	if (r->status < 200 || r->status > 599)
 		bad = "no valid status (200..599)";
 	else if (r->etag[0] != '\0' &&
 	    (memchr(r->etag, '\0', sizeof(r->etag)) == NULL ||
-	        !etag_valid(r->etag)))
+	        !px_http_etag_valid(r->etag)))
 		bad = "an invalid ETag";
 	else if (r->location != NULL && strpbrk(r->location, "\r\n") != NULL)
 		bad = "a Location with a line break";
@@ -993,16 +356,17 @@ run_handler(struct px_http_server *s, struct request *rq)
 	    strpbrk(r->content_type, "\r\n") != NULL)
 		bad = "a Content-Type with a line break";
 	else if (r->extra_headers != NULL &&
-	    extra_headers(r->extra_headers, NULL) < 0)
+	    px_http_extra_headers(r->extra_headers, NULL) < 0)
 		bad = px_error_last();
 	if (bad != NULL) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", bad);
-		say(s, "%s %s: handler answered %s", rq->req.method,
+		say_often(s, "%s %s: handler answered %s", rq->req.method,
 		    rq->req.path, why);
-		decide(rq, 500, NULL, "%s %s failed: its handler answered %s",
-		    rq->req.method, rq->req.path, why);
+		px_http_decide(rq, 500, NULL,
+		    "%s %s failed: its handler answered %s", rq->req.method,
+		    rq->req.path, why);
 	}
 }
 
@@ -1020,7 +384,7 @@ respond(struct px_http_server *s, struct MHD_Connection *mc, struct request *rq)
 	    rq->req.if_none_match != NULL &&
 	    (strcmp(rq->req.method, "GET") == 0 ||
 	        strcmp(rq->req.method, "HEAD") == 0) &&
-	    etag_listed(rq->req.if_none_match, r->etag)) {
+	    px_http_etag_listed(rq->req.if_none_match, r->etag)) {
 		status = 304;
 		px_buf_reset(&r->body);
 	}
@@ -1042,15 +406,53 @@ respond(struct px_http_server *s, struct MHD_Connection *mc, struct request *rq)
 	if (r->location != NULL)
 		MHD_add_response_header(
 		    m, MHD_HTTP_HEADER_LOCATION, r->location);
-	if (r->extra_headers != NULL && extra_headers(r->extra_headers, m) < 0)
-		say(s, "%s %s: %s", rq->req.method, rq->req.path,
+	if (r->extra_headers != NULL &&
+	    px_http_extra_headers(r->extra_headers, m) < 0)
+		say_often(s, "%s %s: %s", rq->req.method, rq->req.path,
 		    px_error_last());
 	MHD_add_response_header(m, "X-Content-Type-Options", "nosniff");
-	if (atomic_load(&s->draining))
+	if (rq->close || atomic_load(&s->draining))
 		MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(mc, (unsigned)status, m);
 	MHD_destroy_response(m);
 	return ret;
+}
+
+/* A piece of body: kept for the handler, or dropped (a refusal being
+ * read through).  MHD_NO drops the connection. */
+static enum MHD_Result
+on_body(
+    struct px_http_server *s, struct request *rq, const char *data, size_t n)
+{
+	if (rq->decided)
+		return MHD_YES; /* a refused body read through: dropped */
+	if (rq->body.len + n > rq->reserved) {
+		/* A chunked body (no Content-Length): its budget grows as it
+		 * comes, and when there is no more, MHD can neither answer
+		 * mid-body nor should the rest be read. */
+		size_t more = rq->body.len + n - rq->reserved;
+
+		more = (more + PX_HTTP_CHUNK_RESERVE - 1) /
+		    PX_HTTP_CHUNK_RESERVE * PX_HTTP_CHUNK_RESERVE;
+		if (px_uploads_take(s->uploads, rq->budget_key, more) < 0) {
+			atomic_fetch_add(&s->busy, 1);
+			say_often(s,
+			    "%s %s: a chunked body passed the upload budget "
+			    "at %zu bytes; connection closed",
+			    rq->req.method, rq->req.path, rq->body.len);
+			return MHD_NO;
+		}
+		rq->reserved += more;
+	}
+	if (px_buf_add(&rq->body, data, n) < 0) {
+		/* Only a body without Content-Length gets here: one past
+		 * max_body.  Reading the rest to be able to answer is what
+		 * the limit exists to avoid: drop the connection. */
+		say_often(s, "%s %s: body passed %zu bytes; connection closed",
+		    rq->req.method, rq->req.path, rq->route->max_body);
+		return MHD_NO;
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -1063,30 +465,28 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 
 	(void)version;
 	if (rq == NULL) {
+		struct conn *cn = px_http_conn_of(mc);
+
 		atomic_fetch_add(&s->inflight, 1);
-		rq = begin(s, mc, url, method);
+		rq = px_http_begin(s, mc, url, method);
 		*con_cls = rq;
-		/* A refused upload is refused now, before it is read. */
-		if (rq->decided && rq->has_body)
+		if (cn != NULL && cn->gc != NULL) {
+			if (rq->req.peer_fp != NULL)
+				(void)px_gate_peer(
+				    s->gate, cn->gc, rq->req.peer_fp);
+			px_gate_request(s->gate, cn->gc, rq->authed);
+		}
+		/* A refused body that will not be read through is refused
+		 * now, before it is sent. */
+		if (rq->decided && rq->has_body && !rq->discard)
 			return respond(s, mc, rq);
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		if (!rq->decided &&
-		    px_buf_add(&rq->body, upload, *upload_size) < 0) {
-			/* Only a body without Content-Length gets here.
-			 * MHD 0.9.75 cannot queue an answer in the middle of
-			 * a body, and reading the rest to be able to answer
-			 * is what the limit exists to avoid: drop the
-			 * connection. */
-			say(s,
-			    "%s %s: body passed %zu bytes; connection "
-			    "closed",
-			    rq->req.method, rq->req.path, rq->route->max_body);
-			return MHD_NO;
-		}
+		enum MHD_Result ret = on_body(s, rq, upload, *upload_size);
+
 		*upload_size = 0;
-		return MHD_YES;
+		return ret;
 	}
 	if (!rq->decided)
 		run_handler(s, rq);
@@ -1163,6 +563,98 @@ default_threads(void)
 	return n > 16 ? 16 : (unsigned)n;
 }
 
+/* Sets the defaults and checks that the gate leaves room for peers. */
+static int
+check_limits(struct px_http_config *c)
+{
+#define DFLT(f, v)     \
+	if (c->f == 0) \
+		c->f = (v);
+	DFLT(idle_timeout_s, PX_HTTP_IDLE_TIMEOUT_S);
+	DFLT(drain_ms, DRAIN_DEFAULT);
+	DFLT(max_connections, PX_HTTP_MAX_CONNECTIONS);
+	DFLT(unauth_max, PX_HTTP_UNAUTH_MAX);
+	DFLT(unauth_per_addr, PX_HTTP_UNAUTH_PER_ADDR);
+	DFLT(peer_conns, PX_HTTP_PEER_CONNS);
+	DFLT(header_timeout_s, PX_HTTP_HEADER_TIMEOUT_S);
+	DFLT(upload_total, PX_HTTP_UPLOAD_TOTAL);
+	DFLT(upload_per_client, PX_HTTP_UPLOAD_PER_CLIENT);
+#undef DFLT
+	if (c->unauth_max > c->max_connections / 2)
+		return px_error_set(PX_EINVAL,
+		    "unauthenticated connections (%u) may be at most half of "
+		    "all connections (%u), so that peers always have room",
+		    c->unauth_max, c->max_connections);
+	if (c->unauth_per_addr > c->unauth_max)
+		return px_error_set(PX_EINVAL,
+		    "unauthenticated connections per address (%u) cannot be "
+		    "more than in all (%u)",
+		    c->unauth_per_addr, c->unauth_max);
+	if (c->upload_per_client > c->upload_total)
+		return px_error_set(PX_EINVAL,
+		    "the upload budget per client (%zu bytes) cannot be more "
+		    "than in all (%zu)",
+		    c->upload_per_client, c->upload_total);
+	return 0;
+}
+
+/*
+ * Every connection is a descriptor: the soft RLIMIT_NOFILE (often 1024)
+ * is raised towards the hard one when it would not hold max_connections,
+ * and max_connections lowered if even that is too few, so that accept()
+ * never fails for want of descriptors while the gate thinks there is room.
+ */
+static void
+fit_descriptors(struct px_http_server *s)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)s->c.max_connections + FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want) {
+		rlim_t old = rl.rlim_cur;
+
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			say(s,
+			    "raised the open-file limit from %llu to %llu for "
+			    "%u connections",
+			    (unsigned long long)old, (unsigned long long)want,
+			    s->c.max_connections);
+			return;
+		}
+	}
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max > rl.rlim_cur) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want &&
+	    rl.rlim_cur > 4 * FD_SPARE) {
+		unsigned n = (unsigned)(rl.rlim_cur - FD_SPARE);
+
+		say(s,
+		    "the open-file limit is %llu: serving at most %u "
+		    "connections instead of %u (raise the limit, e.g. "
+		    "LimitNOFILE= in a systemd unit)",
+		    (unsigned long long)rl.rlim_cur, n, s->c.max_connections);
+		s->c.max_connections = n;
+		if (s->c.unauth_max > n / 2)
+			s->c.unauth_max = n / 2;
+		if (s->c.unauth_per_addr > s->c.unauth_max)
+			s->c.unauth_per_addr = s->c.unauth_max;
+	}
+}
+
+static void
+gate_log(void *arg, const char *msg)
+{
+	struct px_http_server *s = arg;
+
+	if (s->c.log)
+		s->c.log(s->c.app, msg);
+}
+
 int
 px_http_start(struct px_http_server **out, const struct px_http_config *c)
 {
@@ -1171,10 +663,16 @@ px_http_start(struct px_http_server **out, const struct px_http_config *c)
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
 	const char *addr = c->addr ? c->addr : "127.0.0.1";
-	unsigned flags = MHD_USE_TLS | MHD_USE_AUTO_INTERNAL_THREAD |
+	/* poll, not select: descriptors above FD_SETSIZE must work; and not
+	 * epoll: with epoll, MHD 0.9.75 spins a worker thread on every TLS
+	 * handshake that waits for the client (the socket stays on its
+	 * ready list), so a few clients that stall mid-handshake would keep
+	 * every core busy. */
+	unsigned flags = MHD_USE_TLS | MHD_USE_POLL_INTERNAL_THREAD |
 	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	unsigned threads = c->threads ? c->threads : default_threads();
 	const union MHD_DaemonInfo *di;
+	struct px_gate_config gc = { 0 };
 	int rc;
 
 	*out = NULL;
@@ -1198,19 +696,27 @@ px_http_start(struct px_http_server **out, const struct px_http_config *c)
 
 	s = px_calloc(1, sizeof(*s));
 	s->c = *c;
-	if (s->c.idle_timeout_s == 0)
-		s->c.idle_timeout_s = IDLE_DEFAULT;
-	if (s->c.drain_ms == 0)
-		s->c.drain_ms = DRAIN_DEFAULT;
-	if (s->c.max_connections == 0)
-		s->c.max_connections = MAXCONN_DEFAULT;
+	pthread_mutex_init(&s->serial, NULL);
 	px_buf_init(&s->cert, PEM_MAX);
 	px_buf_init(&s->key, PEM_MAX);
+	if ((rc = check_limits(&s->c)) < 0)
+		goto out;
+	fit_descriptors(s);
 	if ((rc = px_file_read(&s->cert, c->cert_pem_path, PEM_MAX)) < 0 ||
 	    (rc = px_file_read(&s->key, c->key_pem_path, PEM_MAX)) < 0) {
 		px_error_prefix("HTTPS server");
 		goto out;
 	}
+	gc.unauth_max = s->c.unauth_max;
+	gc.unauth_per_addr = s->c.unauth_per_addr;
+	gc.peer_conns = s->c.peer_conns;
+	gc.header_ms = s->c.header_timeout_s * 1000;
+	gc.idle_ms = s->c.idle_timeout_s * 1000;
+	gc.log = gate_log;
+	gc.log_arg = s;
+	if ((rc = px_gate_new(&s->gate, &gc)) < 0)
+		goto out;
+	s->uploads = px_uploads_new(s->c.upload_total, s->c.upload_per_client);
 
 	s->d = MHD_start_daemon(flags, (uint16_t)c->port, NULL, NULL,
 	    &on_request, s, MHD_OPTION_EXTERNAL_LOGGER, &on_mhd_log, s,
@@ -1240,6 +746,9 @@ px_http_start(struct px_http_server **out, const struct px_http_config *c)
 	rc = 0;
 out:
 	if (s != NULL) {
+		px_gate_free(s->gate);
+		px_uploads_free(s->uploads);
+		pthread_mutex_destroy(&s->serial);
 		sodium_memzero(s->key.data, s->key.alloc);
 		px_buf_dispose(&s->key);
 		px_buf_dispose(&s->cert);
@@ -1259,9 +768,25 @@ px_http_stats(const struct px_http_server *s, struct px_http_stats *out)
 {
 	struct px_http_server *m = (struct px_http_server *)(uintptr_t)s;
 
+	struct px_gate_stats g;
+	size_t held = 0;
+	unsigned long refused = 0;
+
+	px_gate_stats(m->gate, &g);
+	px_uploads_stats(m->uploads, &held, &refused);
+	memset(out, 0, sizeof(*out));
 	out->connections = atomic_load(&m->connections);
 	out->requests = atomic_load(&m->requests);
 	out->inflight = atomic_load(&m->inflight);
+	out->open = g.open;
+	out->unauth = g.unauth;
+	out->peers = g.peers;
+	out->evicted = g.evicted;
+	out->timed_out = g.timed_out;
+	out->early_closed = g.early_closed;
+	out->busy = atomic_load(&m->busy);
+	out->upload_bytes = held;
+	out->log_lines = g.log_lines;
 }
 
 static int64_t
@@ -1295,6 +820,10 @@ px_http_stop(struct px_http_server *s)
 	MHD_stop_daemon(s->d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
+	/* Every connection has been reported closed. */
+	px_gate_free(s->gate);
+	px_uploads_free(s->uploads);
+	pthread_mutex_destroy(&s->serial);
 	sodium_memzero(s->key.data, s->key.alloc);
 	px_buf_dispose(&s->key);
 	px_buf_dispose(&s->cert);

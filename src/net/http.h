@@ -29,8 +29,13 @@
  *     413 a body larger than the route's max_body (refused from the
  *         Content-Length, or as soon as a chunked upload passes it),
  *     414 a request-target longer than PX_HTTP_TARGET_MAX,
+ *     503 (with Retry-After) a body that does not fit the upload budget,
  * and after it, 500 if it failed (returned nonzero, or left no valid
  * status).  docs/transport.md lists the exact answers.
+ *
+ * Connections that are not a pinned peer's pass a gate (net/gate.h):
+ * bounded in number, per address, and in time, so that a flood of
+ * half-open or slow clients never takes a peer's place.
  *
  * Threads: handlers and the two callbacks run on the server's worker
  * threads, several at once; they must be thread-safe.  A request is served
@@ -102,6 +107,13 @@ enum px_http_auth {
 	PX_AUTH_TOKEN, /* a bearer token that token_ok() accepts */
 };
 
+/* px_route.flags */
+enum {
+	/* The handler's memory grows with its body (it parses it whole):
+	 * requests with a body above 256 KiB run one at a time. */
+	PX_ROUTE_SERIAL = 1,
+};
+
 struct px_route {
 	const char *method;  /* exact, e.g. "GET"; a GET route answers HEAD */
 	const char *pattern; /* "/api/v1/cases/{id}": {name} captures one
@@ -110,6 +122,7 @@ struct px_route {
 	enum px_http_auth auth;
 	size_t max_body;         /* 0: the route takes no body */
 	const char *accept_type; /* media type a body must have; NULL any */
+	unsigned flags;          /* PX_ROUTE_*; 0 for none */
 };
 
 struct px_http_config {
@@ -121,8 +134,10 @@ struct px_http_config {
 	const struct px_route *routes;
 	size_t nroutes;
 	/* 1 if `fp` ("sha256:<hex>") is a pinned peer's certificate, else 0.
-	 * Asked on every request (a peer may be revoked at any time).
-	 * Required when a route is PX_AUTH_PEER. */
+	 * Asked on every request (a peer may be revoked at any time), and
+	 * once in each TLS handshake that presents a certificate (a peer's
+	 * connection is then kept out of the gate's pool).  Required when a
+	 * route is PX_AUTH_PEER. */
 	int (*peer_allowed)(void *app, const char *fp);
 	/* 0 if req->bearer (never NULL here) may use `route`; else 401
 	 * (unknown or expired token) or 403 (known, not allowed), with a
@@ -132,20 +147,48 @@ struct px_http_config {
 	    const struct px_route *route, char *why, size_t whylen);
 	void *app;
 	unsigned threads; /* worker threads; 0 is one per CPU (2..16) */
-	/* Optional, 0 / NULL for the default: */
-	unsigned idle_timeout_s;  /* close idle connections; 60 */
-	unsigned drain_ms;        /* px_http_stop waits this long; 10000 */
-	unsigned max_connections; /* 256 */
+	/* Optional, 0 / NULL for the default (docs/transport.md section 6
+	 * says what each protects): */
+	unsigned idle_timeout_s;   /* keep-alive of anyone, and of a
+	                              non-peer absolute; 60 */
+	unsigned drain_ms;         /* px_http_stop waits this long; 10000 */
+	unsigned max_connections;  /* open at once, in all; 4096 */
+	unsigned unauth_max;       /* of them not a pinned peer's nor in a
+	                              token request; 2048 */
+	unsigned unauth_per_addr;  /* of those, from one address; 1024 */
+	unsigned peer_conns;       /* kept per pinned certificate; 16 */
+	unsigned header_timeout_s; /* accept to complete headers; 10 */
+	size_t upload_total;       /* request bodies held at once; 32 MiB */
+	size_t upload_per_client;  /* of them per peer or address; 20 MiB */
 	void (*log)(void *app, const char *msg); /* transport messages */
 };
 
+/* The defaults of px_http_config, for documentation and configuration. */
+#define PX_HTTP_MAX_CONNECTIONS   4096
+#define PX_HTTP_UNAUTH_MAX        2048
+#define PX_HTTP_UNAUTH_PER_ADDR   1024
+#define PX_HTTP_PEER_CONNS        16
+#define PX_HTTP_HEADER_TIMEOUT_S  10
+#define PX_HTTP_IDLE_TIMEOUT_S    60
+#define PX_HTTP_UPLOAD_TOTAL      (32u << 20)
+#define PX_HTTP_UPLOAD_PER_CLIENT (20u << 20)
+
 struct px_http_server;
 
-/* Counters since start, read without locking (approximate while busy). */
+/* Counters since start and current figures (approximate while busy). */
 struct px_http_stats {
-	unsigned long connections; /* TCP connections accepted */
-	unsigned long requests;    /* request lines received */
-	unsigned long inflight;    /* requests started and not finished */
+	unsigned long connections;  /* TCP connections accepted */
+	unsigned long requests;     /* request lines received */
+	unsigned long inflight;     /* requests started and not finished */
+	unsigned long open;         /* connections open now */
+	unsigned long unauth;       /* of them in the unauthenticated pool */
+	unsigned long peers;        /* of them a pinned peer's */
+	unsigned long evicted;      /* closed to make room for newer ones */
+	unsigned long timed_out;    /* closed at the header or idle deadline */
+	unsigned long early_closed; /* ended by the client before a request */
+	unsigned long busy;         /* 503 answers: upload budget exhausted */
+	unsigned long upload_bytes; /* request body bytes held now */
+	unsigned long log_lines;    /* transport lines logged */
 };
 
 /*

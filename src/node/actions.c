@@ -118,7 +118,7 @@ px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
 	}
 	if ((rc = px_peer_load(&p, n, nc->to)) < 0)
 		goto out;
-	tlp = p->agreement.default_tlp;
+	tlp = p->default_tlp;
 	if (nc->tlp &&
 	    (rc = tlp = PX_LOOKUP(px_tlp_names, "TLP marking", nc->tlp)) < 0)
 		goto out;

@@ -409,12 +409,94 @@ check_chains(struct av *v, struct item *msgs, size_t n)
 	return 0;
 }
 
+/* Replays the case of msgs[i] from msgs[i..n) (time order) into *c; the
+ * first message's receipt in the bundle starts the clocks.  `jm` (may be
+ * NULL) gets each message's timeline entry. */
+static void
+replay_case(struct av *v, const struct item *msgs, size_t n, size_t i,
+    struct px_case *c, json_t *jm)
+{
+	const char *id = msgs[i].m->case_id;
+
+	px_case_init(c);
+	for (size_t k = i; k < n; k++) {
+		const struct px_msg *m = msgs[k].m;
+		const struct px_receipt *r;
+		char t1[PX_TIME_STRLEN], t2[PX_TIME_STRLEN];
+
+		if (strcmp(m->case_id, id) != 0)
+			continue;
+		if (px_case_replay(c, m) < 0 && jm)
+			note(v, "case %.8s: %s; shown without state", id + 28,
+			    px_error_last());
+		r = receipt_for(v, m->hash);
+		px_time_format(t1, m->time_ms);
+		if (r)
+			px_time_format(t2, r->received_ms);
+		if (r && c->n == 1)
+			px_case_set_delivered(c, r->received_ms);
+		if (jm)
+			json_array_append_new(jm,
+			    json_pack("{sIssssssssss*sssI}", "seq",
+			        (json_int_t)m->seq, "type",
+			        px_msg_type_names[m->type].wire, "from",
+			        m->from, "to", m->to, "sent", t1, "received",
+			        r ? t2 : NULL, "log", msgs[k].origin, "index",
+			        (json_int_t)msgs[k].index));
+	}
+}
+
+/* The agreement record the bundle holds: each proposal with its answer
+ * (docs/protocol.md, "Agreements"). */
+static void
+bundle_accord(
+    struct av *v, const struct item *msgs, size_t n, struct px_accord *acc)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct px_proposal pr;
+		struct px_case c;
+
+		if (msgs[i].m->type != PX_MSG_PROPOSE)
+			continue;
+		replay_case(v, msgs, n, i, &c, NULL);
+		if (px_proposal_from_case(&pr, &c) == 0)
+			px_accord_add(acc, &pr);
+		px_case_dispose(&c);
+	}
+}
+
+/* The terms a case's clocks use: the version it names, from the bundle's
+ * own proposals and acceptances (0: the defaults); else the exporter's
+ * `agreement`, said in a note.  *used is the version, or -1. */
+static const struct px_agreement *
+bundle_terms(struct av *v, const struct px_accord *acc, const struct px_case *c,
+    int64_t *used)
+{
+	int i = c->agreement ? px_accord_find(acc, c->agreement) : -1;
+
+	*used = c->agreement;
+	if (c->agreement == 0)
+		return &acc->defaults;
+	if (i >= 0)
+		return &acc->v[i].terms;
+	*used = -1;
+	note(v,
+	    "case %.8s names agreement version %lld, whose proposal and "
+	    "acceptance are not in the bundle: its clocks use the "
+	    "exporter's agreement",
+	    c->id + 28, (long long)c->agreement);
+	return &v->ag;
+}
+
 static int
 build_cases(struct av *v)
 {
 	struct item *msgs = px_calloc(v->nitems + 1, sizeof(*msgs));
+	struct px_accord acc;
 	size_t n = 0, i = 0;
 	int rc;
+
+	px_accord_init(&acc);
 
 	for (size_t k = 0; k < v->nitems; k++)
 		if (v->items[k].m)
@@ -422,13 +504,16 @@ build_cases(struct av *v)
 	qsort(msgs, n, sizeof(*msgs), by_time);
 	if ((rc = check_chains(v, msgs, n)) < 0)
 		goto out;
+	bundle_accord(v, msgs, n, &acc);
 	/* Each case, by its first message in time order. */
 	for (i = 0; i < n; i++) {
 		struct px_case c;
 		const char *id = msgs[i].m->case_id;
+		const struct px_agreement *ag;
 		json_t *jm, *jc;
 		char ref[9];
 		bool seen = false;
+		int64_t used;
 		int resp;
 
 		for (size_t k = 0; k < i; k++)
@@ -437,36 +522,11 @@ build_cases(struct av *v)
 		if (seen)
 			continue;
 		jm = json_array();
-		px_case_init(&c);
 		snprintf(ref, sizeof(ref), "%s", id + 28);
-		for (size_t k = i; k < n; k++) {
-			const struct px_msg *m = msgs[k].m;
-			const struct px_receipt *r;
-			char t1[PX_TIME_STRLEN], t2[PX_TIME_STRLEN];
-
-			if (strcmp(m->case_id, id) != 0)
-				continue;
-			if ((rc = px_case_replay(&c, m)) < 0) {
-				note(v, "case %s: %s; shown without state", ref,
-				    px_error_last());
-				rc = 0;
-			}
-			r = receipt_for(v, m->hash);
-			px_time_format(t1, m->time_ms);
-			if (r)
-				px_time_format(t2, r->received_ms);
-			if (r && c.n == 1)
-				px_case_set_delivered(&c, r->received_ms);
-			json_array_append_new(jm,
-			    json_pack("{sIssssssssss*sssI}", "seq",
-			        (json_int_t)m->seq, "type",
-			        px_msg_type_names[m->type].wire, "from",
-			        m->from, "to", m->to, "sent", t1, "received",
-			        r ? t2 : NULL, "log", msgs[k].origin, "index",
-			        (json_int_t)msgs[k].index));
-		}
+		replay_case(v, msgs, n, i, &c, jm);
 		if (c.n == 0) {
 			json_decref(jm);
+			px_case_dispose(&c);
 			continue;
 		}
 		resp = party_index(v, c.responder);
@@ -476,15 +536,19 @@ build_cases(struct av *v)
 		    px_priority_names[c.priority].wire, "requester",
 		    c.requester, "responder", c.responder, "state",
 		    px_state_names[c.state].wire, "messages", jm);
+		ag = bundle_terms(v, &acc, &c, &used);
+		json_object_set_new(jc, "agreement",
+		    used >= 0 ? json_integer(used) : json_null());
 		if (resp >= 0)
 			json_object_set_new(jc, "clocks",
 			    px_view_clocks(
-			        &c, &v->ag, &v->party[resp].cal, v->created));
+			        &c, ag, &v->party[resp].cal, v->created));
 		json_array_append_new(v->res->cases, jc);
 		px_case_dispose(&c);
 	}
 	rc = 0;
 out:
+	px_accord_dispose(&acc);
 	free(msgs);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * Cases on a node: replaying them from the store, and sending messages.
  */
 #include "model/canon.h"
+#include "node/agreement.h"
 #include "node/internal.h"
 #include "node/log.h"
 #include "util/util.h"
@@ -140,7 +141,28 @@ px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
 	if (rc == 0 && c->kind == PX_KIND_CHECK && c->check_contact)
 		rc = PX_STORE_CALL(
 		    n->store, case_set_contact, c->id, c->check_contact);
+	/* The version the case names, written once, with its opening. */
+	if (rc == 0 && c->n == 1)
+		rc = PX_STORE_CALL(n->store, case_set_agreement, c->id,
+		    c->agreement_named ? c->agreement : -1);
+	if (rc == 0 && c->kind == PX_KIND_AGREEMENT)
+		rc = px_node_index_agreement(n, c);
 	return rc;
+}
+
+/* The opening message's body with the agreement version in force at our
+ * side in its case header (docs/clocks.md); a new reference. */
+static json_t *
+with_agreement(json_t *body, const struct px_peer *p)
+{
+	json_t *b = json_copy(body), *h = json_object_get(body, "case");
+
+	if (json_is_object(h)) {
+		h = json_copy(h);
+		json_object_set_new(h, "agreement", json_integer(p->version));
+		json_object_set_new(b, "case", h);
+	}
+	return b;
 }
 
 int
@@ -216,6 +238,7 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	struct px_peer *p = NULL;
 	struct px_msg *m = NULL;
 	struct px_msg_fields f = { .type = type, .from = n->name };
+	json_t *opening = NULL;
 	char prev[PX_HASH_HEX];
 	int64_t now = px_time_now_ms(), tip;
 	int rc;
@@ -282,6 +305,12 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	f.seq = tip + 1;
 	f.prev = prev;
 	f.time_ms = now;
+	if (case_ref == NULL) {
+		/* Read inside the transaction, like the case: the version
+		 * an acceptance imported meanwhile put in force. */
+		opening = with_agreement(body, p);
+		body = opening;
+	}
 	if ((rc = px_msg_new(&m, &f, body, &n->sign)) < 0 ||
 	    (rc = px_case_apply(&c, m)) < 0 ||
 	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||
@@ -296,6 +325,7 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 rollback:
 	PX_STORE_CALL0(n->store, rollback);
 out:
+	json_decref(opening);
 	px_msg_free(m);
 	px_peer_free(p);
 	px_case_dispose(&c);

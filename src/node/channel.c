@@ -66,8 +66,6 @@ static int
 notify_duty(struct px_node *n, const struct px_channel_row *r, int64_t now)
 {
 	json_t *contacts = NULL, *roster = NULL, *data = NULL;
-	const char *who[16];
-	size_t nwho;
 	struct px_buf subj, text;
 	char since[PX_TIME_STRLEN];
 	bool out = strcmp(r->dir, "out") == 0;
@@ -75,8 +73,6 @@ notify_duty(struct px_node *n, const struct px_channel_row *r, int64_t now)
 
 	if ((rc = px_node_directory(n, &contacts, &roster)) < 0)
 		return rc;
-	nwho = px_role_contacts(who, PX_ARRAY_LEN(who), PX_NR_DUTY, NULL,
-	    roster, contacts, n->tz, now);
 	px_time_format(since, r->since_ms);
 	px_buf_init(&subj, PX_BUF_NOCAP);
 	px_buf_init(&text, PX_BUF_NOCAP);
@@ -106,11 +102,8 @@ notify_duty(struct px_node *n, const struct px_channel_row *r, int64_t now)
 	    advice(r), r->peer);
 	data = json_pack("{sssssssIss}", "peer", r->peer, "direction", r->dir,
 	    "state", r->state, "seq", (json_int_t)r->seq, "reason", r->reason);
-	for (size_t i = 0; i < nwho && rc == 0; i++) {
+	{
 		struct px_notify_item it = {
-			.contact = who[i],
-			.card = px_contact_find(contacts, who[i]),
-			.channels = PX_NOTIFY_EMAIL | PX_NOTIFY_WEBHOOK,
 			.event = "parley.channel.blocked",
 			.subject = subj.data,
 			.text = text.data,
@@ -118,8 +111,7 @@ notify_duty(struct px_node *n, const struct px_channel_row *r, int64_t now)
 			.now = now,
 		};
 
-		if (it.card)
-			rc = px_notify_enqueue(n, &it);
+		rc = px_notify_duty(n, contacts, roster, &it);
 	}
 	if (rc == 0)
 		rc = PX_STORE_CALL(n->store, channel_notified, r->peer, r->dir);

@@ -58,29 +58,53 @@ say(struct px_import_report *r, const char *fmt, ...)
 	(void)rc;
 }
 
-/* Attachment bytes one bundle carries at most (base64 adds a third): a
- * bundle stays well below the peer route's body limit. */
-#define BUNDLE_ATTACH_BUDGET (10u << 20)
+/* The messages of one bundle: at most `limit` of them and, since a
+ * receiver refuses a bundle larger than its limit (16 MiB for a
+ * delivery) and would refuse the same oversize batch on every retry,
+ * at most PX_EXPORT_MAX_BYTES of them (always at least one: a message is
+ * at most PX_MSG_MAX_BYTES). */
+#define PX_EXPORT_MAX_BYTES (8u << 20)
+
+/* Attachment bytes one bundle carries at most besides its messages:
+ * base64 adds a third, so messages and attachments together stay below
+ * the 16 MiB a receiver takes (a single message whose attachment alone
+ * is larger still goes, by itself). */
+#define BUNDLE_ATTACH_BUDGET (5u << 20)
 
 struct collect {
 	struct px_node *n;
 	json_t *a;
 	json_t *att; /* attachments of the messages collected */
-	size_t limit, att_bytes;
-	int rc;
+	size_t limit, bytes, att_bytes;
 };
+
+/* The feed attachment a message names (its body's feed.attachment). */
+static const json_t *
+attachment_ref(const json_t *msg_env)
+{
+	return json_object_get(
+	    json_object_get(
+	        json_object_get(json_object_get(msg_env, "msg"), "body"),
+	        "feed"),
+	    "attachment");
+}
+
+/* The size in bytes the message declares for its attachment, 0 for none
+ * (bounded to 16 MiB by the message's check). */
+static size_t
+attachment_size(const json_t *msg_env)
+{
+	json_int_t sz = json_integer_value(
+	    json_object_get(attachment_ref(msg_env), "size"));
+
+	return sz > 0 ? (size_t)sz : 0;
+}
 
 /* Adds the attachment a message names, if held, to c->att. */
 static int
 collect_attachment(struct collect *c, const json_t *msg_env)
 {
-	const json_t *a = json_object_get(
-	    json_object_get(
-	        json_object_get(
-	            json_object_get(json_object_get(msg_env, "msg"), "body"),
-	            "feed"),
-	        "attachment"),
-	    "sha256");
+	const json_t *a = json_object_get(attachment_ref(msg_env), "sha256");
 	const char *sha = json_string_value(a);
 	struct px_buf b;
 	char *b64;
@@ -109,16 +133,23 @@ static int
 collect_env(const struct px_msg_row *r, void *arg)
 {
 	struct collect *c = arg;
+	size_t len = strlen(r->raw);
 	json_t *env = NULL;
 	int rc;
 
-	if (c->att && json_array_size(c->a) > 0 &&
-	    c->att_bytes >= BUNDLE_ATTACH_BUDGET)
+	if (json_array_size(c->a) > 0 && c->bytes + len > PX_EXPORT_MAX_BYTES)
 		return 1;
-	if ((rc = px_json_parse(&env, r->raw, strlen(r->raw), PX_MSG_MAX_BYTES,
-	         "stored message")) < 0)
+	if ((rc = px_json_parse(
+	         &env, r->raw, len, PX_MSG_MAX_BYTES, "stored message")) < 0)
 		return rc;
+	if (c->att && json_array_size(c->a) > 0 &&
+	    c->att_bytes + attachment_size(env) > BUNDLE_ATTACH_BUDGET) {
+		/* The next bundle takes it. */
+		json_decref(env);
+		return 1;
+	}
 	json_array_append_new(c->a, env);
+	c->bytes += len;
 	if (c->att && (rc = collect_attachment(c, env)) < 0)
 		return rc;
 	return json_array_size(c->a) >= c->limit ? 1 : 0;
@@ -207,7 +238,8 @@ receipt_reindex(struct px_node *n, const struct px_msg_row *mine,
 	int rc;
 
 	if (strcmp(mine->type, "report") != 0 &&
-	    strcmp(mine->type, "request") != 0)
+	    strcmp(mine->type, "request") != 0 &&
+	    strcmp(mine->type, "propose") != 0)
 		return PX_STORE_CALL(
 		    n->store, case_touch, r->case_id, r->received_ms);
 	if ((rc = px_node_case_load(c, n, r->case_id, NULL)) < 0)

@@ -116,6 +116,29 @@ deliveries(const struct px_case *c, const struct px_page_attempt *at,
 	return out;
 }
 
+/* The agreement's caps holding the walk back, as the responder's node
+ * signed them (docs/deadlines.md, "Caps"). */
+static json_t *
+caps_json(const struct px_case *c)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct px_msg *m = c->msgs[i];
+		const json_t *k = json_object_get(m->body, "capped");
+
+		if (m->type != PX_MSG_ESCALATE || k == NULL || c->why[i] ||
+		    strcmp(m->from, c->responder) != 0)
+			continue;
+		json_array_append_new(out,
+		    json_pack("{sOsOsOso}", "rule", json_object_get(k, "rule"),
+		        "limit", json_object_get(k, "limit"), "count",
+		        json_object_get(k, "count"), "at",
+		        px_json_time(m->time_ms)));
+	}
+	return out;
+}
+
 static json_t *
 hotline_json(struct px_node *n, const struct px_case *c,
     const struct px_peer *p, int64_t now)
@@ -126,8 +149,8 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	json_t *o, *pages = json_array(), *steps = json_array(), *rows = NULL;
 	char ref[9];
 
-	px_case_clocks(
-	    cs, c, &p->agreement, px_node_case_calendar(n, c, p), now);
+	px_case_clocks(cs, c, px_peer_case_terms(p, c, NULL),
+	    px_node_case_calendar(n, c, p), now);
 	px_case_ref(ref, c->id);
 	if (na && strcmp(c->responder, n->name) == 0) {
 		struct px_notify_filter f = { .case_id = c->id };
@@ -188,6 +211,7 @@ hotline_json(struct px_node *n, const struct px_case *c,
 	        ? json_null()
 	        : json_string(px_hotline_answer_names[px_hotline_answer(c)]));
 	json_object_set_new(o, "escalations", steps);
+	json_object_set_new(o, "capped", caps_json(c));
 	json_object_set_new(o, "direction",
 	    json_string(
 	        strcmp(c->requester, n->name) == 0 ? "outbound" : "inbound"));

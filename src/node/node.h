@@ -20,6 +20,7 @@
 
 #include "crypto/sign.h"
 #include "crypto/tls.h"
+#include "model/accord.h"
 #include "model/agreement.h"
 #include "model/calendar.h"
 #include "model/card.h"
@@ -87,9 +88,12 @@ PX_MUST_CHECK int px_node_card(json_t **out, struct px_node *n);
 struct px_peer {
 	struct px_peer_row row;
 	struct px_card card;
-	struct px_agreement agreement;
-	const struct px_tz *tz; /* borrowed from the node's cache */
-	struct px_calendar cal; /* the peer's business hours */
+	struct px_accord accord; /* every agreement version proposed */
+	int64_t version;         /* the version in force now, 0: defaults */
+	struct px_agreement agreement; /* its terms */
+	enum px_tlp default_tlp;       /* our own setting, not agreed */
+	const struct px_tz *tz;        /* borrowed from the node's cache */
+	struct px_calendar cal;        /* the peer's business hours */
 };
 
 enum px_peer_added { PX_PEER_NEW, PX_PEER_UPDATED, PX_PEER_SAME };
@@ -103,9 +107,20 @@ PX_MUST_CHECK int px_peer_add(struct px_node *n, const char *text, size_t len,
 PX_MUST_CHECK int px_peer_load(
     struct px_peer **out, struct px_node *n, const char *name);
 void px_peer_free(struct px_peer *p);
-/* Changes agreement settings ("P2.acknowledge=4h", ...). */
-PX_MUST_CHECK int px_peer_set_agreement(
+/* Changes this node's own settings for a peer ("default_tlp=red"):
+ * they are not agreed with the peer (docs/cli.md). */
+PX_MUST_CHECK int px_peer_set_local(
     struct px_node *n, const char *name, const char *const *kv, size_t nkv);
+/* The agreement terms case `c` counts under (docs/clocks.md), and in
+ * *t (may be NULL) which version and why; borrowed from p. */
+const struct px_agreement *px_peer_case_terms(
+    const struct px_peer *p, const struct px_case *c, struct px_case_terms *t);
+/* Builds the business calendar a card publishes (its zone, working days,
+ * hours and holidays; the zone from the node's cache, borrowed into
+ * *tz).  Dispose *cal. */
+PX_MUST_CHECK int px_node_card_calendar(struct px_node *n,
+    const struct px_card *card, struct px_calendar *cal,
+    const struct px_tz **tz);
 
 /* Loads a case by id, prefix or short reference and replays it.  *peer_out
  * (optional) gets the other party. */

@@ -7,12 +7,12 @@
 
 #include <sodium.h>
 
-#include "api/app.h"
 #include "model/bundle.h"
 #include "model/canon.h"
 #include "net/client.h"
 #include "node/channel.h"
 #include "node/internal.h"
+#include "node/metrics.h"
 #include "node/outbox.h"
 #include "util/util.h"
 
@@ -20,11 +20,21 @@ struct worker {
 	struct px_outbox *o;
 	char *peer;
 	pthread_t thread;
-	atomic_long depth;
-	atomic_int failing;
-	atomic_int retry_now; /* an operator asked: cut the backoff short */
+	long counted;         /* the last full count of undelivered messages */
+	int64_t counted_us;   /* when it was taken (mono_us), 0 never */
+	atomic_int retry_now; /* an operator asked: cut the wait short */
 	struct worker *next;
 };
+
+/* A full count of the backlog reads every undelivered row, so it is taken
+ * at most this often (the exported count is exact below a full batch). */
+#define COUNT_EVERY_US (10 * 1000000)
+/* A peer that answers "busy" asks for this wait at most, and this much
+ * when its Retry-After is not a number of seconds. */
+#define BUSY_MAX_MS     300000
+#define BUSY_DEFAULT_MS 5000
+/* Continuous deferral this long is worth one line in the log. */
+#define BUSY_REPORT_US (5LL * 60 * 1000000)
 
 struct px_outbox {
 	char *dir;
@@ -97,6 +107,67 @@ connect_peer(struct px_node *n, const char *peer)
 	return c;
 }
 
+static int
+count_row(const struct px_msg_row *m, void *arg)
+{
+	(void)m;
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* Counts the undelivered messages to the peer afresh, at most every
+ * COUNT_EVERY_US, for the depth gauge (a /metrics request reads the gauge
+ * and never scans the store). */
+static void
+count_depth(struct worker *w, struct px_node *n)
+{
+	int64_t now = mono_us();
+	long k = 0;
+
+	if (w->counted_us != 0 && now - w->counted_us < COUNT_EVERY_US)
+		return;
+	if (PX_STORE_CALL(n->store, msg_list_undelivered, n->name, w->peer,
+	        count_row, &k) < 0)
+		return;
+	w->counted = k;
+	w->counted_us = now;
+	px_metrics_peer_set(w->o->m, PX_PG_OUTBOX_DEPTH, w->peer, k);
+}
+
+/* The depth gauge after an export of `count` messages: exact below a full
+ * batch; a full batch means more may wait behind it. */
+static void
+note_depth(struct worker *w, struct px_node *n, size_t count)
+{
+	if (count < PX_OUTBOX_BATCH) {
+		w->counted = (long)count;
+		px_metrics_peer_set(
+		    w->o->m, PX_PG_OUTBOX_DEPTH, w->peer, (long)count);
+		return;
+	}
+	count_depth(w, n);
+}
+
+/* How long a 503 answer asks us to wait, or 0 if it is not the "busy,
+ * retry later" answer (503 with Retry-After, docs/transport.md). */
+static long
+busy_wait_ms(struct px_client *c, long status)
+{
+	const char *ra;
+	char *end = NULL;
+	long s;
+
+	if (status != 503 ||
+	    (ra = px_client_response_header(c, "Retry-After")) == NULL)
+		return 0;
+	s = strtol(ra, &end, 10);
+	if (end == ra || *end != '\0' || s < 0)
+		return BUSY_DEFAULT_MS; /* an HTTP-date: parley sends seconds */
+	if (s < 1)
+		s = 1;
+	return s * 1000 > BUSY_MAX_MS ? BUSY_MAX_MS : s * 1000;
+}
+
 /* Remembers the peer's clock as its answer states it (Parley-Time, its
  * node's clock when it answered), so an operator sees a skew before it
  * makes either side refuse the other's messages. */
@@ -164,13 +235,14 @@ answer_text(const struct px_buf *in)
 	return t;
 }
 
-/* One exchange: send what is undelivered, import the receipts.  `depth`
- * (may be NULL) gets the size of the bundle sent, `m` (may be NULL) the
- * counters.  Returns the number of messages delivered, or a negative
- * code. */
+/* One exchange: send what is undelivered, import the receipts, and record
+ * what it says about the channel (node/channel.h).  `w` (NULL outside a
+ * worker) keeps the depth gauge; `m` (may be NULL) the counters.  Returns
+ * the number of messages delivered, or a negative code.  When the peer
+ * answers busy, returns 0 with *busy_ms set to the wait it asks for. */
 static int
-deliver(struct px_node *n, struct px_client *c, const char *peer,
-    struct px_metrics *m, atomic_long *depth)
+deliver(struct worker *w, struct px_metrics *m, struct px_node *n,
+    struct px_client *c, const char *peer, long *busy_ms)
 {
 	struct px_buf out, in;
 	struct px_import_report rep;
@@ -179,14 +251,15 @@ deliver(struct px_node *n, struct px_client *c, const char *peer,
 	int64_t t0, first_seq = 0;
 	int rc;
 
+	*busy_ms = 0;
 	px_buf_init(&out, PX_BUNDLE_MAX_BYTES);
 	px_buf_init(&in, PX_BUNDLE_MAX_BYTES);
 	px_import_report_init(&rep);
 	if ((rc = px_node_export_limit(
 	         n, peer, &out, &count, PX_OUTBOX_BATCH)) < 0)
 		goto out;
-	if (depth)
-		atomic_store(depth, (long)count);
+	if (w)
+		note_depth(w, n, count);
 	if (count == 0)
 		goto out;
 	(void)PX_STORE_CALL(n->store, msg_list_undelivered, n->name, peer,
@@ -199,6 +272,10 @@ deliver(struct px_node *n, struct px_client *c, const char *peer,
 		goto out;
 	}
 	peer_clock(n, peer, c);
+	if ((*busy_ms = busy_wait_ms(c, status)) > 0) {
+		rc = 0;
+		goto out;
+	}
 	if (status != 200 && status != 204) {
 		char *why = answer_text(&in);
 
@@ -234,18 +311,36 @@ deliver(struct px_node *n, struct px_client *c, const char *peer,
 		goto out;
 	}
 done:
-	if (m) {
-		px_metrics_latency(m, mono_us() - t0);
-		atomic_fetch_add(&m->deliveries, 1);
-	}
+	px_metrics_latency(m, mono_us() - t0);
+	px_metrics_add(m, PX_C_DELIVERIES, 1);
 	rc = (int)count;
 out:
-	if (rc < 0 && m)
-		atomic_fetch_add(&m->delivery_errors, 1);
+	if (rc < 0)
+		px_metrics_add(m, PX_C_DELIVERY_ERRORS, 1);
 	px_import_report_dispose(&rep);
 	px_buf_dispose(&out);
 	px_buf_dispose(&in);
 	return rc;
+}
+
+/* Waits `ms` whatever new messages arrive (the peer is down or busy, and
+ * trying sooner does not help), keeping the depth gauge fresh meanwhile:
+ * messages queued during a long wait show in /metrics within
+ * COUNT_EVERY_US. */
+static void
+wait_counting(struct worker *w, struct px_node *n, long ms)
+{
+	unsigned long kicks;
+
+	while (
+	    ms > 0 && !stopping(w->o, &kicks) && !atomic_load(&w->retry_now)) {
+		long slice =
+		    ms < COUNT_EVERY_US / 1000 ? ms : COUNT_EVERY_US / 1000;
+
+		wait_flag(w->o, ~0UL, slice, &w->retry_now);
+		ms -= slice;
+		count_depth(w, n);
+	}
 }
 
 static void *
@@ -255,27 +350,77 @@ run_worker(void *arg)
 	struct px_outbox *o = w->o;
 	struct px_node *n = NULL;
 	struct px_client *c = NULL;
-	long backoff = 0;
+	long backoff = 0, busy_ms = 0;
+	int64_t busy_since = 0;
+	bool busy_told = false;
 	unsigned long kicks;
 
+	px_metrics_peer_set(o->m, PX_PG_DELIVERY_FAILING, w->peer, 0);
+	px_metrics_peer_set(o->m, PX_PG_DELIVERY_DEFERRED, w->peer, 0);
 	while (!stopping(o, &kicks)) {
 		int rc;
 
-		if (n == NULL && px_node_open(&n, o->dir) < 0) {
-			wait_ms(o, kicks, 2000);
-			continue;
+		if (n == NULL) {
+			if (px_node_open(&n, o->dir) < 0) {
+				wait_ms(o, kicks, 2000);
+				continue;
+			}
+			/* What this connection writes (the peer's receipts,
+			 * which it gives again for a re-sent message; the
+			 * checkpoint we showed; the channel's state) need not
+			 * wait for the disk: a commit stays atomic, and only a
+			 * power cut can lose one.  That halves the disk waits
+			 * of a delivery (the receiver's import is the one that
+			 * must be durable). */
+			if (PX_STORE_CALL(n->store, set_durable, false) < 0)
+				fprintf(stderr, "parley: outbox for %s: %s\n",
+				    w->peer, px_error_last());
 		}
+		if (w->counted_us == 0)
+			count_depth(w, n);
 		if (c == NULL && (c = connect_peer(n, w->peer)) == NULL) {
 			wait_ms(o, kicks, 5000);
 			continue;
 		}
-		rc = deliver(n, c, w->peer, o->m, &w->depth);
+		rc = deliver(w, o->m, n, c, w->peer, &busy_ms);
+		if (rc == 0 && busy_ms > 0) {
+			/* The peer is up and asked us to come back later
+			 * (503 with Retry-After): not a failure, so no
+			 * backoff doubling and no error line; the wait it
+			 * asked for, with some jitter so that its senders
+			 * do not all return at once. */
+			px_metrics_add(o->m, PX_C_DELIVERIES_DEFERRED, 1);
+			px_metrics_peer_set(
+			    o->m, PX_PG_DELIVERY_DEFERRED, w->peer, 1);
+			if (busy_since == 0)
+				busy_since = mono_us();
+			if (!busy_told &&
+			    mono_us() - busy_since >= BUSY_REPORT_US) {
+				fprintf(stderr,
+				    "parley: %s has answered busy (503) to "
+				    "every delivery for %lld min; still "
+				    "retrying as it asks\n",
+				    w->peer,
+				    (long long)((mono_us() - busy_since) /
+				        60000000));
+				busy_told = true;
+			}
+			wait_counting(w, n,
+			    busy_ms +
+			        (long)randombytes_uniform(
+			            (uint32_t)(busy_ms / 4 + 1)));
+			continue;
+		}
+		busy_since = 0;
+		busy_told = false;
+		px_metrics_peer_set(o->m, PX_PG_DELIVERY_DEFERRED, w->peer, 0);
 		if (rc < 0) {
 			/* Exponential backoff with full jitter. */
 			backoff = backoff ? backoff * 2 : 1000;
 			if (backoff > 300000)
 				backoff = 300000;
-			atomic_store(&w->failing, 1);
+			px_metrics_peer_set(
+			    o->m, PX_PG_DELIVERY_FAILING, w->peer, 1);
 			fprintf(stderr,
 			    "parley: delivery to %s failed, retrying "
 			    "within %lds: %s\n",
@@ -285,16 +430,15 @@ run_worker(void *arg)
 			/* New messages do not cut a backoff short: the peer
 			 * is down, and trying again at once only doubles the
 			 * next wait.  An operator's retry does. */
-			wait_flag(o, ~0UL,
+			wait_counting(w, n,
 			    (long)(randombytes_uniform((uint32_t)backoff) +
-			        100),
-			    &w->retry_now);
+			        100));
 			if (atomic_exchange(&w->retry_now, 0))
 				backoff = 0;
 			continue;
 		}
 		backoff = 0;
-		atomic_store(&w->failing, 0);
+		px_metrics_peer_set(o->m, PX_PG_DELIVERY_FAILING, w->peer, 0);
 		if (rc == 0)
 			wait_ms(o, kicks, 500);
 	}
@@ -375,6 +519,53 @@ px_outbox_kick(struct px_outbox *o)
 }
 
 void
+px_outbox_retry(struct px_outbox *o, const char *peer)
+{
+	struct worker *w;
+
+	pthread_mutex_lock(&o->mu);
+	for (w = o->workers; w; w = w->next)
+		if (peer == NULL || strcmp(w->peer, peer) == 0)
+			atomic_store(&w->retry_now, 1);
+	o->kicks++;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+}
+
+int
+px_outbox_deliver_now(struct px_node *n, const char *peer)
+{
+	struct px_client *c = NULL;
+	struct px_peer *p = NULL;
+	long busy_ms = 0;
+	int rc;
+
+	if ((rc = px_peer_load(&p, n, peer)) < 0)
+		return rc;
+	if (p->card.url == NULL || *p->card.url == '\0') {
+		rc = px_error_set(PX_EINVAL,
+		    "%s's card names no URL: carry its bundles by hand "
+		    "(parley outbox export --peer %s -o FILE)",
+		    peer, peer);
+		goto out;
+	}
+	if ((c = connect_peer(n, peer)) == NULL) {
+		rc = px_error_set(
+		    PX_ERR, "cannot set up a connection to %s", peer);
+		goto out;
+	}
+	rc = deliver(NULL, NULL, n, c, peer, &busy_ms);
+	if (rc == 0 && busy_ms > 0)
+		rc = px_error_set(PX_ERR,
+		    "%s is busy and asks to be tried again in %ld s", peer,
+		    (busy_ms + 999) / 1000);
+out:
+	px_client_free(c);
+	px_peer_free(p);
+	return rc;
+}
+
+void
 px_outbox_stop(struct px_outbox *o)
 {
 	struct worker *w, *next;
@@ -397,60 +588,4 @@ px_outbox_stop(struct px_outbox *o)
 	pthread_cond_destroy(&o->cv);
 	free(o->dir);
 	free(o);
-}
-
-int
-px_outbox_deliver_now(struct px_node *n, const char *peer)
-{
-	struct px_client *c = NULL;
-	struct px_peer *p = NULL;
-	int rc;
-
-	if ((rc = px_peer_load(&p, n, peer)) < 0)
-		return rc;
-	if (p->card.url == NULL || *p->card.url == '\0') {
-		rc = px_error_set(PX_EINVAL,
-		    "%s's card names no URL: carry its bundles by hand "
-		    "(parley outbox export --peer %s -o FILE)",
-		    peer, peer);
-		goto out;
-	}
-	if ((c = connect_peer(n, peer)) == NULL) {
-		rc = px_error_set(
-		    PX_ERR, "cannot set up a connection to %s", peer);
-		goto out;
-	}
-	rc = deliver(n, c, peer, NULL, NULL);
-out:
-	px_client_free(c);
-	px_peer_free(p);
-	return rc;
-}
-
-void
-px_outbox_retry(struct px_outbox *o, const char *peer)
-{
-	struct worker *w;
-
-	pthread_mutex_lock(&o->mu);
-	for (w = o->workers; w; w = w->next)
-		if (peer == NULL || strcmp(w->peer, peer) == 0)
-			atomic_store(&w->retry_now, 1);
-	o->kicks++;
-	pthread_cond_broadcast(&o->cv);
-	pthread_mutex_unlock(&o->mu);
-}
-
-int
-px_outbox_depths(struct px_outbox *o,
-    void (*cb)(const char *peer, long depth, int failing, void *arg), void *arg)
-{
-	struct worker *w;
-
-	pthread_mutex_lock(&o->mu);
-	for (w = o->workers; w; w = w->next)
-		cb(w->peer, atomic_load(&w->depth), atomic_load(&w->failing),
-		    arg);
-	pthread_mutex_unlock(&o->mu);
-	return 0;
 }

@@ -6,6 +6,12 @@
  * bundle it gets back.  A failure backs off exponentially with jitter
  * (1 s doubling to 5 min); a retried bundle is answered with the same
  * receipts (import is idempotent), so nothing is lost or applied twice.
+ * A peer that answers 503 with Retry-After is busy, not failing: the
+ * worker waits as asked, without doubling its backoff or logging.
+ *
+ * Per-peer gauges (node/metrics.h): outbox depth, delivery failing and
+ * delivery deferred, kept fresh by the workers so that /metrics never
+ * scans the store.
  */
 #ifndef PX_OUTBOX_H
 #define PX_OUTBOX_H
@@ -22,7 +28,8 @@ struct px_node;
 
 /* Starts workers for every peer of the node in `dir` that has a URL;
  * peers added later are picked up within a few seconds.  `m` (may be NULL)
- * receives delivery counters. */
+ * receives delivery counters and per-peer gauges; it must outlive the
+ * outbox. */
 PX_MUST_CHECK int px_outbox_start(
     struct px_outbox **out, const char *dir, struct px_metrics *m);
 /* Wakes every worker now (a message was queued). */
@@ -40,10 +47,5 @@ void px_outbox_retry(struct px_outbox *o, const char *peer);
  * Returns the number of messages delivered, or a negative code with the
  * peer's answer or the transport's error. */
 PX_MUST_CHECK int px_outbox_deliver_now(struct px_node *n, const char *peer);
-
-/* Undelivered messages per peer, for metrics: cb(peer, count). */
-int px_outbox_depths(struct px_outbox *o,
-    void (*cb)(const char *peer, long depth, int failing, void *arg),
-    void *arg);
 
 #endif

@@ -8,21 +8,22 @@
 #include "node/node.h"
 #include "util/util.h"
 
-static int
-load_peer_calendar(struct px_peer *p, struct px_node *n)
+int
+px_node_card_calendar(struct px_node *n, const struct px_card *card,
+    struct px_calendar *cal, const struct px_tz **tz)
 {
-	const json_t *h = p->card.hours;
+	const json_t *h = card->hours;
 	const json_t *hol = json_object_get(h, "holidays");
 	struct px_buf b;
 	size_t i;
 	const json_t *v;
 	int rc;
 
-	if ((rc = px_node_tz(&p->tz, n, p->card.timezone)) < 0) {
-		px_error_prefix("peer %s card", p->card.name);
+	if ((rc = px_node_tz(tz, n, card->timezone)) < 0) {
+		px_error_prefix("the card of %s", card->name);
 		return rc;
 	}
-	px_calendar_init(&p->cal, p->tz);
+	px_calendar_init(cal, *tz);
 	if (h == NULL)
 		return 0;
 	px_buf_init(&b, PX_BUF_NOCAP);
@@ -31,17 +32,26 @@ load_peer_calendar(struct px_peer *p, struct px_node *n)
 	rc = 0;
 	if (json_object_get(h, "days"))
 		rc = px_calendar_set_workdays(
-		    &p->cal, json_string_value(json_object_get(h, "days")));
+		    cal, json_string_value(json_object_get(h, "days")));
 	if (rc == 0 && json_object_get(h, "time"))
 		rc = px_calendar_set_hours(
-		    &p->cal, json_string_value(json_object_get(h, "time")));
+		    cal, json_string_value(json_object_get(h, "time")));
 	if (rc == 0 && b.len)
-		rc = px_calendar_set_holidays(&p->cal, b.data);
+		rc = px_calendar_set_holidays(cal, b.data);
 	px_buf_dispose(&b);
 	if (rc < 0)
-		px_error_prefix("peer %s card hours", p->card.name);
+		px_error_prefix("the card of %s: hours", card->name);
 	return rc;
 }
+
+static int
+load_peer_calendar(struct px_peer *p, struct px_node *n)
+{
+	return px_node_card_calendar(n, &p->card, &p->cal, &p->tz);
+}
+
+/* The settings of a newly pinned peer. */
+static const char default_settings[] = "{\"default_tlp\":\"amber\"}";
 
 struct fp_owner {
 	const char *fp, *except;
@@ -147,23 +157,15 @@ px_peer_add(struct px_node *n, const char *text, size_t len, const char *what,
 			    (long long)old.card_version);
 			goto out;
 		}
-		row.agreement = old.agreement;
+		row.settings = old.settings;
 		row.added_ms = old.added_ms;
 		*how = PX_PEER_UPDATED;
 	} else {
-		struct px_agreement a;
-		json_t *j;
-
-		px_agreement_default(&a);
-		j = px_agreement_to_json(&a);
-		row.agreement = px_canon_string(j);
-		json_decref(j);
+		row.settings = (char *)default_settings;
 		row.added_ms = row.updated_ms;
 		*how = PX_PEER_NEW;
 	}
 	rc = PX_STORE_CALL(n->store, peer_put, &row);
-	if (have != 0)
-		free(row.agreement);
 done:
 	if (rc == 0 && name_out)
 		*name_out = px_strdup(card.name);
@@ -175,31 +177,85 @@ out:
 	return rc;
 }
 
+/* This node's own settings for the peer: {"default_tlp": T}. */
+static int
+read_settings(struct px_peer *p, const char *text)
+{
+	static const char *const mem[] = { "default_tlp", NULL };
+	json_t *j = NULL;
+	int tlp = PX_TLP_AMBER, rc;
+
+	if ((rc = px_json_parse(
+	         &j, text, strlen(text), 65536, "peer settings")) < 0 ||
+	    (rc = px_j_only(j, mem, "peer settings")) < 0)
+		goto out;
+	if (json_object_get(j, "default_tlp") &&
+	    (rc = px_j_enum(&tlp, j, "default_tlp", px_tlp_names, PX_TLP__N,
+	         "peer settings")) < 0)
+		goto out;
+	p->default_tlp = (enum px_tlp)tlp;
+out:
+	json_decref(j);
+	return rc;
+}
+
+static int
+add_proposal(const struct px_agreement_row *r, void *arg)
+{
+	struct px_accord *a = arg;
+	struct px_proposal pr = {
+		.proposer = px_strdup(r->proposer),
+		.receiver = px_strdup(r->receiver),
+		.version = r->version,
+		.proposed_ms = r->proposed_ms,
+		.answered_ms = r->answered_ms,
+		.answer_hash =
+		    r->answer_hash ? px_strdup(r->answer_hash) : NULL,
+		.reason = r->reason ? px_strdup(r->reason) : NULL,
+		.terms_text = px_strdup(r->terms),
+	};
+	int st;
+
+	snprintf(pr.case_id, sizeof(pr.case_id), "%s", r->case_id);
+	snprintf(pr.hash, sizeof(pr.hash), "%s", r->hash);
+	for (st = 0; st < PX_PROP__N; st++)
+		if (strcmp(r->state, px_prop_state_names[st]) == 0)
+			break;
+	pr.state = st < PX_PROP__N ? (enum px_prop_state)st : PX_PROP_PENDING;
+	px_accord_add(a, &pr);
+	return 0;
+}
+
 int
 px_peer_load(struct px_peer **out, struct px_node *n, const char *name)
 {
 	struct px_peer *p = px_calloc(1, sizeof(*p));
-	json_t *aj = NULL;
 	char what[300];
 	int rc;
 
+	px_accord_init(&p->accord);
 	snprintf(what, sizeof(what), "pinned card of %s", name);
 	if ((rc = PX_STORE_CALL(n->store, peer_get, name, &p->row)) < 0)
 		goto fail;
 	if ((rc = px_card_parse_pinned(
 	         &p->card, p->row.card, strlen(p->row.card), what)) < 0)
 		goto fail;
-	if ((rc = px_json_parse(&aj, p->row.agreement, strlen(p->row.agreement),
-	         65536, "agreement")) < 0 ||
-	    (rc = px_agreement_from_json(&p->agreement, aj)) < 0)
+	if ((rc = read_settings(p, p->row.settings)) < 0)
 		goto fail;
+	if ((rc = PX_STORE_CALL(n->store, agreement_list, p->row.name,
+	         add_proposal, &p->accord)) < 0)
+		goto fail;
+	{
+		int i = px_accord_in_force(&p->accord, INT64_MAX);
+
+		p->version = px_accord_version(&p->accord, i);
+		p->agreement = *px_accord_terms(&p->accord, i);
+	}
 	if ((rc = load_peer_calendar(p, n)) < 0)
 		goto fail;
-	json_decref(aj);
 	*out = p;
 	return 0;
 fail:
-	json_decref(aj);
 	px_peer_free(p);
 	return rc;
 }
@@ -211,28 +267,41 @@ px_peer_free(struct px_peer *p)
 		return;
 	px_peer_row_dispose(&p->row);
 	px_card_dispose(&p->card);
+	px_accord_dispose(&p->accord);
 	px_calendar_dispose(&p->cal);
 	free(p);
 }
 
 int
-px_peer_set_agreement(
+px_peer_set_local(
     struct px_node *n, const char *name, const char *const *kv, size_t nkv)
 {
 	struct px_peer *p = NULL;
 	json_t *j = NULL;
-	char *s = NULL;
 	int rc;
 
 	if ((rc = px_peer_load(&p, n, name)) < 0)
 		return rc;
-	for (size_t i = 0; i < nkv; i++)
-		if ((rc = px_agreement_set(&p->agreement, kv[i])) < 0)
+	for (size_t i = 0; i < nkv; i++) {
+		const char *eq = strchr(kv[i], '=');
+		int tlp;
+
+		if (eq == NULL || strncmp(kv[i], "default_tlp=", 12) != 0) {
+			rc = px_error_set(PX_EINVAL,
+			    "'%s' is not a local setting (expected "
+			    "default_tlp=MARKING; the deadlines are agreed "
+			    "with the peer: --set proposes them)",
+			    kv[i]);
 			goto out;
-	j = px_agreement_to_json(&p->agreement);
-	s = px_canon_string(j);
-	free(p->row.agreement);
-	p->row.agreement = s;
+		}
+		if ((rc = tlp =
+		            PX_LOOKUP(px_tlp_names, "TLP marking", eq + 1)) < 0)
+			goto out;
+		p->default_tlp = (enum px_tlp)tlp;
+	}
+	j = json_pack("{ss}", "default_tlp", px_tlp_names[p->default_tlp].wire);
+	free(p->row.settings);
+	p->row.settings = px_canon_string(j);
 	p->row.updated_ms = px_time_now_ms();
 	rc = PX_STORE_CALL(n->store, peer_put, &p->row);
 out:

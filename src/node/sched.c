@@ -145,6 +145,136 @@ collect_due(int64_t due, const char *id, const char *peer, void *arg)
 }
 
 /* Takes the steps one case owes; runs inside the caller's transaction. */
+/* The peer's hotlines held by a cap, told to this node's duty people at
+ * most once an hour per peer: one notice, whatever the flood. */
+#define CAP_NOTICE_EVERY_MS (60 * 60 * 1000)
+/* A held hotline is looked at again this often. */
+#define CAP_RECHECK_MS (60 * 1000)
+
+static int
+cap_notice(struct px_node *n, const struct px_case *c, const char *peer,
+    const char *rule, int64_t limit, int64_t count, const json_t *contacts,
+    const json_t *roster, int64_t now)
+{
+	char *key = px_asprintf("cap_notice.%s", peer), *last = NULL, ref[9];
+	struct px_buf subj, text;
+	json_t *data = NULL;
+	int rc = 0;
+
+	if (PX_STORE_CALL(n->store, meta_get, key, &last) == 0 && last &&
+	    now - strtoll(last, NULL, 10) < CAP_NOTICE_EVERY_MS)
+		goto out;
+	px_case_ref(ref, c->id);
+	px_buf_init(&subj, PX_BUF_NOCAP);
+	px_buf_init(&text, PX_BUF_NOCAP);
+	px_buf_putf(&subj,
+	    "[parley] %s: hotlines over the agreed cap, held without paging "
+	    "/ 热线超出约定上限",
+	    peer);
+	if (strcmp(rule, "hotline_open_max") == 0)
+		px_buf_putf(&text,
+		    "%s has %lld hotlines waiting for an acknowledgement; the "
+		    "agreement pages for at most %lld at once.  The later ones "
+		    "are held: nobody is paged for them until the earlier ones "
+		    "are acknowledged (the first held: %s, \"%s\").\n",
+		    peer, (long long)count, (long long)limit, ref, c->title);
+	else
+		px_buf_putf(&text,
+		    "This node has sent %lld pages for %s's hotlines in the "
+		    "last hour; the agreement allows %lld.  Further pages are "
+		    "held until the hour allows them (first held: %s, "
+		    "\"%s\").\n",
+		    (long long)count, peer, (long long)limit, ref, c->title);
+	px_buf_putf(&text,
+	    "Each hold is recorded in the case, signed, and the peer sees it. "
+	    " Look at them all: parley hotline status.  This notice is sent "
+	    "at most once an hour.\n\n%s 的热线超出协议约定的上限，已暂停呼叫；"
+	    "详见 parley hotline status。\n",
+	    peer);
+	data = json_pack("{sssssssIsI}", "peer", peer, "rule", rule, "case",
+	    c->id, "limit", (json_int_t)limit, "count", (json_int_t)count);
+	{
+		struct px_notify_item it = {
+			.case_id = c->id,
+			.event = "parley.hotline.capped",
+			.subject = subj.data,
+			.text = text.data,
+			.data = data,
+			.now = now,
+		};
+
+		rc = px_notify_duty(n, contacts, roster, &it);
+	}
+	if (rc == 0) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%lld", (long long)now);
+		rc = PX_STORE_CALL(n->store, meta_set, key, v);
+	}
+	json_decref(data);
+	px_buf_dispose(&subj);
+	px_buf_dispose(&text);
+out:
+	free(last);
+	free(key);
+	return rc;
+}
+
+/* The agreement's flood caps (docs/deadlines.md, "Caps").  A hotline of
+ * the peer beyond hotline_open_max unacknowledged ones, or any page past
+ * pages_per_hour for the peer's hotlines, is held: its page steps are
+ * dropped this tick (the walk resumes, with its spacing, once the cap
+ * allows), the hold is recorded in the case as a signed escalate
+ * {"capped": {rule, limit, count}} (once per hotline for the open cap,
+ * once an hour for the page cap), and the duty officer gets one merged
+ * notice an hour.  Ladder steps are never held. */
+static int
+apply_caps(struct px_node *n, const struct px_case *c, const struct px_peer *p,
+    const json_t *contacts, const json_t *roster, struct px_step *steps,
+    size_t *nsteps, int64_t *next, int64_t now)
+{
+	const struct px_agreement *a = px_peer_case_terms(p, c, NULL);
+	int64_t rank = 0, pages = 0, limit, count, last;
+	const char *rule;
+	bool paging = false;
+	size_t k = 0;
+	int rc;
+
+	if (c->stop[PX_CLK_ACK] >= 0 || px_state_terminal(c->state))
+		return 0;
+	for (size_t i = 0; i < *nsteps; i++)
+		paging = paging || steps[i].kind == PX_STEP_PAGE;
+	if (!paging)
+		return 0;
+	if ((rc = PX_STORE_CALL(n->store, hotline_rank, p->row.name,
+	         c->opened_ms, c->id, &rank)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, pages_since, n->name, p->row.name,
+	         now - 60 * 60 * 1000, &pages)) < 0)
+		return rc;
+	if ((rule = px_hotline_cap(a, rank, pages, &limit, &count)) == NULL)
+		return 0;
+	for (size_t i = 0; i < *nsteps; i++)
+		if (steps[i].kind != PX_STEP_PAGE)
+			steps[k++] = steps[i];
+	*nsteps = k;
+	if (now + CAP_RECHECK_MS < *next)
+		*next = now + CAP_RECHECK_MS;
+	px_hotline_capped(c, rule, &last);
+	if (last < 0 ||
+	    (strcmp(rule, "pages_per_hour") == 0 &&
+	        now - last >= 60 * 60 * 1000)) {
+		json_t *body = json_pack("{s{sssIsI}}", "capped", "rule", rule,
+		    "limit", (json_int_t)limit, "count", (json_int_t)count);
+
+		rc = px_node_send(n, NULL, c->id, PX_MSG_ESCALATE, body, NULL);
+		json_decref(body);
+		if (rc < 0)
+			return rc;
+	}
+	return cap_notice(
+	    n, c, p->row.name, rule, limit, count, contacts, roster, now);
+}
+
 static int
 handle_case(struct px_node *n, const char *id, int64_t now,
     const json_t *contacts, const json_t *roster, struct px_sched_stats *st)
@@ -168,7 +298,12 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 		    walk, PX_ARRAY_LEN(walk), roster, contacts, n->tz, start);
 	}
 	nsteps = px_steps_due(steps, PX_ARRAY_LEN(steps), &next, &c, n->name,
-	    &p->agreement, px_node_case_calendar(n, &c, p), walk, nwalk, now);
+	    px_peer_case_terms(p, &c, NULL), px_node_case_calendar(n, &c, p),
+	    walk, nwalk, now);
+	if (nwalk &&
+	    (rc = apply_caps(
+	         n, &c, p, contacts, roster, steps, &nsteps, &next, now)) < 0)
+		goto out;
 	for (size_t i = 0; i < nsteps && rc == 0; i++) {
 		const struct px_step *s = &steps[i];
 		json_t *body = step_body(s, contacts), *ev = NULL;
@@ -227,6 +362,7 @@ handle_case(struct px_node *n, const char *id, int64_t now,
 	if (rc == 0)
 		rc = PX_STORE_CALL(n->store, case_set_due, c.id,
 		    next == INT64_MAX ? -1 : next);
+out:
 	px_peer_free(p);
 	px_case_dispose(&c);
 	return rc;

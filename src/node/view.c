@@ -10,6 +10,7 @@
  */
 #include "model/canon.h"
 #include "node/actions.h"
+#include "node/agreement.h"
 #include "node/log.h"
 #include "node/node.h"
 #include "node/view.h"
@@ -184,8 +185,9 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	    o, "score", c->score ? json_integer(c->score) : json_null());
 	json_object_set_new(o, "observables",
 	    c->observables ? json_deep_copy(c->observables) : json_array());
-	json_object_set_new(
-	    o, "clocks", px_view_clocks(c, &p->agreement, cal, now));
+	json_object_set_new(o, "clocks",
+	    px_view_clocks(c, px_peer_case_terms(p, c, NULL), cal, now));
+	json_object_set_new(o, "agreement", px_view_case_terms(p, c));
 	json_object_set_new(o, "calendar", calendar_json(cal));
 	json_object_set_new(o, "our_role",
 	    json_string(strcmp(c->requester, n->name) == 0 ? "requester"

@@ -7,6 +7,7 @@
  * relay or a webhook secret fixes every notification still waiting, and a
  * secret never sits in the queue.
  */
+#include "model/ladder.h"
 #include "notify/notify.h"
 #include "notify/smtp.h"
 #include "notify/webhook.h"
@@ -464,5 +465,26 @@ px_notify_retry(struct px_node *n, int64_t id, int64_t now)
 		rc = PX_STORE_CALL(n->store, notify_update, &r);
 	}
 	px_notify_row_dispose(&r);
+	return rc;
+}
+
+int
+px_notify_duty(struct px_node *n, const json_t *contacts, const json_t *roster,
+    const struct px_notify_item *it)
+{
+	const char *who[16];
+	size_t nwho = px_role_contacts(who, PX_ARRAY_LEN(who), PX_NR_DUTY, NULL,
+	    roster, contacts, n->tz, it->now);
+	int rc = 0;
+
+	for (size_t i = 0; i < nwho && rc == 0; i++) {
+		struct px_notify_item one = *it;
+
+		one.contact = who[i];
+		one.card = px_contact_find(contacts, who[i]);
+		one.channels = PX_NOTIFY_EMAIL | PX_NOTIFY_WEBHOOK;
+		if (one.card)
+			rc = px_notify_enqueue(n, &one);
+	}
 	return rc;
 }

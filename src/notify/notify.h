@@ -85,6 +85,14 @@ struct px_notify_stats {
 PX_MUST_CHECK int px_notify_enqueue(
     struct px_node *n, const struct px_notify_item *it);
 
+/* Queues it->subject/text/event/data (e-mail and webhook) to each of this
+ * node's people on duty at it->now by its roster (`contacts` and `roster`
+ * as px_node_directory gives them); it->contact, card and channels are
+ * set here.  For notices about the node itself: a blocked channel, a
+ * flood held by a cap.  Same rules as px_notify_enqueue. */
+PX_MUST_CHECK int px_notify_duty(struct px_node *n, const json_t *contacts,
+    const json_t *roster, const struct px_notify_item *it);
+
 /* The same; ids[] gets the ids of the rows written and *count how many
  * (at most PX_NOTIFY_NCHAN). */
 PX_MUST_CHECK int px_notify_enqueue_ids(struct px_node *n,

@@ -250,11 +250,13 @@ direction_rows(struct sheet *s, enum px_rdir d, struct px_buf *tmp)
 
 	begin(s, "sec.hotline", d);
 	fig_count(s, T(s, "hl.raised"), o->hl_raised);
+	fig_count(s, T(s, "hl.acked"), o->hl_acked);
 	fig_count(s, T(s, "hl.answered"), o->hl_answered);
 	fig_pct(s, T(s, "hl.rate_pct"), o->hl_rate);
 	fig_min(s, T(s, "hl.median_min"), o->hl_median_ms);
 	fig_min(s, T(s, "hl.p90_min"), o->hl_p90_ms);
 	fig_count(s, T(s, "hl.pages"), o->hl_pages);
+	fig_count(s, T(s, "hl.capped"), o->hl_capped);
 
 	begin(s, "sec.checks", d);
 	fig_count(s, T(s, "ck.sent"), o->ck_sent);

@@ -324,7 +324,9 @@ load_dir(struct rd *r, const json_t *j, enum px_rdir d, struct px_rdirdata *o,
 	snprintf(p, sizeof(p), "hotline.%s", w);
 	b = obj(r, j, "", p);
 	o->hl_raised = count(r, b, p, "raised");
+	o->hl_acked = count(r, b, p, "acknowledged");
 	o->hl_answered = count(r, b, p, "answered");
+	o->hl_capped = count(r, b, p, "capped");
 	o->hl_rate = num_null(r, b, p, "answer_rate", 0, 1);
 	o->hl_median_ms = count_null(r, b, p, "median_answer_ms", false);
 	o->hl_p90_ms = count_null(r, b, p, "p90_answer_ms", false);

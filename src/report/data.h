@@ -55,7 +55,8 @@ struct px_rdirdata {
 	int64_t open, overdue;
 	int64_t esc_total, esc_cases;
 	const json_t *esc_levels;
-	int64_t hl_raised, hl_answered, hl_pages, hl_median_ms, hl_p90_ms;
+	int64_t hl_raised, hl_acked, hl_answered, hl_pages, hl_capped,
+	    hl_median_ms, hl_p90_ms;
 	double hl_rate;
 	int64_t ck_sent, ck_answered, ck_auto, ck_unanswered, ck_median_ms;
 	double ck_rate;

@@ -979,6 +979,7 @@ hotline(struct page *p)
 	section(p, "hotline", "sec.hotline", "hl.text", false);
 	dtable_open(p, NULL);
 	dtable_counts(p, T(p, "hl.raised"), o->hl_raised, i->hl_raised);
+	dtable_counts(p, T(p, "hl.acked"), o->hl_acked, i->hl_acked);
 	dtable_counts(p, T(p, "hl.answered"), o->hl_answered, i->hl_answered);
 	dtable_figs(p, T(p, "hl.rate"), FIG_SHARE, o->hl_rate, i->hl_rate);
 	dtable_figs(p, T(p, "hl.median"), FIG_DURATION, o->hl_median_ms,
@@ -986,6 +987,7 @@ hotline(struct page *p)
 	dtable_figs(
 	    p, T(p, "hl.p90"), FIG_DURATION, o->hl_p90_ms, i->hl_p90_ms);
 	dtable_counts(p, T(p, "hl.pages"), o->hl_pages, i->hl_pages);
+	dtable_counts(p, T(p, "hl.capped"), o->hl_capped, i->hl_capped);
 	dtable_close(p);
 	put(p, "</section>\n");
 }

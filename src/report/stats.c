@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "model/signed.h"
+#include "model/ladder.h"
 #include "report/stats.h"
 #include "model/canon.h"
 #include "util/util.h"
@@ -111,20 +112,32 @@ px_report_check_answer(const struct px_case *c, int64_t *answered_ms,
 	*by = *answered_ms >= 0 ? c->answered_by : NULL;
 }
 
+/* A hotline counts as answered only when a person it paged acknowledged
+ * it (model/ladder.h px_hotline_answer): an acknowledgement naming nobody,
+ * or someone never paged, is "acknowledged" and says which it was. */
 static json_t *
 hotline_row(const struct px_report_case *rc, int64_t pages)
 {
 	const struct px_case *c = rc->c;
 	int64_t stop = c->stop[PX_CLK_ACK], ms = -1;
+	enum px_hotline_answer a = px_hotline_answer(c);
+	json_t *o;
 
 	if (stop >= 0) {
 		ms = stop - rc->clocks[PX_CLK_ACK].start;
 		if (ms < 0)
 			ms = 0; /* skewed clocks: answered "at once" */
 	}
-	return json_pack("{sb so sI so}", "answered", stop >= 0, "answer_ms",
-	    jint_or_null(ms), "pages", (json_int_t)pages, "answered_by",
+	o = json_pack("{sb sb so sI so}", "acknowledged", stop >= 0, "answered",
+	    a == PX_HA_PAGED, "answer_ms", jint_or_null(ms), "pages",
+	    (json_int_t)pages, "answered_by",
 	    c->answered_by ? json_string(c->answered_by) : json_null());
+	json_object_set_new(o, "answer",
+	    a == PX_HA_NONE ? json_null()
+	                    : json_string(px_hotline_answer_names[a]));
+	json_object_set_new(o, "capped",
+	    json_integer((json_int_t)px_hotline_capped(c, NULL, NULL)));
+	return o;
 }
 
 static json_t *
@@ -171,10 +184,10 @@ px_report_case_row(const struct px_report_case *rc)
 				pages++;
 		}
 		json_array_append_new(entries,
-		    json_pack("{sI ss ss ss so}", "log", (json_int_t)e->log,
+		    json_pack("{sI ss ss ss so ss}", "log", (json_int_t)e->log,
 		        "leaf", e->receipt ? "receipt" : "msg", "hash", e->hash,
 		        "type", px_msg_type_names[m->type].wire, "time",
-		        px_json_time(m->time_ms)));
+		        px_json_time(m->time_ms), "msg", m->hash));
 	}
 	for (int k = 0; k < PX_CLK__N; k++) {
 		const struct px_clock_status *s = &rc->clocks[k];
@@ -224,6 +237,15 @@ px_report_case_row(const struct px_report_case *rc)
 	json_object_set_new(o, "check",
 	    c->kind == PX_KIND_CHECK && c->n ? check_row(c) : json_null());
 	json_object_set_new(o, "clocks", clocks);
+	json_object_set_new(o, "received", px_json_time(c->delivered_ms));
+	json_object_set_new(o, "agreement",
+	    json_pack("{sI so so}", "version", (json_int_t)rc->agreement,
+	        "named",
+	        rc->agreement_named >= 0 ? json_integer(rc->agreement_named)
+	                                 : json_null(),
+	        "disagreement",
+	        rc->disagreement ? json_string(rc->disagreement)
+	                         : json_null()));
 	json_object_set_new(o, "entries", entries);
 	return o;
 }
@@ -244,8 +266,8 @@ struct row {
 	struct row_clock clk[PX_CLK__N];
 	const json_t *ladder;
 	/* hotline */
-	bool h_answered;
-	int64_t h_answer_ms, h_pages;
+	bool h_acked, h_answered;
+	int64_t h_answer_ms, h_pages, h_capped;
 	/* check */
 	const char *ck_party, *ck_contact;
 	bool ck_answered, ck_auto;
@@ -406,16 +428,24 @@ parse_row(struct row *r, const json_t *o, size_t i)
 		if (!json_is_object(h))
 			return px_error_set(PX_EINVAL,
 			    "%s: a hotline case needs 'hotline'", what);
-		if ((rc = j_bool(&r->h_answered, h, "answered", w)) < 0 ||
+		if ((rc = j_bool(&r->h_acked, h, "acknowledged", w)) < 0 ||
+		    (rc = j_bool(&r->h_answered, h, "answered", w)) < 0 ||
 		    (rc = opt_int(&r->h_answer_ms, h, "answer_ms", 0, INT64_MAX,
 		         w)) < 0 ||
 		    (rc = px_j_int(&r->h_pages, h, "pages", 0, INT64_MAX, w)) <
-		        0)
+		        0 ||
+		    (rc = px_j_int(
+		         &r->h_capped, h, "capped", 0, INT64_MAX, w)) < 0)
 			return rc;
-		if (r->h_answered != (r->h_answer_ms >= 0))
+		if (r->h_acked != (r->h_answer_ms >= 0))
 			return px_error_set(PX_EINVAL,
-			    "%s: an answer time goes with answered, and only "
-			    "with it",
+			    "%s: an answer time goes with acknowledged, and "
+			    "only with it",
+			    w);
+		if (r->h_answered && !r->h_acked)
+			return px_error_set(PX_EINVAL,
+			    "%s: answered by a paged person, yet not "
+			    "acknowledged",
 			    w);
 	}
 	ck = json_object_get(o, "check");
@@ -516,7 +546,7 @@ struct dir_acc {
 	int64_t outcomes[NOUTCOMES];
 	int64_t open, overdue;
 	int64_t esc_total, esc_cases;
-	int64_t h_raised, h_answered, h_pages;
+	int64_t h_raised, h_acked, h_answered, h_pages, h_capped;
 	struct vec h_ms;
 	int64_t ck_sent, ck_answered, ck_auto;
 	struct vec ck_ms;
@@ -748,6 +778,8 @@ add_row(struct agg *g, const struct row *r)
 	if (r->kind == PX_KIND_HOTLINE) {
 		d->h_raised++;
 		d->h_pages += r->h_pages;
+		d->h_acked += r->h_acked;
+		d->h_capped += r->h_capped > 0;
 		if (r->h_answered) {
 			d->h_answered++;
 			vec_add(&d->h_ms, r->h_answer_ms);
@@ -806,11 +838,13 @@ dir_json(struct agg *g, int which)
 	    json_pack("{sI sI sO}", "total", (json_int_t)d->esc_total, "cases",
 	        (json_int_t)d->esc_cases, "by_level", d->by_level));
 	json_object_set_new(o, "hotline",
-	    json_pack("{sI sI so so so sI}", "raised", (json_int_t)d->h_raised,
+	    json_pack("{sI sI sI so so so sI sI}", "raised",
+	        (json_int_t)d->h_raised, "acknowledged", (json_int_t)d->h_acked,
 	        "answered", (json_int_t)d->h_answered, "answer_rate",
 	        share(d->h_answered, d->h_raised, 1000), "median_answer_ms",
 	        pct_json(&d->h_ms, 50), "p90_answer_ms", pct_json(&d->h_ms, 90),
-	        "pages", (json_int_t)d->h_pages));
+	        "pages", (json_int_t)d->h_pages, "capped",
+	        (json_int_t)d->h_capped));
 	json_object_set_new(o, "checks",
 	    json_pack("{sI sI sI sI so so}", "sent", (json_int_t)d->ck_sent,
 	        "answered", (json_int_t)d->ck_answered, "auto_only",
@@ -966,8 +1000,8 @@ px_report_aggregates(json_t **out, const struct px_report_params *p,
 
 		if ((rc = parse_row(&r, v, i)) < 0)
 			goto out;
-		if (r.kind == PX_KIND_INJECT)
-			continue; /* exercises never count */
+		if (r.kind == PX_KIND_INJECT || r.kind == PX_KIND_AGREEMENT)
+			continue; /* exercises and proposals never count */
 		if (r.kind == PX_KIND_CHECK)
 			add_check(&g, &r);
 		else
@@ -1042,12 +1076,13 @@ px_report_assemble(json_t **out, const struct px_report_params *p,
 	*out = NULL;
 	if ((rc = px_report_aggregates(&agg, p, rows, contacts)) < 0)
 		goto out;
-	o = json_pack("{s{si ss ss so so so so ss sI}}", "report", "v", 1,
+	o = json_pack("{s{si ss ss so so so so ss sI sI}}", "report", "v", 1,
 	    "node", p->node, "peer", p->peer, "from", px_json_time(p->from_ms),
 	    "to", px_json_time(p->to_ms), "generated",
 	    px_json_time(p->generated_ms), "as_of", px_json_time(p->as_of_ms),
 	    "timezone", px_tz_name(p->tz), "verify_within_ms",
-	    (json_int_t)p->verify_within_ms);
+	    (json_int_t)p->verify_within_ms, "agreement",
+	    (json_int_t)p->agreement);
 	json_object_set_new(o, "checkpoint",
 	    checkpoint ? json_deep_copy(checkpoint) : json_null());
 	json_object_foreach(agg, k, v) json_object_set(o, k, v);
@@ -1068,7 +1103,8 @@ px_report_build(json_t **out, const struct px_report_params *p,
 	json_t *rows = json_array(), *cj = json_array();
 
 	for (size_t i = 0; i < n; i++)
-		if (cases[i].c->kind != PX_KIND_INJECT)
+		if (cases[i].c->kind != PX_KIND_INJECT &&
+		    cases[i].c->kind != PX_KIND_AGREEMENT)
 			json_array_append_new(
 			    rows, px_report_case_row(&cases[i]));
 	for (size_t i = 0; i < ncontacts; i++)

@@ -37,6 +37,11 @@ struct px_report_case {
 	struct px_clock_status clocks[PX_CLK__N]; /* evaluated at as_of */
 	const struct px_msg_entry *entries;       /* c->n, one per c->msgs[i] */
 	bool outbound;                            /* this node opened it */
+	/* The agreement version its clocks count under, the version its
+	 * opening message names (-1: none) and the parties' disagreement
+	 * in words (NULL: none); docs/clocks.md. */
+	int64_t agreement, agreement_named;
+	const char *disagreement;
 };
 
 /* A point of contact whose verification the report shows. */
@@ -54,6 +59,7 @@ struct px_report_params {
 	int64_t generated_ms;
 	const struct px_tz *tz;   /* the node's zone, for months and weeks */
 	int64_t verify_within_ms; /* the agreement's verify_within */
+	int64_t agreement;        /* the version in force at as_of */
 };
 
 /* The row of one case (docs/report.md, "cases"); a new reference. */

@@ -16,7 +16,9 @@
 #include "ledger/checkpoint.h"
 #include "model/canon.h"
 #include "node/log.h"
+#include "node/agreement.h"
 #include "node/sched.h"
+#include "report/sign.h"
 #include "report/stats.h"
 #include "util/util.h"
 
@@ -223,6 +225,97 @@ out:
 	return rc;
 }
 
+/* The versions the rows and the header count under (a small set). */
+struct versions {
+	int64_t *v;
+	size_t n;
+};
+
+static void
+version_used(struct versions *vs, int64_t v)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (vs->v[i] == v)
+			return;
+	vs->v = px_realloc(vs->v, (vs->n + 1) * sizeof(*vs->v));
+	vs->v[vs->n++] = v;
+}
+
+static int
+cmp_version(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A stored message's signed envelope, by hash. */
+static int
+stored_env(json_t **out, struct px_node *n, const char *hash)
+{
+	struct px_msg_row r = { 0 };
+	int rc;
+
+	if ((rc = PX_STORE_CALL(n->store, msg_get, hash, &r)) == 0)
+		rc = px_json_parse(out, r.raw, strlen(r.raw), PX_MSG_MAX_BYTES,
+		    "stored message");
+	px_msg_row_dispose(&r);
+	if (rc == PX_ENOTFOUND)
+		px_error_prefix("the store is damaged: an agreement message");
+	return rc;
+}
+
+/*
+ * The agreements the report counts under (docs/report.md): version 0 as
+ * its terms (the documented defaults), every other as the signed
+ * proposal and acceptance, so a reader checks them against the two
+ * parties' keys and recomputes every clock.
+ */
+static int
+agreements_json(json_t **out, struct px_node *n, const struct px_peer *p,
+    struct versions *vs)
+{
+	json_t *a = json_array();
+	int rc = 0;
+
+	if (vs->n)
+		qsort(vs->v, vs->n, sizeof(*vs->v), cmp_version);
+	for (size_t i = 0; i < vs->n && rc == 0; i++) {
+		int k = vs->v[i] ? px_accord_find(&p->accord, vs->v[i]) : -1;
+		json_t *prop = NULL, *ans = NULL;
+
+		if (vs->v[i] == 0) {
+			json_array_append_new(a,
+			    json_pack("{sI so}", "version", (json_int_t)0,
+			        "terms",
+			        px_agreement_to_json(
+			            px_accord_terms(&p->accord, -1))));
+			continue;
+		}
+		if (k < 0 || p->accord.v[k].answer_hash == NULL) {
+			rc = px_error_set(PX_ERR,
+			    "agreement version %lld is counted under but not "
+			    "held as accepted",
+			    (long long)vs->v[i]);
+			break;
+		}
+		if ((rc = stored_env(&prop, n, p->accord.v[k].hash)) == 0 &&
+		    (rc = stored_env(&ans, n, p->accord.v[k].answer_hash)) == 0)
+			json_array_append_new(a,
+			    json_pack("{sI sO sO}", "version",
+			        (json_int_t)vs->v[i], "proposal", prop,
+			        "answer", ans));
+		json_decref(prop);
+		json_decref(ans);
+	}
+	if (rc < 0) {
+		json_decref(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
 int
 px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
     int64_t from_ms, int64_t to_ms, int64_t now, px_report_progress_fn cb,
@@ -242,7 +335,9 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 		.generated_ms = now,
 		.tz = n->tz,
 	};
-	json_t *rows = json_array(), *cj = NULL, *ckpt = NULL;
+	json_t *rows = json_array(), *cj = NULL, *ckpt = NULL, *ags = NULL,
+	       *own_card = NULL;
+	struct versions vs = { 0 };
 	size_t total = 0, done = 0;
 	int rc;
 
@@ -261,7 +356,15 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 	if ((rc = px_peer_load(&p, n, peer)) < 0)
 		goto out;
 	par.peer = p->row.name;
-	par.verify_within_ms = p->agreement.verify_within;
+	{
+		/* Contacts are stale by the terms in force at as_of. */
+		int i = px_accord_in_force(&p->accord, par.as_of_ms);
+
+		par.agreement = px_accord_version(&p->accord, i);
+		par.verify_within_ms =
+		    px_accord_terms(&p->accord, i)->verify_within;
+		version_used(&vs, par.agreement);
+	}
 	f.peer = p->row.name;
 	if ((rc = card_contacts(&cs, n, p)) < 0)
 		goto out;
@@ -271,14 +374,21 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 		qsort(l.v, l.n, sizeof(*l.v), cmp_listed);
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].opened >= from_ms && l.v[i].opened < to_ms &&
-		    l.v[i].kind != PX_KIND_INJECT)
+		    l.v[i].kind != PX_KIND_INJECT &&
+		    l.v[i].kind != PX_KIND_AGREEMENT)
 			total++;
 	for (size_t i = 0; i < l.n; i++) {
 		struct listed *ls = &l.v[i];
 		struct px_report_case rc_in = { .c = &c };
+		struct px_case_terms t;
+		const struct px_agreement *ag;
+		char why[512];
 
-		if (ls->kind == PX_KIND_INJECT || ls->opened >= to_ms)
-			continue; /* exercises never count */
+		/* Exercises never count, and agreement proposals are not
+		 * cases the review looks at (their versions are embedded). */
+		if (ls->kind == PX_KIND_INJECT ||
+		    ls->kind == PX_KIND_AGREEMENT || ls->opened >= to_ms)
+			continue;
 		if (ls->opened < from_ms) {
 			int64_t at;
 			bool auto_only;
@@ -308,7 +418,13 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 			goto out;
 		rc_in.outbound = strcmp(c.requester, n->name) == 0;
 		rc_in.entries = st.e;
-		px_case_clocks(rc_in.clocks, &c, &p->agreement,
+		ag = px_peer_case_terms(p, &c, &t);
+		px_case_terms_explain(why, sizeof(why), &t, &p->accord);
+		rc_in.agreement = t.used;
+		rc_in.agreement_named = t.named_given ? t.named : -1;
+		rc_in.disagreement = t.disagree ? why : NULL;
+		version_used(&vs, t.used);
+		px_case_clocks(rc_in.clocks, &c, ag,
 		    px_node_case_calendar(n, &c, p), par.as_of_ms);
 		json_array_append_new(rows, px_report_case_row(&rc_in));
 		px_case_dispose(&c);
@@ -328,12 +444,30 @@ px_report_compute_progress(json_t **out, struct px_node *n, const char *peer,
 		        cs.v[i].contact, "verified_before",
 		        v >= 0 ? json_string(t) : json_null()));
 	}
-	if ((rc = checkpoint_json(&ckpt, n)) < 0)
+	if ((rc = checkpoint_json(&ckpt, n)) < 0 ||
+	    (rc = agreements_json(&ags, n, p, &vs)) < 0 ||
+	    (rc = px_node_card(&own_card, n)) < 0)
 		goto out;
 	rc = px_report_assemble(
 	    out, &par, json_is_null(ckpt) ? NULL : ckpt, rows, cj);
 	rows = cj = NULL;
+	if (rc < 0)
+		goto out;
+	/* What a reader recomputes the clocks with: the agreements and
+	 * the two cards (the responder's calendar), then the signature
+	 * over the whole. */
+	json_object_set_new(*out, "agreements", ags);
+	ags = NULL;
+	json_object_set_new(
+	    *out, "cards", json_pack("[OO]", own_card, p->card.env));
+	if ((rc = px_report_sign(*out, &n->sign)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 out:
+	json_decref(ags);
+	json_decref(own_card);
+	free(vs.v);
 	px_case_dispose(&c);
 	json_decref(rows);
 	json_decref(cj);

@@ -19,6 +19,8 @@
 #include "report/verify.h"
 #include "util/util.h"
 
+#include "report/verify_internal.h"
+
 static void say(json_t *a, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
@@ -31,13 +33,8 @@ say(json_t *a, const char *fmt, va_list ap)
 	json_array_append_new(a, json_string(line));
 }
 
-static void checked(struct px_report_verdict *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void mismatch(struct px_report_verdict *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-checked(struct px_report_verdict *r, const char *fmt, ...)
+void
+px_rv_checked(struct px_report_verdict *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,8 +43,8 @@ checked(struct px_report_verdict *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-mismatch(struct px_report_verdict *r, const char *fmt, ...)
+void
+px_rv_mismatch(struct px_report_verdict *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -92,7 +89,9 @@ read_header(struct px_report_params *p, struct px_node *n, const json_t *h)
 	    (rc = px_j_time(&p->generated_ms, h, "generated", what)) < 0 ||
 	    (rc = px_j_int(&p->verify_within_ms, h, "verify_within_ms", 0,
 	         PX_JSON_MAX_INT, what)) < 0 ||
-	    (rc = px_j_str(&zone, h, "timezone", 255, what)) < 0)
+	    (rc = px_j_str(&zone, h, "timezone", 255, what)) < 0 ||
+	    (rc = px_j_int(
+	         &p->agreement, h, "agreement", 0, PX_JSON_MAX_INT, what)) < 0)
 		return rc;
 	if ((rc = px_node_tz(&p->tz, n, zone)) < 0) {
 		px_error_prefix("report header: timezone");
@@ -120,7 +119,7 @@ issuer_key(struct px_vkey *out, struct px_node *n, const char *issuer, bool own,
 	if ((rc = px_peer_load(&p, n, issuer)) < 0) {
 		if (rc != PX_ENOTFOUND)
 			return rc;
-		mismatch(res,
+		px_rv_mismatch(res,
 		    "the report is by %s, which is neither this node (%s) "
 		    "nor a pinned peer: its checkpoint cannot be checked",
 		    issuer, n->name);
@@ -183,12 +182,12 @@ check_own_ckpt(
 		    (rc = px_checkpoint_parse(&cp, nt.text, nt.text_len)) < 0)
 			goto out;
 		if (memcmp(cp.root, ck->root, 32) != 0)
-			mismatch(res,
+			px_rv_mismatch(res,
 			    "checkpoint: this node signed a different root for "
 			    "size %llu",
 			    (unsigned long long)ck->size);
 		else
-			checked(res,
+			px_rv_checked(res,
 			    "checkpoint %llu is the one this node's store "
 			    "holds",
 			    (unsigned long long)ck->size);
@@ -197,19 +196,19 @@ check_own_ckpt(
 	if (rc != PX_ENOTFOUND || (rc = px_log_size(n, &have)) < 0)
 		goto out;
 	if (ck->size > (uint64_t)have) {
-		mismatch(res,
+		px_rv_mismatch(res,
 		    "checkpoint: size %llu is beyond this node's log (%lld "
 		    "entries)",
 		    (unsigned long long)ck->size, (long long)have);
 	} else if ((rc = px_log_root(n, (int64_t)ck->size, root)) < 0) {
 		goto out;
 	} else if (memcmp(root, ck->root, 32) != 0) {
-		mismatch(res,
+		px_rv_mismatch(res,
 		    "checkpoint: its root is not this node's log root at "
 		    "size %llu",
 		    (unsigned long long)ck->size);
 	} else {
-		checked(res,
+		px_rv_checked(res,
 		    "checkpoint %llu is consistent with this node's log (same "
 		    "root at that size)",
 		    (unsigned long long)ck->size);
@@ -237,7 +236,7 @@ check_ckpt(struct px_report_verdict *res, struct px_node *n, const json_t *j,
 
 	memset(ck, 0, sizeof(*ck));
 	if (json_is_null(j) || j == NULL) {
-		checked(res, "no checkpoint: the node's log was empty");
+		px_rv_checked(res, "no checkpoint: the node's log was empty");
 		return 0;
 	}
 	if ((rc = px_j_str(&note, j, "note", PX_NOTE_MAX_BYTES, "checkpoint")) <
@@ -246,7 +245,7 @@ check_ckpt(struct px_report_verdict *res, struct px_node *n, const json_t *j,
 	    (rc = px_j_str(&root, j, "root", 64, "checkpoint")) < 0 ||
 	    (rc = px_j_int(
 	         &size, j, "size", 0, PX_JSON_MAX_INT, "checkpoint")) < 0) {
-		mismatch(res, "%s", px_error_last());
+		px_rv_mismatch(res, "%s", px_error_last());
 		return 0;
 	}
 	if ((rc = issuer_key(&key, n, issuer, own, res)) != 0)
@@ -254,19 +253,20 @@ check_ckpt(struct px_report_verdict *res, struct px_node *n, const json_t *j,
 	if (px_note_parse(&nt, note, strlen(note)) < 0 ||
 	    px_note_verify(&nt, &key, 1, &verified) < 0 ||
 	    px_checkpoint_parse(&cp, nt.text, nt.text_len) < 0) {
-		mismatch(res, "checkpoint: %s", px_error_last());
+		px_rv_mismatch(res, "checkpoint: %s", px_error_last());
 		rc = 0;
 		goto out;
 	}
-	checked(res, "checkpoint signed by %s's log key (%s)", issuer,
+	px_rv_checked(res, "checkpoint signed by %s's log key (%s)", issuer,
 	    own ? "this node" : "its pinned card");
 	b64 = px_b64_encode(cp.root, sizeof(cp.root));
 	if (strcmp(cp.origin, issuer) != 0)
-		mismatch(res, "checkpoint: the note is of %s's log, not %s's",
-		    cp.origin, issuer);
+		px_rv_mismatch(res,
+		    "checkpoint: the note is of %s's log, not %s's", cp.origin,
+		    issuer);
 	else if (strcmp(origin, cp.origin) != 0 || strcmp(root, b64) != 0 ||
 	    (uint64_t)size != cp.size)
-		mismatch(res,
+		px_rv_mismatch(res,
 		    "checkpoint: origin, size or root differ from the signed "
 		    "note's");
 	else
@@ -286,16 +286,16 @@ check_ckpt(struct px_report_verdict *res, struct px_node *n, const json_t *j,
 		         scan_peer_ckpt, &s)) < 0)
 			goto out;
 		if (s.found < 0)
-			mismatch(res,
+			px_rv_mismatch(res,
 			    "checkpoint: %s showed this node a different root "
 			    "for size %llu (a split view)",
 			    issuer, (unsigned long long)cp.size);
 		else if (s.found > 0)
-			checked(res,
+			px_rv_checked(res,
 			    "checkpoint %llu is one %s showed this node",
 			    (unsigned long long)cp.size, issuer);
 		else
-			checked(res,
+			px_rv_checked(res,
 			    "checkpoint %llu: %s never showed this node that "
 			    "size (not compared)",
 			    (unsigned long long)cp.size, issuer);
@@ -348,14 +348,14 @@ check_own_entry(struct px_report_verdict *res, struct px_node *n,
 
 	rc = PX_STORE_CALL(n->store, log_get, idx, &lr);
 	if (rc == PX_ENOTFOUND) {
-		mismatch(res, "%s: this node's log has no entry %lld", where,
-		    (long long)idx);
+		px_rv_mismatch(res, "%s: this node's log has no entry %lld",
+		    where, (long long)idx);
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
 	if (strcmp(lr.obj_hash, hash) != 0 || strcmp(lr.kind, leaf) != 0) {
-		mismatch(res,
+		px_rv_mismatch(res,
 		    "%s: this node's log entry %lld is the %s %s, not the %s "
 		    "%s",
 		    where, (long long)idx, lr.kind, lr.obj_hash, leaf, hash);
@@ -366,14 +366,14 @@ check_own_entry(struct px_report_verdict *res, struct px_node *n,
 		goto out;
 	if (px_merkle_verify_inclusion(
 	        lh, (uint64_t)idx, ck->size, path, np, ck->root) < 0) {
-		mismatch(res,
+		px_rv_mismatch(res,
 		    "%s: entry %lld is not included in the embedded root: %s",
 		    where, (long long)idx, px_error_last());
 		goto out;
 	}
 	rc = leaf_message(n, &lr, &mr, &why);
 	if (rc == PX_ENOTFOUND || why) {
-		mismatch(res, "%s: entry %lld: %s", where, (long long)idx,
+		px_rv_mismatch(res, "%s: entry %lld: %s", where, (long long)idx,
 		    why ? why : "the message it stands for is not stored");
 		rc = 0;
 		goto out;
@@ -381,14 +381,18 @@ check_own_entry(struct px_report_verdict *res, struct px_node *n,
 	if (rc < 0)
 		goto out;
 	if (strcmp(mr.case_id, case_id) != 0)
-		mismatch(res, "%s: entry %lld belongs to case %s", where,
+		px_rv_mismatch(res, "%s: entry %lld belongs to case %s", where,
 		    (long long)idx, mr.case_id);
-	else if (strcmp(mr.type, type) != 0 || mr.time_ms != time)
-		mismatch(res,
-		    "%s: entry %lld is a %s dated %lld, not the %s the "
-		    "report gives",
-		    where, (long long)idx, mr.type, (long long)mr.time_ms,
-		    type);
+	else if (strcmp(mr.type, type) != 0 || mr.time_ms != time) {
+		char at[PX_TIME_STRLEN], said[PX_TIME_STRLEN];
+
+		px_time_format(at, mr.time_ms);
+		px_time_format(said, time);
+		px_rv_mismatch(res,
+		    "%s: entry %lld is a %s signed at %s, not the %s at %s "
+		    "the report gives",
+		    where, (long long)idx, mr.type, at, type, said);
+	}
 out:
 	px_msg_row_dispose(&mr);
 	px_log_row_dispose(&lr);
@@ -414,7 +418,7 @@ check_peer_entry(struct px_report_verdict *res, struct px_node *n,
 		return rc;
 	(*held)++;
 	if (pr.idx != idx) {
-		mismatch(res,
+		px_rv_mismatch(res,
 		    "%s: %s's log holds %s at index %lld (its proof to this "
 		    "node says), not %lld",
 		    where, pr.peer, hash, (long long)pr.idx, (long long)idx);
@@ -423,7 +427,7 @@ check_peer_entry(struct px_report_verdict *res, struct px_node *n,
 		if (px_path_decode(path, &np, pr.path) < 0 ||
 		    px_merkle_verify_inclusion(
 		        lh, (uint64_t)idx, ck->size, path, np, ck->root) < 0)
-			mismatch(res,
+			px_rv_mismatch(res,
 			    "%s: the proof this node holds for entry %lld "
 			    "does not verify against the embedded root",
 			    where, (long long)idx);
@@ -449,7 +453,7 @@ check_entries(struct px_report_verdict *res, struct px_node *n,
 		if (id == NULL)
 			id = "?";
 		if (!json_is_array(ents) || json_array_size(ents) == 0) {
-			mismatch(res, "case %s: no entries", id);
+			px_rv_mismatch(res, "case %s: no entries", id);
 			continue;
 		}
 		json_array_foreach(ents, j, e)
@@ -466,17 +470,17 @@ check_entries(struct px_report_verdict *res, struct px_node *n,
 			    px_j_str(&hash, e, "hash", 64, where) < 0 ||
 			    px_j_str(&type, e, "type", 32, where) < 0 ||
 			    px_j_time(&t, e, "time", where) < 0) {
-				mismatch(res, "%s", px_error_last());
+				px_rv_mismatch(res, "%s", px_error_last());
 				continue;
 			}
 			if (t >= p->to_ms)
-				mismatch(res,
+				px_rv_mismatch(res,
 				    "%s: dated at or after the period's end",
 				    where);
 			if (!ck->ok)
 				continue;
 			if ((uint64_t)idx >= ck->size) {
-				mismatch(res,
+				px_rv_mismatch(res,
 				    "%s: log index %lld is not below the "
 				    "checkpoint's size %llu",
 				    where, (long long)idx,
@@ -493,16 +497,16 @@ check_entries(struct px_report_verdict *res, struct px_node *n,
 		}
 	}
 	if (ck->ok)
-		checked(res,
+		px_rv_checked(res,
 		    "%zu of %zu entries have a log index below the checkpoint's "
 		    "size",
 		    below, res->entries);
 	if (ck->ok && res->own)
-		checked(res,
+		px_rv_checked(res,
 		    "each entry is this node's log leaf with that hash, proven "
 		    "included in the embedded root, for that message");
 	else if (ck->ok)
-		checked(res,
+		px_rv_checked(res,
 		    "%zu entries this node holds proofs for are at the index "
 		    "the report gives (%zu it holds no proof for: not "
 		    "compared)",
@@ -542,7 +546,7 @@ clock_state_holds(struct px_report_verdict *res, const char *id, int k,
 	else if (strcmp(st, "paused") == 0 && dl >= 0)
 		bad = "paused but with a deadline";
 	if (bad)
-		mismatch(res, "case %s: clock %s is %s", id, name, bad);
+		px_rv_mismatch(res, "case %s: clock %s is %s", id, name, bad);
 }
 
 /* Each row agrees with itself, and lies in the period. */
@@ -568,24 +572,25 @@ check_rows(struct px_report_verdict *res, const json_t *rows,
 		res->cases++;
 		if (id == NULL || ref == NULL || strlen(id) < 8 ||
 		    strcmp(ref, id + strlen(id) - 8) != 0)
-			mismatch(res,
+			px_rv_mismatch(res,
 			    "case row %zu: 'ref' is not the end of its "
 			    "'id'",
 			    i + 1);
 		if (id == NULL)
 			id = "?";
 		if (kind && strcmp(kind, "inject") == 0)
-			mismatch(res,
+			px_rv_mismatch(res,
 			    "case %s: an exercise (inject) case has no place in "
 			    "a report",
 			    id);
 		if (px_j_time(&opened, row, "opened", "row") == 0 &&
 		    (opened < p->from_ms || opened >= p->to_ms))
-			mismatch(res, "case %s: opened outside the period", id);
+			px_rv_mismatch(
+			    res, "case %s: opened outside the period", id);
 		steps = json_integer((json_int_t)json_array_size(
 		    json_object_get(row, "ladder")));
 		if (!json_equal(json_object_get(row, "escalations"), steps))
-			mismatch(res,
+			px_rv_mismatch(res,
 			    "case %s: 'escalations' is not the number of "
 			    "ladder steps",
 			    id);
@@ -603,7 +608,7 @@ check_rows(struct px_report_verdict *res, const json_t *rows,
 			    px_j_time(&stopped, c, "stopped", "clock") < 0 ||
 			    json_integer_value(el) !=
 			        (stopped > start ? stopped - start : 0))
-				mismatch(res,
+				px_rv_mismatch(res,
 				    "case %s: clock %s: elapsed_ms is not the "
 				    "time from its start to its stop",
 				    id, px_clock_names[k].wire);
@@ -612,12 +617,12 @@ check_rows(struct px_report_verdict *res, const json_t *rows,
 		    !json_equal(json_object_get(hot, "answer_ms"),
 		        json_object_get(json_object_get(clocks, "acknowledge"),
 		            "elapsed_ms")))
-			mismatch(res,
+			px_rv_mismatch(res,
 			    "case %s: the hotline answer time is not the "
 			    "acknowledge clock's elapsed time",
 			    id);
 	}
-	checked(res,
+	px_rv_checked(res,
 	    "%zu case rows: opened in the period, each consistent in itself",
 	    res->cases);
 }
@@ -654,7 +659,7 @@ compare(struct px_report_verdict *res, const char *path, const json_t *file,
 		json_object_foreach((json_t *)file, k, v)
 		{
 			if (!json_object_get(calc, k))
-				mismatch(res,
+				px_rv_mismatch(res,
 				    "%s.%s: the rows give no such figure", path,
 				    k);
 		}
@@ -676,7 +681,7 @@ compare(struct px_report_verdict *res, const char *path, const json_t *file,
 		return;
 	render(a, sizeof(a), file);
 	render(b, sizeof(b), calc);
-	mismatch(
+	px_rv_mismatch(
 	    res, "%s: the file says %s, the case rows give %s", path, a, b);
 }
 
@@ -690,6 +695,7 @@ px_report_verify(
 {
 	struct px_report_params p;
 	struct ckpt ck = { 0 };
+	struct px_rv_basis basis;
 	const json_t *rows = json_object_get(doc, "cases");
 	json_t *agg = NULL;
 	int rc;
@@ -698,26 +704,29 @@ px_report_verify(
 	res->checked = json_array();
 	res->mismatches = json_array();
 	if ((rc = read_header(&p, n, json_object_get(doc, "report"))) < 0) {
-		mismatch(res, "%s", px_error_last());
+		px_rv_mismatch(res, "%s", px_error_last());
 		return PX_EINVAL;
 	}
 	if (!json_is_array(rows)) {
-		mismatch(res, "'cases' is not an array");
+		px_rv_mismatch(res, "'cases' is not an array");
 		return PX_EINVAL;
 	}
 	res->own = strcmp(p.node, n->name) == 0;
-	checked(res, "report by %s (%s) on its exchange with %s", p.node,
+	px_rv_checked(res, "report by %s (%s) on its exchange with %s", p.node,
 	    res->own ? "this node" : "a pinned peer", p.peer);
-	if ((rc = check_ckpt(res, n, json_object_get(doc, "checkpoint"), p.node,
+	px_rv_basis_init(&basis);
+	if ((rc = px_rv_check_basis(res, n, doc, &p, &basis)) < 0 ||
+	    (rc = check_ckpt(res, n, json_object_get(doc, "checkpoint"), p.node,
 	         res->own, &ck)) < 0)
 		goto out;
 	check_rows(res, rows, &p);
-	if ((rc = check_entries(res, n, rows, &p, &ck)) < 0)
+	if ((rc = check_entries(res, n, rows, &p, &ck)) < 0 ||
+	    (rc = px_rv_check_clocks(res, n, rows, &p, &basis)) < 0)
 		goto out;
 	if (px_report_aggregates(&agg, &p, rows,
 	        json_object_get(json_object_get(doc, "checks"), "contacts")) <
 	    0) {
-		mismatch(
+		px_rv_mismatch(
 		    res, "the case rows cannot be read: %s", px_error_last());
 	} else {
 		size_t before = res->nmismatches;
@@ -727,7 +736,7 @@ px_report_verify(
 			    json_object_get(doc, figures[i]),
 			    json_object_get(agg, figures[i]));
 		if (res->nmismatches == before)
-			checked(res,
+			px_rv_checked(res,
 			    "every figure (volumes, timeliness, outcomes, "
 			    "reasons, backlog, escalations, hotline, checks, "
 			    "quality, charts) recomputed from the case rows");
@@ -737,6 +746,7 @@ px_report_verify(
 		rc = px_error_set(PX_EINVAL,
 		    "%zu check(s) of the report failed", res->nmismatches);
 out:
+	px_rv_basis_dispose(&basis);
 	json_decref(agg);
 	return rc;
 }

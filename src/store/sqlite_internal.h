@@ -11,11 +11,12 @@
 
 #include "store/store.h"
 
-#define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
-#define PX_SQ_FIRST_SCHED_STMT 64 /* 64..79: store_sqlite_sched.c */
-#define PX_SQ_FIRST_CHAN_STMT  80 /* 80..87: store_sqlite_chan.c */
-#define PX_SQ_FIRST_FEED_STMT  96 /* 96..143: store_sqlite_feed.c */
-#define PX_SQ_STMTS            144
+#define PX_SQ_FIRST_LOG_STMT   32  /* statement slots 0..31: store_sqlite.c */
+#define PX_SQ_FIRST_SCHED_STMT 64  /* 64..79: store_sqlite_sched.c */
+#define PX_SQ_FIRST_CHAN_STMT  80  /* 80..87: store_sqlite_chan.c */
+#define PX_SQ_FIRST_AGREE_STMT 96  /* 96..103: store_sqlite_agree.c */
+#define PX_SQ_FIRST_FEED_STMT  104 /* 104..151: store_sqlite_feed.c */
+#define PX_SQ_STMTS            152
 
 struct sq {
 	struct px_store base;
@@ -60,13 +61,14 @@ int px_sq_each_text(struct sq *s, sqlite3_stmt *st, px_text_cb cb, void *arg,
 	} while (0)
 
 /* The scheduler and notification operations (store_sqlite_sched.c). */
-#define PX_SQ_SCHED_OPS                                                 \
-	.case_due = px_sq_case_due, .case_set_due = px_sq_case_set_due, \
-	.case_due_all = px_sq_case_due_all,                             \
-	.case_set_contact = px_sq_case_set_contact,                     \
-	.case_last_check = px_sq_case_last_check,                       \
-	.notify_put = px_sq_notify_put, .notify_due = px_sq_notify_due, \
-	.notify_update = px_sq_notify_update,                           \
+#define PX_SQ_SCHED_OPS                                                       \
+	.case_due = px_sq_case_due, .case_set_due = px_sq_case_set_due,       \
+	.case_due_all = px_sq_case_due_all,                                   \
+	.case_set_contact = px_sq_case_set_contact,                           \
+	.case_last_check = px_sq_case_last_check,                             \
+	.hotline_rank = px_sq_hotline_rank, .pages_since = px_sq_pages_since, \
+	.notify_put = px_sq_notify_put, .notify_due = px_sq_notify_due,       \
+	.notify_update = px_sq_notify_update,                                 \
 	.notify_list = px_sq_notify_list, .notify_get = px_sq_notify_get
 
 int px_sq_case_due(
@@ -77,6 +79,10 @@ int px_sq_case_set_contact(
     struct px_store *b, const char *id, const char *contact);
 int px_sq_case_last_check(struct px_store *b, const char *requester,
     const char *peer, const char *contact, int64_t *ms);
+int px_sq_hotline_rank(struct px_store *b, const char *peer, int64_t opened_ms,
+    const char *id, int64_t *rank);
+int px_sq_pages_since(struct px_store *b, const char *sender,
+    const char *receiver, int64_t since_ms, int64_t *n);
 int px_sq_notify_put(struct px_store *b, struct px_notify_row *r);
 int px_sq_notify_due(
     struct px_store *b, int64_t now, int64_t limit, px_notify_cb cb, void *arg);
@@ -103,6 +109,19 @@ int px_sq_channel_list(
     struct px_store *b, const char *peer, px_channel_cb cb, void *arg);
 int px_sq_msg_delivered(
     struct px_store *b, const char *sender, const char *receiver, int64_t *seq);
+/* The agreement operations (store_sqlite_agree.c). */
+#define PX_SQ_AGREE_OPS                                 \
+	.agreement_put = px_sq_agreement_put,           \
+	.agreement_list = px_sq_agreement_list,         \
+	.case_set_agreement = px_sq_case_set_agreement, \
+	.case_agreements = px_sq_case_agreements
+
+int px_sq_agreement_put(struct px_store *b, const struct px_agreement_row *r);
+int px_sq_agreement_list(
+    struct px_store *b, const char *peer, px_agreement_cb cb, void *arg);
+int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);
+int px_sq_case_agreements(
+    struct px_store *b, const char *peer, px_text_cb cb, void *arg);
 
 /* Feeds, routing, attachments and digests (store_sqlite_feed.c). */
 #define PX_SQ_FEED_OPS                                                        \

@@ -21,14 +21,16 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 6
+#define PX_SCHEMA_VERSION 7
 
 struct px_peer_row {
 	char *name;
-	char *card;      /* the pinned card envelope, canonical JSON */
-	char *sign_key;  /* base64 Ed25519 public key (pinned) */
-	char *tls_fp;    /* "sha256:..." (pinned) */
-	char *agreement; /* JSON, see model/agreement.h */
+	char *card;     /* the pinned card envelope, canonical JSON */
+	char *sign_key; /* base64 Ed25519 public key (pinned) */
+	char *tls_fp;   /* "sha256:..." (pinned) */
+	char *settings; /* the node's own settings for this peer, JSON
+	                   ({"default_tlp": "amber"}); the agreed terms
+	                   are in the agreements table */
 	int64_t card_version;
 	int64_t added_ms, updated_ms;
 };
@@ -46,6 +48,20 @@ struct px_case_row {
 	    *tlp, *title, *state;
 	int64_t opened_ms, updated_ms;
 };
+
+/* One agreement proposal (docs/protocol.md, "Agreements"), derived from
+ * its case like the case index: rewritten whenever a message of the case
+ * is stored. */
+struct px_agreement_row {
+	char *case_id, *peer, *hash, *proposer, *receiver;
+	int64_t version, proposed_ms;
+	char *state;         /* pending, accepted, declined, withdrawn */
+	int64_t answered_ms; /* -1: not answered */
+	char *answer_hash;   /* NULL: not answered */
+	char *reason;        /* NULL: none given */
+	char *terms;         /* canonical JSON, as proposed */
+};
+typedef int (*px_agreement_cb)(const struct px_agreement_row *r, void *arg);
 
 /* One entry of this node's Merkle log. */
 struct px_log_row {
@@ -224,6 +240,13 @@ struct px_store_ops {
 	void (*rollback)(struct px_store *s);
 	void (*close)(struct px_store *s);
 
+	/* Whether this connection's commits wait for the disk (true, the
+	 * default).  The outbox's own connection writes only what a peer
+	 * can give again (receipts it re-sends for a re-sent message) or
+	 * what is advisory, so it need not: atomic either way, at most lost
+	 * by a power cut, never by a crash of the process. */
+	int (*set_durable)(struct px_store *s, bool durable);
+
 	int (*meta_get)(struct px_store *s, const char *key, char **out);
 	int (*meta_set)(struct px_store *s, const char *key, const char *val);
 
@@ -357,6 +380,15 @@ struct px_store_ops {
 	int (*case_last_check)(struct px_store *s, const char *requester,
 	    const char *peer, const char *contact, int64_t *ms);
 
+	/* The flood caps (docs/deadlines.md, "Caps"): how many of `peer`'s
+	 * unacknowledged hotlines were opened before this one (opened_ms,
+	 * then id), and how many pages `sender` signed to `receiver` since
+	 * `since_ms`. */
+	int (*hotline_rank)(struct px_store *s, const char *peer,
+	    int64_t opened_ms, const char *id, int64_t *rank);
+	int (*pages_since)(struct px_store *s, const char *sender,
+	    const char *receiver, int64_t since_ms, int64_t *n);
+
 	/* Notifications (docs/deadlines.md). */
 	int (*notify_put)(struct px_store *s, struct px_notify_row *r);
 	/* Pending notifications with next_ms <= now, oldest first. */
@@ -390,6 +422,18 @@ struct px_store_ops {
 	 * or below it was delivered. */
 	int (*msg_delivered)(struct px_store *s, const char *sender,
 	    const char *receiver, int64_t *seq);
+	/* Agreement proposals, by peer (version, then proposal time). */
+	int (*agreement_put)(
+	    struct px_store *s, const struct px_agreement_row *r);
+	int (*agreement_list)(struct px_store *s, const char *peer,
+	    px_agreement_cb cb, void *arg);
+	/* The agreement version a case's opening message names (< 0: none). */
+	int (*case_set_agreement)(
+	    struct px_store *s, const char *id, int64_t version);
+	/* cb(opened_ms, id, version or "" for none) for `peer`'s cases that
+	 * are not agreement proposals, oldest first. */
+	int (*case_agreements)(
+	    struct px_store *s, const char *peer, px_text_cb cb, void *arg);
 
 	/* Feeds (store_sqlite_feed.c; docs/feeds.md).  feed_tune sets a
 	 * larger page cache for a bulk ingest. */
@@ -516,6 +560,7 @@ void px_log_row_dispose(struct px_log_row *r);
 void px_proof_row_dispose(struct px_proof_row *p);
 void px_notify_row_dispose(struct px_notify_row *r);
 void px_channel_row_dispose(struct px_channel_row *r);
+void px_agreement_row_dispose(struct px_agreement_row *r);
 void px_feed_file_row_dispose(struct px_feed_file_row *r);
 void px_feed_event_row_dispose(struct px_feed_event_row *r);
 void px_feed_batch_row_dispose(struct px_feed_batch_row *r);

@@ -90,7 +90,24 @@ static const char *const migrations[] = {
 	"  last_ms INTEGER NOT NULL, count INTEGER NOT NULL,"
 	"  notified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (peer, dir))"
 	"  WITHOUT ROWID;",
-	/* 5 -> 6: feeds, routing, attachments and digests (docs/feeds.md) */
+	/* 5 -> 6: signed agreements (docs/protocol.md, "Agreements"): the
+	 * proposals derived from agreement cases, the version each case
+	 * names; what stays per peer is the node's own settings (the old
+	 * local copies of the terms are kept in meta for reference). */
+	"CREATE TABLE agreements (case_id TEXT PRIMARY KEY,"
+	"  peer TEXT NOT NULL, hash TEXT NOT NULL, proposer TEXT NOT NULL,"
+	"  receiver TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  proposed_ms INTEGER NOT NULL, state TEXT NOT NULL,"
+	"  answered_ms INTEGER, answer_hash TEXT, reason TEXT,"
+	"  terms TEXT NOT NULL);"
+	"CREATE INDEX agreements_peer ON agreements (peer, version);"
+	"ALTER TABLE cases ADD COLUMN agreement INTEGER;"
+	"INSERT OR REPLACE INTO meta (key, value) SELECT"
+	"  'legacy_agreement.' || name, agreement FROM peers;"
+	"UPDATE peers SET agreement = json_object('default_tlp',"
+	"  coalesce(json_extract(agreement, '$.default_tlp'), 'amber'));"
+	"ALTER TABLE peers RENAME COLUMN agreement TO settings;",
+	/* 6 -> 7: feeds, routing, attachments and digests (docs/feeds.md) */
 	"CREATE TABLE routing_files (sha256 TEXT PRIMARY KEY,"
 	"  registry TEXT NOT NULL, serial TEXT NOT NULL, path TEXT NOT NULL,"
 	"  records INTEGER NOT NULL, lines INTEGER NOT NULL,"
@@ -190,15 +207,15 @@ static const char *const sql[Q__N] = {
 	[Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	               "ON CONFLICT (key) DO UPDATE SET value = ?2",
 	[Q_PEER_PUT] = "INSERT INTO peers (name, card, sign_key, tls_fp, "
-	               "agreement, card_version, added_ms, updated_ms) "
+	               "settings, card_version, added_ms, updated_ms) "
 	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 	               "ON CONFLICT (name) DO UPDATE SET card = ?2, "
-	               "sign_key = ?3, tls_fp = ?4, agreement = ?5, "
+	               "sign_key = ?3, tls_fp = ?4, settings = ?5, "
 	               "card_version = ?6, updated_ms = ?8",
-	[Q_PEER_GET] = "SELECT name, card, sign_key, tls_fp, agreement, "
+	[Q_PEER_GET] = "SELECT name, card, sign_key, tls_fp, settings, "
 	               "card_version, added_ms, updated_ms FROM peers "
 	               "WHERE name = ?1",
-	[Q_PEER_LIST] = "SELECT name, card, sign_key, tls_fp, agreement, "
+	[Q_PEER_LIST] = "SELECT name, card, sign_key, tls_fp, settings, "
 	                "card_version, added_ms, updated_ms FROM peers "
 	                "ORDER BY name",
 	[Q_MSG_PUT] = "INSERT INTO messages (hash, id, case_id, sender, "
@@ -214,10 +231,16 @@ static const char *const sql[Q__N] = {
 	             "receiver = ?2 AND seq = ?3",
 	[Q_MSG_CASE] = "SELECT " MSG_COLS "FROM messages WHERE case_id = ?1 "
 	               "ORDER BY time_ms, sender, seq",
-	[Q_MSG_UNDELIV] = "SELECT " MSG_COLS "FROM messages m WHERE "
-	                  "sender = ?1 AND receiver = ?2 AND NOT EXISTS "
-	                  "(SELECT 1 FROM receipts r WHERE r.msg_hash = "
-	                  "m.hash) ORDER BY seq",
+	/* Receipts come in seq order (a receiver takes a channel strictly
+	 * in order), so what waits is everything above the highest seq with
+	 * a receipt: found by walking back from the top through the
+	 * backlog, never by scanning the channel's whole history. */
+	[Q_MSG_UNDELIV] = "SELECT " MSG_COLS "FROM messages WHERE sender = "
+	                  "?1 AND receiver = ?2 AND seq > coalesce((SELECT "
+	                  "seq FROM messages m WHERE sender = ?1 AND receiver "
+	                  "= ?2 AND EXISTS (SELECT 1 FROM receipts r WHERE "
+	                  "r.msg_hash = m.hash) ORDER BY seq DESC LIMIT 1), "
+	                  "0) ORDER BY seq",
 	[Q_RCPT_PUT] = "INSERT INTO receipts (msg_hash, issuer, received_ms, "
 	               "raw) VALUES (?1, ?2, ?3, ?4)",
 	[Q_RCPT_GET] = "SELECT raw, received_ms FROM receipts WHERE "
@@ -245,7 +268,7 @@ static const char *const sql[Q__N] = {
 	                "updated_ms FROM cases WHERE (?1 IS NULL OR peer = ?1) "
 	                "AND (?2 IS NULL OR state = ?2) AND (?3 = 0 OR state "
 	                "NOT IN ('closed', 'withdrawn', 'declined', "
-	                "'forwarded')) ORDER BY opened_ms DESC",
+	                "'forwarded', 'accepted')) ORDER BY opened_ms DESC",
 };
 
 int
@@ -461,7 +484,7 @@ sq_peer_put(struct px_store *b, const struct px_peer_row *p)
 	px_sq_bind_text(st, 2, p->card);
 	px_sq_bind_text(st, 3, p->sign_key);
 	px_sq_bind_text(st, 4, p->tls_fp);
-	px_sq_bind_text(st, 5, p->agreement);
+	px_sq_bind_text(st, 5, p->settings);
 	sqlite3_bind_int64(st, 6, p->card_version);
 	sqlite3_bind_int64(st, 7, p->added_ms);
 	sqlite3_bind_int64(st, 8, p->updated_ms);
@@ -475,7 +498,7 @@ read_peer(sqlite3_stmt *st, struct px_peer_row *p)
 	p->card = px_sq_col_dup(st, 1);
 	p->sign_key = px_sq_col_dup(st, 2);
 	p->tls_fp = px_sq_col_dup(st, 3);
-	p->agreement = px_sq_col_dup(st, 4);
+	p->settings = px_sq_col_dup(st, 4);
 	p->card_version = sqlite3_column_int64(st, 5);
 	p->added_ms = sqlite3_column_int64(st, 6);
 	p->updated_ms = sqlite3_column_int64(st, 7);
@@ -873,8 +896,19 @@ sq_case_touch(struct px_store *b, const char *id, int64_t now)
 	return px_sq_step_done(s, st, "touch case");
 }
 
+static int
+sq_set_durable(struct px_store *b, bool durable)
+{
+	struct sq *s = (struct sq *)b;
+
+	return exec(s,
+	    durable ? "PRAGMA synchronous = FULL"
+	            : "PRAGMA synchronous = NORMAL");
+}
+
 static const struct px_store_ops sqlite_ops = {
 	.name = "sqlite",
+	.set_durable = sq_set_durable,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
@@ -901,6 +935,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_LOG_OPS,
 	PX_SQ_SCHED_OPS,
 	PX_SQ_CHAN_OPS,
+	PX_SQ_AGREE_OPS,
 	PX_SQ_FEED_OPS,
 };
 
@@ -993,7 +1028,7 @@ px_peer_row_dispose(struct px_peer_row *p)
 	free(p->card);
 	free(p->sign_key);
 	free(p->tls_fp);
-	free(p->agreement);
+	free(p->settings);
 	memset(p, 0, sizeof(*p));
 }
 

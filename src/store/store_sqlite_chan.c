@@ -15,7 +15,7 @@ enum sq_chan {
 	C__END
 };
 
-_Static_assert(C__END <= PX_SQ_STMTS, "statement slots");
+_Static_assert(C__END <= PX_SQ_FIRST_AGREE_STMT, "statement slots");
 
 #define CHAN_COLS                                                      \
 	"peer, dir, state, seq, msg_hash, reason, since_ms, last_ms, " \

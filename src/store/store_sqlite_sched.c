@@ -13,6 +13,8 @@ enum sq_sched {
 	D_ALL_PEER,
 	D_CONTACT,
 	D_LAST_CHECK,
+	D_HOTLINE_RANK,
+	D_PAGES_SINCE,
 	N_PUT,
 	N_DUE,
 	N_UPDATE,
@@ -36,6 +38,15 @@ static const char *const dsql[D__END - PX_SQ_FIRST_SCHED_STMT] = {
 	S(D_ALL) = "UPDATE cases SET due_ms = 0",
 	S(D_ALL_PEER) = "UPDATE cases SET due_ms = 0 WHERE peer = ?1",
 	S(D_CONTACT) = "UPDATE cases SET contact = ?2 WHERE id = ?1",
+	S(D_HOTLINE_RANK) = "SELECT count(*) FROM cases WHERE peer = ?1 AND "
+	                    "kind = 'hotline' AND state IN ('sent', "
+	                    "'delivered') AND (opened_ms < ?2 OR (opened_ms "
+	                    "= ?2 AND id < ?3))",
+	/* Canonical JSON escapes every quote inside a string, so
+	 * '"page":{' can only be the body's page member. */
+	S(D_PAGES_SINCE) = "SELECT count(*) FROM messages WHERE sender = ?1 "
+	                   "AND receiver = ?2 AND type = 'escalate' AND "
+	                   "time_ms >= ?3 AND instr(raw, '\"page\":{') > 0",
 	S(D_LAST_CHECK) = "SELECT max(opened_ms) FROM cases WHERE "
 	                  "requester = ?1 AND peer = ?2 AND contact = ?3",
 	S(N_PUT) = "INSERT INTO notifications (created_ms, case_id, msg_hash, "
@@ -135,6 +146,46 @@ px_sq_case_last_check(struct px_store *b, const char *requester,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE
 	    ? 0
 	    : px_sq_fail(s, "find last check");
+}
+
+static int
+count_of(struct sq *s, sqlite3_stmt *st, int64_t *n, const char *doing)
+{
+	int rc = sqlite3_step(st);
+
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : px_sq_fail(s, doing);
+}
+
+int
+px_sq_hotline_rank(struct px_store *b, const char *peer, int64_t opened_ms,
+    const char *id, int64_t *rank)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = dprep(s, D_HOTLINE_RANK);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, opened_ms);
+	px_sq_bind_text(st, 3, id);
+	return count_of(s, st, rank, "count open hotlines");
+}
+
+int
+px_sq_pages_since(struct px_store *b, const char *sender, const char *receiver,
+    int64_t since_ms, int64_t *n)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = dprep(s, D_PAGES_SINCE);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, sender);
+	px_sq_bind_text(st, 2, receiver);
+	sqlite3_bind_int64(st, 3, since_ms);
+	return count_of(s, st, n, "count pages");
 }
 
 static void

@@ -30,6 +30,17 @@ px_buf_reset(struct px_buf *b)
 		b->data[0] = '\0';
 }
 
+void
+px_buf_reserve(struct px_buf *b, size_t n)
+{
+	if (n > b->cap || b->len > b->cap - n || b->len + n + 1 <= b->alloc)
+		return;
+	b->data = px_realloc(b->data, b->len + n + 1);
+	b->alloc = b->len + n + 1;
+	if (b->len == 0)
+		b->data[0] = '\0';
+}
+
 static int
 grow(struct px_buf *b, size_t more)
 {

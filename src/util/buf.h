@@ -29,6 +29,11 @@ void px_buf_init(struct px_buf *b, size_t cap);
 /* Frees the storage; the buffer may be initialised again. */
 void px_buf_dispose(struct px_buf *b);
 void px_buf_reset(struct px_buf *b);
+/* Makes room for n more bytes in one allocation of exactly that size
+ * (when the size is known ahead, e.g. a request body's Content-Length),
+ * instead of the doubling series px_buf_add would go through.  Does
+ * nothing past the cap or if the room is there. */
+void px_buf_reserve(struct px_buf *b, size_t n);
 PX_MUST_CHECK int px_buf_add(struct px_buf *b, const void *p, size_t n);
 PX_MUST_CHECK int px_buf_adds(struct px_buf *b, const char *s);
 PX_MUST_CHECK int px_buf_addc(struct px_buf *b, char c);

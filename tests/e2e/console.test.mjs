@@ -5,7 +5,7 @@
 // TOKEN_AV (viewer at A), NAME_A, NAME_B, ARTIFACTS (screenshots go there).
 // Prints one "ok"/"not ok" line per step and exits 1 if any step failed.
 import { chromium } from "playwright-core";
-import { readFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
@@ -563,7 +563,7 @@ await step("feeds: B follows A's digest down to the delegation line that routed 
 	}
 	assert.match(await b.page.textContent("#main"), new RegExp(`from ${NA.replace(/\./g, "\\.")}`));
 	await axe(b.page, "feeds");
-	await shot(b.page, "14-feeds");
+	await shot(b.page, "15-feeds");
 	await b.page.click(`a[href="${href}"]`);
 	await b.page.click("button:has-text('Check it now')");
 	await b.page.waitForSelector("p.ok", WAIT);
@@ -576,7 +576,7 @@ await step("feeds: B follows A's digest down to the delegation line that routed 
 	assert.match(await b.page.textContent("#fd-delegation-line"), /^arin\|US\|ipv4\|(198\.51\.100\.0\|256|203\.0\.113\.0\|200)\|20100101\|allocated$/);
 	assert.match(await b.page.textContent("#main"), /matches its content/);
 	await axe(b.page, "feed event");
-	await shot(b.page, "15-feed-event");
+	await shot(b.page, "16-feed-event");
 	await b.page.click("#lang");
 	await b.page.waitForFunction(() => document.documentElement.lang === "zh-CN", null, WAIT);
 	await b.page.waitForSelector("h1:text-is('单个事件及其路由依据')", WAIT);
@@ -586,9 +586,36 @@ await step("feeds: B follows A's digest down to the delegation line that routed 
 	await b.page.waitForSelector("h2:text-is('每日摘要')", WAIT);
 	assert.match(await b.page.textContent("#nav"), /数据源/);
 	await axe(b.page, "feeds (zh)");
-	await shot(b.page, "16-feeds-zh");
+	await shot(b.page, "17-feeds-zh");
 	await b.page.click("#lang");
 	await b.page.waitForFunction(() => document.documentElement.lang === "en", null, WAIT);
+});
+
+await step("a blocked channel: both consoles say which seq is held up and why; Deliver now clears it", async () => {
+	// B's clock runs 10 minutes fast: A refuses B's next message.
+	writeFileSync(env("STEP_B"), "600000");
+	execFileSync(env("PARLEY"), ["case", "note", "--dir", env("DIR_B"), ref, "--text", "From a fast clock"],
+		{ stdio: "ignore", env: { ...process.env, PARLEY_CLOCK_STEP_FILE: env("STEP_B") } });
+	await a.page.goto(`${A}/#/inbox`);
+	const atA = a.page.locator("#channels .channel.refused");
+	await atA.waitFor({ timeout: 45000 });
+	assert.match(await atA.textContent(), new RegExp(NB.replace(/\./g, "\\.")));
+	assert.match(await atA.textContent(), /the sender's clock is wrong/);
+	await b.page.goto(`${B}/#/inbox`);
+	const atB = b.page.locator("#channels .channel.refused");
+	await atB.waitFor({ timeout: 45000 });
+	assert.match(await atB.textContent(), /BLOCKED at our message seq \d+/);
+	assert.match(await atB.textContent(), /What to do|correct the clock/);
+	await shot(b.page, "14-channel-blocked");
+	await axe(b.page, "channel banner");
+	// The clocks are put right (A's a little ahead stands in for the
+	// time passing), and the duty officer delivers at once.
+	writeFileSync(env("STEP_B"), "180000");
+	writeFileSync(env("STEP_A"), "360000");
+	await atB.locator("button").click();
+	await b.page.waitForSelector("#channels .channel", { state: "detached", timeout: 45000 });
+	await a.page.waitForSelector("#channels .channel", { state: "detached", timeout: 45000 });
+	assert.equal(await a.page.isVisible("#channels"), false);
 });
 
 await step("no console errors and no missing strings on any page", async () => {

@@ -21,6 +21,9 @@
 #   hop FROM TO TONAME FROMNAME FILE  export FROM's outbox for TO, import at TO,
 #                               import the receipts back at FROM
 #   refusal_only FILE SEQ       FILE is a reply with no receipt and a signed refusal of SEQ
+#   agree FROM TO FROMNAME TONAME KEY=VALUE...  FROM proposes a new agreement
+#                               version with those settings, TO accepts it (both
+#                               hops over files); sets $AGREED to the version
 #   expect_state DIR ID WANT    the case's state as DIR sees it (case show --json)
 #   show_json DIR ID FILE       case show --json into FILE
 #   shared_view FILE...         strip from case views what is each node's own
@@ -179,6 +182,23 @@ refusal_only() {
 	[ -e "$1" ] || fail "no reply $1 carrying the refusal"
 	expect_json "$1" 'len(d["bundle"]["receipts"])' 0
 	expect_json "$1" 'd["bundle"]["refusal"]["seq"]' "$2"
+}
+
+# agree FROM TO FROMNAME TONAME KEY=VALUE...: FROM proposes the settings
+# as a new version of the agreement, TO accepts it, and the acceptance is
+# carried back: both nodes then hold it in force.  $AGREED is the version.
+agree() {
+	local from=$1 to=$2 fromname=$3 toname=$4 kv args=()
+	shift 4
+	for kv in "$@"; do args+=(--set "$kv"); done
+	expect_rc 0 px peer agreement --dir "$from" "$toname" --json "${args[@]}"
+	AGREED=$(json_get "$OUT" 'd["sent"]["version"]')
+	hop "$from" "$to" "$toname" "$fromname" "agree-$AGREED-p.bundle"
+	expect_rc 0 px peer agreement --dir "$to" "$fromname" --json --accept "$AGREED"
+	expect_json "$OUT" 'd["version"]' "$AGREED"
+	hop "$to" "$from" "$fromname" "$toname" "agree-$AGREED-a.bundle"
+	expect_rc 0 px peer agreement --dir "$from" "$toname" --json
+	expect_json "$OUT" 'd["version"]' "$AGREED"
 }
 
 # expect_state DIR ID WANT: the case's state as DIR sees it.

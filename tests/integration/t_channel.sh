@@ -73,10 +73,17 @@ paged() {
 		[ "$(json_get "$TMP/hl.json" 'len(d[0]["pages"])')" -ge 1 ]
 }
 wait_for 30 "B's page for the hotline reaches A" paged
-wait_for 30 "all of B's messages reach A" delivered_to b $A 4
+# B also signs a delivery report for its page (it has no mail relay), so
+# it has sent at least four messages; all must reach A.
+all_out() {
+	px channel show --dir b --json $A >"$TMP/ch.json" 2>/dev/null &&
+		[ "$(json_get "$TMP/ch.json" 'd[0]["delivered"] >= 4 and d[0]["undelivered"] == 0')" = true ]
+}
+wait_for 30 "all of B's messages reach A" all_out
+N=$(json_get "$TMP/ch.json" 'd[0]["delivered"]')
 expect_rc 0 px channel show --dir a --json $B
 expect_json "$OUT" 'd[0]["in"]' null
-expect_json "$OUT" 'd[0]["received"]' 4
+expect_json "$OUT" 'd[0]["received"]' "$N"
 expect_json "$OUT" 'd[0]["blocked"]' false
 expect_rc 0 px channel show --dir b --json $A
 expect_json "$OUT" 'd[0]["out"]' null
@@ -86,13 +93,14 @@ sqlite3 b/parley.db "SELECT seq, time_ms FROM messages WHERE sender='$B' ORDER B
 python3 - times.txt <<'EOF' || fail "B's messages go back in time: $(cat times.txt)"
 import sys
 rows = [tuple(map(int, l.split("|"))) for l in open(sys.argv[1])]
-assert [r[0] for r in rows] == [1, 2, 3, 4], rows
+assert [r[0] for r in rows] == list(range(1, len(rows) + 1)), rows
+assert len(rows) >= 4, rows
 assert all(b[1] >= a[1] for a, b in zip(rows, rows[1:])), rows
 assert rows[1][1] == rows[0][1], rows
 EOF
 expect_state a "$C1" acknowledged
 expect_state a "$C2" acknowledged
-ok "a clock stepped back a minute: CLI, API and scheduler all signed, A accepted all 4"
+ok "a clock stepped back a minute: CLI, API and scheduler all signed, A accepted all $N"
 
 # 2. B's clock runs 10 minutes fast: A refuses B's next message for its
 #    date, and both sides say so.

@@ -272,9 +272,9 @@ expect_rc 0 px card --dir a --json
 expect_json "$OUT" 'd["card"]["name"]' $A
 expect_json "$OUT" 'sorted(d)' '["card", "sig"]'
 expect_rc 0 px peer agreement --dir a $B --json
-expect_json "$OUT" 'd["P3"]' '{"acknowledge": "1d", "basis": "business", "first_response": "5d", "resolution": "20d", "triage": "2d"}'
-expect_json "$OUT" 'd["P1"]["acknowledge"]' 30m
-expect_json "$OUT" 'd["default_tlp"]' amber
+expect_json "$OUT" 'd["terms"]["P3"]' '{"acknowledge": "1d", "basis": "business", "first_response": "5d", "resolution": "20d", "triage": "2d"}'
+expect_json "$OUT" 'd["terms"]["P1"]["acknowledge"]' 30m
+expect_json "$OUT" '[d["version"], d["local"]["default_tlp"]]' '[0, "amber"]'
 expect_rc 0 px case list --dir b --json
 expect_json "$OUT" '[(c["ref"], c["state"], c["direction"]) for c in d]' "[[\"$REF\", \"resolved\", \"in\"]]"
 ok "--json output parses, with the expected members"

@@ -255,13 +255,16 @@ expect_json "$OUT" "[c[\"next_clock\"][\"clock\"] for c in d if c[\"id\"] == \"$
 ok "overdue after the moved first-response deadline, not after the original one"
 
 # --- 7. The agreement changes the deadline -----------------------------------
-expect_rc 0 px peer agreement --dir b $A --json --set P3.acknowledge=2h
-expect_json "$OUT" 'd["P3"]["acknowledge"]' 2h
-expect_json "$OUT" 'd["P3"]["basis"]' business
-expect_rc 0 px peer agreement --dir a $B --set P3.acknowledge=2h
-expect_in "$OUT" "Agreement with $B (updated):"
+# B proposes version 1 (P3 acknowledge 2h), A accepts it; both count under
+# it for cases opened afterwards.
+at 2026-12-01T12:00:00Z
+agree b a $B $A P3.acknowledge=2h
+expect_json "$OUT" 'd["terms"]["P3"]["acknowledge"]' 2h
+expect_json "$OUT" 'd["terms"]["P3"]["basis"]' business
+expect_rc 0 px peer agreement --dir a $B
+expect_in "$OUT" "Agreement with $B: version 1 in force (proposed by $B, accepted by $A"
 expect_rc 0 px peer show --dir a --json $B
-expect_json "$OUT" 'd["agreement"]["P3"]["acknowledge"]' 2h
+expect_json "$OUT" '[d["agreement_version"], d["agreement"]["P3"]["acknowledge"]]' '[1, "2h"]'
 # Tue 1 Dec 13:00Z = 08:00 NY, imported at once: 2 business hours from the
 # 09:00 opening -> 11:00 NY = 16:00Z.  Triage keeps its 16h: Wed 2 Dec 17:00 NY.
 new_case 2026-12-01T13:00:00Z P3 "Under the new agreement"
@@ -271,10 +274,17 @@ for d in a b; do
 	clock $d "$C5" acknowledge budget 2h
 	clock $d "$C5" acknowledge deadline 2026-12-01T16:00:00.000Z
 	clock $d "$C5" triage deadline 2026-12-02T22:00:00.000Z
+	expect_json "$OUT" 'd["agreement"]' '{"disagreement": null, "in_force": 1, "named": 1, "version": 1}'
 done
-# P3 on a calendar basis, 2h: 13:00Z + 2h = 15:00Z.
-expect_rc 0 px peer agreement --dir a $B --set P3.basis=calendar
-expect_rc 0 px peer agreement --dir b $A --set P3.basis=calendar
+# Cases opened before keep the version they named (0): C3's deadlines
+# are those worked out above.
+deadlines b "$C3" "2026-11-30T22:00:00.000Z 2026-12-01T22:00:00.000Z 2026-12-07T16:00:00.000Z 2026-12-28T16:00:00.000Z"
+expect_json "$OUT" 'd["agreement"]["version"]' 0
+# P3 on a calendar basis, 2h: 13:00Z + 2h = 15:00Z (version 2, proposed by
+# A this time).
+at 2026-12-01T13:00:00Z
+agree a b $A $B P3.basis=calendar
+expect_eq "version" 2 "$AGREED"
 new_case 2026-12-01T13:00:00Z P3 "Calendar basis"
 C6=$CID
 deliver 2026-12-01T13:00:00Z

@@ -13,7 +13,9 @@
 # e-mailed token, shows a review report, switches language, and runs axe
 # (WCAG 2.1 A/AA) on every page.  It also covers the inbox's filters and
 # ended cases, a node that stops answering, a token revoked mid-session,
-# an unknown case and a narrow window.  Screenshots of the main pages are kept
+# an unknown case, a narrow window, and a channel blocked by a peer's
+# refusal (both banners, then "Deliver now" once the clocks agree).
+# Screenshots of the main pages are kept
 # in build-test/artifacts/console/.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -52,8 +54,7 @@ sed -i 's|^countries =$|countries = US|' b/parley.conf
 for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
 enrol a b
 # B pages its people every 5 s until someone acknowledges.
-expect_rc 0 px peer agreement --dir b $A --set page_every=5s --set check_every=0
-expect_rc 0 px peer agreement --dir a $B --set check_every=0
+agree b a $B $A page_every=5s check_every=0
 expect_rc 0 px token create --dir a --role duty --name alice
 TA=$(cat "$OUT")
 expect_rc 0 px token create --dir b --role duty --name bob
@@ -80,14 +81,19 @@ FEED_DAY=$(date -u -d yesterday +%Y-%m-%d)
 		echo "$FEED_DAY 11:$((i + 10)):00,tcp,203.0.113.$i,$((40000 + i)),64502,US,192.0.2.1,443,emotet,medium"
 	done
 } >"$FEED_DAY-event4_sinkhole-us.csv"
-serve a
-serve b
+# Each node's clock can be stepped while it runs (the blocked-channel
+# step of the browser test).
+echo 0 >a.step
+echo 0 >b.step
+PARLEY_CLOCK_STEP_FILE=$TMP/a.step serve a
+PARLEY_CLOCK_STEP_FILE=$TMP/b.step serve b
 ok "two live nodes and an SMTP server on 127.0.0.1"
 
 rm -rf "$ART"
 URL_A=$(url a) URL_B=$(url b) NAME_A=$A NAME_B=$B TOKEN_A=$TA TOKEN_B=$TB \
 	TOKEN_AV=$TAV TOKEN_AT=$TAT ARTIFACTS="$ART" MAILDIR="$TMP/mail" \
-	PARLEY="$PARLEY" DIR_A="$PWD/a" FEED_DAY="$FEED_DAY" \
+	PARLEY="$PARLEY" DIR_A="$PWD/a" DIR_B="$PWD/b" \
+	STEP_A="$TMP/a.step" STEP_B="$TMP/b.step" FEED_DAY="$FEED_DAY" \
 	FEED_CSV="$PWD/$FEED_DAY-event4_sinkhole-us.csv" \
 	timeout 330 node "$E2E/console.test.mjs" >"$TMP/e2e.log" 2>&1
 rc=$?
@@ -95,7 +101,8 @@ cat "$TMP/e2e.log"
 [ $rc = 0 ] || fail "the browser tests failed (exit $rc); screenshots in $ART"
 for p in 01-login 02-inbox 04-case-new 04b-needs-info 05-case-resolved \
     06-record 07-hotline-banner 08-contacts 09-review 10-case-zh \
-    11-inbox-zh 12-offline 13-narrow 14-feeds 15-feed-event 16-feeds-zh; do
+    11-inbox-zh 12-offline 13-narrow 14-channel-blocked 15-feeds \
+    16-feed-event 17-feeds-zh; do
 	[ -s "$ART/$p.png" ] || fail "no screenshot $p.png"
 done
 ok "screenshots in $ART"

@@ -3,8 +3,8 @@
 # on 127.0.0.1, with a real SMTP server (aiosmtpd, from Debian) taking the
 # mail.  Budgets are shortened to seconds so the walk happens in the test:
 #
-#   B's agreement with A: page every 10s, P1 acknowledge 40s, ladder
-#   100%:duty:both.  A's copy: P1 acknowledge 40s, same ladder.
+#   B proposes and A accepts agreement version 1: page every 10s, P1
+#   acknowledge 40s, ladder 100%:duty:both, no scheduled checks.
 #   B's roster puts duty on call all week, then deputy, then night.
 #
 #   1. A raises a hotline through its API (duty token).  B's scheduler
@@ -54,10 +54,8 @@ handover = Sun 00:00 duty, Sat 23:58 deputy, Sat 23:59 night
 CONF
 for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
 enrol a b
-expect_rc 0 px peer agreement --dir b $A --set page_every=10s \
-	--set P1.acknowledge=40s --set 'ladder=100%:duty:both' --set check_every=0
-expect_rc 0 px peer agreement --dir a $B --set P1.acknowledge=40s \
-	--set 'ladder=100%:duty:both' --set check_every=0
+agree b a $B $A page_every=10s P1.acknowledge=40s 'ladder=100%:duty:both' \
+	check_every=0
 expect_rc 0 px token create --dir a --role duty
 TA=$(cat "$OUT")
 expect_rc 0 px token create --dir b --role duty

@@ -26,9 +26,9 @@ live_node a $A Asia/Shanghai $PA
 live_node b $B Europe/Brussels $PB
 for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
 enrol a b
-# B pages every 30 s: one page is enough for this test.
-expect_rc 0 px peer agreement --dir b $A --set page_every=30m --set check_every=0
-expect_rc 0 px peer agreement --dir a $B --set check_every=0
+# B pages every 30 minutes: one page is enough for this test.  Agreed
+# over files before the nodes serve (B proposes, A accepts).
+agree b a $B $A page_every=30m check_every=0
 expect_rc 0 px token create --dir a --name ops --role duty
 TA=$(cat "$OUT")
 expect_rc 0 px token create --dir b --name console --role duty

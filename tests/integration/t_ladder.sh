@@ -43,9 +43,12 @@ handover = Mon 00:00 duty, Wed 00:00 deputy, Fri 00:00 night
 CONF
 expect_rc 0 px card --dir b -o b.card
 enrol a b
-expect_rc 0 px peer agreement --dir b $A --set page_every=5m
+# No version agreed yet: both count under version 0, the defaults, which
+# page every 5 minutes.
 expect_rc 0 px peer agreement --dir b $A --json
-expect_json "$OUT" 'd["page_every"]' 5m
+expect_json "$OUT" '[d["version"], d["terms"]["page_every"]]' '[0, "5m"]'
+expect_rc 5 px peer agreement --dir b $A --set page_every=5m
+expect_in "$ERR" "nothing to propose: these are the terms of version 0"
 
 # A bad roster is refused when the node opens, naming the problem.
 cp -r b bad

@@ -99,8 +99,12 @@ until_ok() {
 	done
 }
 
+# metric DIR KEY: one /metrics sample (it needs a token: TA or TB).
 metric() {
-	curl -sk --max-time 10 "$(url "$1")/metrics" | awk -v k="$2" '$1 == k { print $2 }'
+	local tok=$TA
+	[ "$1" = b ] && tok=$TB
+	curl -sk --max-time 10 -H "Authorization: Bearer $tok" "$(url "$1")/metrics" |
+		awk -v k="$2" '$1 == k { print $2 }'
 }
 metric_is() { [ "$(metric "$1" "$2")" = "$3" ]; }
 

@@ -144,7 +144,9 @@ ok "doubled newline, CRLF, re-indented: exit 3, not in canonical form"
 head -c $((SIZE / 2)) good.bundle >half.bundle
 expect_rc 3 px inbox import --dir b half.bundle
 expect_in "$ERR" "half.bundle: "
-expect_in "$ERR" "end of file"
+# jansson says "end of file" or "end of input" depending on where the cut
+# falls.
+expect_in "$ERR" "end of"
 : >empty.bundle
 expect_rc 3 px inbox import --dir b empty.bundle
 expect_in "$ERR" "empty.bundle"
@@ -367,7 +369,7 @@ ok "receipts and cosignature for another history of our own log: exit 3, store u
 json_refused_bundle() {
 	expect_rc 3 px inbox import --dir b --json half.bundle
 	is_json "$OUT" || fail "inbox import --json printed more than one JSON document on a refused bundle"
-	expect_json "$OUT" '"end of file" in __import__("json").dumps(d["error"])' true
+	expect_json "$OUT" '"end of" in __import__("json").dumps(d["error"])' true
 	ok "--json refused bundle: one JSON document naming the error"
 }
 json_refused_message() {

@@ -28,7 +28,8 @@
 #                  withdraws 04:00: triage, first response and resolution
 #                  cancelled (not measured).
 #   R5 inject P1   Feb 3 02:00, B acks: an exercise, counted nowhere.
-#   H1 hotline P1  Feb 5 01:00, imported 01:00; B acks 01:07 (7m, met),
+#   H1 hotline P1  Feb 5 01:00, imported 01:00; B acks 01:07 (7m, met)
+#                  naming nobody (no page went out: not "answered"),
 #                  result 02:00 (triage 1h = its budget: met; first
 #                  response and resolution met, 1h).
 #   R6 request P2  Feb 10 02:00, imported 02:00, never answered: at as_of
@@ -274,10 +275,12 @@ cat >expected.json <<'EOF'
   "escalations": {"outbound": {"total": 3, "cases": 1, "by_level": {"1": 1, "2": 2}},
                   "inbound": {"total": 0, "cases": 0, "by_level": {}}},
   "hotline": {
-    "outbound": {"raised": 2, "answered": 2, "answer_rate": 1.0,
-                 "median_answer_ms": 420000, "p90_answer_ms": 480000, "pages": 2},
-    "inbound": {"raised": 0, "answered": 0, "answer_rate": null,
-                "median_answer_ms": null, "p90_answer_ms": null, "pages": 0}
+    "outbound": {"raised": 2, "acknowledged": 2, "answered": 1, "answer_rate": 0.5,
+                 "median_answer_ms": 480000, "p90_answer_ms": 480000, "pages": 2,
+                 "capped": 0},
+    "inbound": {"raised": 0, "acknowledged": 0, "answered": 0, "answer_rate": null,
+                "median_answer_ms": null, "p90_answer_ms": null, "pages": 0,
+                "capped": 0}
   },
   "checks": {
     "outbound": {"sent": 2, "answered": 1, "auto_only": 1, "unanswered": 0,
@@ -353,8 +356,10 @@ EOF
 # outcomes: R1 resolved (its result; closed later), H1 and H2 resolved (a
 #   result with no outcome), R2 partial, R3 declined (reason
 #   no-data-held), R4 withdrawn, R6 open.  backlog at as_of: R6, overdue.
-# hotline: H1 answered after 7m, H2 after 8m: median rank 1 -> 420000,
-#   p90 rank 2 -> 480000; H2's 2 pages.
+# hotline: H1 acknowledged after 7m but naming nobody (no page was sent:
+#   not answered by a paged person), H2 answered by deputy, paged, after
+#   8m: acknowledged 2, answered 1, rate 0.5, median = p90 = 480000;
+#   H2's 2 pages.
 # escalations: H2's ladder steps, B level 1, A level 2, B level 2.
 # checks: outbound C1 answered (30m), C2 auto-reply only: rate 1/2;
 #   inbound C3 answered in 2h.  Contacts: A's duty and B's duty verified
@@ -423,9 +428,9 @@ expect_json q1.json "sorted(c[\"id\"] for c in d[\"cases\"]) == sorted([\"$R1\",
 expect_json q1.json "[c for c in d[\"cases\"] if c[\"id\"] == \"$R5\"]" '[]'
 expect_json q1.json "[(c[\"state\"], c[\"outcome\"], c[\"score\"]) for c in d[\"cases\"] if c[\"id\"] == \"$R1\"]" '[["closed", "resolved", 5]]'
 expect_json q1.json "[(c[\"decision\"], c[\"reason\"]) for c in d[\"cases\"] if c[\"id\"] == \"$R3\"]" '[["declined", "no-data-held"]]'
-expect_json q1.json "[c[\"hotline\"] for c in d[\"cases\"] if c[\"id\"] == \"$H1\"]" '[{"answer_ms": 420000, "answered": true, "answered_by": null, "pages": 0}]'
+expect_json q1.json "[c[\"hotline\"] for c in d[\"cases\"] if c[\"id\"] == \"$H1\"]" '[{"acknowledged": true, "answer": "not-named", "answer_ms": 420000, "answered": false, "answered_by": null, "capped": 0, "pages": 0}]'
 expect_json q1.json "[(c[\"hotline\"], c[\"ladder\"], c[\"escalations\"]) for c in d[\"cases\"] if c[\"id\"] == \"$H2\"]" \
-	'[[{"answer_ms": 480000, "answered": true, "answered_by": "deputy", "pages": 2}, [1, 2, 2], 3]]'
+	'[[{"acknowledged": true, "answer": "paged-person", "answer_ms": 480000, "answered": true, "answered_by": "deputy", "capped": 0, "pages": 2}, [1, 2, 2], 3]]'
 expect_json q1.json "[c[\"check\"] for c in d[\"cases\"] if c[\"id\"] == \"$C1\"]" \
 	"[{\"answer_ms\": 1800000, \"answered\": true, \"answered_by\": \"duty\", \"auto_only\": false, \"contact\": \"duty\", \"party\": \"$B\", \"sent\": \"2026-01-27T01:00:00.000Z\"}]"
 expect_json q1.json "[(c[\"check\"][\"auto_only\"], c[\"check\"][\"answered\"]) for c in d[\"cases\"] if c[\"id\"] == \"$C2\"]" '[[true, false]]'
@@ -452,7 +457,8 @@ python3 - jan-early.json jan-late.json <<'EOF' || fail "the January report chang
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 for d in (a, b):
-    del d["report"]["generated"], d["checkpoint"]
+    # The signature covers "generated", so it differs too.
+    del d["report"]["generated"], d["checkpoint"], d["sig"]
     for c in d["cases"]:
         c.pop("entries")
 sys.exit(0 if a == b else 1)
@@ -492,10 +498,12 @@ json.dump(d, open(sys.argv[2], "w"), indent=2, sort_keys=True)
 EOF
 expect_rc 3 px audit verify --dir a bad-figure.json
 expect_in "$OUT" "MISMATCH: timeliness.outbound.acknowledge.within: the file says 6, the case rows give 5"
-expect_in "$ERR" "1 check(s) failed"
+# ... and the report, signed as a whole, no longer matches its signature.
+expect_in "$OUT" "MISMATCH: signature: the report's signature does not verify"
+expect_in "$ERR" "2 check(s) failed"
 expect_rc 3 px audit verify --dir a --json bad-figure.json
 expect_json "$OUT" 'd["ok"]' false
-expect_json "$OUT" 'd["failed"]' 1
+expect_json "$OUT" 'd["failed"]' 2
 expect_rc 3 px audit verify --dir b bad-figure.json
 ok "a changed figure is named, at A and at B"
 

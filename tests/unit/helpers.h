@@ -10,7 +10,9 @@
 #include <cmocka.h>
 
 #include "crypto/sign.h"
+#include "model/canon.h"
 #include "model/message.h"
+#include "node/node.h"
 #include "util/util.h"
 
 #define T0      1795167000000LL /* 2026-11-20T09:30:00Z, a Friday */
@@ -75,6 +77,26 @@ open_body(const char *kind, const char *prio)
 	    "title", "C2 at 203.0.113.7", "observables", "type", "ipv4-addr",
 	    "value", "203.0.113.7", "text", "lang", "en", "value",
 	    "Please investigate");
+}
+
+/* `to` pins `from`'s card, a new peer. */
+static inline void
+enrol(struct px_node *from, struct px_node *to)
+{
+	json_t *card = NULL;
+	char *text, fp[45], *name = NULL;
+	enum px_peer_added how;
+
+	assert_int_equal(px_node_card(&card, from), 0);
+	text = px_canon_string(card);
+	assert_int_equal(
+	    px_peer_add(to, text, strlen(text), "card", false, &how, fp, &name),
+	    0);
+	assert_int_equal(how, PX_PEER_NEW);
+	assert_string_equal(name, from->name);
+	free(name);
+	free(text);
+	json_decref(card);
 }
 
 #endif

@@ -447,6 +447,101 @@ test_parse_exact(void **state)
 	    px_canon_parse_exact(NULL, ok, strlen(ok), 5, "m"), PX_ETOOBIG);
 }
 
+/* RFC 8785's number form, for the one signed kind that has reals (the
+ * review report): what ECMAScript's JSON.stringify writes. */
+static void
+test_jcs_reals(void **state)
+{
+	static const struct {
+		double v;
+		const char *want;
+	} cases[] = {
+		{ 0.909, "0.909" },
+		{ 1.0, "1" },
+		{ 4.17, "4.17" },
+		{ -0.0, "0" },
+		{ -2.5, "-2.5" },
+		{ 1e21, "1e+21" },
+		{ 1e20, "100000000000000000000" },
+		{ 1e23, "1e+23" },
+		{ 1e-7, "1e-7" },
+		{ 0.000001, "0.000001" },
+		{ 123456789.5, "123456789.5" },
+		{ 0.1 + 0.2, "0.30000000000000004" },
+		{ 333333333.33333329, "333333333.3333333" },
+		{ 5e-324, "5e-324" },
+		{ 1.7976931348623157e308, "1.7976931348623157e+308" },
+		{ 9007199254740992.0, "9007199254740992" },
+		{ 2.5e-6, "0.0000025" },
+		{ 1.5e-7, "1.5e-7" },
+	};
+	struct px_buf b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = json_pack("[fi]", cases[i].v, 7);
+		char want[64];
+
+		px_buf_init(&b, PX_BUF_NOCAP);
+		assert_int_equal(px_canon_append_jcs(&b, v), 0);
+		snprintf(want, sizeof(want), "[%s,7]", cases[i].want);
+		assert_string_equal(b.data, want);
+		/* The strict form still refuses them. */
+		px_buf_dispose(&b);
+		px_buf_init(&b, PX_BUF_NOCAP);
+		assert_int_equal(px_canon_append(&b, v), PX_EINVAL);
+		px_buf_dispose(&b);
+		json_decref(v);
+	}
+}
+
+/* A parse may allocate 8 times its text plus 2 MiB (canon.c): the
+ * shapes jansson spends most on are refused as a flood, while a large
+ * document of ordinary shape still parses. */
+static void
+test_parse_budget(void **state)
+{
+	size_t n = 1u << 20, k = 0;
+	char *flood = px_malloc(n * 3 + 3);
+	struct px_buf ok;
+	json_t *v = NULL;
+
+	(void)state;
+	/* [{},{},...]: about 77 times its size in jansson. */
+	flood[k++] = '[';
+	while (k < n * 3 - 3) {
+		memcpy(flood + k, "{},", 3);
+		k += 3;
+	}
+	memcpy(flood + k, "{}]", 3);
+	k += 3;
+	assert_int_equal(
+	    px_json_parse(&v, flood, k, k + 1, "flood"), PX_ETOOBIG);
+	assert_non_null(strstr(px_error_last(), "refused as a flood"));
+	assert_null(v);
+	/* A 3 MiB array of message-like objects: fine. */
+	px_buf_init(&ok, PX_BUF_NOCAP);
+	assert_int_equal(px_buf_adds(&ok, "["), 0);
+	for (int i = 0; i < 12000; i++)
+		px_buf_putf(&ok,
+		    "%s{\"hash\":\"%064d\",\"seq\":%d,\"text\":{\"lang\":"
+		    "\"en\",\"value\":\"%0200d\"}}",
+		    i ? "," : "", i, i, i);
+	assert_int_equal(px_buf_adds(&ok, "]"), 0);
+	assert_int_equal(
+	    px_json_parse(&v, ok.data, ok.len, ok.len + 1, "ok"), 0);
+	assert_int_equal(json_array_size(v), 12000);
+	json_decref(v);
+	/* The budget ends with the parse: building values afterwards is
+	 * not limited. */
+	v = json_array();
+	for (int i = 0; i < 200000; i++)
+		assert_int_equal(json_array_append_new(v, json_object()), 0);
+	json_decref(v);
+	px_buf_dispose(&ok);
+	free(flood);
+}
+
 int
 main(void)
 {
@@ -462,6 +557,8 @@ main(void)
 		cmocka_unit_test(test_canon_input_checks),
 		cmocka_unit_test(test_buffer_cap),
 		cmocka_unit_test(test_parse_exact),
+		cmocka_unit_test(test_jcs_reals),
+		cmocka_unit_test(test_parse_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

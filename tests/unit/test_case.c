@@ -327,8 +327,9 @@ test_agreement(void **state)
 	assert_int_equal(px_agreement_set(&a, "P2.acknowledge=2h"), 0);
 	assert_int_equal(a.budget[PX_P2][PX_CLK_ACK], 2 * HOUR_MS);
 	assert_int_equal(px_agreement_set(&a, "P3.basis=calendar"), 0);
-	assert_int_equal(px_agreement_set(&a, "default_tlp=red"), 0);
-	assert_int_equal(a.default_tlp, PX_TLP_RED);
+	/* The default marking is each node's own, not an agreed term. */
+	assert_int_equal(px_agreement_set(&a, "default_tlp=red"), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "--local default_tlp=red"));
 	assert_int_equal(px_agreement_set(&a, "P5.triage=1h"), PX_EINVAL);
 	assert_int_equal(px_agreement_set(&a, "P2.lunch=1h"), PX_EINVAL);
 	assert_int_equal(px_agreement_set(&a, "P2.triage=1y"), PX_EINVAL);
@@ -338,7 +339,7 @@ test_agreement(void **state)
 	assert_int_equal(px_agreement_from_json(&b, j), 0);
 	assert_memory_equal(a.budget, b.budget, sizeof(a.budget));
 	assert_memory_equal(a.basis, b.basis, sizeof(a.basis));
-	assert_int_equal(a.default_tlp, b.default_tlp);
+	assert_true(px_agreement_equal(&a, &b));
 	json_decref(j);
 	assert_int_equal(px_duration_parse(&ms, "3d", PX_BASIS_BUSINESS), 0);
 	assert_int_equal(ms, 24 * HOUR_MS);

@@ -216,24 +216,40 @@ test_hotline_walk(void **state)
 	take(f, false, &s[0]);
 	/* The requester does not page. */
 	assert_int_equal(due(f, A, T0 + 20 * MIN_MS, s, &next, walk, 3), 0);
-	/* 12 minutes on: pages 2 and 3 are due (5m and 10m). */
+	/* 12 minutes on (nobody looked at 5m): page 2 is due, and only it:
+	 * a walk never pages two people in one burst. */
 	n = due(f, B, T0 + 12 * MIN_MS, s, &next, walk, 3);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 1);
 	assert_string_equal(s[0].contact, "deputy");
-	assert_string_equal(s[1].contact, "night");
-	assert_int_equal(s[1].attempt, 3);
+	assert_int_equal(s[0].at, T0 + 10000 + 5 * MIN_MS);
+	/* Page 3's time (10m10s) has come: half a page_every after now. */
+	assert_int_equal(next, T0 + 12 * MIN_MS + 150000);
+	s[0].at = T0 + 12 * MIN_MS - 1; /* sent now (take() dates at +1) */
 	take(f, false, &s[0]);
-	take(f, false, &s[1]);
-	/* After the walk, the next round starts again with duty. */
+	n = due(f, B, T0 + 12 * MIN_MS, s, &next, walk, 3);
+	assert_int_equal(n, 0);
+	assert_int_equal(next, T0 + 12 * MIN_MS + 150000);
+	/* Then page 3, 2m30s after page 2. */
+	n = due(f, B, T0 + 14 * MIN_MS + 30000, s, &next, walk, 3);
+	assert_int_equal(n, 1);
+	assert_string_equal(s[0].contact, "night");
+	assert_int_equal(s[0].attempt, 3);
+	assert_int_equal(s[0].at, T0 + 12 * MIN_MS + 150000);
+	take(f, false, &s[0]);
+	/* After the walk, the next round starts again with duty, back on
+	 * the schedule (15m10s) as soon as half a page_every has passed. */
 	n = due(f, B, T0 + 15 * MIN_MS + 10000, s, &next, walk, 3);
+	assert_int_equal(n, 0);
+	assert_int_equal(next, T0 + 14 * MIN_MS + 30001 + 150000);
+	n = due(f, B, T0 + 17 * MIN_MS + 1, s, &next, walk, 3);
 	assert_int_equal(n, 1);
 	assert_string_equal(s[0].contact, "duty");
 	assert_int_equal(s[0].attempt, 4);
-	/* night answers at 13m (paged at 10m + 10s). */
-	send(f, false, PX_MSG_ACK, T0 + 13 * MIN_MS,
+	/* night answers at 16m (paged at 14m30s). */
+	send(f, false, PX_MSG_ACK, T0 + 16 * MIN_MS,
 	    json_pack("{ss}", "by", "night"));
 	assert_string_equal(f->c.answered_by, "night");
-	n = due(f, B, T0 + 16 * MIN_MS, s, &next, walk, 3);
+	n = due(f, B, T0 + 17 * MIN_MS, s, &next, walk, 3);
 	for (size_t i = 0; i < n; i++)
 		assert_int_not_equal(s[i].kind, PX_STEP_PAGE);
 	n = px_hotline_attempts(at, 16, &f->c);
@@ -241,7 +257,7 @@ test_hotline_walk(void **state)
 	assert_false(at[0].answered);
 	assert_false(at[1].answered);
 	assert_true(at[2].answered);
-	assert_int_equal(at[2].latency_ms, 13 * MIN_MS - (10 * MIN_MS + 10001));
+	assert_int_equal(at[2].latency_ms, 16 * MIN_MS - (14 * MIN_MS + 30001));
 }
 
 /* A page counts as answered only when the ack names the person paged

@@ -843,8 +843,11 @@ set_clock(json_t *r, const char *clock, const char *state, int64_t start,
 /*
  * Hotline, escalations and checks from rows:
  *   outbound hotline h1: answered in 7m by "duty" after 2 pages, ladder
- *     steps at levels 1 and 2; h2: never answered, 3 pages, ladder 1.
- *     raised 2, answered 1, answer rate 0.5, median = p90 = 7m, pages 5;
+ *     steps at levels 1 and 2; h2: never answered, 3 pages, ladder 1,
+ *     held once by a cap; h3: acknowledged in 3m naming nobody, 1 page.
+ *     raised 3, acknowledged 2, answered 1 (only h1: a paged person),
+ *     answer rate 1/3 = 0.333 (shares are cut to thousandths), median =
+ *     p90 = 7m (answered ones only), pages 6, capped 1;
  *     escalations total 3 over 2 cases, by level {1: 2, 2: 1}.
  *   outbound checks of B's contacts: "duty" answered in 30m, again in
  *     90m; "night" auto-reply only; "night" no reply.  sent 4, answered
@@ -868,17 +871,29 @@ test_hotline_escalations_checks(void **state)
 	r = row("outbound", "hotline", t0);
 	set_clock(r, "acknowledge", "met", t0, t0 + 7 * MIN_MS);
 	json_object_set_new(r, "hotline",
-	    json_pack("{sb sI si ss}", "answered", 1, "answer_ms",
-	        (json_int_t)(7 * MIN_MS), "pages", 2, "answered_by", "duty"));
+	    json_pack("{sb sb sI si ss ss si}", "acknowledged", 1, "answered",
+	        1, "answer_ms", (json_int_t)(7 * MIN_MS), "pages", 2,
+	        "answered_by", "duty", "answer", "paged-person", "capped", 0));
 	json_object_set_new(r, "ladder", json_pack("[ii]", 1, 2));
 	json_object_set_new(r, "escalations", json_integer(2));
 	json_array_append_new(rows, r);
 	r = row("outbound", "hotline", t0 + DAY_MS);
 	json_object_set_new(r, "hotline",
-	    json_pack("{sb sn si sn}", "answered", 0, "answer_ms", "pages", 3,
-	        "answered_by"));
+	    json_pack("{sb sb sn si sn sn si}", "acknowledged", 0, "answered",
+	        0, "answer_ms", "pages", 3, "answered_by", "answer", "capped",
+	        1));
 	json_object_set_new(r, "ladder", json_pack("[i]", 1));
 	json_object_set_new(r, "escalations", json_integer(1));
+	json_array_append_new(rows, r);
+	/* h3: acknowledged in 3m from a console naming nobody: acknowledged,
+	 * not answered (no page counts), and no answer time in the figures. */
+	r = row("outbound", "hotline", t0 + 2 * DAY_MS);
+	set_clock(r, "acknowledge", "met", t0 + 2 * DAY_MS,
+	    t0 + 2 * DAY_MS + 3 * MIN_MS);
+	json_object_set_new(r, "hotline",
+	    json_pack("{sb sb sI si sn ss si}", "acknowledged", 1, "answered",
+	        0, "answer_ms", (json_int_t)(3 * MIN_MS), "pages", 1,
+	        "answered_by", "answer", "not-named", "capped", 0));
 	json_array_append_new(rows, r);
 	{
 		struct {
@@ -912,21 +927,23 @@ test_hotline_escalations_checks(void **state)
 	    "verified_before");
 	assert_int_equal(px_report_aggregates(&agg, &p, rows, contacts), 0);
 
-	expect_int(agg, "hotline.outbound.raised", 2);
+	expect_int(agg, "hotline.outbound.raised", 3);
+	expect_int(agg, "hotline.outbound.acknowledged", 2);
 	expect_int(agg, "hotline.outbound.answered", 1);
-	expect_real(agg, "hotline.outbound.answer_rate", 0.5);
+	expect_real(agg, "hotline.outbound.answer_rate", 0.333);
 	expect_int(agg, "hotline.outbound.median_answer_ms", 7 * MIN_MS);
 	expect_int(agg, "hotline.outbound.p90_answer_ms", 7 * MIN_MS);
-	expect_int(agg, "hotline.outbound.pages", 5);
+	expect_int(agg, "hotline.outbound.pages", 6);
+	expect_int(agg, "hotline.outbound.capped", 1);
 	expect_int(agg, "escalations.outbound.total", 3);
 	expect_int(agg, "escalations.outbound.cases", 2);
 	expect_int(agg, "escalations.outbound.by_level.1", 2);
 	expect_int(agg, "escalations.outbound.by_level.2", 1);
 	expect_int(agg, "escalations.inbound.total", 0);
 	/* Hotline cases count as cases; checks do not. */
-	expect_int(agg, "volumes.outbound.total", 2);
+	expect_int(agg, "volumes.outbound.total", 3);
 	expect_int(agg, "volumes.inbound.total", 0);
-	expect_int(agg, "backlog.outbound.open", 2);
+	expect_int(agg, "backlog.outbound.open", 3);
 
 	expect_int(agg, "checks.outbound.sent", 4);
 	expect_int(agg, "checks.outbound.answered", 2);

@@ -159,8 +159,13 @@ export async function render(main, [ref]) {
 				c.our_role ? t(`role.we.${c.our_role}`) : ""));
 		const bars = CLOCKS.map((k) => clockBar(k, c.clocks && c.clocks[k], zone, now)).filter(Boolean);
 		const business = bars.length && Object.values(c.clocks || {}).some((k) => k && k.basis === "business");
+		const ag = c.agreement;
 		fill(clocks, h("h2", { id: "clocks-h" }, t("case.clocks", { who: c.responder })),
 			business ? h("p", { class: "help" }, calendarLine(c.calendar)) : null,
+			ag && bars.length ? h("p", { class: "help" }, t("case.agreement", { v: ag.version })) : null,
+			// The node's own words after a headline in the user's language.
+			ag && ag.disagreement ? h("p", { class: "notice", role: "note" },
+				h("strong", {}, t("case.disagree")), " ", ag.disagreement) : null,
 			bars.length ? bars : h("p", { class: "muted" }, t("case.noclocks")));
 		fill(obs, h("h2", { id: "obs-h" }, t("case.observables")),
 			(c.observables || []).length

@@ -9,7 +9,7 @@ const PAGE = 200;
 const PRIO = { P1: 0, P2: 1, P3: 2, P4: 3 };
 // Kept while the console is open, so coming back to the inbox keeps them.
 const filters = { scope: "open", peer: "", kind: "", category: "", state: "", overdue: false, q: "" };
-const ENDED = new Set(["closed", "declined", "forwarded", "withdrawn"]);
+const ENDED = new Set(["closed", "declined", "forwarded", "withdrawn", "accepted"]);
 
 // Open cases by urgency (overdue, least time left, paused, no clock);
 // ended ones after them, the most recent first.
