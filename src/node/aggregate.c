@@ -16,6 +16,7 @@
 #include "model/observable.h"
 #include "node/attach.h"
 #include "node/feeds.h"
+#include "node/log.h"
 #include "node/override.h"
 #include "util/u64map.h"
 #include "util/util.h"
@@ -739,6 +740,7 @@ px_feed_flush(
 	struct collect c = { 0 };
 	json_t *peers = json_array();
 	int lockfd = -1, rc;
+	int64_t size0 = 0;
 	bool in_batch = false;
 
 	memset(rep, 0, sizeof(*rep));
@@ -752,6 +754,8 @@ px_feed_flush(
 	    (rc = px_node_batch_begin(n)) < 0)
 		goto out;
 	in_batch = true;
+	if ((rc = px_log_size(n, &size0)) < 0)
+		goto out;
 	for (size_t i = 0; i < c.n; i++) {
 		char cid[PX_UUID_STRLEN];
 
@@ -778,7 +782,9 @@ px_feed_flush(
 		         rep)) < 0)
 			goto out;
 	in_batch = false;
-	rc = px_node_batch_end(n, true);
+	/* With nothing sent, no checkpoint: a serving node that shares
+	 * nothing leaves its record untouched. */
+	rc = px_node_batch_commit_if_grown(n, size0);
 out:
 	if (in_batch) {
 		char *why = px_strdup(px_error_last());

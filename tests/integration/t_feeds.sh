@@ -29,6 +29,17 @@ ripencc|DE|ipv6|2001:db8::|32|20100101|allocated
 EOF
 expect_rc 0 px routing load --dir a deleg.txt
 
+# 0. A flush with nothing to share (what the feeds thread of a serving
+# node does every 30 s) leaves the signed record as it was: no
+# checkpoint of an unchanged log.
+record_dump a/parley.db "$TMP/a0.dump"
+expect_rc 0 px feed flush --dir a --json
+expect_json "$OUT" '[d["messages"], d["digests"], d["closed"]]' '[0, 0, 0]'
+record_dump a/parley.db "$TMP/a1.dump"
+cmp -s "$TMP/a0.dump" "$TMP/a1.dump" ||
+	fail "an empty flush changed the record: $(diff "$TMP/a0.dump" "$TMP/a1.dump" | head -5)"
+ok "a flush with nothing to share writes nothing to the record"
+
 # event: the JSON of the stored event whose address is $2 (of file $1).
 event() {
 	sqlite3 a/parley.db "SELECT j.event FROM feed_events e JOIN feed_event_json j ON j.id = e.id WHERE e.host = '$1' ORDER BY e.id DESC LIMIT 1" >"$TMP/ev.json" ||
