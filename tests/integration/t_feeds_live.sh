@@ -95,10 +95,15 @@ python3 -c "
 import time
 now = time.time()
 print(int(((now // 86400 + 1) * 86400 + 300 - now) * 1000))" >step
+# The day's batches and its digest go out once, whether this flush or
+# the serving node's feeds thread (which sees the same clock) gets there
+# first: what A holds afterwards is asserted, not who sent it.
 expect_rc 0 px feed flush --dir a --json
-expect_json "$OUT" 'd["events"]' "$ROUTED"
-expect_json "$OUT" 'd["digests"]' 1
-OPENED=$(json_get "$OUT" 'd["opened"]')
+expect_rc 0 px feed digests --dir a --json
+expect_json "$OUT" '[[x["day"], x["events"]] for x in d if x["dir"] == "out"]' "[[\"$DAY\", $ROUTED]]"
+expect_rc 0 px case list --dir a --json
+OPENED=$(json_get "$OUT" 'len([c for c in d if c["kind"] == "report"])')
+[ "$OPENED" -gt 0 ] || fail "A opened no report case"
 got_digest() {
 	px feed digests --dir b --json >"$TMP/dg.json" 2>/dev/null &&
 		[ "$(json_get "$TMP/dg.json" 'len([x for x in d if x["dir"] == "in"])')" = 1 ]
