@@ -6,9 +6,10 @@ set -eu
 
 need_pkgs="build-essential cmake pkg-config tzdata libsodium-dev libjansson-dev
 libsqlite3-dev libgnutls28-dev libcmocka-dev libmicrohttpd-dev
-libcurl4-gnutls-dev sqlite3 curl python3 python3-cryptography
+libcurl4-gnutls-dev libjsmn-dev sqlite3 curl python3 python3-cryptography
 python3-aiosmtpd"
-# (curl, python3 and its cryptography module drive the integration tests:
+# (libjsmn-dev is header-only: the JSON tokenizer of the IntelMQ feed
+# decoder.  curl, python3 and its cryptography module drive the integration tests:
 # an independent signed-note and Merkle-proof check is written in Python;
 # aiosmtpd is the real SMTP server the notification tests deliver to.)
 # --fuzz: clang builds the libFuzzer targets (`make fuzz`); the ordinary

@@ -38,6 +38,7 @@ struct px_xfer;
 
 struct px_sendq;
 struct px_rowcache;
+struct px_feedrun;
 
 struct px_app {
 	char *dir;
@@ -52,6 +53,7 @@ struct px_app {
 	struct px_http_server *_Atomic http;
 	int64_t started_ms;
 	struct px_rowcache *rows; /* case-list rows, shared by all threads */
+	struct px_feedrun *feeds; /* the feeds thread (serve), or NULL */
 };
 
 /* Opens the app for the node in `dir` (checks it opens) and starts the

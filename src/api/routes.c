@@ -29,6 +29,7 @@ build(void)
 		{ px_routes_agreement, px_routes_agreement_n },
 		{ px_routes_exercises, px_routes_exercises_n },
 		{ px_routes_evidence_peer, px_routes_evidence_peer_n },
+		{ px_routes_feeds, px_routes_feeds_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -60,6 +61,11 @@ px_route_min_role(const struct px_route *r)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0 ||
 	    strncmp(r->pattern, "/api/v1/uploads", 15) == 0)
+		return PX_ROLE_ANALYST;
+	/* Checking a digest and sending due batches are an analyst's;
+	 * feeding files in is an administrator's (any other POST). */
+	if (strncmp(r->pattern, "/api/v1/feeds/digests/", 22) == 0 ||
+	    strcmp(r->pattern, "/api/v1/feeds/flush") == 0)
 		return PX_ROLE_ANALYST;
 	/* Raising a hotline, running checks, pushing a held-up channel
 	 * again, agreeing deadlines with a peer and running an exercise's

@@ -24,6 +24,8 @@ extern const struct px_route px_routes_reports[];
 extern const size_t px_routes_reports_n;
 extern const struct px_route px_routes_channels[];
 extern const size_t px_routes_channels_n;
+extern const struct px_route px_routes_feeds[];
+extern const size_t px_routes_feeds_n;
 extern const struct px_route px_routes_me[];
 extern const size_t px_routes_me_n;
 extern const struct px_route px_routes_agreement[];

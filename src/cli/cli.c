@@ -60,6 +60,8 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_evidence,
 	&px_cmd_attribution,
 	&px_cmd_verifier,
+	&px_cmd_feed,
+	&px_cmd_routing,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,

@@ -92,6 +92,24 @@ run_add(struct px_args *a)
 		}
 		if (json_is_true(json_object_get(diff, "roster_changed")))
 			printf("  the on-call roster changed\n");
+		{
+			const char *k;
+			json_t *d;
+
+			/* Routing follows the constituency: say what moves
+			 * (docs/routing.md). */
+			json_object_foreach(
+			    json_object_get(diff, "constituency"), k, d)
+			{
+				printf("  constituency %s:", k);
+				json_array_foreach(json_object_get(d, "added"),
+				    i, v) printf(" +%s", json_string_value(v));
+				json_array_foreach(
+				    json_object_get(d, "removed"), i, v)
+				    printf(" -%s", json_string_value(v));
+				printf("\n");
+			}
+		}
 	}
 out:
 	json_decref(diff);

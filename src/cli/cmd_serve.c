@@ -20,6 +20,7 @@
 #include "api/app.h"
 #include "api/routes.h"
 #include "cli/common.h"
+#include "node/feedrun.h"
 #include "node/sched.h"
 #include "node/hotline.h"
 #include "notify/notify.h"
@@ -226,6 +227,16 @@ after_tick(void *arg, struct px_node *n, const struct px_sched_stats *st)
 		px_outbox_kick(app->outbox);
 }
 
+/* Whatever the feeds thread signed goes out at once. */
+static void
+after_feeds(void *arg)
+{
+	struct px_app *app = arg;
+
+	if (app->outbox)
+		px_outbox_kick(app->outbox);
+}
+
 static int
 run(struct px_args *a)
 {
@@ -233,6 +244,7 @@ run(struct px_args *a)
 	struct px_app *app = NULL;
 	struct px_http_server *srv = NULL;
 	struct px_sched_runner *sched = NULL;
+	struct px_feedrun *feeds = NULL;
 	struct px_http_config c = { 0 };
 	const char *listen = px_arg(a, "listen");
 	char addr[64], *cert = NULL, *key = NULL;
@@ -304,6 +316,9 @@ run(struct px_args *a)
 		         &sched, n->dir, tick, after_tick, app)) < 0)
 			goto fail;
 	}
+	if ((rc = px_feedrun_start(&feeds, n->dir, after_feeds, app)) < 0)
+		goto fail;
+	app->feeds = feeds;
 	fprintf(stderr,
 	    "parley serve: %s listening on https://%s:%u (pid %ld)\n"
 	    "  peers reach it at the url in parley.conf: %s\n",
@@ -329,6 +344,9 @@ run(struct px_args *a)
 	sched = NULL;
 	atomic_store(&app->http, NULL);
 	px_http_stop(srv);
+	app->feeds = NULL;
+	px_feedrun_stop(feeds);
+	feeds = NULL;
 	srv = NULL;
 	px_xfer_stop(app->xfer);
 	app->xfer = NULL;
@@ -346,6 +364,9 @@ out:
 		px_http_stop(srv);
 	if (app && app->xfer)
 		px_xfer_stop(app->xfer);
+	if (app)
+		app->feeds = NULL;
+	px_feedrun_stop(feeds);
 	if (app && app->outbox)
 		px_outbox_stop(app->outbox);
 	px_app_free(app);

@@ -31,5 +31,12 @@ extern const struct px_cmd px_cmd_exercise;
 extern const struct px_cmd px_cmd_evidence;
 extern const struct px_cmd px_cmd_attribution;
 extern const struct px_cmd px_cmd_verifier;
+extern const struct px_cmd px_cmd_feed;
+extern const struct px_cmd px_cmd_routing;
+
+/* Subcommands of `parley feed` that live in cmd_feed_share.c. */
+extern const struct px_cmd px_feed_flush_cmd, px_feed_digest_cmd,
+    px_feed_verify_cmd, px_feed_attachment_cmd, px_feed_event_cmd,
+    px_feed_spool_cmd;
 
 #endif

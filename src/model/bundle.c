@@ -96,6 +96,15 @@ px_bundle_write(struct px_buf *out, const char *from, const char *to,
     int64_t created_ms, json_t *messages, json_t *receipts, json_t *log,
     json_t *refusal, const struct px_key *k)
 {
+	return px_bundle_write_att(out, from, to, created_ms, messages,
+	    receipts, log, refusal, NULL, k);
+}
+
+int
+px_bundle_write_att(struct px_buf *out, const char *from, const char *to,
+    int64_t created_ms, json_t *messages, json_t *receipts, json_t *log,
+    json_t *refusal, json_t *attachments, const struct px_key *k)
+{
 	char tm[PX_TIME_STRLEN];
 	json_t *o, *env = NULL;
 	int rc;
@@ -107,6 +116,8 @@ px_bundle_write(struct px_buf *out, const char *from, const char *to,
 		json_object_set(o, "log", log);
 	if (refusal)
 		json_object_set(o, "refusal", refusal);
+	if (attachments && json_array_size(attachments))
+		json_object_set(o, "attachments", attachments);
 	if ((rc = px_signed_wrap(&env, NULL, "bundle", o, k)) < 0)
 		goto out;
 	if ((rc = px_canon_append(out, env)) < 0)
@@ -118,12 +129,62 @@ out:
 	return rc;
 }
 
+/* Attachments travel beside the messages that name them: each must be
+ * the bytes its name (SHA-256) says, so a changed byte is caught here. */
+static int
+check_attachments(const json_t *a, const char *what)
+{
+	static const char *const amem[] = { "sha256", "data", NULL };
+	size_t i;
+	const json_t *x;
+
+	if (!json_is_array(a) || json_array_size(a) > PX_BUNDLE_MAX_ITEMS)
+		return px_error_set(PX_EINVAL,
+		    "%s: 'attachments' must be an array of at most %d", what,
+		    PX_BUNDLE_MAX_ITEMS);
+	json_array_foreach(a, i, x)
+	{
+		const char *b64, *name;
+		char h[PX_HASH_HEX], got[PX_HASH_HEX];
+		uint8_t d[PX_SHA256_LEN], *bytes;
+		size_t n = 0, cap;
+		int rc;
+
+		if (!json_is_object(x) ||
+		    (rc = px_j_only(x, amem, "attachment")) < 0 ||
+		    (rc = px_j_hash(h, x, "sha256", "attachment")) < 0 ||
+		    (rc = px_j_str(&b64, x, "data", (size_t)-1, "attachment")) <
+		        0)
+			return px_error_set(PX_EINVAL,
+			    "%s: attachment %zu must be {sha256, data}", what,
+			    i + 1);
+		name = json_string_value(json_object_get(x, "sha256"));
+		cap = strlen(b64) / 4 * 3 + 3;
+		bytes = px_malloc(cap);
+		if (px_b64_decode(bytes, cap, &n, b64) < 0) {
+			free(bytes);
+			return px_error_set(PX_EINVAL,
+			    "%s: attachment %.16s... is not canonical base64",
+			    what, name);
+		}
+		px_sha256(d, bytes, n);
+		free(bytes);
+		px_hex_encode(got, d, sizeof(d));
+		if (strcmp(got, name) != 0)
+			return px_error_set(PX_EINVAL,
+			    "%s: attachment %.16s... does not match its name "
+			    "(its bytes hash to %.16s...)",
+			    what, name, got);
+	}
+	return 0;
+}
+
 int
 px_bundle_parse(
     struct px_bundle *out, const char *text, size_t len, const char *what)
 {
 	static const char *const mem[] = { "v", "from", "to", "created",
-		"messages", "receipts", "log", "refusal", NULL };
+		"messages", "receipts", "log", "refusal", "attachments", NULL };
 	static const char *const rmem[] = { "seq", "msg", "reason", NULL };
 	const json_t *o, *r;
 	json_t *j = NULL;
@@ -187,6 +248,9 @@ px_bundle_parse(
 		    "%s: 'messages' and 'receipts' must be arrays", what);
 		goto fail;
 	}
+	if ((out->attachments = json_object_get(o, "attachments")) != NULL &&
+	    (rc = check_attachments(out->attachments, what)) < 0)
+		goto fail;
 	return 0;
 fail:
 	px_bundle_dispose(out);

@@ -16,7 +16,9 @@
  *               "log": {...}},
  *    "sig": B64}
  * "log" (node/witness.h) carries the sender's checkpoint and the proofs
- * that put every item in its log.  A reply may carry "refusal":
+ * that put every item in its log.  "attachments" (optional) carries the
+ * bytes of the attachments its messages name: [{"sha256", "data"}].  A reply
+ * may carry "refusal":
  *   {"seq": N, "msg": HASH, "reason": TEXT}
  * the sender's signed word that it refused the receiver's message at seq
  * N (and so every later one): the channel is blocked there until the
@@ -72,6 +74,9 @@ struct px_bundle {
 	int64_t created_ms;
 	const json_t *messages, *receipts; /* arrays of envelopes */
 	const json_t *log;                 /* the log section, or NULL */
+	/* [{"sha256": HEX, "data": B64}] (node/attach.h), or NULL; each
+	 * checked against its name by px_bundle_parse. */
+	const json_t *attachments;
 	/* The refusal, if the bundle carries one. */
 	bool refused;
 	int64_t refused_seq;
@@ -90,6 +95,10 @@ struct px_bundle {
 PX_MUST_CHECK int px_bundle_write(struct px_buf *out, const char *from,
     const char *to, int64_t created_ms, json_t *messages, json_t *receipts,
     json_t *log, json_t *refusal, const struct px_key *k);
+/* The same, carrying `attachments` too (may be NULL). */
+PX_MUST_CHECK int px_bundle_write_att(struct px_buf *out, const char *from,
+    const char *to, int64_t created_ms, json_t *messages, json_t *receipts,
+    json_t *log, json_t *refusal, json_t *attachments, const struct px_key *k);
 /* A refusal member for px_bundle_write (new reference): seq, the message
  * hash (NULL for none) and the reason, cut to PX_REFUSAL_MAX bytes on a
  * character boundary. */

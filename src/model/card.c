@@ -2,6 +2,7 @@
 #include "ledger/note.h"
 #include "model/card.h"
 #include "model/message.h"
+#include "model/routing.h"
 #include "util/util.h"
 
 void
@@ -141,7 +142,8 @@ fill(struct px_card *out, const char *what)
 {
 	static const char *const mem[] = { "v", "name", "version", "issued",
 		"url", "tls", "keys", "log_key", "witness_key", "timezone",
-		"languages", "hours", "contacts", "roster", "role", NULL };
+		"languages", "hours", "contacts", "roster", "role", "constituency",
+		NULL };
 	static const char *const hmem[] = { "days", "time", "holidays", NULL };
 	const json_t *c = out->c, *keys;
 	int64_t v;
@@ -198,6 +200,10 @@ fill(struct px_card *out, const char *what)
 	if ((rc = check_strings(out->languages, "languages", 16)) < 0 ||
 	    (rc = check_contacts(out->contacts)) < 0 ||
 	    (rc = check_roster(json_object_get(c, "roster"))) < 0)
+		return rc;
+	out->constituency = json_object_get(c, "constituency");
+	if (out->constituency &&
+	    (rc = px_constituency_check(out->constituency, what)) < 0)
 		return rc;
 	if (out->hours) {
 		const char *s;
@@ -300,6 +306,70 @@ contact_by_id(const json_t *contacts, const char *id)
 	return NULL;
 }
 
+static bool
+has_string(const json_t *a, const json_t *v)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(a, i, x) if (json_equal(x, v)) return true;
+	return false;
+}
+
+/* {"added": [...], "removed": [...]} between two arrays of strings, or
+ * NULL when they hold the same. */
+static json_t *
+list_diff(const json_t *was, const json_t *now)
+{
+	json_t *add = json_array(), *rem = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(now, i, v) if (!has_string(was, v))
+	    json_array_append(add, v);
+	json_array_foreach(was, i, v) if (!has_string(now, v))
+	    json_array_append(rem, v);
+	if (json_array_size(add) == 0 && json_array_size(rem) == 0) {
+		json_decref(add);
+		json_decref(rem);
+		return NULL;
+	}
+	return json_pack("{soso}", "added", add, "removed", rem);
+}
+
+/* What changed in the constituency (docs/routing.md): per list
+ * ("countries", "asns", "networks", "own.asns", "own.networks"), or NULL
+ * for no change. */
+static json_t *
+constituency_diff(const json_t *old_c, const json_t *new_c)
+{
+	static const char *const lists[] = { "countries", "asns", "networks" };
+	const json_t *a = json_object_get(old_c, "constituency");
+	const json_t *b = json_object_get(new_c, "constituency");
+	json_t *out = json_object(), *d;
+
+	for (size_t k = 0; k < PX_ARRAY_LEN(lists); k++) {
+		if ((d = list_diff(json_object_get(a, lists[k]),
+		         json_object_get(b, lists[k]))) != NULL)
+			json_object_set_new(out, lists[k], d);
+		if (k == 0)
+			continue;
+		if ((d = list_diff(
+		         json_object_get(json_object_get(a, "own"), lists[k]),
+		         json_object_get(
+		             json_object_get(b, "own"), lists[k]))) != NULL) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "own.%s", lists[k]);
+			json_object_set_new(out, key, d);
+		}
+	}
+	if (json_object_size(out) == 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 json_t *
 px_card_contacts_diff(const json_t *old_c, const json_t *new_c)
 {
@@ -346,7 +416,7 @@ px_card_contacts_diff(const json_t *old_c, const json_t *new_c)
 		if (id && contact_by_id(nc, id) == NULL)
 			json_array_append_new(removed, json_string(id));
 	}
-	return json_pack("{sosososbsIsI}", "added", added, "removed", removed,
+	c = json_pack("{sosososbsIsI}", "added", added, "removed", removed,
 	    "changed", changed, "roster_changed",
 	    !json_equal(json_object_get(old_c, "roster"),
 	        json_object_get(new_c, "roster")),
@@ -354,4 +424,11 @@ px_card_contacts_diff(const json_t *old_c, const json_t *new_c)
 	    (json_int_t)json_integer_value(json_object_get(old_c, "version")),
 	    "to_version",
 	    (json_int_t)json_integer_value(json_object_get(new_c, "version")));
+	{
+		json_t *cd = constituency_diff(old_c, new_c);
+
+		if (cd)
+			json_object_set_new(c, "constituency", cd);
+	}
+	return c;
 }

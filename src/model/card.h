@@ -16,7 +16,9 @@
  *             "hours": {"days": "Mon-Fri", "time": "09:00-17:00",
  *                       "holidays": ["2026-10-01", ...]},
  *             "contacts": [{"role": "technical", "name": "...", ...}],
- *             "role": "verifier"},          (optional; docs/attribution.md)
+ *             "role": "verifier",           (optional; docs/attribution.md)
+ *             "constituency": {"countries": ["DE"], "asns": [...],
+ *                              "networks": [...], "own": {...}}},
  *    "sig": B64}
  */
 #ifndef PX_CARD_H
@@ -36,6 +38,7 @@ struct px_card {
 	const char *name, *url, *tls, *timezone;
 	const char *role; /* "verifier", "party" or NULL (a party) */
 	const json_t *hours, *contacts, *languages;
+	const json_t *constituency; /* docs/routing.md, or NULL */
 	uint8_t sign_pk[PX_PUBKEY_LEN];
 	uint8_t cosign_pk[PX_PUBKEY_LEN];
 	int64_t version, issued_ms;
@@ -61,7 +64,9 @@ void px_card_dispose(struct px_card *c);
 /* What changed in the points of contact between two versions of a card
  * (the "card" objects): {"added": [ids], "removed": [ids], "changed":
  * [{"id", "fields": [...]}], "roster_changed", "from_version",
- * "to_version"} (new reference). */
+ * "to_version"}, and "constituency" when it changed: per list
+ * ("countries", "asns", "networks", "own.asns", "own.networks")
+ * {"added": [...], "removed": [...]} (new reference). */
 json_t *px_card_contacts_diff(const json_t *old_c, const json_t *new_c);
 /* A short fingerprint for reading aloud: the first 20 bytes of
  * SHA-256(sign key) as 5 groups of 8 hex digits; out[45]. */

@@ -221,7 +221,8 @@ px_case_allows(
 			goto ended;
 		return 0;
 	case PX_MSG_CLOSE:
-		if (!req && c->kind != PX_KIND_REPORT)
+		if (!req && c->kind != PX_KIND_REPORT &&
+		    c->kind != PX_KIND_FEED)
 			return px_error_set(PX_ECONFLICT,
 			    "only the requester (%s) may close case %s",
 			    c->requester, c->id);
@@ -260,6 +261,18 @@ px_case_allows(
 	case PX_MSG_EVIDENCE:
 	case PX_MSG_FINDING:
 	case PX_MSG_ASSESSMENT:
+		return 0;
+	case PX_MSG_DIGEST:
+	case PX_MSG_ROUTING:
+		/* Digests and overrides belong to the two parties' routine
+		 * sharing, which is a case of its own (docs/feeds.md). */
+		if (c->kind != PX_KIND_FEED)
+			return px_error_set(PX_ECONFLICT,
+			    "case %s is a %s; %s messages belong to a feed case",
+			    c->id, px_kind_names[c->kind].wire,
+			    px_msg_type_names[type].wire);
+		if (c->state == PX_ST_CLOSED || c->state == PX_ST_WITHDRAWN)
+			goto ended;
 		return 0;
 	case PX_MSG_CHECK_REPLY:
 		return px_error_set(PX_EINVAL,
@@ -679,6 +692,9 @@ clock_applies(const struct px_case *c, enum px_clock k)
 	 * no answer is owed. */
 	if (c->kind == PX_KIND_REPORT)
 		return k == PX_CLK_ACK || k == PX_CLK_TRIAGE;
+	/* Routine sharing is an arrangement, not an incident: no clock. */
+	if (c->kind == PX_KIND_FEED)
+		return false;
 	/* A check asks for one thing: the human answer, by its due time. */
 	if (c->kind == PX_KIND_CHECK)
 		return k == PX_CLK_ACK;

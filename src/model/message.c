@@ -9,6 +9,7 @@
 #include "model/canon.h"
 #include "model/complete.h"
 #include "model/evidence.h"
+#include "model/feedmsg.h"
 #include "model/message.h"
 #include "model/observable.h"
 #include "util/util.h"
@@ -168,7 +169,8 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0 ||
 	    (rc = px_check_printable(title, false, "case title")) < 0)
 		return rc;
-	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT) ||
+	if ((type == PX_MSG_REPORT) !=
+	        (kind == PX_KIND_REPORT || kind == PX_KIND_FEED) ||
 	    (type == PX_MSG_CHECK) != (kind == PX_KIND_CHECK) ||
 	    (type == PX_MSG_PROPOSE) != (kind == PX_KIND_AGREEMENT) ||
 	    (type == PX_MSG_EXERCISE) != (kind == PX_KIND_EXERCISE) ||
@@ -178,7 +180,7 @@ check_case_header(const json_t *c, enum px_msg_type type)
 		    "case: kind '%s' cannot be opened by a '%s' message",
 		    px_kind_names[kind].wire, px_msg_type_names[type].wire);
 	if (json_object_get(c, "request_type")) {
-		if (kind == PX_KIND_REPORT)
+		if (kind == PX_KIND_REPORT || kind == PX_KIND_FEED)
 			return px_error_set(
 			    PX_EINVAL, "case: a report has no request_type");
 		if ((rc = px_j_enum(&x, c, "request_type",
@@ -800,7 +802,11 @@ static int
 check_body(const json_t *b, enum px_msg_type type)
 {
 	static const char *const open_mem[] = { "case", "text", "excerpts",
-		"preservation", "wanted", NULL };
+		"preservation", "wanted", "feed", NULL };
+	static const char *const update_mem[] = { "text", "feed", NULL };
+	static const char *const digest_mem[] = { "digest", "verdict", "text",
+		NULL };
+	static const char *const routing_mem[] = { "routing", "text", NULL };
 	static const char *const check_mem[] = { "case", "check", "text",
 		NULL };
 	static const char *const ack_mem[] = { "by", "text", NULL };
@@ -845,6 +851,17 @@ check_body(const json_t *b, enum px_msg_type type)
 		    (rc = px_complete_body_check(b)) < 0 ||
 		    (rc = check_request_extras(b)) < 0)
 			return rc;
+		if (json_object_get(b, "feed")) {
+			const char *k = json_string_value(json_object_get(
+			    json_object_get(b, "case"), "kind"));
+
+			if (type != PX_MSG_REPORT || strcmp(k, "report") != 0)
+				return px_error_set(PX_EINVAL,
+				    "body: only a report carries a feed batch");
+			if ((rc = px_feedmsg_check_batch(
+			         json_object_get(b, "feed"))) < 0)
+				return rc;
+		}
 		text_required = true;
 		break;
 	case PX_MSG_EVIDENCE:
@@ -867,6 +884,16 @@ check_body(const json_t *b, enum px_msg_type type)
 		    (rc = type == PX_MSG_DISCLOSE
 		            ? px_disclose_body_check(b)
 		            : px_review_body_check(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_DIGEST:
+		if ((rc = px_j_only(b, digest_mem, "body")) < 0 ||
+		    (rc = px_feedmsg_check_digest(b)) < 0)
+			return rc;
+		break;
+	case PX_MSG_ROUTING:
+		if ((rc = px_j_only(b, routing_mem, "body")) < 0 ||
+		    (rc = px_feedmsg_check_routing(b)) < 0)
 			return rc;
 		break;
 	case PX_MSG_CHECK:
@@ -983,6 +1010,14 @@ check_body(const json_t *b, enum px_msg_type type)
 			return rc;
 		break;
 	case PX_MSG_UPDATE:
+		if ((rc = px_j_only(b, update_mem, "body")) < 0)
+			return rc;
+		if (json_object_get(b, "feed") &&
+		    (rc = px_feedmsg_check_batch(json_object_get(b, "feed"))) <
+		        0)
+			return rc;
+		text_required = true;
+		break;
 	case PX_MSG_NOTE:
 		text_required = true;
 		/* fall through */

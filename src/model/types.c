@@ -12,6 +12,7 @@ const struct px_name px_kind_names[PX_KIND__N] = {
 	{ "agreement", "agreement proposal" },
 	{ "exercise", "exercise" },
 	{ "verification", "review by a neutral verifier" },
+	{ "feed", "routine sharing (feeds)" },
 };
 
 const struct px_name px_category_names[PX_CAT__N] = {
@@ -72,6 +73,8 @@ const struct px_name px_msg_type_names[PX_MSG__N] = {
 	{ "assessment", "assessment" },
 	{ "disclose", "disclosed to the verifier" },
 	{ "review", "verifier's review" },
+	{ "digest", "daily digest" },
+	{ "routing", "routing override" },
 };
 
 const struct px_name px_state_names[PX_ST__N] = {

@@ -24,6 +24,7 @@ enum px_kind {
 	                         (docs/exercises.md) */
 	PX_KIND_VERIFICATION, /* a disclosure to a neutral verifier and its
 	                         review (docs/attribution.md) */
+	PX_KIND_FEED,         /* routine sharing between two parties (feeds) */
 	PX_KIND__N
 };
 
@@ -87,6 +88,8 @@ enum px_msg_type {
 	PX_MSG_ASSESSMENT, /* a judgment resting on findings */
 	PX_MSG_DISCLOSE,   /* opens a verification case at a verifier */
 	PX_MSG_REVIEW,     /* the verifier's signed review */
+	PX_MSG_DIGEST,     /* a daily feed digest, or the receiver's verdict */
+	PX_MSG_ROUTING,    /* a routing override: proposed, accepted, revoked */
 	PX_MSG__N
 };
 

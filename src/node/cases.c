@@ -379,3 +379,18 @@ px_node_batch_end(struct px_node *n, bool commit)
 	PX_STORE_CALL0(n->store, rollback);
 	return rc;
 }
+
+int
+px_node_batch_commit_if_grown(struct px_node *n, int64_t size0)
+{
+	int64_t size;
+	int rc;
+
+	if ((rc = px_log_size(n, &size)) == 0 && size != size0)
+		return px_node_batch_end(n, true);
+	n->batch--;
+	if (rc == 0 && (rc = PX_STORE_CALL0(n->store, commit)) == 0)
+		return 0;
+	PX_STORE_CALL0(n->store, rollback);
+	return rc;
+}

@@ -18,7 +18,9 @@
 
 #include "model/bundle.h"
 #include "model/canon.h"
+#include "node/attach.h"
 #include "node/channel.h"
+#include "node/feeds.h"
 #include "node/internal.h"
 #include "node/log.h"
 #include "node/witness.h"
@@ -63,10 +65,69 @@ say(struct px_import_report *r, const char *fmt, ...)
  * at most PX_MSG_MAX_BYTES). */
 #define PX_EXPORT_MAX_BYTES (8u << 20)
 
+/* Attachment bytes one bundle carries at most besides its messages:
+ * base64 adds a third, so messages and attachments together stay below
+ * the 16 MiB a receiver takes (a single message whose attachment alone
+ * is larger still goes, by itself). */
+#define BUNDLE_ATTACH_BUDGET (5u << 20)
+
 struct collect {
+	struct px_node *n;
 	json_t *a;
-	size_t limit, bytes;
+	json_t *att; /* attachments of the messages collected */
+	size_t limit, bytes, att_bytes;
 };
+
+/* The feed attachment a message names (its body's feed.attachment). */
+static const json_t *
+attachment_ref(const json_t *msg_env)
+{
+	return json_object_get(
+	    json_object_get(
+	        json_object_get(json_object_get(msg_env, "msg"), "body"),
+	        "feed"),
+	    "attachment");
+}
+
+/* The size in bytes the message declares for its attachment, 0 for none
+ * (bounded to 16 MiB by the message's check). */
+static size_t
+attachment_size(const json_t *msg_env)
+{
+	json_int_t sz = json_integer_value(
+	    json_object_get(attachment_ref(msg_env), "size"));
+
+	return sz > 0 ? (size_t)sz : 0;
+}
+
+/* Adds the attachment a message names, if held, to c->att. */
+static int
+collect_attachment(struct collect *c, const json_t *msg_env)
+{
+	const json_t *a = json_object_get(attachment_ref(msg_env), "sha256");
+	const char *sha = json_string_value(a);
+	struct px_buf b;
+	char *b64;
+	int rc;
+
+	if (sha == NULL)
+		return 0;
+	px_buf_init(&b, PX_BUF_NOCAP);
+	rc = px_attach_read(&b, c->n, sha, true);
+	if (rc < 0) {
+		/* Not held (or damaged): the message goes without it; the
+		 * peer's digest check will name it missing. */
+		px_buf_dispose(&b);
+		return 0;
+	}
+	b64 = px_b64_encode((const uint8_t *)b.data, b.len);
+	json_array_append_new(
+	    c->att, json_pack("{ssss}", "sha256", sha, "data", b64));
+	c->att_bytes += b.len;
+	free(b64);
+	px_buf_dispose(&b);
+	return 0;
+}
 
 static int
 collect_env(const struct px_msg_row *r, void *arg)
@@ -81,8 +142,16 @@ collect_env(const struct px_msg_row *r, void *arg)
 	if ((rc = px_json_parse(
 	         &env, r->raw, len, PX_MSG_MAX_BYTES, "stored message")) < 0)
 		return rc;
+	if (c->att && json_array_size(c->a) > 0 &&
+	    c->att_bytes + attachment_size(env) > BUNDLE_ATTACH_BUDGET) {
+		/* The next bundle takes it. */
+		json_decref(env);
+		return 1;
+	}
 	json_array_append_new(c->a, env);
 	c->bytes += len;
+	if (c->att && (rc = collect_attachment(c, env)) < 0)
+		return rc;
 	return json_array_size(c->a) >= c->limit ? 1 : 0;
 }
 
@@ -90,7 +159,7 @@ collect_env(const struct px_msg_row *r, void *arg)
  * items (both arrays) in our log. */
 static int
 write_bundle(struct px_node *n, const char *peer, json_t *msgs, json_t *rcpts,
-    json_t *refusal, int64_t now, struct px_buf *out)
+    json_t *refusal, json_t *att, int64_t now, struct px_buf *out)
 {
 	size_t nm = json_array_size(msgs), nr = json_array_size(rcpts);
 	const json_t **items = px_calloc(nm + nr + 1, sizeof(*items));
@@ -106,8 +175,8 @@ write_bundle(struct px_node *n, const char *peer, json_t *msgs, json_t *rcpts,
 	if ((rc = px_log_size(n, &size)) == 0 && size > 0)
 		rc = px_log_section(&log, n, peer, items, nm + nr);
 	if (rc == 0)
-		rc = px_bundle_write(out, n->name, peer, now, msgs, rcpts, log,
-		    refusal, &n->sign);
+		rc = px_bundle_write_att(out, n->name, peer, now, msgs, rcpts,
+		    log, refusal, att, &n->sign);
 	json_decref(log);
 	free(items);
 	return rc;
@@ -119,7 +188,10 @@ px_node_export_limit(struct px_node *n, const char *peer, struct px_buf *out,
 {
 	struct px_peer_row row = { 0 };
 	json_t *msgs = json_array(), *rcpts = json_array();
-	struct collect c = { .a = msgs, .limit = limit ? limit : (size_t)-1 };
+	struct collect c = { .n = n,
+		.a = msgs,
+		.att = json_array(),
+		.limit = limit ? limit : (size_t)-1 };
 	int rc;
 
 	if ((rc = PX_STORE_CALL(n->store, peer_get, peer, &row)) < 0)
@@ -128,8 +200,10 @@ px_node_export_limit(struct px_node *n, const char *peer, struct px_buf *out,
 	         collect_env, &c)) < 0)
 		goto out;
 	*count = json_array_size(msgs);
-	rc = write_bundle(n, peer, msgs, rcpts, NULL, px_time_now_ms(), out);
+	rc = write_bundle(
+	    n, peer, msgs, rcpts, NULL, c.att, px_time_now_ms(), out);
 out:
+	json_decref(c.att);
 	px_peer_row_dispose(&row);
 	json_decref(msgs);
 	json_decref(rcpts);
@@ -412,6 +486,7 @@ apply_msg(struct px_node *n, const struct px_msg *m, const struct px_peer *p,
 		goto rollback;
 	raw = px_canon_string(r->env);
 	if ((rc = px_node_store_msg(n, m, &c, now)) < 0 ||
+	    (rc = px_feed_on_import(n, m)) < 0 ||
 	    (rc = store_proof(n, p, w, m->hash)) < 0 ||
 	    (rc = PX_STORE_CALL(
 	         n->store, receipt_put, m->hash, n->name, now, raw)) < 0 ||
@@ -486,6 +561,33 @@ track_channel(struct px_node *n, const struct px_bundle *b,
 	    (long long)b->refused_seq, b->refused_reason);
 	return px_channel_refused(n, b->from, PX_CHAN_OUT, b->refused_seq,
 	    b->refused_msg, b->refused_reason, now);
+}
+
+/* Keeps the attachments a bundle carries (px_bundle_parse checked each
+ * against its name).  Content-addressed, so storing one twice is
+ * harmless, and one no message names costs only disk. */
+static int
+store_attachments(struct px_node *n, const struct px_bundle *b)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(b->attachments, i, x)
+	{
+		const char *b64 = json_string_value(json_object_get(x, "data"));
+		size_t cap = strlen(b64) / 4 * 3 + 3, len = 0;
+		uint8_t *bytes = px_malloc(cap);
+		char sha[65];
+		int rc;
+
+		if ((rc = px_b64_decode(bytes, cap, &len, b64)) == 0)
+			rc = px_attach_store(n, bytes, len,
+			    "application/x-ndjson", NULL, 0, b->from, sha);
+		free(bytes);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int
@@ -611,6 +713,8 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 	}
 	/* Everything verified: from here on the report speaks. */
 	rep->peer = px_strdup(b.from);
+	if ((rc = store_attachments(n, &b)) < 0)
+		goto out;
 	/* One transaction for the whole bundle: each step below runs in its
 	 * own savepoint (atomic per message), and the batch costs one
 	 * durable commit. */
@@ -671,7 +775,7 @@ px_node_import(struct px_node *n, const char *text, size_t len,
 		    : NULL;
 
 		rc = write_bundle(
-		    n, b.from, none, out_receipts, why, now, reply);
+		    n, b.from, none, out_receipts, why, NULL, now, reply);
 		json_decref(why);
 		if (rc < 0)
 			goto out;

@@ -10,6 +10,7 @@
 #include "model/canon.h"
 #include "model/ladder.h"
 #include "model/message.h"
+#include "model/routing.h"
 #include "node/node.h"
 #include "util/util.h"
 
@@ -75,6 +76,35 @@ static const char conf_template[] =
     "# Seconds for the whole exchange with the relay.\n"
     "#timeout = 30\n"
     "\n"
+    "# The constituency this node answers for, published in its card: peers\n"
+    "# route feed events here by it (docs/routing.md).  Countries are ISO\n"
+    "# 3166 codes; AS numbers and networks are more specific; own_* are the\n"
+    "# organisation's own (TLP:AMBER+STRICT events go only there).\n"
+    "[constituency]\n"
+    "countries =\n"
+    "#asns = AS64500, AS64510-AS64519\n"
+    "#networks = 192.0.2.0/24, 2001:db8::/32\n"
+    "#own_asns =\n"
+    "#own_networks =\n"
+    "\n"
+    "# Routine sharing of feed events (docs/feeds.md).\n"
+    "[feeds]\n"
+    "# TLP of events whose feed gives none.\n"
+    "#tlp = amber\n"
+    "# Aggregation interval, and the one for critical events.\n"
+    "#interval = 24h\n"
+    "#critical_interval = 1h\n"
+    "# The daily digest's cut-off, UTC.\n"
+    "#cutoff = 00:00\n"
+    "# Classification types routed by their destination, not source.\n"
+    "#destination =\n"
+    "# A case is resolved when none of its hosts was seen for this many\n"
+    "# days; hosts still seen this many days after first are persistent.\n"
+    "#expire_days = 7\n"
+    "#persistent_days = 3\n"
+    "# The directory `parley serve` watches for feed files.\n"
+    "#spool = spool\n"
+    "\n"
     "# Points of contact published in the card.  role is one of technical,\n"
     "# policy, law-enforcement; channels: email, phone, webhook.\n"
     "[contact \"duty\"]\n"
@@ -89,6 +119,17 @@ static const char conf_template[] =
     "#webhook_secret =\n";
 
 static int check_contacts(const struct px_conf *c);
+
+/* A constituency typo in parley.conf is reported when the node opens. */
+static int
+check_constituency(const struct px_conf *c)
+{
+	json_t *o = px_node_constituency(c);
+	int rc = o ? px_constituency_check(o, "parley.conf [constituency]") : 0;
+
+	json_decref(o);
+	return rc;
+}
 
 /* Values written into parley.conf must read back as written. */
 static int
@@ -314,7 +355,8 @@ px_node_open(struct px_node **out, const char *dir)
 		px_error_prefix("parley.conf [hours]");
 		goto fail;
 	}
-	if ((rc = check_contacts(&n->conf)) < 0)
+	if ((rc = check_contacts(&n->conf)) < 0 ||
+	    (rc = check_constituency(&n->conf)) < 0)
 		goto fail;
 	{
 		const char *role = px_conf_get(&n->conf, "", NULL, "role");
@@ -470,6 +512,41 @@ check_contacts(const struct px_conf *c)
 	return 0;
 }
 
+/* The constituency published in the card ([constituency] in
+ * parley.conf; docs/routing.md), or NULL when none is configured. */
+json_t *
+px_node_constituency(const struct px_conf *c)
+{
+	const char *countries =
+	    px_conf_get(c, "constituency", NULL, "countries");
+	const char *asns = px_conf_get(c, "constituency", NULL, "asns");
+	const char *nets = px_conf_get(c, "constituency", NULL, "networks");
+	const char *oasns = px_conf_get(c, "constituency", NULL, "own_asns");
+	const char *onets =
+	    px_conf_get(c, "constituency", NULL, "own_networks");
+	json_t *o = json_object(), *own = json_object();
+
+	if (countries && *countries)
+		json_object_set_new(o, "countries", split_list(countries));
+	if (asns && *asns)
+		json_object_set_new(o, "asns", split_list(asns));
+	if (nets && *nets)
+		json_object_set_new(o, "networks", split_list(nets));
+	if (oasns && *oasns)
+		json_object_set_new(own, "asns", split_list(oasns));
+	if (onets && *onets)
+		json_object_set_new(own, "networks", split_list(onets));
+	if (json_object_size(own))
+		json_object_set_new(o, "own", own);
+	else
+		json_decref(own);
+	if (json_object_size(o) == 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *
 contacts(const struct px_conf *c)
 {
@@ -551,6 +628,12 @@ card_content(struct px_node *n)
 
 		if (role && strcmp(role, "verifier") == 0)
 			json_object_set_new(o, "role", json_string(role));
+	}
+	{
+		json_t *cons = px_node_constituency(c);
+
+		if (cons)
+			json_object_set_new(o, "constituency", cons);
 	}
 	{
 		json_t *roster = NULL;

@@ -50,6 +50,10 @@ struct px_node {
 PX_MUST_CHECK int px_node_tz(
     const struct px_tz **out, struct px_node *n, const char *name);
 
+/* The constituency this node publishes in its card ([constituency] in
+ * parley.conf), or NULL if none; a new reference. */
+json_t *px_node_constituency(const struct px_conf *c);
+
 /* The node's working languages from parley.conf, preferred first
  * (["zh", "en"]); a new reference. */
 json_t *px_node_languages(const struct px_node *n);
@@ -59,6 +63,12 @@ json_t *px_node_languages(const struct px_node *n);
 PX_MUST_CHECK int px_node_batch_begin(struct px_node *n);
 /* Signs the batch's checkpoint and commits (or rolls back if !commit). */
 PX_MUST_CHECK int px_node_batch_end(struct px_node *n, bool commit);
+/* Commits a batch that may have added nothing to the log: signs a
+ * checkpoint only if the log grew past `size0`, its size when the batch
+ * began, so that periodic work with nothing to do (the feeds thread's
+ * flush) leaves the signed record as it was.  Rolls back on failure. */
+PX_MUST_CHECK int px_node_batch_commit_if_grown(
+    struct px_node *n, int64_t size0);
 
 struct px_node_params {
 	const char *dir;

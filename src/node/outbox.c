@@ -63,13 +63,7 @@ wait_flag(struct px_outbox *o, unsigned long seen, long ms, atomic_int *flag)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	px_time_deadline(&ts, ms);
 	pthread_mutex_lock(&o->mu);
 	while (!o->stop && (seen == ~0UL || o->kicks == seen) &&
 	    !(flag && atomic_load(flag)))

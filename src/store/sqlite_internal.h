@@ -17,7 +17,8 @@
 #define PX_SQ_FIRST_AGREE_STMT 96  /* 96..103: store_sqlite_agree.c */
 #define PX_SQ_FIRST_EXER_STMT  104 /* 104..119: store_sqlite_exer.c */
 #define PX_SQ_FIRST_EV_STMT    120 /* 120..127: store_sqlite_ev.c */
-#define PX_SQ_STMTS            128
+#define PX_SQ_FIRST_FEED_STMT  128 /* 128..175: store_sqlite_feed.c */
+#define PX_SQ_STMTS            176
 
 struct sq {
 	struct px_store base;
@@ -167,6 +168,110 @@ int px_sq_notify_cancel_exercise(struct px_store *b, const char *exercise,
  * nodes written by what was rolled back; close frees it. */
 void px_sq_tree_rollback(struct sq *s);
 void px_sq_tree_close(struct sq *s);
+
+/* Feeds, routing, attachments and digests (store_sqlite_feed.c). */
+#define PX_SQ_FEED_OPS                                                        \
+	.feed_tune = px_sq_feed_tune,                                         \
+	.routing_file_put = px_sq_routing_file_put,                           \
+	.routing_file_list = px_sq_routing_file_list,                         \
+	.feed_file_find = px_sq_feed_file_find,                               \
+	.feed_file_get = px_sq_feed_file_get,                                 \
+	.feed_file_put = px_sq_feed_file_put,                                 \
+	.feed_file_list = px_sq_feed_file_list,                               \
+	.feed_bad_put = px_sq_feed_bad_put,                                   \
+	.feed_bad_list = px_sq_feed_bad_list,                                 \
+	.feed_event_put = px_sq_feed_event_put,                               \
+	.feed_event_dup = px_sq_feed_event_dup,                               \
+	.feed_event_get = px_sq_feed_event_get,                               \
+	.feed_event_keys = px_sq_feed_event_keys,                             \
+	.feed_route_id = px_sq_feed_route_id,                                 \
+	.feed_group_id = px_sq_feed_group_id,                                 \
+	.feed_group_case = px_sq_feed_group_case,                             \
+	.feed_group_hosts = px_sq_feed_group_hosts,                           \
+	.feed_host_put = px_sq_feed_host_put,                                 \
+	.feed_group_pending = px_sq_feed_group_pending,                       \
+	.feed_group_list = px_sq_feed_group_list,                             \
+	.feed_status_counts = px_sq_feed_status_counts,                       \
+	.feed_batch_id = px_sq_feed_batch_id,                                 \
+	.feed_batch_add = px_sq_feed_batch_add,                               \
+	.feed_batches = px_sq_feed_batches,                                   \
+	.feed_batch_items = px_sq_feed_batch_items,                           \
+	.feed_batch_events = px_sq_feed_batch_events,                         \
+	.feed_batch_sent = px_sq_feed_batch_sent,                             \
+	.feed_part_put = px_sq_feed_part_put, .feed_parts = px_sq_feed_parts, \
+	.feed_part_get = px_sq_feed_part_get, .feed_queue = px_sq_feed_queue, \
+	.feed_recv_put = px_sq_feed_recv_put,                                 \
+	.feed_recv_find = px_sq_feed_recv_find,                               \
+	.attach_put = px_sq_attach_put, .attach_get = px_sq_attach_get,       \
+	.digest_put = px_sq_digest_put, .digest_get = px_sq_digest_get,       \
+	.digest_list = px_sq_digest_list
+
+int px_sq_feed_tune(struct px_store *b, bool bulk);
+int px_sq_routing_file_put(
+    struct px_store *b, const struct px_routing_file_row *r);
+int px_sq_routing_file_list(
+    struct px_store *b, bool active_only, px_routing_file_cb cb, void *arg);
+int px_sq_feed_file_find(
+    struct px_store *b, const char *ident, struct px_feed_file_row *out);
+int px_sq_feed_file_get(
+    struct px_store *b, int64_t id, struct px_feed_file_row *out);
+int px_sq_feed_file_put(struct px_store *b, struct px_feed_file_row *r);
+int px_sq_feed_file_list(
+    struct px_store *b, int64_t limit, px_feed_file_cb cb, void *arg);
+int px_sq_feed_bad_put(
+    struct px_store *b, int64_t file, int64_t line, const char *reason);
+int px_sq_feed_bad_list(
+    struct px_store *b, int64_t file, int64_t limit, px_text_cb cb, void *arg);
+int px_sq_feed_event_put(
+    struct px_store *b, const struct px_feed_event_row *r, int64_t *id);
+int px_sq_feed_event_dup(
+    struct px_store *b, int64_t id, int64_t first, int64_t last, int64_t delta);
+int px_sq_feed_event_get(
+    struct px_store *b, int64_t id, struct px_feed_event_row *out);
+int px_sq_feed_event_keys(
+    struct px_store *b, int64_t min_bday, px_feed_key_cb cb, void *arg);
+int px_sq_feed_route_id(struct px_store *b, const char *json, int64_t *id);
+int px_sq_feed_group_id(struct px_store *b, const char *peer, int64_t asn,
+    int type, const char *identifier, int64_t now, int64_t *id);
+int px_sq_feed_group_case(struct px_store *b, int64_t grp, const char *case_id);
+int px_sq_feed_group_hosts(
+    struct px_store *b, int64_t grp, px_feed_host_cb cb, void *arg);
+int px_sq_feed_host_put(struct px_store *b, int64_t grp, const char *host,
+    int64_t first, int64_t last, int64_t count);
+int px_sq_feed_group_pending(struct px_store *b, int64_t grp, int64_t *events);
+int px_sq_feed_group_list(struct px_store *b, px_text_cb cb, void *arg);
+int px_sq_feed_status_counts(
+    struct px_store *b, int64_t from, int64_t to, int64_t out[5]);
+int px_sq_feed_batch_id(struct px_store *b, int64_t grp, int64_t start_ms,
+    int64_t end_ms, int64_t *id);
+int px_sq_feed_batch_add(struct px_store *b, int64_t batch, int64_t n);
+int px_sq_feed_batches(struct px_store *b, const struct px_feed_batch_filter *f,
+    px_feed_batch_cb cb, void *arg);
+int px_sq_feed_batch_items(
+    struct px_store *b, int64_t batch, const int64_t *ids, size_t n);
+int px_sq_feed_batch_events(
+    struct px_store *b, int64_t batch, px_feed_event_cb cb, void *arg);
+int px_sq_feed_batch_sent(struct px_store *b, int64_t batch,
+    const char *case_id, const char *msg_hash, int64_t now);
+int px_sq_feed_part_put(struct px_store *b, const struct px_feed_part_row *r);
+int px_sq_feed_parts(struct px_store *b, const char *peer, const char *dir,
+    int64_t from, int64_t to, px_feed_part_cb cb, void *arg);
+int px_sq_feed_part_get(
+    struct px_store *b, const char *msg_hash, struct px_feed_part_row *out);
+int px_sq_feed_queue(struct px_store *b, int status, int64_t limit,
+    px_feed_event_cb cb, void *arg);
+int px_sq_feed_recv_put(
+    struct px_store *b, const char *id, const char *attachment, int64_t line);
+int px_sq_feed_recv_find(
+    struct px_store *b, const char *id, char **attachment, int64_t *line);
+int px_sq_attach_put(struct px_store *b, const struct px_attach_row *r);
+int px_sq_attach_get(
+    struct px_store *b, const char *sha256, struct px_attach_row *out);
+int px_sq_digest_put(struct px_store *b, const struct px_digest_row *r);
+int px_sq_digest_get(struct px_store *b, const char *peer, const char *dir,
+    const char *day, struct px_digest_row *out);
+int px_sq_digest_list(struct px_store *b, const char *peer, const char *dir,
+    px_digest_cb cb, void *arg);
 
 /* The log operations, for the ops table. */
 #define PX_SQ_LOG_OPS                                                         \

@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 9
+#define PX_SCHEMA_VERSION 10
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -170,6 +170,93 @@ struct px_channel_row {
 	bool notified; /* the node's duty people were told */
 };
 typedef int (*px_channel_cb)(const struct px_channel_row *r, void *arg);
+
+/* Feeds (docs/feeds.md): the input files and their progress. */
+struct px_feed_file_row {
+	int64_t id; /* assigned by feed_file_put */
+	char *name, *path, *source, *format, *feed;
+	char *ident; /* identity for resuming: size and SHA-256 of the head */
+	char *state; /* "running", "done" or "failed" */
+	char *error;
+	int64_t size, offset, line; /* bytes and lines committed */
+	int64_t records, events, duplicates, bad;
+	int64_t routed, own, unroutable, disputed, withheld;
+	int64_t started_ms, updated_ms, finished_ms;
+};
+typedef int (*px_feed_file_cb)(const struct px_feed_file_row *r, void *arg);
+
+/* One stored event (unique after deduplication). */
+struct px_feed_event_row {
+	int64_t id, file, line, routed_ms;
+	int status, type, severity; /* enum px_rt_status, px_ev_type, ... */
+	int64_t route;              /* feed_routes id */
+	int64_t batch;              /* 0 when not routed */
+	int64_t asn;                /* of the side that counted, -1 */
+	char *host;                 /* its address as text, or NULL */
+	int64_t seen_first, seen_last, count;
+	int64_t key, bday; /* dedup key, and the day its bucket ends */
+	char *event;       /* canonical JSON */
+	char *route_json;  /* read back joined; ignored by put */
+};
+typedef int (*px_feed_event_cb)(const struct px_feed_event_row *r, void *arg);
+/* (dedup key, event id, bucket end day) for rebuilding the index. */
+typedef int (*px_feed_key_cb)(int64_t key, int64_t id, int64_t bday, void *arg);
+
+typedef int (*px_feed_host_cb)(
+    const char *host, int64_t first, int64_t last, int64_t count, void *arg);
+
+/* An aggregation batch: one group's events of one interval. */
+struct px_feed_batch_row {
+	int64_t id, grp, start_ms, end_ms, events, sent_ms;
+	char *peer, *identifier; /* the group's */
+	int64_t asn;
+	int type;
+	char *case_id;  /* the case it went into (sent) */
+	char *msg_hash; /* its first message */
+	char *gcase;    /* the group's current case, or NULL */
+};
+typedef int (*px_feed_batch_cb)(const struct px_feed_batch_row *r, void *arg);
+
+struct px_feed_batch_filter {
+	int64_t due_before; /* > 0: unsent batches whose interval ended */
+	int64_t grp;        /* > 0: that group's batches */
+	const char *peer;   /* with due_before: only this peer's */
+};
+
+/* A message that carries a part of a batch, sent or received. */
+struct px_feed_part_row {
+	char *msg_hash, *case_id, *peer;
+	char *dir;        /* "out" or "in" */
+	char *batch;      /* the batch's wire id */
+	char *attachment; /* SHA-256 hex, or NULL */
+	int64_t part, parts, start_ms, end_ms, events, time_ms;
+};
+typedef int (*px_feed_part_cb)(const struct px_feed_part_row *r, void *arg);
+
+/* A content-addressed attachment (node/attach.h). */
+struct px_attach_row {
+	char *sha256, *media_type, *name, *origin;
+	int64_t size, events, stored_ms;
+};
+
+/* A daily digest, sent ("out") or received ("in"), and what the
+ * receiver's check of it found. */
+struct px_digest_row {
+	char *peer, *dir, *day, *msg_hash, *root;
+	char *verdict; /* NULL, "agree" or "disagree" */
+	char *detail;
+	int64_t events, time_ms, checked_ms;
+};
+typedef int (*px_digest_cb)(const struct px_digest_row *r, void *arg);
+
+/* A loaded delegation file. */
+struct px_routing_file_row {
+	char *sha256, *registry, *serial, *path;
+	int64_t records, lines, loaded_ms;
+	bool active;
+};
+typedef int (*px_routing_file_cb)(
+    const struct px_routing_file_row *r, void *arg);
 
 struct px_notify_filter {
 	const char *case_id; /* NULL: any */
@@ -436,6 +523,107 @@ struct px_store_ops {
 	    struct px_store *s, const struct px_evidence_row *r);
 	int (*evidence_list)(struct px_store *s,
 	    const struct px_evidence_filter *f, px_evidence_cb cb, void *arg);
+	/* Feeds (store_sqlite_feed.c; docs/feeds.md).  feed_tune sets a
+	 * larger page cache for a bulk ingest. */
+	int (*feed_tune)(struct px_store *s, bool bulk);
+	/* A delegation file becomes its registry's active one. */
+	int (*routing_file_put)(
+	    struct px_store *s, const struct px_routing_file_row *r);
+	int (*routing_file_list)(struct px_store *s, bool active_only,
+	    px_routing_file_cb cb, void *arg);
+	/* The latest file with that identity, or PX_ENOTFOUND. */
+	int (*feed_file_find)(struct px_store *s, const char *ident,
+	    struct px_feed_file_row *out);
+	int (*feed_file_get)(
+	    struct px_store *s, int64_t id, struct px_feed_file_row *out);
+	/* Inserts (r->id 0: assigns it) or updates a file's row. */
+	int (*feed_file_put)(struct px_store *s, struct px_feed_file_row *r);
+	/* Newest first. */
+	int (*feed_file_list)(
+	    struct px_store *s, int64_t limit, px_feed_file_cb cb, void *arg);
+	int (*feed_bad_put)(
+	    struct px_store *s, int64_t file, int64_t line, const char *reason);
+	/* cb(line, reason, "") by line. */
+	int (*feed_bad_list)(struct px_store *s, int64_t file, int64_t limit,
+	    px_text_cb cb, void *arg);
+	int (*feed_event_put)(
+	    struct px_store *s, const struct px_feed_event_row *r, int64_t *id);
+	/* Duplicates: seen_first = min(seen_first, first), seen_last =
+	 * max(seen_last, last), count += delta. */
+	int (*feed_event_dup)(struct px_store *s, int64_t id, int64_t first,
+	    int64_t last, int64_t delta);
+	int (*feed_event_get)(
+	    struct px_store *s, int64_t id, struct px_feed_event_row *out);
+	/* Keys of events whose bucket ends on min_bday or later, newest
+	 * first (rows are appended in time order). */
+	int (*feed_event_keys)(
+	    struct px_store *s, int64_t min_bday, px_feed_key_cb cb, void *arg);
+	/* The id of a route explanation, added if new. */
+	int (*feed_route_id)(struct px_store *s, const char *json, int64_t *id);
+	/* The group (peer, asn, type, identifier), added if new. */
+	int (*feed_group_id)(struct px_store *s, const char *peer, int64_t asn,
+	    int type, const char *identifier, int64_t now, int64_t *id);
+	int (*feed_group_case)(
+	    struct px_store *s, int64_t grp, const char *case_id);
+	/* Each host of the group's shared events: when first and last
+	 * seen, and how often (remediation tracking); host_put adds a
+	 * batch's sightings of one host as it is sent. */
+	int (*feed_group_hosts)(
+	    struct px_store *s, int64_t grp, px_feed_host_cb cb, void *arg);
+	int (*feed_host_put)(struct px_store *s, int64_t grp, const char *host,
+	    int64_t first, int64_t last, int64_t count);
+	/* Events of the group in batches not sent yet. */
+	int (*feed_group_pending)(
+	    struct px_store *s, int64_t grp, int64_t *events);
+	/* Events routed in [from, to), counted by status (out[5], enum
+	 * px_rt_status). */
+	int (*feed_status_counts)(
+	    struct px_store *s, int64_t from, int64_t to, int64_t out[5]);
+	/* Groups that have a case: cb(group id, peer, case id). */
+	int (*feed_group_list)(struct px_store *s, px_text_cb cb, void *arg);
+	/* The unsent batch of a group and interval, added if new. */
+	int (*feed_batch_id)(struct px_store *s, int64_t grp, int64_t start_ms,
+	    int64_t end_ms, int64_t *id);
+	int (*feed_batch_add)(struct px_store *s, int64_t batch, int64_t n);
+	/* Events added to a batch: their ids, in the order stored.  One row
+	 * per batch and ingest chunk, so an ingest writes no index entry per
+	 * event. */
+	int (*feed_batch_items)(
+	    struct px_store *s, int64_t batch, const int64_t *ids, size_t n);
+	int (*feed_batches)(struct px_store *s,
+	    const struct px_feed_batch_filter *f, px_feed_batch_cb cb,
+	    void *arg);
+	/* The events of a batch, by id, with their route explanation. */
+	int (*feed_batch_events)(
+	    struct px_store *s, int64_t batch, px_feed_event_cb cb, void *arg);
+	int (*feed_batch_sent)(struct px_store *s, int64_t batch,
+	    const char *case_id, const char *msg_hash, int64_t now);
+	int (*feed_part_put)(
+	    struct px_store *s, const struct px_feed_part_row *r);
+	/* Parts with `peer` and `dir` whose interval starts in [from, to),
+	 * by start and time. */
+	int (*feed_parts)(struct px_store *s, const char *peer, const char *dir,
+	    int64_t from, int64_t to, px_feed_part_cb cb, void *arg);
+	int (*feed_part_get)(struct px_store *s, const char *msg_hash,
+	    struct px_feed_part_row *out);
+	/* Events waiting for a person (unroutable, disputed, withheld), or
+	 * of one status (>= 0); newest first. */
+	int (*feed_queue)(struct px_store *s, int status, int64_t limit,
+	    px_feed_event_cb cb, void *arg);
+	/* Received events by id (hex), for following one: put, find. */
+	int (*feed_recv_put)(struct px_store *s, const char *id,
+	    const char *attachment, int64_t line);
+	int (*feed_recv_find)(struct px_store *s, const char *id,
+	    char **attachment, int64_t *line);
+	int (*attach_put)(struct px_store *s, const struct px_attach_row *r);
+	int (*attach_get)(
+	    struct px_store *s, const char *sha256, struct px_attach_row *out);
+	int (*digest_put)(struct px_store *s, const struct px_digest_row *r);
+	int (*digest_get)(struct px_store *s, const char *peer, const char *dir,
+	    const char *day, struct px_digest_row *out);
+	/* Newest day first; peer and dir NULL for all. */
+	int (*digest_list)(struct px_store *s, const char *peer,
+	    const char *dir, px_digest_cb cb, void *arg);
 
 	int (*alert_put)(struct px_store *s, const char *peer, const char *kind,
 	    const char *detail, const char *evidence, int64_t time_ms);
@@ -463,6 +651,13 @@ void px_channel_row_dispose(struct px_channel_row *r);
 void px_agreement_row_dispose(struct px_agreement_row *r);
 void px_exercise_row_dispose(struct px_exercise_row *r);
 void px_evidence_row_dispose(struct px_evidence_row *r);
+void px_feed_file_row_dispose(struct px_feed_file_row *r);
+void px_feed_event_row_dispose(struct px_feed_event_row *r);
+void px_feed_batch_row_dispose(struct px_feed_batch_row *r);
+void px_feed_part_row_dispose(struct px_feed_part_row *r);
+void px_attach_row_dispose(struct px_attach_row *r);
+void px_digest_row_dispose(struct px_digest_row *r);
+void px_routing_file_row_dispose(struct px_routing_file_row *r);
 
 static inline void
 px_store_close(struct px_store *s)

@@ -18,6 +18,9 @@
  * PARLEY_CLOCK_STEP_FILE (a file holding milliseconds, e.g. "-10000")
  * shifts the real clock while a process runs, to test clock steps. */
 int64_t px_time_now_ms(void);
+/* The CLOCK_REALTIME moment `ms` from now, for pthread_cond_timedwait. */
+struct timespec;
+void px_time_deadline(struct timespec *ts, int64_t ms);
 /* Writes `ms` as RFC 3339 UTC with milliseconds into out[PX_TIME_STRLEN]. */
 void px_time_format(char out[PX_TIME_STRLEN], int64_t ms);
 /* Parses RFC 3339 ("Z" or "+hh:mm" offset, 0-9 fraction digits, fraction

@@ -596,6 +596,56 @@ await step("a viewer sees no buttons it cannot use", async () => {
 	await v.ctx.close();
 });
 
+await step("feeds: B follows A's digest down to the delegation line that routed one event, in English and Chinese", async () => {
+	const DAY = env("FEED_DAY");
+	const href = `#/feeds/digest/${encodeURIComponent(NA)}/${DAY}/in`;
+	// A ingests yesterday's report as of yesterday, and shares it today.
+	const run = (args, extra = {}) => JSON.parse(execFileSync(env("PARLEY"),
+		[...args, "--dir", env("DIR_A"), "--json"], { env: { ...process.env, ...extra } }).toString());
+	const ing = run(["feed", "ingest", env("FEED_CSV")], { PARLEY_FAKE_NOW: `${DAY}T12:00:00Z` });
+	assert.equal(ing[0].routed, 80);
+	const fl = run(["feed", "flush"]);
+	assert.equal(fl.digests, 1);
+	// Delivered now (A's outbox may be waiting out a backoff from the
+	// step that stopped B).
+	assert.equal(run(["channel", "retry", NB]).delivered_ok, true);
+	// The digest arrives through A's outbox; the page shows it once here.
+	for (let i = 0; i < 60; i++) {
+		await b.page.goto(`${B}/#/feeds`);
+		await b.page.waitForSelector("#fd-dg", WAIT);
+		if (await b.page.locator(`a[href="${href}"]`).count()) break;
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	assert.match(await b.page.textContent("#main"), new RegExp(`from ${NA.replace(/\./g, "\\.")}`));
+	await axe(b.page, "feeds");
+	await shot(b.page, "15-feeds");
+	await b.page.click(`a[href="${href}"]`);
+	await b.page.click("button:has-text('Check it now')");
+	await b.page.waitForSelector("p.ok", WAIT);
+	assert.match(await b.page.textContent("p.ok"), /the digest agrees/);
+	await axe(b.page, "digest");
+	await b.page.click("#fd-parts ~ table a[href^='#/feeds/att/']");
+	await b.page.waitForSelector("table.list td a[href*='/feeds/att/']", WAIT);
+	await b.page.click("table.list td a[href*='/feeds/att/']");
+	await b.page.waitForSelector("#fd-delegation-line", WAIT);
+	assert.match(await b.page.textContent("#fd-delegation-line"), /^arin\|US\|ipv4\|(198\.51\.100\.0\|256|203\.0\.113\.0\|200)\|20100101\|allocated$/);
+	assert.match(await b.page.textContent("#main"), /matches its content/);
+	await axe(b.page, "feed event");
+	await shot(b.page, "16-feed-event");
+	await b.page.click("#lang");
+	await b.page.waitForFunction(() => document.documentElement.lang === "zh-CN", null, WAIT);
+	await b.page.waitForSelector("h1:text-is('单个事件及其路由依据')", WAIT);
+	assert.match(await b.page.textContent("#main"), /作出决定的那一行/);
+	await axe(b.page, "feed event (zh)");
+	await b.page.goto(`${B}/#/feeds`);
+	await b.page.waitForSelector("h2:text-is('每日摘要')", WAIT);
+	assert.match(await b.page.textContent("#nav"), /数据源/);
+	await axe(b.page, "feeds (zh)");
+	await shot(b.page, "17-feeds-zh");
+	await b.page.click("#lang");
+	await b.page.waitForFunction(() => document.documentElement.lang === "en", null, WAIT);
+});
+
 await step("a blocked channel: both consoles say which seq is held up and why; Deliver now clears it", async () => {
 	// B's clock runs 10 minutes fast: A refuses B's next message.
 	writeFileSync(env("STEP_B"), "600000");

@@ -12,6 +12,7 @@ import * as contacts from "./contacts.js";
 import * as review from "./review.js";
 import * as record from "./record.js";
 import * as exercises from "./exercises.js";
+import * as feeds from "./feeds.js";
 
 const POLL_MS = 3000;
 const main = () => document.getElementById("main");
@@ -31,6 +32,7 @@ const routes = [
 	[/^#\/record\/([0-9a-f]+)$/, record],
 	[/^#\/exercises$/, exercises],
 	[/^#\/exercise\/([0-9a-f-]+)$/, exercises],
+	[/^#\/feeds(?:\/(file|queue|digest|att))?(?:\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?$/, feeds],
 ];
 
 function store() {

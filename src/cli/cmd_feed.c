@@ -1,0 +1,420 @@
+/*
+ * parley feed: ingest feed files, see what came in and where it went,
+ * the queue of events waiting for a person, sending the batches as
+ * cases, and the daily digests (docs/feeds.md).
+ */
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "model/canon.h"
+#include "node/attach.h"
+#include "node/feeds.h"
+#include "util/util.h"
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct prog {
+	double t0, last;
+	bool tty;
+};
+
+static void
+progress(const struct px_feed_file_row *r, void *arg)
+{
+	struct prog *p = arg;
+	double now = mono();
+
+	if (!p->tty || now - p->last < 0.5)
+		return;
+	p->last = now;
+	fprintf(stderr,
+	    "\r  %s: %.1f of %.1f MB, line %lld, %lld events, %lld "
+	    "duplicates, %lld bad (%.0f records/s)   ",
+	    r->name, (double)r->offset / 1e6, (double)r->size / 1e6,
+	    (long long)r->line, (long long)r->events, (long long)r->duplicates,
+	    (long long)r->bad,
+	    (double)r->records / (now - p->t0 > 0 ? now - p->t0 : 1));
+}
+
+struct bad_ctx {
+	json_t *a;
+};
+
+static int
+bad_one(int64_t line, const char *why, const char *unused, void *arg)
+{
+	(void)unused;
+	json_array_append_new(((struct bad_ctx *)arg)->a,
+	    json_pack("{sIss}", "line", (json_int_t)line, "reason", why));
+	return 0;
+}
+
+static json_t *
+bad_rows(struct px_node *n, int64_t file, int64_t limit)
+{
+	struct bad_ctx c = { .a = json_array() };
+
+	if (PX_STORE_CALL(n->store, feed_bad_list, file, limit, bad_one, &c) <
+	    0) {
+		json_decref(c.a);
+		return json_array();
+	}
+	return c.a;
+}
+
+static void
+print_summary(struct px_node *n, const struct px_feed_file_row *r, double s)
+{
+	json_t *bad;
+	size_t i;
+	json_t *v;
+
+	printf("%s %s (%s%s%s): %lld records in %.1f s\n",
+	    strcmp(r->state, "done") == 0 ? "Ingested" : "Stopped in", r->name,
+	    r->format, r->feed ? ", " : "", r->feed ? r->feed : "",
+	    (long long)r->records, s);
+	printf("  %lld events, %lld duplicates, %lld bad records\n",
+	    (long long)r->events, (long long)r->duplicates, (long long)r->bad);
+	printf("  routed %lld, ours %lld, unroutable %lld, disputed %lld, "
+	       "withheld %lld\n",
+	    (long long)r->routed, (long long)r->own, (long long)r->unroutable,
+	    (long long)r->disputed, (long long)r->withheld);
+	if (r->unroutable + r->disputed + r->withheld > 0)
+		printf("  %lld events wait for a person: 'parley feed queue'\n",
+		    (long long)(r->unroutable + r->disputed + r->withheld));
+	if (r->bad == 0)
+		return;
+	bad = bad_rows(n, r->id, 20);
+	json_array_foreach(bad, i, v) printf("    line %lld: %s\n",
+	    (long long)json_integer_value(json_object_get(v, "line")),
+	    json_string_value(json_object_get(v, "reason")));
+	if (r->bad > 20)
+		printf("    ... and %lld more ('parley feed bad %lld')\n",
+		    (long long)(r->bad - 20), (long long)r->id);
+	json_decref(bad);
+}
+
+static int
+run_ingest(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct px_buf map;
+	struct px_ingest_opts o = { .fmt = -1, .tlp = -1, .source = "cli" };
+	json_t *res = json_array();
+	const char *v;
+	int rc = 0, worst = 0;
+
+	px_buf_init(&map, 64 * 1024);
+	if ((v = px_arg(a, "format"))) {
+		enum px_fmt f;
+
+		if (px_fmt_lookup(&f, v) < 0) {
+			rc = px_cli_usage(a, "%s", px_error_last());
+			goto out;
+		}
+		o.fmt = (int)f;
+	}
+	if ((v = px_arg(a, "tlp")) &&
+	    px_ev_parse_tlp(&o.tlp, v, strlen(v), "--tlp") < 0) {
+		rc = px_cli_usage(a, "%s", px_error_last());
+		goto out;
+	}
+	if ((v = px_arg(a, "mapping"))) {
+		if ((rc = px_cli_read(&map, v, 64 * 1024)) < 0) {
+			rc = px_cli_fail(a, rc);
+			goto out;
+		}
+		o.mapping = map.data;
+		o.mlen = map.len;
+		if (o.fmt < 0)
+			o.fmt = PX_FMT_CSV;
+	}
+	if (o.fmt == PX_FMT_CSV && o.mapping == NULL) {
+		rc = px_cli_usage(a, "--format csv needs --mapping FILE");
+		goto out;
+	}
+	o.feed = px_arg(a, "feed");
+	o.provider = px_arg(a, "provider");
+	o.again = px_flag(a, "again");
+	if ((rc = px_cli_open(&n, a)) != 0)
+		goto out;
+	for (size_t i = 0; i < px_npos(a); i++) {
+		struct px_feed_file_row row = { 0 };
+		struct prog p = { .t0 = mono(),
+			.tty =
+			    !px_json(a) && isatty(2) && !px_flag(a, "quiet") };
+
+		o.path = px_pos(a, i);
+		o.progress = progress;
+		o.arg = &p;
+		rc = px_feed_ingest(n, &o, &row);
+		if (p.tty && p.last > 0)
+			fprintf(stderr, "\r%*s\r", 100, "");
+		if (rc < 0) {
+			int code = px_exit_for(rc);
+
+			if (row.id == 0) {
+				fprintf(
+				    stderr, "parley: %s\n", px_error_last());
+				json_array_append_new(res,
+				    json_pack("{ssss}", "file", o.path, "error",
+				        px_error_last()));
+			} else {
+				fprintf(
+				    stderr, "parley: %s\n", px_error_last());
+				json_array_append_new(
+				    res, px_feed_file_json(&row));
+			}
+			if (code > worst)
+				worst = code;
+			px_feed_file_row_dispose(&row);
+			continue;
+		}
+		if (px_json(a)) {
+			json_t *o2 = px_feed_file_json(&row);
+
+			json_object_set_new(
+			    o2, "bad_rows", bad_rows(n, row.id, 1000));
+			json_array_append_new(res, o2);
+		} else {
+			print_summary(n, &row, mono() - p.t0);
+		}
+		px_feed_file_row_dispose(&row);
+	}
+	if (px_json(a))
+		px_cli_print_json(res);
+	rc = worst;
+out:
+	json_decref(res);
+	px_buf_dispose(&map);
+	px_node_free(n);
+	return rc;
+}
+
+static int
+list_file(const struct px_feed_file_row *r, void *arg)
+{
+	json_array_append_new(arg, px_feed_file_json(r));
+	return 0;
+}
+
+static int
+run_status(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	json_t *files = json_array(), *v;
+	size_t i;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0) {
+		json_decref(files);
+		return rc;
+	}
+	if ((rc = PX_STORE_CALL(
+	         n->store, feed_file_list, 50, list_file, files)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		px_cli_print_json(files);
+		goto out;
+	}
+	if (json_array_size(files) == 0)
+		printf("No feed file ingested yet ('parley feed ingest FILE', "
+		       "or drop one into the spool of a serving node).\n");
+	json_array_foreach(files, i, v)
+	{
+#define N(k) (long long)json_integer_value(json_object_get(v, k))
+		printf("%4lld %-8s %-40.40s %lld events, %lld dup, %lld bad; "
+		       "routed %lld, unroutable %lld, disputed %lld, "
+		       "withheld %lld\n",
+		    N("id"), json_string_value(json_object_get(v, "state")),
+		    json_string_value(json_object_get(v, "name")), N("events"),
+		    N("duplicates"), N("bad"), N("routed"), N("unroutable"),
+		    N("disputed"), N("withheld"));
+#undef N
+	}
+out:
+	json_decref(files);
+	px_node_free(n);
+	return rc;
+}
+
+static int
+run_bad(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	char *end = NULL;
+	long long id = strtoll(px_pos(a, 0), &end, 10);
+	json_t *bad, *v;
+	size_t i;
+	int rc;
+
+	if (end == px_pos(a, 0) || *end || id <= 0)
+		return px_cli_usage(a,
+		    "FILE-ID must be a number (see 'parley "
+		    "feed status')");
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	bad = bad_rows(n, id, 1000);
+	if (px_json(a))
+		px_cli_print_json(bad);
+	else
+		json_array_foreach(bad, i, v) printf("line %lld: %s\n",
+		    (long long)json_integer_value(json_object_get(v, "line")),
+		    json_string_value(json_object_get(v, "reason")));
+	json_decref(bad);
+	px_node_free(n);
+	return rc;
+}
+
+static int
+queue_one(const struct px_feed_event_row *r, void *arg)
+{
+	json_t *o = json_pack("{sIsssIsIss}", "id", (json_int_t)r->id, "status",
+	    px_rt_status_names[r->status], "file", (json_int_t)r->file, "line",
+	    (json_int_t)r->line, "host", r->host ? r->host : "");
+	json_t *ev = NULL, *route = NULL;
+
+	if (px_json_parse(&ev, r->event, strlen(r->event), 1 << 20, "event") ==
+	    0)
+		json_object_set_new(o, "event", ev);
+	if (px_json_parse(&route, r->route_json, strlen(r->route_json), 1 << 20,
+	        "route") == 0)
+		json_object_set_new(o, "route", route);
+	json_object_set_new(o, "routed", px_json_time(r->routed_ms));
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+static int
+run_queue(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	json_t *q = json_array(), *v;
+	const char *st = px_arg(a, "status");
+	int status = -1, rc;
+	size_t i;
+
+	if (st) {
+		for (int k = PX_RT_UNROUTABLE; k < PX_RT__N; k++)
+			if (strcmp(st, px_rt_status_names[k]) == 0)
+				status = k;
+		if (status < 0) {
+			json_decref(q);
+			return px_cli_usage(a,
+			    "--status must be unroutable, disputed or withheld");
+		}
+	}
+	if ((rc = px_cli_open(&n, a)) != 0) {
+		json_decref(q);
+		return rc;
+	}
+	if ((rc = PX_STORE_CALL(
+	         n->store, feed_queue, status, 200, queue_one, q)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		px_cli_print_json(q);
+		goto out;
+	}
+	if (json_array_size(q) == 0)
+		printf("Nothing waits for a person.\n");
+	json_array_foreach(q, i, v)
+	{
+		const json_t *r = json_object_get(v, "route");
+		const char *why =
+		    json_string_value(json_object_get(r, "reason"));
+
+		printf("%8lld %-10s %-39s file %lld line %lld: %s\n",
+		    (long long)json_integer_value(json_object_get(v, "id")),
+		    json_string_value(json_object_get(v, "status")),
+		    json_string_value(json_object_get(v, "host")),
+		    (long long)json_integer_value(json_object_get(v, "file")),
+		    (long long)json_integer_value(json_object_get(v, "line")),
+		    why ? why : "");
+	}
+out:
+	json_decref(q);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_opt ingest_opts[] = {
+	{ "format", "FORMAT",
+	    "shadowserver, intelmq, xarf or csv (default: guessed from the "
+	    "name and the first bytes)",
+	    0, 'f' },
+	{ "mapping", "FILE", "the mapping file of a CSV feed (docs/feeds.md)",
+	    0, 'm' },
+	{ "feed", "NAME", "feed name for events that carry none", 0, 0 },
+	{ "provider", "NAME", "provider for events that carry none", 0, 0 },
+	{ "tlp", "TLP", "TLP for events that carry none (default [feeds] tlp)",
+	    0, 0 },
+	{ "again", NULL, "ingest a file that was ingested before", 0, 0 },
+	{ "quiet", NULL, "no progress line", 0, 'q' },
+	{ 0 },
+};
+static const struct px_opt queue_opts[] = {
+	{ "status", "STATUS", "only unroutable, disputed or withheld", 0, 0 },
+	{ 0 },
+};
+
+static const struct px_cmd ingest = {
+	.name = "ingest",
+	.summary = "ingest feed files (Shadowserver CSV, IntelMQ JSON Lines, "
+	           "X-ARF v4, CSV with a mapping)",
+	.usage = "FILE...",
+	.min_pos = 1,
+	.max_pos = 1024,
+	.opts = ingest_opts,
+	.run = run_ingest,
+	.details = "Files of any size are read as a stream.  Each event is "
+	           "deduplicated, routed and stored; bad records are counted "
+	           "and reported with their line and reason, and never stop "
+	           "the file.  An ingest that stops (a crash, Ctrl-C) resumes "
+	           "where it stopped when the same file is ingested again.  "
+	           "Exit code 0 when every file was read (bad records "
+	           "included), 3 when a file could not be read at all, 5 when "
+	           "it was ingested before.",
+};
+static const struct px_cmd status = {
+	.name = "status",
+	.summary = "the last input files: progress, counts, where events went",
+	.run = run_status,
+};
+static const struct px_cmd bad = {
+	.name = "bad",
+	.summary = "the bad records of an input file, with line and reason",
+	.usage = "FILE-ID",
+	.min_pos = 1,
+	.max_pos = 1,
+	.run = run_bad,
+};
+static const struct px_cmd queue = {
+	.name = "queue",
+	.summary = "events waiting for a person: unroutable, disputed, "
+	           "withheld",
+	.opts = queue_opts,
+	.run = run_queue,
+};
+
+static const struct px_cmd *const subs[] = { &ingest, &status, &bad, &queue,
+	&px_feed_flush_cmd, &px_feed_digest_cmd, &px_feed_verify_cmd,
+	&px_feed_attachment_cmd, &px_feed_event_cmd, &px_feed_spool_cmd, NULL };
+
+const struct px_cmd px_cmd_feed = {
+	.name = "feed",
+	.summary = "routine sharing: ingest feeds, route, aggregate, digests",
+	.subs = subs,
+};
