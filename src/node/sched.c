@@ -145,9 +145,12 @@ collect_due(int64_t due, const char *id, const char *peer, void *arg)
 	return 0;
 }
 
-/* Takes the steps one case owes; runs inside the caller's transaction. */
 /* The peer's hotlines held by a cap, told to this node's duty people at
- * most once an hour per peer: one notice, whatever the flood. */
+ * most once an hour per peer: one notice, whatever the flood.  Holds of
+ * an exercise's hotlines are told apart from real ones, each at most once
+ * an hour: a notice is marked EXERCISE by the case it names (notify.c),
+ * and a real hold must never arrive only inside a notice marked as an
+ * exercise, which a duty officer may rightly put aside. */
 #define CAP_NOTICE_EVERY_MS (60 * 60 * 1000)
 /* A held hotline is looked at again this often. */
 #define CAP_RECHECK_MS (60 * 1000)
@@ -157,7 +160,9 @@ cap_notice(struct px_node *n, const struct px_case *c, const char *peer,
     const char *rule, int64_t limit, int64_t count, const json_t *contacts,
     const json_t *roster, int64_t now)
 {
-	char *key = px_asprintf("cap_notice.%s", peer), *last = NULL, ref[9];
+	char *key = px_asprintf(
+	         "cap_notice.%s%s", peer, c->exercise_id ? ".exercise" : ""),
+	     *last = NULL, ref[9];
 	struct px_buf subj, text;
 	json_t *data = NULL;
 	int rc = 0;
@@ -276,6 +281,7 @@ apply_caps(struct px_node *n, const struct px_case *c, const struct px_peer *p,
 	    n, c, p->row.name, rule, limit, count, contacts, roster, now);
 }
 
+/* Takes the steps one case owes; runs inside the caller's transaction. */
 static int
 handle_case(struct px_node *n, const char *id, int64_t now,
     const json_t *contacts, const json_t *roster, struct px_sched_stats *st,
