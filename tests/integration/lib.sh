@@ -398,3 +398,10 @@ smtp_use() {
 	sed -i "s/^host =\$/host = 127.0.0.1/; s/^#port = 25\$/port = $2/" "$1/parley.conf"
 	grep -q "^port = $2" "$1/parley.conf" || fail "could not set [smtp] in $1/parley.conf"
 }
+
+# hotline_caps DIR CASE: the rules that held CASE by a cap, as DIR's
+# hotline status says (docs/deadlines.md "Caps").
+hotline_caps() {
+	expect_rc 0 px hotline status --dir "$1" --json "$2"
+	json_get "$OUT" '[c["rule"] for c in d[0]["capped"]]'
+}

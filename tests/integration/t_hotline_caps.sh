@@ -39,13 +39,9 @@ hop a b $B $A h1
 at 2026-11-23T10:00:20Z
 expect_rc 0 px schedule --dir b --json --no-checks
 expect_json "$OUT" 'd["pages"]' 2
-caps() { # caps DIR CASE: the rules that held CASE, as DIR's view says
-	expect_rc 0 px hotline status --dir "$1" --json "$2"
-	json_get "$OUT" '[c["rule"] for c in d[0]["capped"]]'
-}
-expect_eq "H1 caps" '[]' "$(caps b "$H1")"
-expect_eq "H3 caps" '["hotline_open_max"]' "$(caps b "$H3")"
-expect_eq "H4 caps" '["hotline_open_max"]' "$(caps b "$H4")"
+expect_eq "H1 caps" '[]' "$(hotline_caps b "$H1")"
+expect_eq "H3 caps" '["hotline_open_max"]' "$(hotline_caps b "$H3")"
+expect_eq "H4 caps" '["hotline_open_max"]' "$(hotline_caps b "$H4")"
 expect_rc 0 px hotline status --dir b --json "$H4"
 expect_json "$OUT" '[d[0]["capped"][0]["limit"], d[0]["capped"][0]["count"], len(d[0]["pages"])]' '[2, 4, 0]'
 expect_rc 0 px notify list --dir b --json
@@ -55,7 +51,7 @@ ok "four hotlines: two paged, two held by the open cap, one notice"
 # A second tick does not sign the hold again.
 at 2026-11-23T10:01:00Z
 expect_rc 0 px schedule --dir b --json --no-checks
-expect_eq "H3 caps, once" '["hotline_open_max"]' "$(caps b "$H3")"
+expect_eq "H3 caps, once" '["hotline_open_max"]' "$(hotline_caps b "$H3")"
 
 # 10:05:20: page 2 is due for H1 and H2, but only one fits the hour's 3
 # pages: the other is held by the page cap.  Still one notice.
@@ -64,7 +60,7 @@ expect_rc 0 px schedule --dir b --json --no-checks
 expect_json "$OUT" 'd["pages"]' 1
 held=0
 for h in "$H1" "$H2"; do
-	[ "$(caps b "$h")" = '["pages_per_hour"]' ] && held=$((held + 1))
+	[ "$(hotline_caps b "$h")" = '["pages_per_hour"]' ] && held=$((held + 1))
 done
 expect_eq "held by the page cap" 1 "$held"
 expect_rc 0 px notify list --dir b --json
@@ -77,7 +73,7 @@ expect_rc 0 px case ack --dir b "$H1" --by duty
 expect_rc 0 px case ack --dir b "$H2" --by duty
 expect_rc 0 px schedule --dir b --json --no-checks
 expect_json "$OUT" 'd["pages"]' 0
-expect_eq "H3 caps" '["hotline_open_max", "pages_per_hour"]' "$(caps b "$H3")"
+expect_eq "H3 caps" '["hotline_open_max", "pages_per_hour"]' "$(hotline_caps b "$H3")"
 # 11:01: the hour has passed for the first pages: H3 and H4 are paged.
 at 2026-11-23T11:01:00Z
 expect_rc 0 px schedule --dir b --json --no-checks
@@ -87,7 +83,7 @@ ok "the page cap holds pages past 3 an hour and lets them go after"
 # A sees every hold, signed by B; its review report counts them.
 at 2026-11-23T11:02:00Z
 hop b a $A $B h2
-expect_eq "H4 caps at A" '["hotline_open_max", "pages_per_hour"]' "$(caps a "$H4")"
+expect_eq "H4 caps at A" '["hotline_open_max", "pages_per_hour"]' "$(hotline_caps a "$H4")"
 expect_rc 0 px hotline status --dir a "$H4"
 expect_in "$OUT" "HELD by the agreed cap hotline_open_max (2, now 4)"
 at 2026-11-24T00:00:00Z

@@ -64,13 +64,9 @@ hop a b $B $A h1
 at 2026-11-23T10:00:20Z
 expect_rc 0 px schedule --dir b --json --no-checks
 expect_json "$OUT" 'd["pages"]' 1
-caps() { # caps DIR CASE: the rules that held CASE, as DIR's view says
-	expect_rc 0 px hotline status --dir "$1" --json "$2"
-	json_get "$OUT" '[c["rule"] for c in d[0]["capped"]]'
-}
-expect_eq "R1 caps" '[]' "$(caps b "$R1")"
-expect_eq "X caps" '["hotline_open_max"]' "$(caps b "$XH")"
-expect_eq "R2 caps" '["hotline_open_max"]' "$(caps b "$R2")"
+expect_eq "R1 caps" '[]' "$(hotline_caps b "$R1")"
+expect_eq "X caps" '["hotline_open_max"]' "$(hotline_caps b "$XH")"
+expect_eq "R2 caps" '["hotline_open_max"]' "$(hotline_caps b "$R2")"
 
 notices() { # the cap notices B queued: [[marked EXERCISE, case id]...]
 	expect_rc 0 px notify list --dir b --json
@@ -87,7 +83,7 @@ R3=$(cat "$OUT")
 hop a b $B $A h2
 at 2026-11-23T10:10:20Z
 expect_rc 0 px schedule --dir b --json --no-checks
-expect_eq "R3 caps" '["hotline_open_max"]' "$(caps b "$R3")"
+expect_eq "R3 caps" '["hotline_open_max"]' "$(hotline_caps b "$R3")"
 expect_eq "cap notices, an hour's worth" "$N" "$(notices)"
 ok "a further real hold within the hour: no third notice"
 
