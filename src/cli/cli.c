@@ -383,6 +383,7 @@ px_exit_for(int err)
 	case PX_ENOTFOUND:
 		return PX_EXIT_NOTFOUND;
 	case PX_ECONFLICT:
+	case PX_EPERM: /* the marking forbids it in this state of things */
 		return PX_EXIT_CONFLICT;
 	default:
 		return PX_EXIT_FAIL;
