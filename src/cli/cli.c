@@ -56,6 +56,8 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_schedule,
 	&px_cmd_notify,
 	&px_cmd_channel,
+	&px_cmd_export,
+	&px_cmd_import,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,

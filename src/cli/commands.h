@@ -27,5 +27,7 @@ extern const struct px_cmd px_cmd_contacts;
 extern const struct px_cmd px_cmd_schedule;
 extern const struct px_cmd px_cmd_notify;
 extern const struct px_cmd px_cmd_channel;
+extern const struct px_cmd px_cmd_export;
+extern const struct px_cmd px_cmd_import;
 
 #endif
