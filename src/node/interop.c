@@ -81,3 +81,97 @@ out:
 	px_stix_case_dispose(&sc);
 	return rc;
 }
+
+/* The opening body of the linked case: the original's header (its own
+ * agreement version left out: ours with `to` is added on sending) and
+ * opening text, with the link. */
+static json_t *
+linked_body(const struct px_case *c, const char *by)
+{
+	const json_t *b0 = c->msgs[0]->body;
+	json_t *h = json_deep_copy(json_object_get(b0, "case")), *b;
+
+	json_object_del(h, "agreement");
+	json_object_set_new(h, "linked",
+	    json_pack(
+	        "{ss ss ss}", "case", c->id, "from", c->requester, "by", by));
+	b = json_pack("{so}", "case", h);
+	if (json_object_get(b0, "text"))
+		json_object_set(b, "text", json_object_get(b0, "text"));
+	return b;
+}
+
+int
+px_node_forward(struct px_msg **triage, struct px_msg **opened,
+    struct px_node *n, const char *case_ref, const char *to,
+    const struct px_action *a)
+{
+	struct px_case c;
+	struct px_peer *p = NULL, *third = NULL;
+	struct px_msg *m1 = NULL, *m2 = NULL;
+	json_t *open = NULL, *tb = NULL;
+	int rc;
+
+	px_case_init(&c);
+	if ((rc = px_node_case_load(&c, n, case_ref, &p)) < 0 ||
+	    (rc = px_case_allows(&c, PX_MSG_TRIAGE, n->name)) < 0 ||
+	    (rc = px_peer_load(&third, n, to)) < 0)
+		goto out;
+	if (a->decision == NULL || strcmp(a->decision, "forwarded") != 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "a case goes to a third party only with the decision "
+		    "forwarded");
+		goto out;
+	}
+	if (strcmp(third->row.name, c.requester) == 0 ||
+	    strcmp(third->row.name, c.responder) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s is a party of case %s already; forward to a third "
+		    "party",
+		    third->row.name, c.id);
+		goto out;
+	}
+	if (c.kind != PX_KIND_REPORT && c.kind != PX_KIND_REQUEST &&
+	    c.kind != PX_KIND_HOTLINE) {
+		rc = px_error_set(PX_EINVAL, "a %s case is not forwarded",
+		    px_kind_names[c.kind].wire);
+		goto out;
+	}
+	if ((rc = px_node_release(&c, p, PX_OUT_FORWARD, PX_AUD_CONSTITUENCY,
+	         third->row.name)) < 0)
+		goto out;
+	if ((rc = px_body_action(&tb, n, PX_MSG_TRIAGE, a)) < 0)
+		goto out;
+	open = linked_body(&c, n->name);
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	if ((rc = px_node_send(n, third->row.name, NULL,
+	         c.kind == PX_KIND_REPORT ? PX_MSG_REPORT : PX_MSG_REQUEST,
+	         open, &m1)) < 0)
+		goto rollback;
+	json_object_set_new(tb, "forwarded_to",
+	    json_pack("{ss ss}", "node", third->row.name, "case", m1->case_id));
+	if ((rc = px_node_send(n, NULL, c.id, PX_MSG_TRIAGE, tb, &m2)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
+		goto rollback;
+	if (triage) {
+		*triage = m2;
+		m2 = NULL;
+	}
+	if (opened) {
+		*opened = m1;
+		m1 = NULL;
+	}
+	goto out;
+rollback:
+	PX_STORE_CALL0(n->store, rollback);
+out:
+	px_msg_free(m1);
+	px_msg_free(m2);
+	json_decref(open);
+	json_decref(tb);
+	px_peer_free(p);
+	px_peer_free(third);
+	px_case_dispose(&c);
+	return rc;
+}

@@ -37,4 +37,21 @@ PX_MUST_CHECK int px_node_import_stix(char case_id[PX_UUID_STRLEN],
     struct px_node *n, const char *peer, const char *text, size_t len,
     const char *tlp);
 
+/*
+ * Forwards case `case_ref` (we are its responder) to the third party
+ * `to`: opens a linked case with `to` carrying the case's header, opening
+ * text and observables ("linked": {case, from, by}), and triages the
+ * original as forwarded with "forwarded_to": {node, case}, both in one
+ * transaction.  `a` gives the triage's reason and text.  The choke point
+ * decides first (PX_OUT_FORWARD to the recipient's constituency): TLP:RED
+ * and AMBER+STRICT never go, AMBER only when the agreement with the
+ * originator says amber_constituency=yes; a refusal (PX_EPERM) names the
+ * marking and nothing is signed.  *triage and *opened (may be NULL) get
+ * the two messages.
+ */
+struct px_action;
+PX_MUST_CHECK int px_node_forward(struct px_msg **triage,
+    struct px_msg **opened, struct px_node *n, const char *case_ref,
+    const char *to, const struct px_action *a);
+
 #endif

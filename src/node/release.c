@@ -7,8 +7,9 @@ void
 px_node_policy_case(struct px_policy_case *out, const struct px_case *c,
     const struct px_peer *p)
 {
-	const struct px_agreement *a =
-	    p ? px_peer_case_terms(p, c, NULL) : NULL;
+	/* The terms in force now, not those the case's clocks count under:
+	 * what may be passed on is the originator's current permission. */
+	const struct px_agreement *a = p ? &p->agreement : NULL;
 
 	*out = (struct px_policy_case){ .id = c->id,
 		.tlp = c->tlp,
