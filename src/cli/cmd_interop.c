@@ -45,7 +45,7 @@ static int
 run_export(struct px_args *a)
 {
 	struct px_node *n = NULL;
-	enum px_audience aud;
+	enum px_audience aud = PX_AUD_COMMUNITY;
 	const char *fmt = px_arg(a, "format"), *out = px_arg(a, "output");
 	const char **refs = NULL;
 	json_t *bundle = NULL;

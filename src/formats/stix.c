@@ -449,6 +449,18 @@ px_stix_add_case(struct px_stix *s, const struct px_case *c)
 	json_object_set_new(g, "external_references",
 	    json_pack(
 	        "[{ss ss}]", "source_name", "parley", "external_id", c->id));
+	/* A forwarded case names the case it came from. */
+	if (c->linked) {
+		json_t *x = json_pack("{ss sO}", "source_name", "parley",
+		    "external_id", json_object_get(c->linked, "case"));
+
+		json_object_set_new(x, "description",
+		    json_sprintf("forwarded from %s by %s",
+		        json_string_value(json_object_get(c->linked, "from")),
+		        json_string_value(json_object_get(c->linked, "by"))));
+		json_array_append_new(
+		    json_object_get(g, "external_references"), x);
+	}
 	json_object_set_new(g, "object_refs", refs);
 	refs = NULL;
 	xc = json_pack("{ss ss ss ss ss ss ss}", "id", c->id, "kind",

@@ -29,6 +29,7 @@ const char *const px_audience_names[PX_AUD__N] = {
 	[PX_AUD_NODE] = "this node's own users",
 	[PX_AUD_ORG] = "our organisation beyond this node",
 	[PX_AUD_CONSTITUENCY] = "a recipient's constituency",
+	[PX_AUD_ARBITER] = "a neutral verifier",
 	[PX_AUD_COMMUNITY] = "the community",
 	[PX_AUD_PUBLIC] = "the public",
 };
@@ -40,12 +41,12 @@ const char *const px_audience_names[PX_AUD__N] = {
 #define C 9
 
 static const unsigned char rules[PX_TLP__N][PX_AUD__N] = {
-	/*                 PARTY NODE ORG CONST COMM PUBLIC */
-	[PX_TLP_CLEAR] = { A, A, A, A, A, A },
-	[PX_TLP_GREEN] = { A, A, A, A, A, N },
-	[PX_TLP_AMBER] = { A, A, A, C, N, N },
-	[PX_TLP_AMBER_STRICT] = { A, A, A, N, N, N },
-	[PX_TLP_RED] = { A, A, R, N, N, N },
+	/*                 PARTY NODE ORG CONST ARBITER COMM PUBLIC */
+	[PX_TLP_CLEAR] = { A, A, A, A, A, A, A },
+	[PX_TLP_GREEN] = { A, A, A, A, A, A, N },
+	[PX_TLP_AMBER] = { A, A, A, C, A, N, N },
+	[PX_TLP_AMBER_STRICT] = { A, A, A, N, R, N, N },
+	[PX_TLP_RED] = { A, A, R, N, R, N, N },
 };
 
 const char *

@@ -58,6 +58,9 @@ enum px_audience {
 	                        through mail or webhooks, its own tools */
 	PX_AUD_CONSTITUENCY, /* a recipient's clients (a third party that
 	                        the agreement lets AMBER reach) */
+	PX_AUD_ARBITER,      /* a neutral verifier the parties hand an audit
+	                        bundle to: AMBER's need to know, not
+	                        AMBER+STRICT's or RED's */
 	PX_AUD_COMMUNITY,    /* the sharing community: enrolled peers that are
 	                        not parties, TAXII readers, feed subscribers */
 	PX_AUD_PUBLIC,       /* anyone */

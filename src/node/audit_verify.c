@@ -727,13 +727,14 @@ keep_accord(struct av *v, const char *raw, int64_t off, int64_t len)
 
 	if (off < 0)
 		text = px_strndup(raw, (size_t)len);
-	else if ((rc = rd_at(v->in, (uint64_t)off, (size_t)len, &text,
-	              v->what)) < 0)
+	else if ((rc = rd_at(
+	              v->in, (uint64_t)off, (size_t)len, &text, v->what)) < 0)
 		return rc;
 	if ((rc = px_json_parse(&env, text, (size_t)len, PX_MSG_MAX_BYTES,
 	         "agreement message")) == 0 &&
 	    (rc = px_msg_parse(&m, env, "agreement message")) == 0) {
-		v->amsg = px_realloc(v->amsg, (v->namsg + 1) * sizeof(*v->amsg));
+		v->amsg =
+		    px_realloc(v->amsg, (v->namsg + 1) * sizeof(*v->amsg));
 		v->amsg[v->namsg++] = m;
 	}
 	json_decref(env);
@@ -791,8 +792,8 @@ build_accord(struct av *v)
  * `agreement`, said in a note.  *used is the version, or -1.  Reads the
  * record only: the pool's threads call it at once. */
 static const struct px_agreement *
-bundle_terms(const struct av *v, const struct px_case *c, int64_t *used,
-    json_t *notes)
+bundle_terms(
+    const struct av *v, const struct px_case *c, int64_t *used, json_t *notes)
 {
 	int i = c->agreement ? px_accord_find(&v->accord, c->agreement) : -1;
 	char buf[256];
@@ -1379,7 +1380,8 @@ chain_row(const struct px_scratch_msg *m, int64_t received, void *arg)
 	if ((same && m->seq != c->seq + 1) || (!same && m->seq > 1))
 		note(c->v,
 		    "message %s->%s seq %lld: seq %lld is not in the bundle "
-		    "(outside the period)",
+		    "(outside the period, or withheld under its TLP "
+		    "marking)",
 		    m->sender, m->receiver, (long long)m->seq,
 		    (long long)m->seq - 1);
 	if (!same) {

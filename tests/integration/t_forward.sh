@@ -105,6 +105,12 @@ expect_rc 0 px case show --dir b --json "${ID[green]}"
 expect_json "$OUT" 'd["forwarded_to"]["case"]' "${LINK[1]}"
 ok "C holds the linked cases with their link back; A and B see where they went"
 
+# The STIX export of C's case names the case it came from.
+expect_rc 0 px export --dir c --format stix --to $B -o linked.json "${LINK[1]}"
+expect_json linked.json '[r for o in d["objects"] if o["type"] == "grouping" for r in o["external_references"]][1]' \
+	"{\"description\": \"forwarded from $A by $B\", \"external_id\": \"${ID[green]}\", \"source_name\": \"parley\"}"
+ok "the STIX grouping of a forwarded case references the original"
+
 # C cannot forward a RED case it holds either (no path out of a RED case).
 at 2026-11-20T10:20:00Z
 expect_rc 0 px case new --dir b --to $C --kind request --category botnet --priority P2 \

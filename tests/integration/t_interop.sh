@@ -255,4 +255,19 @@ expect_json rep.json 'sorted(c["id"] for c in d["cases"]) == sorted(["'"${ID[cle
 expect_not_in rep.json "Phish kit"
 ok "record view serves RED to the node's users; the report lists RED by reference only"
 
+# An audit bundle is for a neutral verifier: the messages of RED and
+# AMBER+STRICT cases stay out, everything else still verifies.
+expect_rc 0 px audit export --dir a --peer $B -o audit.jsonl --json
+expect_json "$OUT" 'd["withheld"]' 2
+expect_not_in audit.jsonl "Phish kit red"
+expect_not_in audit.jsonl "Phish kit amber+strict"
+expect_in audit.jsonl "Phish kit amber at"
+expect_in audit.jsonl "Phish kit green at"
+expect_rc 0 px audit verify --json audit.jsonl
+expect_json "$OUT" 'd["ok"]' true
+expect_json "$OUT" 'sorted(c["title"] for c in d["cases"] if c["title"].startswith("Phish"))' \
+	'["Phish kit amber at evil.example", "Phish kit clear at evil.example", "Phish kit green at evil.example"]'
+expect_in "$OUT" "withheld under its TLP marking"
+ok "audit bundle: RED and AMBER+STRICT messages withheld, the rest verifies"
+
 finish

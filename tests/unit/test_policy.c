@@ -42,6 +42,9 @@ static const struct {
 	    { PX_REL_ALL, PX_REL_ALL, PX_REL_ALL, PX_REL_ALL, PX_REL_REF } },
 	{ PX_AUD_CONSTITUENCY, C,
 	    { PX_REL_ALL, PX_REL_ALL, PX_REL_NONE, PX_REL_NONE, PX_REL_NONE } },
+	/* an audit bundle's verifier: RED and AMBER+STRICT by reference */
+	{ PX_AUD_ARBITER, NULL,
+	    { PX_REL_ALL, PX_REL_ALL, PX_REL_ALL, PX_REL_REF, PX_REL_REF } },
 	{ PX_AUD_COMMUNITY, NULL,
 	    { PX_REL_ALL, PX_REL_ALL, PX_REL_NONE, PX_REL_NONE, PX_REL_NONE } },
 	{ PX_AUD_PUBLIC, NULL,
