@@ -28,6 +28,7 @@ enrol b c
 
 declare -A ID
 LINK=()
+XID=()
 for t in clear green amber amber+strict red; do
 	expect_rc 0 px case new --dir a --to $B --kind request --category botnet \
 		--priority P2 --tlp "$t" --title "C2 $t at 198.51.100.7" \
@@ -121,5 +122,42 @@ enrol a c
 expect_rc 5 px case triage --dir c "$RED_BC" --decision forwarded --to $A
 expect_in "$ERR" "TLP:RED stops case $RED_BC"
 ok "the third party cannot pass a RED case on"
+
+# The analyst API forwards the same way: POST .../triage with "to".
+trap live_cleanup EXIT
+PX=$(free_ports 1)
+live_node x cert-x.example UTC "$PX"
+expect_rc 0 px card --dir x -o x.card
+enrol a x
+enrol x c
+expect_rc 0 px token create --dir x --role analyst --name xena
+TX=$(cat "$OUT")
+at 2026-11-20T10:30:00Z
+for t in green red; do
+	expect_rc 0 px case new --dir a --to cert-x.example --kind request --category botnet \
+		--priority P2 --tlp "$t" --title "API $t" --text "x"
+	XID[${#XID[@]}]=$(cat "$OUT")
+done
+hop a x cert-x.example $A a-x.bundle
+unset PARLEY_FAKE_NOW
+serve x
+call x "$TX" POST "/api/v1/cases/${XID[1]}/triage" '{"decision": "forwarded", "to": "'$C'"}'
+want_code 403
+expect_json "$OUT" 'd["type"]' urn:parley:problem:tlp
+expect_in "$OUT" "TLP:RED stops case ${XID[1]}"
+call x "$TX" POST "/api/v1/cases/${XID[0]}/triage" '{"decision": "forwarded", "to": "'$C'", "reason": "competent-authority"}'
+want_code 200
+expect_json "$OUT" 'd["state"]' forwarded
+expect_json "$OUT" 'd["forwarded_to"]' $C
+XL=$(json_get "$OUT" 'd["linked_case"]')
+call x "$TX" GET "/api/v1/cases/$XL"
+want_code 200
+expect_json "$OUT" '[d["title"], d["tlp"], d["linked"]["case"], d["responder"]]' \
+	"[\"API green\", \"green\", \"${XID[0]}\", \"$C\"]"
+call x "$TX" GET "/api/v1/cases/${XID[1]}"
+# (serve's scheduler has meanwhile escalated the overdue case: only the
+# triage must be missing)
+expect_json "$OUT" '[d["state"], [m["type"] for m in d["messages"] if m["type"] == "triage"]]' '["delivered", []]'
+ok "the API forwards GREEN (200, the linked case) and refuses RED (403 naming the marking)"
 
 finish
