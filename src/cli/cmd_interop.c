@@ -10,7 +10,8 @@
 #include "util/util.h"
 
 static const struct px_opt export_opts[] = {
-	{ "format", "F", "stix (STIX 2.1 bundle)", PX_OPT_REQUIRED },
+	{ "format", "F", "stix (STIX 2.1 bundle) or misp (MISP event)",
+	    PX_OPT_REQUIRED },
 	{ "to", "PEER",
 	    "the file is for this peer (a party of the cases: every "
 	    "marking; another peer: as the community)",
@@ -54,17 +55,13 @@ run_export(struct px_args *a)
 
 	if ((rc = audience(&aud, a)) != 0)
 		return rc;
-	if (strcmp(fmt, "stix") != 0)
-		return px_cli_fail(a,
-		    px_error_set(PX_EINVAL,
-		        "unknown format '%s' (expected one of: stix)", fmt));
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	refs = px_calloc(px_npos(a), sizeof(*refs));
 	for (size_t i = 0; i < px_npos(a); i++)
 		refs[i] = px_pos(a, i);
-	if ((rc = px_node_export_stix(
-	         &bundle, n, refs, px_npos(a), aud, px_arg(a, "to"))) < 0) {
+	if ((rc = px_node_export_as(&bundle, n, fmt, refs, px_npos(a), aud,
+	         px_arg(a, "to"))) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
@@ -84,19 +81,26 @@ run_export(struct px_args *a)
 		goto out;
 	}
 	if (px_json(a)) {
-		json_t *o = json_pack("{ss ss sI sO}", "file", out, "format",
-		    fmt, "objects",
-		    (json_int_t)json_array_size(
-		        json_object_get(bundle, "objects")),
-		    "id", json_object_get(bundle, "id"));
+		json_t *o = json_pack("{ss ss sI}", "file", out, "format", fmt,
+		    "cases", (json_int_t)px_npos(a));
 
+		if (json_object_get(bundle, "objects")) {
+			json_object_set_new(o, "objects",
+			    json_integer((json_int_t)json_array_size(
+			        json_object_get(bundle, "objects"))));
+			json_object_set(o, "id", json_object_get(bundle, "id"));
+		}
 		px_cli_print_json(o);
 		json_decref(o);
-	} else {
+	} else if (strcmp(fmt, "stix") == 0) {
 		printf("Wrote %zu case%s as a STIX 2.1 bundle of %zu objects "
 		       "to %s.\n",
 		    px_npos(a), px_npos(a) == 1 ? "" : "s",
 		    json_array_size(json_object_get(bundle, "objects")), out);
+	} else {
+		printf("Wrote %zu case%s as MISP event%s to %s.\n", px_npos(a),
+		    px_npos(a) == 1 ? "" : "s", px_npos(a) == 1 ? "" : "s",
+		    out);
 	}
 out:
 	free(text);
@@ -108,8 +112,8 @@ out:
 
 const struct px_cmd px_cmd_export = {
 	.name = "export",
-	.summary = "cases as a STIX 2.1 bundle, within what their TLP "
-	           "markings allow",
+	.summary = "cases as a STIX 2.1 bundle or MISP events, within what "
+	           "their TLP markings allow",
 	.usage = "CASE...",
 	.min_pos = 1,
 	.max_pos = 1000,
@@ -169,7 +173,8 @@ out:
 
 const struct px_cmd px_cmd_import = {
 	.name = "import",
-	.summary = "open a case with a peer from a STIX 2.1 bundle",
+	.summary = "open a case with a peer from a STIX 2.1 bundle or a MISP "
+	           "event",
 	.usage = "FILE",
 	.min_pos = 1,
 	.max_pos = 1,

@@ -69,9 +69,8 @@ uuid_bytes(uint8_t out[16], const char *s)
 	}
 }
 
-/* "TYPE--" + RFC 9562 UUIDv5 of `name` in namespace `ns`; a heap string. */
-static char *
-id5(const char *type, const char *ns, const char *name)
+void
+px_uuid5(char out[PX_UUID_STRLEN], const char *ns, const char *name)
 {
 	struct sha1_ctx c;
 	uint8_t nsb[16], d[SHA1_DIGEST_SIZE];
@@ -85,8 +84,18 @@ id5(const char *type, const char *ns, const char *name)
 	d[6] = (uint8_t)(0x50 | (d[6] & 0x0f));
 	d[8] = (uint8_t)(0x80 | (d[8] & 0x3f));
 	px_hex_encode(hex, d, 16);
-	return px_asprintf("%s--%.8s-%.4s-%.4s-%.4s-%.12s", type, hex, hex + 8,
+	snprintf(out, PX_UUID_STRLEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
 	    hex + 12, hex + 16, hex + 20);
+}
+
+/* "TYPE--" + the UUIDv5 of `name` in namespace `ns`; a heap string. */
+static char *
+id5(const char *type, const char *ns, const char *name)
+{
+	char u[PX_UUID_STRLEN];
+
+	px_uuid5(u, ns, name);
+	return px_asprintf("%s--%s", type, u);
 }
 
 static char *
@@ -555,10 +564,9 @@ px_stix_case_dispose(struct px_stix_case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Adds "TYPE:VALUE" once, after normalising it as the CLI would. */
-static int
-add_obs(struct px_stix_case *c, const char *type, const char *value,
-    const char *where)
+int
+px_stix_case_add_obs(struct px_stix_case *c, const char *type,
+    const char *value, const char *where)
 {
 	struct px_observable o = { 0 };
 	char *cli = px_asprintf("%s:%s", type, value), *norm;
@@ -601,7 +609,7 @@ add_hash(struct px_stix_case *c, const char *algo, const char *hex,
     const char *where)
 {
 	char *v = px_asprintf("%s:%s", algo, hex);
-	int rc = add_obs(c, "file", v, where);
+	int rc = px_stix_case_add_obs(c, "file", v, where);
 
 	free(v);
 	return rc;
@@ -621,7 +629,7 @@ sco_obs(struct px_stix_case *c, const json_t *o, const char *type,
 		if (v == NULL)
 			return px_error_set(PX_EINVAL,
 			    "%s: a %s needs a string value", where, type);
-		return add_obs(c, type, v, where);
+		return px_stix_case_add_obs(c, type, v, where);
 	}
 	if (strcmp(type, "autonomous-system") == 0) {
 		const json_t *n = json_object_get(o, "number");
@@ -632,7 +640,7 @@ sco_obs(struct px_stix_case *c, const json_t *o, const char *type,
 			    "%s: an autonomous-system needs a number", where);
 		snprintf(
 		    buf, sizeof(buf), "%lld", (long long)json_integer_value(n));
-		return add_obs(c, "asn", buf, where);
+		return px_stix_case_add_obs(c, "asn", buf, where);
 	}
 	if (strcmp(type, "file") == 0 || strcmp(type, "artifact") == 0) {
 		const json_t *h = json_object_get(o, "hashes");
@@ -704,10 +712,10 @@ pattern_obs(struct px_stix_case *c, const char *p, const char *where)
 	if (p[i] != ']' || p[i + 1] != '\0' || val[0] == '\0')
 		return 0;
 	if (strcmp(path, "value") == 0)
-		return add_obs(c, type, val, where);
+		return px_stix_case_add_obs(c, type, val, where);
 	if (strcmp(type, "autonomous-system") == 0 &&
 	    strcmp(path, "number") == 0)
-		return add_obs(c, "asn", val, where);
+		return px_stix_case_add_obs(c, "asn", val, where);
 	if (strcmp(type, "file") == 0 && strncmp(path, "hashes.", 7) == 0) {
 		char key[16];
 		const char *a;
@@ -834,7 +842,8 @@ px_stix_parse(
 			    json_string_value(json_object_get(o, "name"));
 
 			if (nm && strncasecmp(nm, "CVE-", 4) == 0 &&
-			    (rc = add_obs(out, "cve", nm, where)) < 0)
+			    (rc = px_stix_case_add_obs(out, "cve", nm, where)) <
+			        0)
 				goto out;
 		} else if ((rc = sco_obs(out, o, type, where)) < 0) {
 			goto out;

@@ -66,6 +66,12 @@ struct px_stix_case {
 };
 
 void px_stix_case_dispose(struct px_stix_case *c);
+/* Adds observable TYPE:VALUE (any form px_obs_parse_cli takes) to c once,
+ * normalised; PX_EINVAL prefixed with `where` when it is not one. */
+PX_MUST_CHECK int px_stix_case_add_obs(struct px_stix_case *c, const char *type,
+    const char *value, const char *where);
+/* The RFC 9562 UUIDv5 of `name` in namespace `ns` (a UUID string). */
+void px_uuid5(char out[PX_UUID_STRLEN], const char *ns, const char *name);
 
 /*
  * Parses a STIX 2.1 bundle (`len` bytes of JSON) into *out: the first

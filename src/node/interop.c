@@ -1,6 +1,7 @@
 /*
  * Exports and imports in other formats (interop.h).
  */
+#include "formats/misp.h"
 #include "formats/stix.h"
 #include "model/observable.h"
 #include "node/actions.h"
@@ -8,17 +9,33 @@
 #include "node/release.h"
 #include "util/util.h"
 
-const char *const px_export_formats[] = { "stix" };
+const char *const px_export_formats[] = { "stix", "misp" };
 const size_t px_export_formats_n = PX_ARRAY_LEN(px_export_formats);
 
 int
 px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
     size_t nrefs, enum px_audience audience, const char *to)
 {
+	return px_node_export_as(out, n, "stix", refs, nrefs, audience, to);
+}
+
+int
+px_node_export_as(json_t **out, struct px_node *n, const char *format,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to)
+{
 	struct px_stix s;
+	json_t *events = json_array();
+	bool misp = strcmp(format, "misp") == 0;
 	int rc = 0;
 
 	*out = NULL;
+	if (!misp && strcmp(format, "stix") != 0) {
+		json_decref(events);
+		return px_error_set(PX_EINVAL,
+		    "unknown format '%s' (expected one of: stix, misp)",
+		    format);
+	}
 	px_stix_init(&s);
 	for (size_t i = 0; i < nrefs && rc == 0; i++) {
 		struct px_case c;
@@ -33,15 +50,60 @@ px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
 			    "export to %s, and an export carries the case",
 			    px_tlp_label(c.tlp), c.id,
 			    px_audience_names[audience]);
-		if (rc >= 0)
+		if (rc >= 0 && misp)
+			rc = json_array_append_new(events, px_misp_event(&c));
+		else if (rc >= 0)
 			rc = px_stix_add_case(&s, &c);
 		px_peer_free(p);
 		px_case_dispose(&c);
 	}
-	if (rc == 0)
+	/* One case: one event, as MISP imports it; several: a list. */
+	if (rc == 0 && misp)
+		*out = json_array_size(events) == 1
+		    ? json_incref(json_array_get(events, 0))
+		    : json_incref(events);
+	else if (rc == 0)
 		*out = px_stix_bundle(&s);
+	json_decref(events);
 	px_stix_dispose(&s);
 	return rc;
+}
+
+/* Text from other tools, made signable in place: CR LF and lone CR
+ * become LF (a title gets spaces), other C0 and C1 controls and DEL are
+ * dropped.  The signed form then holds what the document said, minus
+ * what no parley message may carry (model/message.c). */
+static void
+tidy(char *s, bool multiline)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+
+	for (; s && *r; r++) {
+		if (*r == '\r' || *r == '\n' || *r == '\t') {
+			if (*r == '\r' && r[1] == '\n')
+				r++;
+			*w++ = multiline ? (*r == '\t' ? '\t' : '\n') : ' ';
+		} else if (*r < 0x20 || *r == 0x7f) {
+			continue;
+		} else if (*r == 0xc2 && r[1] >= 0x80 && r[1] <= 0x9f) {
+			r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	if (s)
+		*w = '\0';
+}
+
+static bool
+looks_stix(const char *text, size_t len)
+{
+	static const char k[] = "\"bundle\"";
+
+	for (size_t i = 0; i + sizeof(k) - 1 <= len; i++)
+		if (text[i] == '"' && memcmp(text + i, k, sizeof(k) - 1) == 0)
+			return true;
+	return false;
 }
 
 int
@@ -55,8 +117,14 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	struct px_msg *m = NULL;
 	int rc;
 
-	if ((rc = px_stix_parse(&sc, text, len, PX_TLP_AMBER)) < 0)
+	/* STIX bundles say "type": "bundle"; anything else is read as a
+	 * MISP event. */
+	if ((rc = looks_stix(text, len)
+	            ? px_stix_parse(&sc, text, len, PX_TLP_AMBER)
+	            : px_misp_parse(&sc, text, len, PX_TLP_AMBER)) < 0)
 		return rc;
+	tidy(sc.title, false);
+	tidy(sc.text, true);
 	nc.to = peer;
 	nc.kind = sc.kind == PX_KIND_REQUEST ? "request" : "report";
 	nc.category =

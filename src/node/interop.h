@@ -26,9 +26,15 @@ PX_MUST_CHECK int px_node_export_stix(json_t **out, struct px_node *n,
     const char *const *refs, size_t nrefs, enum px_audience audience,
     const char *to);
 
+/* The same in `format` ("stix", or "misp": one case gives one
+ * {"Event": ...}, several a JSON array of them). */
+PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,
+    const char *format, const char *const *refs, size_t nrefs,
+    enum px_audience audience, const char *to);
+
 /*
- * Opens a case with `peer` from a STIX 2.1 bundle (`len` bytes): a
- * report (or the request the bundle's x_parley_case says) with the
+ * Opens a case with `peer` from a STIX 2.1 bundle or a MISP event (`len`
+ * bytes): a report (or the request the bundle's x_parley_case says) with the
  * bundle's title, text, marking and observables; `tlp` (may be NULL)
  * overrides the marking.  Nothing is stored if the bundle is malformed.
  * *case_id gets the new case's id.

@@ -227,6 +227,69 @@ expect_rc 3 px import --dir b --to $A \
 expect_in "$ERR" "no grouping, report or incident"
 ok "public samples: the ransomware incident imports with its observable"
 
+# --- MISP ----------------------------------------------------------------------
+expect_rc 5 px export --dir a --format misp "${ID[amber]}"
+expect_in "$ERR" "TLP:AMBER stops case ${ID[amber]}"
+expect_rc 0 px export --dir a --format misp -o misp.json "${ID[green]}"
+expect_rc 0 px export --dir b --format misp -o misp-b.json "${ID[green]}"
+cmp misp.json misp-b.json || fail "the two parties' MISP events of one case differ"
+python3 - misp.json <<'PY' || fail "MISP event"
+import json, sys
+d = json.load(open(sys.argv[1])); e = d.get("Event", d)
+assert e["info"] == "Phish kit green at evil.example"
+assert e["distribution"] == "2" and e["threat_level_id"] == "1" and e["published"] is False
+assert {"name": "tlp:green"} in e["Tag"], e["Tag"]
+assert e["Orgc"]["name"] == "cert-a.example"
+got = sorted((a["type"], a["category"], a["value"]) for a in e["Attribute"] if a["type"] != "text")
+want = sorted([("ip-dst", "Network activity", "203.0.113.7"), ("ip-dst", "Network activity", "2001:db8::/32"),
+    ("domain", "Network activity", "evil.example"), ("email", "Network activity", "ops@evil.example"),
+    ("sha256", "Payload delivery", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+    ("vulnerability", "External analysis", "CVE-2021-44228"), ("AS", "Network activity", "64500"),
+    ("url", "Network activity", [a["value"] for a in e["Attribute"] if a["type"] == "url"][0])])
+assert got == want, got
+texts = [a["value"] for a in e["Attribute"] if a["type"] == "text"]
+assert texts == ["Please take down the kit (green).", "On it.", "Taken down.", "Fast."], texts
+assert len({a["uuid"] for a in e["Attribute"]}) == len(e["Attribute"])
+for a in e["Attribute"]:
+    assert a["distribution"] == "5" and a["timestamp"].isdigit()
+PY
+expect_rc 0 px import --dir b --to $A --json misp.json
+expect_rc 0 px case show --dir b --json "$(json_get "$OUT" 'd["case"]')"
+cp "$OUT" misp-new.json
+expect_json misp-new.json '[d["title"], d["tlp"], d["priority"]]' '["Phish kit green at evil.example", "green", "P1"]'
+expect_eq "observables after a MISP round trip" \
+	"$(json_get new.json 'sorted((o["type"], o["value"]) for o in d["observables"])')" \
+	"$(json_get misp-new.json 'sorted((o["type"], o["value"]) for o in d["observables"])')"
+expect_json misp-new.json 'd["messages"][0]["body"]["text"]["value"]' "Please take down the kit (green)."
+# PyMISP's real-world event: TLP:WHITE read as CLEAR, its indicators kept.
+expect_rc 0 px import --dir b --to $A --json "$VEC/misp/existing_event.json"
+expect_rc 0 px case show --dir b --json "$(json_get "$OUT" 'd["case"]')"
+cp "$OUT" sednit.json
+expect_json sednit.json '[d["title"], d["tlp"]]' '["OSINT - Sednit update: How Fancy Bear Spent the Year", "clear"]'
+python3 - "$VEC/misp/existing_event.json" sednit.json <<'PY' || fail "Sednit observables"
+import json, sys
+d = json.load(open(sys.argv[1])); e = d.get("Event", d)
+want = set()
+for a in e["Attribute"] + [x for o in e.get("Object", []) for x in o["Attribute"]]:
+    if a["type"] in ("domain", "hostname"):
+        want.add(("domain-name", a["value"].lower().rstrip(".")))
+    if a["type"] in ("sha1", "md5", "sha256"):
+        want.add(("file", a["type"] + ":" + a["value"].lower()))
+got = {(o["type"], o["value"]) for o in json.load(open(sys.argv[2]))["observables"]}
+assert want and want <= got, sorted(want - got)[:5]
+PY
+before=$(count_cases b)
+printf '{"Event": {"info": ""}}' >m-empty.json
+printf '{"Event": {"info": "x", "Attribute": [{"uuid": "u-1", "type": "ip-dst", "value": "not-an-ip"}]}}' >m-badip.json
+printf '{"Event": {"info": "x", "Attribute": [{"type": 7}]}}' >m-badattr.json
+for f in m-empty.json m-badip.json m-badattr.json; do
+	expect_rc 3 px import --dir b --to $A "$f"
+done
+expect_rc 3 px import --dir b --to $A m-badip.json
+expect_in "$ERR" "attribute u-1 (ip-dst)"
+expect_eq "cases at B after refused MISP imports" "$before" "$(count_cases b)"
+ok "MISP: event export (types, categories, tlp tag, distribution), round trip, PyMISP sample, malformed refused"
+
 # --- notices, the record view and the report ------------------------------------
 # B owes acknowledgements on the P1 cases; 31 minutes on, the ladder tells
 # B's duty officer by e-mail.  The RED case's title stays on the node.
