@@ -3,6 +3,8 @@
  * speak (docs/interop.md).  Exports pass the TLP choke point: who the
  * file is for decides what may go in it.
  */
+#include <sys/stat.h>
+
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "formats/stix.h"
@@ -10,7 +12,9 @@
 #include "util/util.h"
 
 static const struct px_opt export_opts[] = {
-	{ "format", "F", "stix (STIX 2.1 bundle) or misp (MISP event)",
+	{ "format", "F",
+	    "stix (STIX 2.1 bundle), misp (MISP event) or misp-feed (a "
+	    "directory a MISP instance subscribes to)",
 	    PX_OPT_REQUIRED },
 	{ "to", "PEER",
 	    "the file is for this peer (a party of the cases: every "
@@ -55,11 +59,33 @@ run_export(struct px_args *a)
 
 	if ((rc = audience(&aud, a)) != 0)
 		return rc;
+	if (strcmp(fmt, "misp-feed") == 0 && out == NULL)
+		return px_cli_usage(
+		    a, "--format misp-feed writes a directory: give -o DIR");
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	refs = px_calloc(px_npos(a), sizeof(*refs));
 	for (size_t i = 0; i < px_npos(a); i++)
 		refs[i] = px_pos(a, i);
+	if (strcmp(fmt, "misp-feed") == 0) {
+		size_t ne = 0;
+
+		if ((rc = px_node_export_misp_feed(n, out, refs, px_npos(a),
+		         aud, px_arg(a, "to"), &ne)) < 0) {
+			rc = px_cli_fail(a, rc);
+		} else if (px_json(a)) {
+			json_t *o = json_pack("{ss ss sI}", "dir", out,
+			    "format", fmt, "events", (json_int_t)ne);
+
+			px_cli_print_json(o);
+			json_decref(o);
+		} else {
+			printf("Wrote a MISP feed of %zu event%s to %s "
+			       "(manifest.json and one file per event).\n",
+			    ne, ne == 1 ? "" : "s", out);
+		}
+		goto out;
+	}
 	if ((rc = px_node_export_as(&bundle, n, fmt, refs, px_npos(a), aud,
 	         px_arg(a, "to"))) < 0) {
 		rc = px_cli_fail(a, rc);
@@ -134,6 +160,14 @@ static const struct px_opt import_opts[] = {
 	{ 0 },
 };
 
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int
 run_import(struct px_args *a)
 {
@@ -143,6 +177,31 @@ run_import(struct px_args *a)
 	int rc;
 
 	px_buf_init(&b, PX_BUF_NOCAP);
+	if (is_dir(px_pos(a, 0))) {
+		size_t count = 0;
+
+		if ((rc = px_cli_open(&n, a)) != 0)
+			goto out;
+		if ((rc = px_node_import_misp_feed(&count, n, px_arg(a, "to"),
+		         px_pos(a, 0), px_arg(a, "tlp"))) < 0) {
+			rc = px_cli_fail(a, rc);
+			goto out;
+		}
+		if (px_json(a)) {
+			json_t *o = json_pack("{sI ss}", "cases",
+			    (json_int_t)count, "peer", px_arg(a, "to"));
+
+			px_cli_print_json(o);
+			json_decref(o);
+		} else {
+			printf("Opened %zu case%s with %s from the MISP feed "
+			       "in %s.\n",
+			    count, count == 1 ? "" : "s", px_arg(a, "to"),
+			    px_pos(a, 0));
+			px_cli_queued(n, px_arg(a, "to"));
+		}
+		goto out;
+	}
 	if ((rc = px_file_read(&b, px_pos(a, 0), PX_STIX_MAX_BYTES)) < 0)
 		return px_cli_fail(a, rc);
 	if ((rc = px_cli_open(&n, a)) != 0)
@@ -174,8 +233,8 @@ out:
 const struct px_cmd px_cmd_import = {
 	.name = "import",
 	.summary = "open a case with a peer from a STIX 2.1 bundle or a MISP "
-	           "event",
-	.usage = "FILE",
+	           "event (a MISP feed directory: one case per event)",
+	.usage = "FILE|DIR",
 	.min_pos = 1,
 	.max_pos = 1,
 	.opts = import_opts,

@@ -3,6 +3,7 @@
  */
 #include "formats/misp.h"
 #include "formats/stix.h"
+#include "model/canon.h"
 #include "model/observable.h"
 #include "node/actions.h"
 #include "node/interop.h"
@@ -66,6 +67,67 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 		*out = px_stix_bundle(&s);
 	json_decref(events);
 	px_stix_dispose(&s);
+	return rc;
+}
+
+int
+px_node_export_misp_feed(struct px_node *n, const char *dir,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to, size_t *n_events)
+{
+	json_t *all = NULL, *manifest = json_object();
+	size_t i;
+	int rc;
+
+	*n_events = 0;
+	if ((rc = px_node_export_as(
+	         &all, n, "misp", refs, nrefs, audience, to)) < 0)
+		goto out;
+	if (json_is_object(all)) { /* one case: one event */
+		json_t *arr = json_pack("[O]", all);
+
+		json_decref(all);
+		all = arr;
+	}
+	if ((rc = px_mkdir_p(dir, 0700)) < 0)
+		goto out;
+	for (i = 0; i < json_array_size(all) && rc == 0; i++) {
+		const json_t *e =
+		    json_object_get(json_array_get(all, i), "Event");
+		const char *u = json_string_value(json_object_get(e, "uuid"));
+		static const char *const keep[] = { "info", "Orgc", "analysis",
+			"date", "timestamp", "threat_level_id", "published",
+			"Tag" };
+		json_t *m = json_object();
+		char *path = px_asprintf("%s/%s.json", dir, u);
+		char *text = json_dumps(
+		    json_array_get(all, i), JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *line = px_asprintf("%s\n", text);
+
+		for (size_t k = 0; k < PX_ARRAY_LEN(keep); k++)
+			json_object_set(
+			    m, keep[k], json_object_get(e, keep[k]));
+		json_object_set_new(manifest, u, m);
+		rc = px_file_write(path, line, strlen(line), 0600);
+		free(path);
+		free(text);
+		free(line);
+	}
+	if (rc == 0) {
+		char *path = px_asprintf("%s/manifest.json", dir);
+		char *text =
+		    json_dumps(manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *line = px_asprintf("%s\n", text);
+
+		rc = px_file_write(path, line, strlen(line), 0600);
+		free(path);
+		free(text);
+		free(line);
+		*n_events = json_array_size(all);
+	}
+out:
+	json_decref(all);
+	json_decref(manifest);
 	return rc;
 }
 
@@ -241,5 +303,64 @@ out:
 	px_peer_free(p);
 	px_peer_free(third);
 	px_case_dispose(&c);
+	return rc;
+}
+
+int
+px_node_import_misp_feed(size_t *count, struct px_node *n, const char *peer,
+    const char *dir, const char *tlp)
+{
+	struct px_buf b;
+	json_t *man = NULL;
+	const char *u;
+	const json_t *v;
+	char *path = px_asprintf("%s/manifest.json", dir);
+	int rc;
+
+	*count = 0;
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if ((rc = px_file_read(&b, path, PX_MISP_MAX_BYTES)) < 0 ||
+	    (rc = px_json_parse(&man, b.data, b.len, PX_MISP_MAX_BYTES, path)) <
+	        0)
+		goto out;
+	if (!json_is_object(man) || json_object_size(man) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s is not a MISP feed manifest: expected an object of "
+		    "event uuids",
+		    path);
+		goto out;
+	}
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	json_object_foreach(man, u, v)
+	{
+		char id[PX_UUID_STRLEN];
+
+		free(path);
+		path = px_asprintf("%s/%s.json", dir, u);
+		px_buf_reset(&b);
+		if (!px_uuid_valid(u)) {
+			rc = px_error_set(PX_EINVAL,
+			    "the manifest names '%.60s', which is not an "
+			    "event uuid",
+			    u);
+			break;
+		}
+		if ((rc = px_file_read(&b, path, PX_MISP_MAX_BYTES)) < 0 ||
+		    (rc = px_node_import_stix(
+		         id, n, peer, b.data, b.len, tlp)) < 0) {
+			px_error_prefix("%s", path);
+			break;
+		}
+		(*count)++;
+	}
+	if (rc < 0 || (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
+		PX_STORE_CALL0(n->store, rollback);
+		*count = 0;
+	}
+out:
+	free(path);
+	json_decref(man);
+	px_buf_dispose(&b);
 	return rc;
 }

@@ -33,6 +33,19 @@ PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,
     enum px_audience audience, const char *to);
 
 /*
+ * Writes the cases as a MISP feed in directory `dir` (created if need
+ * be): one EVENT-UUID.json per case ({"Event": ...}) and manifest.json
+ * (each event's uuid to its info, Orgc, analysis, date, timestamp,
+ * threat level, published and tags), the layout a MISP instance
+ * subscribes to.  Every case passes the choke point first (as
+ * px_node_export_as); nothing is written if one is refused.  *n_events
+ * gets how many.
+ */
+PX_MUST_CHECK int px_node_export_misp_feed(struct px_node *n, const char *dir,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to, size_t *n_events);
+
+/*
  * Opens a case with `peer` from a STIX 2.1 bundle or a MISP event (`len`
  * bytes): a report (or the request the bundle's x_parley_case says) with the
  * bundle's title, text, marking and observables; `tlp` (may be NULL)
@@ -42,6 +55,15 @@ PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,
 PX_MUST_CHECK int px_node_import_stix(char case_id[PX_UUID_STRLEN],
     struct px_node *n, const char *peer, const char *text, size_t len,
     const char *tlp);
+
+/*
+ * Opens one case with `peer` per event of the MISP feed in directory
+ * `dir` (manifest.json naming EVENT-UUID.json files), all in one
+ * transaction: a malformed manifest or event stores nothing and names
+ * the file.  *count gets how many cases were opened.
+ */
+PX_MUST_CHECK int px_node_import_misp_feed(size_t *count, struct px_node *n,
+    const char *peer, const char *dir, const char *tlp);
 
 /*
  * Forwards case `case_ref` (we are its responder) to the third party

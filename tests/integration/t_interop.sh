@@ -290,6 +290,27 @@ expect_in "$ERR" "attribute u-1 (ip-dst)"
 expect_eq "cases at B after refused MISP imports" "$before" "$(count_cases b)"
 ok "MISP: event export (types, categories, tlp tag, distribution), round trip, PyMISP sample, malformed refused"
 
+# The MISP feed layout: manifest.json and one file per event.
+expect_rc 5 px export --dir a --format misp-feed -o redfeed "${ID[green]}" "${ID[red]}"
+[ -e redfeed ] && fail "a refused feed export left redfeed/"
+expect_rc 0 px export --dir a --format misp-feed -o feed --json "${ID[clear]}" "${ID[green]}"
+expect_json "$OUT" 'd["events"]' 2
+U=$(json_get misp.json 'd["Event"]["uuid"]')
+cmp misp.json "feed/$U.json" || fail "the feed's event differs from the event export"
+expect_json feed/manifest.json 'len(d)' 2
+expect_json feed/manifest.json 'd["'"$U"'"]["info"]' "Phish kit green at evil.example"
+expect_json feed/manifest.json 'sorted(t["name"] for t in d["'"$U"'"]["Tag"])[-1]' "tlp:green"
+before=$(count_cases b)
+expect_rc 0 px import --dir b --to $A --json feed
+expect_json "$OUT" 'd["cases"]' 2
+expect_eq "cases at B after the feed" $((before + 2)) "$(count_cases b)"
+cp -r feed badfeed
+printf '{"Event": {"info": "x", "Attribute": [{"uuid": "u-2", "type": "url", "value": "nope"}]}}' >"badfeed/$U.json"
+expect_rc 3 px import --dir b --to $A badfeed
+expect_in "$ERR" "badfeed/$U.json"
+expect_eq "cases at B after a refused feed" $((before + 2)) "$(count_cases b)"
+ok "MISP feed: manifest and one file per event, imported whole or not at all"
+
 # --- notices, the record view and the report ------------------------------------
 # B owes acknowledgements on the P1 cases; 31 minutes on, the ladder tells
 # B's duty officer by e-mail.  The RED case's title stays on the node.
