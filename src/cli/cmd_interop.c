@@ -13,8 +13,9 @@
 
 static const struct px_opt export_opts[] = {
 	{ "format", "F",
-	    "stix (STIX 2.1 bundle), misp (MISP event) or misp-feed (a "
-	    "directory a MISP instance subscribes to)",
+	    "stix (STIX 2.1 bundle), misp (MISP event), misp-feed (a "
+	    "directory a MISP instance subscribes to) or xarf (X-ARF v4 "
+	    "reports)",
 	    PX_OPT_REQUIRED },
 	{ "to", "PEER",
 	    "the file is for this peer (a party of the cases: every "
@@ -118,6 +119,10 @@ run_export(struct px_args *a)
 		}
 		px_cli_print_json(o);
 		json_decref(o);
+	} else if (strcmp(fmt, "xarf") == 0) {
+		printf("Wrote %zu X-ARF v4 report%s to %s.\n",
+		    json_array_size(bundle),
+		    json_array_size(bundle) == 1 ? "" : "s", out);
 	} else if (strcmp(fmt, "stix") == 0) {
 		printf("Wrote %zu case%s as a STIX 2.1 bundle of %zu objects "
 		       "to %s.\n",

@@ -3,6 +3,7 @@
  */
 #include "formats/misp.h"
 #include "formats/stix.h"
+#include "formats/xarf.h"
 #include "model/canon.h"
 #include "model/observable.h"
 #include "node/actions.h"
@@ -10,8 +11,58 @@
 #include "node/release.h"
 #include "util/util.h"
 
-const char *const px_export_formats[] = { "stix", "misp" };
+const char *const px_export_formats[] = { "stix", "misp", "xarf" };
 const size_t px_export_formats_n = PX_ARRAY_LEN(px_export_formats);
+
+/* The first e-mail address among a card's points of contact. */
+static const char *
+card_email(const json_t *contacts)
+{
+	size_t i;
+	const json_t *ct;
+
+	json_array_foreach(contacts, i,
+	    ct) if (json_string_value(json_object_get(ct,
+	                "email"))) return json_string_value(json_object_get(ct,
+	    "email"));
+	return NULL;
+}
+
+/* Appends the X-ARF reports of case c, filed by its requester (the
+ * complainant), reachable at its card's first e-mail address. */
+static int
+xarf_add(json_t *all, struct px_node *n, const struct px_case *c,
+    const struct px_peer *p)
+{
+	json_t *mine = NULL, *reps = NULL;
+	const json_t *contacts;
+	struct px_xarf_party by = { .org = c->requester,
+		.domain = c->requester };
+	int rc;
+
+	if (strcmp(c->requester, n->name) == 0) {
+		if ((rc = px_node_card(&mine, n)) < 0)
+			return rc;
+		contacts =
+		    json_object_get(json_object_get(mine, "card"), "contacts");
+	} else {
+		contacts = p->card.contacts;
+	}
+	if ((by.contact = card_email(contacts)) == NULL) {
+		rc = px_error_set(PX_EINVAL,
+		    "X-ARF names the reporter's e-mail, and the card of %s "
+		    "lists none (a [contact] with email in its parley.conf)",
+		    c->requester);
+		goto out;
+	}
+	if ((rc = px_xarf_reports(&reps, c, &by)) < 0)
+		goto out;
+	json_array_extend(all, reps);
+out:
+	json_decref(reps);
+	json_decref(mine);
+	return rc;
+}
 
 int
 px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
@@ -28,13 +79,15 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 	struct px_stix s;
 	json_t *events = json_array();
 	bool misp = strcmp(format, "misp") == 0;
+	bool xarf = strcmp(format, "xarf") == 0;
 	int rc = 0;
 
 	*out = NULL;
-	if (!misp && strcmp(format, "stix") != 0) {
+	if (!misp && !xarf && strcmp(format, "stix") != 0) {
 		json_decref(events);
 		return px_error_set(PX_EINVAL,
-		    "unknown format '%s' (expected one of: stix, misp)",
+		    "unknown format '%s' (expected one of: stix, misp, xarf, "
+		    "misp-feed)",
 		    format);
 	}
 	px_stix_init(&s);
@@ -51,15 +104,20 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 			    "export to %s, and an export carries the case",
 			    px_tlp_label(c.tlp), c.id,
 			    px_audience_names[audience]);
-		if (rc >= 0 && misp)
+		if (rc >= 0 && xarf)
+			rc = xarf_add(events, n, &c, p);
+		else if (rc >= 0 && misp)
 			rc = json_array_append_new(events, px_misp_event(&c));
 		else if (rc >= 0)
 			rc = px_stix_add_case(&s, &c);
 		px_peer_free(p);
 		px_case_dispose(&c);
 	}
-	/* One case: one event, as MISP imports it; several: a list. */
-	if (rc == 0 && misp)
+	/* One case: one event, as MISP imports it; several: a list.  X-ARF
+	 * is always the list of reports. */
+	if (rc == 0 && xarf)
+		*out = json_incref(events);
+	else if (rc == 0 && misp)
 		*out = json_array_size(events) == 1
 		    ? json_incref(json_array_get(events, 0))
 		    : json_incref(events);
@@ -157,13 +215,14 @@ tidy(char *s, bool multiline)
 		*w = '\0';
 }
 
+/* Whether `text` holds the string `k` (a quoted JSON name or value). */
 static bool
-looks_stix(const char *text, size_t len)
+has(const char *text, size_t len, const char *k)
 {
-	static const char k[] = "\"bundle\"";
+	size_t kl = strlen(k);
 
-	for (size_t i = 0; i + sizeof(k) - 1 <= len; i++)
-		if (text[i] == '"' && memcmp(text + i, k, sizeof(k) - 1) == 0)
+	for (size_t i = 0; i + kl <= len; i++)
+		if (text[i] == '"' && memcmp(text + i, k, kl) == 0)
 			return true;
 	return false;
 }
@@ -179,11 +238,15 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	struct px_msg *m = NULL;
 	int rc;
 
-	/* STIX bundles say "type": "bundle"; anything else is read as a
-	 * MISP event. */
-	if ((rc = looks_stix(text, len)
-	            ? px_stix_parse(&sc, text, len, PX_TLP_AMBER)
-	            : px_misp_parse(&sc, text, len, PX_TLP_AMBER)) < 0)
+	/* STIX bundles say "bundle", X-ARF reports "xarf_version";
+	 * anything else is read as a MISP event. */
+	if (has(text, len, "\"bundle\""))
+		rc = px_stix_parse(&sc, text, len, PX_TLP_AMBER);
+	else if (has(text, len, "\"xarf_version\""))
+		rc = px_xarf_parse(&sc, text, len, PX_TLP_AMBER);
+	else
+		rc = px_misp_parse(&sc, text, len, PX_TLP_AMBER);
+	if (rc < 0)
 		return rc;
 	tidy(sc.title, false);
 	tidy(sc.text, true);
