@@ -378,7 +378,7 @@ audit_time(struct bench *x, int64_t from_ms, int64_t count, size_t *entries,
 	if (px_file_out_open(&f, path, 0600) < 0)
 		die("audit file");
 	if (px_audit_export(x->a, x->b->name, from_ms, from_ms + count - 1,
-	        write_file, &f, NULL, NULL, &exported) < 0) {
+	        write_file, &f, NULL, NULL, &exported, NULL) < 0) {
 		printf("  parley audit export refused: %s\n", px_error_last());
 		px_file_out_abort(&f);
 		goto out;

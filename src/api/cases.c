@@ -15,6 +15,7 @@
 #include "model/canon.h"
 #include "net/problem.h"
 #include "node/actions.h"
+#include "node/interop.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -104,6 +105,21 @@ request_extras(struct extras *e, struct px_new_case *nc, const json_t *b)
 	nc->excerpts = (const char *const *)e->exc;
 	nc->nexcerpts = e->nexc;
 	return 0;
+}
+
+/* Adds the linked case to a forward's answer (already JSON in r). */
+static void
+forward_answer(struct px_http_resp *r, const struct px_msg *o)
+{
+	json_t *j = NULL;
+
+	if (px_json_parse(
+	        &j, r->body.data, r->body.len, r->body.len + 1, "answer") < 0)
+		return;
+	json_object_set_new(j, "forwarded_to", json_string(o->to));
+	json_object_set_new(j, "linked_case", json_string(o->case_id));
+	px_buf_reset(&r->body);
+	px_api_json(r, 200, j);
 }
 
 static int
@@ -229,12 +245,27 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		snprintf(score, sizeof(score), "%lld",
 		    (long long)json_integer_value(json_object_get(b, "score")));
 	a.score = score[0] ? score : jstr(b, "score");
-	if ((rc = px_body_action(&body, n, (enum px_msg_type)type, &a)) < 0 ||
+	/* Forwarding to a third party signs two messages in one
+	 * transaction, on this thread's own handle (docs/interop.md). */
+	if (type == PX_MSG_TRIAGE && jstr(b, "to")) {
+		struct px_msg *o = NULL;
+
+		if ((rc = px_node_forward(
+		         &m, &o, n, req->params[0], jstr(b, "to"), &a)) < 0) {
+			px_api_fail(r, rc);
+		} else {
+			answer_sent(r, n, m, 200);
+			forward_answer(r, o);
+		}
+		px_msg_free(o);
+	} else if ((rc = px_body_action(&body, n, (enum px_msg_type)type, &a)) <
+	        0 ||
 	    (rc = px_app_send(req->app, NULL, req->params[0],
-	         (enum px_msg_type)type, body, &m)) < 0)
+	         (enum px_msg_type)type, body, &m)) < 0) {
 		px_api_fail(r, rc);
-	else
+	} else {
 		answer_sent(r, n, m, 200);
+	}
 	px_msg_free(m);
 	json_decref(body);
 	json_decref(b);

@@ -35,6 +35,9 @@ px_api_fail(struct px_http_resp *r, int err)
 	case PX_ECONFLICT:
 		return px_problem_type(r, 409, "urn:parley:problem:conflict",
 		    "Conflict", "%s", px_error_last());
+	case PX_EPERM:
+		return px_problem_type(r, 403, "urn:parley:problem:tlp",
+		    "Refused by the TLP marking", "%s", px_error_last());
 	default:
 		return px_problem(r, 500, NULL, "%s", px_error_last());
 	}

@@ -365,7 +365,7 @@ audit_get(const struct px_http_req *req, struct px_http_resp *r)
 		goto out;
 	}
 	if ((rc = px_audit_export(n, peer, from, to, body_write, &r->body, NULL,
-	         NULL, &count)) < 0) {
+	         NULL, &count, NULL)) < 0) {
 		px_buf_reset(&r->body);
 		px_api_fail(r, rc);
 		goto out;

@@ -62,6 +62,8 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_verifier,
 	&px_cmd_feed,
 	&px_cmd_routing,
+	&px_cmd_export,
+	&px_cmd_import,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,
@@ -389,6 +391,7 @@ px_exit_for(int err)
 	case PX_ENOTFOUND:
 		return PX_EXIT_NOTFOUND;
 	case PX_ECONFLICT:
+	case PX_EPERM: /* the marking forbids it in this state of things */
 		return PX_EXIT_CONFLICT;
 	default:
 		return PX_EXIT_FAIL;

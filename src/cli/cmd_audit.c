@@ -82,7 +82,7 @@ run_export(struct px_args *a)
 		    isatty(STDERR_FILENO),
 		.doing = "exporting" };
 	int64_t from = INT64_MIN, to = INT64_MAX;
-	size_t count = 0;
+	size_t count = 0, withheld = 0;
 	int rc;
 
 	if ((px_arg(a, "from") &&
@@ -97,7 +97,7 @@ run_export(struct px_args *a)
 		goto out;
 	}
 	rc = px_audit_export(n, px_arg(a, "peer"), from, to, write_out, &f,
-	    progress, &pr, &count);
+	    progress, &pr, &count, &withheld);
 	progress_end(&pr);
 	if (rc < 0) {
 		px_file_out_abort(&f);
@@ -109,8 +109,9 @@ run_export(struct px_args *a)
 		goto out;
 	}
 	if (px_json(a)) {
-		json_t *o = json_pack("{sssssI}", "peer", px_arg(a, "peer"),
-		    "file", px_arg(a, "output"), "entries", (json_int_t)count);
+		json_t *o = json_pack("{sssssIsI}", "peer", px_arg(a, "peer"),
+		    "file", px_arg(a, "output"), "entries", (json_int_t)count,
+		    "withheld", (json_int_t)withheld);
 
 		px_cli_print_json(o);
 		json_decref(o);
@@ -118,6 +119,12 @@ run_export(struct px_args *a)
 		printf("Wrote an audit bundle of %zu log entries (both logs) "
 		       "to %s.\nAnyone can check it: parley audit verify %s\n",
 		    count, px_arg(a, "output"), px_arg(a, "output"));
+		if (withheld)
+			printf("%zu message%s of TLP:RED and TLP:AMBER+STRICT "
+			       "cases left out (a neutral verifier may not "
+			       "read them); their receipts and their places "
+			       "in the logs are still proven.\n",
+			    withheld, withheld == 1 ? "" : "s");
 	}
 out:
 	px_node_free(n);

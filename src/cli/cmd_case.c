@@ -3,10 +3,11 @@
  * message appended to the outbox; `parley outbox export` (or, later, the
  * serving node) carries it to the peer.
  */
-#include "cli/common.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "node/actions.h"
 #include "node/exercise.h"
+#include "node/interop.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -240,6 +241,39 @@ struct action {
 	bool text_required;
 };
 
+/* triage --decision forwarded --to PEER: the linked case at the third
+ * party and the triage, through the choke point (docs/interop.md). */
+static int
+forward(struct px_args *a, struct px_node *n, const struct px_action *in)
+{
+	struct px_msg *t = NULL, *o = NULL;
+	char ref[9], nref[9];
+	int rc;
+
+	if ((rc = px_node_forward(
+	         &t, &o, n, px_pos(a, 0), px_arg(a, "to"), in)) < 0)
+		return px_cli_fail(a, rc);
+	px_case_ref(ref, t->case_id);
+	px_case_ref(nref, o->case_id);
+	if (px_json(a)) {
+		json_t *j = json_pack("{ss ss ss ss}", "case", t->case_id,
+		    "message", t->hash, "forwarded_to", o->to, "linked_case",
+		    o->case_id);
+
+		px_cli_print_json(j);
+		json_decref(j);
+	} else {
+		printf("Case %s forwarded to %s as case %s (%s); the triage to "
+		       "%s and the new case are signed and queued.\n",
+		    ref, o->to, nref, o->case_id, t->to);
+		px_cli_queued(n, t->to);
+		px_cli_queued(n, o->to);
+	}
+	px_msg_free(t);
+	px_msg_free(o);
+	return 0;
+}
+
 static int
 act(struct px_args *a, const struct action *ac)
 {
@@ -260,6 +294,10 @@ act(struct px_args *a, const struct action *ac)
 	in.missing = px_arg_all(a, "missing", &in.nmissing);
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	if (ac->type == PX_MSG_TRIAGE && px_arg(a, "to")) {
+		rc = forward(a, n, &in);
+		goto out;
+	}
 	if ((rc = px_body_action(&body, n, ac->type, &in)) < 0 ||
 	    (rc = px_node_send(n, NULL, px_pos(a, 0), ac->type, body, &m)) <
 	        0) {
@@ -321,6 +359,10 @@ static const struct px_opt triage_opts[] = {
 	    "needs-info: a field the request lacks (times-with-zones, "
 	    "log-excerpts, preservation.necessity, ...; docs/evidence.md)",
 	    PX_OPT_MULTI },
+	{ "to", "PEER",
+	    "with forwarded: open a linked case with this third party, as "
+	    "far as the case's TLP marking allows (docs/interop.md)",
+	    0 },
 	TEXT_OPTS,
 	{ 0 },
 };

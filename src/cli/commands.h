@@ -38,5 +38,7 @@ extern const struct px_cmd px_cmd_routing;
 extern const struct px_cmd px_feed_flush_cmd, px_feed_digest_cmd,
     px_feed_verify_cmd, px_feed_attachment_cmd, px_feed_event_cmd,
     px_feed_spool_cmd;
+extern const struct px_cmd px_cmd_export;
+extern const struct px_cmd px_cmd_import;
 
 #endif

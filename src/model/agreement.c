@@ -45,6 +45,7 @@ px_agreement_default(struct px_agreement *a)
 	a->check_every = 30 * DAY;
 	a->check_within = 4 * HOUR;
 	a->verify_within = 90 * DAY;
+	a->amber_constituency = false;
 }
 
 const char *const px_notify_role_names[PX_NR__N] = { "assignee", "duty",
@@ -229,6 +230,9 @@ px_agreement_to_json(const struct px_agreement *a)
 		json_object_set_new(j, "check_within", json_string(d));
 		px_duration_unparse(d, sizeof(d), a->verify_within, 0);
 		json_object_set_new(j, "verify_within", json_string(d));
+		if (a->amber_constituency)
+			json_object_set_new(
+			    j, "amber_constituency", json_string("yes"));
 	}
 	return j;
 }
@@ -275,6 +279,13 @@ set_one(struct px_agreement *a, const char *key, const char *val)
 		return px_duration_parse(&a->check_within, val, 0);
 	if (strcmp(key, "verify_within") == 0)
 		return px_duration_parse(&a->verify_within, val, 0);
+	if (strcmp(key, "amber_constituency") == 0) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return px_error_set(PX_EINVAL,
+			    "amber_constituency '%s' must be yes or no", val);
+		a->amber_constituency = strcmp(val, "yes") == 0;
+		return 0;
+	}
 	if (strcmp(key, "default_tlp") == 0)
 		return px_error_set(PX_EINVAL,
 		    "default_tlp is this node's own choice, not a term agreed "
@@ -284,8 +295,8 @@ set_one(struct px_agreement *a, const char *key, const char *val)
 		return px_error_set(PX_EINVAL,
 		    "'%s' is not an agreement setting (expected P1..P4.<clock>, "
 		    "P1..P4.basis, ladder, page_every, hotline_open_max, "
-		    "pages_per_hour, check_every, check_within or "
-		    "verify_within)",
+		    "pages_per_hour, check_every, check_within, "
+		    "verify_within or amber_constituency)",
 		    key);
 	snprintf(prio, sizeof(prio), "%.*s", (int)(dot - key), key);
 	if ((p = PX_LOOKUP(px_priority_names, "priority", prio)) < 0)
@@ -437,6 +448,9 @@ px_agreement_diff(
 			free(key);
 		}
 	}
+	/* Settings written only when set (amber_constituency). */
+	json_object_foreach(y, k, v) if (!json_is_object(v) &&
+	    json_object_get(x, k) == NULL) diff_one(out, k, NULL, v);
 	json_decref(x);
 	json_decref(y);
 	return out;

@@ -68,6 +68,10 @@ struct px_agreement {
 	int64_t check_every;   /* scheduled checks; 0 = none */
 	int64_t check_within;  /* how long a check may take to answer */
 	int64_t verify_within; /* a contact is stale after this long */
+	/* TLP:AMBER from the peer may reach our constituency (forwarding to
+	 * a third party), "amber_constituency": "yes"; model/policy.h.
+	 * Written only when "yes", so terms agreed before it read the same. */
+	bool amber_constituency;
 };
 
 /* Common practice: minutes for a crisis, hours for high, business days

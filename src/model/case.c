@@ -320,6 +320,7 @@ open_case(struct px_case *c, const struct px_msg *m)
 	    rt ? PX_WIRE(px_request_type_names, json_string_value(rt)) : -1;
 	c->title = json_string_value(json_object_get(h, "title"));
 	c->observables = json_object_get(h, "observables");
+	c->linked = json_object_get(h, "linked");
 	c->opened_ms = m->time_ms;
 	c->state = PX_ST_SENT;
 	/* Validated by px_msg_parse: an integer >= 0 when present. */
@@ -422,6 +423,7 @@ apply_effects(struct px_case *c, const struct px_msg *m)
 		c->decision = PX_WIRE(px_decision_names, s);
 		s = json_string_value(json_object_get(m->body, "reason"));
 		c->reason = s ? PX_WIRE(px_reason_names, s) : -1;
+		c->forwarded_to = json_object_get(m->body, "forwarded_to");
 		end_pause(c, t);
 		switch (c->decision) {
 		case PX_DEC_ACCEPTED:
@@ -537,6 +539,7 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 		if (c->title_shown)
 			c->title = c->title_shown;
 		c->observables = json_object_get(h, "observables");
+		c->linked = json_object_get(h, "linked");
 		c->terms = json_object_get(
 		    json_object_get(c->msgs[0]->body, "proposal"), "terms");
 		{

@@ -34,6 +34,10 @@ struct px_case {
 	const char *title;
 	char *title_shown;         /* owned; the visible copy, or NULL */
 	const json_t *observables; /* array or NULL */
+	/* Forwarding (docs/interop.md): the case this one was forwarded
+	 * from (the header's "linked"), and where the last triage forwarded
+	 * it ("forwarded_to"); borrowed, or NULL. */
+	const json_t *linked, *forwarded_to;
 	enum px_state state;
 	bool escalated;
 	bool responded; /* the responder sent an update */

@@ -146,12 +146,39 @@ check_observables(const json_t *a)
 }
 
 /* The case header carried by opening messages (report, request). */
+/* A link between a forwarded case and the case it came from
+ * (docs/interop.md, "Forwarding"): {"case": UUID, NAME_KEY: node, "by":
+ * node} in a case header, {"case": UUID, "node": node} in a triage. */
+static int
+check_link(const json_t *l, const char *what, const char *name_key)
+{
+	const char *mem[] = { "case", name_key, "by", NULL };
+	const char *s;
+	int rc;
+
+	if (strcmp(name_key, "node") == 0)
+		mem[2] = NULL;
+	if (!json_is_object(l))
+		return px_error_set(PX_EINVAL, "%s must be an object", what);
+	if ((rc = px_j_only(l, mem, what)) < 0 ||
+	    (rc = px_j_str(&s, l, "case", 36, what)) < 0)
+		return rc;
+	if (!px_uuid_valid(s))
+		return px_error_set(
+		    PX_EINVAL, "%s: case '%s' is not a UUID", what, s);
+	for (int i = 1; mem[i]; i++)
+		if ((rc = px_j_str(&s, l, mem[i], 253, what)) < 0 ||
+		    (rc = px_check_printable(s, false, what)) < 0)
+			return rc;
+	return 0;
+}
+
 static int
 check_case_header(const json_t *c, enum px_msg_type type)
 {
 	static const char *const mem[] = { "kind", "category", "priority",
 		"tlp", "title", "request_type", "observables", "agreement",
-		NULL };
+		"linked", NULL };
 	const char *title;
 	const json_t *obs;
 	int64_t v;
@@ -189,6 +216,10 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	}
 	if ((obs = json_object_get(c, "observables")) != NULL &&
 	    (rc = check_observables(obs)) < 0)
+		return rc;
+	if (json_object_get(c, "linked") &&
+	    (rc = check_link(
+	         json_object_get(c, "linked"), "case: linked", "from")) < 0)
 		return rc;
 	/* The agreement version the sender held in force (docs/clocks.md);
 	 * any value is kept: the receiver says when it differs. */
@@ -813,7 +844,7 @@ check_body(const json_t *b, enum px_msg_type type)
 	static const char *const reply_mem[] = { "token", "by", "text", NULL };
 	static const char *const text_mem[] = { "text", NULL };
 	static const char *const triage_mem[] = { "decision", "reason", "text",
-		"missing", NULL };
+		"missing", "forwarded_to", NULL };
 	static const char *const result_mem[] = { "outcome", "text", NULL };
 	static const char *const fb_mem[] = { "score", "text", NULL };
 	static const char *const prop_mem[] = { "case", "proposal", "text",
@@ -986,6 +1017,20 @@ check_body(const json_t *b, enum px_msg_type type)
 		        (rc = px_complete_missing_check(
 		             json_object_get(b, "missing"))) < 0))
 			return rc;
+		if (json_object_get(b, "forwarded_to")) {
+			int d;
+
+			if ((rc = px_j_enum(&d, b, "decision",
+			         px_decision_names, PX_DEC__N, "body")) < 0)
+				return rc;
+			if (d != PX_DEC_FORWARDED)
+				return px_error_set(PX_EINVAL,
+				    "body: forwarded_to goes with the "
+				    "decision forwarded");
+			if ((rc = check_link(json_object_get(b, "forwarded_to"),
+			         "body: forwarded_to", "node")) < 0)
+				return rc;
+		}
 		break;
 	case PX_MSG_RESULT:
 		if ((rc = px_j_only(b, result_mem, "body")) < 0)

@@ -13,10 +13,12 @@
  * this), so it is taken from there.
  */
 #include <nettle/sha2.h>
+#include <stddef.h>
 
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "model/canon.h"
+#include "model/policy.h"
 #include "node/audit.h"
 #include "node/log.h"
 #include "util/util.h"
@@ -115,9 +117,73 @@ put_section_end(struct out *o, const uint8_t (*gap)[32], size_t ngap)
 
 /* ---- this node's log -------------------------------------------------- */
 
+/* The cases whose messages a neutral verifier may not read (the choke
+ * point's answer for PX_OUT_AUDIT, PX_AUD_ARBITER): their message
+ * entries are left out, and the gap hashes around them still prove
+ * every other entry; receipts, which carry hashes and times only, stay. */
+struct withheld {
+	char **ids; /* sorted */
+	size_t n;
+	size_t count; /* entries left out */
+};
+
+static int
+withheld_case(const struct px_case_row *r, void *arg)
+{
+	struct withheld *w = arg;
+	int t = PX_WIRE(px_tlp_names, r->tlp);
+	struct px_policy_case pc = { .id = r->id,
+		.tlp = t < 0 ? PX_TLP__N : (enum px_tlp)t,
+		.requester = r->requester,
+		.responder = r->responder };
+	struct px_policy_dest d = { .path = PX_OUT_AUDIT,
+		.audience = PX_AUD_ARBITER };
+
+	if (px_policy_level(&pc, &d) != PX_REL_ALL) {
+		w->ids = px_realloc(w->ids, (w->n + 1) * sizeof(*w->ids));
+		w->ids[w->n++] = px_strdup(r->id);
+	}
+	return 0;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether entry `e` (canonical JSON, `len` bytes) is a message of a
+ * withheld case: its "case" member (and, harmlessly, a link naming such
+ * a case) is looked up without parsing the entry. */
+static bool
+withhold(struct withheld *w, const char *e, size_t len)
+{
+	static const char key[] = "\"case\":\"";
+	const char *p = e, *end = e + len;
+
+	if (w->n == 0 || len < 8 || memcmp(e, "{\"msg\":", 7) != 0)
+		return false;
+	for (; end - p >= (ptrdiff_t)(sizeof(key) - 1 + 36); p++) {
+		char id[PX_UUID_STRLEN], *k = id;
+
+		if (*p != '"' || memcmp(p, key, sizeof(key) - 1) != 0)
+			continue;
+		p += sizeof(key) - 1;
+		memcpy(id, p, 36);
+		id[36] = '\0';
+		if (bsearch(&k, w->ids, w->n, sizeof(*w->ids), cmp_id)) {
+			w->count++;
+			return true;
+		}
+		p--; /* the loop steps past the opening quote of the id */
+	}
+	return false;
+}
+
 struct own {
 	struct out *o;
 	struct px_node *n;
+	struct withheld *w;
 	int64_t size, prev, count;
 	int rc;
 };
@@ -170,7 +236,7 @@ own_entry(const struct px_log_row *r, void *arg)
 	size_t n;
 	int rc;
 
-	if (r->idx >= c->size)
+	if (r->idx >= c->size || withhold(c->w, (const char *)r->entry, r->len))
 		return 0;
 	if (c->count == SECTION_MAX && (rc = own_close(c)) < 0)
 		return c->rc = rc;
@@ -202,6 +268,7 @@ struct held {
 
 struct peer {
 	struct out *o;
+	struct withheld *w;
 	int64_t from_ms, to_ms;
 	int64_t size, count;
 	struct held prev, cur;
@@ -291,7 +358,8 @@ peer_entry(const struct px_proof_row *r, void *arg)
 	size_t n, np;
 	int rc;
 
-	if (!in_period(c, r->entry))
+	if (!in_period(c, r->entry) ||
+	    withhold(c->w, r->entry, strlen(r->entry)))
 		return 0;
 	if (c->count > 0 &&
 	    (r->size != c->size || r->idx <= c->prev.idx ||
@@ -385,14 +453,19 @@ consistency_row(int64_t size1, const char *size2, const char *path, void *arg)
 int
 px_audit_export(struct px_node *n, const char *peer, int64_t from_ms,
     int64_t to_ms, px_audit_write_fn write, void *arg,
-    px_audit_progress_fn progress, void *parg, size_t *entries)
+    px_audit_progress_fn progress, void *parg, size_t *entries,
+    size_t *withheld_out)
 {
 	struct out o = {
 		.write = write, .arg = arg, .progress = progress, .parg = parg
 	};
 	struct px_peer *p = NULL;
-	struct own own = { .o = &o, .n = n };
-	struct peer pe = { .o = &o, .from_ms = from_ms, .to_ms = to_ms };
+	struct withheld w = { 0 };
+	struct own own = { .o = &o, .n = n, .w = &w };
+	struct peer pe = {
+		.o = &o, .w = &w, .from_ms = from_ms, .to_ms = to_ms
+	};
+	struct px_case_filter cf = { .peer = peer };
 	struct ckpt_ctx pc = { .n = n, .o = &o, .origin = peer };
 	json_t *my_card = NULL, *head = NULL, *env = NULL, *tr;
 	char *note = NULL, tf[PX_TIME_STRLEN], tt[PX_TIME_STRLEN];
@@ -403,9 +476,15 @@ px_audit_export(struct px_node *n, const char *peer, int64_t from_ms,
 	sha256_init(&o.d);
 	px_buf_init(&o.line, PX_BUF_NOCAP);
 	*entries = 0;
+	if (withheld_out)
+		*withheld_out = 0;
 	if ((rc = px_peer_load(&p, n, peer)) < 0 ||
-	    (rc = px_node_card(&my_card, n)) < 0)
+	    (rc = px_node_card(&my_card, n)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, case_list, &cf, withheld_case, &w)) <
+	        0)
 		goto out;
+	if (w.n)
+		qsort(w.ids, w.n, sizeof(*w.ids), cmp_id);
 	if ((rc = px_log_checkpoint_note(n, -1, &note, &own.size)) < 0) {
 		if (rc == PX_ENOTFOUND)
 			rc = px_error_set(PX_ENOTFOUND,
@@ -469,9 +548,14 @@ px_audit_export(struct px_node *n, const char *peer, int64_t from_ms,
 	    (rc = o.write("\n", 1, o.arg)) < 0)
 		goto out;
 	*entries = o.entries;
+	if (withheld_out)
+		*withheld_out = w.count;
 	if (progress)
 		progress(0, 0, o.entries, parg);
 out:
+	for (size_t i = 0; i < w.n; i++)
+		free(w.ids[i]);
+	free(w.ids);
 	free(note);
 	json_decref(my_card);
 	json_decref(head);

@@ -47,10 +47,15 @@ typedef void (*px_audit_progress_fn)(
 /* Writes the version 2 audit bundle of the exchange with `peer` whose
  * entries fall in [from_ms, to_ms] through `write`, line by line; memory
  * does not grow with the log.  *entries gets the number of entries.
- * `progress` (may be NULL) is called every few thousand entries. */
+ * `progress` (may be NULL) is called every few thousand entries.
+ * The bundle is for a neutral verifier: the TLP choke point
+ * (model/policy.h, PX_AUD_ARBITER) keeps the messages of TLP:RED and
+ * AMBER+STRICT cases out (their leaves stay proven by the gap hashes,
+ * their receipts stay); *withheld (may be NULL) gets how many. */
 PX_MUST_CHECK int px_audit_export(struct px_node *n, const char *peer,
     int64_t from_ms, int64_t to_ms, px_audit_write_fn write, void *arg,
-    px_audit_progress_fn progress, void *parg, size_t *entries);
+    px_audit_progress_fn progress, void *parg, size_t *entries,
+    size_t *withheld);
 
 /* What verification found, for the faces to print. */
 struct px_audit_result {

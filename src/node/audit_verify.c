@@ -1381,7 +1381,8 @@ chain_row(const struct px_scratch_msg *m, int64_t received, void *arg)
 	if ((same && m->seq != c->seq + 1) || (!same && m->seq > 1))
 		note(c->v,
 		    "message %s->%s seq %lld: seq %lld is not in the bundle "
-		    "(outside the period)",
+		    "(outside the period, or withheld under its TLP "
+		    "marking)",
 		    m->sender, m->receiver, (long long)m->seq,
 		    (long long)m->seq - 1);
 	if (!same) {

@@ -7,6 +7,7 @@
 #include "node/evidence.h"
 #include "node/internal.h"
 #include "node/log.h"
+#include "node/release.h"
 #include "util/util.h"
 
 void
@@ -335,9 +336,12 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 		    json_pack("{ss}", "id", c.exercise_id));
 		body = opening;
 	}
-
+	/* The choke point: a message goes only where the case's marking
+	 * lets it (the case rules already keep it between the parties). */
 	if ((rc = px_msg_new(&m, &f, body, &n->sign)) < 0 ||
 	    (rc = px_case_apply(&c, m)) < 0 ||
+	    (rc = px_node_release(&c, p, PX_OUT_PEER, PX_AUD_PARTY, f.to)) <
+	        0 ||
 	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)

@@ -11,6 +11,7 @@
 #include "model/canon.h"
 #include "node/log.h"
 #include "node/record.h"
+#include "node/release.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -143,6 +144,23 @@ out:
 	return o ? o : json_null();
 }
 
+/* The choke point: the record view shows the signed message whole, to
+ * this node's own users (who are its recipients under every marking). */
+static int
+release(struct px_node *n, const struct px_msg *m)
+{
+	struct px_case c;
+	struct px_peer *p = NULL;
+	int rc;
+
+	if ((rc = px_node_case_load(&c, n, m->case_id, &p)) < 0)
+		return rc;
+	rc = px_node_release(&c, p, PX_OUT_RECORD, PX_AUD_NODE, NULL);
+	px_peer_free(p);
+	px_case_dispose(&c);
+	return rc < 0 ? rc : 0;
+}
+
 int
 px_node_record(json_t **out, struct px_node *n, const char *hash)
 {
@@ -157,7 +175,8 @@ px_node_record(json_t **out, struct px_node *n, const char *hash)
 	*out = NULL;
 	if ((rc = resolve(&full, n, hash)) < 0 ||
 	    (rc = PX_STORE_CALL(n->store, msg_get, full, &row)) < 0 ||
-	    (rc = px_node_msg_from_row(&m, &row)) < 0)
+	    (rc = px_node_msg_from_row(&m, &row)) < 0 ||
+	    (rc = release(n, m)) < 0)
 		goto out;
 	ours = strcmp(m->from, n->name) == 0;
 	px_case_ref(ref, m->case_id);

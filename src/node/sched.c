@@ -6,6 +6,7 @@
 
 #include "node/exercise.h"
 #include "node/internal.h"
+#include "node/release.h"
 #include "node/sched.h"
 #include "notify/notify.h"
 #include "util/util.h"
@@ -31,19 +32,33 @@ px_node_directory(struct px_node *n, json_t **contacts, json_t **roster)
 
 /* The text of a notification: English, then Chinese, since the people on
  * a roster may read either. */
+/* The title as mail and webhooks may carry it: the choke point lets only
+ * a TLP:RED case's reference ride on carriers outside the node. */
+static const char *
+mail_title(const struct px_case *c)
+{
+	int lvl = px_node_release(c, NULL, PX_OUT_EMAIL, PX_AUD_ORG, NULL);
+
+	return lvl == PX_REL_ALL
+	    ? c->title
+	    : "(title withheld under TLP:RED: read the case on the node)";
+}
+
 static void
 describe(struct px_buf *subj, struct px_buf *text, struct px_node *n,
     const struct px_case *c, const struct px_step *s, const char *peer,
     int64_t now)
 {
 	char ref[9], dl[PX_TZ_FORMAT_MAX], dlu[PX_TIME_STRLEN];
+	const char *title;
 
 	px_case_ref(ref, c->id);
+	title = mail_title(c);
 	px_tz_format(dl, sizeof(dl), n->tz, s->deadline);
 	px_time_format(dlu, s->deadline);
 	if (s->kind == PX_STEP_PAGE) {
 		px_buf_putf(subj, "[parley] HOTLINE from %s: %s / 热线呼叫",
-		    peer, c->title);
+		    peer, title);
 		px_buf_putf(text,
 		    "The hotline of %s is calling you (page %d).\n"
 		    "Case %s: %s\n\n"
@@ -52,7 +67,7 @@ describe(struct px_buf *subj, struct px_buf *text, struct px_node *n,
 		    "the roster is paged.\n\n"
 		    "%s 通过热线呼叫您（第 %d 次呼叫）。请立即确认：\n"
 		    "parley case ack %s --by %s\n",
-		    peer, s->attempt, ref, c->title, ref, s->contact, peer,
+		    peer, s->attempt, ref, title, ref, s->contact, peer,
 		    s->attempt, ref, s->contact);
 		return;
 	}
@@ -65,12 +80,12 @@ describe(struct px_buf *subj, struct px_buf *text, struct px_node *n,
 	    "Kind %s, priority %s.  The %s clock's deadline is %s (%s).\n"
 	    "Our side is the %s.\n\n"
 	    "升级第 %d 级：与 %s 的案件 %s（%s）的“%s”时限为 %s。\n",
-	    s->level, px_notify_role_names[s->who], ref, peer, c->title,
+	    s->level, px_notify_role_names[s->who], ref, peer, title,
 	    px_kind_names[c->kind].wire, px_priority_names[c->priority].wire,
 	    px_clock_names[s->clock].label, dl, dlu,
 	    strcmp(n->name, c->responder) == 0 ? "responder (we owe the answer)"
 	                                       : "requester (we are waiting)",
-	    s->level, peer, ref, c->title, px_clock_names[s->clock].label, dl);
+	    s->level, peer, ref, title, px_clock_names[s->clock].label, dl);
 }
 
 static json_t *
@@ -112,8 +127,8 @@ step_event(const struct px_node *n, const struct px_case *c,
 	px_time_format(t, m->time_ms);
 	e = json_pack("{ssssssssssssssss}", "node", n->name, "peer", peer,
 	    "case", c->id, "ref", ref, "kind", px_kind_names[c->kind].wire,
-	    "priority", px_priority_names[c->priority].wire, "title", c->title,
-	    "time", t);
+	    "priority", px_priority_names[c->priority].wire, "title",
+	    mail_title(c), "time", t);
 	json_object_set_new(e, "message", json_string(m->hash));
 	if (s->kind == PX_STEP_PAGE) {
 		json_object_set_new(e, "attempt", json_integer(s->attempt));
@@ -183,14 +198,16 @@ cap_notice(struct px_node *n, const struct px_case *c, const char *peer,
 		    "agreement pages for at most %lld at once.  The later ones "
 		    "are held: nobody is paged for them until the earlier ones "
 		    "are acknowledged (the first held: %s, \"%s\").\n",
-		    peer, (long long)count, (long long)limit, ref, c->title);
+		    peer, (long long)count, (long long)limit, ref,
+		    mail_title(c));
 	else
 		px_buf_putf(&text,
 		    "This node has sent %lld pages for %s's hotlines in the "
 		    "last hour; the agreement allows %lld.  Further pages are "
 		    "held until the hour allows them (first held: %s, "
 		    "\"%s\").\n",
-		    (long long)count, peer, (long long)limit, ref, c->title);
+		    (long long)count, peer, (long long)limit, ref,
+		    mail_title(c));
 	px_buf_putf(&text,
 	    "Each hold is recorded in the case, signed, and the peer sees it. "
 	    " Look at them all: parley hotline status.  This notice is sent "

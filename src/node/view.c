@@ -187,6 +187,12 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	    o, "score", c->score ? json_integer(c->score) : json_null());
 	json_object_set_new(o, "observables",
 	    c->observables ? json_deep_copy(c->observables) : json_array());
+	/* The forwarding link, both ways (docs/interop.md). */
+	if (c->linked)
+		json_object_set_new(o, "linked", json_deep_copy(c->linked));
+	if (c->forwarded_to)
+		json_object_set_new(
+		    o, "forwarded_to", json_deep_copy(c->forwarded_to));
 	json_object_set_new(o, "clocks",
 	    px_view_clocks(c, px_peer_case_terms(p, c, NULL), cal, now));
 	json_object_set_new(o, "agreement", px_view_case_terms(p, c));

@@ -16,6 +16,7 @@ enum px_err {
 	PX_ENOTFOUND = -3, /* the named thing does not exist */
 	PX_ECONFLICT = -4, /* exists already, or the state forbids it */
 	PX_ETOOBIG = -5,   /* a size cap was hit */
+	PX_EPERM = -6,     /* a policy (the TLP marking) forbids it */
 };
 
 #define PX_MUST_CHECK __attribute__((warn_unused_result))

@@ -133,7 +133,7 @@ round_trip(struct fx *x, int threads, double *cpu, struct seen *s)
 	memset(s, 0, sizeof(*s));
 	assert_int_equal(px_file_out_open(&f, path, 0600), 0);
 	assert_int_equal(px_audit_export(x->f.a, x->f.b->name, INT64_MIN,
-	                     INT64_MAX, to_file, &f, NULL, NULL, &n),
+	                     INT64_MAX, to_file, &f, NULL, NULL, &n, NULL),
 	    0);
 	assert_int_equal(px_file_out_commit(&f), 0);
 	assert_int_equal(n, x->f.entries);

@@ -130,6 +130,23 @@ test_bodies(void **state)
 	assert_int_equal(px_msg_new(&m, &f, body, &b.key), 0);
 	px_msg_free(m);
 	json_decref(body);
+	/* Forwarding's link (docs/interop.md): only with forwarded, a
+	 * case UUID and a node, nothing else. */
+	body = json_pack("{ss s{ss ss}}", "decision", "declined",
+	    "forwarded_to", "node", "cert-c.example", "case",
+	    "019aa0c4-1a00-7abc-8def-0123456789ab");
+	assert_int_equal(px_msg_new(&m, &f, body, &b.key), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "goes with the decision"));
+	json_object_set_new(body, "decision", json_string("forwarded"));
+	assert_int_equal(px_msg_new(&m, &f, body, &b.key), 0);
+	px_msg_free(m);
+	json_object_set_new(json_object_get(body, "forwarded_to"), "case",
+	    json_string("not-a-uuid"));
+	assert_int_equal(px_msg_new(&m, &f, body, &b.key), PX_EINVAL);
+	json_object_set_new(
+	    json_object_get(body, "forwarded_to"), "extra", json_string("x"));
+	assert_int_equal(px_msg_new(&m, &f, body, &b.key), PX_EINVAL);
+	json_decref(body);
 	f.type = PX_MSG_FEEDBACK;
 	body = json_pack("{si}", "score", 6);
 	assert_int_equal(px_msg_new(&m, &f, body, &b.key), PX_EINVAL);

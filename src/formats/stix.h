@@ -1,0 +1,90 @@
+/*
+ * STIX 2.1 (OASIS, 2021): cases as bundles and back.  docs/interop.md has
+ * the field-by-field mapping and what does not map.
+ *
+ * Export is a builder: add cases (and, through the hooks below, feed
+ * events and evidence) and take the bundle.  Every id is a UUIDv5, so the
+ * same cases give the same bytes every time and an importer that already
+ * holds an object recognises it:
+ *   - cyber-observables (ipv4-addr, ...) by the STIX namespace
+ *     00abedb4-aa42-466c-9c01-fed23315a9b7 over the RFC 8785 form of their
+ *     id-contributing properties, as STIX 2.1 section 2.9 asks, so another
+ *     tool's id for 192.0.2.1 is ours;
+ *   - everything else by parley's namespace (PX_STIX_NS) over a name that
+ *     says what it is ("grouping|CASE-ID", "note|MESSAGE-HASH").
+ * TLP 2.0 markings are the published marking-definition objects
+ * (ids in px_stix_tlp_ids), never labels.
+ *
+ * Import reads one bundle into what opens a case: title, marking,
+ * category, priority, kind and observables.  Pure: no storage, no clock.
+ */
+#ifndef PX_STIX_H
+#define PX_STIX_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "model/case.h"
+#include "model/types.h"
+
+#define PX_STIX_NS        "5ee0a7c4-6b1d-4c1e-9f37-7061726c6579"
+#define PX_STIX_MAX_BYTES (16u * 1024 * 1024) /* one bundle to import */
+
+/* marking-definition ids of TLP 2.0 (FIRST's published objects). */
+extern const char *const px_stix_tlp_ids[PX_TLP__N];
+
+struct px_stix {
+	json_t *objects; /* id -> object */
+};
+
+void px_stix_init(struct px_stix *s);
+void px_stix_dispose(struct px_stix *s);
+
+/* Adds case `c` (borrowed) as a grouping with its parties' identities,
+ * observables (SCOs and indicators, vulnerabilities for CVEs), messages as
+ * notes, feedback as opinions, and its TLP marking-definition. */
+PX_MUST_CHECK int px_stix_add_case(struct px_stix *s, const struct px_case *c);
+
+/* Hook for evidence (issue 13): an artifact with its SHA-256, referenced
+ * by the case's grouping, under the case's marking.  `name` and `mime`
+ * may be NULL.  The case must have been added. */
+PX_MUST_CHECK int px_stix_add_artifact(struct px_stix *s,
+    const struct px_case *c, const char *sha256_hex, const char *mime);
+
+/* The bundle of everything added, objects sorted by id; a new reference.
+ * Its id is a UUIDv5 over the objects. */
+json_t *px_stix_bundle(const struct px_stix *s);
+
+/* What an imported bundle opens. */
+struct px_stix_case {
+	char *title;
+	char *text; /* the grouping's description, or NULL */
+	enum px_tlp tlp;
+	int kind, category, priority; /* -1: not said */
+	char **obs;                   /* "TYPE:VALUE" in the CLI form */
+	size_t nobs;
+};
+
+void px_stix_case_dispose(struct px_stix_case *c);
+/* Adds observable TYPE:VALUE (any form px_obs_parse_cli takes) to c once,
+ * normalised; PX_EINVAL prefixed with `where` when it is not one. */
+PX_MUST_CHECK int px_stix_case_add_obs(struct px_stix_case *c, const char *type,
+    const char *value, const char *where);
+/* The RFC 9562 UUIDv5 of `name` in namespace `ns` (a UUID string). */
+void px_uuid5(char out[PX_UUID_STRLEN], const char *ns, const char *name);
+
+/*
+ * Parses a STIX 2.1 bundle (`len` bytes of JSON) into *out: the first
+ * grouping, report or incident gives the title, description and marking
+ * (object_marking_refs naming a TLP 2.0 or TLP 1.0 marking-definition;
+ * none: `dflt`); its x_parley_case member the kind, category and
+ * priority; every SCO and every indicator whose pattern is one comparison
+ * of a value ("[ipv4-addr:value = '...']") an observable, normalised and
+ * without duplicates.  PX_EINVAL with a message naming the object and
+ * what was wrong for anything malformed (bad JSON, no objects, an
+ * observable that is not one), PX_ETOOBIG past PX_STIX_MAX_BYTES.
+ */
+PX_MUST_CHECK int px_stix_parse(
+    struct px_stix_case *out, const char *text, size_t len, enum px_tlp dflt);
+
+#endif

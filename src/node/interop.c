@@ -1,0 +1,429 @@
+/*
+ * Exports and imports in other formats (interop.h).
+ */
+#include "formats/misp.h"
+#include "formats/stix.h"
+#include "formats/xarf.h"
+#include "model/canon.h"
+#include "model/observable.h"
+#include "node/actions.h"
+#include "node/interop.h"
+#include "node/release.h"
+#include "util/util.h"
+
+const char *const px_export_formats[] = { "stix", "misp", "xarf" };
+const size_t px_export_formats_n = PX_ARRAY_LEN(px_export_formats);
+
+/* The first e-mail address among a card's points of contact. */
+static const char *
+card_email(const json_t *contacts)
+{
+	size_t i;
+	const json_t *ct;
+
+	json_array_foreach(contacts, i,
+	    ct) if (json_string_value(json_object_get(ct,
+	                "email"))) return json_string_value(json_object_get(ct,
+	    "email"));
+	return NULL;
+}
+
+/* Appends the X-ARF reports of case c, filed by its requester (the
+ * complainant), reachable at its card's first e-mail address. */
+static int
+xarf_add(json_t *all, struct px_node *n, const struct px_case *c,
+    const struct px_peer *p)
+{
+	json_t *mine = NULL, *reps = NULL;
+	const json_t *contacts;
+	struct px_xarf_party by = { .org = c->requester,
+		.domain = c->requester };
+	int rc;
+
+	if (strcmp(c->requester, n->name) == 0) {
+		if ((rc = px_node_card(&mine, n)) < 0)
+			return rc;
+		contacts =
+		    json_object_get(json_object_get(mine, "card"), "contacts");
+	} else {
+		contacts = p->card.contacts;
+	}
+	if ((by.contact = card_email(contacts)) == NULL) {
+		rc = px_error_set(PX_EINVAL,
+		    "X-ARF names the reporter's e-mail, and the card of %s "
+		    "lists none (a [contact] with email in its parley.conf)",
+		    c->requester);
+		goto out;
+	}
+	if ((rc = px_xarf_reports(&reps, c, &by)) < 0)
+		goto out;
+	json_array_extend(all, reps);
+out:
+	json_decref(reps);
+	json_decref(mine);
+	return rc;
+}
+
+int
+px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
+    size_t nrefs, enum px_audience audience, const char *to)
+{
+	return px_node_export_as(out, n, "stix", refs, nrefs, audience, to);
+}
+
+int
+px_node_export_as(json_t **out, struct px_node *n, const char *format,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to)
+{
+	struct px_stix s;
+	json_t *events = json_array();
+	bool misp = strcmp(format, "misp") == 0;
+	bool xarf = strcmp(format, "xarf") == 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (!misp && !xarf && strcmp(format, "stix") != 0) {
+		json_decref(events);
+		return px_error_set(PX_EINVAL,
+		    "unknown format '%s' (expected one of: stix, misp, xarf, "
+		    "misp-feed)",
+		    format);
+	}
+	px_stix_init(&s);
+	for (size_t i = 0; i < nrefs && rc == 0; i++) {
+		struct px_case c;
+		struct px_peer *p = NULL;
+
+		if ((rc = px_node_case_load(&c, n, refs[i], &p)) < 0)
+			break;
+		rc = px_node_release(&c, p, PX_OUT_EXPORT, audience, to);
+		if (rc == PX_REL_REF)
+			rc = px_error_set(PX_EPERM,
+			    "%s lets only the reference of case %s leave by "
+			    "export to %s, and an export carries the case",
+			    px_tlp_label(c.tlp), c.id,
+			    px_audience_names[audience]);
+		if (rc >= 0 && xarf)
+			rc = xarf_add(events, n, &c, p);
+		else if (rc >= 0 && misp)
+			rc = json_array_append_new(events, px_misp_event(&c));
+		else if (rc >= 0)
+			rc = px_stix_add_case(&s, &c);
+		px_peer_free(p);
+		px_case_dispose(&c);
+	}
+	/* One case: one event, as MISP imports it; several: a list.  X-ARF
+	 * is always the list of reports. */
+	if (rc == 0 && xarf)
+		*out = json_incref(events);
+	else if (rc == 0 && misp)
+		*out = json_array_size(events) == 1
+		    ? json_incref(json_array_get(events, 0))
+		    : json_incref(events);
+	else if (rc == 0)
+		*out = px_stix_bundle(&s);
+	json_decref(events);
+	px_stix_dispose(&s);
+	return rc;
+}
+
+int
+px_node_export_misp_feed(struct px_node *n, const char *dir,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to, size_t *n_events)
+{
+	json_t *all = NULL, *manifest = json_object();
+	size_t i;
+	int rc;
+
+	*n_events = 0;
+	if ((rc = px_node_export_as(
+	         &all, n, "misp", refs, nrefs, audience, to)) < 0)
+		goto out;
+	if (json_is_object(all)) { /* one case: one event */
+		json_t *arr = json_pack("[O]", all);
+
+		json_decref(all);
+		all = arr;
+	}
+	if ((rc = px_mkdir_p(dir, 0700)) < 0)
+		goto out;
+	for (i = 0; i < json_array_size(all) && rc == 0; i++) {
+		const json_t *e =
+		    json_object_get(json_array_get(all, i), "Event");
+		const char *u = json_string_value(json_object_get(e, "uuid"));
+		static const char *const keep[] = { "info", "Orgc", "analysis",
+			"date", "timestamp", "threat_level_id", "published",
+			"Tag" };
+		json_t *m = json_object();
+		char *path = px_asprintf("%s/%s.json", dir, u);
+		char *text = json_dumps(
+		    json_array_get(all, i), JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *line = px_asprintf("%s\n", text);
+
+		for (size_t k = 0; k < PX_ARRAY_LEN(keep); k++)
+			json_object_set(
+			    m, keep[k], json_object_get(e, keep[k]));
+		json_object_set_new(manifest, u, m);
+		rc = px_file_write(path, line, strlen(line), 0600);
+		free(path);
+		free(text);
+		free(line);
+	}
+	if (rc == 0) {
+		char *path = px_asprintf("%s/manifest.json", dir);
+		char *text =
+		    json_dumps(manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *line = px_asprintf("%s\n", text);
+
+		rc = px_file_write(path, line, strlen(line), 0600);
+		free(path);
+		free(text);
+		free(line);
+		*n_events = json_array_size(all);
+	}
+out:
+	json_decref(all);
+	json_decref(manifest);
+	return rc;
+}
+
+/* Text from other tools, made signable in place: CR LF and lone CR
+ * become LF (a title gets spaces), other C0 and C1 controls and DEL are
+ * dropped.  The signed form then holds what the document said, minus
+ * what no parley message may carry (model/message.c). */
+static void
+tidy(char *s, bool multiline)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+
+	for (; s && *r; r++) {
+		if (*r == '\r' || *r == '\n' || *r == '\t') {
+			if (*r == '\r' && r[1] == '\n')
+				r++;
+			*w++ = multiline ? (*r == '\t' ? '\t' : '\n') : ' ';
+		} else if (*r < 0x20 || *r == 0x7f) {
+			continue;
+		} else if (*r == 0xc2 && r[1] >= 0x80 && r[1] <= 0x9f) {
+			r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	if (s)
+		*w = '\0';
+}
+
+/* Whether `text` holds the string `k` (a quoted JSON name or value). */
+static bool
+has(const char *text, size_t len, const char *k)
+{
+	size_t kl = strlen(k);
+
+	for (size_t i = 0; i + kl <= len; i++)
+		if (text[i] == '"' && memcmp(text + i, k, kl) == 0)
+			return true;
+	return false;
+}
+
+int
+px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
+    const char *peer, const char *text, size_t len, const char *tlp)
+{
+	struct px_stix_case sc;
+	struct px_new_case nc = { 0 };
+	enum px_msg_type type;
+	json_t *body = NULL;
+	struct px_msg *m = NULL;
+	int rc;
+
+	/* STIX bundles say "bundle", X-ARF reports "xarf_version";
+	 * anything else is read as a MISP event. */
+	if (has(text, len, "\"bundle\""))
+		rc = px_stix_parse(&sc, text, len, PX_TLP_AMBER);
+	else if (has(text, len, "\"xarf_version\""))
+		rc = px_xarf_parse(&sc, text, len, PX_TLP_AMBER);
+	else
+		rc = px_misp_parse(&sc, text, len, PX_TLP_AMBER);
+	if (rc < 0)
+		return rc;
+	tidy(sc.title, false);
+	tidy(sc.text, true);
+	nc.to = peer;
+	nc.kind = sc.kind == PX_KIND_REQUEST ? "request" : "report";
+	nc.category =
+	    sc.category >= 0 ? px_category_names[sc.category].wire : "other";
+	nc.priority =
+	    sc.priority >= 0 ? px_priority_names[sc.priority].wire : NULL;
+	nc.tlp = tlp ? tlp : px_tlp_names[sc.tlp].wire;
+	nc.title = sc.title;
+	nc.observables = (const char *const *)sc.obs;
+	nc.nobservables = sc.nobs;
+	nc.text.text = sc.text
+	    ? sc.text
+	    : "Imported from a STIX 2.1 bundle with no description.";
+	nc.text.prefix = "--";
+	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
+	    (rc = px_node_send(n, peer, NULL, type, body, &m)) < 0)
+		goto out;
+	memcpy(case_id, m->case_id, PX_UUID_STRLEN);
+out:
+	px_msg_free(m);
+	json_decref(body);
+	px_stix_case_dispose(&sc);
+	return rc;
+}
+
+/* The opening body of the linked case: the original's header (its own
+ * agreement version left out: ours with `to` is added on sending) and
+ * opening text, with the link. */
+static json_t *
+linked_body(const struct px_case *c, const char *by)
+{
+	const json_t *b0 = c->msgs[0]->body;
+	json_t *h = json_deep_copy(json_object_get(b0, "case")), *b;
+
+	json_object_del(h, "agreement");
+	json_object_set_new(h, "linked",
+	    json_pack(
+	        "{ss ss ss}", "case", c->id, "from", c->requester, "by", by));
+	b = json_pack("{so}", "case", h);
+	if (json_object_get(b0, "text"))
+		json_object_set(b, "text", json_object_get(b0, "text"));
+	return b;
+}
+
+int
+px_node_forward(struct px_msg **triage, struct px_msg **opened,
+    struct px_node *n, const char *case_ref, const char *to,
+    const struct px_action *a)
+{
+	struct px_case c;
+	struct px_peer *p = NULL, *third = NULL;
+	struct px_msg *m1 = NULL, *m2 = NULL;
+	json_t *open = NULL, *tb = NULL;
+	int rc;
+
+	px_case_init(&c);
+	if ((rc = px_node_case_load(&c, n, case_ref, &p)) < 0 ||
+	    (rc = px_case_allows(&c, PX_MSG_TRIAGE, n->name)) < 0 ||
+	    (rc = px_peer_load(&third, n, to)) < 0)
+		goto out;
+	if (a->decision == NULL || strcmp(a->decision, "forwarded") != 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "a case goes to a third party only with the decision "
+		    "forwarded");
+		goto out;
+	}
+	if (strcmp(third->row.name, c.requester) == 0 ||
+	    strcmp(third->row.name, c.responder) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s is a party of case %s already; forward to a third "
+		    "party",
+		    third->row.name, c.id);
+		goto out;
+	}
+	if (c.kind != PX_KIND_REPORT && c.kind != PX_KIND_REQUEST &&
+	    c.kind != PX_KIND_HOTLINE) {
+		rc = px_error_set(PX_EINVAL, "a %s case is not forwarded",
+		    px_kind_names[c.kind].wire);
+		goto out;
+	}
+	if ((rc = px_node_release(&c, p, PX_OUT_FORWARD, PX_AUD_CONSTITUENCY,
+	         third->row.name)) < 0)
+		goto out;
+	if ((rc = px_body_action(&tb, n, PX_MSG_TRIAGE, a)) < 0)
+		goto out;
+	open = linked_body(&c, n->name);
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	if ((rc = px_node_send(n, third->row.name, NULL,
+	         c.kind == PX_KIND_REPORT ? PX_MSG_REPORT : PX_MSG_REQUEST,
+	         open, &m1)) < 0)
+		goto rollback;
+	json_object_set_new(tb, "forwarded_to",
+	    json_pack("{ss ss}", "node", third->row.name, "case", m1->case_id));
+	if ((rc = px_node_send(n, NULL, c.id, PX_MSG_TRIAGE, tb, &m2)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
+		goto rollback;
+	if (triage) {
+		*triage = m2;
+		m2 = NULL;
+	}
+	if (opened) {
+		*opened = m1;
+		m1 = NULL;
+	}
+	goto out;
+rollback:
+	PX_STORE_CALL0(n->store, rollback);
+out:
+	px_msg_free(m1);
+	px_msg_free(m2);
+	json_decref(open);
+	json_decref(tb);
+	px_peer_free(p);
+	px_peer_free(third);
+	px_case_dispose(&c);
+	return rc;
+}
+
+int
+px_node_import_misp_feed(size_t *count, struct px_node *n, const char *peer,
+    const char *dir, const char *tlp)
+{
+	struct px_buf b;
+	json_t *man = NULL;
+	const char *u;
+	const json_t *v;
+	char *path = px_asprintf("%s/manifest.json", dir);
+	int rc;
+
+	*count = 0;
+	px_buf_init(&b, PX_BUF_NOCAP);
+	if ((rc = px_file_read(&b, path, PX_MISP_MAX_BYTES)) < 0 ||
+	    (rc = px_json_parse(&man, b.data, b.len, PX_MISP_MAX_BYTES, path)) <
+	        0)
+		goto out;
+	if (!json_is_object(man) || json_object_size(man) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s is not a MISP feed manifest: expected an object of "
+		    "event uuids",
+		    path);
+		goto out;
+	}
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	json_object_foreach(man, u, v)
+	{
+		char id[PX_UUID_STRLEN];
+
+		free(path);
+		path = px_asprintf("%s/%s.json", dir, u);
+		px_buf_reset(&b);
+		if (!px_uuid_valid(u)) {
+			rc = px_error_set(PX_EINVAL,
+			    "the manifest names '%.60s', which is not an "
+			    "event uuid",
+			    u);
+			break;
+		}
+		if ((rc = px_file_read(&b, path, PX_MISP_MAX_BYTES)) < 0 ||
+		    (rc = px_node_import_stix(
+		         id, n, peer, b.data, b.len, tlp)) < 0) {
+			px_error_prefix("%s", path);
+			break;
+		}
+		(*count)++;
+	}
+	if (rc < 0 || (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
+		PX_STORE_CALL0(n->store, rollback);
+		*count = 0;
+	}
+out:
+	free(path);
+	json_decref(man);
+	px_buf_dispose(&b);
+	return rc;
+}

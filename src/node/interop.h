@@ -1,0 +1,85 @@
+/*
+ * Cases leaving in other formats and coming in from them (docs/interop.md):
+ * every export passes the TLP choke point (node/release.h) for each case
+ * before a byte is written.
+ */
+#ifndef PX_NODE_INTEROP_H
+#define PX_NODE_INTEROP_H
+
+#include <jansson.h>
+
+#include "model/policy.h"
+#include "node/node.h"
+
+/* The formats `parley export --format` knows (static strings). */
+extern const char *const px_export_formats[];
+extern const size_t px_export_formats_n;
+
+/*
+ * Builds the STIX 2.1 bundle of the cases named by `refs` (ids, prefixes
+ * or short references) for `audience` (`to`: the receiving node for
+ * PX_AUD_PARTY, else NULL).  Every case must be allowed whole by the
+ * choke point; otherwise PX_EPERM naming the first marking that stops one,
+ * and nothing is returned.  *out is a new reference.
+ */
+PX_MUST_CHECK int px_node_export_stix(json_t **out, struct px_node *n,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to);
+
+/* The same in `format` ("stix", or "misp": one case gives one
+ * {"Event": ...}, several a JSON array of them). */
+PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,
+    const char *format, const char *const *refs, size_t nrefs,
+    enum px_audience audience, const char *to);
+
+/*
+ * Writes the cases as a MISP feed in directory `dir` (created if need
+ * be): one EVENT-UUID.json per case ({"Event": ...}) and manifest.json
+ * (each event's uuid to its info, Orgc, analysis, date, timestamp,
+ * threat level, published and tags), the layout a MISP instance
+ * subscribes to.  Every case passes the choke point first (as
+ * px_node_export_as); nothing is written if one is refused.  *n_events
+ * gets how many.
+ */
+PX_MUST_CHECK int px_node_export_misp_feed(struct px_node *n, const char *dir,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to, size_t *n_events);
+
+/*
+ * Opens a case with `peer` from a STIX 2.1 bundle or a MISP event (`len`
+ * bytes): a report (or the request the bundle's x_parley_case says) with the
+ * bundle's title, text, marking and observables; `tlp` (may be NULL)
+ * overrides the marking.  Nothing is stored if the bundle is malformed.
+ * *case_id gets the new case's id.
+ */
+PX_MUST_CHECK int px_node_import_stix(char case_id[PX_UUID_STRLEN],
+    struct px_node *n, const char *peer, const char *text, size_t len,
+    const char *tlp);
+
+/*
+ * Opens one case with `peer` per event of the MISP feed in directory
+ * `dir` (manifest.json naming EVENT-UUID.json files), all in one
+ * transaction: a malformed manifest or event stores nothing and names
+ * the file.  *count gets how many cases were opened.
+ */
+PX_MUST_CHECK int px_node_import_misp_feed(size_t *count, struct px_node *n,
+    const char *peer, const char *dir, const char *tlp);
+
+/*
+ * Forwards case `case_ref` (we are its responder) to the third party
+ * `to`: opens a linked case with `to` carrying the case's header, opening
+ * text and observables ("linked": {case, from, by}), and triages the
+ * original as forwarded with "forwarded_to": {node, case}, both in one
+ * transaction.  `a` gives the triage's reason and text.  The choke point
+ * decides first (PX_OUT_FORWARD to the recipient's constituency): TLP:RED
+ * and AMBER+STRICT never go, AMBER only when the agreement with the
+ * originator says amber_constituency=yes; a refusal (PX_EPERM) names the
+ * marking and nothing is signed.  *triage and *opened (may be NULL) get
+ * the two messages.
+ */
+struct px_action;
+PX_MUST_CHECK int px_node_forward(struct px_msg **triage,
+    struct px_msg **opened, struct px_node *n, const char *case_ref,
+    const char *to, const struct px_action *a);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * The TLP choke point as the node's paths call it (model/policy.h has the
+ * rules): the case's marking, parties and agreement are read from the
+ * replayed case and its peer, so every face asks the same question the
+ * same way.
+ */
+#ifndef PX_NODE_RELEASE_H
+#define PX_NODE_RELEASE_H
+
+#include "model/policy.h"
+#include "node/node.h"
+
+/* Fills *out from case `c` and its peer `p` (both borrowed for as long as
+ * *out is used; `p` may be NULL: then no agreement widens AMBER). */
+void px_node_policy_case(struct px_policy_case *out, const struct px_case *c,
+    const struct px_peer *p);
+
+/* px_policy_release for case `c` with peer `p` (may be NULL) by `path` to
+ * `audience` (`to` the receiving node or NULL): PX_REL_ALL, PX_REL_REF,
+ * or PX_EPERM naming the marking. */
+PX_MUST_CHECK int px_node_release(const struct px_case *c,
+    const struct px_peer *p, enum px_out_path path, enum px_audience audience,
+    const char *to);
+
+#endif
