@@ -10,11 +10,13 @@
  *                                       close, withdraw, rate, note
  */
 #include "api/json.h"
+#include "model/observable.h"
 #include "api/routes.h"
 #include "crypto/sign.h"
 #include "model/canon.h"
 #include "net/problem.h"
 #include "node/actions.h"
+#include "node/inote.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -85,6 +87,31 @@ out:
 	return 0;
 }
 
+/* POST /api/v1/cases/{id}/internal-note {"text", "lang"?}: a note kept
+ * here only (node/inote.h), signed as written by the token's name. */
+static int
+internal_note_post(
+    const struct px_http_req *req, struct px_http_resp *r, struct px_node *n)
+{
+	json_t *b;
+	char *who = NULL, hash[65];
+	int role, rc;
+
+	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
+		return 0;
+	if (req->bearer && px_app_token(req->app, req->bearer, &who, &role) < 0)
+		who = NULL;
+	if ((rc = px_inote_add(n, req->params[0], who, jstr(b, "text"),
+	         jstr(b, "lang"), px_time_now_ms(), hash)) < 0)
+		px_api_fail(r, rc);
+	else
+		px_api_json(
+		    r, 201, json_pack("{sssb}", "hash", hash, "internal", 1));
+	free(who);
+	json_decref(b);
+	return 0;
+}
+
 static int
 action_post(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -93,11 +120,15 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	json_t *b, *body = NULL;
 	struct px_msg *m = NULL;
 	struct px_action a = { 0 };
+	struct px_api_obs obs;
 	char score[8] = "", *who = NULL;
 	int type = -1, rc, role;
 
+	px_api_obs_init(&obs);
 	if (n == NULL)
 		return 0;
+	if (strcmp(act, "internal-note") == 0)
+		return internal_note_post(req, r, n);
 	/* By the API's name, or the message type's ("feedback"). */
 	for (size_t i = 0; i < px_case_actions_n; i++)
 		if (strcmp(px_case_actions[i].name, act) == 0 ||
@@ -107,7 +138,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	if (type < 0)
 		return px_problem(r, 404, NULL,
 		    "no action '%s' (expected ack, triage, update, result, "
-		    "close, withdraw, rate, note, escalate)",
+		    "close, withdraw, rate, note, internal-note, escalate)",
 		    req->params[1]);
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
@@ -117,6 +148,12 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	a.reason = jstr(b, "reason");
 	a.outcome = jstr(b, "outcome");
 	a.by = jstr(b, "by");
+	if ((rc = px_api_obs_read(&obs, b)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	a.observables = obs.v;
+	a.nobservables = obs.n;
 	/* A token bound to one person (named after one of our contacts)
 	 * acknowledges as that person: the page they were sent is then the
 	 * one answered.  Any other token names nobody, and the record says
@@ -140,6 +177,8 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 	else
 		answer_sent(r, n, m, 200);
+out:
+	px_api_obs_dispose(&obs);
 	px_msg_free(m);
 	json_decref(body);
 	json_decref(b);
@@ -387,7 +426,64 @@ out:
 	return 0;
 }
 
+/* POST /api/v1/observables/check {"observables": ["...", ...]}: each
+ * input as the node reads it, so that the console's form and the command
+ * line accept exactly the same text (one parser: px_obs_parse_cli).  The
+ * answer lists, in order, {"input", "type", "value"[, "unicode"]} or
+ * {"input", "error"}; nothing is stored. */
+static int
+observables_check(const struct px_http_req *req, struct px_http_resp *r)
+{
+	const json_t *list, *x;
+	json_t *b, *out;
+	size_t i;
+
+	if ((b = px_api_body(req, r)) == NULL)
+		return 0;
+	list = json_object_get(b, "observables");
+	if (!json_is_array(list) || json_array_size(list) > PX_API_MAX_OBS) {
+		json_decref(b);
+		return px_problem(r, 422, NULL,
+		    "observables must be an array of at most %d strings",
+		    PX_API_MAX_OBS);
+	}
+	out = json_array();
+	json_array_foreach(list, i, x)
+	{
+		struct px_observable o;
+		json_t *e;
+		char *u;
+
+		if (!json_is_string(x)) {
+			json_decref(out);
+			json_decref(b);
+			return px_problem(r, 422, NULL,
+			    "observable %zu must be a string", i + 1);
+		}
+		e = json_pack("{ss}", "input", json_string_value(x));
+		if (px_obs_parse_cli(&o, json_string_value(x)) < 0) {
+			json_object_set_new(
+			    e, "error", json_string(px_error_last()));
+		} else {
+			json_object_set_new(
+			    e, "type", json_string(px_obs_type_name(o.type)));
+			json_object_set_new(e, "value", json_string(o.value));
+			u = px_obs_unicode(px_obs_type_name(o.type), o.value);
+			if (u)
+				json_object_set_new(
+				    e, "unicode", json_string(u));
+			free(u);
+		}
+		px_obs_dispose(&o);
+		json_array_append_new(out, e);
+	}
+	json_decref(b);
+	return px_api_json(r, 200, out);
+}
+
 const struct px_route px_routes_cases[] = {
+	{ "POST", "/api/v1/observables/check", observables_check, PX_AUTH_TOKEN,
+	    1 << 20, "application/json" },
 	{ "GET", "/api/v1/cases", cases_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "POST", "/api/v1/cases", cases_post, PX_AUTH_TOKEN, 1 << 20,
 	    "application/json" },

@@ -5,7 +5,10 @@
  */
 #include "cli/common.h"
 #include "cli/commands.h"
+#include "model/observable.h"
 #include "node/actions.h"
+#include "node/inote.h"
+#include "node/search.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -18,6 +21,18 @@
 		"translation-by", "WHO", "human or machine (default human)", 0 \
 	}
 
+/* An observable as people paste it; the same input the console takes
+ * (model/observable.h px_obs_parse_cli). */
+#define OBSERVABLE_OPT                                                           \
+	{                                                                        \
+		"observable", "VALUE",                                           \
+		    "an indicator as pasted (203.0.113.7, evil[.]example, "      \
+		    "hxxps://..., an IDN) or TYPE:VALUE with TYPE a STIX name "  \
+		    "(ipv4-addr, ipv6-addr, domain-name, url, email-addr, "      \
+		    "file, vulnerability, autonomous-system) or shorthand (ip, " \
+		    "cidr, domain, email, hash, cve, asn)",                      \
+		    PX_OPT_MULTI                                                 \
+	}
 /* The free-text options of the running command. */
 static struct px_text_in
 text_args(const struct px_args *a, const char *key)
@@ -76,10 +91,7 @@ static const struct px_opt new_opts[] = {
 	{ "to", "PEER", "the peer to send it to", PX_OPT_REQUIRED },
 	{ "kind", "KIND", "report, request, hotline or inject",
 	    PX_OPT_REQUIRED },
-	{ "category", "CAT",
-	    "botnet, phishing, vulnerable-website, intrusion, ddos, malware, "
-	    "other",
-	    PX_OPT_REQUIRED },
+	{ "category", "CAT", PX_CATEGORY_LIST, PX_OPT_REQUIRED },
 	{ "priority", "P",
 	    "P1 (crisis) .. P4 (routine); default P3, "
 	    "hotline P1",
@@ -94,10 +106,7 @@ static const struct px_opt new_opts[] = {
 	    "information, investigation, evidence, mitigation (requests; "
 	    "default information)",
 	    0 },
-	{ "observable", "TYPE:VALUE",
-	    "ip, cidr, domain, url, email, md5/sha1/sha256, cve, asn "
-	    "(defanged input is fine)",
-	    PX_OPT_MULTI },
+	OBSERVABLE_OPT,
 	TEXT_OPTS,
 	{ 0 },
 };
@@ -160,8 +169,29 @@ act(struct px_args *a, const struct action *ac)
 	};
 	int rc;
 
+	in.observables = px_arg_all(a, "observable", &in.nobservables);
+
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	if (ac->type == PX_MSG_NOTE && px_flag(a, "internal")) {
+		char hash[65];
+
+		if ((rc = px_inote_add(n, px_pos(a, 0), NULL, in.text.text,
+		         in.text.lang, px_time_now_ms(), hash)) < 0)
+			rc = px_cli_fail(a, rc);
+		else if (px_json(a)) {
+			json_t *o =
+			    json_pack("{sssb}", "hash", hash, "internal", 1);
+
+			px_cli_print_json(o);
+			json_decref(o);
+		} else
+			fprintf(stderr,
+			    "Internal note %.12s kept on case %s: it stays "
+			    "here, never sent to the peer.\n",
+			    hash, px_pos(a, 0));
+		goto out;
+	}
 	if ((rc = px_body_action(&body, n, ac->type, &in)) < 0 ||
 	    (rc = px_node_send(n, NULL, px_pos(a, 0), ac->type, body, &m)) <
 	        0) {
@@ -205,9 +235,19 @@ static const struct px_opt ack_opts[] = {
 	TEXT_OPTS,
 	{ 0 },
 };
-static const struct px_opt text_req_opts[] = {
+static const struct px_opt note_opts[] = {
+	{ "text", "TEXT", "the text of the note", PX_OPT_REQUIRED },
+	TEXT_OPTS,
+	{ "internal", NULL,
+	    "keep it here only: signed into our own log, never sent, not in "
+	    "the peer's view or any export for it",
+	    0 },
+	{ 0 },
+};
+static const struct px_opt update_opts[] = {
 	{ "text", "TEXT", "the text of the message", PX_OPT_REQUIRED },
 	TEXT_OPTS,
+	OBSERVABLE_OPT,
 	{ 0 },
 };
 static const struct px_opt triage_opts[] = {
@@ -251,7 +291,7 @@ CASE_CMD(c_triage, "triage",
     "accept, ask for information, decline or forward (responder)", triage_opts,
     run_triage);
 CASE_CMD(c_update, "update", "send progress, or the information asked for",
-    text_req_opts, run_update);
+    update_opts, run_update);
 CASE_CMD(
     c_result, "result", "send the answer (responder)", result_opts, run_result);
 CASE_CMD(c_close, "close", "close the case (requester)", text_opts, run_close);
@@ -259,7 +299,9 @@ CASE_CMD(c_withdraw, "withdraw", "withdraw the request (requester)", text_opts,
     run_withdraw);
 CASE_CMD(c_rate, "rate", "rate the answer's quality (requester)", rate_opts,
     run_rate);
-CASE_CMD(c_note, "note", "add a note both sides see", text_req_opts, run_note);
+CASE_CMD(c_note, "note",
+    "add a note: to the peer, or with --internal kept here only", note_opts,
+    run_note);
 
 /* ---- list and show ---- */
 
@@ -460,6 +502,56 @@ print_text(const json_t *t, const char *indent)
 		    json_string_value(json_object_get(tr, "value")));
 }
 
+/* Other cases naming the same observables: who else, and when. */
+static void
+show_related(struct px_node *n, const struct px_case *c)
+{
+	json_t *rel = px_search_related(n, c->observables, c->id);
+	const json_t *x;
+	size_t i;
+
+	if (json_array_size(rel))
+		printf("Seen before (other cases with these observables):\n");
+	json_array_foreach(rel, i, x)
+	{
+		const json_t *o = json_object_get(x, "observable");
+
+		printf("  %s  in %s  with %s, opened %.10s (%s): %s\n",
+		    json_string_value(json_object_get(o, "value")),
+		    json_string_value(json_object_get(x, "ref")),
+		    json_string_value(json_object_get(x, "peer")),
+		    json_string_value(json_object_get(x, "opened")),
+		    json_string_value(json_object_get(x, "state")),
+		    json_string_value(json_object_get(x, "title")));
+	}
+	json_decref(rel);
+}
+
+/* Our internal notes, set apart from the exchange: never sent. */
+static void
+show_internal(struct px_node *n, const struct px_case *c)
+{
+	json_t *notes = px_inote_list(n, c->id);
+	const json_t *x;
+	size_t i;
+
+	if (notes && json_array_size(notes)) {
+		printf("Internal notes (kept here only, never sent):\n");
+		json_array_foreach(notes, i, x)
+		{
+			const char *by =
+			    json_string_value(json_object_get(x, "by"));
+
+			printf("  %.16s  [INTERNAL]%s%s  (%.12s)\n",
+			    json_string_value(json_object_get(x, "time")),
+			    by ? " by " : "", by ? by : "",
+			    json_string_value(json_object_get(x, "hash")));
+			print_text(json_object_get(x, "text"), "      ");
+		}
+	}
+	json_decref(notes);
+}
+
 static void
 show_human(
     struct px_node *n, const struct px_case *c, struct px_peer *p, int64_t now)
@@ -494,10 +586,20 @@ show_human(
 	printf("\n");
 	if (c->observables && json_array_size(c->observables)) {
 		printf("Observables:\n");
-		json_array_foreach(c->observables, i, o) printf("  %-18s %s\n",
-		    json_string_value(json_object_get(o, "type")),
-		    json_string_value(json_object_get(o, "value")));
+		json_array_foreach(c->observables, i, o)
+		{
+			const char *ty =
+			    json_string_value(json_object_get(o, "type"));
+			const char *v =
+			    json_string_value(json_object_get(o, "value"));
+			char *u = px_obs_unicode(ty, v);
+
+			printf("  %-18s %s%s%s%s\n", ty, v, u ? " (" : "",
+			    u ? u : "", u ? ")" : "");
+			free(u);
+		}
 	}
+	show_related(n, c);
 	ag = px_peer_case_terms(p, c, &t);
 	px_case_clocks(s, c, ag, cal, now);
 	if (c->kind == PX_KIND_AGREEMENT) {
@@ -570,6 +672,7 @@ show_human(
 		if (c->why[i])
 			printf("      (no effect: %s)\n", c->why[i]);
 	}
+	show_internal(n, c);
 	(void)t3;
 }
 
@@ -632,9 +735,63 @@ static const struct px_cmd c_show = {
 	.run = run_show,
 };
 
+/* Cases, open and ended, holding a text or naming an observable. */
+static int
+run_search(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	json_t *r = NULL;
+	const json_t *x;
+	size_t i;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if ((rc = px_search(n, px_pos(a, 0), &r)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		px_cli_print_json(r);
+		goto out;
+	}
+	if (json_is_object(json_object_get(r, "observable")))
+		printf("Observable %s %s, and the text \"%s\":\n",
+		    json_string_value(json_object_get(
+		        json_object_get(r, "observable"), "type")),
+		    json_string_value(json_object_get(
+		        json_object_get(r, "observable"), "value")),
+		    px_pos(a, 0));
+	json_array_foreach(json_object_get(r, "cases"), i, x)
+	{
+		printf("%s  %.10s  %-22s %-12s %s\n",
+		    json_string_value(json_object_get(x, "ref")),
+		    json_string_value(json_object_get(x, "opened")),
+		    json_string_value(json_object_get(x, "peer")),
+		    json_string_value(json_object_get(x, "state")),
+		    json_string_value(json_object_get(x, "title")));
+	}
+	if (json_array_size(json_object_get(r, "cases")) == 0)
+		printf("No case holds '%s'.\n", px_pos(a, 0));
+out:
+	json_decref(r);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_cmd c_search = {
+	.name = "search",
+	.summary = "find cases, open and ended, by text (title, texts, "
+	           "translations) or by an observable",
+	.usage = "TEXT",
+	.min_pos = 1,
+	.max_pos = 1,
+	.run = run_search,
+};
+
 static const struct px_cmd *const subs[] = { &c_new, &c_list, &c_show, &c_ack,
 	&c_triage, &c_update, &c_result, &c_close, &c_withdraw, &c_rate,
-	&c_note, NULL };
+	&c_note, &c_search, NULL };
 
 const struct px_cmd px_cmd_case = {
 	.name = "case",

@@ -90,7 +90,7 @@ check_text(const json_t *t, const char *what)
 	if ((rc = px_j_only(t, mem, what)) < 0 ||
 	    (rc = px_j_str(&lang, t, "lang", 35, what)) < 0 ||
 	    (rc = px_check_lang(lang, what)) < 0 ||
-	    (rc = px_j_str(&value, t, "value", PX_TEXT_MAX, what)) < 0 ||
+	    (rc = px_j_chars(&value, t, "value", PX_TEXT_MAX, what)) < 0 ||
 	    (rc = check_printable(value, true, what)) < 0)
 		return rc;
 	if ((tr = json_object_get(t, "translation")) == NULL)
@@ -98,7 +98,7 @@ check_text(const json_t *t, const char *what)
 	if ((rc = px_j_only(tr, trmem, "translation")) < 0 ||
 	    (rc = px_j_str(&lang, tr, "lang", 35, "translation")) < 0 ||
 	    (rc = px_check_lang(lang, "translation")) < 0 ||
-	    (rc = px_j_str(&value, tr, "value", PX_TEXT_MAX, "translation")) <
+	    (rc = px_j_chars(&value, tr, "value", PX_TEXT_MAX, "translation")) <
 	        0 ||
 	    (rc = check_printable(value, true, "translation")) < 0 ||
 	    (rc = px_j_str(&by, tr, "by", 16, "translation")) < 0)
@@ -163,7 +163,7 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	         "case")) < 0 ||
 	    (rc = px_j_enum(&x, c, "tlp", px_tlp_names, PX_TLP__N, "case")) <
 	        0 ||
-	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0 ||
+	    (rc = px_j_chars(&title, c, "title", PX_TITLE_MAX, "case")) < 0 ||
 	    (rc = check_printable(title, false, "case title")) < 0)
 		return rc;
 	if ((type == PX_MSG_REPORT) != (kind == PX_KIND_REPORT) ||
@@ -511,6 +511,7 @@ check_body(const json_t *b, enum px_msg_type type)
 	static const char *const ack_mem[] = { "by", "text", NULL };
 	static const char *const reply_mem[] = { "token", "by", "text", NULL };
 	static const char *const text_mem[] = { "text", NULL };
+	static const char *const update_mem[] = { "text", "observables", NULL };
 	static const char *const triage_mem[] = { "decision", "reason", "text",
 		NULL };
 	static const char *const result_mem[] = { "outcome", "text", NULL };
@@ -619,6 +620,15 @@ check_body(const json_t *b, enum px_msg_type type)
 			return rc;
 		break;
 	case PX_MSG_UPDATE:
+		/* Observables learnt after the case opened join its list. */
+		if ((rc = px_j_only(b, update_mem, "body")) < 0)
+			return rc;
+		if (json_object_get(b, "observables") &&
+		    (rc = check_observables(
+		         json_object_get(b, "observables"))) < 0)
+			return rc;
+		text_required = true;
+		break;
 	case PX_MSG_NOTE:
 		text_required = true;
 		/* fall through */

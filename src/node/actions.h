@@ -28,6 +28,9 @@ struct px_action {
 	struct px_text_in text; /* "comment" for feedback */
 	const char *decision, *reason, *outcome, *score;
 	const char *by; /* ack: the contact who answered (docs/deadlines.md) */
+	/* update: observables learnt since the case opened, CLI form */
+	const char *const *observables;
+	size_t nobservables;
 };
 
 /* The actions an operator takes on an open case, by the names of the

@@ -11,11 +11,12 @@
 
 #include "store/store.h"
 
-#define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
-#define PX_SQ_FIRST_SCHED_STMT 64 /* 64..79: store_sqlite_sched.c */
-#define PX_SQ_FIRST_CHAN_STMT  80 /* 80..87: store_sqlite_chan.c */
-#define PX_SQ_FIRST_AGREE_STMT 96 /* 96..103: store_sqlite_agree.c */
-#define PX_SQ_STMTS            104
+#define PX_SQ_FIRST_LOG_STMT   32  /* statement slots 0..31: store_sqlite.c */
+#define PX_SQ_FIRST_SCHED_STMT 64  /* 64..79: store_sqlite_sched.c */
+#define PX_SQ_FIRST_CHAN_STMT  80  /* 80..87: store_sqlite_chan.c */
+#define PX_SQ_FIRST_AGREE_STMT 96  /* 96..103: store_sqlite_agree.c */
+#define PX_SQ_FIRST_DESK_STMT  104 /* 104..111: store_sqlite_desk.c */
+#define PX_SQ_STMTS            112
 
 struct sq {
 	struct px_store base;
@@ -123,6 +124,22 @@ int px_sq_agreement_list(
 int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);
 int px_sq_case_agreements(
     struct px_store *b, const char *peer, px_text_cb cb, void *arg);
+
+/* The duty desk's own records (store_sqlite_desk.c). */
+#define PX_SQ_DESK_OPS                                                \
+	.inote_put = px_sq_inote_put, .inote_list = px_sq_inote_list, \
+	.case_search = px_sq_case_search
+
+int px_sq_case_search(struct px_store *b, const char *text,
+    const char *obs_type, const char *obs_value, const char *except, int limit,
+    px_case_cb cb, void *arg);
+/* Reads a row of the cases table's columns, in its order (store_sqlite.c). */
+void px_sq_read_case(sqlite3_stmt *st, struct px_case_row *c);
+
+int px_sq_inote_put(struct px_store *b, const char *hash, const char *case_id,
+    int64_t time_ms, const char *entry);
+int px_sq_inote_list(
+    struct px_store *b, const char *case_id, px_text_cb cb, void *arg);
 
 /* The log's tile cache follows the connection: a rollback (of the
  * transaction or a savepoint) forgets what it held, since it may hold

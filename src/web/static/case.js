@@ -100,7 +100,19 @@ function timeline(c, now) {
 	const zr = (c.parties && c.parties.requester && c.parties.requester.timezone) || null;
 	const zs = (c.parties && c.parties.responder && c.parties.responder.timezone) || null;
 	const msgs = [...(c.messages || [])].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
-	return h("ol", { class: "timeline", "aria-label": t("case.timeline") }, msgs.map((m) => h("li", {
+	const other = c.our_role === "requester" ? c.responder : c.requester;
+	// Internal notes are ours alone: marked apart, and never links to a
+	// record (they are in our log, not in the exchange).
+	const internal = (x) => h("li", { class: "internal" },
+		h("div", { class: "head" },
+			h("span", { class: "type" }, t("in.label")),
+			h("span", { class: "badge internal" }, t("in.badge", { who: other })),
+			x.by ? h("span", { class: "muted" }, t("in.by", { by: x.by })) : null),
+		h("div", { class: "times" }, h("span", {}, fmtTime(x.time))),
+		textBlock(x.text));
+	const items = [...msgs.map((m) => [m.time, m]), ...(c.internal_notes || []).map((x) => [x.time, x, true])]
+		.sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
+	return h("ol", { class: "timeline", "aria-label": t("case.timeline") }, items.map(([, m, inote]) => inote ? internal(m) : h("li", {
 		class: m.from === ours ? "ours" : "theirs",
 	},
 	h("div", { class: "head" },
@@ -170,8 +182,15 @@ export async function render(main, [ref]) {
 		fill(obs, h("h2", { id: "obs-h" }, t("case.observables")),
 			(c.observables || []).length
 				? h("ul", { class: "obs" }, c.observables.map((o) =>
-					h("li", {}, h("span", { class: "t" }, obsType(o.type)), h("code", {}, o.value))))
-				: h("p", { class: "muted" }, t("case.noobs")));
+					h("li", {}, h("span", { class: "t", title: obsType(o.type) }, o.type), h("code", {}, o.value),
+						o.unicode ? [" ", h("span", { class: "idn" }, `(${o.unicode})`)] : null)))
+				: h("p", { class: "muted" }, t("case.noobs")),
+			// Have we seen these before, and with whom?
+			(c.related || []).length ? [h("h3", {}, t("case.related")),
+				h("ul", { class: "related" }, c.related.map((r) => h("li", {},
+					h("code", {}, r.observable.value), " ",
+					t("case.related.in", { peer: r.peer, when: fmtTime(r.opened, session.me.timezone).slice(0, 10), state: t(`state.${r.state}`) }), " ",
+					h("a", { href: `#/case/${r.ref}` }, r.title || r.ref))))] : null);
 		fill(tl, h("h2", { id: "tl-h" }, t("case.timeline")), timeline(c, now));
 		const key = JSON.stringify([c.actions, c.state, c.score, lang(), flash]);
 		const dirty = acts.querySelector("form.dirty");
