@@ -27,7 +27,8 @@
 #   expect_state DIR ID WANT    the case's state as DIR sees it (case show --json)
 #   show_json DIR ID FILE       case show --json into FILE
 #   shared_view FILE...         strip from case views what is each node's own
-#                               (our_role, actions, messages[].log_index)
+#                               (our_role, actions, related, internal_notes,
+#                               messages[].log_index)
 #   ok MSG                      print a progress line
 #   soft FUNC ARGS...           run FUNC in a subshell: a failure in it is
 #                               reported and counted but does not stop the test
@@ -222,7 +223,7 @@ import json, sys
 for f in sys.argv[1:]:
     with open(f, encoding="utf-8") as fh:
         d = json.load(fh)
-    for k in ("our_role", "actions"):
+    for k in ("our_role", "actions", "related", "internal_notes"):
         d.pop(k)
     for m in d["messages"]:
         m.pop("log_index")
