@@ -77,6 +77,8 @@ await step("before an answer, close and rate are not offered; withdraw is", asyn
 	await b.page.waitForSelector("section.actions details summary", WAIT);
 	const acts = await b.page.$$eval("section.actions details summary", (x) => x.map((e) => e.textContent));
 	assert.ok(acts.includes("Withdraw"), acts.join(", "));
+	// The page says whose move it is, as the inbox does.
+	assert.match(await b.page.textContent("#move"), new RegExp(`^${NA.replace(/\./g, "\\.")} owes — Acknowledge: .* left \\(by `));
 	assert.ok(!acts.includes("Close") && !acts.some((x) => /Rate/.test(x)), acts.join(", "));
 });
 
@@ -87,6 +89,8 @@ await step("an update adds an observable; the peer's case lists it", async () =>
 	await form.locator("button[type=submit]").click();
 	await b.page.waitForFunction(() => /198\.51\.100\.0\/24/.test(document.querySelector("ul.obs").textContent), null, WAIT);
 	await a.page.goto(`${A}/#/case/${ref}`);
+	await a.page.waitForSelector("#move", WAIT);
+	assert.match(await a.page.textContent("#move"), /^We owe — Acknowledge: .* left/);
 	await a.page.waitForFunction(() => document.querySelector("ul.obs") &&
 		/198\.51\.100\.0\/24/.test(document.querySelector("ul.obs").textContent), null, { timeout: 45000 });
 });

@@ -2,6 +2,7 @@
 // both parties' local times and UTC, texts beside their translations, and
 // the actions the case's state allows us now.
 import { t, lang } from "./i18n.js";
+import { moveWords } from "./inbox.js";
 import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, fill, ApiError, channels } from "./util.js";
 import { actionsPanel } from "./actions.js";
 
@@ -168,7 +169,9 @@ export async function render(main, [ref]) {
 					req: c.requester, rz: (p.requester && p.requester.timezone) || "?",
 					res: c.responder, sz: (p.responder && p.responder.timezone) || "?",
 				}), " · ", h("span", { class: "mono" }, c.ref), " · ",
-				c.our_role ? t(`role.we.${c.our_role}`) : ""));
+				c.our_role ? t(`role.we.${c.our_role}`) : ""),
+			// Whose move it is, as the inbox says it.
+			(() => { const m = moveWords(c, now); return m.who ? h("p", { class: `move move-${m.who}`, id: "move" }, m.text) : null; })());
 		const bars = CLOCKS.map((k) => clockBar(k, c.clocks && c.clocks[k], zone, now)).filter(Boolean);
 		const business = bars.length && Object.values(c.clocks || {}).some((k) => k && k.basis === "business");
 		const ag = c.agreement;

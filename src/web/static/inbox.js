@@ -25,6 +25,15 @@ export function whoseMove(c, now) {
 	return { who: weAnswer ? "us" : "them", what: "clock", u };
 }
 
+// Who owes what by when, in words, for a case view (the case page's
+// header says what the inbox row says).  {who, text}.
+export function moveWords(view, now = Date.now()) {
+	const c = { ...view, direction: view.our_role === "requester" ? "out" : "in",
+		peer: view.our_role === "requester" ? view.responder : view.requester };
+	const m = whoseMove(c, now);
+	return { who: m.who, text: moveText(c, m, now) };
+}
+
 // What the first column says, in words: who owes what by when.
 function moveText(c, m, now) {
 	if (m.who === null) return t(`state.${c.state}`);
