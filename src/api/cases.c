@@ -1,13 +1,16 @@
 /*
  * /api/v1/cases: what an analyst can do with cases, the same as the CLI.
  *
- *   GET  /api/v1/cases[?state=S&peer=P&overdue=1&open=1]
+ *   GET  /api/v1/cases[?state=S&peer=P&overdue=1&open=1&assignee=A]
+ *                                       (A: a person's id, me or none)
  *   POST /api/v1/cases                  open one (body: to, kind, category,
  *                                       priority, tlp, title, text, lang,
  *                                       request_type, observables[])
  *   GET  /api/v1/cases/{id}             the case (ETag; 304)
  *   POST /api/v1/cases/{id}/{action}    ack, triage, update, result,
- *                                       close, withdraw, rate, note
+ *                                       close, withdraw, rate, note;
+ *                                       internal-note, assign, watch,
+ *                                       unwatch (ours alone, never sent)
  */
 #include "api/json.h"
 #include "model/observable.h"
@@ -16,6 +19,7 @@
 #include "model/canon.h"
 #include "net/problem.h"
 #include "node/actions.h"
+#include "node/desk.h"
 #include "node/inote.h"
 #include "node/view.h"
 #include "util/util.h"
@@ -112,6 +116,53 @@ internal_note_post(
 	return 0;
 }
 
+/* POST /api/v1/cases/{id}/assign {"person": ID or null}, .../watch and
+ * .../unwatch {"person": ID (default: the token's own person)}: who on
+ * our desk holds the case (node/desk.h); nothing is sent.  Answers the
+ * case's {"assignee", "since", "watchers"}. */
+static int
+desk_post(const struct px_http_req *req, struct px_http_resp *r,
+    struct px_node *n, const char *act)
+{
+	const json_t *pv;
+	const char *person = NULL;
+	char *id = NULL, *token = NULL;
+	json_t *b, *d;
+	int role, rc;
+
+	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
+		return 0;
+	pv = json_object_get(b, "person");
+	if (pv && !json_is_string(pv) && !json_is_null(pv)) {
+		px_problem(r, 400, NULL,
+		    "'person' must be one of our people's ids, or null");
+		goto out;
+	}
+	person = json_string_value(pv);
+	if (pv == NULL && strcmp(act, "assign") != 0 && req->bearer &&
+	    px_app_token(req->app, req->bearer, &token, &role) == 0)
+		person = px_desk_token_person(n, token);
+	if (pv == NULL && strcmp(act, "assign") == 0) {
+		px_problem(r, 400, NULL,
+		    "assign: 'person' is required (one of our people's ids, "
+		    "or null to take the case from whoever holds it)");
+		goto out;
+	}
+	rc = strcmp(act, "assign") == 0
+	    ? px_desk_assign(n, req->params[0], person, px_time_now_ms(), &id)
+	    : px_desk_watch(n, req->params[0], person,
+	          strcmp(act, "watch") == 0, px_time_now_ms(), &id);
+	if (rc < 0 || (d = px_desk_people(n, id)) == NULL)
+		px_api_fail(r, rc < 0 ? rc : PX_ERR);
+	else
+		px_api_json(r, 200, d);
+out:
+	free(id);
+	free(token);
+	json_decref(b);
+	return 0;
+}
+
 static int
 action_post(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -129,6 +180,9 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		return 0;
 	if (strcmp(act, "internal-note") == 0)
 		return internal_note_post(req, r, n);
+	if (strcmp(act, "assign") == 0 || strcmp(act, "watch") == 0 ||
+	    strcmp(act, "unwatch") == 0)
+		return desk_post(req, r, n, act);
 	/* By the API's name, or the message type's ("feedback"). */
 	for (size_t i = 0; i < px_case_actions_n; i++)
 		if (strcmp(px_case_actions[i].name, act) == 0 ||
@@ -138,7 +192,8 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	if (type < 0)
 		return px_problem(r, 404, NULL,
 		    "no action '%s' (expected ack, triage, update, result, "
-		    "close, withdraw, rate, note, internal-note, escalate)",
+		    "close, withdraw, rate, note, internal-note, escalate, "
+		    "assign, watch, unwatch)",
 		    req->params[1]);
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
@@ -259,6 +314,9 @@ struct list_ctx {
 	struct px_buf *out; /* the JSON array being written */
 	size_t rows;
 	bool overdue_only;
+	/* ?assignee=: only the cases this person holds; "none": only the
+	 * cases nobody holds (NULL: all). */
+	const char *assignee;
 	int64_t now;
 	/* Each peer's state loaded once per request, not once per case. */
 	struct px_peer **peers;
@@ -313,6 +371,15 @@ list_row(char **text, bool *overdue, int64_t *until,
 	    "title", c.title, "category", px_category_names[c.category].wire,
 	    "overdue", *overdue, "clocks", px_view_clocks(&c, ag, cal, lc->now),
 	    "updated", upd);
+	/* Who holds it on our desk (its stamp rises when that changes, so
+	 * the row cache holds no stale assignee). */
+	{
+		json_t *d = px_desk_people(lc->n, c.id);
+
+		json_object_set(o, "assignee",
+		    d ? json_object_get(d, "assignee") : json_null());
+		json_decref(d);
+	}
 	*text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	px_case_dispose(&c);
@@ -326,6 +393,26 @@ cut(struct px_buf *b, size_t len)
 {
 	b->len = len;
 	b->data[len] = '\0';
+}
+
+/* Whether the row written at `mark` is held as ?assignee= asks. */
+static bool
+holder_matches(struct list_ctx *lc, size_t mark)
+{
+	json_t *o;
+	const char *who;
+	bool yes;
+
+	if (lc->assignee == NULL)
+		return true;
+	if ((o = json_loads(lc->out->data + mark, 0, NULL)) == NULL)
+		return false;
+	who = json_string_value(json_object_get(o, "assignee"));
+	yes = strcmp(lc->assignee, "none") == 0
+	    ? who == NULL
+	    : who != NULL && strcmp(who, lc->assignee) == 0;
+	json_decref(o);
+	return yes;
 }
 
 static int
@@ -354,7 +441,7 @@ list_one(const struct px_case_row *row, void *arg)
 		if ((rc = px_buf_adds(lc->out, text)) < 0)
 			goto out;
 	}
-	if (lc->overdue_only && !overdue)
+	if ((lc->overdue_only && !overdue) || !holder_matches(lc, mark))
 		cut(lc->out, mark);
 	else
 		lc->rows++;
@@ -376,6 +463,7 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 	     *peer = px_api_query(req, "peer");
 	char *overdue = px_api_query(req, "overdue");
 	char *open = px_api_query(req, "open");
+	char *assignee = px_api_query(req, "assignee"), *token = NULL;
 	struct px_case_filter f = { .peer = peer,
 		.state = state,
 		.open_only = open && strcmp(open, "0") != 0 };
@@ -393,6 +481,30 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 	if (state && (rc = PX_LOOKUP(px_state_names, "state", state)) < 0) {
 		px_api_fail(r, rc);
 		goto out;
+	}
+	/* "me": the person the token acts as (node/desk.h). */
+	if (assignee && strcmp(assignee, "me") == 0) {
+		int role;
+
+		if (req->bearer == NULL ||
+		    px_app_token(req->app, req->bearer, &token, &role) < 0 ||
+		    px_desk_token_person(n, token) == NULL) {
+			px_problem(r, 400, NULL,
+			    "?assignee=me: this token acts as none of our "
+			    "people (name a token after a [contact] to bind it "
+			    "to that person)");
+			goto out;
+		}
+		lc.assignee = token;
+	} else if (assignee && strcmp(assignee, "none") != 0 &&
+	    !px_desk_is_person(n, assignee)) {
+		px_problem(r, 400, NULL,
+		    "?assignee=%s: not one of this node's people (expected a "
+		    "[contact] id, me or none)",
+		    assignee);
+		goto out;
+	} else {
+		lc.assignee = assignee;
 	}
 	if ((rc = px_buf_addc(&r->body, '[')) < 0 ||
 	    (rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0 ||
@@ -423,6 +535,8 @@ out:
 	free(peer);
 	free(overdue);
 	free(open);
+	free(assignee);
+	free(token);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "model/observable.h"
 #include "node/actions.h"
+#include "node/desk.h"
 #include "node/inote.h"
 #include "node/search.h"
 #include "node/view.h"
@@ -342,6 +343,7 @@ struct list_ctx {
 	struct px_node *n;
 	json_t *rows;
 	bool overdue_only;
+	const char *assignee; /* a person, "" for nobody, NULL for all */
 	int64_t now;
 	int rc;
 };
@@ -353,7 +355,8 @@ list_one(const struct px_case_row *r, void *arg)
 	struct px_case c;
 	struct px_peer *p = NULL;
 	struct px_clock_status s[PX_CLK__N];
-	json_t *row;
+	json_t *row, *desk;
+	const char *who;
 	int k, rc;
 	bool overdue = false;
 
@@ -363,7 +366,13 @@ list_one(const struct px_case_row *r, void *arg)
 	    px_node_case_calendar(lc->n, &c, p), lc->now);
 	for (k = 0; k < PX_CLK__N; k++)
 		overdue |= s[k].state == PX_CS_OVERDUE;
-	if (!lc->overdue_only || overdue) {
+	desk = px_desk_people(lc->n, c.id);
+	who =
+	    desk ? json_string_value(json_object_get(desk, "assignee")) : NULL;
+	if ((!lc->overdue_only || overdue) &&
+	    (lc->assignee == NULL ||
+	        (*lc->assignee ? who && strcmp(who, lc->assignee) == 0
+	                       : who == NULL))) {
 		char ref[9], phrase[64] = "";
 		int u = urgent_clock(s);
 
@@ -378,6 +387,8 @@ list_one(const struct px_case_row *r, void *arg)
 		    strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
 		    "title", c.title, "category",
 		    px_category_names[c.category].wire, "overdue", overdue);
+		json_object_set_new(
+		    row, "assignee", who ? json_string(who) : json_null());
 		json_object_set_new(row, "next_clock",
 		    u >= 0 ? json_pack("{ss ss s s}", "clock",
 		                 px_clock_names[u].wire, "state",
@@ -393,6 +404,7 @@ list_one(const struct px_case_row *r, void *arg)
 		}
 		json_array_append_new(lc->rows, row);
 	}
+	json_decref(desk);
 	px_peer_free(p);
 	px_case_dispose(&c);
 	return 0;
@@ -403,6 +415,8 @@ static const struct px_opt list_opts[] = {
 	{ "peer", "P", "only cases with this peer", 0 },
 	{ "overdue", NULL, "only cases with an overdue clock", 0 },
 	{ "open", NULL, "only cases that have not ended", 0 },
+	{ "assignee", "PERSON", "only cases this person holds", 0 },
+	{ "unassigned", NULL, "only cases nobody holds", 0 },
 	{ 0 },
 };
 
@@ -425,13 +439,29 @@ run_list(struct px_args *a)
 	lc.n = n;
 	lc.now = px_time_now_ms();
 	lc.overdue_only = px_flag(a, "overdue");
+	lc.assignee = px_flag(a, "unassigned") ? "" : px_arg(a, "assignee");
+	if (px_flag(a, "unassigned") && px_arg(a, "assignee")) {
+		rc = px_cli_usage(
+		    a, "give --assignee PERSON or --unassigned, not both");
+		goto out;
+	}
+	if (lc.assignee && *lc.assignee && !px_desk_is_person(n, lc.assignee)) {
+		rc = px_cli_fail(a,
+		    px_error_set(PX_ENOTFOUND,
+		        "'%s' is not one of this node's people (a [contact] in "
+		        "parley.conf)",
+		        lc.assignee));
+		goto out;
+	}
 	if ((rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0)
 		goto fail;
 	if (px_json(a)) {
 		px_cli_print_json(lc.rows);
 	} else if (json_array_size(lc.rows) == 0) {
 		printf("No cases%s.\n",
-		    lc.overdue_only || f.peer || f.state ? " match" : " yet");
+		    lc.overdue_only || f.peer || f.state || lc.assignee
+		        ? " match"
+		        : " yet");
 	} else {
 		printf("%-8s %-3s %-2s %-8s %-13s %-20s %-28s %s\n", "REF",
 		    "PRI", "", "KIND", "STATE", "PEER", "NEXT DEADLINE",
@@ -552,6 +582,36 @@ show_internal(struct px_node *n, const struct px_case *c)
 	json_decref(notes);
 }
 
+/* "assigned to PERSON; watched by P, Q" from the desk's JSON
+ * (node/desk.h), `nobody` when no one holds the case. */
+static void
+desk_words(const json_t *d, const char *nobody)
+{
+	const json_t *w;
+	size_t i;
+
+	printf("assigned to %s",
+	    json_is_string(json_object_get(d, "assignee"))
+	        ? json_string_value(json_object_get(d, "assignee"))
+	        : nobody);
+	json_array_foreach(json_object_get(d, "watchers"), i, w)
+	    printf("%s%s", i ? ", " : "; watched by ", json_string_value(w));
+}
+
+/* Who on our desk holds the case (ours alone, node/desk.h). */
+static void
+show_desk(struct px_node *n, const struct px_case *c)
+{
+	json_t *d = px_desk_people(n, c->id);
+
+	if (d == NULL)
+		return;
+	printf("  ");
+	desk_words(d, "nobody (unassigned)");
+	printf("\n");
+	json_decref(d);
+}
+
 static void
 show_human(
     struct px_node *n, const struct px_case *c, struct px_peer *p, int64_t now)
@@ -584,6 +644,7 @@ show_human(
 	if (c->score)
 		printf("; rated %d/5", c->score);
 	printf("\n");
+	show_desk(n, c);
 	if (c->observables && json_array_size(c->observables)) {
 		printf("Observables:\n");
 		json_array_foreach(c->observables, i, o)
@@ -789,9 +850,101 @@ static const struct px_cmd c_search = {
 	.run = run_search,
 };
 
+/* The end of `case assign` and `case watch`: the failure of `rc`, or
+ * who holds the case now (or its JSON); frees `id` and `n`. */
+static int
+desk_done(struct px_args *a, struct px_node *n, int rc, char *id)
+{
+	json_t *d;
+	char ref[9];
+
+	if (rc < 0) {
+		rc = px_cli_fail(a, rc);
+	} else if ((d = px_desk_people(n, id)) == NULL) {
+		rc = px_cli_fail(a, PX_ERR);
+	} else if (px_json(a)) {
+		px_cli_print_json(d);
+		json_decref(d);
+	} else {
+		px_case_ref(ref, id);
+		printf("Case %s: ", ref);
+		desk_words(d, "nobody");
+		printf(" (kept here, never sent to the peer)\n");
+		json_decref(d);
+	}
+	free(id);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_opt assign_opts[] = {
+	{ "none", NULL, "take the case from whoever holds it", 0 },
+	{ 0 },
+};
+
+static int
+run_assign(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	const char *person = px_pos(a, 1);
+	char *id = NULL;
+	int rc;
+
+	if ((person == NULL) == !px_flag(a, "none"))
+		return px_cli_usage(
+		    a, "case assign: give a PERSON or --none (not both)");
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	rc = px_desk_assign(n, px_pos(a, 0), person, px_time_now_ms(), &id);
+	return desk_done(a, n, rc, id);
+}
+
+static const struct px_opt watch_opts[] = {
+	{ "off", NULL, "stop watching", 0 },
+	{ 0 },
+};
+
+static int
+run_watch(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	char *id = NULL;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	rc = px_desk_watch(n, px_pos(a, 0), px_pos(a, 1), !px_flag(a, "off"),
+	    px_time_now_ms(), &id);
+	return desk_done(a, n, rc, id);
+}
+
+static const struct px_cmd c_assign = {
+	.name = "assign",
+	.summary = "give a case to one of our people, or take it back "
+	           "(kept here, never sent)",
+	.usage = "ID (PERSON | --none)",
+	.opts = assign_opts,
+	.min_pos = 1,
+	.max_pos = 2,
+	.run = run_assign,
+	.details = "PERSON is the id of a [contact \"ID\"] in parley.conf.  "
+	           "Alerts about the case go to its assignee and watchers "
+	           "(docs/desk.md).",
+};
+static const struct px_cmd c_watch = {
+	.name = "watch",
+	.summary = "add one of our people as a watcher of a case, or with "
+	           "--off remove them",
+	.usage = "ID PERSON",
+	.opts = watch_opts,
+	.min_pos = 2,
+	.max_pos = 2,
+	.run = run_watch,
+};
+
 static const struct px_cmd *const subs[] = { &c_new, &c_list, &c_show, &c_ack,
 	&c_triage, &c_update, &c_result, &c_close, &c_withdraw, &c_rate,
-	&c_note, &c_search, NULL };
+	&c_note, &c_search, &c_assign, &c_watch, NULL };
 
 const struct px_cmd px_cmd_case = {
 	.name = "case",

@@ -12,6 +12,7 @@
 #include "model/observable.h"
 #include "node/actions.h"
 #include "node/agreement.h"
+#include "node/desk.h"
 #include "node/inote.h"
 #include "node/log.h"
 #include "node/search.h"
@@ -183,7 +184,7 @@ px_view_case(struct px_node *n, const struct px_case *c,
     const struct px_peer *p, int64_t now)
 {
 	const struct px_calendar *cal = px_node_case_calendar(n, c, p);
-	json_t *o, *notes, *msgs = json_array();
+	json_t *o, *notes, *desk, *msgs = json_array();
 	char ref[9];
 
 	px_case_ref(ref, c->id);
@@ -227,5 +228,10 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	/* Ours alone: no view of a case ever leaves this node. */
 	notes = px_inote_list(n, c->id);
 	json_object_set_new(o, "internal_notes", notes ? notes : json_array());
+	/* Who on our desk holds it (node/desk.h): ours alone too. */
+	desk = px_desk_people(n, c->id);
+	json_object_set_new(o, "desk",
+	    desk ? desk
+	         : json_pack("{sn sn s[]}", "assignee", "since", "watchers"));
 	return o;
 }

@@ -128,8 +128,14 @@ int px_sq_case_agreements(
 /* The duty desk's own records (store_sqlite_desk.c). */
 #define PX_SQ_DESK_OPS                                                \
 	.inote_put = px_sq_inote_put, .inote_list = px_sq_inote_list, \
-	.case_search = px_sq_case_search
+	.case_search = px_sq_case_search,                             \
+	.case_person_set = px_sq_case_person_set,                     \
+	.case_people = px_sq_case_people
 
+int px_sq_case_person_set(struct px_store *b, const char *case_id,
+    const char *role, const char *person, bool on, int64_t now);
+int px_sq_case_people(
+    struct px_store *b, const char *case_id, px_text_cb cb, void *arg);
 int px_sq_case_search(struct px_store *b, const char *text,
     const char *obs_type, const char *obs_value, const char *except, int limit,
     px_case_cb cb, void *arg);

@@ -175,6 +175,16 @@ static const char *const migrations[] = {
 	"  json_extract(o.value, '$.value'), json_extract(o.value, '$.type'),"
 	"  m.case_id, m.time_ms FROM messages AS m, json_each(m.raw,"
 	"  '$.msg.body.observables') AS o;",
+	/* 10 -> 11: who on our desk holds a case, and who watches it
+	 * (store_sqlite_desk.c): ours alone, never sent; a case has one
+	 * assignee at most */
+	"CREATE TABLE case_people (case_id TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('assignee', 'watcher')),"
+	"  person TEXT NOT NULL, since_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, role, person)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX case_people_assignee ON case_people (case_id)"
+	"  WHERE role = 'assignee';"
+	"CREATE INDEX case_people_person ON case_people (person, role);",
 };
 
 enum q {

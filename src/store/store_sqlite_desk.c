@@ -9,7 +9,16 @@
 #include "store/sqlite_internal.h"
 #include "util/util.h"
 
-enum sq_desk { N_PUT = PX_SQ_FIRST_DESK_STMT, N_LIST, N_SEARCH, N__END };
+enum sq_desk {
+	N_PUT = PX_SQ_FIRST_DESK_STMT,
+	N_LIST,
+	N_SEARCH,
+	N_ASSIGN_CLEAR,
+	N_PERSON_ADD,
+	N_PERSON_DEL,
+	N_PEOPLE,
+	N__END
+};
 
 _Static_assert(N__END <= PX_SQ_STMTS, "statement slots");
 
@@ -26,6 +35,14 @@ static const char *const nsql[N__END - PX_SQ_FIRST_DESK_STMT] = {
 	    "FROM search_text WHERE search_text MATCH ?1)) OR (?3 IS NOT NULL "
 	    "AND id IN (SELECT case_id FROM case_observables WHERE value = ?3 "
 	    "AND type = ?2))) ORDER BY opened_ms DESC LIMIT ?4",
+	S(N_ASSIGN_CLEAR) = "DELETE FROM case_people WHERE case_id = ?1 AND "
+	                    "role = 'assignee'",
+	S(N_PERSON_ADD) = "INSERT OR IGNORE INTO case_people (case_id, role, "
+	                  "person, since_ms) VALUES (?1, ?2, ?3, ?4)",
+	S(N_PERSON_DEL) = "DELETE FROM case_people WHERE case_id = ?1 AND "
+	                  "role = ?2 AND person = ?3",
+	S(N_PEOPLE) = "SELECT since_ms, role, person FROM case_people WHERE "
+	              "case_id = ?1 ORDER BY role, person",
 #undef S
 };
 
@@ -103,4 +120,79 @@ px_sq_case_search(struct px_store *b, const char *text, const char *obs_type,
 	rc = search_rows(s, st, cb, arg);
 	px_buf_dispose(&q);
 	return rc;
+}
+
+/* Binds and runs one of the statements on case_people. */
+static int
+people_step(struct sq *s, enum sq_desk q, const char *case_id, const char *role,
+    const char *person, int64_t now)
+{
+	sqlite3_stmt *st = nprep(s, q);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, case_id);
+	if (q != N_ASSIGN_CLEAR) {
+		px_sq_bind_text(st, 2, role);
+		px_sq_bind_text(st, 3, person);
+	}
+	if (q == N_PERSON_ADD)
+		sqlite3_bind_int64(st, 4, now);
+	return px_sq_step_done(s, st, "record who holds a case");
+}
+
+struct held {
+	const char *person;
+	bool same;
+};
+
+static int
+held_cb(int64_t since, const char *role, const char *person, void *arg)
+{
+	struct held *h = arg;
+
+	(void)since;
+	h->same |=
+	    strcmp(role, "assignee") == 0 && strcmp(person, h->person) == 0;
+	return 0;
+}
+
+int
+px_sq_case_person_set(struct px_store *b, const char *case_id, const char *role,
+    const char *person, bool on, int64_t now)
+{
+	struct sq *s = (struct sq *)b;
+	bool assignee = strcmp(role, "assignee") == 0;
+	int rc;
+
+	/* One assignee: a new one replaces the old; the same one keeps the
+	 * time they were given the case. */
+	if (assignee && on && person) {
+		struct held h = { .person = person };
+
+		if ((rc = px_sq_case_people(b, case_id, held_cb, &h)) < 0)
+			return rc;
+		if (h.same)
+			return 0;
+	}
+	if (assignee &&
+	    (rc = people_step(s, N_ASSIGN_CLEAR, case_id, NULL, NULL, now)) < 0)
+		return rc;
+	if (person == NULL || (assignee && !on))
+		return 0;
+	return people_step(
+	    s, on ? N_PERSON_ADD : N_PERSON_DEL, case_id, role, person, now);
+}
+
+int
+px_sq_case_people(
+    struct px_store *b, const char *case_id, px_text_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = nprep(s, N_PEOPLE);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, case_id);
+	return px_sq_each_text(s, st, cb, arg, "list who holds a case");
 }

@@ -125,6 +125,35 @@ await step("a note is internal by default: marked here, never at the peer (its v
 	assert.doesNotMatch(JSON.stringify(view), /INTERNAL-ONLY/);
 });
 
+await step("assignment: the case page names who holds it; the inbox filters mine and unassigned; the peer sees nothing", async () => {
+	await a.page.goto(`${A}/#/case/${ref}`);
+	await a.page.waitForSelector("#desk-assign", WAIT);
+	assert.match(await a.page.textContent("#desk strong"), /^Unassigned$/);
+	assert.deepEqual(await a.page.$$eval("#desk-assign option", (x) => x.map((o) => o.textContent)),
+		["nobody", "duty", "alice (me)", "carol"]);
+	await a.page.selectOption("#desk-assign", "alice");
+	await a.page.waitForFunction(() => document.querySelector("#desk strong").textContent === "Assigned to alice", null, WAIT);
+	await H.axe(a.page, "case with an assignee");
+	await a.page.goto(`${A}/#/inbox`);
+	await a.page.reload();
+	await a.page.waitForSelector("table.inbox tr.row", WAIT);
+	const all = await a.page.locator("table.inbox tr.row").count();
+	await a.page.selectOption("#f-holder", "mine");
+	await a.page.waitForFunction(() => document.querySelectorAll("table.inbox tr.row").length === 1, null, WAIT);
+	assert.equal(await a.page.getAttribute("table.inbox tr.row", "data-ref"), ref);
+	assert.match(await a.page.textContent("table.inbox tr.row td.peer"), /Assigned to alice/);
+	await a.page.selectOption("#f-holder", "none");
+	await a.page.waitForFunction((n) => document.querySelectorAll("table.inbox tr.row").length === n - 1, all, WAIT);
+	assert.equal(await a.page.locator(`table.inbox tr.row[data-ref='${ref}']`).count(), 0);
+	await a.page.selectOption("#f-holder", "");
+	// Kept at A only: B's view of the case names nobody.
+	const view = await b.page.evaluate(async (r) => {
+		const { api } = await import("/static/util.js");
+		return api("GET", `/api/v1/cases/${r}`);
+	}, ref);
+	assert.deepEqual(view.desk, { assignee: null, since: null, watchers: [] });
+});
+
 await step("in Chinese, a 129-character Chinese title is sent (limits count characters), a text too long is said in Chinese", async () => {
 	await a.page.click("#lang");
 	await a.page.waitForFunction(() => document.documentElement.lang === "zh-CN", null, WAIT);

@@ -223,7 +223,7 @@ import json, sys
 for f in sys.argv[1:]:
     with open(f, encoding="utf-8") as fh:
         d = json.load(fh)
-    for k in ("our_role", "actions", "related", "internal_notes"):
+    for k in ("our_role", "actions", "related", "internal_notes", "desk"):
         d.pop(k)
     for m in d["messages"]:
         m.pop("log_index")

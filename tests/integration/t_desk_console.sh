@@ -6,12 +6,29 @@
 # Observables read by the node's parser (the CLI's), shown in both forms,
 # added by an update and seen at the peer; close and rate hidden before an
 # answer; limits in characters, said in Chinese; the 400 px inbox as cards
-# with title and peer in both languages; the review's default period.
+# with title and peer in both languages; the review's default period;
+# assignment on the case page and the inbox's "mine" and "unassigned".
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 browser_ready desk
 live_pair duty
+# A's people: alice (the token's name, so the console acts as her) and
+# carol, for assignment.
+cat >>a/parley.conf <<'CONF'
+
+[contact "alice"]
+role = technical
+name = Alice
+email = alice@beijing.example
+
+[contact "carol"]
+role = technical
+name = Carol
+email = carol@beijing.example
+CONF
+expect_rc 0 px card --dir a -o a.card
+expect_rc 0 px peer add --dir b a.card
 serve a
 serve b
 ok "two live nodes on 127.0.0.1"

@@ -3,7 +3,7 @@
 // the actions the case's state allows us now.
 import { t, lang } from "./i18n.js";
 import { moveWords } from "./inbox.js";
-import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, fill, ApiError, channels } from "./util.js";
+import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, errorLine, fill, ApiError, channels } from "./util.js";
 import { actionsPanel } from "./actions.js";
 
 const CLOCKS = ["acknowledge", "triage", "first_response", "resolution"];
@@ -171,7 +171,8 @@ export async function render(main, [ref]) {
 				}), " · ", h("span", { class: "mono" }, c.ref), " · ",
 				c.our_role ? t(`role.we.${c.our_role}`) : ""),
 			// Whose move it is, as the inbox says it.
-			(() => { const m = moveWords(c, now); return m.who ? h("p", { class: `move move-${m.who}`, id: "move" }, m.text) : null; })());
+			(() => { const m = moveWords(c, now); return m.who ? h("p", { class: `move move-${m.who}`, id: "move" }, m.text) : null; })(),
+			deskLine());
 		const bars = CLOCKS.map((k) => clockBar(k, c.clocks && c.clocks[k], zone, now)).filter(Boolean);
 		const business = bars.length && Object.values(c.clocks || {}).some((k) => k && k.basis === "business");
 		const ag = c.agreement;
@@ -215,6 +216,35 @@ export async function render(main, [ref]) {
 		}
 		acts.hidden = !can("analyst");
 	}
+
+	// Who on our desk holds the case (kept here, never sent), and a list
+	// to give it to one of our people or take it back.
+	function deskLine() {
+		const d = c.desk || { assignee: null, watchers: [] };
+		const line = h("p", { id: "desk", class: "desk" },
+			h("strong", {}, d.assignee ? t("desk.held", { who: d.assignee }) : t("desk.none")),
+			d.watchers.length ? [" · ", t("desk.watch", { who: d.watchers.join(", ") })] : null);
+		if (!can("analyst") || !people) return line;
+		const s = h("select", { id: "desk-assign", "aria-label": t("desk.assign") },
+			h("option", { value: "" }, t("desk.nobody")),
+			people.map((p) => h("option", { value: p, selected: p === d.assignee }, p === session.me.person ? t("desk.me", { who: p }) : p)));
+		s.addEventListener("change", async () => {
+			try {
+				await api("POST", `/api/v1/cases/${encodeURIComponent(c.ref)}/assign`, { person: s.value || null });
+				say(s.value ? t("desk.done", { who: s.value }) : t("desk.undone"));
+				etag = null;
+				await load();
+			} catch (e) { say(errorLine(e)); }
+		});
+		line.append(" ", h("label", { for: "desk-assign", class: "muted" }, t("desk.assign")), " ", s);
+		return line;
+	}
+	let people = null;
+	api("GET", "/api/v1/contacts").then((ds) => {
+		const self = (ds || []).find((x) => x.self);
+		people = self ? (self.contacts || []).map((x) => x.id) : [];
+		if (c) draw();
+	}).catch(() => {});
 
 	async function load() {
 		const r = await api("GET", `/api/v1/cases/${encodeURIComponent(ref)}`, undefined, { etag, withTag: true });

@@ -8,7 +8,7 @@ import { h, api, urgentClock, urgencyText, tlpBadge, fmtTime, session, say, erro
 const PAGE = 200;
 const PRIO = { P1: 0, P2: 1, P3: 2, P4: 3 };
 // Kept while the console is open, so coming back to the inbox keeps them.
-const filters = { scope: "open", peer: "", kind: "", category: "", state: "", overdue: false, ours: false, q: "" };
+const filters = { scope: "open", peer: "", kind: "", category: "", state: "", holder: "", overdue: false, ours: false, q: "" };
 const ENDED = new Set(["closed", "declined", "forwarded", "withdrawn", "accepted"]);
 
 // Whose move an open case is, and what is owed.  The clocks count the
@@ -142,6 +142,12 @@ export async function render(main) {
 	const search = h("input", { id: "f-q", type: "search", value: filters.q, placeholder: t("f.searchph") });
 	const overdue = h("input", { id: "f-overdue", type: "checkbox", checked: filters.overdue });
 	const ours = h("input", { id: "f-ours", type: "checkbox", checked: filters.ours });
+	// Who on our desk holds a case: mine (the person this sign-in acts
+	// as), or nobody.
+	const holder = h("select", { id: "f-holder", name: "holder" },
+		h("option", { value: "" }, t("f.all")),
+		session.me.person ? h("option", { value: "mine", selected: filters.holder === "mine" }, t("f.mine")) : null,
+		h("option", { value: "none", selected: filters.holder === "none" }, t("f.unassigned")));
 	const clear = h("button", { type: "button", class: "ghost", id: "f-clear" }, t("f.clear"));
 	const bar = h("form", { class: "filters", role: "search", "aria-label": t("f.title") },
 		h("div", {}, h("label", { for: "f-scope" }, t("f.scope")), scope),
@@ -149,11 +155,12 @@ export async function render(main) {
 		select("kind", t("f.kind"), (v) => t(`kind.${v}`)),
 		select("category", t("f.category"), (v) => t(`cat.${v}`)),
 		select("state", t("f.state"), (v) => t(`state.${v}`)),
+		h("div", {}, h("label", { for: "f-holder" }, t("f.holder")), holder),
 		h("div", {}, h("label", { for: "f-q" }, t("f.search")), search),
 		h("div", { class: "check" }, overdue, " ", h("label", { for: "f-overdue", style: "display:inline" }, t("f.overdue"))),
 		h("div", { class: "check" }, ours, " ", h("label", { for: "f-ours", style: "display:inline" }, t("f.ours"))),
 		h("div", {}, clear));
-	const filtered = () => filters.peer || filters.kind || filters.category || filters.state || filters.overdue || filters.ours || filters.q.trim();
+	const filtered = () => filters.peer || filters.kind || filters.category || filters.state || filters.holder || filters.overdue || filters.ours || filters.q.trim();
 	bar.addEventListener("input", (ev) => {
 		const id = ev.target.id.slice(2);
 		if (!(id in filters)) return;
@@ -165,7 +172,8 @@ export async function render(main) {
 	});
 	bar.addEventListener("submit", (ev) => ev.preventDefault());
 	clear.addEventListener("click", () => {
-		Object.assign(filters, { peer: "", kind: "", category: "", state: "", overdue: false, ours: false, q: "" });
+		Object.assign(filters, { peer: "", kind: "", category: "", state: "", holder: "", overdue: false, ours: false, q: "" });
+		holder.value = "";
 		search.value = "";
 		overdue.checked = false;
 		ours.checked = false;
@@ -190,7 +198,8 @@ export async function render(main) {
 				h("div", { class: "muted mono" }, c.ref)),
 			h("td", {}, t(`kind.${c.kind}`), h("div", { class: "muted" }, t(`cat.${c.category}`))),
 			h("td", { class: "peer" }, h("span", { class: `badge ${c.direction === "out" ? "out" : ""}` },
-				t(c.direction === "out" ? "dir.out" : "dir.in")), " ", c.peer),
+				t(c.direction === "out" ? "dir.out" : "dir.in")), " ", c.peer,
+				c.assignee ? h("div", { class: "muted holder" }, t("desk.held", { who: c.assignee })) : null),
 			h("td", { class: "nowrap" }, t(`state.${c.state}`)),
 			h("td", { class: "muted" }, c.updated ? fmtTime(c.updated, session.me.timezone) : ""));
 		tr.addEventListener("click", (ev) => {
@@ -209,6 +218,7 @@ export async function render(main) {
 			(!filters.state || c.state === filters.state) &&
 			(!filters.overdue || (urgentClock(c, now) || {}).state === "overdue") &&
 			(!filters.ours || whoseMove(c, now).who === "us") &&
+			(!filters.holder || (filters.holder === "none" ? !c.assignee : c.assignee && c.assignee === session.me.person)) &&
 			(!q || `${c.title} ${c.ref} ${c.peer}`.toLowerCase().includes(q)));
 		const keyed = list.map((c) => [sortKey(c, now), c]).sort((a, b) => cmp(a[0], b[0]));
 		const all = filters.scope === "all";
