@@ -1,21 +1,27 @@
 /*
  * /api/v1/cases: what an analyst can do with cases, the same as the CLI.
  *
- *   GET  /api/v1/cases[?state=S&peer=P&overdue=1&open=1]
+ *   GET  /api/v1/cases[?state=S&peer=P&overdue=1&open=1&assignee=A]
+ *                                       (A: a person's id, me or none)
  *   POST /api/v1/cases                  open one (body: to, kind, category,
  *                                       priority, tlp, title, text, lang,
  *                                       request_type, observables[])
  *   GET  /api/v1/cases/{id}             the case (ETag; 304)
  *   POST /api/v1/cases/{id}/{action}    ack, triage, update, result,
- *                                       close, withdraw, rate, note
+ *                                       close, withdraw, rate, note;
+ *                                       internal-note, assign, watch,
+ *                                       unwatch (ours alone, never sent)
  */
 #include "api/json.h"
+#include "model/observable.h"
 #include "api/routes.h"
 #include "crypto/sign.h"
 #include "model/canon.h"
 #include "net/problem.h"
 #include "node/actions.h"
 #include "node/interop.h"
+#include "node/desk.h"
+#include "node/inote.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -186,6 +192,78 @@ out:
 	return 0;
 }
 
+/* POST /api/v1/cases/{id}/internal-note {"text", "lang"?}: a note kept
+ * here only (node/inote.h), signed as written by the token's name. */
+static int
+internal_note_post(
+    const struct px_http_req *req, struct px_http_resp *r, struct px_node *n)
+{
+	json_t *b;
+	char *who = NULL, hash[65];
+	int role, rc;
+
+	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
+		return 0;
+	if (req->bearer && px_app_token(req->app, req->bearer, &who, &role) < 0)
+		who = NULL;
+	if ((rc = px_inote_add(n, req->params[0], who, jstr(b, "text"),
+	         jstr(b, "lang"), px_time_now_ms(), hash)) < 0)
+		px_api_fail(r, rc);
+	else
+		px_api_json(
+		    r, 201, json_pack("{sssb}", "hash", hash, "internal", 1));
+	free(who);
+	json_decref(b);
+	return 0;
+}
+
+/* POST /api/v1/cases/{id}/assign {"person": ID or null}, .../watch and
+ * .../unwatch {"person": ID (default: the token's own person)}: who on
+ * our desk holds the case (node/desk.h); nothing is sent.  Answers the
+ * case's {"assignee", "since", "watchers"}. */
+static int
+desk_post(const struct px_http_req *req, struct px_http_resp *r,
+    struct px_node *n, const char *act)
+{
+	const json_t *pv;
+	const char *person = NULL;
+	char *id = NULL, *token = NULL;
+	json_t *b, *d;
+	int role, rc;
+
+	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
+		return 0;
+	pv = json_object_get(b, "person");
+	if (pv && !json_is_string(pv) && !json_is_null(pv)) {
+		px_problem(r, 400, NULL,
+		    "'person' must be one of our people's ids, or null");
+		goto out;
+	}
+	person = json_string_value(pv);
+	if (pv == NULL && strcmp(act, "assign") != 0 && req->bearer &&
+	    px_app_token(req->app, req->bearer, &token, &role) == 0)
+		person = px_desk_token_person(n, token);
+	if (pv == NULL && strcmp(act, "assign") == 0) {
+		px_problem(r, 400, NULL,
+		    "assign: 'person' is required (one of our people's ids, "
+		    "or null to take the case from whoever holds it)");
+		goto out;
+	}
+	rc = strcmp(act, "assign") == 0
+	    ? px_desk_assign(n, req->params[0], person, px_time_now_ms(), &id)
+	    : px_desk_watch(n, req->params[0], person,
+	          strcmp(act, "watch") == 0, px_time_now_ms(), &id);
+	if (rc < 0 || (d = px_desk_people(n, id)) == NULL)
+		px_api_fail(r, rc < 0 ? rc : PX_ERR);
+	else
+		px_api_json(r, 200, d);
+out:
+	free(id);
+	free(token);
+	json_decref(b);
+	return 0;
+}
+
 static int
 action_post(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -195,11 +273,18 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_msg *m = NULL;
 	struct px_action a = { 0 };
 	const char **missing = NULL;
+	struct px_api_obs obs;
 	char score[8] = "", *who = NULL;
 	int type = -1, rc, role;
 
+	px_api_obs_init(&obs);
 	if (n == NULL)
 		return 0;
+	if (strcmp(act, "internal-note") == 0)
+		return internal_note_post(req, r, n);
+	if (strcmp(act, "assign") == 0 || strcmp(act, "watch") == 0 ||
+	    strcmp(act, "unwatch") == 0)
+		return desk_post(req, r, n, act);
 	/* By the API's name, or the message type's ("feedback"). */
 	for (size_t i = 0; i < px_case_actions_n; i++)
 		if (strcmp(px_case_actions[i].name, act) == 0 ||
@@ -209,7 +294,8 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	if (type < 0)
 		return px_problem(r, 404, NULL,
 		    "no action '%s' (expected ack, triage, update, result, "
-		    "close, withdraw, rate, note, escalate)",
+		    "close, withdraw, rate, note, internal-note, escalate, "
+		    "assign, watch, unwatch)",
 		    req->params[1]);
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
@@ -228,6 +314,12 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		    missing[a.nmissing++] = json_string_value(v);
 		a.missing = missing;
 	}
+	if ((rc = px_api_obs_read(&obs, b)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	a.observables = obs.v;
+	a.nobservables = obs.n;
 	/* A token bound to one person (named after one of our contacts)
 	 * acknowledges as that person: the page they were sent is then the
 	 * one answered.  Any other token names nobody, and the record says
@@ -266,6 +358,8 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	} else {
 		answer_sent(r, n, m, 200);
 	}
+out:
+	px_api_obs_dispose(&obs);
 	px_msg_free(m);
 	json_decref(body);
 	json_decref(b);
@@ -347,6 +441,9 @@ struct list_ctx {
 	struct px_buf *out; /* the JSON array being written */
 	size_t rows;
 	bool overdue_only;
+	/* ?assignee=: only the cases this person holds; "none": only the
+	 * cases nobody holds (NULL: all). */
+	const char *assignee;
 	int64_t now;
 	/* Each peer's state loaded once per request, not once per case. */
 	struct px_peer **peers;
@@ -405,6 +502,15 @@ list_row(char **text, bool *overdue, int64_t *until,
 	json_object_set_new(o, "exercise",
 	    c.exercise_id ? json_string(c.exercise_id) : json_null());
 
+	/* Who holds it on our desk (its stamp rises when that changes, so
+	 * the row cache holds no stale assignee). */
+	{
+		json_t *d = px_desk_people(lc->n, c.id);
+
+		json_object_set(o, "assignee",
+		    d ? json_object_get(d, "assignee") : json_null());
+		json_decref(d);
+	}
 	*text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	px_case_dispose(&c);
@@ -418,6 +524,26 @@ cut(struct px_buf *b, size_t len)
 {
 	b->len = len;
 	b->data[len] = '\0';
+}
+
+/* Whether the row written at `mark` is held as ?assignee= asks. */
+static bool
+holder_matches(struct list_ctx *lc, size_t mark)
+{
+	json_t *o;
+	const char *who;
+	bool yes;
+
+	if (lc->assignee == NULL)
+		return true;
+	if ((o = json_loads(lc->out->data + mark, 0, NULL)) == NULL)
+		return false;
+	who = json_string_value(json_object_get(o, "assignee"));
+	yes = strcmp(lc->assignee, "none") == 0
+	    ? who == NULL
+	    : who != NULL && strcmp(who, lc->assignee) == 0;
+	json_decref(o);
+	return yes;
 }
 
 static int
@@ -446,7 +572,7 @@ list_one(const struct px_case_row *row, void *arg)
 		if ((rc = px_buf_adds(lc->out, text)) < 0)
 			goto out;
 	}
-	if (lc->overdue_only && !overdue)
+	if ((lc->overdue_only && !overdue) || !holder_matches(lc, mark))
 		cut(lc->out, mark);
 	else
 		lc->rows++;
@@ -468,6 +594,7 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 	     *peer = px_api_query(req, "peer");
 	char *overdue = px_api_query(req, "overdue");
 	char *open = px_api_query(req, "open");
+	char *assignee = px_api_query(req, "assignee"), *token = NULL;
 	struct px_case_filter f = { .peer = peer,
 		.state = state,
 		.open_only = open && strcmp(open, "0") != 0 };
@@ -485,6 +612,30 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 	if (state && (rc = PX_LOOKUP(px_state_names, "state", state)) < 0) {
 		px_api_fail(r, rc);
 		goto out;
+	}
+	/* "me": the person the token acts as (node/desk.h). */
+	if (assignee && strcmp(assignee, "me") == 0) {
+		int role;
+
+		if (req->bearer == NULL ||
+		    px_app_token(req->app, req->bearer, &token, &role) < 0 ||
+		    px_desk_token_person(n, token) == NULL) {
+			px_problem(r, 400, NULL,
+			    "?assignee=me: this token acts as none of our "
+			    "people (name a token after a [contact] to bind it "
+			    "to that person)");
+			goto out;
+		}
+		lc.assignee = token;
+	} else if (assignee && strcmp(assignee, "none") != 0 &&
+	    !px_desk_is_person(n, assignee)) {
+		px_problem(r, 400, NULL,
+		    "?assignee=%s: not one of this node's people (expected a "
+		    "[contact] id, me or none)",
+		    assignee);
+		goto out;
+	} else {
+		lc.assignee = assignee;
 	}
 	if ((rc = px_buf_addc(&r->body, '[')) < 0 ||
 	    (rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0 ||
@@ -515,10 +666,69 @@ out:
 	free(peer);
 	free(overdue);
 	free(open);
+	free(assignee);
+	free(token);
 	return 0;
 }
 
+/* POST /api/v1/observables/check {"observables": ["...", ...]}: each
+ * input as the node reads it, so that the console's form and the command
+ * line accept exactly the same text (one parser: px_obs_parse_cli).  The
+ * answer lists, in order, {"input", "type", "value"[, "unicode"]} or
+ * {"input", "error"}; nothing is stored. */
+static int
+observables_check(const struct px_http_req *req, struct px_http_resp *r)
+{
+	const json_t *list, *x;
+	json_t *b, *out;
+	size_t i;
+
+	if ((b = px_api_body(req, r)) == NULL)
+		return 0;
+	list = json_object_get(b, "observables");
+	if (!json_is_array(list) || json_array_size(list) > PX_API_MAX_OBS) {
+		json_decref(b);
+		return px_problem(r, 422, NULL,
+		    "observables must be an array of at most %d strings",
+		    PX_API_MAX_OBS);
+	}
+	out = json_array();
+	json_array_foreach(list, i, x)
+	{
+		struct px_observable o;
+		json_t *e;
+		char *u;
+
+		if (!json_is_string(x)) {
+			json_decref(out);
+			json_decref(b);
+			return px_problem(r, 422, NULL,
+			    "observable %zu must be a string", i + 1);
+		}
+		e = json_pack("{ss}", "input", json_string_value(x));
+		if (px_obs_parse_cli(&o, json_string_value(x)) < 0) {
+			json_object_set_new(
+			    e, "error", json_string(px_error_last()));
+		} else {
+			json_object_set_new(
+			    e, "type", json_string(px_obs_type_name(o.type)));
+			json_object_set_new(e, "value", json_string(o.value));
+			u = px_obs_unicode(px_obs_type_name(o.type), o.value);
+			if (u)
+				json_object_set_new(
+				    e, "unicode", json_string(u));
+			free(u);
+		}
+		px_obs_dispose(&o);
+		json_array_append_new(out, e);
+	}
+	json_decref(b);
+	return px_api_json(r, 200, out);
+}
+
 const struct px_route px_routes_cases[] = {
+	{ "POST", "/api/v1/observables/check", observables_check, PX_AUTH_TOKEN,
+	    1 << 20, "application/json" },
 	{ "GET", "/api/v1/cases", cases_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "POST", "/api/v1/cases", cases_post, PX_AUTH_TOKEN, 1 << 20,
 	    "application/json" },

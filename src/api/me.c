@@ -2,7 +2,9 @@
  * /api/v1/me: who is asking, and their own preferences.
  *
  *   GET /api/v1/me    {"node", "timezone", "languages", "token", "role",
- *                      "lang"}
+ *                      "lang", "person"}; person: the contact id the
+ *                      token acts as (a token named after one of our
+ *                      contacts), or null
  *   PUT /api/v1/me    {"lang": "en"|"zh"}: the token's language for the
  *                     console; answers as GET
  *
@@ -14,6 +16,7 @@
 #include "api/json.h"
 #include "api/routes.h"
 #include "net/problem.h"
+#include "node/desk.h"
 #include "util/util.h"
 
 static const char *const langs[] = { "en", "zh" };
@@ -37,10 +40,11 @@ answer(struct px_http_resp *r, struct px_node *n, const char *name, int role)
 		free(key);
 		return px_api_fail(r, rc);
 	}
-	o = json_pack("{ss ss so ss ss so}", "node", n->name, "timezone",
+	o = json_pack("{ss ss so ss ss so so}", "node", n->name, "timezone",
 	    px_tz_name(n->tz), "languages", px_node_languages(n), "token", name,
 	    "role", px_role_names[role], "lang",
-	    lang ? json_string(lang) : json_null());
+	    lang ? json_string(lang) : json_null(), "person",
+	    px_desk_token_person(n, name) ? json_string(name) : json_null());
 	free(key);
 	free(lang);
 	return px_api_json(r, 200, o);

@@ -6,8 +6,8 @@
  *       &format=json|html|csv&lang=en|zh&download=1]
  *
  * `to` defaults to today and `from` to six months before `to` (dates in
- * this node's zone, `to` exclusive as in the CLI).  download=1 adds a
- * Content-Disposition naming the file parley-report-PEER-FROM-TO.EXT.
+ * this node's zone, `to` the last day, included, as in the CLI).  download=1
+ * adds a Content-Disposition naming the file parley-report-PEER-FROM-TO.EXT.
  */
 #include <ctype.h>
 
@@ -52,15 +52,16 @@ six_months_before(char out[16], const char *to)
 /* A date parameter: given (it must be YYYY-MM-DD) or the default. */
 static int
 date_param(int64_t *ms, char out[16], const char *given, const char *name,
-    const struct px_tz *tz)
+    const struct px_tz *tz, bool end)
 {
 	if (given &&
-	    (strlen(given) != 10 || px_report_when(ms, given, tz, name) < 0))
+	    (strlen(given) != 10 ||
+	        px_report_when(ms, given, tz, end, name) < 0))
 		return px_error_set(PX_EINVAL,
 		    "%s '%s' is not a date (expected YYYY-MM-DD)", name, given);
 	if (given)
 		snprintf(out, 16, "%s", given);
-	return px_report_when(ms, out, tz, name);
+	return px_report_when(ms, out, tz, end, name);
 }
 
 static const char *
@@ -95,18 +96,17 @@ reports_get(const struct px_http_req *req, struct px_http_resp *r)
 	}
 	px_tz_local(&lt, n->tz, now);
 	date_str(to_s, lt.year, lt.month, lt.day);
-	if ((rc = date_param(&to, to_s, t, "to", n->tz)) < 0) {
+	if ((rc = date_param(&to, to_s, t, "to", n->tz, true)) < 0) {
 		px_api_fail(r, rc);
 		goto out;
 	}
 	six_months_before(from_s, to_s);
-	if ((rc = date_param(&from, from_s, f, "from", n->tz)) < 0) {
+	if ((rc = date_param(&from, from_s, f, "from", n->tz, false)) < 0) {
 		px_api_fail(r, rc);
 		goto out;
 	}
 	if (from >= to) {
-		px_error_set(PX_EINVAL,
-		    "from (%s) must be before to (%s, which is exclusive)",
+		px_error_set(PX_EINVAL, "from (%s) must not be after to (%s)",
 		    from_s, to_s);
 		px_api_fail(r, PX_EINVAL);
 		goto out;

@@ -30,6 +30,7 @@ build(void)
 		{ px_routes_exercises, px_routes_exercises_n },
 		{ px_routes_evidence_peer, px_routes_evidence_peer_n },
 		{ px_routes_feeds, px_routes_feeds_n },
+		{ px_routes_search, px_routes_search_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -57,7 +58,8 @@ px_route_min_role(const struct px_route *r)
 {
 	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
 		return PX_ROLE_VIEWER;
-	if (strcmp(r->pattern, "/api/v1/me") == 0)
+	if (strcmp(r->pattern, "/api/v1/me") == 0 ||
+	    strcmp(r->pattern, "/api/v1/observables/check") == 0)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0 ||
 	    strncmp(r->pattern, "/api/v1/uploads", 15) == 0)

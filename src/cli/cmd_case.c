@@ -5,9 +5,13 @@
  */
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "model/observable.h"
 #include "node/actions.h"
+#include "node/desk.h"
 #include "node/exercise.h"
+#include "node/inote.h"
 #include "node/interop.h"
+#include "node/search.h"
 #include "node/view.h"
 #include "util/util.h"
 
@@ -20,6 +24,18 @@
 		"translation-by", "WHO", "human or machine (default human)", 0 \
 	}
 
+/* An observable as people paste it; the same input the console takes
+ * (model/observable.h px_obs_parse_cli). */
+#define OBSERVABLE_OPT                                                           \
+	{                                                                        \
+		"observable", "VALUE",                                           \
+		    "an indicator as pasted (203.0.113.7, evil[.]example, "      \
+		    "hxxps://..., an IDN) or TYPE:VALUE with TYPE a STIX name "  \
+		    "(ipv4-addr, ipv6-addr, domain-name, url, email-addr, "      \
+		    "file, vulnerability, autonomous-system) or shorthand (ip, " \
+		    "cidr, domain, email, hash, cve, asn)",                      \
+		    PX_OPT_MULTI                                                 \
+	}
 /* The free-text options of the running command. */
 static struct px_text_in
 text_args(const struct px_args *a, const char *key)
@@ -78,10 +94,7 @@ static const struct px_opt new_opts[] = {
 	{ "to", "PEER", "the peer to send it to", PX_OPT_REQUIRED },
 	{ "kind", "KIND", "report, request, hotline or inject",
 	    PX_OPT_REQUIRED },
-	{ "category", "CAT",
-	    "botnet, phishing, vulnerable-website, intrusion, ddos, malware, "
-	    "other",
-	    PX_OPT_REQUIRED },
+	{ "category", "CAT", PX_CATEGORY_LIST, PX_OPT_REQUIRED },
 	{ "priority", "P",
 	    "P1 (crisis) .. P4 (routine); default P3, "
 	    "hotline P1",
@@ -96,10 +109,7 @@ static const struct px_opt new_opts[] = {
 	    "information, investigation, evidence, mitigation (requests; "
 	    "default information)",
 	    0 },
-	{ "observable", "TYPE:VALUE",
-	    "ip, cidr, domain, url, email, md5/sha1/sha256, cve, asn "
-	    "(defanged input is fine)",
-	    PX_OPT_MULTI },
+	OBSERVABLE_OPT,
 	{ "preserve", "KEY=TEXT",
 	    "a preservation request's fields (Budapest Art. 29(2)): "
 	    "authority, offence, facts, data, relation, custodian, "
@@ -292,8 +302,29 @@ act(struct px_args *a, const struct action *ac)
 	int rc;
 
 	in.missing = px_arg_all(a, "missing", &in.nmissing);
+	in.observables = px_arg_all(a, "observable", &in.nobservables);
+
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	if (ac->type == PX_MSG_NOTE && px_flag(a, "internal")) {
+		char hash[65];
+
+		if ((rc = px_inote_add(n, px_pos(a, 0), NULL, in.text.text,
+		         in.text.lang, px_time_now_ms(), hash)) < 0)
+			rc = px_cli_fail(a, rc);
+		else if (px_json(a)) {
+			json_t *o =
+			    json_pack("{sssb}", "hash", hash, "internal", 1);
+
+			px_cli_print_json(o);
+			json_decref(o);
+		} else
+			fprintf(stderr,
+			    "Internal note %.12s kept on case %s: it stays "
+			    "here, never sent to the peer.\n",
+			    hash, px_pos(a, 0));
+		goto out;
+	}
 	if (ac->type == PX_MSG_TRIAGE && px_arg(a, "to")) {
 		rc = forward(a, n, &in);
 		goto out;
@@ -341,9 +372,19 @@ static const struct px_opt ack_opts[] = {
 	TEXT_OPTS,
 	{ 0 },
 };
-static const struct px_opt text_req_opts[] = {
+static const struct px_opt note_opts[] = {
+	{ "text", "TEXT", "the text of the note", PX_OPT_REQUIRED },
+	TEXT_OPTS,
+	{ "internal", NULL,
+	    "keep it here only: signed into our own log, never sent, not in "
+	    "the peer's view or any export for it",
+	    0 },
+	{ 0 },
+};
+static const struct px_opt update_opts[] = {
 	{ "text", "TEXT", "the text of the message", PX_OPT_REQUIRED },
 	TEXT_OPTS,
+	OBSERVABLE_OPT,
 	{ 0 },
 };
 static const struct px_opt triage_opts[] = {
@@ -395,7 +436,7 @@ CASE_CMD(c_triage, "triage",
     "accept, ask for information, decline or forward (responder)", triage_opts,
     run_triage);
 CASE_CMD(c_update, "update", "send progress, or the information asked for",
-    text_req_opts, run_update);
+    update_opts, run_update);
 CASE_CMD(
     c_result, "result", "send the answer (responder)", result_opts, run_result);
 CASE_CMD(c_close, "close", "close the case (requester)", text_opts, run_close);
@@ -403,7 +444,9 @@ CASE_CMD(c_withdraw, "withdraw", "withdraw the request (requester)", text_opts,
     run_withdraw);
 CASE_CMD(c_rate, "rate", "rate the answer's quality (requester)", rate_opts,
     run_rate);
-CASE_CMD(c_note, "note", "add a note both sides see", text_req_opts, run_note);
+CASE_CMD(c_note, "note",
+    "add a note: to the peer, or with --internal kept here only", note_opts,
+    run_note);
 
 /* ---- list and show ---- */
 
@@ -444,6 +487,7 @@ struct list_ctx {
 	struct px_node *n;
 	json_t *rows;
 	bool overdue_only;
+	const char *assignee; /* a person, "" for nobody, NULL for all */
 	int64_t now;
 	int rc;
 };
@@ -455,7 +499,8 @@ list_one(const struct px_case_row *r, void *arg)
 	struct px_case c;
 	struct px_peer *p = NULL;
 	struct px_clock_status s[PX_CLK__N];
-	json_t *row;
+	json_t *row, *desk;
+	const char *who;
 	int k, rc;
 	bool overdue = false;
 
@@ -465,7 +510,13 @@ list_one(const struct px_case_row *r, void *arg)
 	    px_node_case_calendar(lc->n, &c, p), lc->now);
 	for (k = 0; k < PX_CLK__N; k++)
 		overdue |= s[k].state == PX_CS_OVERDUE;
-	if (!lc->overdue_only || overdue) {
+	desk = px_desk_people(lc->n, c.id);
+	who =
+	    desk ? json_string_value(json_object_get(desk, "assignee")) : NULL;
+	if ((!lc->overdue_only || overdue) &&
+	    (lc->assignee == NULL ||
+	        (*lc->assignee ? who && strcmp(who, lc->assignee) == 0
+	                       : who == NULL))) {
 		char ref[9], phrase[64] = "";
 		int u = urgent_clock(s);
 
@@ -480,6 +531,8 @@ list_one(const struct px_case_row *r, void *arg)
 		    strcmp(c.requester, lc->n->name) == 0 ? "out" : "in",
 		    "title", c.title, "category",
 		    px_category_names[c.category].wire, "overdue", overdue);
+		json_object_set_new(
+		    row, "assignee", who ? json_string(who) : json_null());
 		json_object_set_new(row, "next_clock",
 		    u >= 0 ? json_pack("{ss ss s s}", "clock",
 		                 px_clock_names[u].wire, "state",
@@ -495,6 +548,7 @@ list_one(const struct px_case_row *r, void *arg)
 		}
 		json_array_append_new(lc->rows, row);
 	}
+	json_decref(desk);
 	px_peer_free(p);
 	px_case_dispose(&c);
 	return 0;
@@ -505,6 +559,8 @@ static const struct px_opt list_opts[] = {
 	{ "peer", "P", "only cases with this peer", 0 },
 	{ "overdue", NULL, "only cases with an overdue clock", 0 },
 	{ "open", NULL, "only cases that have not ended", 0 },
+	{ "assignee", "PERSON", "only cases this person holds", 0 },
+	{ "unassigned", NULL, "only cases nobody holds", 0 },
 	{ 0 },
 };
 
@@ -527,13 +583,29 @@ run_list(struct px_args *a)
 	lc.n = n;
 	lc.now = px_time_now_ms();
 	lc.overdue_only = px_flag(a, "overdue");
+	lc.assignee = px_flag(a, "unassigned") ? "" : px_arg(a, "assignee");
+	if (px_flag(a, "unassigned") && px_arg(a, "assignee")) {
+		rc = px_cli_usage(
+		    a, "give --assignee PERSON or --unassigned, not both");
+		goto out;
+	}
+	if (lc.assignee && *lc.assignee && !px_desk_is_person(n, lc.assignee)) {
+		rc = px_cli_fail(a,
+		    px_error_set(PX_ENOTFOUND,
+		        "'%s' is not one of this node's people (a [contact] in "
+		        "parley.conf)",
+		        lc.assignee));
+		goto out;
+	}
 	if ((rc = PX_STORE_CALL(n->store, case_list, &f, list_one, &lc)) < 0)
 		goto fail;
 	if (px_json(a)) {
 		px_cli_print_json(lc.rows);
 	} else if (json_array_size(lc.rows) == 0) {
 		printf("No cases%s.\n",
-		    lc.overdue_only || f.peer || f.state ? " match" : " yet");
+		    lc.overdue_only || f.peer || f.state || lc.assignee
+		        ? " match"
+		        : " yet");
 	} else {
 		printf("%-8s %-3s %-2s %-8s %-13s %-20s %-28s %s\n", "REF",
 		    "PRI", "", "KIND", "STATE", "PEER", "NEXT DEADLINE",
@@ -604,6 +676,86 @@ print_text(const json_t *t, const char *indent)
 		    json_string_value(json_object_get(tr, "value")));
 }
 
+/* Other cases naming the same observables: who else, and when. */
+static void
+show_related(struct px_node *n, const struct px_case *c)
+{
+	json_t *rel = px_search_related(n, c->observables, c->id);
+	const json_t *x;
+	size_t i;
+
+	if (json_array_size(rel))
+		printf("Seen before (other cases with these observables):\n");
+	json_array_foreach(rel, i, x)
+	{
+		const json_t *o = json_object_get(x, "observable");
+
+		printf("  %s  in %s  with %s, opened %.10s (%s): %s\n",
+		    json_string_value(json_object_get(o, "value")),
+		    json_string_value(json_object_get(x, "ref")),
+		    json_string_value(json_object_get(x, "peer")),
+		    json_string_value(json_object_get(x, "opened")),
+		    json_string_value(json_object_get(x, "state")),
+		    json_string_value(json_object_get(x, "title")));
+	}
+	json_decref(rel);
+}
+
+/* Our internal notes, set apart from the exchange: never sent. */
+static void
+show_internal(struct px_node *n, const struct px_case *c)
+{
+	json_t *notes = px_inote_list(n, c->id);
+	const json_t *x;
+	size_t i;
+
+	if (notes && json_array_size(notes)) {
+		printf("Internal notes (kept here only, never sent):\n");
+		json_array_foreach(notes, i, x)
+		{
+			const char *by =
+			    json_string_value(json_object_get(x, "by"));
+
+			printf("  %.16s  [INTERNAL]%s%s  (%.12s)\n",
+			    json_string_value(json_object_get(x, "time")),
+			    by ? " by " : "", by ? by : "",
+			    json_string_value(json_object_get(x, "hash")));
+			print_text(json_object_get(x, "text"), "      ");
+		}
+	}
+	json_decref(notes);
+}
+
+/* "assigned to PERSON; watched by P, Q" from the desk's JSON
+ * (node/desk.h), `nobody` when no one holds the case. */
+static void
+desk_words(const json_t *d, const char *nobody)
+{
+	const json_t *w;
+	size_t i;
+
+	printf("assigned to %s",
+	    json_is_string(json_object_get(d, "assignee"))
+	        ? json_string_value(json_object_get(d, "assignee"))
+	        : nobody);
+	json_array_foreach(json_object_get(d, "watchers"), i, w)
+	    printf("%s%s", i ? ", " : "; watched by ", json_string_value(w));
+}
+
+/* Who on our desk holds the case (ours alone, node/desk.h). */
+static void
+show_desk(struct px_node *n, const struct px_case *c)
+{
+	json_t *d = px_desk_people(n, c->id);
+
+	if (d == NULL)
+		return;
+	printf("  ");
+	desk_words(d, "nobody (unassigned)");
+	printf("\n");
+	json_decref(d);
+}
+
 static void
 show_human(
     struct px_node *n, const struct px_case *c, struct px_peer *p, int64_t now)
@@ -636,12 +788,23 @@ show_human(
 	if (c->score)
 		printf("; rated %d/5", c->score);
 	printf("\n");
+	show_desk(n, c);
 	if (c->observables && json_array_size(c->observables)) {
 		printf("Observables:\n");
-		json_array_foreach(c->observables, i, o) printf("  %-18s %s\n",
-		    json_string_value(json_object_get(o, "type")),
-		    json_string_value(json_object_get(o, "value")));
+		json_array_foreach(c->observables, i, o)
+		{
+			const char *ty =
+			    json_string_value(json_object_get(o, "type"));
+			const char *v =
+			    json_string_value(json_object_get(o, "value"));
+			char *u = px_obs_unicode(ty, v);
+
+			printf("  %-18s %s%s%s%s\n", ty, v, u ? " (" : "",
+			    u ? u : "", u ? ")" : "");
+			free(u);
+		}
 	}
+	show_related(n, c);
 	ag = px_peer_case_terms(p, c, &t);
 	px_case_clocks(s, c, ag, cal, now);
 	if (c->kind == PX_KIND_AGREEMENT) {
@@ -714,6 +877,7 @@ show_human(
 		if (c->why[i])
 			printf("      (no effect: %s)\n", c->why[i]);
 	}
+	show_internal(n, c);
 	(void)t3;
 }
 
@@ -790,9 +954,155 @@ static const struct px_cmd c_show = {
 	.run = run_show,
 };
 
+/* Cases, open and ended, holding a text or naming an observable. */
+static int
+run_search(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	json_t *r = NULL;
+	const json_t *x;
+	size_t i;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if ((rc = px_search(n, px_pos(a, 0), &r)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		px_cli_print_json(r);
+		goto out;
+	}
+	if (json_is_object(json_object_get(r, "observable")))
+		printf("Observable %s %s, and the text \"%s\":\n",
+		    json_string_value(json_object_get(
+		        json_object_get(r, "observable"), "type")),
+		    json_string_value(json_object_get(
+		        json_object_get(r, "observable"), "value")),
+		    px_pos(a, 0));
+	json_array_foreach(json_object_get(r, "cases"), i, x)
+	{
+		printf("%s  %.10s  %-22s %-12s %s\n",
+		    json_string_value(json_object_get(x, "ref")),
+		    json_string_value(json_object_get(x, "opened")),
+		    json_string_value(json_object_get(x, "peer")),
+		    json_string_value(json_object_get(x, "state")),
+		    json_string_value(json_object_get(x, "title")));
+	}
+	if (json_array_size(json_object_get(r, "cases")) == 0)
+		printf("No case holds '%s'.\n", px_pos(a, 0));
+out:
+	json_decref(r);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_cmd c_search = {
+	.name = "search",
+	.summary = "find cases, open and ended, by text (title, texts, "
+	           "translations) or by an observable",
+	.usage = "TEXT",
+	.min_pos = 1,
+	.max_pos = 1,
+	.run = run_search,
+};
+
+/* The end of `case assign` and `case watch`: the failure of `rc`, or
+ * who holds the case now (or its JSON); frees `id` and `n`. */
+static int
+desk_done(struct px_args *a, struct px_node *n, int rc, char *id)
+{
+	json_t *d;
+	char ref[9];
+
+	if (rc < 0) {
+		rc = px_cli_fail(a, rc);
+	} else if ((d = px_desk_people(n, id)) == NULL) {
+		rc = px_cli_fail(a, PX_ERR);
+	} else if (px_json(a)) {
+		px_cli_print_json(d);
+		json_decref(d);
+	} else {
+		px_case_ref(ref, id);
+		printf("Case %s: ", ref);
+		desk_words(d, "nobody");
+		printf(" (kept here, never sent to the peer)\n");
+		json_decref(d);
+	}
+	free(id);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_opt assign_opts[] = {
+	{ "none", NULL, "take the case from whoever holds it", 0 },
+	{ 0 },
+};
+
+static int
+run_assign(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	const char *person = px_pos(a, 1);
+	char *id = NULL;
+	int rc;
+
+	if ((person == NULL) == !px_flag(a, "none"))
+		return px_cli_usage(
+		    a, "case assign: give a PERSON or --none (not both)");
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	rc = px_desk_assign(n, px_pos(a, 0), person, px_time_now_ms(), &id);
+	return desk_done(a, n, rc, id);
+}
+
+static const struct px_opt watch_opts[] = {
+	{ "off", NULL, "stop watching", 0 },
+	{ 0 },
+};
+
+static int
+run_watch(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	char *id = NULL;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	rc = px_desk_watch(n, px_pos(a, 0), px_pos(a, 1), !px_flag(a, "off"),
+	    px_time_now_ms(), &id);
+	return desk_done(a, n, rc, id);
+}
+
+static const struct px_cmd c_assign = {
+	.name = "assign",
+	.summary = "give a case to one of our people, or take it back "
+	           "(kept here, never sent)",
+	.usage = "ID (PERSON | --none)",
+	.opts = assign_opts,
+	.min_pos = 1,
+	.max_pos = 2,
+	.run = run_assign,
+	.details = "PERSON is the id of a [contact \"ID\"] in parley.conf.  "
+	           "Alerts about the case go to its assignee and watchers "
+	           "(docs/desk.md).",
+};
+static const struct px_cmd c_watch = {
+	.name = "watch",
+	.summary = "add one of our people as a watcher of a case, or with "
+	           "--off remove them",
+	.usage = "ID PERSON",
+	.opts = watch_opts,
+	.min_pos = 2,
+	.max_pos = 2,
+	.run = run_watch,
+};
+
 static const struct px_cmd *const subs[] = { &c_new, &c_list, &c_show, &c_ack,
 	&c_triage, &c_update, &c_result, &c_close, &c_withdraw, &c_rate,
-	&c_note, NULL };
+	&c_note, &c_search, &c_assign, &c_watch, NULL };
 
 const struct px_cmd px_cmd_case = {
 	.name = "case",

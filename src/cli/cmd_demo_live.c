@@ -94,16 +94,29 @@ api(struct dnode *d, const char *method, const char *path, json_t *body,
 	return rc;
 }
 
+/* Prints the call as a curl line that works when pasted into a POSIX
+ * shell once the TOKEN_ exports below have run: the token in double
+ * quotes (so that it expands), the JSON body single-quoted (each ' in
+ * it written '\'') and said to be JSON, as the API requires. */
 static void
 show_call(const struct dnode *d, const char *method, const char *path,
     const json_t *body)
 {
 	char *t = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
-	printf(
-	    "\n$ curl -sk -X %s %s%s -H 'Authorization: Bearer $TOKEN_%s'%s%s%s\n",
-	    method, d->url, path, d->city, t ? " \\\n    -d '" : "", t ? t : "",
-	    t ? "'" : "");
+	printf("\n$ curl -sk -X %s %s%s -H \"Authorization: Bearer "
+	       "$TOKEN_%s\"",
+	    method, d->url, path, d->city);
+	if (t) {
+		printf(" \\\n    -H 'Content-Type: application/json' -d '");
+		for (const char *p = t; *p; p++)
+			if (*p == '\'')
+				fputs("'\\''", stdout);
+			else
+				putchar(*p);
+		putchar('\'');
+	}
+	putchar('\n');
 	free(t);
 }
 
@@ -323,6 +336,12 @@ px_demo_live(struct px_args *a)
 	for (int i = 0; i < NNODES; i++)
 		printf("  %-16s %-17s %s  (pid %ld)\n", nodes[i].name,
 		    nodes[i].zone, nodes[i].url, (long)nodes[i].pid);
+	/* First, so that each curl line below works as soon as it is
+	 * pasted into another terminal. */
+	printf("\nTheir tokens (admin role); paste these into a shell first, "
+	       "then any curl line below:\n");
+	for (int i = 0; i < NNODES; i++)
+		printf("  export TOKEN_%s=%s\n", nodes[i].city, nodes[i].token);
 
 	printf("\n# 1. Beijing asks Washington to take down a counterfeit "
 	       "bank site (P2, TLP:AMBER).");

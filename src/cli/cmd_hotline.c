@@ -270,10 +270,7 @@ static const struct px_opt raise_opts[] = {
 	    PX_OPT_REQUIRED },
 	{ "title", "TITLE", "a short title (default: the text's first line)",
 	    0 },
-	{ "category", "C",
-	    "botnet, phishing, vulnerable-site, intrusion, ddos, malware, "
-	    "other (default other)",
-	    0 },
+	{ "category", "C", PX_CATEGORY_LIST " (default other)", 0 },
 	{ "tlp", "TLP", "marking (default: the agreement's)", 0 },
 	{ "lang", "TAG", "language of the text (default: the node's first)",
 	    0 },

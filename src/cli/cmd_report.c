@@ -16,7 +16,8 @@ static const struct px_opt opts[] = {
 	    "start of the period: YYYY-MM-DD (midnight in this node's time "
 	    "zone) or an RFC 3339 time",
 	    PX_OPT_REQUIRED },
-	{ "to", "DATE", "end of the period, exclusive (same forms)",
+	{ "to", "DATE",
+	    "last day of the period, included (YYYY-MM-DD in this node's time zone), or an RFC 3339 time at which it ends",
 	    PX_OPT_REQUIRED },
 	{ "format", "F",
 	    "html, csv or json (default: from the extension of -o, else "
@@ -30,27 +31,43 @@ static const struct px_opt opts[] = {
 	{ 0 },
 };
 
+/* The format from --format, else from the output file's extension (JSON
+ * without one).  An extension that names another format than the one
+ * written is refused: a .pdf holding JSON helps nobody. */
 static int
 pick_format(const char **out, const char *given, const char *file)
 {
-	const char *dot = file ? strrchr(file, '.') : NULL;
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	const char *dot = file ? strrchr(slash ? slash : file, '.') : NULL;
+	const char *by_ext = NULL;
 
-	if (given) {
-		for (size_t i = 0; i < px_report_formats_n; i++)
-			if (strcmp(given, px_report_formats[i]) == 0) {
-				*out = px_report_formats[i];
-				return 0;
-			}
-		return px_error_set(PX_EINVAL,
-		    "unknown format '%s' (expected one of: html, csv, json)",
-		    given);
-	}
-	*out = "json";
 	if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
-		*out = "html";
+		by_ext = "html";
 	else if (dot && strcmp(dot, ".csv") == 0)
-		*out = "csv";
-	return 0;
+		by_ext = "csv";
+	else if (dot && strcmp(dot, ".json") == 0)
+		by_ext = "json";
+	else if (dot && given == NULL)
+		return px_error_set(PX_EINVAL,
+		    "cannot write a report as '%s': parley writes html, csv "
+		    "or json (name the file .html, .csv or .json; for a PDF, "
+		    "print the HTML report from a browser)",
+		    dot);
+	*out = by_ext ? by_ext : "json";
+	if (given == NULL)
+		return 0;
+	for (size_t i = 0; i < px_report_formats_n; i++)
+		if (strcmp(given, px_report_formats[i]) == 0) {
+			if (by_ext && strcmp(by_ext, given) != 0)
+				return px_error_set(PX_EINVAL,
+				    "--format %s does not match the file "
+				    "name '%s'",
+				    given, file);
+			*out = px_report_formats[i];
+			return 0;
+		}
+	return px_error_set(PX_EINVAL,
+	    "unknown format '%s' (expected one of: html, csv, json)", given);
 }
 
 struct progress {
@@ -93,9 +110,10 @@ run(struct px_args *a)
 	}
 	if ((rc = px_cli_open(&n, a)) != 0)
 		goto out;
-	if ((rc = px_report_when(&from, px_arg(a, "from"), n->tz, "--from")) <
+	if ((rc = px_report_when(
+	         &from, px_arg(a, "from"), n->tz, false, "--from")) < 0 ||
+	    (rc = px_report_when(&to, px_arg(a, "to"), n->tz, true, "--to")) <
 	        0 ||
-	    (rc = px_report_when(&to, px_arg(a, "to"), n->tz, "--to")) < 0 ||
 	    (rc = px_report_make(&b, &rep, n, px_arg(a, "peer"), from, to,
 	         px_time_now_ms(), format, lang, progress, &pr)) < 0) {
 		rc = px_cli_fail(a, rc);

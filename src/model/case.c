@@ -55,6 +55,7 @@ px_case_dispose(struct px_case *c)
 	free(c->pauses);
 	free(c->title_shown);
 	px_ev_dispose(c);
+	json_decref(c->observables);
 	px_case_init(c);
 }
 
@@ -228,6 +229,14 @@ px_case_allows(
 			    c->requester, c->id);
 		if (c->state == PX_ST_CLOSED || c->state == PX_ST_WITHDRAWN)
 			goto ended;
+		/* Closing says the answer is taken; before there is one the
+		 * requester withdraws the case instead (docs/protocol.md). */
+		if (c->kind != PX_KIND_REPORT && !c->answered)
+			return px_error_set(PX_ECONFLICT,
+			    "case %s is %s and has no answer yet; it can be "
+			    "closed after a result, decline or forward (to "
+			    "drop it now, withdraw it)",
+			    c->id, st);
 		return 0;
 	case PX_MSG_WITHDRAW:
 		if (!req)
@@ -243,7 +252,8 @@ px_case_allows(
 			    "only the requester (%s) rates the answer to "
 			    "case %s",
 			    c->requester, c->id);
-		if (!ended(c->state) || c->state == PX_ST_WITHDRAWN)
+		if (!ended(c->state) || c->state == PX_ST_WITHDRAWN ||
+		    !c->answered)
 			return px_error_set(PX_ECONFLICT,
 			    "case %s is %s; feedback rates an answer, so it "
 			    "comes after a result, decline or forward",
@@ -319,7 +329,6 @@ open_case(struct px_case *c, const struct px_msg *m)
 	c->request_type =
 	    rt ? PX_WIRE(px_request_type_names, json_string_value(rt)) : -1;
 	c->title = json_string_value(json_object_get(h, "title"));
-	c->observables = json_object_get(h, "observables");
 	c->linked = json_object_get(h, "linked");
 	c->opened_ms = m->time_ms;
 	c->state = PX_ST_SENT;
@@ -440,6 +449,7 @@ apply_effects(struct px_case *c, const struct px_msg *m)
 			c->state = c->decision == PX_DEC_DECLINED
 			    ? PX_ST_DECLINED
 			    : PX_ST_FORWARDED;
+			c->answered = true;
 			break;
 		}
 		break;
@@ -460,6 +470,7 @@ apply_effects(struct px_case *c, const struct px_msg *m)
 			stop_clock(c, (enum px_clock)k, t);
 		end_pause(c, t);
 		c->responded = true;
+		c->answered = true;
 		c->state = PX_ST_RESOLVED;
 		break;
 	case PX_MSG_CLOSE:
@@ -512,6 +523,33 @@ answer_mismatch(const struct px_case *c, const struct px_msg *m)
 	return NULL;
 }
 
+/* Adds each observable of `list` (validated wire objects) the case does
+ * not list yet. */
+static void
+add_observables(struct px_case *c, const json_t *list)
+{
+	size_t i, j;
+	const json_t *o, *x;
+
+	json_array_foreach(list, i, o)
+	{
+		bool seen = false;
+
+		if (c->observables == NULL)
+			c->observables = json_array();
+		json_array_foreach(c->observables, j, x)
+		{
+			if (json_equal((json_t *)x, (json_t *)o))
+				seen = true;
+		}
+		if (!seen)
+			json_array_append_new(c->observables,
+			    json_pack("{sOsO}", "type",
+			        json_object_get(o, "type"), "value",
+			        json_object_get(o, "value")));
+	}
+}
+
 static void
 keep(struct px_case *c, const struct px_msg *m, const char *why)
 {
@@ -527,6 +565,8 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 	    json_object_get(m->body, "by"))
 		c->answered_by = json_string_value(
 		    json_object_get(c->msgs[c->n - 1]->body, "by"));
+	if (m->type == PX_MSG_UPDATE && why == NULL)
+		add_observables(c, json_object_get(m->body, "observables"));
 	/* Borrowed strings now point into our own copy. */
 	if (c->n == 1) {
 		const json_t *h = json_object_get(c->msgs[0]->body, "case");
@@ -538,7 +578,9 @@ keep(struct px_case *c, const struct px_msg *m, const char *why)
 		c->title_shown = c->title ? px_bidi_visible(c->title) : NULL;
 		if (c->title_shown)
 			c->title = c->title_shown;
-		c->observables = json_object_get(h, "observables");
+		json_decref(c->observables);
+		c->observables = NULL;
+		add_observables(c, json_object_get(h, "observables"));
 		c->linked = json_object_get(h, "linked");
 		c->terms = json_object_get(
 		    json_object_get(c->msgs[0]->body, "proposal"), "terms");

@@ -32,8 +32,10 @@ struct px_case {
 	 * no list, view, notice or report displays it in another order than
 	 * it was signed.  The message keeps the signed bytes. */
 	const char *title;
-	char *title_shown;         /* owned; the visible copy, or NULL */
-	const json_t *observables; /* array or NULL */
+	char *title_shown; /* owned; the visible copy, or NULL */
+	/* The opening message's observables and those later updates added,
+	 * each once, in order; owned array or NULL. */
+	json_t *observables;
 	/* Forwarding (docs/interop.md): the case this one was forwarded
 	 * from (the header's "linked"), and where the last triage forwarded
 	 * it ("forwarded_to"); borrowed, or NULL. */
@@ -41,6 +43,7 @@ struct px_case {
 	enum px_state state;
 	bool escalated;
 	bool responded; /* the responder sent an update */
+	bool answered;  /* a result, or a triage that declined or forwarded */
 	int decision;   /* last triage decision, or -1 */
 	int reason;     /* its reason code, or -1 */
 	int score;      /* requester's feedback 1..5, or 0 */

@@ -93,7 +93,7 @@ px_check_text(const json_t *t, const char *what)
 	if ((rc = px_j_only(t, mem, what)) < 0 ||
 	    (rc = px_j_str(&lang, t, "lang", 35, what)) < 0 ||
 	    (rc = px_check_lang(lang, what)) < 0 ||
-	    (rc = px_j_str(&value, t, "value", PX_TEXT_MAX, what)) < 0 ||
+	    (rc = px_j_chars(&value, t, "value", PX_TEXT_MAX, what)) < 0 ||
 	    (rc = px_check_printable(value, true, what)) < 0)
 		return rc;
 	if ((tr = json_object_get(t, "translation")) == NULL)
@@ -101,7 +101,7 @@ px_check_text(const json_t *t, const char *what)
 	if ((rc = px_j_only(tr, trmem, "translation")) < 0 ||
 	    (rc = px_j_str(&lang, tr, "lang", 35, "translation")) < 0 ||
 	    (rc = px_check_lang(lang, "translation")) < 0 ||
-	    (rc = px_j_str(&value, tr, "value", PX_TEXT_MAX, "translation")) <
+	    (rc = px_j_chars(&value, tr, "value", PX_TEXT_MAX, "translation")) <
 	        0 ||
 	    (rc = px_check_printable(value, true, "translation")) < 0 ||
 	    (rc = px_j_str(&by, tr, "by", 16, "translation")) < 0)
@@ -193,7 +193,7 @@ check_case_header(const json_t *c, enum px_msg_type type)
 	         "case")) < 0 ||
 	    (rc = px_j_enum(&x, c, "tlp", px_tlp_names, PX_TLP__N, "case")) <
 	        0 ||
-	    (rc = px_j_str(&title, c, "title", 300, "case")) < 0 ||
+	    (rc = px_j_chars(&title, c, "title", PX_TITLE_MAX, "case")) < 0 ||
 	    (rc = px_check_printable(title, false, "case title")) < 0)
 		return rc;
 	if ((type == PX_MSG_REPORT) !=
@@ -834,7 +834,8 @@ check_body(const json_t *b, enum px_msg_type type)
 {
 	static const char *const open_mem[] = { "case", "text", "excerpts",
 		"preservation", "wanted", "feed", NULL };
-	static const char *const update_mem[] = { "text", "feed", NULL };
+	static const char *const update_mem[] = { "text", "feed", "observables",
+		NULL };
 	static const char *const digest_mem[] = { "digest", "verdict", "text",
 		NULL };
 	static const char *const routing_mem[] = { "routing", "text", NULL };
@@ -1055,11 +1056,16 @@ check_body(const json_t *b, enum px_msg_type type)
 			return rc;
 		break;
 	case PX_MSG_UPDATE:
+		/* Observables learnt after the case opened join its list. */
 		if ((rc = px_j_only(b, update_mem, "body")) < 0)
 			return rc;
 		if (json_object_get(b, "feed") &&
 		    (rc = px_feedmsg_check_batch(json_object_get(b, "feed"))) <
 		        0)
+			return rc;
+		if (json_object_get(b, "observables") &&
+		    (rc = check_observables(
+		         json_object_get(b, "observables"))) < 0)
 			return rc;
 		text_required = true;
 		break;

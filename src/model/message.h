@@ -29,7 +29,9 @@
 #include "util/enc.h"
 
 #define PX_MSG_MAX_BYTES (1024 * 1024) /* one message, canonical form */
-#define PX_TEXT_MAX      65536
+/* Characters (code points), not bytes: see px_j_chars. */
+#define PX_TEXT_MAX  65536
+#define PX_TITLE_MAX 300
 #define PX_ZERO_HASH \
 	"0000000000000000000000000000000000000000000000000000000000000000"
 

@@ -27,7 +27,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <idn2.h>
+
 #include "model/observable.h"
+#include "util/enc.h"
 #include "util/util.h"
 
 /* Longest command-line or wire value looked at; keeps every buffer below
@@ -433,6 +436,56 @@ norm_ipv6(struct px_buf *out, const char *v, int need_prefix)
 	return 0;
 }
 
+static int norm_domain(struct px_buf *out, const char *v);
+
+/*
+ * An internationalised domain name ("例子.中国") is written in its ASCII
+ * form ("xn--fsqu00a.xn--fiqs8s") as IDNA2008 with the UTS #46 mapping
+ * says (non-transitional, as browsers do), so that people need not convert
+ * by hand and one name has one spelling on the wire.
+ */
+static int
+norm_idn(struct px_buf *out, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t n = strlen(v), k, ill;
+	char *ascii = NULL;
+	int rc;
+
+	/* What the mapping would drop or change silently must be refused
+	 * here: an indicator is never rewritten into another name. */
+	while (n > 0) {
+		if ((k = px_utf8_seq(p, n, &ill)) == 0)
+			return fail(v,
+			    "is not a domain name: it is not valid "
+			    "UTF-8");
+		if (k == 1 && !is_digit(*p) &&
+		    !(lower((char)*p) >= 'a' && lower((char)*p) <= 'z') &&
+		    *p != '-' && *p != '.')
+			return fail(v,
+			    "is not a domain name: '%c' is not allowed "
+			    "(letters, digits and '-' only)",
+			    *p < 0x20 || *p == 0x7f ? '?' : *p);
+		p += k;
+		n -= k;
+	}
+	rc = idn2_to_ascii_8z(v, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK) {
+		idn2_free(ascii);
+		return fail(v, "is not an internationalised domain name (%s)",
+		    idn2_strerror(rc));
+	}
+	for (const char *q = ascii; *q; q++) {
+		if ((unsigned char)*q >= 0x80) {
+			idn2_free(ascii);
+			return fail(v, "is not a domain name");
+		}
+	}
+	rc = norm_domain(out, ascii);
+	idn2_free(ascii);
+	return rc;
+}
+
 /*
  * Checks a host name and writes it in lowercase.  One trailing dot (the
  * DNS root) is dropped.  A name whose last label is all digits is refused:
@@ -449,10 +502,7 @@ norm_domain(struct px_buf *out, const char *v)
 		return fail(v, "is not a domain name: it is empty");
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)v[i] >= 0x80)
-			return fail(v,
-			    "contains non-ASCII characters: give an "
-			    "internationalised domain name in punycode "
-			    "(xn--...)");
+			return norm_idn(out, v);
 	}
 	if (len > 1 && v[len - 1] == '.')
 		len--;
@@ -909,6 +959,71 @@ is_space(char c)
 	    c == '\v';
 }
 
+/* True if s is all hex digits. */
+static int
+all_hex(const char *s)
+{
+	return *s && strspn(s, "0123456789abcdefABCDEF") == strlen(s);
+}
+
+/*
+ * The kind a bare value looks like, in the console's order: a network
+ * (address/bits), an address, a URL (scheme://), a mail address, a CVE,
+ * an AS number, a hash (hex of a hash's length), else a name with a dot.
+ * The normaliser then checks the value as that kind.  PX_EINVAL, with no
+ * message, when it looks like none.
+ */
+static int
+guess(enum kind *kind, const char *v)
+{
+	size_t n = strlen(v), k;
+	const char *slash = strchr(v, '/');
+
+	if (slash && slash > v &&
+	    strspn(slash + 1, "0123456789") == strlen(slash + 1) && slash[1] &&
+	    strspn(v, "0123456789abcdefABCDEF:.") == (size_t)(slash - v)) {
+		*kind = K_CIDR;
+		return 0;
+	}
+	if (strspn(v, "0123456789.") == n && strchr(v, '.')) {
+		*kind = K_IPV4;
+		return 0;
+	}
+	if (strchr(v, ':') && strspn(v, "0123456789abcdefABCDEF:.") == n) {
+		*kind = K_IPV6;
+		return 0;
+	}
+	k = strspn(v,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789+.-");
+	if (k > 0 && strncmp(v + k, "://", 3) == 0) {
+		*kind = K_URL;
+		return 0;
+	}
+	if (strchr(v, '@') && !strpbrk(v, " \t")) {
+		*kind = K_EMAIL;
+		return 0;
+	}
+	if (strncasecmp(v, "cve-", 4) == 0 && is_digit(v[4])) {
+		*kind = K_CVE;
+		return 0;
+	}
+	if (strncasecmp(v, "as", 2) == 0 && v[2] &&
+	    strspn(v + 2, "0123456789") == n - 2) {
+		*kind = K_ASN;
+		return 0;
+	}
+	if (all_hex(v) && (n == 32 || n == 40 || n == 64 || n == 128)) {
+		*kind = K_HASH;
+		return 0;
+	}
+	if (strchr(v, '.') && !strpbrk(v, " \t/:@")) {
+		*kind = K_DOMAIN;
+		return 0;
+	}
+	return PX_EINVAL;
+}
+
 int
 px_obs_parse_cli(struct px_observable *out, const char *s)
 {
@@ -937,43 +1052,29 @@ px_obs_parse_cli(struct px_observable *out, const char *s)
 		s++;
 	for (end = s + strlen(s); end > s && is_space(end[-1]); end--)
 		;
-	if ((colon = memchr(s, ':', (size_t)(end - s))) == NULL) {
-		char *t = px_strndup(s, (size_t)(end - s));
-
-		rc = fail(t,
-		    "is not TYPE:VALUE (for example ip:192.0.2.1 or "
-		    "domain:example.com)");
-		free(t);
-		goto out;
-	}
-	n = (size_t)(colon - s);
-	for (i = 0; i < PX_ARRAY_LEN(cli_types) && !found; i++) {
+	colon = memchr(s, ':', (size_t)(end - s));
+	n = colon ? (size_t)(colon - s) : 0;
+	for (i = 0; colon && i < PX_ARRAY_LEN(cli_types) && !found; i++) {
 		if (n == strlen(cli_types[i].name) &&
 		    strncasecmp(s, cli_types[i].name, n) == 0) {
 			kind = cli_types[i].kind;
 			found = 1;
 		}
 	}
-	for (i = 0; i < PX_ARRAY_LEN(wire_types) && !found; i++) {
+	for (i = 0; colon && i < PX_ARRAY_LEN(wire_types) && !found; i++) {
 		if (n == strlen(wire_types[i].name) &&
 		    strncasecmp(s, wire_types[i].name, n) == 0) {
 			kind = wire_types[i].kind;
 			found = 1;
 		}
 	}
-	if (!found) {
-		char *t = px_strndup(s, n);
-
-		rc = fail(t,
-		    "is not an observable type (expected ip, ipv4, ipv6, "
-		    "cidr, domain, url, email, md5, sha1, sha256, sha512, "
-		    "hash, file, cve, asn or a STIX name like ipv4-addr)");
-		free(t);
-		goto out;
-	}
-	for (p = colon + 1; p < end && is_space(*p); p++)
+	for (p = found ? colon + 1 : s; p < end && is_space(*p); p++)
 		;
 	refang(&val, p, (size_t)(end - p));
+	if (val.len == 0 && !found) {
+		rc = px_error_set(PX_EINVAL, "no observable given");
+		goto out;
+	}
 	if (val.len == 0) {
 		char *t = px_strndup(s, (size_t)(end - s));
 
@@ -981,14 +1082,36 @@ px_obs_parse_cli(struct px_observable *out, const char *s)
 		free(t);
 		goto out;
 	}
-	if (kind == K_URL) {
-		/* hxxp://, hxxps:// (any case); px_buf keeps a NUL after. */
-		if (strncasecmp(val.data, "hxxp", 4) == 0 &&
-		    (val.data[4] == ':' ||
-		        (lower(val.data[4]) == 's' && val.data[5] == ':'))) {
-			val.data[1] = 't';
-			val.data[2] = 't';
-		}
+	/* hxxp://, hxxps:// (any case); px_buf keeps a NUL after. */
+	if ((!found || kind == K_URL) &&
+	    strncasecmp(val.data, "hxxp", 4) == 0 &&
+	    (val.data[4] == ':' ||
+	        (lower(val.data[4]) == 's' && val.data[5] == ':'))) {
+		val.data[1] = 't';
+		val.data[2] = 't';
+	}
+	/* A bare value, as the console takes it: the type is what it looks
+	 * like (the same guesses as the console's form, src/web/static). */
+	if (!found && (rc = guess(&kind, val.data)) < 0) {
+		char *t = px_strndup(s, colon ? n : (size_t)(end - s));
+
+		if (colon &&
+		    strspn(t,
+		        "abcdefghijklmnopqrstuvwxyz"
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n &&
+		    strncmp(colon, "://", 3) != 0)
+			rc = fail(t,
+			    "is not an observable type (expected ip, ipv4, "
+			    "ipv6, cidr, domain, url, email, md5, sha1, "
+			    "sha256, sha512, hash, file, cve, asn or a STIX "
+			    "name like ipv4-addr)");
+		else
+			rc = fail(t,
+			    "is not an observable parley recognises: write "
+			    "TYPE:VALUE (for example ip:192.0.2.1 or "
+			    "domain:example.com)");
+		free(t);
+		goto out;
 	}
 	if ((rc = normalise(&norm, &type, kind, val.data)) < 0)
 		goto out;
@@ -1065,4 +1188,41 @@ px_obs_type_name(enum px_obs_type t)
 	if ((unsigned)t >= PX_ARRAY_LEN(wire_types))
 		return NULL;
 	return wire_types[t].name;
+}
+
+char *
+px_obs_unicode(const char *type, const char *value)
+{
+	const char *host = value, *end;
+	char *name, *u = NULL, *out = NULL;
+
+	if (type == NULL || value == NULL)
+		return NULL;
+	if (strcmp(type, "url") == 0) {
+		if ((host = strstr(value, "://")) == NULL)
+			return NULL;
+		host += 3;
+		if (strchr(host, '@') &&
+		    strchr(host, '@') < host + strcspn(host, "/?#"))
+			host = strchr(host, '@') + 1;
+		end = host + strcspn(host, ":/?#");
+	} else if (strcmp(type, "email-addr") == 0) {
+		if ((host = strchr(value, '@')) == NULL)
+			return NULL;
+		host++;
+		end = host + strlen(host);
+	} else if (strcmp(type, "domain-name") == 0) {
+		end = host + strlen(host);
+	} else {
+		return NULL;
+	}
+	name = px_strndup(host, (size_t)(end - host));
+	if (strstr(name, "xn--") != NULL &&
+	    idn2_to_unicode_8z8z(name, &u, 0) == IDN2_OK && u &&
+	    strcmp(u, name) != 0)
+		out =
+		    px_asprintf("%.*s%s%s", (int)(host - value), value, u, end);
+	idn2_free(u);
+	free(name);
+	return out;
 }

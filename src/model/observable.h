@@ -83,6 +83,14 @@ PX_MUST_CHECK int px_obs_parse_cli(struct px_observable *out, const char *s);
 PX_MUST_CHECK int px_obs_from_wire(
     struct px_observable *out, const char *type, const char *value);
 
+/*
+ * The form people read of a wire value of type `type` whose host name has
+ * internationalised labels ("xn--fsqu00a.xn--fiqs8s" -> "例子.中国"; the
+ * host of a url or email-addr likewise), as a heap string the caller
+ * frees, or NULL when it reads the same as the wire form.
+ */
+char *px_obs_unicode(const char *type, const char *value);
+
 /* Frees the value; the struct may be reused.  NULL is a no-op. */
 void px_obs_dispose(struct px_observable *o);
 

@@ -137,6 +137,21 @@ px_j_str(const char **out, const json_t *o, const char *key, size_t maxlen,
 }
 
 int
+px_j_chars(const char **out, const json_t *o, const char *key, size_t maxchars,
+    const char *what)
+{
+	/* A code point is at most four bytes: the byte cap only bounds the
+	 * count's work, the character count decides. */
+	int rc = px_j_str(out, o, key, 4 * maxchars, what);
+
+	if (rc == 0 && px_utf8_chars(*out) > maxchars)
+		return px_error_set(PX_EINVAL,
+		    "%s: '%s' is longer than %zu characters (%zu)", what, key,
+		    maxchars, px_utf8_chars(*out));
+	return rc;
+}
+
+int
 px_j_int(int64_t *out, const json_t *o, const char *key, int64_t min,
     int64_t max, const char *what)
 {

@@ -49,6 +49,10 @@ PX_MUST_CHECK int px_j_str(const char **out, const json_t *o, const char *key,
     size_t maxlen, const char *what);
 PX_MUST_CHECK int px_j_str_opt(const char **out, const json_t *o,
     const char *key, size_t maxlen, const char *what);
+/* As px_j_str, for text people write: the limit is `maxchars` characters
+ * (code points), as forms and docs promise, not bytes. */
+PX_MUST_CHECK int px_j_chars(const char **out, const json_t *o, const char *key,
+    size_t maxchars, const char *what);
 PX_MUST_CHECK int px_j_int(int64_t *out, const json_t *o, const char *key,
     int64_t min, int64_t max, const char *what);
 PX_MUST_CHECK int px_j_time(

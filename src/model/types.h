@@ -146,6 +146,10 @@ struct px_name {
 
 extern const struct px_name px_kind_names[PX_KIND__N];
 extern const struct px_name px_category_names[PX_CAT__N];
+/* The same names as one line for help texts, which are static; the unit
+ * test test_types_category_list keeps it equal to the table. */
+#define PX_CATEGORY_LIST \
+	"botnet, phishing, vulnerable-website, intrusion, ddos, malware, other"
 extern const struct px_name px_priority_names[PX_PRIO__N];
 extern const struct px_name px_tlp_names[PX_TLP__N];
 extern const struct px_name px_request_type_names[PX_RQ__N];

@@ -29,6 +29,8 @@
 /* One summary line per source address per window, and at most this many
  * source lines per window in all (the rest are summed in one line). */
 #define WINDOW_MS        60000
+#define HOUR_MS          3600000
+#define TOLD_MAX         256
 #define SOURCE_LINES_MAX 5
 /* Addresses whose connections are gone are kept for their next summary;
  * beyond this many, their counts fold into the "other sources" line. */
@@ -115,6 +117,14 @@ struct px_gate {
 	unsigned long lib_conn; /* per-connection library errors, unsaid */
 	int64_t lib_conn_ms;
 	struct px_gate_stats st;
+	/* Addresses already told what to do (see source_line), oldest
+	 * overwritten first: later lines for them are hourly counts. */
+	struct told {
+		unsigned char key[17];
+		int64_t ms; /* its last line */
+	} told[TOLD_MAX];
+	size_t told_next;
+	bool lib_told; /* the library's connection errors explained once */
 };
 
 static int64_t
@@ -373,21 +383,77 @@ victim(struct px_gate *g, struct addr *a)
 /* ------------------------------------------------------------------ */
 /* Logging                                                             */
 
+static struct told *
+told_find(struct px_gate *g, const unsigned char key[17])
+{
+	for (size_t i = 0; i < TOLD_MAX; i++)
+		if (g->told[i].ms != 0 &&
+		    memcmp(g->told[i].key, key, sizeof(g->told[i].key)) == 0)
+			return &g->told[i];
+	return NULL;
+}
+
+/* When the address's next line may be written: a minute after its last,
+ * or an hour once it has been told what to do. */
+static bool
+source_due(struct px_gate *g, struct addr *a, int64_t now)
+{
+	struct told *td = told_find(g, a->key);
+	int64_t last = a->reported_ms;
+
+	if (td == NULL)
+		return last == 0 || now - last >= WINDOW_MS;
+	if (td->ms > last)
+		last = td->ms;
+	return now - last >= HOUR_MS;
+}
+
+/* One line for an address whose connections closed before a request.  The
+ * first says what it means and what to do; it is the same every time, so
+ * after it the address gets a count once an hour (a browser that does not
+ * trust the node's certificate, or a peer holding an old card, retries all
+ * day, and serve.log would fill with lines nobody can act on). */
 static void
 source_line(struct px_gate *g, struct addr *a, int64_t now)
 {
 	const struct tally *t = &a->t;
+	struct told *td = told_find(g, a->key);
 
+	if (td != NULL) {
+		say(g,
+		    "connections from %s: %lu more closed before completing "
+		    "a request in the last %lld min (%lu past the deadline, "
+		    "%lu to make room, %lu ended by the client); what to do "
+		    "is in the first line about %s.  Next count in an hour.",
+		    a->text, t->evicted + t->timed_out + t->early,
+		    (long long)((now -
+		                    (td->ms > a->reported_ms
+		                            ? td->ms
+		                            : a->reported_ms)) /
+		        60000),
+		    t->timed_out, t->evicted, t->early, a->text);
+		td->ms = now;
+		a->reported_ms = now;
+		memset(&a->t, 0, sizeof(a->t));
+		return;
+	}
+	td = &g->told[g->told_next];
+	g->told_next = (g->told_next + 1) % TOLD_MAX;
+	memcpy(td->key, a->key, sizeof(td->key));
+	td->ms = now;
 	say(g,
 	    "connections from %s: %lu closed before completing a request "
 	    "since %s (%lu past the %u s deadline for the TLS handshake and "
 	    "request headers, %lu closed to make room for newer "
 	    "connections, %lu ended by the client: a failed TLS handshake "
-	    "or it gave up).  Pinned peers keep their capacity.  If %s is a "
-	    "peer or a known client, check that it speaks TLS 1.3 and sends "
-	    "its request at once; if not, it is a scanner or a flood, which "
-	    "a firewall can drop earlier.  Next summary for this address in "
-	    "a minute at the earliest.",
+	    "or it gave up).  Pinned peers keep their capacity.  What to do: "
+	    "if %s is a browser, it does not trust this node's self-signed "
+	    "certificate: open the console's URL once and accept it (or "
+	    "install tls/cert.pem); if it is a peer, its pinned card of this "
+	    "node is out of date or it does not speak TLS 1.3: send it "
+	    "`parley card` again; if it is neither, it is a scanner or a "
+	    "flood, which a firewall can drop earlier.  Later counts for "
+	    "this address come once an hour.",
 	    a->text, t->evicted + t->timed_out + t->early,
 	    a->reported_ms ? "the last summary" : "start", t->timed_out,
 	    g->c.header_ms / 1000, t->evicted, t->early, a->text);
@@ -420,12 +486,20 @@ lib_flush(struct px_gate *g, int64_t now, bool all)
 		k->count = 0;
 		k->reported_ms = now;
 	}
-	if (g->lib_conn > 0 && (all || now - g->lib_conn_ms >= WINDOW_MS)) {
+	/* Explained once; then counted hourly: the per-address lines say
+	 * from where and what to do. */
+	if (g->lib_conn > 0 &&
+	    (all ||
+	        now - g->lib_conn_ms >= (g->lib_told ? HOUR_MS : WINDOW_MS))) {
 		say(g,
 		    "libmicrohttpd: %lu connection errors in the last %lld s "
-		    "(TLS handshakes that failed, connections reset); the "
-		    "lines \"connections from ...\" say from where",
-		    g->lib_conn, (long long)((now - g->lib_conn_ms) / 1000));
+		    "(TLS handshakes that failed, connections reset)%s",
+		    g->lib_conn, (long long)((now - g->lib_conn_ms) / 1000),
+		    g->lib_told ? ""
+		                : "; the lines \"connections from ...\" "
+		                  "say from where and what to do; next "
+		                  "count in an hour");
+		g->lib_told = true;
 		g->lib_conn = 0;
 		g->lib_conn_ms = now;
 	}
@@ -444,9 +518,7 @@ flush(struct px_gate *g, int64_t now, bool all)
 	}
 	for (a = g->addrs; a; a = next) {
 		next = a->next;
-		if (!tally_empty(&a->t) &&
-		    (all || a->reported_ms == 0 ||
-		        now - a->reported_ms >= WINDOW_MS)) {
+		if (!tally_empty(&a->t) && (all || source_due(g, a, now))) {
 			if (g->window_lines < SOURCE_LINES_MAX) {
 				source_line(g, a, now);
 				g->window_lines++;

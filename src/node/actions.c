@@ -62,9 +62,9 @@ px_text_obj(json_t **out, const struct px_node *n, const struct px_text_in *t,
 	}
 	if (*t->text == '\0')
 		return px_error_set(PX_EINVAL, "%s%s is empty", pf, what);
-	if (strlen(t->text) > PX_TEXT_MAX)
-		return px_error_set(PX_EINVAL, "%s%s is longer than %d bytes",
-		    pf, what, PX_TEXT_MAX);
+	if (px_utf8_chars(t->text) > PX_TEXT_MAX)
+		return px_error_set(PX_EINVAL,
+		    "%s%s is longer than %d characters", pf, what, PX_TEXT_MAX);
 	snprintf(name, sizeof(name), "%slang", pf);
 	if (t->lang && (rc = px_check_lang(t->lang, name)) < 0)
 		return rc;
@@ -200,6 +200,25 @@ px_case_completeness(const json_t *body, const struct px_case *c)
 	return r;
 }
 
+/* Appends the wire form of each "TYPE:VALUE" in v[0..n) to the array
+ * `obs`, in order; the first invalid one fails the whole list. */
+static int
+obs_append(json_t *obs, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct px_observable o;
+		int rc;
+
+		if ((rc = px_obs_parse_cli(&o, v[i])) < 0)
+			return rc;
+		json_array_append_new(obs,
+		    json_pack("{ssss}", "type", px_obs_type_name(o.type),
+		        "value", o.value));
+		px_obs_dispose(&o);
+	}
+	return 0;
+}
+
 int
 px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
     const struct px_new_case *nc)
@@ -224,12 +243,15 @@ px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
 	    (rc = prio =
 	            PX_LOOKUP(px_priority_names, "priority", nc->priority)) < 0)
 		goto out;
-	if (*nc->title == '\0' || strlen(nc->title) > 300) {
-		rc =
-		    px_error_set(PX_EINVAL, "the title must be 1 to 300 bytes");
+	if (*nc->title == '\0' || px_utf8_chars(nc->title) > PX_TITLE_MAX) {
+		rc = px_error_set(PX_EINVAL,
+		    "the title must be 1 to %d characters (it has %zu)",
+		    PX_TITLE_MAX, px_utf8_chars(nc->title));
 		goto out;
 	}
-	if ((rc = px_peer_load(&p, n, nc->to)) < 0)
+	/* What was typed is checked before what it names is looked up. */
+	if ((rc = obs_append(obs, nc->observables, nc->nobservables)) < 0 ||
+	    (rc = px_peer_load(&p, n, nc->to)) < 0)
 		goto out;
 	tlp = p->default_tlp;
 	if (nc->tlp &&
@@ -245,16 +267,6 @@ px_body_new_case(json_t **body, enum px_msg_type *type, struct px_node *n,
 		if ((rc = rt = PX_LOOKUP(px_request_type_names, "request type",
 		         nc->request_type)) < 0)
 			goto out;
-	}
-	for (size_t i = 0; i < nc->nobservables; i++) {
-		struct px_observable o;
-
-		if ((rc = px_obs_parse_cli(&o, nc->observables[i])) < 0)
-			goto out;
-		json_array_append_new(obs,
-		    json_pack("{ssss}", "type", px_obs_type_name(o.type),
-		        "value", o.value));
-		px_obs_dispose(&o);
 	}
 	hdr = json_pack("{ssssssssss}", "kind", px_kind_names[kind].wire,
 	    "category", px_category_names[cat].wire, "priority",
@@ -317,6 +329,23 @@ px_body_action(json_t **body, struct px_node *n, enum px_msg_type type,
 		    a->text.prefix ? a->text.prefix : "",
 		    px_msg_type_names[type].wire);
 		goto out;
+	}
+	if (a->nobservables) {
+		json_t *obs = json_array();
+
+		if (type != PX_MSG_UPDATE) {
+			json_decref(obs);
+			rc = px_error_set(PX_EINVAL,
+			    "observables are added by an update, not a %s",
+			    px_msg_type_names[type].wire);
+			goto out;
+		}
+		if ((rc = obs_append(obs, a->observables, a->nobservables)) <
+		    0) {
+			json_decref(obs);
+			goto out;
+		}
+		json_object_set_new(b, "observables", obs);
 	}
 	if (a->by) {
 		if (type != PX_MSG_ACK) {

@@ -43,6 +43,9 @@ struct px_action {
 	/* needs-info: the fields the request lacks (model/complete.h). */
 	const char *const *missing;
 	size_t nmissing;
+	/* update: observables learnt since the case opened, CLI form */
+	const char *const *observables;
+	size_t nobservables;
 };
 
 /* The actions an operator takes on an open case, by the names of the

@@ -7,6 +7,7 @@
 #include "model/bundle.h"
 #include "model/canon.h"
 #include "model/message.h"
+#include "node/inote.h"
 #include "node/log.h"
 #include "util/util.h"
 
@@ -324,7 +325,9 @@ check_entry(struct px_node *n, const struct px_log_row *r)
 	if ((rc = px_canon_parse_exact(&j, (const char *)r->entry, r->len,
 	         PX_MSG_MAX_BYTES, "entry")) < 0)
 		goto out;
-	if (strcmp(r->kind, "msg") == 0) {
+	if (strcmp(r->kind, "internal") == 0) {
+		rc = px_inote_check(n, j, r->obj_hash);
+	} else if (strcmp(r->kind, "msg") == 0) {
 		struct px_msg *m = NULL;
 
 		if ((rc = px_msg_parse(&m, j, "entry")) == 0 &&

@@ -9,9 +9,13 @@
  * docs/cli.md documents every member.
  */
 #include "model/canon.h"
+#include "model/observable.h"
 #include "node/actions.h"
 #include "node/agreement.h"
+#include "node/desk.h"
+#include "node/inote.h"
 #include "node/log.h"
+#include "node/search.h"
 #include "node/node.h"
 #include "node/attrib.h"
 #include "node/evidence.h"
@@ -153,12 +157,36 @@ calendar_json(const struct px_calendar *cal)
 	    hours, "holidays", hol);
 }
 
+/* The case's observables, each with the form people read beside the wire
+ * form when they differ ("unicode": an internationalised name). */
+static json_t *
+observables_json(const struct px_case *c)
+{
+	json_t *a = json_array(), *x;
+	const json_t *o;
+	size_t i;
+	char *u;
+
+	json_array_foreach(c->observables, i, o)
+	{
+		x = json_deep_copy(o);
+		u = px_obs_unicode(
+		    json_string_value(json_object_get(o, "type")),
+		    json_string_value(json_object_get(o, "value")));
+		if (u)
+			json_object_set_new(x, "unicode", json_string(u));
+		free(u);
+		json_array_append_new(a, x);
+	}
+	return a;
+}
+
 json_t *
 px_view_case(struct px_node *n, const struct px_case *c,
     const struct px_peer *p, int64_t now)
 {
 	const struct px_calendar *cal = px_node_case_calendar(n, c, p);
-	json_t *o, *msgs = json_array();
+	json_t *o, *notes, *desk, *msgs = json_array();
 	char ref[9];
 
 	px_case_ref(ref, c->id);
@@ -185,8 +213,10 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	                   : json_null());
 	json_object_set_new(
 	    o, "score", c->score ? json_integer(c->score) : json_null());
-	json_object_set_new(o, "observables",
-	    c->observables ? json_deep_copy(c->observables) : json_array());
+	json_object_set_new(o, "observables", observables_json(c));
+	/* Have we seen these before, and with whom (node/search.h)? */
+	json_object_set_new(
+	    o, "related", px_search_related(n, c->observables, c->id));
 	/* The forwarding link, both ways (docs/interop.md). */
 	if (c->linked)
 		json_object_set_new(o, "linked", json_deep_copy(c->linked));
@@ -221,5 +251,13 @@ px_view_case(struct px_node *n, const struct px_case *c,
 	        c->msgs[0]->type == PX_MSG_REQUEST))
 		json_object_set_new(o, "completeness",
 		    px_case_completeness(c->msgs[0]->body, c));
+	/* Ours alone: no view of a case ever leaves this node. */
+	notes = px_inote_list(n, c->id);
+	json_object_set_new(o, "internal_notes", notes ? notes : json_array());
+	/* Who on our desk holds it (node/desk.h): ours alone too. */
+	desk = px_desk_people(n, c->id);
+	json_object_set_new(o, "desk",
+	    desk ? desk
+	         : json_pack("{sn sn s[]}", "assignee", "since", "watchers"));
 	return o;
 }

@@ -11,14 +11,14 @@ const char *const px_report_formats[] = { "json", "csv", "html" };
 const size_t px_report_formats_n = PX_ARRAY_LEN(px_report_formats);
 
 int
-px_report_when(
-    int64_t *out, const char *s, const struct px_tz *tz, const char *name)
+px_report_when(int64_t *out, const char *s, const struct px_tz *tz, bool end,
+    const char *name)
 {
 	int64_t y, t;
 	unsigned m, d;
 
 	if (strlen(s) == 10 && px_time_parse(&t, s, 1) == 0) {
-		px_civil_from_days(t / 86400000, &y, &m, &d);
+		px_civil_from_days(t / 86400000 + (end ? 1 : 0), &y, &m, &d);
 		*out = px_tz_from_local(tz, y, m, d, 0, 0);
 		return 0;
 	}

@@ -18,12 +18,14 @@ extern const size_t px_report_formats_n;
 
 /*
  * A period bound: "YYYY-MM-DD" is midnight of that day in `tz` (the
- * node's zone); anything else must be an RFC 3339 time.  `name` is how
- * the caller's face calls the value ("--from", "from") in the PX_EINVAL
- * message.
+ * node's zone), or for an `end` the midnight after it (a period's last
+ * day is included, as people say "to 31 March"); anything else must be
+ * an RFC 3339 time, taken as it is (an end instant is excluded).  `name`
+ * is how the caller's face calls the value ("--from", "from") in the
+ * PX_EINVAL message.
  */
-PX_MUST_CHECK int px_report_when(
-    int64_t *out, const char *s, const struct px_tz *tz, const char *name);
+PX_MUST_CHECK int px_report_when(int64_t *out, const char *s,
+    const struct px_tz *tz, bool end, const char *name);
 
 /*
  * Computes the report of the exchange with `peer` over [from_ms, to_ms)

@@ -18,7 +18,8 @@
 #define PX_SQ_FIRST_EXER_STMT  104 /* 104..119: store_sqlite_exer.c */
 #define PX_SQ_FIRST_EV_STMT    120 /* 120..127: store_sqlite_ev.c */
 #define PX_SQ_FIRST_FEED_STMT  128 /* 128..175: store_sqlite_feed.c */
-#define PX_SQ_STMTS            176
+#define PX_SQ_FIRST_DESK_STMT  176 /* 176..183: store_sqlite_desk.c */
+#define PX_SQ_STMTS            184
 
 struct sq {
 	struct px_store base;
@@ -162,6 +163,28 @@ int px_sq_case_exercise(struct px_store *b, const char *id, char **ex);
 int px_sq_exercise_ids(struct px_store *b, px_text_cb cb, void *arg);
 int px_sq_notify_cancel_exercise(struct px_store *b, const char *exercise,
     const char *reason, int64_t now, int64_t *count);
+
+/* The duty desk's own records (store_sqlite_desk.c). */
+#define PX_SQ_DESK_OPS                                                \
+	.inote_put = px_sq_inote_put, .inote_list = px_sq_inote_list, \
+	.case_search = px_sq_case_search,                             \
+	.case_person_set = px_sq_case_person_set,                     \
+	.case_people = px_sq_case_people
+
+int px_sq_case_person_set(struct px_store *b, const char *case_id,
+    const char *role, const char *person, bool on, int64_t now);
+int px_sq_case_people(
+    struct px_store *b, const char *case_id, px_text_cb cb, void *arg);
+int px_sq_case_search(struct px_store *b, const char *text,
+    const char *obs_type, const char *obs_value, const char *except, int limit,
+    px_case_cb cb, void *arg);
+/* Reads a row of the cases table's columns, in its order (store_sqlite.c). */
+void px_sq_read_case(sqlite3_stmt *st, struct px_case_row *c);
+
+int px_sq_inote_put(struct px_store *b, const char *hash, const char *case_id,
+    int64_t time_ms, const char *entry);
+int px_sq_inote_list(
+    struct px_store *b, const char *case_id, px_text_cb cb, void *arg);
 
 /* The log's tile cache follows the connection: a rollback (of the
  * transaction or a savepoint) forgets what it held, since it may hold

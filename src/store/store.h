@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 10
+#define PX_SCHEMA_VERSION 14
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -418,6 +418,30 @@ struct px_store_ops {
 	/* cb(created_ms, name, role) for live tokens. */
 	int (*token_list)(struct px_store *s, px_text_cb cb, void *arg);
 	int (*token_revoke)(struct px_store *s, const char *name);
+	/* Internal notes (node/inote.h): `entry` is the signed canonical
+	 * JSON, also our log's leaf. */
+	int (*inote_put)(struct px_store *s, const char *hash,
+	    const char *case_id, int64_t time_ms, const char *entry);
+	/* cb(time_ms, hash, entry) for the case's notes, oldest first. */
+	int (*inote_list)(
+	    struct px_store *s, const char *case_id, px_text_cb cb, void *arg);
+	/* Cases, open and ended, newest first (at most `limit`), whose
+	 * title, texts or translations hold `text` (3 characters at least;
+	 * NULL: none), or that name the observable `obs_type`/`obs_value`
+	 * exactly (NULL: none); `except` (may be NULL) is left out. */
+	int (*case_search)(struct px_store *s, const char *text,
+	    const char *obs_type, const char *obs_value, const char *except,
+	    int limit, px_case_cb cb, void *arg);
+	/* Who on our desk holds a case (node/desk.h), never sent: `role`
+	 * "assignee" (one at most: setting one replaces the other; `on`
+	 * false or `person` NULL clears it) or "watcher" (`on` adds or
+	 * removes `person`). */
+	int (*case_person_set)(struct px_store *s, const char *case_id,
+	    const char *role, const char *person, bool on, int64_t now);
+	/* cb(since_ms, role, person): the assignee first, then watchers by
+	 * name. */
+	int (*case_people)(
+	    struct px_store *s, const char *case_id, px_text_cb cb, void *arg);
 	/* The scheduler's index (docs/deadlines.md): each case row carries
 	 * due_ms, when the scheduler must look at it next (NULL: never).
 	 * case_put marks the case due now (due_ms = 0) whenever its record

@@ -211,6 +211,69 @@ static const char *const migrations[] = {
 	"  day TEXT NOT NULL, msg_hash TEXT NOT NULL, root TEXT NOT NULL,"
 	"  events INTEGER NOT NULL, time_ms INTEGER NOT NULL, verdict TEXT,"
 	"  detail TEXT, checked_ms INTEGER, PRIMARY KEY (peer, dir, day));",
+	/* 10 -> 11: a live token's name names one token, so that revoking it
+	 * revokes what one meant (older duplicates get their hash's first
+	 * digits appended) */
+	"UPDATE tokens SET name = name || '-' || substr(hash, 1, 8)"
+	"  WHERE revoked = 0 AND rowid NOT IN (SELECT min(rowid) FROM tokens"
+	"  WHERE revoked = 0 GROUP BY name);"
+	"CREATE UNIQUE INDEX tokens_live_name ON tokens (name)"
+	"  WHERE revoked = 0;",
+	/* 11 -> 12: internal notes, our own and never sent (the signed entry,
+	 * as in our log) */
+	"CREATE TABLE internal_notes (hash TEXT PRIMARY KEY,"
+	"  case_id TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+	"  entry TEXT NOT NULL);"
+	"CREATE INDEX internal_notes_case ON internal_notes (case_id, time_ms);",
+	/* 12 -> 13: search (store_sqlite_desk.c): the words of every
+	 * message (title, text, translation) in an FTS5 index with trigrams,
+	 * so that Chinese, which has no spaces, is found by any three
+	 * characters; and every observable a message names, by value.  Both
+	 * are kept by triggers on messages, and filled from the messages
+	 * already stored. */
+	"CREATE VIRTUAL TABLE search_text USING fts5(case_id UNINDEXED, body,"
+	"  tokenize = 'trigram');"
+	"CREATE TABLE case_observables (value TEXT NOT NULL,"
+	"  type TEXT NOT NULL, case_id TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (value, type, case_id)) WITHOUT ROWID;"
+	"CREATE TRIGGER messages_search AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO search_text (case_id, body) VALUES (new.case_id,"
+	"    coalesce(json_extract(new.raw, '$.msg.body.case.title'), '')"
+	"    || ' ' || coalesce(json_extract(new.raw, '$.msg.body.text.value'),"
+	"    '') || ' ' || coalesce(json_extract(new.raw,"
+	"    '$.msg.body.text.translation.value'), ''));"
+	"  INSERT OR IGNORE INTO case_observables SELECT"
+	"    json_extract(o.value, '$.value'), json_extract(o.value, '$.type'),"
+	"    new.case_id, new.time_ms FROM json_each(new.raw,"
+	"    '$.msg.body.case.observables') AS o;"
+	"  INSERT OR IGNORE INTO case_observables SELECT"
+	"    json_extract(o.value, '$.value'), json_extract(o.value, '$.type'),"
+	"    new.case_id, new.time_ms FROM json_each(new.raw,"
+	"    '$.msg.body.observables') AS o;"
+	"END;"
+	"INSERT INTO search_text (case_id, body) SELECT case_id,"
+	"  coalesce(json_extract(raw, '$.msg.body.case.title'), '') || ' ' ||"
+	"  coalesce(json_extract(raw, '$.msg.body.text.value'), '') || ' ' ||"
+	"  coalesce(json_extract(raw, '$.msg.body.text.translation.value'), '')"
+	"  FROM messages;"
+	"INSERT OR IGNORE INTO case_observables SELECT"
+	"  json_extract(o.value, '$.value'), json_extract(o.value, '$.type'),"
+	"  m.case_id, m.time_ms FROM messages AS m, json_each(m.raw,"
+	"  '$.msg.body.case.observables') AS o;"
+	"INSERT OR IGNORE INTO case_observables SELECT"
+	"  json_extract(o.value, '$.value'), json_extract(o.value, '$.type'),"
+	"  m.case_id, m.time_ms FROM messages AS m, json_each(m.raw,"
+	"  '$.msg.body.observables') AS o;",
+	/* 13 -> 14: who on our desk holds a case, and who watches it
+	 * (store_sqlite_desk.c): ours alone, never sent; a case has one
+	 * assignee at most */
+	"CREATE TABLE case_people (case_id TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('assignee', 'watcher')),"
+	"  person TEXT NOT NULL, since_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, role, person)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX case_people_assignee ON case_people (case_id)"
+	"  WHERE role = 'assignee';"
+	"CREATE INDEX case_people_person ON case_people (person, role);",
 };
 
 enum q {
@@ -866,8 +929,8 @@ sq_msg_find(struct px_store *b, const char *prefix, char **hash)
 	return 0;
 }
 
-static void
-read_case(sqlite3_stmt *st, struct px_case_row *c)
+void
+px_sq_read_case(sqlite3_stmt *st, struct px_case_row *c)
 {
 	c->id = px_sq_col_dup(st, 0);
 	c->peer = px_sq_col_dup(st, 1);
@@ -897,8 +960,8 @@ sq_case_list(struct px_store *b, const struct px_case_filter *f, px_case_cb cb,
 	px_sq_bind_text(st, 1, f->peer);
 	px_sq_bind_text(st, 2, f->state);
 	sqlite3_bind_int(st, 3, f->open_only);
-	FOREACH_ROW(
-	    s, st, row, read_case, px_case_row_dispose, cb, arg, "list cases");
+	FOREACH_ROW(s, st, row, px_sq_read_case, px_case_row_dispose, cb, arg,
+	    "list cases");
 }
 
 static int
@@ -976,6 +1039,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_EXER_OPS,
 	PX_SQ_EV_OPS,
 	PX_SQ_FEED_OPS,
+	PX_SQ_DESK_OPS,
 };
 
 static int

@@ -947,6 +947,7 @@ px_sq_token_put(struct px_store *b, const char *hash, const char *name,
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = lprep(s, T_PUT);
+	int rc;
 
 	if (st == NULL)
 		return PX_ERR;
@@ -954,7 +955,20 @@ px_sq_token_put(struct px_store *b, const char *hash, const char *name,
 	px_sq_bind_text(st, 2, name);
 	px_sq_bind_text(st, 3, role);
 	sqlite3_bind_int64(st, 4, created_ms);
-	return px_sq_step_done(s, st, "store token");
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		sqlite3_reset(st);
+		return px_error_set(PX_ECONFLICT,
+		    "a live token is named '%s' already: choose another "
+		    "--name, or revoke that one first",
+		    name);
+	}
+	rc = px_sq_fail(s, "store token");
+	sqlite3_reset(st);
+	return rc;
 }
 
 int

@@ -166,6 +166,23 @@ px_utf8_seq(const unsigned char *s, size_t n, size_t *ill)
 	return need;
 }
 
+size_t
+px_utf8_chars(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k = 0, len, ill;
+
+	while (n > 0) {
+		len = px_utf8_seq(p, n, &ill);
+		if (len == 0)
+			len = ill;
+		p += len;
+		n -= len;
+		k++;
+	}
+	return k;
+}
+
 /* U+202A..U+202E are E2 80 AA..AE; U+2066..U+2069 are E2 81 A6..A9. */
 static uint32_t
 bidi_at(const unsigned char *p)

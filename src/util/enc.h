@@ -34,6 +34,11 @@ int px_uuid_valid(const char *s);
  * there do not start one; then *ill gets the length of the maximal
  * ill-formed subpart (to replace by one U+FFFD). */
 size_t px_utf8_seq(const unsigned char *s, size_t n, size_t *ill);
+/* The number of characters (Unicode code points) in the UTF-8 string `s`;
+ * an ill-formed subpart counts as one (it displays as one U+FFFD).  Limits
+ * people read ("at most 300 characters") are counted with this, not in
+ * bytes: a Chinese character is three bytes. */
+size_t px_utf8_chars(const char *s);
 
 /* The first bidirectional embedding, override or isolate control in the
  * UTF-8 string `s` (U+202A..U+202E, U+2066..U+2069: "Trojan Source",

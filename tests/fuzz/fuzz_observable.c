@@ -1,7 +1,9 @@
 /*
  * Fuzzes observable parsing.  The property: whatever the command line
  * accepts, the wire path accepts unchanged, i.e. each normaliser is
- * idempotent and the two paths agree on the normal form.
+ * idempotent and the two paths agree on the normal form; and an
+ * internationalised name's readable form (px_obs_unicode) reads back as
+ * the same name.  Inputs may be bare values (the type guessed).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +40,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(w.type == o.type);
 		CHECK(strcmp(w.value, o.value) == 0);
 		px_obs_dispose(&w);
+		/* The form people read of a name reads back as the name. */
+		{
+			char *u =
+			    px_obs_unicode(px_obs_type_name(o.type), o.value);
+
+			if (u && o.type == PX_OBS_DOMAIN) {
+				char *again = px_asprintf("domain:%s", u);
+
+				CHECK(px_obs_parse_cli(&w, again) == 0);
+				CHECK(strcmp(w.value, o.value) == 0);
+				px_obs_dispose(&w);
+				free(again);
+			}
+			free(u);
+		}
 	} else {
 		CHECK(o.value == NULL);
 	}

@@ -27,7 +27,8 @@
 #   expect_state DIR ID WANT    the case's state as DIR sees it (case show --json)
 #   show_json DIR ID FILE       case show --json into FILE
 #   shared_view FILE...         strip from case views what is each node's own
-#                               (our_role, actions, messages[].log_index)
+#                               (our_role, actions, related, internal_notes,
+#                               messages[].log_index)
 #   ok MSG                      print a progress line
 #   soft FUNC ARGS...           run FUNC in a subshell: a failure in it is
 #                               reported and counted but does not stop the test
@@ -234,7 +235,7 @@ import json, sys
 for f in sys.argv[1:]:
     with open(f, encoding="utf-8") as fh:
         d = json.load(fh)
-    for k in ("our_role", "actions"):
+    for k in ("our_role", "actions", "related", "internal_notes", "desk"):
         d.pop(k)
     for m in d["messages"]:
         m.pop("log_index")
@@ -340,6 +341,39 @@ live_cleanup() {
 		[ -e "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
 	done
 	cd / && rm -rf "$TMP"
+}
+
+# browser_ready NAME: checks that the console's browser tests can run
+# (node, Debian's chromium, tests/e2e's npm packages), sets E2E to
+# tests/e2e and ART to build-test/artifacts/NAME (screenshots), and
+# stops live nodes when the test exits.
+browser_ready() {
+	E2E="$PX_SOURCE_DIR/tests/e2e"
+	command -v node >/dev/null || fail "node is required (scripts/deps.sh --e2e installs it)"
+	[ -x /usr/bin/chromium ] || fail "Debian's chromium is required (scripts/deps.sh --e2e installs it)"
+	[ -d "$E2E/node_modules/playwright-core" ] ||
+		fail "tests/e2e/node_modules is missing: run scripts/deps.sh --e2e (make test does)"
+	ART="$(cd "$(dirname "$PARLEY")" && pwd)/artifacts/$1"
+	trap live_cleanup EXIT
+	mkdir -p "$TMP/pids"
+}
+
+# live_pair ROLE: nodes a (A = cert-beijing.example, Asia/Shanghai,
+# "zh, en") and b (B = cert-washington.example, America/New_York) on free
+# ports, enrolled with each other, with a ROLE token at each (TA "alice",
+# TB "bob"); not started.
+live_pair() {
+	A=cert-beijing.example
+	B=cert-washington.example
+	read -r PA PB < <(free_ports 2 | tr '\n' ' ')
+	live_node a $A Asia/Shanghai $PA "zh, en"
+	live_node b $B America/New_York $PB
+	for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
+	enrol a b
+	expect_rc 0 px token create --dir a --role "$1" --name alice
+	TA=$(cat "$OUT")
+	expect_rc 0 px token create --dir b --role "$1" --name bob
+	TB=$(cat "$OUT")
 }
 
 # live_node DIR NAME ZONE PORT [LANGS]: a node that serves on PORT.

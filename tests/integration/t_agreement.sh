@@ -174,7 +174,7 @@ ok "a declined version keeps its reason; a withdrawn one never takes effect; ver
 
 # --- 5. The review report carries the versions and is signed ---------------
 at 2026-11-20T00:00:00Z
-expect_rc 0 px report --dir a --peer $B --from 2026-11-01 --to 2026-12-01 -o nov.json
+expect_rc 0 px report --dir a --peer $B --from 2026-11-01 --to 2026-11-30 -o nov.json
 expect_json nov.json '[d["report"]["agreement"], [a["version"] for a in d["agreements"]]]' '[1, [0, 1]]'
 expect_json nov.json "[c[\"agreement\"][\"version\"] for c in d[\"cases\"] if c[\"id\"] in (\"$C1\", \"$C2\")]" '[0, 1]'
 expect_json nov.json "[c[\"agreement\"][\"disagreement\"] is not None for c in d[\"cases\"]]" '[true, false, false]'

@@ -11,17 +11,7 @@ command -v curl >/dev/null || fail "curl is required"
 trap live_cleanup EXIT
 mkdir -p "$TMP/pids"
 
-A=cert-beijing.example
-B=cert-washington.example
-read -r PA PB < <(free_ports 2 | tr '\n' ' ')
-live_node a $A Asia/Shanghai $PA "zh, en"
-live_node b $B America/New_York $PB
-for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
-enrol a b
-expect_rc 0 px token create --dir a --role analyst --name alice
-TA=$(cat "$OUT")
-expect_rc 0 px token create --dir b --role analyst --name bob
-TB=$(cat "$OUT")
+live_pair analyst
 expect_rc 0 px token create --dir a --role viewer --name val
 TV=$(cat "$OUT")
 serve a
@@ -39,7 +29,7 @@ stop_serve() {
 # --- 1. /api/v1/me ---------------------------------------------------------
 call a "$TV" GET /api/v1/me
 want_code 200
-expect_json "$OUT" 'd' "{\"lang\": null, \"languages\": [\"zh\", \"en\"], \"node\": \"$A\", \"role\": \"viewer\", \"timezone\": \"Asia/Shanghai\", \"token\": \"val\"}"
+expect_json "$OUT" 'd' "{\"lang\": null, \"languages\": [\"zh\", \"en\"], \"node\": \"$A\", \"person\": null, \"role\": \"viewer\", \"timezone\": \"Asia/Shanghai\", \"token\": \"val\"}"
 call a "$TV" PUT /api/v1/me '{"lang":"fr"}'
 want_code 422
 expect_in "$OUT" 'expected en or zh'
@@ -182,7 +172,7 @@ want_code 422
 expect_in "$OUT" "from '2026-13-01'"
 rep_call a "$TV" "peer=$B&from=2026-05-01&to=2026-04-01"
 want_code 422
-expect_in "$OUT" "from (2026-05-01) must be before to"
+expect_in "$OUT" "from (2026-05-01) must not be after to (2026-04-01)"
 rep_call a "$TV" "$P&format=pdf"
 want_code 422
 expect_in "$OUT" "unknown format 'pdf'"

@@ -20,14 +20,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-E2E="$PX_SOURCE_DIR/tests/e2e"
-command -v node >/dev/null || fail "node is required (scripts/deps.sh --e2e installs it)"
-[ -x /usr/bin/chromium ] || fail "Debian's chromium is required (scripts/deps.sh --e2e installs it)"
-[ -d "$E2E/node_modules/playwright-core" ] ||
-	fail "tests/e2e/node_modules is missing: run scripts/deps.sh --e2e (make test does)"
-ART="$(cd "$(dirname "$PARLEY")" && pwd)/artifacts/console"
-trap live_cleanup EXIT
-mkdir -p "$TMP/pids"
+browser_ready console
 
 A=cert-beijing.example
 B=cert-washington.example

@@ -29,6 +29,77 @@ expect_rc 0 px audit export --dir live/cert-cn.example --peer cert-us.example -o
 expect_rc 0 px audit verify audit.json
 ok "live demo: three nodes, scenario delivered and witnessed, both sides agree, audit verifies"
 
+# Every curl line the demo prints works when pasted as printed, in a shell
+# that ran the printed exports: the token expands, the body is taken as
+# JSON.  A line whose action already happened may be refused by the case's
+# rules (409); never unauthorised (401) or unreadable (400, 415, 422).
+"$PARLEY" demo --dir paste >paste.out 2>paste.err &
+DEMO=$!
+for _ in $(seq 1 240); do
+	grep -q "The nodes keep running" paste.out && break
+	kill -0 $DEMO 2>/dev/null || break
+	sleep 0.5
+done
+grep -q "The nodes keep running" paste.out || { kill $DEMO; fail "the demo did not start: $(tail -5 paste.err)"; }
+python3 - paste.out >calls.sh <<'PY' || fail "cannot read the demo's output"
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+out, i = [], 0
+exports = [l.strip() for l in lines if re.match(r"^  export TOKEN_[A-Z]+=pxt_[0-9a-f]+$", l)]
+assert len(exports) >= 3, exports
+while i < len(lines):
+    l = lines[i]
+    if l.startswith("$ curl ") or l.startswith("  curl "):
+        cmd = l[2:]
+        while cmd.endswith("\\"):
+            i += 1
+            cmd = cmd[:-1] + lines[i].strip()
+        out.append(cmd)
+    i += 1
+print("\n".join(exports))
+for c in out:
+    print(c + " -o /dev/null -w '%{http_code}\\n'")
+PY
+n=$(grep -c '^curl ' calls.sh)
+[ "$n" -ge 8 ] || fail "only $n curl lines in the demo's output"
+bash calls.sh >codes.txt 2>&1 || true
+kill -INT $DEMO
+wait $DEMO
+paste -d' ' <(grep '^curl ' calls.sh | cut -c1-90) codes.txt >paste.report
+grep -Ev ' (200|201|409)$' paste.report && fail "printed curl lines failed when pasted (above)"
+grep -E 'POST .*/api/v1/cases -H.* 201$' paste.report >/dev/null ||
+	fail "pasting the demo's first request did not open a case: $(head -3 paste.report)"
+expect_eq "curl lines answered" "$n" "$(wc -l <codes.txt)"
+ok "every curl line the demo prints ($n) works when pasted"
+
+# The README's offline tour, run as written (with this build's binary):
+# the English text is tagged English, the answer travels back, and both
+# sides end up holding the same record of the case.
+mkdir tour
+python3 - "$PX_SOURCE_DIR/README.md" >tour/tour.sh <<'PY' || fail "no tour in README.md"
+import sys
+s = open(sys.argv[1]).read()
+i = s.index("```sh\nP=build/parley")
+block = s[i + 6:s.index("```", i + 6)]
+print("set -eu")
+print(block.replace("P=build/parley", 'P="$PARLEY"', 1))
+print('echo "$ID" >id.txt')
+PY
+(cd tour && PARLEY=$PARLEY bash tour.sh >out.txt 2>err.txt) ||
+	fail "the README's tour failed: $(tail -5 tour/err.txt)"
+TID=$(cat tour/id.txt)
+px case show --dir tour/cn "$TID" --json >tcn.json
+px case show --dir tour/us "$TID" --json >tus.json
+expect_json tcn.json 'd["messages"][0]["body"]["text"]["lang"]' en
+expect_json tcn.json 'd["state"]' needs-info
+expect_json tus.json 'd["state"]' needs-info
+expect_json tcn.json '[m["type"] for m in d["messages"]]' '["request", "ack", "triage"]'
+shared_view tcn.json tus.json
+cmp -s tcn.json tus.json || fail "after the tour the two sides disagree: $(diff tcn.json tus.json | head)"
+expect_not_in tour/err.txt "sent to"
+expect_in tour/err.txt "queued"
+ok "the README's offline tour runs as written and both sides agree"
+
 expect_rc 0 timeout 120 "$PARLEY" demo --offline --dir offline
 expect_in "$OUT" "state: closed; rated 5/5"
 ok "offline demo: the bundle walkthrough completes"

@@ -87,7 +87,7 @@ expect_eq "H4 caps at A" '["hotline_open_max", "pages_per_hour"]' "$(hotline_cap
 expect_rc 0 px hotline status --dir a "$H4"
 expect_in "$OUT" "HELD by the agreed cap hotline_open_max (2, now 4)"
 at 2026-11-24T00:00:00Z
-expect_rc 0 px report --dir a --peer $B --from 2026-11-01 --to 2026-11-24 --format json -o q.json
+expect_rc 0 px report --dir a --peer $B --from 2026-11-01 --to 2026-11-23 --format json -o q.json
 expect_json q.json 'd["hotline"]["outbound"]["raised"]' 4
 expect_json q.json 'd["hotline"]["outbound"]["capped"]' 3
 expect_json q.json 'd["hotline"]["outbound"]["answered"]' 2

@@ -194,7 +194,7 @@ ok "late January: a hotline walked through B's roster with ladder steps; three c
 
 # A January report, written on 3 February: a closed period.
 at 2026-02-03T00:00:00Z
-expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-02-01 -o jan-early.json
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-01-31 -o jan-early.json
 
 new a $B 2026-02-02T02:00:00Z request P2 botnet
 R4=$CID
@@ -225,7 +225,7 @@ ok "February: R4 withdrawn, R1 closed, an exercise, a hotline call, R6 never ans
 
 # --- The quarter's report -------------------------------------------------
 at 2026-04-02T00:00:00Z
-expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 -o q1.json --json
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-03-31 -o q1.json --json
 expect_json "$OUT" 'd["cases"]' 11
 expect_json "$OUT" 'd["format"]' json
 is_json q1.json || fail "q1.json is not JSON"
@@ -452,7 +452,7 @@ ok "rows: the exercise left out, R1 closed but resolved, entries below the check
 # --- A closed period reads the same whenever it is run ---------------------
 # January, written on 3 February and again on 2 April: R1's close (Feb 2)
 # is after the period's end and is left out both times.
-expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-02-01 -o jan-late.json
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-01-31 -o jan-late.json
 python3 - jan-early.json jan-late.json <<'EOF' || fail "the January report changed between 3 Feb and 2 Apr"
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
@@ -555,19 +555,19 @@ expect_in "$ERR" "no node directory"
 ok "a changed row, an index past the checkpoint and a forged checkpoint fail; a report needs --dir"
 
 # --- Errors -------------------------------------------------------------
-expect_rc 4 px report --dir a --peer cert-nobody.example --from 2026-01-01 --to 2026-04-01
+expect_rc 4 px report --dir a --peer cert-nobody.example --from 2026-01-01 --to 2026-03-31
 expect_in "$ERR" "unknown peer 'cert-nobody.example'"
-expect_rc 3 px report --dir a --peer $B --from 2026-04-01 --to 2026-04-01
+expect_rc 3 px report --dir a --peer $B --from 2026-04-01 --to 2026-03-31
 expect_in "$ERR" "the period is empty"
 expect_rc 3 px report --dir a --peer $B --from 2026-04-01 --to 2026-01-01
-expect_rc 3 px report --dir a --peer $B --from 2026-13-01 --to 2026-04-01
+expect_rc 3 px report --dir a --peer $B --from 2026-13-01 --to 2026-03-31
 expect_in "$ERR" "--from '2026-13-01' is not a date"
 expect_rc 3 px report --dir a --peer $B --from 2026-01-01 --to yesterday
-expect_rc 3 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --format pdf
+expect_rc 3 px report --dir a --peer $B --from 2026-01-01 --to 2026-03-31 --format pdf
 expect_in "$ERR" "unknown format 'pdf' (expected one of: html, csv, json)"
-expect_rc 3 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --lang fr
+expect_rc 3 px report --dir a --peer $B --from 2026-01-01 --to 2026-03-31 --lang fr
 expect_in "$ERR" "unknown language 'fr'"
-expect_rc 2 px report --dir a --from 2026-01-01 --to 2026-04-01
+expect_rc 2 px report --dir a --from 2026-01-01 --to 2026-03-31
 expect_in "$ERR" "missing required option --peer"
 [ ! -e none.json ] || fail "a refused report wrote a file"
 # RFC 3339 bounds work as well as dates; without -o the JSON goes to stdout.
@@ -578,14 +578,14 @@ expect_json "$OUT" 'd["volumes"]["outbound"]["total"]' 7
 ok "report errors: unknown peer 4, empty or reversed period 3, bad date 3, bad format or language 3"
 
 # --- CSV and HTML ---------------------------------------------------------
-expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 -o q1.csv
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-03-31 -o q1.csv
 [ -s q1.csv ] || fail "q1.csv is empty"
 head -1 q1.csv | grep -q , || fail "q1.csv has no comma in its first line"
-expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --lang zh -o q1.html
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-03-31 --lang zh -o q1.html
 expect_in q1.html 'lang="zh-Hans"'
 expect_in q1.html '<svg'
 expect_not_in q1.html 'https://'
-expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-04-01 --format html -o q1.out
+expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-03-31 --format html -o q1.out
 expect_in q1.out 'lang="en"'
 ok "CSV and HTML files written (format from the extension or --format)"
 

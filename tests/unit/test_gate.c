@@ -345,13 +345,25 @@ test_log_rate_limited(void **state)
 		open_from(g, &t[n], "203.0.113.7");
 		reap(g, t, (size_t)n + 1);
 	}
-	clock_ms += 59000;
+	/* Told what to do once, the address is then counted hourly. */
+	assert_non_null(strstr(logged.last,
+	    "What to do: if 203.0.113.7 is a "
+	    "browser"));
+	clock_ms += 60000;
 	px_gate_tick(g);
 	assert_int_equal(logged.n, 1);
-	clock_ms += 1000;
+	clock_ms += 3600000 - 60000 - 1;
+	px_gate_tick(g);
+	assert_int_equal(logged.n, 1);
+	clock_ms += 1;
 	px_gate_tick(g);
 	assert_int_equal(logged.n, 2);
-	assert_non_null(strstr(logged.last, "50 closed"));
+	assert_non_null(strstr(logged.last,
+	    "connections from 203.0.113.7: 52 "
+	    "more closed before completing a "
+	    "request in the last 60 min"));
+	assert_non_null(strstr(logged.last, "50 to make room"));
+	assert_null(strstr(logged.last, "browser"));
 	finish_all(g, t, (size_t)n);
 	/* Ten addresses, each ending its connection during the handshake,
 	 * in a fresh minute: five lines, then one for the others. */
@@ -398,20 +410,34 @@ test_library_messages_summed(void **state)
 	assert_int_equal(logged.n, 3);
 	assert_non_null(strstr(logged.all, "99 more times"));
 	assert_non_null(strstr(logged.all, "100 connection errors"));
+	assert_non_null(strstr(logged.all, "say from where and what to do"));
+	/* After that first explanation, an hourly count. */
+	px_gate_say_lib(g, tls,
+	    "Error: received handshake message out of "
+	    "context.");
+	clock_ms += 60000;
+	px_gate_tick(g);
+	assert_int_equal(logged.n, 3);
+	clock_ms += 3600000;
+	px_gate_tick(g);
+	assert_int_equal(logged.n, 4);
+	assert_non_null(strstr(logged.last, "1 connection errors"));
+	assert_null(strstr(logged.last, "what to do"));
 	px_gate_stats(g, &st);
-	assert_int_equal(st.lib_messages, 199);
+	assert_int_equal(st.lib_messages, 200);
 	/* The server's own repeatable lines share the limit. */
 	px_gate_say_kind(g, fmt, "POST /x: handler failed: locked");
 	px_gate_say_kind(g, fmt, "POST /y: handler failed: locked");
-	assert_int_equal(logged.n, 3);
-	px_gate_say_kind(g, "other kind", "POST /z: body passed 1024 bytes");
 	assert_int_equal(logged.n, 4);
-	assert_string_equal(logged.last, "POST /z: body passed 1024 bytes "
-	                                 "(repeats are summed up once a "
-	                                 "minute)");
+	px_gate_say_kind(g, "other kind", "POST /z: body passed 1024 bytes");
+	assert_int_equal(logged.n, 5);
+	assert_string_equal(logged.last,
+	    "POST /z: body passed 1024 bytes "
+	    "(repeats are summed up once a "
+	    "minute)");
 	clock_ms += 60000;
 	px_gate_tick(g);
-	assert_int_equal(logged.n, 5);
+	assert_int_equal(logged.n, 6);
 	assert_non_null(strstr(logged.last, "2 more times"));
 	px_gate_free(g);
 }

@@ -1,5 +1,8 @@
 #include "helpers.h"
 #include "model/canon.h"
+#include "model/signed.h"
+#include "model/types.h"
+#include "util/enc.h"
 
 static void
 test_roundtrip_and_verify(void **state)
@@ -251,6 +254,52 @@ test_known_answer(void **state)
 	px_buf_dispose(&b);
 }
 
+/* The help texts' list of categories is the table's. */
+static void
+test_category_list(void **state)
+{
+	char all[256] = "";
+	size_t k = 0;
+
+	(void)state;
+	for (int i = 0; i < PX_CAT__N; i++)
+		k += (size_t)snprintf(all + k, sizeof(all) - k, "%s%s",
+		    i ? ", " : "", px_category_names[i].wire);
+	assert_string_equal(all, PX_CATEGORY_LIST);
+}
+
+/* Limits people read are counted in characters: 300 Chinese characters
+ * (900 bytes) make a title, 301 do not; a text likewise. */
+static void
+test_limits_in_characters(void **state)
+{
+	json_t *b, *c;
+	char *t300 = px_calloc(1, 302 * 3), *t301;
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		memcpy(t300 + 3 * i, "\xe9\x92\x93", 3);
+	t301 = px_asprintf("%sx", t300);
+	assert_int_equal(px_utf8_chars(t300), 300);
+	assert_int_equal(px_utf8_chars("a\xc3\xbc\xff"), 3);
+	c = json_pack("{ss}", "title", t300);
+	b = json_pack("{sO}", "case", c);
+	{
+		const char *out;
+
+		assert_int_equal(px_j_chars(&out, c, "title", 300, "case"), 0);
+		json_object_set_new(c, "title", json_string(t301));
+		assert_int_equal(
+		    px_j_chars(&out, c, "title", 300, "case"), PX_EINVAL);
+		assert_non_null(strstr(px_error_last(),
+		    "'title' is longer than 300 characters (301)"));
+	}
+	json_decref(b);
+	json_decref(c);
+	free(t300);
+	free(t301);
+}
+
 int
 main(void)
 {
@@ -260,6 +309,8 @@ main(void)
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_known_answer),
+		cmocka_unit_test(test_category_list),
+		cmocka_unit_test(test_limits_in_characters),
 	};
 
 	if (px_crypto_init() < 0)

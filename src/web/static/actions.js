@@ -62,7 +62,8 @@ const SPECS = {
 	ack: () => [...textFields(false, t("a.ack.help")),
 		field(t("a.by"), h("input", { name: "by", autocomplete: "off" }), t("a.by.help"))],
 	triage: triageFields,
-	update: () => textFields(true, t("a.update.help")),
+	update: () => [...textFields(true, t("a.update.help")),
+		field(t("a.obs"), h("textarea", { name: "observables", class: "mono", spellcheck: "false", rows: "2" }), t("a.obs.help"))],
 	result: () => [field(t("a.outcome"), choice("outcome", OUTCOMES, "outcome", true, "resolved"), t("a.outcome.help")),
 		...textFields(true, t("a.result.help"))],
 	close: () => textFields(false, t("a.close.help")),
@@ -72,7 +73,14 @@ const SPECS = {
 		[5, 4, 3, 2, 1].map((n) => h("option", { value: String(n) }, t(`a.score.${n}`)))),
 	c.score ? t("a.rerate.help") : t("a.score.help")),
 	field(t("a.comment"), h("textarea", { name: "comment" }))],
-	note: () => textFields(true, t("a.note.help")),
+	// Internal unless the box is ticked: what officers write about a case
+	// is for their own desk unless they choose to tell the peer.
+	note: (c) => {
+		const other = c.our_role === "requester" ? c.responder : c.requester;
+		const share = h("input", { type: "checkbox", name: "share", id: `f${++uid}` });
+		return [...textFields(true, t("a.note.help")),
+			h("div", { class: "sharebox" }, share, h("label", { for: share.id }, t("a.note.share", { who: other })))];
+	},
 	escalate: () => textFields(true, t("a.escalate.help")),
 };
 
@@ -80,6 +88,8 @@ function body(form, action) {
 	const fd = new FormData(form), b = {};
 	for (const [k, v] of fd.entries()) if (String(v).trim() !== "") b[k] = String(v).trim();
 	if (b.score) b.score = Number(b.score);
+	// One observable a line, read by the node as the compose form's are.
+	if (b.observables) b.observables = b.observables.split("\n").map((l) => l.trim()).filter(Boolean);
 	if (b.comment) b.lang = b.lang || lang();
 	if (action === "triage" && b.decision === "declined" && !b.reason) return null;
 	if (action === "triage" && !REASONED.has(b.decision)) delete b.reason;
@@ -109,7 +119,9 @@ export function actionsPanel(c, done) {
 			const btn = form.querySelector("button[type=submit]");
 			btn.disabled = true;
 			try {
-				await api("POST", `/api/v1/cases/${encodeURIComponent(c.ref)}/${a}`, b);
+				const internal = a === "note" && !b.share;
+				delete b.share;
+				await api("POST", `/api/v1/cases/${encodeURIComponent(c.ref)}/${internal ? "internal-note" : a}`, b);
 				form.classList.remove("dirty");
 				await done(t("a.done", { a: t(`act.${a}`), ref: c.ref }));
 			} catch (e) {

@@ -4,6 +4,7 @@
 import { t, lang, setLang, applyStatic } from "./i18n.js";
 import { h, api, session, can, say, errorBox, errorLine, fill, fmtTime } from "./util.js";
 import { hotlineBanner } from "./hotline.js";
+import { arrivals, seen, resetAlerts } from "./alerts.js";
 import { channelBanner } from "./channels.js";
 import * as inbox from "./inbox.js";
 import * as caseView from "./case.js";
@@ -45,6 +46,8 @@ async function route() {
 	view = null;
 	if (!session.me) return loginView();
 	const hash = location.hash || "#/inbox";
+	const opened = /^#\/case\/([0-9a-f-]+)$/.exec(hash);
+	if (opened) seen(opened[1]);
 	let mod = null, m = null;
 	for (const [re, v] of routes) if ((m = re.exec(hash))) { mod = v; break; }
 	for (const a of document.querySelectorAll("#nav a")) {
@@ -92,6 +95,7 @@ async function tick() {
 			await hotlineBanner();
 			await channelBanner();
 			await exercises.exerciseBanner();
+			await arrivals();
 			if (view && view.poll) await view.poll();
 			connection(true);
 			live.textContent = t("live", { t: fmtTime(new Date().toISOString(), session.me.timezone) });
@@ -187,6 +191,7 @@ function logout(why) {
 	sessionStorage.removeItem("parley.token");
 	session.token = null;
 	session.me = null;
+	resetAlerts();
 	if (view && view.stop) view.stop();
 	view = null;
 	ended = expired;

@@ -2,7 +2,8 @@
 // both parties' local times and UTC, texts beside their translations, and
 // the actions the case's state allows us now.
 import { t, lang } from "./i18n.js";
-import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, fill, ApiError, channels } from "./util.js";
+import { moveWords } from "./inbox.js";
+import { h, api, can, fmtTime, fmtDuration, tlpBadge, session, say, errorBox, errorLine, fill, ApiError, channels } from "./util.js";
 import { actionsPanel } from "./actions.js";
 import { evidencePanel, attribPanel, verifierPanel, completenessPanel } from "./evidence.js";
 
@@ -108,7 +109,19 @@ function timeline(c, now) {
 	const zr = (c.parties && c.parties.requester && c.parties.requester.timezone) || null;
 	const zs = (c.parties && c.parties.responder && c.parties.responder.timezone) || null;
 	const msgs = [...(c.messages || [])].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
-	return h("ol", { class: "timeline", "aria-label": t("case.timeline") }, msgs.map((m) => h("li", {
+	const other = c.our_role === "requester" ? c.responder : c.requester;
+	// Internal notes are ours alone: marked apart, and never links to a
+	// record (they are in our log, not in the exchange).
+	const internal = (x) => h("li", { class: "internal" },
+		h("div", { class: "head" },
+			h("span", { class: "type" }, t("in.label")),
+			h("span", { class: "badge internal" }, t("in.badge", { who: other })),
+			x.by ? h("span", { class: "muted" }, t("in.by", { by: x.by })) : null),
+		h("div", { class: "times" }, h("span", {}, fmtTime(x.time))),
+		textBlock(x.text));
+	const items = [...msgs.map((m) => [m.time, m]), ...(c.internal_notes || []).map((x) => [x.time, x, true])]
+		.sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
+	return h("ol", { class: "timeline", "aria-label": t("case.timeline") }, items.map(([, m, inote]) => inote ? internal(m) : h("li", {
 		class: m.from === ours ? "ours" : "theirs",
 	},
 	h("div", { class: "head" },
@@ -195,7 +208,10 @@ export async function render(main, [ref]) {
 					req: c.requester, rz: (p.requester && p.requester.timezone) || "?",
 					res: c.responder, sz: (p.responder && p.responder.timezone) || "?",
 				}), " · ", h("span", { class: "mono" }, c.ref), " · ",
-				c.our_role ? t(`role.we.${c.our_role}`) : ""));
+				c.our_role ? t(`role.we.${c.our_role}`) : ""),
+			// Whose move it is, as the inbox says it.
+			(() => { const m = moveWords(c, now); return m.who ? h("p", { class: `move move-${m.who}`, id: "move" }, m.text) : null; })(),
+			deskLine());
 		const bars = CLOCKS.map((k) => clockBar(k, c.clocks && c.clocks[k], zone, now)).filter(Boolean);
 		const business = bars.length && Object.values(c.clocks || {}).some((k) => k && k.basis === "business");
 		const ag = c.agreement;
@@ -209,8 +225,15 @@ export async function render(main, [ref]) {
 		fill(obs, h("h2", { id: "obs-h" }, t("case.observables")),
 			(c.observables || []).length
 				? h("ul", { class: "obs" }, c.observables.map((o) =>
-					h("li", {}, h("span", { class: "t" }, obsType(o.type)), h("code", {}, o.value))))
-				: h("p", { class: "muted" }, t("case.noobs")));
+					h("li", {}, h("span", { class: "t", title: obsType(o.type) }, o.type), h("code", {}, o.value),
+						o.unicode ? [" ", h("span", { class: "idn" }, `(${o.unicode})`)] : null)))
+				: h("p", { class: "muted" }, t("case.noobs")),
+			// Have we seen these before, and with whom?
+			(c.related || []).length ? [h("h3", {}, t("case.related")),
+				h("ul", { class: "related" }, c.related.map((r) => h("li", {},
+					h("code", {}, r.observable.value), " ",
+					t("case.related.in", { peer: r.peer, when: fmtTime(r.opened, session.me.timezone).slice(0, 10), state: t(`state.${r.state}`) }), " ",
+					h("a", { href: `#/case/${r.ref}` }, r.title || r.ref))))] : null);
 		fill(tl, h("h2", { id: "tl-h" }, t("case.timeline")), timeline(c, now));
 		const key = JSON.stringify([c.actions, c.state, c.score, lang(), flash]);
 		const dirty = acts.querySelector("form.dirty");
@@ -233,6 +256,35 @@ export async function render(main, [ref]) {
 		acts.hidden = !can("analyst");
 		drawEvidence();
 	}
+
+	// Who on our desk holds the case (kept here, never sent), and a list
+	// to give it to one of our people or take it back.
+	function deskLine() {
+		const d = c.desk || { assignee: null, watchers: [] };
+		const line = h("p", { id: "desk", class: "desk" },
+			h("strong", {}, d.assignee ? t("desk.held", { who: d.assignee }) : t("desk.none")),
+			d.watchers.length ? [" · ", t("desk.watch", { who: d.watchers.join(", ") })] : null);
+		if (!can("analyst") || !people) return line;
+		const s = h("select", { id: "desk-assign", "aria-label": t("desk.assign") },
+			h("option", { value: "" }, t("desk.nobody")),
+			people.map((p) => h("option", { value: p, selected: p === d.assignee }, p === session.me.person ? t("desk.me", { who: p }) : p)));
+		s.addEventListener("change", async () => {
+			try {
+				await api("POST", `/api/v1/cases/${encodeURIComponent(c.ref)}/assign`, { person: s.value || null });
+				say(s.value ? t("desk.done", { who: s.value }) : t("desk.undone"));
+				etag = null;
+				await load();
+			} catch (e) { say(errorLine(e)); }
+		});
+		line.append(" ", h("label", { for: "desk-assign", class: "muted" }, t("desk.assign")), " ", s);
+		return line;
+	}
+	let people = null;
+	api("GET", "/api/v1/contacts").then((ds) => {
+		const self = (ds || []).find((x) => x.self);
+		people = self ? (self.contacts || []).map((x) => x.id) : [];
+		if (c) draw();
+	}).catch(() => {});
 
 	async function load() {
 		const r = await api("GET", `/api/v1/cases/${encodeURIComponent(ref)}`, undefined, { etag, withTag: true });

@@ -13,118 +13,32 @@ const PRES = ["authority", "offence", "facts", "data", "relation", "custodian", 
 // The technical detail an evidence request can ask for.
 const WANTED = ["log-excerpts", "times-with-zones", "hashes", "observables", "acquisition-tool", "packet-capture",
 	"netflow", "disk-image", "memory-image", "malware-sample", "server-logs", "subscriber-data", "account-data", "configuration"];
-const ALIASES = ["ip", "ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256",
-	"sha512", "hash", "cve", "asn"];
-
-const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const DOMAIN = /^(?=.{1,253}\.?$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]\.?$/i;
-const HEX = (n) => new RegExp(`^[0-9a-f]{${n}}$`, "i");
-
-function isV6(s) {
-	if (!/^[0-9a-f:.]+$/i.test(s) || !s.includes(":")) return false;
-	try { new URL(`http://[${s}]/`); return true; } catch (e) { return false; }
+// Observables are read by the node itself (POST /api/v1/observables/check,
+// the parser the command line uses), so the form takes exactly what the
+// CLI takes: bare values, defanged forms, internationalised names (shown
+// with their xn-- form).  Answers are kept per line as one types.
+const obsSeen = new Map();
+let obsPending = null;
+async function readObservables(lines, then) {
+	const todo = [...new Set(lines.filter((l) => !obsSeen.has(l)))];
+	if (!todo.length) return;
+	const p = api("POST", "/api/v1/observables/check", { observables: todo }).then((res) => {
+		res.forEach((r, i) => obsSeen.set(todo[i], r));
+	}).catch((e) => {
+		// Not read (the node did not answer): said on the line, and asked
+		// again at the next keystroke.
+		todo.forEach((l) => obsSeen.set(l, { error: e.message, again: true }));
+	}).finally(() => { if (obsPending === p) obsPending = null; then(); });
+	obsPending = p;
+	await p;
 }
-
-// Undoes the usual defanging ([.] (.) [dot] [@] hxxp) as the node does.
-export function refang(s) {
-	return s.replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]/gi, ".").replace(/\[@\]|\[at\]/gi, "@")
-		.replace(/\[:\]/g, ":").replace(/^hxxp/i, "http");
-}
-
-// IPv6 text to its eight 16-bit groups, or null.
-function v6groups(s) {
-	if (!isV6(s)) return null;
-	let tail = [];
-	const m = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-	if (m) {
-		if (!V4.test(m[2])) return null;
-		const b = m[2].split(".").map(Number);
-		tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
-		s = m[1].endsWith("::") ? m[1] : m[1].slice(0, -1);
-	}
-	const halves = s.split("::");
-	if (halves.length > 2) return null;
-	const part = (x) => (x === "" ? [] : x.split(":").map((y) => parseInt(y, 16)));
-	const head = part(halves[0]);
-	if (halves.length === 1) {
-		const g = [...head, ...tail];
-		return g.length === 8 ? g : null;
-	}
-	const rest = part(halves[1]);
-	const n = 8 - head.length - rest.length - tail.length;
-	return n < 1 ? null : [...head, ...Array(n).fill(0), ...rest, ...tail];
-}
-
-// A network written with host bits set (198.51.100.5/24) names no network:
-// the node refuses it, so say so here, with the network it meant.
-function networkOf(addr, bits) {
-	if (V4.test(addr)) {
-		const n = addr.split(".").reduce((x, o) => x * 256 + Number(o), 0);
-		const size = 2 ** (32 - bits), net = n - (n % size);
-		if (net === n) return null;
-		return [24, 16, 8, 0].map((sh) => Math.floor(net / 2 ** sh) % 256).join(".") + `/${bits}`;
-	}
-	const g = v6groups(addr);
-	if (!g) return null;
-	let changed = false;
-	const out = g.map((x, i) => {
-		const keep = Math.max(0, Math.min(16, bits - i * 16));
-		const y = keep === 0 ? 0 : x & ~((1 << (16 - keep)) - 1) & 0xffff;
-		if (y !== x) changed = true;
-		return y;
-	});
-	if (!changed) return null;
-	// The URL parser writes the shortest form (RFC 5952).
-	const hex = new URL(`http://[${out.map((x) => x.toString(16)).join(":")}]/`).hostname.slice(1, -1);
-	return `${hex}/${bits}`;
-}
-
-// Non-ASCII host names must come as punycode (the node keeps one form).
-const nonAscii = (x) => /[^\x00-\x7f]/.test(x);
-
-function guess(v) {
-	if (/^[0-9a-f:.]+\/\d{1,3}$/i.test(v)) return "cidr";
-	if (nonAscii(v) && /^[^\s/@:]+\.[^\s/@:]+$/.test(v)) return "domain";
-	if (V4.test(v)) return "ip";
-	if (isV6(v)) return "ip";
-	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return "url";
-	if (/^[^@\s]+@[^@\s]+$/.test(v)) return "email";
-	if (/^cve-\d{4}-\d{4,}$/i.test(v)) return "cve";
-	if (/^as\d+$/i.test(v)) return "asn";
-	if (/^[0-9a-f]+$/i.test(v) && [32, 40, 64, 128].includes(v.length)) return "hash";
-	if (DOMAIN.test(v)) return "domain";
-	return null;
-}
-
-// One observable line -> {value: "alias:value"} or {error}.
-export function checkObservable(line) {
-	let s = refang(line.trim());
-	let alias = null, v = s;
-	const m = /^([a-z0-9]+):(.*)$/i.exec(s);
-	if (m && ALIASES.includes(m[1].toLowerCase())) { alias = m[1].toLowerCase(); v = m[2].trim(); }
-	if (!alias) alias = guess(v);
-	if (!alias) return { error: t("obs.unknown", { v: line.trim() }) };
-	const ok = {
-		ip: () => V4.test(v) || isV6(v), ipv4: () => V4.test(v), ipv6: () => isV6(v),
-		cidr: () => { const [a, p] = v.split("/"); return p !== undefined && /^\d+$/.test(p) &&
-			((V4.test(a) && +p <= 32) || (isV6(a) && +p <= 128)); },
-		domain: () => DOMAIN.test(v),
-		url: () => { try { const u = new URL(v); return /^(https?|ftps?):$/.test(u.protocol) && !!u.hostname; } catch (e) { return false; } },
-		email: () => /^[^@\s]{1,64}@[^@\s]+$/.test(v) && DOMAIN.test(v.split("@")[1]),
-		md5: () => HEX(32).test(v), sha1: () => HEX(40).test(v), sha256: () => HEX(64).test(v),
-		sha512: () => HEX(128).test(v),
-		hash: () => /^((md5|sha1|sha256|sha512):)?[0-9a-f]+$/i.test(v) && [32, 40, 64, 128].includes(v.replace(/^[a-z0-9]+:/i, "").length),
-		cve: () => /^cve-\d{4}-\d{4,}$/i.test(v),
-		asn: () => /^(as)?\d{1,10}$/i.test(v) && Number(v.replace(/^as/i, "")) < 2 ** 32,
-	}[alias];
-	if (["domain", "url", "email"].includes(alias) && nonAscii(v)) return { error: t("obs.idn", { v }) };
-	if (!ok()) return { error: t("obs.bad", { type: alias, v }) };
-	if (alias === "cidr") {
-		const [a, p] = v.split("/");
-		const net = networkOf(a, Number(p));
-		if (net) return { error: t("obs.hostbits", { v, net }) };
-	}
-	return { value: `${alias}:${v}`, alias };
+// One line's reading: {value: "type:value", shown} or {error} or null
+// while the node has not answered.
+function obsLine(line) {
+	const r = obsSeen.get(line);
+	if (!r) return null;
+	if (r.error) return { error: t("obs.bad", { v: line, why: r.error }) };
+	return { value: `${r.type}:${r.value}`, shown: `${r.type} ${r.value}${r.unicode ? ` (${r.unicode})` : ""}` };
 }
 
 function field(id, label, input, help) {
@@ -219,25 +133,35 @@ export async function render(main, [type = "report"]) {
 		const terr = !f.title.value.trim() ? t("c.err.title") : tlen > 300 ? t("c.err.titlelen", { n: tlen }) : "";
 		if (touched(f.title) || tlen > 300) ok = setErr(f.title, terr) && ok;
 		else ok = ok && !terr;
-		if (touched(f.text)) ok = setErr(f.text, f.text.value.trim() ? "" : t("c.err.text")) && ok;
-		else ok = ok && !!f.text.value.trim();
+		// Limits are in characters, as the node counts them (docs/protocol.md).
+		const xlen = [...f.text.value].length;
+		const xerr = !f.text.value.trim() ? t("c.err.text") : xlen > 65536 ? t("c.err.textlen", { n: xlen }) : "";
+		if (touched(f.text) || xlen > 65536) ok = setErr(f.text, xerr) && ok;
+		else ok = ok && !xerr;
 		document.getElementById("c-tlp-help").textContent = t(`tlp.help.${f.tlp.value}`);
 		if (!hot) document.getElementById("c-priority-help").textContent = t(`prio.help.${f.priority.value}`);
-		const lines = f.observables.value.split("\n").filter((l) => l.trim());
-		const res = lines.map(checkObservable);
-		const bad = res.filter((r) => r.error);
-		obsValues = res.filter((r) => r.value).map((r) => r.value);
+		const lines = f.observables.value.split("\n").map((l) => l.trim()).filter(Boolean);
+		if (lines.some((l) => !obsSeen.has(l))) readObservables(lines, () => validate(false));
+		const res = lines.map(obsLine);
+		const bad = res.filter((r) => r && r.error);
+		obsValues = res.filter((r) => r && r.value).map((r) => r.value);
 		fill(preview, ...res.map((r) => h("li", {},
-			r.error ? h("span", { class: "bad" }, "✗ ", r.error) : h("span", { class: "ok" }, "✓ ", r.value))));
+			!r ? h("span", { class: "muted" }, "…") : r.error ? h("span", { class: "bad" }, "✗ ", r.error)
+				: h("span", { class: "ok" }, "✓ ", r.shown))));
 		ok = setErr(f.observables, bad.length ? t("c.err.obs", { n: bad.length }) : "") && ok;
+		if (res.some((r) => !r)) ok = false;
 		if (lines.length > 256) { setErr(f.observables, t("c.err.obsmax")); ok = false; }
 		return ok;
 	}
-	form.addEventListener("input", (ev) => { if (ev.target.id) ev.target.dataset.touched = "1"; validate(false); });
+	form.addEventListener("input", (ev) => {
+		for (const [k, v] of obsSeen) if (v.again) obsSeen.delete(k); if (ev.target.id) ev.target.dataset.touched = "1"; validate(false); });
 	form.addEventListener("change", () => validate(false));
 	form.addEventListener("submit", async (ev) => {
 		ev.preventDefault();
 		fill(err);
+		const lines = f.observables.value.split("\n").map((l) => l.trim()).filter(Boolean);
+		await readObservables(lines, () => {});
+		if (obsPending) await obsPending;
 		if (!validate(true)) {
 			const first = form.querySelector("[aria-invalid=true]");
 			if (first) first.focus();

@@ -1,5 +1,6 @@
 // The hotline banner: every open hotline not yet acknowledged, on every
 // page, with the roster walk (who was paged, how, when) as it happens.
+import { setTitle } from "./alerts.js";
 import { t, lang } from "./i18n.js";
 import { h, api, can, fmtTime, fmtDuration, session, say, errorLine, fill, channels } from "./util.js";
 
@@ -54,7 +55,7 @@ export async function hotlineBanner() {
 	const list = await api("GET", "/api/v1/hotlines");
 	const open = list.filter((x) => !x.acknowledged);
 	const now = Date.now();
-	document.title = open.length ? `(${open.length}) ${t("hl.title")} — parley` : "parley";
+	setTitle(open.length);
 	// Re-render only when something changed (keeps keyboard focus).
 	const key = JSON.stringify([open, Math.floor(now / 30000), t("hl.title")]);
 	if (key === lastKey) return;

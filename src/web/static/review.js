@@ -5,25 +5,28 @@ import { t, lang } from "./i18n.js";
 import { h, api, download, errorBox, fill, session } from "./util.js";
 
 const iso = (d) => d.toISOString().slice(0, 10);
+// Today's date where the node counts its periods (its time zone), not the
+// browser's UTC date: at 06:32 in Beijing, "today" is Beijing's today.
+const today = (zone) => {
+	try { return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date()); } catch (e) { return iso(new Date()); }
+};
 
 export async function render(main) {
 	const peers = await api("GET", "/api/v1/peers");
-	const to = new Date(), from = new Date(to);
+	const to = today(session.me.timezone), from = new Date(`${to}T00:00:00Z`);
 	from.setUTCMonth(from.getUTCMonth() - 6);
 	const f = {
 		peer: h("select", { id: "r-peer", required: true }, peers.map((p) => h("option", { value: p.name }, p.name))),
 		from: h("input", { id: "r-from", type: "date", value: iso(from), required: true }),
-		to: h("input", { id: "r-to", type: "date", value: iso(to), required: true }),
+		to: h("input", { id: "r-to", type: "date", value: to, required: true }),
 		lang: h("select", { id: "r-lang" }, h("option", { value: "en", selected: lang() === "en" }, "English"),
 			h("option", { value: "zh", selected: lang() === "zh" }, "简体中文")),
 	};
 	const out = h("div", { "aria-live": "polite" });
 	let url = null;
-	// The chosen "to" day is included: the node's period ends before `to`,
-	// so ask for the day after it.
-	const dayAfter = (d) => { const x = new Date(`${d}T00:00:00Z`); x.setUTCDate(x.getUTCDate() + 1); return iso(x); };
+	// Both days are included, here as in `parley report` (docs/report.md).
 	const q = (fmt, dl) => `/api/v1/reports?peer=${encodeURIComponent(f.peer.value)}&from=${f.from.value}` +
-		`&to=${dayAfter(f.to.value)}&lang=${f.lang.value}&format=${fmt}${dl ? "&download=1" : ""}`;
+		`&to=${f.to.value}&lang=${f.lang.value}&format=${fmt}${dl ? "&download=1" : ""}`;
 	function valid() {
 		if (!f.peer.value) return t("r.err.peer");
 		if (!f.from.value || !f.to.value || f.from.value > f.to.value) return t("r.err.dates");

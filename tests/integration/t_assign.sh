@@ -1,0 +1,145 @@
+#!/bin/bash
+# Assignment and watchers (issue 17, item 2): a case is given to one of
+# our people (a [contact] of parley.conf) and watched by others; a local
+# record, never sent.  The CLI and the API set and clear it, the inbox
+# filters "mine" and "unassigned", the case's header names the assignee,
+# and the peer's store and view hold nothing of it.
+# shellcheck source=tests/integration/lib.sh
+. "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+trap live_cleanup EXIT
+mkdir -p "$TMP/pids"
+
+A=cert-cn.example
+B=cert-us.example
+read -r PA PB < <(free_ports 2 | tr '\n' ' ')
+live_node a $A Asia/Shanghai $PA "zh, en"
+live_node b $B America/New_York $PB
+cat >>b/parley.conf <<'CONF'
+
+[contact "alice"]
+role = technical
+name = Alice Analyst
+email = alice@us.example
+
+[contact "bob"]
+role = technical
+name = Bob Builder
+email = bob@us.example
+CONF
+for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
+enrol a b
+
+expect_rc 0 px case new --dir a --to $B --kind request --category botnet \
+	--title "C2 at 203.0.113.7" --text "Please investigate" --lang en
+ID1=$(cat "$OUT")
+expect_rc 0 px case new --dir a --to $B --kind report --category phishing \
+	--title "Phishing kit" --text "FYI" --lang en
+ID2=$(cat "$OUT")
+hop a b $B $A to-b.bundle
+
+# --- the command line --------------------------------------------------------
+expect_rc 0 px case assign --dir b "$ID1" alice
+expect_in "$OUT" "assigned to alice"
+expect_in "$OUT" "never sent to the peer"
+expect_rc 0 px case watch --dir b "$ID1" bob --json
+expect_json "$OUT" '[d["assignee"], d["watchers"]]' '["alice", ["bob"]]'
+expect_rc 0 px case show --dir b "$ID1"
+expect_in "$OUT" "assigned to alice; watched by bob"
+expect_rc 0 px case show --dir b "$ID2"
+expect_in "$OUT" "assigned to nobody (unassigned)"
+px case show --dir b "$ID1" --json >b1.json
+expect_json b1.json '[d["desk"]["assignee"], d["desk"]["watchers"]]' '["alice", ["bob"]]'
+expect_rc 0 px case list --dir b --assignee alice --json
+expect_json "$OUT" '[[c["id"], c["assignee"]] for c in d]' "[[\"$ID1\", \"alice\"]]"
+expect_rc 0 px case list --dir b --unassigned --json
+expect_json "$OUT" '[c["id"] for c in d]' "[\"$ID2\"]"
+expect_rc 0 px case list --dir b --assignee bob --json
+expect_json "$OUT" 'd' '[]'
+# Mistakes: a person we do not have, no person, both, a case we do not have.
+expect_rc 4 px case assign --dir b "$ID1" mallory
+expect_in "$ERR" "'mallory' is not one of this node's people"
+expect_in "$ERR" "known: duty, alice, bob"
+expect_rc 2 px case assign --dir b "$ID1"
+expect_rc 2 px case assign --dir b "$ID1" bob --none
+expect_rc 4 px case assign --dir b 0123456789ab bob
+expect_rc 2 px case list --dir b --assignee alice --unassigned
+expect_rc 4 px case list --dir b --assignee mallory
+# Reassigning replaces; --none clears; watching twice is once.
+expect_rc 0 px case assign --dir b "$ID1" bob --json
+expect_json "$OUT" 'd["assignee"]' bob
+expect_rc 0 px case watch --dir b "$ID1" bob --json
+expect_json "$OUT" 'd["watchers"]' '["bob"]'
+expect_rc 0 px case watch --dir b "$ID1" bob --off --json
+expect_json "$OUT" 'd["watchers"]' '[]'
+expect_rc 0 px case assign --dir b "$ID1" --none --json
+expect_json "$OUT" 'd["assignee"]' null
+ok "case assign and watch at the command line: set, replaced, cleared, filtered"
+
+# --- the API -----------------------------------------------------------------
+expect_rc 0 px token create --dir b --role analyst --name alice
+TAL=$(cat "$OUT")
+expect_rc 0 px token create --dir b --role analyst --name night-shift
+TNS=$(cat "$OUT")
+expect_rc 0 px token create --dir b --role viewer
+TV=$(cat "$OUT")
+serve a
+serve b
+call b "$TAL" GET /api/v1/me
+want_code 200
+expect_json "$OUT" 'd["person"]' alice
+call b "$TNS" GET /api/v1/me
+expect_json "$OUT" 'd["person"]' null
+call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":"alice"}'
+want_code 200
+expect_json "$OUT" 'd["assignee"]' alice
+# Watching without a name watches as the token's own person.
+call b "$TAL" POST "/api/v1/cases/$ID1/watch" '{}'
+want_code 200
+expect_json "$OUT" 'd["watchers"]' '["alice"]'
+call b "$TAL" GET "/api/v1/cases?assignee=me"
+want_code 200
+expect_json "$OUT" '[[c["id"], c["assignee"]] for c in d]' "[[\"$ID2\", \"alice\"]]"
+call b "$TAL" GET "/api/v1/cases?assignee=none"
+expect_json "$OUT" '[c["id"] for c in d]' "[\"$ID1\"]"
+call b "$TAL" GET "/api/v1/cases"
+expect_json "$OUT" 'sorted([c["id"], c["assignee"]] for c in d)' \
+	"$(python3 -c "import json; print(json.dumps(sorted([['$ID1', None], ['$ID2', 'alice']])))")"
+call b "$TAL" GET "/api/v1/cases/$ID2"
+expect_json "$OUT" 'd["desk"]["assignee"]' alice
+# Mistakes: a token bound to nobody asking for "mine", a stranger, a
+# missing person, a viewer.
+call b "$TNS" GET "/api/v1/cases?assignee=me"
+want_code 400
+expect_in "$OUT" "acts as none of our people"
+call b "$TAL" GET "/api/v1/cases?assignee=mallory"
+want_code 400
+call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":"mallory"}'
+want_code 404
+expect_in "$OUT" "not one of this node's people"
+call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{}'
+want_code 400
+call b "$TV" POST "/api/v1/cases/$ID2/assign" '{"person":"bob"}'
+want_code 403
+call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":null}'
+want_code 200
+expect_json "$OUT" 'd["assignee"]' null
+call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":"bob"}'
+want_code 200
+ok "the API assigns, watches as the token's person and filters mine and unassigned"
+
+# --- never sent ---------------------------------------------------------------
+# B answers, so a bundle goes to A after the assignment; A holds nothing
+# of who holds the case at B.
+call b "$TAL" POST "/api/v1/cases/$ID1/ack" '{}'
+want_code 200
+wait_for 20 "A has B's acknowledgement" sh -c \
+	"'$PARLEY' case show --dir a '$ID1' --json | grep -q '\"acknowledged\"'"
+px case show --dir a "$ID1" --json >a1.json
+expect_json a1.json '[d["desk"]["assignee"], d["desk"]["watchers"]]' '[null, []]'
+expect_eq "desk rows at A" 0 "$(sqlite3 a/parley.db 'SELECT count(*) FROM case_people')"
+sqlite3 a/parley.db "SELECT raw FROM messages" >a.msgs
+expect_in a.msgs '"type":"ack"'
+expect_not_in a.msgs "assignee"
+expect_not_in a.msgs "watchers"
+ok "the peer's store and view hold nothing of who holds the case"
+finish
