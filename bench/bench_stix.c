@@ -29,8 +29,8 @@ main(int argc, char **argv)
 	static const char *const obs[] = { "ip:203.0.113.7",
 		"domain:evil.example", "url:https://evil.example/kit.php",
 		"email:ops@evil.example",
-		"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
-		"abcdef",
+		("sha256:0123456789abcdef0123456789abcdef0123456789abcdef"
+		 "0123456789abcdef"),
 		"cve:CVE-2021-44228" };
 	json_t *bundle = NULL;
 	double t0, floor_s, exp_s;

@@ -38,8 +38,8 @@ const char *const px_complete_labels[] = {
 	"a brief summary of the related facts (Art. 29(2)(b))",
 	"the stored computer data to be preserved (Art. 29(2)(c))",
 	"the data's relationship to the offence (Art. 29(2)(c))",
-	"what identifies the custodian or the system's location "
-	"(Art. 29(2)(d))",
+	("what identifies the custodian or the system's location "
+	 "(Art. 29(2)(d))"),
 	"why preservation is necessary (Art. 29(2)(e))",
 	"the intent to submit a mutual assistance request (Art. 29(2)(f))",
 };
