@@ -30,6 +30,8 @@ extern const struct px_route px_routes_search[];
 extern const size_t px_routes_search_n;
 extern const struct px_route px_routes_agreement[];
 extern const size_t px_routes_agreement_n;
+extern const struct px_route px_routes_users[];
+extern const size_t px_routes_users_n;
 
 /* All routes, built once; borrowed for the life of the process. */
 const struct px_route *px_routes_all(size_t *n);
