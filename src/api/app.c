@@ -354,8 +354,11 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 	if (hd && strcmp(hd->tok_hash, hex) == 0 &&
 	    px_time_now_ms() < hd->tok_until)
 		return hd->tok_role;
-	if (PX_STORE_CALL(n->store, token_get, hex, NULL, &role) < 0) {
-		snprintf(why, whylen, "unknown or revoked token");
+	/* A token, or a session from a sign-in (api/users.h). */
+	if (PX_STORE_CALL(n->store, token_get, hex, NULL, &role) < 0 &&
+	    PX_STORE_CALL(n->store, session_get, hex, px_time_now_ms(), NULL,
+	        &role) < 0) {
+		snprintf(why, whylen, "unknown, revoked or expired token");
 		return -1;
 	}
 	r = role_of(role);
@@ -381,7 +384,9 @@ px_app_token(struct px_app *a, const char *token, char **name, int *role)
 	if (token == NULL)
 		return px_error_set(PX_ENOTFOUND, "no bearer token");
 	token_hash(hex, token);
-	if ((rc = PX_STORE_CALL(n->store, token_get, hex, &nm, &rl)) < 0)
+	if ((rc = PX_STORE_CALL(n->store, token_get, hex, &nm, &rl)) < 0 &&
+	    (rc = PX_STORE_CALL(
+	         n->store, session_get, hex, px_time_now_ms(), &nm, &rl)) < 0)
 		goto out;
 	if ((*role = role_of(rl)) < 0) {
 		rc = px_error_set(

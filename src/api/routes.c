@@ -31,6 +31,7 @@ build(void)
 		{ px_routes_evidence_peer, px_routes_evidence_peer_n },
 		{ px_routes_feeds, px_routes_feeds_n },
 		{ px_routes_search, px_routes_search_n },
+		{ px_routes_users, px_routes_users_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)
@@ -50,12 +51,15 @@ px_routes_all(size_t *n)
 	return all;
 }
 
-/* Reading needs a viewer token, and so does setting one's own
- * preferences (/api/v1/me); acting on cases an analyst; enrolment and
- * tokens an admin. */
+/* The sign-in audit needs an admin; reading needs a viewer token, and so does
+ * setting one's own preferences (/api/v1/me); acting on cases an analyst;
+ * enrolment and tokens an admin. */
 int
 px_route_min_role(const struct px_route *r)
 {
+	/* Who signed in when is the administrator's to read. */
+	if (strcmp(r->pattern, "/api/v1/signins") == 0)
+		return PX_ROLE_ADMIN;
 	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
 		return PX_ROLE_VIEWER;
 	if (strcmp(r->pattern, "/api/v1/me") == 0 ||

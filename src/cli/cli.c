@@ -50,6 +50,7 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_report,
 	&px_cmd_serve,
 	&px_cmd_token,
+	&px_cmd_user,
 	&px_cmd_hotline,
 	&px_cmd_check,
 	&px_cmd_contacts,

@@ -21,6 +21,7 @@ extern const struct px_cmd px_cmd_audit;
 extern const struct px_cmd px_cmd_report;
 extern const struct px_cmd px_cmd_serve;
 extern const struct px_cmd px_cmd_token;
+extern const struct px_cmd px_cmd_user;
 extern const struct px_cmd px_cmd_hotline;
 extern const struct px_cmd px_cmd_check;
 extern const struct px_cmd px_cmd_contacts;

@@ -141,3 +141,249 @@ px_desk_move(const struct px_node *n, const struct px_case *c)
 		return we_answer ? 't' : 'u';
 	return we_answer ? 'u' : 't';
 }
+
+/* Alerts on arrival (docs/desk.md, "Alerts").  A rule is a list of
+ * priorities ("P1 P2"), "all" or "none"; `mask` gets one bit per
+ * priority. */
+static int
+parse_rule(unsigned *mask, const char *v, const char *where)
+{
+	char word[16];
+	size_t len;
+
+	*mask = 0;
+	while (*v) {
+		len = strcspn(v, " ,\t");
+		if (len == 0) {
+			v++;
+			continue;
+		}
+		if (len >= sizeof(word))
+			len = sizeof(word) - 1;
+		memcpy(word, v, len);
+		word[len] = '\0';
+		v += len;
+		if (strcmp(word, "all") == 0) {
+			*mask = (1u << PX_PRIO__N) - 1;
+		} else if (strcmp(word, "none") == 0) {
+			*mask = 0;
+		} else {
+			int p = -1;
+
+			for (int i = 0; i < PX_PRIO__N; i++)
+				if (strcmp(px_priority_names[i].wire, word) ==
+				    0)
+					p = i;
+			if (p < 0)
+				return px_error_set(PX_EINVAL,
+				    "%s: '%s' is not a priority (expected "
+				    "P1 to P4, all or none)",
+				    where, word);
+			*mask |= 1u << p;
+		}
+	}
+	return 0;
+}
+
+/* The built-in rule when parley.conf says nothing: every report, request
+ * and exercise; a hotline's arrival is paged by its roster walk already,
+ * so only its answers; checks and agreement proposals have paths of
+ * their own. */
+static unsigned
+default_rule(enum px_kind k, const char *event)
+{
+	switch (k) {
+	case PX_KIND_REPORT:
+	case PX_KIND_REQUEST:
+	case PX_KIND_INJECT:
+		return (1u << PX_PRIO__N) - 1;
+	case PX_KIND_HOTLINE:
+		return strcmp(event, "answer") == 0 ? (1u << PX_PRIO__N) - 1
+		                                    : 0;
+	default:
+		return 0;
+	}
+}
+
+int
+px_desk_alert_rule(const struct px_node *n, enum px_kind kind,
+    const char *event, unsigned *mask)
+{
+	const char *kname = px_kind_names[kind].wire;
+	const char *v = px_conf_get(&n->conf, "alert", kname, event);
+	char where[64];
+
+	if (v) {
+		snprintf(
+		    where, sizeof(where), "[alert \"%s\"] %s", kname, event);
+		return parse_rule(mask, v, where);
+	}
+	if ((v = px_conf_get(&n->conf, "alert", NULL, event)) != NULL) {
+		snprintf(where, sizeof(where), "[alert] %s", event);
+		return parse_rule(mask, v, where);
+	}
+	*mask = default_rule(kind, event);
+	return 0;
+}
+
+/* The words of an alert: English, then Chinese, as the other notices. */
+static void
+alert_words(struct px_buf *subj, struct px_buf *text, const struct px_node *n,
+    const struct px_case *c, const struct px_msg *m, const char *event,
+    const char *why)
+{
+	const char *peer = m->from, *kind = px_kind_names[c->kind].wire;
+	const char *prio = px_priority_names[c->priority].wire;
+	const char *type = px_msg_type_names[m->type].wire;
+	char ref[9];
+
+	(void)n;
+	px_case_ref(ref, c->id);
+	if (strcmp(event, "new") == 0) {
+		px_buf_putf(subj, "[parley] New %s %s from %s: %s / 新案件",
+		    prio, kind, peer, c->title);
+		px_buf_putf(text,
+		    "%s opened a %s %s with us (%s, TLP:%s): case %s.\n"
+		    "Title: %s\n",
+		    peer, prio, kind, px_category_names[c->category].wire,
+		    px_tlp_names[c->tlp].label, ref, c->title);
+	} else {
+		px_buf_putf(subj,
+		    "[parley] %s answered case %s (%s): %s / 对方已答复", peer,
+		    ref, type, c->title);
+		px_buf_putf(text,
+		    "%s sent a %s on the %s %s %s (\"%s\"); it is now %s.\n",
+		    peer, type, prio, kind, ref, c->title,
+		    px_desk_move(n, c) == 'u' ? "waiting on us"
+		                              : px_state_names[c->state].label);
+	}
+	px_buf_putf(text,
+	    "You are told as %s.\nSee it: parley case show %s (or the "
+	    "console, #/case/%s)\n",
+	    why, ref, ref);
+}
+
+/* Queues one alert to `person` (one of our contacts), if they list a
+ * channel; *told is set when a row was written. */
+static int
+alert_person(struct px_node *n, const struct px_notify_item *base,
+    const char *person, bool *told)
+{
+	struct px_notify_item it = *base;
+	int64_t ids[PX_NOTIFY_NCHAN];
+	size_t count = 0;
+	json_t *card = NULL;
+	int rc;
+
+	if (px_notify_contact_card(&card, n, person) < 0)
+		return 0; /* no longer one of ours: the others are told */
+	it.contact = person;
+	it.card = card;
+	it.channels = PX_NOTIFY_EMAIL | PX_NOTIFY_WEBHOOK;
+	rc = px_notify_enqueue_ids(n, &it, ids, &count);
+	*told |= rc == 0 && count > 0;
+	json_decref(card);
+	return rc;
+}
+
+int
+px_desk_alert(struct px_node *n, const struct px_case *c,
+    const struct px_msg *m, int before, int64_t now)
+{
+	struct px_case prior = { .state = (enum px_state)before };
+	const char *event = NULL, *who;
+	json_t *desk = NULL, *data = NULL, *contacts = NULL, *roster = NULL;
+	struct px_buf subj, text;
+	const json_t *w;
+	unsigned mask;
+	bool told = false;
+	size_t i;
+	int rc = 0;
+
+	/* A message stored with no effect changes nothing anyone waits
+	 * for. */
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->msgs[i]->hash, m->hash) == 0 && c->why[i])
+			return 0;
+	prior.requester = c->requester;
+	prior.responder = c->responder;
+	if (before < 0)
+		event = strcmp(c->responder, n->name) == 0 ? "new" : NULL;
+	else if (px_desk_move(n, &prior) == 't' && px_desk_move(n, c) != 't')
+		event = "answer";
+	if (event == NULL)
+		return 0;
+	if (px_desk_alert_rule(n, c->kind, event, &mask) < 0) {
+		/* A rule we cannot read must not lose the alert. */
+		fprintf(
+		    stderr, "parley: %s; alerting anyway\n", px_error_last());
+		mask = (1u << PX_PRIO__N) - 1;
+	}
+	if (!(mask & (1u << c->priority)))
+		return 0;
+	px_buf_init(&subj, PX_BUF_NOCAP);
+	px_buf_init(&text, PX_BUF_NOCAP);
+	data = json_pack("{ss ss ss ss ss}", "kind",
+	    px_kind_names[c->kind].wire, "priority",
+	    px_priority_names[c->priority].wire, "peer", m->from, "type",
+	    px_msg_type_names[m->type].wire, "alert", event);
+	if ((desk = px_desk_people(n, c->id)) == NULL) {
+		rc = PX_ERR;
+		goto out;
+	}
+	who = json_string_value(json_object_get(desk, "assignee"));
+	{
+		struct px_notify_item it = {
+			.case_id = c->id,
+			.msg_hash = m->hash,
+			.event = strcmp(event, "new") == 0
+			    ? "parley.case.new"
+			    : "parley.case.answer",
+			.data = data,
+			.now = now,
+		};
+
+		if (who) {
+			alert_words(&subj, &text, n, c, m, event,
+			    "the case's assignee");
+			it.subject = subj.data;
+			it.text = text.data;
+			rc = alert_person(n, &it, who, &told);
+		}
+		json_array_foreach(json_object_get(desk, "watchers"), i, w)
+		{
+			if (rc < 0 ||
+			    (who && strcmp(who, json_string_value(w)) == 0))
+				continue;
+			px_buf_reset(&subj);
+			px_buf_reset(&text);
+			alert_words(&subj, &text, n, c, m, event,
+			    "a watcher of the case");
+			it.subject = subj.data;
+			it.text = text.data;
+			rc = alert_person(n, &it, json_string_value(w), &told);
+		}
+		/* Nobody of ours holds it (or none can be reached): the
+		 * people on duty now, by the roster. */
+		if (rc == 0 && !told &&
+		    (rc = px_node_directory(n, &contacts, &roster)) == 0) {
+			px_buf_reset(&subj);
+			px_buf_reset(&text);
+			alert_words(&subj, &text, n, c, m, event,
+			    who ? "on duty (the case's people cannot be "
+			          "reached)"
+			        : "on duty (nobody holds the case)");
+			it.subject = subj.data;
+			it.text = text.data;
+			rc = px_notify_duty(n, contacts, roster, &it);
+		}
+	}
+out:
+	json_decref(desk);
+	json_decref(data);
+	json_decref(contacts);
+	json_decref(roster);
+	px_buf_dispose(&subj);
+	px_buf_dispose(&text);
+	return rc;
+}

@@ -45,6 +45,13 @@ json_t *px_desk_people(struct px_node *n, const char *case_id);
  * as the console's inbox says it (docs/console.md). */
 char px_desk_move(const struct px_node *n, const struct px_case *c);
 
+/* The alert rule for `event` ("new" or "answer") on cases of `kind`:
+ * [alert "KIND"], else [alert], else the built-in default (docs/desk.md);
+ * *mask gets one bit per priority (1 << PX_P1, ...).  PX_EINVAL for a
+ * rule that is not a list of priorities, all or none. */
+PX_MUST_CHECK int px_desk_alert_rule(const struct px_node *n, enum px_kind kind,
+    const char *event, unsigned *mask);
+
 /*
  * After message `m` from a peer joined case `c` (whose state before it
  * was `before`, or -1 for a message that opened it): queues the alert it

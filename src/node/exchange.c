@@ -21,6 +21,7 @@
 #include "node/attach.h"
 #include "node/channel.h"
 #include "node/feeds.h"
+#include "node/desk.h"
 #include "node/internal.h"
 #include "node/log.h"
 #include "node/witness.h"
@@ -379,6 +380,7 @@ apply_msg(struct px_node *n, const struct px_msg *m, const struct px_peer *p,
 	const char *why;
 	bool in_order = true;
 	int64_t tip, idx;
+	int before = -1; /* the case's state before m; -1: m opens it */
 	int rc;
 
 	px_case_init(&c);
@@ -468,8 +470,10 @@ apply_msg(struct px_node *n, const struct px_msg *m, const struct px_peer *p,
 		 * transit makes the store replay it again (reindex). */
 		in_order = rc == 0 &&
 		    (c.n == 0 || m->time_ms >= c.msgs[c.n - 1]->time_ms);
-		if (rc == 0)
+		if (rc == 0) {
+			before = (int)c.state;
 			rc = px_case_replay(&c, m);
+		}
 	}
 	if (rc < 0) {
 		px_error_prefix(
@@ -493,6 +497,7 @@ apply_msg(struct px_node *n, const struct px_msg *m, const struct px_peer *p,
 	    (rc = px_log_append(n, "receipt", r->hash, m->from, now, raw,
 	         strlen(raw), NULL)) < 0 ||
 	    (!in_order && (rc = reindex(n, m->case_id, now, &c)) < 0) ||
+	    (rc = px_desk_alert(n, &c, m, before, now)) < 0 ||
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;

@@ -116,7 +116,20 @@ static const char conf_template[] =
     "#webhook = https://pager.example/hook\n"
     "# Signs the webhook's POSTs (X-Parley-Signature); stays in this file,\n"
     "# never published in the card.\n"
-    "#webhook_secret =\n";
+    "#webhook_secret =\n"
+    "\n"
+    "# Alerts on arrival (docs/desk.md): a new case from a peer (new), or\n"
+    "# an answer we were waiting for (answer), is told to the case's\n"
+    "# assignee and watchers, else to whoever is on duty.  Each rule lists\n"
+    "# the priorities that alert (P1 P2 ...), all or none; [alert \"KIND\"]\n"
+    "# (report, request, hotline, inject) overrides [alert].  Unset: new\n"
+    "# and answer for every report, request and inject; a hotline's\n"
+    "# answers only (its arrival is paged by the roster walk).\n"
+    "#[alert]\n"
+    "#new = all\n"
+    "#answer = all\n"
+    "#[alert \"report\"]\n"
+    "#new = P1 P2\n";
 
 static int check_contacts(const struct px_conf *c);
 

@@ -19,7 +19,8 @@
 #define PX_SQ_FIRST_EV_STMT    120 /* 120..127: store_sqlite_ev.c */
 #define PX_SQ_FIRST_FEED_STMT  128 /* 128..175: store_sqlite_feed.c */
 #define PX_SQ_FIRST_DESK_STMT  176 /* 176..183: store_sqlite_desk.c */
-#define PX_SQ_STMTS            184
+#define PX_SQ_FIRST_USER_STMT  184 /* 184..199: store_sqlite_user.c */
+#define PX_SQ_STMTS            200
 
 struct sq {
 	struct px_store base;
@@ -178,6 +179,25 @@ int px_sq_case_people(
 int px_sq_case_search(struct px_store *b, const char *text,
     const char *obs_type, const char *obs_value, const char *except, int limit,
     px_case_cb cb, void *arg);
+/* People who sign in (store_sqlite_user.c). */
+#define PX_SQ_USER_OPS                                                      \
+	.user_put = px_sq_user_put, .user_get = px_sq_user_get,             \
+	.user_list = px_sq_user_list, .user_step = px_sq_user_step,         \
+	.session_put = px_sq_session_put, .session_get = px_sq_session_get, \
+	.signin_put = px_sq_signin_put, .signin_list = px_sq_signin_list
+
+int px_sq_user_put(struct px_store *b, const struct px_user_row *u);
+int px_sq_user_get(struct px_store *b, const char *name, struct px_user_row *u);
+int px_sq_user_list(struct px_store *b, px_text_cb cb, void *arg);
+int px_sq_user_step(struct px_store *b, const char *name, int64_t step);
+int px_sq_session_put(struct px_store *b, const char *hash, const char *name,
+    const char *role, int64_t created_ms, int64_t expires_ms);
+int px_sq_session_get(struct px_store *b, const char *hash, int64_t now,
+    char **name, char **role);
+int px_sq_signin_put(struct px_store *b, int64_t time_ms, const char *name,
+    bool ok, const char *detail);
+int px_sq_signin_list(struct px_store *b, px_text_cb cb, void *arg);
+
 /* Reads a row of the cases table's columns, in its order (store_sqlite.c). */
 void px_sq_read_case(sqlite3_stmt *st, struct px_case_row *c);
 

@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 14
+#define PX_SCHEMA_VERSION 15
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -130,6 +130,17 @@ typedef int (*px_case_cb)(const struct px_case_row *c, void *arg);
 typedef int (*px_log_cb)(const struct px_log_row *r, void *arg);
 /* (first column, second column) text pairs: cosignature lines, peer
  * checkpoint notes, alerts. */
+/* A person who signs in (node/people.h). */
+struct px_user_row {
+	char *name;        /* one of our [contact] ids */
+	char *role;        /* viewer, analyst, duty or admin */
+	char *pwhash;      /* crypto_pwhash_str */
+	char *totp;        /* the TOTP secret, base32 */
+	int64_t totp_step; /* the last step accepted, or -1 */
+	int64_t created_ms;
+};
+void px_user_row_dispose(struct px_user_row *u);
+
 typedef int (*px_text_cb)(int64_t n, const char *a, const char *b, void *arg);
 /* A witness's cosignature of a checkpoint of ours: its size and when we
  * got it. */
@@ -438,6 +449,28 @@ struct px_store_ops {
 	 * removes `person`). */
 	int (*case_person_set)(struct px_store *s, const char *case_id,
 	    const char *role, const char *person, bool on, int64_t now);
+	/* People who sign in (node/people.h).  user_put adds one
+	 * (PX_ECONFLICT if the name is taken); user_get: PX_ENOTFOUND for
+	 * no such user; user_list: cb(created_ms, name, role); user_step
+	 * records the last TOTP step accepted. */
+	int (*user_put)(struct px_store *s, const struct px_user_row *u);
+	int (*user_get)(
+	    struct px_store *s, const char *name, struct px_user_row *u);
+	int (*user_list)(struct px_store *s, px_text_cb cb, void *arg);
+	int (*user_step)(struct px_store *s, const char *name, int64_t step);
+	/* Sessions: bearer tokens from a sign-in, by the hex SHA-256 of
+	 * their secret, valid until expires_ms; session_get is PX_ENOTFOUND
+	 * for an unknown or expired one. */
+	int (*session_put)(struct px_store *s, const char *hash,
+	    const char *name, const char *role, int64_t created_ms,
+	    int64_t expires_ms);
+	int (*session_get)(struct px_store *s, const char *hash, int64_t now,
+	    char **name, char **role);
+	/* The audit of sign-ins: cb(time_ms, name, "ok" or the reason),
+	 * newest first. */
+	int (*signin_put)(struct px_store *s, int64_t time_ms, const char *name,
+	    bool ok, const char *detail);
+	int (*signin_list)(struct px_store *s, px_text_cb cb, void *arg);
 	/* cb(since_ms, role, person): the assignee first, then watchers by
 	 * name. */
 	int (*case_people)(

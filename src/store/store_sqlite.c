@@ -274,6 +274,18 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX case_people_assignee ON case_people (case_id)"
 	"  WHERE role = 'assignee';"
 	"CREATE INDEX case_people_person ON case_people (person, role);",
+	/* 14 -> 15: people who sign in (store_sqlite_user.c): password
+	 * (crypto_pwhash_str) and TOTP secret, sessions with an expiry, and
+	 * the audit of sign-ins */
+	"CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL,"
+	"  pwhash TEXT NOT NULL, totp TEXT NOT NULL,"
+	"  totp_step INTEGER NOT NULL DEFAULT -1,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE sessions (hash TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	"  role TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL);"
+	"CREATE TABLE signins (time_ms INTEGER NOT NULL, name TEXT NOT NULL,"
+	"  ok INTEGER NOT NULL, detail TEXT NOT NULL);",
 };
 
 enum q {
@@ -1040,6 +1052,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_EV_OPS,
 	PX_SQ_FEED_OPS,
 	PX_SQ_DESK_OPS,
+	PX_SQ_USER_OPS,
 };
 
 static int

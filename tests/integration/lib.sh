@@ -426,6 +426,17 @@ smtp_start() {
 }
 _listening() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null; }
 
+# add_people DIR DOMAIN ID...: one of DIR's people per ID, a [contact "ID"]
+# (technical) reached at ID@DOMAIN, appended to DIR's parley.conf.
+add_people() {
+	local dir=$1 dom=$2 id
+	shift 2
+	for id in "$@"; do
+		printf '\n[contact "%s"]\nrole = technical\nname = %s\nemail = %s@%s\n' \
+			"$id" "${id^}" "$id" "$dom" >>"$dir/parley.conf"
+	done
+}
+
 # smtp_use DIR PORT: DIR's node sends its mail through 127.0.0.1:PORT
 # (parley init wrote an empty [smtp]).
 smtp_use() {

@@ -14,18 +14,7 @@ B=cert-us.example
 read -r PA PB < <(free_ports 2 | tr '\n' ' ')
 live_node a $A Asia/Shanghai $PA "zh, en"
 live_node b $B America/New_York $PB
-cat >>b/parley.conf <<'CONF'
-
-[contact "alice"]
-role = technical
-name = Alice Analyst
-email = alice@us.example
-
-[contact "bob"]
-role = technical
-name = Bob Builder
-email = bob@us.example
-CONF
+add_people b us.example alice bob
 for d in a b; do expect_rc 0 px card --dir $d -o $d.card; done
 enrol a b
 

@@ -15,18 +15,7 @@ browser_ready desk
 live_pair duty
 # A's people: alice (the token's name, so the console acts as her) and
 # carol, for assignment.
-cat >>a/parley.conf <<'CONF'
-
-[contact "alice"]
-role = technical
-name = Alice
-email = alice@beijing.example
-
-[contact "carol"]
-role = technical
-name = Carol
-email = carol@beijing.example
-CONF
+add_people a beijing.example alice carol
 expect_rc 0 px card --dir a -o a.card
 expect_rc 0 px peer add --dir b a.card
 serve a

@@ -1,0 +1,201 @@
+/*
+ * Sign-in (api/users.h), and its API:
+ *
+ *   POST /api/v1/session {"user", "password", "code"}
+ *        201 {"token", "expires", "person", "role"}; 401 otherwise
+ *   GET  /api/v1/signins  admin: the audit, newest first
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/json.h"
+#include "api/routes.h"
+#include "api/users.h"
+#include "crypto/sign.h"
+#include "crypto/totp.h"
+#include "net/problem.h"
+#include "node/desk.h"
+#include "util/util.h"
+
+int
+px_user_add(struct px_node *n, const char *name, const char *role,
+    const char *password, int64_t now, char **totp)
+{
+	struct px_user_row u = { 0 };
+	uint8_t secret[PX_TOTP_SECRET_LEN];
+	char hash[crypto_pwhash_STRBYTES], b32[64];
+	size_t plen = password ? strlen(password) : 0;
+	bool known = false;
+	int rc;
+
+	*totp = NULL;
+	for (int i = 0; i < PX_ROLE__N; i++)
+		known |= strcmp(role, px_role_names[i]) == 0;
+	if (!known)
+		return px_error_set(PX_EINVAL,
+		    "unknown role '%s' (expected viewer, analyst, duty or "
+		    "admin)",
+		    role);
+	if (!px_desk_is_person(n, name))
+		return px_error_set(PX_ENOTFOUND,
+		    "'%s' is not one of this node's people: a user is named "
+		    "after their [contact \"%s\"] in parley.conf (add it "
+		    "first)",
+		    name, name);
+	if (plen < 8 || plen > 1024)
+		return px_error_set(PX_EINVAL,
+		    "a password is 8 to 1024 bytes (this one has %zu)", plen);
+	if (crypto_pwhash_str(hash, password, plen,
+	        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return px_error_set(PX_ERR, "out of memory hashing a password");
+	randombytes_buf(secret, sizeof(secret));
+	px_base32_encode(b32, secret, sizeof(secret));
+	u.name = (char *)name;
+	u.role = (char *)role;
+	u.pwhash = hash;
+	u.totp = b32;
+	u.created_ms = now;
+	if ((rc = PX_STORE_CALL(n->store, user_put, &u)) == 0)
+		*totp = px_strdup(b32);
+	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(b32, sizeof(b32));
+	return rc;
+}
+
+/* Records one attempt; a failure to record fails the sign-in too. */
+static int
+audit(
+    struct px_node *n, int64_t now, const char *name, bool ok, const char *why)
+{
+	return PX_STORE_CALL(n->store, signin_put, now, name, ok, why);
+}
+
+int
+px_user_signin(struct px_node *n, const char *name, const char *password,
+    const char *code, int64_t now, char **token, int64_t *expires)
+{
+	struct px_user_row u = { 0 };
+	uint8_t key[64], raw[24], h[PX_SHA256_LEN];
+	char hex[49], hhex[65];
+	size_t klen = 0;
+	int64_t step;
+	int rc;
+
+	*token = NULL;
+	if (name == NULL || password == NULL)
+		return px_error_set(
+		    PX_EINVAL, "a sign-in needs user and password");
+	if (PX_STORE_CALL(n->store, user_get, name, &u) < 0 ||
+	    crypto_pwhash_str_verify(u.pwhash, password, strlen(password)) !=
+	        0) {
+		rc = audit(n, now, name, false, "wrong user or password");
+		px_user_row_dispose(&u);
+		return rc < 0
+		    ? rc
+		    : px_error_set(PX_EINVAL, "wrong user name or password");
+	}
+	step = u.totp_step;
+	if ((rc = px_base32_decode(key, sizeof(key), &klen, u.totp)) < 0 ||
+	    (rc = px_totp_check(key, klen, code, now / 1000, &step)) < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", px_error_last());
+		if (audit(n, now, name, false, why) == 0)
+			rc = px_error_set(PX_EINVAL, "%s", why);
+		goto out;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	px_hex_encode(hex, raw, sizeof(raw));
+	*token = px_asprintf("pxs_%s", hex);
+	px_sha256(h, *token, strlen(*token));
+	px_hex_encode(hhex, h, sizeof(h));
+	*expires = now + PX_SESSION_MS;
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(n->store, user_step, name, step)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, session_put, hhex, name, u.role, now,
+	         *expires)) < 0 ||
+	    (rc = audit(n, now, name, true, NULL)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
+		PX_STORE_CALL0(n->store, rollback);
+out:
+	if (rc < 0 && *token) {
+		sodium_memzero(*token, strlen(*token));
+		free(*token);
+		*token = NULL;
+	}
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(hex, sizeof(hex));
+	px_user_row_dispose(&u);
+	return rc;
+}
+
+static int
+session_post(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	const char *user, *pw, *code, *role;
+	char *token = NULL, tm[PX_TIME_STRLEN];
+	struct px_user_row u = { 0 };
+	int64_t expires = 0, now = px_time_now_ms();
+	json_t *b;
+
+	if (n == NULL || (b = px_api_body(req, r)) == NULL)
+		return 0;
+	user = json_string_value(json_object_get(b, "user"));
+	pw = json_string_value(json_object_get(b, "password"));
+	code = json_string_value(json_object_get(b, "code"));
+	if (px_user_signin(n, user, pw, code, now, &token, &expires) < 0) {
+		px_problem(r, 401, NULL, "%s", px_error_last());
+		goto out;
+	}
+	role = PX_STORE_CALL(n->store, user_get, user, &u) == 0 ? u.role : "";
+	px_time_format(tm, expires);
+	px_api_json(r, 201,
+	    json_pack("{ss ss ss ss}", "token", token, "expires", tm, "person",
+	        user, "role", role));
+out:
+	if (token) {
+		sodium_memzero(token, strlen(token));
+		free(token);
+	}
+	px_user_row_dispose(&u);
+	json_decref(b);
+	return 0;
+}
+
+static int
+signin_row(int64_t t, const char *name, const char *detail, void *arg)
+{
+	char tm[PX_TIME_STRLEN];
+
+	px_time_format(tm, t);
+	json_array_append_new(arg,
+	    json_pack("{ss ss sb ss}", "time", tm, "user", name, "ok",
+	        strcmp(detail, "ok") == 0, "detail", detail));
+	return 0;
+}
+
+static int
+signins_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	json_t *a = json_array();
+	int rc;
+
+	if (n == NULL ||
+	    (rc = PX_STORE_CALL(n->store, signin_list, signin_row, a)) < 0) {
+		json_decref(a);
+		return n ? px_api_fail(r, rc) : 0;
+	}
+	return px_api_json(r, 200, a);
+}
+
+const struct px_route px_routes_users[] = {
+	{ "POST", "/api/v1/session", session_post, PX_AUTH_NONE, 4096,
+	    "application/json" },
+	{ "GET", "/api/v1/signins", signins_get, PX_AUTH_TOKEN, 0, NULL },
+};
+const size_t px_routes_users_n = PX_ARRAY_LEN(px_routes_users);

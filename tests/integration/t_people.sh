@@ -1,0 +1,98 @@
+#!/bin/bash
+# People who sign in (issue 17, item 1, first part): a user account named
+# after one of our contacts, a password (Argon2id) and a TOTP second
+# factor; POST /api/v1/session gives a session token bound to that person
+# (8 hours); every attempt is in the sign-in audit, which only an admin
+# reads.
+# shellcheck source=tests/integration/lib.sh
+. "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+trap live_cleanup EXIT
+mkdir -p "$TMP/pids"
+
+B=cert-us.example
+PB=$(free_ports 1)
+live_node b $B America/New_York $PB
+add_people b us.example alice bob
+printf 'correct horse battery\n' >pw
+printf 'short\n' >short
+
+expect_rc 0 px user add --dir b alice --role duty --json <pw
+SECRET=$(json_get "$OUT" 'd["totp_secret"]')
+[ ${#SECRET} = 32 ] || fail "a 20-byte secret is 32 base32 characters: $SECRET"
+expect_json "$OUT" 'd["otpauth"]' "otpauth://totp/parley%20$B:alice?secret=$SECRET&issuer=parley%20$B"
+expect_rc 5 px user add --dir b alice --role duty <pw
+expect_in "$ERR" "a user named 'alice' exists already"
+expect_rc 4 px user add --dir b mallory --role duty <pw
+expect_in "$ERR" "'mallory' is not one of this node's people"
+expect_rc 3 px user add --dir b bob --role duty <short
+expect_in "$ERR" "a password is 8 to 1024 bytes (this one has 5)"
+expect_rc 3 px user add --dir b bob --role boss <pw
+expect_rc 0 px user list --dir b --json
+expect_json "$OUT" '[[u["user"], u["detail"]] for u in d]' '[["alice", "duty"]]'
+# The password is stored as an Argon2id hash, never as written.
+sqlite3 b/parley.db "SELECT pwhash FROM users" >pwhash
+expect_in pwhash '$argon2id$'
+sqlite3 b/parley.db .dump >b.sql
+expect_not_in b.sql "correct horse"
+ok "user add: named after a contact, password hashed, TOTP secret shown once"
+
+expect_rc 0 px token create --dir b --role admin --name root
+TADM=$(cat "$OUT")
+expect_rc 0 px token create --dir b --role viewer --name v
+TV=$(cat "$OUT")
+serve b
+code() { # the code of SECRET now, or N steps ago
+	python3 - "$SECRET" "${1:-0}" <<'PYEOF'
+import base64, hashlib, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1])
+step = int(time.time()) // 30 - int(sys.argv[2])
+h = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PYEOF
+}
+C=$(code)
+call b "" POST /api/v1/session "{\"user\":\"alice\",\"password\":\"wrong password\",\"code\":\"$C\"}"
+want_code 401
+expect_in "$OUT" "wrong user name or password"
+call b "" POST /api/v1/session "{\"user\":\"nobody\",\"password\":\"correct horse battery\",\"code\":\"$C\"}"
+want_code 401
+expect_in "$OUT" "wrong user name or password"
+call b "" POST /api/v1/session '{"user":"alice","password":"correct horse battery","code":"12345"}'
+want_code 401
+expect_in "$OUT" "six digits"
+call b "" POST /api/v1/session "{\"user\":\"alice\",\"password\":\"correct horse battery\",\"code\":\"$(code 5)\"}"
+want_code 401
+expect_in "$OUT" "the one-time code is wrong"
+call b "" POST /api/v1/session "{\"user\":\"alice\",\"password\":\"correct horse battery\",\"code\":\"$C\"}"
+want_code 201
+expect_json "$OUT" '[d["person"], d["role"], d["token"][:4]]' '["alice", "duty", "pxs_"]'
+S=$(json_get "$OUT" 'd["token"]')
+# The same code twice is a replay.
+call b "" POST /api/v1/session "{\"user\":\"alice\",\"password\":\"correct horse battery\",\"code\":\"$C\"}"
+want_code 401
+expect_in "$OUT" "used already"
+ok "sign-in needs the password and a fresh one-time code"
+
+# The session acts as alice: /me says so, and the desk knows her.
+call b "$S" GET /api/v1/me
+want_code 200
+expect_json "$OUT" '[d["token"], d["person"], d["role"]]' '["alice", "alice", "duty"]'
+expect_eq "session lifetime (ms)" 28800000 \
+	"$(sqlite3 b/parley.db 'SELECT expires_ms - created_ms FROM sessions')"
+call b "pxs_0000" GET /api/v1/me
+want_code 401
+ok "a session is a bearer token bound to its person, for 8 hours"
+
+# The audit: every attempt, newest first; an admin's to read.
+call b "$TV" GET /api/v1/signins
+want_code 403
+call b "$TADM" GET /api/v1/signins
+want_code 200
+expect_json "$OUT" '[[x["user"], x["ok"]] for x in d]' \
+	'[["alice", false], ["alice", true], ["alice", false], ["alice", false], ["nobody", false], ["alice", false]]'
+expect_json "$OUT" 'd[0]["detail"]' "this one-time code was used already; wait for the next one"
+expect_rc 0 px user signins --dir b --json
+expect_json "$OUT" 'len(d)' 6
+ok "the sign-in audit lists every attempt and why it failed"
+finish
