@@ -24,6 +24,7 @@ build(void)
 		{ px_routes_reports, px_routes_reports_n },
 		{ px_routes_channels, px_routes_channels_n },
 		{ px_routes_agreement, px_routes_agreement_n },
+		{ px_routes_taxii, px_routes_taxii_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)

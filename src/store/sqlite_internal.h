@@ -14,6 +14,7 @@
 #define PX_SQ_FIRST_LOG_STMT   32 /* statement slots 0..31: store_sqlite.c */
 #define PX_SQ_FIRST_SCHED_STMT 64 /* 64..79: store_sqlite_sched.c */
 #define PX_SQ_FIRST_CHAN_STMT  80 /* 80..87: store_sqlite_chan.c */
+#define PX_SQ_FIRST_TAXII_STMT 88 /* 88..95: store_sqlite_taxii.c */
 #define PX_SQ_FIRST_AGREE_STMT 96 /* 96..103: store_sqlite_agree.c */
 #define PX_SQ_STMTS            104
 
@@ -123,6 +124,21 @@ int px_sq_agreement_list(
 int px_sq_case_set_agreement(struct px_store *b, const char *id, int64_t v);
 int px_sq_case_agreements(
     struct px_store *b, const char *peer, px_text_cb cb, void *arg);
+
+/* TAXII collections (store_sqlite_taxii.c). */
+#define PX_SQ_TAXII_OPS                                               \
+	.taxii_put = px_sq_taxii_put, .taxii_scan = px_sq_taxii_scan, \
+	.taxii_status_put = px_sq_taxii_status_put,                   \
+	.taxii_status_get = px_sq_taxii_status_get
+
+int px_sq_taxii_put(
+    struct px_store *b, const struct px_taxii_row *r, bool *added);
+int px_sq_taxii_scan(struct px_store *b, const char *coll, int64_t after,
+    int64_t added_after_ms, const char *id, px_taxii_cb cb, void *arg);
+int px_sq_taxii_status_put(struct px_store *b, const char *id, const char *coll,
+    int64_t created_ms, const char *body);
+int px_sq_taxii_status_get(
+    struct px_store *b, const char *id, char **coll, char **body);
 
 /* The log's tile cache follows the connection: a rollback (of the
  * transaction or a savepoint) forgets what it held, since it may hold

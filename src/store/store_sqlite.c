@@ -122,6 +122,17 @@ static const char *const migrations[] = {
 	"DROP TABLE log_entries;"
 	"ALTER TABLE log_entries_6 RENAME TO log_entries;"
 	"CREATE INDEX log_entries_peer ON log_entries (peer, time_ms);",
+	/* 7 -> 8: TAXII 2.1 collections (docs/interop.md): every object
+	 * version a collection holds, at its log position `pos` (pages are
+	 * cut by position, never by time), and the status of each POST */
+	"CREATE TABLE taxii_objects (pos INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  coll TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,"
+	"  version TEXT NOT NULL, spec_version TEXT NOT NULL,"
+	"  added_ms INTEGER NOT NULL, body TEXT NOT NULL,"
+	"  UNIQUE (coll, id, version));"
+	"CREATE INDEX taxii_objects_coll ON taxii_objects (coll, pos);"
+	"CREATE TABLE taxii_status (id TEXT PRIMARY KEY, coll TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL, body TEXT NOT NULL);",
 };
 
 enum q {
@@ -883,6 +894,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_SCHED_OPS,
 	PX_SQ_CHAN_OPS,
 	PX_SQ_AGREE_OPS,
+	PX_SQ_TAXII_OPS,
 };
 
 static int
