@@ -143,7 +143,9 @@ begin(const struct px_http_req *req, struct px_http_resp *r, struct who *w)
 	}
 	if (req->peer_fp != NULL)
 		w->peer = px_app_peer_by_fp(req->app, req->peer_fp);
-	if (w->peer == NULL && (tok = token_of(req->authorization)) != NULL) {
+	/* Both may be presented (a peer's tool with an analyst token of
+	 * ours): the asker may then do what either allows. */
+	if ((tok = token_of(req->authorization)) != NULL) {
 		if (px_app_token(req->app, tok, &name, &w->role) < 0)
 			w->role = -1;
 		free(name);

@@ -58,6 +58,7 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_channel,
 	&px_cmd_export,
 	&px_cmd_import,
+	&px_cmd_taxii,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,

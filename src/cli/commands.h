@@ -29,5 +29,6 @@ extern const struct px_cmd px_cmd_notify;
 extern const struct px_cmd px_cmd_channel;
 extern const struct px_cmd px_cmd_export;
 extern const struct px_cmd px_cmd_import;
+extern const struct px_cmd px_cmd_taxii;
 
 #endif
