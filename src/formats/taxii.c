@@ -320,6 +320,8 @@ range_admits(const char *s, const char *end, const char *type)
 	int ok;
 
 	s = skip_ws(s, end);
+	if (s >= end)
+		return 0;
 	semi = memchr(s, ';', (size_t)(end - s));
 	p = semi ? semi : end;
 	while (p > s && (p[-1] == ' ' || p[-1] == '\t'))

@@ -10,6 +10,7 @@
 enum sq_taxii {
 	T_PUT = PX_SQ_FIRST_TAXII_STMT,
 	T_SCAN,
+	T_SCAN_ID,
 	T_STATUS_PUT,
 	T_STATUS_GET,
 	T__END
@@ -17,20 +18,27 @@ enum sq_taxii {
 
 _Static_assert(T__END <= PX_SQ_FIRST_AGREE_STMT, "statement slots");
 
+#define SCAN_COLS                                                           \
+	"SELECT pos, id, type, version, spec_version, added_ms, body, NOT " \
+	"EXISTS (SELECT 1 FROM taxii_objects b WHERE b.coll = a.coll AND "  \
+	"b.id = a.id AND b.version < a.version), NOT EXISTS (SELECT 1 "     \
+	"FROM taxii_objects b WHERE b.coll = a.coll AND b.id = a.id AND "   \
+	"b.version > a.version) FROM taxii_objects a "
+
 static const char *const tsql[T__END - PX_SQ_FIRST_TAXII_STMT] = {
 #define S(q) [(q)-PX_SQ_FIRST_TAXII_STMT]
 	S(T_PUT) = "INSERT OR IGNORE INTO taxii_objects (coll, id, type, "
 	           "version, spec_version, added_ms, body) VALUES (?1, ?2, "
 	           "?3, ?4, ?5, ?6, ?7)",
-	/* first/last by the (coll, id, version) unique index. */
-	S(T_SCAN) = "SELECT pos, id, type, version, spec_version, added_ms, "
-	            "body, NOT EXISTS (SELECT 1 FROM taxii_objects b WHERE "
-	            "b.coll = a.coll AND b.id = a.id AND b.version < "
-	            "a.version), NOT EXISTS (SELECT 1 FROM taxii_objects b "
-	            "WHERE b.coll = a.coll AND b.id = a.id AND b.version > "
-	            "a.version) FROM taxii_objects a WHERE coll = ?1 AND pos "
-	            "> ?2 AND added_ms > ?3 AND (?4 IS NULL OR id = ?4) "
-	            "ORDER BY pos",
+	/* first/last by the (coll, id, version) unique index; the walk by
+	 * the (coll, pos) index, so a page reads only what it serves (with
+	 * "id = ?" in the same statement SQLite would take the unique index
+	 * and sort the whole rest of the collection for every page). */
+	S(T_SCAN) = SCAN_COLS
+	"INDEXED BY taxii_objects_coll WHERE coll = ?1 AND pos > ?2 AND added_ms > "
+	"?3 ORDER BY pos",
+	S(T_SCAN_ID) = SCAN_COLS "WHERE coll = ?1 AND pos > ?2 AND added_ms "
+	                         "> ?3 AND id = ?4 ORDER BY pos",
 	S(T_STATUS_PUT) = "INSERT INTO taxii_status (id, coll, created_ms, "
 	                  "body) VALUES (?1, ?2, ?3, ?4)",
 	S(T_STATUS_GET) = "SELECT coll, body FROM taxii_status WHERE id = ?1",
@@ -70,7 +78,7 @@ px_sq_taxii_scan(struct px_store *b, const char *coll, int64_t after,
     int64_t added_after_ms, const char *id, px_taxii_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
-	sqlite3_stmt *st = tprep(s, T_SCAN);
+	sqlite3_stmt *st = tprep(s, id ? T_SCAN_ID : T_SCAN);
 	int rc, stop = 0;
 
 	if (st == NULL)
