@@ -342,8 +342,12 @@ put_object(struct px_node *n, const char *coll, json_t *o, int64_t now,
 
 /*
  * Adds the objects of the collection's cases changed since its last sync
- * (kept in meta as taxii.sync.ID), in one transaction.  A case the choke
- * point keeps out is skipped.
+ * (kept in meta as taxii.sync.ID).  The cases are exported first and the
+ * objects written after, in one short transaction, so a sync of many
+ * cases does not hold the store's write lock while it replays them.  A
+ * case the choke point keeps out is skipped.  The mark kept is below the
+ * time the cases were listed, so a case changed while this runs is
+ * picked up by the next read (re-adding what it holds is a no-op).
  */
 static int
 coll_sync(struct px_node *n, const struct coll *c)
@@ -352,7 +356,9 @@ coll_sync(struct px_node *n, const struct coll *c)
 	struct px_case_filter f = { .peer = c->peer };
 	char *key = px_asprintf("taxii.sync.%s", c->id), *v = NULL;
 	int64_t now = px_time_now_ms();
+	json_t *all = json_array(), *o;
 	bool began = false;
+	size_t k;
 	int rc;
 
 	if ((rc = PX_STORE_CALL(n->store, meta_get, key, &v)) == 0)
@@ -366,33 +372,33 @@ coll_sync(struct px_node *n, const struct coll *c)
 		rc = 0;
 		goto out;
 	}
-	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
-		goto out;
-	began = true;
 	for (size_t i = 0; i < p.n && rc == 0; i++) {
-		json_t *objs = NULL, *o;
-		size_t k;
+		json_t *objs = NULL;
 
 		rc = px_node_taxii_objects(&objs, n, p.ids[i],
 		    c->peer ? PX_AUD_PARTY : PX_AUD_COMMUNITY, c->peer);
-		if (rc == PX_EPERM) {
+		if (rc == PX_EPERM)
 			rc = 0;
-			continue;
-		}
-		json_array_foreach(objs, k, o)
-		{
-			char ver[PX_TIME_STRLEN];
-			bool added;
-
-			if (rc == 0)
-				rc = put_object(n, c->id, o, now, ver, &added);
-		}
+		else if (rc == 0)
+			json_array_extend(all, objs);
 		json_decref(objs);
+	}
+	if (rc < 0 || (rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	began = true;
+	json_array_foreach(all, k, o)
+	{
+		char ver[PX_TIME_STRLEN];
+		bool added;
+
+		if (rc == 0)
+			rc = put_object(n, c->id, o, now, ver, &added);
 	}
 	if (rc == 0) {
 		char top[24];
 
-		snprintf(top, sizeof(top), "%lld", (long long)p.top);
+		snprintf(top, sizeof(top), "%lld",
+		    (long long)(p.top < now ? p.top : now - 1));
 		rc = PX_STORE_CALL(n->store, meta_set, key, top);
 	}
 out:
@@ -400,6 +406,7 @@ out:
 		rc = PX_STORE_CALL0(n->store, commit);
 	else if (began)
 		PX_STORE_CALL0(n->store, rollback);
+	json_decref(all);
 	for (size_t i = 0; i < p.n; i++)
 		free(p.ids[i]);
 	free(p.ids);
