@@ -10,8 +10,11 @@
 #ifndef PX_BENCH_H
 #define PX_BENCH_H
 
+#include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,6 +138,40 @@ bench_carry(struct px_node *f, struct px_node *t, size_t items)
 		if (count == 0)
 			break;
 	}
+}
+
+/* `parley serve` of a benchmark (bench_serve), stopped at exit. */
+static pid_t bench_serve_pid = -1;
+
+static inline void
+bench_stop_serve(void)
+{
+	int st;
+
+	if (bench_serve_pid > 0) {
+		kill(bench_serve_pid, SIGTERM);
+		waitpid(bench_serve_pid, &st, 0);
+		bench_serve_pid = -1;
+	}
+}
+
+/* Starts `parley serve --dir DIR --listen LISTEN` (the binary `parley`),
+ * its output discarded; bench_stop_serve (also run at exit) stops it. */
+static inline void
+bench_serve(const char *parley, const char *dir, const char *listen)
+{
+	if ((bench_serve_pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(parley, parley, "serve", "--dir", dir, "--listen", listen,
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (bench_serve_pid < 0)
+		die("fork");
+	atexit(bench_stop_serve);
 }
 
 #endif

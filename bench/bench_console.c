@@ -19,27 +19,9 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-
 #include "bench.h"
 #include "net/client.h"
 #include "web/assets.h"
-
-static pid_t serve_pid = -1;
-
-static void
-stop_serve(void)
-{
-	int st;
-
-	if (serve_pid > 0) {
-		kill(serve_pid, SIGTERM);
-		waitpid(serve_pid, &st, 0);
-		serve_pid = -1;
-	}
-}
 
 static char *
 run_capture(const char *cmd)
@@ -154,18 +136,7 @@ main(int argc, char **argv)
 		die("no free port");
 	snprintf(port_s, sizeof(port_s), "127.0.0.1:%u", port);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
-	if ((serve_pid = fork()) == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		dup2(null, 2);
-		execl(parley, parley, "serve", "--dir", da, "--listen", port_s,
-		    (char *)NULL);
-		_exit(127);
-	}
-	if (serve_pid < 0)
-		die("fork");
-	atexit(stop_serve);
+	bench_serve(parley, da, port_s);
 	cmd = px_asprintf(
 	    "node bench/console_render.mjs %s %s %zu", url, token, n);
 	fflush(stdout);
@@ -173,7 +144,7 @@ main(int argc, char **argv)
 	free(cmd);
 	free(token);
 	free(da);
-	stop_serve();
+	bench_stop_serve();
 	if (rc != 0) {
 		fprintf(stderr, "bench_console: the browser run failed\n");
 		return 1;

@@ -11,13 +11,160 @@
  *   export  the bundle of all N cases, in objects/s and cases/s, and the
  *           ratio of its cases/s to the floor's.
  *
+ * Then TAXII 2.1 paging over real HTTPS: `parley serve` ($PARLEY or
+ * build/parley) serves A on 127.0.0.1, and one keep-alive client with a
+ * viewer token times, in the same run against the same server:
+ *
+ *   floor   GET /api/v1/cases/{id} over the cases, in requests/s;
+ *   sync    the first read of the TLP:GREEN collection (its N/2 cases go
+ *           through the choke point into the collection's log), once;
+ *   paging  every page of that collection at limit=100 following next,
+ *           in objects/s and pages/s, and pages/s beside the floor.
+ *
  * Usage: bench_stix [N]
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 
 #include "bench.h"
+#include "net/client.h"
 #include "node/actions.h"
 #include "node/interop.h"
+
+/* One GET on `c`; dies unless 200.  The body is left in *b. */
+static void
+get_ok(struct px_client *c, const char *path, struct px_buf *b)
+{
+	long st = 0;
+
+	px_buf_reset(b);
+	if (px_client_request(c, "GET", path, NULL, NULL, 0, &st, b, 60000) <
+	        0 ||
+	    st != 200) {
+		fprintf(stderr, "bench_stix: GET %s: %ld %.*s\n", path, st,
+		    (int)(b->len > 600 ? 600 : b->len), b->data ? b->data : "");
+		die("GET");
+	}
+}
+
+/* The TAXII phase: A's store in `dir`, its certificate `fp`; cases ids. */
+static void
+taxii_paging(const char *dir, const char *fp, char **ids, size_t n)
+{
+	const char *parley =
+	    getenv("PARLEY") ? getenv("PARLEY") : "build/parley";
+	char *cmd, tok[128] = "", url[64], listen[32], *hdr, *coll = NULL;
+	struct px_client *c = NULL;
+	struct px_buf b;
+	unsigned port = px_loopback_free_port();
+	size_t floor_n = n < 2000 ? n : 2000, objs = 0, pages = 0;
+	double t0, get_s, sync_s, page_s;
+	FILE *p;
+
+	cmd = px_asprintf("%s token create --dir %s --role viewer --name "
+	                  "bench 2>/dev/null",
+	    parley, dir);
+	if ((p = popen(cmd, "r")) == NULL || fgets(tok, sizeof(tok), p) == NULL)
+		die("parley token create (set PARLEY to the binary)");
+	pclose(p);
+	free(cmd);
+	tok[strcspn(tok, "\r\n")] = '\0';
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u", port);
+	bench_serve(parley, dir, listen);
+	px_buf_init(&b, 64u << 20);
+	if (px_client_new(&c, url, fp, NULL, NULL) < 0)
+		die("client");
+	hdr = px_asprintf("Authorization: Bearer %s", tok);
+	if (px_client_header_add(c, hdr) < 0 ||
+	    px_client_header_add(c, "Accept: */*") < 0)
+		die("header");
+	free(hdr);
+	for (int i = 0;; i++) { /* until it serves */
+		long st = 0;
+
+		px_buf_reset(&b);
+		if (px_client_request(c, "GET", "/healthz", NULL, NULL, 0, &st,
+		        &b, 2000) == 0 &&
+		    st == 200)
+			break;
+		if (i > 300)
+			die("parley serve did not come up");
+		usleep(100000);
+	}
+
+	t0 = now_s();
+	for (size_t i = 0; i < floor_n; i++) {
+		char *path = px_asprintf("/api/v1/cases/%s", ids[i]);
+
+		get_ok(c, path, &b);
+		free(path);
+	}
+	get_s = now_s() - t0;
+
+	get_ok(c, "/taxii2/api/collections/", &b);
+	{
+		json_t *o = json_loadb(b.data, b.len, 0, NULL), *x;
+		size_t i;
+
+		json_array_foreach(json_object_get(o, "collections"), i,
+		    x) if (strcmp(json_string_value(json_object_get(x,
+		                      "title")),
+		               "TLP:GREEN cases") == 0) coll =
+		    px_strdup(json_string_value(json_object_get(x, "id")));
+		json_decref(o);
+	}
+	if (coll == NULL)
+		die("no TLP:GREEN collection");
+	{
+		char *path = px_asprintf(
+		    "/taxii2/api/collections/%s/objects/?limit=1", coll);
+
+		t0 = now_s();
+		get_ok(c, path, &b);
+		sync_s = now_s() - t0;
+		free(path);
+	}
+	t0 = now_s();
+	for (char *next = NULL;;) {
+		char *path = next
+		    ? px_asprintf("/taxii2/api/collections/%s/objects/"
+		                  "?limit=100&next=%s",
+		          coll, next)
+		    : px_asprintf(
+		          "/taxii2/api/collections/%s/objects/?limit=100",
+		          coll);
+		json_t *o;
+
+		get_ok(c, path, &b);
+		free(path);
+		free(next);
+		next = NULL;
+		o = json_loadb(b.data, b.len, 0, NULL);
+		objs += json_array_size(json_object_get(o, "objects"));
+		pages++;
+		if (json_is_true(json_object_get(o, "more")))
+			next = px_strdup(
+			    json_string_value(json_object_get(o, "next")));
+		json_decref(o);
+		if (next == NULL)
+			break;
+	}
+	page_s = now_s() - t0;
+	printf("  floor  GET /api/v1/cases/{id} over HTTPS keep-alive: %.0f "
+	       "requests/s (%zu requests)\n",
+	    (double)floor_n / get_s, floor_n);
+	printf("  taxii  first read of the TLP:GREEN collection (sync of "
+	       "%zu cases): %.2f s\n",
+	    n / 2, sync_s);
+	printf("  taxii  paging at limit=100: %.0f objects/s, %.0f pages/s "
+	       "(%zu objects, %zu pages), %.2fx the floor's requests/s\n",
+	    (double)objs / page_s, (double)pages / page_s, objs, pages,
+	    ((double)pages / page_s) / ((double)floor_n / get_s));
+	free(coll);
+	px_buf_dispose(&b);
+	px_client_free(c);
+	bench_stop_serve();
+}
 
 int
 main(int argc, char **argv)
@@ -40,7 +187,9 @@ main(int argc, char **argv)
 	if (mkdtemp(tmpl) == NULL)
 		die("mkdtemp");
 	temp_dir = tmpl;
-	setenv("PARLEY_FAKE_NOW", "2026-11-20T10:00:00Z", 1);
+	/* The real clock: the serving node must not find every case overdue
+	 * and spend the TAXII phase escalating them. */
+	unsetenv("PARLEY_FAKE_NOW");
 	a = make_node(tmpl, "cert-a.example", "UTC");
 	b = make_node(tmpl, "cert-b.example", "UTC");
 	pin(a, b);
@@ -115,11 +264,19 @@ main(int argc, char **argv)
 	    (double)nobj / exp_s, (double)n / exp_s, exp_s / floor_s,
 	    peak_rss_mb());
 	json_decref(bundle);
+	{
+		char *dir = px_asprintf("%s/cert-a.example", tmpl);
+		char fp[PX_TLS_FP_LEN];
+
+		memcpy(fp, a->tls_fp, sizeof(fp));
+		px_node_free(a);
+		px_node_free(b);
+		taxii_paging(dir, fp, ids, n);
+		free(dir);
+	}
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	px_node_free(a);
-	px_node_free(b);
 	cleanup();
 	return 0;
 }

@@ -30,6 +30,8 @@ extern const struct px_route px_routes_me[];
 extern const size_t px_routes_me_n;
 extern const struct px_route px_routes_search[];
 extern const size_t px_routes_search_n;
+extern const struct px_route px_routes_taxii[];
+extern const size_t px_routes_taxii_n;
 extern const struct px_route px_routes_agreement[];
 extern const size_t px_routes_agreement_n;
 extern const struct px_route px_routes_exercises[];

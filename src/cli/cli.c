@@ -65,6 +65,7 @@ static const struct px_cmd *const commands[] = {
 	&px_cmd_routing,
 	&px_cmd_export,
 	&px_cmd_import,
+	&px_cmd_taxii,
 	&px_cmd_demo,
 	&px_cmd_version,
 	NULL,

@@ -41,5 +41,6 @@ extern const struct px_cmd px_feed_flush_cmd, px_feed_digest_cmd,
     px_feed_spool_cmd;
 extern const struct px_cmd px_cmd_export;
 extern const struct px_cmd px_cmd_import;
+extern const struct px_cmd px_cmd_taxii;
 
 #endif

@@ -75,7 +75,13 @@ struct px_http_req {
 	const char *peer_fp;
 	const char *bearer; /* the token of "Authorization: Bearer <t>" */
 	const char *if_none_match; /* the raw If-None-Match header */
-	void *app;                 /* px_http_config.app */
+	/* Raw headers, NULL when absent, for handlers that negotiate or
+	 * authenticate by their own rules (TAXII: Accept with 406, HTTP
+	 * Basic as well as Bearer on PX_AUTH_NONE routes). */
+	const char *accept;
+	const char *authorization;
+	const char *host;
+	void *app; /* px_http_config.app */
 };
 
 /*

@@ -72,6 +72,37 @@ px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
 }
 
 int
+px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
+    enum px_audience audience, const char *to)
+{
+	struct px_stix s;
+	struct px_case c;
+	struct px_peer *p = NULL;
+	json_t *bundle;
+	int rc;
+
+	*out = NULL;
+	if ((rc = px_node_case_load(&c, n, id, &p)) < 0)
+		return rc;
+	rc = px_node_release(&c, p, PX_OUT_TAXII, audience, to);
+	if (rc == PX_REL_REF)
+		rc = px_error_set(PX_EPERM,
+		    "%s lets only the reference of case %s into a TAXII "
+		    "collection read by %s",
+		    px_tlp_label(c.tlp), c.id, px_audience_names[audience]);
+	px_stix_init(&s);
+	if (rc >= 0 && (rc = px_stix_add_case(&s, &c)) == 0) {
+		bundle = px_stix_bundle(&s);
+		*out = json_incref(json_object_get(bundle, "objects"));
+		json_decref(bundle);
+	}
+	px_stix_dispose(&s);
+	px_peer_free(p);
+	px_case_dispose(&c);
+	return rc < 0 ? rc : 0;
+}
+
+int
 px_node_export_as(json_t **out, struct px_node *n, const char *format,
     const char *const *refs, size_t nrefs, enum px_audience audience,
     const char *to)

@@ -26,6 +26,16 @@ PX_MUST_CHECK int px_node_export_stix(json_t **out, struct px_node *n,
     const char *const *refs, size_t nrefs, enum px_audience audience,
     const char *to);
 
+/*
+ * The STIX 2.1 objects (a JSON array, new reference) of case `id` for a
+ * TAXII collection read by `audience` (`to` the reading party for
+ * PX_AUD_PARTY): the choke point is asked with PX_OUT_TAXII, and a case
+ * it does not let leave whole is PX_EPERM naming the marking (a
+ * collection skips it: a TAXII object cannot be a bare reference).
+ */
+PX_MUST_CHECK int px_node_taxii_objects(json_t **out, struct px_node *n,
+    const char *id, enum px_audience audience, const char *to);
+
 /* The same in `format` ("stix", or "misp": one case gives one
  * {"Event": ...}, several a JSON array of them). */
 PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,

@@ -14,6 +14,7 @@
 #define PX_SQ_FIRST_LOG_STMT   32  /* statement slots 0..31: store_sqlite.c */
 #define PX_SQ_FIRST_SCHED_STMT 64  /* 64..79: store_sqlite_sched.c */
 #define PX_SQ_FIRST_CHAN_STMT  80  /* 80..87: store_sqlite_chan.c */
+#define PX_SQ_FIRST_TAXII_STMT 88  /* 88..95: store_sqlite_taxii.c */
 #define PX_SQ_FIRST_AGREE_STMT 96  /* 96..103: store_sqlite_agree.c */
 #define PX_SQ_FIRST_EXER_STMT  104 /* 104..119: store_sqlite_exer.c */
 #define PX_SQ_FIRST_EV_STMT    120 /* 120..127: store_sqlite_ev.c */
@@ -205,6 +206,20 @@ int px_sq_inote_put(struct px_store *b, const char *hash, const char *case_id,
     int64_t time_ms, const char *entry);
 int px_sq_inote_list(
     struct px_store *b, const char *case_id, px_text_cb cb, void *arg);
+/* TAXII collections (store_sqlite_taxii.c). */
+#define PX_SQ_TAXII_OPS                                               \
+	.taxii_put = px_sq_taxii_put, .taxii_scan = px_sq_taxii_scan, \
+	.taxii_status_put = px_sq_taxii_status_put,                   \
+	.taxii_status_get = px_sq_taxii_status_get
+
+int px_sq_taxii_put(
+    struct px_store *b, const struct px_taxii_row *r, bool *added);
+int px_sq_taxii_scan(struct px_store *b, const char *coll, int64_t after,
+    int64_t added_after_ms, const char *id, px_taxii_cb cb, void *arg);
+int px_sq_taxii_status_put(struct px_store *b, const char *id, const char *coll,
+    int64_t created_ms, const char *body);
+int px_sq_taxii_status_get(
+    struct px_store *b, const char *id, char **coll, char **body);
 
 /* The log's tile cache follows the connection: a rollback (of the
  * transaction or a savepoint) forgets what it held, since it may hold

@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 15
+#define PX_SCHEMA_VERSION 16
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -280,6 +280,19 @@ struct px_case_filter {
 	const char *state; /* NULL: any */
 	bool open_only;
 };
+
+/* One version of a STIX object in a TAXII collection.  `version` is the
+ * object's modified (or created, or date added) time in the fixed form
+ * YYYY-MM-DDTHH:MM:SS.mmmZ, so versions order as strings. */
+struct px_taxii_row {
+	int64_t pos; /* log position in the collection's table, from 1 */
+	const char *coll, *id, *type, *version, *spec_version;
+	int64_t added_ms;
+	const char *body; /* the object's JSON text */
+	bool first, last; /* the id's earliest / latest version */
+};
+/* Returns 0 to go on, 1 to stop (not an error), negative on error. */
+typedef int (*px_taxii_cb)(const struct px_taxii_row *r, void *arg);
 
 struct px_store;
 
@@ -687,6 +700,22 @@ struct px_store_ops {
 	/* cb(time_ms, kind, detail) */
 	int (*alert_list)(
 	    struct px_store *s, const char *peer, px_text_cb cb, void *arg);
+
+	/* TAXII (docs/interop.md).  taxii_put adds one object version to a
+	 * collection at the next position; *added is 0 if the collection
+	 * already held this id and version (nothing is changed). */
+	int (*taxii_put)(
+	    struct px_store *s, const struct px_taxii_row *r, bool *added);
+	/* Calls cb for the versions in `coll` after position `after`, added
+	 * after `added_after_ms`, with `id` (NULL: any), in position order,
+	 * until cb returns nonzero. */
+	int (*taxii_scan)(struct px_store *s, const char *coll, int64_t after,
+	    int64_t added_after_ms, const char *id, px_taxii_cb cb, void *arg);
+	/* A POST's status resource (JSON text), by its id. */
+	int (*taxii_status_put)(struct px_store *s, const char *id,
+	    const char *coll, int64_t created_ms, const char *body);
+	int (*taxii_status_get)(
+	    struct px_store *s, const char *id, char **coll, char **body);
 };
 
 struct px_store {

@@ -286,6 +286,17 @@ static const char *const migrations[] = {
 	"  expires_ms INTEGER NOT NULL);"
 	"CREATE TABLE signins (time_ms INTEGER NOT NULL, name TEXT NOT NULL,"
 	"  ok INTEGER NOT NULL, detail TEXT NOT NULL);",
+	/* 15 -> 16: TAXII 2.1 collections (docs/interop.md): every object
+	 * version a collection holds, at its log position `pos` (pages are
+	 * cut by position, never by time), and the status of each POST */
+	"CREATE TABLE taxii_objects (pos INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  coll TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,"
+	"  version TEXT NOT NULL, spec_version TEXT NOT NULL,"
+	"  added_ms INTEGER NOT NULL, body TEXT NOT NULL,"
+	"  UNIQUE (coll, id, version));"
+	"CREATE INDEX taxii_objects_coll ON taxii_objects (coll, pos);"
+	"CREATE TABLE taxii_status (id TEXT PRIMARY KEY, coll TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL, body TEXT NOT NULL);",
 };
 
 enum q {
@@ -1053,6 +1064,7 @@ static const struct px_store_ops sqlite_ops = {
 	PX_SQ_FEED_OPS,
 	PX_SQ_DESK_OPS,
 	PX_SQ_USER_OPS,
+	PX_SQ_TAXII_OPS,
 };
 
 static int

@@ -1,0 +1,175 @@
+/*
+ * parley taxii pull / push: a partner's TAXII 2.1 collection into cases,
+ * and cases into it (docs/interop.md, "TAXII 2.1").  Pushing passes the
+ * TLP choke point for the partner before anything is sent.
+ */
+#include <stdlib.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "node/taxii.h"
+#include "util/util.h"
+
+#define TAXII_OPTS                                                               \
+	{ "to", "PEER",                                                          \
+		"the partner (an enrolled peer): its pinned certificate is the " \
+		"server's, and the cases are with it",                           \
+		PX_OPT_REQUIRED },                                               \
+	    { "token", "TOKEN",                                                  \
+		    "the partner's token, sent as the HTTP Basic password "      \
+		    "(default: $PARLEY_TAXII_TOKEN; none: our node certificate " \
+		    "is the credential)",                                        \
+		    0 },                                                         \
+	{                                                                        \
+		"pin", "sha256:HEX",                                             \
+		    "the server certificate's fingerprint, when it is not "      \
+		    "the peer's",                                                \
+		    0                                                            \
+	}
+
+static const struct px_opt pull_opts[] = {
+	TAXII_OPTS,
+	{ "tlp", "MARKING",
+	    "the cases' marking (default: each grouping's, else amber)", 0 },
+	{ 0 },
+};
+
+static const struct px_opt push_opts[] = {
+	TAXII_OPTS,
+	{ 0 },
+};
+
+static struct px_taxii_remote
+remote_of(const struct px_args *a)
+{
+	const char *tok = px_arg(a, "token");
+
+	return (struct px_taxii_remote){ .api_root = px_pos(a, 0),
+		.coll = px_pos(a, 1),
+		.peer = px_arg(a, "to"),
+		.pin = px_arg(a, "pin"),
+		.token = tok ? tok : getenv("PARLEY_TAXII_TOKEN") };
+}
+
+static int
+run_pull(struct px_args *a)
+{
+	struct px_taxii_remote r = remote_of(a);
+	struct px_node *n = NULL;
+	json_t *ids = NULL, *id;
+	size_t i;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	rc = px_node_taxii_pull(&ids, n, &r, px_arg(a, "tlp"));
+	if (rc < 0) {
+		if (json_array_size(ids) > 0)
+			fprintf(stderr, "Opened %zu case%s before the error.\n",
+			    json_array_size(ids),
+			    json_array_size(ids) == 1 ? "" : "s");
+		rc = px_cli_fail(a, rc);
+	} else if (px_json(a)) {
+		json_t *o = json_pack("{sO ss ss}", "cases", ids, "peer",
+		    r.peer, "collection", r.coll);
+
+		px_cli_print_json(o);
+		json_decref(o);
+	} else {
+		json_array_foreach(ids, i, id)
+		    printf("%s\n", json_string_value(id));
+		fprintf(stderr,
+		    "Opened %zu case%s with %s from collection %s (groupings "
+		    "pulled before are skipped).\n",
+		    json_array_size(ids), json_array_size(ids) == 1 ? "" : "s",
+		    r.peer, r.coll);
+		if (json_array_size(ids) > 0)
+			px_cli_queued(n, r.peer);
+	}
+	json_decref(ids);
+	px_node_free(n);
+	return rc;
+}
+
+static int
+run_push(struct px_args *a)
+{
+	struct px_taxii_remote r = remote_of(a);
+	struct px_node *n = NULL;
+	const char **refs;
+	json_t *st = NULL;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	refs = px_calloc(px_npos(a), sizeof(*refs));
+	for (size_t i = 2; i < px_npos(a); i++)
+		refs[i - 2] = px_pos(a, i);
+	rc = px_node_taxii_push(&st, n, &r, refs, px_npos(a) - 2);
+	if (rc < 0) {
+		rc = px_cli_fail(a, rc);
+	} else if (px_json(a)) {
+		px_cli_print_json(st);
+	} else {
+		printf("%s\n", json_string_value(json_object_get(st, "id")));
+		fprintf(stderr,
+		    "Pushed %lld object%s to collection %s at %s: %lld "
+		    "stored, %lld refused (status %s).\n",
+		    (long long)json_integer_value(
+		        json_object_get(st, "total_count")),
+		    json_integer_value(json_object_get(st, "total_count")) == 1
+		        ? ""
+		        : "s",
+		    r.coll, r.api_root,
+		    (long long)json_integer_value(
+		        json_object_get(st, "success_count")),
+		    (long long)json_integer_value(
+		        json_object_get(st, "failure_count")),
+		    json_string_value(json_object_get(st, "status")));
+	}
+	if (rc == 0 && json_integer_value(json_object_get(st, "failure_count")))
+		rc = 3;
+	json_decref(st);
+	free(refs);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_cmd pull = {
+	.name = "pull",
+	.summary = "open cases from a partner's TAXII 2.1 collection",
+	.usage = "API-ROOT-URL COLLECTION-ID",
+	.min_pos = 2,
+	.max_pos = 2,
+	.opts = pull_opts,
+	.run = run_pull,
+	.details = "Every page of the collection is read (following next); "
+	           "each grouping,\nreport or incident opens one case with "
+	           "--to, from it and the objects\nit references, as `parley "
+	           "import` does.  A grouping version pulled\nbefore is "
+	           "skipped.  Prints the new cases' ids.",
+};
+
+static const struct px_cmd push = {
+	.name = "push",
+	.summary = "post cases to a partner's TAXII 2.1 collection",
+	.usage = "API-ROOT-URL COLLECTION-ID CASE...",
+	.min_pos = 3,
+	.max_pos = 1000,
+	.opts = push_opts,
+	.run = run_push,
+	.details = "The cases' STIX 2.1 objects (as `parley export --format "
+	           "stix`) go to the\ncollection in one POST.  Each case "
+	           "passes the TLP choke point for\n--to first: a case its "
+	           "marking keeps from the partner stops the push\n(exit 5) "
+	           "and nothing is sent.  Prints the status id; exit 3 when "
+	           "the\nserver refused some objects.",
+};
+
+static const struct px_cmd *const subs[] = { &pull, &push, NULL };
+
+const struct px_cmd px_cmd_taxii = {
+	.name = "taxii",
+	.summary = "TAXII 2.1 client: pull a partner's collection, push cases",
+	.subs = subs,
+};

@@ -1,0 +1,47 @@
+/*
+ * The TAXII 2.1 client (docs/interop.md, "TAXII 2.1"): pulling a partner's
+ * collection into cases, pushing cases into a partner's collection.  The
+ * server is src/api/taxii.c.
+ */
+#ifndef PX_NODE_TAXII_H
+#define PX_NODE_TAXII_H
+
+#include <jansson.h>
+
+#include "node/node.h"
+
+/* Where to talk TAXII and as whom. */
+struct px_taxii_remote {
+	const char *api_root; /* "https://host:port/taxii2/api/" */
+	const char *coll;     /* the collection's id */
+	const char *peer;     /* the partner (an enrolled peer) */
+	const char *pin;      /* the server certificate's "sha256:..."; NULL:
+	                         the peer's pinned one */
+	const char *token;    /* sent as HTTP Basic password, or NULL: our
+	                         node certificate is the credential */
+};
+
+/*
+ * Reads every object of the collection (following `next`) and opens one
+ * case with r->peer per grouping, report or incident in it, from that
+ * object and the objects it references, through the STIX import (`tlp`
+ * may be NULL: each bundle's own marking).  A grouping already imported
+ * from this collection (kept in meta by its id and version) is skipped.
+ * *ids gets the new cases' ids (a JSON array, new reference).  Errors:
+ * PX_ERR for the transport, PX_EINVAL for an answer that is not a TAXII
+ * envelope or a grouping the import refuses (what was opened before it
+ * stays opened).
+ */
+PX_MUST_CHECK int px_node_taxii_pull(json_t **ids, struct px_node *n,
+    const struct px_taxii_remote *r, const char *tlp);
+
+/*
+ * Posts the STIX objects of the cases `refs` to the collection, each
+ * passing the choke point first (PX_OUT_TAXII to r->peer as a party: a
+ * case whose marking keeps it from r->peer stops the push, PX_EPERM, and
+ * nothing is sent).  *status gets the server's status resource.
+ */
+PX_MUST_CHECK int px_node_taxii_push(json_t **status, struct px_node *n,
+    const struct px_taxii_remote *r, const char *const *refs, size_t nrefs);
+
+#endif

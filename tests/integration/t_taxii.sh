@@ -1,0 +1,89 @@
+#!/bin/bash
+# The TAXII 2.1 server (docs/interop.md, "TAXII 2.1") over real HTTPS on
+# 127.0.0.1, driven by tests/integration/taxii_client.py:
+#
+#   A (cert-a) sends X (cert-x, serving) a CLEAR, a GREEN and a RED case;
+#   B (cert-b) is enrolled at X with no case; X has an analyst token.
+#
+# Checked there: discovery and API root (Basic and Bearer), 401 without
+# credentials, 406 for every Accept the spec does not allow, 415 for a
+# POST that is not taxii+json 2.1, the collections each asker sees (a
+# peer: the community's two and its own), which case is in which
+# collection (RED only in A's), B gets nothing from A's collection and no
+# trace of the RED case anywhere; 1,000 objects of which 500 share one
+# date-added page back exactly once at limits 1, 7 and 100; every filter
+# (match[id|type|version|spec_version], added_after), versions, one
+# object, manifest, the date-added headers, the status after each POST,
+# malformed queries 400, a RED object refused from the GREEN collection.
+# shellcheck source=tests/integration/lib.sh
+. "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+A=cert-a.example
+X=cert-x.example
+trap live_cleanup EXIT
+PX=$(free_ports 1)
+mknode a $A UTC
+mknode b cert-b.example UTC
+live_node x $X UTC "$PX"
+expect_rc 0 px card --dir x -o x.card
+enrol a x
+enrol b x
+expect_rc 0 px token create --dir x --role analyst --name xena
+TX=$(cat "$OUT")
+declare -A ID
+for t in clear green red; do
+	expect_rc 0 px case new --dir a --to $X --kind report --category phishing \
+		--priority P3 --tlp "$t" --title "Phish $t" --text "Kit at the URL ($t)." \
+		--observable url:https://login.example.net/$t
+	ID[$t]=$(cat "$OUT")
+done
+hop a x $X $A a-x.bundle
+serve x
+python3 "$PX_SOURCE_DIR/tests/integration/taxii_client.py" "$(url x)" "$TX" \
+	"$TMP/a" "$TMP/b" "${ID[red]}" "${ID[green]}" "${ID[clear]}" >"$OUT" 2>"$ERR" ||
+	fail "taxii_client.py: $(cat "$ERR")"
+cat "$OUT"
+ok "TAXII 2.1 server: collections, paging, filters, status, media types, TLP"
+
+# The client, against the node's own server: A pulls its collection at X
+# (A's certificate is the credential, X's pinned one the server's).
+coll() {
+	curl -sk --max-time 10 -u "t:$TX" -H 'Accept: application/taxii+json;version=2.1' \
+		"$(url x)/taxii2/api/collections/" >colls.json || fail "listing collections"
+	json_get colls.json "[c['id'] for c in d['collections'] if c['title'] == '$1'][0]"
+}
+ROOT="$(url x)/taxii2/api/"
+CA=$(coll "Cases with $A")
+CG=$(coll "TLP:GREEN cases")
+expect_rc 0 px taxii pull --dir a --json "$ROOT" "$CA" --to $X
+cp "$OUT" pull1.json
+expect_json pull1.json 'len(d["cases"])' 3
+for id in $(json_get pull1.json '" ".join(d["cases"])'); do
+	expect_rc 0 px case show --dir a --json "$id"
+	echo "$(json_get "$OUT" 'd["tlp"]') $(json_get "$OUT" 'd["title"]')" >>pulled.txt
+done
+expect_eq "pulled cases" "$(sort pulled.txt | tr '\n' '|')" "clear Phish clear|green Phish green|red Phish red|"
+expect_rc 0 px taxii pull --dir a --json "$ROOT" "$CA" --to $X
+expect_json "$OUT" 'd["cases"]' '[]'
+ok "taxii pull opens one case per grouping, with its marking, once"
+
+# A pushes a case X has not seen yet into its collection at X.
+expect_rc 0 px case new --dir a --to $X --kind report --category malware \
+	--priority P3 --tlp amber --title "Pushed amber" --text "Loader." \
+	--observable domain:loader.example
+NEW=$(cat "$OUT")
+expect_rc 0 px taxii push --dir a --json "$ROOT" "$CA" "$NEW" --to $X
+expect_json "$OUT" '[d["status"], d["failure_count"], d["success_count"] > 5]' '["complete", 0, true]'
+curl -sk --max-time 10 -u "t:$TX" -H 'Accept: application/taxii+json;version=2.1' \
+	"$(url x)/taxii2/api/collections/$CA/objects/?match%5Btype%5D=grouping&limit=100" >g.json
+expect_json g.json "sorted(o['name'] for o in d['objects'])" '["Phish clear", "Phish green", "Phish red", "Pushed amber"]'
+ok "taxii push posts a case's objects; they are served"
+# The choke point before anything is sent: RED to a non-party (exit 5,
+# naming the marking); the server's own rule: RED never into GREEN.
+enrol a b
+expect_rc 5 px taxii push --dir a "$ROOT" "$CG" "${ID[red]}" --to cert-b.example
+expect_in "$ERR" "TLP:RED"
+expect_rc 3 px taxii push --dir a --token "$TX" --json "$ROOT" "$CG" "${ID[red]}" --to $X
+expect_json "$OUT" '[sorted({s["id"].split("--")[0] for s in d["successes"]}) == ["identity", "marking-definition"], d["failure_count"] > 3, all("TLP:RED" in f["message"] for f in d["failures"]), any(f["id"].startswith("grouping--") for f in d["failures"])]' '[true, true, true, true]'
+ok "taxii push: RED stops before sending to a non-party, and the GREEN collection refuses it"
+finish
