@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "node/desk.h"
+#include "node/release.h"
 #include "node/internal.h"
 #include "node/sched.h"
 #include "notify/notify.h"
@@ -235,25 +236,26 @@ alert_words(struct px_buf *subj, struct px_buf *text, const struct px_node *n,
 	const char *peer = m->from, *kind = px_kind_names[c->kind].wire;
 	const char *prio = px_priority_names[c->priority].wire;
 	const char *type = px_msg_type_names[m->type].wire;
+	/* The choke point: a TLP:RED title never rides on mail. */
+	const char *title = px_node_mail_title(c);
 	char ref[9];
 
-	(void)n;
 	px_case_ref(ref, c->id);
 	if (strcmp(event, "new") == 0) {
 		px_buf_putf(subj, "[parley] New %s %s from %s: %s / 新案件",
-		    prio, kind, peer, c->title);
+		    prio, kind, peer, title);
 		px_buf_putf(text,
-		    "%s opened a %s %s with us (%s, TLP:%s): case %s.\n"
+		    "%s opened a %s %s with us (%s, %s): case %s.\n"
 		    "Title: %s\n",
 		    peer, prio, kind, px_category_names[c->category].wire,
-		    px_tlp_names[c->tlp].label, ref, c->title);
+		    px_tlp_names[c->tlp].label, ref, title);
 	} else {
 		px_buf_putf(subj,
 		    "[parley] %s answered case %s (%s): %s / 对方已答复", peer,
-		    ref, type, c->title);
+		    ref, type, title);
 		px_buf_putf(text,
 		    "%s sent a %s on the %s %s %s (\"%s\"); it is now %s.\n",
-		    peer, type, prio, kind, ref, c->title,
+		    peer, type, prio, kind, ref, title,
 		    px_desk_move(n, c) == 'u' ? "waiting on us"
 		                              : px_state_names[c->state].label);
 	}

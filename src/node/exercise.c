@@ -19,6 +19,7 @@
 #include "node/actions.h"
 #include "node/exercise.h"
 #include "node/internal.h"
+#include "node/release.h"
 #include "node/shipped.h"
 #include "notify/notify.h"
 #include "util/util.h"
@@ -1016,8 +1017,9 @@ notify_stop(struct px_node *n, const struct px_case *c, const struct px_msg *m,
 	    "Every case of the exercise is ended and no inject will be "
 	    "played.  Treat what follows as real.\n\n"
 	    "%s 发出真实紧急情况中止指令，演练 %s 已立即停止：%s\n",
-	    m->from, ref, c->title, px_msg_text(m) ? px_msg_text(m) : "",
-	    m->from, ref, px_msg_text(m) ? px_msg_text(m) : "");
+	    m->from, ref, px_node_mail_title(c),
+	    px_msg_text(m) ? px_msg_text(m) : "", m->from, ref,
+	    px_msg_text(m) ? px_msg_text(m) : "");
 	ev =
 	    json_pack("{ssssss}", "exercise", c->id, "ref", ref, "by", m->from);
 	for (k = 0; k < nwho && rc == 0; k++) {

@@ -30,3 +30,13 @@ px_node_release(const struct px_case *c, const struct px_peer *p,
 	px_node_policy_case(&pc, c, p);
 	return px_policy_release(&pc, &d);
 }
+
+const char *
+px_node_mail_title(const struct px_case *c)
+{
+	int lvl = px_node_release(c, NULL, PX_OUT_EMAIL, PX_AUD_ORG, NULL);
+
+	return lvl == PX_REL_ALL
+	    ? c->title
+	    : "(title withheld under TLP:RED: read the case on the node)";
+}

@@ -22,4 +22,10 @@ PX_MUST_CHECK int px_node_release(const struct px_case *c,
     const struct px_peer *p, enum px_out_path path, enum px_audience audience,
     const char *to);
 
+/* Case `c`'s title as e-mail and webhooks may carry it: the title itself,
+ * or, where the choke point lets only the reference leave the node
+ * (TLP:RED), a fixed line saying it was withheld.  Every notice built
+ * from a case takes its title from here. */
+const char *px_node_mail_title(const struct px_case *c);
+
 #endif

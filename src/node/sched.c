@@ -32,18 +32,6 @@ px_node_directory(struct px_node *n, json_t **contacts, json_t **roster)
 
 /* The text of a notification: English, then Chinese, since the people on
  * a roster may read either. */
-/* The title as mail and webhooks may carry it: the choke point lets only
- * a TLP:RED case's reference ride on carriers outside the node. */
-static const char *
-mail_title(const struct px_case *c)
-{
-	int lvl = px_node_release(c, NULL, PX_OUT_EMAIL, PX_AUD_ORG, NULL);
-
-	return lvl == PX_REL_ALL
-	    ? c->title
-	    : "(title withheld under TLP:RED: read the case on the node)";
-}
-
 static void
 describe(struct px_buf *subj, struct px_buf *text, struct px_node *n,
     const struct px_case *c, const struct px_step *s, const char *peer,
@@ -53,7 +41,7 @@ describe(struct px_buf *subj, struct px_buf *text, struct px_node *n,
 	const char *title;
 
 	px_case_ref(ref, c->id);
-	title = mail_title(c);
+	title = px_node_mail_title(c);
 	px_tz_format(dl, sizeof(dl), n->tz, s->deadline);
 	px_time_format(dlu, s->deadline);
 	if (s->kind == PX_STEP_PAGE) {
@@ -128,7 +116,7 @@ step_event(const struct px_node *n, const struct px_case *c,
 	e = json_pack("{ssssssssssssssss}", "node", n->name, "peer", peer,
 	    "case", c->id, "ref", ref, "kind", px_kind_names[c->kind].wire,
 	    "priority", px_priority_names[c->priority].wire, "title",
-	    mail_title(c), "time", t);
+	    px_node_mail_title(c), "time", t);
 	json_object_set_new(e, "message", json_string(m->hash));
 	if (s->kind == PX_STEP_PAGE) {
 		json_object_set_new(e, "attempt", json_integer(s->attempt));
@@ -199,7 +187,7 @@ cap_notice(struct px_node *n, const struct px_case *c, const char *peer,
 		    "are held: nobody is paged for them until the earlier ones "
 		    "are acknowledged (the first held: %s, \"%s\").\n",
 		    peer, (long long)count, (long long)limit, ref,
-		    mail_title(c));
+		    px_node_mail_title(c));
 	else
 		px_buf_putf(&text,
 		    "This node has sent %lld pages for %s's hotlines in the "
@@ -207,7 +195,7 @@ cap_notice(struct px_node *n, const struct px_case *c, const char *peer,
 		    "held until the hour allows them (first held: %s, "
 		    "\"%s\").\n",
 		    (long long)count, peer, (long long)limit, ref,
-		    mail_title(c));
+		    px_node_mail_title(c));
 	px_buf_putf(&text,
 	    "Each hold is recorded in the case, signed, and the peer sees it. "
 	    " Look at them all: parley hotline status.  This notice is sent "
