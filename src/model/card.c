@@ -142,8 +142,8 @@ fill(struct px_card *out, const char *what)
 {
 	static const char *const mem[] = { "v", "name", "version", "issued",
 		"url", "tls", "keys", "log_key", "witness_key", "timezone",
-		"languages", "hours", "contacts", "roster", "role", "constituency",
-		NULL };
+		"languages", "hours", "contacts", "roster", "role",
+		"constituency", NULL };
 	static const char *const hmem[] = { "days", "time", "holidays", NULL };
 	const json_t *c = out->c, *keys;
 	int64_t v;

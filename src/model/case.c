@@ -63,8 +63,8 @@ bool
 px_msg_opens(enum px_msg_type t)
 {
 	return t == PX_MSG_REPORT || t == PX_MSG_REQUEST || t == PX_MSG_CHECK ||
-	    t == PX_MSG_PROPOSE || t == PX_MSG_EXERCISE || t == PX_MSG_DISCLOSE ||
-	    t == PX_MSG_REVIEW;
+	    t == PX_MSG_PROPOSE || t == PX_MSG_EXERCISE ||
+	    t == PX_MSG_DISCLOSE || t == PX_MSG_REVIEW;
 }
 
 void

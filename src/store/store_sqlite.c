@@ -383,12 +383,13 @@ static const char *const sql[Q__N] = {
 	[Q_CASE_STAMP] = "SELECT updated_ms FROM cases WHERE id = ?1",
 	[Q_CASE_TOUCH] = "UPDATE cases SET updated_ms = max(updated_ms + 1, "
 	                 "?2) WHERE id = ?1",
-	[Q_CASE_LIST] = "SELECT id, peer, requester, responder, kind, "
-	                "category, priority, tlp, title, state, opened_ms, "
-	                "updated_ms, exercise FROM cases WHERE (?1 IS NULL OR peer = ?1) "
-	                "AND (?2 IS NULL OR state = ?2) AND (?3 = 0 OR state "
-	                "NOT IN ('closed', 'withdrawn', 'declined', "
-	                "'forwarded', 'accepted')) ORDER BY opened_ms DESC",
+	[Q_CASE_LIST] =
+	    "SELECT id, peer, requester, responder, kind, "
+	    "category, priority, tlp, title, state, opened_ms, "
+	    "updated_ms, exercise FROM cases WHERE (?1 IS NULL OR peer = ?1) "
+	    "AND (?2 IS NULL OR state = ?2) AND (?3 = 0 OR state "
+	    "NOT IN ('closed', 'withdrawn', 'declined', "
+	    "'forwarded', 'accepted')) ORDER BY opened_ms DESC",
 };
 
 int
