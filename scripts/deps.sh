@@ -18,7 +18,8 @@ python3-aiosmtpd"
 # bench`): Debian's chromium, a CJK font so Chinese pages render, node and
 # npm (unless some node is already installed), then the npm packages
 # pinned in tests/e2e/package-lock.json (playwright-core drives the
-# system chromium; no browser is ever downloaded).
+# system chromium; no browser is ever downloaded); and clang-format, since
+# t_format checks every C file against .clang-format.
 e2e=0
 for arg in "$@"; do
 	case $arg in
@@ -32,7 +33,7 @@ for arg in "$@"; do
 	esac
 done
 if [ $e2e = 1 ]; then
-	need_pkgs="$need_pkgs chromium fonts-noto-cjk"
+	need_pkgs="$need_pkgs chromium fonts-noto-cjk clang-format"
 	command -v node >/dev/null 2>&1 || need_pkgs="$need_pkgs nodejs"
 	command -v npm >/dev/null 2>&1 || need_pkgs="$need_pkgs npm"
 fi
