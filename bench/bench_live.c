@@ -182,10 +182,12 @@ cpu_seconds(pid_t pid)
 		return -1;
 	buf[len] = '\0';
 	/* After the command's closing parenthesis come the fields from the
-	 * 3rd (state) on; utime is the 14th and stime the 15th. */
+	 * 3rd (state) on; utime is the 14th and stime the 15th.  Each step
+	 * lands on the space before the next field: the first on the one
+	 * before the 3rd, the twelfth on the one before utime. */
 	if ((p = strrchr(buf, ')')) == NULL)
 		return -1;
-	for (int field = 2; field < 13 && p; field++)
+	for (int field = 2; field < 14 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (p == NULL)
 		return -1;
