@@ -8,15 +8,14 @@ import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { axe } from "./axe.mjs";
 
 const env = (k) => { if (!process.env[k]) throw new Error(`${k} is not set`); return process.env[k]; };
 const A = env("URL_A"), B = env("URL_B"), NA = env("NAME_A"), NB = env("NAME_B");
 const TA = env("TOKEN_A"), TB = env("TOKEN_B"), TAV = env("TOKEN_AV"), TAT = env("TOKEN_AT");
 const ART = env("ARTIFACTS");
 mkdirSync(ART, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WAIT = { timeout: 30000 };
 
 let failed = 0, n = 0, a = null, b = null;
@@ -83,15 +82,6 @@ async function mailedToken(to) {
 
 async function shot(page, name) {
 	await page.screenshot({ path: `${ART}/${name}.png`, fullPage: true });
-}
-
-async function axe(page, what) {
-	await page.evaluate(axeSource);
-	const r = await page.evaluate(() => globalThis.axe.run(document, {
-		runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-	}));
-	const v = r.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((nd) => nd.target.join(" ")).join(", ")}`);
-	assert.deepEqual(v, [], `${what}: accessibility violations`);
 }
 
 a = await open("A", A);

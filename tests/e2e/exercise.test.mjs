@@ -10,15 +10,14 @@
 // TOKEN_BV (viewer at B), ARTIFACTS.
 import { chromium } from "playwright-core";
 import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { axe } from "./axe.mjs";
 
 const env = (k) => { if (!process.env[k]) throw new Error(`${k} is not set`); return process.env[k]; };
 const A = env("URL_A"), B = env("URL_B"), NB = env("NAME_B");
 const TA = env("TOKEN_A"), TB = env("TOKEN_B"), TBV = env("TOKEN_BV");
 const ART = env("ARTIFACTS");
 mkdirSync(ART, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WAIT = { timeout: 30000 };
 
 let failed = 0, n = 0, a = null, b = null, id = null;
@@ -64,15 +63,6 @@ async function login(page, token) {
 	await page.fill("#token", token);
 	await page.click("form button[type=submit]");
 	await page.waitForSelector("#nav:not([hidden])", WAIT);
-}
-
-async function axe(page, what) {
-	await page.evaluate(axeSource);
-	const r = await page.evaluate(() => globalThis.axe.run(document, {
-		runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-	}));
-	const v = r.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((nd) => nd.target.join(" ")).join(", ")}`);
-	assert.deepEqual(v, [], `${what}: accessibility violations`);
 }
 
 const state = (page) => page.textContent("#main h1 + p .badge");

@@ -4,8 +4,8 @@
 // console.test.mjs predates it and carries its own copy.
 import { chromium } from "playwright-core";
 import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { axe } from "./axe.mjs";
 
 export const WAIT = { timeout: 30000 };
 
@@ -19,7 +19,6 @@ export function env(k) {
 // exits 1 if a step failed or a page logged an error or a missing string.
 export function harness(art, { limitMs = 300000 } = {}) {
 	mkdirSync(art, { recursive: true });
-	const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 	const pages = new Map(); // who -> page
 	const problems = [];
 	let browser = null, failed = 0, n = 0, kill = null;
@@ -57,14 +56,7 @@ export function harness(art, { limitMs = 300000 } = {}) {
 		async shot(page, name) {
 			await page.screenshot({ path: `${art}/${name}.png`, fullPage: true });
 		},
-		async axe(page, what) {
-			await page.evaluate(axeSource);
-			const r = await page.evaluate(() => globalThis.axe.run(document, {
-				runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-			}));
-			const v = r.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((nd) => nd.target.join(" ")).join(", ")}`);
-			assert.deepEqual(v, [], `${what}: accessibility violations`);
-		},
+		axe,
 		async step(name, fn) {
 			n++;
 			try {
