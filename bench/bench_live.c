@@ -164,42 +164,10 @@ out:
 	return rc;
 }
 
-/* CPU seconds (user + system) PID has used so far, from /proc, or -1. */
-static double
-cpu_seconds(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	/* After the command's closing parenthesis come the fields from the
-	 * 3rd (state) on; utime is the 14th and stime the 15th.  Each step
-	 * lands on the space before the next field: the first on the one
-	 * before the 3rd, the twelfth on the one before utime. */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return -1;
-	for (int field = 2; field < 14 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL)
-		return -1;
-	ut = strtoul(p + 1, &p, 10);
-	st = strtoul(p, NULL, 10);
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static double
 serving_cpu(void)
 {
-	double a = cpu_seconds(nodes[0].pid), b = cpu_seconds(nodes[1].pid);
+	double a = live_cpu_s(nodes[0].pid), b = live_cpu_s(nodes[1].pid);
 
 	return a < 0 || b < 0 ? -1 : a + b;
 }

@@ -270,10 +270,56 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* ------------------------------------------------------------------ */
 /* Requests                                                            */
 
+void
+px_http_body_take(struct px_http_server *s, struct px_buf *b, size_t len)
+{
+	pthread_mutex_lock(&s->pool_mu);
+	for (size_t i = 0; i < s->npool; i++)
+		if (s->pool[i].alloc > len) {
+			b->data = s->pool[i].data;
+			b->alloc = s->pool[i].alloc;
+			b->len = 0;
+			b->data[0] = '\0';
+			s->pool[i] = s->pool[--s->npool];
+			break;
+		}
+	pthread_mutex_unlock(&s->pool_mu);
+	px_buf_reserve(b, len);
+}
+
+void
+px_http_body_keep(struct px_http_server *s, struct px_buf *b)
+{
+	bool kept = false;
+
+	if (b->alloc >= PX_HTTP_BODY_POOL_MIN &&
+	    b->alloc <= PX_HTTP_BODY_POOL_MAX) {
+		pthread_mutex_lock(&s->pool_mu);
+		if (s->npool < PX_HTTP_BODY_POOL) {
+			s->pool[s->npool++] = *b;
+			kept = true;
+		}
+		pthread_mutex_unlock(&s->pool_mu);
+	}
+	if (kept)
+		px_buf_init(b, b->cap);
+	else
+		px_buf_dispose(b);
+}
+
+static void
+pool_free(struct px_http_server *s)
+{
+	for (size_t i = 0; i < s->npool; i++)
+		px_buf_dispose(&s->pool[i]);
+	s->npool = 0;
+	pthread_mutex_destroy(&s->pool_mu);
+}
+
 static void
 release_body(struct px_http_server *s, struct request *rq)
 {
-	px_buf_dispose(&rq->body);
+	px_http_body_keep(s, &rq->body);
 	if (rq->reserved > 0)
 		px_uploads_give(s->uploads, rq->budget_key, rq->reserved);
 	rq->reserved = 0;
@@ -697,6 +743,7 @@ px_http_start(struct px_http_server **out, const struct px_http_config *c)
 	s = px_calloc(1, sizeof(*s));
 	s->c = *c;
 	pthread_mutex_init(&s->serial, NULL);
+	pthread_mutex_init(&s->pool_mu, NULL);
 	px_buf_init(&s->cert, PEM_MAX);
 	px_buf_init(&s->key, PEM_MAX);
 	if ((rc = check_limits(&s->c)) < 0)
@@ -749,6 +796,7 @@ out:
 		px_gate_free(s->gate);
 		px_uploads_free(s->uploads);
 		pthread_mutex_destroy(&s->serial);
+		pool_free(s);
 		sodium_memzero(s->key.data, s->key.alloc);
 		px_buf_dispose(&s->key);
 		px_buf_dispose(&s->cert);
@@ -824,6 +872,7 @@ px_http_stop(struct px_http_server *s)
 	px_gate_free(s->gate);
 	px_uploads_free(s->uploads);
 	pthread_mutex_destroy(&s->serial);
+	pool_free(s);
 	sodium_memzero(s->key.data, s->key.alloc);
 	px_buf_dispose(&s->key);
 	px_buf_dispose(&s->cert);

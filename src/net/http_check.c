@@ -494,9 +494,9 @@ check_budget(struct px_http_server *s, struct conn *cn, struct request *rq)
 	}
 	rq->reserved = want;
 	px_buf_init(&rq->body, rq->route->max_body);
-	/* One allocation of the announced size, not a doubling series. */
+	/* One buffer of the announced size, not a doubling series. */
 	if (rq->clen != UINT64_MAX)
-		px_buf_reserve(&rq->body, (size_t)rq->clen);
+		px_http_body_take(s, &rq->body, (size_t)rq->clen);
 }
 
 /*

@@ -42,6 +42,13 @@
 /* Retry-After of a 503 "busy" answer, in seconds. */
 #define PX_HTTP_RETRY_AFTER_S 3
 
+/* How many large body buffers a server keeps for reuse, and the sizes it
+ * keeps: a stream of 1 MiB bodies (evidence chunks) then costs no fresh
+ * pages per request, and the server holds at most 4 x 2 MiB idle. */
+#define PX_HTTP_BODY_POOL     4
+#define PX_HTTP_BODY_POOL_MIN (64 * 1024)
+#define PX_HTTP_BODY_POOL_MAX (2 * 1024 * 1024 + 4096)
+
 struct px_http_server {
 	struct MHD_Daemon *d;
 	struct px_http_config c; /* a copy with defaults; pointers borrowed */
@@ -54,6 +61,11 @@ struct px_http_server {
 	struct px_gate *gate;
 	struct px_uploads *uploads;
 	pthread_mutex_t serial; /* PX_ROUTE_SERIAL handlers of large bodies */
+	/* Body buffers of finished requests, kept mapped for the next
+	 * (see px_http_body_take). */
+	pthread_mutex_t pool_mu;
+	struct px_buf pool[PX_HTTP_BODY_POOL];
+	size_t npool;
 };
 
 enum fp_state { FP_UNKNOWN, FP_NONE, FP_HAVE };
@@ -120,6 +132,19 @@ uint64_t px_http_parse_length(const char *s);
 
 /* Makes the answer a problem; the handler will not run.  `extra` is
  * header lines ("Name: value\r\n"), or NULL. */
+/*
+ * Gives `b` (initialised, empty) room for `len` bytes of body, from a
+ * kept buffer when one is large enough, else newly allocated.  The
+ * buffer goes back with px_http_body_keep.
+ */
+void px_http_body_take(struct px_http_server *s, struct px_buf *b, size_t len);
+
+/*
+ * Keeps the storage of body `b` for a later request if the pool has room
+ * and it is of a size worth keeping, else frees it; `b` is left empty.
+ */
+void px_http_body_keep(struct px_http_server *s, struct px_buf *b);
+
 void px_http_decide(struct request *rq, int status, const char *extra,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* pthread_tryjoin_np */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,12 +72,24 @@ out:
  * came in order, so that the last chunk does not mean reading the
  * whole item again.  After a restart an entry starts from a scan of the
  * staging area, without the running hash (finish then reads it all
- * once).  Keyed by the store's directory and the item. */
+ * once).  Keyed by the store's directory and the item.
+ *
+ * The running hash has a lock of its own (hmu), apart from the
+ * registry's: hashing a chunk takes a millisecond, and a request that
+ * only looks something up must not wait behind it.  Whoever stages a
+ * chunk "kicks"; one thread at a time holds hmu and hashes every chunk
+ * that is next in order, looking again while kicks keep coming, so no
+ * request ever blocks on another's hashing (see hash_kick). */
 struct progress {
 	char *key;
-	int64_t next;     /* first index not staged */
-	int64_t sha_upto; /* chunks [0, sha_upto) are in `sha`; -1: none */
+	int64_t next; /* first index not staged */
+	/* Under hmu: chunks [0, sha_upto) are in `sha`; -1: none. */
+	pthread_mutex_t hmu;
+	int64_t sha_upto;
 	struct px_sha256_ctx sha;
+	struct px_buf scratch; /* a chunk read back, kept for the next */
+	atomic_ulong kicks;
+	bool zero_here; /* this process staged chunk 0 (reg_mu) */
 	/* Once the transfer was seen open with its list in: what a chunk
 	 * is checked against, so that a chunk costs no store read.  Only
 	 * this node ends a transfer it receives (its receipt), and it
@@ -85,10 +98,26 @@ struct progress {
 	char *peer, *exhibit;
 	int64_t chunks, size;
 	px_digest *digests;
+	/* Threads using the entry outside reg_mu; a forgotten entry is
+	 * freed by the last of them. */
+	int refs;
+	bool gone;
 	struct progress *link;
 };
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct progress *reg;
+
+static void
+progress_free(struct progress *p)
+{
+	pthread_mutex_destroy(&p->hmu);
+	px_buf_dispose(&p->scratch);
+	free(p->key);
+	free(p->peer);
+	free(p->exhibit);
+	free(p->digests);
+	free(p);
+}
 
 static struct progress *
 progress_of(struct px_chunks *s, const char *item, int64_t n)
@@ -103,7 +132,10 @@ progress_of(struct px_chunks *s, const char *item, int64_t n)
 		p = px_calloc(1, sizeof(*p));
 		p->key = key;
 		key = NULL;
+		pthread_mutex_init(&p->hmu, NULL);
+		px_buf_init(&p->scratch, PX_CHUNK_SIZE);
 		p->sha_upto = -1;
+		atomic_init(&p->kicks, 0);
 		p->link = reg;
 		reg = p;
 	}
@@ -113,6 +145,31 @@ progress_of(struct px_chunks *s, const char *item, int64_t n)
 	while (p->next < n && px_chunks_stage_has(s, item, (size_t)p->next))
 		p->next++;
 	return p;
+}
+
+/* The entry of `item`, held until progress_put (reg_mu not held). */
+static struct progress *
+progress_get(struct px_chunks *s, const char *item, int64_t n)
+{
+	struct progress *p;
+
+	pthread_mutex_lock(&reg_mu);
+	p = progress_of(s, item, n);
+	p->refs++;
+	pthread_mutex_unlock(&reg_mu);
+	return p;
+}
+
+static void
+progress_put(struct progress *p)
+{
+	bool last;
+
+	pthread_mutex_lock(&reg_mu);
+	last = --p->refs == 0 && p->gone;
+	pthread_mutex_unlock(&reg_mu);
+	if (last)
+		progress_free(p);
 }
 
 /* The first chunk not staged (n when all are). */
@@ -127,54 +184,87 @@ staged_next(struct px_chunks *s, const char *item, int64_t n)
 	return next;
 }
 
-/* Chunk `index` was staged with these bytes. */
+/* With p->hmu held: adds to the running hash every chunk next in order
+ * that is staged, taking chunk `own` from `data` (the caller's copy,
+ * not read back) and the others from the staging area. */
 static void
-staged(struct px_chunks *s, const char *item, int64_t n, int64_t index,
-    const void *data, size_t len)
+hash_catch_up(struct px_chunks *s, const char *item, int64_t n,
+    struct progress *p, int64_t own, const void *data, size_t len)
 {
-	struct progress *p;
+	struct px_buf *b = &p->scratch;
+	bool zero;
 
 	pthread_mutex_lock(&reg_mu);
-	p = progress_of(s, item, n);
-	if (index == 0 && p->sha_upto <= 0) {
+	zero = p->zero_here;
+	pthread_mutex_unlock(&reg_mu);
+	if (p->sha_upto < 0 && zero) {
 		px_sha256_init(&p->sha);
 		p->sha_upto = 0;
 	}
-	if (p->sha_upto == index) {
-		struct px_buf b;
-
-		px_sha256_update(&p->sha, data, len);
-		p->sha_upto++;
-		/* Chunks that came ahead of this one (two in flight) are
-		 * hashed now, read back from the staging area. */
-		px_buf_init(&b, PX_CHUNK_SIZE);
-		while (p->sha_upto < n &&
-		    px_chunks_stage_has(s, item, (size_t)p->sha_upto)) {
+	while (p->sha_upto >= 0 && p->sha_upto < n) {
+		if (p->sha_upto == own) {
+			px_sha256_update(&p->sha, data, len);
+		} else {
+			if (!px_chunks_stage_has(s, item, (size_t)p->sha_upto))
+				break;
 			if (px_chunks_stage_get(
-			        s, item, (size_t)p->sha_upto, &b) < 0) {
+			        s, item, (size_t)p->sha_upto, b) < 0) {
 				/* finish() reads it all again instead */
 				px_error_clear();
 				p->sha_upto = -1;
+				pthread_mutex_lock(&reg_mu);
+				p->zero_here = false;
+				pthread_mutex_unlock(&reg_mu);
 				break;
 			}
-			px_sha256_update(&p->sha, b.data, b.len);
-			p->sha_upto++;
+			px_sha256_update(&p->sha, b->data, b->len);
 		}
-		px_buf_dispose(&b);
+		p->sha_upto++;
 	}
-	pthread_mutex_unlock(&reg_mu);
 }
 
-/* The whole item's SHA-256 if every chunk came in order in this
- * process: 1 with out[65] filled, else 0. */
-static int
-staged_sha(struct px_chunks *s, const char *item, int64_t n, char out[65])
+/* Chunk `index` was staged with these bytes: the running hash takes it
+ * now if it is next in order (and any staged after it), by this thread
+ * unless another is hashing already, which then looks again. */
+static void
+hash_kick(struct px_chunks *s, const char *item, int64_t n, int64_t index,
+    const void *data, size_t len)
 {
 	struct progress *p;
-	int ok = 0;
+	unsigned long seen;
 
 	pthread_mutex_lock(&reg_mu);
 	p = progress_of(s, item, n);
+	p->refs++;
+	if (index == 0)
+		p->zero_here = true;
+	pthread_mutex_unlock(&reg_mu);
+	atomic_fetch_add(&p->kicks, 1);
+	/* Whoever holds hmu sees our kick before it lets go; if it let go
+	 * just before, the trylock succeeds. */
+	while (pthread_mutex_trylock(&p->hmu) == 0) {
+		do {
+			seen = atomic_load(&p->kicks);
+			hash_catch_up(s, item, n, p, index, data, len);
+		} while (atomic_load(&p->kicks) != seen);
+		pthread_mutex_unlock(&p->hmu);
+		if (atomic_load(&p->kicks) == seen)
+			break;
+	}
+	progress_put(p);
+}
+
+/* The whole item's SHA-256 if every chunk came in order in this
+ * process (what is staged and not hashed yet is hashed now): 1 with
+ * out[65] filled, else 0. */
+static int
+staged_sha(struct px_chunks *s, const char *item, int64_t n, char out[65])
+{
+	struct progress *p = progress_get(s, item, n);
+	int ok = 0;
+
+	pthread_mutex_lock(&p->hmu);
+	hash_catch_up(s, item, n, p, -1, NULL, 0);
 	if (p->sha_upto == n) {
 		struct px_sha256_ctx copy = p->sha;
 		uint8_t h[32];
@@ -183,7 +273,8 @@ staged_sha(struct px_chunks *s, const char *item, int64_t n, char out[65])
 		px_hex_encode(out, h, 32);
 		ok = 1;
 	}
-	pthread_mutex_unlock(&reg_mu);
+	pthread_mutex_unlock(&p->hmu);
+	progress_put(p);
 	return ok;
 }
 
@@ -248,25 +339,26 @@ open_note(struct px_chunks *s, const char *peer, const struct px_ev_item *it,
 	pthread_mutex_unlock(&reg_mu);
 }
 
-/* The transfer ended (kept, rejected): forget it. */
+/* The transfer ended (kept, rejected): forget it (freed here, or by
+ * the last thread still using it). */
 static void
 forget(struct px_chunks *s, const char *item)
 {
 	char *key = px_asprintf("%s/%s", px_chunks_dir(s), item);
-	struct progress **pp, *p;
+	struct progress **pp, *p, *dead = NULL;
 
 	pthread_mutex_lock(&reg_mu);
 	for (pp = &reg; (p = *pp) != NULL; pp = &p->link)
 		if (strcmp(p->key, key) == 0) {
 			*pp = p->link;
-			free(p->key);
-			free(p->peer);
-			free(p->exhibit);
-			free(p->digests);
-			free(p);
+			p->gone = true;
+			if (p->refs == 0)
+				dead = p;
 			break;
 		}
 	pthread_mutex_unlock(&reg_mu);
+	if (dead)
+		progress_free(dead);
 	free(key);
 }
 
@@ -733,7 +825,7 @@ px_xfer_put_chunk(json_t **out, struct px_node *n, const char *peer,
 		if ((rc = px_chunks_stage_put(
 		         s, item, (size_t)index, fr.data, fr.len)) < 0)
 			goto out;
-		staged(s, item, o.chunks, index, fr.data, fr.len);
+		hash_kick(s, item, o.chunks, index, fr.data, fr.len);
 	}
 	next = staged_next(s, item, o.chunks);
 	if (next < o.chunks)

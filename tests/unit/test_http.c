@@ -30,6 +30,7 @@
 #include <gnutls/gnutls.h>
 #include <jansson.h>
 
+#include "crypto/sign.h"
 #include "crypto/tls.h"
 #include "net/client.h"
 #include "net/http.h"
@@ -180,6 +181,22 @@ h_created(const struct px_http_req *req, struct px_http_resp *resp)
 	return px_buf_adds(&resp->body, "{\"id\":42}");
 }
 
+/* Answers the SHA-256 of the body, and whether the body ends in a NUL
+ * just past its length. */
+static int
+h_blob(const struct px_http_req *req, struct px_http_resp *resp)
+{
+	uint8_t h[32];
+	char hex[65];
+
+	px_sha256(h, req->body ? req->body : "", req->body_len);
+	px_hex_encode(hex, h, 32);
+	resp->status = 200;
+	return px_buf_printf(&resp->body,
+	    "{\"len\":%zu,\"sha\":\"%s\",\"nul\":%s}", req->body_len, hex,
+	    req->body && req->body[req->body_len] == '\0' ? "true" : "false");
+}
+
 static const struct px_route routes[] = {
 	{ "POST", "/api/v1/peer/messages", h_peer_post, PX_AUTH_PEER, 1024,
 	    "application/json" },
@@ -193,6 +210,7 @@ static const struct px_route routes[] = {
 	{ "GET", "/api/v1/zero", h_zero, PX_AUTH_NONE, 0, NULL },
 	{ "GET", "/api/v1/badheader", h_badheader, PX_AUTH_NONE, 0, NULL },
 	{ "POST", "/api/v1/created", h_created, PX_AUTH_NONE, 64, NULL },
+	{ "PUT", "/api/v1/blob", h_blob, PX_AUTH_NONE, 2u << 20, NULL },
 };
 
 static int
@@ -616,6 +634,43 @@ test_413_415(void **state)
 	assert_problem(c, &out, 413, "takes no request body");
 	assert_int_equal(atomic_load(&seen.peer_calls), before + 1);
 	free(big);
+	px_buf_dispose(&out);
+	px_client_free(c);
+}
+
+/* Large bodies one after another, each of another size and byte: the
+ * server reuses the buffers of finished bodies, and each handler must
+ * still see exactly its own body (length, bytes, the NUL after it). */
+static void
+test_body_reuse(void **state)
+{
+	static const size_t sizes[] = { 1u << 20, 100000, 1u << 20, 300000,
+		(3u << 20) / 2, 70000, 5, (2u << 20) };
+	struct px_client *c = client(fp_srv, a_crt, a_key);
+	struct px_buf out;
+	char *body = px_malloc(2u << 20);
+
+	(void)state;
+	px_buf_init(&out, 4096);
+	for (size_t i = 0; i < PX_ARRAY_LEN(sizes); i++) {
+		char want[200], hex[65];
+		uint8_t h[32];
+		long status = 0;
+
+		memset(body, 'a' + (int)i, sizes[i]);
+		px_sha256(h, body, sizes[i]);
+		px_hex_encode(hex, h, 32);
+		snprintf(want, sizeof(want),
+		    "{\"len\":%zu,\"sha\":\"%s\",\"nul\":true}", sizes[i], hex);
+		px_buf_reset(&out);
+		assert_int_equal(px_client_request(c, "PUT", "/api/v1/blob",
+		                     "application/octet-stream", body, sizes[i],
+		                     &status, &out, TMO),
+		    0);
+		assert_int_equal(status, 200);
+		assert_string_equal(out.data, want);
+	}
+	free(body);
 	px_buf_dispose(&out);
 	px_client_free(c);
 }
@@ -1676,6 +1731,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_problem_json),
+		cmocka_unit_test(test_body_reuse),
 		cmocka_unit_test(test_pinned_peer_ok),
 		cmocka_unit_test(test_unpinned_peer_403),
 		cmocka_unit_test(test_no_client_cert_403),
