@@ -295,7 +295,8 @@ pick_case(const struct px_case_row *row, void *arg)
 {
 	struct pick *p = arg;
 
-	if (row->updated_ms <= p->since)
+	/* Exercises stay out of every collection (docs/exercises.md). */
+	if (row->updated_ms <= p->since || row->exercise != NULL)
 		return 0;
 	if (p->c->peer == NULL &&
 	    strcmp(row->tlp, px_tlp_names[p->c->tlp].wire) != 0)
@@ -376,7 +377,7 @@ coll_sync(struct px_node *n, const struct coll *c)
 		json_t *objs = NULL;
 
 		rc = px_node_taxii_objects(&objs, n, p.ids[i],
-		    c->peer ? PX_AUD_PARTY : PX_AUD_COMMUNITY, c->peer);
+		    c->peer ? PX_AUD_PARTY : PX_AUD_COMMUNITY, c->peer, NULL);
 		if (rc == PX_EPERM)
 			rc = 0;
 		else if (rc == 0)

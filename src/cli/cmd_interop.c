@@ -26,6 +26,10 @@ static const struct px_opt export_opts[] = {
 	    "the node)",
 	    0 },
 	{ "public", NULL, "the file is for anyone (TLP:CLEAR only)", 0 },
+	{ "exercise", "EX-ID",
+	    "the cases of this exercise may be exported too (an exercise's "
+	    "cases stay out of every export unless it is named)",
+	    0 },
 	{ "output", "FILE", "where to write it (default: standard output)", 0,
 	    'o' },
 	{ 0 },
@@ -55,7 +59,8 @@ run_export(struct px_args *a)
 	const char *fmt = px_arg(a, "format"), *out = px_arg(a, "output");
 	const char **refs = NULL;
 	json_t *bundle = NULL;
-	char *text = NULL;
+	char *text = NULL, ex[PX_UUID_STRLEN];
+	const char *exid = NULL;
 	int rc;
 
 	if ((rc = audience(&aud, a)) != 0)
@@ -65,6 +70,14 @@ run_export(struct px_args *a)
 		    a, "--format misp-feed writes a directory: give -o DIR");
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	if (px_arg(a, "exercise") != NULL) {
+		if ((rc = px_node_exercise_id(ex, n, px_arg(a, "exercise"))) <
+		    0) {
+			rc = px_cli_fail(a, rc);
+			goto out;
+		}
+		exid = ex;
+	}
 	refs = px_calloc(px_npos(a), sizeof(*refs));
 	for (size_t i = 0; i < px_npos(a); i++)
 		refs[i] = px_pos(a, i);
@@ -72,7 +85,7 @@ run_export(struct px_args *a)
 		size_t ne = 0;
 
 		if ((rc = px_node_export_misp_feed(n, out, refs, px_npos(a),
-		         aud, px_arg(a, "to"), &ne)) < 0) {
+		         aud, px_arg(a, "to"), exid, &ne)) < 0) {
 			rc = px_cli_fail(a, rc);
 		} else if (px_json(a)) {
 			json_t *o = json_pack("{ss ss sI}", "dir", out,
@@ -88,7 +101,7 @@ run_export(struct px_args *a)
 		goto out;
 	}
 	if ((rc = px_node_export_as(&bundle, n, fmt, refs, px_npos(a), aud,
-	         px_arg(a, "to"))) < 0) {
+	         px_arg(a, "to"), exid)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
@@ -153,7 +166,8 @@ const struct px_cmd px_cmd_export = {
 	.details = "Without --to, --internal or --public the file is for the "
 	           "community:\nTLP:CLEAR and TLP:GREEN cases only.  A case "
 	           "its marking keeps from\nthe file's readers stops the "
-	           "export (exit 5) and names the marking.\nRe-exporting "
+	           "export (exit 5) and names the marking; so does a case of "
+	           "an\nexercise not named by --exercise.  Re-exporting "
 	           "the same cases writes the same bytes.  See "
 	           "docs/interop.md.",
 };

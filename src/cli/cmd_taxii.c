@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "node/interop.h"
 #include "node/taxii.h"
 #include "util/util.h"
 
@@ -36,6 +37,10 @@ static const struct px_opt pull_opts[] = {
 
 static const struct px_opt push_opts[] = {
 	TAXII_OPTS,
+	{ "exercise", "EX-ID",
+	    "the cases of this exercise may go too (exercises stay on the "
+	    "node unless named)",
+	    0 },
 	{ 0 },
 };
 
@@ -98,10 +103,20 @@ run_push(struct px_args *a)
 	struct px_node *n = NULL;
 	const char **refs;
 	json_t *st = NULL;
+	char ex[PX_UUID_STRLEN];
 	int rc;
 
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	if (px_arg(a, "exercise") != NULL) {
+		if ((rc = px_node_exercise_id(ex, n, px_arg(a, "exercise"))) <
+		    0) {
+			rc = px_cli_fail(a, rc);
+			px_node_free(n);
+			return rc;
+		}
+		r.exercise = ex;
+	}
 	refs = px_calloc(px_npos(a), sizeof(*refs));
 	for (size_t i = 2; i < px_npos(a); i++)
 		refs[i - 2] = px_pos(a, i);

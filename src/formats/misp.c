@@ -146,6 +146,11 @@ px_misp_event(const struct px_case *c)
 	    json_pack("{so}", "name",
 	        json_sprintf("parley:category=\"%s\"",
 	            px_category_names[c->category].wire)));
+	if (c->exercise_id) /* docs/exercises.md, "Marking" */
+		json_array_append_new(json_object_get(e, "Tag"),
+		    json_pack("{so}", "name",
+		        json_sprintf(
+		            "parley:exercise=\"%s\"", c->exercise_id)));
 	return json_pack("{so}", "Event", e);
 }
 

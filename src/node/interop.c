@@ -7,6 +7,7 @@
 #include "model/canon.h"
 #include "model/observable.h"
 #include "node/actions.h"
+#include "node/exercise.h"
 #include "node/interop.h"
 #include "node/release.h"
 #include "util/util.h"
@@ -68,12 +69,43 @@ int
 px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
     size_t nrefs, enum px_audience audience, const char *to)
 {
-	return px_node_export_as(out, n, "stix", refs, nrefs, audience, to);
+	return px_node_export_as(
+	    out, n, "stix", refs, nrefs, audience, to, NULL);
+}
+
+int
+px_node_exercise_id(
+    char out[PX_UUID_STRLEN], struct px_node *n, const char *ref)
+{
+	struct px_xctx x;
+	int rc;
+
+	if ((rc = px_xctx_load(&x, n, ref)) < 0)
+		return rc;
+	snprintf(out, PX_UUID_STRLEN, "%s", x.xc.id);
+	px_xctx_dispose(&x);
+	return 0;
+}
+
+int
+px_node_exercise_gate(
+    const struct px_case *c, const char *exercise, const char *path)
+{
+	char ref[12];
+
+	if (c->exercise_id == NULL ||
+	    (exercise != NULL && strcmp(exercise, c->exercise_id) == 0))
+		return 0;
+	px_exercise_ref(ref, c->exercise_id);
+	return px_error_set(PX_EPERM,
+	    "case %s belongs to exercise %s, and %s leaves an exercise out "
+	    "unless it is asked for by name (--exercise %s)",
+	    c->id, ref, path, ref);
 }
 
 int
 px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
-    enum px_audience audience, const char *to)
+    enum px_audience audience, const char *to, const char *exercise)
 {
 	struct px_stix s;
 	struct px_case c;
@@ -84,7 +116,9 @@ px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
 	*out = NULL;
 	if ((rc = px_node_case_load(&c, n, id, &p)) < 0)
 		return rc;
-	rc = px_node_release(&c, p, PX_OUT_TAXII, audience, to);
+	rc = px_node_exercise_gate(&c, exercise, "TAXII");
+	if (rc == 0)
+		rc = px_node_release(&c, p, PX_OUT_TAXII, audience, to);
 	if (rc == PX_REL_REF)
 		rc = px_error_set(PX_EPERM,
 		    "%s lets only the reference of case %s into a TAXII "
@@ -105,7 +139,7 @@ px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
 int
 px_node_export_as(json_t **out, struct px_node *n, const char *format,
     const char *const *refs, size_t nrefs, enum px_audience audience,
-    const char *to)
+    const char *to, const char *exercise)
 {
 	struct px_stix s;
 	json_t *events = json_array();
@@ -128,7 +162,10 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 
 		if ((rc = px_node_case_load(&c, n, refs[i], &p)) < 0)
 			break;
-		rc = px_node_release(&c, p, PX_OUT_EXPORT, audience, to);
+		rc = px_node_exercise_gate(&c, exercise, "an export");
+		if (rc == 0)
+			rc =
+			    px_node_release(&c, p, PX_OUT_EXPORT, audience, to);
 		if (rc == PX_REL_REF)
 			rc = px_error_set(PX_EPERM,
 			    "%s lets only the reference of case %s leave by "
@@ -162,7 +199,7 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 int
 px_node_export_misp_feed(struct px_node *n, const char *dir,
     const char *const *refs, size_t nrefs, enum px_audience audience,
-    const char *to, size_t *n_events)
+    const char *to, const char *exercise, size_t *n_events)
 {
 	json_t *all = NULL, *manifest = json_object();
 	size_t i;
@@ -170,7 +207,7 @@ px_node_export_misp_feed(struct px_node *n, const char *dir,
 
 	*n_events = 0;
 	if ((rc = px_node_export_as(
-	         &all, n, "misp", refs, nrefs, audience, to)) < 0)
+	         &all, n, "misp", refs, nrefs, audience, to, exercise)) < 0)
 		goto out;
 	if (json_is_object(all)) { /* one case: one event */
 		json_t *arr = json_pack("[O]", all);

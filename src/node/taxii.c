@@ -244,7 +244,8 @@ px_node_taxii_push(json_t **status, struct px_node *n,
 
 		if ((rc = PX_STORE_CALL(n->store, case_find, refs[i], &id)) < 0)
 			break;
-		rc = px_node_taxii_objects(&one, n, id, PX_AUD_PARTY, r->peer);
+		rc = px_node_taxii_objects(
+		    &one, n, id, PX_AUD_PARTY, r->peer, r->exercise);
 		free(id);
 		if (rc == 0)
 			json_array_extend(objs, one);

@@ -19,6 +19,8 @@ struct px_taxii_remote {
 	                         the peer's pinned one */
 	const char *token;    /* sent as HTTP Basic password, or NULL: our
 	                         node certificate is the credential */
+	const char *exercise; /* push: the exercise asked for by name (its
+	                         full id), whose cases may go; or NULL */
 };
 
 /*
