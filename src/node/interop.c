@@ -1,6 +1,7 @@
 /*
  * Exports and imports in other formats (interop.h).
  */
+#include "formats/iodef.h"
 #include "formats/misp.h"
 #include "formats/stix.h"
 #include "formats/xarf.h"
@@ -12,7 +13,7 @@
 #include "node/release.h"
 #include "util/util.h"
 
-const char *const px_export_formats[] = { "stix", "misp", "xarf" };
+const char *const px_export_formats[] = { "stix", "misp", "xarf", "iodef" };
 const size_t px_export_formats_n = PX_ARRAY_LEN(px_export_formats);
 
 /* The first e-mail address among a card's points of contact. */
@@ -136,6 +137,61 @@ px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
 	return rc < 0 ? rc : 0;
 }
 
+/* Loads case `ref` for an export to `audience`: 0 when it may leave
+ * whole, else PX_EPERM naming the exercise or the marking that keeps it
+ * (and nothing to dispose).  Otherwise dispose *c and free *p. */
+static int
+export_load(struct px_case *c, struct px_peer **p, struct px_node *n,
+    const char *ref, enum px_audience audience, const char *to,
+    const char *exercise)
+{
+	int rc;
+
+	if ((rc = px_node_case_load(c, n, ref, p)) < 0)
+		return rc;
+	rc = px_node_exercise_gate(c, exercise, "an export");
+	if (rc == 0)
+		rc = px_node_release(c, *p, PX_OUT_EXPORT, audience, to);
+	if (rc == PX_REL_REF)
+		rc = px_error_set(PX_EPERM,
+		    "%s lets only the reference of case %s leave by export "
+		    "to %s, and an export carries the case",
+		    px_tlp_label(c->tlp), c->id, px_audience_names[audience]);
+	if (rc < 0) {
+		px_case_dispose(c);
+		px_peer_free(*p);
+		*p = NULL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int
+px_node_export_iodef(char **out, size_t *len, struct px_node *n,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to, const char *exercise)
+{
+	struct px_iodef *d = px_iodef_new();
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	for (size_t i = 0; i < nrefs && rc == 0; i++) {
+		struct px_case c;
+		struct px_peer *p = NULL;
+
+		if ((rc = export_load(
+		         &c, &p, n, refs[i], audience, to, exercise)) < 0)
+			break;
+		px_iodef_add_case(d, &c);
+		px_peer_free(p);
+		px_case_dispose(&c);
+	}
+	if (rc == 0)
+		rc = px_iodef_dump(d, out, len);
+	px_iodef_free(d);
+	return rc;
+}
+
 int
 px_node_export_as(json_t **out, struct px_node *n, const char *format,
     const char *const *refs, size_t nrefs, enum px_audience audience,
@@ -152,7 +208,7 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 		json_decref(events);
 		return px_error_set(PX_EINVAL,
 		    "unknown format '%s' (expected one of: stix, misp, xarf, "
-		    "misp-feed)",
+		    "iodef, misp-feed)",
 		    format);
 	}
 	px_stix_init(&s);
@@ -160,23 +216,14 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 		struct px_case c;
 		struct px_peer *p = NULL;
 
-		if ((rc = px_node_case_load(&c, n, refs[i], &p)) < 0)
+		if ((rc = export_load(
+		         &c, &p, n, refs[i], audience, to, exercise)) < 0)
 			break;
-		rc = px_node_exercise_gate(&c, exercise, "an export");
-		if (rc == 0)
-			rc =
-			    px_node_release(&c, p, PX_OUT_EXPORT, audience, to);
-		if (rc == PX_REL_REF)
-			rc = px_error_set(PX_EPERM,
-			    "%s lets only the reference of case %s leave by "
-			    "export to %s, and an export carries the case",
-			    px_tlp_label(c.tlp), c.id,
-			    px_audience_names[audience]);
-		if (rc >= 0 && xarf)
+		if (xarf)
 			rc = xarf_add(events, n, &c, p);
-		else if (rc >= 0 && misp)
+		else if (misp)
 			rc = json_array_append_new(events, px_misp_event(&c));
-		else if (rc >= 0)
+		else
 			rc = px_stix_add_case(&s, &c);
 		px_peer_free(p);
 		px_case_dispose(&c);
@@ -295,6 +342,20 @@ has(const char *text, size_t len, const char *k)
 	return false;
 }
 
+/* Whether the text's first character (after white space and a UTF-8
+ * byte order mark) opens an XML tag. */
+static bool
+looks_xml(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && strchr(" \t\r\n", text[i]) && text[i] != '\0')
+		i++;
+	return i < len && text[i] == '<';
+}
+
 int
 px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
     const char *peer, const char *text, size_t len, const char *tlp)
@@ -306,9 +367,11 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	struct px_msg *m = NULL;
 	int rc;
 
-	/* STIX bundles say "bundle", X-ARF reports "xarf_version";
-	 * anything else is read as a MISP event. */
-	if (has(text, len, "\"bundle\""))
+	/* XML is IODEF; STIX bundles say "bundle", X-ARF reports
+	 * "xarf_version"; anything else is read as a MISP event. */
+	if (looks_xml(text, len))
+		rc = px_iodef_parse(&sc, text, len, PX_TLP_AMBER);
+	else if (has(text, len, "\"bundle\""))
 		rc = px_stix_parse(&sc, text, len, PX_TLP_AMBER);
 	else if (has(text, len, "\"xarf_version\""))
 		rc = px_xarf_parse(&sc, text, len, PX_TLP_AMBER);
@@ -328,9 +391,8 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	nc.title = sc.title;
 	nc.observables = (const char *const *)sc.obs;
 	nc.nobservables = sc.nobs;
-	nc.text.text = sc.text
-	    ? sc.text
-	    : "Imported from a STIX 2.1 bundle with no description.";
+	nc.text.text =
+	    sc.text ? sc.text : "Imported from a document with no description.";
 	nc.text.prefix = "--";
 	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
 	    (rc = px_node_send(n, peer, NULL, type, body, &m)) < 0)

@@ -62,6 +62,15 @@ PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,
     enum px_audience audience, const char *to, const char *exercise);
 
 /*
+ * The cases as one IODEF 2 document (RFC 7970 XML, an Incident per case;
+ * formats/iodef.h), through the exercise gate and the choke point as
+ * px_node_export_as.  *out is heap (the caller frees it), *len its length.
+ */
+PX_MUST_CHECK int px_node_export_iodef(char **out, size_t *len,
+    struct px_node *n, const char *const *refs, size_t nrefs,
+    enum px_audience audience, const char *to, const char *exercise);
+
+/*
  * Writes the cases as a MISP feed in directory `dir` (created if need
  * be): one EVENT-UUID.json per case ({"Event": ...}) and manifest.json
  * (each event's uuid to its info, Orgc, analysis, date, timestamp,
@@ -75,11 +84,11 @@ PX_MUST_CHECK int px_node_export_misp_feed(struct px_node *n, const char *dir,
     const char *to, const char *exercise, size_t *n_events);
 
 /*
- * Opens a case with `peer` from a STIX 2.1 bundle or a MISP event (`len`
- * bytes): a report (or the request the bundle's x_parley_case says) with the
- * bundle's title, text, marking and observables; `tlp` (may be NULL)
- * overrides the marking.  Nothing is stored if the bundle is malformed.
- * *case_id gets the new case's id.
+ * Opens a case with `peer` from a STIX 2.1 bundle, a MISP event, X-ARF
+ * reports or an IODEF 2 document (XML; `len` bytes): a report (or the request
+ * the bundle's x_parley_case says) with the bundle's title, text, marking and
+ * observables; `tlp` (may be NULL) overrides the marking.  Nothing is stored if
+ * the bundle is malformed. *case_id gets the new case's id.
  */
 PX_MUST_CHECK int px_node_import_stix(char case_id[PX_UUID_STRLEN],
     struct px_node *n, const char *peer, const char *text, size_t len,

@@ -10,7 +10,8 @@
 # naming the exercise) by every export format and the MISP feed, with
 # nothing written; with --exercise naming another exercise they still are;
 # an unknown exercise is exit 4; with --exercise naming theirs they leave,
-# tagged as an exercise (STIX label and x_parley_case.exercise, MISP tag);
+# tagged as an exercise (STIX label and x_parley_case.exercise, MISP tag,
+# IODEF AdditionalData);
 # the TAXII collections hold the real case and nothing of the exercise.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -56,7 +57,7 @@ expect_rc 0 px case show --dir a --json "$I1"
 expect_json "$OUT" 'd["title"]' "[EXERCISE] Drill kit"
 ok "a real GREEN case and a GREEN inject of exercise $REF"
 
-for f in stix misp xarf; do
+for f in stix misp xarf iodef; do
 	for c in "$I1" "$X"; do
 		expect_rc 5 px export --dir a --format $f -o out.$f "$c"
 		expect_in "$ERR" "case $c belongs to exercise $REF, and an export leaves an exercise out unless it is asked for by name (--exercise $REF)"
@@ -66,7 +67,7 @@ for f in stix misp xarf; do
 	done
 done
 # One exercise case among real ones stops the whole file.
-for f in stix misp; do
+for f in stix misp iodef; do
 	expect_rc 5 px export --dir a --format $f "$REAL" "$I1"
 	[ -s "$OUT" ] && fail "a refused $f export wrote [$(head -c 200 "$OUT")]"
 done
@@ -82,6 +83,8 @@ expect_json "$OUT" "sorted((o['name'], 'exercise' in o['labels'], o['x_parley_ca
 expect_rc 0 px export --dir a --format misp --exercise "$X" "$I1"
 expect_json "$OUT" '[t["name"] for t in d["Event"]["Tag"] if t["name"].startswith("parley:exercise")]' \
 	"[\"parley:exercise=\\\"$X\\\"\"]"
+expect_rc 0 px export --dir a --format iodef --exercise "$REF" "$I1"
+expect_in "$OUT" "<AdditionalData dtype=\"string\" meaning=\"parley:exercise\">$X</AdditionalData>"
 expect_rc 0 px export --dir a --format misp-feed --json --exercise "$REF" -o feed "$REAL" "$I1"
 expect_json "$OUT" 'd["events"]' 2
 ok "named by --exercise, its cases leave, marked as an exercise's"
