@@ -137,13 +137,13 @@ px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
 	return rc < 0 ? rc : 0;
 }
 
-/* Loads case `ref` for an export to `audience`: 0 when it may leave
+/* Loads case `ref` for an export by `path` to `audience`: 0 when it may leave
  * whole, else PX_EPERM naming the exercise or the marking that keeps it
  * (and nothing to dispose).  Otherwise dispose *c and free *p. */
 static int
 export_load(struct px_case *c, struct px_peer **p, struct px_node *n,
-    const char *ref, enum px_audience audience, const char *to,
-    const char *exercise)
+    const char *ref, enum px_out_path path, enum px_audience audience,
+    const char *to, const char *exercise)
 {
 	int rc;
 
@@ -151,7 +151,7 @@ export_load(struct px_case *c, struct px_peer **p, struct px_node *n,
 		return rc;
 	rc = px_node_exercise_gate(c, exercise, "an export");
 	if (rc == 0)
-		rc = px_node_release(c, *p, PX_OUT_EXPORT, audience, to);
+		rc = px_node_release(c, *p, path, audience, to);
 	if (rc == PX_REL_REF)
 		rc = px_error_set(PX_EPERM,
 		    "%s lets only the reference of case %s leave by export "
@@ -179,8 +179,8 @@ px_node_export_iodef(char **out, size_t *len, struct px_node *n,
 		struct px_case c;
 		struct px_peer *p = NULL;
 
-		if ((rc = export_load(
-		         &c, &p, n, refs[i], audience, to, exercise)) < 0)
+		if ((rc = export_load(&c, &p, n, refs[i], PX_OUT_EXPORT,
+		         audience, to, exercise)) < 0)
 			break;
 		px_iodef_add_case(d, &c);
 		px_peer_free(p);
@@ -216,8 +216,8 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 		struct px_case c;
 		struct px_peer *p = NULL;
 
-		if ((rc = export_load(
-		         &c, &p, n, refs[i], audience, to, exercise)) < 0)
+		if ((rc = export_load(&c, &p, n, refs[i], PX_OUT_EXPORT,
+		         audience, to, exercise)) < 0)
 			break;
 		if (xarf)
 			rc = xarf_add(events, n, &c, p);
@@ -249,10 +249,12 @@ px_node_export_misp_feed(struct px_node *n, const char *dir,
     const char *to, const char *exercise, size_t *n_events)
 {
 	json_t *all = NULL, *manifest = json_object();
+	struct px_buf hashes;
 	size_t i;
 	int rc;
 
 	*n_events = 0;
+	px_buf_init(&hashes, PX_BUF_NOCAP);
 	if ((rc = px_node_export_as(
 	         &all, n, "misp", refs, nrefs, audience, to, exercise)) < 0)
 		goto out;
@@ -265,22 +267,15 @@ px_node_export_misp_feed(struct px_node *n, const char *dir,
 	if ((rc = px_mkdir_p(dir, 0700)) < 0)
 		goto out;
 	for (i = 0; i < json_array_size(all) && rc == 0; i++) {
-		const json_t *e =
-		    json_object_get(json_array_get(all, i), "Event");
-		const char *u = json_string_value(json_object_get(e, "uuid"));
-		static const char *const keep[] = { "info", "Orgc", "analysis",
-			"date", "timestamp", "threat_level_id", "published",
-			"Tag" };
-		json_t *m = json_object();
+		const json_t *ev = json_array_get(all, i);
+		const char *u = json_string_value(
+		    json_object_get(json_object_get(ev, "Event"), "uuid"));
 		char *path = px_asprintf("%s/%s.json", dir, u);
-		char *text = json_dumps(
-		    json_array_get(all, i), JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *text = json_dumps(ev, JSON_INDENT(2) | JSON_SORT_KEYS);
 		char *line = px_asprintf("%s\n", text);
 
-		for (size_t k = 0; k < PX_ARRAY_LEN(keep); k++)
-			json_object_set(
-			    m, keep[k], json_object_get(e, keep[k]));
-		json_object_set_new(manifest, u, m);
+		json_object_set_new(manifest, u, px_misp_manifest_entry(ev));
+		px_misp_hashes(&hashes, ev);
 		rc = px_file_write(path, line, strlen(line), 0600);
 		free(path);
 		free(text);
@@ -296,11 +291,76 @@ px_node_export_misp_feed(struct px_node *n, const char *dir,
 		free(path);
 		free(text);
 		free(line);
+	}
+	if (rc == 0) {
+		char *path = px_asprintf("%s/hashes.csv", dir);
+
+		rc = px_file_write(
+		    path, hashes.data ? hashes.data : "", hashes.len, 0600);
+		free(path);
 		*n_events = json_array_size(all);
 	}
 out:
+	px_buf_dispose(&hashes);
 	json_decref(all);
 	json_decref(manifest);
+	return rc;
+}
+
+struct feed_pick {
+	const char *tlp; /* community: the marking's wire name; or NULL */
+	char **ids;
+	size_t n;
+};
+
+static int
+feed_pick(const struct px_case_row *row, void *arg)
+{
+	struct feed_pick *p = arg;
+
+	/* Exercises stay out of every feed (docs/exercises.md). */
+	if (row->exercise != NULL ||
+	    (p->tlp != NULL && strcmp(row->tlp, p->tlp) != 0))
+		return 0;
+	p->ids = px_realloc(p->ids, (p->n + 1) * sizeof(*p->ids));
+	p->ids[p->n++] = px_strdup(row->id);
+	return 0;
+}
+
+int
+px_node_misp_feed_events(
+    json_t **out, struct px_node *n, const char *peer, enum px_tlp tlp)
+{
+	struct feed_pick p = { .tlp = peer ? NULL : px_tlp_names[tlp].wire };
+	struct px_case_filter f = { .peer = peer };
+	enum px_audience aud = peer ? PX_AUD_PARTY : PX_AUD_COMMUNITY;
+	int rc;
+
+	*out = json_array();
+	rc = PX_STORE_CALL(n->store, case_list, &f, feed_pick, &p);
+	for (size_t i = 0; i < p.n && rc == 0; i++) {
+		struct px_case c;
+		struct px_peer *pe = NULL;
+
+		rc = export_load(
+		    &c, &pe, n, p.ids[i], PX_OUT_TAXII, aud, peer, NULL);
+		if (rc == PX_EPERM) { /* the marking keeps it out: skipped */
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		json_array_append_new(*out, px_misp_event(&c));
+		px_peer_free(pe);
+		px_case_dispose(&c);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		free(p.ids[i]);
+	free(p.ids);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

@@ -84,6 +84,17 @@ PX_MUST_CHECK int px_node_export_misp_feed(struct px_node *n, const char *dir,
     const char *to, const char *exercise, size_t *n_events);
 
 /*
+ * The MISP events ({"Event": ...}, a JSON array, new reference) of the
+ * feed the node serves (docs/interop.md, "Serving the MISP feed"): the
+ * cases with `peer` read by it as a party, or (peer NULL) every case
+ * marked `tlp` read by the community.  The choke point is asked as for
+ * a TAXII collection (PX_OUT_TAXII); a case it does not let out whole,
+ * and every exercise's case, is left out.  Oldest case first.
+ */
+PX_MUST_CHECK int px_node_misp_feed_events(
+    json_t **out, struct px_node *n, const char *peer, enum px_tlp tlp);
+
+/*
  * Opens a case with `peer` from a STIX 2.1 bundle, a MISP event, X-ARF
  * reports or an IODEF 2 document (XML; `len` bytes): a report (or the request
  * the bundle's x_parley_case says) with the bundle's title, text, marking and

@@ -11,8 +11,9 @@
 # nothing written; with --exercise naming another exercise they still are;
 # an unknown exercise is exit 4; with --exercise naming theirs they leave,
 # tagged as an exercise (STIX label and x_parley_case.exercise, MISP tag,
-# IODEF AdditionalData);
-# the TAXII collections hold the real case and nothing of the exercise.
+# IODEF AdditionalData); the MISP feeds served leave them out.
+# the TAXII collections and the MISP feeds served hold the real case and
+# nothing of the exercise.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -105,4 +106,15 @@ expect_in names.txt "Real kit"
 expect_not_in names.txt "EXERCISE"
 expect_not_in names.txt "Export drill"
 ok "the TAXII collections hold the real case and nothing of the exercise"
+
+curl -sk --max-time 10 -u "t:$TX" "$(url a)/misp/" >feeds.json || fail "GET /misp/"
+: >infos.txt
+for f in $(json_get feeds.json '" ".join(f["id"] for f in d["feeds"])'); do
+	curl -sk --max-time 10 -u "t:$TX" "$(url a)/misp/$f/manifest.json" >m.json || fail "GET feed $f"
+	json_get m.json 'sorted(e["info"] for e in d.values())' >>infos.txt
+done
+expect_in infos.txt "Real kit"
+expect_not_in infos.txt "EXERCISE"
+expect_not_in infos.txt "Export drill"
+ok "the MISP feeds served hold the real case and nothing of the exercise"
 finish
