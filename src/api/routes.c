@@ -33,6 +33,7 @@ build(void)
 		{ px_routes_search, px_routes_search_n },
 		{ px_routes_users, px_routes_users_n },
 		{ px_routes_taxii, px_routes_taxii_n },
+		{ px_routes_mispfeed, px_routes_mispfeed_n },
 	};
 
 	for (size_t i = 0; i < PX_ARRAY_LEN(parts); i++)

@@ -32,6 +32,8 @@ extern const struct px_route px_routes_search[];
 extern const size_t px_routes_search_n;
 extern const struct px_route px_routes_taxii[];
 extern const size_t px_routes_taxii_n;
+extern const struct px_route px_routes_mispfeed[];
+extern const size_t px_routes_mispfeed_n;
 extern const struct px_route px_routes_agreement[];
 extern const size_t px_routes_agreement_n;
 extern const struct px_route px_routes_exercises[];

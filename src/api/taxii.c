@@ -28,6 +28,7 @@
  * with the token as the password (TAXII clients speak Basic).  Errors are
  * TAXII error objects, not problem+json.
  */
+#include "api/collections.h"
 #include "api/json.h"
 #include "api/routes.h"
 #include "formats/stix.h"
@@ -124,14 +125,15 @@ token_of(const char *auth)
  * 401).
  */
 static struct px_node *
-begin(const struct px_http_req *req, struct px_http_resp *r, struct who *w)
+begin_as(const struct px_http_req *req, struct px_http_resp *r, struct who *w,
+    bool taxii)
 {
 	struct px_node *n;
 	char *tok = NULL, *name = NULL;
 
 	w->peer = NULL;
 	w->role = -1;
-	if (!px_taxii_accepts(req->accept, PX_TAXII_MEDIA)) {
+	if (taxii && !px_taxii_accepts(req->accept, PX_TAXII_MEDIA)) {
 		terr(r, 406, "Not Acceptable",
 		    "this endpoint answers %s only; the Accept header was '%s'",
 		    PX_TAXII_MEDIA, req->accept);
@@ -161,6 +163,12 @@ begin(const struct px_http_req *req, struct px_http_resp *r, struct who *w)
 		return NULL;
 	}
 	return n;
+}
+
+static struct px_node *
+begin(const struct px_http_req *req, struct px_http_resp *r, struct who *w)
+{
+	return begin_as(req, r, w, true);
 }
 
 static void
@@ -295,7 +303,8 @@ pick_case(const struct px_case_row *row, void *arg)
 {
 	struct pick *p = arg;
 
-	if (row->updated_ms <= p->since)
+	/* Exercises stay out of every collection (docs/exercises.md). */
+	if (row->updated_ms <= p->since || row->exercise != NULL)
 		return 0;
 	if (p->c->peer == NULL &&
 	    strcmp(row->tlp, px_tlp_names[p->c->tlp].wire) != 0)
@@ -376,7 +385,7 @@ coll_sync(struct px_node *n, const struct coll *c)
 		json_t *objs = NULL;
 
 		rc = px_node_taxii_objects(&objs, n, p.ids[i],
-		    c->peer ? PX_AUD_PARTY : PX_AUD_COMMUNITY, c->peer);
+		    c->peer ? PX_AUD_PARTY : PX_AUD_COMMUNITY, c->peer, NULL);
 		if (rc == PX_EPERM)
 			rc = 0;
 		else if (rc == 0)
@@ -413,6 +422,50 @@ out:
 	free(key);
 	free(v);
 	return rc;
+}
+
+/* --- what the MISP feed shares (api/collections.h) ----------------------- */
+
+struct px_node *
+px_api_colls_for(const struct px_http_req *req, struct px_http_resp *r,
+    struct px_api_coll **out, size_t *nout)
+{
+	struct who w;
+	struct px_node *n = begin_as(req, r, &w, false);
+	struct colls cs;
+
+	*out = NULL;
+	*nout = 0;
+	if (n == NULL)
+		return NULL;
+	if (colls_load(&cs, n, &w) < 0) {
+		terr(r, 500, "Server error", "%s", px_error_last());
+		n = NULL;
+		goto out;
+	}
+	*out = px_calloc(cs.n ? cs.n : 1, sizeof(**out));
+	for (size_t i = 0; i < cs.n; i++) {
+		struct px_api_coll *c = &(*out)[(*nout)++];
+
+		memcpy(c->id, cs.v[i].id, PX_UUID_STRLEN);
+		c->title = px_strdup(cs.v[i].title);
+		c->peer = cs.v[i].peer ? px_strdup(cs.v[i].peer) : NULL;
+		c->tlp = cs.v[i].tlp;
+	}
+out:
+	colls_dispose(&cs);
+	who_dispose(&w);
+	return n;
+}
+
+void
+px_api_colls_free(struct px_api_coll *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].title);
+		free(v[i].peer);
+	}
+	free(v);
 }
 
 /* --- handlers ------------------------------------------------------------ */

@@ -14,8 +14,8 @@
 static const struct px_opt export_opts[] = {
 	{ "format", "F",
 	    "stix (STIX 2.1 bundle), misp (MISP event), misp-feed (a "
-	    "directory a MISP instance subscribes to) or xarf (X-ARF v4 "
-	    "reports)",
+	    "directory a MISP instance subscribes to), xarf (X-ARF v4 "
+	    "reports) or iodef (an IODEF 2 document, RFC 7970)",
 	    PX_OPT_REQUIRED },
 	{ "to", "PEER",
 	    "the file is for this peer (a party of the cases: every "
@@ -26,6 +26,10 @@ static const struct px_opt export_opts[] = {
 	    "the node)",
 	    0 },
 	{ "public", NULL, "the file is for anyone (TLP:CLEAR only)", 0 },
+	{ "exercise", "EX-ID",
+	    "the cases of this exercise may be exported too (an exercise's "
+	    "cases stay out of every export unless it is named)",
+	    0 },
 	{ "output", "FILE", "where to write it (default: standard output)", 0,
 	    'o' },
 	{ 0 },
@@ -47,6 +51,41 @@ audience(enum px_audience *out, const struct px_args *a)
 	return 0;
 }
 
+/* --format iodef: XML, written as it is. */
+static int
+export_iodef(struct px_args *a, struct px_node *n, const char **refs,
+    enum px_audience aud, const char *exid)
+{
+	const char *out = px_arg(a, "output");
+	char *xml = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = px_node_export_iodef(&xml, &len, n, refs, px_npos(a), aud,
+	         px_arg(a, "to"), exid)) < 0)
+		return px_cli_fail(a, rc);
+	if (out == NULL) {
+		fwrite(xml, 1, len, stdout);
+		free(xml);
+		return 0;
+	}
+	rc = px_file_write(out, xml, len, 0600);
+	free(xml);
+	if (rc < 0)
+		return px_cli_fail(a, rc);
+	if (px_json(a)) {
+		json_t *o = json_pack("{ss ss sI}", "file", out, "format",
+		    "iodef", "cases", (json_int_t)px_npos(a));
+
+		px_cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Wrote %zu case%s as an IODEF 2 document to %s.\n",
+		    px_npos(a), px_npos(a) == 1 ? "" : "s", out);
+	}
+	return 0;
+}
+
 static int
 run_export(struct px_args *a)
 {
@@ -55,7 +94,8 @@ run_export(struct px_args *a)
 	const char *fmt = px_arg(a, "format"), *out = px_arg(a, "output");
 	const char **refs = NULL;
 	json_t *bundle = NULL;
-	char *text = NULL;
+	char *text = NULL, ex[PX_UUID_STRLEN];
+	const char *exid = NULL;
 	int rc;
 
 	if ((rc = audience(&aud, a)) != 0)
@@ -65,6 +105,14 @@ run_export(struct px_args *a)
 		    a, "--format misp-feed writes a directory: give -o DIR");
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	if (px_arg(a, "exercise") != NULL) {
+		if ((rc = px_node_exercise_id(ex, n, px_arg(a, "exercise"))) <
+		    0) {
+			rc = px_cli_fail(a, rc);
+			goto out;
+		}
+		exid = ex;
+	}
 	refs = px_calloc(px_npos(a), sizeof(*refs));
 	for (size_t i = 0; i < px_npos(a); i++)
 		refs[i] = px_pos(a, i);
@@ -72,7 +120,7 @@ run_export(struct px_args *a)
 		size_t ne = 0;
 
 		if ((rc = px_node_export_misp_feed(n, out, refs, px_npos(a),
-		         aud, px_arg(a, "to"), &ne)) < 0) {
+		         aud, px_arg(a, "to"), exid, &ne)) < 0) {
 			rc = px_cli_fail(a, rc);
 		} else if (px_json(a)) {
 			json_t *o = json_pack("{ss ss sI}", "dir", out,
@@ -87,8 +135,12 @@ run_export(struct px_args *a)
 		}
 		goto out;
 	}
+	if (strcmp(fmt, "iodef") == 0) {
+		rc = export_iodef(a, n, refs, aud, exid);
+		goto out;
+	}
 	if ((rc = px_node_export_as(&bundle, n, fmt, refs, px_npos(a), aud,
-	         px_arg(a, "to"))) < 0) {
+	         px_arg(a, "to"), exid)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
@@ -143,8 +195,8 @@ out:
 
 const struct px_cmd px_cmd_export = {
 	.name = "export",
-	.summary = "cases as a STIX 2.1 bundle or MISP events, within what "
-	           "their TLP markings allow",
+	.summary = "cases as a STIX 2.1 bundle, MISP events, X-ARF reports or "
+	           "IODEF 2, within what their TLP markings allow",
 	.usage = "CASE...",
 	.min_pos = 1,
 	.max_pos = 1000,
@@ -153,7 +205,8 @@ const struct px_cmd px_cmd_export = {
 	.details = "Without --to, --internal or --public the file is for the "
 	           "community:\nTLP:CLEAR and TLP:GREEN cases only.  A case "
 	           "its marking keeps from\nthe file's readers stops the "
-	           "export (exit 5) and names the marking.\nRe-exporting "
+	           "export (exit 5) and names the marking; so does a case of "
+	           "an\nexercise not named by --exercise.  Re-exporting "
 	           "the same cases writes the same bytes.  See "
 	           "docs/interop.md.",
 };
@@ -237,8 +290,9 @@ out:
 
 const struct px_cmd px_cmd_import = {
 	.name = "import",
-	.summary = "open a case with a peer from a STIX 2.1 bundle or a MISP "
-	           "event (a MISP feed directory: one case per event)",
+	.summary = "open a case with a peer from a STIX 2.1 bundle, a MISP "
+	           "event, X-ARF reports or an IODEF 2 document (a MISP feed "
+	           "directory: one case per event)",
 	.usage = "FILE|DIR",
 	.min_pos = 1,
 	.max_pos = 1,
@@ -246,6 +300,7 @@ const struct px_cmd px_cmd_import = {
 	.run = run_import,
 	.details = "The bundle's first grouping, report or incident gives the "
 	           "title, text and\nmarking; its observables and indicators "
-	           "with simple patterns give the\nobservables.  A malformed "
-	           "bundle is refused and nothing is stored.",
+	           "with simple patterns give the\nobservables.  An IODEF "
+	           "document (XML) gives its first Incident.  A\nmalformed "
+	           "document is refused and nothing is stored.",
 };

@@ -21,6 +21,8 @@
 #include "api/routes.h"
 #include "cli/common.h"
 #include "node/feedrun.h"
+#include "node/taxiipoll.h"
+#include "node/worker.h"
 #include "node/sched.h"
 #include "node/hotline.h"
 #include "notify/notify.h"
@@ -237,6 +239,28 @@ after_feeds(void *arg)
 		px_outbox_kick(app->outbox);
 }
 
+/* The scheduled TAXII pulls (node/taxiipoll.h): what they opened goes
+ * out at once; runs and failures are counted for /metrics. */
+static void
+taxii_step(void *arg, struct px_node *n)
+{
+	struct px_app *app = arg;
+	size_t ran = 0, failed = 0;
+
+	if (px_taxii_poll_due(n, px_time_now_ms(), &ran, &failed) < 0)
+		fprintf(
+		    stderr, "parley serve: taxii pull: %s\n", px_error_last());
+	if (failed > 0)
+		fprintf(stderr,
+		    "parley serve: %zu scheduled TAXII pull%s failed (parley "
+		    "taxii status says why)\n",
+		    failed, failed == 1 ? "" : "s");
+	px_metrics_add(app->metrics, PX_C_TAXII_PULLS, ran);
+	px_metrics_add(app->metrics, PX_C_TAXII_PULL_ERRORS, failed);
+	if (ran > failed)
+		after_feeds(app);
+}
+
 static int
 run(struct px_args *a)
 {
@@ -245,6 +269,7 @@ run(struct px_args *a)
 	struct px_http_server *srv = NULL;
 	struct px_sched_runner *sched = NULL;
 	struct px_feedrun *feeds = NULL;
+	struct px_worker *pulls = NULL;
 	struct px_http_config c = { 0 };
 	const char *listen = px_arg(a, "listen");
 	char addr[64], *cert = NULL, *key = NULL;
@@ -319,6 +344,20 @@ run(struct px_args *a)
 	if ((rc = px_feedrun_start(&feeds, n->dir, after_feeds, app)) < 0)
 		goto fail;
 	app->feeds = feeds;
+	{
+		/* Scheduled TAXII pulls: checked now, so a bad section stops
+		 * serve at start rather than failing every minute. */
+		struct px_taxii_poll *ps = NULL;
+		size_t np = 0;
+
+		if ((rc = px_taxii_polls(&ps, &np, n)) < 0)
+			goto fail;
+		free(ps);
+		if (np > 0 &&
+		    (rc = px_worker_start(&pulls, n->dir, 1000, taxii_step, app,
+		         "taxii pull")) < 0)
+			goto fail;
+	}
 	fprintf(stderr,
 	    "parley serve: %s listening on https://%s:%u (pid %ld)\n"
 	    "  peers reach it at the url in parley.conf: %s\n",
@@ -340,6 +379,8 @@ run(struct px_args *a)
 		    sig);
 		break;
 	}
+	px_worker_stop(pulls);
+	pulls = NULL;
 	px_sched_stop(sched);
 	sched = NULL;
 	atomic_store(&app->http, NULL);
@@ -357,6 +398,7 @@ run(struct px_args *a)
 fail:
 	rc = px_cli_fail(a, rc);
 out:
+	px_worker_stop(pulls);
 	px_sched_stop(sched);
 	if (app)
 		atomic_store(&app->http, NULL);

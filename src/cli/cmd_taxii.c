@@ -7,7 +7,9 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "node/interop.h"
 #include "node/taxii.h"
+#include "node/taxiipoll.h"
 #include "util/util.h"
 
 #define TAXII_OPTS                                                               \
@@ -36,6 +38,10 @@ static const struct px_opt pull_opts[] = {
 
 static const struct px_opt push_opts[] = {
 	TAXII_OPTS,
+	{ "exercise", "EX-ID",
+	    "the cases of this exercise may go too (exercises stay on the "
+	    "node unless named)",
+	    0 },
 	{ 0 },
 };
 
@@ -98,10 +104,20 @@ run_push(struct px_args *a)
 	struct px_node *n = NULL;
 	const char **refs;
 	json_t *st = NULL;
+	char ex[PX_UUID_STRLEN];
 	int rc;
 
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	if (px_arg(a, "exercise") != NULL) {
+		if ((rc = px_node_exercise_id(ex, n, px_arg(a, "exercise"))) <
+		    0) {
+			rc = px_cli_fail(a, rc);
+			px_node_free(n);
+			return rc;
+		}
+		r.exercise = ex;
+	}
 	refs = px_calloc(px_npos(a), sizeof(*refs));
 	for (size_t i = 2; i < px_npos(a); i++)
 		refs[i - 2] = px_pos(a, i);
@@ -166,10 +182,80 @@ static const struct px_cmd push = {
 	           "the\nserver refused some objects.",
 };
 
-static const struct px_cmd *const subs[] = { &pull, &push, NULL };
+static int
+run_status(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	json_t *st = NULL, *p;
+	size_t i;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if ((rc = px_taxii_poll_status(&st, n)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		px_cli_print_json(st);
+		goto out;
+	}
+	if (json_array_size(st) == 0)
+		printf("No scheduled TAXII pull ([taxii_pull \"NAME\"] in "
+		       "parley.conf).\n");
+	json_array_foreach(st, i, p)
+	{
+#define S(k)                                               \
+	(json_string_value(json_object_get(p, k))          \
+	        ? json_string_value(json_object_get(p, k)) \
+	        : "-")
+		printf("%s  every %s  %s  collection %s  with %s\n", S("name"),
+		    S("interval"), S("url"), S("collection"), S("peer"));
+		printf("  %s; last run %s, last success %s, next %s; %lld "
+		       "run%s, %lld failed, %lld case%s opened; cursor %s\n",
+		    json_is_true(json_object_get(p, "failing")) ? "FAILING"
+		                                                : "ok",
+		    S("last_run"), S("last_ok"), S("next_run"),
+		    (long long)json_integer_value(json_object_get(p, "runs")),
+		    json_integer_value(json_object_get(p, "runs")) == 1 ? ""
+		                                                        : "s",
+		    (long long)json_integer_value(
+		        json_object_get(p, "failures")),
+		    (long long)json_integer_value(json_object_get(p, "cases")),
+		    json_integer_value(json_object_get(p, "cases")) == 1 ? ""
+		                                                         : "s",
+		    S("cursor"));
+		if (json_object_get(p, "last_error") &&
+		    !json_is_null(json_object_get(p, "last_error")))
+			printf("  last error at %s: %s\n", S("last_error_at"),
+			    S("last_error"));
+#undef S
+	}
+out:
+	json_decref(st);
+	px_node_free(n);
+	return rc;
+}
+
+static const struct px_cmd status = {
+	.name = "status",
+	.summary = "the scheduled pulls of parley serve and how they fare",
+	.usage = "",
+	.min_pos = 0,
+	.max_pos = 0,
+	.run = run_status,
+	.details = "Each [taxii_pull \"NAME\"] of parley.conf: its last run, "
+	           "last success,\nnext run, cursor (the server's last "
+	           "date-added), runs, failures, cases\nopened, and the last "
+	           "error with its time.  FAILING while the last run\nfailed.  "
+	           "See docs/interop.md, \"Scheduled pulls\".",
+};
+
+static const struct px_cmd *const subs[] = { &pull, &push, &status, NULL };
 
 const struct px_cmd px_cmd_taxii = {
 	.name = "taxii",
-	.summary = "TAXII 2.1 client: pull a partner's collection, push cases",
+	.summary = "TAXII 2.1 client: pull a partner's collection, push cases, "
+	           "the scheduled pulls' status",
 	.subs = subs,
 };

@@ -8,6 +8,7 @@
  * and tags; attributes have a `type` and a `category` from MISP's
  * describeTypes table.  Numbers travel as strings, as MISP writes them.
  */
+#include <nettle/md5.h>
 #include <strings.h>
 
 #include "formats/misp.h"
@@ -146,6 +147,11 @@ px_misp_event(const struct px_case *c)
 	    json_pack("{so}", "name",
 	        json_sprintf("parley:category=\"%s\"",
 	            px_category_names[c->category].wire)));
+	if (c->exercise_id) /* docs/exercises.md, "Marking" */
+		json_array_append_new(json_object_get(e, "Tag"),
+		    json_pack("{so}", "name",
+		        json_sprintf(
+		            "parley:exercise=\"%s\"", c->exercise_id)));
 	return json_pack("{so}", "Event", e);
 }
 
@@ -218,6 +224,60 @@ attr_obs(struct px_stix_case *out, const json_t *a)
 		return rc;
 	}
 	return 0; /* a type that does not map (link, comment, ...) */
+}
+
+json_t *
+px_misp_manifest_entry(const json_t *ev)
+{
+	static const char *const keep[] = { "info", "Orgc", "analysis", "date",
+		"timestamp", "threat_level_id", "published", "Tag" };
+	const json_t *e = json_object_get(ev, "Event");
+	json_t *m = json_object();
+
+	for (size_t k = 0; k < PX_ARRAY_LEN(keep); k++)
+		if (json_object_get(e, keep[k]))
+			json_object_set(
+			    m, keep[k], json_object_get(e, keep[k]));
+	return m;
+}
+
+static void
+hash_line(struct px_buf *b, const char *v, size_t len, const char *uuid)
+{
+	struct md5_ctx ctx;
+	uint8_t d[MD5_DIGEST_SIZE];
+
+	md5_init(&ctx);
+	md5_update(&ctx, len, (const uint8_t *)v);
+	md5_digest(&ctx, sizeof(d), d);
+	for (size_t i = 0; i < sizeof(d); i++)
+		px_buf_putf(b, "%02x", d[i]);
+	px_buf_putf(b, ",%s\n", uuid);
+}
+
+void
+px_misp_hashes(struct px_buf *b, const json_t *ev)
+{
+	const json_t *e = json_object_get(ev, "Event"), *a;
+	const char *u = json_string_value(json_object_get(e, "uuid"));
+	size_t i;
+
+	json_array_foreach(json_object_get(e, "Attribute"), i, a)
+	{
+		const char *t = json_string_value(json_object_get(a, "type"));
+		const char *v = json_string_value(json_object_get(a, "value"));
+
+		if (v == NULL || u == NULL)
+			continue;
+		if (t && strchr(t, '|') && strchr(v, '|')) {
+			const char *bar = strchr(v, '|');
+
+			hash_line(b, v, (size_t)(bar - v), u);
+			hash_line(b, bar + 1, strlen(bar + 1), u);
+		} else {
+			hash_line(b, v, strlen(v), u);
+		}
+	}
 }
 
 int

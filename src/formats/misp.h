@@ -11,6 +11,7 @@
 
 #include "formats/stix.h"
 #include "model/case.h"
+#include "util/buf.h"
 
 #define PX_MISP_MAX_BYTES (16u * 1024 * 1024) /* one event to import */
 
@@ -20,6 +21,18 @@
  * implies.  Uuids are UUIDv5 (parley's namespace), so re-export is
  * identical.  A new reference. */
 json_t *px_misp_event(const struct px_case *c);
+
+/* The manifest.json entry of event `ev` ({"Event": ...}, borrowed): its
+ * info, Orgc, analysis, date, timestamp, threat_level_id, published and
+ * Tag, as a MISP feed's manifest maps the event's uuid to them.  A new
+ * reference. */
+json_t *px_misp_manifest_entry(const json_t *ev);
+
+/* Appends the hashes.csv lines of event `ev` (borrowed) to b: one
+ * "MD5,EVENT-UUID" line per attribute value (each part of a composite
+ * "a|b" value), the MD5 in lowercase hex of the value, as MISP writes
+ * a feed's hashes.csv for its cache and correlation. */
+void px_misp_hashes(struct px_buf *b, const json_t *ev);
 
 /*
  * Parses a MISP event (`len` bytes: {"Event": {...}}, or the event object

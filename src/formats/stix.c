@@ -477,6 +477,14 @@ px_stix_add_case(struct px_stix *s, const struct px_case *c)
 	    px_category_names[c->category].wire, "priority",
 	    px_priority_names[c->priority].wire, "requester", c->requester,
 	    "responder", c->responder, "state", px_state_names[c->state].wire);
+	/* An exercise's case says so wherever it goes (docs/exercises.md,
+	 * "Marking"): it leaves only when the exercise is asked for. */
+	if (c->exercise_id) {
+		json_array_append_new(
+		    json_object_get(g, "labels"), json_string("exercise"));
+		json_object_set_new(
+		    xc, "exercise", json_string(c->exercise_id));
+	}
 	json_object_set_new(g, "x_parley_case", xc);
 	marked(g, c->tlp);
 	put(s, g);

@@ -1,17 +1,19 @@
 /*
  * Exports and imports in other formats (interop.h).
  */
+#include "formats/iodef.h"
 #include "formats/misp.h"
 #include "formats/stix.h"
 #include "formats/xarf.h"
 #include "model/canon.h"
 #include "model/observable.h"
 #include "node/actions.h"
+#include "node/exercise.h"
 #include "node/interop.h"
 #include "node/release.h"
 #include "util/util.h"
 
-const char *const px_export_formats[] = { "stix", "misp", "xarf" };
+const char *const px_export_formats[] = { "stix", "misp", "xarf", "iodef" };
 const size_t px_export_formats_n = PX_ARRAY_LEN(px_export_formats);
 
 /* The first e-mail address among a card's points of contact. */
@@ -68,12 +70,43 @@ int
 px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
     size_t nrefs, enum px_audience audience, const char *to)
 {
-	return px_node_export_as(out, n, "stix", refs, nrefs, audience, to);
+	return px_node_export_as(
+	    out, n, "stix", refs, nrefs, audience, to, NULL);
+}
+
+int
+px_node_exercise_id(
+    char out[PX_UUID_STRLEN], struct px_node *n, const char *ref)
+{
+	struct px_xctx x;
+	int rc;
+
+	if ((rc = px_xctx_load(&x, n, ref)) < 0)
+		return rc;
+	snprintf(out, PX_UUID_STRLEN, "%s", x.xc.id);
+	px_xctx_dispose(&x);
+	return 0;
+}
+
+int
+px_node_exercise_gate(
+    const struct px_case *c, const char *exercise, const char *path)
+{
+	char ref[12];
+
+	if (c->exercise_id == NULL ||
+	    (exercise != NULL && strcmp(exercise, c->exercise_id) == 0))
+		return 0;
+	px_exercise_ref(ref, c->exercise_id);
+	return px_error_set(PX_EPERM,
+	    "case %s belongs to exercise %s, and %s leaves an exercise out "
+	    "unless it is asked for by name (--exercise %s)",
+	    c->id, ref, path, ref);
 }
 
 int
 px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
-    enum px_audience audience, const char *to)
+    enum px_audience audience, const char *to, const char *exercise)
 {
 	struct px_stix s;
 	struct px_case c;
@@ -84,7 +117,9 @@ px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
 	*out = NULL;
 	if ((rc = px_node_case_load(&c, n, id, &p)) < 0)
 		return rc;
-	rc = px_node_release(&c, p, PX_OUT_TAXII, audience, to);
+	rc = px_node_exercise_gate(&c, exercise, "TAXII");
+	if (rc == 0)
+		rc = px_node_release(&c, p, PX_OUT_TAXII, audience, to);
 	if (rc == PX_REL_REF)
 		rc = px_error_set(PX_EPERM,
 		    "%s lets only the reference of case %s into a TAXII "
@@ -102,10 +137,65 @@ px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
 	return rc < 0 ? rc : 0;
 }
 
+/* Loads case `ref` for an export by `path` to `audience`: 0 when it may leave
+ * whole, else PX_EPERM naming the exercise or the marking that keeps it
+ * (and nothing to dispose).  Otherwise dispose *c and free *p. */
+static int
+export_load(struct px_case *c, struct px_peer **p, struct px_node *n,
+    const char *ref, enum px_out_path path, enum px_audience audience,
+    const char *to, const char *exercise)
+{
+	int rc;
+
+	if ((rc = px_node_case_load(c, n, ref, p)) < 0)
+		return rc;
+	rc = px_node_exercise_gate(c, exercise, "an export");
+	if (rc == 0)
+		rc = px_node_release(c, *p, path, audience, to);
+	if (rc == PX_REL_REF)
+		rc = px_error_set(PX_EPERM,
+		    "%s lets only the reference of case %s leave by export "
+		    "to %s, and an export carries the case",
+		    px_tlp_label(c->tlp), c->id, px_audience_names[audience]);
+	if (rc < 0) {
+		px_case_dispose(c);
+		px_peer_free(*p);
+		*p = NULL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int
+px_node_export_iodef(char **out, size_t *len, struct px_node *n,
+    const char *const *refs, size_t nrefs, enum px_audience audience,
+    const char *to, const char *exercise)
+{
+	struct px_iodef *d = px_iodef_new();
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	for (size_t i = 0; i < nrefs && rc == 0; i++) {
+		struct px_case c;
+		struct px_peer *p = NULL;
+
+		if ((rc = export_load(&c, &p, n, refs[i], PX_OUT_EXPORT,
+		         audience, to, exercise)) < 0)
+			break;
+		px_iodef_add_case(d, &c);
+		px_peer_free(p);
+		px_case_dispose(&c);
+	}
+	if (rc == 0)
+		rc = px_iodef_dump(d, out, len);
+	px_iodef_free(d);
+	return rc;
+}
+
 int
 px_node_export_as(json_t **out, struct px_node *n, const char *format,
     const char *const *refs, size_t nrefs, enum px_audience audience,
-    const char *to)
+    const char *to, const char *exercise)
 {
 	struct px_stix s;
 	json_t *events = json_array();
@@ -118,7 +208,7 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 		json_decref(events);
 		return px_error_set(PX_EINVAL,
 		    "unknown format '%s' (expected one of: stix, misp, xarf, "
-		    "misp-feed)",
+		    "iodef, misp-feed)",
 		    format);
 	}
 	px_stix_init(&s);
@@ -126,20 +216,14 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 		struct px_case c;
 		struct px_peer *p = NULL;
 
-		if ((rc = px_node_case_load(&c, n, refs[i], &p)) < 0)
+		if ((rc = export_load(&c, &p, n, refs[i], PX_OUT_EXPORT,
+		         audience, to, exercise)) < 0)
 			break;
-		rc = px_node_release(&c, p, PX_OUT_EXPORT, audience, to);
-		if (rc == PX_REL_REF)
-			rc = px_error_set(PX_EPERM,
-			    "%s lets only the reference of case %s leave by "
-			    "export to %s, and an export carries the case",
-			    px_tlp_label(c.tlp), c.id,
-			    px_audience_names[audience]);
-		if (rc >= 0 && xarf)
+		if (xarf)
 			rc = xarf_add(events, n, &c, p);
-		else if (rc >= 0 && misp)
+		else if (misp)
 			rc = json_array_append_new(events, px_misp_event(&c));
-		else if (rc >= 0)
+		else
 			rc = px_stix_add_case(&s, &c);
 		px_peer_free(p);
 		px_case_dispose(&c);
@@ -162,15 +246,17 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 int
 px_node_export_misp_feed(struct px_node *n, const char *dir,
     const char *const *refs, size_t nrefs, enum px_audience audience,
-    const char *to, size_t *n_events)
+    const char *to, const char *exercise, size_t *n_events)
 {
 	json_t *all = NULL, *manifest = json_object();
+	struct px_buf hashes;
 	size_t i;
 	int rc;
 
 	*n_events = 0;
+	px_buf_init(&hashes, PX_BUF_NOCAP);
 	if ((rc = px_node_export_as(
-	         &all, n, "misp", refs, nrefs, audience, to)) < 0)
+	         &all, n, "misp", refs, nrefs, audience, to, exercise)) < 0)
 		goto out;
 	if (json_is_object(all)) { /* one case: one event */
 		json_t *arr = json_pack("[O]", all);
@@ -181,22 +267,15 @@ px_node_export_misp_feed(struct px_node *n, const char *dir,
 	if ((rc = px_mkdir_p(dir, 0700)) < 0)
 		goto out;
 	for (i = 0; i < json_array_size(all) && rc == 0; i++) {
-		const json_t *e =
-		    json_object_get(json_array_get(all, i), "Event");
-		const char *u = json_string_value(json_object_get(e, "uuid"));
-		static const char *const keep[] = { "info", "Orgc", "analysis",
-			"date", "timestamp", "threat_level_id", "published",
-			"Tag" };
-		json_t *m = json_object();
+		const json_t *ev = json_array_get(all, i);
+		const char *u = json_string_value(
+		    json_object_get(json_object_get(ev, "Event"), "uuid"));
 		char *path = px_asprintf("%s/%s.json", dir, u);
-		char *text = json_dumps(
-		    json_array_get(all, i), JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *text = json_dumps(ev, JSON_INDENT(2) | JSON_SORT_KEYS);
 		char *line = px_asprintf("%s\n", text);
 
-		for (size_t k = 0; k < PX_ARRAY_LEN(keep); k++)
-			json_object_set(
-			    m, keep[k], json_object_get(e, keep[k]));
-		json_object_set_new(manifest, u, m);
+		json_object_set_new(manifest, u, px_misp_manifest_entry(ev));
+		px_misp_hashes(&hashes, ev);
 		rc = px_file_write(path, line, strlen(line), 0600);
 		free(path);
 		free(text);
@@ -212,11 +291,76 @@ px_node_export_misp_feed(struct px_node *n, const char *dir,
 		free(path);
 		free(text);
 		free(line);
+	}
+	if (rc == 0) {
+		char *path = px_asprintf("%s/hashes.csv", dir);
+
+		rc = px_file_write(
+		    path, hashes.data ? hashes.data : "", hashes.len, 0600);
+		free(path);
 		*n_events = json_array_size(all);
 	}
 out:
+	px_buf_dispose(&hashes);
 	json_decref(all);
 	json_decref(manifest);
+	return rc;
+}
+
+struct feed_pick {
+	const char *tlp; /* community: the marking's wire name; or NULL */
+	char **ids;
+	size_t n;
+};
+
+static int
+feed_pick(const struct px_case_row *row, void *arg)
+{
+	struct feed_pick *p = arg;
+
+	/* Exercises stay out of every feed (docs/exercises.md). */
+	if (row->exercise != NULL ||
+	    (p->tlp != NULL && strcmp(row->tlp, p->tlp) != 0))
+		return 0;
+	p->ids = px_realloc(p->ids, (p->n + 1) * sizeof(*p->ids));
+	p->ids[p->n++] = px_strdup(row->id);
+	return 0;
+}
+
+int
+px_node_misp_feed_events(
+    json_t **out, struct px_node *n, const char *peer, enum px_tlp tlp)
+{
+	struct feed_pick p = { .tlp = peer ? NULL : px_tlp_names[tlp].wire };
+	struct px_case_filter f = { .peer = peer };
+	enum px_audience aud = peer ? PX_AUD_PARTY : PX_AUD_COMMUNITY;
+	int rc;
+
+	*out = json_array();
+	rc = PX_STORE_CALL(n->store, case_list, &f, feed_pick, &p);
+	for (size_t i = 0; i < p.n && rc == 0; i++) {
+		struct px_case c;
+		struct px_peer *pe = NULL;
+
+		rc = export_load(
+		    &c, &pe, n, p.ids[i], PX_OUT_TAXII, aud, peer, NULL);
+		if (rc == PX_EPERM) { /* the marking keeps it out: skipped */
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		json_array_append_new(*out, px_misp_event(&c));
+		px_peer_free(pe);
+		px_case_dispose(&c);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		free(p.ids[i]);
+	free(p.ids);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -258,6 +402,20 @@ has(const char *text, size_t len, const char *k)
 	return false;
 }
 
+/* Whether the text's first character (after white space and a UTF-8
+ * byte order mark) opens an XML tag. */
+static bool
+looks_xml(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && strchr(" \t\r\n", text[i]) && text[i] != '\0')
+		i++;
+	return i < len && text[i] == '<';
+}
+
 int
 px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
     const char *peer, const char *text, size_t len, const char *tlp)
@@ -269,9 +427,11 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	struct px_msg *m = NULL;
 	int rc;
 
-	/* STIX bundles say "bundle", X-ARF reports "xarf_version";
-	 * anything else is read as a MISP event. */
-	if (has(text, len, "\"bundle\""))
+	/* XML is IODEF; STIX bundles say "bundle", X-ARF reports
+	 * "xarf_version"; anything else is read as a MISP event. */
+	if (looks_xml(text, len))
+		rc = px_iodef_parse(&sc, text, len, PX_TLP_AMBER);
+	else if (has(text, len, "\"bundle\""))
 		rc = px_stix_parse(&sc, text, len, PX_TLP_AMBER);
 	else if (has(text, len, "\"xarf_version\""))
 		rc = px_xarf_parse(&sc, text, len, PX_TLP_AMBER);
@@ -291,9 +451,8 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	nc.title = sc.title;
 	nc.observables = (const char *const *)sc.obs;
 	nc.nobservables = sc.nobs;
-	nc.text.text = sc.text
-	    ? sc.text
-	    : "Imported from a STIX 2.1 bundle with no description.";
+	nc.text.text =
+	    sc.text ? sc.text : "Imported from a document with no description.";
 	nc.text.prefix = "--";
 	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
 	    (rc = px_node_send(n, peer, NULL, type, body, &m)) < 0)

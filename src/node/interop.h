@@ -34,13 +34,41 @@ PX_MUST_CHECK int px_node_export_stix(json_t **out, struct px_node *n,
  * collection skips it: a TAXII object cannot be a bare reference).
  */
 PX_MUST_CHECK int px_node_taxii_objects(json_t **out, struct px_node *n,
-    const char *id, enum px_audience audience, const char *to);
+    const char *id, enum px_audience audience, const char *to,
+    const char *exercise);
 
-/* The same in `format` ("stix", or "misp": one case gives one
- * {"Event": ...}, several a JSON array of them). */
+/*
+ * Exercises stay out of every export, TAXII collection and feed unless
+ * asked for by name (docs/exercises.md, "Marking"): 0 if case `c` is no
+ * exercise's, or is of exercise `exercise` (its full id; NULL names
+ * none); else PX_EPERM naming the exercise and `path` (what it left by,
+ * "an export").
+ */
+struct px_case;
+PX_MUST_CHECK int px_node_exercise_gate(
+    const struct px_case *c, const char *exercise, const char *path);
+
+/* The full id of exercise `ref` (EX-1a2b3c4d, its id or a prefix) into
+ * out; PX_ENOTFOUND if there is no such exercise. */
+PX_MUST_CHECK int px_node_exercise_id(
+    char out[PX_UUID_STRLEN], struct px_node *n, const char *ref);
+
+/* The same in `format` ("stix", "misp": one case gives one {"Event":
+ * ...}, several a JSON array of them, or "xarf"); the cases of exercise
+ * `exercise` (its full id, or NULL) may be among them, no other
+ * exercise's (px_node_exercise_gate). */
 PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,
     const char *format, const char *const *refs, size_t nrefs,
-    enum px_audience audience, const char *to);
+    enum px_audience audience, const char *to, const char *exercise);
+
+/*
+ * The cases as one IODEF 2 document (RFC 7970 XML, an Incident per case;
+ * formats/iodef.h), through the exercise gate and the choke point as
+ * px_node_export_as.  *out is heap (the caller frees it), *len its length.
+ */
+PX_MUST_CHECK int px_node_export_iodef(char **out, size_t *len,
+    struct px_node *n, const char *const *refs, size_t nrefs,
+    enum px_audience audience, const char *to, const char *exercise);
 
 /*
  * Writes the cases as a MISP feed in directory `dir` (created if need
@@ -53,14 +81,25 @@ PX_MUST_CHECK int px_node_export_as(json_t **out, struct px_node *n,
  */
 PX_MUST_CHECK int px_node_export_misp_feed(struct px_node *n, const char *dir,
     const char *const *refs, size_t nrefs, enum px_audience audience,
-    const char *to, size_t *n_events);
+    const char *to, const char *exercise, size_t *n_events);
 
 /*
- * Opens a case with `peer` from a STIX 2.1 bundle or a MISP event (`len`
- * bytes): a report (or the request the bundle's x_parley_case says) with the
- * bundle's title, text, marking and observables; `tlp` (may be NULL)
- * overrides the marking.  Nothing is stored if the bundle is malformed.
- * *case_id gets the new case's id.
+ * The MISP events ({"Event": ...}, a JSON array, new reference) of the
+ * feed the node serves (docs/interop.md, "Serving the MISP feed"): the
+ * cases with `peer` read by it as a party, or (peer NULL) every case
+ * marked `tlp` read by the community.  The choke point is asked as for
+ * a TAXII collection (PX_OUT_TAXII); a case it does not let out whole,
+ * and every exercise's case, is left out.  Oldest case first.
+ */
+PX_MUST_CHECK int px_node_misp_feed_events(
+    json_t **out, struct px_node *n, const char *peer, enum px_tlp tlp);
+
+/*
+ * Opens a case with `peer` from a STIX 2.1 bundle, a MISP event, X-ARF
+ * reports or an IODEF 2 document (XML; `len` bytes): a report (or the request
+ * the bundle's x_parley_case says) with the bundle's title, text, marking and
+ * observables; `tlp` (may be NULL) overrides the marking.  Nothing is stored if
+ * the bundle is malformed. *case_id gets the new case's id.
  */
 PX_MUST_CHECK int px_node_import_stix(char case_id[PX_UUID_STRLEN],
     struct px_node *n, const char *peer, const char *text, size_t len,

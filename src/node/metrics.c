@@ -35,6 +35,11 @@ static const struct desc counters[PX_C__N] = {
 	[PX_C_API_SENDS] = { "parley_api_sends_total",
 	    "Messages submitted through the API's group-commit writer "
 	    "(refused ones included)." },
+	[PX_C_TAXII_PULLS] = { "parley_taxii_pulls_total",
+	    "Scheduled TAXII pulls run ([taxii_pull] in parley.conf)." },
+	[PX_C_TAXII_PULL_ERRORS] = { "parley_taxii_pull_errors_total",
+	    "Scheduled TAXII pulls that failed (parley taxii status says "
+	    "why)." },
 };
 
 static const struct desc peer_gauges[PX_PG__N] = {

@@ -75,9 +75,13 @@ answer_json(json_t **out, long status, long want, const struct px_buf *b,
 	return 0;
 }
 
-/* Every object of the collection, following next: a new array. */
+/* Every object of the collection that `filter` (NULL, or "&name=value"
+ * already encoded) selects, following next: a new array.  `last` (may be
+ * NULL; at least PX_TAXII_CURSOR_LEN bytes, "" for none yet) keeps the
+ * latest X-TAXII-Date-Added-Last the server answered. */
 static int
-fetch_all(json_t **all, struct px_client *c, const char *coll)
+fetch_all(json_t **all, struct px_client *c, const char *coll,
+    const char *filter, char *last)
 {
 	char *next = NULL;
 	int rc = 0;
@@ -85,14 +89,15 @@ fetch_all(json_t **all, struct px_client *c, const char *coll)
 	*all = json_array();
 	for (int page = 0; page < MAX_PAGES; page++) {
 		char *path = next ? px_asprintf("/collections/%s/objects/"
-		                                "?limit=%d&next=%s",
-		                        coll, PAGE, next)
+		                                "?limit=%d%s&next=%s",
+		                        coll, PAGE, filter ? filter : "", next)
 		                  : px_asprintf("/collections/%s/objects/"
-		                                "?limit=%d",
-		                        coll, PAGE);
+		                                "?limit=%d%s",
+		                        coll, PAGE, filter ? filter : "");
 		struct px_buf b;
 		json_t *env = NULL;
 		long status = 0;
+		const char *hl;
 
 		px_buf_init(&b, RESP_CAP);
 		rc = px_client_request(
@@ -103,6 +108,11 @@ fetch_all(json_t **all, struct px_client *c, const char *coll)
 		px_buf_dispose(&b);
 		if (rc < 0)
 			break;
+		hl = px_client_response_header(c, "X-TAXII-Date-Added-Last");
+		if (last && hl && strlen(hl) < PX_TAXII_CURSOR_LEN &&
+		    strspn(hl, "0123456789-:.TZ") == strlen(hl) &&
+		    strcmp(hl, last) > 0)
+			snprintf(last, PX_TAXII_CURSOR_LEN, "%s", hl);
 		json_array_extend(*all, json_object_get(env, "objects"));
 		free(next);
 		next = NULL;
@@ -165,18 +175,118 @@ case_bundle(const json_t *g, json_t *by_id, const json_t *all)
 	    "bundle--00000000-0000-4000-8000-000000000000", "objects", objs);
 }
 
+/* Fetches the objects the case objects of `all` reference that a pull
+ * since a cursor did not bring (they were added before it), by id, in
+ * groups, into `all` and `by_id`. */
+static int
+fetch_refs(struct px_client *c, const char *coll, json_t *all, json_t *by_id)
+{
+	json_t *missing = json_array(), *asked = json_object(), *o, *ref;
+	size_t i, k;
+	int rc = 0;
+
+	json_array_foreach(all, i, o)
+	{
+		if (!is_case_object(
+		        json_string_value(json_object_get(o, "type"))))
+			continue;
+		json_array_foreach(json_object_get(o, "object_refs"), k, ref)
+		{
+			const char *id = json_string_value(ref);
+
+			/* Ids go into the query as they are: only those made of
+			 * a type, "--" and a UUID. */
+			if (id && !json_object_get(by_id, id) &&
+			    !json_object_get(asked, id) &&
+			    strspn(
+			        id, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+			        strlen(id)) {
+				json_object_set_new(asked, id, json_true());
+				json_array_append(missing, ref);
+			}
+		}
+	}
+	for (i = 0; i < json_array_size(missing) && rc == 0; i += 20) {
+		struct px_buf q;
+		json_t *got = NULL;
+
+		px_buf_init(&q, PX_BUF_NOCAP);
+		px_buf_puts(&q, "&match%5Bid%5D=");
+		for (k = i; k < i + 20 && k < json_array_size(missing); k++)
+			px_buf_putf(&q, "%s%s", k > i ? "," : "",
+			    json_string_value(json_array_get(missing, k)));
+		px_buf_put(&q, "", 1);
+		rc = fetch_all(&got, c, coll, q.data, NULL);
+		px_buf_dispose(&q);
+		json_array_foreach(got, k, o)
+		{
+			const char *id =
+			    json_string_value(json_object_get(o, "id"));
+
+			if (id != NULL) {
+				json_object_set(by_id, id, o);
+				json_array_append(all, o);
+			}
+		}
+		json_decref(got);
+	}
+	json_decref(missing);
+	json_decref(asked);
+	return rc;
+}
+
 int
 px_node_taxii_pull(json_t **ids, struct px_node *n,
     const struct px_taxii_remote *r, const char *tlp)
 {
+	return px_node_taxii_pull_since(ids, n, r, tlp, NULL, false);
+}
+
+/* Whether case object g stands for a case this node holds already (its
+ * x_parley_case id, else its parley external reference). */
+static bool
+held_here(struct px_node *n, const json_t *g)
+{
+	const char *id = json_string_value(
+	    json_object_get(json_object_get(g, "x_parley_case"), "id"));
+	const json_t *x;
+	char *found = NULL;
+	size_t i;
+	bool held;
+
+	json_array_foreach(json_object_get(g, "external_references"), i, x)
+	{
+		const char *src =
+		    json_string_value(json_object_get(x, "source_name"));
+
+		if (id == NULL && src && strcmp(src, "parley") == 0)
+			id = json_string_value(
+			    json_object_get(x, "external_id"));
+	}
+	if (id == NULL || !px_uuid_valid(id))
+		return false;
+	held = PX_STORE_CALL(n->store, case_find, id, &found) == 0 && found &&
+	    strcmp(found, id) == 0;
+	free(found);
+	return held;
+}
+
+int
+px_node_taxii_pull_since(json_t **ids, struct px_node *n,
+    const struct px_taxii_remote *r, const char *tlp, char *cursor,
+    bool skip_held)
+{
 	struct px_client *c = NULL;
 	json_t *all = NULL, *by_id = json_object(), *o;
+	char *filter = NULL;
 	size_t i;
 	int rc;
 
 	*ids = json_array();
+	if (cursor && *cursor)
+		filter = px_asprintf("&added_after=%s", cursor);
 	if ((rc = taxii_connect(&c, n, r)) < 0 ||
-	    (rc = fetch_all(&all, c, r->coll)) < 0)
+	    (rc = fetch_all(&all, c, r->coll, filter, cursor)) < 0)
 		goto out;
 	json_array_foreach(all, i, o)
 	{
@@ -185,6 +295,8 @@ px_node_taxii_pull(json_t **ids, struct px_node *n,
 		if (id != NULL)
 			json_object_set(by_id, id, o);
 	}
+	if (filter && (rc = fetch_refs(c, r->coll, all, by_id)) < 0)
+		goto out;
 	json_array_foreach(all, i, o)
 	{
 		const char *t = json_string_value(json_object_get(o, "type"));
@@ -194,7 +306,8 @@ px_node_taxii_pull(json_t **ids, struct px_node *n,
 		json_t *b;
 
 		if (!is_case_object(t) || gid == NULL ||
-		    px_taxii_version(ver, o, 0) < 0)
+		    px_taxii_version(ver, o, 0) < 0 ||
+		    (skip_held && held_here(n, o)))
 			continue;
 		key = px_asprintf("taxii.pulled.%s.%s.%s", r->coll, gid, ver);
 		if (PX_STORE_CALL(n->store, meta_get, key, &seen) == 0) {
@@ -218,6 +331,7 @@ px_node_taxii_pull(json_t **ids, struct px_node *n,
 		json_array_append_new(*ids, json_string(id));
 	}
 out:
+	free(filter);
 	json_decref(all);
 	json_decref(by_id);
 	px_client_free(c);
@@ -244,7 +358,8 @@ px_node_taxii_push(json_t **status, struct px_node *n,
 
 		if ((rc = PX_STORE_CALL(n->store, case_find, refs[i], &id)) < 0)
 			break;
-		rc = px_node_taxii_objects(&one, n, id, PX_AUD_PARTY, r->peer);
+		rc = px_node_taxii_objects(
+		    &one, n, id, PX_AUD_PARTY, r->peer, r->exercise);
 		free(id);
 		if (rc == 0)
 			json_array_extend(objs, one);

@@ -19,6 +19,8 @@ struct px_taxii_remote {
 	                         the peer's pinned one */
 	const char *token;    /* sent as HTTP Basic password, or NULL: our
 	                         node certificate is the credential */
+	const char *exercise; /* push: the exercise asked for by name (its
+	                         full id), whose cases may go; or NULL */
 };
 
 /*
@@ -34,6 +36,24 @@ struct px_taxii_remote {
  */
 PX_MUST_CHECK int px_node_taxii_pull(json_t **ids, struct px_node *n,
     const struct px_taxii_remote *r, const char *tlp);
+
+#define PX_TAXII_CURSOR_LEN 48
+
+/*
+ * The same, for the objects added after `cursor` (a buffer of
+ * PX_TAXII_CURSOR_LEN bytes: a date-added the server answered before, or
+ * "" for the whole collection; NULL: the whole collection, no cursor
+ * kept).  The objects a new case object references that were added
+ * before the cursor are fetched by id.  On return *cursor holds the
+ * latest X-TAXII-Date-Added-Last the server sent (unchanged if none).
+ * With `skip_held`, a case object standing for a case this node holds
+ * (its own, or one a pull opened and sent back) is not imported again,
+ * so a pull on a collection of our cases with the partner does not feed
+ * on its own output.
+ */
+PX_MUST_CHECK int px_node_taxii_pull_since(json_t **ids, struct px_node *n,
+    const struct px_taxii_remote *r, const char *tlp, char *cursor,
+    bool skip_held);
 
 /*
  * Posts the STIX objects of the cases `refs` to the collection, each

@@ -34,13 +34,13 @@ static const char *const tsql[T__END - PX_SQ_FIRST_TAXII_STMT] = {
 	 * the (coll, pos) index, so a page reads only what it serves (with
 	 * "id = ?" in the same statement SQLite would take the unique index
 	 * and sort the whole rest of the collection for every page). */
-	S(T_SCAN) = SCAN_COLS
-	"INDEXED BY taxii_objects_coll WHERE coll = ?1 AND pos > ?2 AND added_ms > "
-	"?3 ORDER BY pos",
-	S(T_SCAN_ID) = SCAN_COLS "WHERE coll = ?1 AND pos > ?2 AND added_ms "
-	                         "> ?3 AND id = ?4 ORDER BY pos",
-	S(T_STATUS_PUT) = "INSERT INTO taxii_status (id, coll, created_ms, "
-	                  "body) VALUES (?1, ?2, ?3, ?4)",
+	S(T_SCAN) = (SCAN_COLS
+	    "INDEXED BY taxii_objects_coll WHERE coll = ?1 AND pos > ?2 AND added_ms > "
+	    "?3 ORDER BY pos"),
+	S(T_SCAN_ID) = (SCAN_COLS "WHERE coll = ?1 AND pos > ?2 AND added_ms "
+	                          "> ?3 AND id = ?4 ORDER BY pos"),
+	S(T_STATUS_PUT) = ("INSERT INTO taxii_status (id, coll, created_ms, "
+	                   "body) VALUES (?1, ?2, ?3, ?4)"),
 	S(T_STATUS_GET) = "SELECT coll, body FROM taxii_status WHERE id = ?1",
 #undef S
 };
