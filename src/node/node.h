@@ -43,6 +43,9 @@ struct px_node {
 	struct px_tz **tzs; /* zones loaded for peers, kept until free (a few
 	                       hundred exist at most, so it never evicts) */
 	size_t ntzs;
+	/* px_node_directory's answer, kept for the handle's life: it follows
+	 * from parley.conf, which a handle reads once. */
+	json_t *dir_contacts, *dir_roster;
 };
 
 /* A time zone by IANA name, loaded once per node handle; borrowed until
