@@ -35,6 +35,9 @@ static const struct desc counters[PX_C__N] = {
 	[PX_C_API_SENDS] = { "parley_api_sends_total",
 	    "Messages submitted through the API's group-commit writer "
 	    "(refused ones included)." },
+	[PX_C_PIPELINED] = { "parley_deliveries_pipelined_total",
+	    "Bundles the outbox sent while the receipts of the one before "
+	    "were being imported (pipelining)." },
 };
 
 static const struct desc peer_gauges[PX_PG__N] = {

@@ -39,6 +39,7 @@ enum px_counter {
 	PX_C_DELIVERY_ERRORS,     /* failed delivery attempts */
 	PX_C_DELIVERIES_DEFERRED, /* the peer answered "busy, retry later" */
 	PX_C_API_SENDS,           /* sends through the group-commit writer */
+	PX_C_PIPELINED,           /* bundles sent pipelined (outbox.h) */
 	PX_C__N
 };
 
