@@ -8,7 +8,7 @@ px_receipt_new(struct px_receipt **out, const char *from, const char *to,
     const char *msg_hash, const char *case_id, int64_t seq, int64_t received_ms,
     int64_t index, const struct px_key *k)
 {
-	char tm[PX_TIME_STRLEN];
+	char tm[PX_TIME_STRLEN], hash[PX_HASH_HEX];
 	json_t *o, *env = NULL;
 	int rc;
 
@@ -16,8 +16,9 @@ px_receipt_new(struct px_receipt **out, const char *from, const char *to,
 	o = json_pack("{sisssssssssIsssI}", "v", 1, "from", from, "to", to,
 	    "msg", msg_hash, "case", case_id, "seq", (json_int_t)seq,
 	    "received", tm, "index", (json_int_t)index);
-	if ((rc = px_signed_wrap(&env, NULL, "receipt", o, k)) == 0)
-		rc = px_receipt_parse(out, env, "new receipt");
+	/* Signing hashed the canonical bytes already: not again. */
+	if ((rc = px_signed_wrap(&env, hash, "receipt", o, k)) == 0)
+		rc = px_receipt_parse_known(out, env, hash, "new receipt");
 	json_decref(o);
 	json_decref(env);
 	return rc;

@@ -1187,7 +1187,7 @@ px_msg_new(struct px_msg **out, const struct px_msg_fields *f, json_t *body,
     const struct px_key *k)
 {
 	char id[PX_UUID_STRLEN], case_id[PX_UUID_STRLEN];
-	char tm[PX_TIME_STRLEN];
+	char tm[PX_TIME_STRLEN], hash[PX_HASH_HEX];
 	json_t *o, *env = NULL;
 	int rc;
 
@@ -1202,9 +1202,10 @@ px_msg_new(struct px_msg **out, const struct px_msg_fields *f, json_t *body,
 	    "time", tm, "body", body);
 	if (o == NULL)
 		return px_error_set(PX_EINVAL, "cannot build the message");
-	if ((rc = px_signed_wrap(&env, NULL, "msg", o, k)) < 0)
+	/* Signing hashed the canonical bytes already: not again. */
+	if ((rc = px_signed_wrap(&env, hash, "msg", o, k)) < 0)
 		goto out;
-	rc = px_msg_parse(out, env, "new message");
+	rc = px_msg_parse_known(out, env, hash, "new message");
 out:
 	json_decref(o);
 	json_decref(env);

@@ -77,6 +77,8 @@ struct collect {
 	json_t *a;
 	json_t *att; /* attachments of the messages collected */
 	size_t limit, bytes, att_bytes;
+	int64_t after;       /* skip seqs up to this one (in flight) */
+	int64_t first, last; /* seqs of the messages collected */
 };
 
 /* The feed attachment a message names (its body's feed.attachment). */
@@ -138,6 +140,8 @@ collect_env(const struct px_msg_row *r, void *arg)
 	json_t *env = NULL;
 	int rc;
 
+	if (r->seq <= c->after)
+		return 0;
 	if (json_array_size(c->a) > 0 && c->bytes + len > PX_EXPORT_MAX_BYTES)
 		return 1;
 	if ((rc = px_json_parse(
@@ -150,6 +154,9 @@ collect_env(const struct px_msg_row *r, void *arg)
 		return 1;
 	}
 	json_array_append_new(c->a, env);
+	if (c->first == 0)
+		c->first = r->seq;
+	c->last = r->seq;
 	c->bytes += len;
 	if (c->att && (rc = collect_attachment(c, env)) < 0)
 		return rc;
@@ -183,32 +190,57 @@ write_bundle(struct px_node *n, const char *peer, json_t *msgs, json_t *rcpts,
 	return rc;
 }
 
-int
-px_node_export_limit(struct px_node *n, const char *peer, struct px_buf *out,
-    size_t *count, size_t limit)
+/* px_node_export_limit and px_node_export_after: the messages after seq
+ * `after`; an empty bundle is written only if `empty` says so. */
+static int
+export_span(struct px_node *n, const char *peer, struct px_buf *out,
+    size_t limit, int64_t after, bool empty, struct px_export_span *span)
 {
 	struct px_peer_row row = { 0 };
 	json_t *msgs = json_array(), *rcpts = json_array();
 	struct collect c = { .n = n,
 		.a = msgs,
 		.att = json_array(),
-		.limit = limit ? limit : (size_t)-1 };
+		.limit = limit ? limit : (size_t)-1,
+		.after = after };
 	int rc;
 
+	memset(span, 0, sizeof(*span));
 	if ((rc = PX_STORE_CALL(n->store, peer_get, peer, &row)) < 0)
 		goto out;
 	if ((rc = PX_STORE_CALL(n->store, msg_list_undelivered, n->name, peer,
 	         collect_env, &c)) < 0)
 		goto out;
-	*count = json_array_size(msgs);
-	rc = write_bundle(
-	    n, peer, msgs, rcpts, NULL, c.att, px_time_now_ms(), out);
+	span->count = json_array_size(msgs);
+	span->first_seq = c.first;
+	span->last_seq = c.last;
+	if (span->count > 0 || empty)
+		rc = write_bundle(
+		    n, peer, msgs, rcpts, NULL, c.att, px_time_now_ms(), out);
 out:
 	json_decref(c.att);
 	px_peer_row_dispose(&row);
 	json_decref(msgs);
 	json_decref(rcpts);
 	return rc;
+}
+
+int
+px_node_export_limit(struct px_node *n, const char *peer, struct px_buf *out,
+    size_t *count, size_t limit)
+{
+	struct px_export_span span;
+	int rc = export_span(n, peer, out, limit, 0, true, &span);
+
+	*count = span.count;
+	return rc;
+}
+
+int
+px_node_export_after(struct px_node *n, const char *peer, struct px_buf *out,
+    size_t limit, int64_t after, struct px_export_span *span)
+{
+	return export_span(n, peer, out, limit, after, false, span);
 }
 
 int

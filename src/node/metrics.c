@@ -40,6 +40,9 @@ static const struct desc counters[PX_C__N] = {
 	[PX_C_TAXII_PULL_ERRORS] = { "parley_taxii_pull_errors_total",
 	    "Scheduled TAXII pulls that failed (parley taxii status says "
 	    "why)." },
+	[PX_C_PIPELINED] = { "parley_deliveries_pipelined_total",
+	    "Bundles the outbox sent while the receipts of the one before "
+	    "were being imported (pipelining)." },
 };
 
 static const struct desc peer_gauges[PX_PG__N] = {

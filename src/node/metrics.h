@@ -41,6 +41,7 @@ enum px_counter {
 	PX_C_API_SENDS,           /* sends through the group-commit writer */
 	PX_C_TAXII_PULLS,         /* scheduled TAXII pulls run */
 	PX_C_TAXII_PULL_ERRORS,   /* ... of which failed */
+	PX_C_PIPELINED,           /* bundles sent pipelined (outbox.h) */
 	PX_C__N
 };
 

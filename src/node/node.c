@@ -420,6 +420,8 @@ px_node_free(struct px_node *n)
 	for (size_t i = 0; i < n->ntzs; i++)
 		px_tz_free(n->tzs[i]);
 	free(n->tzs);
+	json_decref(n->dir_contacts);
+	json_decref(n->dir_roster);
 	px_calendar_dispose(&n->cal);
 	px_tz_free(n->tz);
 	px_key_dispose(&n->sign);

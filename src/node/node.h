@@ -43,6 +43,9 @@ struct px_node {
 	struct px_tz **tzs; /* zones loaded for peers, kept until free (a few
 	                       hundred exist at most, so it never evicts) */
 	size_t ntzs;
+	/* px_node_directory's answer, kept for the handle's life: it follows
+	 * from parley.conf, which a handle reads once. */
+	json_t *dir_contacts, *dir_roster;
 };
 
 /* A time zone by IANA name, loaded once per node handle; borrowed until
@@ -187,6 +190,18 @@ PX_MUST_CHECK int px_node_export(
 /* The same, with at most `limit` messages (the lowest seqs; 0 = all). */
 PX_MUST_CHECK int px_node_export_limit(struct px_node *n, const char *peer,
     struct px_buf *out, size_t *count, size_t limit);
+/* What px_node_export_after put in its bundle: how many messages, and the
+ * seqs of the first and the last (0 when none). */
+struct px_export_span {
+	size_t count;
+	int64_t first_seq, last_seq;
+};
+/* The same, leaving out the undelivered messages up to seq `after` (those
+ * of a bundle still in flight: the outbox's pipelining, node/outbox.h);
+ * writes nothing to `out` when no message is left. */
+PX_MUST_CHECK int px_node_export_after(struct px_node *n, const char *peer,
+    struct px_buf *out, size_t limit, int64_t after,
+    struct px_export_span *span);
 /* Verifies and applies a bundle.  Each message is applied atomically; a
  * message that fails stops the rest (they would be out of sequence) and
  * makes the call return PX_EINVAL after applying what came before.  The

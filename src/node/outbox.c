@@ -210,13 +210,6 @@ note_channel(struct px_node *n, const char *peer, enum note what, int64_t seq)
 	free(why);
 }
 
-static int
-first_undelivered(const struct px_msg_row *m, void *arg)
-{
-	*(int64_t *)arg = m->seq;
-	return 1;
-}
-
 /* The "detail" of a problem+json answer, else the text itself (at most
  * 300 bytes); heap. */
 static char *
@@ -235,91 +228,226 @@ answer_text(const struct px_buf *in)
 	return t;
 }
 
-/* One exchange: send what is undelivered, import the receipts, and record
- * what it says about the channel (node/channel.h).  `w` (NULL outside a
- * worker) keeps the depth gauge; `m` (may be NULL) the counters.  Returns
- * the number of messages delivered, or a negative code.  When the peer
- * answers busy, returns 0 with *busy_ms set to the wait it asks for. */
+/* One bundle on its way.  Its POST runs on a thread of its own, so that
+ * the worker meanwhile exports the next bundle and imports the receipts of
+ * the one before: the two nodes work at the same time instead of taking
+ * turns (docs/transport.md section 5.1). */
+struct flight {
+	struct px_client *c;
+	struct px_buf out, in;
+	struct px_export_span span;
+	long status;
+	int rc;
+	char *err; /* the transport's error when rc < 0 */
+	int64_t t0;
+	pthread_t th;
+	bool threaded, started;
+};
+
+static void
+flight_init(struct flight *f, struct px_client *c)
+{
+	memset(f, 0, sizeof(*f));
+	f->c = c;
+	px_buf_init(&f->out, PX_BUNDLE_MAX_BYTES);
+	px_buf_init(&f->in, PX_BUNDLE_MAX_BYTES);
+}
+
+/* Empties `f` for the next bundle, keeping its buffers' memory. */
+static void
+flight_reset(struct flight *f)
+{
+	px_buf_reset(&f->out);
+	px_buf_reset(&f->in);
+	memset(&f->span, 0, sizeof(f->span));
+	f->status = 0;
+	f->rc = 0;
+	free(f->err);
+	f->err = NULL;
+	f->started = false;
+}
+
+static void
+flight_dispose(struct flight *f)
+{
+	px_buf_dispose(&f->out);
+	px_buf_dispose(&f->in);
+	free(f->err);
+}
+
+static void *
+flight_run(void *arg)
+{
+	struct flight *f = arg;
+
+	f->rc = px_client_request(f->c, "POST", "/peer/v1/bundles",
+	    "application/json", f->out.data, f->out.len, &f->status, &f->in,
+	    60000);
+	if (f->rc < 0)
+		f->err = px_strdup(px_error_last());
+	return NULL;
+}
+
+static void
+flight_start(struct flight *f)
+{
+	f->t0 = mono_us();
+	f->started = true;
+	f->threaded = pthread_create(&f->th, NULL, flight_run, f) == 0;
+	if (!f->threaded)
+		flight_run(f); /* no thread to be had: in turn, as before */
+}
+
+/* Waits for the answer.  Returns 0, or the transport's code with its error
+ * set in this thread.  The client is the caller's again afterwards. */
+static int
+flight_land(struct flight *f)
+{
+	if (f->threaded)
+		pthread_join(f->th, NULL);
+	f->threaded = false;
+	if (f->rc < 0)
+		return px_error_set(
+		    f->rc, "%s", f->err ? f->err : "the request failed");
+	return 0;
+}
+
+/* Lands `f` if it is on its way, keeping this thread's error message: the
+ * exchange already failed, and its answer is not wanted. */
+static void
+flight_abandon(struct flight *f)
+{
+	char *why;
+
+	if (!f->started)
+		return;
+	why = px_strdup(px_error_last());
+	(void)flight_land(f);
+	(void)px_error_set(PX_ERR, "%s", why);
+	free(why);
+}
+
+/* Exchanges: send what is undelivered, import the receipts, and record
+ * what each answer says about the channel (node/channel.h).  A worker (`w`
+ * not NULL; it keeps the depth gauge) goes on while messages wait: the
+ * next bundle is exported while one is on its way, and sent as soon as the
+ * peer has taken the whole of the one before (a 200 without a refusal),
+ * while that one's receipts are imported.  Anything else (a refusal, an
+ * error, busy) ends the run after the bundle it concerns, so a refused
+ * message still stops the channel at its seq and the receipts are
+ * imported in order.  Outside a worker, one bundle.  `m` (may be NULL)
+ * keeps the counters.  Returns the number of messages delivered, or a
+ * negative code.  When the peer answers busy, returns 0 with *busy_ms
+ * set to the wait it asks for. */
 static int
 deliver(struct worker *w, struct px_metrics *m, struct px_node *n,
     struct px_client *c, const char *peer, long *busy_ms)
 {
-	struct px_buf out, in;
+	struct flight f[2], *cur = &f[0], *next = &f[1], *t;
 	struct px_import_report rep;
-	size_t count = 0;
-	long status = 0;
-	int64_t t0, first_seq = 0;
+	size_t total = 0;
+	unsigned long kicks;
 	int rc;
 
 	*busy_ms = 0;
-	px_buf_init(&out, PX_BUNDLE_MAX_BYTES);
-	px_buf_init(&in, PX_BUNDLE_MAX_BYTES);
+	flight_init(cur, c);
+	flight_init(next, c);
 	px_import_report_init(&rep);
-	if ((rc = px_node_export_limit(
-	         n, peer, &out, &count, PX_OUTBOX_BATCH)) < 0)
+	if ((rc = px_node_export_after(
+	         n, peer, &cur->out, PX_OUTBOX_BATCH, 0, &cur->span)) < 0)
 		goto out;
 	if (w)
-		note_depth(w, n, count);
-	if (count == 0)
+		note_depth(w, n, cur->span.count);
+	if (cur->span.count == 0)
 		goto out;
-	(void)PX_STORE_CALL(n->store, msg_list_undelivered, n->name, peer,
-	    first_undelivered, &first_seq);
-	t0 = mono_us();
-	if ((rc = px_client_request(c, "POST", "/peer/v1/bundles",
-	         "application/json", out.data, out.len, &status, &in, 60000)) <
-	    0) {
-		note_channel(n, peer, NOTE_UNREACHABLE, 0);
-		goto out;
-	}
-	peer_clock(n, peer, c);
-	if ((*busy_ms = busy_wait_ms(c, status)) > 0) {
-		rc = 0;
-		goto out;
-	}
-	if (status != 200 && status != 204) {
-		char *why = answer_text(&in);
+	flight_start(cur);
+	for (;;) {
+		const char *h;
+		char *refused = NULL;
 
-		rc = px_error_set(
-		    PX_ERR, "%s answered %ld: %s", peer, status, why);
-		free(why);
-		/* A refusal of the whole bundle (its signature, our
-		 * certificate) blocks the channel at its first message; a
-		 * server error is the peer being unwell, not a refusal. */
-		note_channel(n, peer,
-		    status >= 400 && status < 500 ? NOTE_REFUSED
-		                                  : NOTE_UNREACHABLE,
-		    first_seq);
-		goto out;
+		if (w && !stopping(w->o, &kicks) &&
+		    (rc = px_node_export_after(n, peer, &next->out,
+		         PX_OUTBOX_BATCH, cur->span.last_seq, &next->span)) <
+		        0) {
+			flight_abandon(cur);
+			goto out;
+		}
+		if ((rc = flight_land(cur)) < 0) {
+			note_channel(n, peer, NOTE_UNREACHABLE, 0);
+			goto out;
+		}
+		peer_clock(n, peer, c);
+		if ((*busy_ms = busy_wait_ms(c, cur->status)) > 0) {
+			rc = 0;
+			goto out;
+		}
+		if (cur->status != 200 && cur->status != 204) {
+			char *why = answer_text(&cur->in);
+
+			rc = px_error_set(PX_ERR, "%s answered %ld: %s", peer,
+			    cur->status, why);
+			free(why);
+			/* A refusal of the whole bundle (its signature, our
+			 * certificate) blocks the channel at its first
+			 * message; a server error is the peer being unwell,
+			 * not a refusal. */
+			note_channel(n, peer,
+			    cur->status >= 400 && cur->status < 500
+			        ? NOTE_REFUSED
+			        : NOTE_UNREACHABLE,
+			    cur->span.first_seq);
+			goto out;
+		}
+		if ((h = px_client_response_header(c, "Parley-Refused")))
+			refused = px_strdup(h);
+		/* The peer applies in seq order and stops at a refusal,
+		 * which its answer names: without one it took the whole
+		 * bundle, and the next follows it at once.  The client is
+		 * the next flight's from here on. */
+		if (refused == NULL && next->span.count > 0) {
+			flight_start(next);
+			px_metrics_add(m, PX_C_PIPELINED, 1);
+		}
+		if (cur->status == 200) {
+			px_import_report_dispose(&rep);
+			px_import_report_init(&rep);
+			rep.expect_from = peer;
+			if ((rc = px_node_import(n, cur->in.data, cur->in.len,
+			         "receipts", &rep, NULL)) < 0) {
+				free(refused);
+				flight_abandon(next);
+				goto out;
+			}
+		}
+		/* The peer kept part of the bundle and refused the rest: the
+		 * rest will be offered again after a backoff; the import
+		 * recorded the peer's signed refusal for the operator
+		 * (node/channel.h). */
+		if (cur->status == 204 || !rep.refused_by_peer)
+			note_channel(n, peer, NOTE_CLEAR, 0);
+		if (refused) {
+			rc = px_error_set(PX_EINVAL,
+			    "%s refused part of the bundle: %s", peer, refused);
+			free(refused);
+			goto out;
+		}
+		px_metrics_latency(m, mono_us() - cur->t0);
+		px_metrics_add(m, PX_C_DELIVERIES, 1);
+		total += cur->span.count;
+		if (!next->started)
+			break;
+		t = cur;
+		cur = next;
+		next = t;
+		flight_reset(next);
 	}
-	if (status == 204) {
-		note_channel(n, peer, NOTE_CLEAR, 0);
-		goto done;
-	}
-	rep.expect_from = peer;
-	if ((rc = px_node_import(n, in.data, in.len, "receipts", &rep, NULL)) <
-	    0)
-		goto out;
-	/* The peer kept part of the bundle and refused the rest: the rest
-	 * will be offered again after a backoff; the import recorded the
-	 * peer's signed refusal for the operator (node/channel.h). */
-	if (!rep.refused_by_peer)
-		note_channel(n, peer, NOTE_CLEAR, 0);
-	if (px_client_response_header(c, "Parley-Refused")) {
-		rc =
-		    px_error_set(PX_EINVAL, "%s refused part of the bundle: %s",
-		        peer, px_client_response_header(c, "Parley-Refused"));
-		goto out;
-	}
-done:
-	px_metrics_latency(m, mono_us() - t0);
-	px_metrics_add(m, PX_C_DELIVERIES, 1);
-	rc = (int)count;
+	rc = (int)total;
 out:
 	if (rc < 0)
 		px_metrics_add(m, PX_C_DELIVERY_ERRORS, 1);
 	px_import_report_dispose(&rep);
-	px_buf_dispose(&out);
-	px_buf_dispose(&in);
+	flight_dispose(&f[0]);
+	flight_dispose(&f[1]);
 	return rc;
 }
 

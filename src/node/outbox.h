@@ -3,7 +3,10 @@
  * worker keeps one pinned, kept-alive HTTPS connection (net/client.h),
  * sends the peer every undelivered message as a signed bundle (at most
  * PX_OUTBOX_BATCH at a time, in seq order), and imports the receipt
- * bundle it gets back.  A failure backs off exponentially with jitter
+ * bundle it gets back.  While one bundle is on its way the worker exports
+ * the next, and sends it as soon as the peer has taken the whole of the
+ * one before, importing that one's receipts meanwhile (docs/transport.md
+ * section 5.1).  A failure backs off exponentially with jitter
  * (1 s doubling to 5 min); a retried bundle is answered with the same
  * receipts (import is idempotent), so nothing is lost or applied twice.
  * A peer that answers 503 with Retry-After is busy, not failing: the

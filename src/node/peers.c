@@ -4,9 +4,56 @@
  * band; after that only cards signed with the same key and a higher
  * version replace it, so a stolen card file cannot re-key a peer.
  */
+#include <pthread.h>
+
 #include "model/canon.h"
 #include "node/node.h"
 #include "util/util.h"
+
+/* Pinned cards as parsed, keyed by their stored text.  Every message sent
+ * or received loads its peer, and parsing the card again (JSON, shape,
+ * canonical hash) was a tenth of a sending node's CPU per message under
+ * load.  A hit shares the parsed envelope: jansson's reference counts are
+ * atomic and nothing writes to a card's JSON once parsed.  A card that
+ * changes has new text, so a stale entry is never found, only evicted. */
+#define CARD_CACHE 8
+static struct {
+	char *text;
+	struct px_card card;
+} card_cache[CARD_CACHE];
+static size_t card_cache_next;
+static pthread_mutex_t card_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* px_card_parse_pinned through the cache; *out is the caller's to dispose
+ * as usual. */
+static int
+card_pinned(struct px_card *out, const char *text, const char *what)
+{
+	size_t i;
+	int rc;
+
+	pthread_mutex_lock(&card_cache_mu);
+	for (i = 0; i < CARD_CACHE; i++)
+		if (card_cache[i].text &&
+		    strcmp(card_cache[i].text, text) == 0) {
+			*out = card_cache[i].card;
+			json_incref(out->env);
+			pthread_mutex_unlock(&card_cache_mu);
+			return 0;
+		}
+	pthread_mutex_unlock(&card_cache_mu);
+	if ((rc = px_card_parse_pinned(out, text, strlen(text), what)) < 0)
+		return rc;
+	pthread_mutex_lock(&card_cache_mu);
+	i = card_cache_next++ % CARD_CACHE;
+	free(card_cache[i].text);
+	px_card_dispose(&card_cache[i].card);
+	card_cache[i].text = px_strdup(text);
+	card_cache[i].card = *out;
+	json_incref(out->env);
+	pthread_mutex_unlock(&card_cache_mu);
+	return 0;
+}
 
 int
 px_node_card_calendar(struct px_node *n, const struct px_card *card,
@@ -237,8 +284,7 @@ px_peer_load(struct px_peer **out, struct px_node *n, const char *name)
 	snprintf(what, sizeof(what), "pinned card of %s", name);
 	if ((rc = PX_STORE_CALL(n->store, peer_get, name, &p->row)) < 0)
 		goto fail;
-	if ((rc = px_card_parse_pinned(
-	         &p->card, p->row.card, strlen(p->row.card), what)) < 0)
+	if ((rc = card_pinned(&p->card, p->row.card, what)) < 0)
 		goto fail;
 	if ((rc = read_settings(p, p->row.settings)) < 0)
 		goto fail;

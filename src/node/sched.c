@@ -17,16 +17,24 @@ px_node_directory(struct px_node *n, json_t **contacts, json_t **roster)
 	json_t *env = NULL, *c;
 	int rc;
 
-	if ((rc = px_node_card(&env, n)) < 0)
-		return rc;
-	c = json_object_get(env, "card");
-	*contacts = json_incref(json_object_get(c, "contacts"));
-	*roster = json_incref(json_object_get(c, "roster"));
-	if (*contacts == NULL)
-		*contacts = json_array();
-	if (*roster == NULL)
-		*roster = json_array();
-	json_decref(env);
+	/* Every alert of a new case asks (the desk), and the card behind it
+	 * is parsed and compared with the stored one each time: the card's
+	 * contacts and roster come from parley.conf, which this handle read
+	 * once, so the first answer stands for the handle's life. */
+	if (n->dir_contacts == NULL) {
+		if ((rc = px_node_card(&env, n)) < 0)
+			return rc;
+		c = json_object_get(env, "card");
+		n->dir_contacts = json_incref(json_object_get(c, "contacts"));
+		n->dir_roster = json_incref(json_object_get(c, "roster"));
+		if (n->dir_contacts == NULL)
+			n->dir_contacts = json_array();
+		if (n->dir_roster == NULL)
+			n->dir_roster = json_array();
+		json_decref(env);
+	}
+	*contacts = json_incref(n->dir_contacts);
+	*roster = json_incref(n->dir_roster);
 	return 0;
 }
 

@@ -36,7 +36,7 @@ PX_MUST_CHECK int px_sched_checks(
     struct px_node *n, int64_t now, struct px_sched_stats *st);
 
 /* This node's own contacts and roster, as its card publishes them (new
- * references). */
+ * references to arrays the handle keeps and hands out again: read only). */
 PX_MUST_CHECK int px_node_directory(
     struct px_node *n, json_t **contacts, json_t **roster);
 

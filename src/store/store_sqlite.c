@@ -297,6 +297,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX taxii_objects_coll ON taxii_objects (coll, pos);"
 	"CREATE TABLE taxii_status (id TEXT PRIMARY KEY, coll TEXT NOT NULL,"
 	"  created_ms INTEGER NOT NULL, body TEXT NOT NULL);",
+	/* 16 -> 17: a log entry is found by (peer, time, hash) for every
+	 * item of a bundle's log section; the receipts of one import share
+	 * their time, so the index on (peer, time) alone left each lookup
+	 * scanning all of them (quadratic in the bundle). */
+	"DROP INDEX log_entries_peer;"
+	"CREATE INDEX log_entries_peer ON log_entries (peer, time_ms, "
+	"obj_hash);",
 };
 
 enum q {

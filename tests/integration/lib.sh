@@ -322,6 +322,36 @@ EOF
 }
 
 # --- live helpers shared by the serving tests -----------------------------
+# no_sanitizer LOG: fails if LOG holds a sanitizer's report.
+no_sanitizer() {
+	if grep -qE 'runtime error:|AddressSanitizer|LeakSanitizer' "$1"; then
+		fail "sanitizer report in $1: $(grep -m1 -A20 -E 'runtime error:|Sanitizer' "$1")"
+	fi
+}
+
+# stop_node DIR [MAXSECS]: SIGTERM to DIR's `parley serve`; it must exit 0
+# within MAXSECS (15) with quiet sanitizers.  Sets STOP_MS to how long it
+# took.
+STOP_MS=0
+stop_node() {
+	local dir=$1 max=${2:-15} pid rc t0
+	pid=$(cat "$TMP/pids/$dir")
+	t0=$(date +%s%N)
+	kill -TERM "$pid"
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $((($(date +%s%N) - t0) / 1000000)) -gt $((max * 1000)) ]; then
+			fail "parley serve --dir $dir still running ${max}s after SIGTERM"
+		fi
+		sleep 0.05
+	done
+	STOP_MS=$((($(date +%s%N) - t0) / 1000000))
+	wait "$pid"
+	rc=$?
+	rm -f "$TMP/pids/$dir"
+	no_sanitizer "$dir.log"
+	[ $rc = 0 ] || fail "parley serve --dir $dir exited $rc after SIGTERM: $(tail -20 "$dir.log")"
+}
+
 # live_cleanup: stop every process whose PID is in $TMP/pids (TERM, then
 # KILL after 10 s), then remove $TMP.  Install with `trap live_cleanup EXIT`.
 live_cleanup() {

@@ -90,35 +90,7 @@ mknode_live() {
 	echo "$port" >"$dir.port"
 }
 
-
-
-# stop_node DIR [MAXSECS]: SIGTERM; it must exit 0 within MAXSECS (10).
-# Sets STOP_MS to how long it took.
-STOP_MS=0
-stop_node() {
-	local dir=$1 max=${2:-10} pid rc t0
-	pid=$(cat "$TMP/pids/$dir")
-	t0=$(date +%s%N)
-	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $((($(date +%s%N) - t0) / 1000000)) -gt $((max * 1000)) ]; then
-			fail "parley serve --dir $dir still running ${max}s after SIGTERM"
-		fi
-		sleep 0.05
-	done
-	STOP_MS=$((($(date +%s%N) - t0) / 1000000))
-	wait "$pid"
-	rc=$?
-	rm -f "$TMP/pids/$dir"
-	no_sanitizer "$dir.log"
-	[ $rc = 0 ] || fail "parley serve --dir $dir exited $rc after SIGTERM: $(tail -20 "$dir.log")"
-}
-
-no_sanitizer() {
-	if grep -qE 'runtime error:|AddressSanitizer|LeakSanitizer' "$1"; then
-		fail "sanitizer report in $1: $(grep -m1 -A20 -E 'runtime error:|Sanitizer' "$1")"
-	fi
-}
+# stop_node (lib.sh) with this test's bound: 10 s.
 
 # until_ok SECS DESC CMD...: CMD (a predicate that never calls fail) every
 # 0.2 s until it succeeds; fail after SECS seconds.
@@ -555,7 +527,7 @@ until_ok 30 "B lists the in-flight case" listed b "$TB" "$INF"
 until_ok 30 "A's outbox to B empty" metric_is a "parley_outbox_depth{peer=\"$B\"}" 0
 expect_rc 0 sqlite3 b/parley.db "select count(*) from messages where sender = '$A'"
 BEFORE=$(cat "$OUT")
-stop_node b
+stop_node b 10
 FAILS0=$(grep -c "delivery to $B failed" a.log)
 T_DOWN=$SECONDS
 for i in $(seq 1 20); do
@@ -619,7 +591,7 @@ ok "B back: the queued messages arrived exactly once; A's outbox depth back to 0
 
 # --- The end: every server stops cleanly -------------------------------
 for d in a b c; do
-	stop_node $d
+	stop_node $d 10
 done
 expect_rc 0 px log verify --dir a
 expect_rc 0 px log verify --dir b

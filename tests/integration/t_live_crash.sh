@@ -67,28 +67,6 @@ mknode_live() {
 
 
 
-no_sanitizer() {
-	if grep -qE 'runtime error:|AddressSanitizer|LeakSanitizer' "$1"; then
-		fail "sanitizer report in $1: $(grep -m1 -A20 -E 'runtime error:|Sanitizer' "$1")"
-	fi
-}
-
-# stop_node DIR: SIGTERM; exit 0 within 15 s, sanitizers quiet.
-stop_node() {
-	local dir=$1 pid rc end=$((SECONDS + 15))
-	pid=$(cat "$TMP/pids/$dir")
-	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
-		[ $SECONDS -ge $end ] && fail "parley serve --dir $dir still running 15 s after SIGTERM"
-		sleep 0.05
-	done
-	wait "$pid"
-	rc=$?
-	rm -f "$TMP/pids/$dir"
-	no_sanitizer "$dir.log"
-	[ $rc = 0 ] || fail "parley serve --dir $dir exited $rc after SIGTERM: $(tail -20 "$dir.log")"
-}
-
 until_ok() {
 	local secs=$1 desc=$2 end
 	shift 2
@@ -124,57 +102,11 @@ TB=$(cat "$OUT")
 serve a
 serve b
 
-# The client: K threads, one keep-alive TLS connection each (the API
-# authenticates by token; the server certificate is not checked here).
-cat >post.py <<'EOF'
-import http.client, json, ssl, sys, threading
-port, token, to, n, k = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-lock = threading.Lock()
-state = {"next": 0, "ids": [], "bad": []}
-def work():
-    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=60)
-    while True:
-        with lock:
-            i = state["next"]
-            state["next"] += 1
-        if i >= n:
-            return
-        body = json.dumps({"to": to, "kind": "request", "category": "botnet",
-                           "priority": "P3", "tlp": "green", "title": "m%d" % i,
-                           "text": "message %d of the stream" % i})
-        try:
-            c.request("POST", "/api/v1/cases", body, {
-                "Authorization": "Bearer " + token,
-                "Content-Type": "application/json"})
-            r = c.getresponse()
-            d = r.read()
-        except Exception as e:
-            with lock:
-                state["bad"].append("%d: %r" % (i, e))
-            c.close()
-            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=60)
-            continue
-        with lock:
-            if r.status == 201:
-                state["ids"].append(json.loads(d)["case"])
-            else:
-                state["bad"].append("%d: %d %s" % (i, r.status, d[:200]))
-ts = [threading.Thread(target=work) for _ in range(k)]
-for t in ts:
-    t.start()
-for t in ts:
-    t.join()
-with open("posted.ids", "w") as f:
-    f.write("\n".join(state["ids"]) + "\n")
-for b in state["bad"][:10]:
-    print(b, file=sys.stderr)
-sys.exit(0 if not state["bad"] and len(state["ids"]) == n else 1)
-EOF
+# The client (post_cases.py): 8 threads, one keep-alive TLS connection
+# each.
 T0=$SECONDS
-python3 post.py "$PA" "$TA" $B "$N" 8 >post.out 2>post.err &
+python3 "$PX_SOURCE_DIR/tests/integration/post_cases.py" "$PA" "$TA" $B "$N" 8 \
+	posted.ids >post.out 2>post.err &
 echo $! >"$TMP/pids/poster"
 
 # --- SIGKILL at about 30% ----------------------------------------------------
