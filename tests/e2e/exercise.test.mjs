@@ -122,7 +122,10 @@ await step("A starts it: the banner says EXERCISE on every page while it runs", 
 
 await step("B plays: the inject is a case marked EXERCISE, acknowledged on its page", async () => {
 	await b.page.goto(`${B}/#/inbox`);
-	const row = b.page.locator("tr.row:has(.badge.exercise)").first();
+	// The inject I1 by its title: the exercise's other cases carry the
+	// same badge and may be listed above it.
+	const row = b.page.locator("tr.row:has(.badge.exercise)")
+		.filter({ hasText: /Botnet C2 servers in your territory|贵方境内的僵尸网络控制服务器/ }).first();
 	await row.waitFor(WAIT);
 	await row.locator("a").click();
 	await b.page.waitForSelector("#main .exband", WAIT);
