@@ -7,11 +7,13 @@ set -eu
 need_pkgs="build-essential cmake pkg-config tzdata libsodium-dev libjansson-dev
 libsqlite3-dev libgnutls28-dev libcmocka-dev libmicrohttpd-dev
 libcurl4-gnutls-dev libjsmn-dev libidn2-dev sqlite3 curl python3 python3-cryptography
-python3-aiosmtpd"
+python3-aiosmtpd libxml2-utils"
 # (libjsmn-dev is header-only: the JSON tokenizer of the IntelMQ feed
 # decoder.  curl, python3 and its cryptography module drive the integration tests:
 # an independent signed-note and Merkle-proof check is written in Python;
-# aiosmtpd is the real SMTP server the notification tests deliver to.)
+# aiosmtpd is the real SMTP server the notification tests deliver to;
+# libxml2-utils' xmllint checks IODEF documents against the RFC 7970 schema
+# kept in tests/vectors/iodef.)
 # --fuzz: clang builds the libFuzzer targets (`make fuzz`); the ordinary
 # build uses cc.  --bench: wrk drives bench/api_get.sh (`make bench`).
 # --e2e: the web console's browser tests and benchmark (`make test`, `make
