@@ -12,7 +12,8 @@ python3 python3-cryptography python3-aiosmtpd"
 # decoder.  curl, python3 and its cryptography module drive the integration tests:
 # an independent signed-note and Merkle-proof check is written in Python;
 # aiosmtpd is the real SMTP server the notification tests deliver to;
-# libxml2 reads IODEF documents, and its xmllint checks those we write.)
+# libxml2 reads IODEF documents, and its xmllint checks those we write
+# against the RFC 7970 schema kept in tests/vectors/iodef.)
 # --fuzz: clang builds the libFuzzer targets (`make fuzz`); the ordinary
 # build uses cc.  --bench: wrk drives bench/api_get.sh (`make bench`).
 # --e2e: the web console's browser tests and benchmark (`make test`, `make
