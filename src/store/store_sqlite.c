@@ -297,6 +297,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX taxii_objects_coll ON taxii_objects (coll, pos);"
 	"CREATE TABLE taxii_status (id TEXT PRIMARY KEY, coll TEXT NOT NULL,"
 	"  created_ms INTEGER NOT NULL, body TEXT NOT NULL);",
+	/* 16 -> 17: what people (and accepted overrides) did with events
+	 * that waited in the feeds' queue: routed by hand, dismissed with a
+	 * reason, re-routed; kept for audit (docs/routing.md) */
+	"CREATE TABLE feed_actions (id INTEGER PRIMARY KEY,"
+	"  event INTEGER NOT NULL, action TEXT NOT NULL, was TEXT NOT NULL,"
+	"  peer TEXT, reason TEXT, who TEXT, time_ms INTEGER NOT NULL);"
+	"CREATE INDEX feed_actions_event ON feed_actions (event);",
 };
 
 enum q {

@@ -68,7 +68,24 @@ enum {
 	Q_END
 };
 
-_Static_assert(Q_END <= PX_SQ_STMTS, "raise PX_SQ_STMTS");
+_Static_assert(Q_END <= PX_SQ_FIRST_DESK_STMT, "statement slots");
+
+/* The queue's actions (slots of their own: the range above is full). */
+enum { Q_EV_ROUTE = PX_SQ_FIRST_FQ_STMT, Q_AC_PUT, Q_AC_LIST, Q_FQ_END };
+
+_Static_assert(Q_FQ_END <= PX_SQ_STMTS, "raise PX_SQ_STMTS");
+
+static const char *const fq_sql[Q_FQ_END - PX_SQ_FIRST_FQ_STMT] = {
+	[Q_EV_ROUTE - PX_SQ_FIRST_FQ_STMT] =
+	    "UPDATE feed_events SET status = ?2, route = ?3, batch = ?4, "
+	    "routed_ms = ?5 WHERE id = ?1",
+	[Q_AC_PUT - PX_SQ_FIRST_FQ_STMT] =
+	    "INSERT INTO feed_actions (event, action, was, peer, reason, who, "
+	    "time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_AC_LIST - PX_SQ_FIRST_FQ_STMT] =
+	    "SELECT id, event, action, was, peer, reason, who, time_ms FROM "
+	    "feed_actions WHERE ?1 = 0 OR event = ?1 ORDER BY id DESC LIMIT ?2",
+};
 
 #define FF_COLS                                                             \
 	"id, name, path, source, format, feed, ident, state, error, size, " \
@@ -179,8 +196,11 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	               "dir = ?2 AND start_ms >= ?3 AND start_ms < ?4 ORDER BY "
 	               "start_ms, time_ms, msg_hash",
 	S(Q_PA_GET) = "SELECT " PA_COLS "FROM feed_parts WHERE msg_hash = ?1",
-	S(Q_QUEUE) = "SELECT " EV_COLS EV_FROM "WHERE e.status >= 2 AND (?1 < "
-	             "0 OR e.status = ?1) ORDER BY e.id DESC LIMIT ?2",
+	/* Statuses 2..4 wait (unroutable, disputed, withheld); 5, dismissed,
+	 * is listed only when asked for by name. */
+	S(Q_QUEUE) = "SELECT " EV_COLS EV_FROM "WHERE e.status >= 2 AND "
+	             "(CASE WHEN ?1 < 0 THEN e.status < 5 ELSE e.status = ?1 "
+	             "END) AND e.id < ?3 ORDER BY e.id DESC LIMIT ?2",
 	S(Q_RECV_PUT) = "INSERT OR IGNORE INTO feed_recv (id, attachment, "
 	                "line) VALUES (?1, ?2, ?3)",
 	S(Q_RECV_GET) = "SELECT attachment, line FROM feed_recv WHERE id = ?1",
@@ -1001,7 +1021,7 @@ px_sq_feed_part_get(
 }
 
 int
-px_sq_feed_queue(struct px_store *b, int status, int64_t limit,
+px_sq_feed_queue(struct px_store *b, int status, int64_t before, int64_t limit,
     px_feed_event_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
@@ -1012,8 +1032,82 @@ px_sq_feed_queue(struct px_store *b, int status, int64_t limit,
 		return PX_ERR;
 	sqlite3_bind_int(st, 1, status);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	sqlite3_bind_int64(st, 3, before > 0 ? before : INT64_MAX);
 	FOREACH_ROW(s, st, row, read_ev, px_feed_event_row_dispose, cb, arg,
 	    "list the queue");
+}
+
+int
+px_sq_feed_event_route(struct px_store *b, int64_t id, int status,
+    int64_t route, int64_t batch, int64_t routed_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st =
+	    px_sq_prep(s, Q_EV_ROUTE, fq_sql[Q_EV_ROUTE - PX_SQ_FIRST_FQ_STMT]);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, status);
+	sqlite3_bind_int64(st, 3, route);
+	bind_opt(st, 4, batch, 0);
+	sqlite3_bind_int64(st, 5, routed_ms);
+	if ((rc = px_sq_step_done(s, st, "route event")) < 0)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return px_error_set(
+		    PX_ENOTFOUND, "no event %lld", (long long)id);
+	return 0;
+}
+
+int
+px_sq_feed_action_put(struct px_store *b, const struct px_feed_action_row *r)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st =
+	    px_sq_prep(s, Q_AC_PUT, fq_sql[Q_AC_PUT - PX_SQ_FIRST_FQ_STMT]);
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, r->event);
+	px_sq_bind_text(st, 2, r->action);
+	px_sq_bind_text(st, 3, r->was);
+	px_sq_bind_text(st, 4, r->peer);
+	px_sq_bind_text(st, 5, r->reason);
+	px_sq_bind_text(st, 6, r->who);
+	sqlite3_bind_int64(st, 7, r->time_ms);
+	return px_sq_step_done(s, st, "record queue action");
+}
+
+static void
+read_ac(sqlite3_stmt *st, struct px_feed_action_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->event = sqlite3_column_int64(st, 1);
+	r->action = px_sq_col_dup(st, 2);
+	r->was = px_sq_col_dup(st, 3);
+	r->peer = px_sq_col_dup(st, 4);
+	r->reason = px_sq_col_dup(st, 5);
+	r->who = px_sq_col_dup(st, 6);
+	r->time_ms = sqlite3_column_int64(st, 7);
+}
+
+int
+px_sq_feed_actions(struct px_store *b, int64_t event, int64_t limit,
+    px_feed_action_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st =
+	    px_sq_prep(s, Q_AC_LIST, fq_sql[Q_AC_LIST - PX_SQ_FIRST_FQ_STMT]);
+	struct px_feed_action_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, event);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	FOREACH_ROW(s, st, row, read_ac, px_feed_action_row_dispose, cb, arg,
+	    "list queue actions");
 }
 
 int
@@ -1215,6 +1309,17 @@ px_feed_part_row_dispose(struct px_feed_part_row *r)
 	free(r->dir);
 	free(r->batch);
 	free(r->attachment);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+px_feed_action_row_dispose(struct px_feed_action_row *r)
+{
+	free(r->action);
+	free(r->was);
+	free(r->peer);
+	free(r->reason);
+	free(r->who);
 	memset(r, 0, sizeof(*r));
 }
 
