@@ -33,10 +33,11 @@
  *                                         ingest an uploaded feed file
  *                                         (admin; the body is the file)
  *
- * The upload is buffered by the HTTP server (at most UPLOAD_MAX bytes
- * today): it is written to the spool as the file {name} and ingested
- * from there, streaming, like any other file.  Files of any size go
- * through `parley feed ingest` or the spool directory.
+ * The upload streams (net/http.h PX_ROUTE_STREAM): the server writes the
+ * body to a file as it arrives, at most PX_FEED_FILE_MAX bytes, and the
+ * handler ingests that file, streaming, like any other; memory stays
+ * bounded whatever the size.  An upload that stops short never reaches
+ * the handler: nothing of it is ingested.
  */
 #include <unistd.h>
 
@@ -50,8 +51,6 @@
 #include "node/outbox.h"
 #include "node/override.h"
 #include "util/util.h"
-
-#define UPLOAD_MAX (16u << 20)
 
 static int
 list_file(const struct px_feed_file_row *r, void *arg)
@@ -667,21 +666,26 @@ upload(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 		goto out;
 	}
-	/* Into the spool under a dot name (the feeds thread skips those),
-	 * then ingested from the file, streaming. */
-	dir = px_asprintf("%s/uploads", cfg.spool);
-	path =
-	    px_asprintf("%s/.%lld-%s", dir, (long long)px_time_now_ms(), name);
-	if ((rc = px_mkdir_p(dir, 0700)) < 0 ||
-	    (rc = px_file_write(path, req->body, req->body_len, 0600)) < 0) {
-		px_api_fail(r, rc);
-		goto out;
+	if (req->body_path == NULL) {
+		/* A body held in memory (a caller without streaming): into
+		 * the spool under a dot name (the feeds thread skips
+		 * those) first. */
+		dir = px_asprintf("%s/uploads", cfg.spool);
+		path = px_asprintf(
+		    "%s/.%lld-%s", dir, (long long)px_time_now_ms(), name);
+		if ((rc = px_mkdir_p(dir, 0700)) < 0 ||
+		    (rc = px_file_write(path, req->body, req->body_len, 0600)) <
+		        0) {
+			px_api_fail(r, rc);
+			goto out;
+		}
 	}
-	o.path = path;
+	o.path = path ? path : req->body_path;
 	o.name = name;
 	o.feed = feed;
 	rc = px_feed_ingest(n, &o, &row);
-	unlink(path);
+	if (path)
+		unlink(path);
 	if (rc < 0 && row.id == 0) {
 		px_api_fail(r, rc);
 		goto out;
@@ -733,7 +737,7 @@ const struct px_route px_routes_feeds[] = {
 	    0, NULL },
 	{ "GET", "/api/v1/attachments/{sha}/events/{line}", att_line,
 	    PX_AUTH_TOKEN, 0, NULL },
-	{ "POST", "/api/v1/feeds/{name}", upload, PX_AUTH_TOKEN, UPLOAD_MAX,
-	    NULL },
+	{ "POST", "/api/v1/feeds/{name}", upload, PX_AUTH_TOKEN,
+	    PX_FEED_FILE_MAX, NULL, PX_ROUTE_STREAM },
 };
 const size_t px_routes_feeds_n = PX_ARRAY_LEN(px_routes_feeds);

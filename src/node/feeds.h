@@ -24,6 +24,10 @@
 #include "model/routing.h"
 #include "node/node.h"
 
+/* The largest feed file parley ingests, from any way in (the API's
+ * upload streams to disk up to this size). */
+#define PX_FEED_FILE_MAX ((size_t)64 << 30)
+
 struct px_feed_cfg {
 	uint64_t dst_types; /* types routed by destination (bit per type) */
 	int64_t interval_ms, critical_ms;

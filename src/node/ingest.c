@@ -662,6 +662,13 @@ px_feed_ingest(struct px_node *n, const struct px_ingest_opts *o,
 		    PX_EINVAL, "%s is not a regular file", o->path);
 		goto out;
 	}
+	if ((uint64_t)sb.st_size > PX_FEED_FILE_MAX) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s is %lld bytes; a feed file may be at most %zu (split "
+		    "it)",
+		    name, (long long)sb.st_size, PX_FEED_FILE_MAX);
+		goto out;
+	}
 	if ((rc = identity(&ident, fd, sb.st_size, name)) < 0)
 		goto out;
 	buf = px_malloc(cap + 1);
