@@ -318,6 +318,8 @@ chunk_commit(struct run *r)
 		}
 	r->row.updated_ms = px_time_now_ms();
 	if (rc == 0)
+		rc = PX_STORE_CALL0(st, feed_events_flush);
+	if (rc == 0)
 		rc = PX_STORE_CALL(st, feed_file_put, &r->row);
 	if (rc == 0)
 		rc = PX_STORE_CALL0(st, commit);

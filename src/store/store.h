@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 17
+#define PX_SCHEMA_VERSION 18
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -208,6 +208,7 @@ struct px_feed_event_row {
 	int64_t key, bday; /* dedup key, and the day its bucket ends */
 	char *event;       /* canonical JSON */
 	char *route_json;  /* read back joined; ignored by put */
+	int64_t pack;      /* the store's: where its JSON is kept */
 };
 typedef int (*px_feed_event_cb)(const struct px_feed_event_row *r, void *arg);
 /* (dedup key, event id, bucket end day) for rebuilding the index. */
@@ -693,6 +694,10 @@ struct px_store_ops {
 	 * below `before` (0: from the newest), at most `limit`. */
 	int (*feed_queue)(struct px_store *s, int status, int64_t before,
 	    int64_t limit, px_feed_event_cb cb, void *arg);
+	/* Writes the canonical JSON of the events feed_event_put stored in
+	 * this transaction (kept as one compressed pack); call before the
+	 * commit.  A rollback drops them. */
+	int (*feed_events_flush)(struct px_store *s);
 	/* Sets an event's decision: status, route explanation, batch (0:
 	 * none) and routing time.  PX_ENOTFOUND if no such event. */
 	int (*feed_event_route)(struct px_store *s, int64_t id, int status,
