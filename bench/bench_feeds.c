@@ -343,6 +343,8 @@ insert_floor(const char *dir, int64_t *rows, double *cpu)
 {
 	char *src = px_asprintf("%s/a/parley.db", dir);
 	char *dst = px_asprintf("%s/floor.db", dir);
+	char *adir = px_asprintf("%s/a", dir);
+	struct px_node *node = NULL;
 	sqlite3 *in = NULL, *out = NULL;
 	sqlite3_stmt *sel = NULL, *ins = NULL, *ins2 = NULL;
 	double t0, c0, dt;
@@ -377,13 +379,18 @@ insert_floor(const char *dir, int64_t *rows, double *cpu)
 	} *rs = NULL;
 	size_t cap = 0;
 
+	/* The events' JSON is packed by batch (store_sqlite_feed.c): read
+	 * through the store, pack by pack. */
+	if (px_node_open(&node, adir) < 0)
+		die("floor: open the node");
 	sqlite3_prepare_v2(in,
 	    "SELECT file, line, routed_ms, status, route, batch, type, "
 	    "severity, asn, seen_first, seen_last, count, key, bday, 0, host, "
-	    "j.event FROM feed_events e JOIN feed_event_json j ON j.id = e.id "
-	    "ORDER BY e.id",
+	    "id FROM feed_events ORDER BY coalesce(pack, id), id",
 	    -1, &sel, NULL);
 	while (sqlite3_step(sel) == SQLITE_ROW) {
+		struct px_feed_event_row ev;
+
 		if ((size_t)n == cap) {
 			cap = cap ? cap * 2 : 65536;
 			rs = px_realloc(rs, cap * sizeof(*rs));
@@ -392,11 +399,16 @@ insert_floor(const char *dir, int64_t *rows, double *cpu)
 			rs[n].v[i] = sqlite3_column_int64(sel, i);
 		rs[n].host =
 		    px_strdup((const char *)sqlite3_column_text(sel, 15));
-		rs[n].event =
-		    px_strdup((const char *)sqlite3_column_text(sel, 16));
+		if (PX_STORE_CALL(node->store, feed_event_get,
+		        sqlite3_column_int64(sel, 16), &ev) < 0)
+			die("floor: read an event");
+		rs[n].event = ev.event;
+		ev.event = NULL;
+		px_feed_event_row_dispose(&ev);
 		n++;
 	}
 	sqlite3_finalize(sel);
+	px_node_free(node);
 	sqlite3_prepare_v2(out,
 	    "INSERT INTO feed_events (file, line, routed_ms, status, route, "
 	    "batch, type, severity, asn, seen_first, seen_last, count, key, "
@@ -438,6 +450,7 @@ insert_floor(const char *dir, int64_t *rows, double *cpu)
 	sqlite3_close(out);
 	free(src);
 	free(dst);
+	free(adir);
 	*rows = n;
 	return dt;
 }

@@ -5,7 +5,7 @@
 set -eu
 
 need_pkgs="build-essential cmake pkg-config tzdata libsodium-dev libjansson-dev
-libsqlite3-dev libgnutls28-dev libcmocka-dev libmicrohttpd-dev
+libsqlite3-dev libzstd-dev libgnutls28-dev libcmocka-dev libmicrohttpd-dev
 libcurl4-gnutls-dev libjsmn-dev libidn2-dev libxml2-dev libxml2-utils sqlite3 curl
 python3 python3-cryptography python3-aiosmtpd"
 # (libjsmn-dev is header-only: the JSON tokenizer of the IntelMQ feed

@@ -6,6 +6,11 @@
  *        queue's counts, digests, delegation files, overrides
  *   GET  /api/v1/feeds/files/{id}         one input file, its bad records
  *   GET  /api/v1/feeds/queue[?status=S]   events waiting for a person
+ *   POST /api/v1/feeds/queue/{id}/route   {"peer", "reason"?}: a person
+ *                                         sends a queued event to a peer
+ *   POST /api/v1/feeds/queue/{id}/dismiss {"reason"}: takes it out
+ *   GET  /api/v1/feeds/actions[?event=ID] what was done with queued
+ *                                         events, newest first
  *   GET  /api/v1/feeds/digests/{peer}/{day}?dir=in|out
  *                                         a digest as signed, and the
  *                                         receiver's check of it
@@ -28,10 +33,11 @@
  *                                         ingest an uploaded feed file
  *                                         (admin; the body is the file)
  *
- * The upload is buffered by the HTTP server (at most UPLOAD_MAX bytes
- * today): it is written to the spool as the file {name} and ingested
- * from there, streaming, like any other file.  Files of any size go
- * through `parley feed ingest` or the spool directory.
+ * The upload streams (net/http.h PX_ROUTE_STREAM): the server writes the
+ * body to a file as it arrives, at most PX_FEED_FILE_MAX bytes, and the
+ * handler ingests that file, streaming, like any other; memory stays
+ * bounded whatever the size.  An upload that stops short never reaches
+ * the handler: nothing of it is ingested.
  */
 #include <unistd.h>
 
@@ -45,8 +51,6 @@
 #include "node/outbox.h"
 #include "node/override.h"
 #include "util/util.h"
-
-#define UPLOAD_MAX (16u << 20)
 
 static int
 list_file(const struct px_feed_file_row *r, void *arg)
@@ -112,8 +116,8 @@ overview(const struct px_http_req *req, struct px_http_resp *r)
 	         digests)) < 0 ||
 	    (rc = PX_STORE_CALL(
 	         n->store, routing_file_list, false, list_rfile, rfiles)) < 0 ||
-	    (rc = PX_STORE_CALL(
-	         n->store, feed_queue, -1, 100000, count_queue, queue)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, feed_queue, -1, 0, 100000,
+	         count_queue, queue)) < 0 ||
 	    (rc = px_override_list(&ovr, n, NULL, px_time_now_ms())) < 0) {
 		px_api_fail(r, rc);
 		goto fail;
@@ -218,7 +222,7 @@ queue_get(const struct px_http_req *req, struct px_http_resp *r)
 		}
 	}
 	if ((rc = PX_STORE_CALL(
-	         n->store, feed_queue, status, 500, queue_one, q)) < 0) {
+	         n->store, feed_queue, status, 0, 500, queue_one, q)) < 0) {
 		px_api_fail(r, rc);
 		goto out;
 	}
@@ -227,6 +231,98 @@ queue_get(const struct px_http_req *req, struct px_http_resp *r)
 out:
 	free(st);
 	json_decref(q);
+	return 0;
+}
+
+/* The queue's actions are recorded under the token's name. */
+static int
+queue_act(const struct px_http_req *req, struct px_http_resp *r, bool route)
+{
+	struct px_node *n = px_api_node(req, r);
+	const char *s = req->params[0];
+	char *end = NULL, *who = NULL;
+	long long id = strtoll(s, &end, 10);
+	json_t *b;
+	const char *peer, *reason;
+	int role, rc;
+
+	if (n == NULL)
+		return 0;
+	if (end == s || *end || id <= 0)
+		return px_api_fail(
+		    r, px_error_set(PX_EINVAL, "'%s' is not an event id", s));
+	if ((b = px_api_body(req, r)) == NULL)
+		return 0;
+	peer = json_string_value(json_object_get(b, "peer"));
+	reason = json_string_value(json_object_get(b, "reason"));
+	if (route && peer == NULL) {
+		json_decref(b);
+		return px_api_fail(r,
+		    px_error_set(PX_EINVAL,
+		        "the body needs \"peer\": the pinned peer to send the "
+		        "event to"));
+	}
+	if (req->bearer && px_app_token(req->app, req->bearer, &who, &role) < 0)
+		who = NULL;
+	rc = route ? px_feed_route_to(n, id, peer, who, reason)
+	           : px_feed_dismiss(n, id, who, reason);
+	if (rc < 0)
+		px_api_fail(r, rc);
+	else
+		px_api_json(r, 200,
+		    json_pack("{sIssso}", "event", (json_int_t)id, "status",
+		        route ? "routed" : "dismissed", "peer",
+		        peer ? json_string(peer) : json_null()));
+	free(who);
+	json_decref(b);
+	return 0;
+}
+
+static int
+queue_route(const struct px_http_req *req, struct px_http_resp *r)
+{
+	return queue_act(req, r, true);
+}
+
+static int
+queue_dismiss(const struct px_http_req *req, struct px_http_resp *r)
+{
+	return queue_act(req, r, false);
+}
+
+static int
+action_one(const struct px_feed_action_row *a, void *arg)
+{
+	json_array_append_new(arg, px_feed_action_json(a));
+	return 0;
+}
+
+static int
+actions_get(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *ev = px_api_query(req, "event"), *end = NULL;
+	json_t *list = json_array();
+	long long id = 0;
+	int rc;
+
+	if (n == NULL)
+		goto out;
+	if (ev && ((id = strtoll(ev, &end, 10)) <= 0 || *end)) {
+		px_api_fail(
+		    r, px_error_set(PX_EINVAL, "'%s' is not an event id", ev));
+		goto out;
+	}
+	if ((rc = PX_STORE_CALL(
+	         n->store, feed_actions, id, 500, action_one, list)) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
+	free(ev);
+	return px_api_json(r, 200, list);
+out:
+	free(ev);
+	json_decref(list);
 	return 0;
 }
 
@@ -570,21 +666,26 @@ upload(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 		goto out;
 	}
-	/* Into the spool under a dot name (the feeds thread skips those),
-	 * then ingested from the file, streaming. */
-	dir = px_asprintf("%s/uploads", cfg.spool);
-	path =
-	    px_asprintf("%s/.%lld-%s", dir, (long long)px_time_now_ms(), name);
-	if ((rc = px_mkdir_p(dir, 0700)) < 0 ||
-	    (rc = px_file_write(path, req->body, req->body_len, 0600)) < 0) {
-		px_api_fail(r, rc);
-		goto out;
+	if (req->body_path == NULL) {
+		/* A body held in memory (a caller without streaming): into
+		 * the spool under a dot name (the feeds thread skips
+		 * those) first. */
+		dir = px_asprintf("%s/uploads", cfg.spool);
+		path = px_asprintf(
+		    "%s/.%lld-%s", dir, (long long)px_time_now_ms(), name);
+		if ((rc = px_mkdir_p(dir, 0700)) < 0 ||
+		    (rc = px_file_write(path, req->body, req->body_len, 0600)) <
+		        0) {
+			px_api_fail(r, rc);
+			goto out;
+		}
 	}
-	o.path = path;
+	o.path = path ? path : req->body_path;
 	o.name = name;
 	o.feed = feed;
 	rc = px_feed_ingest(n, &o, &row);
-	unlink(path);
+	if (path)
+		unlink(path);
 	if (rc < 0 && row.id == 0) {
 		px_api_fail(r, rc);
 		goto out;
@@ -617,6 +718,11 @@ const struct px_route px_routes_feeds[] = {
 	{ "GET", "/api/v1/feeds", overview, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/feeds/files/{id}", file_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/feeds/queue", queue_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "POST", "/api/v1/feeds/queue/{id}/route", queue_route, PX_AUTH_TOKEN,
+	    16384, "application/json" },
+	{ "POST", "/api/v1/feeds/queue/{id}/dismiss", queue_dismiss,
+	    PX_AUTH_TOKEN, 16384, "application/json" },
+	{ "GET", "/api/v1/feeds/actions", actions_get, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/feeds/explain", explain, PX_AUTH_TOKEN, 0, NULL },
 	{ "GET", "/api/v1/feeds/digests/{peer}/{day}", digest_get,
 	    PX_AUTH_TOKEN, 0, NULL },
@@ -631,7 +737,7 @@ const struct px_route px_routes_feeds[] = {
 	    0, NULL },
 	{ "GET", "/api/v1/attachments/{sha}/events/{line}", att_line,
 	    PX_AUTH_TOKEN, 0, NULL },
-	{ "POST", "/api/v1/feeds/{name}", upload, PX_AUTH_TOKEN, UPLOAD_MAX,
-	    NULL },
+	{ "POST", "/api/v1/feeds/{name}", upload, PX_AUTH_TOKEN,
+	    PX_FEED_FILE_MAX, NULL, PX_ROUTE_STREAM },
 };
 const size_t px_routes_feeds_n = PX_ARRAY_LEN(px_routes_feeds);

@@ -70,9 +70,11 @@ px_route_min_role(const struct px_route *r)
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0 ||
 	    strncmp(r->pattern, "/api/v1/uploads", 15) == 0)
 		return PX_ROLE_ANALYST;
-	/* Checking a digest and sending due batches are an analyst's;
-	 * feeding files in is an administrator's (any other POST). */
+	/* Checking a digest, sending due batches and deciding where a
+	 * queued event goes are an analyst's; feeding files in is an
+	 * administrator's (any other POST). */
 	if (strncmp(r->pattern, "/api/v1/feeds/digests/", 22) == 0 ||
+	    strncmp(r->pattern, "/api/v1/feeds/queue/", 20) == 0 ||
 	    strcmp(r->pattern, "/api/v1/feeds/flush") == 0)
 		return PX_ROLE_ANALYST;
 	/* Raising a hotline, running checks, pushing a held-up channel

@@ -320,7 +320,7 @@ run_queue(struct px_args *a)
 		return rc;
 	}
 	if ((rc = PX_STORE_CALL(
-	         n->store, feed_queue, status, 200, queue_one, q)) < 0) {
+	         n->store, feed_queue, status, 0, 200, queue_one, q)) < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
@@ -350,6 +350,147 @@ out:
 	return rc;
 }
 
+/* Who acts from the command line, for the record: the login name. */
+static char *
+cli_who(void)
+{
+	const char *u = getenv("USER");
+
+	return px_asprintf("cli:%s", u && *u ? u : "unknown");
+}
+
+static int
+event_id(int64_t *out, const struct px_args *a, const char *s)
+{
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+
+	if (end == s || *end || v <= 0)
+		return px_cli_usage(a, "'%s' is not an event id", s);
+	*out = v;
+	return 0;
+}
+
+/* route and dismiss: each id in turn; the first failure stops. */
+static int
+act(struct px_args *a, bool route)
+{
+	struct px_node *n = NULL;
+	const char *peer = px_arg(a, "to"), *reason = px_arg(a, "reason");
+	char *who = NULL;
+	json_t *done = json_array();
+	int64_t id;
+	int rc = 0;
+
+	if (route && (peer == NULL || *peer == '\0'))
+		rc = px_cli_usage(a, "--to PEER is required");
+	if (!route && (reason == NULL || *reason == '\0'))
+		rc = px_cli_usage(a, "--reason is required");
+	for (size_t i = 0; rc == 0 && i < px_npos(a); i++)
+		rc = event_id(&id, a, px_pos(a, i));
+	if (rc != 0 || (rc = px_cli_open(&n, a)) != 0)
+		goto out;
+	who = cli_who();
+	for (size_t i = 0; i < px_npos(a); i++) {
+		id = strtoll(px_pos(a, i), NULL, 10);
+		rc = route ? px_feed_route_to(n, id, peer, who, reason)
+		           : px_feed_dismiss(n, id, who, reason);
+		if (rc < 0) {
+			rc = px_cli_fail(a, rc);
+			goto out;
+		}
+		json_array_append_new(done, json_integer((json_int_t)id));
+		if (!px_json(a)) {
+			if (route)
+				printf("Event %lld routed to %s; it goes out "
+				       "with its group's next batch.\n",
+				    (long long)id, peer);
+			else
+				printf(
+				    "Event %lld dismissed.\n", (long long)id);
+		}
+	}
+	if (px_json(a)) {
+		json_t *o = json_pack(
+		    "{sOss}", route ? "routed" : "dismissed", done, "who", who);
+
+		if (route)
+			json_object_set_new(o, "to", json_string(peer));
+		px_cli_print_json(o);
+		json_decref(o);
+	}
+out:
+	json_decref(done);
+	free(who);
+	px_node_free(n);
+	return rc;
+}
+
+static int
+run_route(struct px_args *a)
+{
+	return act(a, true);
+}
+
+static int
+run_dismiss(struct px_args *a)
+{
+	return act(a, false);
+}
+
+static int
+action_one(const struct px_feed_action_row *r, void *arg)
+{
+	json_array_append_new(arg, px_feed_action_json(r));
+	return 0;
+}
+
+static int
+run_actions(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	const char *ev = px_arg(a, "event");
+	json_t *list = json_array(), *v;
+	int64_t id = 0;
+	size_t i;
+	int rc = 0;
+
+	if (ev && (rc = event_id(&id, a, ev)) != 0)
+		goto out;
+	if ((rc = px_cli_open(&n, a)) != 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(
+	         n->store, feed_actions, id, 500, action_one, list)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json(a)) {
+		px_cli_print_json(list);
+		goto out;
+	}
+	if (json_array_size(list) == 0)
+		printf("No event was acted on.\n");
+	json_array_foreach(list, i, v)
+	{
+		const char *peer =
+		    json_string_value(json_object_get(v, "peer"));
+		const char *why =
+		    json_string_value(json_object_get(v, "reason"));
+		const char *who = json_string_value(json_object_get(v, "who"));
+
+		printf("%s  event %lld  %s (was %s)%s%s  by %s%s%s\n",
+		    px_cli_str(v, "time"),
+		    (long long)json_integer_value(json_object_get(v, "event")),
+		    px_cli_str(v, "action"), px_cli_str(v, "was"),
+		    peer ? " -> " : "", peer ? peer : "", who ? who : "?",
+		    why ? ": " : "", why ? why : "");
+	}
+out:
+	json_decref(list);
+	px_node_free(n);
+	return rc;
+}
+
 static const struct px_opt ingest_opts[] = {
 	{ "format", "FORMAT",
 	    "shadowserver, intelmq, xarf or csv (default: guessed from the "
@@ -366,7 +507,24 @@ static const struct px_opt ingest_opts[] = {
 	{ 0 },
 };
 static const struct px_opt queue_opts[] = {
-	{ "status", "STATUS", "only unroutable, disputed or withheld", 0, 0 },
+	{ "status", "STATUS",
+	    "only unroutable, disputed or withheld (or dismissed, the "
+	    "events taken out)",
+	    0, 0 },
+	{ 0 },
+};
+static const struct px_opt route_opts[] = {
+	{ "to", "PEER", "the pinned peer to send the events to", 0, 0 },
+	{ "reason", "TEXT", "why (kept with the action, sent with the event)",
+	    0, 0 },
+	{ 0 },
+};
+static const struct px_opt dismiss_opts[] = {
+	{ "reason", "TEXT", "why the events are not shared (required)", 0, 0 },
+	{ 0 },
+};
+static const struct px_opt actions_opts[] = {
+	{ "event", "ID", "only this event's", 0, 0 },
 	{ 0 },
 };
 
@@ -409,9 +567,46 @@ static const struct px_cmd queue = {
 	.run = run_queue,
 };
 
+static const struct px_cmd route = {
+	.name = "route",
+	.summary = "send queued events to a peer (a person's decision)",
+	.usage = "EVENT-ID... --to PEER [--reason TEXT]",
+	.min_pos = 1,
+	.max_pos = 1024,
+	.opts = route_opts,
+	.run = run_route,
+	.details = "Each event leaves the queue and joins its group's batch "
+	           "of the current interval, so it reaches the peer in a "
+	           "report case like any routed event; its explanation says "
+	           "a person routed it (\"by\": \"person\"), from what status, "
+	           "and why.  TLP:RED and AMBER+STRICT events are never "
+	           "routed by hand (exit 3).  Exit 4: no such event or peer; "
+	           "5: the event is not in the queue.",
+};
+static const struct px_cmd dismiss = {
+	.name = "dismiss",
+	.summary = "take queued events out of the queue, with a reason",
+	.usage = "EVENT-ID... --reason TEXT",
+	.min_pos = 1,
+	.max_pos = 1024,
+	.opts = dismiss_opts,
+	.run = run_dismiss,
+	.details = "The events stay stored with status \"dismissed\" ('parley "
+	           "feed queue --status dismissed'); who dismissed them, when "
+	           "and why is kept ('parley feed actions').",
+};
+static const struct px_cmd actions = {
+	.name = "actions",
+	.summary = "what was done with queued events: routed, dismissed, "
+	           "re-routed by an override",
+	.opts = actions_opts,
+	.run = run_actions,
+};
+
 static const struct px_cmd *const subs[] = { &ingest, &status, &bad, &queue,
-	&px_feed_flush_cmd, &px_feed_digest_cmd, &px_feed_verify_cmd,
-	&px_feed_attachment_cmd, &px_feed_event_cmd, &px_feed_spool_cmd, NULL };
+	&route, &dismiss, &actions, &px_feed_flush_cmd, &px_feed_digest_cmd,
+	&px_feed_verify_cmd, &px_feed_attachment_cmd, &px_feed_event_cmd,
+	&px_feed_spool_cmd, NULL };
 
 const struct px_cmd px_cmd_feed = {
 	.name = "feed",

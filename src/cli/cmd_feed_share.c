@@ -231,6 +231,57 @@ out0:
 
 /* Follows a received event: its attachment line, the route it carries,
  * and the delegation line that decided (if this node holds the file). */
+/* An event stored here, by the number `parley feed queue` shows: its
+ * status, route and content. */
+static int
+stored_event(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct px_feed_event_row r = { 0 };
+	json_t *o = NULL, *ev = NULL, *rt = NULL;
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if ((rc = PX_STORE_CALL(n->store, feed_event_get,
+	         strtoll(px_pos(a, 0), NULL, 10), &r)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
+	if (px_json_parse(&ev, r.event, strlen(r.event), 1 << 20, "event") <
+	        0 ||
+	    px_json_parse(&rt, r.route_json, strlen(r.route_json), 1 << 20,
+	        "route") < 0) {
+		rc = px_cli_fail(a, PX_ERR);
+		goto out;
+	}
+	o = json_pack("{sIsssIsIsOsOsIso}", "id", (json_int_t)r.id, "status",
+	    px_rt_status_names[r.status], "file", (json_int_t)r.file, "line",
+	    (json_int_t)r.line, "event", ev, "route", rt, "count",
+	    (json_int_t)r.count, "routed", px_json_time(r.routed_ms));
+	if (px_json(a)) {
+		px_cli_print_json(o);
+	} else {
+		char *e = json_dumps(ev, JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *t = json_dumps(rt, JSON_COMPACT | JSON_SORT_KEYS);
+
+		printf("Event %lld (%s), file %lld line %lld, seen %lld "
+		       "times\n  route: %s\n%s\n",
+		    (long long)r.id, px_rt_status_names[r.status],
+		    (long long)r.file, (long long)r.line, (long long)r.count, t,
+		    e);
+		free(e);
+		free(t);
+	}
+out:
+	json_decref(o);
+	json_decref(ev);
+	json_decref(rt);
+	px_feed_event_row_dispose(&r);
+	px_node_free(n);
+	return rc;
+}
+
 static int
 run_event(struct px_args *a)
 {
@@ -238,6 +289,9 @@ run_event(struct px_args *a)
 	json_t *o = NULL;
 	int rc;
 
+	if (strspn(px_pos(a, 0), "0123456789") == strlen(px_pos(a, 0)) &&
+	    strlen(px_pos(a, 0)) < 19)
+		return stored_event(a);
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	if ((rc = px_attach_event(&o, n, px_pos(a, 0))) < 0) {
@@ -362,8 +416,9 @@ const struct px_cmd px_feed_attachment_cmd = {
 const struct px_cmd px_feed_event_cmd = {
 	.name = "event",
 	.summary = "follow a received event: its line, its route, the "
-	           "delegation line that decided",
-	.usage = "EVENT-ID",
+	           "delegation line that decided; or show an event stored "
+	           "here by its number",
+	.usage = "EVENT-ID|NUMBER",
 	.min_pos = 1,
 	.max_pos = 1,
 	.run = run_event,

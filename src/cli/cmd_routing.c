@@ -218,6 +218,15 @@ answer(struct px_args *a, bool accept)
 	else if (!px_json(a))
 		printf("Override %s %s; signed and queued.\n", px_pos(a, 0),
 		    accept ? "accepted" : "revoked");
+	if (rc == 0 && accept) {
+		/* Events already queued that the override now covers go. */
+		size_t k = 0;
+
+		if ((rc = px_feed_reroute(n, "routing accept", &k)) < 0)
+			rc = px_cli_fail(a, rc);
+		else if (!px_json(a) && k > 0)
+			printf("%zu queued events now routed by it.\n", k);
+	}
 	px_node_free(n);
 	return rc;
 }

@@ -272,7 +272,7 @@ run(struct px_args *a)
 	struct px_worker *pulls = NULL;
 	struct px_http_config c = { 0 };
 	const char *listen = px_arg(a, "listen");
-	char addr[64], *cert = NULL, *key = NULL;
+	char addr[64], *cert = NULL, *key = NULL, *stream = NULL;
 	unsigned port = 8443;
 	sigset_t set;
 	int rc, sig;
@@ -316,6 +316,10 @@ run(struct px_args *a)
 	c.token_ok = token_ok;
 	c.app = app;
 	c.log = log_transport;
+	/* Feed files uploaded through the API are written here as they
+	 * arrive (any size, on disk: net/http.h PX_ROUTE_STREAM). */
+	stream = px_asprintf("%s/tmp/http", n->dir);
+	c.stream_dir = stream;
 	/* Sends wait on the group-commit writer while holding their HTTP
 	 * thread; enough threads let many sends share one fsync. */
 	c.threads = 16;
@@ -415,6 +419,7 @@ out:
 	px_node_free(n);
 	free(cert);
 	free(key);
+	free(stream);
 	return rc;
 }
 

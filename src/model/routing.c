@@ -19,7 +19,7 @@
 typedef unsigned __int128 u128;
 
 const char *const px_rt_status_names[PX_RT__N] = { "routed", "own",
-	"unroutable", "disputed", "withheld" };
+	"unroutable", "disputed", "withheld", "dismissed" };
 const char *const px_rt_by_names[PX_RT_BY__N] = { "", "override", "network",
 	"asn", "country" };
 

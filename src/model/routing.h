@@ -44,6 +44,9 @@ enum px_rt_status {
 	PX_RT_UNROUTABLE,
 	PX_RT_DISPUTED,
 	PX_RT_WITHHELD,
+	/* Never a decision of the router: a person took the event out of
+	 * the queue (node/feeds.h, px_feed_dismiss). */
+	PX_RT_DISMISSED,
 	PX_RT__N
 };
 extern const char *const px_rt_status_names[PX_RT__N];

@@ -57,6 +57,8 @@
  *     completed notification) so that px_http_stop can drain them.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -316,9 +318,24 @@ pool_free(struct px_http_server *s)
 	pthread_mutex_destroy(&s->pool_mu);
 }
 
+/* Closes and removes a streamed body's file (the handler may have
+ * renamed it away: then there is nothing to remove). */
+static void
+release_stream(struct request *rq)
+{
+	if (rq->sfd >= 0)
+		close(rq->sfd);
+	rq->sfd = -1;
+	if (rq->spath != NULL)
+		unlink(rq->spath);
+	free(rq->spath);
+	rq->spath = NULL;
+}
+
 static void
 release_body(struct px_http_server *s, struct request *rq)
 {
+	release_stream(rq);
 	px_http_body_keep(s, &rq->body);
 	if (rq->reserved > 0)
 		px_uploads_give(s->uploads, rq->budget_key, rq->reserved);
@@ -367,6 +384,15 @@ run_handler(struct px_http_server *s, struct request *rq)
 
 	rq->req.body = rq->body.data;
 	rq->req.body_len = rq->body.len;
+	if (rq->spath != NULL) {
+		/* The whole body is in its file (MHD calls the handler only
+		 * once the body is complete). */
+		close(rq->sfd);
+		rq->sfd = -1;
+		rq->req.body = NULL;
+		rq->req.body_len = (size_t)rq->sbytes;
+		rq->req.body_path = rq->spath;
+	}
 	px_error_clear();
 	/* A handler that parses its body whole needs several times its size
 	 * while it runs: large ones take turns. */
@@ -378,6 +404,7 @@ run_handler(struct px_http_server *s, struct request *rq)
 	/* The body is not needed to send the answer. */
 	rq->req.body = NULL;
 	rq->req.body_len = 0;
+	rq->req.body_path = NULL;
 	release_body(s, rq);
 	if (rc != 0) {
 		char why[256];
@@ -464,6 +491,38 @@ respond(struct px_http_server *s, struct MHD_Connection *mc, struct request *rq)
 	return ret;
 }
 
+/* A piece of a streamed body: appended to its file.  Past max_body
+ * (a chunked body: Content-Length was checked before) or when the disk
+ * refuses, the connection is dropped; the file goes with the request. */
+static enum MHD_Result
+stream_body(
+    struct px_http_server *s, struct request *rq, const char *data, size_t n)
+{
+	if (rq->sbytes + n > rq->route->max_body) {
+		say_often(s, "%s %s: body passed %zu bytes; connection closed",
+		    rq->req.method, rq->req.path, rq->route->max_body);
+		return MHD_NO;
+	}
+	while (n > 0) {
+		ssize_t w = write(rq->sfd, data, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			say_often(s,
+			    "%s %s: cannot write the body to %s: %s; "
+			    "connection closed",
+			    rq->req.method, rq->req.path, rq->spath,
+			    w < 0 ? strerror(errno) : "no progress");
+			return MHD_NO;
+		}
+		data += w;
+		n -= (size_t)w;
+		rq->sbytes += (uint64_t)w;
+	}
+	return MHD_YES;
+}
+
 /* A piece of body: kept for the handler, or dropped (a refusal being
  * read through).  MHD_NO drops the connection. */
 static enum MHD_Result
@@ -472,6 +531,8 @@ on_body(
 {
 	if (rq->decided)
 		return MHD_YES; /* a refused body read through: dropped */
+	if (rq->sfd >= 0)
+		return stream_body(s, rq, data, n);
 	if (rq->body.len + n > rq->reserved) {
 		/* A chunked body (no Content-Length): its budget grows as it
 		 * comes, and when there is no more, MHD can neither answer
@@ -590,12 +651,42 @@ check_config(const struct px_http_config *c)
 			    "route %zu (%s) is for peers but no peer_allowed "
 			    "callback is set",
 			    i, pat);
+		if ((r->flags & PX_ROUTE_STREAM) && c->stream_dir == NULL)
+			return px_error_set(PX_EINVAL,
+			    "route %zu (%s) streams its body but no stream_dir "
+			    "is set",
+			    i, pat);
 		if (r->auth == PX_AUTH_TOKEN && c->token_ok == NULL)
 			return px_error_set(PX_EINVAL,
 			    "route %zu (%s) needs a token but no token_ok "
 			    "callback is set",
 			    i, pat);
 	}
+	return 0;
+}
+
+/* Makes the directory of streamed bodies, and removes the bodies a
+ * crash left there (their requests never reached a handler, or their
+ * handler never finished: nothing refers to them). */
+static int
+stream_dir_ready(struct px_http_server *s)
+{
+	const char *dir = s->c.stream_dir;
+	DIR *d;
+	struct dirent *e;
+	int rc;
+
+	if (dir == NULL)
+		return 0;
+	if ((rc = px_mkdir_p(dir, 0700)) < 0)
+		return rc;
+	if ((d = opendir(dir)) == NULL)
+		return px_error_set(
+		    PX_ERR, "cannot read %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "body-", 5) == 0)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
 	return 0;
 }
 
@@ -746,7 +837,7 @@ px_http_start(struct px_http_server **out, const struct px_http_config *c)
 	pthread_mutex_init(&s->pool_mu, NULL);
 	px_buf_init(&s->cert, PEM_MAX);
 	px_buf_init(&s->key, PEM_MAX);
-	if ((rc = check_limits(&s->c)) < 0)
+	if ((rc = check_limits(&s->c)) < 0 || (rc = stream_dir_ready(s)) < 0)
 		goto out;
 	fit_descriptors(s);
 	if ((rc = px_file_read(&s->cert, c->cert_pem_path, PEM_MAX)) < 0 ||

@@ -68,6 +68,10 @@ struct px_http_req {
 	size_t nparams;
 	const char *body; /* the whole request body (NUL after it), or NULL */
 	size_t body_len;
+	/* PX_ROUTE_STREAM routes: the file holding the body (body_len
+	 * bytes; body is NULL), or NULL when there was none.  The server
+	 * removes it after the handler unless the handler renamed it. */
+	const char *body_path;
 	const char *content_type; /* request Content-Type header, or NULL */
 	/* "sha256:..." of the client certificate, set only when the client
 	 * presented one AND peer_allowed() says it is a pinned peer; on any
@@ -118,6 +122,14 @@ enum {
 	/* The handler's memory grows with its body (it parses it whole):
 	 * requests with a body above 256 KiB run one at a time. */
 	PX_ROUTE_SERIAL = 1,
+	/* The body is written to a file in px_http_config.stream_dir as it
+	 * arrives (req->body_path), never held in memory: max_body may be
+	 * far above the memory budget, which such bodies do not use.  A
+	 * Content-Length above max_body is answered 413 before the body is
+	 * read; a chunked body that passes it, or a body that stops short
+	 * (the client went away), closes the connection, the handler does
+	 * not run and the file is removed. */
+	PX_ROUTE_STREAM = 2,
 };
 
 struct px_route {
@@ -167,6 +179,10 @@ struct px_http_config {
 	size_t upload_total;       /* request bodies held at once; 32 MiB */
 	size_t upload_per_client;  /* of them per peer or address; 20 MiB */
 	void (*log)(void *app, const char *msg); /* transport messages */
+	/* Where PX_ROUTE_STREAM bodies are written (created, mode 0700;
+	 * files left there by a crash are removed at start).  Required when
+	 * a route streams. */
+	const char *stream_dir;
 };
 
 /* The defaults of px_http_config, for documentation and configuration. */

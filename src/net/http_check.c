@@ -3,8 +3,11 @@
  * before a handler runs, in the order of docs/transport.md section 2, and
  * the checks of a handler's answer (http_internal.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -460,6 +463,30 @@ check_body(struct request *rq)
 	}
 }
 
+/* A streamed body goes to a new file in the stream directory (on disk,
+ * not from the memory budget). */
+static void
+open_stream(struct px_http_server *s, struct request *rq)
+{
+	if (s->c.stream_dir == NULL) {
+		px_http_decide(rq, 500, NULL,
+		    "%s %s streams its body but the server has no directory "
+		    "for it",
+		    rq->req.method, rq->req.path);
+		return;
+	}
+	rq->spath = px_asprintf("%s/body-XXXXXX", s->c.stream_dir);
+	if ((rq->sfd = mkstemp(rq->spath)) >= 0)
+		(void)fcntl(rq->sfd, F_SETFD, FD_CLOEXEC);
+	if (rq->sfd < 0) {
+		px_http_decide(rq, 507, NULL,
+		    "cannot keep the body of %s %s: %s", rq->req.method,
+		    rq->req.path, strerror(errno));
+		free(rq->spath);
+		rq->spath = NULL;
+	}
+}
+
 /*
  * Reserves the body's bytes from the upload budget: all of Content-Length
  * now, or a first piece of a chunked body (the rest as it comes).  A body
@@ -473,6 +500,10 @@ check_budget(struct px_http_server *s, struct conn *cn, struct request *rq)
 
 	if (!rq->has_body)
 		return;
+	if (rq->route->flags & PX_ROUTE_STREAM) {
+		open_stream(s, rq);
+		return;
+	}
 	want =
 	    rq->clen != UINT64_MAX ? (size_t)rq->clen : PX_HTTP_CHUNK_RESERVE;
 	rq->budget_key = rq->req.peer_fp
@@ -526,6 +557,7 @@ px_http_begin(struct px_http_server *s, struct MHD_Connection *mc,
 	size_t tlen, plen, qlen, slen;
 	char *path, *query, *scratch;
 
+	rq->sfd = -1;
 	px_buf_init(&rq->body, 0);
 	px_buf_init(&rq->resp.body, PX_HTTP_RESP_MAX);
 	rq->req.method = method;

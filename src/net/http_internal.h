@@ -101,6 +101,11 @@ struct request {
 	size_t reserved; /* bytes of the upload budget held */
 	char *budget_key;
 	char *mem; /* path, query and decoded captures */
+	/* A streamed body (PX_ROUTE_STREAM): its file, open while it comes,
+	 * and the bytes written. */
+	int sfd;
+	char *spath;
+	uint64_t sbytes;
 };
 
 static inline int

@@ -3,6 +3,7 @@
  */
 #include "node/feedrun.h"
 #include "node/feeds.h"
+#include "node/override.h"
 #include "node/worker.h"
 #include "util/util.h"
 
@@ -12,9 +13,51 @@
 struct px_feedrun {
 	struct px_worker *w;
 	int64_t last_flush;
+	uint64_t overrides; /* the hash of the overrides in effect */
+	bool known;         /* `overrides` was computed once */
 	void (*after)(void *);
 	void *arg;
 };
+
+/* When the overrides in effect change (the peer accepted one of ours,
+ * one expired, a new one was accepted here), the queued events are
+ * routed again: those an override now covers go to their party.  Once
+ * at start too, for acceptances that arrived while the node was down. */
+static void
+overrides_changed(struct px_feedrun *r, struct px_node *n, int64_t now)
+{
+	json_t *list = NULL, *o;
+	uint64_t h = 0;
+	size_t i, k = 0;
+
+	if (px_override_list(&list, n, NULL, now) < 0) {
+		fprintf(
+		    stderr, "parley serve: overrides: %s\n", px_error_last());
+		return;
+	}
+	json_array_foreach(list, i, o)
+	{
+		const char *id = json_string_value(json_object_get(o, "id"));
+		const char *st = json_string_value(json_object_get(o, "state"));
+
+		if (id && st && strcmp(st, "active") == 0)
+			h ^= px_hash64(id, strlen(id), 5);
+	}
+	json_decref(list);
+	if (r->known && h == r->overrides)
+		return;
+	if (px_feed_reroute(n, "override in effect", &k) < 0) {
+		fprintf(stderr, "parley serve: re-route the queue: %s\n",
+		    px_error_last());
+		return;
+	}
+	r->known = true;
+	r->overrides = h;
+	if (k > 0)
+		fprintf(stderr,
+		    "parley serve: %zu queued events routed by an override\n",
+		    k);
+}
 
 static void
 step(void *arg, struct px_node *n)
@@ -22,6 +65,8 @@ step(void *arg, struct px_node *n)
 	struct px_feedrun *r = arg;
 	int64_t now = px_time_now_ms();
 	size_t files = 0;
+
+	overrides_changed(r, n, now);
 
 	if (px_feed_spool(n, &files) < 0)
 		fprintf(

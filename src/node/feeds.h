@@ -24,6 +24,10 @@
 #include "model/routing.h"
 #include "node/node.h"
 
+/* The largest feed file parley ingests, from any way in (the API's
+ * upload streams to disk up to this size). */
+#define PX_FEED_FILE_MAX ((size_t)64 << 30)
+
 struct px_feed_cfg {
 	uint64_t dst_types; /* types routed by destination (bit per type) */
 	int64_t interval_ms, critical_ms;
@@ -123,6 +127,30 @@ void px_feed_unlock(int fd);
 PX_MUST_CHECK int px_feed_spool(struct px_node *n, size_t *count);
 /* An input file's row as the CLI and the API show it. */
 json_t *px_feed_file_json(const struct px_feed_file_row *r);
+
+/* --- the queue (queue.c) --------------------------------------------- */
+
+/* A person routes queued event `id` (unroutable, disputed or withheld)
+ * to pinned peer `peer`: it joins its group's batch of the current
+ * interval, carrying the explanation {"by": "person", "to", "card",
+ * "side", "was", "reason"}.  `who` (may be NULL) and `reason` (may be
+ * NULL) are recorded with the action.  PX_ENOTFOUND: no such event or
+ * peer; PX_ECONFLICT: the event is not in the queue; PX_EINVAL: a
+ * TLP:RED or AMBER+STRICT event (never routed by hand). */
+PX_MUST_CHECK int px_feed_route_to(struct px_node *n, int64_t id,
+    const char *peer, const char *who, const char *reason);
+/* A person takes queued event `id` out of the queue, for `reason`
+ * (required); its status becomes "dismissed". */
+PX_MUST_CHECK int px_feed_dismiss(
+    struct px_node *n, int64_t id, const char *who, const char *reason);
+/* Routes every unroutable or disputed event again with the current
+ * table (after an override was accepted, a delegation file or a card
+ * changed); those that now go to a peer join a batch as above, recorded
+ * as "reroute" actions.  *routed gets how many. */
+PX_MUST_CHECK int px_feed_reroute(
+    struct px_node *n, const char *who, size_t *routed);
+/* An action row as the CLI and the API show it (a new reference). */
+json_t *px_feed_action_json(const struct px_feed_action_row *r);
 
 /* --- aggregation and digests ---------------------------------------- */
 

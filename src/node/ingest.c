@@ -318,6 +318,8 @@ chunk_commit(struct run *r)
 		}
 	r->row.updated_ms = px_time_now_ms();
 	if (rc == 0)
+		rc = PX_STORE_CALL0(st, feed_events_flush);
+	if (rc == 0)
 		rc = PX_STORE_CALL(st, feed_file_put, &r->row);
 	if (rc == 0)
 		rc = PX_STORE_CALL0(st, commit);
@@ -660,6 +662,13 @@ px_feed_ingest(struct px_node *n, const struct px_ingest_opts *o,
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		rc = px_error_set(
 		    PX_EINVAL, "%s is not a regular file", o->path);
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > PX_FEED_FILE_MAX) {
+		rc = px_error_set(PX_EINVAL,
+		    "%s is %lld bytes; a feed file may be at most %zu (split "
+		    "it)",
+		    name, (long long)sb.st_size, PX_FEED_FILE_MAX);
 		goto out;
 	}
 	if ((rc = identity(&ident, fd, sb.st_size, name)) < 0)

@@ -21,7 +21,8 @@
 #define PX_SQ_FIRST_FEED_STMT  128 /* 128..175: store_sqlite_feed.c */
 #define PX_SQ_FIRST_DESK_STMT  176 /* 176..183: store_sqlite_desk.c */
 #define PX_SQ_FIRST_USER_STMT  184 /* 184..199: store_sqlite_user.c */
-#define PX_SQ_STMTS            200
+#define PX_SQ_FIRST_FQ_STMT    200 /* 200..207: store_sqlite_feed.c (queue) */
+#define PX_SQ_STMTS            208
 
 struct sq {
 	struct px_store base;
@@ -31,6 +32,8 @@ struct sq {
 	int depth; /* nested begin: 1 is the transaction, more are savepoints */
 	bool aborted; /* SQLite rolled the whole transaction back (disk full,
 	                 I/O error): every step fails until the outermost end */
+	struct px_sq_pack *pack; /* feed events' JSON being packed, and the
+	                            last pack read (store_sqlite_feed.c) */
 	struct px_sq_tree *tree; /* the log's tile cache (store_sqlite_log.c),
 	                            made on first use */
 };
@@ -226,6 +229,10 @@ int px_sq_taxii_status_get(
  * nodes written by what was rolled back; close frees it. */
 void px_sq_tree_rollback(struct sq *s);
 void px_sq_tree_close(struct sq *s);
+/* The feed events' pack being written is dropped with its transaction;
+ * close frees the pack state (store_sqlite_feed.c). */
+void px_sq_pack_rollback(struct sq *s);
+void px_sq_pack_close(struct sq *s);
 
 /* Feeds, routing, attachments and digests (store_sqlite_feed.c). */
 #define PX_SQ_FEED_OPS                                                        \
@@ -258,6 +265,10 @@ void px_sq_tree_close(struct sq *s);
 	.feed_batch_sent = px_sq_feed_batch_sent,                             \
 	.feed_part_put = px_sq_feed_part_put, .feed_parts = px_sq_feed_parts, \
 	.feed_part_get = px_sq_feed_part_get, .feed_queue = px_sq_feed_queue, \
+	.feed_event_route = px_sq_feed_event_route,                           \
+	.feed_events_flush = px_sq_feed_events_flush,                         \
+	.feed_action_put = px_sq_feed_action_put,                             \
+	.feed_actions = px_sq_feed_actions,                                   \
 	.feed_recv_put = px_sq_feed_recv_put,                                 \
 	.feed_recv_find = px_sq_feed_recv_find,                               \
 	.attach_put = px_sq_attach_put, .attach_get = px_sq_attach_get,       \
@@ -316,8 +327,15 @@ int px_sq_feed_parts(struct px_store *b, const char *peer, const char *dir,
     int64_t from, int64_t to, px_feed_part_cb cb, void *arg);
 int px_sq_feed_part_get(
     struct px_store *b, const char *msg_hash, struct px_feed_part_row *out);
-int px_sq_feed_queue(struct px_store *b, int status, int64_t limit,
-    px_feed_event_cb cb, void *arg);
+int px_sq_feed_queue(struct px_store *b, int status, int64_t before,
+    int64_t limit, px_feed_event_cb cb, void *arg);
+int px_sq_feed_events_flush(struct px_store *b);
+int px_sq_feed_event_route(struct px_store *b, int64_t id, int status,
+    int64_t route, int64_t batch, int64_t routed_ms);
+int px_sq_feed_action_put(
+    struct px_store *b, const struct px_feed_action_row *r);
+int px_sq_feed_actions(struct px_store *b, int64_t event, int64_t limit,
+    px_feed_action_cb cb, void *arg);
 int px_sq_feed_recv_put(
     struct px_store *b, const char *id, const char *attachment, int64_t line);
 int px_sq_feed_recv_find(

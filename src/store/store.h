@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 17
+#define PX_SCHEMA_VERSION 19
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -208,6 +208,7 @@ struct px_feed_event_row {
 	int64_t key, bday; /* dedup key, and the day its bucket ends */
 	char *event;       /* canonical JSON */
 	char *route_json;  /* read back joined; ignored by put */
+	int64_t pack;      /* the store's: where its JSON is kept */
 };
 typedef int (*px_feed_event_cb)(const struct px_feed_event_row *r, void *arg);
 /* (dedup key, event id, bucket end day) for rebuilding the index. */
@@ -215,6 +216,18 @@ typedef int (*px_feed_key_cb)(int64_t key, int64_t id, int64_t bday, void *arg);
 
 typedef int (*px_feed_host_cb)(
     const char *host, int64_t first, int64_t last, int64_t count, void *arg);
+
+/* What a person did with an event that waited in the queue, or what an
+ * accepted override did to it (docs/routing.md "The queue"). */
+struct px_feed_action_row {
+	int64_t id, event, time_ms;
+	char *action; /* "route", "dismiss" or "reroute" */
+	char *was;    /* the status it left: "unroutable", "disputed", ... */
+	char *peer;   /* route, reroute: where it went; else NULL */
+	char *reason; /* the person's words, or the override's id */
+	char *who;    /* the token or account that acted, or NULL */
+};
+typedef int (*px_feed_action_cb)(const struct px_feed_action_row *r, void *arg);
 
 /* An aggregation batch: one group's events of one interval. */
 struct px_feed_batch_row {
@@ -677,9 +690,24 @@ struct px_store_ops {
 	int (*feed_part_get)(struct px_store *s, const char *msg_hash,
 	    struct px_feed_part_row *out);
 	/* Events waiting for a person (unroutable, disputed, withheld), or
-	 * of one status (>= 0); newest first. */
-	int (*feed_queue)(struct px_store *s, int status, int64_t limit,
-	    px_feed_event_cb cb, void *arg);
+	 * of one status (>= 0, "dismissed" included); newest first, ids
+	 * below `before` (0: from the newest), at most `limit`. */
+	int (*feed_queue)(struct px_store *s, int status, int64_t before,
+	    int64_t limit, px_feed_event_cb cb, void *arg);
+	/* Writes the canonical JSON of the events feed_event_put stored in
+	 * this transaction (kept as one compressed pack); call before the
+	 * commit.  A rollback drops them. */
+	int (*feed_events_flush)(struct px_store *s);
+	/* Sets an event's decision: status, route explanation, batch (0:
+	 * none) and routing time.  PX_ENOTFOUND if no such event. */
+	int (*feed_event_route)(struct px_store *s, int64_t id, int status,
+	    int64_t route, int64_t batch, int64_t routed_ms);
+	/* Records an action on a queued event (r->id is ignored). */
+	int (*feed_action_put)(
+	    struct px_store *s, const struct px_feed_action_row *r);
+	/* Actions on event `event` (0: all), newest first, at most `limit`. */
+	int (*feed_actions)(struct px_store *s, int64_t event, int64_t limit,
+	    px_feed_action_cb cb, void *arg);
 	/* Received events by id (hex), for following one: put, find. */
 	int (*feed_recv_put)(struct px_store *s, const char *id,
 	    const char *attachment, int64_t line);
@@ -741,6 +769,7 @@ void px_feed_file_row_dispose(struct px_feed_file_row *r);
 void px_feed_event_row_dispose(struct px_feed_event_row *r);
 void px_feed_batch_row_dispose(struct px_feed_batch_row *r);
 void px_feed_part_row_dispose(struct px_feed_part_row *r);
+void px_feed_action_row_dispose(struct px_feed_action_row *r);
 void px_attach_row_dispose(struct px_attach_row *r);
 void px_digest_row_dispose(struct px_digest_row *r);
 void px_routing_file_row_dispose(struct px_routing_file_row *r);

@@ -304,6 +304,20 @@ static const char *const migrations[] = {
 	"DROP INDEX log_entries_peer;"
 	"CREATE INDEX log_entries_peer ON log_entries (peer, time_ms, "
 	"obj_hash);",
+	/* 17 -> 18: what people (and accepted overrides) did with events
+	 * that waited in the feeds' queue: routed by hand, dismissed with a
+	 * reason, re-routed; kept for audit (docs/routing.md) */
+	"CREATE TABLE feed_actions (id INTEGER PRIMARY KEY,"
+	"  event INTEGER NOT NULL, action TEXT NOT NULL, was TEXT NOT NULL,"
+	"  peer TEXT, reason TEXT, who TEXT, time_ms INTEGER NOT NULL);"
+	"CREATE INDEX feed_actions_event ON feed_actions (event);",
+	/* 18 -> 19: feed events' canonical JSON in compressed packs, by
+	 * batch, keyed by their first event's id, which each event's row
+	 * names (store_sqlite_feed.c); events stored before stay in
+	 * feed_event_json */
+	"CREATE TABLE feed_event_packs (first INTEGER PRIMARY KEY,"
+	"  last INTEGER NOT NULL, events INTEGER NOT NULL, data BLOB NOT NULL);"
+	"ALTER TABLE feed_events ADD COLUMN pack INTEGER;",
 };
 
 enum q {
@@ -553,6 +567,8 @@ sq_rollback(struct px_store *b)
 	if (s->depth > 0 && sqlite3_get_autocommit(s->db))
 		s->aborted = true;
 	px_sq_tree_rollback(s);
+	if (s->depth == 0)
+		px_sq_pack_rollback(s);
 }
 
 static void
@@ -561,6 +577,7 @@ sq_close(struct px_store *b)
 	struct sq *s = (struct sq *)b;
 
 	px_sq_tree_close(s);
+	px_sq_pack_close(s);
 	for (int i = 0; i < PX_SQ_STMTS; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);

@@ -6,9 +6,18 @@
  *
  * feed_events is the hot table: an ingest inserts each new event with
  * one prepared statement inside a transaction of many thousand rows.  It
- * is narrow (what routing, the queue and remediation read); the event's
- * canonical JSON, ten times its size, is appended to feed_event_json
- * under the same id, and read only when the event is shared or shown.  A
+ * is narrow (what routing, the queue and remediation read).  The event's
+ * canonical JSON, ten times its size and read only when the event is
+ * shared or shown, is not a row: a transaction's events are packed, by
+ * batch (those of no batch together), into zstd-compressed blobs of
+ * feed_event_packs of at most PACK_MAX events, each keyed by the id of
+ * its first event (the way batch membership is stored), written when
+ * full or when the chunk commits (feed_events_flush).  An event's row
+ * names its pack (NULL: the pack it starts).  Reading one event loads
+ * its pack and keeps it, decompressed, with an index of its entries;
+ * reading a batch's events (to build its attachments) thus decompresses
+ * that batch's packs once each and nothing else.  Events stored before
+ * packs (schema 17) are still read from feed_event_json.  A
  * duplicate does not touch that wide row (an update there dirties a page
  * of it per duplicate): it adds to the event's row in the narrow
  * feed_seen (first, last, further observations), by rowid.  Neither
@@ -16,6 +25,8 @@
  * node/dedup.c).  Its two indexes are the batch (to build attachments)
  * and a partial one on the statuses that wait for a person.
  */
+#include <zstd.h>
+
 #include "store/sqlite_internal.h"
 #include "util/u64map.h"
 #include "util/util.h"
@@ -32,7 +43,6 @@ enum {
 	Q_BAD_PUT,
 	Q_BAD_LIST,
 	Q_EV_PUT,
-	Q_EJ_PUT,
 	Q_EV_DUP,
 	Q_EV_GET,
 	Q_EV_KEYS,
@@ -68,7 +78,329 @@ enum {
 	Q_END
 };
 
-_Static_assert(Q_END <= PX_SQ_STMTS, "raise PX_SQ_STMTS");
+_Static_assert(Q_END <= PX_SQ_FIRST_DESK_STMT, "statement slots");
+
+/* The queue's actions (slots of their own: the range above is full). */
+enum {
+	Q_EV_ROUTE = PX_SQ_FIRST_FQ_STMT,
+	Q_AC_PUT,
+	Q_AC_LIST,
+	Q_PK_PUT,
+	Q_PK_GET,
+	Q_EJ_GET,
+	Q_FQ_END
+};
+
+_Static_assert(Q_FQ_END <= PX_SQ_STMTS, "raise PX_SQ_STMTS");
+
+static const char *const fq_sql[Q_FQ_END - PX_SQ_FIRST_FQ_STMT] = {
+	[Q_EV_ROUTE - PX_SQ_FIRST_FQ_STMT] =
+	    "UPDATE feed_events SET status = ?2, route = ?3, batch = ?4, "
+	    "routed_ms = ?5 WHERE id = ?1",
+	[Q_AC_PUT - PX_SQ_FIRST_FQ_STMT] =
+	    "INSERT INTO feed_actions (event, action, was, peer, reason, who, "
+	    "time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_AC_LIST - PX_SQ_FIRST_FQ_STMT] =
+	    "SELECT id, event, action, was, peer, reason, who, time_ms FROM "
+	    "feed_actions WHERE ?1 = 0 OR event = ?1 ORDER BY id DESC LIMIT ?2",
+	[Q_PK_PUT - PX_SQ_FIRST_FQ_STMT] =
+	    "INSERT INTO feed_event_packs (first, last, events, data) VALUES "
+	    "(?1, ?2, ?3, ?4)",
+	[Q_PK_GET - PX_SQ_FIRST_FQ_STMT] =
+	    "SELECT data FROM feed_event_packs WHERE first = ?1",
+	[Q_EJ_GET - PX_SQ_FIRST_FQ_STMT] =
+	    "SELECT event FROM feed_event_json WHERE id = ?1",
+};
+
+static sqlite3_stmt *
+fq_prep(struct sq *s, int q)
+{
+	return px_sq_prep(s, q, fq_sql[q - PX_SQ_FIRST_FQ_STMT]);
+}
+
+/* --- packs of event JSON ---------------------------------------------- */
+
+/* A pack, uncompressed, is a run of entries (little-endian):
+ *   u32 id - first, u32 length, the canonical JSON's bytes */
+#define PACK_LEVEL 1    /* zstd: the fastest of its normal levels */
+#define PACK_MAX   4096 /* events per pack: one read costs at most this */
+
+struct pack_ent {
+	int64_t id;
+	uint32_t off, len;
+};
+
+/* A pack being written. */
+struct pack_w {
+	int64_t batch, first, last, n;
+	struct px_buf buf;
+};
+
+struct px_sq_pack {
+	/* Being written in this transaction: by batch. */
+	struct px_u64map wmap; /* batch -> index in w */
+	struct pack_w *w;
+	size_t nw, capw;
+	/* The last pack read, decompressed, and its entries. */
+	int64_t rfirst;
+	uint8_t *r;
+	size_t rlen;
+	struct pack_ent *idx;
+	size_t nidx;
+};
+
+static struct px_sq_pack *
+pack_of(struct sq *s)
+{
+	if (s->pack == NULL) {
+		s->pack = px_calloc(1, sizeof(*s->pack));
+		px_u64map_init(&s->pack->wmap);
+		s->pack->rfirst = -1;
+	}
+	return s->pack;
+}
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* Writes pack `w` (if it holds anything) and empties it. */
+static int
+pack_write(struct sq *s, struct pack_w *w)
+{
+	sqlite3_stmt *st;
+	size_t cap, n;
+	void *z;
+	int rc;
+
+	if (w->n == 0)
+		return 0;
+	cap = ZSTD_compressBound(w->buf.len);
+	z = px_malloc(cap);
+	n = ZSTD_compress(z, cap, w->buf.data, w->buf.len, PACK_LEVEL);
+	if (ZSTD_isError(n)) {
+		free(z);
+		return px_error_set(
+		    PX_ERR, "cannot compress events: %s", ZSTD_getErrorName(n));
+	}
+	if ((st = fq_prep(s, Q_PK_PUT)) == NULL) {
+		free(z);
+		return PX_ERR;
+	}
+	sqlite3_bind_int64(st, 1, w->first);
+	sqlite3_bind_int64(st, 2, w->last);
+	sqlite3_bind_int64(st, 3, w->n);
+	sqlite3_bind_blob(st, 4, z, (int)n, SQLITE_STATIC);
+	rc = px_sq_step_done(s, st, "store events");
+	free(z);
+	px_buf_reset(&w->buf);
+	w->n = 0;
+	return rc;
+}
+
+/* The pack being written for `batch`'s events, made if there is none. */
+static struct pack_w *
+pack_for(struct sq *s, int64_t batch)
+{
+	struct px_sq_pack *p = pack_of(s);
+	int64_t i = px_u64map_get(&p->wmap, (uint64_t)batch, NULL);
+
+	if (i >= 0)
+		return &p->w[i];
+	if (p->nw == p->capw) {
+		p->capw = p->capw ? p->capw * 2 : 64;
+		p->w = px_realloc(p->w, p->capw * sizeof(*p->w));
+	}
+	memset(&p->w[p->nw], 0, sizeof(*p->w));
+	p->w[p->nw].batch = batch;
+	px_buf_init(&p->w[p->nw].buf, PX_BUF_NOCAP);
+	px_u64map_put(&p->wmap, (uint64_t)batch, (uint32_t)p->nw);
+	return &p->w[p->nw++];
+}
+
+/* The pack event `id` of `batch` will be in: its first event's id, or
+ * 0 when it starts one (the event's own id, not known before its row is
+ * inserted). */
+static int64_t
+pack_next(struct sq *s, int64_t batch)
+{
+	struct pack_w *w = pack_for(s, batch);
+
+	return w->n == 0 || w->n >= PACK_MAX ? 0 : w->first;
+}
+
+/* Adds event `id`'s JSON to its batch's pack; a full pack is written. */
+static int
+pack_add(struct sq *s, int64_t batch, int64_t id, const char *json)
+{
+	struct pack_w *w = pack_for(s, batch);
+	size_t n = json ? strlen(json) : 0;
+	uint8_t h[8];
+	int rc;
+
+	if (w->n >= PACK_MAX && (rc = pack_write(s, w)) < 0)
+		return rc;
+	if (w->n == 0)
+		w->first = id;
+	if (id < w->first || id - w->first > (int64_t)UINT32_MAX ||
+	    n > UINT32_MAX)
+		return px_error_set(
+		    PX_ERR, "event %lld does not fit its pack", (long long)id);
+	put_u32(h, (uint32_t)(id - w->first));
+	put_u32(h + 4, (uint32_t)n);
+	px_buf_put(&w->buf, h, 8);
+	px_buf_put(&w->buf, json, n);
+	w->last = id;
+	w->n++;
+	return 0;
+}
+
+int
+px_sq_feed_events_flush(struct px_store *b)
+{
+	struct sq *s = (struct sq *)b;
+	struct px_sq_pack *p = s->pack;
+	int rc = 0;
+
+	if (p == NULL)
+		return 0;
+	for (size_t i = 0; rc == 0 && i < p->nw; i++)
+		rc = pack_write(s, &p->w[i]);
+	px_sq_pack_rollback(s);
+	return rc;
+}
+
+void
+px_sq_pack_rollback(struct sq *s)
+{
+	struct px_sq_pack *p = s->pack;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nw; i++)
+		px_buf_dispose(&p->w[i].buf);
+	p->nw = 0;
+	px_u64map_clear(&p->wmap);
+}
+
+void
+px_sq_pack_close(struct sq *s)
+{
+	if (s->pack == NULL)
+		return;
+	px_sq_pack_rollback(s);
+	px_u64map_dispose(&s->pack->wmap);
+	free(s->pack->w);
+	free(s->pack->r);
+	free(s->pack->idx);
+	free(s->pack);
+	s->pack = NULL;
+}
+
+/* Loads pack `first` as the one read; 1 if it exists, 0 if not. */
+static int
+pack_load(struct sq *s, int64_t first)
+{
+	struct px_sq_pack *p = pack_of(s);
+	sqlite3_stmt *st;
+	const void *z;
+	size_t zn, n, at;
+	unsigned long long full;
+	int rc;
+
+	if (p->rfirst == first)
+		return 1;
+	if ((st = fq_prep(s, Q_PK_GET)) == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, first);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : px_sq_fail(s, "read events");
+	}
+	z = sqlite3_column_blob(st, 0);
+	zn = (size_t)sqlite3_column_bytes(st, 0);
+	full = ZSTD_getFrameContentSize(z, zn);
+	p->rfirst = -1;
+	if (full == ZSTD_CONTENTSIZE_ERROR ||
+	    full == ZSTD_CONTENTSIZE_UNKNOWN || full > (1ull << 31)) {
+		sqlite3_reset(st);
+		return px_error_set(PX_ERR,
+		    "the pack of events %lld is damaged", (long long)first);
+	}
+	free(p->r);
+	p->r = px_malloc((size_t)full + 1);
+	n = ZSTD_decompress(p->r, (size_t)full, z, zn);
+	sqlite3_reset(st);
+	if (ZSTD_isError(n))
+		return px_error_set(PX_ERR,
+		    "the pack of events %lld is damaged", (long long)first);
+	p->rlen = n;
+	p->rfirst = first;
+	p->nidx = 0;
+	for (at = 0; at + 8 <= n;) {
+		uint32_t len = get_u32(p->r + at + 4);
+
+		if (len > n - at - 8)
+			break;
+		if ((p->nidx & 1023) == 0)
+			p->idx = px_realloc(
+			    p->idx, (p->nidx + 1024) * sizeof(*p->idx));
+		p->idx[p->nidx].id = first + get_u32(p->r + at);
+		p->idx[p->nidx].off = (uint32_t)(at + 8);
+		p->idx[p->nidx].len = len;
+		p->nidx++;
+		at += 8 + len;
+	}
+	return 1;
+}
+
+/* The canonical JSON of event `id` (heap), in pack `pack`, or NULL if
+ * it is not stored (with the error set when reading failed). */
+static char *
+ev_json(struct sq *s, int64_t id, int64_t pack)
+{
+	struct px_sq_pack *p;
+	sqlite3_stmt *st;
+	size_t lo = 0, hi;
+	char *out = NULL;
+	int rc = pack_load(s, pack);
+
+	if (rc < 0)
+		return NULL;
+	if (rc == 1) {
+		p = s->pack;
+		hi = p->nidx;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (p->idx[mid].id < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < p->nidx && p->idx[lo].id == id)
+			return px_strndup((const char *)p->r + p->idx[lo].off,
+			    p->idx[lo].len);
+	}
+	/* Stored before packs. */
+	if ((st = fq_prep(s, Q_EJ_GET)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = px_sq_col_dup(st, 0);
+	sqlite3_reset(st);
+	return out;
+}
 
 #define FF_COLS                                                             \
 	"id, name, path, source, format, feed, ident, state, error, size, " \
@@ -80,11 +412,10 @@ _Static_assert(Q_END <= PX_SQ_STMTS, "raise PX_SQ_STMTS");
 	"e.type, e.severity, e.asn, e.host, "                             \
 	"min(e.seen_first, coalesce(s.first, e.seen_first)), "            \
 	"max(e.seen_last, coalesce(s.last, e.seen_last)), "               \
-	"e.count + coalesce(s.count, 0), e.key, e.bday, j.event, r.json "
-#define EV_FROM                                                            \
-	"FROM feed_events e JOIN feed_event_json j ON j.id = e.id JOIN "   \
-	"feed_routes r ON r.id = e.route LEFT JOIN feed_seen s ON s.id = " \
-	"e.id "
+	"e.count + coalesce(s.count, 0), e.key, e.bday, "                 \
+	"coalesce(e.pack, e.id), r.json "
+#define EV_FROM \
+	"FROM feed_events e JOIN feed_routes r ON r.id = e.route LEFT JOIN feed_seen s ON s.id = e.id "
 #define BA_COLS                                                            \
 	"b.id, b.grp, b.start_ms, b.end_ms, b.events, b.sent_ms, g.peer, " \
 	"g.identifier, g.asn, g.type, b.case_id, b.msg_hash, g.case_id "
@@ -131,9 +462,9 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	                "ORDER BY line LIMIT ?2",
 	S(Q_EV_PUT) = "INSERT INTO feed_events (file, line, routed_ms, status, "
 	              "route, batch, type, severity, asn, host, seen_first, "
-	              "seen_last, count, key, bday) VALUES (?1, ?2, ?3, ?4, "
-	              "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-	S(Q_EJ_PUT) = "INSERT INTO feed_event_json (id, event) VALUES (?1, ?2)",
+	              "seen_last, count, key, bday, pack) VALUES (?1, ?2, ?3, "
+	              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	              "?16)",
 	S(Q_EV_DUP) = "INSERT INTO feed_seen (id, first, last, count) VALUES "
 	              "(?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET first = "
 	              "min(first, excluded.first), last = max(last, "
@@ -179,8 +510,11 @@ static const char *const sql[Q_END - PX_SQ_FIRST_FEED_STMT] = {
 	               "dir = ?2 AND start_ms >= ?3 AND start_ms < ?4 ORDER BY "
 	               "start_ms, time_ms, msg_hash",
 	S(Q_PA_GET) = "SELECT " PA_COLS "FROM feed_parts WHERE msg_hash = ?1",
-	S(Q_QUEUE) = "SELECT " EV_COLS EV_FROM "WHERE e.status >= 2 AND (?1 < "
-	             "0 OR e.status = ?1) ORDER BY e.id DESC LIMIT ?2",
+	/* Statuses 2..4 wait (unroutable, disputed, withheld); 5, dismissed,
+	 * is listed only when asked for by name. */
+	S(Q_QUEUE) = "SELECT " EV_COLS EV_FROM "WHERE e.status >= 2 AND "
+	             "(CASE WHEN ?1 < 0 THEN e.status < 5 ELSE e.status = ?1 "
+	             "END) AND e.id < ?3 ORDER BY e.id DESC LIMIT ?2",
 	S(Q_RECV_PUT) = "INSERT OR IGNORE INTO feed_recv (id, attachment, "
 	                "line) VALUES (?1, ?2, ?3)",
 	S(Q_RECV_GET) = "SELECT attachment, line FROM feed_recv WHERE id = ?1",
@@ -487,14 +821,11 @@ px_sq_feed_event_put(
 	sqlite3_bind_int64(st, 13, r->count);
 	sqlite3_bind_int64(st, 14, r->key);
 	sqlite3_bind_int64(st, 15, r->bday);
+	bind_opt(st, 16, pack_next(s, r->batch), 0);
 	if ((rc = px_sq_step_done(s, st, "store event")) < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
-	if ((st = prep(s, Q_EJ_PUT)) == NULL)
-		return PX_ERR;
-	sqlite3_bind_int64(st, 1, *id);
-	px_sq_bind_text(st, 2, r->event);
-	return px_sq_step_done(s, st, "store event");
+	return pack_add(s, r->batch, *id, r->event);
 }
 
 int
@@ -532,8 +863,29 @@ read_ev(sqlite3_stmt *st, struct px_feed_event_row *r)
 	r->count = sqlite3_column_int64(st, 13);
 	r->key = sqlite3_column_int64(st, 14);
 	r->bday = sqlite3_column_int64(st, 15);
-	r->event = px_sq_col_dup(st, 16);
+	r->pack = sqlite3_column_int64(st, 16);
 	r->route_json = px_sq_col_dup(st, 17);
+}
+
+/* Fills the row's event JSON from its pack; disposes of the row on
+ * failure. */
+static int
+with_json(struct sq *s, struct px_feed_event_row *r)
+{
+	if (r->event != NULL)
+		return 0;
+	px_error_clear();
+	if ((r->event = ev_json(s, r->id, r->pack)) == NULL) {
+		int64_t id = r->id;
+
+		px_feed_event_row_dispose(r);
+		return px_error_last()[0]
+		    ? PX_ERR
+		    : px_error_set(PX_ERR,
+		          "the content of event %lld is missing",
+		          (long long)id);
+	}
+	return 0;
 }
 
 int
@@ -543,13 +895,24 @@ px_sq_feed_event_get(
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = prep(s, Q_EV_GET);
 	char what[64];
+	int rc;
 
 	if (st == NULL)
 		return PX_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	snprintf(what, sizeof(what), "no event %lld (see 'parley feed queue')",
 	    (long long)id);
-	ONE_ROW(s, st, read_ev, out, what, "read event");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		read_ev(st, out);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return px_error_set(PX_ENOTFOUND, "%s", what);
+	if (rc != SQLITE_ROW)
+		return px_sq_fail(s, "read event");
+	return with_json(s, out);
 }
 
 int
@@ -865,6 +1228,8 @@ event_of(struct sq *s, int64_t id, void *arg)
 		memset(&row, 0, sizeof(row));
 		read_ev(st, &row);
 		sqlite3_reset(st);
+		if ((c = with_json(s, &row)) < 0)
+			return c;
 		c = e->cb(&row, e->arg);
 		px_feed_event_row_dispose(&row);
 		return c;
@@ -1001,19 +1366,106 @@ px_sq_feed_part_get(
 }
 
 int
-px_sq_feed_queue(struct px_store *b, int status, int64_t limit,
+px_sq_feed_queue(struct px_store *b, int status, int64_t before, int64_t limit,
     px_feed_event_cb cb, void *arg)
 {
 	struct sq *s = (struct sq *)b;
 	sqlite3_stmt *st = prep(s, Q_QUEUE);
 	struct px_feed_event_row row;
+	int rc, c = 0;
 
 	if (st == NULL)
 		return PX_ERR;
 	sqlite3_bind_int(st, 1, status);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	FOREACH_ROW(s, st, row, read_ev, px_feed_event_row_dispose, cb, arg,
-	    "list the queue");
+	sqlite3_bind_int64(st, 3, before > 0 ? before : INT64_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		read_ev(st, &row);
+		if ((c = with_json(s, &row)) < 0)
+			break;
+		c = cb(&row, arg);
+		px_feed_event_row_dispose(&row);
+		if (c != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (c != 0)
+		return c;
+	return rc == SQLITE_DONE ? 0 : px_sq_fail(s, "list the queue");
+}
+
+int
+px_sq_feed_event_route(struct px_store *b, int64_t id, int status,
+    int64_t route, int64_t batch, int64_t routed_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st =
+	    px_sq_prep(s, Q_EV_ROUTE, fq_sql[Q_EV_ROUTE - PX_SQ_FIRST_FQ_STMT]);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, status);
+	sqlite3_bind_int64(st, 3, route);
+	bind_opt(st, 4, batch, 0);
+	sqlite3_bind_int64(st, 5, routed_ms);
+	if ((rc = px_sq_step_done(s, st, "route event")) < 0)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return px_error_set(
+		    PX_ENOTFOUND, "no event %lld", (long long)id);
+	return 0;
+}
+
+int
+px_sq_feed_action_put(struct px_store *b, const struct px_feed_action_row *r)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st =
+	    px_sq_prep(s, Q_AC_PUT, fq_sql[Q_AC_PUT - PX_SQ_FIRST_FQ_STMT]);
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, r->event);
+	px_sq_bind_text(st, 2, r->action);
+	px_sq_bind_text(st, 3, r->was);
+	px_sq_bind_text(st, 4, r->peer);
+	px_sq_bind_text(st, 5, r->reason);
+	px_sq_bind_text(st, 6, r->who);
+	sqlite3_bind_int64(st, 7, r->time_ms);
+	return px_sq_step_done(s, st, "record queue action");
+}
+
+static void
+read_ac(sqlite3_stmt *st, struct px_feed_action_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->event = sqlite3_column_int64(st, 1);
+	r->action = px_sq_col_dup(st, 2);
+	r->was = px_sq_col_dup(st, 3);
+	r->peer = px_sq_col_dup(st, 4);
+	r->reason = px_sq_col_dup(st, 5);
+	r->who = px_sq_col_dup(st, 6);
+	r->time_ms = sqlite3_column_int64(st, 7);
+}
+
+int
+px_sq_feed_actions(struct px_store *b, int64_t event, int64_t limit,
+    px_feed_action_cb cb, void *arg)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st =
+	    px_sq_prep(s, Q_AC_LIST, fq_sql[Q_AC_LIST - PX_SQ_FIRST_FQ_STMT]);
+	struct px_feed_action_row row;
+
+	if (st == NULL)
+		return PX_ERR;
+	sqlite3_bind_int64(st, 1, event);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	FOREACH_ROW(s, st, row, read_ac, px_feed_action_row_dispose, cb, arg,
+	    "list queue actions");
 }
 
 int
@@ -1215,6 +1667,17 @@ px_feed_part_row_dispose(struct px_feed_part_row *r)
 	free(r->dir);
 	free(r->batch);
 	free(r->attachment);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+px_feed_action_row_dispose(struct px_feed_action_row *r)
+{
+	free(r->action);
+	free(r->was);
+	free(r->peer);
+	free(r->reason);
+	free(r->who);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -42,8 +42,11 @@ ok "a flush with nothing to share writes nothing to the record"
 
 # event: the JSON of the stored event whose address is $2 (of file $1).
 event() {
-	sqlite3 a/parley.db "SELECT j.event FROM feed_events e JOIN feed_event_json j ON j.id = e.id WHERE e.host = '$1' ORDER BY e.id DESC LIMIT 1" >"$TMP/ev.json" ||
-		fail "reading event $1"
+	local id
+	id=$(sqlite3 a/parley.db "SELECT id FROM feed_events WHERE host = '$1' ORDER BY id DESC LIMIT 1") ||
+		fail "finding event $1"
+	px feed event --dir a --json "$id" >"$TMP/ev1.json" || fail "reading event $1 ($id)"
+	json_get "$TMP/ev1.json" 'd["event"]' >"$TMP/ev.json"
 }
 
 # 1. Every Shadowserver family, by its published column names.

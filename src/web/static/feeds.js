@@ -27,6 +27,7 @@ function routeText(r) {
 	if (r.by === "network") return t("fd.why.network", { net: r.network });
 	if (r.by === "asn") return t("fd.why.asn", { asn: r.asn });
 	if (r.by === "override") return t("fd.why.override", { id: short(r.override) });
+	if (r.by === "person") return t("fd.why.person", { was: t(`fd.st.${r.was}`), reason: r.reason || "—" });
 	return by;
 }
 
@@ -108,17 +109,55 @@ async function fileView(main, id) {
 	return null;
 }
 
+// A person acts on a queued event: route it to a peer, or dismiss it
+// with a reason (both recorded: "fd.actions" below lists who did what).
+function queueActions(e, peers, reload) {
+	if (!can("analyst") || e.status === "dismissed") return "";
+	const out = h("span", { "aria-live": "polite" });
+	const reason = h("input", { type: "text", "aria-label": t("fd.q.reason"), placeholder: t("fd.q.reason"), maxlength: "1000" });
+	const to = h("select", { "aria-label": t("fd.q.to") },
+		h("option", { value: "" }, t("choose")),
+		peers.map((p) => h("option", { value: p.name }, p.name)));
+	const act = (what) => async () => {
+		const body = { reason: reason.value || undefined };
+		if (what === "route") {
+			if (!to.value) { fill(out, t("fd.q.needpeer")); return; }
+			body.peer = to.value;
+		} else if (!reason.value) { fill(out, t("fd.q.needreason")); return; }
+		try {
+			await api("POST", `/api/v1/feeds/queue/${e.id}/${what}`, body);
+			say(t(`fd.q.done.${what}`, { id: e.id, p: body.peer || "" }));
+			await reload();
+		} catch (x) { fill(out, errorLine(x)); }
+	};
+	const strict = e.event?.tlp === "red" || e.event?.tlp === "amber+strict";
+	return h("div", { class: "inline" }, reason,
+		strict ? null : to,
+		strict ? null : h("button", { type: "button", onclick: act("route") }, t("fd.q.route")),
+		h("button", { type: "button", class: "ghost", onclick: act("dismiss") }, t("fd.q.dismiss")), out);
+}
+
 async function queueView(main) {
-	const q = await api("GET", "/api/v1/feeds/queue");
+	const [q, peers, acts] = await Promise.all([api("GET", "/api/v1/feeds/queue"), api("GET", "/api/v1/peers"),
+		api("GET", "/api/v1/feeds/actions")]);
+	const reload = () => queueView(main);
 	fill(main,
 		h("p", {}, h("a", { href: "#/feeds" }, "← ", t("fd.back"))),
 		h("h1", {}, t("fd.queue")),
-		q.length ? table([t("fd.st"), t("fd.host"), t("fd.type"), t("fd.why"), t("fd.file")], q.map((e) => h("tr", {},
+		q.length ? table([t("fd.st"), t("fd.host"), t("fd.type"), t("fd.why"), t("fd.file"), t("fd.q.act")], q.map((e) => h("tr", {},
 			h("td", {}, t(`fd.st.${e.status}`)), h("td", {}, h("code", {}, e.host || "—")),
 			h("td", {}, e.event?.classification?.type || ""),
 			h("td", {}, routeText(e.route)),
-			h("td", {}, h("a", { href: `#/feeds/file/${e.file}` }, t("fd.fileline", { f: e.file, l: e.line }))))))
-			: h("p", {}, t("fd.queue.empty")));
+			h("td", {}, h("a", { href: `#/feeds/file/${e.file}` }, t("fd.fileline", { f: e.file, l: e.line }))),
+			h("td", {}, queueActions(e, peers, reload)))))
+			: h("p", {}, t("fd.queue.empty")),
+		h("section", { class: "panel", "aria-labelledby": "fd-acts" },
+			h("h2", { id: "fd-acts" }, t("fd.actions")),
+			acts.length ? table([t("fd.q.when"), t("fd.q.event"), t("fd.q.act"), t("fd.to"), t("fd.q.who"), t("fd.reason")], acts.map((a) => h("tr", {},
+				h("td", {}, fmtTime(a.time, z())), h("td", { class: "num" }, String(a.event)),
+				h("td", {}, t(`fd.q.a.${a.action}`, { was: t(`fd.st.${a.was}`) })),
+				h("td", {}, a.peer || "—"), h("td", {}, a.who || "—"), h("td", {}, a.reason || "—"))))
+				: h("p", {}, t("fd.noactions"))));
 	return null;
 }
 
