@@ -76,6 +76,7 @@ struct handle {
 	char tok_hash[65];
 	int tok_role;
 	int64_t tok_until;
+	unsigned tok_revoked; /* px_app.revoked when it was remembered */
 };
 
 static void
@@ -152,6 +153,12 @@ void
 px_app_reload(struct px_app *a)
 {
 	atomic_fetch_add(&a->gen, 1);
+}
+
+void
+px_app_revoked(struct px_app *a)
+{
+	atomic_fetch_add(&a->revoked, 1);
 }
 
 /* The writer: takes every waiting job, runs them in one transaction (each
@@ -328,8 +335,8 @@ role_of(const char *name)
 	return -1;
 }
 
-static void
-token_hash(char hex[65], const char *token)
+void
+px_app_token_hash(char hex[65], const char *token)
 {
 	uint8_t h[PX_SHA256_LEN];
 
@@ -343,16 +350,17 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 	struct px_node *n = px_app_node(a);
 	char hex[65], *role = NULL;
 	struct handle *hd;
+	unsigned rev = atomic_load(&a->revoked);
 	int r;
 
 	if (n == NULL) {
 		snprintf(why, whylen, "the node cannot be opened");
 		return -1;
 	}
-	token_hash(hex, token);
+	px_app_token_hash(hex, token);
 	hd = pthread_getspecific(handle_key);
 	if (hd && strcmp(hd->tok_hash, hex) == 0 &&
-	    px_time_now_ms() < hd->tok_until)
+	    px_time_now_ms() < hd->tok_until && hd->tok_revoked == rev)
 		return hd->tok_role;
 	/* A token, or a session from a sign-in (api/users.h). */
 	if (PX_STORE_CALL(n->store, token_get, hex, NULL, &role) < 0 &&
@@ -367,6 +375,7 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 		memcpy(hd->tok_hash, hex, sizeof(hex));
 		hd->tok_role = r;
 		hd->tok_until = px_time_now_ms() + 2000;
+		hd->tok_revoked = rev;
 	}
 	return r;
 }
@@ -383,7 +392,7 @@ px_app_token(struct px_app *a, const char *token, char **name, int *role)
 		return PX_ERR;
 	if (token == NULL)
 		return px_error_set(PX_ENOTFOUND, "no bearer token");
-	token_hash(hex, token);
+	px_app_token_hash(hex, token);
 	if ((rc = PX_STORE_CALL(n->store, token_get, hex, &nm, &rl)) < 0 &&
 	    (rc = PX_STORE_CALL(
 	         n->store, session_get, hex, px_time_now_ms(), &nm, &rl)) < 0)

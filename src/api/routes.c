@@ -53,7 +53,8 @@ px_routes_all(size_t *n)
 }
 
 /* The sign-in audit needs an admin; reading needs a viewer token, and so does
- * setting one's own preferences (/api/v1/me); acting on cases an analyst;
+ * setting one's own preferences and password (/api/v1/me) and ending one's
+ * own session; acting on cases an analyst;
  * enrolment and tokens an admin. */
 int
 px_route_min_role(const struct px_route *r)
@@ -64,6 +65,8 @@ px_route_min_role(const struct px_route *r)
 	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
 		return PX_ROLE_VIEWER;
 	if (strcmp(r->pattern, "/api/v1/me") == 0 ||
+	    strcmp(r->pattern, "/api/v1/me/password") == 0 ||
+	    strcmp(r->pattern, "/api/v1/session") == 0 ||
 	    strcmp(r->pattern, "/api/v1/observables/check") == 0)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0 ||

@@ -484,6 +484,12 @@ struct px_store_ops {
 	int (*signin_put)(struct px_store *s, int64_t time_ms, const char *name,
 	    bool ok, const char *detail);
 	int (*signin_list)(struct px_store *s, px_text_cb cb, void *arg);
+	/* Ends the session `hash` (PX_ENOTFOUND if it is none). */
+	int (*session_del)(struct px_store *s, const char *hash);
+	/* Sets `name`'s password hash and ends their sessions other than
+	 * `keep` (a session hash, or NULL for all). */
+	int (*user_password)(struct px_store *s, const char *name,
+	    const char *pwhash, const char *keep);
 	/* cb(since_ms, role, person): the assignee first, then watchers by
 	 * name. */
 	int (*case_people)(
