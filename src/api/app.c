@@ -13,6 +13,7 @@ const char *const px_role_names[PX_ROLE__N] = { "viewer", "analyst", "duty",
 
 struct job {
 	const char *peer, *case_ref;
+	const char *actor, *actor_role; /* who acts (px_node_act), or NULL */
 	enum px_msg_type type;
 	json_t *body;
 	struct px_msg *msg;
@@ -192,8 +193,10 @@ writer(void *arg)
 				j->rc = rc;
 			} else {
 				px_error_clear();
+				px_node_act(n, j->actor, j->actor_role);
 				j->rc = px_node_send(n, j->peer, j->case_ref,
 				    j->type, j->body, &j->msg);
+				px_node_act(n, NULL, NULL);
 			}
 			if (j->rc < 0)
 				snprintf(j->err, sizeof(j->err), "%s",
@@ -228,9 +231,14 @@ px_app_send(struct px_app *a, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
 {
 	struct px_sendq *q = a->sendq;
-	struct job j = {
-		.peer = peer, .case_ref = case_ref, .type = type, .body = body
-	};
+	/* The request's person, on this thread's handle (px_api_node). */
+	struct px_node *self = px_app_node(a);
+	struct job j = { .peer = peer,
+		.case_ref = case_ref,
+		.type = type,
+		.body = body,
+		.actor = self ? self->actor : NULL,
+		.actor_role = self ? self->actor_role : NULL };
 
 	pthread_mutex_lock(&q->mu);
 	if (q->tail)

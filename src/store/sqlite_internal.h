@@ -186,7 +186,10 @@ int px_sq_case_search(struct px_store *b, const char *text,
 	.user_list = px_sq_user_list, .user_step = px_sq_user_step,         \
 	.session_put = px_sq_session_put, .session_get = px_sq_session_get, \
 	.signin_put = px_sq_signin_put, .signin_list = px_sq_signin_list,   \
-	.session_del = px_sq_session_del, .user_password = px_sq_user_password
+	.session_del = px_sq_session_del,                                   \
+	.user_password = px_sq_user_password,                               \
+	.msg_actor_put = px_sq_msg_actor_put,                               \
+	.msg_actor_get = px_sq_msg_actor_get
 
 int px_sq_user_put(struct px_store *b, const struct px_user_row *u);
 int px_sq_user_get(struct px_store *b, const char *name, struct px_user_row *u);
@@ -200,6 +203,10 @@ int px_sq_signin_put(struct px_store *b, int64_t time_ms, const char *name,
     bool ok, const char *detail);
 int px_sq_signin_list(struct px_store *b, px_text_cb cb, void *arg);
 int px_sq_session_del(struct px_store *b, const char *hash);
+int px_sq_msg_actor_put(
+    struct px_store *b, const char *hash, const char *person, const char *role);
+int px_sq_msg_actor_get(
+    struct px_store *b, const char *hash, char **person, char **role);
 int px_sq_user_password(
     struct px_store *b, const char *name, const char *pwhash, const char *keep);
 

@@ -297,6 +297,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX taxii_objects_coll ON taxii_objects (coll, pos);"
 	"CREATE TABLE taxii_status (id TEXT PRIMARY KEY, coll TEXT NOT NULL,"
 	"  created_ms INTEGER NOT NULL, body TEXT NOT NULL);",
+	/* 16 -> 17: who of our people acted for each message we signed
+	 * through the API (store_sqlite_user.c; docs/protocol.md "The
+	 * acting person"): our own record, whatever the peer was shown */
+	"CREATE TABLE msg_actors (hash TEXT PRIMARY KEY, person TEXT NOT NULL,"
+	"  role TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 enum q {

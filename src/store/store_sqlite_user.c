@@ -1,6 +1,7 @@
 /*
  * SQLite backend, part six: people who sign in (node/people.h), their
- * sessions and the audit of sign-ins (the migration to version 15).
+ * sessions and the audit of sign-ins (the migration to version 15), and
+ * who of them acted for each message we signed (version 17).
  */
 #include <sodium.h>
 
@@ -19,6 +20,8 @@ enum sq_user {
 	S_DEL,
 	U_PW,
 	S_DROP,
+	A_PUT,
+	A_GET,
 	U__END
 };
 
@@ -43,6 +46,9 @@ static const char *const usql[U__END - PX_SQ_FIRST_USER_STMT] = {
 	S(S_DEL) = "DELETE FROM sessions WHERE hash = ?1",
 	S(U_PW) = "UPDATE users SET pwhash = ?2 WHERE name = ?1",
 	S(S_DROP) = "DELETE FROM sessions WHERE name = ?1 AND hash <> ?2",
+	S(A_PUT) = "INSERT INTO msg_actors (hash, person, role) VALUES (?1, "
+	           "?2, ?3)",
+	S(A_GET) = "SELECT person, role FROM msg_actors WHERE hash = ?1",
 #undef S
 };
 
@@ -252,4 +258,44 @@ px_sq_user_password(
 	px_sq_bind_text(st, 1, name);
 	px_sq_bind_text(st, 2, keep ? keep : "");
 	return px_sq_step_done(s, st, "end other sessions");
+}
+
+int
+px_sq_msg_actor_put(
+    struct px_store *b, const char *hash, const char *person, const char *role)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = uprep(s, A_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, hash);
+	px_sq_bind_text(st, 2, person);
+	px_sq_bind_text(st, 3, role);
+	return px_sq_step_done(s, st, "record who acted");
+}
+
+int
+px_sq_msg_actor_get(
+    struct px_store *b, const char *hash, char **person, char **role)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = uprep(s, A_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*person = px_sq_col_dup(st, 0);
+		if (role)
+			*role = px_sq_col_dup(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE
+	    ? px_error_set(PX_ENOTFOUND, "no person acted for this message")
+	    : px_sq_fail(s, "read who acted");
 }
