@@ -23,6 +23,7 @@ build(void)
 		{ px_routes_misc, px_routes_misc_n },
 		{ px_routes_deadlines, px_routes_deadlines_n },
 		{ px_routes_me, px_routes_me_n },
+		{ px_routes_publish, px_routes_publish_n },
 		{ px_routes_web, px_routes_web_n },
 		{ px_routes_reports, px_routes_reports_n },
 		{ px_routes_channels, px_routes_channels_n },
