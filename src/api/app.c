@@ -13,6 +13,7 @@ const char *const px_role_names[PX_ROLE__N] = { "viewer", "analyst", "duty",
 
 struct job {
 	const char *peer, *case_ref;
+	const char *actor, *actor_role; /* who acts (px_node_act), or NULL */
 	enum px_msg_type type;
 	json_t *body;
 	struct px_msg *msg;
@@ -76,6 +77,7 @@ struct handle {
 	char tok_hash[65];
 	int tok_role;
 	int64_t tok_until;
+	unsigned tok_revoked; /* px_app.revoked when it was remembered */
 };
 
 static void
@@ -154,6 +156,12 @@ px_app_reload(struct px_app *a)
 	atomic_fetch_add(&a->gen, 1);
 }
 
+void
+px_app_revoked(struct px_app *a)
+{
+	atomic_fetch_add(&a->revoked, 1);
+}
+
 /* The writer: takes every waiting job, runs them in one transaction (each
  * in its own savepoint, so one failure does not undo the others), commits
  * once, and wakes the waiters. */
@@ -185,8 +193,10 @@ writer(void *arg)
 				j->rc = rc;
 			} else {
 				px_error_clear();
+				px_node_act(n, j->actor, j->actor_role);
 				j->rc = px_node_send(n, j->peer, j->case_ref,
 				    j->type, j->body, &j->msg);
+				px_node_act(n, NULL, NULL);
 			}
 			if (j->rc < 0)
 				snprintf(j->err, sizeof(j->err), "%s",
@@ -221,9 +231,14 @@ px_app_send(struct px_app *a, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
 {
 	struct px_sendq *q = a->sendq;
-	struct job j = {
-		.peer = peer, .case_ref = case_ref, .type = type, .body = body
-	};
+	/* The request's person, on this thread's handle (px_api_node). */
+	struct px_node *self = px_app_node(a);
+	struct job j = { .peer = peer,
+		.case_ref = case_ref,
+		.type = type,
+		.body = body,
+		.actor = self ? self->actor : NULL,
+		.actor_role = self ? self->actor_role : NULL };
 
 	pthread_mutex_lock(&q->mu);
 	if (q->tail)
@@ -328,8 +343,8 @@ role_of(const char *name)
 	return -1;
 }
 
-static void
-token_hash(char hex[65], const char *token)
+void
+px_app_token_hash(char hex[65], const char *token)
 {
 	uint8_t h[PX_SHA256_LEN];
 
@@ -343,16 +358,17 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 	struct px_node *n = px_app_node(a);
 	char hex[65], *role = NULL;
 	struct handle *hd;
+	unsigned rev = atomic_load(&a->revoked);
 	int r;
 
 	if (n == NULL) {
 		snprintf(why, whylen, "the node cannot be opened");
 		return -1;
 	}
-	token_hash(hex, token);
+	px_app_token_hash(hex, token);
 	hd = pthread_getspecific(handle_key);
 	if (hd && strcmp(hd->tok_hash, hex) == 0 &&
-	    px_time_now_ms() < hd->tok_until)
+	    px_time_now_ms() < hd->tok_until && hd->tok_revoked == rev)
 		return hd->tok_role;
 	/* A token, or a session from a sign-in (api/users.h). */
 	if (PX_STORE_CALL(n->store, token_get, hex, NULL, &role) < 0 &&
@@ -367,6 +383,7 @@ px_app_token_role(struct px_app *a, const char *token, char *why, size_t whylen)
 		memcpy(hd->tok_hash, hex, sizeof(hex));
 		hd->tok_role = r;
 		hd->tok_until = px_time_now_ms() + 2000;
+		hd->tok_revoked = rev;
 	}
 	return r;
 }
@@ -383,7 +400,7 @@ px_app_token(struct px_app *a, const char *token, char **name, int *role)
 		return PX_ERR;
 	if (token == NULL)
 		return px_error_set(PX_ENOTFOUND, "no bearer token");
-	token_hash(hex, token);
+	px_app_token_hash(hex, token);
 	if ((rc = PX_STORE_CALL(n->store, token_get, hex, &nm, &rl)) < 0 &&
 	    (rc = PX_STORE_CALL(
 	         n->store, session_get, hex, px_time_now_ms(), &nm, &rl)) < 0)

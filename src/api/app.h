@@ -43,7 +43,9 @@ struct px_feedrun;
 struct px_app {
 	char *dir;
 	char *name;
-	atomic_uint gen; /* bumped by SIGHUP: threads reopen their node */
+	atomic_uint gen;     /* bumped by SIGHUP: threads reopen their node */
+	atomic_uint revoked; /* bumped when a session ends: threads forget
+	                        the token they remember */
 	struct px_sendq *sendq;
 	struct px_outbox *outbox;
 	struct px_xfer *xfer;       /* evidence transfers (node/transfer.h) */
@@ -65,6 +67,12 @@ void px_app_free(struct px_app *a);
 struct px_node *px_app_node(struct px_app *a);
 /* Asks every thread to reopen its node (config reload). */
 void px_app_reload(struct px_app *a);
+/* The hex SHA-256 of a bearer token: how the store keys tokens and
+ * sessions. */
+void px_app_token_hash(char hex[65], const char *token);
+/* Tells every thread that a token or session has ended, so none accepts
+ * it from what it remembers (px_app_token_role). */
+void px_app_revoked(struct px_app *a);
 
 /* Sends one message through the group-commit writer and waits for it:
  * like px_node_send, but durable together with the messages of other

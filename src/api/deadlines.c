@@ -99,8 +99,8 @@ hotlines_post(const struct px_http_req *req, struct px_http_resp *r)
 		goto out;
 	}
 	px_case_ref(ref, m->case_id);
-	o = json_pack(
-	    "{ssssss}", "case", m->case_id, "ref", ref, "peer", m->to);
+	o = json_pack("{ssssssssss}", "case", m->case_id, "ref", ref, "peer",
+	    m->to, "message", m->hash, "type", px_msg_type_names[m->type].wire);
 	px_api_json(r, 201, o);
 out:
 	px_api_obs_dispose(&obs);

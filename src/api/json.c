@@ -1,4 +1,5 @@
 #include "api/json.h"
+#include "node/desk.h"
 #include "model/canon.h"
 #include "net/problem.h"
 #include "util/util.h"
@@ -47,10 +48,25 @@ struct px_node *
 px_api_node(const struct px_http_req *req, struct px_http_resp *r)
 {
 	struct px_node *n = px_app_node(req->app);
+	char *name = NULL;
+	int role;
 
-	if (n == NULL)
+	if (n == NULL) {
 		px_problem(r, 503, NULL, "the node store cannot be opened: %s",
 		    px_error_last());
+		return NULL;
+	}
+	/* Who acts in this request: a person's session, or a token named
+	 * after one of our people; what the node signs names them
+	 * (px_node_act).  Reading needs no one. */
+	px_node_act(n, NULL, NULL);
+	if (req->bearer && strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0 &&
+	    px_app_token(req->app, req->bearer, &name, &role) == 0 &&
+	    px_desk_token_person(n, name))
+		px_node_act(n, name, px_role_names[role]);
+	free(name);
+	px_error_clear();
 	return n;
 }
 

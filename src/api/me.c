@@ -4,7 +4,10 @@
  *   GET /api/v1/me    {"node", "timezone", "languages", "token", "role",
  *                      "lang", "person"}; person: the contact id the
  *                      token acts as (a token named after one of our
- *                      contacts), or null
+ *                      contacts), or null; session: true when the
+ *                      token is a session from a person's sign-in
+ *                      (api/users.h), which they may end and whose
+ *                      password they may change
  *   PUT /api/v1/me    {"lang": "en"|"zh"}: the token's language for the
  *                     console; answers as GET
  *
@@ -27,13 +30,20 @@ pref_key(const char *token_name)
 	return px_asprintf("pref.lang.%s", token_name);
 }
 
-/* The answer of GET and PUT for the token `name` with `role`. */
+/* The answer of GET and PUT for the token `bearer` named `name` with
+ * `role`. */
 static int
-answer(struct px_http_resp *r, struct px_node *n, const char *name, int role)
+answer(struct px_http_resp *r, struct px_node *n, const char *bearer,
+    const char *name, int role)
 {
-	char *key = pref_key(name), *lang = NULL;
+	char *key = pref_key(name), *lang = NULL, hex[65];
+	bool session;
 	json_t *o;
 	int rc;
+
+	px_app_token_hash(hex, bearer);
+	session = PX_STORE_CALL(n->store, session_get, hex, px_time_now_ms(),
+	              NULL, NULL) == 0;
 
 	if ((rc = PX_STORE_CALL(n->store, meta_get, key, &lang)) < 0 &&
 	    rc != PX_ENOTFOUND) {
@@ -45,6 +55,7 @@ answer(struct px_http_resp *r, struct px_node *n, const char *name, int role)
 	    "role", px_role_names[role], "lang",
 	    lang ? json_string(lang) : json_null(), "person",
 	    px_desk_token_person(n, name) ? json_string(name) : json_null());
+	json_object_set_new(o, "session", json_boolean(session));
 	free(key);
 	free(lang);
 	return px_api_json(r, 200, o);
@@ -61,7 +72,7 @@ me_get(const struct px_http_req *req, struct px_http_resp *r)
 		return 0;
 	if ((rc = px_app_token(req->app, req->bearer, &name, &role)) < 0)
 		return px_problem(r, 401, NULL, "%s", px_error_last());
-	rc = answer(r, n, name, role);
+	rc = answer(r, n, req->bearer, name, role);
 	free(name);
 	return rc;
 }
@@ -100,7 +111,7 @@ me_put(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_fail(r, rc);
 		goto out;
 	}
-	rc = answer(r, n, name, role);
+	rc = answer(r, n, req->bearer, name, role);
 out:
 	json_decref(b);
 	free(key);

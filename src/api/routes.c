@@ -23,6 +23,7 @@ build(void)
 		{ px_routes_misc, px_routes_misc_n },
 		{ px_routes_deadlines, px_routes_deadlines_n },
 		{ px_routes_me, px_routes_me_n },
+		{ px_routes_publish, px_routes_publish_n },
 		{ px_routes_web, px_routes_web_n },
 		{ px_routes_reports, px_routes_reports_n },
 		{ px_routes_channels, px_routes_channels_n },
@@ -54,7 +55,8 @@ px_routes_all(size_t *n)
 }
 
 /* The sign-in audit needs an admin; reading needs a viewer token, and so does
- * setting one's own preferences (/api/v1/me); acting on cases an analyst;
+ * setting one's own preferences and password (/api/v1/me) and ending one's
+ * own session; acting on cases an analyst;
  * enrolment and tokens an admin. */
 int
 px_route_min_role(const struct px_route *r)
@@ -65,6 +67,8 @@ px_route_min_role(const struct px_route *r)
 	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
 		return PX_ROLE_VIEWER;
 	if (strcmp(r->pattern, "/api/v1/me") == 0 ||
+	    strcmp(r->pattern, "/api/v1/me/password") == 0 ||
+	    strcmp(r->pattern, "/api/v1/session") == 0 ||
 	    strcmp(r->pattern, "/api/v1/observables/check") == 0)
 		return PX_ROLE_VIEWER;
 	if (strncmp(r->pattern, "/api/v1/cases", 13) == 0 ||

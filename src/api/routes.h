@@ -44,6 +44,8 @@ extern const struct px_route px_routes_evidence_peer[];
 extern const size_t px_routes_evidence_peer_n;
 extern const struct px_route px_routes_users[];
 extern const size_t px_routes_users_n;
+extern const struct px_route px_routes_publish[];
+extern const size_t px_routes_publish_n;
 
 /* All routes, built once; borrowed for the life of the process. */
 const struct px_route *px_routes_all(size_t *n);

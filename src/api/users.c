@@ -3,6 +3,9 @@
  *
  *   POST /api/v1/session {"user", "password", "code"}
  *        201 {"token", "expires", "person", "role"}; 401 otherwise
+ *   DELETE /api/v1/session  ends the bearer's session (204)
+ *   PUT  /api/v1/me/password {"old", "new", "code"}: the session's person
+ *        changes their password; their other sessions end (204)
  *   GET  /api/v1/signins  admin: the audit, newest first
  */
 #include <sodium.h>
@@ -72,45 +75,63 @@ audit(
 	return PX_STORE_CALL(n->store, signin_put, now, name, ok, why);
 }
 
+/* Checks `name`'s `password` and one-time `code` at `now` into *u (the
+ * caller disposes of it) and *step (the code's step, to record).  A wrong
+ * name or password is one message saying neither. */
+static int
+check(struct px_node *n, const char *name, const char *password,
+    const char *code, int64_t now, struct px_user_row *u, int64_t *step)
+{
+	uint8_t key[64];
+	size_t klen = 0;
+	int rc;
+
+	if (name == NULL || password == NULL)
+		return px_error_set(
+		    PX_EINVAL, "a sign-in needs user and password");
+	if (PX_STORE_CALL(n->store, user_get, name, u) < 0 ||
+	    crypto_pwhash_str_verify(u->pwhash, password, strlen(password)) !=
+	        0)
+		return px_error_set(PX_EINVAL, "wrong user name or password");
+	*step = u->totp_step;
+	if ((rc = px_base32_decode(key, sizeof(key), &klen, u->totp)) == 0)
+		rc = px_totp_check(key, klen, code, now / 1000, step);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+/* Audits a refused attempt (prefix: what was tried) and keeps its error. */
+static int
+refuse(struct px_node *n, int64_t now, const char *name, const char *prefix)
+{
+	char why[200];
+	int rc;
+
+	snprintf(why, sizeof(why), "%s%s", prefix, px_error_last());
+	if ((rc = audit(n, now, name ? name : "", false, why)) < 0)
+		return rc;
+	return px_error_set(PX_EINVAL, "%s", why + strlen(prefix));
+}
+
 int
 px_user_signin(struct px_node *n, const char *name, const char *password,
     const char *code, int64_t now, char **token, int64_t *expires)
 {
 	struct px_user_row u = { 0 };
-	uint8_t key[64], raw[24], h[PX_SHA256_LEN];
+	uint8_t raw[24];
 	char hex[49], hhex[65];
-	size_t klen = 0;
 	int64_t step;
 	int rc;
 
 	*token = NULL;
-	if (name == NULL || password == NULL)
-		return px_error_set(
-		    PX_EINVAL, "a sign-in needs user and password");
-	if (PX_STORE_CALL(n->store, user_get, name, &u) < 0 ||
-	    crypto_pwhash_str_verify(u.pwhash, password, strlen(password)) !=
-	        0) {
-		rc = audit(n, now, name, false, "wrong user or password");
-		px_user_row_dispose(&u);
-		return rc < 0
-		    ? rc
-		    : px_error_set(PX_EINVAL, "wrong user name or password");
-	}
-	step = u.totp_step;
-	if ((rc = px_base32_decode(key, sizeof(key), &klen, u.totp)) < 0 ||
-	    (rc = px_totp_check(key, klen, code, now / 1000, &step)) < 0) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "%s", px_error_last());
-		if (audit(n, now, name, false, why) == 0)
-			rc = px_error_set(PX_EINVAL, "%s", why);
+	if (check(n, name, password, code, now, &u, &step) < 0) {
+		rc = refuse(n, now, name, "");
 		goto out;
 	}
 	randombytes_buf(raw, sizeof(raw));
 	px_hex_encode(hex, raw, sizeof(raw));
 	*token = px_asprintf("pxs_%s", hex);
-	px_sha256(h, *token, strlen(*token));
-	px_hex_encode(hhex, h, sizeof(h));
+	px_app_token_hash(hhex, *token);
 	*expires = now + PX_SESSION_MS;
 	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
 		goto out;
@@ -126,8 +147,58 @@ out:
 		free(*token);
 		*token = NULL;
 	}
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(hex, sizeof(hex));
+	px_user_row_dispose(&u);
+	return rc;
+}
+
+int
+px_user_signout(struct px_node *n, const char *token)
+{
+	char hex[65];
+
+	px_app_token_hash(hex, token);
+	return PX_STORE_CALL(n->store, session_del, hex);
+}
+
+int
+px_user_password(struct px_node *n, const char *name, const char *old,
+    const char *code, const char *password, const char *keep, int64_t now)
+{
+	static const char what[] = "password change refused: ";
+	struct px_user_row u = { 0 };
+	char hash[crypto_pwhash_STRBYTES], hex[65];
+	size_t plen = password ? strlen(password) : 0;
+	int64_t step;
+	int rc;
+
+	if (check(n, name, old, code, now, &u, &step) < 0) {
+		rc = refuse(n, now, name, what);
+		goto out;
+	}
+	if (plen < 8 || plen > 1024) {
+		rc = px_error_set(PX_EINVAL,
+		    "a password is 8 to 1024 bytes (this one has %zu)", plen);
+		goto out;
+	}
+	if (crypto_pwhash_str(hash, password, plen,
+	        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		rc = px_error_set(PX_ERR, "out of memory hashing a password");
+		goto out;
+	}
+	if (keep)
+		px_app_token_hash(hex, keep);
+	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
+		goto out;
+	if ((rc = PX_STORE_CALL(n->store, user_step, name, step)) < 0 ||
+	    (rc = PX_STORE_CALL(
+	         n->store, user_password, name, hash, keep ? hex : NULL)) < 0 ||
+	    (rc = audit(n, now, name, true, PX_AUDIT_PASSWORD)) < 0 ||
+	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
+		PX_STORE_CALL0(n->store, rollback);
+out:
+	sodium_memzero(hash, sizeof(hash));
 	px_user_row_dispose(&u);
 	return rc;
 }
@@ -174,7 +245,9 @@ signin_row(int64_t t, const char *name, const char *detail, void *arg)
 	px_time_format(tm, t);
 	json_array_append_new(arg,
 	    json_pack("{ss ss sb ss}", "time", tm, "user", name, "ok",
-	        strcmp(detail, "ok") == 0, "detail", detail));
+	        strcmp(detail, "ok") == 0 ||
+	            strcmp(detail, PX_AUDIT_PASSWORD) == 0,
+	        "detail", detail));
 	return 0;
 }
 
@@ -193,9 +266,67 @@ signins_get(const struct px_http_req *req, struct px_http_resp *r)
 	return px_api_json(r, 200, a);
 }
 
+static int
+session_delete(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if ((rc = px_user_signout(n, req->bearer)) < 0)
+		return px_api_fail(r, rc);
+	px_app_revoked(req->app);
+	r->status = 204;
+	return 0;
+}
+
+static int
+password_put(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	char *name = NULL, hex[65];
+	json_t *b = NULL;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	px_app_token_hash(hex, req->bearer);
+	/* Only a session is a person's own: an API token has no password. */
+	if (PX_STORE_CALL(n->store, session_get, hex, px_time_now_ms(), &name,
+	        NULL) < 0) {
+		px_error_set(PX_ENOTFOUND,
+		    "only a person signed in with their password may change it "
+		    "(this is an API token)");
+		rc = px_api_fail(r, PX_ENOTFOUND);
+		goto out;
+	}
+	if ((b = px_api_body(req, r)) == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if ((rc = px_user_password(n, name,
+	         json_string_value(json_object_get(b, "old")),
+	         json_string_value(json_object_get(b, "code")),
+	         json_string_value(json_object_get(b, "new")), req->bearer,
+	         px_time_now_ms())) < 0) {
+		rc = px_api_fail(r, rc);
+		goto out;
+	}
+	px_app_revoked(req->app);
+	r->status = 204;
+out:
+	json_decref(b);
+	free(name);
+	return rc;
+}
+
 const struct px_route px_routes_users[] = {
 	{ "POST", "/api/v1/session", session_post, PX_AUTH_NONE, 4096,
 	    "application/json" },
 	{ "GET", "/api/v1/signins", signins_get, PX_AUTH_TOKEN, 0, NULL },
+	{ "DELETE", "/api/v1/session", session_delete, PX_AUTH_TOKEN, 0, NULL },
+	{ "PUT", "/api/v1/me/password", password_put, PX_AUTH_TOKEN, 4096,
+	    "application/json" },
 };
 const size_t px_routes_users_n = PX_ARRAY_LEN(px_routes_users);

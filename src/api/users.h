@@ -32,4 +32,18 @@ PX_MUST_CHECK int px_user_signin(struct px_node *n, const char *name,
     const char *password, const char *code, int64_t now, char **token,
     int64_t *expires);
 
+/* Ends the session `token` (PX_ENOTFOUND if it is not a session). */
+PX_MUST_CHECK int px_user_signout(struct px_node *n, const char *token);
+
+/* The audit's detail for a password changed. */
+#define PX_AUDIT_PASSWORD "password changed"
+
+/* Changes `name`'s password to `password` (8 to 1024 bytes), given the
+ * `old` one and a fresh one-time `code`; ends their sessions other than
+ * `keep` (a session token, or NULL for all).  A refused attempt is in the
+ * audit as "password change refused: why"; a change as PX_AUDIT_PASSWORD. */
+PX_MUST_CHECK int px_user_password(struct px_node *n, const char *name,
+    const char *old, const char *code, const char *password, const char *keep,
+    int64_t now);
+
 #endif

@@ -556,6 +556,34 @@ px_check_xid(const char *s, const char *what)
 	return 0;
 }
 
+/* Checks the acting person of a body: {"role", "person"? | "pseudonym"?}.
+ * Other members are ignored, so later versions may add some. */
+static int
+check_actor(const json_t *x)
+{
+	const char *s;
+	int rc;
+
+	if (!json_is_object(x))
+		return px_error_set(PX_EINVAL,
+		    "body: 'actor' must be an object {\"role\": ROLE, ...}");
+	if ((rc = px_j_str(&s, x, "role", 32, "actor")) < 0 ||
+	    (rc = px_check_xid(s, "actor: role")) < 0)
+		return rc;
+	if (json_object_get(x, "person") && json_object_get(x, "pseudonym"))
+		return px_error_set(
+		    PX_EINVAL, "actor: a person or a pseudonym, not both");
+	if (json_object_get(x, "person") &&
+	    ((rc = px_j_str(&s, x, "person", 64, "actor")) < 0 ||
+	        (rc = px_check_xid(s, "actor: person")) < 0))
+		return rc;
+	if (json_object_get(x, "pseudonym") &&
+	    ((rc = px_j_str(&s, x, "pseudonym", 64, "actor")) < 0 ||
+	        (rc = px_check_xid(s, "actor: pseudonym")) < 0))
+		return rc;
+	return 0;
+}
+
 /* The exercise a message belongs to (docs/exercises.md): every message a
  * node signs in an exercise's cases carries it, so that no message of an
  * exercise can be read, forwarded or quoted as a real one. */
@@ -857,6 +885,19 @@ check_body(const json_t *b, enum px_msg_type type)
 	int64_t score;
 	bool text_required = false;
 
+	/* So may the acting person (docs/protocol.md, "The acting
+	 * person"), on every type. */
+	if (json_object_get(b, "actor")) {
+		json_t *rest;
+
+		if ((rc = check_actor(json_object_get(b, "actor"))) < 0)
+			return rc;
+		rest = json_copy((json_t *)b);
+		json_object_del(rest, "actor");
+		rc = check_body(rest, type);
+		json_decref(rest);
+		return rc;
+	}
 	/* The exercise marker may ride on any body: checked here, and the
 	 * rest of the body checked without it. */
 	if (json_object_get(b, "exercise") && type != PX_MSG_CONTROL) {

@@ -2,6 +2,7 @@
  * Cases on a node: replaying them from the store, and sending messages.
  */
 #include <pthread.h>
+#include <sodium.h>
 
 #include "model/canon.h"
 #include "node/agreement.h"
@@ -318,6 +319,51 @@ find_bidi(const json_t *v, char *where, size_t n)
 	return 0;
 }
 
+/* A stable pseudonym of our person `who` for peers: "p-" and 16 hex
+ * digits of BLAKE2b keyed with our signing seed, so only we can tell
+ * whose it is, and it stays the same across cases and peers. */
+static void
+pseudonym(char out[19], const struct px_node *n, const char *who)
+{
+	static const char dom[] = "parley-actor-v1\n";
+	crypto_generichash_state st;
+	uint8_t h[8];
+
+	crypto_generichash_init(&st, n->sign.sk, 32, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)dom, sizeof(dom) - 1);
+	crypto_generichash_update(&st, (const uint8_t *)who, strlen(who));
+	crypto_generichash_final(&st, h, sizeof(h));
+	memcpy(out, "p-", 2);
+	px_hex_encode(out + 2, h, sizeof(h));
+}
+
+/* Signs who acts into *body (docs/protocol.md, "The acting person"), as
+ * the node's publish_actor says: a copy held in *copy (the caller's to
+ * release; *body may already be it). */
+static int
+with_actor(struct px_node *n, json_t **copy, json_t **body)
+{
+	int pub = px_node_publish_actor(&n->conf);
+	char ps[19];
+	json_t *a;
+
+	if (pub <= PX_PUB_NONE)
+		return 0;
+	a = json_pack("{ss}", "role", n->actor_role);
+	if (pub == PX_PUB_NAME)
+		json_object_set_new(a, "person", json_string(n->actor));
+	else if (pub == PX_PUB_PSEUDONYM) {
+		pseudonym(ps, n, n->actor);
+		json_object_set_new(a, "pseudonym", json_string(ps));
+	}
+	if (*copy == NULL) {
+		*copy = *body ? json_copy(*body) : json_object();
+		*body = *copy;
+	}
+	json_object_set_new(*body, "actor", a);
+	return 0;
+}
+
 int
 px_node_send(struct px_node *n, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
@@ -406,6 +452,8 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 		    json_pack("{ss}", "id", c.exercise_id));
 		body = opening;
 	}
+	if (n->actor && (rc = with_actor(n, &opening, &body)) < 0)
+		goto rollback;
 	/* The choke point: a message goes only where the case's marking
 	 * lets it (the case rules already keep it between the parties). */
 	if ((rc = px_msg_new(&m, &f, body, &n->sign)) < 0 ||
@@ -413,6 +461,9 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	    (rc = px_node_release(&c, p, PX_OUT_PEER, PX_AUD_PARTY, f.to)) <
 	        0 ||
 	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||
+	    (n->actor &&
+	        (rc = PX_STORE_CALL(n->store, msg_actor_put, m->hash, n->actor,
+	             n->actor_role)) < 0) ||
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;

@@ -374,11 +374,21 @@ px_node_open(struct px_node **out, const char *dir)
 	{
 		const char *role = px_conf_get(&n->conf, "", NULL, "role");
 
+		const char *pub =
+		    px_conf_get(&n->conf, "", NULL, "publish_actor");
+
 		if (role && *role && strcmp(role, "party") &&
 		    strcmp(role, "verifier")) {
 			rc = px_error_set(PX_EINVAL,
 			    "parley.conf: role is party or verifier, not '%s'",
 			    role);
+			goto fail;
+		}
+		if (pub && px_node_publish_actor(&n->conf) < 0) {
+			rc = px_error_set(PX_EINVAL,
+			    "parley.conf: publish_actor is role, pseudonym, "
+			    "name or none, not '%s'",
+			    pub);
 			goto fail;
 		}
 	}
@@ -427,8 +437,36 @@ px_node_free(struct px_node *n)
 	px_key_dispose(&n->sign);
 	px_key_dispose(&n->cosign);
 	px_conf_dispose(&n->conf);
+	free(n->actor);
+	free(n->actor_role);
 	free(n->dir);
 	free(n);
+}
+
+int
+px_node_publish_actor(const struct px_conf *c)
+{
+	static const char *const names[] = { [PX_PUB_NONE] = "none",
+		[PX_PUB_ROLE] = "role",
+		[PX_PUB_PSEUDONYM] = "pseudonym",
+		[PX_PUB_NAME] = "name" };
+	const char *v = px_conf_get(c, "", NULL, "publish_actor");
+
+	if (v == NULL || *v == '\0')
+		return PX_PUB_ROLE;
+	for (size_t i = 0; i < PX_ARRAY_LEN(names); i++)
+		if (strcmp(v, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+px_node_act(struct px_node *n, const char *person, const char *role)
+{
+	free(n->actor);
+	free(n->actor_role);
+	n->actor = person ? px_strdup(person) : NULL;
+	n->actor_role = person ? px_strdup(role ? role : "") : NULL;
 }
 
 int

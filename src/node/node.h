@@ -39,7 +39,12 @@ struct px_node {
 	struct px_tz *tz;
 	struct px_calendar cal;
 	char tls_fp[PX_TLS_FP_LEN];
-	int batch;          /* > 0 inside px_node_batch_begin/end */
+	int batch; /* > 0 inside px_node_batch_begin/end */
+	/* Who acts through this handle now (docs/protocol.md, "The acting
+	 * person"): one of our [contact] ids and the role they act in, set
+	 * by px_node_act for one API request; NULL when the node itself
+	 * acts (the CLI, the scheduler).  Owned. */
+	char *actor, *actor_role;
 	struct px_tz **tzs; /* zones loaded for peers, kept until free (a few
 	                       hundred exist at most, so it never evicts) */
 	size_t ntzs;
@@ -47,6 +52,23 @@ struct px_node {
 	 * from parley.conf, which a handle reads once. */
 	json_t *dir_contacts, *dir_roster;
 };
+
+/* What a peer sees of the person acting (parley.conf's publish_actor,
+ * docs/protocol.md "The acting person"). */
+enum px_publish_actor {
+	PX_PUB_NONE,      /* nothing: for peers on a version before it */
+	PX_PUB_ROLE,      /* the role only (the default) */
+	PX_PUB_PSEUDONYM, /* the role and a stable pseudonym */
+	PX_PUB_NAME,      /* the role and the person's contact id */
+};
+/* The policy in `c`, or -1 if it names none of these. */
+int px_node_publish_actor(const struct px_conf *c);
+
+/* Sets (person non-NULL) or clears who acts through `n` from now on:
+ * every message px_node_send signs names them as parley.conf's
+ * publish_actor says, and the node keeps who it was in its own record.
+ * Copies both strings. */
+void px_node_act(struct px_node *n, const char *person, const char *role);
 
 /* A time zone by IANA name, loaded once per node handle; borrowed until
  * px_node_free. */

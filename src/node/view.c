@@ -83,6 +83,24 @@ msg_json(struct px_node *n, const struct px_msg *m, const char *why)
 	    "time", px_view_time(m->time_ms), "received", px_view_time(recv),
 	    "body", px_json_bidi_visible(m->body));
 	json_object_set_new(o, "effect", why ? json_string(why) : json_null());
+	/* Which of our people acted for a message we signed: our own
+	 * record, whatever the peer was shown (docs/protocol.md, "The
+	 * acting person"). */
+	{
+		char *person = NULL, *role = NULL;
+
+		if (strcmp(m->from, n->name) == 0 &&
+		    PX_STORE_CALL(
+		        n->store, msg_actor_get, m->hash, &person, &role) == 0)
+			json_object_set_new(o, "acted_by",
+			    json_pack(
+			        "{ss ss}", "person", person, "role", role));
+		else
+			json_object_set_new(o, "acted_by", json_null());
+		free(person);
+		free(role);
+		px_error_clear();
+	}
 	/* A message whose leaf is missing shows null: the view still
 	 * opens, and `parley log verify` says what is wrong. */
 	json_object_set_new(o, "log_index",

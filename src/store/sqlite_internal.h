@@ -188,7 +188,11 @@ int px_sq_case_search(struct px_store *b, const char *text,
 	.user_put = px_sq_user_put, .user_get = px_sq_user_get,             \
 	.user_list = px_sq_user_list, .user_step = px_sq_user_step,         \
 	.session_put = px_sq_session_put, .session_get = px_sq_session_get, \
-	.signin_put = px_sq_signin_put, .signin_list = px_sq_signin_list
+	.signin_put = px_sq_signin_put, .signin_list = px_sq_signin_list,   \
+	.session_del = px_sq_session_del,                                   \
+	.user_password = px_sq_user_password,                               \
+	.msg_actor_put = px_sq_msg_actor_put,                               \
+	.msg_actor_get = px_sq_msg_actor_get
 
 int px_sq_user_put(struct px_store *b, const struct px_user_row *u);
 int px_sq_user_get(struct px_store *b, const char *name, struct px_user_row *u);
@@ -201,6 +205,13 @@ int px_sq_session_get(struct px_store *b, const char *hash, int64_t now,
 int px_sq_signin_put(struct px_store *b, int64_t time_ms, const char *name,
     bool ok, const char *detail);
 int px_sq_signin_list(struct px_store *b, px_text_cb cb, void *arg);
+int px_sq_session_del(struct px_store *b, const char *hash);
+int px_sq_msg_actor_put(
+    struct px_store *b, const char *hash, const char *person, const char *role);
+int px_sq_msg_actor_get(
+    struct px_store *b, const char *hash, char **person, char **role);
+int px_sq_user_password(
+    struct px_store *b, const char *name, const char *pwhash, const char *keep);
 
 /* Reads a row of the cases table's columns, in its order (store_sqlite.c). */
 void px_sq_read_case(sqlite3_stmt *st, struct px_case_row *c);

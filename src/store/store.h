@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 19
+#define PX_SCHEMA_VERSION 20
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -497,6 +497,18 @@ struct px_store_ops {
 	int (*signin_put)(struct px_store *s, int64_t time_ms, const char *name,
 	    bool ok, const char *detail);
 	int (*signin_list)(struct px_store *s, px_text_cb cb, void *arg);
+	/* Who of our people acted for our message `hash`: msg_actor_get
+	 * is PX_ENOTFOUND when the node itself did (no person). */
+	int (*msg_actor_put)(struct px_store *s, const char *hash,
+	    const char *person, const char *role);
+	int (*msg_actor_get)(
+	    struct px_store *s, const char *hash, char **person, char **role);
+	/* Ends the session `hash` (PX_ENOTFOUND if it is none). */
+	int (*session_del)(struct px_store *s, const char *hash);
+	/* Sets `name`'s password hash and ends their sessions other than
+	 * `keep` (a session hash, or NULL for all). */
+	int (*user_password)(struct px_store *s, const char *name,
+	    const char *pwhash, const char *keep);
 	/* cb(since_ms, role, person): the assignee first, then watchers by
 	 * name. */
 	int (*case_people)(

@@ -318,6 +318,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE feed_event_packs (first INTEGER PRIMARY KEY,"
 	"  last INTEGER NOT NULL, events INTEGER NOT NULL, data BLOB NOT NULL);"
 	"ALTER TABLE feed_events ADD COLUMN pack INTEGER;",
+	/* 19 -> 20: who of our people acted for each message we signed
+	 * through the API (store_sqlite_user.c; docs/protocol.md "The
+	 * acting person"): our own record, whatever the peer was shown */
+	"CREATE TABLE msg_actors (hash TEXT PRIMARY KEY, person TEXT NOT NULL,"
+	"  role TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 enum q {

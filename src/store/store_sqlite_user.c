@@ -1,6 +1,7 @@
 /*
  * SQLite backend, part six: people who sign in (node/people.h), their
- * sessions and the audit of sign-ins (the migration to version 12).
+ * sessions and the audit of sign-ins (the migration to version 15), and
+ * who of them acted for each message we signed (version 17).
  */
 #include <sodium.h>
 
@@ -16,10 +17,15 @@ enum sq_user {
 	S_GET,
 	I_PUT,
 	I_LIST,
+	S_DEL,
+	U_PW,
+	S_DROP,
+	A_PUT,
+	A_GET,
 	U__END
 };
 
-_Static_assert(U__END <= PX_SQ_STMTS, "statement slots");
+_Static_assert(U__END <= PX_SQ_FIRST_FQ_STMT, "statement slots");
 
 static const char *const usql[U__END - PX_SQ_FIRST_USER_STMT] = {
 #define S(q) [(q)-PX_SQ_FIRST_USER_STMT]
@@ -37,6 +43,12 @@ static const char *const usql[U__END - PX_SQ_FIRST_USER_STMT] = {
 	           "(?1, ?2, ?3, ?4)",
 	S(I_LIST) = "SELECT time_ms, name, detail FROM signins ORDER BY "
 	            "time_ms DESC, rowid DESC LIMIT 1000",
+	S(S_DEL) = "DELETE FROM sessions WHERE hash = ?1",
+	S(U_PW) = "UPDATE users SET pwhash = ?2 WHERE name = ?1",
+	S(S_DROP) = "DELETE FROM sessions WHERE name = ?1 AND hash <> ?2",
+	S(A_PUT) = "INSERT INTO msg_actors (hash, person, role) VALUES (?1, "
+	           "?2, ?3)",
+	S(A_GET) = "SELECT person, role FROM msg_actors WHERE hash = ?1",
 #undef S
 };
 
@@ -191,7 +203,7 @@ px_sq_signin_put(struct px_store *b, int64_t time_ms, const char *name, bool ok,
 	sqlite3_bind_int64(st, 1, time_ms);
 	px_sq_bind_text(st, 2, name);
 	sqlite3_bind_int(st, 3, ok);
-	px_sq_bind_text(st, 4, ok ? "ok" : detail);
+	px_sq_bind_text(st, 4, ok && detail == NULL ? "ok" : detail);
 	return px_sq_step_done(s, st, "record sign-in");
 }
 
@@ -204,4 +216,86 @@ px_sq_signin_list(struct px_store *b, px_text_cb cb, void *arg)
 	if (st == NULL)
 		return PX_ERR;
 	return px_sq_each_text(s, st, cb, arg, "list sign-ins");
+}
+
+int
+px_sq_session_del(struct px_store *b, const char *hash)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = uprep(s, S_DEL);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, hash);
+	if ((rc = px_sq_step_done(s, st, "end session")) < 0)
+		return rc;
+	return sqlite3_changes(s->db) == 1
+	    ? 0
+	    : px_error_set(PX_ENOTFOUND,
+	          "this token is not a session from a sign-in (an API token "
+	          "ends with `parley token revoke`)");
+}
+
+int
+px_sq_user_password(
+    struct px_store *b, const char *name, const char *pwhash, const char *keep)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = uprep(s, U_PW);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, name);
+	px_sq_bind_text(st, 2, pwhash);
+	if ((rc = px_sq_step_done(s, st, "store password")) < 0)
+		return rc;
+	if (sqlite3_changes(s->db) != 1)
+		return px_error_set(PX_ENOTFOUND, "no user named '%s'", name);
+	if ((st = uprep(s, S_DROP)) == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, name);
+	px_sq_bind_text(st, 2, keep ? keep : "");
+	return px_sq_step_done(s, st, "end other sessions");
+}
+
+int
+px_sq_msg_actor_put(
+    struct px_store *b, const char *hash, const char *person, const char *role)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = uprep(s, A_PUT);
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, hash);
+	px_sq_bind_text(st, 2, person);
+	px_sq_bind_text(st, 3, role);
+	return px_sq_step_done(s, st, "record who acted");
+}
+
+int
+px_sq_msg_actor_get(
+    struct px_store *b, const char *hash, char **person, char **role)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = uprep(s, A_GET);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*person = px_sq_col_dup(st, 0);
+		if (role)
+			*role = px_sq_col_dup(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE
+	    ? px_error_set(PX_ENOTFOUND, "no person acted for this message")
+	    : px_sq_fail(s, "read who acted");
 }

@@ -106,6 +106,21 @@ const char *px_conf_sub(const struct px_conf *c, const char *section, size_t i);
 /* Frees everything *c owns and leaves it empty; safe to call twice. */
 void px_conf_dispose(struct px_conf *c);
 
+/*
+ * A new text of parley.conf (heap, *out) from `text` with [section "sub"]
+ * ([section] for sub NULL) edited: with `vals`, every line of `keys`
+ * (NULL-terminated) in the section is replaced by "key = vals[i]" (none
+ * for an empty or NULL value), written under the section's first header,
+ * or in a new section at the end; the section's other lines stay.  With
+ * vals NULL the section is removed, every occurrence of it.  Values are
+ * written unquoted, so one that the parser would read otherwise (a line
+ * break, a leading quote, spaces around) is refused.  Other lines are kept
+ * as they were.
+ */
+PX_MUST_CHECK int px_conf_edit(const char *text, const char *section,
+    const char *sub, const char *const *keys, const char *const *vals,
+    char **out);
+
 /* A size: plain bytes or with K, M, G, T (powers of 1024), optionally
  * followed by B or iB ("64M", "4GiB").  PX_EINVAL otherwise. */
 PX_MUST_CHECK int px_size_parse(unsigned long long *out, const char *v);

@@ -62,7 +62,7 @@ async function open(who, url, viewport = { width: 1280, height: 860 }) {
 
 async function login(page, token) {
 	await page.fill("#token", token);
-	await page.click("form button[type=submit]");
+	await page.click("#token-form button[type=submit]");
 	await page.waitForSelector("#nav:not([hidden])", WAIT);
 }
 
@@ -118,7 +118,7 @@ await step("a wrong token is refused with a clear message; the login page is acc
 	await axe(a.page, "login");
 	await shot(a.page, "01-login");
 	await a.page.fill("#token", "pxt_not_a_real_token");
-	await a.page.click("form button[type=submit]");
+	await a.page.click("#token-form button[type=submit]");
 	await a.page.waitForSelector("#login-error .error", WAIT);
 	assert.match(await a.page.textContent("#login-error"), /not valid here/);
 	assert.equal(await a.page.getAttribute("#token", "aria-invalid"), "true");

@@ -61,7 +61,7 @@ async function open(who, url) {
 
 async function login(page, token) {
 	await page.fill("#token", token);
-	await page.click("form button[type=submit]");
+	await page.click("#token-form button[type=submit]");
 	await page.waitForSelector("#nav:not([hidden])", WAIT);
 }
 

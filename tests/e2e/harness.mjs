@@ -50,7 +50,7 @@ export function harness(art, { limitMs = 300000 } = {}) {
 		},
 		async login(page, token) {
 			await page.fill("#token", token);
-			await page.click("form button[type=submit]");
+			await page.click("#token-form button[type=submit]");
 			await page.waitForSelector("#nav:not([hidden])", WAIT);
 		},
 		async shot(page, name) {

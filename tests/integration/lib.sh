@@ -467,6 +467,19 @@ add_people() {
 	done
 }
 
+# totp_code SECRET [STEP]: the six-digit TOTP code (RFC 6238, HMAC-SHA-1,
+# 30 s) of the base32 SECRET now, or at time step STEP.
+totp_code() {
+	python3 - "$1" "${2:-}" <<'PYEOF'
+import base64, hashlib, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1])
+step = int(sys.argv[2]) if sys.argv[2] else int(time.time()) // 30
+h = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PYEOF
+}
+
 # smtp_use DIR PORT: DIR's node sends its mail through 127.0.0.1:PORT
 # (parley init wrote an empty [smtp]).
 smtp_use() {

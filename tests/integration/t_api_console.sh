@@ -29,7 +29,7 @@ stop_serve() {
 # --- 1. /api/v1/me ---------------------------------------------------------
 call a "$TV" GET /api/v1/me
 want_code 200
-expect_json "$OUT" 'd' "{\"lang\": null, \"languages\": [\"zh\", \"en\"], \"node\": \"$A\", \"person\": null, \"role\": \"viewer\", \"timezone\": \"Asia/Shanghai\", \"token\": \"val\"}"
+expect_json "$OUT" 'd' "{\"lang\": null, \"languages\": [\"zh\", \"en\"], \"node\": \"$A\", \"person\": null, \"role\": \"viewer\", \"session\": false, \"timezone\": \"Asia/Shanghai\", \"token\": \"val\"}"
 call a "$TV" PUT /api/v1/me '{"lang":"fr"}'
 want_code 422
 expect_in "$OUT" 'expected en or zh'

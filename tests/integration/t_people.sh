@@ -41,15 +41,12 @@ TADM=$(cat "$OUT")
 expect_rc 0 px token create --dir b --role viewer --name v
 TV=$(cat "$OUT")
 serve b
-code() { # the code of SECRET now, or N steps ago
-	python3 - "$SECRET" "${1:-0}" <<'PYEOF'
-import base64, hashlib, hmac, struct, sys, time
-key = base64.b32decode(sys.argv[1])
-step = int(time.time()) // 30 - int(sys.argv[2])
-h = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-o = h[-1] & 15
-print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
-PYEOF
+code() { # the code of SECRET now, or N steps ago; or of secret $2 at step $3
+	if [ -n "${3:-}" ]; then
+		totp_code "$2" "$3"
+	else
+		totp_code "${2:-$SECRET}" $(($(date +%s) / 30 - ${1:-0}))
+	fi
 }
 C=$(code)
 call b "" POST /api/v1/session "{\"user\":\"alice\",\"password\":\"wrong password\",\"code\":\"$C\"}"
@@ -95,4 +92,72 @@ expect_json "$OUT" 'd[0]["detail"]' "this one-time code was used already; wait f
 expect_rc 0 px user signins --dir b --json
 expect_json "$OUT" 'len(d)' 6
 ok "the sign-in audit lists every attempt and why it failed"
+
+# Bob's password change and sign-out.  He needs three fresh one-time
+# codes, the previous, current and next step (the node takes one step
+# either side, each once): start early enough in a step to use them all.
+expect_rc 0 px user add --dir b bob --role analyst --json <pw
+SB=$(json_get "$OUT" 'd["totp_secret"]')
+while (($(date +%s) % 30 > 12)); do sleep 1; done
+ST=$(($(date +%s) / 30))
+signin_bob() { # PASSWORD STEP
+	call b "" POST /api/v1/session "{\"user\":\"bob\",\"password\":\"$1\",\"code\":\"$(code 0 "$SB" "$2")\"}"
+}
+signin_bob "correct horse battery" $((ST - 1))
+want_code 201
+S1=$(json_get "$OUT" 'd["token"]')
+signin_bob "correct horse battery" "$ST"
+want_code 201
+S2=$(json_get "$OUT" 'd["token"]')
+call b "$S1" GET /api/v1/me
+expect_json "$OUT" '[d["person"], d["session"]]' '["bob", true]'
+call b "$TADM" GET /api/v1/me
+expect_json "$OUT" 'd["session"]' false
+NEXT=$(code 0 "$SB" $((ST + 1)))
+call b "$S1" PUT /api/v1/me/password "{\"old\":\"wrong password\",\"new\":\"battery staple horse\",\"code\":\"$NEXT\"}"
+want_code 422
+expect_in "$OUT" "wrong user name or password"
+call b "$S1" PUT /api/v1/me/password "{\"old\":\"correct horse battery\",\"new\":\"short\",\"code\":\"$NEXT\"}"
+want_code 422
+expect_in "$OUT" "a password is 8 to 1024 bytes (this one has 5)"
+call b "$S1" PUT /api/v1/me/password "{\"old\":\"correct horse battery\",\"new\":\"battery staple horse\",\"code\":\"$(code 0 "$SB" "$ST")\"}"
+want_code 422
+expect_in "$OUT" "used already"
+call b "$TADM" PUT /api/v1/me/password "{\"old\":\"correct horse battery\",\"new\":\"battery staple horse\",\"code\":\"$NEXT\"}"
+want_code 404
+expect_in "$OUT" "only a person signed in with their password may change it"
+call b "$S1" PUT /api/v1/me/password "{\"old\":\"correct horse battery\",\"new\":\"battery staple horse\",\"code\":\"$NEXT\"}"
+want_code 204
+# The old password is refused; the new one passes (only its code, used
+# already, is refused now).
+signin_bob "correct horse battery" $((ST + 1))
+want_code 401
+expect_in "$OUT" "wrong user name or password"
+signin_bob "battery staple horse" $((ST + 1))
+want_code 401
+expect_in "$OUT" "used already"
+# The change ended bob's other session, not the one that made it.
+call b "$S2" GET /api/v1/me
+want_code 401
+call b "$S1" GET /api/v1/me
+want_code 200
+ok "a person changes their password with the old one and a fresh code; their other sessions end"
+
+# Signing out ends the session on the node at once; an API token is not
+# a session to end.
+call b "$S1" DELETE /api/v1/session
+want_code 204
+call b "$S1" GET /api/v1/me
+want_code 401
+call b "$TADM" DELETE /api/v1/session
+want_code 404
+expect_in "$OUT" "not a session"
+call b "$TADM" GET /api/v1/me
+want_code 200
+expect_rc 0 px user signins --dir b --json
+expect_json "$OUT" '[x["detail"] for x in d if x["user"] == "bob"]' \
+	'["this one-time code was used already; wait for the next one", "wrong user name or password", "password changed", "password change refused: this one-time code was used already; wait for the next one", "password change refused: wrong user name or password", "ok", "ok"]'
+call b "$TADM" GET /api/v1/signins
+expect_json "$OUT" '[x["ok"] for x in d if x["user"] == "bob"]' '[false, false, true, false, false, true, true]'
+ok "sign-out ends a session at once; password changes are in the audit"
 finish

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -532,6 +533,48 @@ test_load(void **state)
 	free(missing);
 }
 
+/* px_conf_edit: a section's managed keys replaced in place, other lines
+ * (comments, secrets, other sections, a reopened section) kept; a new
+ * section appended; a section removed; a value the parser would read
+ * otherwise refused. */
+static void
+test_edit(void **state)
+{
+	static const char *const keys[] = { "name", "email", NULL };
+	const char *text =
+	    "# top\nname = a.example\n\n[contact \"duty\"]\n"
+	    "role = technical\nname = Li Wei\n"
+	    "webhook_secret = s3cret\n\n[hours]\ndays = Mon-Fri\n"
+	    "[contact \"duty\"]\nemail = old@x\n";
+	const char *vals[] = { "Wang Fang", "new@x" };
+	const char *bad[] = { "\"quoted\"", NULL };
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    px_conf_edit(text, "contact", "duty", keys, vals, &out), 0);
+	assert_string_equal(out,
+	    "# top\nname = a.example\n\n[contact \"duty\"]\n"
+	    "name = Wang Fang\nemail = new@x\nrole = technical\n"
+	    "webhook_secret = s3cret\n\n[hours]\ndays = Mon-Fri\n"
+	    "[contact \"duty\"]\n");
+	free(out);
+	assert_int_equal(
+	    px_conf_edit(text, "contact", "night", keys, vals, &out), 0);
+	assert_non_null(strstr(out,
+	    "email = old@x\n\n[contact \"night\"]\nname = Wang Fang\n"
+	    "email = new@x\n"));
+	free(out);
+	assert_int_equal(
+	    px_conf_edit(text, "contact", "duty", keys, NULL, &out), 0);
+	assert_string_equal(
+	    out, "# top\nname = a.example\n\n[hours]\ndays = Mon-Fri\n");
+	free(out);
+	assert_int_equal(
+	    px_conf_edit(text, "contact", "duty", keys, bad, &out), PX_EINVAL);
+	assert_non_null(strstr(px_error_last(), "name: a value is one line"));
+}
+
 int
 main(void)
 {
@@ -549,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_subsections),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_edit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-// The console's shell: login by token, the router, the header, the
+// The console's shell: sign-in (a person's name, password and one-time
+// code, or an API token), the router, the header, the
 // language switch, the hotline banner and the polling that keeps every
 // page current without a reload.
 import { t, lang, setLang, applyStatic } from "./i18n.js";
@@ -14,6 +15,7 @@ import * as review from "./review.js";
 import * as record from "./record.js";
 import * as exercises from "./exercises.js";
 import * as feeds from "./feeds.js";
+import * as password from "./password.js";
 
 const POLL_MS = 3000;
 const main = () => document.getElementById("main");
@@ -31,6 +33,7 @@ const routes = [
 	[/^#\/contacts$/, contacts],
 	[/^#\/review$/, review],
 	[/^#\/record\/([0-9a-f]+)$/, record],
+	[/^#\/password$/, password],
 	[/^#\/exercises$/, exercises],
 	[/^#\/exercise\/([0-9a-f-]+)$/, exercises],
 	[/^#\/feeds(?:\/(file|queue|digest|att))?(?:\/([^/]+))?(?:\/([^/]+))?(?:\/([^/]+))?$/, feeds],
@@ -113,6 +116,7 @@ function showShell() {
 	const me = session.me;
 	document.getElementById("nav").hidden = !me;
 	document.getElementById("logout").hidden = !me;
+	document.getElementById("passwd").hidden = !me || !me.session;
 	document.getElementById("who").textContent = me
 		? t("who", { node: me.node, token: me.token, role: t(`role.${me.role}`) }) : "";
 	for (const el of document.querySelectorAll("[data-role]"))
@@ -128,15 +132,57 @@ function loginView() {
 
 	document.getElementById("channels").hidden = true;
 	connection(true);
+	fill(main(), personForm(), tokenForm());
+	document.getElementById("user").focus();
+	performance.mark("login-rendered");
+}
+
+// A person signs in with their name, password and the code of their
+// authenticator app: the node answers with a session for one shift.
+function personForm() {
+	const err = h("div", { id: "signin-error" });
+	const input = (id, key, attrs) => [h("label", { for: id }, t(key)), h("input", { id, name: id, required: true, ...attrs })];
+	const form = h("form", { class: "panel login", id: "signin-form", "aria-labelledby": "login-title" },
+		h("h1", { id: "login-title" }, t("login.title")),
+		ended ? h("p", { class: "notice", role: "status" }, t("session.ended")) : null,
+		...input("user", "login.user", { autocomplete: "username", spellcheck: "false", autocapitalize: "off" }),
+		...input("password", "login.password", { type: "password", autocomplete: "current-password" }),
+		...input("code", "login.code", { inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}",
+			maxlength: 6, "aria-describedby": "code-help" }),
+		h("p", { class: "help", id: "code-help" }, t("login.codehelp")),
+		err,
+		h("button", { type: "submit" }, t("login.go")));
+	const val = (id) => form.querySelector(`#${id}`).value;
+	form.addEventListener("submit", async (ev) => {
+		ev.preventDefault();
+		fill(err);
+		let s;
+		try {
+			s = await api("POST", "/api/v1/session", { user: val("user").trim(), password: val("password"), code: val("code").trim() },
+				{ login: true });
+		} catch (e) {
+			fill(err, errorBox(e.status === 401 ? new Error(password.refusal(e)) : e));
+			form.querySelector("#password").value = "";
+			form.querySelector("#code").value = "";
+			form.querySelector(/one-time code/.test(e.message) ? "#code" : "#password").focus();
+			return;
+		}
+		await enter(s.token, false, err);
+	});
+	return form;
+}
+
+// An API token (`parley token create`): for scripts, and for a node with
+// no people yet.
+function tokenForm() {
 	const err = h("div", { id: "login-error" });
 	const input = h("input", {
 		id: "token", type: "password", name: "token", autocomplete: "off", required: true,
 		"aria-describedby": "token-help", spellcheck: "false",
 	});
 	const remember = h("input", { id: "remember", type: "checkbox" });
-	const form = h("form", { class: "panel login", "aria-labelledby": "login-title" },
-		h("h1", { id: "login-title" }, t("login.title")),
-		ended ? h("p", { class: "notice", role: "status" }, t("session.ended")) : null,
+	const form = h("form", { class: "panel login", id: "token-form", "aria-labelledby": "token-title" },
+		h("h2", { id: "token-title" }, t("login.bytoken")),
 		h("label", { for: "token" }, t("login.token")),
 		input,
 		h("p", { class: "help", id: "token-help" }, t("login.help")),
@@ -146,21 +192,26 @@ function loginView() {
 	form.addEventListener("submit", async (ev) => {
 		ev.preventDefault();
 		fill(err);
-		const tok = input.value.trim();
-		try {
-			await login(tok, remember.checked);
-			ended = false;
-			await route();
-			main().focus();
-		} catch (e) {
-			fill(err, errorBox(e.status === 401 ? new Error(t("login.bad")) : e));
+		if (!(await enter(input.value.trim(), remember.checked, err))) {
 			input.setAttribute("aria-invalid", "true");
 			input.focus();
 		}
 	});
-	fill(main(), form);
-	input.focus();
-	performance.mark("login-rendered");
+	return form;
+}
+
+// Signs in with `tok`; false (the reason in `err`) if the node refuses it.
+async function enter(tok, remember, err) {
+	try {
+		await login(tok, remember);
+	} catch (e) {
+		fill(err, errorBox(e.status === 401 ? new Error(t("login.bad")) : e));
+		return false;
+	}
+	ended = false;
+	await route();
+	main().focus();
+	return true;
 }
 
 async function login(tok, remember) {
@@ -183,10 +234,20 @@ async function login(tok, remember) {
 	tick();
 }
 
-// "Log out" goes back to the inbox; a session the node ended (a 401 on
-// any call) keeps the page, so signing in again returns to it.
-function logout(why) {
+// "Log out" ends a person's session on the node too, and goes back to
+// the inbox; a session the node ended (a 401 on any call) keeps the page,
+// so signing in again returns to it.
+async function logout(why) {
 	const expired = why === "expired";
+	if (!expired && session.me && session.me.session) {
+		try {
+			await api("DELETE", "/api/v1/session", undefined, { login: true });
+		} catch (e) {
+			// Ended already, or the node is away: the session expires
+			// by itself within its shift.
+			say(errorLine(e));
+		}
+	}
 	localStorage.removeItem("parley.token");
 	sessionStorage.removeItem("parley.token");
 	session.token = null;

@@ -11,7 +11,8 @@ function party(p, onCheck) {
 		h("h2", { id: `p-${p.party}` }, p.self ? t("ct.own", { p: p.party }) : p.party,
 			" ", h("span", { class: "muted" }, t("ct.card", { v: p.card_version }))),
 		h("p", {}, p.on_call ? t("ct.oncall", { who: p.on_call }) : t("ct.nooncall")),
-		h("div", { class: "scroll" }, h("table", {},
+		// Scrolls sideways on a narrow screen: reachable by keyboard.
+		h("div", { class: "scroll", tabindex: "0", role: "region", "aria-labelledby": `p-${p.party}` }, h("table", {},
 			h("thead", {}, h("tr", {}, ["ct.id", "ct.name", "ct.role", "ct.reach", "ct.verified", "ct.checks", act ? "" : null]
 				.filter((k) => k !== null)
 				.map((k) => h("th", { scope: "col" }, k ? t(k) : h("span", { class: "sr" }, t("ct.act")))))),
@@ -33,7 +34,7 @@ function party(p, onCheck) {
 function checksTable(list, onAnswer) {
 	if (!list.length) return h("p", { class: "muted" }, t("ck.none"));
 	const act = can("duty");
-	return h("div", { class: "scroll" }, h("table", {},
+	return h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": t("ck.title") }, h("table", {},
 		h("thead", {}, h("tr", {}, ["ck.ref", "ck.dir", "ck.contact", "ck.sent", "ck.due", "ck.status", "ck.resp", act ? "ct.act" : null]
 			.filter(Boolean).map((k) => h("th", { scope: "col" }, t(k))))),
 		h("tbody", {}, list.map((c) => h("tr", {},
@@ -48,8 +49,64 @@ function checksTable(list, onAnswer) {
 				? h("button", { type: "button", onclick: () => onAnswer(c) }, t("ck.answer")) : null) : null)))));
 }
 
+// The publishing card (administrators): our contacts and on-call roster
+// as the card publishes them.  The node writes parley.conf, re-signs the
+// card with a higher version and peers pin it as any new card.  Drawn
+// once with what `own` holds, so polling never wipes what is typed.
+function publishing(own, reload) {
+	const err = h("div", { id: "pub-error" });
+	const handover = (own.roster || []).map((r) => `${r.at} ${r.contact}`).join(", ");
+	const roster = h("input", { id: "pub-roster", value: handover, spellcheck: "false", "aria-describedby": "pub-roster-help" });
+	const field = (id, key, attrs = {}) => [h("label", { for: id }, t(key)), h("input", { id, spellcheck: "false", ...attrs })];
+	const role = h("select", { id: "pub-role" }, ["technical", "policy", "law-enforcement"]
+		.map((r) => h("option", { value: r }, t(`crole.${r}`))));
+	const val = (id) => panel.querySelector(`#${id}`).value.trim();
+	async function send(method, path, body) {
+		fill(err);
+		try {
+			const r = await api(method, path, body);
+			fill(err, h("p", { class: "notice", role: "status" }, t("pub.done", { v: r.card_version })));
+			say(t("pub.done", { v: r.card_version }));
+			await reload();
+		} catch (e) {
+			fill(err, errorBox(e));
+		}
+	}
+	const rosterForm = h("form", { "aria-labelledby": "pub-roster-h" },
+		h("h3", { id: "pub-roster-h" }, t("pub.roster")),
+		h("label", { for: "pub-roster" }, t("pub.handover")), roster,
+		h("p", { class: "help", id: "pub-roster-help" }, t("pub.roster.help")),
+		h("p", {}, h("button", { type: "submit", id: "pub-roster-go" }, t("pub.roster.go"))));
+	rosterForm.addEventListener("submit", (ev) => {
+		ev.preventDefault();
+		send("PUT", "/api/v1/roster", { handover: roster.value.trim() });
+	});
+	const contactForm = h("form", { "aria-labelledby": "pub-contact-h" },
+		h("h3", { id: "pub-contact-h" }, t("pub.contact")),
+		...field("pub-id", "ct.id", { required: true, pattern: "[a-z0-9._\\-]{1,64}", "aria-describedby": "pub-id-help" }),
+		h("p", { class: "help", id: "pub-id-help" }, t("pub.id.help")),
+		...field("pub-name", "ct.name", { required: true }),
+		h("label", { for: "pub-role" }, t("ct.role")), role,
+		...field("pub-email", "pub.email", { type: "email" }),
+		...field("pub-phone", "pub.phone"),
+		...field("pub-hours", "pub.hours", { placeholder: "24x7" }),
+		h("p", {}, h("button", { type: "submit", id: "pub-contact-go" }, t("pub.contact.go"))));
+	contactForm.addEventListener("submit", (ev) => {
+		ev.preventDefault();
+		send("PUT", `/api/v1/contacts/own/${encodeURIComponent(val("pub-id"))}`, {
+			role: role.value, name: val("pub-name"), email: val("pub-email") || undefined,
+			phone: val("pub-phone") || undefined, hours: val("pub-hours") || undefined,
+		});
+	});
+	const panel = h("section", { class: "panel", id: "publishing", "aria-labelledby": "pub-h" },
+		h("h2", { id: "pub-h" }, t("pub.title")),
+		h("p", { class: "help" }, t("pub.help")),
+		err, rosterForm, contactForm);
+	return panel;
+}
+
 export async function render(main) {
-	const dir = h("div"), checks = h("div"), answer = h("div", { id: "answer" });
+	const dir = h("div"), checks = h("div"), answer = h("div", { id: "answer" }), pub = h("div");
 	let stopped = false, key = "";
 
 	function answerForm(c) {
@@ -114,8 +171,10 @@ export async function render(main) {
 		key = k;
 		fill(dir, ...cs.map((p) => party(p, sendCheck)));
 		fill(checks, h("h2", {}, t("ck.title")), checksTable(ks, answerForm));
+		const own = cs.find((p) => p.self);
+		if (own && can("admin") && !pub.firstChild) fill(pub, publishing(own, () => { key = ""; return load(); }));
 	}
-	fill(main, h("h1", {}, t("ct.title")), answer, checks, h("h2", {}, t("ct.dir")), dir);
+	fill(main, h("h1", {}, t("ct.title")), answer, checks, h("h2", {}, t("ct.dir")), dir, pub);
 	await load();
 	return { poll: load, stop: () => { stopped = true; } };
 }

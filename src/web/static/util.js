@@ -44,7 +44,7 @@ export class ApiError extends Error {
 // {status: 304} when `etag` still matches, or the Response itself when
 // raw.  With `binary` the body (a Blob) is sent as it is.
 export async function api(method, path, body, opts = {}) {
-	const headers = { Authorization: `Bearer ${session.token}` };
+	const headers = session.token ? { Authorization: `Bearer ${session.token}` } : {};
 	if (body !== undefined) headers["Content-Type"] = opts.binary ? "application/octet-stream" : "application/json";
 	if (opts.etag) headers["If-None-Match"] = opts.etag;
 	let res;

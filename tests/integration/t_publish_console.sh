@@ -1,0 +1,72 @@
+#!/bin/bash
+# Roster and contacts edited in the console's publishing card (issue 17,
+# item 6; tests/e2e/publish.test.mjs), in Debian's chromium against two
+# live nodes on 127.0.0.1: A's administrator adds a contact and a roster,
+# A re-signs its card, and B pins the new card and sees both.  The API's
+# refusals keep parley.conf as it was.
+# shellcheck source=tests/integration/lib.sh
+. "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+browser_ready publish
+live_pair admin
+expect_rc 0 px token create --dir a --role duty --name d
+TD=$(cat "$OUT")
+serve a
+serve b
+ok "two live nodes on 127.0.0.1"
+
+rm -rf "$ART"
+URL_A=$(url a) TOKEN_A=$TA ARTIFACTS="$ART" \
+	timeout 200 node "$E2E/publish.test.mjs" >"$TMP/e2e.log" 2>&1
+rc=$?
+cat "$TMP/e2e.log"
+[ $rc = 0 ] || fail "the browser tests failed (exit $rc); screenshots in $ART"
+for p in publish-en publish-zh-400; do
+	[ -s "$ART/$p.png" ] || fail "no screenshot $p.png"
+done
+expect_in a/parley.conf '[contact "night"]'
+expect_in a/parley.conf 'email = night@beijing.example'
+expect_in a/parley.conf 'handover = Mon 09:00 duty, Fri 18:00 night'
+
+# The API's refusals: a duty officer may not publish; a value the file
+# could not hold as given; a contact the roster still names.  Each leaves
+# parley.conf byte for byte.
+cp a/parley.conf conf.before
+call a "$TD" PUT /api/v1/roster '{"handover":""}'
+want_code 403
+call a "$TA" PUT /api/v1/contacts/own/night '{"role":"technical","name":"\"Zhang\""}'
+want_code 422
+expect_in "$OUT" "name: a value is one line"
+call a "$TA" PUT /api/v1/contacts/own/night '{"role":"boss","name":"Zhang Min"}'
+want_code 422
+expect_in "$OUT" "not published"
+call a "$TA" DELETE /api/v1/contacts/own/night
+want_code 422
+expect_in "$OUT" "night"
+cmp -s a/parley.conf conf.before || fail "a refused edit changed parley.conf: $(diff conf.before a/parley.conf)"
+ok "refused edits leave parley.conf as it was"
+
+# B pins A's new card as it pins any: what changed is shown.
+expect_rc 0 px card --dir a -o a2.card
+expect_json a2.card 'd["card"]["version"]' 3
+expect_json a2.card '[r["contact"] for r in d["card"]["roster"]]' '["duty", "night"]'
+expect_rc 0 px peer add --dir b a2.card
+expect_in "$OUT" "contact added: night"
+expect_in "$OUT" "the on-call roster changed"
+call b "$TB" GET "/api/v1/contacts?peer=$A"
+want_code 200
+expect_json "$OUT" '[[c["id"], c.get("email")] for c in d[0]["contacts"] if c["id"] == "night"]' '[["night", "night@beijing.example"]]'
+expect_json "$OUT" 'd[0]["card_version"]' 3
+ok "B pins A's card version 3 with the new contact and roster"
+
+# Removing the contact: the roster first, then the contact.
+call a "$TA" PUT /api/v1/roster '{"handover":""}'
+want_code 200
+expect_json "$OUT" 'd["card_version"]' 4
+call a "$TA" DELETE /api/v1/contacts/own/night
+want_code 200
+expect_json "$OUT" 'd["card_version"]' 5
+expect_not_in a/parley.conf 'night'
+expect_not_in a/parley.conf '[roster]'
+ok "a roster cleared and a contact removed, each a new card version"
+finish
