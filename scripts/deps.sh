@@ -21,7 +21,8 @@ python3 python3-cryptography python3-aiosmtpd"
 # npm (unless some node is already installed), then the npm packages
 # pinned in tests/e2e/package-lock.json (playwright-core drives the
 # system chromium; no browser is ever downloaded); and clang-format, since
-# t_format checks every C file against .clang-format.
+# t_format checks every C file against .clang-format; and clang, since
+# t_clang compiles every source with it as well as with cc.
 e2e=0
 for arg in "$@"; do
 	case $arg in
@@ -35,7 +36,7 @@ for arg in "$@"; do
 	esac
 done
 if [ $e2e = 1 ]; then
-	need_pkgs="$need_pkgs chromium fonts-noto-cjk clang-format"
+	need_pkgs="$need_pkgs chromium fonts-noto-cjk clang-format clang"
 	command -v node >/dev/null 2>&1 || need_pkgs="$need_pkgs nodejs"
 	command -v npm >/dev/null 2>&1 || need_pkgs="$need_pkgs npm"
 fi

@@ -321,8 +321,8 @@ static const char *const migrations[] = {
 	/* 19 -> 20: who of our people acted for each message we signed
 	 * through the API (store_sqlite_user.c; docs/protocol.md "The
 	 * acting person"): our own record, whatever the peer was shown */
-	"CREATE TABLE msg_actors (hash TEXT PRIMARY KEY, person TEXT NOT NULL,"
-	"  role TEXT NOT NULL) WITHOUT ROWID;",
+	("CREATE TABLE msg_actors (hash TEXT PRIMARY KEY, person TEXT NOT NULL,"
+	 "  role TEXT NOT NULL) WITHOUT ROWID;"),
 };
 
 enum q {
