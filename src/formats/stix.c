@@ -19,6 +19,7 @@
 
 #include "formats/stix.h"
 #include "model/canon.h"
+#include "model/evidence.h"
 #include "model/observable.h"
 #include "util/util.h"
 
@@ -496,13 +497,112 @@ out:
 	return rc;
 }
 
+/* A manifest's hashes member ("sha256", ...) -> the STIX hashes
+ * dictionary ("SHA-256", ...). */
+static json_t *
+stix_hashes(const json_t *h)
+{
+	static const char *const algos[] = { "md5", "sha1", "sha256",
+		"sha512" };
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < PX_ARRAY_LEN(algos); i++) {
+		const char *v = json_string_value(json_object_get(h, algos[i]));
+
+		if (v)
+			json_object_set_new(
+			    o, hash_key(algos[i]), json_string(v));
+	}
+	return o;
+}
+
+/* A file's id-contributing properties (STIX 2.1 sections 2.9, 6.7): its
+ * name and one of its hashes, the first of MD5, SHA-1, SHA-256, SHA-512
+ * that it has. */
+static json_t *
+file_idprops(const json_t *hashes, const char *name)
+{
+	static const char *const pref[] = { "MD5", "SHA-1", "SHA-256",
+		"SHA-512" };
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < PX_ARRAY_LEN(pref); i++) {
+		const json_t *v = json_object_get(hashes, pref[i]);
+
+		if (v) {
+			json_object_set_new(
+			    o, "hashes", json_pack("{sO}", pref[i], v));
+			break;
+		}
+	}
+	if (name)
+		json_object_set_new(o, "name", json_string(name));
+	return o;
+}
+
+static int
+by_item(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a;
+	const json_t *y = *(const json_t *const *)b;
+
+	return strcmp(json_string_value(json_object_get(x, "item")),
+	    json_string_value(json_object_get(y, "item")));
+}
+
+/* Adds {item, exhibit, root, case} to the file's x_parley_evidence, once,
+ * kept sorted by item hash (the same bytes acquired twice are two items
+ * of one file). */
+static void
+evidence_entry(
+    json_t *file, const struct px_case *c, const struct px_manifest *m)
+{
+	json_t *arr = json_object_get(file, "x_parley_evidence");
+	json_t **v;
+	size_t i, n;
+
+	if (arr == NULL) {
+		arr = json_array();
+		json_object_set_new(file, "x_parley_evidence", arr);
+	}
+	for (i = 0; i < json_array_size(arr); i++)
+		if (strcmp(json_string_value(
+		               json_object_get(json_array_get(arr, i), "item")),
+		        m->item) == 0)
+			return;
+	json_array_append_new(arr,
+	    json_pack("{ss ss ss ss sI}", "item", m->item, "exhibit",
+	        m->exhibit, "root", m->root, "case", c->id, "chunks",
+	        (json_int_t)m->chunks));
+	n = json_array_size(arr);
+	v = px_calloc(n, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), by_item);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
+static bool
+has_ref(const json_t *refs, const char *id)
+{
+	size_t i;
+	const json_t *v;
+
+	json_array_foreach(
+	    refs, i, v) if (strcmp(json_string_value(v), id) == 0) return true;
+	return false;
+}
+
 int
-px_stix_add_artifact(struct px_stix *s, const struct px_case *c,
-    const char *sha256_hex, const char *mime)
+px_stix_add_evidence(
+    struct px_stix *s, const struct px_case *c, const struct px_manifest *m)
 {
 	char *gid = pid("grouping", "grouping|%s%s", c->id, NULL);
 	char *canon = NULL, *id = NULL;
-	json_t *g = json_object_get(s->objects, gid), *o, *idp;
+	json_t *g = json_object_get(s->objects, gid), *o, *hashes, *idp;
 	int rc = 0;
 
 	if (g == NULL) {
@@ -510,19 +610,36 @@ px_stix_add_artifact(struct px_stix *s, const struct px_case *c,
 		    PX_EINVAL, "add case %s before its evidence", c->id);
 		goto out;
 	}
-	idp = json_pack("{s{ss}}", "hashes", "SHA-256", sha256_hex);
+	hashes = stix_hashes(json_object_get(m->obj, "hashes"));
+	idp = file_idprops(hashes, m->name);
 	canon = px_canon_string(idp);
-	id = id5("artifact", SCO_NS, canon ? canon : "");
-	o = idp;
-	json_object_set_new(o, "type", json_string("artifact"));
-	json_object_set_new(o, "spec_version", json_string("2.1"));
-	json_object_set_new(o, "id", json_string(id));
-	if (mime)
-		json_object_set_new(o, "mime_type", json_string(mime));
-	marked(o, c->tlp);
-	put(s, o);
-	json_array_append_new(
-	    json_object_get(g, "object_refs"), json_string(id));
+	json_decref(idp);
+	if (canon == NULL) {
+		json_decref(hashes);
+		rc = PX_ERR;
+		goto out;
+	}
+	id = id5("file", SCO_NS, canon);
+	stix_marking(s, m->tlp);
+	if ((o = json_object_get(s->objects, id)) != NULL) {
+		json_decref(hashes);
+		mark_shared(o, m->tlp);
+	} else {
+		o = json_pack("{ss ss ss so sI}", "type", "file",
+		    "spec_version", "2.1", "id", id, "hashes", hashes, "size",
+		    (json_int_t)m->size);
+		if (m->name)
+			json_object_set_new(o, "name", json_string(m->name));
+		if (m->media_type)
+			json_object_set_new(
+			    o, "mime_type", json_string(m->media_type));
+		marked(o, m->tlp);
+		put(s, o);
+	}
+	evidence_entry(o, c, m);
+	if (!has_ref(json_object_get(g, "object_refs"), id))
+		json_array_append_new(
+		    json_object_get(g, "object_refs"), json_string(id));
 out:
 	free(gid);
 	free(canon);
@@ -665,7 +782,11 @@ sco_obs(struct px_stix_case *c, const json_t *o, const char *type,
 			    (best == NULL || strcmp(a, best) > 0))
 				best = a, bestv = json_string_value(hv);
 		}
-		if (best == NULL || strcmp(type, "artifact") == 0)
+		/* An evidence item (x_parley_evidence) is not an observable
+		 * of the case: its bytes stay with the party that holds
+		 * them, and an offer, not an import, moves them. */
+		if (best == NULL || strcmp(type, "artifact") == 0 ||
+		    json_object_get(o, "x_parley_evidence"))
 			return 0;
 		return add_hash(c, best, bestv, where);
 	}

@@ -45,11 +45,16 @@ void px_stix_dispose(struct px_stix *s);
  * notes, feedback as opinions, and its TLP marking-definition. */
 PX_MUST_CHECK int px_stix_add_case(struct px_stix *s, const struct px_case *c);
 
-/* Hook for evidence (issue 13): an artifact with its SHA-256, referenced
- * by the case's grouping, under the case's marking.  `name` and `mime`
- * may be NULL.  The case must have been added. */
-PX_MUST_CHECK int px_stix_add_artifact(struct px_stix *s,
-    const struct px_case *c, const char *sha256_hex, const char *mime);
+/* Evidence item `m` (issue 13) of case `c` as a `file` cyber-observable:
+ * its hashes, size, name and media type, under the item's own marking,
+ * with x_parley_evidence [{item, exhibit, root, case, chunks}], referenced
+ * by the case's grouping.  Not an `artifact`: STIX 2.1 (6.1) wants an
+ * artifact's bytes (payload_bin) or a URL to fetch them, and a bundle
+ * carries neither (docs/interop.md).  The case must have been added; the
+ * caller has asked the choke point about the item's marking. */
+struct px_manifest;
+PX_MUST_CHECK int px_stix_add_evidence(
+    struct px_stix *s, const struct px_case *c, const struct px_manifest *m);
 
 /* The bundle of everything added, objects sorted by id; a new reference.
  * Its id is a UUIDv5 over the objects. */
