@@ -218,6 +218,34 @@ hash_key(const char *algo)
 	return "SHA-512";
 }
 
+/* The cyber-observable of `type` with id-contributing properties
+ * `idprops` (borrowed), its id derived as STIX 2.1 section 2.9 says; made
+ * once, marked `t` or the stricter marking it already has.  Returns its
+ * id (heap), or NULL when the properties cannot be canonicalised. */
+static char *
+put_sco(
+    struct px_stix *s, const char *type, const json_t *idprops, enum px_tlp t)
+{
+	char *canon = px_canon_string(idprops), *id;
+	json_t *o;
+
+	if (canon == NULL)
+		return NULL;
+	id = id5(type, SCO_NS, canon);
+	free(canon);
+	if ((o = json_object_get(s->objects, id)) != NULL) {
+		mark_shared(o, t);
+		return id;
+	}
+	o = json_deep_copy(idprops);
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "spec_version", json_string("2.1"));
+	json_object_set_new(o, "id", json_string(id));
+	marked(o, t);
+	put(s, o);
+	return id;
+}
+
 /* One observable: its SCO (or, for a CVE, a vulnerability) and an
  * indicator with its pattern.  Returns 0 and appends the ids to refs. */
 static int
@@ -226,7 +254,7 @@ stix_observable(struct px_stix *s, const struct px_case *c, const char *type,
 {
 	json_t *idprops = NULL, *o;
 	struct px_buf pat;
-	char *sco_id = NULL, *canon = NULL, *ind_id = NULL;
+	char *sco_id = NULL, *ind_id = NULL;
 	int rc = 0;
 
 	px_buf_init(&pat, PX_BUF_NOCAP);
@@ -274,22 +302,9 @@ stix_observable(struct px_stix *s, const struct px_case *c, const char *type,
 		quoted(&pat, value);
 		px_buf_puts(&pat, "]");
 	}
-	canon = px_canon_string(idprops);
-	if (canon == NULL) {
+	if ((sco_id = put_sco(s, type, idprops, c->tlp)) == NULL) {
 		rc = PX_ERR;
 		goto out;
-	}
-	sco_id = id5(type, SCO_NS, canon);
-	o = json_object_get(s->objects, sco_id);
-	if (o == NULL) {
-		o = json_deep_copy(idprops);
-		json_object_set_new(o, "type", json_string(type));
-		json_object_set_new(o, "spec_version", json_string("2.1"));
-		json_object_set_new(o, "id", json_string(sco_id));
-		marked(o, c->tlp);
-		put(s, o);
-	} else {
-		mark_shared(o, c->tlp);
 	}
 	json_array_append_new(refs, json_string(sco_id));
 	ind_id = pid("indicator", "indicator|%s|%s", c->id, pat.data);
@@ -321,7 +336,6 @@ stix_observable(struct px_stix *s, const struct px_case *c, const char *type,
 	}
 out:
 	json_decref(idprops);
-	free(canon);
 	free(sco_id);
 	free(ind_id);
 	px_buf_dispose(&pat);
@@ -645,6 +659,211 @@ out:
 	free(canon);
 	free(id);
 	return rc;
+}
+
+/* ---- feed digests ------------------------------------------------------- */
+
+static char *
+digest_gid(const struct px_stix_digest *d)
+{
+	char *name =
+	    px_asprintf("digest|%s|%s|%s", d->signer, d->recipient, d->day);
+	char *id = id5("grouping", PX_STIX_NS, name);
+
+	free(name);
+	return id;
+}
+
+int
+px_stix_add_digest(struct px_stix *s, const struct px_stix_digest *d)
+{
+	char t[PX_TIME_STRLEN];
+	char *gid = digest_gid(d), *by = stix_identity(s, d->signer);
+	char *to = stix_identity(s, d->recipient);
+	json_t *g, *x;
+
+	px_time_format(t, d->time_ms);
+	stix_marking(s, d->tlp);
+	g = sdo("grouping", gid, t, t);
+	json_object_set_new(g, "name",
+	    json_sprintf("Feed digest of %s from %s to %s", d->day, d->signer,
+	        d->recipient));
+	json_object_set_new(g, "context", json_string("suspicious-activity"));
+	json_object_set_new(g, "created_by_ref", json_string(by));
+	json_object_set_new(g, "object_refs", json_pack("[ss]", by, to));
+	x = json_deep_copy(d->digest);
+	json_object_set_new(x, "message", json_string(d->msg_hash));
+	json_object_set_new(x, "signer", json_string(d->signer));
+	json_object_set_new(x, "recipient", json_string(d->recipient));
+	json_object_set_new(x, "exported", json_integer(0));
+	json_object_set_new(x, "left_out", json_integer(0));
+	json_object_set_new(g, "x_parley_digest", x);
+	json_object_set_new(g, "external_references",
+	    json_pack("[{ss ss}]", "source_name", "parley", "external_id",
+	        d->msg_hash));
+	marked(g, d->tlp);
+	put(s, g);
+	free(gid);
+	free(by);
+	free(to);
+	return 0;
+}
+
+/* What an event is about, as a cyber-observable: the address, host name
+ * or URL of the side its route counted.  0 when it has none of them. */
+static int
+event_value(const char **type, const char **value, const json_t *line)
+{
+	const char *side = json_string_value(
+	    json_object_get(json_object_get(line, "route"), "side"));
+	const json_t *end = json_object_get(json_object_get(line, "event"),
+	    side && strcmp(side, "destination") == 0 ? "destination"
+	                                             : "source");
+	const char *v;
+
+	if ((v = json_string_value(json_object_get(end, "ip"))) != NULL) {
+		*type = strchr(v, ':') ? "ipv6-addr" : "ipv4-addr";
+		*value = v;
+		return 1;
+	}
+	if ((v = json_string_value(json_object_get(end, "fqdn"))) != NULL) {
+		*type = "domain-name";
+		*value = v;
+		return 1;
+	}
+	if ((v = json_string_value(json_object_get(end, "url"))) != NULL) {
+		*type = "url";
+		*value = v;
+		return 1;
+	}
+	return 0;
+}
+
+int
+px_stix_add_feed_event(struct px_stix *s, const struct px_stix_digest *d,
+    const json_t *line, const char *event_id, enum px_tlp tlp)
+{
+	char t[PX_TIME_STRLEN];
+	char *gid = digest_gid(d), *by = NULL, *where = NULL, *sco = NULL;
+	char *ind = NULL, *sid = NULL;
+	const char *type, *value, *prov, *etype;
+	const json_t *ev = json_object_get(line, "event");
+	const json_t *seen = json_object_get(line, "seen");
+	json_t *g = json_object_get(s->objects, gid), *o, *idp, *refs;
+	struct px_buf pat;
+	int rc = 0;
+
+	px_buf_init(&pat, PX_BUF_NOCAP);
+	if (g == NULL) {
+		rc =
+		    px_error_set(PX_EINVAL, "add the digest before its events");
+		goto out;
+	}
+	if (!event_value(&type, &value, line)) {
+		rc = 1;
+		goto out;
+	}
+	px_time_format(t, d->time_ms);
+	stix_marking(s, tlp);
+	mark_shared(g, tlp);
+	refs = json_object_get(g, "object_refs");
+	by = stix_identity(s, d->signer);
+	/* Where it was sighted: the feed's provider, else the signer. */
+	prov = json_string_value(
+	    json_object_get(json_object_get(ev, "feed"), "provider"));
+	if (prov) {
+		where = pid("identity", "provider|%s%s", prov, NULL);
+		if (json_object_get(s->objects, where) == NULL) {
+			o = sdo("identity", where, EPOCH, EPOCH);
+			json_object_set_new(o, "name", json_string(prov));
+			json_object_set_new(
+			    o, "identity_class", json_string("organization"));
+			put(s, o);
+		}
+	} else {
+		where = px_strdup(by);
+	}
+	if (!has_ref(refs, where))
+		json_array_append_new(refs, json_string(where));
+	idp = json_pack("{ss}", "value", value);
+	sco = put_sco(s, type, idp, tlp);
+	json_decref(idp);
+	if (sco == NULL) {
+		rc = PX_ERR;
+		goto out;
+	}
+	if (!has_ref(refs, sco))
+		json_array_append_new(refs, json_string(sco));
+	px_buf_putf(&pat, "[%s:value = ", type);
+	quoted(&pat, value);
+	px_buf_puts(&pat, "]");
+	/* One indicator per value in a digest, however many events name it. */
+	ind = pid("indicator", "indicator|%s|%s", gid, pat.data);
+	if ((o = json_object_get(s->objects, ind)) != NULL) {
+		mark_shared(o, tlp);
+	} else {
+		etype = json_string_value(json_object_get(
+		    json_object_get(ev, "classification"), "type"));
+		o = sdo("indicator", ind, t, t);
+		json_object_set_new(o, "created_by_ref", json_string(by));
+		json_object_set_new(o, "name",
+		    json_sprintf("%s %s", etype ? etype : "event", value));
+		json_object_set_new(o, "pattern", json_string(pat.data));
+		json_object_set_new(o, "pattern_type", json_string("stix"));
+		json_object_set_new(o, "pattern_version", json_string("2.1"));
+		json_object_set_new(o, "valid_from",
+		    json_incref(json_object_get(d->digest, "start")));
+		marked(o, tlp);
+		put(s, o);
+		json_array_append_new(refs, json_string(ind));
+	}
+	/* The event itself: the provider's sightings of the value. */
+	sid = pid("sighting", "sighting|%s|%s", gid, event_id);
+	o = sdo("sighting", sid, t, t);
+	json_object_set_new(o, "created_by_ref", json_string(by));
+	json_object_set_new(o, "sighting_of_ref", json_string(ind));
+	json_object_set_new(o, "where_sighted_refs", json_pack("[s]", where));
+	if (json_is_integer(json_object_get(seen, "count")))
+		json_object_set(o, "count", json_object_get(seen, "count"));
+	if (json_is_string(json_object_get(seen, "first")))
+		json_object_set(
+		    o, "first_seen", json_object_get(seen, "first"));
+	if (json_is_string(json_object_get(seen, "last")))
+		json_object_set(o, "last_seen", json_object_get(seen, "last"));
+	json_object_set_new(o, "x_parley_event",
+	    json_pack("{ss sO sO}", "id", event_id, "event", ev, "route",
+	        json_object_get(line, "route") ? json_object_get(line, "route")
+	                                       : json_null()));
+	marked(o, tlp);
+	put(s, o);
+	json_array_append_new(refs, json_string(sid));
+	json_object_set_new(json_object_get(g, "x_parley_digest"), "exported",
+	    json_integer(
+	        json_integer_value(json_object_get(
+	            json_object_get(g, "x_parley_digest"), "exported")) +
+	        1));
+out:
+	px_buf_dispose(&pat);
+	free(gid);
+	free(by);
+	free(where);
+	free(sco);
+	free(ind);
+	free(sid);
+	return rc;
+}
+
+void
+px_stix_digest_left_out(
+    struct px_stix *s, const struct px_stix_digest *d, size_t n)
+{
+	char *gid = digest_gid(d);
+	json_t *x = json_object_get(
+	    json_object_get(s->objects, gid), "x_parley_digest");
+
+	if (x)
+		json_object_set_new(x, "left_out", json_integer((json_int_t)n));
+	free(gid);
 }
 
 static int

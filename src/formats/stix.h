@@ -56,6 +56,40 @@ struct px_manifest;
 PX_MUST_CHECK int px_stix_add_evidence(
     struct px_stix *s, const struct px_case *c, const struct px_manifest *m);
 
+/* A feed digest (issue 15, docs/feeds.md) as it was signed. */
+struct px_stix_digest {
+	const char *signer, *recipient, *day;
+	const char *msg_hash; /* the signed digest message */
+	int64_t time_ms;      /* its signed time */
+	const json_t *digest; /* its "digest" member: root, counts, ... */
+	enum px_tlp tlp;      /* the grouping's least marking */
+};
+
+/* Adds digest `d` as a grouping ("Feed digest of DAY from A to B"),
+ * x_parley_digest the signed digest (root, events, counts) with the
+ * message's hash, signer, recipient and how many events the bundle
+ * holds ("exported") and left out ("left_out"); the two parties'
+ * identities.  Its id is a UUIDv5 over signer, recipient and day, so
+ * both parties export the same grouping. */
+PX_MUST_CHECK int px_stix_add_digest(
+    struct px_stix *s, const struct px_stix_digest *d);
+
+/* Adds one routed event of digest `d` (an attachment line {"event",
+ * "id", "route", "seen"}, borrowed; `event_id` its id as recomputed)
+ * under marking `tlp`: the SCO of the address, host name or URL the
+ * route counted, one indicator per value in the digest, and a sighting
+ * of that indicator (count, first_seen, last_seen from "seen"; where
+ * sighted: the feed's provider) carrying the event in x_parley_event.
+ * The digest's grouping takes the stricter marking.  1 (nothing added)
+ * for an event with no address, host or URL. */
+PX_MUST_CHECK int px_stix_add_feed_event(struct px_stix *s,
+    const struct px_stix_digest *d, const json_t *line, const char *event_id,
+    enum px_tlp tlp);
+
+/* Records in the digest's grouping that `n` events were left out. */
+void px_stix_digest_left_out(
+    struct px_stix *s, const struct px_stix_digest *d, size_t n);
+
 /* The bundle of everything added, objects sorted by id; a new reference.
  * Its id is a UUIDv5 over the objects. */
 json_t *px_stix_bundle(const struct px_stix *s);

@@ -34,6 +34,8 @@ validate() { # FILE...: every file is a valid STIX 2.1 bundle
 at 2026-11-20T10:00:00Z
 mknode a $A UTC
 mknode b $B UTC
+sed -i 's|^countries =$|countries = DE|' b/parley.conf
+expect_rc 0 px card --dir b -o b.card
 enrol a b
 
 # --- evidence ------------------------------------------------------------------
@@ -104,5 +106,99 @@ expect_rc 0 px import --dir b --to $A --json ev-party.json
 expect_rc 0 px case show --dir b --json "$(json_get "$OUT" 'd["case"]')"
 expect_json "$OUT" '[o["type"] + " " + o["value"] for o in d["observables"]]' '["domain-name evil.example"]'
 ok "evidence: file SCOs with the items' hashes, under their own markings, validated"
+
+# --- a feed digest --------------------------------------------------------------
+cat >deleg.txt <<'EOF'
+2|ripencc|20261130|2|19830705|20261129|+0100
+ripencc|DE|ipv4|192.0.2.0|256|20100101|allocated
+ripencc|DE|ipv4|198.51.100.0|256|20100101|allocated
+EOF
+expect_rc 0 px routing load --dir a deleg.txt
+python3 - <<'PY'
+import json
+with open("ev.jsonl", "w") as f:
+    for i, (ip, tlp) in enumerate([("192.0.2.10", "green"), ("192.0.2.11", "amber"),
+                                   ("198.51.100.7", "red"), ("192.0.2.10", "green")]):
+        f.write(json.dumps({"source.ip": ip, "source.port": 443, "source.asn": 64500,
+            "classification.type": "c2-server", "classification.identifier": "qakbot",
+            "malware.name": "qakbot", "time.source": "2026-12-01T0%d:00:00+00:00" % (i + 1),
+            "feed.name": "c2-list", "feed.provider": "Example Feeds", "tlp": tlp}) + "\n")
+PY
+at 2026-12-01T09:00:00Z
+expect_rc 0 px feed ingest --dir a --json ev.jsonl
+expect_json "$OUT" '[d[0]["events"], d[0]["routed"], d[0]["duplicates"]]' '[3, 2, 1]'
+at 2026-12-02T00:10:00Z
+expect_rc 0 px feed flush --dir a --all --json
+expect_json "$OUT" 'd["digests"]' 1
+expect_rc 0 px feed digests --dir a --json
+ROOT=$(json_get "$OUT" '[x["root"] for x in d if x["dir"] == "out" and x["day"] == "2026-12-01"][0]')
+
+expect_rc 0 px export --dir a --format stix --digest 2026-12-01 --peer $B -o dg-com.json
+expect_rc 0 px export --dir a --format stix --digest 2026-12-01 --peer $B -o dg-com2.json
+cmp dg-com.json dg-com2.json || fail "re-export of the digest is not byte-identical"
+expect_rc 0 px export --dir a --format stix --digest 2026-12-01 --peer $B --to $B -o dg-party.json --json
+expect_json "$OUT" 'd["format"]' stix
+python3 - dg-com.json dg-party.json "$ROOT" <<'PY' || fail "the digest bundle"
+import hashlib, json, sys
+com, party, root = sys.argv[1:]
+GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+def load(path):
+    d = json.load(open(path))
+    by = {}
+    for o in d["objects"]:
+        by.setdefault(o["type"], []).append(o)
+    return d, by
+def mth(leaves):  # RFC 9162 over sorted 32-byte ids
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return hashlib.sha256(b"\0" + leaves[0]).digest()
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return hashlib.sha256(b"\1" + mth(leaves[:k]) + mth(leaves[k:])).digest()
+d, by = load(com)
+g = by["grouping"][0]
+x = g["x_parley_digest"]
+assert x["root"] == root and x["day"] == "2026-12-01" and x["events"] == 2, x
+assert x["exported"] == 1 and x["left_out"] == 1, x
+assert g["object_marking_refs"] == [GREEN]
+assert [s["x_parley_event"]["event"]["source"]["ip"] for s in by["sighting"]] == ["192.0.2.10"]
+assert "192.0.2.11" not in json.dumps(d), "the AMBER event stays out of the community file"
+d, by = load(party)
+g = by["grouping"][0]
+assert g["object_marking_refs"] == [AMBER], "the strictest marking of its events"
+assert g["x_parley_digest"]["exported"] == 2 and g["x_parley_digest"]["left_out"] == 0
+s = {o["x_parley_event"]["event"]["source"]["ip"]: o for o in by["sighting"]}
+assert sorted(s) == ["192.0.2.10", "192.0.2.11"], sorted(s)
+a = s["192.0.2.10"]
+assert (a["count"], a["first_seen"], a["last_seen"]) == (2, "2026-12-01T01:00:00.000Z", "2026-12-01T04:00:00.000Z"), a
+assert s["192.0.2.11"]["object_marking_refs"] == [AMBER] and a["object_marking_refs"] == [GREEN]
+ind = {o["id"]: o for o in by["indicator"]}
+assert ind[a["sighting_of_ref"]]["pattern"] == "[ipv4-addr:value = '192.0.2.10']"
+prov = [o for o in by["identity"] if o["id"] == a["where_sighted_refs"][0]]
+assert prov and prov[0]["name"] == "Example Feeds", prov
+assert set(g["object_refs"]) <= {o["id"] for o in d["objects"]}
+# Every event the digest covers is here: their ids give the signed root.
+ids = sorted(bytes.fromhex(o["x_parley_event"]["id"]) for o in by["sighting"])
+assert mth(ids).hex() == root, (mth(ids).hex(), root)
+PY
+validate dg-com.json dg-party.json
+# The receiver exports the same bytes from what it received.
+hop a b $B $A f1.bundle
+expect_rc 0 px export --dir b --format stix --digest 2026-12-01 --peer $A --received --to $A -o dg-b.json
+cmp dg-party.json dg-b.json || fail "B's export of the received digest differs from A's"
+# Refusals: no such digest, the public, a wrong shape.
+expect_rc 4 px export --dir a --format stix --digest 2026-11-30 --peer $B
+expect_in "$ERR" "no digest of 2026-11-30 was signed for $B"
+expect_rc 4 px export --dir b --format stix --digest 2026-12-01 --peer $A
+expect_rc 5 px export --dir a --format stix --digest 2026-12-01 --peer $B --public -o pub.json
+expect_in "$ERR" "TLP:GREEN"
+[ -e pub.json ] && fail "a refused digest export wrote pub.json"
+expect_rc 2 px export --dir a --format stix --digest 2026-12-01
+expect_rc 2 px export --dir a --format misp --digest 2026-12-01 --peer $B
+expect_rc 2 px export --dir a --format stix --peer $B "$ID"
+ok "feed digest: grouping with the signed root, events as sightings under their markings, validated"
 
 finish
