@@ -1125,6 +1125,52 @@ marking_of(enum px_tlp *out, const json_t *refs, const json_t *objs)
 	return 0;
 }
 
+/* Reads `len` bytes of text as a bundle into *b (new): at most
+ * PX_STIX_MAX_BYTES, JSON, {"type": "bundle", "objects": [...]} with at
+ * least one object, each an object with a type and an id.  PX_EINVAL or
+ * PX_ETOOBIG saying what is wrong, *b NULL. */
+static int
+read_bundle(json_t **b, const char *text, size_t len)
+{
+	const json_t *objs, *o;
+	size_t i;
+	int rc;
+
+	*b = NULL;
+	if (len > PX_STIX_MAX_BYTES)
+		return px_error_set(PX_ETOOBIG,
+		    "the STIX bundle is %zu bytes; at most %u are read", len,
+		    PX_STIX_MAX_BYTES);
+	if ((rc = px_json_parse(
+	         b, text, len, PX_STIX_MAX_BYTES, "the STIX bundle")) < 0)
+		return rc;
+	objs = json_object_get(*b, "objects");
+	if (!json_is_object(*b) ||
+	    !json_is_string(json_object_get(*b, "type")) ||
+	    strcmp(json_string_value(json_object_get(*b, "type")), "bundle") ||
+	    !json_is_array(objs) || json_array_size(objs) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "not a STIX 2.1 bundle: expected {\"type\": \"bundle\", "
+		    "\"objects\": [...]} with at least one object");
+		goto fail;
+	}
+	json_array_foreach(objs, i, o)
+	{
+		if (!json_is_object(o) ||
+		    !json_is_string(json_object_get(o, "type")) ||
+		    !json_is_string(json_object_get(o, "id"))) {
+			rc = px_error_set(PX_EINVAL,
+			    "object %zu of the bundle has no type or id", i);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	json_decref(*b);
+	*b = NULL;
+	return rc;
+}
+
 int
 px_stix_parse(
     struct px_stix_case *out, const char *text, size_t len, enum px_tlp dflt)
@@ -1137,22 +1183,9 @@ px_stix_parse(
 	memset(out, 0, sizeof(*out));
 	out->kind = out->category = out->priority = -1;
 	out->tlp = dflt;
-	if (len > PX_STIX_MAX_BYTES)
-		return px_error_set(PX_ETOOBIG,
-		    "the STIX bundle is %zu bytes; at most %u are read", len,
-		    PX_STIX_MAX_BYTES);
-	if ((rc = px_json_parse(
-	         &b, text, len, PX_STIX_MAX_BYTES, "the STIX bundle")) < 0)
+	if ((rc = read_bundle(&b, text, len)) < 0)
 		return rc;
 	objs = json_object_get(b, "objects");
-	if (!json_is_object(b) || !json_is_string(json_object_get(b, "type")) ||
-	    strcmp(json_string_value(json_object_get(b, "type")), "bundle") ||
-	    !json_is_array(objs) || json_array_size(objs) == 0) {
-		rc = px_error_set(PX_EINVAL,
-		    "not a STIX 2.1 bundle: expected {\"type\": \"bundle\", "
-		    "\"objects\": [...]} with at least one object");
-		goto out;
-	}
 	json_array_foreach(objs, i, o)
 	{
 		const char *type =
@@ -1233,6 +1266,258 @@ px_stix_parse(
 out:
 	if (rc < 0)
 		px_stix_case_dispose(out);
+	json_decref(b);
+	return rc;
+}
+
+/* ---- import as feed events ---------------------------------------------- */
+
+/* Flattens parley's nested event (px_event_json's form) into IntelMQ's
+ * dotted keys, the form the intelmq decoder reads back into the same
+ * event. */
+static void
+flatten(json_t *out, const char *prefix, const json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		char *key =
+		    prefix ? px_asprintf("%s.%s", prefix, k) : px_strdup(k);
+
+		if (json_is_object(v))
+			flatten(out, key, v);
+		else if (strcmp(key, "malware") == 0)
+			json_object_set(out, "malware.name", v);
+		else if (strcmp(key, "source.cc") == 0)
+			json_object_set(out, "source.geolocation.cc", v);
+		else if (strcmp(key, "destination.cc") == 0)
+			json_object_set(out, "destination.geolocation.cc", v);
+		else
+			json_object_set(out, key, v);
+		free(key);
+	}
+}
+
+/* The IntelMQ key of the value a one-comparison pattern names. */
+static const char *
+value_key(const char *type)
+{
+	if (strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0)
+		return "source.ip";
+	if (strcmp(type, "domain-name") == 0)
+		return "source.fqdn";
+	if (strcmp(type, "url") == 0)
+		return "source.url";
+	return NULL;
+}
+
+/* The value of a one-comparison pattern over an address, host name or
+ * URL: 1 with *type and *val (val[2100]), 0 for any other pattern. */
+static int
+simple_pattern(const char *p, char type[32], char *val, size_t vn)
+{
+	struct px_stix_case c = { 0 };
+	int rc;
+
+	/* pattern_obs does the parsing; it normalises on the way, which
+	 * the feed pipeline does again. */
+	rc = pattern_obs(&c, p, "pattern");
+	if (rc < 0 || c.nobs != 1) {
+		px_stix_case_dispose(&c);
+		return rc < 0 ? rc : 0;
+	}
+	{
+		const char *colon = strchr(c.obs[0], ':');
+
+		snprintf(type, 32, "%.*s", (int)(colon - c.obs[0]), c.obs[0]);
+		snprintf(val, vn, "%s", colon + 1);
+	}
+	px_stix_case_dispose(&c);
+	return 1;
+}
+
+/* The STIX type name of a parley observable type name, for the types a
+ * feed event can carry. */
+static const char *
+stix_type_of(const char *t)
+{
+	if (strcmp(t, "ipv4-addr") == 0 || strcmp(t, "ipv6-addr") == 0 ||
+	    strcmp(t, "domain-name") == 0 || strcmp(t, "url") == 0)
+		return t;
+	return NULL;
+}
+
+static const json_t *
+by_id(const json_t *objs, const char *id)
+{
+	size_t i;
+	const json_t *o;
+
+	json_array_foreach(objs, i, o) if (id && json_is_object(o) &&
+	    json_string_value(json_object_get(o, "id")) &&
+	    strcmp(json_string_value(json_object_get(o, "id")), id) ==
+	        0) return o;
+	return NULL;
+}
+
+/* An event from an indicator (and the sighting of it, or NULL). */
+static int
+indicator_event(json_t **out, const json_t *objs, const json_t *ind,
+    const json_t *sgt, const char *where)
+{
+	const char *p = json_string_value(json_object_get(ind, "pattern"));
+	const char *pt =
+	    json_string_value(json_object_get(ind, "pattern_type"));
+	const char *when, *key, *prov = NULL;
+	const json_t *src = sgt ? sgt : ind, *who;
+	char type[32], val[2100];
+	enum px_tlp tlp;
+	json_t *e;
+	int rc;
+
+	*out = NULL;
+	if (p == NULL)
+		return px_error_set(
+		    PX_EINVAL, "%s: an indicator needs a pattern", where);
+	if (pt && strcmp(pt, "stix") != 0)
+		return 0;
+	/* A bad pattern is the indicator's fault, whoever sighted it. */
+	if ((rc = simple_pattern(p, type, val, sizeof(val))) <= 0) {
+		if (rc < 0)
+			px_error_prefix("%.100s",
+			    json_string_value(json_object_get(ind, "id")));
+		return rc;
+	}
+	if (stix_type_of(type) == NULL || (key = value_key(type)) == NULL)
+		return 0;
+	e = json_pack("{ss ss}", key, val, "classification.type",
+	    json_array_size(json_object_get(ind, "indicator_types")) &&
+	            strcmp(json_string_value(json_array_get(
+	                       json_object_get(ind, "indicator_types"), 0)),
+	                "compromised") == 0
+	        ? "system-compromise"
+	        : "blocklist");
+	when = json_string_value(json_object_get(sgt, "last_seen"));
+	if (when == NULL)
+		when = json_string_value(json_object_get(ind, "valid_from"));
+	if (when)
+		json_object_set_new(e, "time.source", json_string(when));
+	who = by_id(objs,
+	    json_string_value(
+	        json_array_get(json_object_get(sgt, "where_sighted_refs"), 0)));
+	if (who == NULL)
+		who = by_id(objs,
+		    json_string_value(json_object_get(ind, "created_by_ref")));
+	if (who)
+		prov = json_string_value(json_object_get(who, "name"));
+	if (prov)
+		json_object_set_new(e, "feed.provider", json_string(prov));
+	/* The sighting's marking, else the indicator's. */
+	if (marking_of(
+	        &tlp, json_object_get(src, "object_marking_refs"), objs) ||
+	    marking_of(&tlp, json_object_get(ind, "object_marking_refs"), objs))
+		json_object_set_new(
+		    e, "tlp", json_string(px_tlp_names[tlp].wire));
+	if (sgt && json_is_integer(json_object_get(sgt, "count")))
+		json_object_set(
+		    e, "extra.count", json_object_get(sgt, "count"));
+	json_object_set(e, "extra.stix_id", json_object_get(src, "id"));
+	*out = e;
+	return 1;
+}
+
+int
+px_stix_feed_lines(
+    struct px_buf *out, size_t *count, const char *text, size_t len)
+{
+	json_t *b = NULL, *lines = json_array();
+	const json_t *objs, *o;
+	size_t i;
+	int rc;
+
+	*count = 0;
+	if ((rc = read_bundle(&b, text, len)) < 0)
+		goto out;
+	objs = json_object_get(b, "objects");
+	/* Sightings first: a sighting parley exported carries its event
+	 * whole; another's is an event of the indicator it sighted. */
+	json_array_foreach(objs, i, o)
+	{
+		const char *type =
+		    json_string_value(json_object_get(o, "type"));
+		char where[128];
+		const json_t *x = json_object_get(o, "x_parley_event"), *ind;
+		json_t *e = NULL;
+
+		snprintf(where, sizeof(where), "%.100s",
+		    json_string_value(json_object_get(o, "id")));
+		if (strcmp(type, "sighting") == 0) {
+			if (json_is_object(json_object_get(x, "event"))) {
+				e = json_object();
+				flatten(e, NULL, json_object_get(x, "event"));
+			} else {
+				const char *ref = json_string_value(
+				    json_object_get(o, "sighting_of_ref"));
+
+				if (ref == NULL) {
+					rc = px_error_set(PX_EINVAL,
+					    "%s: a sighting needs a "
+					    "sighting_of_ref",
+					    where);
+					goto out;
+				}
+				ind = by_id(objs, ref);
+				if (ind == NULL ||
+				    strcmp(json_string_value(
+				               json_object_get(ind, "type")),
+				        "indicator") != 0)
+					continue;
+				if ((rc = indicator_event(
+				         &e, objs, ind, o, where)) < 0)
+					goto out;
+			}
+		} else if (strcmp(type, "indicator") == 0) {
+			/* An indicator sighted in the bundle is its
+			 * sightings' events. */
+			size_t j;
+			const json_t *s2;
+			bool sighted = false;
+
+			json_array_foreach(objs, j,
+			    s2) if (json_equal(json_object_get(s2,
+			                           "sighting_of_ref"),
+			                json_object_get(o, "id"))) sighted =
+			    true;
+			if (sighted)
+				continue;
+			if ((rc = indicator_event(&e, objs, o, NULL, where)) <
+			    0)
+				goto out;
+		}
+		if (e)
+			json_array_append_new(lines, e);
+	}
+	if (json_array_size(lines) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "the bundle holds no feed event: no sighting, and no "
+		    "indicator whose pattern is one comparison of an address, "
+		    "host name or URL");
+		goto out;
+	}
+	json_array_foreach(lines, i, o)
+	{
+		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+
+		px_buf_puts(out, s);
+		px_buf_puts(out, "\n");
+		free(s);
+	}
+	*count = json_array_size(lines);
+	rc = 0;
+out:
+	json_decref(lines);
 	json_decref(b);
 	return rc;
 }

@@ -126,4 +126,23 @@ void px_uuid5(char out[PX_UUID_STRLEN], const char *ns, const char *name);
 PX_MUST_CHECK int px_stix_parse(
     struct px_stix_case *out, const char *text, size_t len, enum px_tlp dflt);
 
+/*
+ * A STIX 2.1 bundle as feed events (issue 16 item 1, `parley feed ingest
+ * --format stix`): IntelMQ JSON Lines (dotted keys, one event a line)
+ * appended to `out`, for the feed pipeline's intelmq decoder.  Each
+ * sighting gives one event: a sighting parley exported
+ * (x_parley_event) its event exactly, another the indicator it sights
+ * (time.source its last_seen, extra.count its count, feed.provider the
+ * identity where sighted).  Each indicator not sighted in the bundle
+ * whose pattern is one comparison of an address, host name or URL gives
+ * one event (type blocklist, system-compromise for indicator_types
+ * compromised; time.source its valid_from).  Markings as px_stix_parse
+ * reads them.  *count gets the number of lines.  PX_EINVAL naming the
+ * object for anything malformed (and for a bundle holding no event),
+ * with nothing appended; PX_ETOOBIG past PX_STIX_MAX_BYTES.
+ */
+struct px_buf;
+PX_MUST_CHECK int px_stix_feed_lines(
+    struct px_buf *out, size_t *count, const char *text, size_t len);
+
 #endif

@@ -110,6 +110,24 @@ PX_MUST_CHECK int px_node_export_digest(json_t **out, struct px_node *n,
     const char *to);
 
 /*
+ * Ingests the STIX 2.1 bundle at o->path (at most PX_STIX_MAX_BYTES) as
+ * feed events (interop_digest.c): px_stix_feed_lines turns its sightings
+ * and simple indicators into IntelMQ lines, which px_feed_ingest routes,
+ * deduplicates and aggregates like any feed (o->fmt is ignored; the file
+ * row records format intelmq under the bundle's name).  A malformed bundle
+ * is PX_EINVAL naming the object, and nothing is stored.
+ */
+struct px_ingest_opts;
+struct px_feed_file_row;
+PX_MUST_CHECK int px_feed_ingest_stix(struct px_node *n,
+    const struct px_ingest_opts *o, struct px_feed_file_row *out);
+/* The same for a bundle in memory (`len` bytes of `text`), shown and
+ * recorded under o->name (required; o->path is not read). */
+PX_MUST_CHECK int px_feed_ingest_stix_text(struct px_node *n,
+    const struct px_ingest_opts *o, const char *text, size_t len,
+    struct px_feed_file_row *out);
+
+/*
  * Opens a case with `peer` from a STIX 2.1 bundle, a MISP event, X-ARF
  * reports or an IODEF 2 document (XML; `len` bytes): a report (or the request
  * the bundle's x_parley_case says) with the bundle's title, text, marking and

@@ -1,13 +1,18 @@
 /*
- * A feed digest as a STIX 2.1 bundle (interop.h, docs/interop.md "Feed
- * digests"): the signed digest as a grouping, and the day's routed events
- * from the attachments the digest covers, each asked of the choke point
- * under its own marking.
+ * Feeds and STIX 2.1 (interop.h, docs/interop.md "Feed digests" and
+ * "Import as feed events").  Out: a feed digest as a bundle, the signed
+ * digest as a grouping and the day's routed events from the attachments
+ * the digest covers, each asked of the choke point under its own marking.
+ * In: a bundle's sightings and simple indicators as events of the feed
+ * pipeline.
  *
  * Event ids are recomputed from the events (as the receiver's check of a
  * digest does), never taken from the line, so what the bundle names is
  * what the Merkle root covers.
  */
+#include <unistd.h>
+
+#include "crypto/sign.h"
 #include "formats/event.h"
 #include "formats/stix.h"
 #include "model/canon.h"
@@ -194,5 +199,62 @@ out:
 	px_msg_row_dispose(&mrow);
 	px_digest_row_dispose(&row);
 	px_feed_cfg_dispose(&cfg);
+	return rc;
+}
+
+/* ---- STIX bundles in as feed events ---------------------------------------
+ */
+
+int
+px_feed_ingest_stix_text(struct px_node *n, const struct px_ingest_opts *o,
+    const char *text, size_t len, struct px_feed_file_row *out)
+{
+	struct px_ingest_opts io = *o;
+	struct px_buf lines;
+	size_t count = 0;
+	uint8_t h[32];
+	char hex[65], *tmp = NULL;
+	int rc;
+
+	px_buf_init(&lines, PX_BUF_NOCAP);
+	if ((rc = px_stix_feed_lines(&lines, &count, text, len)) < 0) {
+		px_error_prefix("%s", o->name);
+		goto out;
+	}
+	/* Named by its content, so an ingest that stopped resumes from the
+	 * same lines (the pipeline knows a file by its size and head). */
+	px_sha256(h, lines.data, lines.len);
+	px_hex_encode(hex, h, 16);
+	tmp = px_asprintf("%s/feeds", n->dir);
+	if ((rc = px_mkdir_p(tmp, 0700)) < 0)
+		goto out;
+	free(tmp);
+	tmp = px_asprintf("%s/feeds/stix-%s.jsonl", n->dir, hex);
+	if ((rc = px_file_write(tmp, lines.data, lines.len, 0600)) < 0)
+		goto out;
+	io.path = tmp;
+	io.fmt = PX_FMT_INTELMQ;
+	rc = px_feed_ingest(n, &io, out);
+	(void)unlink(tmp);
+out:
+	free(tmp);
+	px_buf_dispose(&lines);
+	return rc;
+}
+
+int
+px_feed_ingest_stix(struct px_node *n, const struct px_ingest_opts *o,
+    struct px_feed_file_row *out)
+{
+	struct px_ingest_opts io = *o;
+	struct px_buf in;
+	const char *slash = strrchr(o->path, '/');
+	int rc;
+
+	px_buf_init(&in, PX_BUF_NOCAP);
+	io.name = o->name ? o->name : slash ? slash + 1 : o->path;
+	if ((rc = px_file_read(&in, o->path, PX_STIX_MAX_BYTES)) == 0)
+		rc = px_feed_ingest_stix_text(n, &io, in.data, in.len, out);
+	px_buf_dispose(&in);
 	return rc;
 }

@@ -13,6 +13,8 @@
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
+command -v sqlite3 >/dev/null || fail "sqlite3 is required"
+
 SRC=${PX_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 VEC=$SRC/tests/vectors
 AJV=$SRC/tests/e2e/node_modules/.bin/ajv
@@ -200,5 +202,57 @@ expect_rc 2 px export --dir a --format stix --digest 2026-12-01
 expect_rc 2 px export --dir a --format misp --digest 2026-12-01 --peer $B
 expect_rc 2 px export --dir a --format stix --peer $B "$ID"
 ok "feed digest: grouping with the signed root, events as sightings under their markings, validated"
+
+# --- STIX bundles in as feed events ----------------------------------------------
+at 2026-12-02T01:00:00Z
+nev() { sqlite3 a/parley.db "SELECT count(*) FROM feed_events"; }
+nfiles() { sqlite3 a/parley.db "SELECT count(*) FROM feed_files"; }
+# A's own export of the digest comes back as the same events: the
+# pipeline knows them all (same event ids), nothing new is stored.
+before=$(nev)
+expect_rc 0 px feed ingest --dir a --format stix --json dg-party.json
+expect_json "$OUT" '[d[0]["records"], d[0]["events"], d[0]["duplicates"], d[0]["bad"]]' '[2, 0, 2, 0]'
+expect_eq "events after re-ingesting the exported digest" "$before" "$(nev)"
+# Another tool's bundle: a sighted indicator, an unsighted one, and a
+# pattern with two comparisons (skipped).
+cp "$SRC/tests/fuzz/corpus/stix_feed/sighted.json" other.json
+expect_rc 0 px feed ingest --dir a --format stix --json other.json
+expect_json "$OUT" '[d[0]["name"], d[0]["records"], d[0]["events"], d[0]["bad"]]' '["other.json", 2, 2, 0]'
+expect_json "$OUT" 'd[0]["routed"]' 1
+sqlite3 a/parley.db "SELECT j.event FROM feed_events e JOIN feed_event_json j ON j.id = e.id WHERE e.host = '192.0.2.20'" >ev20.json
+expect_json ev20.json '[d["source"]["ip"], d["classification"]["type"], d["time"]["source"], d["tlp"], d["feed"]["provider"], d["extra"]["count"]]' \
+	'["192.0.2.20", "system-compromise", "2026-12-01T05:00:00.000Z", "green", "Example Sensors", "5"]'
+sqlite3 a/parley.db "SELECT j.event FROM feed_events e JOIN feed_event_json j ON j.id = e.id WHERE e.host = 'bad.example'" >evbad.json
+expect_json evbad.json '[d["source"]["fqdn"], d["classification"]["type"], d["time"]["source"]]' \
+	'["bad.example", "blocklist", "2026-12-01T02:00:00.000Z"]'
+ok "STIX bundles in as feed events: sightings and simple indicators, routed and deduplicated"
+# Malformed bundles: refused (exit 3) naming what is wrong, nothing stored.
+before=$(nev)
+files=$(nfiles)
+python3 - <<'PY'
+import json
+good = json.load(open("other.json"))
+bad = json.loads(json.dumps(good))
+bad["objects"][1]["pattern"] = "[ipv4-addr:value = '300.1.2.3']"
+json.dump(bad, open("bad-addr.json", "w"))
+open("bad-json.json", "w").write(json.dumps(good)[:-20])
+json.dump({"type": "bundle", "objects": [{"type": "identity", "id": "identity--1", "name": "x"}]},
+          open("no-events.json", "w"))
+json.dump({"type": "bundle", "objects": [{"type": "sighting", "id": "sighting--1"}]},
+          open("bad-sighting.json", "w"))
+PY
+expect_rc 3 px feed ingest --dir a --format stix bad-addr.json
+expect_in "$ERR" "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+expect_in "$ERR" "300.1.2.3"
+expect_rc 3 px feed ingest --dir a --format stix bad-json.json
+expect_in "$ERR" "the STIX bundle"
+expect_rc 3 px feed ingest --dir a --format stix no-events.json
+expect_in "$ERR" "holds no feed event"
+expect_rc 3 px feed ingest --dir a --format stix bad-sighting.json
+expect_in "$ERR" "sighting--1: a sighting needs a sighting_of_ref"
+expect_eq "events after refused bundles" "$before" "$(nev)"
+expect_eq "feed files after refused bundles" "$files" "$(nfiles)"
+[ -z "$(ls a/feeds | grep stix-)" ] || fail "a converted bundle was left in a/feeds: $(ls a/feeds)"
+ok "malformed STIX bundles refused with nothing stored"
 
 finish
