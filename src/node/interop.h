@@ -96,7 +96,7 @@ PX_MUST_CHECK int px_node_misp_feed_events(
 
 /*
  * The feed digest of `day` this node signed for `peer` (`received`: the
- * one `peer` signed for us) as a STIX 2.1 bundle (interop_digest.c): a
+ * one `peer` signed for us) as a STIX 2.1 bundle (interop_feeds.c): a
  * grouping carrying the signed digest (root, counts, message hash), and
  * each routed event of the day's attachments whose marking lets it out by
  * export to `audience` (`to` the reader for PX_AUD_PARTY) as an SCO, an
@@ -111,7 +111,7 @@ PX_MUST_CHECK int px_node_export_digest(json_t **out, struct px_node *n,
 
 /*
  * Ingests the STIX 2.1 bundle at o->path (at most PX_STIX_MAX_BYTES) as
- * feed events (interop_digest.c): px_stix_feed_lines turns its sightings
+ * feed events (interop_feeds.c): px_stix_feed_lines turns its sightings
  * and simple indicators into IntelMQ lines, which px_feed_ingest routes,
  * deduplicates and aggregates like any feed (o->fmt is ignored; the file
  * row records format intelmq under the bundle's name).  A malformed bundle
