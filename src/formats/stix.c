@@ -1457,6 +1457,15 @@ px_stix_feed_lines(
 			if (json_is_object(json_object_get(x, "event"))) {
 				e = json_object();
 				flatten(e, NULL, json_object_get(x, "event"));
+				if (!json_is_string(json_object_get(
+				        e, "classification.type"))) {
+					json_decref(e);
+					rc = px_error_set(PX_EINVAL,
+					    "%s: x_parley_event.event has no "
+					    "classification.type",
+					    where);
+					goto out;
+				}
 			} else {
 				const char *ref = json_string_value(
 				    json_object_get(o, "sighting_of_ref"));
