@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "node/interop.h"
 #include "model/canon.h"
 #include "node/attach.h"
 #include "node/feeds.h"
@@ -112,9 +113,12 @@ run_ingest(struct px_args *a)
 	json_t *res = json_array();
 	const char *v;
 	int rc = 0, worst = 0;
+	bool stix = false;
 
 	px_buf_init(&map, 64 * 1024);
-	if ((v = px_arg(a, "format"))) {
+	if ((v = px_arg(a, "format")) && strcmp(v, "stix") == 0) {
+		stix = true;
+	} else if (v) {
 		enum px_fmt f;
 
 		if (px_fmt_lookup(&f, v) < 0) {
@@ -156,7 +160,8 @@ run_ingest(struct px_args *a)
 		o.path = px_pos(a, i);
 		o.progress = progress;
 		o.arg = &p;
-		rc = px_feed_ingest(n, &o, &row);
+		rc = stix ? px_feed_ingest_stix(n, &o, &row)
+		          : px_feed_ingest(n, &o, &row);
 		if (p.tty && p.last > 0)
 			fprintf(stderr, "\r%*s\r", 100, "");
 		if (rc < 0) {
@@ -493,8 +498,9 @@ out:
 
 static const struct px_opt ingest_opts[] = {
 	{ "format", "FORMAT",
-	    "shadowserver, intelmq, xarf or csv (default: guessed from the "
-	    "name and the first bytes)",
+	    "shadowserver, intelmq, xarf, csv or stix (a STIX 2.1 bundle: its "
+	    "sightings and simple indicators; default: guessed from the "
+	    "name and the first bytes, never stix)",
 	    0, 'f' },
 	{ "mapping", "FILE", "the mapping file of a CSV feed (docs/feeds.md)",
 	    0, 'm' },
@@ -531,7 +537,7 @@ static const struct px_opt actions_opts[] = {
 static const struct px_cmd ingest = {
 	.name = "ingest",
 	.summary = "ingest feed files (Shadowserver CSV, IntelMQ JSON Lines, "
-	           "X-ARF v4, CSV with a mapping)",
+	           "X-ARF v4, CSV with a mapping, STIX 2.1 bundles)",
 	.usage = "FILE...",
 	.min_pos = 1,
 	.max_pos = 1024,

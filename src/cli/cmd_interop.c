@@ -30,6 +30,16 @@ static const struct px_opt export_opts[] = {
 	    "the cases of this exercise may be exported too (an exercise's "
 	    "cases stay out of every export unless it is named)",
 	    0 },
+	{ "digest", "DAY",
+	    "instead of cases: the feed digest of DAY (2026-12-01) with "
+	    "--peer, as a STIX bundle of its routed events",
+	    0 },
+	{ "peer", "PEER",
+	    "--digest: the peer the digest was signed for (with --received: "
+	    "by)",
+	    0 },
+	{ "received", NULL,
+	    "--digest: the digest the peer signed for us, not ours to it", 0 },
 	{ "output", "FILE", "where to write it (default: standard output)", 0,
 	    'o' },
 	{ 0 },
@@ -100,6 +110,17 @@ run_export(struct px_args *a)
 
 	if ((rc = audience(&aud, a)) != 0)
 		return rc;
+	if (px_arg(a, "digest") != NULL &&
+	    (strcmp(fmt, "stix") != 0 || px_arg(a, "peer") == NULL ||
+	        px_npos(a) > 0))
+		return px_cli_usage(a,
+		    "--digest DAY takes --format stix and --peer PEER, and no "
+		    "CASE");
+	if (px_arg(a, "digest") == NULL &&
+	    (px_npos(a) == 0 || px_arg(a, "peer") || px_flag(a, "received")))
+		return px_cli_usage(a,
+		    px_npos(a) == 0 ? "name at least one CASE (or --digest DAY)"
+		                    : "--peer and --received go with --digest");
 	if (strcmp(fmt, "misp-feed") == 0 && out == NULL)
 		return px_cli_usage(
 		    a, "--format misp-feed writes a directory: give -o DIR");
@@ -139,8 +160,14 @@ run_export(struct px_args *a)
 		rc = export_iodef(a, n, refs, aud, exid);
 		goto out;
 	}
-	if ((rc = px_node_export_as(&bundle, n, fmt, refs, px_npos(a), aud,
-	         px_arg(a, "to"), exid)) < 0) {
+	if (px_arg(a, "digest") != NULL)
+		rc = px_node_export_digest(&bundle, n, px_arg(a, "peer"),
+		    px_arg(a, "digest"), px_flag(a, "received"), aud,
+		    px_arg(a, "to"));
+	else
+		rc = px_node_export_as(&bundle, n, fmt, refs, px_npos(a), aud,
+		    px_arg(a, "to"), exid);
+	if (rc < 0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
@@ -175,6 +202,11 @@ run_export(struct px_args *a)
 		printf("Wrote %zu X-ARF v4 report%s to %s.\n",
 		    json_array_size(bundle),
 		    json_array_size(bundle) == 1 ? "" : "s", out);
+	} else if (px_arg(a, "digest") != NULL) {
+		printf("Wrote the feed digest of %s as a STIX 2.1 bundle of "
+		       "%zu objects to %s.\n",
+		    px_arg(a, "digest"),
+		    json_array_size(json_object_get(bundle, "objects")), out);
 	} else if (strcmp(fmt, "stix") == 0) {
 		printf("Wrote %zu case%s as a STIX 2.1 bundle of %zu objects "
 		       "to %s.\n",
@@ -197,8 +229,8 @@ const struct px_cmd px_cmd_export = {
 	.name = "export",
 	.summary = "cases as a STIX 2.1 bundle, MISP events, X-ARF reports or "
 	           "IODEF 2, within what their TLP markings allow",
-	.usage = "CASE...",
-	.min_pos = 1,
+	.usage = "CASE... | --digest DAY --peer PEER",
+	.min_pos = 0,
 	.max_pos = 1000,
 	.opts = export_opts,
 	.run = run_export,
@@ -207,8 +239,10 @@ const struct px_cmd px_cmd_export = {
 	           "its marking keeps from\nthe file's readers stops the "
 	           "export (exit 5) and names the marking; so does a case of "
 	           "an\nexercise not named by --exercise.  Re-exporting "
-	           "the same cases writes the same bytes.  See "
-	           "docs/interop.md.",
+	           "the same cases writes the same bytes.\n--digest DAY "
+	           "--peer PEER writes a day's feed digest and its routed "
+	           "events\n(those their markings let reach the file's "
+	           "readers).  See docs/interop.md.",
 };
 
 static const struct px_opt import_opts[] = {

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "node/feeds.h"
 #include "node/interop.h"
 #include "node/taxii.h"
 #include "node/taxiipoll.h"
@@ -33,6 +34,10 @@ static const struct px_opt pull_opts[] = {
 	TAXII_OPTS,
 	{ "tlp", "MARKING",
 	    "the cases' marking (default: each grouping's, else amber)", 0 },
+	{ "as", "cases|events",
+	    "cases (default): one case per grouping; events: the "
+	    "sightings and simple indicators into the feed pipeline",
+	    0 },
 	{ 0 },
 };
 
@@ -57,6 +62,37 @@ remote_of(const struct px_args *a)
 		.token = tok ? tok : getenv("PARLEY_TAXII_TOKEN") };
 }
 
+/* taxii pull --as events: the collection into the feed pipeline. */
+static int
+pull_events(struct px_args *a, const struct px_taxii_remote *r)
+{
+	struct px_node *n = NULL;
+	struct px_feed_file_row row = { 0 };
+	int rc;
+
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	if ((rc = px_node_taxii_pull_events(n, r, &row)) < 0) {
+		rc = px_cli_fail(a, rc);
+	} else if (px_json(a)) {
+		json_t *o = px_feed_file_json(&row);
+
+		json_object_set_new(o, "collection", json_string(r->coll));
+		px_cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("Pulled collection %s into the feed pipeline: %lld "
+		       "records, %lld new events (%lld routed), %lld "
+		       "duplicates, %lld bad.\n",
+		    r->coll, (long long)row.records, (long long)row.events,
+		    (long long)row.routed, (long long)row.duplicates,
+		    (long long)row.bad);
+	}
+	px_feed_file_row_dispose(&row);
+	px_node_free(n);
+	return rc;
+}
+
 static int
 run_pull(struct px_args *a)
 {
@@ -66,6 +102,13 @@ run_pull(struct px_args *a)
 	size_t i;
 	int rc;
 
+	if (px_arg(a, "as") && strcmp(px_arg(a, "as"), "cases") != 0) {
+		if (strcmp(px_arg(a, "as"), "events") != 0 || px_arg(a, "tlp"))
+			return px_cli_usage(a,
+			    "--as takes cases or events (and --tlp goes with "
+			    "cases: events keep their own markings)");
+		return pull_events(a, &r);
+	}
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
 	rc = px_node_taxii_pull(&ids, n, &r, px_arg(a, "tlp"));

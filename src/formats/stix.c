@@ -19,6 +19,7 @@
 
 #include "formats/stix.h"
 #include "model/canon.h"
+#include "model/evidence.h"
 #include "model/observable.h"
 #include "util/util.h"
 
@@ -217,6 +218,34 @@ hash_key(const char *algo)
 	return "SHA-512";
 }
 
+/* The cyber-observable of `type` with id-contributing properties
+ * `idprops` (borrowed), its id derived as STIX 2.1 section 2.9 says; made
+ * once, marked `t` or the stricter marking it already has.  Returns its
+ * id (heap), or NULL when the properties cannot be canonicalised. */
+static char *
+put_sco(
+    struct px_stix *s, const char *type, const json_t *idprops, enum px_tlp t)
+{
+	char *canon = px_canon_string(idprops), *id;
+	json_t *o;
+
+	if (canon == NULL)
+		return NULL;
+	id = id5(type, SCO_NS, canon);
+	free(canon);
+	if ((o = json_object_get(s->objects, id)) != NULL) {
+		mark_shared(o, t);
+		return id;
+	}
+	o = json_deep_copy(idprops);
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "spec_version", json_string("2.1"));
+	json_object_set_new(o, "id", json_string(id));
+	marked(o, t);
+	put(s, o);
+	return id;
+}
+
 /* One observable: its SCO (or, for a CVE, a vulnerability) and an
  * indicator with its pattern.  Returns 0 and appends the ids to refs. */
 static int
@@ -225,7 +254,7 @@ stix_observable(struct px_stix *s, const struct px_case *c, const char *type,
 {
 	json_t *idprops = NULL, *o;
 	struct px_buf pat;
-	char *sco_id = NULL, *canon = NULL, *ind_id = NULL;
+	char *sco_id = NULL, *ind_id = NULL;
 	int rc = 0;
 
 	px_buf_init(&pat, PX_BUF_NOCAP);
@@ -273,22 +302,9 @@ stix_observable(struct px_stix *s, const struct px_case *c, const char *type,
 		quoted(&pat, value);
 		px_buf_puts(&pat, "]");
 	}
-	canon = px_canon_string(idprops);
-	if (canon == NULL) {
+	if ((sco_id = put_sco(s, type, idprops, c->tlp)) == NULL) {
 		rc = PX_ERR;
 		goto out;
-	}
-	sco_id = id5(type, SCO_NS, canon);
-	o = json_object_get(s->objects, sco_id);
-	if (o == NULL) {
-		o = json_deep_copy(idprops);
-		json_object_set_new(o, "type", json_string(type));
-		json_object_set_new(o, "spec_version", json_string("2.1"));
-		json_object_set_new(o, "id", json_string(sco_id));
-		marked(o, c->tlp);
-		put(s, o);
-	} else {
-		mark_shared(o, c->tlp);
 	}
 	json_array_append_new(refs, json_string(sco_id));
 	ind_id = pid("indicator", "indicator|%s|%s", c->id, pat.data);
@@ -320,7 +336,6 @@ stix_observable(struct px_stix *s, const struct px_case *c, const char *type,
 	}
 out:
 	json_decref(idprops);
-	free(canon);
 	free(sco_id);
 	free(ind_id);
 	px_buf_dispose(&pat);
@@ -496,13 +511,112 @@ out:
 	return rc;
 }
 
+/* A manifest's hashes member ("sha256", ...) -> the STIX hashes
+ * dictionary ("SHA-256", ...). */
+static json_t *
+stix_hashes(const json_t *h)
+{
+	static const char *const algos[] = { "md5", "sha1", "sha256",
+		"sha512" };
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < PX_ARRAY_LEN(algos); i++) {
+		const char *v = json_string_value(json_object_get(h, algos[i]));
+
+		if (v)
+			json_object_set_new(
+			    o, hash_key(algos[i]), json_string(v));
+	}
+	return o;
+}
+
+/* A file's id-contributing properties (STIX 2.1 sections 2.9, 6.7): its
+ * name and one of its hashes, the first of MD5, SHA-1, SHA-256, SHA-512
+ * that it has. */
+static json_t *
+file_idprops(const json_t *hashes, const char *name)
+{
+	static const char *const pref[] = { "MD5", "SHA-1", "SHA-256",
+		"SHA-512" };
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < PX_ARRAY_LEN(pref); i++) {
+		const json_t *v = json_object_get(hashes, pref[i]);
+
+		if (v) {
+			json_object_set_new(
+			    o, "hashes", json_pack("{sO}", pref[i], v));
+			break;
+		}
+	}
+	if (name)
+		json_object_set_new(o, "name", json_string(name));
+	return o;
+}
+
+static int
+by_item(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a;
+	const json_t *y = *(const json_t *const *)b;
+
+	return strcmp(json_string_value(json_object_get(x, "item")),
+	    json_string_value(json_object_get(y, "item")));
+}
+
+/* Adds {item, exhibit, root, case} to the file's x_parley_evidence, once,
+ * kept sorted by item hash (the same bytes acquired twice are two items
+ * of one file). */
+static void
+evidence_entry(
+    json_t *file, const struct px_case *c, const struct px_manifest *m)
+{
+	json_t *arr = json_object_get(file, "x_parley_evidence");
+	json_t **v;
+	size_t i, n;
+
+	if (arr == NULL) {
+		arr = json_array();
+		json_object_set_new(file, "x_parley_evidence", arr);
+	}
+	for (i = 0; i < json_array_size(arr); i++)
+		if (strcmp(json_string_value(
+		               json_object_get(json_array_get(arr, i), "item")),
+		        m->item) == 0)
+			return;
+	json_array_append_new(arr,
+	    json_pack("{ss ss ss ss sI}", "item", m->item, "exhibit",
+	        m->exhibit, "root", m->root, "case", c->id, "chunks",
+	        (json_int_t)m->chunks));
+	n = json_array_size(arr);
+	v = px_calloc(n, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), by_item);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
+static bool
+has_ref(const json_t *refs, const char *id)
+{
+	size_t i;
+	const json_t *v;
+
+	json_array_foreach(
+	    refs, i, v) if (strcmp(json_string_value(v), id) == 0) return true;
+	return false;
+}
+
 int
-px_stix_add_artifact(struct px_stix *s, const struct px_case *c,
-    const char *sha256_hex, const char *mime)
+px_stix_add_evidence(
+    struct px_stix *s, const struct px_case *c, const struct px_manifest *m)
 {
 	char *gid = pid("grouping", "grouping|%s%s", c->id, NULL);
 	char *canon = NULL, *id = NULL;
-	json_t *g = json_object_get(s->objects, gid), *o, *idp;
+	json_t *g = json_object_get(s->objects, gid), *o, *hashes, *idp;
 	int rc = 0;
 
 	if (g == NULL) {
@@ -510,24 +624,246 @@ px_stix_add_artifact(struct px_stix *s, const struct px_case *c,
 		    PX_EINVAL, "add case %s before its evidence", c->id);
 		goto out;
 	}
-	idp = json_pack("{s{ss}}", "hashes", "SHA-256", sha256_hex);
+	hashes = stix_hashes(json_object_get(m->obj, "hashes"));
+	idp = file_idprops(hashes, m->name);
 	canon = px_canon_string(idp);
-	id = id5("artifact", SCO_NS, canon ? canon : "");
-	o = idp;
-	json_object_set_new(o, "type", json_string("artifact"));
-	json_object_set_new(o, "spec_version", json_string("2.1"));
-	json_object_set_new(o, "id", json_string(id));
-	if (mime)
-		json_object_set_new(o, "mime_type", json_string(mime));
-	marked(o, c->tlp);
-	put(s, o);
-	json_array_append_new(
-	    json_object_get(g, "object_refs"), json_string(id));
+	json_decref(idp);
+	if (canon == NULL) {
+		json_decref(hashes);
+		rc = PX_ERR;
+		goto out;
+	}
+	id = id5("file", SCO_NS, canon);
+	stix_marking(s, m->tlp);
+	if ((o = json_object_get(s->objects, id)) != NULL) {
+		json_decref(hashes);
+		mark_shared(o, m->tlp);
+	} else {
+		o = json_pack("{ss ss ss so sI}", "type", "file",
+		    "spec_version", "2.1", "id", id, "hashes", hashes, "size",
+		    (json_int_t)m->size);
+		if (m->name)
+			json_object_set_new(o, "name", json_string(m->name));
+		if (m->media_type)
+			json_object_set_new(
+			    o, "mime_type", json_string(m->media_type));
+		marked(o, m->tlp);
+		put(s, o);
+	}
+	evidence_entry(o, c, m);
+	if (!has_ref(json_object_get(g, "object_refs"), id))
+		json_array_append_new(
+		    json_object_get(g, "object_refs"), json_string(id));
 out:
 	free(gid);
 	free(canon);
 	free(id);
 	return rc;
+}
+
+/* ---- feed digests ------------------------------------------------------- */
+
+static char *
+digest_gid(const struct px_stix_digest *d)
+{
+	char *name =
+	    px_asprintf("digest|%s|%s|%s", d->signer, d->recipient, d->day);
+	char *id = id5("grouping", PX_STIX_NS, name);
+
+	free(name);
+	return id;
+}
+
+int
+px_stix_add_digest(struct px_stix *s, const struct px_stix_digest *d)
+{
+	char t[PX_TIME_STRLEN];
+	char *gid = digest_gid(d), *by = stix_identity(s, d->signer);
+	char *to = stix_identity(s, d->recipient);
+	json_t *g, *x;
+
+	px_time_format(t, d->time_ms);
+	stix_marking(s, d->tlp);
+	g = sdo("grouping", gid, t, t);
+	json_object_set_new(g, "name",
+	    json_sprintf("Feed digest of %s from %s to %s", d->day, d->signer,
+	        d->recipient));
+	json_object_set_new(g, "context", json_string("suspicious-activity"));
+	json_object_set_new(g, "created_by_ref", json_string(by));
+	json_object_set_new(g, "object_refs", json_pack("[ss]", by, to));
+	x = json_deep_copy(d->digest);
+	json_object_set_new(x, "message", json_string(d->msg_hash));
+	json_object_set_new(x, "signer", json_string(d->signer));
+	json_object_set_new(x, "recipient", json_string(d->recipient));
+	json_object_set_new(x, "exported", json_integer(0));
+	json_object_set_new(x, "left_out", json_integer(0));
+	json_object_set_new(g, "x_parley_digest", x);
+	json_object_set_new(g, "external_references",
+	    json_pack("[{ss ss}]", "source_name", "parley", "external_id",
+	        d->msg_hash));
+	marked(g, d->tlp);
+	put(s, g);
+	free(gid);
+	free(by);
+	free(to);
+	return 0;
+}
+
+/* What an event is about, as a cyber-observable: the address, host name
+ * or URL of the side its route counted.  0 when it has none of them. */
+static int
+event_value(const char **type, const char **value, const json_t *line)
+{
+	const char *side = json_string_value(
+	    json_object_get(json_object_get(line, "route"), "side"));
+	const json_t *end = json_object_get(json_object_get(line, "event"),
+	    side && strcmp(side, "destination") == 0 ? "destination"
+	                                             : "source");
+	const char *v;
+
+	if ((v = json_string_value(json_object_get(end, "ip"))) != NULL) {
+		*type = strchr(v, ':') ? "ipv6-addr" : "ipv4-addr";
+		*value = v;
+		return 1;
+	}
+	if ((v = json_string_value(json_object_get(end, "fqdn"))) != NULL) {
+		*type = "domain-name";
+		*value = v;
+		return 1;
+	}
+	if ((v = json_string_value(json_object_get(end, "url"))) != NULL) {
+		*type = "url";
+		*value = v;
+		return 1;
+	}
+	return 0;
+}
+
+int
+px_stix_add_feed_event(struct px_stix *s, const struct px_stix_digest *d,
+    const json_t *line, const char *event_id, enum px_tlp tlp)
+{
+	char t[PX_TIME_STRLEN];
+	char *gid = digest_gid(d), *by = NULL, *where = NULL, *sco = NULL;
+	char *ind = NULL, *sid = NULL;
+	const char *type, *value, *prov, *etype;
+	const json_t *ev = json_object_get(line, "event");
+	const json_t *seen = json_object_get(line, "seen");
+	json_t *g = json_object_get(s->objects, gid), *o, *idp, *refs;
+	struct px_buf pat;
+	int rc = 0;
+
+	px_buf_init(&pat, PX_BUF_NOCAP);
+	if (g == NULL) {
+		rc =
+		    px_error_set(PX_EINVAL, "add the digest before its events");
+		goto out;
+	}
+	if (!event_value(&type, &value, line)) {
+		rc = 1;
+		goto out;
+	}
+	px_time_format(t, d->time_ms);
+	stix_marking(s, tlp);
+	mark_shared(g, tlp);
+	refs = json_object_get(g, "object_refs");
+	by = stix_identity(s, d->signer);
+	/* Where it was sighted: the feed's provider, else the signer. */
+	prov = json_string_value(
+	    json_object_get(json_object_get(ev, "feed"), "provider"));
+	if (prov) {
+		where = pid("identity", "provider|%s%s", prov, NULL);
+		if (json_object_get(s->objects, where) == NULL) {
+			o = sdo("identity", where, EPOCH, EPOCH);
+			json_object_set_new(o, "name", json_string(prov));
+			json_object_set_new(
+			    o, "identity_class", json_string("organization"));
+			put(s, o);
+		}
+	} else {
+		where = px_strdup(by);
+	}
+	if (!has_ref(refs, where))
+		json_array_append_new(refs, json_string(where));
+	idp = json_pack("{ss}", "value", value);
+	sco = put_sco(s, type, idp, tlp);
+	json_decref(idp);
+	if (sco == NULL) {
+		rc = PX_ERR;
+		goto out;
+	}
+	if (!has_ref(refs, sco))
+		json_array_append_new(refs, json_string(sco));
+	px_buf_putf(&pat, "[%s:value = ", type);
+	quoted(&pat, value);
+	px_buf_puts(&pat, "]");
+	/* One indicator per value in a digest, however many events name it. */
+	ind = pid("indicator", "indicator|%s|%s", gid, pat.data);
+	if ((o = json_object_get(s->objects, ind)) != NULL) {
+		mark_shared(o, tlp);
+	} else {
+		etype = json_string_value(json_object_get(
+		    json_object_get(ev, "classification"), "type"));
+		o = sdo("indicator", ind, t, t);
+		json_object_set_new(o, "created_by_ref", json_string(by));
+		json_object_set_new(o, "name",
+		    json_sprintf("%s %s", etype ? etype : "event", value));
+		json_object_set_new(o, "pattern", json_string(pat.data));
+		json_object_set_new(o, "pattern_type", json_string("stix"));
+		json_object_set_new(o, "pattern_version", json_string("2.1"));
+		json_object_set_new(o, "valid_from",
+		    json_incref(json_object_get(d->digest, "start")));
+		marked(o, tlp);
+		put(s, o);
+		json_array_append_new(refs, json_string(ind));
+	}
+	/* The event itself: the provider's sightings of the value. */
+	sid = pid("sighting", "sighting|%s|%s", gid, event_id);
+	o = sdo("sighting", sid, t, t);
+	json_object_set_new(o, "created_by_ref", json_string(by));
+	json_object_set_new(o, "sighting_of_ref", json_string(ind));
+	json_object_set_new(o, "where_sighted_refs", json_pack("[s]", where));
+	if (json_is_integer(json_object_get(seen, "count")))
+		json_object_set(o, "count", json_object_get(seen, "count"));
+	if (json_is_string(json_object_get(seen, "first")))
+		json_object_set(
+		    o, "first_seen", json_object_get(seen, "first"));
+	if (json_is_string(json_object_get(seen, "last")))
+		json_object_set(o, "last_seen", json_object_get(seen, "last"));
+	json_object_set_new(o, "x_parley_event",
+	    json_pack("{ss sO sO}", "id", event_id, "event", ev, "route",
+	        json_object_get(line, "route") ? json_object_get(line, "route")
+	                                       : json_null()));
+	marked(o, tlp);
+	put(s, o);
+	json_array_append_new(refs, json_string(sid));
+	json_object_set_new(json_object_get(g, "x_parley_digest"), "exported",
+	    json_integer(
+	        json_integer_value(json_object_get(
+	            json_object_get(g, "x_parley_digest"), "exported")) +
+	        1));
+out:
+	px_buf_dispose(&pat);
+	free(gid);
+	free(by);
+	free(where);
+	free(sco);
+	free(ind);
+	free(sid);
+	return rc;
+}
+
+void
+px_stix_digest_left_out(
+    struct px_stix *s, const struct px_stix_digest *d, size_t n)
+{
+	char *gid = digest_gid(d);
+	json_t *x = json_object_get(
+	    json_object_get(s->objects, gid), "x_parley_digest");
+
+	if (x)
+		json_object_set_new(x, "left_out", json_integer((json_int_t)n));
+	free(gid);
 }
 
 static int
@@ -665,7 +1001,11 @@ sco_obs(struct px_stix_case *c, const json_t *o, const char *type,
 			    (best == NULL || strcmp(a, best) > 0))
 				best = a, bestv = json_string_value(hv);
 		}
-		if (best == NULL || strcmp(type, "artifact") == 0)
+		/* An evidence item (x_parley_evidence) is not an observable
+		 * of the case: its bytes stay with the party that holds
+		 * them, and an offer, not an import, moves them. */
+		if (best == NULL || strcmp(type, "artifact") == 0 ||
+		    json_object_get(o, "x_parley_evidence"))
 			return 0;
 		return add_hash(c, best, bestv, where);
 	}
@@ -785,6 +1125,52 @@ marking_of(enum px_tlp *out, const json_t *refs, const json_t *objs)
 	return 0;
 }
 
+/* Reads `len` bytes of text as a bundle into *b (new): at most
+ * PX_STIX_MAX_BYTES, JSON, {"type": "bundle", "objects": [...]} with at
+ * least one object, each an object with a type and an id.  PX_EINVAL or
+ * PX_ETOOBIG saying what is wrong, *b NULL. */
+static int
+read_bundle(json_t **b, const char *text, size_t len)
+{
+	const json_t *objs, *o;
+	size_t i;
+	int rc;
+
+	*b = NULL;
+	if (len > PX_STIX_MAX_BYTES)
+		return px_error_set(PX_ETOOBIG,
+		    "the STIX bundle is %zu bytes; at most %u are read", len,
+		    PX_STIX_MAX_BYTES);
+	if ((rc = px_json_parse(
+	         b, text, len, PX_STIX_MAX_BYTES, "the STIX bundle")) < 0)
+		return rc;
+	objs = json_object_get(*b, "objects");
+	if (!json_is_object(*b) ||
+	    !json_is_string(json_object_get(*b, "type")) ||
+	    strcmp(json_string_value(json_object_get(*b, "type")), "bundle") ||
+	    !json_is_array(objs) || json_array_size(objs) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "not a STIX 2.1 bundle: expected {\"type\": \"bundle\", "
+		    "\"objects\": [...]} with at least one object");
+		goto fail;
+	}
+	json_array_foreach(objs, i, o)
+	{
+		if (!json_is_object(o) ||
+		    !json_is_string(json_object_get(o, "type")) ||
+		    !json_is_string(json_object_get(o, "id"))) {
+			rc = px_error_set(PX_EINVAL,
+			    "object %zu of the bundle has no type or id", i);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	json_decref(*b);
+	*b = NULL;
+	return rc;
+}
+
 int
 px_stix_parse(
     struct px_stix_case *out, const char *text, size_t len, enum px_tlp dflt)
@@ -797,22 +1183,9 @@ px_stix_parse(
 	memset(out, 0, sizeof(*out));
 	out->kind = out->category = out->priority = -1;
 	out->tlp = dflt;
-	if (len > PX_STIX_MAX_BYTES)
-		return px_error_set(PX_ETOOBIG,
-		    "the STIX bundle is %zu bytes; at most %u are read", len,
-		    PX_STIX_MAX_BYTES);
-	if ((rc = px_json_parse(
-	         &b, text, len, PX_STIX_MAX_BYTES, "the STIX bundle")) < 0)
+	if ((rc = read_bundle(&b, text, len)) < 0)
 		return rc;
 	objs = json_object_get(b, "objects");
-	if (!json_is_object(b) || !json_is_string(json_object_get(b, "type")) ||
-	    strcmp(json_string_value(json_object_get(b, "type")), "bundle") ||
-	    !json_is_array(objs) || json_array_size(objs) == 0) {
-		rc = px_error_set(PX_EINVAL,
-		    "not a STIX 2.1 bundle: expected {\"type\": \"bundle\", "
-		    "\"objects\": [...]} with at least one object");
-		goto out;
-	}
 	json_array_foreach(objs, i, o)
 	{
 		const char *type =
@@ -893,6 +1266,267 @@ px_stix_parse(
 out:
 	if (rc < 0)
 		px_stix_case_dispose(out);
+	json_decref(b);
+	return rc;
+}
+
+/* ---- import as feed events ---------------------------------------------- */
+
+/* Flattens parley's nested event (px_event_json's form) into IntelMQ's
+ * dotted keys, the form the intelmq decoder reads back into the same
+ * event. */
+static void
+flatten(json_t *out, const char *prefix, const json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		char *key =
+		    prefix ? px_asprintf("%s.%s", prefix, k) : px_strdup(k);
+
+		if (json_is_object(v))
+			flatten(out, key, v);
+		else if (strcmp(key, "malware") == 0)
+			json_object_set(out, "malware.name", v);
+		else if (strcmp(key, "source.cc") == 0)
+			json_object_set(out, "source.geolocation.cc", v);
+		else if (strcmp(key, "destination.cc") == 0)
+			json_object_set(out, "destination.geolocation.cc", v);
+		else
+			json_object_set(out, key, v);
+		free(key);
+	}
+}
+
+/* The IntelMQ key of the value a one-comparison pattern names. */
+static const char *
+value_key(const char *type)
+{
+	if (strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0)
+		return "source.ip";
+	if (strcmp(type, "domain-name") == 0)
+		return "source.fqdn";
+	if (strcmp(type, "url") == 0)
+		return "source.url";
+	return NULL;
+}
+
+/* The value of a one-comparison pattern over an address, host name or
+ * URL: 1 with *type and *val (val[2100]), 0 for any other pattern. */
+static int
+simple_pattern(const char *p, char type[32], char *val, size_t vn)
+{
+	struct px_stix_case c = { 0 };
+	int rc;
+
+	/* pattern_obs does the parsing; it normalises on the way, which
+	 * the feed pipeline does again. */
+	rc = pattern_obs(&c, p, "pattern");
+	if (rc < 0 || c.nobs != 1) {
+		px_stix_case_dispose(&c);
+		return rc < 0 ? rc : 0;
+	}
+	{
+		const char *colon = strchr(c.obs[0], ':');
+
+		snprintf(type, 32, "%.*s", (int)(colon - c.obs[0]), c.obs[0]);
+		snprintf(val, vn, "%s", colon + 1);
+	}
+	px_stix_case_dispose(&c);
+	return 1;
+}
+
+/* The STIX type name of a parley observable type name, for the types a
+ * feed event can carry. */
+static const char *
+stix_type_of(const char *t)
+{
+	if (strcmp(t, "ipv4-addr") == 0 || strcmp(t, "ipv6-addr") == 0 ||
+	    strcmp(t, "domain-name") == 0 || strcmp(t, "url") == 0)
+		return t;
+	return NULL;
+}
+
+static const json_t *
+by_id(const json_t *objs, const char *id)
+{
+	size_t i;
+	const json_t *o;
+
+	json_array_foreach(objs, i, o) if (id && json_is_object(o) &&
+	    json_string_value(json_object_get(o, "id")) &&
+	    strcmp(json_string_value(json_object_get(o, "id")), id) ==
+	        0) return o;
+	return NULL;
+}
+
+/* An event from an indicator (and the sighting of it, or NULL). */
+static int
+indicator_event(json_t **out, const json_t *objs, const json_t *ind,
+    const json_t *sgt, const char *where)
+{
+	const char *p = json_string_value(json_object_get(ind, "pattern"));
+	const char *pt =
+	    json_string_value(json_object_get(ind, "pattern_type"));
+	const char *when, *key, *prov = NULL;
+	const json_t *src = sgt ? sgt : ind, *who;
+	char type[32], val[2100];
+	enum px_tlp tlp;
+	json_t *e;
+	int rc;
+
+	*out = NULL;
+	if (p == NULL)
+		return px_error_set(
+		    PX_EINVAL, "%s: an indicator needs a pattern", where);
+	if (pt && strcmp(pt, "stix") != 0)
+		return 0;
+	/* A bad pattern is the indicator's fault, whoever sighted it. */
+	if ((rc = simple_pattern(p, type, val, sizeof(val))) <= 0) {
+		if (rc < 0)
+			px_error_prefix("%.100s",
+			    json_string_value(json_object_get(ind, "id")));
+		return rc;
+	}
+	if (stix_type_of(type) == NULL || (key = value_key(type)) == NULL)
+		return 0;
+	e = json_pack("{ss ss}", key, val, "classification.type",
+	    json_array_size(json_object_get(ind, "indicator_types")) &&
+	            strcmp(json_string_value(json_array_get(
+	                       json_object_get(ind, "indicator_types"), 0)),
+	                "compromised") == 0
+	        ? "system-compromise"
+	        : "blocklist");
+	when = json_string_value(json_object_get(sgt, "last_seen"));
+	if (when == NULL)
+		when = json_string_value(json_object_get(ind, "valid_from"));
+	if (when)
+		json_object_set_new(e, "time.source", json_string(when));
+	who = by_id(objs,
+	    json_string_value(
+	        json_array_get(json_object_get(sgt, "where_sighted_refs"), 0)));
+	if (who == NULL)
+		who = by_id(objs,
+		    json_string_value(json_object_get(ind, "created_by_ref")));
+	if (who)
+		prov = json_string_value(json_object_get(who, "name"));
+	if (prov)
+		json_object_set_new(e, "feed.provider", json_string(prov));
+	/* The sighting's marking, else the indicator's. */
+	if (marking_of(
+	        &tlp, json_object_get(src, "object_marking_refs"), objs) ||
+	    marking_of(&tlp, json_object_get(ind, "object_marking_refs"), objs))
+		json_object_set_new(
+		    e, "tlp", json_string(px_tlp_names[tlp].wire));
+	if (sgt && json_is_integer(json_object_get(sgt, "count")))
+		json_object_set(
+		    e, "extra.count", json_object_get(sgt, "count"));
+	json_object_set(e, "extra.stix_id", json_object_get(src, "id"));
+	*out = e;
+	return 1;
+}
+
+int
+px_stix_feed_lines(
+    struct px_buf *out, size_t *count, const char *text, size_t len)
+{
+	json_t *b = NULL, *lines = json_array();
+	const json_t *objs, *o;
+	size_t i;
+	int rc;
+
+	*count = 0;
+	if ((rc = read_bundle(&b, text, len)) < 0)
+		goto out;
+	objs = json_object_get(b, "objects");
+	/* Sightings first: a sighting parley exported carries its event
+	 * whole; another's is an event of the indicator it sighted. */
+	json_array_foreach(objs, i, o)
+	{
+		const char *type =
+		    json_string_value(json_object_get(o, "type"));
+		char where[128];
+		const json_t *x = json_object_get(o, "x_parley_event"), *ind;
+		json_t *e = NULL;
+
+		snprintf(where, sizeof(where), "%.100s",
+		    json_string_value(json_object_get(o, "id")));
+		if (strcmp(type, "sighting") == 0) {
+			if (json_is_object(json_object_get(x, "event"))) {
+				e = json_object();
+				flatten(e, NULL, json_object_get(x, "event"));
+				if (!json_is_string(json_object_get(
+				        e, "classification.type"))) {
+					json_decref(e);
+					rc = px_error_set(PX_EINVAL,
+					    "%s: x_parley_event.event has no "
+					    "classification.type",
+					    where);
+					goto out;
+				}
+			} else {
+				const char *ref = json_string_value(
+				    json_object_get(o, "sighting_of_ref"));
+
+				if (ref == NULL) {
+					rc = px_error_set(PX_EINVAL,
+					    "%s: a sighting needs a "
+					    "sighting_of_ref",
+					    where);
+					goto out;
+				}
+				ind = by_id(objs, ref);
+				if (ind == NULL ||
+				    strcmp(json_string_value(
+				               json_object_get(ind, "type")),
+				        "indicator") != 0)
+					continue;
+				if ((rc = indicator_event(
+				         &e, objs, ind, o, where)) < 0)
+					goto out;
+			}
+		} else if (strcmp(type, "indicator") == 0) {
+			/* An indicator sighted in the bundle is its
+			 * sightings' events. */
+			size_t j;
+			const json_t *s2;
+			bool sighted = false;
+
+			json_array_foreach(objs, j,
+			    s2) if (json_equal(json_object_get(s2,
+			                           "sighting_of_ref"),
+			                json_object_get(o, "id"))) sighted =
+			    true;
+			if (sighted)
+				continue;
+			if ((rc = indicator_event(&e, objs, o, NULL, where)) <
+			    0)
+				goto out;
+		}
+		if (e)
+			json_array_append_new(lines, e);
+	}
+	if (json_array_size(lines) == 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "the bundle holds no feed event: no sighting, and no "
+		    "indicator whose pattern is one comparison of an address, "
+		    "host name or URL");
+		goto out;
+	}
+	json_array_foreach(lines, i, o)
+	{
+		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+
+		px_buf_puts(out, s);
+		px_buf_puts(out, "\n");
+		free(s);
+	}
+	*count = json_array_size(lines);
+	rc = 0;
+out:
+	json_decref(lines);
 	json_decref(b);
 	return rc;
 }

@@ -45,11 +45,50 @@ void px_stix_dispose(struct px_stix *s);
  * notes, feedback as opinions, and its TLP marking-definition. */
 PX_MUST_CHECK int px_stix_add_case(struct px_stix *s, const struct px_case *c);
 
-/* Hook for evidence (issue 13): an artifact with its SHA-256, referenced
- * by the case's grouping, under the case's marking.  `name` and `mime`
- * may be NULL.  The case must have been added. */
-PX_MUST_CHECK int px_stix_add_artifact(struct px_stix *s,
-    const struct px_case *c, const char *sha256_hex, const char *mime);
+/* Evidence item `m` (issue 13) of case `c` as a `file` cyber-observable:
+ * its hashes, size, name and media type, under the item's own marking,
+ * with x_parley_evidence [{item, exhibit, root, case, chunks}], referenced
+ * by the case's grouping.  Not an `artifact`: STIX 2.1 (6.1) wants an
+ * artifact's bytes (payload_bin) or a URL to fetch them, and a bundle
+ * carries neither (docs/interop.md).  The case must have been added; the
+ * caller has asked the choke point about the item's marking. */
+struct px_manifest;
+PX_MUST_CHECK int px_stix_add_evidence(
+    struct px_stix *s, const struct px_case *c, const struct px_manifest *m);
+
+/* A feed digest (issue 15, docs/feeds.md) as it was signed. */
+struct px_stix_digest {
+	const char *signer, *recipient, *day;
+	const char *msg_hash; /* the signed digest message */
+	int64_t time_ms;      /* its signed time */
+	const json_t *digest; /* its "digest" member: root, counts, ... */
+	enum px_tlp tlp;      /* the grouping's least marking */
+};
+
+/* Adds digest `d` as a grouping ("Feed digest of DAY from A to B"),
+ * x_parley_digest the signed digest (root, events, counts) with the
+ * message's hash, signer, recipient and how many events the bundle
+ * holds ("exported") and left out ("left_out"); the two parties'
+ * identities.  Its id is a UUIDv5 over signer, recipient and day, so
+ * both parties export the same grouping. */
+PX_MUST_CHECK int px_stix_add_digest(
+    struct px_stix *s, const struct px_stix_digest *d);
+
+/* Adds one routed event of digest `d` (an attachment line {"event",
+ * "id", "route", "seen"}, borrowed; `event_id` its id as recomputed)
+ * under marking `tlp`: the SCO of the address, host name or URL the
+ * route counted, one indicator per value in the digest, and a sighting
+ * of that indicator (count, first_seen, last_seen from "seen"; where
+ * sighted: the feed's provider) carrying the event in x_parley_event.
+ * The digest's grouping takes the stricter marking.  1 (nothing added)
+ * for an event with no address, host or URL. */
+PX_MUST_CHECK int px_stix_add_feed_event(struct px_stix *s,
+    const struct px_stix_digest *d, const json_t *line, const char *event_id,
+    enum px_tlp tlp);
+
+/* Records in the digest's grouping that `n` events were left out. */
+void px_stix_digest_left_out(
+    struct px_stix *s, const struct px_stix_digest *d, size_t n);
 
 /* The bundle of everything added, objects sorted by id; a new reference.
  * Its id is a UUIDv5 over the objects. */
@@ -86,5 +125,24 @@ void px_uuid5(char out[PX_UUID_STRLEN], const char *ns, const char *name);
  */
 PX_MUST_CHECK int px_stix_parse(
     struct px_stix_case *out, const char *text, size_t len, enum px_tlp dflt);
+
+/*
+ * A STIX 2.1 bundle as feed events (issue 16 item 1, `parley feed ingest
+ * --format stix`): IntelMQ JSON Lines (dotted keys, one event a line)
+ * appended to `out`, for the feed pipeline's intelmq decoder.  Each
+ * sighting gives one event: a sighting parley exported
+ * (x_parley_event) its event exactly, another the indicator it sights
+ * (time.source its last_seen, extra.count its count, feed.provider the
+ * identity where sighted).  Each indicator not sighted in the bundle
+ * whose pattern is one comparison of an address, host name or URL gives
+ * one event (type blocklist, system-compromise for indicator_types
+ * compromised; time.source its valid_from).  Markings as px_stix_parse
+ * reads them.  *count gets the number of lines.  PX_EINVAL naming the
+ * object for anything malformed (and for a bundle holding no event),
+ * with nothing appended; PX_ETOOBIG past PX_STIX_MAX_BYTES.
+ */
+struct px_buf;
+PX_MUST_CHECK int px_stix_feed_lines(
+    struct px_buf *out, size_t *count, const char *text, size_t len);
 
 #endif

@@ -66,6 +66,22 @@ out:
 	return rc;
 }
 
+/* Case `c` (already let out whole) and the evidence items whose own
+ * marking lets them out by `path` to `audience`; the others are left
+ * out (docs/interop.md, "Evidence"). */
+static int
+stix_case(struct px_stix *s, const struct px_case *c, const struct px_peer *p,
+    enum px_out_path path, enum px_audience audience, const char *to)
+{
+	int rc = px_stix_add_case(s, c);
+
+	for (size_t i = 0; rc == 0 && i < c->nev; i++)
+		if (px_node_release_part(c, p, c->ev[i].man.tlp, path, audience,
+		        to) == PX_REL_ALL)
+			rc = px_stix_add_evidence(s, c, &c->ev[i].man);
+	return rc;
+}
+
 int
 px_node_export_stix(json_t **out, struct px_node *n, const char *const *refs,
     size_t nrefs, enum px_audience audience, const char *to)
@@ -126,7 +142,8 @@ px_node_taxii_objects(json_t **out, struct px_node *n, const char *id,
 		    "collection read by %s",
 		    px_tlp_label(c.tlp), c.id, px_audience_names[audience]);
 	px_stix_init(&s);
-	if (rc >= 0 && (rc = px_stix_add_case(&s, &c)) == 0) {
+	if (rc >= 0 &&
+	    (rc = stix_case(&s, &c, p, PX_OUT_TAXII, audience, to)) == 0) {
 		bundle = px_stix_bundle(&s);
 		*out = json_incref(json_object_get(bundle, "objects"));
 		json_decref(bundle);
@@ -224,7 +241,7 @@ px_node_export_as(json_t **out, struct px_node *n, const char *format,
 		else if (misp)
 			rc = json_array_append_new(events, px_misp_event(&c));
 		else
-			rc = px_stix_add_case(&s, &c);
+			rc = stix_case(&s, &c, p, PX_OUT_EXPORT, audience, to);
 		px_peer_free(p);
 		px_case_dispose(&c);
 	}

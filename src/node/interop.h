@@ -95,6 +95,39 @@ PX_MUST_CHECK int px_node_misp_feed_events(
     json_t **out, struct px_node *n, const char *peer, enum px_tlp tlp);
 
 /*
+ * The feed digest of `day` this node signed for `peer` (`received`: the
+ * one `peer` signed for us) as a STIX 2.1 bundle (interop_feeds.c): a
+ * grouping carrying the signed digest (root, counts, message hash), and
+ * each routed event of the day's attachments whose marking lets it out by
+ * export to `audience` (`to` the reader for PX_AUD_PARTY) as an SCO, an
+ * indicator and a sighting; the rest are counted in the grouping's
+ * x_parley_digest.left_out.  The digest itself counts as TLP:GREEN.
+ * PX_ENOTFOUND: no such digest, or an attachment it covers is not held;
+ * PX_EPERM: the audience may not see even GREEN.  *out is new.
+ */
+PX_MUST_CHECK int px_node_export_digest(json_t **out, struct px_node *n,
+    const char *peer, const char *day, bool received, enum px_audience audience,
+    const char *to);
+
+/*
+ * Ingests the STIX 2.1 bundle at o->path (at most PX_STIX_MAX_BYTES) as
+ * feed events (interop_feeds.c): px_stix_feed_lines turns its sightings
+ * and simple indicators into IntelMQ lines, which px_feed_ingest routes,
+ * deduplicates and aggregates like any feed (o->fmt is ignored; the file
+ * row records format intelmq under the bundle's name).  A malformed bundle
+ * is PX_EINVAL naming the object, and nothing is stored.
+ */
+struct px_ingest_opts;
+struct px_feed_file_row;
+PX_MUST_CHECK int px_feed_ingest_stix(struct px_node *n,
+    const struct px_ingest_opts *o, struct px_feed_file_row *out);
+/* The same for a bundle in memory (`len` bytes of `text`), shown and
+ * recorded under o->name (required; o->path is not read). */
+PX_MUST_CHECK int px_feed_ingest_stix_text(struct px_node *n,
+    const struct px_ingest_opts *o, const char *text, size_t len,
+    struct px_feed_file_row *out);
+
+/*
  * Opens a case with `peer` from a STIX 2.1 bundle, a MISP event, X-ARF
  * reports or an IODEF 2 document (XML; `len` bytes): a report (or the request
  * the bundle's x_parley_case says) with the bundle's title, text, marking and

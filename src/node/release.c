@@ -31,6 +31,21 @@ px_node_release(const struct px_case *c, const struct px_peer *p,
 	return px_policy_release(&pc, &d);
 }
 
+enum px_release
+px_node_release_part(const struct px_case *c, const struct px_peer *p,
+    enum px_tlp tlp, enum px_out_path path, enum px_audience audience,
+    const char *to)
+{
+	struct px_policy_case pc;
+	struct px_policy_dest d = {
+		.path = path, .audience = audience, .to = to
+	};
+
+	px_node_policy_case(&pc, c, p);
+	pc.tlp = tlp;
+	return px_policy_level(&pc, &d);
+}
+
 const char *
 px_node_mail_title(const struct px_case *c)
 {

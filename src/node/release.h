@@ -22,6 +22,15 @@ PX_MUST_CHECK int px_node_release(const struct px_case *c,
     const struct px_peer *p, enum px_out_path path, enum px_audience audience,
     const char *to);
 
+/* How much of a part of case `c` that carries its own marking `tlp` (an
+ * evidence item) may leave by `path` to `audience`: px_policy_level with
+ * the case's parties and agreement and the part's marking.  A path that
+ * carries the case asks px_node_release first; a part refused here is
+ * left out, never sent as a bare reference. */
+enum px_release px_node_release_part(const struct px_case *c,
+    const struct px_peer *p, enum px_tlp tlp, enum px_out_path path,
+    enum px_audience audience, const char *to);
+
 /* Case `c`'s title as e-mail and webhooks may carry it: the title itself,
  * or, where the choke point lets only the reference leave the node
  * (TLP:RED), a fixed line saying it was withheld.  Every notice built

@@ -4,6 +4,7 @@
 #include "formats/stix.h"
 #include "formats/taxii.h"
 #include "net/client.h"
+#include "node/feeds.h"
 #include "node/interop.h"
 #include "node/taxii.h"
 #include "util/util.h"
@@ -240,6 +241,36 @@ px_node_taxii_pull(json_t **ids, struct px_node *n,
     const struct px_taxii_remote *r, const char *tlp)
 {
 	return px_node_taxii_pull_since(ids, n, r, tlp, NULL, false);
+}
+
+int
+px_node_taxii_pull_events(struct px_node *n, const struct px_taxii_remote *r,
+    struct px_feed_file_row *out)
+{
+	struct px_client *c = NULL;
+	struct px_ingest_opts o = {
+		.fmt = -1, .tlp = -1, .source = "taxii", .again = true
+	};
+	json_t *all = NULL, *b;
+	char *text = NULL, *name = px_asprintf("taxii-%s", r->coll);
+	int rc;
+
+	o.name = name;
+	o.path = name;
+	if ((rc = taxii_connect(&c, n, r)) < 0 ||
+	    (rc = fetch_all(&all, c, r->coll, NULL, NULL)) < 0)
+		goto out;
+	b = json_pack("{ss ss sO}", "type", "bundle", "id",
+	    "bundle--00000000-0000-4000-8000-000000000000", "objects", all);
+	text = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	rc = px_feed_ingest_stix_text(n, &o, text, strlen(text), out);
+out:
+	free(text);
+	free(name);
+	json_decref(all);
+	px_client_free(c);
+	return rc;
 }
 
 /* Whether case object g stands for a case this node holds already (its

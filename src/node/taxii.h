@@ -40,6 +40,18 @@ PX_MUST_CHECK int px_node_taxii_pull(json_t **ids, struct px_node *n,
 #define PX_TAXII_CURSOR_LEN 48
 
 /*
+ * Reads every object of the collection (following `next`) into the feed
+ * pipeline instead (`taxii pull --as events`): the objects as one bundle
+ * through px_feed_ingest_stix_text, named "taxii-COLLECTION", ingested
+ * again on every pull (the pipeline's deduplication counts what it had).
+ * *out gets the file row.  Errors as px_node_taxii_pull, and those of
+ * the ingest (PX_EINVAL: nothing in the collection is a feed event).
+ */
+struct px_feed_file_row;
+PX_MUST_CHECK int px_node_taxii_pull_events(struct px_node *n,
+    const struct px_taxii_remote *r, struct px_feed_file_row *out);
+
+/*
  * The same, for the objects added after `cursor` (a buffer of
  * PX_TAXII_CURSOR_LEN bytes: a date-added the server answered before, or
  * "" for the whole collection; NULL: the whole collection, no cursor

@@ -15,8 +15,13 @@
 # (match[id|type|version|spec_version], added_after), versions, one
 # object, manifest, the date-added headers, the status after each POST,
 # malformed queries 400, a RED object refused from the GREEN collection.
+# Then the client: `taxii pull` as cases (once per grouping version) and
+# `--as events` into B's feed pipeline (once: a second pull is all
+# duplicates); `taxii push` through the choke point.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+command -v sqlite3 >/dev/null || fail "sqlite3 is required"
 
 A=cert-a.example
 X=cert-x.example
@@ -66,6 +71,20 @@ expect_eq "pulled cases" "$(sort pulled.txt | tr '\n' '|')" "clear Phish clear|g
 expect_rc 0 px taxii pull --dir a --json "$ROOT" "$CA" --to $X
 expect_json "$OUT" 'd["cases"]' '[]'
 ok "taxii pull opens one case per grouping, with its marking, once"
+
+# --as events: B (a community member) pulls the GREEN collection into its
+# feed pipeline: the case's indicator becomes an event under its marking;
+# a second pull finds it known.
+expect_rc 0 px taxii pull --dir b --json "$ROOT" "$CG" --to $X --as events
+expect_json "$OUT" '[d["name"], d["source"], d["records"], d["events"], d["bad"]]' "[\"taxii-$CG\", \"taxii\", 1, 1, 0]"
+feed_event b "1" ev-green.json
+expect_json ev-green.json '[d["source"]["url"], d["tlp"], d["classification"]["type"]]' \
+	'["https://login.example.net/green", "green", "blocklist"]'
+expect_rc 0 px taxii pull --dir b --json "$ROOT" "$CG" --to $X --as events
+expect_json "$OUT" '[d["records"], d["events"], d["duplicates"]]' '[1, 0, 1]'
+expect_rc 2 px taxii pull --dir b "$ROOT" "$CG" --to $X --as things
+expect_rc 2 px taxii pull --dir b "$ROOT" "$CG" --to $X --as events --tlp red
+ok "taxii pull --as events: the collection's indicators into the feed pipeline, once"
 
 # A pushes a case X has not seen yet into its collection at X.
 expect_rc 0 px case new --dir a --to $X --kind report --category malware \
