@@ -53,12 +53,14 @@ px_smtp_session_filed(struct px_smtp_session *s)
 	envelope_reset(s);
 }
 
+/* Appends one reply line.  The buffer holds 1 MiB, more than the replies
+ * to one read of input: a reply past it is dropped, and the client, left
+ * waiting, gives up; nothing else is affected. */
 static void
 reply(struct px_buf *r, const char *text)
 {
-	/* The reply buffer is ours and sized for a few replies. */
-	if (px_buf_adds(r, text) < 0 || px_buf_adds(r, "\r\n") < 0)
-		return;
+	if (px_buf_adds(r, text) == 0 && px_buf_adds(r, "\r\n") < 0)
+		r->data[r->len -= strlen(text)] = '\0';
 }
 
 /* Does `line` start with the command `cmd` (case-insensitive), followed

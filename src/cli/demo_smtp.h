@@ -37,8 +37,10 @@ struct px_smtp_session {
 	struct px_buf data;
 };
 
-/* Starts a session (px_smtp_session_dispose frees it). */
+/* Starts a session in `s` (the caller's); px_smtp_session_dispose frees
+ * what it holds. */
 void px_smtp_session_init(struct px_smtp_session *s);
+/* Frees the message buffer of `s` (not s itself); safe after init. */
 void px_smtp_session_dispose(struct px_smtp_session *s);
 
 /*
