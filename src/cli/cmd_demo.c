@@ -231,5 +231,8 @@ const struct px_cmd px_cmd_demo = {
 	.run = run,
 	.details = "--dir DIR puts the nodes in DIR (default: a new directory "
 	           "under /tmp).\nThe live demo keeps the nodes running until "
-	           "Ctrl-C and prints their URLs and tokens.",
+	           "Ctrl-C and prints their URLs and tokens.\nIts mail relay "
+	           "files every page and alert in DIR/mail/; the people on "
+	           "call sign in\nwith the passwords and TOTP secrets in "
+	           "DIR/people.txt.",
 };

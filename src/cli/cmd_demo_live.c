@@ -6,22 +6,35 @@
  * until Ctrl-C; --once stops them after the scenario.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "api/users.h"
 #include "cli/common.h"
 #include "cli/commands.h"
+#include "cli/demo_smtp.h"
 #include "crypto/tls.h"
+#include "crypto/totp.h"
 #include "model/canon.h"
 #include "net/client.h"
+#include "node/node.h"
 #include "util/util.h"
 
 #define NNODES 3
+
+/* The person on call at a node, with the account the demo makes them. */
+struct person {
+	const char *id, *name, *var; /* contact id, name, SESSION_ variable */
+	char *password, *totp, *session;
+	struct px_client *api; /* signed in as them */
+};
 
 struct dnode {
 	const char *name, *zone, *langs, *city;
@@ -29,6 +42,7 @@ struct dnode {
 	unsigned port;
 	pid_t pid;
 	struct px_client *api;
+	struct person *who; /* NULL: nobody named on call */
 };
 
 /* Runs a CLI step ("word", ..., NULL) with its output discarded, or its
@@ -68,9 +82,10 @@ run_words(FILE *capture, const char *first, ...)
 
 #define quiet(...) run_words(NULL, __VA_ARGS__)
 
-/* POSTs or GETs JSON on a node's API; *out (may be NULL) gets the body. */
+/* POSTs or GETs JSON through client `c`; *out (may be NULL) gets the
+ * body. */
 static int
-api(struct dnode *d, const char *method, const char *path, json_t *body,
+api_as(struct px_client *c, const char *method, const char *path, json_t *body,
     json_t **out)
 {
 	struct px_buf resp;
@@ -79,9 +94,9 @@ api(struct dnode *d, const char *method, const char *path, json_t *body,
 	int rc;
 
 	px_buf_init(&resp, 16 << 20);
-	rc = px_client_request(d->api, method, path,
-	    text ? "application/json" : NULL, text, text ? strlen(text) : 0,
-	    &status, &resp, 10000);
+	rc =
+	    px_client_request(c, method, path, text ? "application/json" : NULL,
+	        text, text ? strlen(text) : 0, &status, &resp, 10000);
 	if (rc == 0 && (status < 200 || status > 299))
 		rc = px_error_set(PX_ERR, "%s %s answered %ld: %s", method,
 		    path, status, resp.data ? resp.data : "");
@@ -94,19 +109,27 @@ api(struct dnode *d, const char *method, const char *path, json_t *body,
 	return rc;
 }
 
+/* The same on a node's API with its admin token. */
+static int
+api(struct dnode *d, const char *method, const char *path, json_t *body,
+    json_t **out)
+{
+	return api_as(d->api, method, path, body, out);
+}
+
 /* Prints the call as a curl line that works when pasted into a POSIX
  * shell once the TOKEN_ exports below have run: the token in double
  * quotes (so that it expands), the JSON body single-quoted (each ' in
  * it written '\'') and said to be JSON, as the API requires. */
 static void
-show_call(const struct dnode *d, const char *method, const char *path,
-    const json_t *body)
+show_call_as(const struct dnode *d, const char *var, const char *method,
+    const char *path, const json_t *body)
 {
 	char *t = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	printf("\n$ curl -sk -X %s %s%s -H \"Authorization: Bearer "
-	       "$TOKEN_%s\"",
-	    method, d->url, path, d->city);
+	       "$%s\"",
+	    method, d->url, path, var);
 	if (t) {
 		printf(" \\\n    -H 'Content-Type: application/json' -d '");
 		for (const char *p = t; *p; p++)
@@ -118,6 +141,17 @@ show_call(const struct dnode *d, const char *method, const char *path,
 	}
 	putchar('\n');
 	free(t);
+}
+
+/* show_call_as with the node's admin token, $TOKEN_<CITY>. */
+static void
+show_call(const struct dnode *d, const char *method, const char *path,
+    const json_t *body)
+{
+	char var[64];
+
+	snprintf(var, sizeof(var), "TOKEN_%s", d->city);
+	show_call_as(d, var, method, path, body);
 }
 
 /* Waits until the case at `d` is in state `want` (or, with `want`
@@ -151,6 +185,322 @@ wait_state(struct dnode *d, const char *id, const char *want, int ms)
 		usleep(20000);
 	}
 	return state ? state : px_strdup("unknown");
+}
+
+/* Shows the call that opens a case (a case or a hotline) as `var`,
+ * makes it through client `c` and takes `body`; returns the new case's id
+ * (heap), or NULL with the error set. */
+static char *
+open_case(const struct dnode *d, struct px_client *c, const char *var,
+    const char *path, json_t *body)
+{
+	json_t *out = NULL;
+	char *id = NULL;
+	int rc;
+
+	show_call_as(d, var, "POST", path, body);
+	rc = api_as(c, "POST", path, body, &out);
+	json_decref(body);
+	if (rc == 0 &&
+	    (id = px_strdup(json_string_value(json_object_get(out, "case")))) ==
+	        NULL)
+		px_error_set(PX_ERR, "%s %s gave no case id", d->name, path);
+	json_decref(out);
+	return id;
+}
+
+/* Edits one section of the node's parley.conf (util/conf.h px_conf_edit). */
+static int
+conf_set(const struct dnode *d, const char *section, const char *sub,
+    const char *const *keys, const char *const *vals)
+{
+	char *path = px_asprintf("%s/parley.conf", d->dir), *text = NULL;
+	struct px_buf old;
+	int rc;
+
+	px_buf_init(&old, PX_CONF_MAX_SIZE + 1);
+	if ((rc = px_file_read(&old, path, PX_CONF_MAX_SIZE)) == 0 &&
+	    (rc = px_buf_addc(&old, '\0')) == 0 &&
+	    (rc = px_conf_edit(old.data, section, sub, keys, vals, &text)) == 0)
+		rc = px_file_write(path, text, strlen(text), 0600);
+	px_buf_dispose(&old);
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* Points the node's mail at the demo relay and, when it has a person,
+ * makes them a contact on call all week (the roster) with a user account
+ * whose password and TOTP secret the demo keeps to sign them in. */
+static int
+setup_desk(struct dnode *d, unsigned smtp_port)
+{
+	static const char *const smtp_keys[] = { "host", "port", "timeout",
+		NULL };
+	static const char *const contact_keys[] = { "role", "name", "title",
+		"email", "hours", NULL };
+	static const char *const roster_keys[] = { "handover", NULL };
+	struct person *p = d->who;
+	char port[16], *email, *handover;
+	uint8_t raw[12];
+	struct px_node *n = NULL;
+	int rc;
+
+	snprintf(port, sizeof(port), "%u", smtp_port);
+	if ((rc = conf_set(d, "smtp", NULL, smtp_keys,
+	         (const char *const[]){ "127.0.0.1", port, "10" })) < 0 ||
+	    p == NULL)
+		return rc;
+	email = px_asprintf("%s@%s", p->id, d->name);
+	handover = px_asprintf("Mon 00:00 %s", p->id);
+	rc = conf_set(d, "contact", p->id, contact_keys,
+	    (const char *const[]){
+	        "technical", p->name, "Duty officer", email, "24x7" });
+	if (rc == 0)
+		rc = conf_set(d, "roster", NULL, roster_keys,
+		    (const char *const[]){ handover });
+	free(email);
+	free(handover);
+	if (rc < 0)
+		return rc;
+	/* A random password of 24 hex digits. */
+	randombytes_buf(raw, sizeof(raw));
+	p->password = px_malloc(2 * sizeof(raw) + 1);
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(p->password + 2 * i, 3, "%02x", raw[i]);
+	if ((rc = px_node_open(&n, d->dir)) == 0)
+		rc = px_user_add(
+		    n, p->id, "duty", p->password, px_time_now_ms(), &p->totp);
+	px_node_free(n);
+	return rc;
+}
+
+/* Signs p in at d as the console does (password and a one-time code
+ * from their TOTP secret) and keeps a client carrying the session. */
+static int
+sign_in(struct dnode *d, struct person *p)
+{
+	uint8_t key[64];
+	size_t klen = 0;
+	uint32_t code = 0;
+	char digits[8], *hdr;
+	json_t *body, *out = NULL;
+	int rc;
+
+	if ((rc = px_base32_decode(key, sizeof(key), &klen, p->totp)) < 0 ||
+	    (rc = px_totp(&code, PX_TOTP_SHA1, key, klen,
+	         px_time_now_ms() / 1000, 6)) < 0)
+		return rc;
+	snprintf(digits, sizeof(digits), "%06u", (unsigned)code);
+	body = json_pack(
+	    "{ssssss}", "user", p->id, "password", p->password, "code", digits);
+	rc = api(d, "POST", "/api/v1/session", body, &out);
+	json_decref(body);
+	if (rc < 0)
+		return rc;
+	p->session =
+	    px_strdup(json_string_value(json_object_get(out, "token")));
+	json_decref(out);
+	if (p->session == NULL)
+		return px_error_set(PX_ERR, "the sign-in gave no session");
+	if ((rc = px_client_new(&p->api, d->url, d->fp, NULL, NULL)) < 0)
+		return rc;
+	hdr = px_asprintf("Authorization: Bearer %s", p->session);
+	rc = px_client_header_add(p->api, hdr);
+	free(hdr);
+	return rc;
+}
+
+/* The path of the first message in `maildir` sent To: `addr` about case
+ * `id` (its X-Parley-Case), waiting up to `ms`; NULL if none came. */
+static char *
+wait_mail(const char *maildir, const char *addr, const char *id, int ms)
+{
+	char *to = px_asprintf("\nTo: %s\r\n", addr);
+	char *cs = px_asprintf("\nX-Parley-Case: %s\r\n", id);
+	char *found = NULL;
+
+	for (int t = 0; t < ms && found == NULL; t += 100) {
+		DIR *dir = opendir(maildir);
+		struct dirent *e;
+
+		while (dir && found == NULL && (e = readdir(dir)) != NULL) {
+			char *path;
+			struct px_buf m;
+
+			if (strstr(e->d_name, ".eml") == NULL)
+				continue;
+			path = px_asprintf("%s/%s", maildir, e->d_name);
+			px_buf_init(&m, PX_SMTP_DATA_MAX + 65536);
+			if (px_file_read(&m, path, PX_SMTP_DATA_MAX + 65536) ==
+			        0 &&
+			    strstr(m.data, to) && strstr(m.data, cs))
+				found = path;
+			else
+				free(path);
+			px_buf_dispose(&m);
+		}
+		if (dir)
+			closedir(dir);
+		if (found == NULL)
+			usleep(100000);
+	}
+	free(to);
+	free(cs);
+	return found;
+}
+
+/* The hotline's view at d until `ok` says it shows what is awaited; NULL
+ * (error set) if it never does within `ms`. */
+static json_t *
+wait_hotline(struct dnode *d, const char *id, bool (*ok)(json_t *), int ms)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/v1/hotlines/%s", id);
+	for (int t = 0; t < ms; t += 100) {
+		json_t *h = NULL;
+
+		if (api(d, "GET", path, NULL, &h) == 0 && ok(h))
+			return h;
+		json_decref(h);
+		usleep(100000);
+	}
+	px_error_set(PX_ERR, "%s's view of hotline %s did not change in %d s",
+	    d->name, id, ms / 1000);
+	return NULL;
+}
+
+static bool
+first_page_delivered(json_t *h)
+{
+	json_t *dl = json_object_get(
+	    json_array_get(json_object_get(h, "pages"), 0), "delivery");
+	const char *st =
+	    json_string_value(json_object_get(json_array_get(dl, 0), "status"));
+
+	return st && strcmp(st, "delivered") == 0;
+}
+
+static bool
+is_answered(json_t *h)
+{
+	return json_is_string(json_object_get(h, "answered_by"));
+}
+
+/* The crisis path: A's person raises a hotline to B; B's scheduler pages
+ * the person on call by e-mail through the demo relay; they sign in and
+ * acknowledge; A's record says who answered. */
+static int
+crisis(struct dnode *a, struct dnode *b, const char *maildir)
+{
+	struct person *pa = a->who, *pb = b->who;
+	char path[160], *hid = NULL, *mail = NULL, *addr = NULL;
+	json_t *body, *h = NULL;
+	int rc;
+
+	printf("\n# 6. The crisis path.  On call now (parley.conf's [roster]): "
+	       "%s (%s) at %s, %s (%s) at %s.\n#    Each signs in with a "
+	       "password and a one-time code (POST /api/v1/session), as in "
+	       "the console.\n",
+	    pa->name, pa->id, a->name, pb->name, pb->id, b->name);
+	if ((rc = sign_in(a, pa)) < 0 || (rc = sign_in(b, pb)) < 0)
+		return rc;
+	printf("   Their sessions (8 hours); paste these too:\n"
+	       "  export %s=%s\n  export %s=%s\n",
+	    pa->var, pa->session, pb->var, pb->session);
+
+	printf("\n#    %s raises a hotline to %s: the payment gateway is "
+	       "down.",
+	    pa->name, b->name);
+	body = json_pack("{sssssss[s]}", "peer", b->name, "text",
+	    "DDoS on the national payment gateway; traffic from your "
+	    "network.",
+	    "lang", "en", "observables", "ip:198.51.100.77");
+	if ((hid = open_case(a, pa->api, pa->var, "/api/v1/hotlines", body)) ==
+	    NULL)
+		return PX_ERR;
+
+	addr = px_asprintf("%s@%s", pb->id, b->name);
+	if ((h = wait_hotline(a, hid, first_page_delivered, 30000)) == NULL) {
+		rc = PX_ERR;
+		goto out;
+	}
+	json_decref(h);
+	h = NULL;
+	if ((mail = wait_mail(maildir, addr, hid, 15000)) == NULL) {
+		rc =
+		    px_error_set(PX_ERR, "no page for %s in %s", addr, maildir);
+		goto out;
+	}
+	printf("-> %s's roster walk paged %s at once; the relay delivered "
+	       "the e-mail to %s:\n   %s\n",
+	    b->name, pb->name, addr, mail);
+
+	printf("\n#    %s, signed in at %s, acknowledges: the record names "
+	       "them as the one who answered.",
+	    pb->name, b->name);
+	snprintf(path, sizeof(path), "/api/v1/cases/%s/ack", hid);
+	body = json_pack("{ssss}", "text",
+	    "On it: filtering at our upstream now.", "lang", "en");
+	show_call_as(b, pb->var, "POST", path, body);
+	rc = api_as(pb->api, "POST", path, body, NULL);
+	json_decref(body);
+	if (rc < 0)
+		goto out;
+	if ((h = wait_hotline(a, hid, is_answered, 20000)) == NULL) {
+		rc = PX_ERR;
+		goto out;
+	}
+	{
+		const char *by =
+		    json_string_value(json_object_get(h, "answered_by"));
+
+		printf("-> at %s the hotline is answered by %s (%s)\n", a->name,
+		    strcmp(by, pb->id) == 0 ? pb->name : by, by);
+	}
+	snprintf(path, sizeof(path), "/api/v1/hotlines/%s", hid);
+	show_call(a, "GET", path, NULL);
+	{
+		char *argv[] = { (char *)"hotline", (char *)"status",
+			(char *)"--dir", a->dir, hid, NULL };
+
+		printf("\n$ parley hotline status --dir %s %s\n", a->dir, hid);
+		fflush(stdout);
+		px_cli_run(5, argv);
+	}
+	rc = 0;
+out:
+	json_decref(h);
+	free(mail);
+	free(addr);
+	free(hid);
+	return rc;
+}
+
+/* root/people.txt (the owner's only): how each named person signs in. */
+static int
+write_people(const char *root, const struct dnode *a, const struct dnode *b)
+{
+	struct px_buf t;
+	char *path = px_asprintf("%s/people.txt", root);
+	int rc;
+
+	px_buf_init(&t, PX_BUF_NOCAP);
+	px_buf_puts(&t,
+	    "# The demo's people: sign in to the console (or POST "
+	    "/api/v1/session)\n# with the user, the password and "
+	    "a code from the TOTP secret.\n");
+	for (const struct dnode *d = a; d; d = d == a ? b : NULL)
+		px_buf_putf(&t,
+		    "\nnode     %s %s\nname     %s\nuser     %s\n"
+		    "password %s\ntotp     %s\n",
+		    d->name, d->url, d->who->name, d->who->id, d->who->password,
+		    d->who->totp);
+	rc = px_file_write(path, t.data, t.len, 0600);
+	px_buf_dispose(&t);
+	free(path);
+	return rc;
 }
 
 static int
@@ -232,10 +582,19 @@ px_demo_live(struct px_args *a)
 		    .city = "BRUSSELS" },
 	};
 	struct dnode *cn = &nodes[0], *us = &nodes[1], *eu = &nodes[2];
+	struct person li = { .id = "li.wei",
+		.name = "Li Wei",
+		.var = "SESSION_LI_WEI" },
+	              sam = { .id = "sam.carter",
+		              .name = "Sam Carter",
+		              .var = "SESSION_SAM_CARTER" };
+	struct px_demo_smtp *relay = NULL;
+	unsigned smtp_port = 0;
 	char tmpl[] = "/tmp/parley-demo-XXXXXX";
 	const char *in = px_arg(a, "dir");
-	char *root, *req = NULL, *rep = NULL, *st = NULL;
-	json_t *body, *out = NULL;
+	char *root, *req = NULL, *rep = NULL, *st = NULL, *maildir = NULL;
+	char var[64];
+	json_t *body;
 	sigset_t set;
 	int rc = 0, sig;
 
@@ -257,10 +616,19 @@ px_demo_live(struct px_args *a)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	cn->who = &li;
+	us->who = &sam;
 	printf("parley demo: three CERT desks on this machine, each its own "
 	       "process,\ntalking mutually authenticated TLS with pinned "
 	       "certificates.\nNodes in %s\n",
 	    root);
+	/* The mail relay every node sends its pages and alerts through. */
+	maildir = px_asprintf("%s/mail", root);
+	if ((rc = px_demo_smtp_start(&relay, maildir, &smtp_port)) < 0)
+		goto fail;
+	printf("Their mail relay: SMTP on 127.0.0.1:%u (this process); each "
+	       "message it takes\nis filed in %s/ as NNNN.eml.\n",
+	    smtp_port, maildir);
 	for (int i = 0; i < NNODES; i++) {
 		struct dnode *d = &nodes[i];
 		char listen[64], fp[PX_TLS_FP_LEN], *cert;
@@ -277,6 +645,8 @@ px_demo_live(struct px_args *a)
 			    PX_ERR, "cannot create %s in %s", d->name, d->dir);
 			goto fail;
 		}
+		if ((rc = setup_desk(d, smtp_port)) < 0)
+			goto fail;
 		cert = px_asprintf("%s/tls/cert.pem", d->dir);
 		rc = px_tls_fingerprint_file(fp, cert);
 		free(cert);
@@ -284,6 +654,8 @@ px_demo_live(struct px_args *a)
 			goto fail;
 		d->fp = px_strdup(fp);
 	}
+	if ((rc = write_people(root, cn, us)) < 0)
+		goto fail;
 	/* Everyone pins everyone (cards swapped out of band). */
 	for (int i = 0; i < NNODES; i++) {
 		char *card = px_asprintf("%s/%s.card", root, nodes[i].name);
@@ -352,14 +724,9 @@ px_demo_live(struct px_args *a)
 	    "Please take down the phishing page; victims report losses.",
 	    "lang", "en", "observables",
 	    "url:hxxps://secure-login.bank-example[.]com/verify");
-	show_call(cn, "POST", "/api/v1/cases", body);
-	rc = api(cn, "POST", "/api/v1/cases", body, &out);
-	json_decref(body);
-	if (rc < 0)
+	snprintf(var, sizeof(var), "TOKEN_%s", cn->city);
+	if ((req = open_case(cn, cn->api, var, "/api/v1/cases", body)) == NULL)
 		goto fail;
-	req = px_strdup(json_string_value(json_object_get(out, "case")));
-	json_decref(out);
-	out = NULL;
 	st = wait_state(cn, req, "delivered", 10000);
 	printf("-> Beijing's outbox delivered it; Washington's signed "
 	       "receipt is back: %s\n",
@@ -373,14 +740,9 @@ px_demo_live(struct px_args *a)
 	    "title", "Mirai-variant bots reporting to a C2 in AS64500", "text",
 	    "Two hosts in your space talk to the C2 below.", "observables",
 	    "ip:198.51.100.23", "domain:c2-update[.]example");
-	show_call(eu, "POST", "/api/v1/cases", body);
-	rc = api(eu, "POST", "/api/v1/cases", body, &out);
-	json_decref(body);
-	if (rc < 0)
+	snprintf(var, sizeof(var), "TOKEN_%s", eu->city);
+	if ((rep = open_case(eu, eu->api, var, "/api/v1/cases", body)) == NULL)
 		goto fail;
-	rep = px_strdup(json_string_value(json_object_get(out, "case")));
-	json_decref(out);
-	out = NULL;
 	st = wait_state(eu, rep, "delivered", 10000);
 	free(st);
 
@@ -452,9 +814,21 @@ px_demo_live(struct px_args *a)
 		fflush(stdout);
 		px_cli_run(5, argv);
 	}
-	printf("\nThe web console: open %s/ in a browser (the certificate is "
-	       "self-signed: accept it) and sign in with a token below.\n",
-	    cn->url);
+	if ((rc = crisis(cn, us, maildir)) < 0)
+		goto fail;
+	printf("\nThe web console: open %s/ (or %s/ for Washington) in a "
+	       "browser (the\ncertificate is self-signed: accept it) and sign "
+	       "in as a person:\n",
+	    cn->url, us->url);
+	for (struct dnode *d = cn; d <= us; d++)
+		printf("  %-11s at %-16s user %-10s password %s\n"
+		       "%14s TOTP secret %s (enrol it in an authenticator "
+		       "app)\n",
+		    d->who->name, d->name, d->who->id, d->who->password, "",
+		    d->who->totp);
+	printf("(also in %s/people.txt), or with a token below.\n"
+	       "Every page and alert the nodes sent is in %s/.\n",
+	    root, maildir);
 	printf("\nTry it yourself (tokens have the admin role):\n");
 	for (int i = 0; i < NNODES; i++)
 		printf("  export TOKEN_%s=%s\n", nodes[i].city, nodes[i].token);
@@ -479,6 +853,14 @@ fail:
 	rc = PX_ERR;
 out:
 	stop_nodes(nodes);
+	px_demo_smtp_stop(relay);
+	for (struct person *p = &li; p; p = p == &li ? &sam : NULL) {
+		px_client_free(p->api);
+		free(p->password);
+		free(p->totp);
+		free(p->session);
+	}
+	free(maildir);
 	for (int i = 0; i < NNODES; i++) {
 		px_client_free(nodes[i].api);
 		free(nodes[i].dir);
