@@ -21,6 +21,8 @@
 SRC=${PX_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 VEC=$SRC/tests/vectors
 AJV=$SRC/tests/e2e/node_modules/.bin/ajv
+# The schema checks are part of the test: no ajv, no pass.
+[ -x "$AJV" ] || fail "ajv is missing: $AJV (scripts/deps.sh --e2e installs tests/e2e's npm packages)"
 A=cert-a.example
 B=cert-b.example
 SHA=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
@@ -53,7 +55,14 @@ hop a b $B $A a2.bundle
 ok "five cases, one per marking; the GREEN one answered and rated"
 
 # --- the export matrix ------------------------------------------------------
-# audience flags -> the markings that leave (the rest are refused, exit 5)
+# audience flags -> the markings that leave (the rest are refused, exit 5).
+# Every export that leaves is kept for the schema check below.
+MATRIX=()
+keep_export() {
+	local f="matrix-${#MATRIX[@]}.json"
+	cp "$OUT" "$f"
+	MATRIX+=(-d "$f")
+}
 check_matrix() {
 	local flags=$1 allowed=$2 t
 	for t in clear green amber amber+strict red; do
@@ -61,6 +70,7 @@ check_matrix() {
 		if [[ " $allowed " == *" $t "* ]]; then
 			expect_rc 0 px export --dir a --format stix $flags "${ID[$t]}"
 			expect_in "$OUT" "\"name\": \"Phish kit $t at evil.example\""
+			keep_export
 		else
 			expect_rc 5 px export --dir a --format stix $flags "${ID[$t]}"
 			[ -s "$OUT" ] && fail "a refused export wrote [$(head -c 200 "$OUT")]"
@@ -74,6 +84,7 @@ check_matrix "--public" "clear"
 check_matrix "--to $B" "clear green amber amber+strict red"
 check_matrix "--to cert-c.example" "clear green"
 expect_rc 0 px export --dir a --format stix --internal "${ID[amber+strict]}"
+keep_export
 expect_rc 5 px export --dir a --format stix --internal "${ID[red]}"
 expect_in "$ERR" "TLP:RED lets only the reference of case ${ID[red]} leave"
 # One refused case stops the whole file.
@@ -144,30 +155,30 @@ assert [o["object_marking_refs"] for o in t["objects"] if o["type"] == "ipv4-add
 PY
 ok "bundle: sorted unique ids, official TLP marking, STIX SCO ids, patterns, notes, opinion"
 
-if [ -x "$AJV" ]; then
-	refs=()
-	for f in "$VEC"/stix-schemas/*.json; do
-		[ "${f##*/}" = bundle.json ] || refs+=(-r "$f")
-	done
-	for f in green.json two.json; do
-		expect_rc 0 "$AJV" validate --spec=draft7 --strict=false \
-			-s "$VEC/stix-schemas/bundle.json" "${refs[@]}" -d "$f"
-	done
-	# The schemas can fail: an unknown property, a bad timestamp.
-	python3 -c '
+refs=()
+for f in "$VEC"/stix-schemas/*.json; do
+	[ "${f##*/}" = bundle.json ] || refs+=(-r "$f")
+done
+# Every export of this test: the matrix (all five markings' definitions)
+# and the bundles checked above (green-b.json and green2.json are
+# byte-identical to green.json).
+expect_rc 0 "$AJV" validate --spec=draft7 --strict=false \
+	-s "$VEC/stix-schemas/bundle.json" "${refs[@]}" \
+	-d green.json -d two.json "${MATRIX[@]}"
+[ "$(grep -c ' valid$' "$OUT")" = $((${#MATRIX[@]} / 2 + 2)) ] ||
+	fail "ajv did not report every export valid: $(cat "$OUT" "$ERR")"
+# The schemas can fail: an unknown property, a bad timestamp.
+python3 -c '
 import json; d = json.load(open("green.json"))
 d["objects"][0]["colour"] = "red"; json.dump(d, open("bad1.json", "w"))
 d = json.load(open("green.json"))
 [o for o in d["objects"] if o["type"] == "grouping"][0]["created"] = "2026-11-20 10:00"
 json.dump(d, open("bad2.json", "w"))'
-	for f in bad1.json bad2.json; do
-		expect_rc 1 "$AJV" validate --spec=draft7 --strict=false \
-			-s "$VEC/stix-schemas/bundle.json" "${refs[@]}" -d "$f"
-	done
-	ok "ajv validates the exports against the STIX 2.1 schemas (and refuses altered ones)"
-else
-	echo "SKIP ajv: $AJV is missing (scripts/deps.sh --e2e installs it; npm unreachable?)" >&2
-fi
+for f in bad1.json bad2.json; do
+	expect_rc 1 "$AJV" validate --spec=draft7 --strict=false \
+		-s "$VEC/stix-schemas/bundle.json" "${refs[@]}" -d "$f"
+done
+ok "ajv validates the exports against the STIX 2.1 schemas (and refuses altered ones)"
 
 # --- import -------------------------------------------------------------------
 count_cases() {
@@ -335,19 +346,17 @@ assert ph[0]["url"].startswith("https://evil.example/")
 json.dump(ph[0], open("ph-0.json", "w"))
 r = dict(bot[0]); del r["compromise_evidence"]; json.dump(r, open("bad-xarf.json", "w"))
 PY
-if [ -x "$AJV" ]; then
-	xrefs=()
-	for f in "$VEC"/xarf/schemas/v4/types/*.json "$VEC"/xarf/schemas/v4/xarf-core.json; do
-		xrefs+=(-r "$f")
-	done
-	for f in bot-0.json bot-1.json ph-0.json; do
-		expect_rc 0 "$AJV" validate --spec=draft2020 --strict=false -c ajv-formats \
-			-s "$VEC/xarf/schemas/v4/xarf-v4-master.json" "${xrefs[@]}" -d "$f"
-	done
-	expect_rc 1 "$AJV" validate --spec=draft2020 --strict=false -c ajv-formats \
-		-s "$VEC/xarf/schemas/v4/xarf-v4-master.json" "${xrefs[@]}" -d bad-xarf.json
-	ok "ajv validates the X-ARF reports against the xarf.org v4 schemas (and refuses an altered one)"
-fi
+xrefs=()
+for f in "$VEC"/xarf/schemas/v4/types/*.json "$VEC"/xarf/schemas/v4/xarf-core.json; do
+	xrefs+=(-r "$f")
+done
+for f in bot-0.json bot-1.json ph-0.json; do
+	expect_rc 0 "$AJV" validate --spec=draft2020 --strict=false -c ajv-formats \
+		-s "$VEC/xarf/schemas/v4/xarf-v4-master.json" "${xrefs[@]}" -d "$f"
+done
+expect_rc 1 "$AJV" validate --spec=draft2020 --strict=false -c ajv-formats \
+	-s "$VEC/xarf/schemas/v4/xarf-v4-master.json" "${xrefs[@]}" -d bad-xarf.json
+ok "ajv validates the X-ARF reports against the xarf.org v4 schemas (and refuses an altered one)"
 before=$(count_cases b)
 expect_rc 0 px import --dir b --to $A --json bot.xarf.json
 expect_rc 0 px case show --dir b --json "$(json_get "$OUT" 'd["case"]')"
