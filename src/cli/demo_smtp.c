@@ -189,6 +189,7 @@ struct px_demo_smtp {
 	char *dir;
 	pthread_t thread;
 	pthread_mutex_t file_mu; /* one message numbered and filed at a time */
+	unsigned next; /* the lowest number not yet known to be taken */
 	atomic_bool stop;
 	atomic_uint filed;
 	atomic_int clients;
@@ -212,7 +213,9 @@ file_message(struct px_demo_smtp *r, struct px_smtp_session *s)
 	for (int i = 0; i < s->nrcpt; i++)
 		px_buf_putf(&m, "X-Envelope-To: <%s>\r\n", s->rcpt[i]);
 	px_buf_put(&m, s->data.data, s->data.len);
-	for (unsigned k = 1; k < 100000; k++) {
+	/* Numbers below `next` are taken (by us, or by an earlier run's
+	 * files found on the way): each message stats only from there. */
+	for (unsigned k = r->next > 0 ? r->next : 1; k < 100000; k++) {
 		char *path = px_asprintf("%s/%04u.eml", r->dir, k);
 		struct stat st;
 		bool taken = stat(path, &st) == 0;
@@ -225,8 +228,10 @@ file_message(struct px_demo_smtp *r, struct px_smtp_session *s)
 				atomic_fetch_add(&r->filed, 1);
 		}
 		free(path);
-		if (!taken)
+		if (!taken) {
+			r->next = k + 1;
 			break;
+		}
 	}
 	px_buf_dispose(&m);
 	pthread_mutex_unlock(&r->file_mu);
