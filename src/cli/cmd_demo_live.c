@@ -844,7 +844,10 @@ px_demo_live(struct px_args *a)
 		       "them.\n");
 		fflush(stdout);
 		sigwait(&set, &sig);
-		printf("\nStopping the nodes.\n");
+		printf("\nStopping the nodes.  Their directories (stores, "
+		       "logs, mail) stay in %s\nfor a look; remove it with "
+		       "rm -r %s\n",
+		    root, root);
 	}
 	rc = 0;
 	goto out;
