@@ -300,12 +300,30 @@ px_misp_parse(
 	if ((rc = px_json_parse(
 	         &doc, text, len, PX_MISP_MAX_BYTES, "the MISP event")) < 0)
 		return rc;
-	e = json_object_get(doc, "Event") ? json_object_get(doc, "Event") : doc;
+	e = doc;
+	/* What MISP's API answers (events/view, restSearch): {"response":
+	 * [EVENT, ...]}, each EVENT wrapped in {"Event": ...} or bare.  One
+	 * event makes one case; several are refused rather than guessed. */
+	if (json_is_array(json_object_get(doc, "response"))) {
+		const json_t *r = json_object_get(doc, "response");
+
+		if (json_array_size(r) != 1) {
+			rc = px_error_set(PX_EINVAL,
+			    "a MISP API response with %zu events: import one "
+			    "event per file (or a MISP feed directory)",
+			    json_array_size(r));
+			goto out;
+		}
+		e = json_array_get(r, 0);
+	}
+	if (json_object_get(e, "Event"))
+		e = json_object_get(e, "Event");
 	info = json_string_value(json_object_get(e, "info"));
 	if (!json_is_object(e) || info == NULL || *info == '\0') {
 		rc = px_error_set(PX_EINVAL,
 		    "not a MISP event: expected {\"Event\": {\"info\": TITLE, "
-		    "...}} with a non-empty info");
+		    "...}}, the bare event or {\"response\": [EVENT]}, with "
+		    "a non-empty info");
 		goto out;
 	}
 	out->title = px_strdup(info);

@@ -289,6 +289,14 @@ for a in e["Attribute"] + [x for o in e.get("Object", []) for x in o["Attribute"
 got = {(o["type"], o["value"]) for o in json.load(open(sys.argv[2]))["observables"]}
 assert want and want <= got, sorted(want - got)[:5]
 PY
+# What MISP's API answers: {"response": [EVENT]} (PyMISP's sample has the
+# event bare inside it); several events are refused by count, not guessed.
+expect_rc 0 px import --dir b --to $A --json "$VEC/misp/malware_exist.json"
+expect_rc 0 px case show --dir b --json "$(json_get "$OUT" 'd["case"]')"
+expect_json "$OUT" 'd["title"]' "Test existing malware PyMISP"
+printf '{"response": [{"Event": {"info": "one"}}, {"Event": {"info": "two"}}]}' >m-two.json
+expect_rc 3 px import --dir b --to $A m-two.json
+expect_in "$ERR" "a MISP API response with 2 events"
 before=$(count_cases b)
 printf '{"Event": {"info": ""}}' >m-empty.json
 printf '{"Event": {"info": "x", "Attribute": [{"uuid": "u-1", "type": "ip-dst", "value": "not-an-ip"}]}}' >m-badip.json
