@@ -1231,9 +1231,35 @@ px_stix_parse(
 		}
 	}
 	if (head == NULL) {
+		char types[160] = "";
+		size_t tl = 0;
+
+		/* Say what it does hold: the distinct types, in order, as
+		 * many as the message has room for (a look in the list made
+		 * so far, not over the objects: bundles can be large). */
+		json_array_foreach(objs, i, o)
+		{
+			const char *t =
+			    json_string_value(json_object_get(o, "type"));
+			size_t n = strlen(t);
+			bool seen = n == 0;
+
+			for (const char *p = types;
+			     !seen && (p = strstr(p, t)) != NULL; p += n)
+				if ((p == types || p[-1] == ' ') &&
+				    (p[n] == ',' || p[n] == '\0'))
+					seen = true;
+			if (!seen && tl + n + 3 < sizeof(types))
+				tl += (size_t)snprintf(types + tl,
+				    sizeof(types) - tl, "%s%s", tl ? ", " : "",
+				    t);
+		}
 		rc = px_error_set(PX_EINVAL,
 		    "the bundle has no grouping, report or incident to open a "
-		    "case with");
+		    "case with (it holds %zu object%s: %s); put what belongs "
+		    "to one case in a grouping",
+		    json_array_size(objs),
+		    json_array_size(objs) == 1 ? "" : "s", types);
 		goto out;
 	}
 	{

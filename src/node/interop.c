@@ -407,18 +407,6 @@ tidy(char *s, bool multiline)
 		*w = '\0';
 }
 
-/* Whether `text` holds the string `k` (a quoted JSON name or value). */
-static bool
-has(const char *text, size_t len, const char *k)
-{
-	size_t kl = strlen(k);
-
-	for (size_t i = 0; i + kl <= len; i++)
-		if (text[i] == '"' && memcmp(text + i, k, kl) == 0)
-			return true;
-	return false;
-}
-
 /* Whether the text's first character (after white space and a UTF-8
  * byte order mark) opens an XML tag. */
 static bool
@@ -433,10 +421,76 @@ looks_xml(const char *text, size_t len)
 	return i < len && text[i] == '<';
 }
 
+enum doc { DOC_IODEF, DOC_STIX, DOC_XARF, DOC_MISP };
+
+/* Which reader takes `text`: XML is IODEF; JSON goes by its top-level
+ * members.  A lone STIX object (a report sent without its bundle) is
+ * handed over inside a bundle of one, in *lone (free it).  0, or
+ * PX_EINVAL saying what the document is not. */
+static int
+sniff(enum doc *d, char **lone, const char *text, size_t len)
+{
+	json_t *doc = NULL, *b = NULL;
+	const char *type;
+	int rc = 0;
+
+	*lone = NULL;
+	*d = DOC_MISP;
+	if (looks_xml(text, len)) {
+		*d = DOC_IODEF;
+		return 0;
+	}
+	if ((rc = px_json_parse(
+	         &doc, text, len, PX_STIX_MAX_BYTES, "the document")) < 0)
+		return rc;
+	type = json_string_value(json_object_get(doc, "type"));
+	if (json_is_array(doc) &&
+	    json_object_get(json_array_get(doc, 0), "xarf_version")) {
+		*d = DOC_XARF; /* several reports, as parley exports them */
+	} else if (!json_is_object(doc)) {
+		rc = px_error_set(PX_EINVAL,
+		    "the document is a JSON %s, not an object: parley imports "
+		    "a STIX 2.1 bundle, a MISP event, an X-ARF v4 report or "
+		    "an IODEF 2 document",
+		    json_is_array(doc) ? "array" : "scalar");
+	} else if (type && strcmp(type, "bundle") == 0) {
+		*d = DOC_STIX;
+	} else if (type && json_object_get(doc, "spec_version") &&
+	    strcmp(type, "report") != 0 && strcmp(type, "grouping") != 0 &&
+	    strcmp(type, "incident") != 0) {
+		rc = px_error_set(PX_EINVAL,
+		    "a lone STIX %.64s object: a case opens from a report, "
+		    "grouping or incident, alone or in a bundle with the "
+		    "objects it refers to",
+		    type);
+	} else if (type && json_object_get(doc, "spec_version")) {
+		*d = DOC_STIX;
+		b = json_pack("{ss s[O]}", "type", "bundle", "objects", doc);
+		if (b == NULL || (*lone = json_dumps(b, JSON_COMPACT)) == NULL)
+			rc = px_error_set(PX_ERR, "out of memory");
+	} else if (json_object_get(doc, "xarf_version")) {
+		*d = DOC_XARF;
+	} else if (!json_object_get(doc, "Event") &&
+	    !json_object_get(doc, "response") &&
+	    !json_object_get(doc, "info")) {
+		rc = px_error_set(PX_EINVAL,
+		    "not a document parley imports: a STIX 2.1 bundle has "
+		    "\"type\": \"bundle\" (or a lone STIX object its "
+		    "\"spec_version\"), a MISP event \"Event\" or \"info\", "
+		    "an X-ARF v4 report \"xarf_version\"; an IODEF 2 document "
+		    "is XML");
+	}
+	json_decref(b);
+	json_decref(doc);
+	return rc;
+}
+
 int
 px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
     const char *peer, const char *text, size_t len, const char *tlp)
 {
+	enum doc d;
+	char *lone = NULL;
 	struct px_stix_case sc;
 	struct px_new_case nc = { 0 };
 	enum px_msg_type type;
@@ -444,16 +498,24 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	struct px_msg *m = NULL;
 	int rc;
 
-	/* XML is IODEF; STIX bundles say "bundle", X-ARF reports
-	 * "xarf_version"; anything else is read as a MISP event. */
-	if (looks_xml(text, len))
+	if ((rc = sniff(&d, &lone, text, len)) < 0)
+		return rc;
+	switch (d) {
+	case DOC_IODEF:
 		rc = px_iodef_parse(&sc, text, len, PX_TLP_AMBER);
-	else if (has(text, len, "\"bundle\""))
-		rc = px_stix_parse(&sc, text, len, PX_TLP_AMBER);
-	else if (has(text, len, "\"xarf_version\""))
+		break;
+	case DOC_STIX:
+		rc = lone ? px_stix_parse(&sc, lone, strlen(lone), PX_TLP_AMBER)
+		          : px_stix_parse(&sc, text, len, PX_TLP_AMBER);
+		break;
+	case DOC_XARF:
 		rc = px_xarf_parse(&sc, text, len, PX_TLP_AMBER);
-	else
+		break;
+	case DOC_MISP:
 		rc = px_misp_parse(&sc, text, len, PX_TLP_AMBER);
+		break;
+	}
+	free(lone);
 	if (rc < 0)
 		return rc;
 	tidy(sc.title, false);

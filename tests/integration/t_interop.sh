@@ -297,6 +297,32 @@ expect_json "$OUT" 'd["title"]' "Test existing malware PyMISP"
 printf '{"response": [{"Event": {"info": "one"}}, {"Event": {"info": "two"}}]}' >m-two.json
 expect_rc 3 px import --dir b --to $A m-two.json
 expect_in "$ERR" "a MISP API response with 2 events"
+# A lone STIX report (no bundle around it) opens a case; a lone object of
+# another type, a bundle of indicators only, JSON that is none of the
+# formats and a JSON array are refused saying what they are.
+python3 - "$VEC/stix/cti-stix2-json-schemas/examples/threat-reports/apt1.json" <<'PY' || fail "lone report"
+import json, sys
+b = json.load(open(sys.argv[1]))
+json.dump([o for o in b["objects"] if o["type"] == "report"][0], open("lone-report.json", "w"))
+json.dump([o for o in b["objects"] if o["type"] == "identity"][0], open("lone-identity.json", "w"))
+json.dump({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects":
+    [o for o in b["objects"] if o["type"] in ("indicator", "malware")]}, open("no-head.json", "w"))
+PY
+expect_rc 0 px import --dir b --to $A --json lone-report.json
+expect_rc 0 px case show --dir b --json "$(json_get "$OUT" 'd["case"]')"
+expect_json "$OUT" 'd["title"]' "APT1: Exposing One of China's Cyber Espionage Units"
+before=$(count_cases b)
+expect_rc 3 px import --dir b --to $A lone-identity.json
+expect_in "$ERR" "a lone STIX identity object"
+expect_rc 3 px import --dir b --to $A no-head.json
+expect_in "$ERR" "no grouping, report or incident to open a case with (it holds"
+printf '{"name": "x"}' >unknown.json
+expect_rc 3 px import --dir b --to $A unknown.json
+expect_in "$ERR" "not a document parley imports"
+printf '[{"Event": {"info": "x"}}]' >array.json
+expect_rc 3 px import --dir b --to $A array.json
+expect_in "$ERR" "a JSON array, not an object"
+expect_eq "cases after refused imports" "$before" "$(count_cases b)"
 before=$(count_cases b)
 printf '{"Event": {"info": ""}}' >m-empty.json
 printf '{"Event": {"info": "x", "Attribute": [{"uuid": "u-1", "type": "ip-dst", "value": "not-an-ip"}]}}' >m-badip.json
