@@ -122,7 +122,11 @@ run_ingest(struct px_args *a)
 		enum px_fmt f;
 
 		if (px_fmt_lookup(&f, v) < 0) {
-			rc = px_cli_usage(a, "%s", px_error_last());
+			/* The CLI reads STIX too (the API does not). */
+			rc = px_cli_usage(a,
+			    "unknown feed format '%s' (expected one of: "
+			    "shadowserver, intelmq, xarf, csv, stix)",
+			    v);
 			goto out;
 		}
 		o.fmt = (int)f;

@@ -241,6 +241,9 @@ json.dump({"type": "bundle", "objects": [{"type": "identity", "id": "identity--1
 json.dump({"type": "bundle", "objects": [{"type": "sighting", "id": "sighting--1"}]},
           open("bad-sighting.json", "w"))
 PY
+# An unknown format names every format the CLI reads, stix among them.
+expect_rc 2 px feed ingest --dir a --format stx bad-addr.json
+expect_in "$ERR" "unknown feed format 'stx' (expected one of: shadowserver, intelmq, xarf, csv, stix)"
 expect_rc 3 px feed ingest --dir a --format stix bad-addr.json
 expect_in "$ERR" "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 expect_in "$ERR" "300.1.2.3"
