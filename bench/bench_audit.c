@@ -256,6 +256,43 @@ main(int argc, char **argv)
 	       "1-thread floor)\n",
 	    c_ver / (double)x.entries * 1e6, c_ver / (double)x.entries / cpu1,
 	    100.0 * cpu1 / (c_ver / (double)x.entries));
+
+	/* Linear: the first quarter of the record (--to a quarter of the
+	 * way through), exported and verified the same way.  CPU per MB of
+	 * bundle should not grow with the size (the unit test only prints
+	 * its own small figures: a timing ratio is no test on a shared
+	 * machine). */
+	{
+		char to[PX_TIME_STRLEN];
+		char *qfile = px_asprintf("%s/audit-quarter.jsonl", dir);
+		char *a[] = { bin, (char *)"audit", (char *)"export",
+			(char *)"--dir", adir, (char *)"--peer",
+			(char *)"bench-b.example", (char *)"--to", to,
+			(char *)"-o", qfile, NULL };
+		char *v[] = { bin, (char *)"audit", (char *)"verify", qfile,
+			NULL };
+		struct stat qs;
+		long rss_q;
+		double c_qe, c_qv;
+
+		px_time_format(
+		    to, x.t0 + x.entries / 4); /* A entry i at t0 + 2i */
+		(void)run(a, &rss_q, &c_qe);
+		if (stat(qfile, &qs) < 0 || qs.st_size <= 0)
+			die("quarter bundle");
+		(void)run(v, &rss_q, &c_qv);
+		printf("linear (a quarter of the record, to %s, against the "
+		       "whole)\n",
+		    to);
+		printf("  quarter: %.1f MB, verify CPU %.2f s (%.3f s per "
+		       "MB); whole: %.1f MB, %.2f s (%.3f s per MB); whole/"
+		       "quarter per MB %.2f (linear: ~1)\n",
+		    (double)qs.st_size / 1e6, c_qv,
+		    c_qv / ((double)qs.st_size / 1e6), (double)st.st_size / 1e6,
+		    c_ver, c_ver / ((double)st.st_size / 1e6),
+		    (c_ver / (double)st.st_size) / (c_qv / (double)qs.st_size));
+		free(qfile);
+	}
 	free(adir);
 	free(file);
 	cleanup();
