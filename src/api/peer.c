@@ -8,6 +8,9 @@
  *                                 bundle, 204 when there is nothing to
  *                                 receipt, 422 when it is refused
  *   GET  /peer/v1/card            this node's signed card
+ *   PUT  /peer/v1/card            the caller publishes a new version of its
+ *                                 own card (node/cardpush.h); pinned if
+ *                                 signed by the key pinned for it
  *   GET  /peer/v1/checkpoint      the latest checkpoint (signed note)
  *   GET  /peer/v1/entries?start=N&end=M
  *                                 log entries [N, M) for the asking peer;
@@ -23,6 +26,7 @@
 #include "ledger/note.h"
 #include "model/bundle.h"
 #include "model/canon.h"
+#include "model/card.h"
 #include "net/problem.h"
 #include "node/log.h"
 #include "node/transfer.h"
@@ -115,6 +119,73 @@ card_get(const struct px_http_req *req, struct px_http_resp *r)
 	if ((rc = px_node_card(&card, n)) < 0)
 		return px_api_fail(r, rc);
 	return px_api_json(r, 200, card);
+}
+
+/* The peer's own new card: pinned as `parley peer add` would, but only
+ * a card naming the caller, signed by the key pinned for it, at a
+ * higher version (px_peer_add without replace).  What changed goes to
+ * the log, where the operator sees contacts and roster move. */
+static int
+card_put(const struct px_http_req *req, struct px_http_resp *r)
+{
+	struct px_node *n = px_api_node(req, r);
+	struct px_card card = { 0 };
+	struct px_peer *old = NULL;
+	enum px_peer_added how = PX_PEER_SAME;
+	json_t *diff = NULL;
+	char fp[45], *peer = NULL, *name = NULL, *what = NULL;
+	int rc;
+
+	if (n == NULL || (peer = px_api_peer_caller(req, r)) == NULL)
+		return 0;
+	what = px_asprintf("the card %s published", peer);
+	if ((rc = px_card_parse(
+	         &card, req->body ? req->body : "", req->body_len, what)) < 0) {
+		rc = px_api_fail(r, rc);
+		goto out;
+	}
+	if (strcmp(card.name, peer) != 0) {
+		rc = px_problem_type(r, 403, "urn:parley:problem:forbidden",
+		    "Not your card",
+		    "the card names %s; %s may publish only its own card",
+		    card.name, peer);
+		goto out;
+	}
+	if (px_peer_load(&old, n, peer) < 0) {
+		px_error_clear();
+		old = NULL;
+	}
+	if ((rc = px_peer_add(n, req->body, req->body_len, what, false, &how,
+	         fp, &name)) < 0) {
+		rc = px_api_fail(r, rc);
+		goto out;
+	}
+	if (how == PX_PEER_UPDATED) {
+		char *d;
+
+		if (old)
+			diff = px_card_contacts_diff(old->card.c, card.c);
+		d = diff ? px_canon_string(diff) : NULL;
+		fprintf(stderr,
+		    "parley: %s published its card version %lld (was %lld); "
+		    "pinned%s%s\n",
+		    peer, (long long)card.version,
+		    old ? (long long)old->card.version : 0LL, d ? ": " : "",
+		    d ? d : "");
+		free(d);
+	}
+	rc = px_api_json(r, 200,
+	    json_pack("{sI sb}", "card_version", (json_int_t)card.version,
+	        "updated", how == PX_PEER_UPDATED));
+out:
+	json_decref(diff);
+	px_peer_free(old);
+	if (card.env)
+		px_card_dispose(&card);
+	free(name);
+	free(what);
+	free(peer);
+	return rc;
 }
 
 static int
@@ -294,6 +365,8 @@ const struct px_route px_routes_peer[] = {
 	{ "POST", "/peer/v1/bundles", bundles_post, PX_AUTH_PEER, 16u << 20,
 	    "application/json", PX_ROUTE_SERIAL },
 	{ "GET", "/peer/v1/card", card_get, PX_AUTH_PEER, 0, NULL },
+	{ "PUT", "/peer/v1/card", card_put, PX_AUTH_PEER, PX_CARD_MAX_BYTES,
+	    "application/json" },
 	{ "GET", "/peer/v1/checkpoint", checkpoint_get, PX_AUTH_PEER, 0, NULL },
 	{ "GET", "/peer/v1/entries", entries_get, PX_AUTH_PEER, 0, NULL },
 	{ "POST", "/peer/v1/add-checkpoint", add_checkpoint, PX_AUTH_PEER,

@@ -328,6 +328,35 @@ load_calendar(struct px_calendar *cal, const struct px_tz *tz, const char *days,
 	return 0;
 }
 
+/* Which parley.conf a handle read: inode, size and modification time
+ * (0s when it cannot be read). */
+static void
+conf_identity(const char *path, int64_t *ino, int64_t *size, int64_t *mtime)
+{
+	struct stat st;
+
+	*ino = *size = *mtime = 0;
+	if (stat(path, &st) == 0) {
+		*ino = (int64_t)st.st_ino;
+		*size = (int64_t)st.st_size;
+		*mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec;
+	}
+}
+
+/* Whether parley.conf is still the file this handle read. */
+static bool
+conf_current(const struct px_node *n)
+{
+	char *p = path_in(n->dir, "parley.conf");
+	int64_t ino, size, mtime;
+
+	conf_identity(p, &ino, &size, &mtime);
+	free(p);
+	return ino == n->conf_ino && size == n->conf_size &&
+	    mtime == n->conf_mtime_ns;
+}
+
 int
 px_node_open(struct px_node **out, const char *dir)
 {
@@ -345,6 +374,7 @@ px_node_open(struct px_node **out, const char *dir)
 	p = path_in(dir, "parley.conf");
 	if (px_file_exists(p) && (rc = check_private(dir)) < 0)
 		goto fail;
+	conf_identity(p, &n->conf_ino, &n->conf_size, &n->conf_mtime_ns);
 	if ((rc = px_conf_load(&n->conf, p)) < 0) {
 		if (rc == PX_ENOTFOUND)
 			px_error_set(PX_ENOTFOUND,
@@ -727,7 +757,12 @@ px_node_card(json_t **out, struct px_node *n)
 		a = px_canon_string(oc);
 		b = px_canon_string(content);
 		json_decref(oc);
-		if (a && b && strcmp(a, b) == 0) {
+		/* The same content, or a handle older than parley.conf (it
+		 * was rewritten since this handle read it: another process
+		 * has signed or will sign the card from the file as it is
+		 * now, and signing the old settings at a higher version
+		 * would undo that publish). */
+		if ((a && b && strcmp(a, b) == 0) || !conf_current(n)) {
 			*out = json_incref(old);
 			rc = 0;
 			goto out;

@@ -51,6 +51,10 @@ struct px_node {
 	/* px_node_directory's answer, kept for the handle's life: it follows
 	 * from parley.conf, which a handle reads once. */
 	json_t *dir_contacts, *dir_roster;
+	/* parley.conf as this handle read it (inode, size, mtime in ns): a
+	 * handle whose file has since been rewritten (a publish from the
+	 * console) must not re-sign the card from its older settings. */
+	int64_t conf_ino, conf_size, conf_mtime_ns;
 };
 
 /* What a peer sees of the person acting (parley.conf's publish_actor,

@@ -10,6 +10,7 @@
 #include "model/bundle.h"
 #include "model/canon.h"
 #include "net/client.h"
+#include "node/cardpush.h"
 #include "node/channel.h"
 #include "node/internal.h"
 #include "node/metrics.h"
@@ -567,6 +568,10 @@ run_worker(void *arg)
 		}
 		backoff = 0;
 		px_metrics_peer_set(o->m, PX_PG_DELIVERY_FAILING, w->peer, 0);
+		/* The channel is up: publish a re-signed card of ours (a
+		 * failure is tried again on the next round). */
+		if (px_card_push(n, c, w->peer) < 0)
+			px_error_clear();
 		if (rc == 0)
 			wait_ms(o, kicks, 500);
 	}

@@ -46,18 +46,20 @@ expect_in "$OUT" "night"
 cmp -s a/parley.conf conf.before || fail "a refused edit changed parley.conf: $(diff conf.before a/parley.conf)"
 ok "refused edits leave parley.conf as it was"
 
-# B pins A's new card as it pins any: what changed is shown.
+# A publishes its new card to B by itself (node/cardpush.h): B pins
+# version 3 with the new contact and roster, nobody carrying a card.
 expect_rc 0 px card --dir a -o a2.card
 expect_json a2.card 'd["card"]["version"]' 3
 expect_json a2.card '[r["contact"] for r in d["card"]["roster"]]' '["duty", "night"]'
-expect_rc 0 px peer add --dir b a2.card
-expect_in "$OUT" "contact added: night"
-expect_in "$OUT" "the on-call roster changed"
-call b "$TB" GET "/api/v1/contacts?peer=$A"
-want_code 200
+b_pins_v3() {
+	call b "$TB" GET "/api/v1/contacts?peer=$A"
+	[ "$CODE" = 200 ] && [ "$(json_get "$OUT" 'd[0]["card_version"]')" = 3 ]
+}
+wait_for 20 "B pins A's card version 3" b_pins_v3
 expect_json "$OUT" '[[c["id"], c.get("email")] for c in d[0]["contacts"] if c["id"] == "night"]' '[["night", "night@beijing.example"]]'
-expect_json "$OUT" 'd[0]["card_version"]' 3
-ok "B pins A's card version 3 with the new contact and roster"
+expect_json "$OUT" '[r["contact"] for r in d[0]["roster"]]' '["duty", "night"]'
+expect_in b.log "$A published its card version"
+ok "B pins A's card version 3 with the new contact and roster, published by A itself"
 
 # Removing the contact: the roster first, then the contact.
 call a "$TA" PUT /api/v1/roster '{"handover":""}'
