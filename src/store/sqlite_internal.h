@@ -170,10 +170,10 @@ int px_sq_notify_cancel_exercise(struct px_store *b, const char *exercise,
     const char *reason, int64_t now, int64_t *count);
 
 /* The duty desk's own records (store_sqlite_desk.c). */
-#define PX_SQ_DESK_OPS                                                \
-	.inote_put = px_sq_inote_put, .inote_list = px_sq_inote_list, \
-	.case_search = px_sq_case_search,                             \
-	.case_person_set = px_sq_case_person_set,                     \
+#define PX_SQ_DESK_OPS                                                        \
+	.inote_put = px_sq_inote_put, .inote_list = px_sq_inote_list,         \
+	.case_search = px_sq_case_search, .search_drain = px_sq_search_drain, \
+	.case_person_set = px_sq_case_person_set,                             \
 	.case_people = px_sq_case_people
 
 int px_sq_case_person_set(struct px_store *b, const char *case_id,
@@ -183,6 +183,7 @@ int px_sq_case_people(
 int px_sq_case_search(struct px_store *b, const char *text,
     const char *obs_type, const char *obs_value, const char *except, int limit,
     px_case_cb cb, void *arg);
+int px_sq_search_drain(struct px_store *b, bool all);
 /* People who sign in (store_sqlite_user.c). */
 #define PX_SQ_USER_OPS                                                      \
 	.user_put = px_sq_user_put, .user_get = px_sq_user_get,             \
