@@ -396,6 +396,14 @@ int
 px_node_send(struct px_node *n, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
 {
+	return px_node_send_state(n, peer, case_ref, type, body, out, NULL);
+}
+
+int
+px_node_send_state(struct px_node *n, const char *peer, const char *case_ref,
+    enum px_msg_type type, json_t *body, struct px_msg **out,
+    enum px_state *state)
+{
 	struct px_case c;
 	struct px_peer *p = NULL;
 	struct px_msg *m = NULL;
@@ -495,6 +503,8 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;
+	if (state)
+		*state = c.state;
 	if (out) {
 		*out = m;
 		m = NULL;

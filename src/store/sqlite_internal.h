@@ -32,12 +32,15 @@ struct sq {
 	int depth; /* nested begin: 1 is the transaction, more are savepoints */
 	bool aborted; /* SQLite rolled the whole transaction back (disk full,
 	                 I/O error): every step fails until the outermost end */
+	bool lazy;    /* set_durable(false): commits do not wait for the disk */
 	struct px_sq_pack *pack; /* feed events' JSON being packed, and the
 	                            last pack read (store_sqlite_feed.c) */
 	struct px_sq_tree *tree; /* the log's tile cache (store_sqlite_log.c),
 	                            made on first use */
 };
 
+/* Runs SQL text (no rows wanted); 0 or the error set. */
+int px_sq_exec(struct sq *s, const char *text);
 /* Sets the error from the connection; PX_ECONFLICT on a constraint. */
 int px_sq_fail(struct sq *s, const char *doing);
 /* The cached statement in slot `q` for `text`, reset and unbound. */

@@ -493,6 +493,12 @@ exec(struct sq *s, const char *q)
 	return 0;
 }
 
+int
+px_sq_exec(struct sq *s, const char *text)
+{
+	return exec(s, text);
+}
+
 /* Runs a statement that returns no rows. */
 int
 px_sq_step_done(struct sq *s, sqlite3_stmt *st, const char *doing)
@@ -1071,6 +1077,7 @@ sq_set_durable(struct px_store *b, bool durable)
 {
 	struct sq *s = (struct sq *)b;
 
+	s->lazy = !durable;
 	return exec(s,
 	    durable ? "PRAGMA synchronous = FULL"
 	            : "PRAGMA synchronous = NORMAL");

@@ -90,10 +90,11 @@ px_sq_inote_list(
  * writes its pending terms at every savepoint and commit, so one message
  * at a time (a trigger in the message's own transaction) cost the
  * receiving node about a sixth of its CPU under load; a batch costs that
- * once. */
+ * once.  Batches are small (64) because each holds the write lock: a
+ * delivery's commit waits for at most one of them. */
 #define BATCH_LAST                                                      \
 	"(SELECT max(id) FROM (SELECT id FROM search_pending ORDER BY " \
-	"id LIMIT 256))"
+	"id LIMIT 64))"
 static const char search_batch[] =
     "INSERT INTO search_text (case_id, body) SELECT m.case_id,"
     "  coalesce(json_extract(m.raw, '$.msg.body.case.title'), '') || ' ' ||"
@@ -113,10 +114,10 @@ static const char search_batch[] =
     "  AS o WHERE p.id <= " BATCH_LAST ";"
     "DELETE FROM search_pending WHERE id <= " BATCH_LAST ";";
 
-int
-px_sq_search_drain(struct px_store *b, bool all)
+static int
+drain(struct sq *s, bool all)
 {
-	struct sq *s = (struct sq *)b;
+	struct px_store *b = &s->base;
 
 	for (;;) {
 		sqlite3_stmt *st = nprep(s, N_PENDING);
@@ -147,6 +148,28 @@ px_sq_search_drain(struct px_store *b, bool all)
 		if (!all)
 			return 0;
 	}
+}
+
+int
+px_sq_search_drain(struct px_store *b, bool all)
+{
+	struct sq *s = (struct sq *)b;
+	/* The index is derived: a batch lost by a power cut is lost with
+	 * its removal from the queue, and indexed again.  So its commit need
+	 * not wait for the disk while holding the write lock. */
+	bool lazy = s->depth == 0 && !s->lazy;
+	int rc = 0;
+
+	if (lazy && (rc = px_sq_exec(s, "PRAGMA synchronous = NORMAL")) < 0)
+		return rc;
+	rc = drain(s, all);
+	if (lazy) {
+		int r = px_sq_exec(s, "PRAGMA synchronous = FULL");
+
+		if (rc == 0)
+			rc = r;
+	}
+	return rc;
 }
 
 /* The rows of N_SEARCH, bound by the caller. */
