@@ -17,6 +17,7 @@ struct job {
 	enum px_msg_type type;
 	json_t *body;
 	struct px_msg *msg;
+	enum px_state state; /* the case's, with the message applied */
 	int rc;
 	char err[1024];
 	bool done;
@@ -194,8 +195,9 @@ writer(void *arg)
 			} else {
 				px_error_clear();
 				px_node_act(n, j->actor, j->actor_role);
-				j->rc = px_node_send(n, j->peer, j->case_ref,
-				    j->type, j->body, &j->msg);
+				j->rc =
+				    px_node_send_state(n, j->peer, j->case_ref,
+				        j->type, j->body, &j->msg, &j->state);
 				px_node_act(n, NULL, NULL);
 			}
 			if (j->rc < 0)
@@ -230,6 +232,14 @@ int
 px_app_send(struct px_app *a, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
 {
+	return px_app_send_state(a, peer, case_ref, type, body, out, NULL);
+}
+
+int
+px_app_send_state(struct px_app *a, const char *peer, const char *case_ref,
+    enum px_msg_type type, json_t *body, struct px_msg **out,
+    enum px_state *state)
+{
 	struct px_sendq *q = a->sendq;
 	/* The request's person, on this thread's handle (px_api_node). */
 	struct px_node *self = px_app_node(a);
@@ -254,6 +264,8 @@ px_app_send(struct px_app *a, const char *peer, const char *case_ref,
 	if (j.rc < 0)
 		return px_error_set(j.rc, "%s", j.err);
 	px_metrics_add(a->metrics, PX_C_MSGS_OUT, 1);
+	if (state)
+		*state = j.state;
 	if (out)
 		*out = j.msg;
 	else

@@ -80,6 +80,11 @@ void px_app_revoked(struct px_app *a);
 PX_MUST_CHECK int px_app_send(struct px_app *a, const char *peer,
     const char *case_ref, enum px_msg_type type, json_t *body,
     struct px_msg **out);
+/* px_app_send, and *state (may be NULL) gets the case's state with the
+ * message applied (px_node_send_state). */
+PX_MUST_CHECK int px_app_send_state(struct px_app *a, const char *peer,
+    const char *case_ref, enum px_msg_type type, json_t *body,
+    struct px_msg **out, enum px_state *state);
 
 /* The role a bearer token grants, or -1 (with why) if none. */
 int px_app_token_role(

@@ -31,16 +31,23 @@ jstr(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* The answer to a message sent: the case's state with it applied, as
+ * the send gave it (`state`; read back from the store when NULL: replaying
+ * the case was a twentieth of a sending node's CPU under load). */
 static int
 answer_sent(struct px_http_resp *r, struct px_node *n, const struct px_msg *m,
-    int status)
+    const enum px_state *state, int status)
 {
 	struct px_case c;
 	char ref[9];
 	json_t *o;
 
 	px_case_ref(ref, m->case_id);
-	if (px_node_case_load(&c, n, m->case_id, NULL) < 0) {
+	px_case_init(&c);
+	c.state = PX_ST_SENT;
+	if (state)
+		c.state = *state;
+	else if (px_node_case_load(&c, n, m->case_id, NULL) < 0) {
 		px_case_init(&c);
 		c.state = PX_ST_SENT;
 	}
@@ -137,6 +144,7 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 	struct px_new_case nc = { 0 };
 	struct px_msg *m = NULL;
 	enum px_msg_type type;
+	enum px_state state;
 	struct extras ex = { 0 };
 	json_t *miss = NULL;
 	int rc;
@@ -165,9 +173,10 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 		px_api_json(r, 200, json_pack("{sO}", "completeness", miss));
 		goto out;
 	}
-	if ((rc = px_app_send(req->app, nc.to, NULL, type, body, &m)) < 0)
+	if ((rc = px_app_send_state(
+	         req->app, nc.to, NULL, type, body, &m, &state)) < 0)
 		goto fail;
-	answer_sent(r, n, m, 201);
+	answer_sent(r, n, m, &state, 201);
 	/* The answer says what the receiver will miss. */
 	{
 		json_t *o = NULL;
@@ -272,6 +281,7 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 	json_t *b, *body = NULL;
 	struct px_msg *m = NULL;
 	struct px_action a = { 0 };
+	enum px_state state;
 	const char **missing = NULL;
 	struct px_api_obs obs;
 	char score[8] = "", *who = NULL;
@@ -346,17 +356,17 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		         &m, &o, n, req->params[0], jstr(b, "to"), &a)) < 0) {
 			px_api_fail(r, rc);
 		} else {
-			answer_sent(r, n, m, 200);
+			answer_sent(r, n, m, NULL, 200);
 			forward_answer(r, o);
 		}
 		px_msg_free(o);
 	} else if ((rc = px_body_action(&body, n, (enum px_msg_type)type, &a)) <
 	        0 ||
-	    (rc = px_app_send(req->app, NULL, req->params[0],
-	         (enum px_msg_type)type, body, &m)) < 0) {
+	    (rc = px_app_send_state(req->app, NULL, req->params[0],
+	         (enum px_msg_type)type, body, &m, &state)) < 0) {
 		px_api_fail(r, rc);
 	} else {
-		answer_sent(r, n, m, 200);
+		answer_sent(r, n, m, &state, 200);
 	}
 out:
 	px_api_obs_dispose(&obs);

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "model/canon.h"
+#include "model/ladder.h"
 #include "node/agreement.h"
 #include "node/exercise.h"
 #include "node/evidence.h"
@@ -187,8 +188,34 @@ px_node_case_calendar(const struct px_node *n, const struct px_case *c,
 	return &peer->cal;
 }
 
+/* When the scheduler must look at `c` next (the due_ms of its index row):
+ * what its tick would compute itself (handle_case, sched.c) for a case
+ * whose next steps follow from its clocks alone, so that it is not woken
+ * for every message only to find nothing due (a tenth of each node's CPU
+ * under load).  Exercises, cases of an exercise and hotlines we answer
+ * (a roster walk, caps) are looked at now, as is any case when the peer
+ * is not at hand.  Returns 0 (now), a time, or -1 (never). */
+static int64_t
+next_due(struct px_node *n, const struct px_case *c, const struct px_peer *p)
+{
+	struct px_step steps[32];
+	int64_t next = INT64_MAX;
+
+	if (p == NULL || c->kind == PX_KIND_EXERCISE || c->exercise_id ||
+	    (c->kind == PX_KIND_HOTLINE && strcmp(c->responder, n->name) == 0))
+		return 0;
+	/* The clock, not the message's time: a step due by now is taken by
+	 * the next tick. */
+	if (px_steps_due(steps, PX_ARRAY_LEN(steps), &next, c, n->name,
+	        px_peer_case_terms(p, c, NULL), px_node_case_calendar(n, c, p),
+	        NULL, 0, px_time_now_ms()) > 0)
+		return 0;
+	return next == INT64_MAX ? -1 : next;
+}
+
 int
-px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
+px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now,
+    const struct px_peer *p)
 {
 	const char *xstate = NULL;
 	int rc;
@@ -215,6 +242,7 @@ px_node_index_case(struct px_node *n, const struct px_case *c, int64_t now)
 		    (char *)(xstate ? xstate : px_state_names[c->state].wire),
 		.opened_ms = c->opened_ms,
 		.updated_ms = now,
+		.due_ms = next_due(n, c, p),
 	};
 
 	rc = PX_STORE_CALL(n->store, case_put, &row);
@@ -253,7 +281,7 @@ with_agreement(json_t *body, const struct px_peer *p)
 
 int
 px_node_store_msg(struct px_node *n, const struct px_msg *m,
-    const struct px_case *c, int64_t received_ms)
+    const struct px_case *c, int64_t received_ms, const struct px_peer *p)
 {
 	char *raw = px_canon_string(m->env);
 	struct px_msg_row row = {
@@ -283,7 +311,7 @@ px_node_store_msg(struct px_node *n, const struct px_msg *m,
 	free(raw);
 	if (rc == 0)
 		rc = px_node_index_case(
-		    n, c, received_ms >= 0 ? received_ms : m->time_ms);
+		    n, c, received_ms >= 0 ? received_ms : m->time_ms, p);
 	return rc;
 }
 
@@ -367,6 +395,14 @@ with_actor(struct px_node *n, json_t **copy, json_t **body)
 int
 px_node_send(struct px_node *n, const char *peer, const char *case_ref,
     enum px_msg_type type, json_t *body, struct px_msg **out)
+{
+	return px_node_send_state(n, peer, case_ref, type, body, out, NULL);
+}
+
+int
+px_node_send_state(struct px_node *n, const char *peer, const char *case_ref,
+    enum px_msg_type type, json_t *body, struct px_msg **out,
+    enum px_state *state)
 {
 	struct px_case c;
 	struct px_peer *p = NULL;
@@ -460,13 +496,15 @@ px_node_send(struct px_node *n, const char *peer, const char *case_ref,
 	    (rc = px_case_apply(&c, m)) < 0 ||
 	    (rc = px_node_release(&c, p, PX_OUT_PEER, PX_AUD_PARTY, f.to)) <
 	        0 ||
-	    (rc = px_node_store_msg(n, m, &c, -1)) < 0 ||
+	    (rc = px_node_store_msg(n, m, &c, -1, p)) < 0 ||
 	    (n->actor &&
 	        (rc = PX_STORE_CALL(n->store, msg_actor_put, m->hash, n->actor,
 	             n->actor_role)) < 0) ||
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		goto rollback;
+	if (state)
+		*state = c.state;
 	if (out) {
 		*out = m;
 		m = NULL;

@@ -266,7 +266,7 @@ store_proof(struct px_node *n, const struct px_peer *p,
  * (delivered, and the clocks' start); others just mark it changed. */
 static int
 receipt_reindex(struct px_node *n, const struct px_msg_row *mine,
-    const struct px_receipt *r, struct px_case *c)
+    const struct px_receipt *r, struct px_case *c, const struct px_peer *p)
 {
 	int rc;
 
@@ -277,7 +277,7 @@ receipt_reindex(struct px_node *n, const struct px_msg_row *mine,
 		    n->store, case_touch, r->case_id, r->received_ms);
 	if ((rc = px_node_case_load(c, n, r->case_id, NULL)) < 0)
 		return rc;
-	return px_node_index_case(n, c, r->received_ms);
+	return px_node_index_case(n, c, r->received_ms, p);
 }
 
 /* Applies a peer's receipt for one of our messages. */
@@ -335,7 +335,7 @@ apply_receipt(struct px_node *n, const struct px_receipt *r,
 	if ((rc = PX_STORE_CALL(n->store, receipt_put, r->msg, r->from,
 	         r->received_ms, raw)) < 0 ||
 	    (rc = store_proof(n, p, w, r->hash)) < 0 ||
-	    (rc = receipt_reindex(n, &mine, r, &c)) < 0 ||
+	    (rc = receipt_reindex(n, &mine, r, &c, p)) < 0 ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0) {
 		PX_STORE_CALL0(n->store, rollback);
 		goto out;
@@ -373,14 +373,15 @@ add_our_receipt(struct px_node *n, const char *hash, json_t *out)
  * message joined it, and indexes that: a message that crossed another in
  * transit may sort before messages that arrived earlier. */
 static int
-reindex(struct px_node *n, const char *case_id, int64_t now, struct px_case *c)
+reindex(struct px_node *n, const char *case_id, int64_t now, struct px_case *c,
+    const struct px_peer *p)
 {
 	struct px_case fresh;
 	int rc;
 
 	if ((rc = px_node_case_load(&fresh, n, case_id, NULL)) < 0)
 		return rc;
-	if ((rc = px_node_index_case(n, &fresh, now)) < 0) {
+	if ((rc = px_node_index_case(n, &fresh, now, p)) < 0) {
 		px_case_dispose(&fresh);
 		return rc;
 	}
@@ -521,14 +522,14 @@ apply_msg(struct px_node *n, const struct px_msg *m, const struct px_peer *p,
 	         m->seq, now, idx, &n->sign)) < 0)
 		goto rollback;
 	raw = px_canon_string(r->env);
-	if ((rc = px_node_store_msg(n, m, &c, now)) < 0 ||
+	if ((rc = px_node_store_msg(n, m, &c, now, p)) < 0 ||
 	    (rc = px_feed_on_import(n, m)) < 0 ||
 	    (rc = store_proof(n, p, w, m->hash)) < 0 ||
 	    (rc = PX_STORE_CALL(
 	         n->store, receipt_put, m->hash, n->name, now, raw)) < 0 ||
 	    (rc = px_log_append(n, "receipt", r->hash, m->from, now, raw,
 	         strlen(raw), NULL)) < 0 ||
-	    (!in_order && (rc = reindex(n, m->case_id, now, &c)) < 0) ||
+	    (!in_order && (rc = reindex(n, m->case_id, now, &c, p)) < 0) ||
 	    (rc = px_desk_alert(n, &c, m, before, now)) < 0 ||
 	    (!n->batch && (rc = px_log_checkpoint(n, now)) < 0) ||
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)

@@ -186,6 +186,12 @@ void px_case_ref(char out[9], const char *case_id);
 PX_MUST_CHECK int px_node_send(struct px_node *n, const char *peer,
     const char *case_ref, enum px_msg_type type, json_t *body,
     struct px_msg **out);
+/* px_node_send, and *state (may be NULL) gets the case's state with the
+ * message applied, as stored: the API answers with it without reading
+ * the case back. */
+PX_MUST_CHECK int px_node_send_state(struct px_node *n, const char *peer,
+    const char *case_ref, enum px_msg_type type, json_t *body,
+    struct px_msg **out, enum px_state *state);
 
 /* How far a peer's clock may run ahead of ours (message and receipt
  * times beyond it are refused). */

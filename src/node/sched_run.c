@@ -26,6 +26,15 @@ step(void *arg, struct px_node *n)
 	if (px_sched_tick(n, now, 0, &st) < 0)
 		fprintf(
 		    stderr, "parley serve: scheduler: %s\n", px_error_last());
+	/* Messages stored since the last tick into the search index, a
+	 * batch per transaction (store.h, search_drain). */
+	if (PX_STORE_CALL(n->store, search_drain, true) < 0)
+		fprintf(stderr, "parley serve: search index: %s\n",
+		    px_error_last());
+	/* The write-ahead log into the database, off the commits' path. */
+	if (PX_STORE_CALL0(n->store, checkpoint) < 0)
+		fprintf(
+		    stderr, "parley serve: checkpoint: %s\n", px_error_last());
 	if (now - r->last_checks >= 60000) {
 		r->last_checks = now;
 		if (px_sched_checks(n, now, &st) < 0)

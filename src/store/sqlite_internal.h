@@ -32,12 +32,15 @@ struct sq {
 	int depth; /* nested begin: 1 is the transaction, more are savepoints */
 	bool aborted; /* SQLite rolled the whole transaction back (disk full,
 	                 I/O error): every step fails until the outermost end */
+	bool lazy;    /* set_durable(false): commits do not wait for the disk */
 	struct px_sq_pack *pack; /* feed events' JSON being packed, and the
 	                            last pack read (store_sqlite_feed.c) */
 	struct px_sq_tree *tree; /* the log's tile cache (store_sqlite_log.c),
 	                            made on first use */
 };
 
+/* Runs SQL text (no rows wanted); 0 or the error set. */
+int px_sq_exec(struct sq *s, const char *text);
 /* Sets the error from the connection; PX_ECONFLICT on a constraint. */
 int px_sq_fail(struct sq *s, const char *doing);
 /* The cached statement in slot `q` for `text`, reset and unbound. */
@@ -170,10 +173,10 @@ int px_sq_notify_cancel_exercise(struct px_store *b, const char *exercise,
     const char *reason, int64_t now, int64_t *count);
 
 /* The duty desk's own records (store_sqlite_desk.c). */
-#define PX_SQ_DESK_OPS                                                \
-	.inote_put = px_sq_inote_put, .inote_list = px_sq_inote_list, \
-	.case_search = px_sq_case_search,                             \
-	.case_person_set = px_sq_case_person_set,                     \
+#define PX_SQ_DESK_OPS                                                        \
+	.inote_put = px_sq_inote_put, .inote_list = px_sq_inote_list,         \
+	.case_search = px_sq_case_search, .search_drain = px_sq_search_drain, \
+	.case_person_set = px_sq_case_person_set,                             \
 	.case_people = px_sq_case_people
 
 int px_sq_case_person_set(struct px_store *b, const char *case_id,
@@ -183,6 +186,7 @@ int px_sq_case_people(
 int px_sq_case_search(struct px_store *b, const char *text,
     const char *obs_type, const char *obs_value, const char *except, int limit,
     px_case_cb cb, void *arg);
+int px_sq_search_drain(struct px_store *b, bool all);
 /* People who sign in (store_sqlite_user.c). */
 #define PX_SQ_USER_OPS                                                      \
 	.user_put = px_sq_user_put, .user_get = px_sq_user_get,             \

@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 20
+#define PX_SCHEMA_VERSION 21
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -54,6 +54,9 @@ struct px_case_row {
 	    *tlp, *title, *state;
 	int64_t opened_ms, updated_ms;
 	char *exercise; /* the exercise it belongs to (listing only), or NULL */
+	/* case_put only: when the scheduler must look at the case next (0:
+	 * now, < 0: never); not read back by listings */
+	int64_t due_ms;
 };
 
 /* A scenario this node holds in full (docs/exercises.md): a draft, or the
@@ -322,6 +325,11 @@ struct px_store_ops {
 	 * what is advisory, so it need not: atomic either way, at most lost
 	 * by a power cut, never by a crash of the process. */
 	int (*set_durable)(struct px_store *s, bool durable);
+	/* Copies what the write-ahead log holds into the database, as far
+	 * as readers allow, without waiting for anyone (a serving node's
+	 * scheduler, every tick): commits then seldom have to do it
+	 * themselves, which stalls the one that does. */
+	int (*checkpoint)(struct px_store *s);
 
 	int (*meta_get)(struct px_store *s, const char *key, char **out);
 	int (*meta_set)(struct px_store *s, const char *key, const char *val);
@@ -469,6 +477,11 @@ struct px_store_ops {
 	int (*case_search)(struct px_store *s, const char *text,
 	    const char *obs_type, const char *obs_value, const char *except,
 	    int limit, px_case_cb cb, void *arg);
+	/* Indexes for case_search the messages stored since the last call
+	 * (stored messages are queued, not indexed, so that storing one
+	 * stays cheap): a batch, or all of them if `all`.  case_search
+	 * drains the queue itself before it answers. */
+	int (*search_drain)(struct px_store *s, bool all);
 	/* Who on our desk holds a case (node/desk.h), never sent: `role`
 	 * "assignee" (one at most: setting one replaces the other; `on`
 	 * false or `person` NULL clears it) or "watcher" (`on` adds or
@@ -515,9 +528,9 @@ struct px_store_ops {
 	    struct px_store *s, const char *case_id, px_text_cb cb, void *arg);
 	/* The scheduler's index (docs/deadlines.md): each case row carries
 	 * due_ms, when the scheduler must look at it next (NULL: never).
-	 * case_put marks the case due now (due_ms = 0) whenever its record
-	 * changes.  cb(due_ms, id, peer) for cases due at or before `now`,
-	 * earliest first, at most `limit`. */
+	 * case_put writes the row's due_ms whenever the record changes
+	 * (0, due now, unless the writer knows better).  cb(due_ms, id, peer)
+	 * for cases due at or before `now`, earliest first, at most `limit`. */
 	int (*case_due)(struct px_store *s, int64_t now, int64_t limit,
 	    px_text_cb cb, void *arg);
 	/* Sets due_ms (< 0 clears it). */

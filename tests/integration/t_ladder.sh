@@ -179,6 +179,31 @@ expect_json "$OUT" 'sorted(set(c["status"] for c in d))' '["waiting"]'
 sqlite3 -json a/parley.db "SELECT address FROM notifications WHERE subject LIKE '%Communication check%'" >checks.json
 expect_json checks.json 'sorted(r["address"] for r in d)' '["chief@us.example", "deputy2@us.example", "duty@cert-us.example", "night@us.example"]'
 
+# A stored message sets when the scheduler must look at its case next
+# from the case's clocks (issue 18), not "now": no tick loads the request
+# until the time its row names, when the first ladder step is taken.
+# (B's hotline, which B answers, is still looked at on every change: its
+# roster walk is not the clocks' alone.)
+at 2027-01-02T00:00:00Z
+expect_rc 0 px case new --dir a --to $B --kind request --category botnet \
+	--title "Beacon" --text "Please look at the beacon"
+RID=$(cat "$OUT")
+DUE=$(sqlite3 a/parley.db "SELECT due_ms FROM cases WHERE id = '$RID'")
+[ -z "$DUE" ] || [ "$DUE" -gt 1798848000000 ] || fail "A's request is due at '$DUE', not later"
+at 2027-01-02T00:00:10Z
+hop a b $B $A r1
+DUE=$(sqlite3 b/parley.db "SELECT due_ms FROM cases WHERE id = '$RID'")
+[ "$DUE" -gt 1798848010000 ] || fail "B's request is due at '$DUE', not after its receipt"
+steps() { sqlite3 b/parley.db "SELECT count(*) FROM messages WHERE case_id = '$RID' AND type = 'escalate'"; }
+expect_rc 0 px schedule --dir b --json --no-checks
+expect_eq "ladder steps before the time" "$(steps)" 0
+at "$(python3 -c 'import datetime, sys; print(datetime.datetime.fromtimestamp(int(sys.argv[1]) / 1000 - 1, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$DUE")"
+expect_rc 0 px schedule --dir b --json --no-checks
+expect_eq "ladder steps a second before the time" "$(steps)" 0
+at "$(python3 -c 'import datetime, sys; print(datetime.datetime.fromtimestamp(int(sys.argv[1]) / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")' "$DUE")"
+expect_rc 0 px schedule --dir b --json --no-checks
+[ "$(steps)" -ge 1 ] || fail "no ladder step at the time the request was due"
+
 # The record both sides hold verifies.
 expect_rc 0 px log verify --dir a
 expect_rc 0 px log verify --dir b

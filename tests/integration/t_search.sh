@@ -32,6 +32,11 @@ expect_rc 0 px case new --dir a --to $B --kind report --category phishing \
 	--title "钓鱼网站仿冒银行登录页" --text "见附件" --lang zh --observable "203.0.113[.]7"
 NEW=$(cat "$OUT")
 
+# Storing a message only queues it for the index (issue 18); a search
+# indexes the queue first, so it still sees everything stored.
+expect_eq "queued" "$(sqlite3 a/parley.db "SELECT count(*) > 0 FROM search_pending WHERE hash IN (SELECT hash FROM messages WHERE case_id = '$NEW')")" 1
+expect_eq "indexed before a search" "$(sqlite3 a/parley.db "SELECT count(*) FROM search_text WHERE case_id = '$NEW'")" 0
+
 # By observable, as pasted: both cases, the closed one too, newest first.
 expect_rc 0 px case search --dir a "203.0.113[.]7" --json
 expect_json "$OUT" 'd["observable"]' '{"type": "ipv4-addr", "value": "203.0.113.7"}'
@@ -39,6 +44,7 @@ expect_json "$OUT" '[c["id"] for c in d["cases"]]' "[\"$NEW\", \"$OLD\"]"
 expect_json "$OUT" '[c["state"] for c in d["cases"]]' '["sent", "closed"]'
 expect_rc 0 px case search --dir a 198.51.100.1 --json
 expect_json "$OUT" 'd["cases"]' '[]'
+expect_eq "queue after a search" "$(sqlite3 a/parley.db "SELECT count(*) FROM search_pending")" 0
 ok "search by an observable finds open and ended cases"
 
 # By text: three characters of a Chinese title, a word of an English text,
