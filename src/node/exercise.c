@@ -983,18 +983,47 @@ px_exercise_case_halt(struct px_node *n, const struct px_case *c, int64_t now,
 	return 1;
 }
 
+int
+px_exercise_stop_echo(
+    struct px_node *n, const struct px_case *c, const struct px_msg *m)
+{
+	int64_t ended;
+	bool stopped;
+	int rc;
+
+	if (c->exercise_id == NULL || c->kind == PX_KIND_EXERCISE ||
+	    (m->type != PX_MSG_WITHDRAW && m->type != PX_MSG_CLOSE))
+		return 0;
+	rc = exercise_ended(n, c->exercise_id, NULL, &ended, &stopped);
+	if (rc == PX_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	/* Not by dates: the two nodes' clocks may differ by a little, and
+	 * what arrives after the stop came after it. */
+	return stopped && ended >= 0;
+}
+
 /* ---- Indexing ---- */
 
+/* What begins and ends a real-world stop's notice: it is real, and must
+ * not read like the exercise notices around it (docs/exercises.md). */
+#define STOP_LINE                                                   \
+	"REAL-WORLD STOP -- %s -- this is real, not an exercise / " \
+	"真实紧急情况，不是演练"
+
 /* Tells this node's own duty and principal people of a real-world stop
- * (in the transaction that stores it). */
+ * (in the transaction that stores it).  The notice is marked real, never
+ * EXERCISE, though it belongs to the exercise's case. */
 static int
 notify_stop(struct px_node *n, const struct px_case *c, const struct px_msg *m,
     int64_t now)
 {
 	json_t *contacts = NULL, *roster = NULL, *ev;
 	const char *who[32];
+	const char *why = px_msg_text(m) ? px_msg_text(m) : "";
 	size_t nwho, k;
-	char ref[12];
+	char ref[12], *line;
 	struct px_buf subj, text;
 	int rc;
 
@@ -1005,23 +1034,25 @@ notify_stop(struct px_node *n, const struct px_case *c, const struct px_msg *m,
 	nwho += px_role_contacts(who + nwho, 16, PX_NR_PRINCIPAL, NULL, roster,
 	    contacts, n->tz, now);
 	px_exercise_ref(ref, c->id);
+	line = px_asprintf(STOP_LINE, ref);
 	px_buf_init(&subj, PX_BUF_NOCAP);
 	px_buf_init(&text, PX_BUF_NOCAP);
 	px_buf_putf(&subj,
-	    "[parley] REAL-WORLD STOP of exercise %s by %s / 演练因真实紧急情况"
-	    "中止",
+	    "[REAL-WORLD STOP] [parley] exercise %s stopped by %s for a real "
+	    "emergency / 演练因真实紧急情况中止",
 	    ref, m->from);
 	px_buf_putf(&text,
+	    "%s\n\n"
 	    "%s stopped exercise %s (%s) at once with a real-world stop:\n\n"
 	    "    %s\n\n"
 	    "Every case of the exercise is ended and no inject will be "
 	    "played.  Treat what follows as real.\n\n"
-	    "%s 发出真实紧急情况中止指令，演练 %s 已立即停止：%s\n",
-	    m->from, ref, px_node_mail_title(c),
-	    px_msg_text(m) ? px_msg_text(m) : "", m->from, ref,
-	    px_msg_text(m) ? px_msg_text(m) : "");
-	ev =
-	    json_pack("{ssssss}", "exercise", c->id, "ref", ref, "by", m->from);
+	    "%s 发出真实紧急情况中止指令，演练 %s 已立即停止：%s\n\n%s\n",
+	    line, m->from, ref, px_node_mail_title(c), why, m->from, ref, why,
+	    line);
+	free(line);
+	ev = json_pack("{ssssssss}", "exercise", c->id, "ref", ref, "by",
+	    m->from, "real_world_stop", "REAL-WORLD STOP: this is real");
 	for (k = 0; k < nwho && rc == 0; k++) {
 		bool seen = false;
 
@@ -1040,6 +1071,7 @@ notify_stop(struct px_node *n, const struct px_case *c, const struct px_msg *m,
 			.text = text.data,
 			.data = ev,
 			.now = now,
+			.real = true,
 		};
 
 		if (it.card)
