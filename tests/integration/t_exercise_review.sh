@@ -1,0 +1,64 @@
+#!/bin/bash
+# What an outside review of exercises found (docs/exercises.md), each
+# checked as a user meets it, offline at fake times and then over the API:
+#
+#   1. Marks in the text's own language: a node whose first language is
+#      zh sends injects in Chinese with an English translation; each text,
+#      the title and the persona's "From" are marked in their own language.
+#   2. An exercise stopped while still scheduled never started: started
+#      is null in the view, the scores and the after-action report.
+#   3. An unknown inject or objective is not found (exit 4, HTTP 404); an
+#      unknown exercise names the exercise and 'parley exercise list'
+#      (exit 4 / 404), a malformed one the exercise id's form (exit 3 /
+#      422).
+#   4. `exercise report -o r.pdf` is refused as `parley report` refuses it.
+#   5. The exercise routes refuse unknown members of their bodies (422).
+#   6. Scenario text limits are in characters, not bytes.
+# shellcheck source=tests/integration/lib.sh
+. "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+command -v curl >/dev/null || fail "curl is required"
+trap live_cleanup EXIT
+
+A=cert-a.example
+B=cert-b.example
+read -r PA < <(free_ports 1)
+
+at 2026-11-23T09:00:00Z
+live_node a $A Asia/Shanghai "$PA" "zh, en"
+expect_rc 0 px card --dir a -o a.card
+mknode b $B Europe/Paris en
+enrol a b
+
+# A 100-character Chinese title: 300 bytes, well within 280 characters.
+ZH100=$(python3 -c 'print("标" * 100)')
+ZH281=$(python3 -c 'print("标" * 281)')
+cat >zh.json <<EOF
+{"parley_scenario": 1, "id": "zh-drill", "version": 1,
+ "name": {"en": "Bilingual drill", "zh": "双语演练"},
+ "duration": "3h",
+ "personas": [{"id": "isp", "name": {"en": "Hosting ISP", "zh": "托管服务商"}, "party": "a", "simulated": true}],
+ "objectives": [{"id": "O1", "text": "Acknowledge quickly"}],
+ "injects": [
+  {"id": "I1", "offset": "0", "from": "isp", "to": {"party": "b"}, "channel": "report",
+   "payload": {"title": {"en": "Please take down the kit", "zh": "请下线钓鱼工具包"},
+     "text": {"en": "A kit at 203.0.113.7", "zh": "203.0.113.7 上的钓鱼工具包"},
+     "category": "phishing", "priority": "P3", "tlp": "green"},
+   "expect": [{"id": "E1", "what": "ack", "within": "15m", "objective": "O1"}]},
+  {"id": "I2", "offset": "0", "from": "a", "to": {"party": "b"}, "channel": "report",
+   "payload": {"title": "English only", "text": "Only in English",
+     "category": "phishing", "priority": "P4", "tlp": "green"}},
+  {"id": "I3", "offset": "2h", "from": "a", "to": {"party": "b"}, "channel": "report",
+   "payload": {"title": {"en": "Long", "zh": "$ZH100"}, "text": "later",
+     "category": "phishing", "priority": "P4", "tlp": "green"}}
+ ]}
+EOF
+
+# 6. Limits in characters.
+expect_rc 0 px exercise show --dir a zh.json
+sed "s/\"$ZH100\"/\"$ZH281\"/" zh.json >long.json
+expect_rc 3 px exercise show --dir a long.json
+expect_in "$ERR" "1 to 280 characters"
+ok "scenario titles are limited in characters: 100 Chinese ones pass, 281 do not"
+
+finish
