@@ -29,6 +29,27 @@
 #define MAX_CARRIED (PX_MSG_MAX_BYTES - 64 * 1024)
 #define MARK        "[EXERCISE] "
 
+/* The marks of an exercise's text in the language it is written in
+ * (docs/exercises.md): a reader of either text sees them in the words
+ * they read. */
+struct xwords {
+	const char *mark, *end, *from, *colon;
+};
+
+static const struct xwords *
+xwords(const char *lang)
+{
+	static const struct xwords en = { MARK, "[EXERCISE]", "From ",
+		":\n\n" },
+	                           zh = { "[演练] ", "[演练]", "来自",
+		                           "：\n\n" };
+
+	return lang && strncmp(lang, "zh", 2) == 0 &&
+	        (lang[2] == '\0' || lang[2] == '-')
+	    ? &zh
+	    : &en;
+}
+
 void
 px_exercise_ref(char out[12], const char *id)
 {
@@ -579,8 +600,10 @@ px_exercise_say(struct px_node *n, const char *ref, const char *inject,
 		goto out;
 	}
 	{
-		char *t = px_asprintf(MARK "%s%s%s", persona ? "(" : "",
-		    persona ? persona : "", persona ? ") " : "");
+		char *t = px_asprintf("%s%s%s%s",
+		    xwords(lang ? lang : px_node_lang(n))->mark,
+		    persona ? "(" : "", persona ? persona : "",
+		    persona ? ") " : "");
 		char *full = px_asprintf("%s%s", t, text);
 
 		body = json_pack("{so s{ss}}", "text", text_json(n, full, lang),
@@ -663,8 +686,18 @@ px_exercise_stop_all(
 
 /* ---- Playing injects ---- */
 
+/* One text of an inject, its marks in its own language `lang`. */
+static char *
+marked_text(const char *lang, const char *who, const char *t)
+{
+	const struct xwords *w = xwords(lang);
+
+	return px_asprintf("%s%s%s%s%s\n\n%s", w->mark, who ? w->from : "",
+	    who ? who : "", who ? w->colon : "", t, w->end);
+}
+
 /* The scenario text in our language, with the other one it has as its
- * translation, both marked. */
+ * translation, each marked in its own language. */
 static json_t *
 inject_text(
     struct px_node *n, const struct px_xinject *in, const struct px_scenario *s)
@@ -672,14 +705,13 @@ inject_text(
 	const char *lang = px_node_lang(n);
 	const char *l1 = px_xtext_lang(in->text, lang);
 	const char *t1 = px_xtext(in->text, lang), *k, *l2 = NULL, *t2 = NULL;
-	const char *who = NULL;
-	const json_t *v;
+	const json_t *name = NULL, *v;
 	char *a, *b = NULL;
 	json_t *o;
 
 	for (size_t i = 0; in->persona && i < s->npersonas; i++)
 		if (strcmp(s->personas[i].id, in->persona) == 0)
-			who = px_xtext(s->personas[i].name, l1);
+			name = s->personas[i].name;
 	if (json_is_object(in->text))
 		json_object_foreach((json_t *)in->text, k, v)
 		{
@@ -689,13 +721,13 @@ inject_text(
 				break;
 			}
 		}
-	if (t1 == NULL)
+	if (t1 == NULL) {
 		t1 = "Communication check (exercise).";
-	a = px_asprintf(MARK "%s%s%s%s\n\n" MARK, who ? "From " : "",
-	    who ? who : "", who ? ":\n\n" : "", t1);
+		l1 = "en";
+	}
+	a = marked_text(l1, name ? px_xtext(name, l1) : NULL, t1);
 	if (t2)
-		b = px_asprintf("[演练] %s%s%s%s\n\n[演练]", who ? "来自" : "",
-		    who ? who : "", who ? "：\n\n" : "", t2);
+		b = marked_text(l2, name ? px_xtext(name, l2) : NULL, t2);
 	o = px_text_new(a, l1, b, l2, "human");
 	free(a);
 	free(b);
@@ -748,12 +780,14 @@ play_inject(struct px_node *n, struct px_xctx *x, size_t i)
 	const struct px_xinject *in = &s->injects[i];
 	json_t *body = NULL, *mk = marker(x, in), *text = inject_text(n, in, s);
 	struct px_peer *p = NULL;
-	char title[320];
+	const char *tl = px_xtext_lang(in->title, px_node_lang(n));
+	char *title;
 	int rc;
 
-	snprintf(title, sizeof(title), MARK "%s",
-	    in->title ? px_xtext(in->title, px_node_lang(n))
-	              : "Communication check");
+	/* The title's mark is in the title's language. */
+	title = in->title ? px_asprintf("%s%s", xwords(tl)->mark,
+	                        px_xtext(in->title, px_node_lang(n)))
+	                  : px_strdup(MARK "Communication check");
 	switch (in->channel) {
 	case PX_XCH_REPORT:
 	case PX_XCH_REQUEST:
@@ -810,6 +844,7 @@ play_inject(struct px_node *n, struct px_xctx *x, size_t i)
 		break;
 	}
 	px_peer_free(p);
+	free(title);
 	json_decref(body);
 	json_decref(mk);
 	json_decref(text);

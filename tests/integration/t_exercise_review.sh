@@ -61,4 +61,39 @@ expect_rc 3 px exercise show --dir a long.json
 expect_in "$ERR" "1 to 280 characters"
 ok "scenario titles are limited in characters: 100 Chinese ones pass, 281 do not"
 
+# 1. Marks in each text's own language.
+expect_rc 0 px exercise propose --dir a --json --peer $B zh.json
+X=$(json_get "$OUT" 'd["exercise"]')
+REF=$(json_get "$OUT" 'd["ref"]')
+hop a b $B $A p1
+expect_rc 0 px exercise accept --dir b "$REF"
+hop b a $A $B a1
+expect_rc 0 px exercise start --dir a "$REF"
+at 2026-11-23T09:00:05Z
+expect_rc 0 px schedule --dir a --json --no-checks
+hop a b $B $A t1
+inject_case() { # DIR INJECT
+	expect_rc 0 px exercise show --dir "$1" --json "$X"
+	json_get "$OUT" "[i['case'] for i in d['injects'] if i['id'] == '$2'][0]"
+}
+I1=$(inject_case b I1)
+I2=$(inject_case b I2)
+expect_rc 0 px case show --dir b --json "$I1"
+cp "$OUT" i1.json
+python3 - i1.json <<'PY' || fail "I1 is not marked in each text's language: $(cat i1.json)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["title"] == "[演练] 请下线钓鱼工具包", d["title"]
+b = d["messages"][0]["body"]
+t = b["text"] if "text" in b else b["case"]["text"]
+texts = {t["lang"]: t["value"]}
+if t.get("translation"):
+    texts[t["translation"]["lang"]] = t["translation"]["value"]
+assert texts["zh"] == "[演练] 来自托管服务商：\n\n203.0.113.7 上的钓鱼工具包\n\n[演练]", texts
+assert texts["en"] == "[EXERCISE] From Hosting ISP:\n\nA kit at 203.0.113.7\n\n[EXERCISE]", texts
+PY
+expect_rc 0 px case show --dir b --json "$I2"
+expect_json "$OUT" 'd["title"]' "[EXERCISE] English only"
+ok "each text, title and persona is marked in its own language"
+
 finish
