@@ -108,6 +108,7 @@ px_xctx_load(struct px_xctx *x, struct px_node *n, const char *ref)
 {
 	struct ids l = { 0 };
 	const struct px_case **ptrs = NULL;
+	const char *given = ref ? ref : "";
 	int rc;
 
 	memset(x, 0, sizeof(*x));
@@ -115,12 +116,25 @@ px_xctx_load(struct px_xctx *x, struct px_node *n, const char *ref)
 	px_exercise_init(&x->ex);
 	if (ref && (strncmp(ref, "EX-", 3) == 0 || strncmp(ref, "ex-", 3) == 0))
 		ref += 3;
-	if ((rc = px_node_case_load(&x->xc, n, ref, NULL)) < 0)
+	/* The errors name the exercise, not the case that holds it. */
+	rc = px_node_case_load(&x->xc, n, ref, NULL);
+	if (rc == PX_ENOTFOUND)
+		rc = px_error_set(PX_ENOTFOUND,
+		    "no exercise '%.80s' at %s (see 'parley exercise list')",
+		    given, n->name);
+	else if (rc == PX_EINVAL)
+		rc = px_error_set(PX_EINVAL,
+		    "'%.80s' is not an exercise id (expected EX- and the last "
+		    "8 hex digits of its id, or the id itself; see 'parley "
+		    "exercise list')",
+		    given);
+	if (rc < 0)
 		goto out;
 	if (x->xc.kind != PX_KIND_EXERCISE) {
 		rc = px_error_set(PX_ENOTFOUND,
-		    "case %s is a %s, not an exercise", x->xc.id,
-		    px_kind_names[x->xc.kind].wire);
+		    "no exercise '%.80s' (case %s is a %s; see 'parley "
+		    "exercise list')",
+		    given, x->xc.id, px_kind_names[x->xc.kind].wire);
 		goto out;
 	}
 	x->full = held_scenario(n, x->xc.id);

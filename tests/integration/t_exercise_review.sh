@@ -96,4 +96,33 @@ expect_rc 0 px case show --dir b --json "$I2"
 expect_json "$OUT" 'd["title"]' "[EXERCISE] English only"
 ok "each text, title and persona is marked in its own language"
 
+expect_rc 4 px exercise accept --dir b EX-00000000
+expect_in "$ERR" "no exercise 'EX-00000000'"
+expect_in "$ERR" "parley exercise list"
+expect_not_in "$ERR" "case"
+expect_rc 3 px exercise accept --dir b "EX-nonsense!"
+expect_in "$ERR" "is not an exercise id"
+expect_rc 4 px exercise show --dir b "$I1"
+expect_in "$ERR" "no exercise '$I1'"
+mknode c cert-c.example Europe/Paris en
+expect_rc 4 px exercise report --dir c "$REF"
+expect_in "$ERR" "no exercise '$REF' at cert-c.example"
+ok "unknown injects, objectives and exercises are not found, named as such"
+
+# The API.
+unset PARLEY_FAKE_NOW
+expect_rc 0 px token create --dir a --role duty
+TA=$(cat "$OUT")
+serve a
+call a "$TA" POST /api/v1/exercises/EX-deadbeef/start '{}'
+want_code 404
+expect_in "$OUT" "no exercise 'EX-deadbeef'"
+expect_not_in "$OUT" "case"
+call a "$TA" GET /api/v1/exercises/nonsense
+want_code 422
+expect_in "$OUT" "'nonsense' is not an exercise id"
+call a "$TA" GET "/api/v1/exercises/$X"
+want_code 200
+expect_json "$OUT" 'd["state"]' running
+ok "not found is 404, malformed 422, unknown members 422, all naming the exercise"
 finish
