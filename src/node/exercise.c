@@ -501,6 +501,36 @@ send_control(struct px_node *n, struct px_xctx *x, json_t *body, int64_t now,
 	return px_node_send(n, NULL, x->xc.id, PX_MSG_CONTROL, body, out);
 }
 
+/* An inject or objective a control names that the scenario does not hold
+ * is not found (a user's slip, not a conflict with the exercise's state). */
+static int
+control_names(const struct px_xctx *x, const json_t *body)
+{
+	const char *inj = json_string_value(json_object_get(body, "inject"));
+	char ref[12];
+	const json_t *r;
+	size_t i;
+
+	px_exercise_ref(ref, x->xc.id);
+	if (inj && px_scenario_find(x->ex.sc, inj) < 0)
+		return px_error_set(PX_ENOTFOUND,
+		    "exercise %s has no inject '%.64s' (see 'parley exercise "
+		    "show %s')",
+		    ref, inj, ref);
+	json_array_foreach(json_object_get(body, "ratings"), i, r)
+	{
+		const char *o =
+		    json_string_value(json_object_get(r, "objective"));
+
+		if (o && px_scenario_objective(x->ex.sc, o) < 0)
+			return px_error_set(PX_ENOTFOUND,
+			    "exercise %s has no objective '%.64s' (see "
+			    "'parley exercise show %s')",
+			    ref, o, ref);
+	}
+	return 0;
+}
+
 int
 px_exercise_control(struct px_node *n, const char *ref, const json_t *body_in,
     struct px_msg **out)
@@ -517,6 +547,8 @@ px_exercise_control(struct px_node *n, const char *ref, const json_t *body_in,
 		rc = px_error_set(PX_EINVAL, "a control needs an 'action'");
 		goto done;
 	}
+	if ((rc = control_names(&x, body)) < 0)
+		goto done;
 	if ((strcmp(act, "accept") == 0 || strcmp(act, "decline") == 0) &&
 	    !json_object_get(body, "proposal"))
 		json_object_set_new(

@@ -96,6 +96,13 @@ expect_rc 0 px case show --dir b --json "$I2"
 expect_json "$OUT" 'd["title"]' "[EXERCISE] English only"
 ok "each text, title and persona is marked in its own language"
 
+# 3. Unknown injects and objectives are not found; so are unknown
+# exercises, named as exercises.
+expect_rc 4 px exercise fire --dir a "$REF" NOPE
+expect_in "$ERR" "exercise $REF has no inject 'NOPE'"
+expect_rc 4 px exercise skip --dir a "$REF" NOPE
+expect_rc 4 px exercise evaluate --dir a "$REF" --rating O9=P --by Eva
+expect_in "$ERR" "exercise $REF has no objective 'O9'"
 expect_rc 4 px exercise accept --dir b EX-00000000
 expect_in "$ERR" "no exercise 'EX-00000000'"
 expect_in "$ERR" "parley exercise list"
@@ -114,6 +121,12 @@ unset PARLEY_FAKE_NOW
 expect_rc 0 px token create --dir a --role duty
 TA=$(cat "$OUT")
 serve a
+call a "$TA" POST "/api/v1/exercises/$X/fire" '{"inject":"NOPE"}'
+want_code 404
+expect_in "$OUT" "has no inject 'NOPE'"
+call a "$TA" POST "/api/v1/exercises/$X/evaluate" '{"ratings":[{"objective":"O9","rating":"P"}],"by":"Eva"}'
+want_code 404
+expect_in "$OUT" "has no objective 'O9'"
 call a "$TA" POST /api/v1/exercises/EX-deadbeef/start '{}'
 want_code 404
 expect_in "$OUT" "no exercise 'EX-deadbeef'"
