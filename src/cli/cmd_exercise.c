@@ -747,16 +747,15 @@ run_report(struct px_args *a)
 	struct px_node *n = NULL;
 	const char *out = px_arg(a, "output"), *format = px_arg(a, "format");
 	const char *lang = px_arg(a, "lang") ? px_arg(a, "lang") : "en";
-	const char *dot = out ? strrchr(out, '.') : NULL;
 	json_t *rep = NULL;
 	struct px_buf b;
 	int rc;
 
 	px_buf_init(&b, PX_BUF_NOCAP);
-	if (format == NULL)
-		format = dot && (strcmp(dot, ".html") == 0) ? "html"
-		    : dot && strcmp(dot, ".csv") == 0       ? "csv"
-		                                            : "json";
+	if ((rc = px_cli_report_format(&format, format, out)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
 	if ((rc = px_cli_open(&n, a)) != 0)
 		goto out;
 	if ((rc = px_aar_make(&b, &rep, n, px_pos(a, 0), px_time_now_ms(),

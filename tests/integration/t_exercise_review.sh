@@ -116,6 +116,16 @@ expect_rc 4 px exercise report --dir c "$REF"
 expect_in "$ERR" "no exercise '$REF' at cert-c.example"
 ok "unknown injects, objectives and exercises are not found, named as such"
 
+# 4. A report file named for a format parley does not write is refused.
+expect_rc 3 px exercise report --dir a "$REF" -o r.pdf
+expect_in "$ERR" "cannot write a report as '.pdf'"
+[ ! -e r.pdf ] || fail "exercise report wrote r.pdf"
+expect_rc 3 px exercise report --dir a "$REF" --format json -o r.html
+expect_in "$ERR" "does not match"
+expect_rc 0 px exercise report --dir a "$REF" -o r.htm
+expect_in r.htm "<html"
+ok "exercise report refuses a file it cannot write, as parley report does"
+
 # The API.
 unset PARLEY_FAKE_NOW
 expect_rc 0 px token create --dir a --role duty
