@@ -545,6 +545,9 @@ print_view(struct px_node *n, const json_t *v)
 	        : n->name,
 	    (long long)json_integer_value(json_object_get(v, "time_scale")));
 	print_time(n, "Start:", json_object_get(v, "started"));
+	if (json_is_null(json_object_get(v, "started")) &&
+	    json_is_string(json_object_get(v, "ended")))
+		printf("%-14s never: it ended before it started\n", "Start:");
 	print_time(n, "Planned:", json_object_get(v, "planned_start"));
 	print_time(n, "Ended:", json_object_get(v, "ended"));
 	printf("\n%-4s %-10s %-8s %-10s %-26s %s\n", "", "INJECT", "CHANNEL",

@@ -126,6 +126,27 @@ expect_rc 0 px exercise report --dir a "$REF" -o r.htm
 expect_in r.htm "<html"
 ok "exercise report refuses a file it cannot write, as parley report does"
 
+# 2. Stopped while still scheduled: it never started.
+expect_rc 0 px exercise propose --dir a --json --peer $B zh.json --start 2026-11-23T12:00:00Z
+Y=$(json_get "$OUT" 'd["exercise"]')
+hop a b $B $A p2
+expect_rc 0 px exercise accept --dir b "$Y"
+hop b a $A $B a2
+expect_rc 0 px exercise show --dir a --json "$Y"
+expect_json "$OUT" 'd["state"], d["started"]' '["scheduled", null]'
+at 2026-11-23T11:00:00Z
+expect_rc 0 px exercise stop --dir a "$Y" --text "A real emergency"
+expect_rc 0 px exercise show --dir a --json "$Y"
+expect_json "$OUT" 'd["state"], d["started"], d["ended"]' '["ended", null, "2026-11-23T11:00:00.000Z"]'
+expect_rc 0 px exercise show --dir a "$Y"
+expect_in "$OUT" "never: it ended before it started"
+expect_rc 0 px exercise report --dir a "$Y" -o y.json
+expect_json y.json 'd["aar"]["started"], d["scores"]["started"], d["aar"]["ended"]' '[null, null, "2026-11-23T11:00:00.000Z"]'
+expect_rc 0 px audit verify --dir a y.json
+expect_rc 0 px exercise report --dir a "$Y" -o y.html
+expect_in y.html "Never: it ended before it started"
+ok "an exercise stopped while scheduled never started, in the view, scores and report"
+
 # The API.
 unset PARLEY_FAKE_NOW
 expect_rc 0 px token create --dir a --role duty
