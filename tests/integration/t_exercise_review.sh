@@ -165,6 +165,25 @@ expect_not_in "$OUT" "case"
 call a "$TA" GET /api/v1/exercises/nonsense
 want_code 422
 expect_in "$OUT" "'nonsense' is not an exercise id"
+# 5. Unknown members are refused, not ignored.
+call a "$TA" POST /api/v1/exercises "{\"scenario\":\"critical-infrastructure-evidence\",\"peer\":\"$B\",\"time_sacle\":60}"
+want_code 422
+expect_in "$OUT" "unexpected member 'time_sacle'"
+call a "$TA" POST /api/v1/exercises '{"scenario":"critical-infrastructure-evidence","nmae":"x"}'
+want_code 422
+expect_in "$OUT" "unexpected member 'nmae'"
+call a "$TA" POST /api/v1/exercises/stop '{"text":"real","reason":"x"}'
+want_code 422
+expect_in "$OUT" "unexpected member 'reason'"
+call a "$TA" POST "/api/v1/exercises/$X/pause" '{"txet":"x"}'
+want_code 422
+expect_in "$OUT" "unexpected member 'txet'"
+call a "$TA" POST "/api/v1/exercises/$X/fire" '{"inejct":"I3"}'
+want_code 422
+expect_in "$OUT" "unexpected member 'inejct'"
+call a "$TA" POST "/api/v1/exercises/$X/say" '{"inject":"I1","text":"x","persona":"isp"}'
+want_code 422
+expect_in "$OUT" "unexpected member 'persona'"
 call a "$TA" GET "/api/v1/exercises/$X"
 want_code 200
 expect_json "$OUT" 'd["state"]' running
