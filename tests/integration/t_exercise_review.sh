@@ -14,6 +14,8 @@
 #   4. `exercise report -o r.pdf` is refused as `parley report` refuses it.
 #   5. The exercise routes refuse unknown members of their bodies (422).
 #   6. Scenario text limits are in characters, not bytes.
+#   7. A real-world stop's notice is real (never EXERCISE), and the
+#      withdrawals it causes alert nobody.
 # shellcheck source=tests/integration/lib.sh
 . "${PX_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -147,11 +149,45 @@ expect_rc 0 px exercise report --dir a "$Y" -o y.html
 expect_in y.html "Never: it ended before it started"
 ok "an exercise stopped while scheduled never started, in the view, scores and report"
 
+# 7. A real-world stop: its notice is real, and the withdrawals it causes
+# alert nobody.  B asks for more on I1, so the case waits on A and A's
+# withdrawal would be an answer to alert of.
+at 2026-11-23T13:00:00Z
+expect_rc 0 px exercise propose --dir a --json --peer $B zh.json
+Z=$(json_get "$OUT" 'd["exercise"]')
+hop a b $B $A p3
+expect_rc 0 px exercise accept --dir b "$Z"
+hop b a $A $B a3
+expect_rc 0 px exercise start --dir a "$Z"
+at 2026-11-23T13:00:05Z
+expect_rc 0 px schedule --dir a --json --no-checks
+hop a b $B $A t3
+expect_rc 0 px exercise show --dir b --json "$Z"
+ZI1=$(json_get "$OUT" "[i['case'] for i in d['injects'] if i['id'] == 'I1'][0]")
+expect_rc 0 px case triage --dir b "$ZI1" --decision needs-info --text "Which kit?"
+hop b a $A $B r3
+at 2026-11-23T13:10:00Z
+expect_rc 0 px exercise stop --dir a "$Z" --text "This is a real-world emergency"
+at 2026-11-23T13:10:05Z
+expect_rc 0 px schedule --dir a --json --no-checks
+hop a b $B $A t4
+expect_rc 0 px case show --dir b --json "$ZI1"
+expect_json "$OUT" 'd["state"]' withdrawn
+expect_rc 0 px notify list --dir b --json
+cp "$OUT" notes-b.json
+expect_json notes-b.json "[n['subject'] for n in d if '${ZI1: -8}' in n['subject']]" '[]'
+expect_json notes-b.json "sorted(set(n['subject'][:18] for n in d if 'REAL-WORLD STOP' in n['subject']))" '["[REAL-WORLD STOP] "]'
+expect_rc 0 px notify list --dir a --json
+expect_json "$OUT" "[n['subject'] for n in d if 'REAL-WORLD STOP' in n['subject'] and 'EXERCISE' in n['subject']]" '[]'
+ok "a stop's notice is marked real at both nodes; its withdrawals alert nobody"
+
 # The API.
 unset PARLEY_FAKE_NOW
 expect_rc 0 px token create --dir a --role duty
 TA=$(cat "$OUT")
 serve a
+call a "$TA" GET "/api/v1/exercises/$X"
+NCTL=$(json_get "$OUT" 'len(d["controls"])')
 call a "$TA" POST "/api/v1/exercises/$X/fire" '{"inject":"NOPE"}'
 want_code 404
 expect_in "$OUT" "has no inject 'NOPE'"
@@ -184,8 +220,9 @@ expect_in "$OUT" "unexpected member 'inejct'"
 call a "$TA" POST "/api/v1/exercises/$X/say" '{"inject":"I1","text":"x","persona":"isp"}'
 want_code 422
 expect_in "$OUT" "unexpected member 'persona'"
+# None of the refused calls left a trace.
 call a "$TA" GET "/api/v1/exercises/$X"
 want_code 200
-expect_json "$OUT" 'd["state"]' running
+expect_json "$OUT" 'len(d["controls"])' "$NCTL"
 ok "not found is 404, malformed 422, unknown members 422, all naming the exercise"
 finish
