@@ -63,21 +63,28 @@ expect_rc 3 px exercise show --dir a long.json
 expect_in "$ERR" "1 to 280 characters"
 ok "scenario titles are limited in characters: 100 Chinese ones pass, 281 do not"
 
-# 1. Marks in each text's own language.
-expect_rc 0 px exercise propose --dir a --json --peer $B zh.json
-X=$(json_get "$OUT" 'd["exercise"]')
-REF=$(json_get "$OUT" 'd["ref"]')
-hop a b $B $A p1
-expect_rc 0 px exercise accept --dir b "$REF"
-hop b a $A $B a1
-expect_rc 0 px exercise start --dir a "$REF"
-at 2026-11-23T09:00:05Z
-expect_rc 0 px schedule --dir a --json --no-checks
-hop a b $B $A t1
-inject_case() { # DIR INJECT
-	expect_rc 0 px exercise show --dir "$1" --json "$X"
+# play TAG TIME: A proposes zh.json, B accepts, A starts it and at TIME
+# ticks its first injects to B; the exercise's id in $XID.
+play() {
+	expect_rc 0 px exercise propose --dir a --json --peer $B zh.json
+	XID=$(json_get "$OUT" 'd["exercise"]')
+	hop a b $B $A "p-$1"
+	expect_rc 0 px exercise accept --dir b "$XID"
+	hop b a $A $B "a-$1"
+	expect_rc 0 px exercise start --dir a "$XID"
+	at "$2"
+	expect_rc 0 px schedule --dir a --json --no-checks
+	hop a b $B $A "t-$1"
+}
+inject_case() { # DIR INJECT [EXERCISE]
+	expect_rc 0 px exercise show --dir "$1" --json "${3:-$X}"
 	json_get "$OUT" "[i['case'] for i in d['injects'] if i['id'] == '$2'][0]"
 }
+
+# 1. Marks in each text's own language.
+play x 2026-11-23T09:00:05Z
+X=$XID
+REF=EX-${X: -8}
 I1=$(inject_case b I1)
 I2=$(inject_case b I2)
 expect_rc 0 px case show --dir b --json "$I1"
@@ -153,17 +160,9 @@ ok "an exercise stopped while scheduled never started, in the view, scores and r
 # alert nobody.  B asks for more on I1, so the case waits on A and A's
 # withdrawal would be an answer to alert of.
 at 2026-11-23T13:00:00Z
-expect_rc 0 px exercise propose --dir a --json --peer $B zh.json
-Z=$(json_get "$OUT" 'd["exercise"]')
-hop a b $B $A p3
-expect_rc 0 px exercise accept --dir b "$Z"
-hop b a $A $B a3
-expect_rc 0 px exercise start --dir a "$Z"
-at 2026-11-23T13:00:05Z
-expect_rc 0 px schedule --dir a --json --no-checks
-hop a b $B $A t3
-expect_rc 0 px exercise show --dir b --json "$Z"
-ZI1=$(json_get "$OUT" "[i['case'] for i in d['injects'] if i['id'] == 'I1'][0]")
+play z 2026-11-23T13:00:05Z
+Z=$XID
+ZI1=$(inject_case b I1 "$Z")
 expect_rc 0 px case triage --dir b "$ZI1" --decision needs-info --text "Which kit?"
 hop b a $A $B r3
 at 2026-11-23T13:10:00Z
