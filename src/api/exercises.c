@@ -22,6 +22,7 @@
 #include "api/json.h"
 #include "api/routes.h"
 #include "model/canon.h"
+#include "model/signed.h"
 #include "net/problem.h"
 #include "node/exercise.h"
 #include "report/aar.h"
@@ -92,6 +93,12 @@ one_get(const struct px_http_req *req, struct px_http_resp *r)
 	return view(r, n, req->params[0], controller(req), 200, NULL);
 }
 
+static const char *const propose_members[] = { "scenario", "format", "peer",
+	"start", "time_scale", "control", "text", "lang", NULL };
+static const char *const stop_members[] = { "text", "lang", NULL };
+static const char *const say_members[] = { "inject", "as", "text", "lang",
+	NULL };
+
 static int
 propose_post(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -106,6 +113,12 @@ propose_post(const struct px_http_req *req, struct px_http_resp *r)
 
 	if (n == NULL || (b = px_api_body(req, r)) == NULL)
 		goto out;
+	/* A misspelt member must not be ignored: "time_sacle" would play an
+	 * hour in an hour. */
+	if ((rc = px_j_only(b, propose_members, "the request body")) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
 	sc = json_object_get(b, "scenario");
 	if (json_is_string(sc)) {
 		rc = px_exercise_find(&doc, &draft, n, json_string_value(sc));
@@ -208,6 +221,10 @@ stop_post(const struct px_http_req *req, struct px_http_resp *r)
 
 	if (n == NULL || (b = px_api_body(req, r)) == NULL)
 		goto out;
+	if ((rc = px_j_only(b, stop_members, "the request body")) < 0) {
+		px_api_fail(r, rc);
+		goto out;
+	}
 	if ((rc = px_exercise_stop_all(n,
 	         json_string_value(json_object_get(b, "text")),
 	         json_string_value(json_object_get(b, "lang")), &list)) < 0) {
@@ -251,6 +268,23 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		b = json_object();
 	else if ((b = px_api_body(req, r)) == NULL)
 		return 0;
+	/* The route names the action; a control's other members are
+	 * checked by the message's own rules (docs/protocol.md), which
+	 * refuse any it does not take. */
+	if (strcmp(act, "say") == 0)
+		rc = px_j_only(b, say_members, "the request body");
+	else if (json_object_get(b, "action") || json_object_get(b, "exercise"))
+		rc = px_error_set(PX_EINVAL,
+		    "the request body: unexpected member '%s' (the route "
+		    "names the action and the exercise)",
+		    json_object_get(b, "action") ? "action" : "exercise");
+	else
+		rc = 0;
+	if (rc < 0) {
+		px_api_fail(r, rc);
+		json_decref(b);
+		return 0;
+	}
 	/* Free text may come as a plain string, the face's habit. */
 	if (json_is_string(json_object_get(b, "text")) &&
 	    strcmp(act, "say") != 0)

@@ -545,6 +545,9 @@ print_view(struct px_node *n, const json_t *v)
 	        : n->name,
 	    (long long)json_integer_value(json_object_get(v, "time_scale")));
 	print_time(n, "Start:", json_object_get(v, "started"));
+	if (json_is_null(json_object_get(v, "started")) &&
+	    json_is_string(json_object_get(v, "ended")))
+		printf("%-14s never: it ended before it started\n", "Start:");
 	print_time(n, "Planned:", json_object_get(v, "planned_start"));
 	print_time(n, "Ended:", json_object_get(v, "ended"));
 	printf("\n%-4s %-10s %-8s %-10s %-26s %s\n", "", "INJECT", "CHANNEL",
@@ -747,16 +750,15 @@ run_report(struct px_args *a)
 	struct px_node *n = NULL;
 	const char *out = px_arg(a, "output"), *format = px_arg(a, "format");
 	const char *lang = px_arg(a, "lang") ? px_arg(a, "lang") : "en";
-	const char *dot = out ? strrchr(out, '.') : NULL;
 	json_t *rep = NULL;
 	struct px_buf b;
 	int rc;
 
 	px_buf_init(&b, PX_BUF_NOCAP);
-	if (format == NULL)
-		format = dot && (strcmp(dot, ".html") == 0) ? "html"
-		    : dot && strcmp(dot, ".csv") == 0       ? "csv"
-		                                            : "json";
+	if ((rc = px_cli_report_format(&format, format, out)) < 0) {
+		rc = px_cli_fail(a, rc);
+		goto out;
+	}
 	if ((rc = px_cli_open(&n, a)) != 0)
 		goto out;
 	if ((rc = px_aar_make(&b, &rep, n, px_pos(a, 0), px_time_now_ms(),

@@ -31,45 +31,6 @@ static const struct px_opt opts[] = {
 	{ 0 },
 };
 
-/* The format from --format, else from the output file's extension (JSON
- * without one).  An extension that names another format than the one
- * written is refused: a .pdf holding JSON helps nobody. */
-static int
-pick_format(const char **out, const char *given, const char *file)
-{
-	const char *slash = file ? strrchr(file, '/') : NULL;
-	const char *dot = file ? strrchr(slash ? slash : file, '.') : NULL;
-	const char *by_ext = NULL;
-
-	if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
-		by_ext = "html";
-	else if (dot && strcmp(dot, ".csv") == 0)
-		by_ext = "csv";
-	else if (dot && strcmp(dot, ".json") == 0)
-		by_ext = "json";
-	else if (dot && given == NULL)
-		return px_error_set(PX_EINVAL,
-		    "cannot write a report as '%s': parley writes html, csv "
-		    "or json (name the file .html, .csv or .json; for a PDF, "
-		    "print the HTML report from a browser)",
-		    dot);
-	*out = by_ext ? by_ext : "json";
-	if (given == NULL)
-		return 0;
-	for (size_t i = 0; i < px_report_formats_n; i++)
-		if (strcmp(given, px_report_formats[i]) == 0) {
-			if (by_ext && strcmp(by_ext, given) != 0)
-				return px_error_set(PX_EINVAL,
-				    "--format %s does not match the file "
-				    "name '%s'",
-				    given, file);
-			*out = px_report_formats[i];
-			return 0;
-		}
-	return px_error_set(PX_EINVAL,
-	    "unknown format '%s' (expected one of: html, csv, json)", given);
-}
-
 struct progress {
 	bool show;
 };
@@ -104,7 +65,8 @@ run(struct px_args *a)
 	px_buf_init(&b, PX_BUF_NOCAP);
 	if (lang == NULL)
 		lang = "en";
-	if ((rc = pick_format(&format, px_arg(a, "format"), out)) < 0) {
+	if ((rc = px_cli_report_format(&format, px_arg(a, "format"), out)) <
+	    0) {
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}

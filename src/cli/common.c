@@ -1,4 +1,5 @@
 #include "cli/common.h"
+#include "report/make.h"
 #include "node/channel.h"
 #include "util/util.h"
 
@@ -95,4 +96,43 @@ px_cli_str(const json_t *o, const char *k)
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return s ? s : "-";
+}
+
+/* The format from --format, else from the output file's extension (JSON
+ * without one).  An extension that names another format than the one
+ * written is refused: a .pdf holding JSON helps nobody. */
+int
+px_cli_report_format(const char **out, const char *given, const char *file)
+{
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	const char *dot = file ? strrchr(slash ? slash : file, '.') : NULL;
+	const char *by_ext = NULL;
+
+	if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
+		by_ext = "html";
+	else if (dot && strcmp(dot, ".csv") == 0)
+		by_ext = "csv";
+	else if (dot && strcmp(dot, ".json") == 0)
+		by_ext = "json";
+	else if (dot && given == NULL)
+		return px_error_set(PX_EINVAL,
+		    "cannot write a report as '%s': parley writes html, csv "
+		    "or json (name the file .html, .csv or .json; for a PDF, "
+		    "print the HTML report from a browser)",
+		    dot);
+	*out = by_ext ? by_ext : "json";
+	if (given == NULL)
+		return 0;
+	for (size_t i = 0; i < px_report_formats_n; i++)
+		if (strcmp(given, px_report_formats[i]) == 0) {
+			if (by_ext && strcmp(by_ext, given) != 0)
+				return px_error_set(PX_EINVAL,
+				    "--format %s does not match the file "
+				    "name '%s'",
+				    given, file);
+			*out = px_report_formats[i];
+			return 0;
+		}
+	return px_error_set(PX_EINVAL,
+	    "unknown format '%s' (expected one of: html, csv, json)", given);
 }

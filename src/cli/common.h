@@ -20,6 +20,14 @@ void px_cli_time(char *out, size_t n, const struct px_tz *tz, int64_t ms);
 /* Reads a file named on the command line ("-" = stdin) with a cap. */
 int px_cli_read(struct px_buf *out, const char *path, size_t cap);
 
+/* The format of a report (parley report, parley exercise report): from
+ * `given` (--format; may be NULL), else from the extension of `file` (may
+ * be NULL), else json; *out is one of html, csv, json.  An extension that
+ * names no format parley writes (.pdf), or another format than `given`,
+ * is PX_EINVAL: a .pdf holding JSON helps nobody. */
+PX_MUST_CHECK int px_cli_report_format(
+    const char **out, const char *given, const char *file);
+
 /* Prints on stderr, for a message just queued for `peer`, what actually
  * happens to it next: carried by hand (no URL), held behind a refusal,
  * waiting for an unreachable peer, or delivered by the serving node.

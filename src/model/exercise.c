@@ -188,15 +188,18 @@ check_full(const struct px_exercise *x, const json_t *full)
 	return rc;
 }
 
-static int64_t
-begun_at(const struct px_exercise *x)
+int64_t
+px_exercise_started(const struct px_exercise *x)
 {
+	int64_t at;
+
 	if (x->started >= 0)
 		return x->started;
-	if (x->accepted >= 0 && x->planned_start >= 0)
-		return x->planned_start > x->accepted ? x->planned_start
-		                                      : x->accepted;
-	return -1;
+	if (x->accepted < 0 || x->planned_start < 0)
+		return -1;
+	at = x->planned_start > x->accepted ? x->planned_start : x->accepted;
+	/* Stopped (or ended) while still scheduled: it never started. */
+	return x->ended >= 0 && x->ended < at ? -1 : at;
 }
 
 static bool
@@ -214,7 +217,7 @@ control_check(const struct px_exercise *x, const char *from, int64_t t,
 	const char *act = json_string_value(json_object_get(body, "action"));
 	const char *inj = json_string_value(json_object_get(body, "inject"));
 	int p = px_exercise_party(x, from), idx = -1;
-	int64_t b = begun_at(x);
+	int64_t b = px_exercise_started(x);
 	bool begun = b >= 0 && b <= t, ended = x->ended >= 0;
 	bool control = strcmp(act, "accept") && strcmp(act, "decline") &&
 	    strcmp(act, "withdraw") && strcmp(act, "stop") &&
@@ -837,7 +840,7 @@ void
 px_exercise_eval(struct px_xeval *e, const struct px_exercise *x, int64_t now)
 {
 	const struct px_scenario *s = x->sc;
-	int64_t begun = begun_at(x);
+	int64_t begun = px_exercise_started(x);
 	bool ended = x->ended >= 0 && x->ended <= now;
 	bool running = begun >= 0 && begun <= now && !ended;
 	bool paused = running && paused_open(x);
@@ -1094,8 +1097,8 @@ px_exercise_scores(const struct px_exercise *x, const struct px_xeval *e)
 	}
 	return json_pack("{ss ss sb so so so so}", "exercise", x->c->id,
 	    "scenario", x->hash, "stopped", x->stopped, "started",
-	    px_json_time(begun_at(x)), "ended", px_json_time(x->ended),
-	    "injects", inj, "objectives", obj);
+	    px_json_time(px_exercise_started(x)), "ended",
+	    px_json_time(x->ended), "injects", inj, "objectives", obj);
 }
 
 int

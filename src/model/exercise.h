@@ -141,6 +141,11 @@ void px_exercise_attach(
 /* The party label (0 = a, 1 = b) of node `name`, or -1. */
 int px_exercise_party(const struct px_exercise *x, const char *name);
 
+/* When the exercise started (its start control, else its planned start
+ * once agreed), or -1: not, or never, as when it ended (a real-world stop)
+ * before its planned start came. */
+int64_t px_exercise_started(const struct px_exercise *x);
+
 /* The instant at which `span` ms of running time have passed from
  * `from` (pauses do not count); INT64_MAX if a pause never ends. */
 int64_t px_exercise_real_at(

@@ -105,11 +105,13 @@ check_text(const json_t *t, size_t max, bool multiline, const char *what)
 	const json_t *v;
 	int rc;
 
+	/* Limits are in characters, as a case title's (300): a Chinese
+	 * text is held to as many characters as an English one. */
 	if (json_is_string(t)) {
-		if (strlen(json_string_value(t)) > max ||
+		if (px_utf8_chars(json_string_value(t)) > max ||
 		    *json_string_value(t) == '\0')
-			return px_error_set(
-			    PX_EINVAL, "%s must be 1 to %zu bytes", what, max);
+			return px_error_set(PX_EINVAL,
+			    "%s must be 1 to %zu characters", what, max);
 		return px_check_printable(
 		    json_string_value(t), multiline, what);
 	}
@@ -124,10 +126,10 @@ check_text(const json_t *t, size_t max, bool multiline, const char *what)
 		if ((rc = px_check_lang(k, what)) < 0)
 			return rc;
 		if (!json_is_string(v) || *json_string_value(v) == '\0' ||
-		    strlen(json_string_value(v)) > max)
+		    px_utf8_chars(json_string_value(v)) > max)
 			return px_error_set(PX_EINVAL,
-			    "%s.%s must be a string of 1 to %zu bytes", what, k,
-			    max);
+			    "%s.%s must be a string of 1 to %zu characters",
+			    what, k, max);
 		if ((rc = px_check_printable(
 		         json_string_value(v), multiline, what)) < 0)
 			return rc;

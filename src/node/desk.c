@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "node/desk.h"
+#include "node/exercise.h"
 #include "node/release.h"
 #include "node/internal.h"
 #include "node/sched.h"
@@ -315,6 +316,10 @@ px_desk_alert(struct px_node *n, const struct px_case *c,
 		event = "answer";
 	if (event == NULL)
 		return 0;
+	/* The withdrawals a real-world stop causes are no news to anyone:
+	 * the stop's own notice told them, marked real. */
+	if ((rc = px_exercise_stop_echo(n, c, m)) != 0)
+		return rc < 0 ? rc : 0;
 	if (px_desk_alert_rule(n, c->kind, event, &mask) < 0) {
 		/* A rule we cannot read must not lose the alert. */
 		fprintf(

@@ -29,6 +29,27 @@
 #define MAX_CARRIED (PX_MSG_MAX_BYTES - 64 * 1024)
 #define MARK        "[EXERCISE] "
 
+/* The marks of an exercise's text in the language it is written in
+ * (docs/exercises.md): a reader of either text sees them in the words
+ * they read. */
+struct xwords {
+	const char *mark, *end, *from, *colon;
+};
+
+static const struct xwords *
+xwords(const char *lang)
+{
+	static const struct xwords en = { MARK, "[EXERCISE]", "From ",
+		":\n\n" },
+	                           zh = { "[演练] ", "[演练]", "来自",
+		                           "：\n\n" };
+
+	return lang && strncmp(lang, "zh", 2) == 0 &&
+	        (lang[2] == '\0' || lang[2] == '-')
+	    ? &zh
+	    : &en;
+}
+
 void
 px_exercise_ref(char out[12], const char *id)
 {
@@ -87,6 +108,7 @@ px_xctx_load(struct px_xctx *x, struct px_node *n, const char *ref)
 {
 	struct ids l = { 0 };
 	const struct px_case **ptrs = NULL;
+	const char *given = ref ? ref : "";
 	int rc;
 
 	memset(x, 0, sizeof(*x));
@@ -94,12 +116,25 @@ px_xctx_load(struct px_xctx *x, struct px_node *n, const char *ref)
 	px_exercise_init(&x->ex);
 	if (ref && (strncmp(ref, "EX-", 3) == 0 || strncmp(ref, "ex-", 3) == 0))
 		ref += 3;
-	if ((rc = px_node_case_load(&x->xc, n, ref, NULL)) < 0)
+	/* The errors name the exercise, not the case that holds it. */
+	rc = px_node_case_load(&x->xc, n, ref, NULL);
+	if (rc == PX_ENOTFOUND)
+		rc = px_error_set(PX_ENOTFOUND,
+		    "no exercise '%.80s' at %s (see 'parley exercise list')",
+		    given, n->name);
+	else if (rc == PX_EINVAL)
+		rc = px_error_set(PX_EINVAL,
+		    "'%.80s' is not an exercise id (expected EX- and the last "
+		    "8 hex digits of its id, or the id itself; see 'parley "
+		    "exercise list')",
+		    given);
+	if (rc < 0)
 		goto out;
 	if (x->xc.kind != PX_KIND_EXERCISE) {
 		rc = px_error_set(PX_ENOTFOUND,
-		    "case %s is a %s, not an exercise", x->xc.id,
-		    px_kind_names[x->xc.kind].wire);
+		    "no exercise '%.80s' (case %s is a %s; see 'parley "
+		    "exercise list')",
+		    given, x->xc.id, px_kind_names[x->xc.kind].wire);
 		goto out;
 	}
 	x->full = held_scenario(n, x->xc.id);
@@ -466,6 +501,36 @@ send_control(struct px_node *n, struct px_xctx *x, json_t *body, int64_t now,
 	return px_node_send(n, NULL, x->xc.id, PX_MSG_CONTROL, body, out);
 }
 
+/* An inject or objective a control names that the scenario does not hold
+ * is not found (a user's slip, not a conflict with the exercise's state). */
+static int
+control_names(const struct px_xctx *x, const json_t *body)
+{
+	const char *inj = json_string_value(json_object_get(body, "inject"));
+	char ref[12];
+	const json_t *r;
+	size_t i;
+
+	px_exercise_ref(ref, x->xc.id);
+	if (inj && px_scenario_find(x->ex.sc, inj) < 0)
+		return px_error_set(PX_ENOTFOUND,
+		    "exercise %s has no inject '%.64s' (see 'parley exercise "
+		    "show %s')",
+		    ref, inj, ref);
+	json_array_foreach(json_object_get(body, "ratings"), i, r)
+	{
+		const char *o =
+		    json_string_value(json_object_get(r, "objective"));
+
+		if (o && px_scenario_objective(x->ex.sc, o) < 0)
+			return px_error_set(PX_ENOTFOUND,
+			    "exercise %s has no objective '%.64s' (see "
+			    "'parley exercise show %s')",
+			    ref, o, ref);
+	}
+	return 0;
+}
+
 int
 px_exercise_control(struct px_node *n, const char *ref, const json_t *body_in,
     struct px_msg **out)
@@ -482,6 +547,8 @@ px_exercise_control(struct px_node *n, const char *ref, const json_t *body_in,
 		rc = px_error_set(PX_EINVAL, "a control needs an 'action'");
 		goto done;
 	}
+	if ((rc = control_names(&x, body)) < 0)
+		goto done;
 	if ((strcmp(act, "accept") == 0 || strcmp(act, "decline") == 0) &&
 	    !json_object_get(body, "proposal"))
 		json_object_set_new(
@@ -579,8 +646,10 @@ px_exercise_say(struct px_node *n, const char *ref, const char *inject,
 		goto out;
 	}
 	{
-		char *t = px_asprintf(MARK "%s%s%s", persona ? "(" : "",
-		    persona ? persona : "", persona ? ") " : "");
+		char *t = px_asprintf("%s%s%s%s",
+		    xwords(lang ? lang : px_node_lang(n))->mark,
+		    persona ? "(" : "", persona ? persona : "",
+		    persona ? ") " : "");
 		char *full = px_asprintf("%s%s", t, text);
 
 		body = json_pack("{so s{ss}}", "text", text_json(n, full, lang),
@@ -663,8 +732,18 @@ px_exercise_stop_all(
 
 /* ---- Playing injects ---- */
 
+/* One text of an inject, its marks in its own language `lang`. */
+static char *
+marked_text(const char *lang, const char *who, const char *t)
+{
+	const struct xwords *w = xwords(lang);
+
+	return px_asprintf("%s%s%s%s%s\n\n%s", w->mark, who ? w->from : "",
+	    who ? who : "", who ? w->colon : "", t, w->end);
+}
+
 /* The scenario text in our language, with the other one it has as its
- * translation, both marked. */
+ * translation, each marked in its own language. */
 static json_t *
 inject_text(
     struct px_node *n, const struct px_xinject *in, const struct px_scenario *s)
@@ -672,14 +751,13 @@ inject_text(
 	const char *lang = px_node_lang(n);
 	const char *l1 = px_xtext_lang(in->text, lang);
 	const char *t1 = px_xtext(in->text, lang), *k, *l2 = NULL, *t2 = NULL;
-	const char *who = NULL;
-	const json_t *v;
+	const json_t *name = NULL, *v;
 	char *a, *b = NULL;
 	json_t *o;
 
 	for (size_t i = 0; in->persona && i < s->npersonas; i++)
 		if (strcmp(s->personas[i].id, in->persona) == 0)
-			who = px_xtext(s->personas[i].name, l1);
+			name = s->personas[i].name;
 	if (json_is_object(in->text))
 		json_object_foreach((json_t *)in->text, k, v)
 		{
@@ -689,13 +767,13 @@ inject_text(
 				break;
 			}
 		}
-	if (t1 == NULL)
+	if (t1 == NULL) {
 		t1 = "Communication check (exercise).";
-	a = px_asprintf(MARK "%s%s%s%s\n\n" MARK, who ? "From " : "",
-	    who ? who : "", who ? ":\n\n" : "", t1);
+		l1 = "en";
+	}
+	a = marked_text(l1, name ? px_xtext(name, l1) : NULL, t1);
 	if (t2)
-		b = px_asprintf("[演练] %s%s%s%s\n\n[演练]", who ? "来自" : "",
-		    who ? who : "", who ? "：\n\n" : "", t2);
+		b = marked_text(l2, name ? px_xtext(name, l2) : NULL, t2);
 	o = px_text_new(a, l1, b, l2, "human");
 	free(a);
 	free(b);
@@ -748,12 +826,14 @@ play_inject(struct px_node *n, struct px_xctx *x, size_t i)
 	const struct px_xinject *in = &s->injects[i];
 	json_t *body = NULL, *mk = marker(x, in), *text = inject_text(n, in, s);
 	struct px_peer *p = NULL;
-	char title[320];
+	const char *tl = px_xtext_lang(in->title, px_node_lang(n));
+	char *title;
 	int rc;
 
-	snprintf(title, sizeof(title), MARK "%s",
-	    in->title ? px_xtext(in->title, px_node_lang(n))
-	              : "Communication check");
+	/* The title's mark is in the title's language. */
+	title = in->title ? px_asprintf("%s%s", xwords(tl)->mark,
+	                        px_xtext(in->title, px_node_lang(n)))
+	                  : px_strdup(MARK "Communication check");
 	switch (in->channel) {
 	case PX_XCH_REPORT:
 	case PX_XCH_REQUEST:
@@ -810,6 +890,7 @@ play_inject(struct px_node *n, struct px_xctx *x, size_t i)
 		break;
 	}
 	px_peer_free(p);
+	free(title);
 	json_decref(body);
 	json_decref(mk);
 	json_decref(text);
@@ -983,18 +1064,47 @@ px_exercise_case_halt(struct px_node *n, const struct px_case *c, int64_t now,
 	return 1;
 }
 
+int
+px_exercise_stop_echo(
+    struct px_node *n, const struct px_case *c, const struct px_msg *m)
+{
+	int64_t ended;
+	bool stopped;
+	int rc;
+
+	if (c->exercise_id == NULL || c->kind == PX_KIND_EXERCISE ||
+	    (m->type != PX_MSG_WITHDRAW && m->type != PX_MSG_CLOSE))
+		return 0;
+	rc = exercise_ended(n, c->exercise_id, NULL, &ended, &stopped);
+	if (rc == PX_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	/* Not by dates: the two nodes' clocks may differ by a little, and
+	 * what arrives after the stop came after it. */
+	return stopped && ended >= 0;
+}
+
 /* ---- Indexing ---- */
 
+/* What begins and ends a real-world stop's notice: it is real, and must
+ * not read like the exercise notices around it (docs/exercises.md). */
+#define STOP_LINE                                                   \
+	"REAL-WORLD STOP -- %s -- this is real, not an exercise / " \
+	"真实紧急情况，不是演练"
+
 /* Tells this node's own duty and principal people of a real-world stop
- * (in the transaction that stores it). */
+ * (in the transaction that stores it).  The notice is marked real, never
+ * EXERCISE, though it belongs to the exercise's case. */
 static int
 notify_stop(struct px_node *n, const struct px_case *c, const struct px_msg *m,
     int64_t now)
 {
 	json_t *contacts = NULL, *roster = NULL, *ev;
 	const char *who[32];
+	const char *why = px_msg_text(m) ? px_msg_text(m) : "";
 	size_t nwho, k;
-	char ref[12];
+	char ref[12], *line;
 	struct px_buf subj, text;
 	int rc;
 
@@ -1005,23 +1115,25 @@ notify_stop(struct px_node *n, const struct px_case *c, const struct px_msg *m,
 	nwho += px_role_contacts(who + nwho, 16, PX_NR_PRINCIPAL, NULL, roster,
 	    contacts, n->tz, now);
 	px_exercise_ref(ref, c->id);
+	line = px_asprintf(STOP_LINE, ref);
 	px_buf_init(&subj, PX_BUF_NOCAP);
 	px_buf_init(&text, PX_BUF_NOCAP);
 	px_buf_putf(&subj,
-	    "[parley] REAL-WORLD STOP of exercise %s by %s / 演练因真实紧急情况"
-	    "中止",
+	    "[REAL-WORLD STOP] [parley] exercise %s stopped by %s for a real "
+	    "emergency / 演练因真实紧急情况中止",
 	    ref, m->from);
 	px_buf_putf(&text,
+	    "%s\n\n"
 	    "%s stopped exercise %s (%s) at once with a real-world stop:\n\n"
 	    "    %s\n\n"
 	    "Every case of the exercise is ended and no inject will be "
 	    "played.  Treat what follows as real.\n\n"
-	    "%s 发出真实紧急情况中止指令，演练 %s 已立即停止：%s\n",
-	    m->from, ref, px_node_mail_title(c),
-	    px_msg_text(m) ? px_msg_text(m) : "", m->from, ref,
-	    px_msg_text(m) ? px_msg_text(m) : "");
-	ev =
-	    json_pack("{ssssss}", "exercise", c->id, "ref", ref, "by", m->from);
+	    "%s 发出真实紧急情况中止指令，演练 %s 已立即停止：%s\n\n%s\n",
+	    line, m->from, ref, px_node_mail_title(c), why, m->from, ref, why,
+	    line);
+	free(line);
+	ev = json_pack("{ssssssss}", "exercise", c->id, "ref", ref, "by",
+	    m->from, "real_world_stop", "REAL-WORLD STOP: this is real");
 	for (k = 0; k < nwho && rc == 0; k++) {
 		bool seen = false;
 
@@ -1040,6 +1152,7 @@ notify_stop(struct px_node *n, const struct px_case *c, const struct px_msg *m,
 			.text = text.data,
 			.data = ev,
 			.now = now,
+			.real = true,
 		};
 
 		if (it.card)

@@ -114,6 +114,13 @@ struct px_xhalt_cache {
 	} e[4];
 	unsigned next; /* the entry to replace */
 };
+/* 1 when message `m` of case `c` is the automatic withdrawal or closing
+ * of an exercise's case that a real-world stop caused (the stop is in the
+ * exercise's record as `m` arrives): nobody is alerted of it at the
+ * moment of a real emergency.  0 otherwise (also for an exercise this
+ * node does not hold), or a negative error. */
+PX_MUST_CHECK int px_exercise_stop_echo(
+    struct px_node *n, const struct px_case *c, const struct px_msg *m);
 /* 1 when case `c` belongs to an exercise that has ended (the scheduler
  * then takes no step in it, and closes it if this node opened it), 0
  * otherwise, or a negative error.  `cache` may be NULL. */

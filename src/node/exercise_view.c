@@ -282,12 +282,10 @@ px_exercise_view(
 	json_object_set_new(o, "accepted", px_json_time(ex->accepted));
 	json_object_set_new(
 	    o, "planned_start", px_json_time(ex->planned_start));
+	/* Not before it happened: a scheduled one has a planned start. */
 	json_object_set_new(o, "started",
-	    px_json_time(ex->started >= 0 ? ex->started
-	            : ex->accepted >= 0 && ex->planned_start >= 0
-	            ? (ex->planned_start > ex->accepted ? ex->planned_start
-	                                                : ex->accepted)
-	            : -1));
+	    px_json_time(
+	        px_exercise_started(ex) <= now ? px_exercise_started(ex) : -1));
 	json_object_set_new(o, "ended", px_json_time(ex->ended));
 	json_object_set_new(o, "end_at", px_json_time(e.end_at));
 	json_object_set_new(o, "next",

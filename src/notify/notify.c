@@ -139,8 +139,9 @@ px_notify_enqueue_ids(struct px_node *n, const struct px_notify_item *it,
 	int rc = 0;
 
 	*count = 0;
-	/* A notification of an exercise's case says so, whoever queued it. */
-	if (it->case_id) {
+	/* A notification of an exercise's case says so, whoever queued it,
+	 * unless it tells of something real (docs/exercises.md). */
+	if (it->case_id && !it->real) {
 		rc = PX_STORE_CALL(n->store, case_exercise, it->case_id, &ex);
 		if (rc == PX_ENOTFOUND)
 			rc = 0;

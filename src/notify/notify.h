@@ -62,6 +62,9 @@ struct px_notify_item {
 	const char *text;   /* plain text, UTF-8 */
 	const json_t *data; /* extra JSON for webhooks; may be NULL */
 	int64_t now;
+	/* About a real event in an exercise's case (a real-world stop): not
+	 * marked as an exercise, whatever case it belongs to. */
+	bool real;
 };
 
 /* What a delivery round did; px_notify_deliver_* add to the counts. */

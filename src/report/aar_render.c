@@ -268,7 +268,11 @@ cover(struct page *p)
 	put(p, "</dd><dt>");
 	put(p, T(p, "aar.started"));
 	put(p, "</dt><dd>");
-	when(p, json_object_get(h, "started"));
+	if (json_is_null(json_object_get(h, "started")) &&
+	    json_is_string(json_object_get(h, "ended")))
+		put(p, T(p, "aar.never_started"));
+	else
+		when(p, json_object_get(h, "started"));
 	put(p, "</dd><dt>");
 	put(p, T(p, "aar.ended"));
 	put(p, "</dt><dd>");

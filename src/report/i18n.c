@@ -81,6 +81,7 @@ static const struct px_i18n_msg table[] = {
 	{ "aar.istate.skipped", { "skipped", "已跳过" } },
 	{ "aar.istate.waiting", { "waiting", "等待中" } },
 	{ "aar.kicker", { "After-action report, exercise {1}", "演练总结报告（演练 {1}）" } },
+	{ "aar.never_started", { "Never: it ended before it started", "从未开始：演练在开始前即已结束" } },
 	{ "aar.none", { "None.", "无。" } },
 	{ "aar.objectives.text", { "Each expectation was resolved from the signed messages of both parties: met counts 2, partial 1 and missed 0, times its weight. The rating is HSEEP's: P performed without challenges, S performed with some challenges, M performed with major challenges, U unable to be performed; an evaluator may confirm or change the computed one.", "每项预期均依据双方签名消息判定：达成计 2 分，部分达成计 1 分，未达成计 0 分，再乘以权重。评级采用 HSEEP 四级：P 顺利完成，S 完成但存在一些困难，M 完成但存在重大困难，U 未能完成；评估员可确认或调整计算评级。" } },
 	{ "aar.parties", { "Parties", "参演方" } },

@@ -305,11 +305,43 @@ stop_mail() { grep -rl "with a real-world stop" "$TMP/mail/new" 2>/dev/null | xa
 has_stop_mail() { [ -n "$(stop_mail "$1")" ]; }
 wait_for 20 "B's duty hears of the stop" has_stop_mail cert-b
 wait_for 20 "A's duty hears of the stop" has_stop_mail cert-a
+# The stop's notice is real: never marked or tagged EXERCISE, and its
+# webhook body carries no "not a real incident" member.
+mail_text() { # FILE: its decoded subject and body
+	python3 - "$1" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print("Subject:", m["subject"])
+print(m.get_body().get_content())
+PY
+}
+for who in cert-a cert-b; do
+	mail_text "$(stop_mail $who)" >stop-$who.txt
+	grep -q "^Subject: \[REAL-WORLD STOP\] " stop-$who.txt || fail "$who's stop mail: $(head -1 stop-$who.txt)"
+	! grep -q "EXERCISE\]\|not a real incident\|EXERCISE EXERCISE" stop-$who.txt || fail "$who's stop mail is marked EXERCISE: $(cat stop-$who.txt)"
+	expect_eq "$who's stop mail's first line" "REAL-WORLD STOP -- EX-${Y: -8} -- this is real, not an exercise / 真实紧急情况，不是演练" "$(sed -n 2p stop-$who.txt)"
+done
+sqlite3 b/parley.db "SELECT body FROM notifications WHERE channel='webhook' AND subject LIKE '%REAL-WORLD STOP%'" >stop-hook.json
+expect_json stop-hook.json 'd["type"], "exercise" in d, "exercise_end" in d, d["data"]["ref"]' \
+	"[\"parley.exercise.stop\", false, false, \"EX-${Y: -8}\"]"
+expect_json stop-hook.json '"not a real incident" in str(d), d["subject"].startswith("[REAL-WORLD STOP]")' '[false, true]'
 withdrawn_at_b() { expect_rc 0 px case show --dir b --json "$(inject_case b I4)"; [ "$(json_get "$OUT" 'd["state"]')" = withdrawn ]; }
 wait_for 20 "A's hotline I4 withdrawn at both" withdrawn_at_b
 sleep 4
 call a "$TA" GET "/api/v1/exercises/$Y"
 expect_json "$OUT" '[i["id"] for i in d["injects"] if i["state"] == "played"]' "$PLAYED"
+# The withdrawals the stop caused alert nobody at B (a hotline's answer
+# would): the real emergency is what people must read.
+YCASES=$("$PARLEY" exercise show --dir b --json "$Y" | python3 -c "import json,sys; print(' '.join(i['case'][-8:] for i in json.load(sys.stdin)['injects'] if i['case']))")
+[ -n "$YCASES" ] || fail "no inject cases of $Y at B"
+for f in "$TMP"/mail/new/*; do
+	subj=$(mail_text "$f" | head -1)
+	for r in $YCASES; do
+		case "$subj" in *" case $r (withdraw)"* | *" case $r (close)"*)
+			fail "someone was alerted of the stop's withdrawals: $subj" ;;
+		esac
+	done
+done
 call a "$TA" POST "/api/v1/exercises/$Y/pause" '{}'
 want_code 409
 ok "a real-world stop ended it everywhere at once"

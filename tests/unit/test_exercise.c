@@ -1021,6 +1021,36 @@ test_end_and_stop(void **state)
 	assert_non_null(strstr(px_error_last(), "ended"));
 }
 
+/* Stopped while still scheduled: it never started, whatever its planned
+ * start; before the stop, it had not started yet either. */
+static void
+test_stop_while_scheduled(void **state)
+{
+	struct fx *f = *state;
+	const int64_t s0 = T0 + HOUR_MS, t1 = T0 + 10 * MIN_MS;
+	struct px_xeval e;
+	json_t *sc;
+
+	propose(f, T0, s0, 1);
+	accept_it(f, T0 + 1);
+	build(f, false);
+	assert_int_equal(px_exercise_started(&f->ex), s0);
+	control(f, true, t1,
+	    json_pack("{sss{ssss}}", "action", "stop", "text", "lang", "en",
+	        "value", "This is a real-world emergency"));
+	build(f, false);
+	assert_true(f->ex.stopped);
+	assert_int_equal(px_exercise_started(&f->ex), -1);
+	px_exercise_eval(&e, &f->ex, s0 + HOUR_MS);
+	assert_int_equal(e.state, PX_XS_ENDED);
+	sc = px_exercise_scores(&f->ex, &e);
+	assert_true(json_is_null(json_object_get(sc, "started")));
+	assert_string_equal(json_string_value(json_object_get(sc, "ended")),
+	    "2026-11-20T09:40:00.000Z");
+	json_decref(sc);
+	px_xeval_dispose(&e);
+}
+
 /* B learns the hidden inject at the end: the reveal must match both the
  * hash and the public form proposed. */
 static void
@@ -1254,6 +1284,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scoring, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_end_and_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_stop_while_scheduled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reveal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allows, setup, teardown),
 		cmocka_unit_test_setup_teardown(
