@@ -288,6 +288,19 @@ alert_person(struct px_node *n, const struct px_notify_item *base,
 	return rc;
 }
 
+/* A hotline we raised waits for a person at the peer, yet stays "with
+ * them" when they acknowledge it (px_desk_move): the answer is what its
+ * responder sends, the acknowledgement first, while it is open. */
+static bool
+hotline_answer(const struct px_node *n, const struct px_case *c,
+    const struct px_msg *m, int before)
+{
+	return c->kind == PX_KIND_HOTLINE && before >= 0 &&
+	    !px_state_terminal((enum px_state)before) &&
+	    strcmp(c->requester, n->name) == 0 &&
+	    strcmp(m->from, c->responder) == 0 && !px_msg_opens(m->type);
+}
+
 int
 px_desk_alert(struct px_node *n, const struct px_case *c,
     const struct px_msg *m, int before, int64_t now)
@@ -311,7 +324,9 @@ px_desk_alert(struct px_node *n, const struct px_case *c,
 	prior.responder = c->responder;
 	if (before < 0)
 		event = strcmp(c->responder, n->name) == 0 ? "new" : NULL;
-	else if (px_desk_move(n, &prior) == 't' && px_desk_move(n, c) != 't')
+	else if ((px_desk_move(n, &prior) == 't' &&
+	             px_desk_move(n, c) != 't') ||
+	    hotline_answer(n, c, m, before))
 		event = "answer";
 	if (event == NULL)
 		return 0;
