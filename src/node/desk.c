@@ -45,6 +45,23 @@ people_list(const struct px_node *n)
 	return px_buf_detach(&b, NULL);
 }
 
+int
+px_desk_check_person(const struct px_node *n, const char *person)
+{
+	char *all;
+	int rc;
+
+	if (px_desk_is_person(n, person))
+		return 0;
+	all = people_list(n);
+	rc = px_error_set(PX_ENOTFOUND,
+	    "'%s' is not one of this node's people (a [contact \"ID\"] in "
+	    "parley.conf; known: %s)",
+	    person, all);
+	free(all);
+	return rc;
+}
+
 /* Records `person` in `role` of case `ref`, in one transaction that also
  * raises the case's stamp (views and inbox rows show it at once). */
 static int
@@ -54,16 +71,8 @@ set_person(struct px_node *n, const char *ref, const char *role,
 	char *id = NULL;
 	int rc;
 
-	if (person && !px_desk_is_person(n, person)) {
-		char *all = people_list(n);
-
-		rc = px_error_set(PX_ENOTFOUND,
-		    "'%s' is not one of this node's people (a [contact "
-		    "\"ID\"] in parley.conf; known: %s)",
-		    person, all);
-		free(all);
+	if (person && (rc = px_desk_check_person(n, person)) < 0)
 		return rc;
-	}
 	if ((rc = PX_STORE_CALL(n->store, case_find, ref, &id)) < 0)
 		return rc;
 	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
