@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 20
+#define PX_SCHEMA_VERSION 21
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node

@@ -323,6 +323,10 @@ static const char *const migrations[] = {
 	 * acting person"): our own record, whatever the peer was shown */
 	("CREATE TABLE msg_actors (hash TEXT PRIMARY KEY, person TEXT NOT NULL,"
 	 "  role TEXT NOT NULL) WITHOUT ROWID;"),
+	/* 20 -> 21: every sign-in counts a name's failures since its last
+	 * success (api/users.h, throttling); by name, not by scanning an
+	 * audit anyone can lengthen with attempts */
+	"CREATE INDEX signins_name ON signins (name, ok);",
 };
 
 enum q {
