@@ -8,6 +8,7 @@
  *        changes their password; their other sessions end (204)
  *   GET  /api/v1/signins  admin: the audit, newest first
  */
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -74,6 +75,12 @@ audit(
 {
 	return PX_STORE_CALL(n->store, signin_put, now, name, ok, why);
 }
+
+/* One password check at a time in this process, from the lock's reading
+ * of the streak to the audit row that lengthens it: parallel attempts
+ * cannot slip more guesses past the lock than it allows, and a flood
+ * holds one Argon2id buffer (64 MiB), not one per connection. */
+static pthread_mutex_t check_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* An Argon2id hash (of a password no one uses) with the cost users' hashes
  * have: an unknown name is checked against it, so that it costs what a
@@ -175,6 +182,7 @@ px_user_signin(struct px_node *n, const char *name, const char *password,
 	int rc;
 
 	*token = NULL;
+	pthread_mutex_lock(&check_mu);
 	if (check(n, name, password, code, now, &u, &step, wait_ms) < 0) {
 		rc = refuse(n, now, name, "", *wait_ms);
 		goto out;
@@ -193,6 +201,7 @@ px_user_signin(struct px_node *n, const char *name, const char *password,
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		PX_STORE_CALL0(n->store, rollback);
 out:
+	pthread_mutex_unlock(&check_mu);
 	if (rc < 0 && *token) {
 		sodium_memzero(*token, strlen(*token));
 		free(*token);
@@ -224,6 +233,7 @@ px_user_password(struct px_node *n, const char *name, const char *old,
 	int64_t step;
 	int rc;
 
+	pthread_mutex_lock(&check_mu);
 	if (check(n, name, old, code, now, &u, &step, wait_ms) < 0) {
 		rc = refuse(n, now, name, what, *wait_ms);
 		goto out;
@@ -250,6 +260,7 @@ px_user_password(struct px_node *n, const char *name, const char *old,
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		PX_STORE_CALL0(n->store, rollback);
 out:
+	pthread_mutex_unlock(&check_mu);
 	sodium_memzero(hash, sizeof(hash));
 	px_user_row_dispose(&u);
 	return rc;
