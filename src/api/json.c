@@ -51,7 +51,7 @@ px_api_members(struct px_http_resp *r, const json_t *b,
 		['a'] = "an array",
 		['o'] = "an object",
 		['b'] = "true or false" };
-	struct px_buf names;
+	struct px_buf d;
 	const char *key;
 	json_t *v;
 	size_t i;
@@ -62,21 +62,21 @@ px_api_members(struct px_http_resp *r, const json_t *b,
 			;
 		if (members[i] && member_type(members[i][0], v))
 			continue;
-		if (members[i])
-			return px_problem_type(r, 422,
-			           "urn:parley:problem:invalid",
-			           "Invalid input",
-			           "%s: member '%s' must be %s", what, key,
-			           tname[(unsigned char)members[i][0]]) -
-			    1;
-		px_buf_init(&names, PX_BUF_NOCAP);
-		for (i = 0; members[i]; i++)
+		px_buf_init(&d, PX_BUF_NOCAP);
+		if (members[i]) {
+			px_buf_putf(&d, "%s: member '%s' must be %s", what, key,
+			    tname[(unsigned char)members[i][0]]);
+		} else {
 			px_buf_putf(
-			    &names, "%s%s", i ? ", " : "", members[i] + 2);
+			    &d, "%s: unknown member '%s' (expected", what, key);
+			for (i = 0; members[i]; i++)
+				px_buf_putf(
+				    &d, "%s %s", i ? "," : "", members[i] + 2);
+			px_buf_puts(&d, ")");
+		}
 		px_problem_type(r, 422, "urn:parley:problem:invalid",
-		    "Invalid input", "%s: unknown member '%s' (expected %s)",
-		    what, key, names.data);
-		px_buf_dispose(&names);
+		    "Invalid input", "%s", d.data);
+		px_buf_dispose(&d);
 		return -1;
 	}
 	return 0;
