@@ -135,6 +135,26 @@ forward_answer(struct px_http_resp *r, const struct px_msg *o)
 	px_api_json(r, 200, j);
 }
 
+/* The answer for a person who is not one of ours (px_desk_check_person's
+ * error), the same on every route. */
+static void
+unknown_person(struct px_http_resp *r, const char *where)
+{
+	px_problem_type(r, 404, "urn:parley:problem:unknown-person",
+	    "Unknown person", "%s: %s", where, px_error_last());
+}
+
+/* What each case route's body may hold (px_api_members). */
+static const char *const case_members[] = { "s:to", "s:kind", "s:category",
+	"s:priority", "s:tlp", "s:title", "s:request_type",
+	PX_API_TEXT_MEMBERS("text"), "*:observables", "o:preservation",
+	"a:wanted", "a:excerpts", "b:check", NULL };
+static const char *const action_members[] = { PX_API_TEXT_MEMBERS("text"),
+	"s:comment", "s:decision", "s:reason", "s:outcome", "s:by", "a:missing",
+	"*:observables", "*:score", "s:to", NULL };
+static const char *const inote_members[] = { "s:text", "s:lang", NULL };
+static const char *const desk_members[] = { "S:person", NULL };
+
 static int
 cases_post(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -152,6 +172,8 @@ cases_post(const struct px_http_req *req, struct px_http_resp *r)
 	px_api_obs_init(&obs);
 	if (n == NULL || (b = px_api_body(req, r)) == NULL)
 		return 0;
+	if (px_api_members(r, b, case_members, "a new case") < 0)
+		goto out;
 	nc.to = jstr(b, "to");
 	nc.kind = jstr(b, "kind");
 	nc.category = jstr(b, "category");
@@ -213,6 +235,8 @@ internal_note_post(
 
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
+	if (px_api_members(r, b, inote_members, "an internal note") < 0)
+		goto out;
 	if (req->bearer && px_app_token(req->app, req->bearer, &who, &role) < 0)
 		who = NULL;
 	if ((rc = px_inote_add(n, req->params[0], who, jstr(b, "text"),
@@ -221,6 +245,7 @@ internal_note_post(
 	else
 		px_api_json(
 		    r, 201, json_pack("{sssb}", "hash", hash, "internal", 1));
+out:
 	free(who);
 	json_decref(b);
 	return 0;
@@ -242,20 +267,27 @@ desk_post(const struct px_http_req *req, struct px_http_resp *r,
 
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
-	pv = json_object_get(b, "person");
-	if (pv && !json_is_string(pv) && !json_is_null(pv)) {
-		px_problem(r, 400, NULL,
-		    "'person' must be one of our people's ids, or null");
+	if (px_api_members(r, b, desk_members, act) < 0)
 		goto out;
-	}
+	pv = json_object_get(b, "person");
 	person = json_string_value(pv);
 	if (pv == NULL && strcmp(act, "assign") != 0 && req->bearer &&
 	    px_app_token(req->app, req->bearer, &token, &role) == 0)
 		person = px_desk_token_person(n, token);
-	if (pv == NULL && strcmp(act, "assign") == 0) {
-		px_problem(r, 400, NULL,
-		    "assign: 'person' is required (one of our people's ids, "
-		    "or null to take the case from whoever holds it)");
+	if (pv == NULL && person == NULL) {
+		px_problem_type(r, 422, "urn:parley:problem:invalid",
+		    "Invalid input",
+		    "%s: member 'person' is required (one of our people's "
+		    "ids%s)",
+		    act,
+		    strcmp(act, "assign") == 0
+		        ? ", or null to take the case from whoever holds it"
+		        : "; without it, the token's own person, and this "
+		          "token acts as none");
+		goto out;
+	}
+	if (person && px_desk_check_person(n, person) < 0) {
+		unknown_person(r, act);
 		goto out;
 	}
 	rc = strcmp(act, "assign") == 0
@@ -309,6 +341,8 @@ action_post(const struct px_http_req *req, struct px_http_resp *r)
 		    req->params[1]);
 	if ((b = req->body_len ? px_api_body(req, r) : json_object()) == NULL)
 		return 0;
+	if (px_api_members(r, b, action_members, act) < 0)
+		goto out;
 	a.text = px_api_text_in(b,
 	    type == PX_MSG_FEEDBACK && jstr(b, "comment") ? "comment" : "text");
 	a.decision = jstr(b, "decision");
@@ -630,7 +664,8 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 		if (req->bearer == NULL ||
 		    px_app_token(req->app, req->bearer, &token, &role) < 0 ||
 		    px_desk_token_person(n, token) == NULL) {
-			px_problem(r, 400, NULL,
+			px_problem_type(r, 422, "urn:parley:problem:invalid",
+			    "Invalid input",
 			    "?assignee=me: this token acts as none of our "
 			    "people (name a token after a [contact] to bind it "
 			    "to that person)");
@@ -638,11 +673,8 @@ cases_get(const struct px_http_req *req, struct px_http_resp *r)
 		}
 		lc.assignee = token;
 	} else if (assignee && strcmp(assignee, "none") != 0 &&
-	    !px_desk_is_person(n, assignee)) {
-		px_problem(r, 400, NULL,
-		    "?assignee=%s: not one of this node's people (expected a "
-		    "[contact] id, me or none)",
-		    assignee);
+	    px_desk_check_person(n, assignee) < 0) {
+		unknown_person(r, "?assignee");
 		goto out;
 	} else {
 		lc.assignee = assignee;

@@ -55,6 +55,8 @@ out:
 static int
 hotlines_post(const struct px_http_req *req, struct px_http_resp *r)
 {
+	static const char *const members[] = { "s:peer", "s:category", "s:tlp",
+		"s:title", PX_API_TEXT_MEMBERS("text"), "*:observables", NULL };
 	struct px_node *n = px_api_node(req, r);
 	json_t *b = NULL, *body = NULL, *o;
 	struct px_msg *m = NULL;
@@ -67,6 +69,8 @@ hotlines_post(const struct px_http_req *req, struct px_http_resp *r)
 	px_api_obs_init(&obs);
 	if (n == NULL || (b = px_api_body(req, r)) == NULL)
 		return 0;
+	if (px_api_members(r, b, members, "a hotline") < 0)
+		goto out;
 	nc.to = jstr(b, "peer");
 	nc.category = jstr(b, "category") ? jstr(b, "category") : "other";
 	nc.tlp = jstr(b, "tlp");

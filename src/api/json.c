@@ -22,6 +22,66 @@ px_api_json(struct px_http_resp *r, int status, json_t *v)
 	return 0;
 }
 
+/* Whether `v` has the type `t` stands for (px_api_members). */
+static bool
+member_type(char t, const json_t *v)
+{
+	switch (t) {
+	case 's':
+		return json_is_string(v);
+	case 'S':
+		return json_is_string(v) || json_is_null(v);
+	case 'a':
+		return json_is_array(v);
+	case 'o':
+		return json_is_object(v);
+	case 'b':
+		return json_is_boolean(v);
+	default:
+		return true;
+	}
+}
+
+int
+px_api_members(struct px_http_resp *r, const json_t *b,
+    const char *const *members, const char *what)
+{
+	static const char *const tname[] = { ['s'] = "a string",
+		['S'] = "a string or null",
+		['a'] = "an array",
+		['o'] = "an object",
+		['b'] = "true or false" };
+	struct px_buf d;
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach((json_t *)b, key, v)
+	{
+		for (i = 0; members[i] && strcmp(members[i] + 2, key); i++)
+			;
+		if (members[i] && member_type(members[i][0], v))
+			continue;
+		px_buf_init(&d, PX_BUF_NOCAP);
+		if (members[i]) {
+			px_buf_putf(&d, "%s: member '%s' must be %s", what, key,
+			    tname[(unsigned char)members[i][0]]);
+		} else {
+			px_buf_putf(
+			    &d, "%s: unknown member '%s' (expected", what, key);
+			for (i = 0; members[i]; i++)
+				px_buf_putf(
+				    &d, "%s %s", i ? "," : "", members[i] + 2);
+			px_buf_puts(&d, ")");
+		}
+		px_problem_type(r, 422, "urn:parley:problem:invalid",
+		    "Invalid input", "%s", d.data);
+		px_buf_dispose(&d);
+		return -1;
+	}
+	return 0;
+}
+
 int
 px_api_fail(struct px_http_resp *r, int err)
 {

@@ -20,6 +20,20 @@ struct px_node *px_api_node(
 char *px_api_peer_caller(const struct px_http_req *req, struct px_http_resp *r);
 /* Parses the request body as a JSON object; NULL after writing a 400. */
 json_t *px_api_body(const struct px_http_req *req, struct px_http_resp *r);
+/* Checks a request body against the members its route takes: `members`
+ * is a NULL-ended list of "T:name", T the type a present member must
+ * have ('s' string, 'S' string or null, 'a' array, 'o' object, 'b'
+ * boolean, '*' any).  A member not in the list (a misspelt one would
+ * otherwise be dropped unseen) or of the wrong type is a 422
+ * urn:parley:problem:invalid naming it; returns -1 after writing it,
+ * 0 when the body is well-formed. */
+int px_api_members(struct px_http_resp *r, const json_t *b,
+    const char *const *members, const char *what);
+/* The members of a free text (px_api_text_in), to add to a list. */
+#define PX_API_TEXT_MEMBERS(key)                                   \
+	"s:" key, "s:lang", "*:translation", "s:translation_lang", \
+	    "s:translation_by"
+
 /* The value of `key` in the query string (decoded, heap), or NULL. */
 char *px_api_query(const struct px_http_req *req, const char *key);
 

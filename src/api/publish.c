@@ -13,7 +13,9 @@
  *   PUT    /api/v1/roster             {"handover": "Mon 09:00 duty, ..."}
  *
  * Each answers 200 {"card_version"}; 422 with the reason when the result
- * would not open (an unknown role, a roster naming no contact, ...).
+ * would not open (an unknown role, an e-mail address or phone number
+ * that is not one, a roster naming no contact, ...); 404 for a contact
+ * to delete that is not there.
  */
 #include <pthread.h>
 #include <string.h>
@@ -50,9 +52,17 @@ publish(const struct px_http_req *req, struct px_http_resp *r,
 	pthread_mutex_lock(&edit_mu);
 	if ((rc = px_file_read(&old, path, PX_CONF_MAX_SIZE)) < 0 ||
 	    (rc = px_buf_addc(&old, '\0')) < 0 ||
-	    (rc = px_conf_edit(old.data, section, sub, keys, vals, &text)) <
-	        0 ||
-	    (rc = px_file_write(path, text, strlen(text), 0600)) < 0)
+	    (rc = px_conf_edit(old.data, section, sub, keys, vals, &text)) < 0)
+		goto out;
+	/* Removing a section that is not there changes nothing: no new
+	 * card for it. */
+	if (vals == NULL && sub && strcmp(text, old.data) == 0) {
+		rc = px_error_set(PX_ENOTFOUND,
+		    "no [%s \"%s\"] in parley.conf: nothing to remove", section,
+		    sub);
+		goto out;
+	}
+	if ((rc = px_file_write(path, text, strlen(text), 0600)) < 0)
 		goto out;
 	if ((rc = px_node_open(&fresh, n->dir)) < 0 ||
 	    (rc = px_node_card(&card, fresh)) < 0) {

@@ -8,6 +8,7 @@
  *        changes their password; their other sessions end (204)
  *   GET  /api/v1/signins  admin: the audit, newest first
  */
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -75,24 +76,72 @@ audit(
 	return PX_STORE_CALL(n->store, signin_put, now, name, ok, why);
 }
 
+/* One password check at a time in this process, from the lock's reading
+ * of the streak to the audit row that lengthens it: parallel attempts
+ * cannot slip more guesses past the lock than it allows, and a flood
+ * holds one Argon2id buffer (64 MiB), not one per connection. */
+static pthread_mutex_t check_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* An Argon2id hash (of a password no one uses) with the cost users' hashes
+ * have: an unknown name is checked against it, so that it costs what a
+ * known one does and the time of the answer does not tell them apart. */
+static const char decoy_hash[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$xiGTRXbR/Y3Dt/jxF7ZNlw$"
+    "SjqTmAhkd/hTz4N5ELm84uRNIKT8qzqyHt1tLg+ViE8";
+
+int
+px_user_locked(
+    struct px_node *n, const char *name, int64_t now, int64_t *wait_ms)
+{
+	int64_t fails = 0, last = 0, lock = PX_SIGNIN_LOCK_MS;
+	int rc;
+
+	*wait_ms = 0;
+	if ((rc = PX_STORE_CALL(n->store, signin_streak, name, PX_AUDIT_LOCKED,
+	         &fails, &last)) < 0)
+		return rc;
+	if (fails < PX_SIGNIN_FREE)
+		return 0;
+	for (int64_t i = PX_SIGNIN_FREE;
+	     i < fails && lock < PX_SIGNIN_LOCK_MAX_MS; i++)
+		lock *= 2;
+	if (lock > PX_SIGNIN_LOCK_MAX_MS)
+		lock = PX_SIGNIN_LOCK_MAX_MS;
+	if (last + lock > now)
+		*wait_ms = last + lock - now;
+	return 0;
+}
+
 /* Checks `name`'s `password` and one-time `code` at `now` into *u (the
- * caller disposes of it) and *step (the code's step, to record).  A wrong
- * name or password is one message saying neither. */
+ * caller disposes of it) and *step (the code's step, to record).  The
+ * error says what was wrong, for the audit only; the caller answers
+ * PX_SIGNIN_REFUSED whatever it was.  *wait_ms > 0 when `name` is locked
+ * (px_user_locked): nothing secret was checked. */
 static int
 check(struct px_node *n, const char *name, const char *password,
-    const char *code, int64_t now, struct px_user_row *u, int64_t *step)
+    const char *code, int64_t now, struct px_user_row *u, int64_t *step,
+    int64_t *wait_ms)
 {
 	uint8_t key[64];
 	size_t klen = 0;
+	bool known;
 	int rc;
 
-	if (name == NULL || password == NULL)
+	*wait_ms = 0;
+	if (name == NULL || password == NULL || code == NULL)
 		return px_error_set(
-		    PX_EINVAL, "a sign-in needs user and password");
-	if (PX_STORE_CALL(n->store, user_get, name, u) < 0 ||
-	    crypto_pwhash_str_verify(u->pwhash, password, strlen(password)) !=
-	        0)
-		return px_error_set(PX_EINVAL, "wrong user name or password");
+		    PX_EINVAL, "a sign-in needs user, password and code");
+	if ((rc = px_user_locked(n, name, now, wait_ms)) < 0)
+		return rc;
+	if (*wait_ms > 0)
+		return px_error_set(PX_EINVAL, PX_AUDIT_LOCKED);
+	known = PX_STORE_CALL(n->store, user_get, name, u) == 0;
+	/* The hash is checked for an unknown name too (see decoy_hash). */
+	if (crypto_pwhash_str_verify(known ? u->pwhash : decoy_hash, password,
+	        strlen(password)) != 0 ||
+	    !known)
+		return px_error_set(
+		    PX_EINVAL, known ? "wrong password" : "unknown user");
 	*step = u->totp_step;
 	if ((rc = px_base32_decode(key, sizeof(key), &klen, u->totp)) == 0)
 		rc = px_totp_check(key, klen, code, now / 1000, step);
@@ -100,9 +149,12 @@ check(struct px_node *n, const char *name, const char *password,
 	return rc;
 }
 
-/* Audits a refused attempt (prefix: what was tried) and keeps its error. */
+/* Audits a refused attempt (prefix: what was tried, then the true
+ * reason) and sets the one error every refusal has: PX_SIGNIN_REFUSED,
+ * or PX_ECONFLICT saying how long to wait when the name is locked. */
 static int
-refuse(struct px_node *n, int64_t now, const char *name, const char *prefix)
+refuse(struct px_node *n, int64_t now, const char *name, const char *prefix,
+    int64_t wait_ms)
 {
 	char why[200];
 	int rc;
@@ -110,12 +162,18 @@ refuse(struct px_node *n, int64_t now, const char *name, const char *prefix)
 	snprintf(why, sizeof(why), "%s%s", prefix, px_error_last());
 	if ((rc = audit(n, now, name ? name : "", false, why)) < 0)
 		return rc;
-	return px_error_set(PX_EINVAL, "%s", why + strlen(prefix));
+	if (wait_ms > 0)
+		return px_error_set(PX_ECONFLICT,
+		    "too many failed sign-ins for this user: try again in "
+		    "%lld s",
+		    (long long)((wait_ms + 999) / 1000));
+	return px_error_set(PX_EINVAL, PX_SIGNIN_REFUSED);
 }
 
 int
 px_user_signin(struct px_node *n, const char *name, const char *password,
-    const char *code, int64_t now, char **token, int64_t *expires)
+    const char *code, int64_t now, char **token, int64_t *expires,
+    int64_t *wait_ms)
 {
 	struct px_user_row u = { 0 };
 	uint8_t raw[24];
@@ -124,8 +182,9 @@ px_user_signin(struct px_node *n, const char *name, const char *password,
 	int rc;
 
 	*token = NULL;
-	if (check(n, name, password, code, now, &u, &step) < 0) {
-		rc = refuse(n, now, name, "");
+	pthread_mutex_lock(&check_mu);
+	if (check(n, name, password, code, now, &u, &step, wait_ms) < 0) {
+		rc = refuse(n, now, name, "", *wait_ms);
 		goto out;
 	}
 	randombytes_buf(raw, sizeof(raw));
@@ -142,6 +201,7 @@ px_user_signin(struct px_node *n, const char *name, const char *password,
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		PX_STORE_CALL0(n->store, rollback);
 out:
+	pthread_mutex_unlock(&check_mu);
 	if (rc < 0 && *token) {
 		sodium_memzero(*token, strlen(*token));
 		free(*token);
@@ -163,7 +223,8 @@ px_user_signout(struct px_node *n, const char *token)
 
 int
 px_user_password(struct px_node *n, const char *name, const char *old,
-    const char *code, const char *password, const char *keep, int64_t now)
+    const char *code, const char *password, const char *keep, int64_t now,
+    int64_t *wait_ms)
 {
 	static const char what[] = "password change refused: ";
 	struct px_user_row u = { 0 };
@@ -172,8 +233,9 @@ px_user_password(struct px_node *n, const char *name, const char *old,
 	int64_t step;
 	int rc;
 
-	if (check(n, name, old, code, now, &u, &step) < 0) {
-		rc = refuse(n, now, name, what);
+	pthread_mutex_lock(&check_mu);
+	if (check(n, name, old, code, now, &u, &step, wait_ms) < 0) {
+		rc = refuse(n, now, name, what, *wait_ms);
 		goto out;
 	}
 	if (plen < 8 || plen > 1024) {
@@ -198,28 +260,69 @@ px_user_password(struct px_node *n, const char *name, const char *old,
 	    (rc = PX_STORE_CALL0(n->store, commit)) < 0)
 		PX_STORE_CALL0(n->store, rollback);
 out:
+	pthread_mutex_unlock(&check_mu);
 	sodium_memzero(hash, sizeof(hash));
 	px_user_row_dispose(&u);
 	return rc;
 }
 
+/* Answers a refused sign-in or password change: 429 with Retry-After
+ * while the name is locked, else 401 (the error says the same whatever
+ * was wrong), or the store's failure. */
+static int
+refused(struct px_http_resp *r, int rc, int64_t wait_ms)
+{
+	if (wait_ms > 0) {
+		r->extra_headers = px_asprintf("Retry-After: %lld\r\n",
+		    (long long)((wait_ms + 999) / 1000));
+		return px_problem_type(r, 429, "urn:parley:problem:locked",
+		    NULL, "%s", px_error_last());
+	}
+	if (rc != PX_EINVAL)
+		return px_api_fail(r, rc);
+	return px_problem_type(
+	    r, 401, "urn:parley:problem:signin", NULL, "%s", px_error_last());
+}
+
+/* The members `names` of `b` that must be strings: 0, or a 422 naming
+ * the first missing one.  Checked before anything secret, so that the
+ * answer cannot depend on a password. */
+static int
+want_strings(json_t *b, const char *const *names, struct px_http_resp *r)
+{
+	for (; *names; names++)
+		if (!json_is_string(json_object_get(b, *names))) {
+			px_problem_type(r, 422, "urn:parley:problem:invalid",
+			    "Invalid input",
+			    "member '%s' is missing or not a string", *names);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 session_post(const struct px_http_req *req, struct px_http_resp *r)
 {
+	static const char *const members[] = { "user", "password", "code",
+		NULL };
 	struct px_node *n = px_api_node(req, r);
 	const char *user, *pw, *code, *role;
 	char *token = NULL, tm[PX_TIME_STRLEN];
 	struct px_user_row u = { 0 };
-	int64_t expires = 0, now = px_time_now_ms();
+	int64_t expires = 0, wait_ms = 0, now = px_time_now_ms();
 	json_t *b;
+	int rc;
 
 	if (n == NULL || (b = px_api_body(req, r)) == NULL)
 		return 0;
+	if (want_strings(b, members, r) < 0)
+		goto out;
 	user = json_string_value(json_object_get(b, "user"));
 	pw = json_string_value(json_object_get(b, "password"));
 	code = json_string_value(json_object_get(b, "code"));
-	if (px_user_signin(n, user, pw, code, now, &token, &expires) < 0) {
-		px_problem(r, 401, NULL, "%s", px_error_last());
+	if ((rc = px_user_signin(
+	         n, user, pw, code, now, &token, &expires, &wait_ms)) < 0) {
+		refused(r, rc, wait_ms);
 		goto out;
 	}
 	role = PX_STORE_CALL(n->store, user_get, user, &u) == 0 ? u.role : "";
@@ -284,8 +387,10 @@ session_delete(const struct px_http_req *req, struct px_http_resp *r)
 static int
 password_put(const struct px_http_req *req, struct px_http_resp *r)
 {
+	static const char *const members[] = { "old", "new", "code", NULL };
 	struct px_node *n = px_api_node(req, r);
 	char *name = NULL, hex[65];
+	int64_t wait_ms = 0;
 	json_t *b = NULL;
 	int rc;
 
@@ -305,12 +410,18 @@ password_put(const struct px_http_req *req, struct px_http_resp *r)
 		rc = 0;
 		goto out;
 	}
+	if (want_strings(b, members, r) < 0) {
+		rc = 0;
+		goto out;
+	}
 	if ((rc = px_user_password(n, name,
 	         json_string_value(json_object_get(b, "old")),
 	         json_string_value(json_object_get(b, "code")),
 	         json_string_value(json_object_get(b, "new")), req->bearer,
-	         px_time_now_ms())) < 0) {
-		rc = px_api_fail(r, rc);
+	         px_time_now_ms(), &wait_ms)) < 0) {
+		/* A wrong password or code is 422 here, as before: the
+		 * session is signed in already. */
+		rc = wait_ms > 0 ? refused(r, rc, wait_ms) : px_api_fail(r, rc);
 		goto out;
 	}
 	px_app_revoked(req->app);

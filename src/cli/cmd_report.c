@@ -121,8 +121,10 @@ const struct px_cmd px_cmd_report = {
 	           "or HTML)",
 	.opts = opts,
 	.run = run,
-	.details = "Cases opened in [--from, --to) count; messages dated at or "
-	           "after --to are left out,\nso a report over a closed "
-	           "period is the same whenever it is run.  Exercise\n(inject) "
-	           "cases never count.  See docs/report.md.",
+	.details = "Cases opened from the start of --from to the end of --to "
+	           "count (both days\nincluded; an RFC 3339 time as --to is "
+	           "the instant the period ends).\nMessages dated after the "
+	           "period are left out, so a report over a\nclosed period is "
+	           "the same whenever it is run.  Exercise (inject) cases\n"
+	           "never count.  See docs/report.md.",
 };

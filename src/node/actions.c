@@ -29,6 +29,14 @@ static const struct px_name case_kinds[] = {
 };
 
 const char *
+px_node_text_lang(const struct px_node *n, const char *text)
+{
+	const char *g = px_text_lang_guess(text);
+
+	return g ? g : px_node_lang(n);
+}
+
+const char *
 px_node_lang(const struct px_node *n)
 {
 	static _Thread_local char lang[36];
@@ -82,8 +90,9 @@ px_text_obj(json_t **out, const struct px_node *n, const struct px_text_in *t,
 			    "'%s'",
 			    pf, t->translation_by);
 	}
-	*out = px_text_new(t->text, t->lang ? t->lang : px_node_lang(n),
-	    t->translation, t->translation_lang, t->translation_by);
+	*out = px_text_new(t->text,
+	    t->lang ? t->lang : px_node_text_lang(n, t->text), t->translation,
+	    t->translation_lang, t->translation_by);
 	return 0;
 }
 

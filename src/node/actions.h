@@ -75,5 +75,8 @@ PX_MUST_CHECK int px_text_obj(json_t **out, const struct px_node *n,
     const struct px_text_in *t, const char *what);
 /* The node's first working language (default "en"); static storage. */
 const char *px_node_lang(const struct px_node *n);
+/* The language of a `text` given without one: "zh" when it is mostly
+ * Chinese characters (px_text_lang_guess), else px_node_lang. */
+const char *px_node_text_lang(const struct px_node *n, const char *text);
 
 #endif

@@ -46,6 +46,23 @@ people_list(const struct px_node *n)
 	return px_buf_detach(&b, NULL);
 }
 
+int
+px_desk_check_person(const struct px_node *n, const char *person)
+{
+	char *all;
+	int rc;
+
+	if (px_desk_is_person(n, person))
+		return 0;
+	all = people_list(n);
+	rc = px_error_set(PX_ENOTFOUND,
+	    "'%s' is not one of this node's people (a [contact \"ID\"] in "
+	    "parley.conf; known: %s)",
+	    person, all);
+	free(all);
+	return rc;
+}
+
 /* Records `person` in `role` of case `ref`, in one transaction that also
  * raises the case's stamp (views and inbox rows show it at once). */
 static int
@@ -55,16 +72,8 @@ set_person(struct px_node *n, const char *ref, const char *role,
 	char *id = NULL;
 	int rc;
 
-	if (person && !px_desk_is_person(n, person)) {
-		char *all = people_list(n);
-
-		rc = px_error_set(PX_ENOTFOUND,
-		    "'%s' is not one of this node's people (a [contact "
-		    "\"ID\"] in parley.conf; known: %s)",
-		    person, all);
-		free(all);
+	if (person && (rc = px_desk_check_person(n, person)) < 0)
 		return rc;
-	}
 	if ((rc = PX_STORE_CALL(n->store, case_find, ref, &id)) < 0)
 		return rc;
 	if ((rc = PX_STORE_CALL0(n->store, begin)) < 0)
@@ -289,6 +298,19 @@ alert_person(struct px_node *n, const struct px_notify_item *base,
 	return rc;
 }
 
+/* A hotline we raised waits for a person at the peer, yet stays "with
+ * them" when they acknowledge it (px_desk_move): the answer is what its
+ * responder sends, the acknowledgement first, while it is open. */
+static bool
+hotline_answer(const struct px_node *n, const struct px_case *c,
+    const struct px_msg *m, int before)
+{
+	return c->kind == PX_KIND_HOTLINE && before >= 0 &&
+	    !px_state_terminal((enum px_state)before) &&
+	    strcmp(c->requester, n->name) == 0 &&
+	    strcmp(m->from, c->responder) == 0 && !px_msg_opens(m->type);
+}
+
 int
 px_desk_alert(struct px_node *n, const struct px_case *c,
     const struct px_msg *m, int before, int64_t now)
@@ -312,7 +334,9 @@ px_desk_alert(struct px_node *n, const struct px_case *c,
 	prior.responder = c->responder;
 	if (before < 0)
 		event = strcmp(c->responder, n->name) == 0 ? "new" : NULL;
-	else if (px_desk_move(n, &prior) == 't' && px_desk_move(n, c) != 't')
+	else if ((px_desk_move(n, &prior) == 't' &&
+	             px_desk_move(n, c) != 't') ||
+	    hotline_answer(n, c, m, before))
 		event = "answer";
 	if (event == NULL)
 		return 0;

@@ -22,6 +22,12 @@
 /* Whether `person` is one of this node's people ([contact "ID"]). */
 bool px_desk_is_person(const struct px_node *n, const char *person);
 
+/* 0 when `person` is one of this node's people, else PX_ENOTFOUND with a
+ * message naming them all: the one answer every route gives for a
+ * stranger (the API's 404 urn:parley:problem:unknown-person). */
+PX_MUST_CHECK int px_desk_check_person(
+    const struct px_node *n, const char *person);
+
 /* The person a token acts as: its name when that is one of our people,
  * else NULL (borrowed from `token_name`). */
 const char *px_desk_token_person(

@@ -59,7 +59,8 @@ px_inote_add(struct px_node *n, const char *ref, const char *by,
 	px_time_format(tm, now);
 	note = json_pack("{sI ss ss ss so}", "v", (json_int_t)1, "node",
 	    n->name, "case", c.id, "time", tm, "text",
-	    px_text_new(text, lang ? lang : px_node_lang(n), NULL, NULL, NULL));
+	    px_text_new(text, lang ? lang : px_node_text_lang(n, text), NULL,
+	        NULL, NULL));
 	if (by)
 		json_object_set_new(note, "by", json_string(by));
 	if ((rc = digest(&b, h, note)) < 0)

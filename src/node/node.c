@@ -12,6 +12,7 @@
 #include "model/message.h"
 #include "model/routing.h"
 #include "node/node.h"
+#include "notify/smtp.h"
 #include "util/util.h"
 
 static const char conf_template[] =
@@ -544,18 +545,50 @@ split_list(const char *s)
 	return a;
 }
 
-/* Contact ids, roles and the roster are checked when the node opens, so
- * a typo in parley.conf is reported at once, not when a page goes out. */
+/* A telephone number as a person writes it: an optional leading '+',
+ * then digits (4 to 20) with spaces, '-', '.', '(' and ')' between. */
+static int
+check_phone(const char *sub, const char *v)
+{
+	size_t digits = 0, n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] >= '0' && v[i] <= '9')
+			digits++;
+		else if (!(strchr(" -.()", v[i]) || (v[i] == '+' && i == 0)))
+			goto bad;
+	}
+	if (digits >= 4 && digits <= 20 && n <= 40)
+		return 0;
+bad:
+	return px_error_set(PX_EINVAL,
+	    "parley.conf [contact \"%s\"] phone: '%s' is not a telephone "
+	    "number (expected digits, spaces, '-', '.', '(' and ')', "
+	    "optionally after '+', like +1 202 555 0100)",
+	    sub, v);
+}
+
+/* Contact ids, roles, addresses and the roster are checked when the node
+ * opens, so a typo in parley.conf is reported at once, not when a page
+ * goes out (and an address cannot carry a mail header of its own). */
 static int
 check_contacts(const struct px_conf *c)
 {
 	const char *sub, *v;
 	json_t *roster = NULL;
+	char what[128];
 	int rc;
 
 	for (size_t i = 0; (sub = px_conf_sub(c, "contact", i)) != NULL; i++) {
 		if ((rc = px_check_contact_id(sub, "parley.conf [contact]")) <
 		    0)
+			return rc;
+		snprintf(what, sizeof(what),
+		    "parley.conf [contact \"%s\"] email: the address", sub);
+		if (((v = px_conf_get(c, "contact", sub, "email")) && *v &&
+		        (rc = px_mail_address_check(v, what)) < 0) ||
+		    ((v = px_conf_get(c, "contact", sub, "phone")) && *v &&
+		        (rc = check_phone(sub, v)) < 0))
 			return rc;
 		v = px_conf_get(c, "contact", sub, "role");
 		if (v && *v && strcmp(v, "technical") && strcmp(v, "policy") &&

@@ -47,9 +47,8 @@ px_search(struct px_node *n, const char *q, json_t **out)
 		value = ob.value;
 	}
 	px_error_clear();
-	rc = PX_STORE_CALL(n->store, case_search,
-	    px_utf8_chars(q) >= 3 ? q : NULL, type, value, NULL, SEARCH_MAX,
-	    row, &k);
+	rc = PX_STORE_CALL(
+	    n->store, case_search, q, type, value, NULL, SEARCH_MAX, row, &k);
 	if (rc == 0)
 		*out = json_pack("{ss so so}", "query", q, "observable",
 		    value ? json_pack("{ssss}", "type", type, "value", value)

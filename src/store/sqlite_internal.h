@@ -193,6 +193,7 @@ int px_sq_search_drain(struct px_store *b, bool all);
 	.user_list = px_sq_user_list, .user_step = px_sq_user_step,         \
 	.session_put = px_sq_session_put, .session_get = px_sq_session_get, \
 	.signin_put = px_sq_signin_put, .signin_list = px_sq_signin_list,   \
+	.signin_streak = px_sq_signin_streak,                               \
 	.session_del = px_sq_session_del,                                   \
 	.user_password = px_sq_user_password,                               \
 	.msg_actor_put = px_sq_msg_actor_put,                               \
@@ -209,6 +210,8 @@ int px_sq_session_get(struct px_store *b, const char *hash, int64_t now,
 int px_sq_signin_put(struct px_store *b, int64_t time_ms, const char *name,
     bool ok, const char *detail);
 int px_sq_signin_list(struct px_store *b, px_text_cb cb, void *arg);
+int px_sq_signin_streak(struct px_store *b, const char *name, const char *skip,
+    int64_t *fails, int64_t *last_ms);
 int px_sq_session_del(struct px_store *b, const char *hash);
 int px_sq_msg_actor_put(
     struct px_store *b, const char *hash, const char *person, const char *role);

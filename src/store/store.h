@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 21
+#define PX_SCHEMA_VERSION 22
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -510,6 +510,11 @@ struct px_store_ops {
 	int (*signin_put)(struct px_store *s, int64_t time_ms, const char *name,
 	    bool ok, const char *detail);
 	int (*signin_list)(struct px_store *s, px_text_cb cb, void *arg);
+	/* The failed attempts for `name` since its last success (attempts
+	 * audited with the detail `skip` not counted) into *fails, and the
+	 * time of the newest into *last_ms (0 when none). */
+	int (*signin_streak)(struct px_store *s, const char *name,
+	    const char *skip, int64_t *fails, int64_t *last_ms);
 	/* Who of our people acted for our message `hash`: msg_actor_get
 	 * is PX_ENOTFOUND when the node itself did (no person). */
 	int (*msg_actor_put)(struct px_store *s, const char *hash,

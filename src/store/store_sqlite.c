@@ -336,6 +336,10 @@ static const char *const migrations[] = {
 	 "CREATE TRIGGER messages_search AFTER INSERT ON messages BEGIN"
 	 "  INSERT INTO search_pending (hash) VALUES (new.hash);"
 	 "END;"),
+	/* 21 -> 22: every sign-in counts a name's failures since its last
+	 * success (api/users.h, throttling); by name, not by scanning an
+	 * audit anyone can lengthen with attempts */
+	"CREATE INDEX signins_name ON signins (name, ok);",
 };
 
 enum q {

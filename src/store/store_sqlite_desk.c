@@ -33,7 +33,9 @@ static const char *const nsql[N__END - PX_SQ_FIRST_DESK_STMT] = {
 	    "SELECT id, peer, requester, responder, kind, category, priority, "
 	    "tlp, title, state, opened_ms, updated_ms FROM cases WHERE (?5 IS "
 	    "NULL OR id != ?5) AND ((?1 IS NOT NULL AND id IN (SELECT case_id "
-	    "FROM search_text WHERE search_text MATCH ?1)) OR (?3 IS NOT NULL "
+	    "FROM search_text WHERE search_text MATCH ?1)) OR (?6 IS NOT NULL "
+	    "AND id IN (SELECT case_id FROM search_text WHERE body LIKE ?6 "
+	    "ESCAPE '\\')) OR (?3 IS NOT NULL "
 	    "AND id IN (SELECT case_id FROM case_observables WHERE value = ?3 "
 	    "AND type = ?2))) ORDER BY opened_ms DESC LIMIT ?4",
 	S(N_ASSIGN_CLEAR) = "DELETE FROM case_people WHERE case_id = ?1 AND "
@@ -198,15 +200,27 @@ px_sq_case_search(struct px_store *b, const char *text, const char *obs_type,
 	if ((st = nprep(s, N_SEARCH)) == NULL)
 		return PX_ERR;
 	/* One FTS5 phrase: the text as typed with each '"' doubled, so no
-	 * query syntax reaches the index. */
+	 * query syntax reaches the index.  A trigram index finds nothing
+	 * shorter than three characters (两字 words are common in Chinese):
+	 * those are a LIKE over the same bodies, '%', '_' and '\' escaped,
+	 * which the trigram table answers by a full scan. */
 	px_buf_init(&q, 4096);
-	if (text) {
+	if (text && px_utf8_chars(text) >= 3) {
 		px_buf_puts(&q, "\"");
 		for (const char *p = text; *p; p++)
 			px_buf_puts(&q, *p == '"' ? "\"\"" : (char[]){ *p, 0 });
 		px_buf_puts(&q, "\"");
+	} else if (text) {
+		px_buf_puts(&q, "%");
+		for (const char *p = text; *p; p++)
+			px_buf_puts(&q,
+			    strchr("%_\\", *p) ? (char[]){ '\\', *p, 0 }
+			                       : (char[]){ *p, 0 });
+		px_buf_puts(&q, "%");
 	}
-	px_sq_bind_text(st, 1, text ? q.data : NULL);
+	px_sq_bind_text(
+	    st, 1, text && px_utf8_chars(text) >= 3 ? q.data : NULL);
+	px_sq_bind_text(st, 6, text && px_utf8_chars(text) < 3 ? q.data : NULL);
 	px_sq_bind_text(st, 2, obs_type);
 	px_sq_bind_text(st, 3, obs_value);
 	sqlite3_bind_int(st, 4, limit);

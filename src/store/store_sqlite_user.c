@@ -22,6 +22,7 @@ enum sq_user {
 	S_DROP,
 	A_PUT,
 	A_GET,
+	I_STREAK,
 	U__END
 };
 
@@ -49,6 +50,10 @@ static const char *const usql[U__END - PX_SQ_FIRST_USER_STMT] = {
 	S(A_PUT) = "INSERT INTO msg_actors (hash, person, role) VALUES (?1, "
 	           "?2, ?3)",
 	S(A_GET) = "SELECT person, role FROM msg_actors WHERE hash = ?1",
+	S(I_STREAK) = "SELECT count(*), coalesce(max(time_ms), 0) FROM signins "
+	              "WHERE name = ?1 AND ok = 0 AND detail <> ?2 AND rowid > "
+	              "coalesce((SELECT max(rowid) FROM signins WHERE name = "
+	              "?1 AND ok = 1), 0)",
 #undef S
 };
 
@@ -205,6 +210,26 @@ px_sq_signin_put(struct px_store *b, int64_t time_ms, const char *name, bool ok,
 	sqlite3_bind_int(st, 3, ok);
 	px_sq_bind_text(st, 4, ok && detail == NULL ? "ok" : detail);
 	return px_sq_step_done(s, st, "record sign-in");
+}
+
+int
+px_sq_signin_streak(struct px_store *b, const char *name, const char *skip,
+    int64_t *fails, int64_t *last_ms)
+{
+	struct sq *s = (struct sq *)b;
+	sqlite3_stmt *st = uprep(s, I_STREAK);
+	int rc;
+
+	if (st == NULL)
+		return PX_ERR;
+	px_sq_bind_text(st, 1, name);
+	px_sq_bind_text(st, 2, skip);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*fails = sqlite3_column_int64(st, 0);
+		*last_ms = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : px_sq_fail(s, "count failed sign-ins");
 }
 
 int

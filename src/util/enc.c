@@ -183,6 +183,38 @@ px_utf8_chars(const char *s)
 	return k;
 }
 
+const char *
+px_text_lang_guess(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = s ? strlen(s) : 0, len, ill, cjk = 0, latin = 0;
+	uint32_t cp;
+
+	while (n > 0) {
+		if ((len = px_utf8_seq(p, n, &ill)) == 0)
+			len = ill;
+		else if (len == 1)
+			latin += (p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z';
+		else if (len >= 3) {
+			/* Three bytes: 4 + 6 + 6 bits; four: 3 + 6 + 6 + 6. */
+			cp = len == 3 ? (uint32_t)(p[0] & 0x0f) << 12 |
+			        (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f)
+			              : (uint32_t)(p[0] & 0x07) << 18 |
+			        (uint32_t)(p[1] & 0x3f) << 12 |
+			        (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+			/* Extension A, the unified block, compatibility
+			 * ideographs, and the supplementary planes' ones. */
+			cjk += (cp >= 0x3400 && cp <= 0x4dbf) ||
+			    (cp >= 0x4e00 && cp <= 0x9fff) ||
+			    (cp >= 0xf900 && cp <= 0xfaff) ||
+			    (cp >= 0x20000 && cp <= 0x3ffff);
+		}
+		p += len;
+		n -= len;
+	}
+	return cjk > latin ? "zh" : NULL;
+}
+
 /* U+202A..U+202E are E2 80 AA..AE; U+2066..U+2069 are E2 81 A6..A9. */
 static uint32_t
 bidi_at(const unsigned char *p)

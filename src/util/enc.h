@@ -39,6 +39,10 @@ size_t px_utf8_seq(const unsigned char *s, size_t n, size_t *ill);
  * people read ("at most 300 characters") are counted with this, not in
  * bytes: a Chinese character is three bytes. */
 size_t px_utf8_chars(const char *s);
+/* "zh" when `s` (UTF-8) has more CJK ideographs than Latin letters, else
+ * NULL: the one guess a node makes of a text given without its language
+ * (docs/desk.md).  Static storage. */
+const char *px_text_lang_guess(const char *s);
 
 /* The first bidirectional embedding, override or isolate control in the
  * UTF-8 string `s` (U+202A..U+202E, U+2066..U+2069: "Trojan Source",

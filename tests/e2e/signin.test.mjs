@@ -49,7 +49,8 @@ await step("the sign-in page asks for name, password and one-time code; a wrong 
 	await H.shot(a.page, "signin-en");
 	await signIn(a.page, "alice", "wrong password", code(SA, ST - 1));
 	await a.page.waitForSelector("#signin-error .error", WAIT);
-	assert.equal(await a.page.textContent("#signin-error"), "Wrong name or password.");
+	assert.equal(await a.page.textContent("#signin-error"),
+		"Wrong name, password or one-time code (a code is taken once, and your device's clock must be within 30 seconds).");
 	assert.equal(await a.page.inputValue("#password"), "", "the wrong password is cleared");
 });
 
@@ -78,7 +79,7 @@ await step("alice changes her password: the new one twice, the old one and a fre
 	await a.page.waitForSelector("#pw-error .error", WAIT);
 	assert.equal(await a.page.textContent("#pw-error"), "The two new passwords differ.");
 	await fillPw("wrong password", NEWPW, NEWPW, code(SA, ST));
-	await a.page.waitForFunction(() => /Wrong name or password/.test(document.querySelector("#pw-error").textContent), null, WAIT);
+	await a.page.waitForFunction(() => /Wrong name, password or one-time code/.test(document.querySelector("#pw-error").textContent), null, WAIT);
 	await fillPw(PW, NEWPW, NEWPW, code(SA, ST));
 	await a.page.waitForSelector("#pw-error .notice", WAIT);
 	assert.equal(await a.page.textContent("#pw-error"), "Your password is changed. Your other sessions have ended.");
@@ -114,7 +115,7 @@ await step("in Chinese at 400 px: a wrong code is refused in Chinese, then carol
 	assert.equal(await c.page.textContent("#token-title"), "或使用 API 令牌登录");
 	await signIn(c.page, "carol", PW, code(SC, ST + 9));
 	await c.page.waitForSelector("#signin-error .error", WAIT);
-	assert.match(await c.page.textContent("#signin-error"), /^一次性验证码错误/);
+	assert.match(await c.page.textContent("#signin-error"), /^用户名、密码或一次性验证码错误/);
 	await H.axe(c.page, "sign-in page (zh, 400 px)");
 	await H.shot(c.page, "signin-zh-400");
 	await signIn(c.page, "carol", PW, code(SC, ST));

@@ -122,6 +122,25 @@ px notify list --dir b --case "$O" --json >o.json
 expect_json o.json '[[x["contact"], x["status"]] for x in d]' '[["bob", "sent"]]'
 ok "our own request: the result alerts its assignee (bob), the acknowledgement nobody"
 
+# --- a hotline we raised: the peer's acknowledgement is the answer ----------
+# It stays with them (their move) after the ack, yet the person who raised
+# it must know at once that a person answered; nobody holds it here, so
+# the person on duty is told.
+rm -f "$TMP"/mail/new/*
+expect_rc 0 px hotline raise --dir b --peer $A --category ddos \
+	--text "Our bank's portal is down"
+H=$(cat "$OUT")
+hop b a $A $B to-a3.bundle
+at 2026-12-01T02:50:00Z
+expect_rc 0 px case ack --dir a "$H"
+hop a b $B $A to-b6.bundle
+deliver
+expect_eq "mail after the hotline's acknowledgement" \
+"duty@cert-us.example | [parley] cert-cn.example answered case ${H: -8} (ack): $(px case show --dir b "$H" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])') / 对方已答复" "$(mails)"
+px notify list --dir b --case "$H" --json >h.json
+expect_json h.json '[[x["contact"], x["status"]] for x in d]' '[["duty", "sent"]]'
+ok "a hotline we raised: the peer's acknowledgement alerts the person on duty"
+
 # --- an unreadable rule still alerts, and says why ---------------------------
 rm -f "$TMP"/mail/new/*
 printf '\n[alert "inject"]\nnew = P9\n' >>b/parley.conf

@@ -97,16 +97,40 @@ call b "$TAL" GET "/api/v1/cases/$ID2"
 expect_json "$OUT" 'd["desk"]["assignee"]' alice
 # Mistakes: a token bound to nobody asking for "mine", a stranger, a
 # missing person, a viewer.
+# A stranger is the same 404 everywhere, naming our people; a missing
+# person the same 422.
 call b "$TNS" GET "/api/v1/cases?assignee=me"
-want_code 400
+want_code 422
 expect_in "$OUT" "acts as none of our people"
+stranger() {
+	want_code 404
+	expect_json "$OUT" 'd["type"]' urn:parley:problem:unknown-person
+	expect_in "$OUT" "'mallory' is not one of this node's people"
+	expect_in "$OUT" "alice, bob)"
+}
 call b "$TAL" GET "/api/v1/cases?assignee=mallory"
-want_code 400
+stranger
 call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":"mallory"}'
-want_code 404
-expect_in "$OUT" "not one of this node's people"
+stranger
+call b "$TAL" POST "/api/v1/cases/$ID2/watch" '{"person":"mallory"}'
+stranger
+missing() {
+	want_code 422
+	expect_json "$OUT" 'd["type"]' urn:parley:problem:invalid
+	expect_in "$OUT" "member 'person' is required"
+}
 call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{}'
-want_code 400
+missing
+call b "$TNS" POST "/api/v1/cases/$ID2/watch" '{}'
+missing
+# A body member the route does not take, or of the wrong type, is
+# refused (not dropped), naming it.
+call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"persn":"bob"}'
+want_code 422
+expect_in "$OUT" "assign: unknown member 'persn' (expected person)"
+call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":7}'
+want_code 422
+expect_in "$OUT" "assign: member 'person' must be a string or null"
 call b "$TV" POST "/api/v1/cases/$ID2/assign" '{"person":"bob"}'
 want_code 403
 call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":null}'
@@ -115,6 +139,43 @@ expect_json "$OUT" 'd["assignee"]' null
 call b "$TAL" POST "/api/v1/cases/$ID2/assign" '{"person":"bob"}'
 want_code 200
 ok "the API assigns, watches as the token's person and filters mine and unassigned"
+
+# --- case write routes refuse members they do not take ------------------------
+NCASES=$(sqlite3 b/parley.db 'SELECT count(*) FROM cases')
+NMSGS=$(sqlite3 b/parley.db 'SELECT count(*) FROM messages')
+call b "$TAL" POST /api/v1/cases "{\"to\":\"$A\",\"kind\":\"report\",\"category\":\"botnet\",\"title\":\"Bot\",\"text\":\"Bot at\",\"lang\":\"en\",\"observabels\":[\"198.51.100.9\"]}"
+want_code 422
+expect_json "$OUT" '[d["type"], d["detail"].split(" (")[0]]' \
+	'["urn:parley:problem:invalid", "a new case: unknown member '"'"'observabels'"'"'"]'
+expect_rc 0 px token create --dir b --role duty --name hl
+THL=$(cat "$OUT")
+call b "$THL" POST /api/v1/hotlines "{\"peer\":\"$A\",\"text\":\"Down\",\"priority\":\"P2\"}"
+want_code 422
+expect_in "$OUT" "a hotline: unknown member 'priority'"
+call b "$TAL" POST "/api/v1/cases/$ID1/ack" '{"txt":"on it"}'
+want_code 422
+expect_in "$OUT" "ack: unknown member 'txt'"
+# A note's lang must be a language tag, internal or not.
+call b "$TAL" POST "/api/v1/cases/$ID1/internal-note" '{"text":"x","lang":5}'
+want_code 422
+expect_in "$OUT" "an internal note: member 'lang' must be a string"
+call b "$TAL" POST "/api/v1/cases/$ID1/note" '{"text":"y","lang":5}'
+want_code 422
+expect_in "$OUT" "note: member 'lang' must be a string"
+call b "$TAL" POST "/api/v1/cases/$ID1/note" '{"text":"y","lang":"not a tag"}'
+want_code 422
+expect_in "$OUT" "is not a language tag"
+expect_eq "cases after the refusals" "$NCASES" "$(sqlite3 b/parley.db 'SELECT count(*) FROM cases')"
+expect_eq "messages after the refusals" "$NMSGS" "$(sqlite3 b/parley.db 'SELECT count(*) FROM messages')"
+# Without lang, a text mostly in Chinese is labelled zh at this English
+# node; other text takes the node's first language.
+call b "$TAL" POST "/api/v1/cases/$ID1/internal-note" '{"text":"内部：先别告诉对方"}'
+want_code 201
+call b "$TAL" POST "/api/v1/cases/$ID1/internal-note" '{"text":"Hold until Monday"}'
+want_code 201
+px case show --dir b "$ID1" --json >n.json
+expect_json n.json '[x["text"]["lang"] for x in d["internal_notes"]]' '["zh", "en"]'
+ok "case write routes refuse unknown or mistyped members, and a note without lang in Chinese is zh"
 
 # --- never sent ---------------------------------------------------------------
 # B answers, so a bundle goes to A after the assignment; A holds nothing

@@ -43,11 +43,26 @@ expect_in "$OUT" "not published"
 call a "$TA" DELETE /api/v1/contacts/own/night
 want_code 422
 expect_in "$OUT" "night"
+# A contact that is not there is 404, and no new card.
+call a "$TA" DELETE /api/v1/contacts/own/ghost
+want_code 404
+expect_json "$OUT" 'd["detail"]' 'no [contact "ghost"] in parley.conf: nothing to remove'
+# An e-mail address or phone number that is not one is refused, naming it.
+call a "$TA" PUT /api/v1/contacts/own/x2 '{"role":"technical","name":"X","email":"not-an-email"}'
+want_code 422
+expect_in "$OUT" '[contact \"x2\"] email: the address '"'"'not-an-email'"'"' is not an address of the form local@domain'
+call a "$TA" PUT /api/v1/contacts/own/x2 '{"role":"technical","name":"X","email":"x2@a.example\r\nBcc: all@a.example"}'
+want_code 422
+expect_in "$OUT" 'email: a value is one line'
+call a "$TA" PUT /api/v1/contacts/own/x2 '{"role":"technical","name":"X","phone":"call me"}'
+want_code 422
+expect_in "$OUT" '[contact \"x2\"] phone: '"'"'call me'"'"' is not a telephone number'
 cmp -s a/parley.conf conf.before || fail "a refused edit changed parley.conf: $(diff conf.before a/parley.conf)"
-ok "refused edits leave parley.conf as it was"
+ok "refused edits leave parley.conf and the card as they were"
 
 # A publishes its new card to B by itself (node/cardpush.h): B pins
-# version 3 with the new contact and roster, nobody carrying a card.
+# version 3 (the two edits in the browser, none for the refusals above)
+# with the new contact and roster, nobody carrying a card.
 expect_rc 0 px card --dir a -o a2.card
 expect_json a2.card 'd["card"]["version"]' 3
 expect_json a2.card '[r["contact"] for r in d["card"]["roster"]]' '["duty", "night"]'

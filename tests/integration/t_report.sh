@@ -194,6 +194,11 @@ ok "late January: a hotline walked through B's roster with ladder steps; three c
 
 # A January report, written on 3 February: a closed period.
 at 2026-02-03T00:00:00Z
+# The help says what the period is: both days included, as it is.
+expect_rc 0 px report --help
+expect_in "$OUT" "end of --to"
+expect_in "$OUT" "count (both days"
+expect_not_in "$OUT" "[--from, --to)"
 expect_rc 0 px report --dir a --peer $B --from 2026-01-01 --to 2026-01-31 -o jan-early.json
 
 new a $B 2026-02-02T02:00:00Z request P2 botnet

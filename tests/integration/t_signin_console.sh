@@ -32,7 +32,7 @@ expect_eq "sessions left after logging out" 0 \
 	"$(sqlite3 n/parley.db 'SELECT count(*) FROM sessions')"
 expect_rc 0 px user signins --dir n --json
 expect_json "$OUT" '[[x["user"], x["detail"]] for x in reversed(d)]' \
-	'[["alice", "wrong user name or password"], ["alice", "ok"], ["alice", "password change refused: wrong user name or password"], ["alice", "password changed"], ["alice", "ok"], ["carol", "the one-time code is wrong (or the device'"'"'s clock is off by more than 30 seconds)"], ["carol", "ok"]]'
+	'[["alice", "wrong password"], ["alice", "ok"], ["alice", "password change refused: wrong password"], ["alice", "password changed"], ["alice", "ok"], ["carol", "the one-time code is wrong (or the device'"'"'s clock is off by more than 30 seconds)"], ["carol", "ok"]]'
 for p in signin-en signin-alice-en password-en signin-zh-400 password-zh-400; do
 	[ -s "$ART/$p.png" ] || fail "no screenshot $p.png"
 done

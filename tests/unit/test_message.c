@@ -268,6 +268,25 @@ test_category_list(void **state)
 	assert_string_equal(all, PX_CATEGORY_LIST);
 }
 
+/* A text given without its language: mostly Chinese characters is zh
+ * (the unified block, extension A and a supplementary-plane ideograph);
+ * Latin letters, kana-free punctuation or a tie are no guess. */
+static void
+test_lang_guess(void **state)
+{
+	(void)state;
+	assert_string_equal(px_text_lang_guess("内部：先别告诉对方"), "zh");
+	assert_string_equal(px_text_lang_guess("C2 在 僵尸网络 中"), "zh");
+	assert_string_equal(
+	    px_text_lang_guess("\xe3\x90\x80\xf0\xa0\x80\x80"), "zh");
+	assert_null(px_text_lang_guess("Hold until Monday"));
+	assert_null(px_text_lang_guess("Please look: 见附件"));
+	assert_null(px_text_lang_guess("ab 僵尸"));
+	assert_null(px_text_lang_guess("12:00 !!"));
+	assert_null(px_text_lang_guess(""));
+	assert_null(px_text_lang_guess("\xff\xfe"));
+}
+
 /* Limits people read are counted in characters: 300 Chinese characters
  * (900 bytes) make a title, 301 do not; a text likewise. */
 static void
@@ -311,6 +330,7 @@ main(void)
 		cmocka_unit_test(test_known_answer),
 		cmocka_unit_test(test_category_list),
 		cmocka_unit_test(test_limits_in_characters),
+		cmocka_unit_test(test_lang_guess),
 	};
 
 	if (px_crypto_init() < 0)

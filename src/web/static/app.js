@@ -161,10 +161,10 @@ function personForm() {
 			s = await api("POST", "/api/v1/session", { user: val("user").trim(), password: val("password"), code: val("code").trim() },
 				{ login: true });
 		} catch (e) {
-			fill(err, errorBox(e.status === 401 ? new Error(password.refusal(e)) : e));
+			fill(err, errorBox(e.status === 401 || e.status === 429 ? new Error(password.refusal(e)) : e));
 			form.querySelector("#password").value = "";
 			form.querySelector("#code").value = "";
-			form.querySelector(/one-time code/.test(e.message) ? "#code" : "#password").focus();
+			form.querySelector("#password").focus();
 			return;
 		}
 		await enter(s.token, false, err);

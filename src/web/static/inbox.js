@@ -99,7 +99,7 @@ export async function render(main) {
 		if (q === foundQ) return;
 		foundQ = q;
 		clearTimeout(foundTimer);
-		if (q.length < 3) { found.hidden = true; fill(found); return; }
+		if ([...q].length < 2) { found.hidden = true; fill(found); return; }
 		foundTimer = setTimeout(async () => {
 			let r;
 			try { r = await api("GET", `/api/v1/search?q=${encodeURIComponent(q)}`); } catch (e) { return; }

@@ -7,9 +7,9 @@ import { h, api, session, say, errorBox, fill } from "./util.js";
 // The node's refusal in the user's language, by what it names.
 export function refusal(e) {
 	const d = (e.problem && e.problem.detail) || e.message || "";
-	if (/used already/.test(d)) return t("login.codeused");
-	if (/one-time code/.test(d)) return t("login.badcode");
-	if (/wrong user name or password/.test(d)) return t("login.badpw");
+	if (/wrong user name, password or one-time code/.test(d)) return t("login.badpw");
+	const wait = /try again in (\d+) s/.exec(d);
+	if (wait) return t("login.locked", { s: wait[1] });
 	if (/8 to 1024 bytes/.test(d)) return t("pw.length");
 	return d;
 }
