@@ -85,7 +85,7 @@ static pthread_mutex_t check_mu = PTHREAD_MUTEX_INITIALIZER;
 /* An Argon2id hash (of a password no one uses) with the cost users' hashes
  * have: an unknown name is checked against it, so that it costs what a
  * known one does and the time of the answer does not tell them apart. */
-static const char decoy_hash[] =
+static const char decoy_hash[crypto_pwhash_STRBYTES] =
     "$argon2id$v=19$m=65536,t=2,p=1$xiGTRXbR/Y3Dt/jxF7ZNlw$"
     "SjqTmAhkd/hTz4N5ELm84uRNIKT8qzqyHt1tLg+ViE8";
 
