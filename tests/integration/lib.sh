@@ -505,3 +505,23 @@ hotline_caps() {
 	expect_rc 0 px hotline status --dir "$1" --json "$2"
 	json_get "$OUT" '[c["rule"] for c in d[0]["capped"]]'
 }
+
+# compile_each CMDS WHAT: runs each line of CMDS ("DIR<TAB>COMMAND", as
+# t_clang and t_release_warnings write them from compile_commands.json),
+# two at a time (the machine has two cores), and fails naming WHAT and
+# the first errors if any command reports one.  At least 100 lines.
+compile_each() {
+	local n errs="$TMP/compile-errs"
+	n=$(wc -l <"$1")
+	[ "$n" -gt 100 ] || fail "only $n sources in the compile database"
+	: >"$errs"
+	while IFS=$'\t' read -r dir cmd; do
+		printf '%s\0' "cd $(printf %q "$dir") && $cmd"
+	done <"$1" |
+		xargs -0 -P 2 -I{} bash -c '{} 2>&1' >>"$errs" || true
+	if grep -q "error:" "$errs"; then
+		grep -B2 -A3 "error:" "$errs" | head -40 >&2
+		fail "$2 refuses $(grep -c 'error:' "$errs") place(s) the test build accepts (see above)"
+	fi
+	COMPILED=$n
+}

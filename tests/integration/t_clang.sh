@@ -32,17 +32,6 @@ for e in json.load(open(sys.argv[1])):
     n += 1
 sys.stderr.write(f"{n} sources\n")
 PY
-n=$(wc -l <"$TMP/cmds")
-[ "$n" -gt 100 ] || fail "only $n sources in $DB"
-: >"$TMP/errs"
-# Two at a time: the machine has two cores.
-while IFS=$'\t' read -r dir cmd; do
-	printf '%s\0' "cd $(printf %q "$dir") && $cmd"
-done <"$TMP/cmds" |
-	xargs -0 -P 2 -I{} bash -c '{} 2>&1' >>"$TMP/errs" || true
-if grep -q "error:" "$TMP/errs"; then
-	grep -A3 "error:" "$TMP/errs" | head -40 >&2
-	fail "clang refuses $(grep -c 'error:' "$TMP/errs") place(s) that cc accepts (see above)"
-fi
-ok "$n sources compile with clang (-Werror, -Wstring-concatenation)"
+compile_each "$TMP/cmds" "clang"
+ok "$COMPILED sources compile with clang (-Werror, -Wstring-concatenation)"
 finish

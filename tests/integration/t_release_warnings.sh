@@ -34,17 +34,6 @@ for e in json.load(open(sys.argv[1])):
     n += 1
 sys.stderr.write(f"{n} sources\n")
 PY
-n=$(wc -l <"$TMP/cmds")
-[ "$n" -gt 100 ] || fail "only $n sources in $DB"
-: >"$TMP/errs"
-# Two at a time: the machine has two cores.
-while IFS=$'\t' read -r dir cmd; do
-	printf '%s\0' "cd $(printf %q "$dir") && $cmd"
-done <"$TMP/cmds" |
-	xargs -0 -P 2 -I{} bash -c '{} 2>&1' >>"$TMP/errs" || true
-if grep -q "error:" "$TMP/errs"; then
-	grep -B2 -A3 "error:" "$TMP/errs" | head -40 >&2
-	fail "the release build (-O2 -Werror) refuses $(grep -c 'error:' "$TMP/errs") place(s) the test build accepts (see above)"
-fi
-ok "$n sources compile as the release build does (-O2 -Werror)"
+compile_each "$TMP/cmds" "the release build (-O2 -Werror)"
+ok "$COMPILED sources compile as the release build does (-O2 -Werror)"
 finish
