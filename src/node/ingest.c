@@ -32,7 +32,7 @@
 #include "util/u64map.h"
 #include "util/util.h"
 
-#define CHUNK      32768      /* records per transaction */
+#define CHUNK      65536      /* records per transaction */
 #define WINDOW     (4u << 20) /* bytes read at a time */
 #define HEAD_BYTES (1u << 20) /* hashed to recognise a file again */
 #define BAD_KEPT   1000       /* bad records kept per file */

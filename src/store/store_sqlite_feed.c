@@ -11,8 +11,8 @@
  * all its events share (batch, status, routing time, input file).  Each
  * entry of a pack holds the event's narrow fields (line, route, type,
  * severity, AS, key, bucket, host, first/last seen, count) and its
- * canonical JSON.  So a chunk of 32,768 events costs a few hundred
- * inserts, not 32,768 rows and their index entries, and one event is
+ * canonical JSON.  So a chunk of 65,536 events costs a few hundred
+ * inserts, not 65,536 rows and their index entries, and one event is
  * found by its id alone: the pack with the greatest first id not above
  * it (packs never overlap).  Packs are never rewritten:
  *
@@ -799,8 +799,10 @@ px_sq_feed_tune(struct px_store *b, bool bulk)
 	 * copied back into the database (a checkpoint, with its own sync)
 	 * every 16 MB rather than every 4 (SQLite's default), so pages
 	 * written by several chunks (duplicate counts, batches, the
-	 * file's row) are copied once. */
-	const char *q = bulk ? "PRAGMA cache_size = -65536;"
+	 * file's row) are copied once.  The cache holds what chunks
+	 * update again (duplicate counts, batches); packs are written
+	 * once and not read back. */
+	const char *q = bulk ? "PRAGMA cache_size = -32768;"
 	                       "PRAGMA wal_autocheckpoint = 4096"
 	                     : "PRAGMA cache_size = -2000;"
 	                       "PRAGMA wal_autocheckpoint = 1000";
