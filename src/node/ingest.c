@@ -4,18 +4,26 @@
  * on-disk index (node/dedup.h), routed (model/routing.h) and stored, in
  * chunks of CHUNK records.
  *
- * A chunk is one durable transaction holding its new events, the
- * duplicates it counted on earlier ones, its bad records and the file's
- * progress (bytes and lines consumed, counts).  So at any moment the
- * store says exactly how far the file was ingested, and ingesting the
- * same file again after a crash resumes there: nothing is lost, nothing
- * counted twice.  The deduplication index learns a chunk's keys only
- * after the chunk committed.
+ * A chunk is one durable transaction holding its new events (packs),
+ * the duplicates it counted on earlier ones, its bad records and the
+ * file's progress (bytes and lines consumed, counts).  So at any moment
+ * the store says exactly how far the file was ingested, and ingesting
+ * the same file again after a crash resumes there: nothing is lost,
+ * nothing counted twice.
  *
- * Memory is bounded whatever the file's size: one window of input, one
- * chunk's table of keys, caches of route explanations, groups and
- * batches (which grow with distinct values, not with rows), the routing
- * table, and the index's pages, which it hands back to the page cache.
+ * Two threads: this one reads, decodes, deduplicates, routes and builds
+ * the chunk; when it is full it is sealed (its events numbered, its keys
+ * given to the index) and handed to the storing thread, which
+ * compresses, stores and commits it while the next one fills.  The
+ * index learns a chunk's keys before the chunk commits; it is marked
+ * unclean while in use, so after a crash it is rebuilt from what the
+ * store holds, and it is never closed clean while a chunk it learned
+ * has not committed.
+ *
+ * Memory is bounded whatever the file's size: one window of input, two
+ * chunks, caches of route explanations, groups and batches (which grow
+ * with distinct values, not with rows), the routing table, and the
+ * index's pages, which it hands back to the page cache.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -62,13 +70,6 @@ struct pending {
 	bool fresh;
 };
 
-/* A new key of a sealed chunk: the index learns it once the chunk
- * committed; until then the next chunk finds it here. */
-struct fresh {
-	uint64_t key;
-	int64_t id, bday;
-};
-
 /* A route explanation, group or batch new to the reading thread: it
  * numbers them itself (-1, -2, ...), so that it never waits for the
  * store; the storing thread finds or adds each and maps the numbers to
@@ -94,9 +95,6 @@ struct work {
 	size_t nnid[3], capnid[3];
 	size_t cappacks, capdups, capbad;
 	struct px_feed_file_row row; /* the file's progress with it */
-	struct fresh *fresh;
-	size_t nfresh, capfresh;
-	struct px_u64map fmap; /* key -> index in fresh */
 	int rc;
 	char *err;
 };
@@ -396,10 +394,7 @@ pend_new(struct run *r, uint64_t key)
 static struct work *
 work_new(void)
 {
-	struct work *w = px_calloc(1, sizeof(*w));
-
-	px_u64map_init(&w->fmap);
-	return w;
+	return px_calloc(1, sizeof(struct work));
 }
 
 static void
@@ -414,8 +409,6 @@ work_free(struct work *w)
 	for (size_t i = 0; i < w->c.nbad; i++)
 		free(w->c.bad[i].reason);
 	free(w->c.bad);
-	free(w->fresh);
-	px_u64map_dispose(&w->fmap);
 	for (int k = 0; k < 3; k++) {
 		for (size_t i = 0; i < w->nnid[k]; i++)
 			free(w->nid[k][i].text);
@@ -481,13 +474,13 @@ store_thread(void *arg)
 	return NULL;
 }
 
-/* Waits for the chunk handed over last; once it committed, the index
- * learns its keys and the caller hears of the progress. */
+/* Waits for the chunk handed over last; once it committed, the caller
+ * hears of the progress. */
 static int
 settle_prev(struct run *r)
 {
 	struct work *w = r->prev;
-	int rc = 0;
+	int rc;
 
 	if (w == NULL)
 		return 0;
@@ -503,14 +496,11 @@ settle_prev(struct run *r)
 		work_free(w);
 		return rc;
 	}
-	for (size_t i = 0; rc == 0 && i < w->nfresh; i++)
-		rc = px_dedup_add(
-		    r->dd, w->fresh[i].key, w->fresh[i].id, w->fresh[i].bday);
 	px_dedup_trim(r->dd);
-	if (rc == 0 && r->o->progress)
+	if (r->o->progress)
 		r->o->progress(&w->row, r->o->arg);
 	work_free(w);
-	return rc;
+	return 0;
 }
 
 static int
@@ -541,7 +531,7 @@ static int
 chunk_commit(struct run *r)
 {
 	struct work *w = r->cur;
-	int rc;
+	int rc = 0;
 
 	if (!r->open)
 		return 0;
@@ -559,16 +549,13 @@ chunk_commit(struct run *r)
 			if (p->delta)
 				px_feed_entry_seen(
 				    pk, p->at, p->first, p->last, 1 + p->delta);
-			if (w->nfresh == w->capfresh) {
-				w->capfresh =
-				    w->capfresh ? w->capfresh * 2 : 4096;
-				w->fresh = px_realloc(
-				    w->fresh, w->capfresh * sizeof(*w->fresh));
-			}
-			w->fresh[w->nfresh] =
-			    (struct fresh){ p->key, p->id, p->bday };
-			px_u64map_put(&w->fmap, p->key, (uint32_t)w->nfresh);
-			w->nfresh++;
+			/* The index learns the key now, before the chunk
+			 * commits: it is marked unclean while in use, so if
+			 * the chunk never commits (a crash, a failure) it is
+			 * rebuilt from what the store holds. */
+			if ((rc = px_dedup_add(r->dd, p->key, p->id, p->bday)) <
+			    0)
+				break;
 		} else if (p->delta) {
 			if (w->c.ndups == w->capdups) {
 				w->capdups = w->capdups ? w->capdups * 2 : 4096;
@@ -579,6 +566,12 @@ chunk_commit(struct run *r)
 			    (struct px_feed_dup_in){ p->id, p->first, p->last,
 				    p->delta };
 		}
+	}
+	if (rc < 0) {
+		work_free(w);
+		r->cur = NULL;
+		r->open = false;
+		return rc;
 	}
 	/* In id order: the updates of duplicate counts touch neighbouring
 	 * rows. */
@@ -680,23 +673,11 @@ event(struct run *r, int64_t line)
 	size_t pki;
 	int rc;
 
-	/* A duplicate of an event of this chunk, of the chunk being
-	 * stored, or of an earlier one. */
+	/* A duplicate of an event of this chunk, or of an earlier one
+	 * (the index knows the keys of every sealed chunk). */
 	FIND_KEY(&r->keys, r->pend, key, pi);
 	if (pi < 0) {
-		int64_t fi = -1;
-		bool found = false;
-
-		if (r->prev) {
-			FIND_KEY(&r->prev->fmap, r->prev->fresh, key, fi);
-			if (fi >= 0) {
-				id = r->prev->fresh[fi].id;
-				found = true;
-			}
-		}
-		if (!found)
-			found = px_dedup_find(r->dd, key, &id);
-		if (found) {
+		if (px_dedup_find(r->dd, key, &id)) {
 			p = pend_new(r, key);
 			p->id = id;
 			pi = (int64_t)(r->npend - 1);
