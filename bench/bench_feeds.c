@@ -14,7 +14,8 @@
  *      RSS < 256 MB (the ingest runs in a child process whose peak is
  *      read with wait4).  Durable storage in events/s beside the floor:
  *      SQLite batched inserts (transactions of 32,768, WAL,
- *      synchronous=FULL) of the same rows into the same tables.  Target
+ *      synchronous=FULL) of the same events as rows, a narrow row and
+ *      a row of JSON each (the layout before schema 21).  Target
  *      >= 300,000 events/s.  Then the batches are sent as cases (the
  *      flush: attachments written, messages signed) and timed.
  *   3. the deduplicator holding 7,000,000 keys: lookups per second (half
@@ -376,9 +377,10 @@ floor_row(const struct px_feed_event_row *e, void *arg)
 	return 0;
 }
 
-/* The floor: the stored rows inserted again, in batches, into the same
- * tables (the event's row and its JSON's) with the same index, in a fresh
- * database with the store's settings. */
+/* The floor: the stored events inserted again as rows, in batches, into
+ * tables of the layout before schema 21 (the event's narrow row and its
+ * JSON's) with the queue's index, in a fresh database with the store's
+ * settings. */
 static double
 insert_floor(const char *dir, int64_t *rows, double *cpu)
 {
