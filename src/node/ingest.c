@@ -20,8 +20,8 @@
  * store holds, and it is never closed clean while a chunk it learned
  * has not committed.
  *
- * Memory is bounded whatever the file's size: one window of input, two
- * chunks, caches of route explanations, groups and batches (which grow
+ * Memory is bounded whatever the file's size: one window of input, 1 +
+ * DEPTH chunks, caches of route explanations, groups and batches (which grow
  * with distinct values, not with rows), the routing table, and the
  * index's pages, which it hands back to the page cache.
  */
@@ -41,6 +41,7 @@
 #include "util/util.h"
 
 #define CHUNK      65536      /* records per transaction */
+#define DEPTH      2          /* chunks waiting for the storing thread */
 #define WINDOW     (4u << 20) /* bytes read at a time */
 #define HEAD_BYTES (1u << 20) /* hashed to recognise a file again */
 #define BAD_KEPT   1000       /* bad records kept per file */
@@ -149,13 +150,16 @@ struct run {
 	struct px_feed_zctx *zctx; /* the storing thread's */
 	size_t in_chunk;
 	bool open; /* a chunk is being built */
-	/* The pipeline: `cur` is being built; `prev` was handed to the
-	 * storing thread, which commits it while `cur` fills. */
-	struct work *cur, *prev;
+	/* The pipeline: `cur` is being built; ring[settled .. handed - 1]
+	 * were handed to the storing thread (at most DEPTH, so a slow
+	 * commit does not stop the reading at once), which stored those
+	 * below `stored`; after a failure it stores none. */
+	struct work *cur, *ring[DEPTH];
+	uint64_t handed, stored, settled;
 	pthread_t thread;
-	pthread_mutex_t mu; /* busy, quit and the chunk handed over */
+	pthread_mutex_t mu; /* ring, handed, stored, failed, quit */
 	pthread_cond_t cv;
-	bool threaded, busy, quit, mu_init;
+	bool threaded, failed, quit, mu_init;
 };
 
 static void
@@ -460,37 +464,50 @@ store_thread(void *arg)
 
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		while (!r->busy && !r->quit)
+		struct work *w;
+
+		while (r->stored == r->handed && !r->quit)
 			pthread_cond_wait(&r->cv, &r->mu);
-		if (!r->busy)
+		if (r->stored == r->handed)
 			break;
-		pthread_mutex_unlock(&r->mu);
-		store_work(r, r->prev);
-		pthread_mutex_lock(&r->mu);
-		r->busy = false;
+		w = r->ring[r->stored % DEPTH];
+		if (r->failed) {
+			/* Never a chunk after one that did not commit: the
+			 * file's progress would skip it. */
+			w->rc = PX_ERR;
+			w->err = px_strdup("an earlier chunk was not stored");
+		} else {
+			pthread_mutex_unlock(&r->mu);
+			store_work(r, w);
+			pthread_mutex_lock(&r->mu);
+			r->failed = w->rc < 0;
+		}
+		r->stored++;
 		pthread_cond_broadcast(&r->cv);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
 }
 
-/* Waits for the chunk handed over last; once it committed, the caller
+/* Waits for the oldest chunk handed over; once it committed, the caller
  * hears of the progress. */
 static int
-settle_prev(struct run *r)
+settle_one(struct run *r)
 {
-	struct work *w = r->prev;
+	struct work *w;
 	int rc;
 
-	if (w == NULL)
+	if (r->settled == r->handed)
 		return 0;
 	if (r->threaded) {
 		pthread_mutex_lock(&r->mu);
-		while (r->busy)
+		while (r->stored == r->settled)
 			pthread_cond_wait(&r->cv, &r->mu);
 		pthread_mutex_unlock(&r->mu);
 	}
-	r->prev = NULL;
+	w = r->ring[r->settled % DEPTH];
+	r->ring[r->settled % DEPTH] = NULL;
+	r->settled++;
 	if (w->rc < 0) {
 		rc = px_error_set(w->rc, "%s", w->err ? w->err : "");
 		work_free(w);
@@ -501,6 +518,17 @@ settle_prev(struct run *r)
 		r->o->progress(&w->row, r->o->arg);
 	work_free(w);
 	return 0;
+}
+
+/* Waits for every chunk handed over. */
+static int
+settle_all(struct run *r)
+{
+	int rc = 0;
+
+	while (rc == 0 && r->settled < r->handed)
+		rc = settle_one(r);
+	return rc;
 }
 
 static int
@@ -587,19 +615,20 @@ chunk_commit(struct run *r)
 	r->ngopen = 0;
 	r->open = false;
 	r->cur = NULL;
-	if ((rc = settle_prev(r)) < 0) {
+	if (r->handed - r->settled == DEPTH && (rc = settle_one(r)) < 0) {
 		work_free(w);
 		return rc;
 	}
-	r->prev = w;
-	if (!r->threaded) {
-		store_work(r, w);
-		return settle_prev(r);
-	}
 	pthread_mutex_lock(&r->mu);
-	r->busy = true;
+	r->ring[r->handed % DEPTH] = w;
+	r->handed++;
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
+	if (!r->threaded) {
+		store_work(r, w);
+		r->stored++;
+		return settle_one(r);
+	}
 	return 0;
 }
 
@@ -809,7 +838,7 @@ pipeline_stop(struct run *r)
 	if (!r->threaded)
 		return;
 	pthread_mutex_lock(&r->mu);
-	while (r->busy)
+	while (r->stored < r->handed)
 		pthread_cond_wait(&r->cv, &r->mu);
 	r->quit = true;
 	pthread_cond_broadcast(&r->cv);
@@ -916,7 +945,10 @@ run_dispose(struct run *r)
 {
 	pipeline_stop(r);
 	work_free(r->cur);
-	work_free(r->prev);
+	while (r->settled < r->handed) {
+		work_free(r->ring[r->settled % DEPTH]);
+		r->settled++;
+	}
 	for (int k = 0; k < 3; k++)
 		free(r->real[k].v);
 	if (r->zctx)
@@ -1096,7 +1128,7 @@ px_feed_ingest(struct px_node *n, const struct px_ingest_opts *o,
 			buf = px_realloc(buf, cap + 1);
 		}
 	}
-	if ((rc = chunk_commit(&r)) < 0 || (rc = settle_prev(&r)) < 0)
+	if ((rc = chunk_commit(&r)) < 0 || (rc = settle_all(&r)) < 0)
 		goto out;
 	pipeline_stop(&r);
 	if ((rc = finish_row(&r, "done", NULL)) < 0)
@@ -1110,7 +1142,7 @@ failed:
 	work_free(r.cur);
 	r.cur = NULL;
 	r.open = false;
-	if ((rc = settle_prev(&r)) < 0)
+	if ((rc = settle_all(&r)) < 0)
 		goto out;
 	pipeline_stop(&r);
 	if (finish_row(&r, "failed", err) == 0)
