@@ -14,7 +14,8 @@
  *      RSS < 256 MB (the ingest runs in a child process whose peak is
  *      read with wait4).  Durable storage in events/s beside the floor:
  *      SQLite batched inserts (transactions of 32,768, WAL,
- *      synchronous=FULL) of the same rows into the same tables.  Target
+ *      synchronous=FULL) of the same events as rows, a narrow row and
+ *      a row of JSON each (the layout before schema 21).  Target
  *      >= 300,000 events/s.  Then the batches are sent as cases (the
  *      flush: attachments written, messages signed) and timed.
  *   3. the deduplicator holding 7,000,000 keys: lookups per second (half
@@ -335,23 +336,64 @@ e2e_child(const char *dir, const char *file, int fd)
 	_exit(0);
 }
 
-/* The floor: the stored rows inserted again, in batches, into the same
- * tables (the event's row and its JSON's) with the same index, in a fresh
- * database with the store's settings. */
+struct floor_row {
+	sqlite3_int64 v[15];
+	char *host, *event;
+};
+
+struct floor_rows {
+	struct floor_row *v;
+	size_t n, cap;
+};
+
+static int
+floor_row(const struct px_feed_event_row *e, void *arg)
+{
+	struct floor_rows *f = arg;
+	struct floor_row *r;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 65536;
+		f->v = px_realloc(f->v, f->cap * sizeof(*f->v));
+	}
+	r = &f->v[f->n++];
+	r->v[0] = e->file;
+	r->v[1] = e->line;
+	r->v[2] = e->routed_ms;
+	r->v[3] = e->status;
+	r->v[4] = e->route;
+	r->v[5] = e->batch;
+	r->v[6] = e->type;
+	r->v[7] = e->severity;
+	r->v[8] = e->asn;
+	r->v[9] = e->seen_first;
+	r->v[10] = e->seen_last;
+	r->v[11] = e->count;
+	r->v[12] = e->key;
+	r->v[13] = e->bday;
+	r->v[14] = 0;
+	r->host = e->host ? px_strdup(e->host) : NULL;
+	r->event = px_strdup(e->event);
+	return 0;
+}
+
+/* The floor: the stored events inserted again as rows, in batches, into
+ * tables of the layout before schema 21 (the event's narrow row and its
+ * JSON's) with the queue's index, in a fresh database with the store's
+ * settings. */
 static double
 insert_floor(const char *dir, int64_t *rows, double *cpu)
 {
-	char *src = px_asprintf("%s/a/parley.db", dir);
 	char *dst = px_asprintf("%s/floor.db", dir);
 	char *adir = px_asprintf("%s/a", dir);
 	struct px_node *node = NULL;
-	sqlite3 *in = NULL, *out = NULL;
-	sqlite3_stmt *sel = NULL, *ins = NULL, *ins2 = NULL;
+	sqlite3 *out = NULL;
+	struct floor_row *rs;
+	sqlite3_stmt *ins = NULL, *ins2 = NULL;
 	double t0, c0, dt;
 	int64_t n = 0;
 
-	if (sqlite3_open(src, &in) != SQLITE_OK ||
-	    sqlite3_open(dst, &out) != SQLITE_OK)
+	if (sqlite3_open(dst, &out) != SQLITE_OK)
 		die("floor: open");
 	sqlite3_exec(out,
 	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
@@ -372,43 +414,17 @@ insert_floor(const char *dir, int64_t *rows, double *cpu)
 	        "  WHERE status >= 2;",
 	        NULL, NULL, NULL) != SQLITE_OK)
 		die("floor: schema");
-	/* Read everything first: the floor times the inserts only. */
-	struct row {
-		sqlite3_int64 v[15];
-		char *host, *event;
-	} *rs = NULL;
-	size_t cap = 0;
+	/* Read everything first, through the store (events are packed):
+	 * the floor times the inserts only. */
+	struct floor_rows fr = { 0 };
+	struct px_feed_event_filter all = { .status = -2 };
 
-	/* The events' JSON is packed by batch (store_sqlite_feed.c): read
-	 * through the store, pack by pack. */
-	if (px_node_open(&node, adir) < 0)
-		die("floor: open the node");
-	sqlite3_prepare_v2(in,
-	    "SELECT file, line, routed_ms, status, route, batch, type, "
-	    "severity, asn, seen_first, seen_last, count, key, bday, 0, host, "
-	    "id FROM feed_events ORDER BY coalesce(pack, id), id",
-	    -1, &sel, NULL);
-	while (sqlite3_step(sel) == SQLITE_ROW) {
-		struct px_feed_event_row ev;
-
-		if ((size_t)n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			rs = px_realloc(rs, cap * sizeof(*rs));
-		}
-		for (int i = 0; i < 15; i++)
-			rs[n].v[i] = sqlite3_column_int64(sel, i);
-		rs[n].host =
-		    px_strdup((const char *)sqlite3_column_text(sel, 15));
-		if (PX_STORE_CALL(node->store, feed_event_get,
-		        sqlite3_column_int64(sel, 16), &ev) < 0)
-			die("floor: read an event");
-		rs[n].event = ev.event;
-		ev.event = NULL;
-		px_feed_event_row_dispose(&ev);
-		n++;
-	}
-	sqlite3_finalize(sel);
+	if (px_node_open(&node, adir) < 0 ||
+	    PX_STORE_CALL(node->store, feed_events, &all, floor_row, &fr) < 0)
+		die("floor: read the events");
 	px_node_free(node);
+	rs = fr.v;
+	n = (int64_t)fr.n;
 	sqlite3_prepare_v2(out,
 	    "INSERT INTO feed_events (file, line, routed_ms, status, route, "
 	    "batch, type, severity, asn, seen_first, seen_last, count, key, "
@@ -446,9 +462,7 @@ insert_floor(const char *dir, int64_t *rows, double *cpu)
 		free(rs[i].event);
 	}
 	free(rs);
-	sqlite3_close(in);
 	sqlite3_close(out);
-	free(src);
 	free(dst);
 	free(adir);
 	*rows = n;

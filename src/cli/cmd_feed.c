@@ -301,18 +301,23 @@ queue_one(const struct px_feed_event_row *r, void *arg)
 	        "route") == 0)
 		json_object_set_new(o, "route", route);
 	json_object_set_new(o, "routed", px_json_time(r->routed_ms));
+	json_object_set_new(o, "seen",
+	    json_pack("{sIsoso}", "count", (json_int_t)r->count, "first",
+	        px_json_time(r->seen_first), "last",
+	        px_json_time(r->seen_last)));
 	json_array_append_new(arg, o);
 	return 0;
 }
+
+static void print_events(const struct px_args *a, json_t *q, const char *none);
 
 static int
 run_queue(struct px_args *a)
 {
 	struct px_node *n = NULL;
-	json_t *q = json_array(), *v;
+	json_t *q = json_array();
 	const char *st = px_arg(a, "status");
 	int status = -1, rc;
-	size_t i;
 
 	if (st) {
 		for (int k = PX_RT_UNROUTABLE; k < PX_RT__N; k++)
@@ -333,12 +338,26 @@ run_queue(struct px_args *a)
 		rc = px_cli_fail(a, rc);
 		goto out;
 	}
+	print_events(a, q, "Nothing waits for a person.");
+out:
+	json_decref(q);
+	px_node_free(n);
+	return rc;
+}
+
+/* Lists events (queue_one's objects) as JSON or one line each. */
+static void
+print_events(const struct px_args *a, json_t *q, const char *none)
+{
+	json_t *v;
+	size_t i;
+
 	if (px_json(a)) {
 		px_cli_print_json(q);
-		goto out;
+		return;
 	}
 	if (json_array_size(q) == 0)
-		printf("Nothing waits for a person.\n");
+		printf("%s\n", none);
 	json_array_foreach(q, i, v)
 	{
 		const json_t *r = json_object_get(v, "route");
@@ -353,7 +372,56 @@ run_queue(struct px_args *a)
 		    (long long)json_integer_value(json_object_get(v, "line")),
 		    why ? why : "");
 	}
-out:
+}
+
+/* A number option: *out keeps its value when absent; 2 on a bad one. */
+static int
+num_opt(const struct px_args *a, const char *name, int64_t *out)
+{
+	const char *v = px_arg(a, name);
+	char *end = NULL;
+	long long x;
+
+	if (v == NULL)
+		return 0;
+	x = strtoll(v, &end, 10);
+	if (end == v || *end || x <= 0)
+		return px_cli_usage(a, "--%s must be a positive number", name);
+	*out = x;
+	return 0;
+}
+
+static int
+run_events(struct px_args *a)
+{
+	struct px_node *n = NULL;
+	struct px_feed_event_filter f = { .status = -2, .limit = 200 };
+	json_t *q;
+	const char *st = px_arg(a, "status");
+	int rc;
+
+	if (st) {
+		f.status = -3;
+		for (int k = 0; k < PX_RT__N; k++)
+			if (strcmp(st, px_rt_status_names[k]) == 0)
+				f.status = k;
+		if (f.status == -3)
+			return px_cli_usage(a,
+			    "--status must be routed, own, unroutable, "
+			    "disputed, withheld or dismissed");
+	}
+	if ((rc = num_opt(a, "file", &f.file)) != 0 ||
+	    (rc = num_opt(a, "limit", &f.limit)) != 0 ||
+	    (rc = num_opt(a, "before", &f.before)) != 0)
+		return rc;
+	f.host = px_arg(a, "host");
+	if ((rc = px_cli_open(&n, a)) != 0)
+		return rc;
+	q = json_array();
+	if ((rc = PX_STORE_CALL(n->store, feed_events, &f, queue_one, q)) < 0)
+		rc = px_cli_fail(a, rc);
+	else
+		print_events(a, q, "No such events.");
 	json_decref(q);
 	px_node_free(n);
 	return rc;
@@ -523,6 +591,18 @@ static const struct px_opt queue_opts[] = {
 	    0, 0 },
 	{ 0 },
 };
+static const struct px_opt events_opts[] = {
+	{ "status", "STATUS",
+	    "only routed, own, unroutable, disputed, withheld or dismissed "
+	    "events",
+	    0, 0 },
+	{ "file", "FILE-ID", "only the events of that input file", 0, 0 },
+	{ "host", "HOST", "only the events about that host", 0, 0 },
+	{ "before", "ID", "only events numbered below ID (the next page)", 0,
+	    0 },
+	{ "limit", "N", "at most N events (200)", 0, 0 },
+	{ 0 },
+};
 static const struct px_opt route_opts[] = {
 	{ "to", "PEER", "the pinned peer to send the events to", 0, 0 },
 	{ "reason", "TEXT", "why (kept with the action, sent with the event)",
@@ -576,6 +656,16 @@ static const struct px_cmd queue = {
 	.opts = queue_opts,
 	.run = run_queue,
 };
+static const struct px_cmd events = {
+	.name = "events",
+	.summary = "stored events, newest first: status, route, file and line",
+	.opts = events_opts,
+	.run = run_events,
+	.details = "Events are numbered as they are stored; each shows its "
+	           "status, host, input file and line, the event and its "
+	           "route explanation ('parley feed event ID' for one, with "
+	           "the deciding delegation line).",
+};
 
 static const struct px_cmd route = {
 	.name = "route",
@@ -614,9 +704,9 @@ static const struct px_cmd actions = {
 };
 
 static const struct px_cmd *const subs[] = { &ingest, &status, &bad, &queue,
-	&route, &dismiss, &actions, &px_feed_flush_cmd, &px_feed_digest_cmd,
-	&px_feed_verify_cmd, &px_feed_attachment_cmd, &px_feed_event_cmd,
-	&px_feed_spool_cmd, NULL };
+	&events, &route, &dismiss, &actions, &px_feed_flush_cmd,
+	&px_feed_digest_cmd, &px_feed_verify_cmd, &px_feed_attachment_cmd,
+	&px_feed_event_cmd, &px_feed_spool_cmd, NULL };
 
 const struct px_cmd px_cmd_feed = {
 	.name = "feed",

@@ -4,22 +4,31 @@
  * on-disk index (node/dedup.h), routed (model/routing.h) and stored, in
  * chunks of CHUNK records.
  *
- * A chunk is one durable transaction holding its new events, the
- * duplicates it counted on earlier ones, its bad records and the file's
- * progress (bytes and lines consumed, counts).  So at any moment the
- * store says exactly how far the file was ingested, and ingesting the
- * same file again after a crash resumes there: nothing is lost, nothing
- * counted twice.  The deduplication index learns a chunk's keys only
- * after the chunk committed.
+ * A chunk is one durable transaction holding its new events (packs),
+ * the duplicates it counted on earlier ones, its bad records and the
+ * file's progress (bytes and lines consumed, counts).  So at any moment
+ * the store says exactly how far the file was ingested, and ingesting
+ * the same file again after a crash resumes there: nothing is lost,
+ * nothing counted twice.
  *
- * Memory is bounded whatever the file's size: one window of input, one
- * chunk's table of keys, caches of route explanations, groups and
- * batches (which grow with distinct values, not with rows), the routing
- * table, and the index's pages, which it hands back to the page cache.
+ * Two threads: this one reads, decodes, deduplicates, routes and builds
+ * the chunk; when it is full it is sealed (its events numbered, its keys
+ * given to the index) and handed to the storing thread, which
+ * compresses, stores and commits it while the next one fills.  The
+ * index learns a chunk's keys before the chunk commits; it is marked
+ * unclean while in use, so after a crash it is rebuilt from what the
+ * store holds, and it is never closed clean while a chunk it learned
+ * has not committed.
+ *
+ * Memory is bounded whatever the file's size: one window of input, 1 +
+ * DEPTH chunks, caches of route explanations, groups and batches (which grow
+ * with distinct values, not with rows), the routing table, and the
+ * index's pages, which it hands back to the page cache.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,7 +40,8 @@
 #include "util/u64map.h"
 #include "util/util.h"
 
-#define CHUNK      32768      /* records per transaction */
+#define CHUNK      65536      /* records per transaction */
+#define DEPTH      2          /* chunks waiting for the storing thread */
 #define WINDOW     (4u << 20) /* bytes read at a time */
 #define HEAD_BYTES (1u << 20) /* hashed to recognise a file again */
 #define BAD_KEPT   1000       /* bad records kept per file */
@@ -50,18 +60,48 @@ struct strcache {
 	size_t n, cap;
 };
 
-/* A key this chunk saw: a new event, or duplicates of one. */
+/* A key this chunk saw: a new event (fresh), or duplicates of an event
+ * of an earlier chunk (its id known). */
 struct pending {
 	uint64_t key;
 	int64_t id, bday;
 	int64_t first, last, delta; /* duplicates counted */
-	bool fresh;                 /* stored by this chunk */
+	size_t pack, at;            /* fresh: its pack and entry */
+	uint32_t idoff;
+	bool fresh;
+};
+
+/* A route explanation, group or batch new to the reading thread: it
+ * numbers them itself (-1, -2, ...), so that it never waits for the
+ * store; the storing thread finds or adds each and maps the numbers to
+ * the store's ids (struct ids) before storing the chunk. */
+struct newid {
+	int64_t prov;
+	char *text;         /* route: its JSON; group: "peer\nasn\ntype\nid" */
+	int64_t grp;        /* batch: its group (a provisional number) */
+	int64_t start, end; /* batch: its interval */
+	int64_t now;        /* group: when made */
+};
+
+/* Provisional number -> store id, one table per kind. */
+struct ids {
+	int64_t *v;
+	size_t n, cap;
+};
+
+/* A chunk: built by the reading thread, stored by the storing one. */
+struct work {
+	struct px_feed_chunk c;
+	struct newid *nid[3]; /* routes, groups, batches */
+	size_t nnid[3], capnid[3];
+	size_t cappacks, capdups, capbad;
+	struct px_feed_file_row row; /* the file's progress with it */
+	int rc;
+	char *err;
 };
 
 struct batch {
-	int64_t grp, start, id, add;
-	int64_t *ids; /* events added by this chunk */
-	size_t nids, capids;
+	int64_t grp, start, id;
 };
 
 /* A routing decision, as a key for the ids of their explanations: the
@@ -100,10 +140,26 @@ struct run {
 	struct px_u64map bmap; /* (grp, start, end) -> batch index */
 	struct batch *batches;
 	size_t nbatch, capbatch;
+	struct px_u64map gmap; /* batch or status -> index in gopen */
+	size_t *gopen;         /* the open pack in cur of each */
+	size_t ngopen, capgopen;
 	struct px_buf json, route;
-	int64_t now;
+	int64_t now, next_id;
+	int64_t nprov[3];          /* provisional numbers given, by kind */
+	struct ids real[3];        /* the storing thread's: their store ids */
+	struct px_feed_zctx *zctx; /* the storing thread's */
 	size_t in_chunk;
-	bool in_tx;
+	bool open; /* a chunk is being built */
+	/* The pipeline: `cur` is being built; ring[settled .. handed - 1]
+	 * were handed to the storing thread (at most DEPTH, so a slow
+	 * commit does not stop the reading at once), which stored those
+	 * below `stored`; after a failure it stores none. */
+	struct work *cur, *ring[DEPTH];
+	uint64_t handed, stored, settled;
+	pthread_t thread;
+	pthread_mutex_t mu; /* ring, handed, stored, failed, quit */
+	pthread_cond_t cv;
+	bool threaded, failed, quit, mu_init;
 };
 
 static void
@@ -115,32 +171,52 @@ strcache_dispose(struct strcache *c)
 	px_u64map_dispose(&c->map);
 }
 
-/* The store id of `s` in cache `c`, asking `fetch` for new ones. */
-static int
-intern(struct run *r, struct strcache *c, const char *s, size_t n,
-    int (*fetch)(struct run *r, const char *s, int64_t *id), int64_t *id)
+enum { K_ROUTE, K_GROUP, K_BATCH };
+
+/* A provisional number for a new route, group or batch of the chunk
+ * being built. */
+static struct newid *
+newid(struct run *r, int kind)
+{
+	struct work *w = r->cur;
+	struct newid *v;
+
+	if (w->nnid[kind] == w->capnid[kind]) {
+		w->capnid[kind] = w->capnid[kind] ? w->capnid[kind] * 2 : 64;
+		w->nid[kind] = px_realloc(
+		    w->nid[kind], w->capnid[kind] * sizeof(*w->nid[kind]));
+	}
+	v = &w->nid[kind][w->nnid[kind]++];
+	memset(v, 0, sizeof(*v));
+	v->prov = -++r->nprov[kind];
+	return v;
+}
+
+/* The number of `s` in cache `c` (of routes or groups), a new
+ * provisional one if it is new. */
+static int64_t
+intern(struct run *r, struct strcache *c, const char *s, size_t n, int kind)
 {
 	uint64_t h = px_hash64(s, n, 7);
 	size_t probe = 0;
 	int64_t i;
-	int rc;
+	struct newid *v;
 
 	while ((i = px_u64map_get(&c->map, h, &probe)) >= 0)
-		if (strlen(c->v[i].s) == n && memcmp(c->v[i].s, s, n) == 0) {
-			*id = c->v[i].id;
-			return 0;
-		}
-	if ((rc = fetch(r, s, id)) < 0)
-		return rc;
+		if (strlen(c->v[i].s) == n && memcmp(c->v[i].s, s, n) == 0)
+			return c->v[i].id;
+	v = newid(r, kind);
+	v->text = px_strndup(s, n);
+	v->now = r->now;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
 		c->v = px_realloc(c->v, c->cap * sizeof(*c->v));
 	}
 	c->v[c->n].s = px_strndup(s, n);
-	c->v[c->n].id = *id;
+	c->v[c->n].id = v->prov;
 	px_u64map_put(&c->map, h, (uint32_t)c->n);
 	c->n++;
-	return 0;
+	return v->prov;
 }
 
 static void
@@ -164,9 +240,7 @@ rkey_of(struct rkey *k, const struct px_rt_result *rt)
 	k->reason = rt->reason;
 }
 
-static int fetch_route(struct run *r, const char *s, int64_t *id);
-
-/* The store id of the explanation of a decision. */
+/* The number of the explanation of a decision. */
 static int
 route_id(struct run *r, const struct px_rt_result *rt, int64_t *id)
 {
@@ -175,7 +249,6 @@ route_id(struct run *r, const struct px_rt_result *rt, int64_t *id)
 	uint64_t h;
 	size_t probe = 0;
 	int64_t i;
-	int rc;
 
 	rkey_of(&k, rt);
 	h = px_hash64(&k, sizeof(k), 11);
@@ -186,9 +259,7 @@ route_id(struct run *r, const struct px_rt_result *rt, int64_t *id)
 		}
 	px_buf_reset(&r->route);
 	px_route_json(&r->route, r->t, rt);
-	if ((rc = intern(r, &r->routes, r->route.data, r->route.len,
-	         fetch_route, id)) < 0)
-		return rc;
+	*id = intern(r, &r->routes, r->route.data, r->route.len, K_ROUTE);
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
 		c->k = px_realloc(c->k, c->cap * sizeof(*c->k));
@@ -201,61 +272,96 @@ route_id(struct run *r, const struct px_rt_result *rt, int64_t *id)
 	return 0;
 }
 
-static int
-fetch_route(struct run *r, const char *s, int64_t *id)
+/* The store id of a provisional number of `kind`. */
+static int64_t
+real_id(const struct run *r, int kind, int64_t v)
 {
-	return PX_STORE_CALL(r->n->store, feed_route_id, s, id);
+	return v < 0 ? r->real[kind].v[-v - 1] : v;
 }
 
-/* Group keys are "peer\nasn\ntype\nidentifier". */
+/* Finds or adds, in the store, the routes, groups and batches new in
+ * chunk `w` (the storing thread, inside the chunk's transaction). */
 static int
-fetch_group(struct run *r, const char *s, int64_t *id)
+resolve(struct run *r, struct work *w)
 {
-	char *copy = px_strdup(s), *p = copy, *f[4];
-	int rc;
+	struct px_store *st = r->n->store;
+	int rc = 0;
 
-	for (int i = 0; i < 4; i++) {
-		f[i] = p;
-		p = strchr(p, '\n');
-		if (p)
-			*p++ = '\0';
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; rc == 0 && i < w->nnid[k]; i++) {
+			struct newid *v = &w->nid[k][i];
+			struct ids *t = &r->real[k];
+			int64_t id = 0;
+
+			if (k == K_ROUTE) {
+				rc = PX_STORE_CALL(
+				    st, feed_route_id, v->text, &id);
+			} else if (k == K_GROUP) {
+				/* "peer\nasn\ntype\nidentifier" */
+				char *f[4], *p = v->text;
+
+				for (int j = 0; j < 4; j++) {
+					f[j] = p;
+					p = strchr(p, '\n');
+					if (p)
+						*p++ = '\0';
+				}
+				rc = PX_STORE_CALL(st, feed_group_id, f[0],
+				    strtoll(f[1], NULL, 10),
+				    (int)strtol(f[2], NULL, 10), f[3], v->now,
+				    &id);
+			} else {
+				rc = PX_STORE_CALL(st, feed_batch_id,
+				    real_id(r, K_GROUP, v->grp), v->start,
+				    v->end, &id);
+			}
+			if (rc < 0)
+				break;
+			if ((size_t)(-v->prov) > t->cap) {
+				t->cap = t->cap ? t->cap * 2 : 256;
+				while (t->cap < (size_t)(-v->prov))
+					t->cap *= 2;
+				t->v = px_realloc(t->v, t->cap * sizeof(*t->v));
+			}
+			t->v[-v->prov - 1] = id;
+			t->n = (size_t)(-v->prov);
+		}
+	for (size_t i = 0; rc == 0 && i < w->c.npacks; i++) {
+		struct px_feed_pack_in *p = &w->c.packs[i];
+
+		p->batch = real_id(r, K_BATCH, p->batch);
+		px_feed_entry_routes(p, r->real[K_ROUTE].v, r->real[K_ROUTE].n);
 	}
-	rc = PX_STORE_CALL(r->n->store, feed_group_id, f[0],
-	    strtoll(f[1], NULL, 10), (int)strtol(f[2], NULL, 10), f[3], r->now,
-	    id);
-	free(copy);
 	return rc;
 }
 
-static int
-batch_of(struct run *r, int64_t grp, int64_t start, int64_t end, size_t *out)
+static size_t
+batch_of(struct run *r, int64_t grp, int64_t start, int64_t end)
 {
 	uint64_t h;
 	int64_t v[3] = { grp, start, end };
 	size_t probe = 0;
 	int64_t i;
-	int rc;
+	struct newid *b;
 
 	h = px_hash64(v, sizeof(v), 3);
 	while ((i = px_u64map_get(&r->bmap, h, &probe)) >= 0)
-		if (r->batches[i].grp == grp && r->batches[i].start == start) {
-			*out = (size_t)i;
-			return 0;
-		}
+		if (r->batches[i].grp == grp && r->batches[i].start == start)
+			return (size_t)i;
 	if (r->nbatch == r->capbatch) {
 		r->capbatch = r->capbatch ? r->capbatch * 2 : 256;
 		r->batches =
 		    px_realloc(r->batches, r->capbatch * sizeof(*r->batches));
 	}
-	memset(&r->batches[r->nbatch], 0, sizeof(*r->batches));
+	b = newid(r, K_BATCH);
+	b->grp = grp;
+	b->start = start;
+	b->end = end;
 	r->batches[r->nbatch].grp = grp;
 	r->batches[r->nbatch].start = start;
-	if ((rc = PX_STORE_CALL(r->n->store, feed_batch_id, grp, start, end,
-	         &r->batches[r->nbatch].id)) < 0)
-		return rc;
+	r->batches[r->nbatch].id = b->prov;
 	px_u64map_put(&r->bmap, h, (uint32_t)r->nbatch);
-	*out = r->nbatch++;
-	return 0;
+	return r->nbatch++;
 }
 
 static struct pending *
@@ -275,114 +381,343 @@ pend_new(struct run *r, uint64_t key)
 	return p;
 }
 
+/* The index of `key` in map `m` over records whose key `keyof` gives,
+ * or -1. */
+#define FIND_KEY(m, recs, key, out)                                    \
+	do {                                                           \
+		size_t probe_ = 0;                                     \
+		int64_t i_;                                            \
+		(out) = -1;                                            \
+		while ((i_ = px_u64map_get((m), (key), &probe_)) >= 0) \
+			if ((recs)[i_].key == (key)) {                 \
+				(out) = i_;                            \
+				break;                                 \
+			}                                              \
+	} while (0)
+
+static struct work *
+work_new(void)
+{
+	return px_calloc(1, sizeof(struct work));
+}
+
+static void
+work_free(struct work *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < w->c.npacks; i++)
+		px_feed_pack_in_dispose(&w->c.packs[i]);
+	free(w->c.packs);
+	free(w->c.dups);
+	for (size_t i = 0; i < w->c.nbad; i++)
+		free(w->c.bad[i].reason);
+	free(w->c.bad);
+	for (int k = 0; k < 3; k++) {
+		for (size_t i = 0; i < w->nnid[k]; i++)
+			free(w->nid[k][i].text);
+		free(w->nid[k]);
+	}
+	free(w->err);
+	free(w);
+}
+
+/* Stores chunk `w` (the storing thread, or the reading one when there
+ * is no thread): compressed outside the lock, then one transaction
+ * with the file's progress. */
+static void
+store_work(struct run *r, struct work *w)
+{
+	struct px_store *st = r->n->store;
+	int rc;
+
+	if ((rc = PX_STORE_CALL0(st, begin)) < 0)
+		goto out;
+	if ((rc = resolve(r, w)) < 0)
+		goto fail;
+	for (size_t i = 0; rc == 0 && i < w->c.npacks; i++)
+		rc = px_feed_pack_compress(&w->c.packs[i], r->zctx);
+	if (rc == 0)
+		rc = PX_STORE_CALL(st, feed_chunk_put, &w->c);
+	if (rc == 0)
+		rc = PX_STORE_CALL(st, feed_file_put, &w->row);
+	if (rc == 0)
+		rc = PX_STORE_CALL0(st, commit);
+	if (rc == 0)
+		goto out;
+fail:
+	PX_STORE_CALL0(st, rollback);
+out:
+	w->rc = rc;
+	if (rc < 0)
+		w->err = px_strdup(px_error_last());
+	/* The bodies are not needed any more: only the keys are. */
+	for (size_t i = 0; i < w->c.npacks; i++)
+		px_feed_pack_in_dispose(&w->c.packs[i]);
+	w->c.npacks = 0;
+}
+
+static void *
+store_thread(void *arg)
+{
+	struct run *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct work *w;
+
+		while (r->stored == r->handed && !r->quit)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->stored == r->handed)
+			break;
+		w = r->ring[r->stored % DEPTH];
+		if (r->failed) {
+			/* Never a chunk after one that did not commit: the
+			 * file's progress would skip it. */
+			w->rc = PX_ERR;
+			w->err = px_strdup("an earlier chunk was not stored");
+		} else {
+			pthread_mutex_unlock(&r->mu);
+			store_work(r, w);
+			pthread_mutex_lock(&r->mu);
+			r->failed = w->rc < 0;
+		}
+		r->stored++;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Waits for the oldest chunk handed over; once it committed, the caller
+ * hears of the progress. */
+static int
+settle_one(struct run *r)
+{
+	struct work *w;
+	int rc;
+
+	if (r->settled == r->handed)
+		return 0;
+	if (r->threaded) {
+		pthread_mutex_lock(&r->mu);
+		while (r->stored == r->settled)
+			pthread_cond_wait(&r->cv, &r->mu);
+		pthread_mutex_unlock(&r->mu);
+	}
+	w = r->ring[r->settled % DEPTH];
+	r->ring[r->settled % DEPTH] = NULL;
+	r->settled++;
+	if (w->rc < 0) {
+		rc = px_error_set(w->rc, "%s", w->err ? w->err : "");
+		work_free(w);
+		return rc;
+	}
+	px_dedup_trim(r->dd);
+	if (r->o->progress)
+		r->o->progress(&w->row, r->o->arg);
+	work_free(w);
+	return 0;
+}
+
+/* Waits for every chunk handed over. */
+static int
+settle_all(struct run *r)
+{
+	int rc = 0;
+
+	while (rc == 0 && r->settled < r->handed)
+		rc = settle_one(r);
+	return rc;
+}
+
 static int
 chunk_begin(struct run *r)
 {
-	int rc;
-
-	if (r->in_tx)
+	if (r->open)
 		return 0;
-	if ((rc = PX_STORE_CALL0(r->n->store, begin)) < 0)
-		return rc;
-	r->in_tx = true;
+	if (r->cur == NULL)
+		r->cur = work_new();
+	r->open = true;
 	r->in_chunk = 0;
 	r->now = px_time_now_ms();
 	return 0;
 }
 
-/* Commits the chunk (its duplicates, batch counts and the file's
- * progress), then teaches the index its new keys. */
+static int
+by_id(const void *a, const void *b)
+{
+	const struct px_feed_dup_in *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Seals the chunk being built (numbers its events, pack by pack, and
+ * folds the duplicates it found of its own events into their entries),
+ * waits for the one before, and hands it to the storing thread. */
 static int
 chunk_commit(struct run *r)
 {
-	struct px_store *st = r->n->store;
+	struct work *w = r->cur;
 	int rc = 0;
 
-	if (!r->in_tx)
+	if (!r->open)
 		return 0;
-	for (size_t i = 0; rc == 0 && i < r->npend; i++)
-		if (r->pend[i].delta)
-			rc = PX_STORE_CALL(st, feed_event_dup, r->pend[i].id,
-			    r->pend[i].first, r->pend[i].last,
-			    r->pend[i].delta);
-	for (size_t i = 0; rc == 0 && i < r->nbatch; i++)
-		if (r->batches[i].add) {
-			struct batch *b = &r->batches[i];
+	for (size_t i = 0; i < w->c.npacks; i++) {
+		w->c.packs[i].first = r->next_id;
+		r->next_id += w->c.packs[i].n;
+	}
+	for (size_t i = 0; i < r->npend; i++) {
+		struct pending *p = &r->pend[i];
 
-			rc = PX_STORE_CALL(st, feed_batch_add, b->id, b->add);
-			if (rc == 0)
-				rc = PX_STORE_CALL(st, feed_batch_items, b->id,
-				    b->ids, b->nids);
-			b->add = 0;
-			b->nids = 0;
+		if (p->fresh) {
+			struct px_feed_pack_in *pk = &w->c.packs[p->pack];
+
+			p->id = pk->first + p->idoff;
+			if (p->delta)
+				px_feed_entry_seen(
+				    pk, p->at, p->first, p->last, 1 + p->delta);
+			/* The index learns the key now, before the chunk
+			 * commits: it is marked unclean while in use, so if
+			 * the chunk never commits (a crash, a failure) it is
+			 * rebuilt from what the store holds. */
+			if ((rc = px_dedup_add(r->dd, p->key, p->id, p->bday)) <
+			    0)
+				break;
+		} else if (p->delta) {
+			if (w->c.ndups == w->capdups) {
+				w->capdups = w->capdups ? w->capdups * 2 : 4096;
+				w->c.dups = px_realloc(
+				    w->c.dups, w->capdups * sizeof(*w->c.dups));
+			}
+			w->c.dups[w->c.ndups++] =
+			    (struct px_feed_dup_in){ p->id, p->first, p->last,
+				    p->delta };
 		}
-	r->row.updated_ms = px_time_now_ms();
-	if (rc == 0)
-		rc = PX_STORE_CALL0(st, feed_events_flush);
-	if (rc == 0)
-		rc = PX_STORE_CALL(st, feed_file_put, &r->row);
-	if (rc == 0)
-		rc = PX_STORE_CALL0(st, commit);
+	}
 	if (rc < 0) {
-		PX_STORE_CALL0(st, rollback);
-		r->in_tx = false;
+		work_free(w);
+		r->cur = NULL;
+		r->open = false;
 		return rc;
 	}
-	r->in_tx = false;
-	for (size_t i = 0; rc == 0 && i < r->npend; i++)
-		if (r->pend[i].fresh)
-			rc = px_dedup_add(r->dd, r->pend[i].key, r->pend[i].id,
-			    r->pend[i].bday);
+	/* In id order: the updates of duplicate counts touch neighbouring
+	 * rows. */
+	if (w->c.ndups > 1)
+		qsort(w->c.dups, w->c.ndups, sizeof(*w->c.dups), by_id);
+	w->c.file = r->row.id;
+	w->c.routed_ms = r->now;
+	r->row.updated_ms = px_time_now_ms();
+	w->row = r->row; /* its strings stay r->row's, unchanged meanwhile */
 	r->npend = 0;
 	px_u64map_clear(&r->keys);
-	px_dedup_trim(r->dd);
-	if (rc == 0 && r->o->progress)
-		r->o->progress(&r->row, r->o->arg);
-	return rc;
+	px_u64map_clear(&r->gmap);
+	r->ngopen = 0;
+	r->open = false;
+	r->cur = NULL;
+	if (r->handed - r->settled == DEPTH && (rc = settle_one(r)) < 0) {
+		work_free(w);
+		return rc;
+	}
+	pthread_mutex_lock(&r->mu);
+	r->ring[r->handed % DEPTH] = w;
+	r->handed++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (!r->threaded) {
+		store_work(r, w);
+		r->stored++;
+		return settle_one(r);
+	}
+	return 0;
 }
 
 static int
 bad_record(struct run *r, int64_t line, const char *why)
 {
+	struct work *w = r->cur;
+
 	r->row.bad++;
 	if (r->row.bad > BAD_KEPT)
 		return 0;
-	return PX_STORE_CALL(r->n->store, feed_bad_put, r->row.id, line, why);
+	if (w->c.nbad == w->capbad) {
+		w->capbad = w->capbad ? w->capbad * 2 : 64;
+		w->c.bad = px_realloc(w->c.bad, w->capbad * sizeof(*w->c.bad));
+	}
+	w->c.bad[w->c.nbad].line = line;
+	w->c.bad[w->c.nbad].reason = px_strdup(why);
+	w->c.nbad++;
+	return 0;
 }
 
-/* One decoded event: deduplicate, route, store. */
+/* The pack of the chunk being built that takes the next event of
+ * `batch` (or, with none, of `status`); a full one is followed by a
+ * new one. */
+static size_t
+pack_for(struct run *r, int64_t batch, int status)
+{
+	struct work *w = r->cur;
+	uint64_t k = batch ? (uint64_t)batch << 3 : (uint64_t)status + 1;
+	int64_t g = px_u64map_get(&r->gmap, k, NULL);
+
+	if (g >= 0 && w->c.packs[r->gopen[g]].n < PX_FEED_PACK_MAX)
+		return r->gopen[g];
+	if (w->c.npacks == w->cappacks) {
+		w->cappacks = w->cappacks ? w->cappacks * 2 : 256;
+		w->c.packs =
+		    px_realloc(w->c.packs, w->cappacks * sizeof(*w->c.packs));
+	}
+	memset(&w->c.packs[w->c.npacks], 0, sizeof(*w->c.packs));
+	w->c.packs[w->c.npacks].batch = batch;
+	w->c.packs[w->c.npacks].status = status;
+	if (g < 0) {
+		if (r->ngopen == r->capgopen) {
+			r->capgopen = r->capgopen ? r->capgopen * 2 : 256;
+			r->gopen = px_realloc(
+			    r->gopen, r->capgopen * sizeof(*r->gopen));
+		}
+		g = (int64_t)r->ngopen++;
+		px_u64map_put(&r->gmap, k, (uint32_t)g);
+	}
+	r->gopen[g] = w->c.npacks;
+	return w->c.npacks++;
+}
+
+/* One decoded event: deduplicate, route, add to its pack. */
 static int
 event(struct run *r, int64_t line)
 {
 	const struct px_event *e = r->ev;
 	uint64_t key = px_event_dedup_key(e);
-	int64_t t = px_event_time(e), id, len;
+	int64_t t = px_event_time(e), id, len, pi, batch = 0;
 	int64_t bday =
 	    (px_event_bucket(e) + px_ev_types[e->type].bucket_days * DAY_MS) /
 	    DAY_MS;
-	int64_t pi;
 	struct px_rt_result rt;
 	struct px_feed_event_row ev = { 0 };
+	struct px_feed_pack_in *pk;
 	struct pending *p;
-	size_t bi = (size_t)-1;
 	char host[PX_EV_MAX_URL + 1];
 	const struct px_ev_end *side;
+	size_t pki;
 	int rc;
 
-	/* A duplicate of an event of this chunk, or of an earlier one. */
-	pi = px_u64map_get(&r->keys, key, NULL);
-	if (pi < 0 && px_dedup_find(r->dd, key, &id)) {
-		p = pend_new(r, key);
-		p->id = id;
-		p->first = p->last = t;
-		pi = (int64_t)(r->npend - 1);
-		p->delta = 0;
+	/* A duplicate of an event of this chunk, or of an earlier one
+	 * (the index knows the keys of every sealed chunk). */
+	FIND_KEY(&r->keys, r->pend, key, pi);
+	if (pi < 0) {
+		if (px_dedup_find(r->dd, key, &id)) {
+			p = pend_new(r, key);
+			p->id = id;
+			pi = (int64_t)(r->npend - 1);
+		}
 	}
 	if (pi >= 0) {
 		p = &r->pend[pi];
-		if (p->delta == 0 || t < p->first)
+		/* A fresh event's first and last start at its own time. */
+		if ((p->delta == 0 && !p->fresh) || t < p->first)
 			p->first = t;
-		if (p->delta == 0 || t > p->last)
+		if ((p->delta == 0 && !p->fresh) || t > p->last)
 			p->last = t;
 		p->delta++;
 		r->row.duplicates++;
@@ -402,30 +737,24 @@ event(struct run *r, int64_t line)
 	if (rt.status == PX_RT_ROUTED) {
 		char gk[600];
 		int64_t grp, start;
+		size_t bi;
 		int k;
 
 		k = snprintf(gk, sizeof(gk), "%s\n%lld\n%d\n%s",
 		    px_rtable_party_name(r->t, rt.party),
 		    (long long)(side->asn > 0 ? side->asn : 0), e->type,
 		    e->identifier ? e->identifier : "");
-		if ((rc = intern(
-		         r, &r->groups, gk, (size_t)k, fetch_group, &grp)) < 0)
-			return rc;
+		grp = intern(r, &r->groups, gk, (size_t)k, K_GROUP);
 		len = e->severity == PX_SEV_CRITICAL ? r->cfg.critical_ms
 		                                     : r->cfg.interval_ms;
 		start = px_feed_interval(&r->cfg, r->now, len);
-		if ((rc = batch_of(r, grp, start, start + len, &bi)) < 0)
-			return rc;
-		r->batches[bi].add++;
-		ev.batch = r->batches[bi].id;
+		bi = batch_of(r, grp, start, start + len);
+		batch = r->batches[bi].id;
 	}
 	px_buf_reset(&r->json);
 	if ((rc = px_event_json(&r->json, e)) < 0)
 		return rc;
-	ev.file = r->row.id;
 	ev.line = line;
-	ev.routed_ms = r->now;
-	ev.status = rt.status;
 	ev.type = e->type;
 	ev.severity = e->severity;
 	ev.seen_first = ev.seen_last = t;
@@ -433,22 +762,17 @@ event(struct run *r, int64_t line)
 	ev.key = (int64_t)key;
 	ev.bday = bday;
 	ev.event = r->json.data;
-	if ((rc = PX_STORE_CALL(r->n->store, feed_event_put, &ev, &id)) < 0)
-		return rc;
-	if (bi != (size_t)-1) {
-		struct batch *b = &r->batches[bi];
-
-		if (b->nids == b->capids) {
-			b->capids = b->capids ? b->capids * 2 : 64;
-			b->ids =
-			    px_realloc(b->ids, b->capids * sizeof(*b->ids));
-		}
-		b->ids[b->nids++] = id;
-	}
+	ev.event_len = r->json.len;
+	pki = pack_for(r, batch, rt.status);
 	p = pend_new(r, key);
-	p->id = id;
-	p->bday = bday;
+	pk = &r->cur->c.packs[pki];
 	p->fresh = true;
+	p->pack = pki;
+	p->idoff = (uint32_t)pk->n;
+	p->bday = bday;
+	p->first = p->last = t;
+	px_feed_entry_put(pk, (uint32_t)pk->n, &ev, &p->at);
+	pk->n++;
 	r->row.events++;
 	switch (rt.status) {
 	case PX_RT_ROUTED:
@@ -493,6 +817,34 @@ record(struct run *r, const char *rec, size_t n, int64_t line)
 		return rc;
 	}
 	return event(r, line);
+}
+
+/* Starts the storing thread (or, if it cannot start, the chunks are
+ * stored by the reading thread). */
+static void
+pipeline_start(struct run *r)
+{
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->mu_init = true;
+	r->zctx = px_feed_zctx_new();
+	r->threaded = pthread_create(&r->thread, NULL, store_thread, r) == 0;
+}
+
+/* Stops the storing thread once it has stored what it holds. */
+static void
+pipeline_stop(struct run *r)
+{
+	if (!r->threaded)
+		return;
+	pthread_mutex_lock(&r->mu);
+	while (r->stored < r->handed)
+		pthread_cond_wait(&r->cv, &r->mu);
+	r->quit = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	r->threaded = false;
 }
 
 /* The identity of a file: its size and the SHA-256 of its head. */
@@ -591,8 +943,20 @@ open_row(struct run *r, const char *name, const char *ident, int64_t size,
 static void
 run_dispose(struct run *r)
 {
-	if (r->in_tx)
-		PX_STORE_CALL0(r->n->store, rollback);
+	pipeline_stop(r);
+	work_free(r->cur);
+	while (r->settled < r->handed) {
+		work_free(r->ring[r->settled % DEPTH]);
+		r->settled++;
+	}
+	for (int k = 0; k < 3; k++)
+		free(r->real[k].v);
+	if (r->zctx)
+		px_feed_zctx_free(r->zctx);
+	if (r->mu_init) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+	}
 	px_dedup_abandon(r->dd);
 	px_rtable_free(r->t);
 	px_decoder_dispose(&r->dec);
@@ -605,9 +969,9 @@ run_dispose(struct run *r)
 	free(r->decisions.id);
 	px_u64map_dispose(&r->keys);
 	px_u64map_dispose(&r->bmap);
+	px_u64map_dispose(&r->gmap);
+	free(r->gopen);
 	free(r->pend);
-	for (size_t i = 0; i < r->nbatch; i++)
-		free(r->batches[i].ids);
 	free(r->batches);
 	px_buf_dispose(&r->json);
 	px_buf_dispose(&r->route);
@@ -695,8 +1059,10 @@ px_feed_ingest(struct px_node *n, const struct px_ingest_opts *o,
 	if ((rc = px_dedup_open(&r.dd, idx, n->store, px_time_now_ms() / DAY_MS,
 	         LOCK_WAIT, &rebuilt)) < 0)
 		goto out;
-	if ((rc = PX_STORE_CALL(n->store, feed_tune, true)) < 0)
+	if ((rc = PX_STORE_CALL(n->store, feed_tune, true)) < 0 ||
+	    (rc = PX_STORE_CALL(n->store, feed_event_next, &r.next_id)) < 0)
 		goto out;
+	pipeline_start(&r);
 	offset = r.row.offset;
 	line = r.row.line;
 	if (offset > 0 && fmt != PX_FMT_INTELMQ && fmt != PX_FMT_XARF &&
@@ -762,18 +1128,23 @@ px_feed_ingest(struct px_node *n, const struct px_ingest_opts *o,
 			buf = px_realloc(buf, cap + 1);
 		}
 	}
-	if ((rc = chunk_commit(&r)) < 0 ||
-	    (rc = finish_row(&r, "done", NULL)) < 0)
+	if ((rc = chunk_commit(&r)) < 0 || (rc = settle_all(&r)) < 0)
+		goto out;
+	pipeline_stop(&r);
+	if ((rc = finish_row(&r, "done", NULL)) < 0)
 		goto out;
 	goto done;
 failed:
 	/* The file cannot be read on (a header the format cannot use):
-	 * what was committed stays, and the row says why. */
+	 * what was committed stays (the index learns the keys of the chunk
+	 * being stored), and the row says why. */
 	err = px_strdup(px_error_last());
-	if (r.in_tx) {
-		PX_STORE_CALL0(n->store, rollback);
-		r.in_tx = false;
-	}
+	work_free(r.cur);
+	r.cur = NULL;
+	r.open = false;
+	if ((rc = settle_all(&r)) < 0)
+		goto out;
+	pipeline_stop(&r);
 	if (finish_row(&r, "failed", err) == 0)
 		rc = px_error_set(PX_EINVAL, "%s", err);
 done:

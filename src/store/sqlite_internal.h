@@ -21,8 +21,8 @@
 #define PX_SQ_FIRST_FEED_STMT  128 /* 128..175: store_sqlite_feed.c */
 #define PX_SQ_FIRST_DESK_STMT  176 /* 176..183: store_sqlite_desk.c */
 #define PX_SQ_FIRST_USER_STMT  184 /* 184..199: store_sqlite_user.c */
-#define PX_SQ_FIRST_FQ_STMT    200 /* 200..207: store_sqlite_feed.c (queue) */
-#define PX_SQ_STMTS            208
+#define PX_SQ_FIRST_FQ_STMT    200 /* 200..223: store_sqlite_feed.c (packs) */
+#define PX_SQ_STMTS            224
 
 struct sq {
 	struct px_store base;
@@ -33,8 +33,8 @@ struct sq {
 	bool aborted; /* SQLite rolled the whole transaction back (disk full,
 	                 I/O error): every step fails until the outermost end */
 	bool lazy;    /* set_durable(false): commits do not wait for the disk */
-	struct px_sq_pack *pack; /* feed events' JSON being packed, and the
-	                            last pack read (store_sqlite_feed.c) */
+	struct px_sq_pack *pack; /* the feed events' pack last read
+	                            (store_sqlite_feed.c) */
 	struct px_sq_tree *tree; /* the log's tile cache (store_sqlite_log.c),
 	                            made on first use */
 };
@@ -247,10 +247,14 @@ int px_sq_taxii_status_get(
  * nodes written by what was rolled back; close frees it. */
 void px_sq_tree_rollback(struct sq *s);
 void px_sq_tree_close(struct sq *s);
-/* The feed events' pack being written is dropped with its transaction;
- * close frees the pack state (store_sqlite_feed.c). */
+/* The feed events' pack last read is forgotten with a rollback (it may
+ * have been written by what was rolled back); close frees it
+ * (store_sqlite_feed.c). */
 void px_sq_pack_rollback(struct sq *s);
 void px_sq_pack_close(struct sq *s);
+/* Schema 20 -> 21: feed events' rows become packs (store_sqlite_feed.c);
+ * runs inside the migration's transaction. */
+int px_sq_feed_convert(struct sq *s);
 
 /* Feeds, routing, attachments and digests (store_sqlite_feed.c). */
 #define PX_SQ_FEED_OPS                                                        \
@@ -263,8 +267,8 @@ void px_sq_pack_close(struct sq *s);
 	.feed_file_list = px_sq_feed_file_list,                               \
 	.feed_bad_put = px_sq_feed_bad_put,                                   \
 	.feed_bad_list = px_sq_feed_bad_list,                                 \
-	.feed_event_put = px_sq_feed_event_put,                               \
-	.feed_event_dup = px_sq_feed_event_dup,                               \
+	.feed_event_next = px_sq_feed_event_next,                             \
+	.feed_chunk_put = px_sq_feed_chunk_put,                               \
 	.feed_event_get = px_sq_feed_event_get,                               \
 	.feed_event_keys = px_sq_feed_event_keys,                             \
 	.feed_route_id = px_sq_feed_route_id,                                 \
@@ -284,7 +288,7 @@ void px_sq_pack_close(struct sq *s);
 	.feed_part_put = px_sq_feed_part_put, .feed_parts = px_sq_feed_parts, \
 	.feed_part_get = px_sq_feed_part_get, .feed_queue = px_sq_feed_queue, \
 	.feed_event_route = px_sq_feed_event_route,                           \
-	.feed_events_flush = px_sq_feed_events_flush,                         \
+	.feed_events = px_sq_feed_events,                                     \
 	.feed_action_put = px_sq_feed_action_put,                             \
 	.feed_actions = px_sq_feed_actions,                                   \
 	.feed_recv_put = px_sq_feed_recv_put,                                 \
@@ -309,10 +313,8 @@ int px_sq_feed_bad_put(
     struct px_store *b, int64_t file, int64_t line, const char *reason);
 int px_sq_feed_bad_list(
     struct px_store *b, int64_t file, int64_t limit, px_text_cb cb, void *arg);
-int px_sq_feed_event_put(
-    struct px_store *b, const struct px_feed_event_row *r, int64_t *id);
-int px_sq_feed_event_dup(
-    struct px_store *b, int64_t id, int64_t first, int64_t last, int64_t delta);
+int px_sq_feed_event_next(struct px_store *b, int64_t *id);
+int px_sq_feed_chunk_put(struct px_store *b, const struct px_feed_chunk *c);
 int px_sq_feed_event_get(
     struct px_store *b, int64_t id, struct px_feed_event_row *out);
 int px_sq_feed_event_keys(
@@ -347,7 +349,8 @@ int px_sq_feed_part_get(
     struct px_store *b, const char *msg_hash, struct px_feed_part_row *out);
 int px_sq_feed_queue(struct px_store *b, int status, int64_t before,
     int64_t limit, px_feed_event_cb cb, void *arg);
-int px_sq_feed_events_flush(struct px_store *b);
+int px_sq_feed_events(struct px_store *b, const struct px_feed_event_filter *f,
+    px_feed_event_cb cb, void *arg);
 int px_sq_feed_event_route(struct px_store *b, int64_t id, int status,
     int64_t route, int64_t batch, int64_t routed_ms);
 int px_sq_feed_action_put(

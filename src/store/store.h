@@ -21,7 +21,7 @@
 
 #include "util/err.h"
 
-#define PX_SCHEMA_VERSION 22
+#define PX_SCHEMA_VERSION 23
 
 /* Tiles (docs/ledger.md section 2): tile (k, t) holds the complete nodes
  * of tree levels PX_TILE_HEIGHT*k .. PX_TILE_HEIGHT*k + 5 below node
@@ -210,10 +210,76 @@ struct px_feed_event_row {
 	int64_t seen_first, seen_last, count;
 	int64_t key, bday; /* dedup key, and the day its bucket ends */
 	char *event;       /* canonical JSON */
+	size_t event_len;  /* its length when known (0: strlen) */
 	char *route_json;  /* read back joined; ignored by put */
 	int64_t pack;      /* the store's: where its JSON is kept */
 };
 typedef int (*px_feed_event_cb)(const struct px_feed_event_row *r, void *arg);
+
+/* Which stored events px_store_ops.feed_events lists. */
+struct px_feed_event_filter {
+	int status;       /* -1: waiting (unroutable, disputed, withheld);
+	                     -2: any; else that status */
+	int64_t file;     /* > 0: events of that input file */
+	const char *host; /* events whose host is this (NULL: any) */
+	int64_t before;   /* > 0: ids below it */
+	int64_t limit;    /* > 0: at most that many */
+};
+
+/* An ingest chunk for feed_chunk_put.  A pack holds events first ..
+ * first + n - 1, all of one batch (0: none) and one status, their
+ * entries appended with px_feed_entry_put in id order. */
+#define PX_FEED_PACK_MAX 4096 /* events per pack: one read costs this */
+struct px_feed_pack_in {
+	int64_t batch, first, n;
+	int status;
+	uint8_t *body; /* the entries */
+	size_t len, cap;
+	uint8_t *z; /* compressed (px_feed_pack_compress), or NULL */
+	size_t zlen;
+};
+/* Duplicates counted on an event of an earlier chunk. */
+struct px_feed_dup_in {
+	int64_t id, first, last, delta;
+};
+struct px_feed_bad_in {
+	int64_t line;
+	char *reason;
+};
+struct px_feed_chunk {
+	int64_t file, routed_ms; /* of every event of the chunk */
+	struct px_feed_pack_in *packs;
+	size_t npacks;
+	struct px_feed_dup_in *dups;
+	size_t ndups;
+	struct px_feed_bad_in *bad;
+	size_t nbad;
+};
+
+/* Appends event `r` (its id is the pack's first + `idoff`; file,
+ * routed_ms, status and batch are the pack's) to pack `p`; the entry
+ * starts at *at (for px_feed_entry_seen). */
+void px_feed_entry_put(struct px_feed_pack_in *p, uint32_t idoff,
+    const struct px_feed_event_row *r, size_t *at);
+/* Sets the first/last seen and count of the entry at `at` of `p`
+ * (duplicates counted before the pack is stored). */
+void px_feed_entry_seen(struct px_feed_pack_in *p, size_t at, int64_t first,
+    int64_t last, int64_t count);
+/* Replaces each entry's route r < 0 by real[-r - 1] (n of them): an
+ * ingest numbers new route explanations itself before the store has
+ * given them ids. */
+void px_feed_entry_routes(
+    struct px_feed_pack_in *p, const int64_t *real, size_t n);
+/* Compresses the entries of `p` (feed_chunk_put does it if not done; a
+ * caller may do it first, in another thread: it touches only `p` and
+ * `z`).  `z` is a compression context made by px_feed_zctx_new, reused
+ * from pack to pack (making one costs more than a small pack). */
+struct px_feed_zctx;
+struct px_feed_zctx *px_feed_zctx_new(void);
+void px_feed_zctx_free(struct px_feed_zctx *z);
+PX_MUST_CHECK int px_feed_pack_compress(
+    struct px_feed_pack_in *p, struct px_feed_zctx *z);
+void px_feed_pack_in_dispose(struct px_feed_pack_in *p);
 /* (dedup key, event id, bucket end day) for rebuilding the index. */
 typedef int (*px_feed_key_cb)(int64_t key, int64_t id, int64_t bday, void *arg);
 
@@ -659,16 +725,19 @@ struct px_store_ops {
 	/* cb(line, reason, "") by line. */
 	int (*feed_bad_list)(struct px_store *s, int64_t file, int64_t limit,
 	    px_text_cb cb, void *arg);
-	int (*feed_event_put)(
-	    struct px_store *s, const struct px_feed_event_row *r, int64_t *id);
-	/* Duplicates: seen_first = min(seen_first, first), seen_last =
-	 * max(seen_last, last), count += delta. */
-	int (*feed_event_dup)(struct px_store *s, int64_t id, int64_t first,
-	    int64_t last, int64_t delta);
+	/* The first id the next stored event gets (events are numbered
+	 * from 1, in the order packs are written). */
+	int (*feed_event_next)(struct px_store *s, int64_t *id);
+	/* Stores one ingest chunk (its packs of new events, the duplicates
+	 * it counted on earlier events, its bad records), inside the
+	 * caller's transaction; each routed pack also joins its batch
+	 * (events count and items). */
+	int (*feed_chunk_put)(
+	    struct px_store *s, const struct px_feed_chunk *c);
 	int (*feed_event_get)(
 	    struct px_store *s, int64_t id, struct px_feed_event_row *out);
 	/* Keys of events whose bucket ends on min_bday or later, newest
-	 * first (rows are appended in time order). */
+	 * first (packs are written in time order). */
 	int (*feed_event_keys)(
 	    struct px_store *s, int64_t min_bday, px_feed_key_cb cb, void *arg);
 	/* The id of a route explanation, added if new. */
@@ -724,10 +793,10 @@ struct px_store_ops {
 	 * below `before` (0: from the newest), at most `limit`. */
 	int (*feed_queue)(struct px_store *s, int status, int64_t before,
 	    int64_t limit, px_feed_event_cb cb, void *arg);
-	/* Writes the canonical JSON of the events feed_event_put stored in
-	 * this transaction (kept as one compressed pack); call before the
-	 * commit.  A rollback drops them. */
-	int (*feed_events_flush)(struct px_store *s);
+	/* Stored events matching the filter, newest first. */
+	int (*feed_events)(struct px_store *s,
+	    const struct px_feed_event_filter *f, px_feed_event_cb cb,
+	    void *arg);
 	/* Sets an event's decision: status, route explanation, batch (0:
 	 * none) and routing time.  PX_ENOTFOUND if no such event. */
 	int (*feed_event_route)(struct px_store *s, int64_t id, int status,

@@ -340,7 +340,27 @@ static const char *const migrations[] = {
 	 * success (api/users.h, throttling); by name, not by scanning an
 	 * audit anyone can lengthen with attempts */
 	"CREATE INDEX signins_name ON signins (name, ok);",
+	/* 22 -> 23: feed events live only in packs (store_sqlite_feed.c):
+	 * no row per event; a pack holds events of one batch and status
+	 * with consecutive ids, each with its narrow fields; what a person
+	 * changes later (routed by hand, dismissed) is a row of
+	 * feed_moves.  px_sq_feed_convert moves the rows of feed_events
+	 * into packs and drops the old tables. */
+	("CREATE TABLE feed_packs (first INTEGER PRIMARY KEY,"
+	 "  last INTEGER NOT NULL, events INTEGER NOT NULL, batch INTEGER,"
+	 "  status INTEGER NOT NULL, routed_ms INTEGER NOT NULL,"
+	 "  file INTEGER NOT NULL, data BLOB NOT NULL);"
+	 "CREATE INDEX feed_packs_queue ON feed_packs (status)"
+	 "  WHERE status >= 2;"
+	 "CREATE TABLE feed_moves (id INTEGER PRIMARY KEY,"
+	 "  pack INTEGER NOT NULL, status INTEGER NOT NULL,"
+	 "  route INTEGER NOT NULL, batch INTEGER,"
+	 "  routed_ms INTEGER NOT NULL);"
+	 "CREATE INDEX feed_moves_pack ON feed_moves (pack);"),
 };
+
+/* The migration after which px_sq_feed_convert runs (same transaction). */
+#define FEED_PACKS_SCHEMA 23
 
 enum q {
 	Q_META_GET,
@@ -1193,6 +1213,8 @@ migrate(struct sq *s)
 		rc = exec(s, "BEGIN IMMEDIATE");
 		if (rc == 0)
 			rc = exec(s, migrations[v]);
+		if (rc == 0 && v + 1 == FEED_PACKS_SCHEMA)
+			rc = px_sq_feed_convert(s);
 		if (rc == 0)
 			rc = exec(s, bump);
 		if (rc == 0)

@@ -64,7 +64,10 @@ insert(uint64_t *keys, uint32_t *vals, size_t cap, uint64_t key, uint32_t v)
 void
 px_u64map_put(struct px_u64map *m, uint64_t key, uint32_t val)
 {
-	if ((m->n + 1) * 4 > m->cap * 3) {
+	/* At most half full: most lookups of the ingest miss, and a miss
+	 * walks to an empty slot (2.5 slots on average at one half, 8.5 at
+	 * three quarters). */
+	if ((m->n + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 1024;
 		uint64_t *k = px_calloc(cap, sizeof(*k));
 		uint32_t *v = px_calloc(cap, sizeof(*v));

@@ -140,16 +140,13 @@ print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
 ' "$1" "$2" || fail "json_get $1 '$2': not JSON or the expression failed"
 }
 
-# feed_event DIR WHERE OUT: the stored JSON of the newest feed event of
-# node DIR matching the SQL condition WHERE on feed_events, read through
-# `parley feed event` (events live in compressed packs, not in rows).
+# feed_event DIR HOST OUT: the stored JSON of the newest feed event of
+# node DIR about HOST (empty: any), read through `parley feed events`
+# (events live in compressed packs, not in rows).
 feed_event() {
-	local id
-	id=$(sqlite3 "$1/parley.db" "SELECT id FROM feed_events WHERE $2 ORDER BY id DESC LIMIT 1") ||
-		fail "finding a feed event where $2"
-	[ -n "$id" ] || fail "no feed event where $2"
-	px feed event --dir "$1" --json "$id" >"$TMP/feed_event.json" || fail "reading feed event $id"
-	json_get "$TMP/feed_event.json" 'd["event"]' >"$3"
+	px feed events --dir "$1" --json --limit 1 ${2:+--host "$2"} >"$TMP/feed_event.json" ||
+		fail "reading the feed event about '$2'"
+	json_get "$TMP/feed_event.json" 'd[0]["event"]' >"$3" || fail "no feed event about '$2'"
 }
 
 expect_json() {

@@ -77,7 +77,7 @@ ok "taxii pull opens one case per grouping, with its marking, once"
 # a second pull finds it known.
 expect_rc 0 px taxii pull --dir b --json "$ROOT" "$CG" --to $X --as events
 expect_json "$OUT" '[d["name"], d["source"], d["records"], d["events"], d["bad"]]' "[\"taxii-$CG\", \"taxii\", 1, 1, 0]"
-feed_event b "1" ev-green.json
+feed_event b "" ev-green.json
 expect_json ev-green.json '[d["source"]["url"], d["tlp"], d["classification"]["type"]]' \
 	'["https://login.example.net/green", "green", "blocklist"]'
 expect_rc 0 px taxii pull --dir b --json "$ROOT" "$CG" --to $X --as events
