@@ -126,6 +126,17 @@ run_export(struct px_args *a)
 		    a, "--format misp-feed writes a directory: give -o DIR");
 	if ((rc = px_cli_open(&n, a)) != 0)
 		return rc;
+	/* --to names the party the file is for: a typo must not quietly
+	 * make it a file for someone else. */
+	if (px_arg(a, "to") != NULL) {
+		struct px_peer *p = NULL;
+
+		if ((rc = px_peer_load(&p, n, px_arg(a, "to"))) < 0) {
+			rc = px_cli_fail(a, rc);
+			goto out;
+		}
+		px_peer_free(p);
+	}
 	if (px_arg(a, "exercise") != NULL) {
 		if ((rc = px_node_exercise_id(ex, n, px_arg(a, "exercise"))) <
 		    0) {

@@ -365,7 +365,7 @@ walk(struct px_stix_case *out, const xmlNode *n, int depth)
 }
 
 static enum px_tlp
-tlp_of(const xmlNode *inc, enum px_tlp dflt)
+tlp_of(const xmlNode *inc, enum px_tlp dflt, bool *marked)
 {
 	static const struct {
 		const char *r;
@@ -384,8 +384,10 @@ tlp_of(const xmlNode *inc, enum px_tlp dflt)
 		r = prop(inc, "ext-restriction");
 	}
 	for (size_t i = 0; r && i < PX_ARRAY_LEN(map); i++)
-		if (strcasecmp(r, map[i].r) == 0)
+		if (strcasecmp(r, map[i].r) == 0) {
 			t = map[i].t;
+			*marked = true;
+		}
 	free(r);
 	return t;
 }
@@ -500,7 +502,7 @@ px_iodef_parse(
 		goto out;
 	}
 	header(out, inc);
-	out->tlp = tlp_of(inc, dflt);
+	out->tlp = tlp_of(inc, dflt, &out->marked);
 	rc = walk(out, inc, 0);
 out:
 	if (rc < 0)

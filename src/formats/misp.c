@@ -280,6 +280,25 @@ px_misp_hashes(struct px_buf *b, const json_t *ev)
 	}
 }
 
+/* Raises c's marking to the strictest TLP tag in `tags` ([{"name"}]). */
+static void
+tags_tlp(struct px_stix_case *c, const json_t *tags)
+{
+	size_t i;
+	const json_t *v;
+
+	json_array_foreach(tags, i, v)
+	{
+		int t = px_tlp_from_tag(
+		    json_string_value(json_object_get(v, "name")));
+
+		if (t >= 0 && (!c->marked || t > (int)c->tlp)) {
+			c->tlp = (enum px_tlp)t;
+			c->marked = true;
+		}
+	}
+}
+
 int
 px_misp_parse(
     struct px_stix_case *out, const char *text, size_t len, enum px_tlp dflt)
@@ -327,18 +346,23 @@ px_misp_parse(
 		goto out;
 	}
 	out->title = px_strdup(info);
-	json_array_foreach(json_object_get(e, "Tag"), i, v)
+	/* The strictest TLP tag of the event and of every attribute (a RED
+	 * attribute makes the case RED); with none, distribution 0 ("your
+	 * organisation only") reads as AMBER+STRICT. */
+	tags_tlp(out, json_object_get(e, "Tag"));
+	json_array_foreach(json_object_get(e, "Attribute"), i, v)
+	    tags_tlp(out, json_object_get(v, "Tag"));
+	json_array_foreach(json_object_get(e, "Object"), i, o)
 	{
-		const char *n = json_string_value(json_object_get(v, "name"));
-		int t;
-
-		if (n == NULL || strncasecmp(n, "tlp:", 4) != 0)
-			continue;
-		if (strcasecmp(n + 4, "white") == 0)
-			t = PX_TLP_CLEAR;
-		else if ((t = PX_WIRE(px_tlp_names, n + 4)) < 0)
-			continue;
-		out->tlp = (enum px_tlp)t;
+		json_array_foreach(json_object_get(o, "Attribute"), k, v)
+		    tags_tlp(out, json_object_get(v, "Tag"));
+	}
+	v = json_object_get(e, "distribution");
+	if (!out->marked &&
+	    ((json_is_string(v) && strcmp(json_string_value(v), "0") == 0) ||
+	        (json_is_integer(v) && json_integer_value(v) == 0))) {
+		out->tlp = PX_TLP_AMBER_STRICT;
+		out->marked = true;
 	}
 	tl = json_string_value(json_object_get(e, "threat_level_id"));
 	if (tl && tl[0] >= '1' && tl[0] <= '4' && tl[1] == '\0')

@@ -1086,43 +1086,63 @@ marking_of(enum px_tlp *out, const json_t *refs, const json_t *objs)
 {
 	size_t i, j;
 	const json_t *r;
+	int found = 0;
 
+	/* Every TLP marking named counts, and the strictest wins: a document
+	 * marked both CLEAR and RED is RED, whatever the order. */
 	json_array_foreach(refs, i, r)
 	{
-		const char *id = json_string_value(r);
+		const char *id = json_string_value(
+		    json_is_object(r) ? json_object_get(r, "marking_ref") : r);
+		int t = -1;
 
 		if (id == NULL)
 			continue;
-		for (int t = 0; t < PX_TLP__N; t++)
-			if (strcmp(id, px_stix_tlp_ids[t]) == 0) {
-				*out = (enum px_tlp)t;
-				return 1;
-			}
-		for (j = 0; j < PX_ARRAY_LEN(tlp1); j++)
-			if (strcmp(id, tlp1[j].id) == 0) {
-				*out = tlp1[j].tlp;
-				return 1;
-			}
+		for (int k = 0; k < PX_TLP__N && t < 0; k++)
+			if (strcmp(id, px_stix_tlp_ids[k]) == 0)
+				t = k;
+		for (j = 0; j < PX_ARRAY_LEN(tlp1) && t < 0; j++)
+			if (strcmp(id, tlp1[j].id) == 0)
+				t = (int)tlp1[j].tlp;
 		/* A marking-definition in the bundle with the TLP 2.0
 		 * extension, under an id of its own. */
-		for (j = 0; j < json_array_size(objs); j++) {
+		for (j = 0; j < json_array_size(objs) && t < 0; j++) {
 			const json_t *o = json_array_get(objs, j);
+			const char *oid =
+			    json_string_value(json_object_get(o, "id"));
 			const char *w;
-			int t;
 
-			if (!json_equal(json_object_get(o, "id"), r))
+			if (oid == NULL || strcmp(oid, id) != 0)
 				continue;
 			w = json_string_value(json_object_get(
 			    json_object_get(
 			        json_object_get(o, "extensions"), TLP_EXT),
 			    "tlp_2_0"));
-			if (w && (t = PX_WIRE(px_tlp_names, w)) >= 0) {
-				*out = (enum px_tlp)t;
-				return 1;
-			}
+			if (w)
+				t = PX_WIRE(px_tlp_names, w);
+		}
+		if (t >= 0 && (!found || t > (int)*out)) {
+			*out = (enum px_tlp)t;
+			found = 1;
 		}
 	}
-	return 0;
+	return found;
+}
+
+/* The strictest TLP marking of object `o`, from its object markings and
+ * its granular markings (a RED property makes the whole case RED): 1 and
+ * *out set, or 0 when it names none. */
+static int
+object_marking(enum px_tlp *out, const json_t *o, const json_t *objs)
+{
+	enum px_tlp a = PX_TLP_CLEAR, g = PX_TLP_CLEAR;
+	int fa =
+	    marking_of(&a, json_object_get(o, "object_marking_refs"), objs);
+	int fg = marking_of(&g, json_object_get(o, "granular_markings"), objs);
+
+	if (fa || fg)
+		*out = !fg || (fa && a > g) ? a : g;
+	return fa || fg;
 }
 
 /* Reads `len` bytes of text as a bundle into *b (new): at most
@@ -1277,8 +1297,7 @@ px_stix_parse(
 		}
 		out->title = px_strdup(name);
 		out->text = px_strdup(desc);
-		(void)marking_of(&out->tlp,
-		    json_object_get(head, "object_marking_refs"), objs);
+		out->marked = object_marking(&out->tlp, head, objs) == 1;
 		if (json_is_object(xc)) {
 			out->kind = PX_WIRE(px_kind_names,
 			    json_string_value(json_object_get(xc, "kind")));

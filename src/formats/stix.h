@@ -99,6 +99,7 @@ struct px_stix_case {
 	char *title;
 	char *text; /* the grouping's description, or NULL */
 	enum px_tlp tlp;
+	bool marked; /* the document states tlp (else it is the default) */
 	int kind, category, priority; /* -1: not said */
 	char **obs;                   /* "TYPE:VALUE" in the CLI form */
 	size_t nobs;
@@ -115,13 +116,14 @@ void px_uuid5(char out[PX_UUID_STRLEN], const char *ns, const char *name);
 /*
  * Parses a STIX 2.1 bundle (`len` bytes of JSON) into *out: the first
  * grouping, report or incident gives the title, description and marking
- * (object_marking_refs naming a TLP 2.0 or TLP 1.0 marking-definition;
- * none: `dflt`); its x_parley_case member the kind, category and
- * priority; every SCO and every indicator whose pattern is one comparison
- * of a value ("[ipv4-addr:value = '...']") an observable, normalised and
- * without duplicates.  PX_EINVAL with a message naming the object and
- * what was wrong for anything malformed (bad JSON, no objects, an
- * observable that is not one), PX_ETOOBIG past PX_STIX_MAX_BYTES.
+ * (the strictest TLP 2.0 or TLP 1.0 marking-definition its
+ * object_marking_refs and granular_markings name; none: `dflt`); its
+ * x_parley_case member the kind, category and priority; every SCO and every
+ * indicator whose pattern is one comparison of a value ("[ipv4-addr:value =
+ * '...']") an observable, normalised and without duplicates.  PX_EINVAL with a
+ * message naming the object and what was wrong for anything malformed (bad
+ * JSON, no objects, an observable that is not one), PX_ETOOBIG past
+ * PX_STIX_MAX_BYTES.
  */
 PX_MUST_CHECK int px_stix_parse(
     struct px_stix_case *out, const char *text, size_t len, enum px_tlp dflt);

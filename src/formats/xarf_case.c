@@ -206,9 +206,12 @@ one_report(struct px_stix_case *out, const json_t *r, size_t i)
 		const char *s = json_string_value(tg);
 		int t;
 
-		if (s && strncmp(s, "tlp:", 4) == 0 &&
-		    (t = PX_WIRE(px_tlp_names, s + 4)) >= 0)
+		/* The strictest of the reports' TLP tags, in any case. */
+		if ((t = px_tlp_from_tag(s)) >= 0 &&
+		    (!out->marked || t > (int)out->tlp)) {
 			out->tlp = (enum px_tlp)t;
+			out->marked = true;
+		}
 	}
 	return 0;
 }

@@ -40,6 +40,19 @@ const struct px_name px_tlp_names[PX_TLP__N] = {
 	{ "red", "TLP:RED" },
 };
 
+int
+px_tlp_from_tag(const char *tag)
+{
+	if (tag == NULL || strncasecmp(tag, "tlp:", 4) != 0)
+		return -1;
+	if (strcasecmp(tag + 4, "white") == 0)
+		return PX_TLP_CLEAR;
+	for (int t = 0; t < PX_TLP__N; t++)
+		if (strcasecmp(tag + 4, px_tlp_names[t].wire) == 0)
+			return t;
+	return -1;
+}
+
 const struct px_name px_request_type_names[PX_RQ__N] = {
 	{ "information", "request for information" },
 	{ "investigation", "request to investigate" },

@@ -152,6 +152,10 @@ extern const struct px_name px_category_names[PX_CAT__N];
 	"botnet, phishing, vulnerable-website, intrusion, ddos, malware, other"
 extern const struct px_name px_priority_names[PX_PRIO__N];
 extern const struct px_name px_tlp_names[PX_TLP__N];
+/* The marking a TLP tag names, as MISP and X-ARF write them: "tlp:" and
+ * a TLP 2.0 name, or TLP 1.0's "white" (read as CLEAR), in any case
+ * ("TLP:RED" as well as "tlp:red"); -1 for anything else. */
+int px_tlp_from_tag(const char *tag);
 extern const struct px_name px_request_type_names[PX_RQ__N];
 extern const struct px_name px_msg_type_names[PX_MSG__N];
 extern const struct px_name px_state_names[PX_ST__N];

@@ -490,7 +490,7 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
     const char *peer, const char *text, size_t len, const char *tlp)
 {
 	enum doc d;
-	char *lone = NULL;
+	char *lone = NULL, *import_key = NULL;
 	struct px_stix_case sc;
 	struct px_new_case nc = { 0 };
 	enum px_msg_type type;
@@ -518,6 +518,41 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	free(lone);
 	if (rc < 0)
 		return rc;
+	/* --tlp may raise a stated marking, never lower it: a document
+	 * marked RED stays at least RED. */
+	if (tlp && sc.marked) {
+		int want = PX_WIRE(px_tlp_names, tlp);
+
+		if (want >= 0 && want < (int)sc.tlp) {
+			rc = px_error_set(PX_EPERM,
+			    "the document is marked %s; --tlp %s would lower "
+			    "it (a marking can be raised on import, never "
+			    "lowered)",
+			    px_tlp_names[sc.tlp].label, tlp);
+			goto out;
+		}
+	}
+	/* The same document imported twice opens one case: the second
+	 * time names it (PX_ECONFLICT, *case_id set). */
+	{
+		uint8_t h[PX_SHA256_LEN];
+		char hex[2 * PX_SHA256_LEN + 1], *held = NULL;
+
+		px_sha256(h, text, len);
+		px_hex_encode(hex, h, sizeof(h));
+		import_key = px_asprintf("import.%s.%s", peer, hex);
+		if (PX_STORE_CALL(n->store, meta_get, import_key, &held) == 0 &&
+		    held) {
+			snprintf(case_id, PX_UUID_STRLEN, "%s", held);
+			rc = px_error_set(PX_ECONFLICT,
+			    "this document was imported already, as case %s "
+			    "with %s",
+			    held, peer);
+			free(held);
+			goto out;
+		}
+		px_error_clear();
+	}
 	tidy(sc.title, false);
 	tidy(sc.text, true);
 	nc.to = peer;
@@ -537,7 +572,9 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	    (rc = px_node_send(n, peer, NULL, type, body, &m)) < 0)
 		goto out;
 	memcpy(case_id, m->case_id, PX_UUID_STRLEN);
+	rc = PX_STORE_CALL(n->store, meta_set, import_key, case_id);
 out:
+	free(import_key);
 	px_msg_free(m);
 	json_decref(body);
 	px_stix_case_dispose(&sc);
@@ -678,9 +715,15 @@ px_node_import_misp_feed(size_t *count, struct px_node *n, const char *peer,
 			    u);
 			break;
 		}
-		if ((rc = px_file_read(&b, path, PX_MISP_MAX_BYTES)) < 0 ||
+		if ((rc = px_file_read(&b, path, PX_MISP_MAX_BYTES)) == 0 &&
 		    (rc = px_node_import_stix(
-		         id, n, peer, b.data, b.len, tlp)) < 0) {
+		         id, n, peer, b.data, b.len, tlp)) == PX_ECONFLICT) {
+			/* Imported before (a feed grows): skipped. */
+			px_error_clear();
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
 			px_error_prefix("%s", path);
 			break;
 		}

@@ -240,7 +240,10 @@ int
 px_node_taxii_pull(json_t **ids, struct px_node *n,
     const struct px_taxii_remote *r, const char *tlp)
 {
-	return px_node_taxii_pull_since(ids, n, r, tlp, NULL, false);
+	/* A case this node holds already (one it exchanged with the
+	 * server's node, shared back in "Cases with PEER") is never opened
+	 * again: that would echo it to the peer as a new case. */
+	return px_node_taxii_pull_since(ids, n, r, tlp, NULL, true);
 }
 
 int
@@ -335,6 +338,7 @@ px_node_taxii_pull_since(json_t **ids, struct px_node *n,
 		char ver[PX_TIME_STRLEN], id[PX_UUID_STRLEN], *key,
 		    *seen = NULL, *text;
 		json_t *b;
+		bool held;
 
 		if (!is_case_object(t) || gid == NULL ||
 		    px_taxii_version(ver, o, 0) < 0 ||
@@ -352,6 +356,12 @@ px_node_taxii_pull_since(json_t **ids, struct px_node *n,
 		rc = px_node_import_stix(
 		    id, n, r->peer, text, strlen(text), tlp);
 		free(text);
+		held =
+		    rc == PX_ECONFLICT; /* the same bundle, imported before */
+		if (held) {
+			px_error_clear();
+			rc = 0;
+		}
 		if (rc == 0)
 			rc = PX_STORE_CALL(n->store, meta_set, key, id);
 		free(key);
@@ -359,7 +369,8 @@ px_node_taxii_pull_since(json_t **ids, struct px_node *n,
 			px_error_prefix("importing %s", gid);
 			goto out;
 		}
-		json_array_append_new(*ids, json_string(id));
+		if (!held)
+			json_array_append_new(*ids, json_string(id));
 	}
 out:
 	free(filter);

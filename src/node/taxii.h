@@ -28,7 +28,9 @@ struct px_taxii_remote {
  * case with r->peer per grouping, report or incident in it, from that
  * object and the objects it references, through the STIX import (`tlp`
  * may be NULL: each bundle's own marking).  A grouping already imported
- * from this collection (kept in meta by its id and version) is skipped.
+ * from this collection (kept in meta by its id and version) is skipped,
+ * and so is one standing for a case this node holds (its x_parley_case
+ * id or parley external reference), so nothing is echoed back.
  * *ids gets the new cases' ids (a JSON array, new reference).  Errors:
  * PX_ERR for the transport, PX_EINVAL for an answer that is not a TAXII
  * envelope or a grouping the import refuses (what was opened before it

@@ -32,6 +32,10 @@ mknode a $A UTC
 expect_rc 0 px init --dir b --name $B --timezone UTC --email duty@b.example
 expect_rc 0 px card --dir b -o b.card
 enrol a b
+# C: a peer of A with no part in A's cases (the export matrix's "another
+# peer"; export --to must name a pinned peer).
+mknode c cert-c.example UTC
+expect_rc 0 px peer add --dir a c.card
 
 declare -A ID
 for t in clear green amber amber+strict red; do
@@ -346,14 +350,16 @@ expect_json feed/manifest.json 'len(d)' 2
 expect_json feed/manifest.json 'd["'"$U"'"]["info"]' "Phish kit green at evil.example"
 expect_json feed/manifest.json 'sorted(t["name"] for t in d["'"$U"'"]["Tag"])[-1]' "tlp:green"
 before=$(count_cases b)
+# The green event is misp.json byte for byte, imported at B above: one
+# case per document, so only the clear event opens a case.
 expect_rc 0 px import --dir b --to $A --json feed
-expect_json "$OUT" 'd["cases"]' 2
-expect_eq "cases at B after the feed" $((before + 2)) "$(count_cases b)"
+expect_json "$OUT" 'd["cases"]' 1
+expect_eq "cases at B after the feed" $((before + 1)) "$(count_cases b)"
 cp -r feed badfeed
 printf '{"Event": {"info": "x", "Attribute": [{"uuid": "u-2", "type": "url", "value": "nope"}]}}' >"badfeed/$U.json"
 expect_rc 3 px import --dir b --to $A badfeed
 expect_in "$ERR" "badfeed/$U.json"
-expect_eq "cases at B after a refused feed" $((before + 2)) "$(count_cases b)"
+expect_eq "cases at B after a refused feed" $((before + 1)) "$(count_cases b)"
 ok "MISP feed: manifest and one file per event, imported whole or not at all"
 
 # --- X-ARF v4 -------------------------------------------------------------------
@@ -455,4 +461,58 @@ expect_json "$OUT" 'sorted(c["title"] for c in d["cases"] if c["title"].startswi
 expect_in "$OUT" "withheld under its TLP marking"
 ok "audit bundle: RED and AMBER+STRICT messages withheld, the rest verifies"
 
+# Markings on import (an outside review found each lowering): the
+# strictest of all stated markings wins, granular ones included; TLP tags
+# in any case; a MISP attribute's tag counts; distribution 0 without a
+# tag is AMBER+STRICT; --tlp may raise a stated marking, never lower it;
+# the same document imported twice opens one case; export --to an
+# unknown peer is not found.
+python3 - "$VEC/xarf/samples/v4/content-phishing.json" <<'PY' || fail "making the marked documents"
+import json, sys
+CLEAR = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+RED = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+def bundle(title, refs=None, gran=None):
+    r = {"type": "report", "spec_version": "2.1",
+         "id": "report--6f1b3c1e-4b7e-4f51-9d7e-0c2a4e2b9d%02d" % len(title),
+         "created": "2026-12-01T00:00:00.000Z", "modified": "2026-12-01T00:00:00.000Z",
+         "name": title, "published": "2026-12-01T00:00:00Z", "object_refs": []}
+    if refs: r["object_marking_refs"] = refs
+    if gran: r["granular_markings"] = [{"marking_ref": gran, "selectors": ["description"]}]
+    return {"type": "bundle", "id": "bundle--0c6ed7a4-9a55-4e43-9d3f-1c1d2f6b70%02d" % len(title), "objects": [r]}
+json.dump(bundle("clear then red", [CLEAR, RED]), open("m-clear-red.json", "w"))
+json.dump(bundle("granular red on the text", [CLEAR], RED), open("m-granular.json", "w"))
+json.dump(bundle("plain green", ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]), open("m-green.json", "w"))
+ip = {"type": "ip-dst", "category": "Network activity", "value": "203.0.113.6"}
+json.dump({"Event": {"info": "upper case", "Tag": [{"name": "TLP:RED"}], "Attribute": [ip]}}, open("m-misp-upper.json", "w"))
+json.dump({"Event": {"info": "attribute red", "Tag": [{"name": "tlp:green"}],
+           "Attribute": [dict(ip, Tag=[{"name": "tlp:red"}])]}}, open("m-misp-attr.json", "w"))
+json.dump({"Event": {"info": "org only", "distribution": "0", "Attribute": [ip]}}, open("m-misp-dist0.json", "w"))
+x = json.load(open(sys.argv[1]))
+x["tags"] = ["TLP:RED"]
+json.dump(x, open("m-xarf-red.json", "w"))
+PY
+imported_tlp() {
+	expect_rc 0 px import --dir b --to $A --json "$1" ${2:+--tlp "$2"}
+	expect_rc 0 px case show --dir b --json "$(json_get "$OUT" 'd["case"]')"
+	expect_json "$OUT" 'd["tlp"]' "$3"
+}
+imported_tlp m-clear-red.json "" red
+imported_tlp m-granular.json "" red
+imported_tlp m-misp-upper.json "" red
+imported_tlp m-misp-attr.json "" red
+imported_tlp m-misp-dist0.json "" amber+strict
+imported_tlp m-xarf-red.json "" red
+imported_tlp m-green.json red red
+before=$(count_cases b)
+cp m-clear-red.json m-clear-red-2.json
+echo >>m-clear-red-2.json
+expect_rc 5 px import --dir b --to $A m-clear-red-2.json --tlp clear
+expect_in "$ERR" "the document is marked TLP:RED; --tlp clear would lower it"
+expect_rc 5 px import --dir b --to $A m-misp-upper.json
+expect_in "$ERR" "this document was imported already, as case"
+expect_eq "cases after a lowering and a re-import" "$before" "$(count_cases b)"
+expect_rc 0 px case list --dir b --json
+CLEAR_CASE=$(json_get "$OUT" '[c["id"] for c in d if c["tlp"] == "clear"][0]')
+expect_rc 4 px export --dir b --format stix --to nosuch.example "$CLEAR_CASE"
+ok "imports keep the strictest stated marking; --tlp never lowers it; one case per document; export --to checks the peer"
 finish

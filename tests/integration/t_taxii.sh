@@ -60,17 +60,23 @@ coll() {
 ROOT="$(url x)/taxii2/api/"
 CA=$(coll "Cases with $A")
 CG=$(coll "TLP:GREEN cases")
-expect_rc 0 px taxii pull --dir a --json "$ROOT" "$CA" --to $X
-cp "$OUT" pull1.json
-expect_json pull1.json 'len(d["cases"])' 3
-for id in $(json_get pull1.json '" ".join(d["cases"])'); do
-	expect_rc 0 px case show --dir a --json "$id"
-	echo "$(json_get "$OUT" 'd["tlp"]') $(json_get "$OUT" 'd["title"]')" >>pulled.txt
-done
-expect_eq "pulled cases" "$(sort pulled.txt | tr '\n' '|')" "clear Phish clear|green Phish green|red Phish red|"
+# A holds every case of "Cases with A" (it exchanged them with X): a pull
+# opens none of them again, which would echo them to X as new cases.
 expect_rc 0 px taxii pull --dir a --json "$ROOT" "$CA" --to $X
 expect_json "$OUT" 'd["cases"]' '[]'
-ok "taxii pull opens one case per grouping, with its marking, once"
+# B, a community member holding none, pulls the GREEN collection as cases:
+# one case per grouping, with its marking, once.
+expect_rc 0 px taxii pull --dir b --json "$ROOT" "$CG" --to $X
+cp "$OUT" pull1.json
+expect_json pull1.json 'len(d["cases"])' 1
+for id in $(json_get pull1.json '" ".join(d["cases"])'); do
+	expect_rc 0 px case show --dir b --json "$id"
+	echo "$(json_get "$OUT" 'd["tlp"]') $(json_get "$OUT" 'd["title"]')" >>pulled.txt
+done
+expect_eq "pulled cases" "$(sort pulled.txt | tr '\n' '|')" "green Phish green|"
+expect_rc 0 px taxii pull --dir b --json "$ROOT" "$CG" --to $X
+expect_json "$OUT" 'd["cases"]' '[]'
+ok "taxii pull opens one case per grouping not held here, with its marking, once"
 
 # --as events: B (a community member) pulls the GREEN collection into its
 # feed pipeline: the case's indicator becomes an event under its marking;
