@@ -15,6 +15,10 @@
 # (match[id|type|version|spec_version], added_after), versions, one
 # object, manifest, the date-added headers, the status after each POST,
 # malformed queries 400, a RED object refused from the GREEN collection.
+# Then POSTs to the GREEN collection: TLP 1.0 RED, RED in
+# granular_markings and GREEN+AMBER (1.0) refused and not served to B;
+# invalid STIX (no spec_version, no created, bad modified, bad pattern,
+# bad valid_from, id type not the object's type) failures with reasons.
 # Then the client: `taxii pull` as cases (once per grouping version) and
 # `--as events` into B's feed pipeline (once: a second pull is all
 # duplicates); `taxii push` through the choke point.
