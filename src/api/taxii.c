@@ -706,26 +706,6 @@ versions_get(const struct px_http_req *req, struct px_http_resp *r)
 	return listing(req, r, L_VERSIONS, req->params[1]);
 }
 
-/* The TLP 2.0 marking an object names, or -1 for none known. */
-static int
-object_tlp(const json_t *o)
-{
-	const json_t *refs = json_object_get(o, "object_marking_refs"), *m;
-	size_t i;
-	int worst = -1;
-
-	json_array_foreach(refs, i, m)
-	{
-		for (int t = 0; t < PX_TLP__N; t++)
-			if (json_is_string(m) &&
-			    strcmp(json_string_value(m), px_stix_tlp_ids[t]) ==
-			        0 &&
-			    t > worst)
-				worst = t;
-	}
-	return worst;
-}
-
 static int
 objects_post(const struct px_http_req *req, struct px_http_resp *r)
 {
@@ -774,13 +754,17 @@ objects_post(const struct px_http_req *req, struct px_http_resp *r)
 		const char *id = json_string_value(json_object_get(o, "id"));
 		char ver[PX_TIME_STRLEN] = "";
 		bool added = false;
-		int t = object_tlp(o);
+		int t = px_taxii_tlp(o);
 
-		if (c.peer == NULL && t > (int)c.tlp)
+		/* What peers will read must be STIX 2.1; the most
+		 * restrictive TLP the object names, on the whole or on a
+		 * property, decides whether it may enter. */
+		rc = px_taxii_object_check(o);
+		if (rc == 0 && c.peer == NULL && t > (int)c.tlp)
 			rc = px_error_set(PX_EPERM,
 			    "%s may not enter the %s collection",
 			    px_tlp_names[t].label, px_tlp_names[c.tlp].label);
-		else
+		if (rc == 0)
 			rc = put_object(n, c.id, o, now, ver, &added);
 		if (rc == 0)
 			json_array_append_new(

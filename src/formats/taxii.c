@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 
+#include "formats/stix.h"
 #include "formats/taxii.h"
 #include "util/util.h"
 
@@ -406,4 +407,423 @@ px_taxii_content_is(const char *ct, const char *media)
 		return 0;
 	return strstr(ct, "version=2.1") != NULL ||
 	    strstr(ct, "version=\"2.1\"") != NULL;
+}
+
+/* --- what a POST may store ----------------------------------------------- */
+
+/* TLP 1.0 as STIX 2.1 publishes it (section 7.2.1.4).  formats/stix.c
+ * reads the same ids on import but keeps its table to itself. */
+static const struct {
+	const char *id;
+	enum px_tlp tlp;
+} tlp1[] = {
+	{ "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+	    PX_TLP_CLEAR },
+	{ "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+	    PX_TLP_GREEN },
+	{ "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+	    PX_TLP_AMBER },
+	{ "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+	    PX_TLP_RED },
+};
+
+static int
+tlp_of_ref(const json_t *ref)
+{
+	const char *id = json_string_value(ref);
+
+	if (id == NULL)
+		return -1;
+	for (int t = 0; t < PX_TLP__N; t++)
+		if (strcmp(id, px_stix_tlp_ids[t]) == 0)
+			return t;
+	for (size_t j = 0; j < PX_ARRAY_LEN(tlp1); j++)
+		if (strcmp(id, tlp1[j].id) == 0)
+			return (int)tlp1[j].tlp;
+	return -1;
+}
+
+int
+px_taxii_tlp(const json_t *o)
+{
+	const json_t *m;
+	size_t i;
+	int worst = -1, t;
+
+	json_array_foreach(json_object_get(o, "object_marking_refs"), i, m)
+	{
+		if ((t = tlp_of_ref(m)) > worst)
+			worst = t;
+	}
+	json_array_foreach(json_object_get(o, "granular_markings"), i, m)
+	{
+		if ((t = tlp_of_ref(json_object_get(m, "marking_ref"))) > worst)
+			worst = t;
+	}
+	return worst;
+}
+
+/* A recursive-descent reader of STIX patterning (STIX 2.1 section 9):
+ * it says whether the text is a pattern, nothing more. */
+struct pat {
+	const char *s;
+	size_t i;
+	int depth;
+};
+
+#define PAT_DEPTH 64
+
+static void
+pat_ws(struct pat *p)
+{
+	while (isspace((unsigned char)p->s[p->i]))
+		p->i++;
+}
+
+static int
+pat_ch(struct pat *p, char c)
+{
+	pat_ws(p);
+	if (p->s[p->i] != c)
+		return 0;
+	p->i++;
+	return 1;
+}
+
+static int
+pat_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+static int
+pat_kw(struct pat *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	pat_ws(p);
+	if (strncmp(p->s + p->i, w, n) != 0 || pat_word_char(p->s[p->i + n]))
+		return 0;
+	p->i += n;
+	return 1;
+}
+
+/* A quoted string ('...', with \\ and \' the only escapes); its body is
+ * s[*b..*e). */
+static int
+pat_quoted(struct pat *p, size_t *b, size_t *e)
+{
+	if (p->s[p->i] != '\'')
+		return 0;
+	*b = ++p->i;
+	while (p->s[p->i] != '\'') {
+		if (p->s[p->i] == '\0')
+			return 0;
+		if (p->s[p->i] == '\\') {
+			if (p->s[p->i + 1] != '\\' && p->s[p->i + 1] != '\'')
+				return 0;
+			p->i++;
+		}
+		p->i++;
+	}
+	*e = p->i++;
+	return 1;
+}
+
+static int
+pat_string(struct pat *p)
+{
+	size_t b, e;
+
+	pat_ws(p);
+	return pat_quoted(p, &b, &e);
+}
+
+static int
+pat_ident(struct pat *p)
+{
+	pat_ws(p);
+	if (!isalpha((unsigned char)p->s[p->i]) && p->s[p->i] != '_')
+		return 0;
+	while (pat_word_char(p->s[p->i]))
+		p->i++;
+	return 1;
+}
+
+static int
+pat_number(struct pat *p, bool int_only)
+{
+	size_t d = 0;
+
+	pat_ws(p);
+	if (p->s[p->i] == '+' || p->s[p->i] == '-')
+		p->i++;
+	while (isdigit((unsigned char)p->s[p->i]))
+		p->i++, d++;
+	if (!int_only && p->s[p->i] == '.')
+		for (p->i++; isdigit((unsigned char)p->s[p->i]); p->i++)
+			d++;
+	return d > 0 && !pat_word_char(p->s[p->i]);
+}
+
+/* t'RFC 3339', h'hex' or b'base64'. */
+static int
+pat_typed(struct pat *p, char kind)
+{
+	size_t b, e;
+
+	pat_ws(p);
+	if (p->s[p->i] != kind || p->s[p->i + 1] != '\'')
+		return 0;
+	p->i++;
+	if (!pat_quoted(p, &b, &e))
+		return 0;
+	if (kind == 't') {
+		char ts[64];
+		int64_t ms;
+
+		if (e - b >= sizeof(ts))
+			return 0;
+		memcpy(ts, p->s + b, e - b);
+		ts[e - b] = '\0';
+		return px_time_parse(&ms, ts, 0) == 0;
+	}
+	for (size_t k = b; k < e; k++)
+		if (kind == 'h' ? !isxdigit((unsigned char)p->s[k])
+		                : !isalnum((unsigned char)p->s[k]) &&
+		            !strchr("+/=", p->s[k]))
+			return 0;
+	return kind != 'h' || (e - b) % 2 == 0;
+}
+
+static int
+pat_literal(struct pat *p)
+{
+	pat_ws(p);
+	if (p->s[p->i] != '\0' && strchr("thb", p->s[p->i]) &&
+	    p->s[p->i + 1] == '\'')
+		return pat_typed(p, p->s[p->i]);
+	if (p->s[p->i] == '\'')
+		return pat_string(p);
+	if (pat_kw(p, "true") || pat_kw(p, "false"))
+		return 1;
+	return pat_number(p, false);
+}
+
+static int
+pat_path(struct pat *p)
+{
+	if (!pat_ident(p) || !pat_ch(p, ':'))
+		return 0;
+	pat_ws(p);
+	if (!pat_ident(p) && !pat_string(p))
+		return 0;
+	for (;;) {
+		if (pat_ch(p, '.')) {
+			pat_ws(p);
+			if (!pat_ident(p) && !pat_string(p))
+				return 0;
+		} else if (pat_ch(p, '[')) {
+			if (!pat_ch(p, '*') && !pat_number(p, true))
+				return 0;
+			if (!pat_ch(p, ']'))
+				return 0;
+		} else
+			return 1;
+	}
+}
+
+static int pat_cmp_or(struct pat *p);
+static int pat_obs_seq(struct pat *p);
+
+static int
+pat_test(struct pat *p)
+{
+	static const char *const ops[] = { "!=", ">=", "<=", "=", ">", "<" };
+	static const char *const strops[] = { "LIKE", "MATCHES", "ISSUBSET",
+		"ISSUPERSET" };
+
+	if (pat_ch(p, '(')) {
+		if (++p->depth > PAT_DEPTH || !pat_cmp_or(p))
+			return 0;
+		p->depth--;
+		return pat_ch(p, ')');
+	}
+	if (pat_kw(p, "EXISTS"))
+		return pat_path(p);
+	if (!pat_path(p))
+		return 0;
+	(void)pat_kw(p, "NOT");
+	pat_ws(p);
+	for (size_t k = 0; k < PX_ARRAY_LEN(ops); k++)
+		if (strncmp(p->s + p->i, ops[k], strlen(ops[k])) == 0) {
+			p->i += strlen(ops[k]);
+			return pat_literal(p);
+		}
+	for (size_t k = 0; k < PX_ARRAY_LEN(strops); k++)
+		if (pat_kw(p, strops[k]))
+			return pat_string(p);
+	if (!pat_kw(p, "IN") || !pat_ch(p, '('))
+		return 0;
+	do
+		if (!pat_literal(p))
+			return 0;
+	while (pat_ch(p, ','));
+	return pat_ch(p, ')');
+}
+
+static int
+pat_cmp_or(struct pat *p)
+{
+	do
+		do
+			if (!pat_test(p))
+				return 0;
+		while (pat_kw(p, "AND"));
+	while (pat_kw(p, "OR"));
+	return 1;
+}
+
+static int
+pat_obs(struct pat *p)
+{
+	if (pat_ch(p, '[')) {
+		if (!pat_cmp_or(p) || !pat_ch(p, ']'))
+			return 0;
+	} else if (pat_ch(p, '(')) {
+		if (++p->depth > PAT_DEPTH || !pat_obs_seq(p))
+			return 0;
+		p->depth--;
+		if (!pat_ch(p, ')'))
+			return 0;
+	} else
+		return 0;
+	for (;;) {
+		if (pat_kw(p, "START")) {
+			if (!pat_typed(p, 't') || !pat_kw(p, "STOP") ||
+			    !pat_typed(p, 't'))
+				return 0;
+		} else if (pat_kw(p, "WITHIN")) {
+			if (!pat_number(p, false) || !pat_kw(p, "SECONDS"))
+				return 0;
+		} else if (pat_kw(p, "REPEATS")) {
+			if (!pat_number(p, true) || !pat_kw(p, "TIMES"))
+				return 0;
+		} else
+			return 1;
+	}
+}
+
+static int
+pat_obs_seq(struct pat *p)
+{
+	do
+		do
+			do
+				if (!pat_obs(p))
+					return 0;
+			while (pat_kw(p, "AND"));
+		while (pat_kw(p, "OR"));
+	while (pat_kw(p, "FOLLOWEDBY"));
+	return 1;
+}
+
+int
+px_taxii_pattern_check(const char *pattern)
+{
+	struct pat p = { .s = pattern };
+
+	if (!pat_obs_seq(&p) || (pat_ws(&p), p.s[p.i] != '\0'))
+		return px_error_set(PX_EINVAL,
+		    "the pattern is not a STIX pattern (at character %zu)",
+		    p.i + 1);
+	return 0;
+}
+
+/* The cyber-observable types of STIX 2.1 (section 6): spec_version,
+ * created and modified are optional on them. */
+static int
+is_sco(const char *type)
+{
+	static const char *const scos[] = { "artifact", "autonomous-system",
+		"directory", "domain-name", "email-addr", "email-message",
+		"file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex",
+		"network-traffic", "process", "software", "url", "user-account",
+		"windows-registry-key", "x509-certificate" };
+
+	for (size_t k = 0; k < PX_ARRAY_LEN(scos); k++)
+		if (strcmp(type, scos[k]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Checks timestamp member `key` of `o`: PX_EINVAL if it is absent and
+ * `required`, or present and not RFC 3339. */
+static int
+check_time(const json_t *o, const char *key, bool required)
+{
+	const json_t *v = json_object_get(o, key);
+	int64_t ms;
+
+	if (v == NULL && !required)
+		return 0;
+	if (v == NULL)
+		return px_error_set(PX_EINVAL, "the object has no %s", key);
+	if (!json_is_string(v) ||
+	    px_time_parse(&ms, json_string_value(v), 0) < 0)
+		return px_error_set(
+		    PX_EINVAL, "%s is not an RFC 3339 timestamp", key);
+	return 0;
+}
+
+int
+px_taxii_object_check(const json_t *o)
+{
+	const char *type = json_string_value(json_object_get(o, "type"));
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const json_t *sv = json_object_get(o, "spec_version");
+	const char *dash;
+	bool sco;
+	int rc;
+
+	if (!json_is_object(o))
+		return px_error_set(
+		    PX_EINVAL, "an object must be a JSON object");
+	if (type == NULL || type[0] == '\0')
+		return px_error_set(PX_EINVAL, "the object has no type");
+	if (id == NULL || (dash = strstr(id, "--")) == NULL ||
+	    !px_uuid_valid(dash + 2))
+		return px_error_set(
+		    PX_EINVAL, "the object's id is not TYPE--UUID");
+	if ((size_t)(dash - id) != strlen(type) ||
+	    strncmp(id, type, strlen(type)) != 0)
+		return px_error_set(PX_EINVAL,
+		    "the id's type \"%.*s\" and the object's type \"%.100s\" "
+		    "differ",
+		    (int)(dash - id > 100 ? 100 : dash - id), id, type);
+	sco = is_sco(type);
+	if ((sv != NULL || !sco) &&
+	    (!json_is_string(sv) || strcmp(json_string_value(sv), "2.1") != 0))
+		return px_error_set(PX_EINVAL, "spec_version must be \"2.1\"");
+	if ((rc = check_time(o, "created", !sco)) < 0 ||
+	    (rc = check_time(o, "modified",
+	         !sco && strcmp(type, "marking-definition"))) < 0)
+		return rc;
+	if (strcmp(type, "indicator") == 0) {
+		const char *pat =
+		    json_string_value(json_object_get(o, "pattern"));
+		const char *pt =
+		    json_string_value(json_object_get(o, "pattern_type"));
+
+		if (pat == NULL || pt == NULL)
+			return px_error_set(PX_EINVAL,
+			    "an indicator needs a pattern and a pattern_type");
+		if (strcmp(pt, "stix") == 0 &&
+		    (rc = px_taxii_pattern_check(pat)) < 0)
+			return rc;
+		if ((rc = check_time(o, "valid_from", true)) < 0 ||
+		    (rc = check_time(o, "valid_until", false)) < 0)
+			return rc;
+	}
+	return 0;
 }

@@ -81,4 +81,27 @@ int px_taxii_accepts(const char *accept, const char *media);
 /* 1 if a request Content-Type is `media` (version 2.1 required). */
 int px_taxii_content_is(const char *content_type, const char *media);
 
+/*
+ * The most restrictive TLP (enum px_tlp) that STIX object `o` (borrowed)
+ * names in object_marking_refs or in a granular_markings marking_ref, by
+ * the TLP 2.0 or the TLP 1.0 marking-definition ids; -1 for none.
+ */
+int px_taxii_tlp(const json_t *o);
+
+/* 0 if `pattern` is STIX patterning (STIX 2.1 section 9: observation
+ * expressions, qualifiers, comparisons and literals); else PX_EINVAL
+ * naming the character where reading stopped. */
+PX_MUST_CHECK int px_taxii_pattern_check(const char *pattern);
+
+/*
+ * What the TAXII server stores from a POST (`o` borrowed): an id
+ * TYPE--UUID whose TYPE is the object's type, spec_version "2.1" (may be
+ * absent on a cyber-observable), created and modified RFC 3339
+ * timestamps (not required on cyber-observables; modified not on a
+ * marking-definition), and for an indicator a pattern and pattern_type,
+ * a "stix" pattern that parses, valid_from (and any valid_until) a
+ * timestamp.  0, or PX_EINVAL saying what was wrong.
+ */
+PX_MUST_CHECK int px_taxii_object_check(const json_t *o);
+
 #endif

@@ -15,6 +15,10 @@
 # (match[id|type|version|spec_version], added_after), versions, one
 # object, manifest, the date-added headers, the status after each POST,
 # malformed queries 400, a RED object refused from the GREEN collection.
+# Then POSTs to the GREEN collection: TLP 1.0 RED, RED in
+# granular_markings and GREEN+AMBER (1.0) refused and not served to B;
+# invalid STIX (no spec_version, no created, bad modified, bad pattern,
+# bad valid_from, id type not the object's type) failures with reasons.
 # Then the client: `taxii pull` as cases (once per grouping version) and
 # `--as events` into B's feed pipeline (once: a second pull is all
 # duplicates); `taxii push` through the choke point.
@@ -111,4 +115,66 @@ expect_in "$ERR" "TLP:RED"
 expect_rc 3 px taxii push --dir a --token "$TX" --json "$ROOT" "$CG" "${ID[red]}" --to $X
 expect_json "$OUT" '[sorted({s["id"].split("--")[0] for s in d["successes"]}) == ["identity", "marking-definition"], d["failure_count"] > 3, all("TLP:RED" in f["message"] for f in d["failures"]), any(f["id"].startswith("grouping--") for f in d["failures"])]' '[true, true, true, true]'
 ok "taxii push: RED stops before sending to a non-party, and the GREEN collection refuses it"
+# What the server lets into the GREEN collection (the analyst posts, B
+# reads): TLP 1.0 ids count as TLP 2.0 ones, a TLP marking on a property
+# (granular_markings) as one on the object, the most restrictive of
+# several decides; an object that is not valid STIX 2.1 is a failure with
+# its reason, never stored.
+python3 - >post.json <<'PY'
+import json
+T = "2026-12-01T10:00:00.000Z"
+RED1 = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
+AMBER1 = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+WHITE1 = "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
+RED2 = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+GREEN2 = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+def ind(n, **kw):
+    o = {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-0000000000%02d" % n,
+         "created": T, "modified": T, "name": "ind %d" % n, "pattern_type": "stix",
+         "pattern": "[ipv4-addr:value = '198.51.100.%d']" % n, "valid_from": T}
+    o.update(kw)
+    return {k: v for k, v in o.items() if v is not None}
+objs = [
+    ind(1, object_marking_refs=[RED1]),
+    ind(2, object_marking_refs=[GREEN2], granular_markings=[{"marking_ref": RED2, "selectors": ["name"]}]),
+    ind(3, object_marking_refs=[GREEN2, AMBER1]),
+    ind(4, object_marking_refs=[WHITE1, GREEN2],
+        pattern="([ipv4-addr:value = '198.51.100.4'] AND [url:value LIKE 'http://x.example/%']) WITHIN 300 SECONDS"),
+    ind(5, spec_version=None),
+    ind(6, created=None),
+    ind(7, modified="yesterday"),
+    ind(8, pattern="not a pattern"),
+    ind(9, valid_from="x"),
+    ind(10, id="malware--00000000-0000-4000-8000-000000000010"),
+]
+print(json.dumps({"objects": objs}))
+PY
+curl -sk --max-time 10 -u "t:$TX" -H 'Accept: application/taxii+json;version=2.1' \
+	-H 'Content-Type: application/taxii+json;version=2.1' --data-binary @post.json \
+	"$(url x)/taxii2/api/collections/$CG/objects/" >st.json || fail "posting to $CG"
+cat st.json; echo
+expect_json st.json '[d["total_count"], d["success_count"], d["failure_count"], [s["id"][-2:] for s in d["successes"]]]' '[10, 1, 9, ["04"]]'
+expect_json st.json '{f["id"][-2:]: f["message"] for f in d["failures"]}' "$(
+	printf '{"01": "TLP:RED may not enter the TLP:GREEN collection", '
+	printf '"02": "TLP:RED may not enter the TLP:GREEN collection", '
+	printf '"03": "TLP:AMBER may not enter the TLP:GREEN collection", '
+	printf '"05": "spec_version must be \\"2.1\\"", "06": "the object has no created", '
+	printf '"07": "modified is not an RFC 3339 timestamp", '
+	printf '"08": "the pattern is not a STIX pattern (at character 1)", '
+	printf '"09": "valid_from is not an RFC 3339 timestamp", '
+	printf '"10": "the id'"'"'s type \\"malware\\" and the object'"'"'s type \\"indicator\\" differ"}')"
+SID=$(json_get st.json 'd["id"]')
+curl -sk --max-time 10 -u "t:$TX" -H 'Accept: application/taxii+json;version=2.1' \
+	"$(url x)/taxii2/api/status/$SID/" >st2.json || fail "status $SID"
+expect_json st2.json '[d["success_count"], d["failure_count"], all(f["message"] for f in d["failures"])]' '[1, 9, true]'
+peer_get() {
+	curl -sk --max-time 10 -o /dev/null -w '%{http_code}' --cert b/tls/cert.pem --key b/tls/key.pem \
+		-H 'Accept: application/taxii+json;version=2.1' \
+		"$(url x)/taxii2/api/collections/$CG/objects/indicator--00000000-0000-4000-8000-0000000000$1/"
+}
+for k in 01 02 03 05 06 07 08 09; do
+	expect_eq "B's GET of indicator $k" "$(peer_get $k)" 404
+done
+expect_eq "B's GET of indicator 04" "$(peer_get 04)" 200
+ok "POST: TLP 1.0 ids and granular markings count, the most restrictive decides; invalid STIX is a failure with its reason, not stored"
 finish
