@@ -51,6 +51,20 @@ static const struct {
 	    PX_TLP_RED },
 };
 
+int
+px_stix_tlp_of_id(const char *id)
+{
+	if (id == NULL)
+		return -1;
+	for (int t = 0; t < PX_TLP__N; t++)
+		if (strcmp(id, px_stix_tlp_ids[t]) == 0)
+			return t;
+	for (size_t j = 0; j < PX_ARRAY_LEN(tlp1); j++)
+		if (strcmp(id, tlp1[j].id) == 0)
+			return (int)tlp1[j].tlp;
+	return -1;
+}
+
 #define TLP_EXT "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 #define SCO_NS  "00abedb4-aa42-466c-9c01-fed23315a9b7"
 #define EPOCH   "1970-01-01T00:00:00.000Z"
@@ -1094,16 +1108,10 @@ marking_of(enum px_tlp *out, const json_t *refs, const json_t *objs)
 	{
 		const char *id = json_string_value(
 		    json_is_object(r) ? json_object_get(r, "marking_ref") : r);
-		int t = -1;
+		int t = px_stix_tlp_of_id(id);
 
 		if (id == NULL)
 			continue;
-		for (int k = 0; k < PX_TLP__N && t < 0; k++)
-			if (strcmp(id, px_stix_tlp_ids[k]) == 0)
-				t = k;
-		for (j = 0; j < PX_ARRAY_LEN(tlp1) && t < 0; j++)
-			if (strcmp(id, tlp1[j].id) == 0)
-				t = (int)tlp1[j].tlp;
 		/* A marking-definition in the bundle with the TLP 2.0
 		 * extension, under an id of its own. */
 		for (j = 0; j < json_array_size(objs) && t < 0; j++) {

@@ -32,6 +32,10 @@
 
 /* marking-definition ids of TLP 2.0 (FIRST's published objects). */
 extern const char *const px_stix_tlp_ids[PX_TLP__N];
+/* The marking a published TLP marking-definition id stands for: TLP 2.0
+ * (px_stix_tlp_ids) or TLP 1.0 (STIX 2.1 section 7.2.1.4; its WHITE is
+ * CLEAR); -1 for any other id or NULL. */
+int px_stix_tlp_of_id(const char *id);
 
 struct px_stix {
 	json_t *objects; /* id -> object */

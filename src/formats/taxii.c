@@ -411,36 +411,11 @@ px_taxii_content_is(const char *ct, const char *media)
 
 /* --- what a POST may store ----------------------------------------------- */
 
-/* TLP 1.0 as STIX 2.1 publishes it (section 7.2.1.4).  formats/stix.c
- * reads the same ids on import but keeps its table to itself. */
-static const struct {
-	const char *id;
-	enum px_tlp tlp;
-} tlp1[] = {
-	{ "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
-	    PX_TLP_CLEAR },
-	{ "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
-	    PX_TLP_GREEN },
-	{ "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
-	    PX_TLP_AMBER },
-	{ "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
-	    PX_TLP_RED },
-};
-
+/* The marking a reference names (formats/stix.h: TLP 2.0 and 1.0). */
 static int
 tlp_of_ref(const json_t *ref)
 {
-	const char *id = json_string_value(ref);
-
-	if (id == NULL)
-		return -1;
-	for (int t = 0; t < PX_TLP__N; t++)
-		if (strcmp(id, px_stix_tlp_ids[t]) == 0)
-			return t;
-	for (size_t j = 0; j < PX_ARRAY_LEN(tlp1); j++)
-		if (strcmp(id, tlp1[j].id) == 0)
-			return (int)tlp1[j].tlp;
-	return -1;
+	return px_stix_tlp_of_id(json_string_value(ref));
 }
 
 int
