@@ -568,11 +568,20 @@ px_node_import_stix(char case_id[PX_UUID_STRLEN], struct px_node *n,
 	nc.text.text =
 	    sc.text ? sc.text : "Imported from a document with no description.";
 	nc.text.prefix = "--";
+	/* The case and the record that this document opened it commit
+	 * together: a crash between them would let a re-import open it
+	 * twice. */
 	if ((rc = px_body_new_case(&body, &type, n, &nc)) < 0 ||
-	    (rc = px_node_send(n, peer, NULL, type, body, &m)) < 0)
+	    (rc = PX_STORE_CALL0(n->store, begin)) < 0)
 		goto out;
-	memcpy(case_id, m->case_id, PX_UUID_STRLEN);
-	rc = PX_STORE_CALL(n->store, meta_set, import_key, case_id);
+	if ((rc = px_node_send(n, peer, NULL, type, body, &m)) == 0) {
+		memcpy(case_id, m->case_id, PX_UUID_STRLEN);
+		rc = PX_STORE_CALL(n->store, meta_set, import_key, case_id);
+	}
+	if (rc == 0)
+		rc = PX_STORE_CALL0(n->store, commit);
+	else
+		PX_STORE_CALL0(n->store, rollback);
 out:
 	free(import_key);
 	px_msg_free(m);
