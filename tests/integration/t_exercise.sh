@@ -330,18 +330,9 @@ wait_for 20 "A's hotline I4 withdrawn at both" withdrawn_at_b
 sleep 4
 call a "$TA" GET "/api/v1/exercises/$Y"
 expect_json "$OUT" '[i["id"] for i in d["injects"] if i["state"] == "played"]' "$PLAYED"
-# The withdrawals the stop caused alert nobody at B (a hotline's answer
-# would): the real emergency is what people must read.
-YCASES=$("$PARLEY" exercise show --dir b --json "$Y" | python3 -c "import json,sys; print(' '.join(i['case'][-8:] for i in json.load(sys.stdin)['injects'] if i['case']))")
-[ -n "$YCASES" ] || fail "no inject cases of $Y at B"
-for f in "$TMP"/mail/new/*; do
-	subj=$(mail_text "$f" | head -1)
-	for r in $YCASES; do
-		case "$subj" in *" case $r (withdraw)"* | *" case $r (close)"*)
-			fail "someone was alerted of the stop's withdrawals: $subj" ;;
-		esac
-	done
-done
+# That the stop's withdrawals alert nobody is checked in
+# t_exercise_review, where a case waits on A when the stop comes (here
+# none does, so the check could not fail).
 call a "$TA" POST "/api/v1/exercises/$Y/pause" '{}'
 want_code 409
 ok "a real-world stop ended it everywhere at once"
